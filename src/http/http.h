@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http.h: the HTTP server glue over libmicrohttpd: listening (plain or TLS 1.2+), size and
+ * time limits, request bodies, routing by method and path pattern, content negotiation
+ * helpers and TAXII-style JSON error bodies. It knows nothing of STIX, the store or
+ * policy: capabilities hand it route tables, and the authenticator is a callback.
+ *
+ * Every error response this module produces itself (404 no route, 405, 413, 400 bad
+ * request line...) is a TAXII error object in JSON, never HTML.
+ */
+#ifndef RK_HTTP_H
+#define RK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/core.h"
+
+#define HTTP_MAX_PARAMS 64      /* query parameters kept per request; more is a 400 */
+#define HTTP_MAX_CAPTURES 4     /* {captures} in one route pattern */
+#define HTTP_MAX_RESP_HEADERS 8 /* extra response headers */
+
+struct http_param {
+    char *key;   /* decoded query key, e.g. "match[type]" */
+    char *value; /* decoded value */
+};
+
+struct http_request {
+    const char *method;     /* "GET", "POST", ... */
+    const char *path;       /* decoded path without the query string */
+    struct http_param params[HTTP_MAX_PARAMS];
+    size_t n_params;        /* in the order the client sent them; duplicates kept */
+    const char *body;       /* request body (NUL-terminated), NULL when empty */
+    size_t body_len;
+    const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
+    void *principal;        /* set by the authenticator; freed by its free callback */
+    void *conn;             /* the libmicrohttpd connection, for http_header() */
+};
+
+struct http_response {
+    int status;                 /* HTTP status, default 200 */
+    const char *content_type;   /* static string; default application/taxii+json;version=2.1 */
+    struct rk_buf body;         /* response body */
+    const char *hdr_name[HTTP_MAX_RESP_HEADERS];
+    char *hdr_value[HTTP_MAX_RESP_HEADERS]; /* malloc'd, freed by the server */
+    size_t n_headers;
+};
+
+/*
+ * A handler fills resp. It returns 0 normally; a negative RK_E code makes the server send
+ * http_error() with that code's status and err's message instead of resp.
+ */
+typedef int (*http_handler_fn)(void *ctx, struct http_request *req, struct http_response *resp,
+                               struct rk_err *err);
+
+enum http_route_flags {
+    HTTP_ROUTE_TAXII = 1 << 0,  /* TAXII media types: Accept checked (406), and for POST
+                                   the Content-Type (415) */
+    HTTP_ROUTE_JSON = 1 << 1,   /* plain application/json API (admin API) */
+    HTTP_ROUTE_PUBLIC = 1 << 2, /* reachable without credentials (healthz, discovery) */
+};
+
+/*
+ * One route. pattern is a path with {name} segments that capture one path segment each,
+ * e.g. "/{root}/collections/{id}/objects/{oid}/". A trailing slash in the pattern also
+ * matches a request without it.
+ */
+struct http_route {
+    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *pattern;
+    http_handler_fn fn;
+    void *ctx;           /* passed to fn */
+    unsigned flags;      /* enum http_route_flags */
+    const char *name;    /* short name for logs and the route-enumeration test */
+};
+
+/*
+ * Authenticates a request from its Authorization header (NULL when absent). Returns 0 and
+ * sets *principal (may stay NULL for an anonymous request), or RK_E_UNAUTH. The server
+ * rejects a request with RK_E_UNAUTH as 401 before any handler runs, and frees the
+ * principal with free_principal when the request ends.
+ */
+typedef int (*http_auth_fn)(void *ctx, const char *authorization, void **principal,
+                            struct rk_err *err);
+
+struct http_config {
+    const char *listen;        /* "127.0.0.1:8443", "[::1]:0", port 0 picks a free one */
+    const char *tls_cert;      /* PEM file; NULL for plain HTTP */
+    const char *tls_key;       /* PEM file; NULL for plain HTTP */
+    size_t max_body;           /* bytes; a larger body is answered 413 without reading it */
+    size_t max_header;         /* bytes of request line plus headers; 431/400 above */
+    unsigned threads;          /* worker threads; 0 picks a default */
+    unsigned timeout_s;        /* idle connection timeout, seconds (slow clients) */
+    http_auth_fn authenticate; /* may be NULL: everything anonymous */
+    void (*free_principal)(void *principal);
+    void *auth_ctx;
+};
+
+struct http_server;
+
+/*
+ * Starts serving routes (copied) with cfg (copied). Returns 0 and *out, or an error (port
+ * taken, bad TLS files...) with err set. Requests are handled on internal threads.
+ */
+int http_server_start(const struct http_config *cfg, const struct http_route *routes,
+                      size_t n_routes, struct http_server **out, struct rk_err *err);
+
+/* The port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *srv);
+
+/* Stops accepting, finishes requests in flight, frees srv. NULL is a no-op. */
+void http_server_stop(struct http_server *srv);
+
+/* Value of request header name (case-insensitive), or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+
+/* Adds a response header; value is copied. */
+void http_set_header(struct http_response *resp, const char *name, const char *value);
+
+/*
+ * Writes a TAXII error object {"title":..., "description":..., "http_status":"..."} into
+ * resp with the given status and the TAXII media type.
+ */
+void http_error(struct http_response *resp, int status, const char *title,
+                const char *description);
+
+/* Media types. */
+#define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"
+#define HTTP_JSON_MEDIA "application/json"
+
+#endif /* RK_HTTP_H */

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stix.h: the STIX 2.1 object model as renkei needs it: validation of every object on
+ * ingest (common properties, required properties of each type, reference types, custom
+ * object and property rules), the indicator pattern grammar, canonical JSON and the
+ * metadata the store indexes (id, type, spec_version, version).
+ *
+ * Objects are jansson values (json_t). Functions here never take ownership of the json_t
+ * they are given unless they say so.
+ */
+#ifndef RK_STIX_H
+#define RK_STIX_H
+
+#include <jansson.h>
+
+#include "core/core.h"
+
+/* Longest STIX id we accept: type (250) + "--" + UUID (36). */
+#define STIX_ID_MAX 300
+#define STIX_TYPE_MAX 250
+
+/* What the store indexes about one object version. Strings are copies owned by the struct. */
+struct stix_meta {
+    char id[STIX_ID_MAX + 1];     /* "type--uuid" */
+    char type[STIX_TYPE_MAX + 1]; /* the part of id before "--" */
+    char spec_version[16];        /* "2.1" (SCOs without it default to "2.1") */
+    /*
+     * The TAXII version of the object: modified, else created, in microseconds; -1 when the
+     * object has neither (most SCOs), in which case the store assigns one.
+     */
+    rk_time_us version;
+    /* version as the object writes it ("" when version is -1), for status details. */
+    char version_text[RK_TIME_LEN + 8];
+};
+
+/*
+ * Validates one STIX 2.1 object against the specification: common properties (type
+ * syntax, "type--UUID" id whose prefix is the type, spec_version "2.1", created/modified as
+ * RFC 3339 UTC with at least millisecond precision where required, modified not before
+ * created), the required properties and value rules of every SDO, SRO, SCO,
+ * marking-definition, language-content and extension-definition, *_ref / *_refs pointing to
+ * the right types, and indicator patterns (stix_pattern_validate). Custom objects and
+ * properties follow the 2.1 rules (names, lengths, extensions).
+ *
+ * Returns 0 if valid. Otherwise RK_E_INVALID with err->msg naming the object id (or its
+ * index when it has no usable id), the property and the rule, e.g.
+ * "indicator--1f...: property 'pattern': unbalanced '[' at offset 17".
+ */
+int stix_validate(const json_t *obj, struct rk_err *err);
+
+/*
+ * Checks an indicator pattern of pattern_type "stix" against the full STIX patterning
+ * grammar (comparison and observation expressions, AND/OR/FOLLOWEDBY, qualifiers WITHIN,
+ * REPEATS, START/STOP, every operator, constants of every kind). Returns 0 or RK_E_INVALID
+ * with err->msg saying what is wrong and at which byte offset.
+ */
+int stix_pattern_validate(const char *pattern, struct rk_err *err);
+
+/*
+ * Fills meta from an object that stix_validate accepted. Returns 0, or RK_E_INVALID if the
+ * object lacks what the store needs (it then says which property in err).
+ */
+int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err);
+
+/*
+ * Serialises obj canonically: compact, keys sorted, UTF-8 unescaped, so that two bodies
+ * that mean the same JSON compare equal byte for byte. Returns a malloc'd string the caller
+ * frees with free(), and its length in *len (if len is not NULL).
+ */
+char *stix_canonical(const json_t *obj, size_t *len);
+
+#endif /* RK_STIX_H */

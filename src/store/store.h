@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h: the storage interface of renkei. Every backend (SQLite today, PostgreSQL later)
+ * implements the same operations table; the layers above never see SQL or a driver header.
+ *
+ * The store keeps object versions per collection, organisations, tokens (hashed),
+ * collections, status resources and hub settings. It guarantees:
+ *  - a write returns only once it is durable (the transaction is committed and synced);
+ *  - date_added is strictly increasing and unique across the hub, in microseconds, so that
+ *    added_after paging never skips or repeats an object, even with concurrent writers;
+ *  - a second, different body for an existing (collection, id, version) is a conflict:
+ *    the first body is kept and the caller is told; an identical body is a duplicate.
+ *
+ * Thread safety: one struct store may be used from any number of threads at once. Reads
+ * run in parallel on per-thread connections; writes are serialised inside the store.
+ *
+ * Ownership: strings in structs returned by the store are owned by the struct and freed by
+ * its *_free function; strings the caller passes in are only borrowed for the call.
+ */
+#ifndef RK_STORE_H
+#define RK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct store;
+
+/* ---- objects -------------------------------------------------------------------------- */
+
+/* One object version to add. All strings borrowed for the duration of store_put_objects. */
+struct store_put {
+    const char *id;           /* STIX id, "type--uuid" */
+    const char *type;         /* STIX type */
+    const char *spec_version; /* "2.1" */
+    rk_time_us version;       /* modified, else created; -1 if the object has neither */
+    const char *json;         /* canonical JSON of the object (stix_canonical) */
+    size_t json_len;          /* bytes in json */
+    /* Filled by the store: */
+    int result;               /* STORE_PUT_NEW, _DUP or _CONFLICT */
+    rk_time_us date_added;    /* when NEW: the new date_added; when DUP/CONFLICT: the first's */
+    rk_time_us version_out;   /* the version the store recorded (assigned when version < 0) */
+};
+
+enum store_put_result {
+    STORE_PUT_NEW = 1,      /* stored now */
+    STORE_PUT_DUP = 2,      /* this exact body was already stored: success, nothing changed */
+    STORE_PUT_CONFLICT = 3, /* a different body has this (collection, id, version): kept first */
+};
+
+/* One stored object version, as returned by queries. */
+struct store_row {
+    const char *id;           /* STIX id */
+    const char *type;         /* STIX type */
+    const char *spec_version; /* "2.1" */
+    rk_time_us version;       /* the version (modified, created or assigned) */
+    rk_time_us date_added;    /* unique, strictly increasing across the hub */
+    const char *json;         /* canonical JSON; NULL when the query asked for manifest only */
+    size_t json_len;          /* bytes in json */
+};
+
+/* What version(s) of each object a query returns (TAXII match[version]). */
+enum store_version_sel {
+    STORE_VERSION_LAST = 1 << 0,     /* the latest version (default) */
+    STORE_VERSION_FIRST = 1 << 1,    /* the earliest version */
+    STORE_VERSION_ALL = 1 << 2,      /* every version; not combined with anything else */
+    STORE_VERSION_SPECIFIC = 1 << 3, /* the versions listed in versions[] */
+};
+
+/*
+ * A query over the objects of one collection, in ascending date_added order. All arrays
+ * and strings are borrowed. Filters are ANDed; values inside one filter are ORed. Version
+ * selection (last/first/specific) is decided among all versions of an object in the
+ * collection that match ids/types/spec_versions; added_after and paging apply after it.
+ */
+struct store_query {
+    const char *collection_id;     /* required */
+    rk_time_us added_after;        /* only rows with date_added > this; -1 for none */
+    size_t limit;                  /* at most this many rows reach the callback; > 0 */
+    const char *const *ids;        /* match[id]; NULL or n_ids == 0 for any */
+    size_t n_ids;
+    const char *const *types;      /* match[type]; NULL for any */
+    size_t n_types;
+    const char *const *spec_versions; /* match[spec_version]; NULL for the newest of each */
+    size_t n_spec_versions;
+    unsigned version_sel;          /* enum store_version_sel bits; 0 means LAST */
+    const rk_time_us *versions;    /* with STORE_VERSION_SPECIFIC */
+    size_t n_versions;
+    bool with_json;                /* false for manifests: row.json is NULL */
+};
+
+/*
+ * Decides whether a row may be returned; the store calls it on each candidate row in
+ * order, and only rows for which it returns true count against limit. This is how the one
+ * access check of the policy layer sees every row a TAXII read returns.
+ */
+typedef bool (*store_filter_fn)(void *ctx, const struct store_row *row);
+
+/* Receives each returned row; the row is valid only during the call. Return 0 to go on. */
+typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
+
+/* What a query found besides the rows. */
+struct store_page {
+    size_t count;             /* rows passed to the row callback */
+    bool more;                /* another row passing the filter exists after the last one */
+    rk_time_us first_added;   /* date_added of the first row returned, or -1 */
+    rk_time_us last_added;    /* date_added of the last row returned, or -1 */
+};
+
+/* ---- hub entities ------------------------------------------------------------------------ */
+
+enum store_anonymity { STORE_ANON_NAMED = 0, STORE_ANON_SECTOR = 1, STORE_ANON_ANONYMOUS = 2 };
+
+struct store_org {
+    char id[RK_UUID_LEN];  /* organisation id (UUID) */
+    char *name;            /* unique display name */
+    char *sector;          /* sector key from the sector table, e.g. "electric-power" */
+    char *identity_id;     /* STIX identity--UUID representing the organisation */
+    int anonymity;         /* enum store_anonymity */
+    rk_time_us created;    /* when it was added */
+};
+
+/* Token roles, weakest first. */
+enum store_role {
+    STORE_ROLE_READER = 0,
+    STORE_ROLE_CONTRIBUTOR = 1,
+    STORE_ROLE_ANALYST = 2,
+    STORE_ROLE_COORDINATOR = 3,
+};
+
+struct store_token {
+    char hash[65];          /* hex BLAKE2b-256 of the secret; the secret itself is never kept */
+    char org_id[RK_UUID_LEN]; /* owning organisation */
+    int role;               /* enum store_role */
+    char *label;            /* free text, may be "" */
+    rk_time_us created;
+};
+
+struct store_collection {
+    char id[RK_UUID_LEN]; /* collection id (UUID) */
+    char *title;
+    char *description;    /* may be "" */
+    char *alias;          /* may be "" */
+    char *read_spec;      /* audience: "all", "public", "sector:a,b" or "org:n,m" */
+    char *write_spec;     /* writers, same grammar */
+    rk_time_us created;
+};
+
+/* A stored status resource: the TAXII status JSON, and who may read it. */
+struct store_status {
+    char id[RK_UUID_LEN];
+    char org_id[RK_UUID_LEN]; /* organisation that posted */
+    char *json;               /* the status resource, as served */
+};
+
+/* ---- the operations table --------------------------------------------------------------- */
+
+struct store_ops {
+    const char *name; /* "sqlite" */
+
+    /* Objects. */
+    /*
+     * Adds n versions to a collection in one durable transaction; fills result, date_added
+     * and version_out of each. Returns 0 once everything is on disk, or an error after
+     * which nothing of the call was stored.
+     */
+    int (*put_objects)(struct store *s, const char *collection_id, struct store_put *puts,
+                       size_t n, struct rk_err *err);
+    /* Runs q; filter may be NULL (everything passes). Fills page. */
+    int (*query)(struct store *s, const struct store_query *q, store_filter_fn filter,
+                 void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
+                 struct rk_err *err);
+    /*
+     * Deletes the versions of object id in a collection selected by version_sel/versions
+     * and spec_versions (as in store_query). *deleted gets the number of versions removed.
+     */
+    int (*delete_object)(struct store *s, const struct store_query *q, size_t *deleted,
+                         struct rk_err *err);
+    /* Number of object versions in a collection (all versions). */
+    int (*count_objects)(struct store *s, const char *collection_id, int64_t *count,
+                         struct rk_err *err);
+
+    /* Organisations: name is unique. RK_E_EXISTS if taken, RK_E_NOTFOUND if absent. */
+    int (*org_add)(struct store *s, const struct store_org *org, struct rk_err *err);
+    int (*org_get)(struct store *s, const char *id_or_name, struct store_org *out,
+                   struct rk_err *err);
+    /* Lists every organisation, by name. *out is an array the caller frees with
+     * store_orgs_free(). */
+    int (*org_list)(struct store *s, struct store_org **out, size_t *n, struct rk_err *err);
+
+    /* Tokens, looked up by hash. */
+    int (*token_add)(struct store *s, const struct store_token *t, struct rk_err *err);
+    int (*token_get)(struct store *s, const char *hash, struct store_token *out,
+                     struct rk_err *err);
+
+    /* Collections. */
+    int (*collection_add)(struct store *s, const struct store_collection *c, struct rk_err *err);
+    int (*collection_get)(struct store *s, const char *id, struct store_collection *out,
+                          struct rk_err *err);
+    /* Lists every collection in creation order; free with store_collections_free(). */
+    int (*collection_list)(struct store *s, struct store_collection **out, size_t *n,
+                           struct rk_err *err);
+
+    /* Status resources. */
+    int (*status_put)(struct store *s, const struct store_status *st, struct rk_err *err);
+    int (*status_get)(struct store *s, const char *id, struct store_status *out,
+                      struct rk_err *err);
+
+    /* Hub settings: small key/value strings (hub identity, api root title, ...). */
+    int (*setting_set)(struct store *s, const char *key, const char *value, struct rk_err *err);
+    /* *value is malloc'd; RK_E_NOTFOUND if unset. */
+    int (*setting_get)(struct store *s, const char *key, char **value, struct rk_err *err);
+
+    void (*close)(struct store *s);
+};
+
+/* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
+struct store {
+    const struct store_ops *ops;
+};
+
+/*
+ * Opens (creating and migrating if needed) the SQLite store in file path. Returns 0 and
+ * *out, or an error with err set. Close with store_close().
+ */
+int store_open_sqlite(const char *path, struct store **out, struct rk_err *err);
+
+/* Closes s and frees everything; NULL is a no-op. */
+void store_close(struct store *s);
+
+/* Release the strings inside one entity (not the struct itself); NULL-safe. */
+void store_org_clear(struct store_org *o);
+void store_token_clear(struct store_token *t);
+void store_collection_clear(struct store_collection *c);
+void store_status_clear(struct store_status *st);
+/* Release arrays from org_list / collection_list. */
+void store_orgs_free(struct store_org *orgs, size_t n);
+void store_collections_free(struct store_collection *cs, size_t n);
+
+/* Convenience wrappers: s->ops->X(s, ...). */
+#define store_put_objects(s, ...) ((s)->ops->put_objects((s), __VA_ARGS__))
+#define store_query(s, ...) ((s)->ops->query((s), __VA_ARGS__))
+#define store_delete_object(s, ...) ((s)->ops->delete_object((s), __VA_ARGS__))
+#define store_count_objects(s, ...) ((s)->ops->count_objects((s), __VA_ARGS__))
+#define store_org_add(s, ...) ((s)->ops->org_add((s), __VA_ARGS__))
+#define store_org_get(s, ...) ((s)->ops->org_get((s), __VA_ARGS__))
+#define store_org_list(s, ...) ((s)->ops->org_list((s), __VA_ARGS__))
+#define store_token_add(s, ...) ((s)->ops->token_add((s), __VA_ARGS__))
+#define store_token_get(s, ...) ((s)->ops->token_get((s), __VA_ARGS__))
+#define store_collection_add(s, ...) ((s)->ops->collection_add((s), __VA_ARGS__))
+#define store_collection_get(s, ...) ((s)->ops->collection_get((s), __VA_ARGS__))
+#define store_collection_list(s, ...) ((s)->ops->collection_list((s), __VA_ARGS__))
+#define store_status_put(s, ...) ((s)->ops->status_put((s), __VA_ARGS__))
+#define store_status_get(s, ...) ((s)->ops->status_get((s), __VA_ARGS__))
+#define store_setting_set(s, ...) ((s)->ops->setting_set((s), __VA_ARGS__))
+#define store_setting_get(s, ...) ((s)->ops->setting_get((s), __VA_ARGS__))
+
+#endif /* RK_STORE_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * taxii.h: the TAXII 2.1 interface of the hub: discovery, API root, status, collections,
+ * collection, objects (GET, POST), object (GET, DELETE), versions and manifest, with every
+ * filter of the specification. Handlers parse and check requests, ingest through the STIX
+ * validator into the store, and read only through queries filtered by
+ * policy_may_read_object.
+ */
+#ifndef RK_TAXII_H
+#define RK_TAXII_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+#include "policy/policy.h"
+
+/*
+ * Writes the TAXII routes for hub into out (at most max) and returns how many there are
+ * (which may exceed max: call again with a larger array). hub must outlive the server.
+ */
+size_t taxii_routes(struct rk_hub *hub, struct http_route *out, size_t max);
+
+#endif /* RK_TAXII_H */

@@ -18,25 +18,25 @@
 #include "store/store.h"
 
 /* Tokens: "rk_" and 64 hex digits (32 random bytes). */
-#define POLICY_TOKEN_LEN 68
+#define POLICY_TOKEN_LEN    68
 #define POLICY_TOKEN_PREFIX "rk_"
 
 /* The hub: the store and the settings every capability needs. */
 struct rk_hub {
     struct store *store;
-    char api_root[64];          /* path segment of the single API root, e.g. "hub" */
-    char title[128];            /* API root and discovery title */
-    size_t max_content_length;  /* bytes; advertised in the API root resource */
+    char api_root[64];                 /* path segment of the single API root, e.g. "hub" */
+    char title[128];                   /* API root and discovery title */
+    size_t max_content_length;         /* bytes; advertised in the API root resource */
     char identity_id[STIX_ID_MAX + 1]; /* the hub's own STIX identity id */
 };
 
 /* The requester of one request, as authentication established it. */
 struct policy_principal {
-    bool authenticated;          /* false: anonymous (public collections only) */
-    char org_id[RK_UUID_LEN];    /* requester's organisation, "" when anonymous */
+    bool authenticated;       /* false: anonymous (public collections only) */
+    char org_id[RK_UUID_LEN]; /* requester's organisation, "" when anonymous */
     char org_name[128];
     char sector[64];
-    int role;                    /* enum store_role; READER when anonymous */
+    int role; /* enum store_role; READER when anonymous */
 };
 
 /*
@@ -87,6 +87,15 @@ bool policy_row_filter(void *ctx, const struct store_row *row); /* ctx: policy_f
  */
 int policy_hub_init(struct store *s, const char *coordinator_name,
                     char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
+
+/*
+ * As policy_hub_init, reading the sector table from sectors_file (key<TAB>name lines, '#'
+ * comments). sectors_file NULL means the default: $RENKEI_DATADIR/sectors.tsv if that
+ * variable is set, else the data/sectors.tsv of the source tree baked in at build time.
+ * RK_E_IO if the file cannot be read, RK_E_INVALID naming the line if it is malformed.
+ */
+int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const char *sectors_file,
+                            char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
 
 /* Loads hub settings into hub (store must be initialised). */
 int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audience.c: collection audiences ("all", "public", "sector:a,b", "org:n,m") and the one
+ * access check every read path calls (policy_may_read_object). Matching is pure and
+ * allocation-free so that it can run on every row a query returns.
+ */
+#include "policy/policy_int.h"
+
+#include <string.h>
+
+/* Largest audience spec we accept, so that every input has a cap. */
+#define SPEC_MAX 4096
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/*
+ * Walks the comma-separated list in [p, end), trimming blanks around each item, and calls
+ * fn on each. Stops and returns fn's non-zero result, or returns 0 after the last item.
+ */
+typedef int (*item_fn)(void *ctx, const char *item, size_t len);
+
+static int each_item(const char *p, item_fn fn, void *ctx)
+{
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma != NULL ? comma : p + strlen(p);
+        const char *a = p;
+        const char *b = end;
+        while (a < b && is_space(*a))
+            a++;
+        while (b > a && is_space(b[-1]))
+            b--;
+        int rc = fn(ctx, a, (size_t)(b - a));
+        if (rc != 0)
+            return rc;
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+struct match_ctx {
+    const char *want; /* the requester's sector or organisation name */
+};
+
+static int match_item(void *ctx, const char *item, size_t len)
+{
+    const struct match_ctx *m = ctx;
+    return strlen(m->want) == len && memcmp(m->want, item, len) == 0 ? 1 : 0;
+}
+
+bool policy_in_audience(const struct policy_principal *who, const char *spec)
+{
+    struct match_ctx m;
+
+    if (spec == NULL)
+        return false;
+    if (strcmp(spec, "public") == 0)
+        return true;
+    if (who == NULL || !who->authenticated)
+        return false;
+    if (who->role == STORE_ROLE_COORDINATOR)
+        return true;
+    if (strcmp(spec, "all") == 0)
+        return true;
+    if (rk_starts_with(spec, "sector:")) {
+        m.want = who->sector;
+        return who->sector[0] != '\0' && each_item(spec + 7, match_item, &m) == 1;
+    }
+    if (rk_starts_with(spec, "org:")) {
+        m.want = who->org_name;
+        return who->org_name[0] != '\0' && each_item(spec + 4, match_item, &m) == 1;
+    }
+    return false;
+}
+
+bool policy_may_read_collection(const struct policy_principal *who,
+                                const struct store_collection *c)
+{
+    return c != NULL && policy_in_audience(who, c->read_spec);
+}
+
+bool policy_may_write_collection(const struct policy_principal *who,
+                                 const struct store_collection *c)
+{
+    if (c == NULL || who == NULL || !who->authenticated)
+        return false;
+    if (who->role == STORE_ROLE_COORDINATOR)
+        return true;
+    if (who->role != STORE_ROLE_CONTRIBUTOR && who->role != STORE_ROLE_ANALYST)
+        return false;
+    return policy_in_audience(who, c->write_spec);
+}
+
+bool policy_may_read_object(const struct policy_principal *who, const struct store_collection *c,
+                            const struct store_row *row)
+{
+    (void)row; /* TLP and scopes will look at the row; today the collection decides. */
+    return policy_may_read_collection(who, c);
+}
+
+bool policy_row_filter(void *ctx, const struct store_row *row)
+{
+    const struct policy_filter_ctx *f = ctx;
+    return f != NULL && policy_may_read_object(f->who, f->collection, row);
+}
+
+struct check_ctx {
+    struct store *store;
+    struct rk_err *err;
+    bool sectors; /* true: items are sector keys; false: organisation names */
+};
+
+static int check_item(void *ctx, const char *item, size_t len)
+{
+    struct check_ctx *c = ctx;
+    char name[256];
+    struct store_org org = {0};
+    int rc;
+
+    if (len == 0)
+        return rk_err_set(c->err, RK_E_INVALID, "empty %s in the list",
+                          c->sectors ? "sector" : "organisation");
+    if (len >= sizeof(name))
+        return rk_err_set(c->err, RK_E_INVALID, "%s name too long",
+                          c->sectors ? "sector" : "organisation");
+    memcpy(name, item, len);
+    name[len] = '\0';
+    if (c->sectors) {
+        if (!policy_sector_known(c->store, name))
+            return rk_err_set(c->err, RK_E_INVALID, "unknown sector '%s'", name);
+        return 0;
+    }
+    rc = store_org_get(c->store, name, &org, c->err);
+    store_org_clear(&org);
+    if (rc == RK_E_NOTFOUND)
+        return rk_err_set(c->err, RK_E_INVALID, "unknown organisation '%s'", name);
+    return rc;
+}
+
+int policy_spec_check(struct store *s, const char *spec, struct rk_err *err)
+{
+    struct check_ctx c = {s, err, true};
+    int rc;
+
+    if (spec == NULL || spec[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID,
+                          "empty audience (use all, public, sector:a,b or org:n,m)");
+    if (strlen(spec) > SPEC_MAX)
+        return rk_err_set(err, RK_E_INVALID, "audience longer than %d bytes", SPEC_MAX);
+    if (strcmp(spec, "all") == 0 || strcmp(spec, "public") == 0)
+        return 0;
+    if (rk_starts_with(spec, "sector:")) {
+        rc = each_item(spec + 7, check_item, &c);
+    } else if (rk_starts_with(spec, "org:")) {
+        c.sectors = false;
+        rc = each_item(spec + 4, check_item, &c);
+    } else {
+        return rk_err_set(err, RK_E_INVALID,
+                          "bad audience '%s' (use all, public, sector:a,b or org:n,m)", spec);
+    }
+    return rc;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * auth.c: tokens and authentication. A token is "rk_" and 64 hex digits; the store keeps
+ * only the hex BLAKE2b-256 of the whole token string, so a stolen database reveals no
+ * credential. Requests carry the token as a Bearer token or as the Basic password.
+ */
+#include "policy/policy_int.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static int sodium_rc;
+
+static void sodium_start(void)
+{
+    sodium_rc = sodium_init();
+}
+
+int policy_sodium_ready(struct rk_err *err)
+{
+    pthread_once(&sodium_once, sodium_start);
+    if (sodium_rc < 0)
+        return rk_err_set(err, RK_E_INTERNAL, "libsodium failed to initialise");
+    return 0;
+}
+
+void policy_token_hash(const char *token, char out[65])
+{
+    unsigned char h[32];
+
+    (void)policy_sodium_ready(NULL);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+    rk_hex(h, sizeof(h), out);
+}
+
+void policy_token_generate(char out[POLICY_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+    const size_t plen = strlen(POLICY_TOKEN_PREFIX);
+
+    rk_random_bytes(raw, sizeof(raw));
+    memcpy(out, POLICY_TOKEN_PREFIX, plen);
+    rk_hex(raw, sizeof(raw), out + plen);
+    out[POLICY_TOKEN_LEN] = '\0';
+}
+
+bool policy_token_well_formed(const char *token, size_t len)
+{
+    const size_t plen = strlen(POLICY_TOKEN_PREFIX);
+
+    if (len != POLICY_TOKEN_LEN || strncmp(token, POLICY_TOKEN_PREFIX, plen) != 0)
+        return false;
+    for (size_t i = plen; i < len; i++) {
+        char c = token[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+/* Copies the token out of a Basic credential: base64(user ":" token), user ignored. */
+static int basic_token(const char *b64, char tok[POLICY_TOKEN_LEN + 1], struct rk_err *err)
+{
+    unsigned char dec[512];
+    size_t dlen = 0;
+    const char *colon;
+    size_t tlen;
+    size_t b64len = strlen(b64);
+
+    if (b64len == 0 || b64len > 600)
+        return rk_err_set(err, RK_E_UNAUTH, "malformed Basic credentials");
+    if (sodium_base642bin(dec, sizeof(dec) - 1, b64, b64len, NULL, &dlen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return rk_err_set(err, RK_E_UNAUTH, "Basic credentials are not valid base64");
+    dec[dlen] = '\0';
+    colon = memchr(dec, ':', dlen);
+    if (colon == NULL)
+        return rk_err_set(err, RK_E_UNAUTH, "Basic credentials lack the ':' before the token");
+    tlen = dlen - (size_t)(colon + 1 - (const char *)dec);
+    if (!policy_token_well_formed(colon + 1, tlen))
+        return rk_err_set(err, RK_E_UNAUTH, "the Basic password is not a renkei token");
+    memcpy(tok, colon + 1, tlen);
+    tok[tlen] = '\0';
+    return 0;
+}
+
+static void principal_anonymous(struct policy_principal *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->authenticated = false;
+    out->role = STORE_ROLE_READER;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
+                        struct rk_err *err)
+{
+    char tok[POLICY_TOKEN_LEN + 1];
+    char hash[65];
+    struct store_token t = {0};
+    struct store_org org = {0};
+    const char *p = authorization;
+    int rc;
+
+    principal_anonymous(out);
+    if (authorization == NULL)
+        return 0;
+    rc = policy_sodium_ready(err);
+    if (rc != 0)
+        return rc;
+    if (strncasecmp(p, "Bearer ", 7) == 0) {
+        p += 7;
+        while (*p == ' ')
+            p++;
+        size_t n = strlen(p);
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if (!policy_token_well_formed(p, n))
+            return rk_err_set(err, RK_E_UNAUTH, "the Bearer token is not a renkei token");
+        memcpy(tok, p, n);
+        tok[n] = '\0';
+    } else if (strncasecmp(p, "Basic ", 6) == 0) {
+        p += 6;
+        while (*p == ' ')
+            p++;
+        rc = basic_token(p, tok, err);
+        if (rc != 0)
+            return rc;
+    } else {
+        return rk_err_set(err, RK_E_UNAUTH,
+                          "unsupported Authorization scheme (use Bearer or Basic)");
+    }
+    policy_token_hash(tok, hash);
+    sodium_memzero(tok, sizeof(tok));
+    rc = store_token_get(s, hash, &t, err);
+    if (rc == RK_E_NOTFOUND) {
+        rc = rk_err_set(err, RK_E_UNAUTH, "unknown token");
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    rc = store_org_get(s, t.org_id, &org, err);
+    if (rc == RK_E_NOTFOUND) {
+        rc = rk_err_set(err, RK_E_UNAUTH, "the token's organisation no longer exists");
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    out->authenticated = true;
+    copy_str(out->org_id, sizeof(out->org_id), org.id);
+    copy_str(out->org_name, sizeof(out->org_name), org.name);
+    copy_str(out->sector, sizeof(out->sector), org.sector);
+    out->role = t.role;
+out:
+    store_token_clear(&t);
+    store_org_clear(&org);
+    if (rc != 0)
+        principal_anonymous(out);
+    return rc;
+}
+
+static const char *const role_names[] = {"reader", "contributor", "analyst", "coordinator"};
+static const char *const anonymity_names[] = {"named", "sector", "anonymous"};
+
+int policy_role_parse(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(role_names) / sizeof(role_names[0]); i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *policy_role_name(int role)
+{
+    if (role < 0 || (size_t)role >= sizeof(role_names) / sizeof(role_names[0]))
+        return "unknown";
+    return role_names[role];
+}
+
+int policy_anonymity_parse(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(anonymity_names) / sizeof(anonymity_names[0]);
+         i++)
+        if (strcmp(name, anonymity_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *policy_anonymity_name(int mode)
+{
+    if (mode < 0 || (size_t)mode >= sizeof(anonymity_names) / sizeof(anonymity_names[0]))
+        return "unknown";
+    return anonymity_names[mode];
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hub.c: creating and loading the hub, and managing organisations, tokens and collections.
+ * The command line and the admin API both call these, so the rules (which sectors exist,
+ * which names are allowed, which audiences are valid) are enforced in one place.
+ */
+#include "policy/policy_config.h"
+#include "policy/policy_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef RENKEI_SOURCE_DATADIR
+#define RENKEI_SOURCE_DATADIR "data"
+#endif
+
+#define SECTORS_FILE_MAX (1024 * 1024) /* the sector table is small; cap what we read */
+#define NAME_MAX_LEN     127           /* fits struct policy_principal.org_name */
+
+/* ---- the sector table ------------------------------------------------------------------ */
+
+/* Trims blanks and a trailing CR in place; returns the start. */
+static char *trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        *--e = '\0';
+    return s;
+}
+
+static bool sector_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n >= 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Reads a sector file into a JSON array of {key, name}. Makes sure "coordination" is
+ * there, since the coordinator organisation lives in it. *out is a new reference.
+ */
+static int sectors_read(const char *path, json_t **out, struct rk_err *err)
+{
+    FILE *f = NULL;
+    char line[1024];
+    json_t *arr = json_array();
+    unsigned lineno = 0;
+    bool has_coord = false;
+    long total = 0;
+    int rc = 0;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        rc = rk_err_set(err, RK_E_IO, "cannot read the sector table %s: %s", path, strerror(errno));
+        goto out;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *tab;
+        char *key;
+        char *name;
+        lineno++;
+        total += (long)strlen(line);
+        if (total > SECTORS_FILE_MAX) {
+            rc = rk_err_set(err, RK_E_TOOBIG, "%s: larger than %d bytes", path, SECTORS_FILE_MAX);
+            goto out;
+        }
+        key = trim(line);
+        if (key[0] == '\0' || key[0] == '#')
+            continue;
+        tab = strchr(key, '\t');
+        if (tab == NULL) {
+            rc = rk_err_set(err, RK_E_INVALID, "%s:%u: expected key<TAB>name", path, lineno);
+            goto out;
+        }
+        *tab = '\0';
+        name = trim(tab + 1);
+        key = trim(key);
+        if (!sector_key_ok(key) || name[0] == '\0') {
+            rc = rk_err_set(err, RK_E_INVALID,
+                            "%s:%u: sector key must be lower-case letters, digits, '-' or '_' "
+                            "and the name non-empty",
+                            path, lineno);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+            const char *k = json_string_value(json_object_get(json_array_get(arr, i), "key"));
+            if (strcmp(k, key) == 0) {
+                rc = rk_err_set(err, RK_E_INVALID, "%s:%u: sector '%s' listed twice", path, lineno,
+                                key);
+                goto out;
+            }
+        }
+        if (strcmp(key, "coordination") == 0)
+            has_coord = true;
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "key", key, "name", name));
+    }
+    if (ferror(f)) {
+        rc = rk_err_set(err, RK_E_IO, "error reading %s", path);
+        goto out;
+    }
+    if (!has_coord)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s}", "key", "coordination", "name", "Coordination"));
+out:
+    if (f != NULL)
+        fclose(f);
+    if (rc != 0) {
+        json_decref(arr);
+        arr = NULL;
+    }
+    *out = arr;
+    return rc;
+}
+
+bool policy_sector_known(struct store *s, const char *sector)
+{
+    char *v = NULL;
+    json_t *arr = NULL;
+    bool found = false;
+
+    if (sector == NULL || store_setting_get(s, "sectors", &v, NULL) != 0)
+        return false;
+    arr = json_loads(v, 0, NULL);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const char *k = json_string_value(json_object_get(json_array_get(arr, i), "key"));
+        if (k != NULL && strcmp(k, sector) == 0) {
+            found = true;
+            break;
+        }
+    }
+    json_decref(arr);
+    free(v);
+    return found;
+}
+
+/* ---- the hub ---------------------------------------------------------------------------- */
+
+static bool initialised(struct store *s)
+{
+    char *v = NULL;
+    int rc = store_setting_get(s, "api_root", &v, NULL);
+    free(v);
+    return rc == 0;
+}
+
+int policy_hub_init(struct store *s, const char *coordinator_name,
+                    char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
+{
+    return policy_hub_init_sectors(s, coordinator_name, NULL, token_out, err);
+}
+
+int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const char *sectors_file,
+                            char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
+{
+    char path[4096];
+    char uuid[RK_UUID_LEN];
+    char identity[64];
+    json_t *sectors = NULL;
+    char *sectors_json = NULL;
+    struct store_org org = {0};
+    int rc;
+
+    token_out[0] = '\0';
+    rc = policy_sodium_ready(err);
+    if (rc != 0)
+        return rc;
+    if (initialised(s))
+        return rk_err_set(err, RK_E_EXISTS, "the hub is already initialised");
+    if (coordinator_name == NULL || coordinator_name[0] == '\0')
+        coordinator_name = "coordinator";
+    if (sectors_file == NULL) {
+        const char *dir = getenv("RENKEI_DATADIR");
+        if (dir == NULL || dir[0] == '\0')
+            dir = RENKEI_SOURCE_DATADIR;
+        snprintf(path, sizeof(path), "%s/sectors.tsv", dir);
+        sectors_file = path;
+    }
+    /* Read everything that can fail on input before writing anything. */
+    rc = sectors_read(sectors_file, &sectors, err);
+    if (rc != 0)
+        goto out;
+    sectors_json = json_dumps(sectors, JSON_COMPACT);
+    rc = store_setting_set(s, "sectors", sectors_json, err);
+    if (rc != 0)
+        goto out;
+    rk_uuid_v4(uuid);
+    snprintf(identity, sizeof(identity), "identity--%s", uuid);
+    rc = store_setting_set(s, "hub_identity", identity, err);
+    if (rc != 0)
+        goto out;
+    rc = store_setting_set(s, "title", "renkei hub", err);
+    if (rc != 0)
+        goto out;
+    rc = policy_org_add(s, coordinator_name, "coordination", STORE_ANON_NAMED, &org, err);
+    if (rc != 0)
+        goto out;
+    rc = store_setting_set(s, "coordinator_org", org.id, err);
+    if (rc != 0)
+        goto out;
+    rc = policy_token_create(s, org.id, STORE_ROLE_COORDINATOR, "created by init", token_out, err);
+    if (rc != 0)
+        goto out;
+    /* Written last: its presence marks a complete initialisation. */
+    rc = store_setting_set(s, "api_root", "hub", err);
+out:
+    if (rc != 0)
+        token_out[0] = '\0';
+    store_org_clear(&org);
+    free(sectors_json);
+    json_decref(sectors);
+    return rc;
+}
+
+static void copy_setting(struct store *s, const char *key, char *dst, size_t cap,
+                         const char *fallback)
+{
+    char *v = NULL;
+    const char *src = fallback;
+    if (store_setting_get(s, key, &v, NULL) == 0 && v != NULL)
+        src = v;
+    snprintf(dst, cap, "%s", src);
+    free(v);
+}
+
+int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err)
+{
+    memset(hub, 0, sizeof(*hub));
+    if (!initialised(s))
+        return rk_err_set(err, RK_E_NOTFOUND, "the hub is not initialised (run renkei init)");
+    hub->store = s;
+    copy_setting(s, "api_root", hub->api_root, sizeof(hub->api_root), "hub");
+    copy_setting(s, "title", hub->title, sizeof(hub->title), "renkei hub");
+    copy_setting(s, "hub_identity", hub->identity_id, sizeof(hub->identity_id), "");
+    hub->max_content_length = 100u * 1024u * 1024u;
+    return 0;
+}
+
+/* ---- organisations, tokens, collections ----------------------------------------------- */
+
+/* Organisation names appear in audience lists ("org:a,b"), so commas are not allowed. */
+static int name_check(const char *what, const char *name, size_t max, struct rk_err *err)
+{
+    size_t n;
+    if (name == NULL || name[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "%s must not be empty", what);
+    n = strlen(name);
+    if (n > max)
+        return rk_err_set(err, RK_E_INVALID, "%s longer than %zu bytes", what, max);
+    if (name[0] == ' ' || name[n - 1] == ' ')
+        return rk_err_set(err, RK_E_INVALID, "%s must not start or end with a space", what);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f)
+            return rk_err_set(err, RK_E_INVALID, "%s contains a control character", what);
+    }
+    return 0;
+}
+
+int policy_org_add(struct store *s, const char *name, const char *sector, int anonymity,
+                   struct store_org *out, struct rk_err *err)
+{
+    struct store_org org = {0};
+    char uuid[RK_UUID_LEN];
+    char identity[64];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = name_check("organisation name", name, NAME_MAX_LEN, err);
+    if (rc != 0)
+        return rc;
+    if (strchr(name, ',') != NULL)
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
+    if (rk_uuid_valid(name))
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
+    if (sector == NULL || !policy_sector_known(s, sector))
+        return rk_err_set(err, RK_E_INVALID, "unknown sector '%s' (see data/sectors.tsv)",
+                          sector != NULL ? sector : "");
+    if (anonymity < STORE_ANON_NAMED || anonymity > STORE_ANON_ANONYMOUS)
+        return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
+    rk_uuid_v4(org.id);
+    rk_uuid_v4(uuid);
+    snprintf(identity, sizeof(identity), "identity--%s", uuid);
+    org.name = (char *)name;
+    org.sector = (char *)sector;
+    org.identity_id = identity;
+    org.anonymity = anonymity;
+    org.created = rk_time_now();
+    rc = store_org_add(s, &org, err);
+    if (rc == RK_E_EXISTS)
+        return rk_err_set(err, RK_E_EXISTS, "organisation '%s' already exists", name);
+    if (rc != 0)
+        return rc;
+    memcpy(out->id, org.id, sizeof(out->id));
+    out->name = rk_strdup(name);
+    out->sector = rk_strdup(sector);
+    out->identity_id = rk_strdup(identity);
+    out->anonymity = anonymity;
+    out->created = org.created;
+    return 0;
+}
+
+int policy_token_create(struct store *s, const char *org, int role, const char *label,
+                        char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
+{
+    struct store_org o = {0};
+    struct store_token t = {0};
+    int rc;
+
+    token_out[0] = '\0';
+    if (role < STORE_ROLE_READER || role > STORE_ROLE_COORDINATOR)
+        return rk_err_set(err, RK_E_INVALID,
+                          "unknown role (use reader, contributor, analyst or coordinator)");
+    if (label != NULL && strlen(label) > 256)
+        return rk_err_set(err, RK_E_INVALID, "label longer than 256 bytes");
+    if (org == NULL || org[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "organisation must not be empty");
+    rc = store_org_get(s, org, &o, err);
+    if (rc == RK_E_NOTFOUND)
+        return rk_err_set(err, RK_E_NOTFOUND, "unknown organisation '%s'", org);
+    if (rc != 0)
+        return rc;
+    policy_token_generate(token_out);
+    policy_token_hash(token_out, t.hash);
+    memcpy(t.org_id, o.id, sizeof(t.org_id));
+    t.role = role;
+    t.label = (char *)(label != NULL ? label : "");
+    t.created = rk_time_now();
+    rc = store_token_add(s, &t, err);
+    if (rc != 0)
+        token_out[0] = '\0';
+    store_org_clear(&o);
+    return rc;
+}
+
+int policy_collection_add(struct store *s, const char *title, const char *description,
+                          const char *alias, const char *read_spec, const char *write_spec,
+                          struct store_collection *out, struct rk_err *err)
+{
+    struct store_collection c = {0};
+    struct rk_err sub;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = name_check("title", title, 256, err);
+    if (rc != 0)
+        return rc;
+    if (description != NULL && strlen(description) > 4096)
+        return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
+    if (alias != NULL && strlen(alias) > 128)
+        return rk_err_set(err, RK_E_INVALID, "alias longer than 128 bytes");
+    rk_err_clear(&sub);
+    rc = policy_spec_check(s, read_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "read audience: %s", sub.msg);
+    rc = policy_spec_check(s, write_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "write audience: %s", sub.msg);
+    rk_uuid_v4(c.id);
+    c.title = (char *)title;
+    c.description = (char *)(description != NULL ? description : "");
+    c.alias = (char *)(alias != NULL ? alias : "");
+    c.read_spec = (char *)read_spec;
+    c.write_spec = (char *)write_spec;
+    c.created = rk_time_now();
+    rc = store_collection_add(s, &c, err);
+    if (rc != 0)
+        return rc;
+    memcpy(out->id, c.id, sizeof(out->id));
+    out->title = rk_strdup(c.title);
+    out->description = rk_strdup(c.description);
+    out->alias = rk_strdup(c.alias);
+    out->read_spec = rk_strdup(c.read_spec);
+    out->write_spec = rk_strdup(c.write_spec);
+    out->created = c.created;
+    return 0;
+}

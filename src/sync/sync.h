@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sync.h: a TAXII 2.1 client on libcurl and jansson. It speaks to any TAXII 2.1 server
+ * (renkei, medallion, OpenCTI...): it reads STIX input files, cuts them into envelopes that
+ * fit the server's limits, posts them, follows status resources and pages through
+ * collections. `renkei push` and `renkei pull` are thin front ends; federation between hubs
+ * uses the same calls.
+ *
+ * Ownership rule for the whole API: json_t values handed back to the caller are new
+ * references the caller releases with json_decref(), unless a contract says "borrowed".
+ * Strings handed back are freed with free().
+ */
+#ifndef RK_SYNC_H
+#define RK_SYNC_H
+
+#include "core/core.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The TAXII 2.1 media type, sent as Accept and, on POST, as Content-Type. */
+#define SYNC_MEDIA_TYPE "application/taxii+json;version=2.1"
+
+/* Assumed max_content_length when the API root cannot be read. */
+#define SYNC_DEFAULT_MAX_CONTENT (10u * 1024u * 1024u)
+
+/* Cap on a response body the client will buffer (a page of 1000 large objects fits). */
+#define SYNC_MAX_RESPONSE (512u * 1024u * 1024u)
+
+/* ---- URLs ------------------------------------------------------------------------------ */
+
+/* The URLs derived from a collection URL or its objects URL. Free with sync_urls_free(). */
+struct sync_urls {
+    char *api_root;      /* ".../<api-root>/", everything before "collections/" */
+    char *collection_id; /* the segment after "collections/" */
+    char *collection;    /* api_root + "collections/<id>/" */
+    char *objects;       /* api_root + "collections/<id>/objects/" */
+};
+
+/*
+ * Derives the API root, collection and objects URLs from url, which must be an http or
+ * https URL naming a collection (".../collections/<id>/", trailing slash optional) or its
+ * objects endpoint (".../collections/<id>/objects/"). A query string or fragment is
+ * ignored. Returns 0 and fills out (which the caller frees with sync_urls_free), or
+ * RK_E_INVALID with a sentence in err and out left empty.
+ */
+int sync_urls_parse(const char *url, struct sync_urls *out, struct rk_err *err);
+
+/* Frees the strings of u and zeroes it. u may be NULL. */
+void sync_urls_free(struct sync_urls *u);
+
+/* Returns api_root + "status/<id>/" in a new string the caller frees. */
+char *sync_status_url(const char *api_root, const char *status_id);
+
+/* ---- input files ---------------------------------------------------------------------- */
+
+/*
+ * Extracts the STIX objects of a parsed document: a STIX bundle ({"type":"bundle",
+ * "objects":[...]}), a TAXII envelope ({"objects":[...]}), a JSON array of objects, or a
+ * single object. Every object must be STIX-shaped: a JSON object with string "type" and
+ * "id" properties. name is used in error messages (a file name). Returns 0 and a new array
+ * in *objects (a fresh reference, elements shared with doc), or RK_E_INVALID naming name and
+ * the index of the offending object.
+ */
+int sync_objects_from_json(json_t *doc, const char *name, json_t **objects, struct rk_err *err);
+
+/*
+ * Reads path ("-" for stdin) as JSON and extracts its objects as sync_objects_from_json
+ * does. Errors name the file and, for bad JSON, the line and column jansson reports
+ * (RK_E_INVALID), or RK_E_IO if the file cannot be read.
+ */
+int sync_load_file(const char *path, json_t **objects, struct rk_err *err);
+
+/* ---- batching -------------------------------------------------------------------------- */
+
+/*
+ * Serialises the next envelope {"objects":[...]} from objects[*pos...] into out (which is
+ * reset first): at most max_count objects and at most max_bytes bytes in all. Advances *pos
+ * past the objects taken and stores their number in *taken. Returns 0 (with *taken == 0
+ * only when *pos was already at the end), or RK_E_TOOBIG if the object at *pos alone does
+ * not fit in max_bytes (err names its id; *pos is left on it).
+ */
+int sync_batch_next(json_t *objects, size_t *pos, size_t max_count, size_t max_bytes,
+                    struct rk_buf *out, size_t *taken, struct rk_err *err);
+
+/* ---- status aggregation ----------------------------------------------------------------- */
+
+/* One object the server refused (or left pending when we stopped waiting). */
+struct sync_failure {
+    char *id;         /* object id as the server reported it */
+    char *version;    /* version as the server reported it, may be "" */
+    char *message;    /* the server's reason, may be "" */
+    const char *file; /* borrowed: the input file the object came from, may be NULL */
+};
+
+/* Totals over every status resource of a push. Initialise with SYNC_TALLY_INIT. */
+struct sync_tally {
+    size_t total;                  /* objects the server counted */
+    size_t success;                /* objects stored */
+    size_t failure;                /* objects refused */
+    size_t pending;                /* objects still pending when we stopped waiting */
+    struct sync_failure *failures; /* details of refused objects, nfailures of them */
+    size_t nfailures;              /* entries used in failures */
+    size_t cap;                    /* entries allocated in failures */
+};
+#define SYNC_TALLY_INIT                                                                            \
+    {                                                                                              \
+        0, 0, 0, 0, NULL, 0, 0                                                                     \
+    }
+
+/*
+ * Adds a TAXII status resource to t: its counts, and one sync_failure per entry of its
+ * "failures" list, tagged with file (borrowed, must outlive t). Returns 0, or RK_E_INVALID
+ * if status is not shaped like a status resource (t unchanged).
+ */
+int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
+                   struct rk_err *err);
+
+/* Frees the failure list of t and zeroes it. t may be NULL. */
+void sync_tally_free(struct sync_tally *t);
+
+/* ---- the client ------------------------------------------------------------------------- */
+
+/* How to reach the server. Strings are copied by sync_client_new. */
+struct sync_opts {
+    const char *token;      /* Bearer token, or NULL */
+    const char *user;       /* HTTP Basic user, or NULL */
+    const char *password;   /* HTTP Basic password, or NULL */
+    const char *cacert;     /* CA bundle file for TLS verification, or NULL for the system's */
+    bool insecure;          /* skip TLS verification */
+    long timeout_s;         /* whole-request timeout in seconds; 0 means 300 */
+    long connect_timeout_s; /* connection timeout in seconds; 0 means 10 */
+};
+
+/* A TAXII client: one curl easy handle reused for keep-alive. Not thread-safe. */
+struct sync_client;
+
+/*
+ * Creates a client. Returns NULL and fills err if libcurl cannot be initialised. The caller
+ * frees the client with sync_client_free().
+ */
+struct sync_client *sync_client_new(const struct sync_opts *opts, struct rk_err *err);
+
+/* Frees c and its connection. c may be NULL. */
+void sync_client_free(struct sync_client *c);
+
+/* A response. Free with sync_response_free(). */
+struct sync_response {
+    long status;            /* HTTP status, 0 if no response arrived */
+    json_t *body;           /* parsed body, or NULL if empty or not JSON */
+    char *date_added_first; /* X-TAXII-Date-Added-First, or NULL */
+    char *date_added_last;  /* X-TAXII-Date-Added-Last, or NULL */
+};
+
+/* Releases what r holds and zeroes it. r may be NULL. */
+void sync_response_free(struct sync_response *r);
+
+/*
+ * GETs url with the TAXII Accept header. On a 2xx answer with a JSON body returns 0 and
+ * fills resp. Otherwise returns a negative code and a sentence in err: RK_E_IO for
+ * transport and TLS failures, and for HTTP errors the code of the status (401 RK_E_UNAUTH,
+ * 403 RK_E_FORBIDDEN, 404 RK_E_NOTFOUND, 413 RK_E_TOOBIG, 406 RK_E_NOTACCEPT, 415
+ * RK_E_UNSUPPORTED, 422 RK_E_UNPROCESSABLE, other RK_E_IO) with the TAXII error's title and
+ * description, the HTTP status and a hint; RK_E_INVALID if a 2xx body is not JSON. resp is
+ * filled as far as the exchange went in every case; the caller frees it.
+ */
+int sync_get_json(struct sync_client *c, const char *url, struct sync_response *resp,
+                  struct rk_err *err);
+
+/*
+ * POSTs body (len bytes, a TAXII envelope) to objects_url with the TAXII Content-Type and
+ * Accept headers. Errors as sync_get_json; on success resp->body is the status resource.
+ */
+int sync_post_envelope(struct sync_client *c, const char *objects_url, const char *body, size_t len,
+                       struct sync_response *resp, struct rk_err *err);
+
+/*
+ * Reads the API root and returns its max_content_length in *out, or RK_E_* if the API root
+ * cannot be read or has no positive max_content_length (*out is then untouched).
+ */
+int sync_max_content_length(struct sync_client *c, const char *api_root, size_t *out,
+                            struct rk_err *err);
+
+/*
+ * Follows a status resource until it is complete: while its "status" is "pending", GETs
+ * api_root/status/<id>/ with backoff (0.2 s doubling up to 5 s) and gives up after wait_s
+ * seconds. status is consumed; *final receives the last status resource seen (complete or
+ * not), which the caller releases. Returns 0, or an error of sync_get_json (then *final is
+ * the last status seen before the error).
+ */
+int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
+                     json_t **final, struct rk_err *err);
+
+/* ---- paging ------------------------------------------------------------------------------ */
+
+/* Filters of a GET objects request. Every field may be NULL/0. Strings are copied. */
+struct sync_query {
+    const char *added_after; /* added_after=, a timestamp */
+    const char *types;       /* match[type]=, comma-separated */
+    const char *ids;         /* match[id]=, comma-separated */
+    const char *versions;    /* match[version]=, e.g. "last", "all", a timestamp */
+    long limit;              /* limit= per page, 0 to let the server choose */
+};
+
+/* Walks the pages of GET objects, following "next" or X-TAXII-Date-Added-Last. */
+struct sync_pager;
+
+/* Creates a pager over objects_url. The caller frees it with sync_pager_free(). */
+struct sync_pager *sync_pager_new(struct sync_client *c, const char *objects_url,
+                                  const struct sync_query *q);
+
+/* Frees p. p may be NULL. */
+void sync_pager_free(struct sync_pager *p);
+
+/*
+ * Builds the URL of a page: objects_url with the query's filters, and next (if not NULL)
+ * or else added_after (if not NULL, it overrides q->added_after). The caller frees it.
+ */
+char *sync_page_url(const char *objects_url, const struct sync_query *q, const char *next,
+                    const char *added_after);
+
+/*
+ * Fetches the next page. Returns 1 and sets *objects to the page's objects (borrowed, valid
+ * until the next call; an empty array if the page had none), 0 when there are no more
+ * pages, or a negative code with err filled (as sync_get_json).
+ */
+int sync_pager_next(struct sync_pager *p, json_t **objects, struct rk_err *err);
+
+/* The X-TAXII-Date-Added-Last of the last page with objects, or NULL. Borrowed. */
+const char *sync_pager_last_added(const struct sync_pager *p);
+
+/* Number of pages fetched so far. */
+size_t sync_pager_pages(const struct sync_pager *p);
+
+#endif /* RK_SYNC_H */

@@ -16,9 +16,9 @@
 
 #include "core/core.h"
 
-#define HTTP_MAX_PARAMS 64      /* query parameters kept per request; more is a 400 */
-#define HTTP_MAX_CAPTURES 4     /* {captures} in one route pattern */
-#define HTTP_MAX_RESP_HEADERS 8 /* extra response headers */
+#define HTTP_MAX_PARAMS       64 /* query parameters kept per request; more is a 400 */
+#define HTTP_MAX_CAPTURES     4  /* {captures} in one route pattern */
+#define HTTP_MAX_RESP_HEADERS 8  /* extra response headers */
 
 struct http_param {
     char *key;   /* decoded query key, e.g. "match[type]" */
@@ -26,21 +26,21 @@ struct http_param {
 };
 
 struct http_request {
-    const char *method;     /* "GET", "POST", ... */
-    const char *path;       /* decoded path without the query string */
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* decoded path without the query string */
     struct http_param params[HTTP_MAX_PARAMS];
-    size_t n_params;        /* in the order the client sent them; duplicates kept */
-    const char *body;       /* request body (NUL-terminated), NULL when empty */
+    size_t n_params;  /* in the order the client sent them; duplicates kept */
+    const char *body; /* request body (NUL-terminated), NULL when empty */
     size_t body_len;
     const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
-    void *principal;        /* set by the authenticator; freed by its free callback */
-    void *conn;             /* the libmicrohttpd connection, for http_header() */
+    void *principal; /* set by the authenticator; freed by its free callback */
+    void *conn;      /* the libmicrohttpd connection, for http_header() */
 };
 
 struct http_response {
-    int status;                 /* HTTP status, default 200 */
-    const char *content_type;   /* static string; default application/taxii+json;version=2.1 */
-    struct rk_buf body;         /* response body */
+    int status;               /* HTTP status, default 200 */
+    const char *content_type; /* static string; default application/taxii+json;version=2.1 */
+    struct rk_buf body;       /* response body */
     const char *hdr_name[HTTP_MAX_RESP_HEADERS];
     char *hdr_value[HTTP_MAX_RESP_HEADERS]; /* malloc'd, freed by the server */
     size_t n_headers;
@@ -66,12 +66,12 @@ enum http_route_flags {
  * matches a request without it.
  */
 struct http_route {
-    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *method; /* "GET", "POST", "DELETE" */
     const char *pattern;
     http_handler_fn fn;
-    void *ctx;           /* passed to fn */
-    unsigned flags;      /* enum http_route_flags */
-    const char *name;    /* short name for logs and the route-enumeration test */
+    void *ctx;        /* passed to fn */
+    unsigned flags;   /* enum http_route_flags */
+    const char *name; /* short name for logs and the route-enumeration test */
 };
 
 /*
@@ -121,11 +121,10 @@ void http_set_header(struct http_response *resp, const char *name, const char *v
  * Writes a TAXII error object {"title":..., "description":..., "http_status":"..."} into
  * resp with the given status and the TAXII media type.
  */
-void http_error(struct http_response *resp, int status, const char *title,
-                const char *description);
+void http_error(struct http_response *resp, int status, const char *title, const char *description);
 
 /* Media types. */
 #define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"
-#define HTTP_JSON_MEDIA "application/json"
+#define HTTP_JSON_MEDIA  "application/json"
 
 #endif /* RK_HTTP_H */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * router.c: matches a request method and path against route patterns with {name}
+ * segments, so that each capability hands over a plain table and never parses paths.
+ */
+#include "http/http_int.h"
+
+#include <string.h>
+
+struct span {
+    size_t off; /* offset of a captured segment in the path */
+    size_t len; /* its length, > 0 */
+};
+
+/*
+ * Matches path against pattern. On success returns true and fills caps (offsets into
+ * path) and *ncaps. A trailing slash in the pattern is optional in the path.
+ */
+static bool pattern_match(const char *pat, const char *path, struct span *caps, size_t *ncaps)
+{
+    const char *p = pat;
+    const char *s = path;
+    size_t n = 0;
+    for (;;) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (close == NULL || n == HTTP_MAX_CAPTURES)
+                return false;
+            size_t len = strcspn(s, "/");
+            if (len == 0)
+                return false;
+            caps[n].off = (size_t)(s - path);
+            caps[n].len = len;
+            n++;
+            s += len;
+            p = close + 1;
+        } else if (*p == '\0') {
+            if (*s != '\0')
+                return false;
+            break;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else if (*s == '\0' && p[0] == '/' && p[1] == '\0') {
+            break;
+        } else {
+            return false;
+        }
+    }
+    *ncaps = n;
+    return true;
+}
+
+static void allow_add(char *allow, size_t allow_len, const char *method)
+{
+    size_t used = strlen(allow);
+    size_t mlen = strlen(method);
+    /* Skip methods already listed (several routes may share a method and path). */
+    for (const char *a = allow; *a;) {
+        size_t l = strcspn(a, ",");
+        const char *tok = a;
+        while (*tok == ' ')
+            tok++;
+        if ((size_t)(a + l - tok) == mlen && memcmp(tok, method, mlen) == 0)
+            return;
+        a += l;
+        if (*a == ',')
+            a++;
+    }
+    size_t need = used + (used ? 2 : 0) + mlen + 1;
+    if (need > allow_len)
+        return;
+    if (used) {
+        memcpy(allow + used, ", ", 2);
+        used += 2;
+    }
+    memcpy(allow + used, method, mlen + 1);
+}
+
+int http_route_find(const struct http_route *routes, size_t n, const char *method, const char *path,
+                    char *scratch, size_t scratch_len, const char *captures[HTTP_MAX_CAPTURES],
+                    char *allow, size_t allow_len)
+{
+    struct span caps[HTTP_MAX_CAPTURES];
+    size_t ncaps = 0;
+    size_t plen = strlen(path);
+    bool other_method = false;
+
+    if (allow != NULL && allow_len > 0)
+        allow[0] = '\0';
+    for (size_t i = 0; i < HTTP_MAX_CAPTURES; i++)
+        captures[i] = NULL;
+    if (plen + 1 > scratch_len)
+        return HTTP_ROUTE_NONE;
+    memcpy(scratch, path, plen + 1);
+
+    for (size_t i = 0; i < n; i++) {
+        if (!pattern_match(routes[i].pattern, path, caps, &ncaps))
+            continue;
+        if (strcmp(routes[i].method, method) != 0) {
+            other_method = true;
+            if (allow != NULL && allow_len > 0)
+                allow_add(allow, allow_len, routes[i].method);
+            continue;
+        }
+        for (size_t c = 0; c < ncaps; c++) {
+            scratch[caps[c].off + caps[c].len] = '\0';
+            captures[c] = scratch + caps[c].off;
+        }
+        return (int)i;
+    }
+    return other_method ? HTTP_ROUTE_METHOD : HTTP_ROUTE_NONE;
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.c: the HTTP server over libmicrohttpd. It enforces size and time limits, reads
+ * bodies into a capped buffer, routes, authenticates, negotiates TAXII media types and
+ * turns every failure into a TAXII error object, so that handlers only see sane requests.
+ */
+#include "http/http_int.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_BODY   ((size_t)100 * 1024 * 1024)
+#define DEFAULT_MAX_HEADER ((size_t)16 * 1024)
+#define DEFAULT_TIMEOUT_S  30u
+#define CONNECTION_LIMIT   4096u
+#define TLS_PRIORITIES     "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define WWW_AUTHENTICATE   "Bearer realm=\"renkei\", Basic realm=\"renkei\""
+#define PATH_INLINE        256
+
+struct http_server {
+    struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
+    struct http_config cfg;    /* copy; string fields point at the copies below */
+    char *listen;              /* copy of cfg.listen */
+    char *cert_pem;            /* TLS certificate, PEM text, or NULL */
+    char *key_pem;             /* TLS key, PEM text, or NULL */
+    struct http_route *routes; /* copy of the route table */
+    size_t n_routes;
+    unsigned port; /* port actually bound */
+};
+
+/* State of one request, from its headers to the end of its response. */
+struct conn_req {
+    struct http_server *srv;
+    struct http_request req;
+    struct rk_buf body; /* request body as it arrives */
+    bool too_big;       /* body exceeded max_body: answer 413 */
+    bool answered;      /* a response has been queued */
+    int status;         /* status sent, for the log line */
+    size_t n_args;      /* query arguments seen (may exceed HTTP_MAX_PARAMS) */
+    char *scratch;      /* path copy the captures point into */
+    char inline_path[PATH_INLINE];
+    rk_time_us started;
+};
+
+/* ---- responses ------------------------------------------------------------------------ */
+
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+void http_error(struct http_response *resp, int status, const char *title, const char *description)
+{
+    rk_buf_reset(&resp->body);
+    resp->status = status;
+    resp->content_type = HTTP_TAXII_MEDIA;
+    rk_buf_puts(&resp->body, "{\"title\":");
+    rk_buf_json_string(&resp->body, title != NULL ? title : status_title(status));
+    if (description != NULL && description[0] != '\0') {
+        rk_buf_puts(&resp->body, ",\"description\":");
+        rk_buf_json_string(&resp->body, description);
+    }
+    rk_buf_printf(&resp->body, ",\"http_status\":\"%d\"}", status);
+}
+
+void http_set_header(struct http_response *resp, const char *name, const char *value)
+{
+    /* Replace an earlier value of the same header rather than sending it twice. */
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        if (strcasecmp(resp->hdr_name[i], name) == 0) {
+            free(resp->hdr_value[i]);
+            resp->hdr_value[i] = rk_strdup(value);
+            return;
+        }
+    }
+    if (resp->n_headers == HTTP_MAX_RESP_HEADERS) {
+        rk_log(RK_LOG_WARN, "http: response header %s dropped (too many headers)", name);
+        return;
+    }
+    resp->hdr_name[resp->n_headers] = name;
+    resp->hdr_value[resp->n_headers] = rk_strdup(value);
+    resp->n_headers++;
+}
+
+static void response_clear(struct http_response *resp)
+{
+    rk_buf_free(&resp->body);
+    for (size_t i = 0; i < resp->n_headers; i++)
+        free(resp->hdr_value[i]);
+    resp->n_headers = 0;
+}
+
+/* Hands resp to MHD (the body buffer is stolen, not copied) and clears resp. */
+static enum MHD_Result send_response(struct conn_req *cr, struct MHD_Connection *conn,
+                                     struct http_response *resp)
+{
+    size_t len = resp->body.len;
+    char *data = rk_buf_steal(&resp->body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result ret = MHD_NO;
+    if (r == NULL) {
+        free(data);
+        goto out;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            resp->content_type != NULL ? resp->content_type : HTTP_TAXII_MEDIA);
+    for (size_t i = 0; i < resp->n_headers; i++)
+        MHD_add_response_header(r, resp->hdr_name[i], resp->hdr_value[i]);
+    if (resp->status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+    cr->status = resp->status;
+    cr->answered = true;
+    ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+out:
+    response_clear(resp);
+    return ret;
+}
+
+static enum MHD_Result send_error(struct conn_req *cr, struct MHD_Connection *conn, int status,
+                                  const char *description, const char *allow)
+{
+    struct http_response resp = {.status = status};
+    http_error(&resp, status, NULL, description);
+    if (allow != NULL)
+        http_set_header(&resp, MHD_HTTP_HEADER_ALLOW, allow);
+    return send_response(cr, conn, &resp);
+}
+
+/* ---- requests ------------------------------------------------------------------------- */
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+    if (req == NULL || req->conn == NULL)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct conn_req *cr = cls;
+    (void)kind;
+    if (cr->req.n_params < HTTP_MAX_PARAMS) {
+        struct http_param *p = &cr->req.params[cr->req.n_params++];
+        /* MHD keeps these strings for the life of the request; they are never written. */
+        p->key = (char *)(key != NULL ? key : "");
+        p->value = (char *)(value != NULL ? value : "");
+    }
+    cr->n_args++;
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+    struct http_server *srv = cr->srv;
+    struct http_response resp = {.status = 200, .content_type = HTTP_TAXII_MEDIA};
+    struct rk_err err;
+    char allow[64];
+    int rc;
+
+    rk_err_clear(&err);
+    cr->req.method = method;
+    cr->req.path = url;
+    cr->req.conn = conn;
+    cr->req.body = cr->body.len > 0 ? cr->body.data : NULL;
+    cr->req.body_len = cr->body.len;
+
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, cr);
+    if (cr->n_args > HTTP_MAX_PARAMS)
+        return send_error(cr, conn, 400, "too many query parameters", NULL);
+
+    size_t need = strlen(url) + 1;
+    cr->scratch = need <= sizeof(cr->inline_path) ? cr->inline_path : rk_malloc(need);
+    int idx = http_route_find(srv->routes, srv->n_routes, method, url, cr->scratch, need,
+                              cr->req.captures, allow, sizeof(allow));
+    if (idx == HTTP_ROUTE_METHOD)
+        return send_error(cr, conn, 405, "method not allowed on this resource", allow);
+    if (idx < 0)
+        return send_error(cr, conn, 404, "no such resource", NULL);
+    const struct http_route *route = &srv->routes[idx];
+
+    if (srv->cfg.authenticate != NULL) {
+        const char *authz =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        rc = srv->cfg.authenticate(srv->cfg.auth_ctx, authz, &cr->req.principal, &err);
+        if (rc < 0)
+            return send_error(cr, conn, rc == RK_E_UNAUTH ? 401 : rk_http_status(rc),
+                              err.msg[0] ? err.msg : "authentication failed", NULL);
+    }
+    if (cr->req.principal == NULL && !(route->flags & HTTP_ROUTE_PUBLIC))
+        return send_error(cr, conn, 401, "credentials required", NULL);
+
+    if (route->flags & HTTP_ROUTE_TAXII) {
+        const char *accept =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        if (!http_accept_taxii(accept))
+            return send_error(cr, conn, 406, "this resource is only served as " HTTP_TAXII_MEDIA,
+                              NULL);
+        if (strcmp(method, "POST") == 0) {
+            const char *ct =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+            if (!http_content_type_taxii(ct))
+                return send_error(cr, conn, 415, "send the body as " HTTP_TAXII_MEDIA, NULL);
+        }
+    } else if (route->flags & HTTP_ROUTE_JSON) {
+        resp.content_type = HTTP_JSON_MEDIA;
+    }
+
+    rc = route->fn(route->ctx, &cr->req, &resp, &err);
+    if (rc < 0) {
+        int status = rk_http_status(rc);
+        /* Keep headers the handler set (Allow, Location...), replace the body. */
+        http_error(&resp, status, NULL, err.msg[0] ? err.msg : rk_code_name(rc));
+    }
+    if (resp.status < 100 || resp.status > 599)
+        resp.status = 500;
+    return send_response(cr, conn, &resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct conn_req *cr = *con_cls;
+    (void)version;
+
+    if (cr == NULL) {
+        cr = rk_calloc(1, sizeof(*cr));
+        cr->srv = srv;
+        cr->started = rk_time_now();
+        *con_cls = cr;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL) {
+            int64_t n;
+            if (rk_parse_int64(cl, 0, INT64_MAX, &n) != 0)
+                return send_error(cr, conn, 400, "malformed Content-Length", NULL);
+            /* Refuse before reading a byte of the body: the client learns at once. */
+            if ((uint64_t)n > (uint64_t)srv->cfg.max_body)
+                return send_error(cr, conn, 413, "request body exceeds the size limit", NULL);
+            if (n > 0)
+                rk_buf_reserve(&cr->body, (size_t)n);
+            return MHD_YES;
+        }
+        /*
+         * Answering on this first call would make MHD close a keep-alive connection, so
+         * even bodiless requests are dispatched on the next call.
+         */
+        return MHD_YES;
+    }
+    if (cr->answered)
+        return MHD_YES;
+    if (*upload_data_size > 0) {
+        if (!cr->too_big) {
+            if (*upload_data_size > srv->cfg.max_body - cr->body.len) {
+                cr->too_big = true;
+                rk_buf_free(&cr->body);
+                /* Answer while the body still streams; MHD closes the connection after. */
+                if (send_error(cr, conn, 413, "request body exceeds the size limit", NULL) ==
+                    MHD_YES) {
+                    *upload_data_size = 0;
+                    return MHD_YES;
+                }
+                cr->answered = false;
+            } else {
+                rk_buf_append(&cr->body, upload_data, *upload_data_size);
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (cr->too_big)
+        return send_error(cr, conn, 413, "request body exceeds the size limit", NULL);
+    return dispatch(cr, conn, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct conn_req *cr = *con_cls;
+    (void)conn;
+    if (cr == NULL)
+        return;
+    rk_log(RK_LOG_DEBUG, "http: %s %s %d %lldus%s", cr->req.method ? cr->req.method : "-",
+           cr->req.path ? cr->req.path : "-", cr->status, (long long)(rk_time_now() - cr->started),
+           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    if (cr->req.principal != NULL && srv->cfg.free_principal != NULL)
+        srv->cfg.free_principal(cr->req.principal);
+    rk_buf_free(&cr->body);
+    if (cr->scratch != cr->inline_path)
+        free(cr->scratch);
+    free(cr);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    rk_log(RK_LOG_DEBUG, "http: libmicrohttpd: %s", line);
+}
+
+/* ---- starting and stopping ------------------------------------------------------------- */
+
+static int read_file(const char *path, char **out, struct rk_err *err)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    char chunk[4096];
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return rk_err_set(err, RK_E_IO, "cannot open %s", path);
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        rk_buf_append(&b, chunk, n);
+        if (n < sizeof(chunk))
+            break;
+        if (b.len > 1024 * 1024) {
+            rc = rk_err_set(err, RK_E_TOOBIG, "%s is larger than 1 MiB", path);
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        rc = rk_err_set(err, RK_E_IO, "cannot read %s", path);
+        goto out;
+    }
+    *out = rk_buf_steal(&b);
+out:
+    fclose(f);
+    rk_buf_free(&b);
+    return rc;
+}
+
+/* Parses "host:port" or "[v6]:port" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen, bool *v6,
+                        struct rk_err *err)
+{
+    char host[256];
+    const char *port;
+    size_t hlen;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (close == NULL || close[1] != ':')
+            return rk_err_set(err, RK_E_INVALID, "listen address '%s': expected [v6]:port", listen);
+        hlen = (size_t)(close - listen - 1);
+        if (hlen >= sizeof(host))
+            return rk_err_set(err, RK_E_INVALID, "listen address '%s' too long", listen);
+        memcpy(host, listen + 1, hlen);
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (colon == NULL)
+            return rk_err_set(err, RK_E_INVALID, "listen address '%s': expected host:port", listen);
+        hlen = (size_t)(colon - listen);
+        if (hlen >= sizeof(host))
+            return rk_err_set(err, RK_E_INVALID, "listen address '%s' too long", listen);
+        memcpy(host, listen, hlen);
+        port = colon + 1;
+    }
+    host[hlen] = '\0';
+    int64_t pn;
+    if (rk_parse_int64(port, 0, 65535, &pn) != 0)
+        return rk_err_set(err, RK_E_INVALID, "listen address '%s': bad port", listen);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(hlen > 0 ? host : NULL, port, &hints, &ai);
+    if (gai != 0 || ai == NULL)
+        return rk_err_set(err, RK_E_INVALID, "listen address '%s': %s", listen, gai_strerror(gai));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    *v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int http_server_start(const struct http_config *cfg, const struct http_route *routes,
+                      size_t n_routes, struct http_server **out, struct rk_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    bool v6 = false;
+    int rc;
+    struct http_server *srv = rk_calloc(1, sizeof(*srv));
+
+    srv->cfg = *cfg;
+    if (srv->cfg.max_body == 0)
+        srv->cfg.max_body = DEFAULT_MAX_BODY;
+    if (srv->cfg.max_header == 0)
+        srv->cfg.max_header = DEFAULT_MAX_HEADER;
+    if (srv->cfg.timeout_s == 0)
+        srv->cfg.timeout_s = DEFAULT_TIMEOUT_S;
+    if (srv->cfg.threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        srv->cfg.threads = cpus > 0 ? (unsigned)cpus * 2 : 2;
+    }
+    if (srv->cfg.threads < 2)
+        srv->cfg.threads = 2;
+    srv->listen = rk_strdup(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8470");
+    srv->cfg.listen = srv->listen;
+    srv->routes = rk_calloc(n_routes ? n_routes : 1, sizeof(*routes));
+    if (n_routes > 0)
+        memcpy(srv->routes, routes, n_routes * sizeof(*routes));
+    srv->n_routes = n_routes;
+
+    rc = parse_listen(srv->listen, &ss, &sslen, &v6, err);
+    if (rc < 0)
+        goto out;
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    bool tls = cfg->tls_cert != NULL || cfg->tls_key != NULL;
+    if (tls) {
+        if (cfg->tls_cert == NULL || cfg->tls_key == NULL) {
+            rc = rk_err_set(err, RK_E_INVALID, "TLS needs both a certificate and a key");
+            goto out;
+        }
+        rc = read_file(cfg->tls_cert, &srv->cert_pem, err);
+        if (rc < 0)
+            goto out;
+        rc = read_file(cfg->tls_key, &srv->key_pem, err);
+        if (rc < 0)
+            goto out;
+        flags |= MHD_USE_TLS;
+    }
+    srv->cfg.tls_cert = NULL;
+    srv->cfg.tls_key = NULL;
+
+    /*
+     * MHD keeps the request line and headers in a per-connection pool; sized at twice the
+     * header cap, headers beyond the cap exhaust it and MHD answers 431 instead of waiting.
+     */
+    size_t mem_limit = srv->cfg.max_header * 2;
+    if (mem_limit < 8192)
+        mem_limit = 8192;
+
+    struct MHD_OptionItem opts[16];
+    size_t no = 0;
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem_limit, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    if (tls) {
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                             (void *)(uintptr_t)TLS_PRIORITIES};
+    }
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        rc = rk_err_set(err, RK_E_IO,
+                        "cannot listen on %s (address in use, not permitted, or bad TLS files)",
+                        srv->listen);
+        goto out;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info != NULL ? info->port : 0;
+    rk_log(RK_LOG_DEBUG, "http: listening on %s port %u with %u threads", srv->listen, srv->port,
+           srv->cfg.threads);
+    *out = srv;
+    return 0;
+out:
+    http_server_stop(srv);
+    return rc;
+}
+
+unsigned http_server_port(const struct http_server *srv)
+{
+    return srv != NULL ? srv->port : 0;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+    if (srv == NULL)
+        return;
+    if (srv->daemon != NULL)
+        MHD_stop_daemon(srv->daemon);
+    free(srv->listen);
+    free(srv->cert_pem);
+    free(srv->key_pem);
+    free(srv->routes);
+    free(srv);
+}

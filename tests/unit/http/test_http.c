@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_http.c: the HTTP layer on its own: router, media type negotiation, error bodies, and
+ * a real server on an ephemeral port driven by a raw socket client (limits, auth, slow
+ * clients, keep-alive).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "http/http_int.h"
+
+/* ---- router ------------------------------------------------------------------------------ */
+
+static int h_dummy(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
+{
+    (void)ctx, (void)req, (void)resp, (void)err;
+    return 0;
+}
+
+static const struct http_route table[] = {
+    {"GET", "/taxii2/", h_dummy, NULL, 0, "discovery"},
+    {"GET", "/{root}/collections/{id}/objects/", h_dummy, NULL, 0, "objects"},
+    {"POST", "/{root}/collections/{id}/objects/", h_dummy, NULL, 0, "add"},
+    {"GET", "/{root}/collections/{id}/objects/{oid}/", h_dummy, NULL, 0, "object"},
+    {"DELETE", "/{root}/collections/{id}/objects/{oid}/", h_dummy, NULL, 0, "delete"},
+    {"GET", "/healthz", h_dummy, NULL, 0, "health"},
+};
+#define NT (sizeof(table) / sizeof(table[0]))
+
+static void test_router_match(void **state)
+{
+    (void)state;
+    char scratch[256], allow[64];
+    const char *caps[HTTP_MAX_CAPTURES];
+    assert_int_equal(http_route_find(table, NT, "GET", "/taxii2/", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
+                     0);
+    /* The trailing slash of a pattern is optional in the request. */
+    assert_int_equal(http_route_find(table, NT, "GET", "/taxii2", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
+                     0);
+    int i = http_route_find(table, NT, "GET", "/hub/collections/abc/objects/ind--1/", scratch,
+                            sizeof(scratch), caps, allow, sizeof(allow));
+    assert_int_equal(i, 3);
+    assert_string_equal(caps[0], "hub");
+    assert_string_equal(caps[1], "abc");
+    assert_string_equal(caps[2], "ind--1");
+    assert_null(caps[3]);
+    i = http_route_find(table, NT, "POST", "/hub/collections/c1/objects", scratch, sizeof(scratch),
+                        caps, allow, sizeof(allow));
+    assert_int_equal(i, 2);
+    assert_string_equal(caps[1], "c1");
+    assert_int_equal(http_route_find(table, NT, "GET", "/healthz", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
+                     5);
+}
+
+static void test_router_404_405(void **state)
+{
+    (void)state;
+    char scratch[256], allow[64];
+    const char *caps[HTTP_MAX_CAPTURES];
+    assert_int_equal(http_route_find(table, NT, "GET", "/nothing/", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
+                     HTTP_ROUTE_NONE);
+    /* Empty captures and extra segments do not match. */
+    assert_int_equal(http_route_find(table, NT, "GET", "/hub/collections//objects/", scratch,
+                                     sizeof(scratch), caps, allow, sizeof(allow)),
+                     HTTP_ROUTE_NONE);
+    assert_int_equal(http_route_find(table, NT, "GET", "/hub/collections/a/objects/b/c/", scratch,
+                                     sizeof(scratch), caps, allow, sizeof(allow)),
+                     HTTP_ROUTE_NONE);
+    assert_int_equal(http_route_find(table, NT, "GET", "/taxii2//", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
+                     HTTP_ROUTE_NONE);
+    assert_int_equal(http_route_find(table, NT, "PUT", "/hub/collections/a/objects/b/", scratch,
+                                     sizeof(scratch), caps, allow, sizeof(allow)),
+                     HTTP_ROUTE_METHOD);
+    assert_string_equal(allow, "GET, DELETE");
+    assert_int_equal(http_route_find(table, NT, "DELETE", "/taxii2/", scratch, sizeof(scratch),
+                                     caps, allow, sizeof(allow)),
+                     HTTP_ROUTE_METHOD);
+    assert_string_equal(allow, "GET");
+    /* A scratch buffer too small for the path never overflows. */
+    assert_int_equal(
+        http_route_find(table, NT, "GET", "/taxii2/", scratch, 4, caps, allow, sizeof(allow)),
+        HTTP_ROUTE_NONE);
+}
+
+/* ---- negotiation --------------------------------------------------------------------------- */
+
+static void test_accept(void **state)
+{
+    (void)state;
+    assert_true(http_accept_taxii(NULL));
+    assert_true(http_accept_taxii(""));
+    assert_true(http_accept_taxii("application/taxii+json;version=2.1"));
+    assert_true(http_accept_taxii("application/taxii+json"));
+    assert_true(http_accept_taxii("Application/TAXII+JSON ; Version=\"2.1\""));
+    assert_true(http_accept_taxii("*/*"));
+    assert_true(http_accept_taxii("application/*"));
+    assert_true(http_accept_taxii("text/html, application/taxii+json;version=2.1;q=0.5"));
+    assert_true(http_accept_taxii("text/html,*/*;q=0.1"));
+    assert_false(http_accept_taxii("text/html"));
+    assert_false(http_accept_taxii("application/json"));
+    assert_false(http_accept_taxii("application/taxii+json;version=2.0"));
+    assert_false(http_accept_taxii("application/taxii+json;version=2.1;q=0"));
+    assert_false(http_accept_taxii("application/taxii+json;q=0.000, text/plain"));
+    assert_false(http_accept_taxii("application/stix+json;version=2.1"));
+}
+
+static void test_content_type(void **state)
+{
+    (void)state;
+    assert_true(http_content_type_taxii("application/taxii+json;version=2.1"));
+    assert_true(http_content_type_taxii("application/taxii+json"));
+    assert_true(http_content_type_taxii("application/taxii+json; charset=utf-8; version=2.1"));
+    assert_true(http_content_type_taxii("APPLICATION/taxii+json ;version=\"2.1\""));
+    assert_false(http_content_type_taxii(NULL));
+    assert_false(http_content_type_taxii("application/json"));
+    assert_false(http_content_type_taxii("application/taxii+json;version=2.0"));
+    assert_false(http_content_type_taxii("application/taxii+jsonx"));
+    assert_false(http_content_type_taxii("*/*"));
+}
+
+static void test_error_shape(void **state)
+{
+    (void)state;
+    struct http_response resp = {0};
+    http_error(&resp, 404, "Not Found", "no \"such\" thing");
+    assert_int_equal(resp.status, 404);
+    assert_string_equal(resp.content_type, HTTP_TAXII_MEDIA);
+    assert_string_equal(resp.body.data, "{\"title\":\"Not Found\",\"description\":\"no "
+                                        "\\\"such\\\" thing\",\"http_status\":\"404\"}");
+    http_error(&resp, 400, "Bad", NULL);
+    assert_string_equal(resp.body.data, "{\"title\":\"Bad\",\"http_status\":\"400\"}");
+    rk_buf_free(&resp.body);
+}
+
+/* ---- a real server ------------------------------------------------------------------------ */
+
+static int h_hello(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
+{
+    (void)ctx, (void)err;
+    rk_buf_puts(&resp->body, "{\"hello\":");
+    rk_buf_json_string(&resp->body, req->principal ? (const char *)req->principal : "anon");
+    for (size_t i = 0; i < req->n_params; i++) {
+        rk_buf_printf(&resp->body, ",\"p%zu\":", i);
+        rk_buf_json_string(&resp->body, req->params[i].key);
+        rk_buf_putc(&resp->body, ',');
+        rk_buf_json_string(&resp->body, req->params[i].value);
+    }
+    rk_buf_putc(&resp->body, '}');
+    http_set_header(resp, "X-Test", "yes");
+    return 0;
+}
+
+static int h_item(void *ctx, struct http_request *req, struct http_response *resp,
+                  struct rk_err *err)
+{
+    (void)ctx;
+    if (strcmp(req->captures[0], "missing") == 0)
+        return rk_err_set(err, RK_E_NOTFOUND, "no item %s", req->captures[0]);
+    rk_buf_puts(&resp->body, "{\"item\":");
+    rk_buf_json_string(&resp->body, req->captures[0]);
+    rk_buf_putc(&resp->body, '}');
+    return 0;
+}
+
+static int h_post(void *ctx, struct http_request *req, struct http_response *resp,
+                  struct rk_err *err)
+{
+    (void)ctx, (void)err;
+    resp->status = 202;
+    rk_buf_printf(&resp->body, "{\"len\":%zu}", req->body_len);
+    return 0;
+}
+
+static int auth(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+{
+    (void)ctx;
+    if (authorization == NULL)
+        return 0;
+    if (strcmp(authorization, "Bearer good") == 0) {
+        *principal = rk_strdup("good");
+        return 0;
+    }
+    return rk_err_set(err, RK_E_UNAUTH, "unknown token");
+}
+
+static const struct http_route live[] = {
+    {"GET", "/hello/", h_hello, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "hello"},
+    {"GET", "/items/{id}/", h_item, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "item"},
+    {"POST", "/items/", h_post, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "post"},
+    {"GET", "/private/", h_hello, NULL, HTTP_ROUTE_JSON, "private"},
+};
+
+static struct http_server *srv;
+
+static int server_up(void **state)
+{
+    (void)state;
+    struct http_config cfg = {
+        .listen = "127.0.0.1:0",
+        .max_body = 1024,
+        .max_header = 4096,
+        .threads = 2,
+        .timeout_s = 5,
+        .authenticate = auth,
+        .free_principal = free,
+    };
+    struct rk_err err;
+    int rc = http_server_start(&cfg, live, sizeof(live) / sizeof(live[0]), &srv, &err);
+    if (rc != 0)
+        fprintf(stderr, "server: %s\n", err.msg);
+    return rc;
+}
+
+static int server_down(void **state)
+{
+    (void)state;
+    http_server_stop(srv);
+    srv = NULL;
+    return 0;
+}
+
+static int connect_srv(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static void send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return; /* the server may close early (413); what it sent is still readable */
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads one response (headers, then Content-Length bytes) into out; returns the status. */
+static int read_response(int fd, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (;;) {
+        char *eoh = strstr(out, "\r\n\r\n");
+        if (eoh != NULL) {
+            const char *cl = strcasestr(out, "\r\nContent-Length:");
+            size_t want = cl != NULL && cl < eoh ? strtoul(cl + 17, NULL, 10) : 0;
+            if (len >= (size_t)(eoh + 4 - out) + want)
+                break;
+        }
+        if (len + 1 >= cap)
+            break;
+        ssize_t n = recv(fd, out + len, cap - 1 - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        out[len] = '\0';
+    }
+    int status = 0;
+    if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
+        return -1;
+    return status;
+}
+
+static int request(const char *raw, char *out, size_t cap)
+{
+    int fd = connect_srv();
+    send_all(fd, raw, strlen(raw));
+    int status = read_response(fd, out, cap);
+    close(fd);
+    return status;
+}
+
+static void test_server_basics(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_true(http_server_port(srv) > 0);
+    assert_int_equal(request("GET /hello/?a=1&match%5Btype%5D=x,y&a=2 HTTP/1.1\r\nHost: x\r\n"
+                             "Connection: close\r\n\r\n",
+                             out, sizeof(out)),
+                     200);
+    assert_non_null(strstr(out, "Content-Type: application/taxii+json;version=2.1"));
+    assert_non_null(strstr(out, "X-Test: yes"));
+    assert_non_null(strstr(out, "{\"hello\":\"anon\",\"p0\":\"a\",\"1\",\"p1\":\"match[type]\","
+                                "\"x,y\",\"p2\":\"a\",\"2\"}"));
+
+    assert_int_equal(request("GET /items/abc/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 200);
+    assert_non_null(strstr(out, "{\"item\":\"abc\"}"));
+    /* A handler's error code becomes a TAXII error with its status. */
+    assert_int_equal(request("GET /items/missing/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     404);
+    assert_non_null(strstr(out, "\"description\":\"no item missing\",\"http_status\":\"404\""));
+    assert_int_equal(request("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 404);
+    assert_non_null(strstr(out, "\"http_status\":\"404\""));
+    assert_null(strstr(out, "<html"));
+    assert_int_equal(request("DELETE /hello/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 405);
+    assert_non_null(strstr(out, "Allow: GET"));
+}
+
+static void test_server_auth(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /hello/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\r\n\r\n",
+                             out, sizeof(out)),
+                     401);
+    assert_non_null(
+        strstr(out, "WWW-Authenticate: Bearer realm=\"renkei\", Basic realm=\"renkei\""));
+    assert_non_null(strstr(out, "unknown token"));
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 401);
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
+                             "Accept: text/html\r\n\r\n",
+                             out, sizeof(out)),
+                     200);
+    /* JSON routes answer application/json and skip TAXII negotiation. */
+    assert_non_null(strstr(out, "Content-Type: application/json"));
+    assert_non_null(strstr(out, "{\"hello\":\"good\"}"));
+}
+
+static void test_server_negotiation(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(
+        request("GET /hello/ HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n", out, sizeof(out)),
+        406);
+    assert_non_null(strstr(out, "\"http_status\":\"406\""));
+    assert_int_equal(request("GET /hello/ HTTP/1.1\r\nHost: x\r\nAccept: application/taxii+json; "
+                             "version=2.1\r\n\r\n",
+                             out, sizeof(out)),
+                     200);
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                             "\r\nContent-Length: 2\r\n\r\n{}",
+                             out, sizeof(out)),
+                     415);
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                             "taxii+json;version=2.1\r\nContent-Length: 2\r\n\r\n{}",
+                             out, sizeof(out)),
+                     202);
+    assert_non_null(strstr(out, "{\"len\":2}"));
+}
+
+static void test_server_body_limit(void **state)
+{
+    (void)state;
+    char out[8192];
+    /* Declared too large: refused at once, without the server waiting for the body. */
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                             "taxii+json\r\nContent-Length: 5000\r\n\r\n",
+                             out, sizeof(out)),
+                     413);
+    assert_non_null(strstr(out, "\"http_status\":\"413\""));
+    /* Chunked: counted as it arrives. */
+    static char big[4096];
+    struct rk_buf b = RK_BUF_INIT;
+    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/taxii+json\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n");
+    memset(big, 'a', 600);
+    big[600] = '\0';
+    for (int i = 0; i < 3; i++)
+        rk_buf_printf(&b, "258\r\n%s\r\n", big);
+    rk_buf_puts(&b, "0\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 413);
+    rk_buf_reset(&b);
+    /* Chunked under the limit is read whole. */
+    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/taxii+json\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n");
+    rk_buf_printf(&b, "258\r\n%s\r\n0\r\n\r\n", big);
+    assert_int_equal(request(b.data, out, sizeof(out)), 202);
+    assert_non_null(strstr(out, "{\"len\":600}"));
+    rk_buf_free(&b);
+}
+
+static void test_server_header_limit(void **state)
+{
+    (void)state;
+    char out[8192];
+    struct rk_buf b = RK_BUF_INIT;
+    rk_buf_puts(&b, "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    for (int i = 0; i < 20000; i++)
+        rk_buf_putc(&b, 'h');
+    rk_buf_puts(&b, "\r\n\r\n");
+    int status = request(b.data, out, sizeof(out));
+    assert_true(status == 431 || status == 400);
+    /* Headers within the cap are fine. */
+    rk_buf_reset(&b);
+    rk_buf_puts(&b, "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    for (int i = 0; i < 2000; i++)
+        rk_buf_putc(&b, 'h');
+    rk_buf_puts(&b, "\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 200);
+    rk_buf_free(&b);
+}
+
+static void test_server_params_limit(void **state)
+{
+    (void)state;
+    char out[8192];
+    struct rk_buf b = RK_BUF_INIT;
+    rk_buf_puts(&b, "GET /hello/?");
+    for (int i = 0; i <= HTTP_MAX_PARAMS; i++)
+        rk_buf_printf(&b, "k%d=v&", i);
+    rk_buf_puts(&b, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 400);
+    assert_non_null(strstr(out, "too many query parameters"));
+    rk_buf_free(&b);
+}
+
+static void test_server_slow_client_keepalive(void **state)
+{
+    (void)state;
+    char out[8192];
+    /* A client that sends half a request line and stalls... */
+    int slow = connect_srv();
+    send_all(slow, "GET /hel", 8);
+    /* ...does not hold up others, and a keep-alive connection serves two requests. */
+    int fd = connect_srv();
+    const char *r1 = "GET /items/one/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, r1, strlen(r1));
+    assert_int_equal(read_response(fd, out, sizeof(out)), 200);
+    assert_non_null(strstr(out, "\"one\""));
+    const char *r2 = "GET /items/two/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, r2, strlen(r2));
+    int st2 = read_response(fd, out, sizeof(out));
+    if (st2 != 200)
+        fprintf(stderr, "second: [%s]\n", out);
+    assert_int_equal(st2, 200);
+    assert_non_null(strstr(out, "\"two\""));
+    close(fd);
+    /* The slow client can still finish its request. */
+    send_all(slow, "lo/ HTTP/1.1\r\nHost: x\r\n\r\n", 26);
+    assert_int_equal(read_response(slow, out, sizeof(out)), 200);
+    close(slow);
+}
+
+static void test_server_garbage(void **state)
+{
+    (void)state;
+    char out[8192];
+    int status = request("\x01\x02garbage\r\n\r\n", out, sizeof(out));
+    assert_true(status == 400 || status == -1);
+    /* The server survives and still answers. */
+    assert_int_equal(request("GET /hello/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 200);
+}
+
+static void test_bad_listen(void **state)
+{
+    (void)state;
+    struct http_config cfg = {.listen = "nonsense"};
+    struct http_server *s = NULL;
+    struct rk_err err;
+    assert_int_equal(http_server_start(&cfg, live, 1, &s, &err), RK_E_INVALID);
+    assert_null(s);
+    cfg.listen = "127.0.0.1:99999";
+    assert_int_equal(http_server_start(&cfg, live, 1, &s, &err), RK_E_INVALID);
+    cfg.listen = "[::1]:0";
+    if (http_server_start(&cfg, live, 1, &s, &err) == 0) {
+        assert_true(http_server_port(s) > 0);
+        http_server_stop(s);
+    }
+    http_server_stop(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_router_match),
+        cmocka_unit_test(test_router_404_405),
+        cmocka_unit_test(test_accept),
+        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_error_shape),
+        cmocka_unit_test(test_bad_listen),
+        cmocka_unit_test_setup_teardown(test_server_basics, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_auth, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_negotiation, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_body_limit, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_header_limit, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_params_limit, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_slow_client_keepalive, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_garbage, server_up, server_down),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -233,4 +233,29 @@ const char *sync_pager_last_added(const struct sync_pager *p);
 /* Number of pages fetched so far. */
 size_t sync_pager_pages(const struct sync_pager *p);
 
+/* ---- progress ------------------------------------------------------------------------------ */
+
+/* A progress line on a terminal. Initialise with sync_progress_start(). */
+struct sync_progress {
+    bool enabled;     /* stderr is a terminal and the caller wants progress */
+    double start;     /* monotonic seconds when started */
+    double last_draw; /* monotonic seconds of the last redraw */
+    const char *what; /* the unit, e.g. "objects" (borrowed) */
+};
+
+/*
+ * Prepares p: enabled only if want is true and stderr is a terminal, so that progress never
+ * reaches a log file or a pipe.
+ */
+void sync_progress_start(struct sync_progress *p, const char *what, bool want);
+
+/*
+ * Redraws the line on stderr (at most ten times a second unless force): done of total (total
+ * 0 when unknown), rate per second and, with a total, the time left. No-op when disabled.
+ */
+void sync_progress_update(struct sync_progress *p, size_t done, size_t total, bool force);
+
+/* Clears the progress line so that later output starts on a clean line. */
+void sync_progress_end(struct sync_progress *p);
+
 #endif /* RK_SYNC_H */

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * push.c: `renkei push`, which sends STIX files to a collection of any TAXII 2.1 server in
+ * envelopes that fit the server's limits, follows the status resources and reports which
+ * objects were refused. The work is done by src/sync.
+ */
+#include "cli.h"
+#include "sync/sync.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit status when the server refused some objects (or left them pending). */
+#define PUSH_EXIT_REFUSED 4
+
+static const char push_usage[] =
+    "usage: renkei push [options] URL FILE...\n"
+    "\n"
+    "Sends the STIX objects of each FILE to a TAXII 2.1 collection. URL is the collection's\n"
+    "URL (.../collections/<id>/) or its objects URL. FILE is a STIX bundle, a TAXII envelope,\n"
+    "a JSON array of STIX objects or a single object; '-' reads standard input.\n"
+    "\n"
+    "options:\n"
+    "  --token T          Bearer token (default: $RENKEI_TOKEN)\n"
+    "  --user U           HTTP Basic user name (with --password)\n"
+    "  --password P       HTTP Basic password\n"
+    "  --cacert F         trust the CA certificates in F\n"
+    "  --insecure         do not verify the server's TLS certificate\n"
+    "  --batch N          at most N objects per request (default 1000)\n"
+    "  --wait SECONDS     how long to follow pending status resources (default 300)\n"
+    "  --timeout SECONDS  limit on each HTTP request (default 300)\n"
+    "  --json             print the summary as one JSON object on stdout\n"
+    "  --help             this text\n"
+    "\n"
+    "exit status: 0 every object accepted, 4 some objects refused or still pending,\n"
+    "1 transport, HTTP or protocol error, or unreadable input, 2 bad usage.\n"
+    "\n"
+    "examples:\n"
+    "  renkei push --token rk_... https://hub.example/hub/collections/<id>/ bundle.json\n"
+    "  cat iocs.json | RENKEI_TOKEN=rk_... renkei push --json URL -\n";
+
+enum {
+    OPT_TOKEN = 256,
+    OPT_USER,
+    OPT_PASSWORD,
+    OPT_CACERT,
+    OPT_INSECURE,
+    OPT_BATCH,
+    OPT_WAIT,
+    OPT_TIMEOUT,
+    OPT_JSON,
+    OPT_HELP,
+};
+
+static const struct option push_options[] = {
+    {"token", required_argument, NULL, OPT_TOKEN},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password", required_argument, NULL, OPT_PASSWORD},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"wait", required_argument, NULL, OPT_WAIT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Reports an error: {"error": ...} on stdout with --json, else a line on stderr. */
+static void push_fail(bool json, const char *msg)
+{
+    if (json) {
+        json_t *o = json_pack("{s:s}", "error", msg);
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s != NULL)
+            puts(s);
+        free(s);
+        json_decref(o);
+        fflush(stdout);
+    } else {
+        fprintf(stderr, "renkei push: %s\n", msg);
+    }
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "renkei push: %s\n%s", msg, push_usage);
+    return 2;
+}
+
+static void print_summary(bool json, const struct sync_tally *t, size_t sent, size_t nfiles,
+                          const char *url)
+{
+    if (json) {
+        json_t *fails = json_array();
+        for (size_t i = 0; i < t->nfailures; i++) {
+            const struct sync_failure *f = &t->failures[i];
+            json_array_append_new(fails,
+                                  json_pack("{s:s,s:s,s:s,s:s?}", "id", f->id, "version",
+                                            f->version, "message", f->message, "file", f->file));
+        }
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "total", (json_int_t)sent, "success",
+                              (json_int_t)t->success, "failure", (json_int_t)t->failure, "pending",
+                              (json_int_t)t->pending, "failures", fails);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (s != NULL)
+            puts(s);
+        free(s);
+        json_decref(o);
+        fflush(stdout);
+        return;
+    }
+    printf("pushed %zu object%s from %zu file%s to %s\n", sent, sent == 1 ? "" : "s", nfiles,
+           nfiles == 1 ? "" : "s", url);
+    printf("  %zu stored, %zu refused, %zu pending\n", t->success, t->failure, t->pending);
+    for (size_t i = 0; i < t->nfailures; i++) {
+        const struct sync_failure *f = &t->failures[i];
+        printf("  refused: %s%s%s%s%s: %s\n", f->id, *f->version ? " version " : "", f->version,
+               f->file ? " from " : "", f->file ? f->file : "",
+               *f->message ? f->message : "(no reason given)");
+    }
+    if (t->pending > 0)
+        printf("  the server had not finished %zu object%s when we stopped waiting (--wait)\n",
+               t->pending, t->pending == 1 ? "" : "s");
+}
+
+int cmd_push(int argc, char **argv)
+{
+    struct sync_opts so = {0};
+    bool json = false;
+    int64_t batch = 1000, wait_s = 300, timeout_s = 300;
+    int rc = 1, opt;
+    struct rk_err err = {0};
+    struct sync_urls urls = {0};
+    struct sync_tally tally = SYNC_TALLY_INIT;
+    struct sync_client *client = NULL;
+    struct rk_buf env = RK_BUF_INIT;
+    json_t **files = NULL;
+    size_t nfiles = 0, total = 0, sent = 0;
+
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", push_options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_TOKEN:
+            so.token = optarg;
+            break;
+        case OPT_USER:
+            so.user = optarg;
+            break;
+        case OPT_PASSWORD:
+            so.password = optarg;
+            break;
+        case OPT_CACERT:
+            so.cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            so.insecure = true;
+            break;
+        case OPT_BATCH:
+            if (rk_parse_int64(optarg, 1, 1000000, &batch) != 0)
+                return usage_error("--batch wants a positive number of objects");
+            break;
+        case OPT_WAIT:
+            if (rk_parse_int64(optarg, 0, 86400 * 7, &wait_s) != 0)
+                return usage_error("--wait wants a number of seconds");
+            break;
+        case OPT_TIMEOUT:
+            if (rk_parse_int64(optarg, 1, 86400, &timeout_s) != 0)
+                return usage_error("--timeout wants a positive number of seconds");
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case 'h':
+        case OPT_HELP:
+            fputs(push_usage, stdout);
+            return 0;
+        case ':':
+            return usage_error("an option is missing its value");
+        default:
+            return usage_error("unknown option");
+        }
+    }
+    if (argc - optind < 2)
+        return usage_error("a collection URL and at least one FILE are needed");
+    if (so.token == NULL && so.user == NULL && so.password == NULL)
+        so.token = getenv("RENKEI_TOKEN");
+    if (so.token != NULL && *so.token == '\0')
+        so.token = NULL;
+    so.timeout_s = (long)timeout_s;
+    const char *url = argv[optind];
+    if (sync_urls_parse(url, &urls, &err) != 0) {
+        fprintf(stderr, "renkei push: %s\n%s", err.msg, push_usage);
+        return 2;
+    }
+
+    /* Read every file first, so that a typo in the last one sends nothing. */
+    nfiles = (size_t)(argc - optind - 1);
+    files = rk_calloc(nfiles, sizeof(*files));
+    for (size_t i = 0; i < nfiles; i++) {
+        if (sync_load_file(argv[optind + 1 + (int)i], &files[i], &err) != 0) {
+            push_fail(json, err.msg);
+            goto out;
+        }
+        total += json_array_size(files[i]);
+    }
+
+    client = sync_client_new(&so, &err);
+    if (client == NULL) {
+        push_fail(json, err.msg);
+        goto out;
+    }
+    size_t max_bytes = SYNC_DEFAULT_MAX_CONTENT;
+    if (sync_max_content_length(client, urls.api_root, &max_bytes, &err) != 0) {
+        if (err.code == RK_E_UNAUTH) {
+            /* Bad credentials: posting would fail the same way. */
+            push_fail(json, err.msg);
+            goto out;
+        }
+        fprintf(stderr,
+                "renkei push: warning: cannot read max_content_length (%s); assuming %u bytes\n",
+                err.msg, SYNC_DEFAULT_MAX_CONTENT);
+    }
+
+    struct sync_progress prog;
+    sync_progress_start(&prog, "objects", true);
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *fname = argv[optind + 1 + (int)i];
+        size_t pos = 0, taken = 0;
+        for (;;) {
+            if (sync_batch_next(files[i], &pos, (size_t)batch, max_bytes, &env, &taken, &err) !=
+                0) {
+                sync_progress_end(&prog);
+                push_fail(json, err.msg);
+                goto out;
+            }
+            if (taken == 0)
+                break;
+            struct sync_response resp;
+            if (sync_post_envelope(client, urls.objects, env.data, env.len, &resp, &err) != 0) {
+                sync_response_free(&resp);
+                sync_progress_end(&prog);
+                push_fail(json, err.msg);
+                if (!json && sent > 0)
+                    fprintf(stderr, "renkei push: %zu object%s had been sent before this error\n",
+                            sent, sent == 1 ? "" : "s");
+                goto out;
+            }
+            json_t *status = json_incref(resp.body);
+            sync_response_free(&resp);
+            json_t *final = NULL;
+            int wrc = sync_wait_status(client, urls.api_root, status, (double)wait_s, &final, &err);
+            int trc =
+                sync_tally_add(&tally, final, strcmp(fname, "-") == 0 ? "(stdin)" : fname, &err);
+            json_decref(final);
+            if (wrc != 0 || trc != 0) {
+                sync_progress_end(&prog);
+                push_fail(json, err.msg);
+                goto out;
+            }
+            sent += taken;
+            sync_progress_update(&prog, sent, total, false);
+        }
+    }
+    sync_progress_update(&prog, sent, total, true);
+    sync_progress_end(&prog);
+    print_summary(json, &tally, sent, nfiles, urls.collection);
+    rc = (tally.failure > 0 || tally.pending > 0) ? PUSH_EXIT_REFUSED : 0;
+out:
+    for (size_t i = 0; files != NULL && i < nfiles; i++)
+        json_decref(files[i]);
+    free(files);
+    rk_buf_free(&env);
+    sync_client_free(client);
+    sync_tally_free(&tally);
+    sync_urls_free(&urls);
+    return rc;
+}

@@ -94,6 +94,13 @@ int http_route_find(const struct http_route *routes, size_t n, const char *metho
         return HTTP_ROUTE_NONE;
     memcpy(scratch, path, plen + 1);
 
+    /*
+     * Among routes that match, the one with the fewest captures wins, so that a literal
+     * path of one module ("/healthz") beats a pattern of another ("/{root}/").
+     */
+    struct span best_caps[HTTP_MAX_CAPTURES];
+    size_t best_n = 0;
+    int best = -1;
     for (size_t i = 0; i < n; i++) {
         if (!pattern_match(routes[i].pattern, path, caps, &ncaps))
             continue;
@@ -103,11 +110,18 @@ int http_route_find(const struct http_route *routes, size_t n, const char *metho
                 allow_add(allow, allow_len, routes[i].method);
             continue;
         }
-        for (size_t c = 0; c < ncaps; c++) {
-            scratch[caps[c].off + caps[c].len] = '\0';
-            captures[c] = scratch + caps[c].off;
+        if (best < 0 || ncaps < best_n) {
+            best = (int)i;
+            best_n = ncaps;
+            memcpy(best_caps, caps, sizeof(caps));
         }
-        return (int)i;
+    }
+    if (best >= 0) {
+        for (size_t c = 0; c < best_n; c++) {
+            scratch[best_caps[c].off + best_caps[c].len] = '\0';
+            captures[c] = scratch + best_caps[c].off;
+        }
+        return best;
     }
     return other_method ? HTTP_ROUTE_METHOD : HTTP_ROUTE_NONE;
 }

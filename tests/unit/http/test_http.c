@@ -38,6 +38,7 @@ static const struct http_route table[] = {
     {"POST", "/{root}/collections/{id}/objects/", h_dummy, NULL, 0, "add"},
     {"GET", "/{root}/collections/{id}/objects/{oid}/", h_dummy, NULL, 0, "object"},
     {"DELETE", "/{root}/collections/{id}/objects/{oid}/", h_dummy, NULL, 0, "delete"},
+    {"GET", "/{root}/", h_dummy, NULL, 0, "root"},
     {"GET", "/healthz", h_dummy, NULL, 0, "health"},
 };
 #define NT (sizeof(table) / sizeof(table[0]))
@@ -67,7 +68,12 @@ static void test_router_match(void **state)
     assert_string_equal(caps[1], "c1");
     assert_int_equal(http_route_find(table, NT, "GET", "/healthz", scratch, sizeof(scratch), caps,
                                      allow, sizeof(allow)),
+                     6);
+    /* The literal route wins over the earlier pattern; the pattern still serves others. */
+    assert_int_equal(http_route_find(table, NT, "GET", "/hub/", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
                      5);
+    assert_string_equal(caps[0], "hub");
 }
 
 static void test_router_404_405(void **state)
@@ -75,8 +81,8 @@ static void test_router_404_405(void **state)
     (void)state;
     char scratch[256], allow[64];
     const char *caps[HTTP_MAX_CAPTURES];
-    assert_int_equal(http_route_find(table, NT, "GET", "/nothing/", scratch, sizeof(scratch), caps,
-                                     allow, sizeof(allow)),
+    assert_int_equal(http_route_find(table, NT, "GET", "/nothing/else/", scratch, sizeof(scratch),
+                                     caps, allow, sizeof(allow)),
                      HTTP_ROUTE_NONE);
     /* Empty captures and extra segments do not match. */
     assert_int_equal(http_route_find(table, NT, "GET", "/hub/collections//objects/", scratch,
@@ -94,6 +100,10 @@ static void test_router_404_405(void **state)
     assert_string_equal(allow, "GET, DELETE");
     assert_int_equal(http_route_find(table, NT, "DELETE", "/taxii2/", scratch, sizeof(scratch),
                                      caps, allow, sizeof(allow)),
+                     HTTP_ROUTE_METHOD);
+    assert_string_equal(allow, "GET");
+    assert_int_equal(http_route_find(table, NT, "PATCH", "/healthz", scratch, sizeof(scratch), caps,
+                                     allow, sizeof(allow)),
                      HTTP_ROUTE_METHOD);
     assert_string_equal(allow, "GET");
     /* A scratch buffer too small for the path never overflows. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""ingest.py: how fast a fresh, durable hub (the default store: SQLite WAL,
+synchronous=FULL) takes real data. Posts every object of ../shared/data/feeds2stix/**/*.json
+and of all ATT&CK ICS releases in envelopes of 1000 pre-serialised objects over 1, 2 and 4
+concurrent keep-alive connections (a fresh hub for each), waiting for each envelope's status
+to be complete; prints objects/s, MB/s and the server's memory at the end.
+
+Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000]
+"""
+import argparse
+import sys
+
+import common
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--conns", default="1,2,4", help="comma-separated connection counts")
+    ap.add_argument("--envelope", type=int, default=1000, help="objects per envelope")
+    args = ap.parse_args()
+
+    objs = common.real_objects()
+    bodies = common.envelopes(objs, args.envelope)
+    mb = sum(len(b) for b, _ in bodies) / 1e6
+    print("# ingest: %d objects in %d envelopes, %.1f MB of JSON" % (len(objs), len(bodies), mb),
+          flush=True)
+    for conns in [int(c) for c in args.conns.split(",")]:
+        hub, info = common.new_hub("bench-ingest")
+        try:
+            hub.start()
+            tot = common.post_all(hub, info, bodies, conns)
+            rss, hwm = common.proc_mem(hub.proc.pid)
+            secs = tot["seconds"]
+            common.row("ingest real data, %d conn" % conns,
+                       "%.0f objects/s" % (tot["objects"] / secs),
+                       "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
+                       "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
+                       "RSS %.0f MiB (peak %.0f)" % (rss, hwm))
+            if tot["errors"]:
+                print("# %d envelopes answered with errors, first: %r"
+                      % (len(tot["errors"]), tot["errors"][0]), file=sys.stderr)
+            if tot["fail_sample"]:
+                print("# sample object failures: %r" % tot["fail_sample"][:3], file=sys.stderr)
+            hub.stop()
+        finally:
+            hub.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite.c: the SQLite backend's connections. One writer connection, serialised by a
+ * mutex, does every write; each thread that reads gets its own reader connection (WAL lets
+ * readers run beside the writer). Statements are prepared once per connection and cached.
+ *
+ * Future work: a writer thread fed by a queue could group-commit several callers' batches
+ * in one transaction (one fsync for many POSTs); the mutex keeps the same guarantees today.
+ */
+#include "sqlite_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define STORE_SQ_BUSY_TIMEOUT_MS 10000
+#define STORE_SQ_CACHE_MAX       64 /* cached statements per connection */
+
+static const struct store_ops store_sq_ops;
+
+int store_sq_err(struct rk_err *err, sqlite3 *db, int rc, const char *what)
+{
+    int prim = rc & 0xff;
+    int code = RK_E_DB;
+    if (prim == SQLITE_IOERR || prim == SQLITE_FULL || prim == SQLITE_CANTOPEN)
+        code = RK_E_IO;
+    return rk_err_set(err, code, "%s: %s", what,
+                      db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_sq_err(err, c->db, rc, sql);
+    return 0;
+}
+
+int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn **out,
+                       struct rk_err *err)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (!reader)
+        flags |= SQLITE_OPEN_CREATE;
+    struct store_sq_conn *c = rk_calloc(1, sizeof(*c));
+    c->owner = s;
+    int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        rk_err_set(err, RK_E_IO, "cannot open store at %s: %s", s->path,
+                   c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, STORE_SQ_BUSY_TIMEOUT_MS);
+    /* journal_mode=WAL is persistent in the file; the writer sets it, readers inherit. */
+    const char *pragmas = reader ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                                   "PRAGMA query_only=ON; PRAGMA cache_size=-16000;"
+                                 : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;";
+    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rk_err_set(err, (rc & 0xff) == SQLITE_NOTADB ? RK_E_DB : RK_E_IO,
+                   "cannot open store at %s: %s", s->path, sqlite3_errmsg(c->db));
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    store_sq_conn_close(c);
+    return err != NULL ? err->code : RK_E_DB;
+}
+
+void store_sq_conn_close(struct store_sq_conn *c)
+{
+    if (c == NULL)
+        return;
+    struct store_sq_stmt *e = c->stmts;
+    while (e != NULL) {
+        struct store_sq_stmt *next = e->next;
+        sqlite3_finalize(e->stmt);
+        free(e->sql);
+        free(e);
+        e = next;
+    }
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+int store_sq_prepare(struct store_sq_conn *c, const char *sql, sqlite3_stmt **out,
+                     struct rk_err *err)
+{
+    struct store_sq_stmt **pp = &c->stmts;
+    struct store_sq_stmt *lru_free = NULL;
+    struct store_sq_stmt **lru_pp = NULL;
+    for (; *pp != NULL; pp = &(*pp)->next) {
+        struct store_sq_stmt *e = *pp;
+        if (!e->in_use && strcmp(e->sql, sql) == 0) {
+            /* Move to the front so that eviction takes the least recently used. */
+            *pp = e->next;
+            e->next = c->stmts;
+            c->stmts = e;
+            e->in_use = true;
+            *out = e->stmt;
+            return 0;
+        }
+        if (!e->in_use) {
+            lru_free = e;
+            lru_pp = pp;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_sq_err(err, c->db, rc, "prepare");
+    if (c->n_stmts >= STORE_SQ_CACHE_MAX && lru_free != NULL) {
+        *lru_pp = lru_free->next;
+        sqlite3_finalize(lru_free->stmt);
+        free(lru_free->sql);
+        free(lru_free);
+        c->n_stmts--;
+    }
+    struct store_sq_stmt *e = rk_calloc(1, sizeof(*e));
+    e->sql = rk_strdup(sql);
+    e->stmt = st;
+    e->in_use = true;
+    e->next = c->stmts;
+    c->stmts = e;
+    c->n_stmts++;
+    *out = st;
+    return 0;
+}
+
+void store_sq_release(struct store_sq_conn *c, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (struct store_sq_stmt *e = c->stmts; e != NULL; e = e->next) {
+        if (e->stmt == st) {
+            e->in_use = false;
+            return;
+        }
+    }
+    sqlite3_finalize(st); /* not cached (cannot happen today), so ours to free */
+}
+
+/* Thread exit: close the thread's reader connection. */
+static void reader_destroy(void *p)
+{
+    struct store_sq_conn *c = p;
+    struct store_sqlite *s = c->owner;
+    pthread_mutex_lock(&s->readers_mu);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        s->readers = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&s->readers_mu);
+    store_sq_conn_close(c);
+}
+
+int store_sq_reader(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err)
+{
+    struct store_sq_conn *c = pthread_getspecific(s->reader_key);
+    if (c != NULL) {
+        *out = c;
+        return 0;
+    }
+    int rc = store_sq_conn_open(s, true, &c, err);
+    if (rc != 0)
+        return rc;
+    pthread_mutex_lock(&s->readers_mu);
+    c->next = s->readers;
+    if (s->readers != NULL)
+        s->readers->prev = c;
+    s->readers = c;
+    pthread_mutex_unlock(&s->readers_mu);
+    pthread_setspecific(s->reader_key, c);
+    *out = c;
+    return 0;
+}
+
+struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s)
+{
+    pthread_mutex_lock(&s->write_mu);
+    return s->writer;
+}
+
+void store_sq_writer_unlock(struct store_sqlite *s)
+{
+    pthread_mutex_unlock(&s->write_mu);
+}
+
+static void store_sq_close(struct store *base)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    pthread_mutex_lock(&s->readers_mu);
+    /* Deleting the key first means no thread-exit destructor runs for these any more. */
+    pthread_key_delete(s->reader_key);
+    struct store_sq_conn *c = s->readers;
+    while (c != NULL) {
+        struct store_sq_conn *next = c->next;
+        store_sq_conn_close(c);
+        c = next;
+    }
+    s->readers = NULL;
+    pthread_mutex_unlock(&s->readers_mu);
+    if (s->writer != NULL) {
+        /* Fold the WAL back into the main file so that a closed store is one file. */
+        sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        store_sq_conn_close(s->writer);
+    }
+    pthread_mutex_destroy(&s->readers_mu);
+    pthread_mutex_destroy(&s->write_mu);
+    free(s->path);
+    free(s);
+}
+
+/* Reads MAX(date_added) so that new rows always sort after every stored one. */
+static int load_last_added(struct store_sqlite *s, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(s->writer, "SELECT MAX(date_added) FROM objects", &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        s->last_added = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = store_sq_err(err, s->writer->db, src, "reading the last date_added");
+    }
+    store_sq_release(s->writer, st);
+    return rc;
+}
+
+int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
+{
+    if (path == NULL || path[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "cannot open store: empty path");
+    if (!sqlite3_threadsafe())
+        return rk_err_set(err, RK_E_DB, "cannot open store at %s: SQLite built without threads",
+                          path);
+    struct store_sqlite *s = rk_calloc(1, sizeof(*s));
+    s->base.ops = &store_sq_ops;
+    s->path = rk_strdup(path);
+    pthread_mutex_init(&s->write_mu, NULL);
+    pthread_mutex_init(&s->readers_mu, NULL);
+    int krc = pthread_key_create(&s->reader_key, reader_destroy);
+    if (krc != 0) {
+        pthread_mutex_destroy(&s->readers_mu);
+        pthread_mutex_destroy(&s->write_mu);
+        free(s->path);
+        free(s);
+        return rk_err_set(err, RK_E_INTERNAL, "cannot open store at %s: %s", path, strerror(krc));
+    }
+    int rc = store_sq_conn_open(s, false, &s->writer, err);
+    if (rc != 0)
+        goto fail;
+    rc = store_sq_schema_migrate(s->writer, err);
+    if (rc != 0)
+        goto fail;
+    rc = load_last_added(s, err);
+    if (rc != 0)
+        goto fail;
+    *out = &s->base;
+    return 0;
+fail:
+    store_sq_close(&s->base);
+    return rc;
+}
+
+static const struct store_ops store_sq_ops = {
+    .name = "sqlite",
+    .put_objects = store_sq_put_objects,
+    .query = store_sq_query,
+    .delete_object = store_sq_delete_object,
+    .count_objects = store_sq_count_objects,
+    .org_add = store_sq_org_add,
+    .org_get = store_sq_org_get,
+    .org_list = store_sq_org_list,
+    .token_add = store_sq_token_add,
+    .token_get = store_sq_token_get,
+    .collection_add = store_sq_collection_add,
+    .collection_get = store_sq_collection_get,
+    .collection_list = store_sq_collection_list,
+    .status_put = store_sq_status_put,
+    .status_get = store_sq_status_get,
+    .setting_set = store_sq_setting_set,
+    .setting_get = store_sq_setting_get,
+    .close = store_sq_close,
+};

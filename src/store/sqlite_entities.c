@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite_entities.c: the hub's small tables in SQLite: organisations, tokens (by hash),
+ * collections, status resources and settings. Writes go through the writer connection,
+ * reads through the calling thread's reader.
+ */
+#include "sqlite_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One bound value of a write statement. */
+struct bindv {
+    const char *text; /* bound as text when the row is not an integer */
+    int64_t i;        /* used when text is NULL */
+};
+
+#define BT(s) ((struct bindv){(s) != NULL ? (s) : "", 0})
+#define BI(v) ((struct bindv){NULL, (v)})
+
+/* Runs a write statement with values, in its own (durable) transaction on the writer.
+ * A UNIQUE/PRIMARY KEY violation becomes RK_E_EXISTS, a foreign key one RK_E_NOTFOUND. */
+static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v, int n,
+                  const char *what, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct store_sq_conn *c = store_sq_writer_lock(s);
+    int rc = store_sq_prepare(c, sql, &st, err);
+    if (rc != 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if (v[i].text != NULL)
+            sqlite3_bind_text(st, i + 1, v[i].text, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 1, v[i].i);
+    }
+    /* Autocommit: one statement is one transaction, synced at its end (synchronous=FULL). */
+    int src = sqlite3_step(st);
+    if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
+        rc = rk_err_set(err, RK_E_EXISTS, "%s: already exists", what);
+    else if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
+        rc = rk_err_set(err, RK_E_NOTFOUND, "%s: refers to an organisation that does not exist",
+                        what);
+    else if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, what);
+out:
+    store_sq_release(c, st);
+    store_sq_writer_unlock(s);
+    return rc;
+}
+
+/* Prepares sql on this thread's reader and binds one text parameter. */
+static int read_prepare(struct store_sqlite *s, const char *sql, const char *arg,
+                        struct store_sq_conn **c, sqlite3_stmt **st, struct rk_err *err)
+{
+    int rc = store_sq_reader(s, c, err);
+    if (rc != 0)
+        return rc;
+    rc = store_sq_prepare(*c, sql, st, err);
+    if (rc != 0)
+        return rc;
+    if (arg != NULL)
+        sqlite3_bind_text(*st, 1, arg, -1, SQLITE_STATIC);
+    return 0;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return rk_strdup(t != NULL ? (const char *)t : "");
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* ---- organisations ----------------------------------------------------------------------- */
+
+int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_err *err)
+{
+    if (o == NULL || o->name == NULL || o->sector == NULL || o->id[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "org_add: id, name and sector are required");
+    const struct bindv v[] = {BT(o->id),          BT(o->name),      BT(o->sector),
+                              BT(o->identity_id), BI(o->anonymity), BI(o->created)};
+    int rc = write1((struct store_sqlite *)base,
+                    "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                    v, 6, "adding an organisation", err);
+    if (rc == RK_E_EXISTS)
+        rk_err_set(err, RK_E_EXISTS, "an organisation named \"%s\" already exists", o->name);
+    return rc;
+}
+
+#define ORG_COLS "id, name, sector, identity_id, anonymity, created"
+
+static void org_fill(sqlite3_stmt *st, struct store_org *o)
+{
+    col_copy(st, 0, o->id, sizeof(o->id));
+    o->name = col_dup(st, 1);
+    o->sector = col_dup(st, 2);
+    o->identity_id = col_dup(st, 3);
+    o->anonymity = sqlite3_column_int(st, 4);
+    o->created = sqlite3_column_int64(st, 5);
+}
+
+int store_sq_org_get(struct store *base, const char *id_or_name, struct store_org *out,
+                     struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (id_or_name == NULL)
+        return rk_err_set(err, RK_E_INVALID, "org_get: no id or name");
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT " ORG_COLS " FROM orgs WHERE id = ?1 "
+                          "UNION ALL SELECT " ORG_COLS " FROM orgs WHERE name = ?1 LIMIT 1",
+                          id_or_name, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        org_fill(st, out);
+    else if (src == SQLITE_DONE)
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no organisation \"%s\"", id_or_name);
+    else
+        rc = store_sq_err(err, c->db, src, "reading an organisation");
+    store_sq_release(c, st);
+    return rc;
+}
+
+int store_sq_org_list(struct store *base, struct store_org **out, size_t *n, struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    struct store_org *v = NULL;
+    size_t len = 0, cap = 0;
+    int src;
+    *out = NULL;
+    *n = 0;
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT " ORG_COLS " FROM orgs ORDER BY name", NULL, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = rk_realloc(v, cap * sizeof(*v));
+        }
+        memset(&v[len], 0, sizeof(v[len]));
+        org_fill(st, &v[len++]);
+    }
+    if (src != SQLITE_DONE) {
+        rc = store_sq_err(err, c->db, src, "listing organisations");
+        store_orgs_free(v, len);
+    } else {
+        *out = v;
+        *n = len;
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* ---- tokens ------------------------------------------------------------------------------ */
+
+int store_sq_token_add(struct store *base, const struct store_token *t, struct rk_err *err)
+{
+    if (t == NULL || t->hash[0] == '\0' || t->org_id[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "token_add: hash and organisation are required");
+    const struct bindv v[] = {BT(t->hash), BT(t->org_id), BI(t->role), BT(t->label),
+                              BI(t->created)};
+    return write1((struct store_sqlite *)base,
+                  "INSERT INTO tokens(hash, org_id, role, label, created) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5)",
+                  v, 5, "adding a token", err);
+}
+
+int store_sq_token_get(struct store *base, const char *hash, struct store_token *out,
+                       struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (hash == NULL)
+        return rk_err_set(err, RK_E_INVALID, "token_get: no hash");
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT hash, org_id, role, label, created FROM tokens WHERE hash = ?1",
+                          hash, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        col_copy(st, 0, out->hash, sizeof(out->hash));
+        col_copy(st, 1, out->org_id, sizeof(out->org_id));
+        out->role = sqlite3_column_int(st, 2);
+        out->label = col_dup(st, 3);
+        out->created = sqlite3_column_int64(st, 4);
+    } else if (src == SQLITE_DONE) {
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no such token");
+    } else {
+        rc = store_sq_err(err, c->db, src, "reading a token");
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* ---- collections ------------------------------------------------------------------------- */
+
+int store_sq_collection_add(struct store *base, const struct store_collection *col,
+                            struct rk_err *err)
+{
+    if (col == NULL || col->id[0] == '\0' || col->title == NULL || col->read_spec == NULL ||
+        col->write_spec == NULL)
+        return rk_err_set(err, RK_E_INVALID,
+                          "collection_add: id, title, read and write are required");
+    const struct bindv v[] = {BT(col->id),     BT(col->title),     BT(col->description),
+                              BT(col->alias),  BT(col->read_spec), BT(col->write_spec),
+                              BI(col->created)};
+    int rc = write1((struct store_sqlite *)base,
+                    "INSERT INTO collections(id, title, description, alias, read_spec, "
+                    "write_spec, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    v, 7, "adding a collection", err);
+    if (rc == RK_E_EXISTS)
+        rk_err_set(err, RK_E_EXISTS, "a collection with id %s already exists", col->id);
+    return rc;
+}
+
+#define COLL_COLS "id, title, description, alias, read_spec, write_spec, created"
+
+static void coll_fill(sqlite3_stmt *st, struct store_collection *c)
+{
+    col_copy(st, 0, c->id, sizeof(c->id));
+    c->title = col_dup(st, 1);
+    c->description = col_dup(st, 2);
+    c->alias = col_dup(st, 3);
+    c->read_spec = col_dup(st, 4);
+    c->write_spec = col_dup(st, 5);
+    c->created = sqlite3_column_int64(st, 6);
+}
+
+int store_sq_collection_get(struct store *base, const char *id, struct store_collection *out,
+                            struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (id == NULL)
+        return rk_err_set(err, RK_E_INVALID, "collection_get: no id");
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT " COLL_COLS " FROM collections WHERE id = ?1", id, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        coll_fill(st, out);
+    else if (src == SQLITE_DONE)
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no collection %s", id);
+    else
+        rc = store_sq_err(err, c->db, src, "reading a collection");
+    store_sq_release(c, st);
+    return rc;
+}
+
+int store_sq_collection_list(struct store *base, struct store_collection **out, size_t *n,
+                             struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    struct store_collection *v = NULL;
+    size_t len = 0, cap = 0;
+    int src;
+    *out = NULL;
+    *n = 0;
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT " COLL_COLS " FROM collections ORDER BY seq", NULL, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = rk_realloc(v, cap * sizeof(*v));
+        }
+        memset(&v[len], 0, sizeof(v[len]));
+        coll_fill(st, &v[len++]);
+    }
+    if (src != SQLITE_DONE) {
+        rc = store_sq_err(err, c->db, src, "listing collections");
+        store_collections_free(v, len);
+    } else {
+        *out = v;
+        *n = len;
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* ---- status resources and settings ------------------------------------------------------- */
+
+int store_sq_status_put(struct store *base, const struct store_status *stt, struct rk_err *err)
+{
+    if (stt == NULL || stt->id[0] == '\0' || stt->json == NULL)
+        return rk_err_set(err, RK_E_INVALID, "status_put: id and json are required");
+    /* A status resource is rewritten as its objects are processed: insert or replace. */
+    const struct bindv v[] = {BT(stt->id), BT(stt->org_id), BT(stt->json)};
+    return write1((struct store_sqlite *)base,
+                  "INSERT INTO statuses(id, org_id, json) VALUES(?1, ?2, ?3) "
+                  "ON CONFLICT(id) DO UPDATE SET org_id = excluded.org_id, json = excluded.json",
+                  v, 3, "storing a status", err);
+}
+
+int store_sq_status_get(struct store *base, const char *id, struct store_status *out,
+                        struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof(*out));
+    if (id == NULL)
+        return rk_err_set(err, RK_E_INVALID, "status_get: no id");
+    int rc = read_prepare((struct store_sqlite *)base,
+                          "SELECT id, org_id, json FROM statuses WHERE id = ?1", id, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        col_copy(st, 0, out->id, sizeof(out->id));
+        col_copy(st, 1, out->org_id, sizeof(out->org_id));
+        out->json = col_dup(st, 2);
+    } else if (src == SQLITE_DONE) {
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no status %s", id);
+    } else {
+        rc = store_sq_err(err, c->db, src, "reading a status");
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+int store_sq_setting_set(struct store *base, const char *key, const char *value, struct rk_err *err)
+{
+    if (key == NULL || value == NULL)
+        return rk_err_set(err, RK_E_INVALID, "setting_set: key and value are required");
+    const struct bindv v[] = {BT(key), BT(value)};
+    return write1((struct store_sqlite *)base,
+                  "INSERT INTO settings(key, value) VALUES(?1, ?2) "
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                  v, 2, "storing a setting", err);
+}
+
+int store_sq_setting_get(struct store *base, const char *key, char **value, struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    *value = NULL;
+    if (key == NULL)
+        return rk_err_set(err, RK_E_INVALID, "setting_get: no key");
+    int rc = read_prepare((struct store_sqlite *)base, "SELECT value FROM settings WHERE key = ?1",
+                          key, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *value = col_dup(st, 0);
+    else if (src == SQLITE_DONE)
+        rc = rk_err_set(err, RK_E_NOTFOUND, "setting %s is not set", key);
+    else
+        rc = store_sq_err(err, c->db, src, "reading a setting");
+    store_sq_release(c, st);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite_int.h: internals of the SQLite backend, shared by sqlite*.c only. One writer
+ * connection behind a mutex, lazily opened per-thread reader connections, and a prepared
+ * statement cache per connection.
+ */
+#ifndef RK_STORE_SQLITE_INT_H
+#define RK_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct store_sqlite;
+
+/* One cached prepared statement of a connection. */
+struct store_sq_stmt {
+    char *sql;                  /* the SQL text, the cache key */
+    sqlite3_stmt *stmt;         /* prepared statement */
+    bool in_use;                /* handed out and not yet released */
+    struct store_sq_stmt *next; /* next entry, most recently used first */
+};
+
+/* One SQLite connection and its statement cache; used by one thread at a time. */
+struct store_sq_conn {
+    sqlite3 *db;                 /* the connection */
+    struct store_sqlite *owner;  /* the store it belongs to */
+    struct store_sq_stmt *stmts; /* statement cache, most recently used first */
+    size_t n_stmts;              /* entries in stmts */
+    struct store_sq_conn *next;  /* next reader connection of the store */
+    struct store_sq_conn *prev;  /* previous reader connection of the store */
+};
+
+/* The SQLite store handle. */
+struct store_sqlite {
+    struct store base;             /* ops table; must come first */
+    char *path;                    /* database file */
+    pthread_mutex_t write_mu;      /* serialises every write on writer */
+    struct store_sq_conn *writer;  /* the one read-write connection */
+    rk_time_us last_added;         /* largest date_added handed out; under write_mu */
+    pthread_key_t reader_key;      /* this thread's reader connection */
+    pthread_mutex_t readers_mu;    /* guards readers */
+    struct store_sq_conn *readers; /* every open reader connection */
+};
+
+/* Sets err from a SQLite result code: RK_E_IO for I/O, full disk and cannot-open errors,
+ * RK_E_DB otherwise, with what (a short context) and sqlite3_errmsg. Returns the code. */
+int store_sq_err(struct rk_err *err, sqlite3 *db, int rc, const char *what);
+
+/* Opens a connection on path with the hub's pragmas. readonly readers set query_only. */
+int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn **out,
+                       struct rk_err *err);
+/* Finalises every cached statement and closes the connection; NULL is a no-op. */
+void store_sq_conn_close(struct store_sq_conn *c);
+
+/* This thread's reader connection, opened on first use. */
+int store_sq_reader(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
+
+/* Locks the writer and returns its connection; pair with store_sq_writer_unlock. */
+struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s);
+void store_sq_writer_unlock(struct store_sqlite *s);
+
+/*
+ * Returns a prepared statement for sql from c's cache (preparing it if needed). The
+ * statement belongs to the cache: hand it back with store_sq_release, which resets it and
+ * clears its bindings. A statement in use is never handed out twice, so nested queries on
+ * one connection (a filter callback that reads the store) get their own copy.
+ */
+int store_sq_prepare(struct store_sq_conn *c, const char *sql, sqlite3_stmt **out,
+                     struct rk_err *err);
+void store_sq_release(struct store_sq_conn *c, sqlite3_stmt *st);
+
+/* Runs a statement without results (BEGIN, COMMIT...) on c. */
+int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err);
+
+/* Creates or migrates the schema up to the current user_version, on the writer. */
+int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
+
+/* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
+int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
+                         size_t n, struct rk_err *err);
+int store_sq_query(struct store *s, const struct store_query *q, store_filter_fn filter,
+                   void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
+                   struct rk_err *err);
+int store_sq_delete_object(struct store *s, const struct store_query *q, size_t *deleted,
+                           struct rk_err *err);
+int store_sq_count_objects(struct store *s, const char *collection_id, int64_t *count,
+                           struct rk_err *err);
+int store_sq_org_add(struct store *s, const struct store_org *org, struct rk_err *err);
+int store_sq_org_get(struct store *s, const char *id_or_name, struct store_org *out,
+                     struct rk_err *err);
+int store_sq_org_list(struct store *s, struct store_org **out, size_t *n, struct rk_err *err);
+int store_sq_token_add(struct store *s, const struct store_token *t, struct rk_err *err);
+int store_sq_token_get(struct store *s, const char *hash, struct store_token *out,
+                       struct rk_err *err);
+int store_sq_collection_add(struct store *s, const struct store_collection *c, struct rk_err *err);
+int store_sq_collection_get(struct store *s, const char *id, struct store_collection *out,
+                            struct rk_err *err);
+int store_sq_collection_list(struct store *s, struct store_collection **out, size_t *n,
+                             struct rk_err *err);
+int store_sq_status_put(struct store *s, const struct store_status *st, struct rk_err *err);
+int store_sq_status_get(struct store *s, const char *id, struct store_status *out,
+                        struct rk_err *err);
+int store_sq_setting_set(struct store *s, const char *key, const char *value, struct rk_err *err);
+int store_sq_setting_get(struct store *s, const char *key, char **value, struct rk_err *err);
+
+#endif /* RK_STORE_SQLITE_INT_H */

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite_objects.c: object versions in SQLite: put (one transaction per call, conflict and
+ * duplicate detection, hub-wide unique date_added), paged queries streamed straight from
+ * the statement to the caller, deletion and counting.
+ */
+#include "sqlite_int.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* Rows fetched per statement run while a filter drops rows; the first run fetches limit+1. */
+#define STORE_SQ_CHUNK_MAX 4096
+
+/* Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent. */
+static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
+                    struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    *k = -1;
+    if (create) {
+        rc = store_sq_prepare(c, "INSERT OR IGNORE INTO coll_keys(uuid) VALUES(?1)", &st, err);
+        if (rc != 0)
+            return rc;
+        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+        int src = sqlite3_step(st);
+        store_sq_release(c, st);
+        if (src != SQLITE_DONE)
+            return store_sq_err(err, c->db, src, "adding a collection key");
+    }
+    rc = store_sq_prepare(c, "SELECT k FROM coll_keys WHERE uuid = ?1", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *k = sqlite3_column_int64(st, 0);
+    else if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, "looking up a collection");
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* Runs a statement that returns no rows and releases it. */
+static int step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *what,
+                     struct rk_err *err)
+{
+    int src = sqlite3_step(st);
+    int rc = 0;
+    if (src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = store_sq_err(err, c->db, src, what);
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* The statements put_one needs, prepared once per call. */
+struct put_stmts {
+    sqlite3_stmt *minmax; /* MIN/MAX(version) of (coll, id) */
+    sqlite3_stmt *exact;  /* date_added, json of (coll, id, version) */
+    sqlite3_stmt *insert; /* the new row */
+};
+
+/* Clears the flag column of the previous first or last version of (coll, id). */
+static int clear_flag(struct store_sq_conn *c, int64_t coll, const char *id, bool last,
+                      struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(c,
+                              last ? "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
+                                     "AND is_last = 1"
+                                   : "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                                     "AND is_first = 1",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, coll);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return step_done(c, st, "updating version flags", err);
+}
+
+/* Stores one version, or classifies it as DUP/CONFLICT. Called inside the transaction. */
+static int put_one(struct store_sqlite *s, struct store_sq_conn *c, const struct put_stmts *ps,
+                   int64_t coll, struct store_put *p, rk_time_us *last, struct rk_err *err)
+{
+    int rc = 0;
+    int src;
+    bool exists = false;
+    rk_time_us vmin = 0, vmax = 0;
+    (void)s;
+
+    sqlite3_bind_int64(ps->minmax, 1, coll);
+    sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
+    src = sqlite3_step(ps->minmax);
+    if (src != SQLITE_ROW) {
+        rc = store_sq_err(err, c->db, src, "looking up versions");
+        sqlite3_reset(ps->minmax);
+        return rc;
+    }
+    if (sqlite3_column_type(ps->minmax, 0) != SQLITE_NULL) {
+        exists = true;
+        vmin = sqlite3_column_int64(ps->minmax, 0);
+        vmax = sqlite3_column_int64(ps->minmax, 1);
+    }
+    sqlite3_reset(ps->minmax);
+
+    rk_time_us version = p->version;
+    if (version < 0 && exists)
+        version = vmin; /* an object without created/modified keeps its first version */
+
+    if (exists && version >= vmin && version <= vmax) {
+        sqlite3_bind_int64(ps->exact, 1, coll);
+        sqlite3_bind_text(ps->exact, 2, p->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ps->exact, 3, version);
+        src = sqlite3_step(ps->exact);
+        if (src == SQLITE_ROW) {
+            const void *body = sqlite3_column_blob(ps->exact, 1);
+            size_t len = (size_t)sqlite3_column_bytes(ps->exact, 1);
+            p->date_added = sqlite3_column_int64(ps->exact, 0);
+            p->version_out = version;
+            p->result = len == p->json_len && memcmp(body, p->json, len) == 0 ? STORE_PUT_DUP
+                                                                              : STORE_PUT_CONFLICT;
+            sqlite3_reset(ps->exact);
+            return 0;
+        }
+        sqlite3_reset(ps->exact);
+        if (src != SQLITE_DONE)
+            return store_sq_err(err, c->db, src, "looking up a version");
+    }
+
+    /* A new version: the next hub-wide date_added, never below the clock. */
+    rk_time_us now = rk_time_now();
+    rk_time_us added = now > *last ? now : *last + 1;
+    *last = added;
+    if (version < 0)
+        version = added;
+    bool is_first = !exists || version < vmin;
+    bool is_last = !exists || version > vmax;
+    if (exists && is_first) {
+        rc = clear_flag(c, coll, p->id, false, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (exists && is_last) {
+        rc = clear_flag(c, coll, p->id, true, err);
+        if (rc != 0)
+            return rc;
+    }
+    sqlite3_bind_int64(ps->insert, 1, added);
+    sqlite3_bind_int64(ps->insert, 2, coll);
+    sqlite3_bind_text(ps->insert, 3, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ps->insert, 4, version);
+    sqlite3_bind_text(ps->insert, 5, p->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ps->insert, 6, p->spec_version, -1, SQLITE_STATIC);
+    sqlite3_bind_int(ps->insert, 7, is_first);
+    sqlite3_bind_int(ps->insert, 8, is_last);
+    sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
+    src = sqlite3_step(ps->insert);
+    sqlite3_reset(ps->insert);
+    if (src != SQLITE_DONE)
+        return store_sq_err(err, c->db, src, "storing an object");
+    p->result = STORE_PUT_NEW;
+    p->date_added = added;
+    p->version_out = version;
+    return 0;
+}
+
+/* Reads MAX(date_added) inside the write transaction: another process may have written. */
+static int refresh_last(struct store_sq_conn *c, rk_time_us *last, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(c, "SELECT MAX(date_added) FROM objects", &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rk_time_us m = sqlite3_column_int64(st, 0);
+        if (m > *last)
+            *last = m;
+    } else {
+        rc = store_sq_err(err, c->db, src, "reading the last date_added");
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+int store_sq_put_objects(struct store *base, const char *collection_id, struct store_put *puts,
+                         size_t n, struct rk_err *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct put_stmts ps = {NULL, NULL, NULL};
+    int64_t coll = -1;
+    int rc;
+
+    if (collection_id == NULL || (puts == NULL && n > 0))
+        return rk_err_set(err, RK_E_INVALID, "put_objects: no collection or objects");
+    for (size_t i = 0; i < n; i++) {
+        if (puts[i].id == NULL || puts[i].type == NULL || puts[i].spec_version == NULL ||
+            puts[i].json == NULL)
+            return rk_err_set(err, RK_E_INVALID, "put_objects: object %zu lacks a field", i);
+    }
+    if (n == 0)
+        return 0;
+
+    struct store_sq_conn *c = store_sq_writer_lock(s);
+    rk_time_us last = s->last_added;
+    bool in_tx = false;
+    rc = store_sq_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc != 0)
+        goto out;
+    in_tx = true;
+    rc = refresh_last(c, &last, err);
+    if (rc != 0)
+        goto out;
+    rc = coll_key(c, collection_id, true, &coll, err);
+    if (rc != 0)
+        goto out;
+    rc = store_sq_prepare(
+        c, "SELECT MIN(version), MAX(version) FROM objects WHERE coll = ?1 AND id = ?2", &ps.minmax,
+        err);
+    if (rc != 0)
+        goto out;
+    rc = store_sq_prepare(c,
+                          "SELECT date_added, json FROM objects WHERE coll = ?1 AND id = ?2 "
+                          "AND version = ?3",
+                          &ps.exact, err);
+    if (rc != 0)
+        goto out;
+    rc = store_sq_prepare(c,
+                          "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
+                          "is_first, is_last, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          &ps.insert, err);
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        rc = put_one(s, c, &ps, coll, &puts[i], &last, err);
+        if (rc != 0)
+            goto out;
+    }
+    rc = store_sq_exec(c, "COMMIT", err);
+    if (rc == 0) {
+        in_tx = false;
+        s->last_added = last;
+    }
+out:
+    store_sq_release(c, ps.minmax);
+    store_sq_release(c, ps.exact);
+    store_sq_release(c, ps.insert);
+    if (in_tx)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    store_sq_writer_unlock(s);
+    return rc;
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+/* Appends " AND col IN (?a, ?b...)" (or "= ?a" for one value) numbering from *next. */
+static void add_in(struct rk_buf *b, const char *col, size_t n, int *next)
+{
+    if (n == 1) {
+        rk_buf_printf(b, " AND %s = ?%d", col, (*next)++);
+        return;
+    }
+    rk_buf_printf(b, " AND %s IN (", col);
+    for (size_t i = 0; i < n; i++)
+        rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", (*next)++);
+    rk_buf_putc(b, ')');
+}
+
+/*
+ * Appends the WHERE terms of q after "coll = ?1" (parameters from ?first_param on): ids,
+ * types, spec_versions and version selection. The version terms stay top-level "is_last = 1"
+ * / "is_first = 1" when alone so that the partial indexes apply.
+ */
+static void build_where(struct rk_buf *b, const struct store_query *q, int first_param)
+{
+    int next = first_param;
+    if (q->ids != NULL && q->n_ids > 0)
+        add_in(b, "id", q->n_ids, &next);
+    if (q->types != NULL && q->n_types > 0) {
+        /* Several types: "+type" keeps the planner on a date_added-ordered index rather than
+         * reading every row of those types and sorting them. */
+        add_in(b, q->n_types == 1 ? "type" : "+type", q->n_types, &next);
+    }
+    if (q->spec_versions != NULL)
+        add_in(b, "spec_version", q->n_spec_versions, &next);
+    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+    if (sel & STORE_VERSION_ALL)
+        return;
+    const char *terms[3];
+    int n_terms = 0;
+    if (sel & STORE_VERSION_LAST)
+        terms[n_terms++] = "is_last = 1";
+    if (sel & STORE_VERSION_FIRST)
+        terms[n_terms++] = "is_first = 1";
+    bool specific = (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
+    if (n_terms == 0 && !specific) {
+        rk_buf_puts(b, " AND 0"); /* SPECIFIC with an empty list selects nothing */
+        return;
+    }
+    if (n_terms == 1 && !specific) {
+        rk_buf_printf(b, " AND %s", terms[0]);
+        return;
+    }
+    rk_buf_puts(b, " AND (");
+    for (int i = 0; i < n_terms; i++)
+        rk_buf_printf(b, "%s%s", i > 0 ? " OR " : "", terms[i]);
+    if (specific) {
+        rk_buf_printf(b, "%sversion IN (", n_terms > 0 ? " OR " : "");
+        for (size_t i = 0; i < q->n_versions; i++)
+            rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", next++);
+        rk_buf_putc(b, ')');
+    }
+    rk_buf_putc(b, ')');
+}
+
+/* Binds the parameters build_where numbered, in the same order. */
+static void bind_where(sqlite3_stmt *st, const struct store_query *q, int first_param)
+{
+    int next = first_param;
+    if (q->ids != NULL && q->n_ids > 0)
+        for (size_t i = 0; i < q->n_ids; i++)
+            sqlite3_bind_text(st, next++, q->ids[i], -1, SQLITE_STATIC);
+    if (q->types != NULL && q->n_types > 0)
+        for (size_t i = 0; i < q->n_types; i++)
+            sqlite3_bind_text(st, next++, q->types[i], -1, SQLITE_STATIC);
+    if (q->spec_versions != NULL)
+        for (size_t i = 0; i < q->n_spec_versions; i++)
+            sqlite3_bind_text(st, next++, q->spec_versions[i], -1, SQLITE_STATIC);
+    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+    if (!(sel & STORE_VERSION_ALL) && (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL)
+        for (size_t i = 0; i < q->n_versions; i++)
+            sqlite3_bind_int64(st, next++, q->versions[i]);
+}
+
+/* An empty spec_versions list (non-NULL, n == 0) matches nothing. */
+static bool query_empty(const struct store_query *q)
+{
+    return q->spec_versions != NULL && q->n_spec_versions == 0;
+}
+
+int store_sq_query(struct store *base, const struct store_query *q, store_filter_fn filter,
+                   void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
+                   struct rk_err *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct store_sq_conn *c = NULL;
+    struct rk_buf sql = RK_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    bool began = false;
+    int64_t coll = -1;
+    int rc;
+
+    page->count = 0;
+    page->more = false;
+    page->first_added = -1;
+    page->last_added = -1;
+    if (q == NULL || q->collection_id == NULL || q->limit == 0)
+        return rk_err_set(err, RK_E_INVALID, "query: no collection or a zero limit");
+    rc = store_sq_reader(s, &c, err);
+    if (rc != 0)
+        return rc;
+    /* One read transaction gives every chunk the same snapshot. A nested query (from a
+     * callback) runs inside the outer one. */
+    if (sqlite3_get_autocommit(c->db)) {
+        rc = store_sq_exec(c, "BEGIN", err);
+        if (rc != 0)
+            return rc;
+        began = true;
+    }
+    rc = coll_key(c, q->collection_id, false, &coll, err);
+    if (rc != 0 || coll < 0 || query_empty(q))
+        goto out;
+
+    rk_buf_printf(&sql,
+                  "SELECT date_added, id, type, spec_version, version, %s FROM objects "
+                  "WHERE coll = ?1 AND date_added > ?2",
+                  q->with_json ? "json" : "NULL");
+    build_where(&sql, q, 4);
+    rk_buf_puts(&sql, " ORDER BY date_added LIMIT ?3");
+    rc = store_sq_prepare(c, sql.data, &st, err);
+    if (rc != 0)
+        goto out;
+    bind_where(st, q, 4);
+    sqlite3_bind_int64(st, 1, coll);
+
+    rk_time_us cursor = q->added_after < 0 ? -1 : q->added_after;
+    int64_t chunk = q->limit >= STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : (int64_t)q->limit + 1;
+    bool done = false;
+    while (!done) {
+        int64_t got = 0;
+        int src;
+        sqlite3_bind_int64(st, 2, cursor);
+        sqlite3_bind_int64(st, 3, chunk);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_row row;
+            got++;
+            row.date_added = sqlite3_column_int64(st, 0);
+            cursor = row.date_added;
+            row.id = (const char *)sqlite3_column_text(st, 1);
+            row.type = (const char *)sqlite3_column_text(st, 2);
+            row.spec_version = (const char *)sqlite3_column_text(st, 3);
+            row.version = sqlite3_column_int64(st, 4);
+            row.json = q->with_json ? sqlite3_column_blob(st, 5) : NULL;
+            row.json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+            if (filter != NULL && !filter(filter_ctx, &row))
+                continue;
+            if (page->count == q->limit) {
+                page->more = true;
+                done = true;
+                break;
+            }
+            if (page->count == 0)
+                page->first_added = row.date_added;
+            page->last_added = row.date_added;
+            page->count++;
+            int frc = fn != NULL ? fn(fn_ctx, &row) : 0;
+            if (frc != 0) {
+                /* The caller stopped: a negative value is its error, passed on. */
+                if (frc < 0) {
+                    rc = frc;
+                    if (err != NULL && err->code == RK_OK)
+                        rk_err_set(err, frc, "query stopped by the row callback");
+                }
+                done = true;
+                break;
+            }
+        }
+        if (!done && src != SQLITE_DONE) {
+            rc = store_sq_err(err, c->db, src, "reading objects");
+            goto out;
+        }
+        if (got < chunk)
+            done = true;
+        sqlite3_reset(st);
+        if (chunk < STORE_SQ_CHUNK_MAX)
+            chunk = chunk * 2 > STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : chunk * 2;
+    }
+out:
+    store_sq_release(c, st);
+    rk_buf_free(&sql);
+    if (began)
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_sq_delete_object(struct store *base, const struct store_query *q, size_t *deleted,
+                           struct rk_err *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct rk_buf sql = RK_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int64_t coll = -1;
+    bool in_tx = false;
+    int rc;
+
+    *deleted = 0;
+    if (q == NULL || q->collection_id == NULL || q->ids == NULL || q->n_ids != 1)
+        return rk_err_set(err, RK_E_INVALID, "delete_object: exactly one id is required");
+    struct store_sq_conn *c = store_sq_writer_lock(s);
+    rc = store_sq_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc != 0)
+        goto out;
+    in_tx = true;
+    rc = coll_key(c, q->collection_id, false, &coll, err);
+    if (rc != 0 || coll < 0 || query_empty(q))
+        goto commit;
+    rk_buf_puts(&sql, "DELETE FROM objects WHERE coll = ?1");
+    build_where(&sql, q, 2);
+    rc = store_sq_prepare(c, sql.data, &st, err);
+    if (rc != 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, coll);
+    bind_where(st, q, 2);
+    rc = step_done(c, st, "deleting an object", err);
+    st = NULL;
+    if (rc != 0)
+        goto out;
+    *deleted = (size_t)sqlite3_changes64(c->db);
+    if (*deleted > 0) {
+        rc = store_sq_prepare(c,
+                              "UPDATE objects SET "
+                              "is_first = (version = (SELECT MIN(version) FROM objects "
+                              "WHERE coll = ?1 AND id = ?2)), "
+                              "is_last = (version = (SELECT MAX(version) FROM objects "
+                              "WHERE coll = ?1 AND id = ?2)) "
+                              "WHERE coll = ?1 AND id = ?2",
+                              &st, err);
+        if (rc != 0)
+            goto out;
+        sqlite3_bind_int64(st, 1, coll);
+        sqlite3_bind_text(st, 2, q->ids[0], -1, SQLITE_STATIC);
+        rc = step_done(c, st, "updating version flags", err);
+        st = NULL;
+        if (rc != 0)
+            goto out;
+    }
+commit:
+    if (rc == 0) {
+        rc = store_sq_exec(c, "COMMIT", err);
+        if (rc == 0)
+            in_tx = false;
+    }
+out:
+    if (rc != 0)
+        *deleted = 0;
+    store_sq_release(c, st);
+    rk_buf_free(&sql);
+    if (in_tx)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    store_sq_writer_unlock(s);
+    return rc;
+}
+
+int store_sq_count_objects(struct store *base, const char *collection_id, int64_t *count,
+                           struct rk_err *err)
+{
+    struct store_sqlite *s = (struct store_sqlite *)base;
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    *count = 0;
+    if (collection_id == NULL)
+        return rk_err_set(err, RK_E_INVALID, "count_objects: no collection");
+    int rc = store_sq_reader(s, &c, err);
+    if (rc != 0)
+        return rc;
+    rc = store_sq_prepare(c,
+                          "SELECT COUNT(*) FROM objects WHERE coll = "
+                          "(SELECT k FROM coll_keys WHERE uuid = ?1)",
+                          &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, collection_id, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *count = sqlite3_column_int64(st, 0);
+    else
+        rc = store_sq_err(err, c->db, src, "counting objects");
+    store_sq_release(c, st);
+    return rc;
+}

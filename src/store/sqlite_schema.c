@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite_schema.c: the SQLite schema and its migrations. PRAGMA user_version counts the
+ * migrations applied; each runs once, in its own transaction, in order.
+ */
+#include "sqlite_int.h"
+
+#include <stdio.h>
+
+/*
+ * Objects are clustered by date_added (the rowid), which is unique and strictly increasing
+ * across the hub, so inserts append to the table b-tree and an index on (coll) is really an
+ * index on (coll, date_added). is_first/is_last mark the earliest/latest version of each
+ * (coll, id) so that match[version]=last|first pages are a range scan of a partial index.
+ * Collections are referred to by a small integer key (coll_keys) to keep indexes compact.
+ */
+static const char *const migrations[] = {
+    /* 1: initial schema */
+    "CREATE TABLE coll_keys("
+    "  k INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE objects("
+    "  date_added INTEGER PRIMARY KEY,"
+    "  coll INTEGER NOT NULL REFERENCES coll_keys(k),"
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  spec_version TEXT NOT NULL,"
+    "  is_first INTEGER NOT NULL,"
+    "  is_last INTEGER NOT NULL,"
+    "  json BLOB NOT NULL);"
+    "CREATE UNIQUE INDEX objects_version ON objects(coll, id, version);"
+    "CREATE INDEX objects_added ON objects(coll);"
+    "CREATE INDEX objects_type ON objects(coll, type);"
+    "CREATE INDEX objects_last ON objects(coll) WHERE is_last = 1;"
+    "CREATE INDEX objects_last_type ON objects(coll, type) WHERE is_last = 1;"
+    "CREATE INDEX objects_first ON objects(coll) WHERE is_first = 1;"
+    "CREATE INDEX objects_first_type ON objects(coll, type) WHERE is_first = 1;"
+    "CREATE TABLE orgs("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  sector TEXT NOT NULL,"
+    "  identity_id TEXT NOT NULL,"
+    "  anonymity INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE tokens("
+    "  hash TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id),"
+    "  role INTEGER NOT NULL,"
+    "  label TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX tokens_org ON tokens(org_id);"
+    "CREATE TABLE collections("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  description TEXT NOT NULL,"
+    "  alias TEXT NOT NULL,"
+    "  read_spec TEXT NOT NULL,"
+    "  write_spec TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE statuses("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL,"
+    "  json TEXT NOT NULL);"
+    "CREATE TABLE settings("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int read_user_version(struct store_sq_conn *c, int *out, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(c, "PRAGMA user_version", &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = 0;
+    } else {
+        rc = store_sq_err(err, c->db, src, "reading the schema version");
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err)
+{
+    int version = 0;
+    int rc = store_sq_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc != 0)
+        return rc;
+    rc = read_user_version(c, &version, err);
+    if (rc != 0)
+        goto out;
+    if (version > N_MIGRATIONS) {
+        rc =
+            rk_err_set(err, RK_E_DB, "store schema version %d is newer than this renkei knows (%d)",
+                       version, N_MIGRATIONS);
+        goto out;
+    }
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        rc = store_sq_exec(c, migrations[v], err);
+        if (rc != 0)
+            goto out;
+    }
+    if (version < N_MIGRATIONS) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
+        rc = store_sq_exec(c, sql, err);
+        if (rc != 0)
+            goto out;
+    }
+    rc = store_sq_exec(c, "COMMIT", err);
+out:
+    if (rc != 0)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}

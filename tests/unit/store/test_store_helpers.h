@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_store_helpers.h: temp directories and small object builders for the store tests. */
+#ifndef RK_TEST_STORE_HELPERS_H
+#define RK_TEST_STORE_HELPERS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+/* A fresh store in its own temp directory. */
+struct tstore {
+    char dir[64];   /* mkdtemp directory */
+    char path[128]; /* dir/renkei.db */
+    struct store *s;
+};
+
+static inline void tstore_open(struct tstore *t)
+{
+    struct rk_err err;
+    rk_err_clear(&err);
+    if (t->dir[0] == '\0') {
+        snprintf(t->dir, sizeof(t->dir), "/tmp/rk-store-XXXXXX");
+        if (mkdtemp(t->dir) == NULL)
+            abort();
+        snprintf(t->path, sizeof(t->path), "%s/renkei.db", t->dir);
+    }
+    if (store_open_sqlite(t->path, &t->s, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        abort();
+    }
+}
+
+static inline void tstore_remove(struct tstore *t)
+{
+    char p[160];
+    store_close(t->s);
+    t->s = NULL;
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", t->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(t->dir);
+}
+
+/* An object version whose JSON is built into buf. */
+static inline struct store_put tput(const char *id, rk_time_us version, const char *body, char *buf,
+                                    size_t cap)
+{
+    int n =
+        snprintf(buf, cap, "{\"id\":\"%s\",\"v\":%lld,\"b\":\"%s\"}", id, (long long)version, body);
+    if (n < 0 || (size_t)n >= cap)
+        abort();
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = id;
+    p.type = "indicator";
+    p.spec_version = "2.1";
+    p.version = version;
+    p.json = buf;
+    p.json_len = strlen(buf);
+    return p;
+}
+
+#endif

@@ -33,6 +33,7 @@ TAXII = "application/taxii+json;version=2.1"
 TAXII_BARE = "application/taxii+json"
 JSON = "application/json"
 API_ROOT = "/hub/"
+TLP_WHITE = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
 TOKEN_RE = re.compile(r"^rk_[0-9a-f]{64}$")
 READY_RE = re.compile(r"listening on (https?)://([0-9.]+|\[[0-9a-f:]+\]):(\d+)/")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
@@ -408,6 +409,17 @@ class Hub:
         return self.req("GET", "%scollections/%s/objects/%s" % (API_ROOT, cid, q), token=token,
                         **kw)
 
+    def post_complete(self, cid, objects, token, failures=0):
+        """POSTs objects, waits for completion, asserts the failure count; returns status."""
+        st, _, body = self.post_objects(cid, objects, token)
+        if st != 202 or not isinstance(body, dict):
+            raise AssertionError("POST objects: %d %r" % (st, body))
+        final = self.wait_status(body, token)
+        if final.get("status") != "complete" or final.get("failure_count") != failures or \
+                final.get("total_count") != len(objects):
+            raise AssertionError("POST objects: unexpected status %r" % (final,))
+        return final
+
     def wait_status(self, status, token, timeout=60.0):
         """Polls a status resource until it is complete; returns its last body."""
         deadline = time.monotonic() + timeout
@@ -474,12 +486,17 @@ class HubTestCase(unittest.TestCase):
         pass
 
     @classmethod
+    def after_start(cls):
+        """Hook run once the server is up (e.g. to post the objects the tests read)."""
+
+    @classmethod
     def setUpClass(cls):
         cls.hub = Hub()
         try:
             cls.fx = standard_fixture(cls.hub)
             cls.extra_setup()
             cls.hub.start()
+            cls.after_start()
         except BaseException:
             cls.hub.cleanup()
             raise
@@ -526,3 +543,36 @@ class HubTestCase(unittest.TestCase):
         self.assertEqual(st, 202, body)
         self.assertIsInstance(body, dict)
         return self.hub.wait_status(body, token)
+
+
+# ---- helpers shared by the tests ----------------------------------------------------------
+
+TS6_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def ts_us(text):
+    """RFC 3339 UTC timestamp -> integer microseconds since the epoch (any fraction digits)."""
+    import calendar
+    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$", text)
+    if not m:
+        raise ValueError("not a timestamp: %r" % (text,))
+    secs = calendar.timegm(tuple(int(m.group(i)) for i in range(1, 7)))
+    frac = (m.group(7) or "").ljust(6, "0")[:6]
+    return secs * 1000000 + int(frac)
+
+
+def fmt_us(us):
+    """Integer microseconds -> timestamp with 6 fraction digits."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(us // 1000000)) + \
+        ".%06dZ" % (us % 1000000)
+
+
+def fresh(obj):
+    """A copy of obj with a new random id of the same type."""
+    o = dict(obj)
+    o["id"] = stix_id(o["type"])
+    return o
+
+
+def objects_by_id(objs):
+    return {o["id"]: o for o in objs}

@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: Apache-2.0
+"""POST objects: status resources, re-posts, conflicts, invalid objects, envelope rules."""
+import copy
+import unittest
+import uuid
+
+from harness import API_ROOT, TAXII_BARE, HubTestCase, fresh, indicator, test_data, ts_us
+
+
+def versions_equal(a, b):
+    return ts_us(a) == ts_us(b)
+
+
+class TestPost(HubTestCase):
+    @classmethod
+    def extra_setup(cls):
+        cls.c_small = cls.hub.collection_add("small", "all", "all")
+        cls.c_invalid = cls.hub.collection_add("invalid", "all", "all")
+
+    def test_post_small_envelope_complete_with_counts(self):
+        objs = test_data("small-envelope.json")["objects"]
+        st, hdrs, body = self.hub.post_objects(self.c_small, objs, self.fx.power_contrib)
+        self.assertEqual(st, 202, body)
+        self.assertTrue(hdrs.get("Content-Type", "").startswith(TAXII_BARE))
+        uuid.UUID(body["id"])
+        final = self.hub.wait_status(body, self.fx.power_contrib)
+        self.assertEqual(final["status"], "complete")
+        self.assertEqual(final["total_count"], 4)
+        self.assertEqual(final["success_count"], 4)
+        self.assertEqual(final["failure_count"], 0)
+        self.assertEqual(final["pending_count"], 0)
+        got = {s["id"]: s["version"] for s in final.get("successes", [])}
+        self.assertEqual(set(got), {o["id"] for o in objs})
+        for o in objs:
+            self.assertTrue(versions_equal(got[o["id"]], o["modified"]), (got[o["id"]], o))
+
+    def test_post_answer_is_complete_status(self):
+        # the 202 itself: status resource; complete means durable
+        st, _, body = self.hub.post_objects(self.c_small, [indicator(1)], self.fx.power_contrib)
+        self.assertEqual(st, 202, body)
+        for key in ("id", "status", "total_count", "success_count", "failure_count",
+                    "pending_count"):
+            self.assertIn(key, body)
+        self.assertIn(body["status"], ("complete", "pending"))
+        self.assertEqual(body["total_count"], 1)
+        if body["status"] == "complete":
+            self.assertEqual(body["success_count"] + body["failure_count"], 1)
+
+    def test_repost_identical_is_success(self):
+        ind = indicator(2)
+        first = self.post_ok(self.c_small, [ind], self.fx.power_contrib)
+        self.assertEqual(first["success_count"], 1, first)
+        again = self.post_ok(self.c_small, [copy.deepcopy(ind)], self.fx.power_contrib)
+        self.assertEqual(again["success_count"], 1, again)
+        self.assertEqual(again["failure_count"], 0, again)
+        st, _, body = self.hub.req("GET", API_ROOT + "collections/%s/objects/%s/versions/"
+                                   % (self.c_small, ind["id"]), token=self.fx.power_contrib)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(len(body["versions"]), 1)
+
+    def test_conflict_keeps_first_body(self):
+        ind = indicator(3, name="first body")
+        self.assertEqual(self.post_ok(self.c_small, [ind], self.fx.power_contrib)
+                         ["success_count"], 1)
+        other = dict(ind, name="second body, same id and modified")
+        res = self.post_ok(self.c_small, [other], self.fx.power_contrib)
+        self.assertEqual(res["success_count"], 0, res)
+        self.assertEqual(res["failure_count"], 1, res)
+        fail = res["failures"][0]
+        self.assertEqual(fail["id"], ind["id"])
+        self.assertTrue(versions_equal(fail["version"], ind["modified"]))
+        self.assertIn("conflict", fail.get("message", "").lower())
+        st, _, body = self.hub.req("GET", API_ROOT + "collections/%s/objects/%s/"
+                                   % (self.c_small, ind["id"]), token=self.fx.power_contrib)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["objects"], [ind])
+
+    def test_conflict_inside_one_envelope(self):
+        ind = indicator(4, name="one")
+        twin = dict(ind, name="two")
+        res = self.post_ok(self.c_small, [ind, twin], self.fx.power_contrib)
+        self.assertEqual(res["total_count"], 2)
+        self.assertEqual(res["success_count"], 1, res)
+        self.assertEqual(res["failure_count"], 1, res)
+        self.assertIn("conflict", res["failures"][0].get("message", "").lower())
+        st, _, body = self.hub.get_objects(self.c_small, self.fx.power_contrib,
+                                           "match[id]=" + ind["id"])
+        self.assertEqual(body["objects"], [ind])
+
+    def test_invalid_objects_beside_valid_ones(self):
+        objs = test_data("invalid-envelope.json")["objects"]
+        res = self.post_ok(self.c_invalid, objs, self.fx.power_contrib)
+        self.assertEqual(res["total_count"], 4)
+        self.assertEqual(res["success_count"], 2, res)
+        self.assertEqual(res["failure_count"], 2, res)
+        fails = {f["id"]: f.get("message", "") for f in res["failures"]}
+        self.assertEqual(set(fails), {objs[1]["id"], objs[2]["id"]})
+        self.assertIn("pattern", fails[objs[1]["id"]])
+        self.assertIn("is_family", fails[objs[2]["id"]])
+        self.assertEqual({s["id"] for s in res["successes"]}, {objs[0]["id"], objs[3]["id"]})
+        st, _, body = self.hub.get_objects(self.c_invalid, self.fx.power_contrib)
+        self.assertEqual(st, 200, body)
+        self.assertEqual({o["id"] for o in body["objects"]}, {objs[0]["id"], objs[3]["id"]})
+
+    def test_invalid_id_reported(self):
+        bad = indicator(5)
+        bad["id"] = "indicator--not-a-uuid"
+        res = self.post_ok(self.c_small, [bad, indicator(6)], self.fx.power_contrib)
+        self.assertEqual(res["success_count"], 1, res)
+        self.assertEqual(res["failure_count"], 1, res)
+        self.assertIn("id", res["failures"][0].get("message", ""))
+
+    def test_non_object_entry_is_a_failure_not_5xx(self):
+        res = self.post_ok(self.c_small, ["just a string", 42, indicator(7)],
+                           self.fx.power_contrib)
+        self.assertEqual(res["total_count"], 3)
+        self.assertEqual(res["success_count"], 1, res)
+        self.assertEqual(res["failure_count"], 2, res)
+
+    def test_status_readable_by_poster_org_and_coordinator_only(self):
+        st, _, body = self.hub.post_objects(self.fx.c_all, [indicator(8)], self.fx.power_contrib)
+        self.assertEqual(st, 202, body)
+        sid = body["id"]
+        path = API_ROOT + "status/%s/" % sid
+        for token in (self.fx.power_contrib, self.fx.power_reader, self.fx.coord):
+            with self.subTest(token=token[:8]):
+                st, _, got = self.hub.req("GET", path, token=token)
+                self.assertEqual(st, 200, got)
+                self.assertEqual(got["id"], sid)
+                self.assertEqual(got["total_count"], 1)
+        for token in (self.fx.gas_contrib, self.fx.rail_reader, None):
+            with self.subTest(token=token and token[:8]):
+                st, hdrs, got = self.hub.req("GET", path, token=token)
+                self.assertEqual(st, 404, got)
+                self.assertTaxiiError((st, hdrs, got), 404)
+
+    def test_unknown_status_is_404(self):
+        self.assertTaxiiError(self.hub.req("GET", API_ROOT + "status/%s/" % uuid.uuid4(),
+                                           token=self.fx.coord), 404)
+
+    def test_bundle_is_422_with_hint(self):
+        bundle = test_data("bundle.json")
+        st, hdrs, body = self.hub.req("POST", API_ROOT + "collections/%s/objects/" % self.c_small,
+                                      token=self.fx.power_contrib, body=bundle)
+        self.assertTaxiiError((st, hdrs, body), 422)
+        text = " ".join(str(body.get(k, "")) for k in ("title", "description"))
+        self.assertIn('"objects"', text.replace("'", '"'))
+
+    def test_envelope_without_objects_is_422(self):
+        for payload in ({}, {"objects": "nope"}, {"object": []}):
+            with self.subTest(payload=payload):
+                resp = self.hub.req("POST", API_ROOT + "collections/%s/objects/" % self.c_small,
+                                    token=self.fx.power_contrib, body=payload)
+                self.assertTaxiiError(resp, 422)
+
+    def test_non_object_body_refused(self):
+        for payload in (b"[]", b"42", b'"objects"'):
+            with self.subTest(payload=payload):
+                st, hdrs, body = self.hub.req(
+                    "POST", API_ROOT + "collections/%s/objects/" % self.c_small,
+                    token=self.fx.power_contrib, body=payload)
+                self.assertIn(st, (400, 422), body)
+                self.assertTaxiiError((st, hdrs, body), st)
+
+    def test_malformed_json_is_400(self):
+        resp = self.hub.req("POST", API_ROOT + "collections/%s/objects/" % self.c_small,
+                            token=self.fx.power_contrib, body=b'{"objects": [')
+        self.assertTaxiiError(resp, 400)
+
+    def test_posted_objects_readable_as_sent(self):
+        objs = [fresh(o) for o in test_data("small-envelope.json")["objects"]]
+        self.post_ok(self.fx.c_all, objs, self.fx.power_contrib)
+        ids = ",".join(o["id"] for o in objs)
+        st, _, body = self.hub.get_objects(self.fx.c_all, self.fx.gas_reader, "match[id]=" + ids)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(sorted(body["objects"], key=lambda o: o["id"]),
+                         sorted(objs, key=lambda o: o["id"]))
+
+
+if __name__ == "__main__":
+    unittest.main()

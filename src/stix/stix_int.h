@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stix_int.h: what the files of the STIX module share and nobody else sees: the
+ * validation context, the declarative property tables every object type is described by,
+ * and the small checkers (identifiers, timestamps, encodings) the tables are built on.
+ */
+#ifndef RK_STIX_INT_H
+#define RK_STIX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stix/stix.h"
+
+/* The families of objects; they decide which common properties are required. */
+enum stix_kind {
+    STIX_SDO,     /* domain object: created, modified, spec_version required */
+    STIX_SRO,     /* relationship object: as SDO */
+    STIX_SCO,     /* cyber-observable: id required, spec_version optional */
+    STIX_MARKING, /* marking-definition: created required, modified optional */
+    STIX_LANG,    /* language-content */
+    STIX_EXTDEF,  /* extension-definition */
+};
+
+/* Classes of targets a reference may point to (bit mask in struct stix_prop.classes). */
+#define STIX_T_SDO    0x1u  /* any SDO of the specification */
+#define STIX_T_SCO    0x2u  /* any SCO of the specification */
+#define STIX_T_SRO    0x4u  /* relationship or sighting */
+#define STIX_T_CUSTOM 0x8u  /* a type the specification does not define */
+#define STIX_T_ANY    0xffu /* anything with an identifier */
+
+/* How the value of one property is checked. */
+enum stix_pk {
+    STIX_PK_STR,      /* string */
+    STIX_PK_TS,       /* RFC 3339 UTC timestamp */
+    STIX_PK_INT,      /* integer in [min, max] */
+    STIX_PK_BOOL,     /* boolean */
+    STIX_PK_NUM,      /* number (integer or real) in [min, max] */
+    STIX_PK_STRLIST,  /* non-empty list of strings */
+    STIX_PK_DICT,     /* non-empty JSON object */
+    STIX_PK_OBJLIST,  /* non-empty list of JSON objects */
+    STIX_PK_REF,      /* identifier of one of the admitted targets */
+    STIX_PK_REFS,     /* non-empty list of such identifiers */
+    STIX_PK_ENUM,     /* string from the closed list in values */
+    STIX_PK_ENUMLIST, /* non-empty list of strings from values */
+    STIX_PK_HASHES,   /* hashes dictionary */
+    STIX_PK_KCP,      /* list of kill-chain phases */
+};
+
+/* One row of a type's property table. */
+struct stix_prop {
+    const char *name;  /* property name */
+    enum stix_pk kind; /* how its value is checked */
+    bool required;     /* must be present */
+    unsigned classes;  /* STIX_PK_REF(S): admitted target classes */
+    const char *const
+        *values;     /* REF(S): admitted target types; ENUM: admitted values (NULL-ended) */
+    double min, max; /* INT/NUM: inclusive range (ignored when min > max) */
+};
+
+/* Shorthands for table rows; req is true for required properties. */
+#define STIX_P(n, k, req)                                                                          \
+    {                                                                                              \
+        (n), (k), (req), 0, NULL, 0, -1                                                            \
+    }
+#define STIX_STR(n, req)    STIX_P(n, STIX_PK_STR, req)
+#define STIX_TS(n, req)     STIX_P(n, STIX_PK_TS, req)
+#define STIX_BOOL(n, req)   STIX_P(n, STIX_PK_BOOL, req)
+#define STIX_LIST(n, req)   STIX_P(n, STIX_PK_STRLIST, req)
+#define STIX_DICT(n, req)   STIX_P(n, STIX_PK_DICT, req)
+#define STIX_OBJS(n, req)   STIX_P(n, STIX_PK_OBJLIST, req)
+#define STIX_KCP(n)         STIX_P(n, STIX_PK_KCP, false)
+#define STIX_HASHES(n, req) STIX_P(n, STIX_PK_HASHES, req)
+#define STIX_INT(n, req, lo, hi)                                                                   \
+    {                                                                                              \
+        (n), STIX_PK_INT, (req), 0, NULL, (lo), (hi)                                               \
+    }
+#define STIX_NUM(n, req, lo, hi)                                                                   \
+    {                                                                                              \
+        (n), STIX_PK_NUM, (req), 0, NULL, (lo), (hi)                                               \
+    }
+#define STIX_ENUM(n, req, vals)                                                                    \
+    {                                                                                              \
+        (n), STIX_PK_ENUM, (req), 0, (vals), 0, -1                                                 \
+    }
+#define STIX_ENUMS(n, req, vals)                                                                   \
+    {                                                                                              \
+        (n), STIX_PK_ENUMLIST, (req), 0, (vals), 0, -1                                             \
+    }
+#define STIX_REF(n, req, cls, to)                                                                  \
+    {                                                                                              \
+        (n), STIX_PK_REF, (req), (cls), (to), 0, -1                                                \
+    }
+#define STIX_REFS(n, req, cls, to)                                                                 \
+    {                                                                                              \
+        (n), STIX_PK_REFS, (req), (cls), (to), 0, -1                                               \
+    }
+#define STIX_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct stix_vctx;
+
+/* One object type of the specification. */
+struct stix_type {
+    const char *name;                  /* the value of "type" */
+    enum stix_kind kind;               /* family */
+    const struct stix_prop *props;     /* type-specific properties */
+    size_t nprops;                     /* rows in props */
+    int (*check)(struct stix_vctx *v); /* rules across properties, or NULL */
+};
+
+/* State of one stix_validate call; lives on the caller's stack, allocates nothing. */
+struct stix_vctx {
+    const json_t *obj;  /* the object being validated */
+    const char *id;     /* its id when usable for messages, else NULL */
+    const char *type;   /* its type when it is a string, else NULL */
+    struct rk_err *err; /* where the first failure is written */
+};
+
+/* The per-family tables, each sorted by name (types_sdo.c, types_sco.c, types_meta.c). */
+extern const struct stix_type stix_sdo_types[];
+extern const size_t stix_sdo_ntypes;
+extern const struct stix_type stix_sco_types[];
+extern const size_t stix_sco_ntypes;
+extern const struct stix_type stix_meta_types[];
+extern const size_t stix_meta_ntypes;
+
+/* The specification's type called name (n bytes, not NUL-terminated), or NULL. */
+const struct stix_type *stix_type_find(const char *name, size_t n);
+
+/*
+ * Writes "<id>: property '<prop>': <rule>" (or "object <type>: ...") into v->err and
+ * returns RK_E_INVALID. The message is capped well under 400 bytes.
+ */
+int stix_fail(struct stix_vctx *v, const char *prop, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True if s[0..n) is a type name: 3-250 of [a-z0-9-], no leading, trailing or double hyphen. */
+bool stix_type_name_ok(const char *s, size_t n);
+
+/* True if s is "<type>--<UUID>"; *type_len receives the length of the type part. */
+bool stix_id_ok(const char *s, size_t *type_len);
+
+/* True if s is a property name: 3-250 of [a-z0-9_] starting with a letter. */
+bool stix_prop_name_ok(const char *s);
+
+/* True if s is standard base64 (RFC 4648, padding required). */
+bool stix_base64_ok(const char *s);
+
+/* True if s is a non-empty even-length string of hexadecimal digits. */
+bool stix_hex_ok(const char *s);
+
+/* Checks value against one property row; prop names the property in messages. */
+int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_t *value);
+
+/* Checks the rows of a table against the object (presence of required ones, values). */
+int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_prop *props,
+                     size_t n);
+
+/* Checks a hashes dictionary (key syntax and, for known algorithms, value length). */
+int stix_check_hashes(struct stix_vctx *v, const char *prop, const json_t *h);
+
+/* Checks the common properties according to the family (common.c). */
+int stix_check_common(struct stix_vctx *v, enum stix_kind kind, bool custom);
+
+/* Checks every property name and the generic suffix rules (_ref, _refs, _bin, _hex). */
+int stix_check_names(struct stix_vctx *v);
+
+/* Checks the extensions dictionary (common.c). */
+int stix_check_extensions(struct stix_vctx *v, const json_t *ext);
+
+/* Parses a timestamp property that is present; 0 with *out, or the failure. */
+int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present);
+
+#endif /* RK_STIX_INT_H */

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * types_sco.c: the STIX Cyber-observable Objects (section 6): one property table per type,
+ * the value formats the specification fixes (MAC-48, CIDR addresses) and the either-or
+ * rules (artifact payload or url, file hashes or name, network-traffic endpoints).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "stix/stix_int.h"
+
+#define SCO_ANY (STIX_T_SCO | STIX_T_CUSTOM)
+
+static const char *const to_dir[] = {"directory", NULL};
+static const char *const to_file_dir[] = {"file", "directory", NULL};
+static const char *const to_resolved[] = {"ipv4-addr", "ipv6-addr", "domain-name", NULL};
+static const char *const to_account[] = {"user-account", NULL};
+static const char *const to_email[] = {"email-addr", NULL};
+static const char *const to_artifact[] = {"artifact", NULL};
+static const char *const to_mac[] = {"mac-addr", NULL};
+static const char *const to_as[] = {"autonomous-system", NULL};
+static const char *const to_endpoint[] = {"ipv4-addr", "ipv6-addr", "mac-addr", "domain-name",
+                                          NULL};
+static const char *const to_traffic[] = {"network-traffic", NULL};
+static const char *const to_file[] = {"file", NULL};
+static const char *const to_process[] = {"process", NULL};
+static const char *const encryption_enum[] = {"AES-256-GCM", "ChaCha20-Poly1305",
+                                              "mime-type-indicated", NULL};
+
+/* Fails unless at least one row of props (or extensions) is present. */
+static int need_one(struct stix_vctx *v, const struct stix_prop *props, size_t n)
+{
+    if (json_object_get(v->obj, "extensions") != NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (json_object_get(v->obj, props[i].name) != NULL)
+            return 0;
+    return stix_fail(v, props[0].name, "at least one property of the object is required");
+}
+
+static const struct stix_prop artifact[] = {
+    STIX_STR("mime_type", false),
+    STIX_STR("payload_bin", false),
+    STIX_STR("url", false),
+    STIX_HASHES("hashes", false),
+    STIX_ENUM("encryption_algorithm", false, encryption_enum),
+    STIX_STR("decryption_key", false)};
+
+static int artifact_check(struct stix_vctx *v)
+{
+    bool bin = json_object_get(v->obj, "payload_bin") != NULL;
+    bool url = json_object_get(v->obj, "url") != NULL;
+
+    if (bin && url)
+        return stix_fail(v, "url", "must not be present together with payload_bin");
+    if (url && json_object_get(v->obj, "hashes") == NULL)
+        return stix_fail(v, "hashes", "is required when url is present");
+    if (json_object_get(v->obj, "decryption_key") != NULL &&
+        json_object_get(v->obj, "encryption_algorithm") == NULL)
+        return stix_fail(v, "decryption_key", "must not be present without encryption_algorithm");
+    return 0;
+}
+
+static const struct stix_prop autonomous_system[] = {
+    STIX_INT("number", true, 0, 4294967295.0), STIX_STR("name", false), STIX_STR("rir", false)};
+
+static const struct stix_prop directory[] = {
+    STIX_STR("path", true),  STIX_STR("path_enc", false),
+    STIX_TS("ctime", false), STIX_TS("mtime", false),
+    STIX_TS("atime", false), STIX_REFS("contains_refs", false, 0, to_file_dir)};
+
+static const struct stix_prop domain_name[] = {
+    STIX_STR("value", true), STIX_REFS("resolves_to_refs", false, 0, to_resolved)};
+
+static const struct stix_prop email_addr[] = {STIX_STR("value", true),
+                                              STIX_STR("display_name", false),
+                                              STIX_REF("belongs_to_ref", false, 0, to_account)};
+
+static const struct stix_prop email_message[] = {STIX_BOOL("is_multipart", true),
+                                                 STIX_TS("date", false),
+                                                 STIX_STR("content_type", false),
+                                                 STIX_REF("from_ref", false, 0, to_email),
+                                                 STIX_REF("sender_ref", false, 0, to_email),
+                                                 STIX_REFS("to_refs", false, 0, to_email),
+                                                 STIX_REFS("cc_refs", false, 0, to_email),
+                                                 STIX_REFS("bcc_refs", false, 0, to_email),
+                                                 STIX_STR("message_id", false),
+                                                 STIX_STR("subject", false),
+                                                 STIX_LIST("received_lines", false),
+                                                 STIX_DICT("additional_header_fields", false),
+                                                 STIX_STR("body", false),
+                                                 STIX_OBJS("body_multipart", false),
+                                                 STIX_REF("raw_email_ref", false, 0, to_artifact)};
+
+static int email_message_check(struct stix_vctx *v)
+{
+    bool multi = json_is_true(json_object_get(v->obj, "is_multipart"));
+
+    if (multi && json_object_get(v->obj, "body") != NULL)
+        return stix_fail(v, "body", "must not be present when is_multipart is true");
+    if (!multi && json_object_get(v->obj, "body_multipart") != NULL)
+        return stix_fail(v, "body_multipart", "must not be present when is_multipart is false");
+    return 0;
+}
+
+static const struct stix_prop file[] = {STIX_HASHES("hashes", false),
+                                        STIX_INT("size", false, 0, 9.2e18),
+                                        STIX_STR("name", false),
+                                        STIX_STR("name_enc", false),
+                                        STIX_STR("magic_number_hex", false),
+                                        STIX_STR("mime_type", false),
+                                        STIX_TS("ctime", false),
+                                        STIX_TS("mtime", false),
+                                        STIX_TS("atime", false),
+                                        STIX_REF("parent_directory_ref", false, 0, to_dir),
+                                        STIX_REFS("contains_refs", false, SCO_ANY, NULL),
+                                        STIX_REF("content_ref", false, 0, to_artifact)};
+
+static int file_check(struct stix_vctx *v)
+{
+    if (json_object_get(v->obj, "hashes") == NULL && json_object_get(v->obj, "name") == NULL)
+        return stix_fail(v, "name", "hashes or name is required");
+    return 0;
+}
+
+static const struct stix_prop ipv4_addr[] = {STIX_STR("value", true),
+                                             STIX_REFS("resolves_to_refs", false, 0, to_mac),
+                                             STIX_REFS("belongs_to_refs", false, 0, to_as)};
+
+/* value is one address or a CIDR block: the address must parse, the prefix fit the family. */
+static int addr_check(struct stix_vctx *v, int family, long maxprefix)
+{
+    const char *s = json_string_value(json_object_get(v->obj, "value"));
+    const char *slash = strchr(s, '/');
+    char addr[64];
+    unsigned char bin[16];
+    size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+
+    if (n >= sizeof addr)
+        return stix_fail(v, "value", "is not an IP address");
+    memcpy(addr, s, n);
+    addr[n] = '\0';
+    if (inet_pton(family, addr, bin) != 1)
+        return stix_fail(v, "value", "must be an IPv%d address or CIDR block",
+                         family == AF_INET ? 4 : 6);
+    if (slash != NULL) {
+        int64_t prefix;
+        if (rk_parse_int64(slash + 1, 0, maxprefix, &prefix) != 0)
+            return stix_fail(v, "value", "has a CIDR prefix outside 0-%ld", maxprefix);
+    }
+    return 0;
+}
+
+static int ipv4_check(struct stix_vctx *v)
+{
+    return addr_check(v, AF_INET, 32);
+}
+
+static int ipv6_check(struct stix_vctx *v)
+{
+    return addr_check(v, AF_INET6, 128);
+}
+
+static const struct stix_prop mac_addr[] = {STIX_STR("value", true)};
+
+static int mac_check(struct stix_vctx *v)
+{
+    const char *s = json_string_value(json_object_get(v->obj, "value"));
+
+    for (int i = 0; i < 17; i++) {
+        char c = s[i];
+        bool ok = (i % 3 == 2) ? c == ':' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        if (!ok)
+            return stix_fail(v, "value", "must be a colon-delimited lower-case MAC-48 address");
+    }
+    if (s[17] != '\0')
+        return stix_fail(v, "value", "must be a colon-delimited lower-case MAC-48 address");
+    return 0;
+}
+
+static const struct stix_prop mutex[] = {STIX_STR("name", true)};
+
+static const struct stix_prop network_traffic[] = {
+    STIX_TS("start", false),
+    STIX_TS("end", false),
+    STIX_BOOL("is_active", false),
+    STIX_REF("src_ref", false, 0, to_endpoint),
+    STIX_REF("dst_ref", false, 0, to_endpoint),
+    STIX_INT("src_port", false, 0, 65535),
+    STIX_INT("dst_port", false, 0, 65535),
+    STIX_LIST("protocols", true),
+    STIX_INT("src_byte_count", false, 0, 9.2e18),
+    STIX_INT("dst_byte_count", false, 0, 9.2e18),
+    STIX_INT("src_packets", false, 0, 9.2e18),
+    STIX_INT("dst_packets", false, 0, 9.2e18),
+    STIX_DICT("ipfix", false),
+    STIX_REF("src_payload_ref", false, 0, to_artifact),
+    STIX_REF("dst_payload_ref", false, 0, to_artifact),
+    STIX_REFS("encapsulates_refs", false, 0, to_traffic),
+    STIX_REF("encapsulated_by_ref", false, 0, to_traffic)};
+
+static int network_traffic_check(struct stix_vctx *v)
+{
+    rk_time_us start, end;
+    bool hs, he;
+    int rc;
+
+    if (json_object_get(v->obj, "src_ref") == NULL && json_object_get(v->obj, "dst_ref") == NULL)
+        return stix_fail(v, "src_ref", "src_ref or dst_ref is required");
+    if (json_is_true(json_object_get(v->obj, "is_active")) &&
+        json_object_get(v->obj, "end") != NULL)
+        return stix_fail(v, "end", "must not be present when is_active is true");
+    rc = stix_get_ts(v, "start", &start, &hs);
+    if (rc == 0)
+        rc = stix_get_ts(v, "end", &end, &he);
+    if (rc == 0 && hs && he && end < start)
+        rc = stix_fail(v, "end", "must not be earlier than start");
+    return rc;
+}
+
+static const struct stix_prop process[] = {
+    STIX_BOOL("is_hidden", false),
+    STIX_INT("pid", false, 0, 9.2e18),
+    STIX_TS("created_time", false),
+    STIX_STR("cwd", false),
+    STIX_STR("command_line", false),
+    STIX_DICT("environment_variables", false),
+    STIX_REFS("opened_connection_refs", false, 0, to_traffic),
+    STIX_REF("creator_user_ref", false, 0, to_account),
+    STIX_REF("image_ref", false, 0, to_file),
+    STIX_REF("parent_ref", false, 0, to_process),
+    STIX_REFS("child_refs", false, 0, to_process)};
+
+static int process_check(struct stix_vctx *v)
+{
+    return need_one(v, process, STIX_NELEM(process));
+}
+
+static const struct stix_prop software[] = {
+    STIX_STR("name", true),        STIX_STR("cpe", false),    STIX_STR("swid", false),
+    STIX_LIST("languages", false), STIX_STR("vendor", false), STIX_STR("version", false)};
+
+static const struct stix_prop url[] = {STIX_STR("value", true)};
+
+static const struct stix_prop user_account[] = {STIX_STR("user_id", false),
+                                                STIX_STR("credential", false),
+                                                STIX_STR("account_login", false),
+                                                STIX_STR("account_type", false),
+                                                STIX_STR("display_name", false),
+                                                STIX_BOOL("is_service_account", false),
+                                                STIX_BOOL("is_privileged", false),
+                                                STIX_BOOL("can_escalate_privs", false),
+                                                STIX_BOOL("is_disabled", false),
+                                                STIX_TS("account_created", false),
+                                                STIX_TS("account_expires", false),
+                                                STIX_TS("credential_last_changed", false),
+                                                STIX_TS("account_first_login", false),
+                                                STIX_TS("account_last_login", false)};
+
+static const struct stix_prop windows_registry_key[] = {
+    STIX_STR("key", false), STIX_OBJS("values", false), STIX_TS("modified_time", false),
+    STIX_REF("creator_user_ref", false, 0, to_account),
+    STIX_INT("number_of_subkeys", false, 0, 9.2e18)};
+
+static const struct stix_prop x509_certificate[] = {
+    STIX_BOOL("is_self_signed", false),
+    STIX_HASHES("hashes", false),
+    STIX_STR("version", false),
+    STIX_STR("serial_number", false),
+    STIX_STR("signature_algorithm", false),
+    STIX_STR("issuer", false),
+    STIX_TS("validity_not_before", false),
+    STIX_TS("validity_not_after", false),
+    STIX_STR("subject", false),
+    STIX_STR("subject_public_key_algorithm", false),
+    STIX_STR("subject_public_key_modulus", false),
+    STIX_INT("subject_public_key_exponent", false, 0, 9.2e18),
+    STIX_DICT("x509_v3_extensions", false)};
+
+static int x509_check(struct stix_vctx *v)
+{
+    return need_one(v, x509_certificate, STIX_NELEM(x509_certificate));
+}
+
+#define T(name, props, check)                                                                      \
+    {                                                                                              \
+        name, STIX_SCO, props, STIX_NELEM(props), check                                            \
+    }
+
+/* Sorted by name for bsearch (a unit test checks the order). */
+const struct stix_type stix_sco_types[] = {
+    T("artifact", artifact, artifact_check),
+    T("autonomous-system", autonomous_system, NULL),
+    T("directory", directory, NULL),
+    T("domain-name", domain_name, NULL),
+    T("email-addr", email_addr, NULL),
+    T("email-message", email_message, email_message_check),
+    T("file", file, file_check),
+    T("ipv4-addr", ipv4_addr, ipv4_check),
+    T("ipv6-addr", ipv4_addr, ipv6_check),
+    T("mac-addr", mac_addr, mac_check),
+    T("mutex", mutex, NULL),
+    T("network-traffic", network_traffic, network_traffic_check),
+    T("process", process, process_check),
+    T("software", software, NULL),
+    T("url", url, NULL),
+    T("user-account", user_account, NULL),
+    T("windows-registry-key", windows_registry_key, NULL),
+    T("x509-certificate", x509_certificate, x509_check),
+};
+const size_t stix_sco_ntypes = STIX_NELEM(stix_sco_types);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * validate.c: stix_validate, the entry point of STIX validation. It finds the type's table
+ * by binary search, then applies the common rules, the type's table and cross-property
+ * rules, and finally the rules on every property name. The first failure wins.
+ */
+#include <string.h>
+
+#include "stix/stix_int.h"
+
+/* Compares a (name, length) key with a table row for bsearch. */
+struct type_key {
+    const char *name;
+    size_t n;
+};
+
+static int type_cmp(const void *key, const void *elem)
+{
+    const struct type_key *k = key;
+    const char *name = ((const struct stix_type *)elem)->name;
+    int c = strncmp(k->name, name, k->n);
+
+    if (c != 0)
+        return c;
+    return name[k->n] == '\0' ? 0 : -1;
+}
+
+const struct stix_type *stix_type_find(const char *name, size_t n)
+{
+    static const struct {
+        const struct stix_type *table;
+        const size_t *count;
+    } tables[] = {{stix_sdo_types, &stix_sdo_ntypes},
+                  {stix_sco_types, &stix_sco_ntypes},
+                  {stix_meta_types, &stix_meta_ntypes}};
+    struct type_key k = {name, n};
+
+    for (size_t i = 0; i < STIX_NELEM(tables); i++) {
+        const struct stix_type *t =
+            bsearch(&k, tables[i].table, *tables[i].count, sizeof(struct stix_type), type_cmp);
+        if (t != NULL)
+            return t;
+    }
+    return NULL;
+}
+
+int stix_validate(const json_t *obj, struct rk_err *err)
+{
+    struct stix_vctx v = {obj, NULL, NULL, err};
+    const json_t *type;
+    const struct stix_type *t;
+    enum stix_kind kind;
+    size_t n;
+    int rc;
+
+    if (!json_is_object(obj))
+        return rk_err_set(err, RK_E_INVALID, "object ?: must be a JSON object");
+    type = json_object_get(obj, "type");
+    if (type == NULL)
+        return stix_fail(&v, "type", "is required");
+    if (!json_is_string(type))
+        return stix_fail(&v, "type", "must be a string");
+    v.type = json_string_value(type);
+    n = json_string_length(type);
+    if (!stix_type_name_ok(v.type, n) || strlen(v.type) != n)
+        return stix_fail(&v, "type",
+                         "must be 3-250 characters of a-z, 0-9 and single hyphens inside");
+    if (strcmp(v.type, "bundle") == 0)
+        return stix_fail(&v, "type", "a bundle is not a STIX object; send the objects it contains");
+    t = stix_type_find(v.type, n);
+    /* A custom type with created is an SDO-like object; without, it is SCO-like (2.1). */
+    if (t != NULL)
+        kind = t->kind;
+    else
+        kind = json_object_get(obj, "created") != NULL ? STIX_SDO : STIX_SCO;
+    rc = stix_check_common(&v, kind, t == NULL);
+    if (rc == 0 && t != NULL)
+        rc = stix_check_props(&v, obj, t->props, t->nprops);
+    if (rc == 0 && t != NULL && t->check != NULL)
+        rc = t->check(&v);
+    if (rc == 0)
+        rc = stix_check_names(&v);
+    if (rc == 0)
+        rk_err_clear(err);
+    return rc;
+}

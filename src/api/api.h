@@ -7,6 +7,7 @@
 #ifndef RK_API_H
 #define RK_API_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "http/http.h"
@@ -14,5 +15,14 @@
 
 /* As taxii_routes(): writes up to max routes into out, returns how many there are. */
 size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max);
+
+/*
+ * The JSON views of hub entities that the admin API answers with, shared with the command
+ * line's --json output so both show the same fields. New references; the caller decrefs.
+ * Organisation: {id, name, sector, anonymity, identity_id, created}. Collection: {id,
+ * title, description, alias, read, write, created}.
+ */
+json_t *api_org_json(const struct store_org *o);
+json_t *api_collection_json(const struct store_collection *c);
 
 #endif /* RK_API_H */

@@ -1,9 +1,94 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* main.c: the renkei command. Placeholder until the subcommands land. */
-#include <stdio.h>
+/*
+ * main.c: the renkei command. It only dispatches `renkei <command>` to the subcommand's
+ * file; every subcommand parses its own options and calls the library.
+ */
+#include "cli/cli.h"
 
-int main(void)
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"init", cmd_init, "create a new hub in a data folder"},
+    {"serve", cmd_serve, "run the hub (TAXII 2.1 and the admin API)"},
+    {"org", cmd_org, "add or list member organisations"},
+    {"token", cmd_token, "create API tokens"},
+    {"collection", cmd_collection, "add or list collections"},
+    {"push", cmd_push, "send STIX files to a TAXII 2.1 collection"},
+    {"pull", cmd_pull, "fetch objects from a TAXII 2.1 collection"},
+};
+static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+static void usage(FILE *f)
 {
-    puts("renkei " RENKEI_VERSION);
-    return 0;
+    fprintf(f, "Usage: renkei <command> [options]\n"
+               "       renkei help <command>   (or renkei <command> --help)\n"
+               "       renkei --version\n\n"
+               "renkei is a STIX 2.1 / TAXII 2.1 threat-sharing hub.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < n_commands; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nEvery command takes --data DIR (default $RENKEI_DATA, else ./renkei-data)\n"
+               "and --json for machine-readable output. Exit status: 0 ok, 1 failed, 2 bad "
+               "usage.\n\n"
+               "Example, a hub in five commands:\n"
+               "  renkei init --data hub\n"
+               "  renkei org add --data hub --name acme-power --sector electric-power\n"
+               "  renkei token create --data hub --org acme-power --role contributor\n"
+               "  renkei collection add --data hub --title \"Indicator feeds\" --read all "
+               "--write all\n"
+               "  renkei serve --data hub\n");
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < n_commands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("renkei %s\n", RENKEI_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        c = find(argv[2]);
+        if (c == NULL) {
+            fprintf(stderr, "renkei: unknown command '%s'\n\n", argv[2]);
+            usage(stderr);
+            return 2;
+        }
+        char *help_argv[] = {argv[2], (char *)"--help", NULL};
+        return c->fn(2, help_argv);
+    }
+    c = find(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "renkei: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    return c->fn(argc - 1, argv + 1);
 }

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* Characters in a token: the prefix and 64 hex digits (POLICY_TOKEN_LEN is the buffer bound). */
+#define TOKEN_CHARS (sizeof(POLICY_TOKEN_PREFIX) - 1 + 64)
+_Static_assert(TOKEN_CHARS <= POLICY_TOKEN_LEN, "token buffer too small");
+
 static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
 static int sodium_rc;
 
@@ -44,14 +48,14 @@ void policy_token_generate(char out[POLICY_TOKEN_LEN + 1])
     rk_random_bytes(raw, sizeof(raw));
     memcpy(out, POLICY_TOKEN_PREFIX, plen);
     rk_hex(raw, sizeof(raw), out + plen);
-    out[POLICY_TOKEN_LEN] = '\0';
+    out[TOKEN_CHARS] = '\0';
 }
 
 bool policy_token_well_formed(const char *token, size_t len)
 {
     const size_t plen = strlen(POLICY_TOKEN_PREFIX);
 
-    if (len != POLICY_TOKEN_LEN || strncmp(token, POLICY_TOKEN_PREFIX, plen) != 0)
+    if (len != TOKEN_CHARS || strncmp(token, POLICY_TOKEN_PREFIX, plen) != 0)
         return false;
     for (size_t i = plen; i < len; i++) {
         char c = token[i];

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api.c: the admin JSON API at /api/v1/ (organisations, tokens, collections; coordinator
+ * only) and /healthz (public). Every answer is application/json; every error is
+ * {"error": "..."} with its status. The work is done by the same policy_* functions as
+ * the command line.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replaces resp's body with v (consumed) and sets status and the JSON media type. */
+static void reply(struct http_response *resp, int status, json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    if (s != NULL) {
+        rk_buf_puts(&resp->body, s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+/* Answers {"error": msg}; the server adds WWW-Authenticate to every 401. */
+static int reply_error(struct http_response *resp, int status, const char *msg)
+{
+    reply(resp, status, json_pack("{s:s}", "error", msg));
+    return 0;
+}
+
+/* Answers an error from an rk_err code, with its message (or the code's name). */
+static int reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
+{
+    int status = rk_http_status(rc);
+    const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
+
+    if (status >= 500) {
+        rk_log(RK_LOG_ERROR, "admin API: %s", msg);
+        msg = "internal error; see the server log";
+    }
+    return reply_error(resp, status, msg);
+}
+
+/* 0 if the requester is a coordinator; otherwise answers 401 or 403 and returns 1. */
+static int need_coordinator(const struct http_request *req, struct http_response *resp)
+{
+    const struct policy_principal *who = req->principal;
+
+    if (who == NULL || !who->authenticated) {
+        reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
+        return 1;
+    }
+    if (who->role != STORE_ROLE_COORDINATOR) {
+        reply_error(resp, 403, "the admin API is for the coordinator role only");
+        return 1;
+    }
+    return 0;
+}
+
+/* Parses the body as a JSON object; answers 400 and returns NULL on failure. */
+static json_t *body_object(const struct http_request *req, struct http_response *resp)
+{
+    json_error_t jerr;
+    json_t *v;
+    char msg[300];
+
+    if (req->body == NULL || req->body_len == 0) {
+        reply_error(resp, 400, "a JSON object body is required");
+        return NULL;
+    }
+    v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL) {
+        snprintf(msg, sizeof(msg), "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
+                 jerr.text);
+        reply_error(resp, 400, msg);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        reply_error(resp, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
+/*
+ * Reads string member key of o into *out (borrowed from o). A missing optional member
+ * leaves *out NULL. Answers 400 and returns 1 if it is missing but required, or not a
+ * string.
+ */
+static int member(json_t *o, const char *key, bool required, const char **out,
+                  struct http_response *resp)
+{
+    json_t *v = json_object_get(o, key);
+    char msg[160];
+
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        if (!required)
+            return 0;
+        snprintf(msg, sizeof(msg), "missing required field '%s'", key);
+        reply_error(resp, 400, msg);
+        return 1;
+    }
+    if (!json_is_string(v)) {
+        snprintf(msg, sizeof(msg), "field '%s' must be a string", key);
+        reply_error(resp, 400, msg);
+        return 1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int h_healthz(void *ctx, struct http_request *req, struct http_response *resp,
+                     struct rk_err *err)
+{
+    reply(resp, 200, json_pack("{s:s}", "status", "ok"));
+    return 0;
+}
+
+static int h_orgs_list(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct store_org *orgs = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    rc = store_org_list(hub->store, &orgs, &n, err);
+    if (rc != 0)
+        return reply_rc(resp, rc, err);
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, api_org_json(&orgs[i]));
+    store_orgs_free(orgs, n);
+    reply(resp, 200, json_pack("{s:o}", "orgs", arr));
+    return 0;
+}
+
+static int h_orgs_add(void *ctx, struct http_request *req, struct http_response *resp,
+                      struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct store_org org = {0};
+    const char *name;
+    const char *sector;
+    const char *anon;
+    int mode = STORE_ANON_NAMED;
+    json_t *body;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    body = body_object(req, resp);
+    if (body == NULL)
+        return 0;
+    if (member(body, "name", true, &name, resp) || member(body, "sector", true, &sector, resp) ||
+        member(body, "anonymity", false, &anon, resp))
+        goto out;
+    if (anon != NULL) {
+        mode = policy_anonymity_parse(anon);
+        if (mode < 0) {
+            reply_error(resp, 400, "anonymity must be named, sector or anonymous");
+            goto out;
+        }
+    }
+    rc = policy_org_add(hub->store, name, sector, mode, &org, err);
+    if (rc != 0) {
+        reply_rc(resp, rc, err);
+        goto out;
+    }
+    reply(resp, 201, api_org_json(&org));
+out:
+    store_org_clear(&org);
+    json_decref(body);
+    return 0;
+}
+
+static int h_tokens_add(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    char token[POLICY_TOKEN_LEN + 1];
+    struct store_org org = {0};
+    const char *org_ref;
+    const char *role_name;
+    const char *label;
+    json_t *body;
+    int role;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    body = body_object(req, resp);
+    if (body == NULL)
+        return 0;
+    if (member(body, "org", true, &org_ref, resp) || member(body, "role", true, &role_name, resp) ||
+        member(body, "label", false, &label, resp))
+        goto out;
+    role = policy_role_parse(role_name);
+    if (role < 0) {
+        reply_error(resp, 400, "role must be reader, contributor, analyst or coordinator");
+        goto out;
+    }
+    rc = store_org_get(hub->store, org_ref, &org, err);
+    if (rc == RK_E_NOTFOUND) {
+        reply_error(resp, 404, "unknown organisation");
+        goto out;
+    }
+    if (rc == 0)
+        rc = policy_token_create(hub->store, org.id, role, label, token, err);
+    if (rc != 0) {
+        reply_rc(resp, rc, err);
+        goto out;
+    }
+    reply(resp, 201,
+          json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name, "org_id", org.id,
+                    "role", policy_role_name(role), "label", label != NULL ? label : ""));
+    memset(token, 0, sizeof(token));
+out:
+    store_org_clear(&org);
+    json_decref(body);
+    return 0;
+}
+
+static int h_collections_list(void *ctx, struct http_request *req, struct http_response *resp,
+                              struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct store_collection *cs = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    rc = store_collection_list(hub->store, &cs, &n, err);
+    if (rc != 0)
+        return reply_rc(resp, rc, err);
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, api_collection_json(&cs[i]));
+    store_collections_free(cs, n);
+    reply(resp, 200, json_pack("{s:o}", "collections", arr));
+    return 0;
+}
+
+static int h_collections_add(void *ctx, struct http_request *req, struct http_response *resp,
+                             struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct store_collection c = {0};
+    const char *title;
+    const char *desc;
+    const char *alias;
+    const char *rd;
+    const char *wr;
+    json_t *body;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    body = body_object(req, resp);
+    if (body == NULL)
+        return 0;
+    if (member(body, "title", true, &title, resp) ||
+        member(body, "description", false, &desc, resp) ||
+        member(body, "alias", false, &alias, resp) || member(body, "read", true, &rd, resp) ||
+        member(body, "write", true, &wr, resp))
+        goto out;
+    rc = policy_collection_add(hub->store, title, desc, alias, rd, wr, &c, err);
+    if (rc != 0) {
+        reply_rc(resp, rc, err);
+        goto out;
+    }
+    reply(resp, 201, api_collection_json(&c));
+out:
+    store_collection_clear(&c);
+    json_decref(body);
+    return 0;
+}
+
+size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
+{
+    const struct http_route routes[] = {
+        {"GET", "/healthz", h_healthz, hub, HTTP_ROUTE_JSON | HTTP_ROUTE_PUBLIC, "healthz"},
+        {"GET", "/api/v1/orgs", h_orgs_list, hub, HTTP_ROUTE_JSON, "api-orgs-list"},
+        {"POST", "/api/v1/orgs", h_orgs_add, hub, HTTP_ROUTE_JSON, "api-orgs-add"},
+        {"POST", "/api/v1/tokens", h_tokens_add, hub, HTTP_ROUTE_JSON, "api-tokens-add"},
+        {"GET", "/api/v1/collections", h_collections_list, hub, HTTP_ROUTE_JSON,
+         "api-collections-list"},
+        {"POST", "/api/v1/collections", h_collections_add, hub, HTTP_ROUTE_JSON,
+         "api-collections-add"},
+    };
+    const size_t n = sizeof(routes) / sizeof(routes[0]);
+
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = routes[i];
+    return n;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * views.c: the JSON shapes of organisations and collections, in one place so that the
+ * admin API and the command line's --json output always agree. Kept apart from the
+ * handlers so that the CLI can use it without pulling in the HTTP server.
+ */
+#include "api/api.h"
+
+json_t *api_org_json(const struct store_org *o)
+{
+    char created[RK_TIME_LEN];
+
+    rk_time_format(o->created, created);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", o->id, "name",
+                     o->name != NULL ? o->name : "", "sector", o->sector != NULL ? o->sector : "",
+                     "anonymity", policy_anonymity_name(o->anonymity), "identity_id",
+                     o->identity_id != NULL ? o->identity_id : "", "created", created);
+}
+
+static const char *nz(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+json_t *api_collection_json(const struct store_collection *c)
+{
+    char created[RK_TIME_LEN];
+
+    rk_time_format(c->created, created);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "title", nz(c->title),
+                     "description", nz(c->description), "alias", nz(c->alias), "read",
+                     nz(c->read_spec), "write", nz(c->write_spec), "created", created);
+}

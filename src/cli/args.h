@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * args.h: the small helpers every renkei subcommand shares: option parsing ("--opt value"
+ * and "--opt=value", required options reported by name), the data folder, opening the
+ * store, and printing results and errors either for humans or as one JSON object (--json).
+ */
+#ifndef RK_CLI_ARGS_H
+#define RK_CLI_ARGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* One option of a subcommand; value and set are filled by cli_parse(). */
+struct cli_opt {
+    const char *name;  /* long name without the dashes, e.g. "data" */
+    const char *arg;   /* metavariable for an option that takes a value; NULL for a flag */
+    bool required;     /* cli_parse() fails naming it when absent */
+    const char *value; /* the value given (borrowed from argv), NULL if none */
+    bool set;          /* the option appeared */
+};
+
+enum { CLI_HELP = -1, CLI_USAGE = 2 };
+
+/*
+ * Parses argv[1..argc) against opts. --help/-h prints usage on stdout and returns CLI_HELP
+ * (exit 0). An unknown option, a missing value, a missing required option or a positional
+ * argument beyond max_pos prints the problem and usage on stderr and returns CLI_USAGE.
+ * Positional arguments (borrowed) go to pos[0..*n_pos). 0 on success.
+ */
+int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
+              const char **pos, size_t max_pos, size_t *n_pos);
+
+/* The value of option name in opts, or NULL. */
+const char *cli_opt_value(const struct cli_opt *opts, size_t n_opts, const char *name);
+bool cli_opt_set(const struct cli_opt *opts, size_t n_opts, const char *name);
+
+/* The data folder: the --data value, else $RENKEI_DATA, else "./renkei-data". */
+const char *cli_data_dir(const char *opt);
+
+/*
+ * Opens DIR/renkei.db of an initialised hub; when it does not exist, reports that the
+ * folder is not initialised (respecting json) and returns 1. 0 and *out on success.
+ */
+int cli_store_open(const char *dir, bool json, struct store **out);
+
+/*
+ * Reports a failure: with json, {"error": message} on stdout; otherwise "renkei: message"
+ * on stderr. Returns status so callers can `return cli_fail(json, 1, ...)`.
+ */
+int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Prints v as one line of JSON on stdout and flushes; consumes the reference. */
+void cli_json_print(json_t *v);
+
+#endif /* RK_CLI_ARGS_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * output.c: how subcommands talk back: one JSON object on stdout with --json (errors too,
+ * as {"error": "..."}), otherwise prose for humans, errors on stderr. Also opening the
+ * store of an existing data folder, which every command but init and serve does alike.
+ */
+#include "cli/args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+int cli_fail(bool json, int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (json) {
+        cli_json_print(json_pack("{s:s}", "error", msg));
+    } else {
+        fprintf(stderr, "renkei: %s\n", msg);
+    }
+    return status;
+}
+
+void cli_json_print(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+
+    if (s != NULL) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    fflush(stdout);
+    json_decref(v);
+}
+
+int cli_store_open(const char *dir, bool json, struct store **out)
+{
+    char path[4096];
+    struct stat st;
+    struct rk_err err;
+
+    rk_err_clear(&err);
+    *out = NULL;
+    snprintf(path, sizeof(path), "%s/renkei.db", dir);
+    if (stat(path, &st) != 0)
+        return cli_fail(json, 1, "%s is not an initialised hub (run: renkei init --data %s)", dir,
+                        dir);
+    if (store_open_sqlite(path, out, &err) != 0)
+        return cli_fail(json, 1, "cannot open %s: %s", path, err.msg);
+    return 0;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * serve.c: `renkei serve` runs the hub: it opens the store, loads the hub settings, hands
+ * the TAXII and admin API routes to the HTTP server with an authenticator over the policy
+ * layer, prints one ready line, and waits for SIGINT or SIGTERM to stop cleanly.
+ */
+#include "api/api.h"
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "http/http.h"
+#include "policy/policy.h"
+#include "taxii/taxii.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_LISTEN      "127.0.0.1:8470"
+#define DEFAULT_MAX_CONTENT (100u * 1024u * 1024u)
+
+static const char usage[] =
+    "Usage: renkei serve [--data DIR] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+    "                    [--max-content-length BYTES] [--threads N] [--allow-plain-http]\n"
+    "                    [--json]\n"
+    "\n"
+    "Serves the hub: TAXII 2.1 (discovery at /taxii2/, API root /hub/), the admin API at\n"
+    "/api/v1/ and /healthz. When ready it prints one line,\n"
+    "  renkei: listening on http://127.0.0.1:PORT/\n"
+    "(or {\"listen\": ..., \"port\": ...} with --json). SIGINT or SIGTERM stops it.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR                 data folder (default $RENKEI_DATA, else ./renkei-data)\n"
+    "  --listen ADDR:PORT         address to listen on (default " DEFAULT_LISTEN "; port 0 picks\n"
+    "                             a free port; IPv6 as [::1]:8470)\n"
+    "  --tls-cert FILE            PEM certificate: serve HTTPS (TLS 1.2 or later)\n"
+    "  --tls-key FILE             PEM private key for --tls-cert\n"
+    "  --max-content-length N     largest request body in bytes (default 104857600)\n"
+    "  --threads N                worker threads (default: chosen by the server)\n"
+    "  --allow-plain-http         allow plain HTTP on a non-loopback address\n"
+    "  --json                     print the ready line as JSON\n"
+    "\n"
+    "Examples:\n"
+    "  renkei serve --data /var/lib/renkei\n"
+    "  renkei serve --listen 0.0.0.0:8443 --tls-cert hub.pem --tls-key hub.key\n";
+
+/* True if the host part of ADDR:PORT is a loopback address. */
+static bool listen_is_loopback(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    size_t n = colon != NULL ? (size_t)(colon - listen) : strlen(listen);
+
+    if (n == 9 && strncmp(listen, "localhost", 9) == 0)
+        return true;
+    if (n == 5 && strncmp(listen, "[::1]", 5) == 0)
+        return true;
+    return n >= 4 && strncmp(listen, "127.", 4) == 0;
+}
+
+static int authenticate(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct policy_principal p;
+    int rc;
+
+    *principal = NULL;
+    rc = policy_authenticate(hub->store, authorization, &p, err);
+    if (rc != 0)
+        return rc;
+    /* An anonymous request keeps a NULL principal: the server then admits it only to
+     * routes marked HTTP_ROUTE_PUBLIC, and handlers treat NULL as anonymous. */
+    if (p.authenticated) {
+        struct policy_principal *copy = rk_malloc(sizeof(*copy));
+        *copy = p;
+        *principal = copy;
+    }
+    return 0;
+}
+
+static void free_principal(void *principal)
+{
+    free(principal);
+}
+
+/* Collects the route tables of every capability into one malloc'd array. */
+static struct http_route *collect_routes(struct rk_hub *hub, size_t *n_out)
+{
+    struct http_route probe[1];
+    size_t n_api = api_routes(hub, probe, 0);
+    size_t n_taxii = taxii_routes(hub, probe, 0);
+    struct http_route *routes;
+
+    routes = rk_calloc(n_api + n_taxii + 1, sizeof(*routes));
+    taxii_routes(hub, routes, n_taxii);
+    api_routes(hub, routes + n_taxii, n_api);
+    *n_out = n_api + n_taxii;
+    return routes;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+        {"listen", "ADDR:PORT", false, NULL, false},
+        {"tls-cert", "FILE", false, NULL, false},
+        {"tls-key", "FILE", false, NULL, false},
+        {"max-content-length", "BYTES", false, NULL, false},
+        {"threads", "N", false, NULL, false},
+        {"allow-plain-http", NULL, false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    struct rk_hub hub;
+    struct rk_err err;
+    struct http_config cfg;
+    struct http_server *srv = NULL;
+    struct http_route *routes = NULL;
+    size_t n_routes = 0;
+    const char *listen;
+    const char *v;
+    const char *tls_cert;
+    const char *tls_key;
+    int64_t max_content = DEFAULT_MAX_CONTENT;
+    int64_t threads = 0;
+    sigset_t stop_signals;
+    bool json;
+    int sig = 0;
+    int rc;
+
+    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    json = cli_opt_set(opts, n_opts, "json");
+    listen = cli_opt_value(opts, n_opts, "listen");
+    if (listen == NULL)
+        listen = DEFAULT_LISTEN;
+    tls_cert = cli_opt_value(opts, n_opts, "tls-cert");
+    tls_key = cli_opt_value(opts, n_opts, "tls-key");
+    if ((tls_cert == NULL) != (tls_key == NULL)) {
+        fprintf(stderr, "renkei serve: --tls-cert and --tls-key go together\n\n%s", usage);
+        return CLI_USAGE;
+    }
+    v = cli_opt_value(opts, n_opts, "max-content-length");
+    if (v != NULL && rk_parse_int64(v, 1024, INT64_C(1) << 40, &max_content) != 0) {
+        fprintf(stderr, "renkei serve: --max-content-length must be a number of bytes "
+                        "between 1024 and 2^40\n");
+        return CLI_USAGE;
+    }
+    v = cli_opt_value(opts, n_opts, "threads");
+    if (v != NULL && rk_parse_int64(v, 1, 1024, &threads) != 0) {
+        fprintf(stderr, "renkei serve: --threads must be a number from 1 to 1024\n");
+        return CLI_USAGE;
+    }
+    if (tls_cert == NULL && !listen_is_loopback(listen) &&
+        !cli_opt_set(opts, n_opts, "allow-plain-http"))
+        return cli_fail(json, 1,
+                        "refusing plain HTTP on non-loopback address %s: give --tls-cert and "
+                        "--tls-key, or --allow-plain-http behind a TLS-terminating proxy",
+                        listen);
+
+    /* Block the stop signals before any thread starts, so that every server thread
+     * inherits the mask and sigwait() below is the only place they are received. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+        return 1;
+    rk_err_clear(&err);
+    if (policy_hub_load(s, &hub, &err) != 0) {
+        rc = cli_fail(json, 1, "%s", err.msg);
+        goto out;
+    }
+    hub.max_content_length = (size_t)max_content;
+    routes = collect_routes(&hub, &n_routes);
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.listen = listen;
+    cfg.tls_cert = tls_cert;
+    cfg.tls_key = tls_key;
+    cfg.max_body = (size_t)max_content;
+    cfg.max_header = 64 * 1024;
+    cfg.threads = (unsigned)threads;
+    cfg.timeout_s = 60;
+    cfg.authenticate = authenticate;
+    cfg.free_principal = free_principal;
+    cfg.auth_ctx = &hub;
+    if (http_server_start(&cfg, routes, n_routes, &srv, &err) != 0) {
+        rc = cli_fail(json, 1, "cannot listen on %s: %s", listen, err.msg);
+        goto out;
+    }
+    {
+        unsigned port = http_server_port(srv);
+        const char *scheme = tls_cert != NULL ? "https" : "http";
+        char url[300];
+        const char *colon = strrchr(listen, ':');
+        int host_len = colon != NULL ? (int)(colon - listen) : (int)strlen(listen);
+        snprintf(url, sizeof(url), "%s://%.*s:%u/", scheme, host_len, listen, port);
+        if (json)
+            cli_json_print(json_pack("{s:s, s:i}", "listen", url, "port", (int)port));
+        else {
+            printf("renkei: listening on %s\n", url);
+            fflush(stdout);
+        }
+    }
+    while (sigwait(&stop_signals, &sig) != 0)
+        ;
+    rk_log(RK_LOG_INFO, "serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rc = 0;
+out:
+    http_server_stop(srv);
+    free(routes);
+    store_close(s);
+    return rc;
+}

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_stix_rules.c: every validation rule has an object that breaks it, and the message
+ * stix_validate gives must name the object, the property and the rule.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "stix_test_util.h"
+
+#define SCO(type) "'type':'" type "','id':'" type U "'"
+#define IND       "'pattern':'x','pattern_type':'snort','valid_from':'2024-01-01T00:00:00Z'"
+#define OBS       "'first_observed':'2024-01-01T00:00:00Z','last_observed':'2024-01-01T00:00:00Z'"
+
+struct rule_case {
+    const char *json; /* the object, single-quoted */
+    const char *msg;  /* a substring the message must contain */
+};
+
+static const struct rule_case cases[] = {
+    /* Object shape and type names. */
+    {"[1]", "object ?: must be a JSON object"},
+    {"{'id':'tool" U "'}", "object ?: property 'type': is required"},
+    {"{'type':7}", "object ?: property 'type': must be a string"},
+    {"{'type':'To-ol','id':'tool" U "'}", "object To-ol: property 'type': must be 3-250"},
+    {"{'type':'x--y','id':'x--y" U "'}", "property 'type': must be 3-250"},
+    {"{'type':'-xy','id':'x" U "'}", "property 'type': must be 3-250"},
+    {"{'type':'ab','id':'ab" U "'}", "object ab: property 'type': must be 3-250"},
+    {"{'type':'bundle','id':'bundle" U "','objects':[]}", "a bundle is not a STIX object"},
+    /* Identifiers. */
+    {"{'type':'tool','spec_version':'2.1','name':'t'}", "object tool: property 'id': is required"},
+    {"{'type':'tool','id':'tool--123','name':'t'}",
+     "object tool: property 'id': must be <type>--<UUID>"},
+    {"{" SDO("tool") ",'id':'malware" U "','name':'t'}",
+     "property 'id': must start with the object's type 'tool--'"},
+    /* spec_version. */
+    {"{'type':'tool','id':'tool" U "'," TS ",'name':'t'}",
+     "tool" U ": property 'spec_version': is required"},
+    {"{" SDO("tool") ",'spec_version':'2.0','name':'t'}",
+     "property 'spec_version': must be \"2.1\""},
+    {"{" SCO("url") ",'spec_version':'2.2','value':'x'}", "url" U ": property 'spec_version'"},
+    /* created / modified. */
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U "','name':'t'}",
+     "tool" U ": property 'created': is required"},
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U
+     "','created':'2024-01-02T03:04:05.000Z','name':'t'}",
+     "property 'modified': is required"},
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U
+     "','created':'2024-01-02T03:04:05Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
+     "property 'created': must be precise to at least the millisecond"},
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U
+     "','created':'2024-01-02 03:04:05.000Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
+     "property 'created': must be an RFC 3339 UTC timestamp"},
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U
+     "','created':'2024-01-02T03:04:05.000Z','modified':'2024-01-01T03:04:05.000Z','name':'t'}",
+     "property 'modified': must not be earlier than created"},
+    {"{'type':'tool','spec_version':'2.1','id':'tool" U
+     "','created':'2024-01-02T03:04:05.000+09:00','modified':'2024-01-02T03:04:05.000Z','name':'t'"
+     "}",
+     "property 'created': must be an RFC 3339 UTC timestamp"},
+    /* Common properties. */
+    {"{" SDO("tool") ",'name':'t','created_by_ref':'organization" U "'}",
+     "property 'created_by_ref': must refer to identity, not organization"},
+    {"{" SDO("tool") ",'name':'t','created_by_ref':'identity--xyz'}",
+     "property 'created_by_ref': must be an identifier"},
+    {"{" SDO("tool") ",'name':'t','object_marking_refs':['identity" U "']}",
+     "property 'object_marking_refs': must refer to marking-definition"},
+    {"{" SDO("tool") ",'name':'t','object_marking_refs':[]}",
+     "property 'object_marking_refs': must be a non-empty list"},
+    {"{" SDO("tool") ",'name':'t','confidence':101}",
+     "property 'confidence': must be between 0 and 100"},
+    {"{" SDO("tool") ",'name':'t','confidence':'high'}",
+     "property 'confidence': must be an integer"},
+    {"{" SDO("tool") ",'name':'t','revoked':'no'}", "property 'revoked': must be a boolean"},
+    {"{" SDO("tool") ",'name':'t','labels':['a',1]}", "property 'labels': item 1 must be a string"},
+    {"{" SDO("tool") ",'name':'t','lang':5}", "property 'lang': must be a string"},
+    {"{" SDO("tool") ",'name':'t','external_references':[{'url':'https://x'}]}",
+     "property 'external_references': item 0 needs a string source_name"},
+    {"{" SDO("tool") ",'name':'t','external_references':[{'source_name':'x'}]}",
+     "item 0 needs description, url or external_id"},
+    {"{" SDO("tool") ",'name':'t','external_references':[{'source_name':'x','url':'u','hashes':{'"
+                     "MD5':'abc'}}]}",
+     "property 'external_references': hash 'MD5' must be 32 hexadecimal digits"},
+    {"{" SDO("tool") ",'name':'t','granular_markings':[{'selectors':[],'lang':'en'}]}",
+     "property 'granular_markings': item 0 needs non-empty selectors"},
+    {"{" SDO("tool") ",'name':'t','granular_markings':[{'selectors':['name']}]}",
+     "item 0 needs exactly one of marking_ref and lang"},
+    {"{" SDO("tool") ",'name':'t','granular_markings':[{'selectors':['name'],'lang':'en','marking_"
+                     "ref':'marking-definition" U "'}]}",
+     "item 0 needs exactly one of marking_ref and lang"},
+    {"{" SDO("tool") ",'name':'t','granular_markings':[{'selectors':['name'],'marking_ref':'tool" U
+                     "'}]}",
+     "property 'granular_markings': must refer to marking-definition"},
+    /* Extensions. */
+    {"{" SDO("tool") ",'name':'t','extensions':{'my-extension':{'a_b':1}}}",
+     "property 'extensions': key 'my-extension' must be extension-definition--<UUID> or a name "
+     "ending in -ext"},
+    {"{" SDO("tool") ",'name':'t','extensions':{'extension-definition" U "':{'rank':1}}}",
+     "needs extension_type"},
+    {"{" SDO("tool") ",'name':'t','extensions':{'extension-definition" U
+                     "':{'extension_type':'new-thing'}}}",
+     "extension_type must be one of extension-type-enum"},
+    {"{" SDO("tool") ",'name':'t','extensions':{'extension-definition--123':{'extension_type':'new-"
+                     "sdo'}}}",
+     "is not a valid identifier"},
+    {"{" SCO("file") ",'name':'x','extensions':{'x-acme-ext':{}}}",
+     "'x-acme-ext' must be a non-empty object"},
+    {"{" SCO("file") ",'name':'x','extensions':{'x-acme-ext':{'Bad':1}}}",
+     "property 'extensions.x-acme-ext.Bad': name must be 3-250"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['icmp'],'extensions':{'"
+                                                          "icmp-ext':{'icmp_type_hex':'8'}}}",
+     "property 'extensions.icmp-ext.icmp_type_hex': must be an even number of hexadecimal digits"},
+    /* Property names, reserved names, suffixes, empty lists. */
+    {"{" SDO("tool") ",'name':'t','X_Score':1}",
+     "property 'X_Score': name must be 3-250 characters"},
+    {"{" SDO("tool") ",'name':'t','xy':1}", "property 'xy': name must be 3-250 characters"},
+    {"{" SDO("tool") ",'name':'t','x-score':1}", "property 'x-score': name must be"},
+    {"{" SDO("tool") ",'name':'t','_score':1}", "property '_score': name must be"},
+    {"{" SDO("course-of-action") ",'name':'t','action':'block'}",
+     "property 'action': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','severity':3}", "property 'severity': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','x_acme_target_ref':'nothing'}",
+     "property 'x_acme_target_ref': must be an identifier"},
+    {"{" SDO("tool") ",'name':'t','x_acme_target_refs':'tool" U "'}",
+     "property 'x_acme_target_refs': must be a non-empty list of identifiers"},
+    {"{" SDO("tool") ",'name':'t','x_acme_target_refs':[]}",
+     "property 'x_acme_target_refs': must not be an empty list"},
+    {"{" SDO("tool") ",'name':'t','x_acme_blob_bin':'a=b='}",
+     "property 'x_acme_blob_bin': must be base64"},
+    {"{" SDO("tool") ",'name':'t','x_acme_tags':[]}",
+     "property 'x_acme_tags': must not be an empty list"},
+    /* Custom objects. */
+    {"{" SDO("x-acme-widget") "}",
+     "x-acme-widget" U ": property 'type': a custom object needs at least one property of its own"},
+    {"{'type':'x-acme-widget','id':'x-acme-widget" U
+     "','created':'2024-01-02T03:04:05.000Z','size':1}",
+     "property 'spec_version': is required"},
+    {"{'type':'x-acme-widget','spec_version':'2.1','id':'x-acme-widget" U
+     "','created':'2024-01-02T03:04:05.000Z','size':1}",
+     "property 'modified': is required"},
+    /* SDOs. */
+    {"{" SDO("attack-pattern") "}", "attack-pattern" U ": property 'name': is required"},
+    {"{" SDO("attack-pattern") ",'name':'x','kill_chain_phases':[{'phase_name':'a'}]}",
+     "property 'kill_chain_phases': kill-chain phase 0 needs string kill_chain_name and "
+     "phase_name"},
+    {"{" SDO("campaign") ",'name':'c','first_seen':'2024-02-01T00:00:00Z','last_seen':'2024-01-"
+                         "01T00:00:00Z'}",
+     "property 'last_seen': must not be earlier than first_seen"},
+    {"{" SDO("course-of-action") "}", "property 'name': is required"},
+    {"{" SDO("grouping") ",'object_refs':['tool" U "']}",
+     "grouping" U ": property 'context': is required"},
+    {"{" SDO("grouping") ",'context':'x'}", "property 'object_refs': is required"},
+    {"{" SDO("grouping") ",'context':'x','object_refs':['tool']}",
+     "property 'object_refs': must be an identifier"},
+    {"{" SDO("identity") ",'identity_class':'individual'}",
+     "identity" U ": property 'name': is required"},
+    {"{" SDO("identity") ",'name':'x','sectors':'energy'}",
+     "property 'sectors': must be a non-empty list of strings"},
+    {"{" SDO("incident") "}", "incident" U ": property 'name': is required"},
+    {"{" SDO("indicator") ",'pattern_type':'snort','valid_from':'2024-01-01T00:00:00Z'}",
+     "property 'pattern': is required"},
+    {"{" SDO("indicator") ",'pattern':'x','valid_from':'2024-01-01T00:00:00Z'}",
+     "property 'pattern_type': is required"},
+    {"{" SDO("indicator") ",'pattern':'x','pattern_type':'snort'}",
+     "property 'valid_from': is required"},
+    {"{" SDO("indicator") "," IND ",'valid_until':'2024-01-01T00:00:00Z'}",
+     "indicator" U ": property 'valid_until': must be later than valid_from"},
+    {"{" SDO("indicator") "," IND ",'valid_until':'yesterday'}",
+     "property 'valid_until': must be an RFC 3339 UTC timestamp"},
+    {"{" SDO("infrastructure") "}", "infrastructure" U ": property 'name': is required"},
+    {"{" SDO("intrusion-set") "}", "intrusion-set" U ": property 'name': is required"},
+    {"{" SDO("location") ",'name':'somewhere'}",
+     "location" U ": property 'region': one of region, country or latitude+longitude is required"},
+    {"{" SDO("location") ",'latitude':10.0}",
+     "property 'longitude': is required when latitude is present"},
+    {"{" SDO("location") ",'latitude':91.0,'longitude':0}",
+     "property 'latitude': must be between -90 and 90"},
+    {"{" SDO("location") ",'latitude':1,'longitude':-181}",
+     "property 'longitude': must be between -180 and 180"},
+    {"{" SDO("location") ",'country':'JP','precision':10.0}",
+     "property 'precision': requires latitude and longitude"},
+    {"{" SDO("malware") ",'name':'m'}", "malware" U ": property 'is_family': is required"},
+    {"{" SDO("malware") ",'is_family':true}",
+     "property 'name': is required when is_family is true"},
+    {"{" SDO("malware") ",'is_family':'yes','name':'m'}",
+     "property 'is_family': must be a boolean"},
+    {"{" SDO("malware") ",'is_family':false,'sample_refs':['url" U "']}",
+     "property 'sample_refs': must refer to file or artifact, not url"},
+    {"{" SDO("malware") ",'is_family':false,'operating_system_refs':['tool" U "']}",
+     "property 'operating_system_refs': must refer to software"},
+    {"{" SDO("malware-analysis") ",'result':'malicious'}", "property 'product': is required"},
+    {"{" SDO("malware-analysis") ",'product':'p'}",
+     "malware-analysis" U ": property 'result': result or analysis_sco_refs is required"},
+    {"{" SDO("malware-analysis") ",'product':'p','analysis_sco_refs':['malware" U "']}",
+     "property 'analysis_sco_refs': must refer to an SCO"},
+    {"{" SDO("note") ",'object_refs':['tool" U "']}", "note" U ": property 'content': is required"},
+    {"{" SDO("note") ",'content':'c'}", "property 'object_refs': is required"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1}",
+     "observed-data" U
+     ": property 'object_refs': exactly one of objects and object_refs is required"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'object_refs':['url" U
+                              "'],'objects':{'0':{'type':'url','value':'x'}}}",
+     "exactly one of objects and object_refs"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':0,'object_refs':['url" U "']}",
+     "property 'number_observed': must be between 1 and 999999999"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1000000000,'object_refs':['url" U "']}",
+     "must be between 1 and 999999999"},
+    {"{" SDO("observed-data") ",'first_observed':'2024-02-01T00:00:00Z','last_observed':'2024-01-"
+                              "01T00:00:00Z','number_observed':1,'object_refs':['url" U "']}",
+     "property 'last_observed': must not be earlier than first_observed"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'object_refs':['malware" U "']}",
+     "property 'object_refs': must refer to an SCO or an SRO, not malware"},
+    {"{" SDO("opinion") ",'opinion':'maybe','object_refs':['report" U "']}",
+     "opinion" U ": property 'opinion': must be one of the values of its enumeration"},
+    {"{" SDO("opinion") ",'object_refs':['report" U "']}", "property 'opinion': is required"},
+    {"{" SDO("report") ",'name':'r','object_refs':['tool" U "']}",
+     "report" U ": property 'published': is required"},
+    {"{" SDO("report") ",'published':'2024-01-01T00:00:00Z','object_refs':['tool" U "']}",
+     "property 'name': is required"},
+    {"{" SDO("threat-actor") "}", "threat-actor" U ": property 'name': is required"},
+    {"{" SDO("tool") "}", "tool" U ": property 'name': is required"},
+    {"{" SDO("vulnerability") "}", "vulnerability" U ": property 'name': is required"},
+    /* SROs. */
+    {"{" SDO("relationship") ",'source_ref':'tool" U "','target_ref':'malware" U "'}",
+     "relationship" U ": property 'relationship_type': is required"},
+    {"{" SDO("relationship") ",'relationship_type':'Uses','source_ref':'tool" U
+                             "','target_ref':'malware" U "'}",
+     "property 'relationship_type': must be 3-250 characters of a-z, 0-9 and -"},
+    {"{" SDO("relationship") ",'relationship_type':'uses','target_ref':'malware" U "'}",
+     "property 'source_ref': is required"},
+    {"{" SDO("relationship") ",'relationship_type':'uses','source_ref':'tool" U
+                             "','target_ref':'relationship" U "'}",
+     "property 'target_ref': must refer to an SDO or an SCO, not relationship"},
+    {"{" SDO("relationship") ",'relationship_type':'uses','source_ref':'marking-definition" U
+                             "','target_ref':'tool" U "'}",
+     "property 'source_ref': must refer to an SDO or an SCO, not marking-definition"},
+    {"{" SDO("relationship") ",'relationship_type':'uses','source_ref':'tool" U
+                             "','target_ref':'malware" U "','start_time':'2024-01-01T00:00:00Z','"
+                                                         "stop_time':'2024-01-01T00:00:00Z'}",
+     "property 'stop_time': must be later than start_time"},
+    {"{" SDO("sighting") "}", "sighting" U ": property 'sighting_of_ref': is required"},
+    {"{" SDO("sighting") ",'sighting_of_ref':'ipv4-addr" U "'}",
+     "property 'sighting_of_ref': must refer to an SDO, not ipv4-addr"},
+    {"{" SDO("sighting") ",'sighting_of_ref':'indicator" U "','count':1000000000}",
+     "property 'count': must be between 0 and 999999999"},
+    {"{" SDO("sighting") ",'sighting_of_ref':'indicator" U "','count':-1}",
+     "property 'count': must be between 0 and 999999999"},
+    {"{" SDO("sighting") ",'sighting_of_ref':'indicator" U "','observed_data_refs':['indicator" U
+                         "']}",
+     "property 'observed_data_refs': must refer to observed-data"},
+    {"{" SDO("sighting") ",'sighting_of_ref':'indicator" U "','where_sighted_refs':['tool" U "']}",
+     "property 'where_sighted_refs': must refer to identity or location, not tool"},
+    {"{" SDO(
+         "sighting") ",'sighting_of_ref':'indicator" U
+                     "','first_seen':'2024-02-01T00:00:00Z','last_seen':'2024-01-01T00:00:00Z'}",
+     "property 'last_seen': must not be earlier than first_seen"},
+    /* SCOs. */
+    {"{'type':'url','value':'x'}", "object url: property 'id': is required"},
+    {"{" SCO("artifact") ",'payload_bin':'aGk=','url':'https://"
+                         "x','hashes':{'MD5':'a92e5b2bae0b4b3a3d81c85610b95cd4'}}",
+     "artifact" U ": property 'url': must not be present together with payload_bin"},
+    {"{" SCO("artifact") ",'url':'https://x'}",
+     "property 'hashes': is required when url is present"},
+    {"{" SCO("artifact") ",'payload_bin':'aGk=','encryption_algorithm':'rot13'}",
+     "property 'encryption_algorithm': must be one of the values"},
+    {"{" SCO("artifact") ",'payload_bin':'aGk=','decryption_key':'k'}",
+     "property 'decryption_key': must not be present without encryption_algorithm"},
+    {"{" SCO("artifact") ",'payload_bin':'a b'}", "property 'payload_bin': must be base64"},
+    {"{" SCO("autonomous-system") "}", "autonomous-system" U ": property 'number': is required"},
+    {"{" SCO("autonomous-system") ",'number':-1}",
+     "property 'number': must be between 0 and 4294967295"},
+    {"{" SCO("directory") "}", "directory" U ": property 'path': is required"},
+    {"{" SCO("directory") ",'path':'/','contains_refs':['url" U "']}",
+     "property 'contains_refs': must refer to file or directory"},
+    {"{" SCO("domain-name") "}", "domain-name" U ": property 'value': is required"},
+    {"{" SCO("domain-name") ",'value':'x.example','resolves_to_refs':['url" U "']}",
+     "property 'resolves_to_refs': must refer to ipv4-addr or ipv6-addr or domain-name"},
+    {"{" SCO("email-addr") "}", "email-addr" U ": property 'value': is required"},
+    {"{" SCO("email-addr") ",'value':'a@b','belongs_to_ref':'identity" U "'}",
+     "property 'belongs_to_ref': must refer to user-account"},
+    {"{" SCO("email-message") "}", "email-message" U ": property 'is_multipart': is required"},
+    {"{" SCO("email-message") ",'is_multipart':true,'body':'b'}",
+     "property 'body': must not be present when is_multipart is true"},
+    {"{" SCO("email-message") ",'is_multipart':false,'body_multipart':[{'body':'b'}]}",
+     "property 'body_multipart': must not be present when is_multipart is false"},
+    {"{" SCO("email-message") ",'is_multipart':false,'to_refs':['email-addr" U "','url" U "']}",
+     "property 'to_refs': must refer to email-addr, not url"},
+    {"{" SCO("file") ",'size':10}", "file" U ": property 'name': hashes or name is required"},
+    {"{" SCO("file") ",'name':'a','size':-1}", "property 'size': must be between"},
+    {"{" SCO("file") ",'hashes':{'SHA-256':'abc'}}",
+     "property 'hashes': hash 'SHA-256' must be 64 hexadecimal digits"},
+    {"{" SCO("file") ",'hashes':{}}",
+     "property 'hashes': must be a non-empty dictionary of hashes"},
+    {"{" SCO("file") ",'hashes':{'M5':'abc'}}", "hash name 'M5' must be 3-250"},
+    {"{" SCO("file") ",'name':'a','magic_number_hex':'xyz'}",
+     "property 'magic_number_hex': must be an even number of hexadecimal digits"},
+    {"{" SCO("file") ",'name':'a','parent_directory_ref':'file" U "'}",
+     "property 'parent_directory_ref': must refer to directory"},
+    {"{" SCO("ipv4-addr") "}", "ipv4-addr" U ": property 'value': is required"},
+    {"{" SCO("ipv4-addr") ",'value':'dst_ip'}",
+     "property 'value': must be an IPv4 address or CIDR block"},
+    {"{" SCO("ipv4-addr") ",'value':'10.0.0.0/33'}",
+     "property 'value': has a CIDR prefix outside 0-32"},
+    {"{" SCO("ipv6-addr") ",'value':'10.0.0.1'}", "property 'value': must be an IPv6 address"},
+    {"{" SCO("ipv4-addr") ",'value':'10.0.0.1','belongs_to_refs':['ipv4-addr" U "']}",
+     "property 'belongs_to_refs': must refer to autonomous-system"},
+    {"{" SCO("mac-addr") ",'value':'00:0A:95:9d:68:16'}",
+     "mac-addr" U ": property 'value': must be a colon-delimited lower-case MAC-48 address"},
+    {"{" SCO("mac-addr") ",'value':'0:a:95:9d:68:16'}",
+     "must be a colon-delimited lower-case MAC-48"},
+    {"{" SCO("mutex") "}", "mutex" U ": property 'name': is required"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "'}",
+     "network-traffic" U ": property 'protocols': is required"},
+    {"{" SCO("network-traffic") ",'protocols':['tcp']}",
+     "property 'src_ref': src_ref or dst_ref is required"},
+    {"{" SCO("network-traffic") ",'dst_ref':'url" U "','protocols':['tcp']}",
+     "property 'dst_ref': must refer to ipv4-addr or ipv6-addr or mac-addr or domain-name"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['tcp'],'dst_port':65536}",
+     "property 'dst_port': must be between 0 and 65535"},
+    {"{" SCO(
+         "network-traffic") ",'dst_ref':'ipv4-addr" U
+                            "','protocols':['tcp'],'is_active':true,'end':'2024-01-01T00:00:00Z'}",
+     "property 'end': must not be present when is_active is true"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U
+                                "','protocols':['tcp'],'start':'2024-01-02T00:00:00Z','end':'2024-"
+                                "01-01T00:00:00Z'}",
+     "property 'end': must not be earlier than start"},
+    {"{" SCO("process") "}",
+     "process" U ": property 'is_hidden': at least one property of the object is required"},
+    {"{" SCO("process") ",'parent_ref':'file" U "'}",
+     "property 'parent_ref': must refer to process"},
+    {"{" SCO("software") "}", "software" U ": property 'name': is required"},
+    {"{" SCO("url") "}", "url" U ": property 'value': is required"},
+    {"{" SCO("user-account") ",'is_privileged':'yes'}",
+     "user-account" U ": property 'is_privileged': must be a boolean"},
+    {"{" SCO("windows-registry-key") ",'key':'k','values':[]}",
+     "windows-registry-key" U ": property 'values': must be a non-empty list of objects"},
+    {"{" SCO("x509-certificate") "}",
+     "x509-certificate" U
+     ": property 'is_self_signed': at least one property of the object is required"},
+    {"{" SCO("x509-certificate") ",'validity_not_before':'soon'}",
+     "property 'validity_not_before': must be an RFC 3339 UTC timestamp"},
+    /* Meta objects. */
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','definition_type':'statement','definition':{'statement':'x'}}",
+     "marking-definition" U ": property 'created': is required"},
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','created':'2017-01-20T00:00:00.000Z','definition_type':'statement'}",
+     "property 'definition': is required when definition_type is present"},
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','created':'2017-01-20T00:00:00.000Z','definition_type':'statement','definition':{'text':'x'"
+     "}}",
+     "a statement definition needs a string statement"},
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','created':'2017-01-20T00:00:00.000Z','definition_type':'tlp','definition':{'tlp':'green'}}",
+     "property 'id': TLP green must be the standard marking "
+     "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"},
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','created':'2017-01-20T00:00:00.000Z','definition_type':'tlp','definition':{'tlp':'purple'}"
+     "}",
+     "tlp must be white, green, amber or red"},
+    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
+     "','created':'2017-01-20T00:00:00.000Z','name':'x'}",
+     "definition_type and definition, or extensions, are required"},
+    {"{" SDO("language-content") ",'contents':{'de':{'name':'x'}}}",
+     "language-content" U ": property 'object_ref': is required"},
+    {"{" SDO("language-content") ",'object_ref':'tool" U "'}", "property 'contents': is required"},
+    {"{" SDO("language-content") ",'object_ref':'tool" U "','contents':{'de':'x'}}",
+     "property 'contents': 'de' must be a non-empty dictionary"},
+    {"{" SDO("extension-definition") ",'name':'e','schema':'s','version':'1','extension_types':['"
+                                     "new-sdo']}",
+     "extension-definition" U ": property 'created_by_ref': is required"},
+    {"{" SDO("extension-definition") ",'created_by_ref':'identity" U
+                                     "','name':'e','schema':'s','version':'1','extension_types':['"
+                                     "new-thing']}",
+     "property 'extension_types': item 0 must be one of the values"},
+    {"{" SDO("extension-definition") ",'created_by_ref':'identity" U
+                                     "','name':'e','schema':'s','version':'1','extension_types':['"
+                                     "new-sdo'],'extension_properties':['x_a']}",
+     "property 'extension_properties': is only allowed with extension type "
+     "toplevel-property-extension"},
+    {"{" SDO("extension-definition") ",'created_by_ref':'identity" U
+                                     "','name':'e','version':'1','extension_types':['new-sdo']}",
+     "property 'schema': is required"},
+};
+
+static void each_rule_fails(void **state)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = tj(cases[i].json);
+        struct rk_err err;
+        int rc;
+
+        if (j == NULL)
+            fail_msg("case %zu: bad JSON", i);
+        rk_err_clear(&err);
+        rc = stix_validate(j, &err);
+        if (rc != RK_E_INVALID)
+            fail_msg("case %zu accepted (rc %d): %s", i, rc, cases[i].json);
+        if (strstr(err.msg, cases[i].msg) == NULL)
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, err.msg, cases[i].msg);
+        assert_int_equal(err.code, RK_E_INVALID);
+        assert_true(strlen(err.msg) < 400);
+        json_decref(j);
+    }
+}
+
+/* The message names the object by id once it has a usable one. */
+static void message_format(void **state)
+{
+    json_t *j = tj("{" SDO("indicator") "," IND ",'valid_until':'2023-01-01T00:00:00Z'}");
+    struct rk_err err;
+
+    assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+    assert_string_equal(err.msg,
+                        "indicator" U ": property 'valid_until': must be later than valid_from");
+    json_decref(j);
+    /* stix_validate tolerates a NULL error context. */
+    j = tj("{'type':'tool'}");
+    assert_int_equal(stix_validate(j, NULL), RK_E_INVALID);
+    json_decref(j);
+}
+
+/* A very long id or property name is cut so that the message stays under 400 bytes. */
+static void long_message_capped(void **state)
+{
+    char name[260];
+    json_t *j = tj("{" SDO("tool") ",'name':'t'}");
+    struct rk_err err;
+
+    memset(name, 'a', 255);
+    name[255] = '\0';
+    json_object_set_new(j, name, json_integer(1));
+    assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+    assert_true(strlen(err.msg) < 400);
+    assert_non_null(strstr(err.msg, "name must be 3-250"));
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_rule_fails),
+        cmocka_unit_test(message_format),
+        cmocka_unit_test(long_message_capped),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -42,6 +42,7 @@ struct conn_req {
     struct rk_buf body; /* request body as it arrives */
     bool too_big;       /* body exceeded max_body: answer 413 */
     bool answered;      /* a response has been queued */
+    bool json_route;    /* route is HTTP_ROUTE_JSON: errors in the admin API shape */
     int status;         /* status sent, for the log line */
     size_t n_args;      /* query arguments seen (may exceed HTTP_MAX_PARAMS) */
     char *scratch;      /* path copy the captures point into */
@@ -151,11 +152,39 @@ out:
     return ret;
 }
 
+/*
+ * The admin API's clients read {"error": "..."} with application/json; the TAXII members
+ * are kept beside it so that one error shape serves both kinds of client.
+ */
+static void json_api_error(struct http_response *resp)
+{
+    if (resp->body.len > 1 && resp->body.data[0] == '{') {
+        struct rk_buf b = RK_BUF_INIT;
+        const char *d = strstr(resp->body.data, "\"description\":");
+        rk_buf_puts(&b, "{\"error\":");
+        if (d != NULL) {
+            /* The description is a JSON string literal up to the next ",\"http_status\"". */
+            const char *v = d + strlen("\"description\":");
+            const char *end = strstr(v, ",\"http_status\":");
+            rk_buf_append(&b, v, end != NULL ? (size_t)(end - v) : 2);
+        } else {
+            rk_buf_json_string(&b, status_title(resp->status));
+        }
+        rk_buf_putc(&b, ',');
+        rk_buf_append(&b, resp->body.data + 1, resp->body.len - 1);
+        rk_buf_free(&resp->body);
+        resp->body = b;
+    }
+    resp->content_type = HTTP_JSON_MEDIA;
+}
+
 static enum MHD_Result send_error(struct conn_req *cr, struct MHD_Connection *conn, int status,
                                   const char *description, const char *allow)
 {
     struct http_response resp = {.status = status};
     http_error(&resp, status, NULL, description);
+    if (cr->json_route)
+        json_api_error(&resp);
     if (allow != NULL)
         http_set_header(&resp, MHD_HTTP_HEADER_ALLOW, allow);
     return send_response(cr, conn, &resp);
@@ -214,6 +243,7 @@ static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn
     if (idx < 0)
         return send_error(cr, conn, 404, "no such resource", NULL);
     const struct http_route *route = &srv->routes[idx];
+    cr->json_route = (route->flags & HTTP_ROUTE_JSON) != 0;
 
     if (srv->cfg.authenticate != NULL) {
         const char *authz =
@@ -247,6 +277,8 @@ static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn
         int status = rk_http_status(rc);
         /* Keep headers the handler set (Allow, Location...), replace the body. */
         http_error(&resp, status, NULL, err.msg[0] ? err.msg : rk_code_name(rc));
+        if (cr->json_route)
+            json_api_error(&resp);
     }
     if (resp.status < 100 || resp.status > 599)
         resp.status = 500;

@@ -347,6 +347,9 @@ static void test_server_auth(void **state)
         strstr(out, "WWW-Authenticate: Bearer realm=\"renkei\", Basic realm=\"renkei\""));
     assert_non_null(strstr(out, "unknown token"));
     assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 401);
+    /* Errors of JSON (admin API) routes carry "error" and application/json. */
+    assert_non_null(strstr(out, "Content-Type: application/json"));
+    assert_non_null(strstr(out, "{\"error\":\"credentials required\",\"title\":\"Unauthorized\""));
     assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
                              "Accept: text/html\r\n\r\n",
                              out, sizeof(out)),

@@ -119,6 +119,18 @@ static int write_objects(FILE *f, json_t *objects, size_t *count)
     return 0;
 }
 
+/* Opens the bundle, or the envelope with --envelope, up to the objects list. */
+static void write_head(FILE *f, bool envelope)
+{
+    if (envelope) {
+        fputs("{\"objects\":[", f);
+    } else {
+        char uuid[RK_UUID_LEN];
+        rk_uuid_v4(uuid);
+        fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
+    }
+}
+
 int cmd_pull(int argc, char **argv)
 {
     struct sync_opts so = {0};
@@ -233,14 +245,6 @@ int cmd_pull(int argc, char **argv)
         f = stdout;
     }
 
-    if (envelope) {
-        fputs("{\"objects\":[", f);
-    } else {
-        char uuid[RK_UUID_LEN];
-        rk_uuid_v4(uuid);
-        fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
-    }
-
     struct sync_progress prog;
     sync_progress_start(&prog, "objects", true);
     pager = sync_pager_new(client, urls.objects, &q);
@@ -254,6 +258,8 @@ int cmd_pull(int argc, char **argv)
         }
         if (prc == 0)
             break;
+        if (sync_pager_pages(pager) == 1)
+            write_head(f, envelope); /* only now: an early error leaves stdout empty */
         if (write_objects(f, objects, &count) != 0) {
             sync_progress_end(&prog);
             rk_err_set(&err, RK_E_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
@@ -263,6 +269,8 @@ int cmd_pull(int argc, char **argv)
         }
         sync_progress_update(&prog, count, 0, false);
     }
+    if (sync_pager_pages(pager) == 0)
+        write_head(f, envelope);
     sync_progress_update(&prog, count, 0, true);
     sync_progress_end(&prog);
     fputs(count > 0 ? "\n]}\n" : "]}\n", f);

@@ -84,6 +84,18 @@ static void push_fail(bool json, const char *msg)
     }
 }
 
+/* A status resource that was still pending when its envelope was answered. */
+struct pending_status {
+    json_t *status;   /* the status resource as last seen, owned */
+    const char *file; /* the input file of its objects, borrowed from argv */
+};
+
+static bool status_pending(const json_t *status)
+{
+    const char *s = json_string_value(json_object_get(status, "status"));
+    return s != NULL && strcmp(s, "pending") == 0;
+}
+
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "renkei push: %s\n%s", msg, push_usage);
@@ -138,6 +150,8 @@ int cmd_push(int argc, char **argv)
     struct sync_client *client = NULL;
     struct rk_buf env = RK_BUF_INIT;
     json_t **files = NULL;
+    struct pending_status *pending = NULL;
+    size_t npending = 0, cpending = 0;
     size_t nfiles = 0, total = 0, sent = 0;
 
     optind = 0;
@@ -215,8 +229,8 @@ int cmd_push(int argc, char **argv)
     }
     size_t max_bytes = SYNC_DEFAULT_MAX_CONTENT;
     if (sync_max_content_length(client, urls.api_root, &max_bytes, &err) != 0) {
-        if (err.code == RK_E_UNAUTH) {
-            /* Bad credentials: posting would fail the same way. */
+        if (err.code == RK_E_UNAUTH || err.code == RK_E_IO) {
+            /* No server or bad credentials: posting would fail the same way. */
             push_fail(json, err.msg);
             goto out;
         }
@@ -251,15 +265,24 @@ int cmd_push(int argc, char **argv)
             }
             json_t *status = json_incref(resp.body);
             sync_response_free(&resp);
-            json_t *final = NULL;
-            int wrc = sync_wait_status(client, urls.api_root, status, (double)wait_s, &final, &err);
-            int trc =
-                sync_tally_add(&tally, final, strcmp(fname, "-") == 0 ? "(stdin)" : fname, &err);
-            json_decref(final);
-            if (wrc != 0 || trc != 0) {
-                sync_progress_end(&prog);
-                push_fail(json, err.msg);
-                goto out;
+            const char *label = strcmp(fname, "-") == 0 ? "(stdin)" : fname;
+            if (status_pending(status)) {
+                /* Follow pending statuses after everything is sent, not between envelopes. */
+                if (npending == cpending) {
+                    cpending = cpending ? 2 * cpending : 16;
+                    pending = rk_realloc(pending, cpending * sizeof(*pending));
+                }
+                pending[npending].status = status;
+                pending[npending].file = label;
+                npending++;
+            } else {
+                int trc = sync_tally_add(&tally, status, label, &err);
+                json_decref(status);
+                if (trc != 0) {
+                    sync_progress_end(&prog);
+                    push_fail(json, err.msg);
+                    goto out;
+                }
             }
             sent += taken;
             sync_progress_update(&prog, sent, total, false);
@@ -267,12 +290,34 @@ int cmd_push(int argc, char **argv)
     }
     sync_progress_update(&prog, sent, total, true);
     sync_progress_end(&prog);
+    if (npending > 0) {
+        json_t **st = rk_calloc(npending, sizeof(*st));
+        for (size_t i = 0; i < npending; i++)
+            st[i] = pending[i].status;
+        int wrc = sync_wait_statuses(client, urls.api_root, st, npending, (double)wait_s, &err);
+        for (size_t i = 0; i < npending; i++)
+            pending[i].status = st[i]; /* the latest version; still owned by pending[] */
+        free(st);
+        if (wrc != 0) {
+            push_fail(json, err.msg);
+            goto out;
+        }
+        for (size_t i = 0; i < npending; i++) {
+            if (sync_tally_add(&tally, pending[i].status, pending[i].file, &err) != 0) {
+                push_fail(json, err.msg);
+                goto out;
+            }
+        }
+    }
     print_summary(json, &tally, sent, nfiles, urls.collection);
     rc = (tally.failure > 0 || tally.pending > 0) ? PUSH_EXIT_REFUSED : 0;
 out:
     for (size_t i = 0; files != NULL && i < nfiles; i++)
         json_decref(files[i]);
     free(files);
+    for (size_t i = 0; i < npending; i++)
+        json_decref(pending[i].status);
+    free(pending);
     rk_buf_free(&env);
     sync_client_free(client);
     sync_tally_free(&tally);

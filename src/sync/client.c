@@ -166,7 +166,8 @@ static int code_for_status(long status)
     case 422:
         return RK_E_UNPROCESSABLE;
     default:
-        return RK_E_IO;
+        /* RK_E_IO stays reserved for transport failures, so callers can tell them apart. */
+        return status >= 500 ? RK_E_INTERNAL : RK_E_INVALID;
     }
 }
 
@@ -296,38 +297,48 @@ static bool is_pending(const json_t *status)
     return s != NULL && strcmp(s, "pending") == 0;
 }
 
-int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
-                     json_t **final, struct rk_err *err)
+int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **statuses, size_t n,
+                       double wait_s, struct rk_err *err)
 {
     int rc = 0;
     double delay = 0.2;
     double deadline = now_s() + wait_s;
-    const char *id = json_string_value(json_object_get(status, "id"));
-    char *url = NULL;
 
-    if (!is_pending(status) || id == NULL)
-        goto out;
-    url = sync_status_url(api_root, id);
-    while (is_pending(status)) {
+    for (;;) {
+        size_t left_pending = 0;
+        for (size_t i = 0; i < n; i++)
+            if (is_pending(statuses[i]) && json_is_string(json_object_get(statuses[i], "id")))
+                left_pending++;
         double left = deadline - now_s();
-        if (left <= 0)
+        if (left_pending == 0 || left <= 0)
             break;
         sleep_s(delay < left ? delay : left);
         delay = delay * 2 < 5.0 ? delay * 2 : 5.0;
-        struct sync_response r;
-        rc = sync_get_json(c, url, &r, err);
-        if (rc != 0) {
+        /* One round: every status still pending is asked once per sleep. */
+        for (size_t i = 0; i < n; i++) {
+            const char *id = json_string_value(json_object_get(statuses[i], "id"));
+            if (!is_pending(statuses[i]) || id == NULL)
+                continue;
+            char *url = sync_status_url(api_root, id);
+            struct sync_response r;
+            rc = sync_get_json(c, url, &r, err);
+            free(url);
+            if (rc == 0 && json_is_object(r.body)) {
+                json_decref(statuses[i]);
+                statuses[i] = json_incref(r.body);
+            }
             sync_response_free(&r);
-            break;
+            if (rc != 0)
+                return rc;
         }
-        if (json_is_object(r.body)) {
-            json_decref(status);
-            status = json_incref(r.body);
-        }
-        sync_response_free(&r);
     }
-out:
-    free(url);
+    return rc;
+}
+
+int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
+                     json_t **final, struct rk_err *err)
+{
+    int rc = sync_wait_statuses(c, api_root, &status, 1, wait_s, err);
     *final = status;
     return rc;
 }

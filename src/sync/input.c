@@ -92,12 +92,12 @@ int sync_load_file(const char *path, json_t **objects, struct rk_err *err)
 
     *objects = NULL;
     if (strcmp(path, "-") == 0) {
-        doc = json_loadf(stdin, 0, &jerr);
+        doc = json_loadf(stdin, JSON_DECODE_ANY, &jerr);
     } else {
         FILE *f = fopen(path, "rb");
         if (f == NULL)
             return rk_err_set(err, RK_E_IO, "%s: cannot open: %s", path, strerror(errno));
-        doc = json_loadf(f, 0, &jerr);
+        doc = json_loadf(f, JSON_DECODE_ANY, &jerr);
         fclose(f);
     }
     if (doc == NULL) {

@@ -161,7 +161,8 @@ void sync_response_free(struct sync_response *r);
  * fills resp. Otherwise returns a negative code and a sentence in err: RK_E_IO for
  * transport and TLS failures, and for HTTP errors the code of the status (401 RK_E_UNAUTH,
  * 403 RK_E_FORBIDDEN, 404 RK_E_NOTFOUND, 413 RK_E_TOOBIG, 406 RK_E_NOTACCEPT, 415
- * RK_E_UNSUPPORTED, 422 RK_E_UNPROCESSABLE, other RK_E_IO) with the TAXII error's title and
+ * RK_E_UNSUPPORTED, 422 RK_E_UNPROCESSABLE, other 4xx RK_E_INVALID, 5xx and anything else
+ * RK_E_INTERNAL; so RK_E_IO always means no HTTP answer) with the TAXII error's title and
  * description, the HTTP status and a hint; RK_E_INVALID if a 2xx body is not JSON. resp is
  * filled as far as the exchange went in every case; the caller frees it.
  */
@@ -191,6 +192,15 @@ int sync_max_content_length(struct sync_client *c, const char *api_root, size_t 
  */
 int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
                      json_t **final, struct rk_err *err);
+
+/*
+ * Follows n status resources together: while any is "pending", sleeps (0.2 s doubling up to
+ * 5 s) and then GETs each pending one once, until none is pending or wait_s seconds have
+ * passed. Each statuses[i] is replaced by the latest resource seen (the array keeps owning
+ * its references). Returns 0, or the first error of sync_get_json (the array stays valid).
+ */
+int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **statuses, size_t n,
+                       double wait_s, struct rk_err *err);
 
 /* ---- paging ------------------------------------------------------------------------------ */
 

@@ -45,7 +45,12 @@ for name in fuzz_json fuzz_stix fuzz_pattern fuzz_taxii_query; do
     mkdir -p "$work/corpus" "$work/artifacts"
     log=$work/log
     args=(-artifact_prefix="$work/artifacts/" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0)
-    [ -f "$here/$name.dict" ] && args+=(-dict="$here/$name.dict")
+    for d in "$here/$name.dict" "$here/${name#fuzz_}.dict"; do
+        if [ -f "$d" ]; then
+            args+=(-dict="$d")
+            break
+        fi
+    done
     ok=1
 
     # 1. Replay the checked-in corpus (every input once, no mutation).

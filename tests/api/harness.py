@@ -246,11 +246,22 @@ class Hub:
         except (OSError, ValueError):
             pass
 
+    def _close_stdout(self, proc):
+        drain = getattr(self, "_drain", None)
+        if drain is not None:
+            drain.join(timeout=5)
+        try:
+            proc.stdout.close()
+        except (OSError, ValueError):
+            pass
+
     def _abort(self):
         if self.proc is not None:
             if self.proc.poll() is None:
                 self.proc.kill()
             self.proc.wait()
+            self._close_stdout(self.proc)
+            self._stderr_file.close()
             self.proc = None
         self.close_conn()
 
@@ -299,6 +310,7 @@ class Hub:
             raise AssertionError("renkei serve did not stop within %.0f s of SIGTERM" % timeout)
         finally:
             self._stderr_file.close()
+            self._close_stdout(proc)
         self.check_sanitizer()
         if rc != 0:
             raise AssertionError("renkei serve exited %d after SIGTERM\nstderr: %s"
@@ -313,6 +325,7 @@ class Hub:
         proc.kill()
         proc.wait()
         self._stderr_file.close()
+        self._close_stdout(proc)
         self.check_sanitizer()
 
     def cleanup(self):

@@ -49,7 +49,8 @@ class TestCliContract(unittest.TestCase):
                             self.hub.token_create("cli-two", "reader"))
 
     def test_collection_add_json(self):
-        a = self.hub.collection_add("one", "sector:gas,water", "org:cli-org")
+        self.hub.org_add("cli-coll", "water")
+        a = self.hub.collection_add("one", "sector:gas,water", "org:cli-coll")
         b = self.hub.collection_add("two", "public", "all")
         self.assertNotEqual(a, b)
 

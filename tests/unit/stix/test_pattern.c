@@ -331,7 +331,7 @@ static void limits(void **state)
     assert_non_null(strstr(err.msg, "nesting deeper than 64 at offset 64"));
     free(deep);
 
-    /* A long, flat pattern just under 64 KiB is fine; one byte more than 64 KiB is not. */
+    /* A long, flat pattern of exactly 64 KiB is fine; one byte more is not. */
     const char *term = "[ipv4-addr:value = '198.51.100.1'] OR ";
     size_t tl = strlen(term);
     char *big = malloc(65536 + 2);
@@ -343,9 +343,10 @@ static void limits(void **state)
     }
     memcpy(big + o, "[ipv4-addr:value = '198.51.100.2']", 34);
     o += 34;
-    big[o] = '\0';
+    memset(big + o, ' ', 65536 - o); /* exactly 64 KiB, trailing whitespace */
+    big[65536] = '\0';
     assert_int_equal(stix_pattern_validate(big, &err), 0);
-    memset(big + o, ' ', 65537 - o);
+    big[65536] = ' ';
     big[65537] = '\0';
     assert_int_equal(stix_pattern_validate(big, &err), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "longer than 65536 bytes"));
@@ -413,6 +414,9 @@ static void real_feeds(void **state)
         "abuse_ch/sslipblacklist_aggressive/2020.json",
         "../shared/data/feeds2stix/at-df8998db9cdacf813a5334fbbcf5818d084508a3/bundles/"
         "abuse_ch/sslblacklist/trickbot.json",
+        /* holds a 53 KB pattern of 737 observation expressions joined by OR */
+        "../shared/data/feeds2stix/at-df8998db9cdacf813a5334fbbcf5818d084508a3/bundles/"
+        "abuse_ch/sslblacklist/dridex.json",
         "../shared/data/feeds2stix/at-HEAD/processors/vxvault/examples/vxvault_bundle.json",
         "../shared/data/feeds2stix/at-HEAD/processors/ipsum/examples/ipsum_level_8.json",
         "../shared/data/feeds2stix/at-HEAD/processors/abuse_ch_sslblacklist/examples/"
@@ -425,12 +429,42 @@ static void real_feeds(void **state)
     check_file("../shared/data/attack-ics/ics-attack-18.1.json");
 }
 
+/*
+ * The one real pattern above the 64 KiB cap (77,440 bytes, 1075 observation expressions): it
+ * is refused with the limit message, so that raising the cap is a visible decision.
+ */
+static void real_feed_over_limit(void **state)
+{
+    const char *path = "../shared/data/feeds2stix/at-df8998db9cdacf813a5334fbbcf5818d084508a3/"
+                       "bundles/abuse_ch/sslblacklist/asyncrat.json";
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (root == NULL)
+        fail_msg("cannot load %s: %s", path, jerr.text);
+    json_t *objects = json_object_get(root, "objects");
+    size_t i, found = 0;
+    json_t *o;
+    json_array_foreach(objects, i, o)
+    {
+        if (strcmp(str(o, "id"), "indicator--89990b24-dba7-584a-843a-b4615abb9b6e") != 0)
+            continue;
+        struct rk_err err = {0};
+        assert_true(strlen(str(o, "pattern")) > 65536);
+        assert_int_equal(stix_pattern_validate(str(o, "pattern"), &err), RK_E_INVALID);
+        assert_string_equal(err.msg, "pattern: longer than 65536 bytes at offset 65536");
+        found++;
+    }
+    assert_int_equal(found, 1);
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_patterns),       cmocka_unit_test(invalid_patterns),
         cmocka_unit_test(null_and_no_err),      cmocka_unit_test(limits),
         cmocka_unit_test(message_is_printable), cmocka_unit_test(real_feeds),
+        cmocka_unit_test(real_feed_over_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,13 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_BODY   ((size_t)100 * 1024 * 1024)
-#define DEFAULT_MAX_HEADER ((size_t)16 * 1024)
-#define DEFAULT_TIMEOUT_S  30u
-#define CONNECTION_LIMIT   4096u
-#define TLS_PRIORITIES     "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-#define WWW_AUTHENTICATE   "Bearer realm=\"renkei\", Basic realm=\"renkei\""
-#define PATH_INLINE        256
+#define DEFAULT_MAX_BODY        ((size_t)100 * 1024 * 1024)
+#define DEFAULT_MAX_HEADER      ((size_t)16 * 1024)
+#define DEFAULT_TIMEOUT_S       30u
+#define CONNECTION_LIMIT        4096u
+#define TLS_PRIORITIES          "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define WWW_AUTHENTICATE        "Bearer realm=\"renkei\", Basic realm=\"renkei\""
+#define FIRST_REQUEST_TIMEOUT_S 5u /* see on_connection */
+#define PATH_INLINE             256
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -298,6 +299,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cr->srv = srv;
         cr->started = rk_time_now();
         *con_cls = cr;
+        if (srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
@@ -361,6 +364,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(cr->scratch);
     free(cr);
     *con_cls = NULL;
+}
+
+/*
+ * A connection gets a short timeout until its first request line and headers are parsed:
+ * libmicrohttpd never answers some malformed request lines (a NUL byte in the method) and
+ * would otherwise hold them for the whole idle timeout. on_request restores the full one.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    (void)socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED && srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  (unsigned)FIRST_REQUEST_TIMEOUT_S);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -529,7 +547,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
 
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         rc = rk_err_set(err, RK_E_IO,
                         "cannot listen on %s (address in use, not permitted, or bad TLS files)",

@@ -234,7 +234,12 @@ static int perform(struct sync_client *c, const char *method, const char *url, c
         if (c->body_too_big)
             return rk_err_set(err, RK_E_TOOBIG, "%s %s: response larger than %u bytes", method, url,
                               SYNC_MAX_RESPONSE);
-        return rk_err_set(err, RK_E_IO, "%s %s: %s", method, url, curl_easy_strerror(cc));
+        bool tls = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+                   cc == CURLE_SSL_CONNECT_ERROR;
+        return rk_err_set(err, RK_E_IO, "%s %s: %s%s", method, url, curl_easy_strerror(cc),
+                          tls ? " (hint: the server's TLS certificate was not trusted; pass "
+                                "--cacert FILE with its CA, or --insecure for tests only)"
+                              : "");
     }
     if (c->body.len > 0)
         resp->body = json_loadb(c->body.data, c->body.len, 0, NULL);

@@ -191,7 +191,7 @@ int cmd_serve(int argc, char **argv)
     cfg.free_principal = free_principal;
     cfg.auth_ctx = &hub;
     if (http_server_start(&cfg, routes, n_routes, &srv, &err) != 0) {
-        rc = cli_fail(json, 1, "cannot listen on %s: %s", listen, err.msg);
+        rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
     }
     {

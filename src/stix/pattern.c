@@ -13,7 +13,7 @@
 #include "stix/stix.h"
 
 /* Longest pattern we look at, in bytes, and deepest nesting of '[' and '(' together. */
-#define PATTERN_MAX_LEN   65536
+#define PATTERN_MAX_LEN   (1024 * 1024)
 #define PATTERN_MAX_DEPTH 64
 /* STIX integers are IEEE 754 safe integers (section 2.7): |n| <= 2^53 - 1. */
 #define PATTERN_INT_MAX 9007199254740991ULL

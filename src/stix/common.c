@@ -12,7 +12,7 @@
 
 static const char *const to_identity[] = {"identity", NULL};
 static const char *const to_marking[] = {"marking-definition", NULL};
-static const char *const extension_types[] = {
+const char *const stix_extension_types[] = {
     "new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension", NULL};
 
 /* The optional common properties, checked on every object that carries them. */
@@ -277,14 +277,20 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext)
             if (!json_is_string(et))
                 return stix_fail(v, "extensions", "'%.80s': extension_type must be a string", key);
             for (size_t i = 0;; i++) {
-                if (extension_types[i] == NULL)
+                if (stix_extension_types[i] == NULL)
                     return stix_fail(v, "extensions",
                                      "'%.80s': extension_type must be one of extension-type-enum",
                                      key);
-                if (strcmp(extension_types[i], json_string_value(et)) == 0)
+                if (strcmp(stix_extension_types[i], json_string_value(et)) == 0)
                     break;
             }
         } else {
+            /* Section 11.3: named (non-definition) extensions exist only on SCOs. */
+            if (v->kind != STIX_SCO)
+                return stix_fail(v, "extensions",
+                                 "key '%.80s' must be extension-definition--<UUID> (named "
+                                 "extensions are for SCOs only)",
+                                 key);
             if (!stix_type_name_ok(key, n) || !ends_with(key, n, "-ext", 4))
                 return stix_fail(v, "extensions",
                                  "key '%.80s' must be extension-definition--<UUID> or a name "

@@ -111,10 +111,11 @@ struct stix_type {
 
 /* State of one stix_validate call; lives on the caller's stack, allocates nothing. */
 struct stix_vctx {
-    const json_t *obj;  /* the object being validated */
-    const char *id;     /* its id when usable for messages, else NULL */
-    const char *type;   /* its type when it is a string, else NULL */
-    struct rk_err *err; /* where the first failure is written */
+    const json_t *obj;   /* the object being validated */
+    const char *id;      /* its id when usable for messages, else NULL */
+    const char *type;    /* its type when it is a string, else NULL */
+    enum stix_kind kind; /* its family (custom objects: STIX_SDO or STIX_SCO) */
+    struct rk_err *err;  /* where the first failure is written */
 };
 
 /* The per-family tables, each sorted by name (types_sdo.c, types_sco.c, types_meta.c). */
@@ -124,6 +125,9 @@ extern const struct stix_type stix_sco_types[];
 extern const size_t stix_sco_ntypes;
 extern const struct stix_type stix_meta_types[];
 extern const size_t stix_meta_ntypes;
+
+/* extension-type-enum (section 10.5), NULL-ended. */
+extern const char *const stix_extension_types[];
 
 /* The specification's type called name (n bytes, not NUL-terminated), or NULL. */
 const struct stix_type *stix_type_find(const char *name, size_t n);

@@ -9,8 +9,6 @@
 #include "stix/stix_int.h"
 
 static const char *const to_identity[] = {"identity", NULL};
-static const char *const extension_types[] = {
-    "new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension", NULL};
 
 static const struct stix_prop marking_definition[] = {
     STIX_STR("name", false), STIX_STR("definition_type", false), STIX_DICT("definition", false)};
@@ -92,7 +90,7 @@ static const struct stix_prop extension_definition[] = {
     STIX_STR("description", false),
     STIX_STR("schema", true),
     STIX_STR("version", true),
-    STIX_ENUMS("extension_types", true, extension_types),
+    STIX_ENUMS("extension_types", true, stix_extension_types),
     STIX_LIST("extension_properties", false)};
 
 static int extension_definition_check(struct stix_vctx *v)

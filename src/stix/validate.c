@@ -46,7 +46,7 @@ const struct stix_type *stix_type_find(const char *name, size_t n)
 
 int stix_validate(const json_t *obj, struct rk_err *err)
 {
-    struct stix_vctx v = {obj, NULL, NULL, err};
+    struct stix_vctx v = {obj, NULL, NULL, STIX_SDO, err};
     const json_t *type;
     const struct stix_type *t;
     enum stix_kind kind;
@@ -73,6 +73,7 @@ int stix_validate(const json_t *obj, struct rk_err *err)
         kind = t->kind;
     else
         kind = json_object_get(obj, "created") != NULL ? STIX_SDO : STIX_SCO;
+    v.kind = kind;
     rc = stix_check_common(&v, kind, t == NULL);
     if (rc == 0 && t != NULL)
         rc = stix_check_props(&v, obj, t->props, t->nprops);

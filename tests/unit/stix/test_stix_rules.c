@@ -95,7 +95,9 @@ static const struct rule_case cases[] = {
                      "'}]}",
      "property 'granular_markings': must refer to marking-definition"},
     /* Extensions. */
-    {"{" SDO("tool") ",'name':'t','extensions':{'my-extension':{'a_b':1}}}",
+    {"{" SDO("tool") ",'name':'t','extensions':{'acme-ext':{'a_b':1}}}",
+     "key 'acme-ext' must be extension-definition--<UUID> (named extensions are for SCOs only)"},
+    {"{" SCO("file") ",'name':'t','extensions':{'my-extension':{'a_b':1}}}",
      "property 'extensions': key 'my-extension' must be extension-definition--<UUID> or a name "
      "ending in -ext"},
     {"{" SDO("tool") ",'name':'t','extensions':{'extension-definition" U "':{'rank':1}}}",
@@ -111,7 +113,7 @@ static const struct rule_case cases[] = {
     {"{" SCO("file") ",'name':'x','extensions':{'x-acme-ext':{'Bad':1}}}",
      "property 'extensions.x-acme-ext.Bad': name must be 3-250"},
     {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['icmp'],'extensions':{'"
-                                                          "icmp-ext':{'icmp_type_hex':'8'}}}",
+                                "icmp-ext':{'icmp_type_hex':'8'}}}",
      "property 'extensions.icmp-ext.icmp_type_hex': must be an even number of hexadecimal digits"},
     /* Property names, reserved names, suffixes, empty lists. */
     {"{" SDO("tool") ",'name':'t','X_Score':1}",
@@ -239,7 +241,7 @@ static const struct rule_case cases[] = {
      "property 'source_ref': must refer to an SDO or an SCO, not marking-definition"},
     {"{" SDO("relationship") ",'relationship_type':'uses','source_ref':'tool" U
                              "','target_ref':'malware" U "','start_time':'2024-01-01T00:00:00Z','"
-                                                         "stop_time':'2024-01-01T00:00:00Z'}",
+                             "stop_time':'2024-01-01T00:00:00Z'}",
      "property 'stop_time': must be later than start_time"},
     {"{" SDO("sighting") "}", "sighting" U ": property 'sighting_of_ref': is required"},
     {"{" SDO("sighting") ",'sighting_of_ref':'ipv4-addr" U "'}",

@@ -101,6 +101,7 @@ class Hub:
         self.data = os.path.join(self.tmp, "data")
         self.proc = None
         self.port = None
+        self.ready_line = None
         self.scheme = "http"
         self.conn = None
         self.stderr_path = os.path.join(self.tmp, "serve.stderr")
@@ -208,6 +209,7 @@ class Hub:
             elif self.proc.poll() is not None:
                 break
         text = line.decode("utf-8", "replace").strip()
+        self.ready_line = text
         m = READY_RE.search(text)
         if not m and text.startswith("{"):
             try:

@@ -99,6 +99,45 @@ class TestCliContract(unittest.TestCase):
                 self.assertIn("usage", p.stdout.lower())
 
 
+class TestServe(unittest.TestCase):
+    def setUp(self):
+        self.hub = Hub()
+
+    def tearDown(self):
+        try:
+            self.hub.stop()
+        finally:
+            self.hub.cleanup()
+
+    def test_ready_line(self):
+        port = self.hub.start()
+        self.assertEqual(self.hub.ready_line,
+                         "renkei: listening on http://127.0.0.1:%d/" % port)
+        self.assertGreater(port, 0)
+
+    def test_ready_line_json(self):
+        port = self.hub.start("--json")
+        ready = json.loads(self.hub.ready_line)
+        self.assertEqual(ready, {"listen": "http://127.0.0.1:%d/" % port, "port": port})
+
+    def test_restart_keeps_data(self):
+        self.hub.start()
+        cid = self.hub.collection_add("kept", "all", "all")
+        self.hub.stop()
+        self.hub.start()
+        st, _, body = self.hub.req("GET", API_ROOT + "collections/%s/" % cid,
+                                   token=self.hub.coordinator)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["title"], "kept")
+
+    def test_plain_http_on_public_address_refused(self):
+        p = subprocess.run([renkei_bin(), "serve", "--data", self.hub.data, "--listen",
+                            "0.0.0.0:0"], capture_output=True, text=True, timeout=30)
+        self.assertIn(p.returncode, (1, 2), p.stdout + p.stderr)
+        self.assertNotIn("listening", p.stdout)
+        self.assertTrue(p.stderr.strip())
+
+
 class TestPushPull(HubTestCase):
     @classmethod
     def extra_setup(cls):

@@ -19,6 +19,11 @@ class TestDiscovery(HubTestCase):
         self.assertTrue(any(r.rstrip("/").endswith("/hub") or r == API_ROOT for r in roots),
                         roots)
 
+    def test_discovery_is_public(self):
+        st, _, body = self.hub.req("GET", "/taxii2/")
+        self.assertEqual(st, 200, body)
+        self.assertIn("api_roots", body)
+
     def test_discovery_default_is_an_advertised_root(self):
         st, _, body = self.hub.req("GET", "/taxii2/", token=self.fx.power_reader)
         self.assertEqual(st, 200, body)

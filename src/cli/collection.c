@@ -126,10 +126,14 @@ int cmd_collection(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
-    if (strcmp(argv[1], "add") == 0)
+    if (strcmp(argv[1], "add") == 0) {
+        argv[1] = (char *)"collection add"; /* names the command in usage errors */
         return collection_add(argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
+    }
+    if (strcmp(argv[1], "list") == 0) {
+        argv[1] = (char *)"collection list"; /* names the command in usage errors */
         return collection_list(argc - 1, argv + 1);
+    }
     fprintf(stderr, "renkei collection: unknown subcommand '%s'\n\n%s", argv[1], usage);
     return CLI_USAGE;
 }

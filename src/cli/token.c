@@ -89,8 +89,10 @@ int cmd_token(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
-    if (strcmp(argv[1], "create") == 0)
+    if (strcmp(argv[1], "create") == 0) {
+        argv[1] = (char *)"token create"; /* names the command in usage errors */
         return token_create(argc - 1, argv + 1);
+    }
     fprintf(stderr, "renkei token: unknown subcommand '%s'\n\n%s", argv[1], usage);
     return CLI_USAGE;
 }

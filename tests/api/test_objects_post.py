@@ -75,6 +75,19 @@ class TestPost(HubTestCase):
         self.assertEqual(st, 200, body)
         self.assertEqual(body["objects"], [ind])
 
+    def test_same_version_different_body_in_another_collection(self):
+        # conflicts are per (collection, id, version): another collection has its own copy
+        ind = indicator(12, name="in small")
+        self.assertEqual(self.post_ok(self.c_small, [ind], self.fx.power_contrib)
+                         ["success_count"], 1)
+        other = dict(ind, name="in all")
+        self.assertEqual(self.post_ok(self.fx.c_all, [other], self.fx.power_contrib)
+                         ["success_count"], 1)
+        for cid, want in ((self.c_small, ind), (self.fx.c_all, other)):
+            st, _, body = self.hub.get_objects(cid, self.fx.power_contrib,
+                                               "match[id]=" + ind["id"])
+            self.assertEqual(body.get("objects"), [want])
+
     def test_conflict_inside_one_envelope(self):
         ind = indicator(4, name="one")
         twin = dict(ind, name="two")

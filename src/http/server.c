@@ -381,7 +381,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                                   (unsigned)FIRST_REQUEST_TIMEOUT_S);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd hands us its own printf-style format; the attribute tells the compiler so. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
     (void)cls;

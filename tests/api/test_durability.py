@@ -8,6 +8,7 @@ that was not acknowledged must be either entirely present or entirely absent.
 import http.client
 import json
 import random
+import sys
 import threading
 import time
 import unittest
@@ -46,6 +47,12 @@ class Poster(threading.Thread):
 
     def run(self):
         conn = http.client.HTTPConnection(*self.addr, timeout=10)
+        try:
+            self.post_until_killed(conn)
+        finally:
+            conn.close()
+
+    def post_until_killed(self, conn):
         hdrs = {"Accept": TAXII, "Content-Type": TAXII, "Authorization": "Bearer " + self.token}
         n = 0
         while True:
@@ -129,6 +136,8 @@ class DurabilityTest(unittest.TestCase):
             self.assertEqual(poster.errors, [], "unexpected answers while posting")
             acked += poster.acked
             unacked += poster.unacked
+            print("durability round %d: %d envelopes acknowledged, %d in flight at SIGKILL"
+                  % (round_no, len(poster.acked), len(poster.unacked)), file=sys.stderr)
 
             self.hub.start()
             manifest, paged_ids = self.read_all()

@@ -267,8 +267,9 @@ class RobustnessTest(harness.HubTestCase):
                 with self.connect() as s:
                     s.sendall(head)
                     r = read_response(s, time.monotonic() + 5)
-                # libmicrohttpd itself rejects an unparsable Content-Length with its own
-                # (HTML) 400 before the application sees the request
+                # libmicrohttpd itself rejects an unparsable or overflowing Content-Length
+                # with its own HTML 400/413 before the application sees the request (and
+                # 0.9.75 sends that answer's header block twice: a library bug, not asserted)
                 self.assert_error(r, (400, 413), json_required=(cl == "99999999999999"))
 
     def test_headers_over_limit(self):

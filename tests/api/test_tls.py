@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import unittest
+import warnings
 
 import harness
 
@@ -34,8 +35,10 @@ def old_tls_client(version):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    ctx.minimum_version = version
-    ctx.maximum_version = version
+    with warnings.catch_warnings():  # deprecated versions on purpose
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = version
+        ctx.maximum_version = version
     return ctx
 
 
@@ -45,8 +48,10 @@ def client_can_speak(version, cert, key):
     sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         sctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        sctx.minimum_version = version
-        sctx.maximum_version = version
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sctx.minimum_version = version
+            sctx.maximum_version = version
         sctx.load_cert_chain(cert, key)
     except (ssl.SSLError, ValueError):
         return False

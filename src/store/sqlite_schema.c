@@ -11,7 +11,10 @@
  * Objects are clustered by date_added (the rowid), which is unique and strictly increasing
  * across the hub, so inserts append to the table b-tree and an index on (coll) is really an
  * index on (coll, date_added). is_first/is_last mark the earliest/latest version of each
- * (coll, id) so that match[version]=last|first pages are a range scan of a partial index.
+ * (coll, id). The default page (match[version]=last, with or without one match[type]) is a
+ * range scan of a partial index. Every index costs ingest speed, so the rarer shapes
+ * (version=first, type with version=all) scan objects_added and test the flag or the type
+ * on each row: cheap while most objects have few versions and the type is common.
  * Collections are referred to by a small integer key (coll_keys) to keep indexes compact.
  */
 static const char *const migrations[] = {
@@ -31,11 +34,8 @@ static const char *const migrations[] = {
     "  json BLOB NOT NULL);"
     "CREATE UNIQUE INDEX objects_version ON objects(coll, id, version);"
     "CREATE INDEX objects_added ON objects(coll);"
-    "CREATE INDEX objects_type ON objects(coll, type);"
     "CREATE INDEX objects_last ON objects(coll) WHERE is_last = 1;"
     "CREATE INDEX objects_last_type ON objects(coll, type) WHERE is_last = 1;"
-    "CREATE INDEX objects_first ON objects(coll) WHERE is_first = 1;"
-    "CREATE INDEX objects_first_type ON objects(coll, type) WHERE is_first = 1;"
     "CREATE TABLE orgs("
     "  id TEXT PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"

@@ -441,6 +441,60 @@ static void paging_10000(void **state)
     assert_true(page.more);
 }
 
+/* A filter that itself reads the store, as the policy layer may: same thread, same SQL. */
+static bool nested_filter(void *ctx, const struct store_row *row)
+{
+    struct store *s = ctx;
+    const char *ids[] = {row->id};
+    struct store_query q = {.collection_id = COLL,
+                            .added_after = -1,
+                            .limit = 100,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_ALL};
+    struct store_page page;
+    struct rk_err err;
+    assert_int_equal(store_query(s, &q, NULL, NULL, NULL, NULL, &page, &err), 0);
+    return page.count == 3; /* only ID1 has three versions */
+}
+
+static int stop_with_error(void *ctx, const struct store_row *row)
+{
+    int *calls = ctx;
+    return ++*calls == 2 ? RK_E_IO : 0;
+}
+
+static void nested_queries_and_callback_errors(void **state)
+{
+    struct tstore *t = *state;
+    put_versions(t->s);
+    const char *ids[] = {ID1, ID2};
+    struct store_query q = {.collection_id = COLL,
+                            .added_after = -1,
+                            .limit = 100,
+                            .ids = ids,
+                            .n_ids = 2,
+                            .version_sel = STORE_VERSION_ALL};
+    struct seen seen;
+    struct store_page page;
+    struct rk_err err;
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(store_query(t->s, &q, nested_filter, t->s, collect, &seen, &page, &err), 0);
+    assert_int_equal(seen.n, 3);
+    for (size_t i = 0; i < seen.n; i++)
+        assert_string_equal(seen.ids[i], ID1);
+
+    int calls = 0;
+    rk_err_clear(&err);
+    assert_int_equal(store_query(t->s, &q, NULL, NULL, stop_with_error, &calls, &page, &err),
+                     RK_E_IO);
+    assert_int_equal(calls, 2);
+    assert_int_equal(page.count, 2);
+    /* The connection is usable afterwards. */
+    assert_int_equal(store_query(t->s, &q, NULL, NULL, collect, &seen, &page, &err), 0);
+    assert_int_equal(page.count, 4);
+}
+
 static void durable_across_reopen(void **state)
 {
     struct tstore *t = *state;
@@ -471,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(version_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(filters_types_ids_spec, setup, teardown),
         cmocka_unit_test_setup_teardown(paging_10000, setup, teardown),
+        cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(durable_across_reopen, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,6 +77,10 @@ int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err);
 /* Creates or migrates the schema up to the current user_version, on the writer. */
 int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
 
+/* Appends to sql the SELECT that store_sq_query runs for q (?1 collection key, ?2 the
+ * added_after cursor, ?3 the chunk size, filters from ?4). Exposed for query-plan tests. */
+void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
+
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err);

@@ -339,6 +339,20 @@ static bool query_empty(const struct store_query *q)
     return q->spec_versions != NULL && q->n_spec_versions == 0;
 }
 
+void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
+{
+    rk_buf_printf(sql,
+                  "SELECT date_added, id, type, spec_version, version, %s FROM objects%s "
+                  "WHERE coll = ?1 AND date_added > ?2",
+                  q->with_json ? "json" : "NULL",
+                  /* Without statistics the planner prefers walking a date_added-ordered
+                   * index over the whole collection to sorting the few versions of the
+                   * ids asked for; tell it. */
+                  q->ids != NULL && q->n_ids > 0 ? " INDEXED BY objects_version" : "");
+    build_where(sql, q, 4);
+    rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
+}
+
 int store_sq_query(struct store *base, const struct store_query *q, store_filter_fn filter,
                    void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
                    struct rk_err *err)
@@ -375,16 +389,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     if (rc != 0 || coll < 0 || query_empty(q))
         goto out;
 
-    rk_buf_printf(&sql,
-                  "SELECT date_added, id, type, spec_version, version, %s FROM objects%s "
-                  "WHERE coll = ?1 AND date_added > ?2",
-                  q->with_json ? "json" : "NULL",
-                  /* Without statistics the planner prefers walking a date_added-ordered
-                   * index over the whole collection to sorting the few versions of the
-                   * ids asked for; tell it. */
-                  q->ids != NULL && q->n_ids > 0 ? " INDEXED BY objects_version" : "");
-    build_where(&sql, q, 4);
-    rk_buf_puts(&sql, " ORDER BY date_added LIMIT ?3");
+    store_sq_query_sql(q, &sql);
     rc = store_sq_prepare(c, sql.data, &st, err);
     if (rc != 0)
         goto out;

@@ -39,9 +39,9 @@ struct store_put {
     const char *json;         /* canonical JSON of the object (stix_canonical) */
     size_t json_len;          /* bytes in json */
     /* Filled by the store: */
-    int result;               /* STORE_PUT_NEW, _DUP or _CONFLICT */
-    rk_time_us date_added;    /* when NEW: the new date_added; when DUP/CONFLICT: the first's */
-    rk_time_us version_out;   /* the version the store recorded (assigned when version < 0) */
+    int result;             /* STORE_PUT_NEW, _DUP or _CONFLICT */
+    rk_time_us date_added;  /* when NEW: the new date_added; when DUP/CONFLICT: the first's */
+    rk_time_us version_out; /* the version the store recorded (assigned when version < 0) */
 };
 
 enum store_put_result {
@@ -76,19 +76,19 @@ enum store_version_sel {
  * collection that match ids/types/spec_versions; added_after and paging apply after it.
  */
 struct store_query {
-    const char *collection_id;     /* required */
-    rk_time_us added_after;        /* only rows with date_added > this; -1 for none */
-    size_t limit;                  /* at most this many rows reach the callback; > 0 */
-    const char *const *ids;        /* match[id]; NULL or n_ids == 0 for any */
+    const char *collection_id; /* required */
+    rk_time_us added_after;    /* only rows with date_added > this; -1 for none */
+    size_t limit;              /* at most this many rows reach the callback; > 0 */
+    const char *const *ids;    /* match[id]; NULL or n_ids == 0 for any */
     size_t n_ids;
-    const char *const *types;      /* match[type]; NULL for any */
+    const char *const *types; /* match[type]; NULL for any */
     size_t n_types;
     const char *const *spec_versions; /* match[spec_version]; NULL for the newest of each */
     size_t n_spec_versions;
-    unsigned version_sel;          /* enum store_version_sel bits; 0 means LAST */
-    const rk_time_us *versions;    /* with STORE_VERSION_SPECIFIC */
+    unsigned version_sel;       /* enum store_version_sel bits; 0 means LAST */
+    const rk_time_us *versions; /* with STORE_VERSION_SPECIFIC */
     size_t n_versions;
-    bool with_json;                /* false for manifests: row.json is NULL */
+    bool with_json; /* false for manifests: row.json is NULL */
 };
 
 /*
@@ -103,10 +103,10 @@ typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
 
 /* What a query found besides the rows. */
 struct store_page {
-    size_t count;             /* rows passed to the row callback */
-    bool more;                /* another row passing the filter exists after the last one */
-    rk_time_us first_added;   /* date_added of the first row returned, or -1 */
-    rk_time_us last_added;    /* date_added of the last row returned, or -1 */
+    size_t count;           /* rows passed to the row callback */
+    bool more;              /* another row passing the filter exists after the last one */
+    rk_time_us first_added; /* date_added of the first row returned, or -1 */
+    rk_time_us last_added;  /* date_added of the last row returned, or -1 */
 };
 
 /* ---- hub entities ------------------------------------------------------------------------ */
@@ -114,12 +114,12 @@ struct store_page {
 enum store_anonymity { STORE_ANON_NAMED = 0, STORE_ANON_SECTOR = 1, STORE_ANON_ANONYMOUS = 2 };
 
 struct store_org {
-    char id[RK_UUID_LEN];  /* organisation id (UUID) */
-    char *name;            /* unique display name */
-    char *sector;          /* sector key from the sector table, e.g. "electric-power" */
-    char *identity_id;     /* STIX identity--UUID representing the organisation */
-    int anonymity;         /* enum store_anonymity */
-    rk_time_us created;    /* when it was added */
+    char id[RK_UUID_LEN]; /* organisation id (UUID) */
+    char *name;           /* unique display name */
+    char *sector;         /* sector key from the sector table, e.g. "electric-power" */
+    char *identity_id;    /* STIX identity--UUID representing the organisation */
+    int anonymity;        /* enum store_anonymity */
+    rk_time_us created;   /* when it was added */
 };
 
 /* Token roles, weakest first. */
@@ -131,20 +131,20 @@ enum store_role {
 };
 
 struct store_token {
-    char hash[65];          /* hex BLAKE2b-256 of the secret; the secret itself is never kept */
+    char hash[65];            /* hex BLAKE2b-256 of the secret; the secret itself is never kept */
     char org_id[RK_UUID_LEN]; /* owning organisation */
-    int role;               /* enum store_role */
-    char *label;            /* free text, may be "" */
+    int role;                 /* enum store_role */
+    char *label;              /* free text, may be "" */
     rk_time_us created;
 };
 
 struct store_collection {
     char id[RK_UUID_LEN]; /* collection id (UUID) */
     char *title;
-    char *description;    /* may be "" */
-    char *alias;          /* may be "" */
-    char *read_spec;      /* audience: "all", "public", "sector:a,b" or "org:n,m" */
-    char *write_spec;     /* writers, same grammar */
+    char *description; /* may be "" */
+    char *alias;       /* may be "" */
+    char *read_spec;   /* audience: "all", "public", "sector:a,b" or "org:n,m" */
+    char *write_spec;  /* writers, same grammar */
     rk_time_us created;
 };
 
@@ -166,8 +166,8 @@ struct store_ops {
      * and version_out of each. Returns 0 once everything is on disk, or an error after
      * which nothing of the call was stored.
      */
-    int (*put_objects)(struct store *s, const char *collection_id, struct store_put *puts,
-                       size_t n, struct rk_err *err);
+    int (*put_objects)(struct store *s, const char *collection_id, struct store_put *puts, size_t n,
+                       struct rk_err *err);
     /* Runs q; filter may be NULL (everything passes). Fills page. */
     int (*query)(struct store *s, const struct store_query *q, store_filter_fn filter,
                  void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
@@ -240,21 +240,21 @@ void store_orgs_free(struct store_org *orgs, size_t n);
 void store_collections_free(struct store_collection *cs, size_t n);
 
 /* Convenience wrappers: s->ops->X(s, ...). */
-#define store_put_objects(s, ...) ((s)->ops->put_objects((s), __VA_ARGS__))
-#define store_query(s, ...) ((s)->ops->query((s), __VA_ARGS__))
-#define store_delete_object(s, ...) ((s)->ops->delete_object((s), __VA_ARGS__))
-#define store_count_objects(s, ...) ((s)->ops->count_objects((s), __VA_ARGS__))
-#define store_org_add(s, ...) ((s)->ops->org_add((s), __VA_ARGS__))
-#define store_org_get(s, ...) ((s)->ops->org_get((s), __VA_ARGS__))
-#define store_org_list(s, ...) ((s)->ops->org_list((s), __VA_ARGS__))
-#define store_token_add(s, ...) ((s)->ops->token_add((s), __VA_ARGS__))
-#define store_token_get(s, ...) ((s)->ops->token_get((s), __VA_ARGS__))
-#define store_collection_add(s, ...) ((s)->ops->collection_add((s), __VA_ARGS__))
-#define store_collection_get(s, ...) ((s)->ops->collection_get((s), __VA_ARGS__))
+#define store_put_objects(s, ...)     ((s)->ops->put_objects((s), __VA_ARGS__))
+#define store_query(s, ...)           ((s)->ops->query((s), __VA_ARGS__))
+#define store_delete_object(s, ...)   ((s)->ops->delete_object((s), __VA_ARGS__))
+#define store_count_objects(s, ...)   ((s)->ops->count_objects((s), __VA_ARGS__))
+#define store_org_add(s, ...)         ((s)->ops->org_add((s), __VA_ARGS__))
+#define store_org_get(s, ...)         ((s)->ops->org_get((s), __VA_ARGS__))
+#define store_org_list(s, ...)        ((s)->ops->org_list((s), __VA_ARGS__))
+#define store_token_add(s, ...)       ((s)->ops->token_add((s), __VA_ARGS__))
+#define store_token_get(s, ...)       ((s)->ops->token_get((s), __VA_ARGS__))
+#define store_collection_add(s, ...)  ((s)->ops->collection_add((s), __VA_ARGS__))
+#define store_collection_get(s, ...)  ((s)->ops->collection_get((s), __VA_ARGS__))
 #define store_collection_list(s, ...) ((s)->ops->collection_list((s), __VA_ARGS__))
-#define store_status_put(s, ...) ((s)->ops->status_put((s), __VA_ARGS__))
-#define store_status_get(s, ...) ((s)->ops->status_get((s), __VA_ARGS__))
-#define store_setting_set(s, ...) ((s)->ops->setting_set((s), __VA_ARGS__))
-#define store_setting_get(s, ...) ((s)->ops->setting_get((s), __VA_ARGS__))
+#define store_status_put(s, ...)      ((s)->ops->status_put((s), __VA_ARGS__))
+#define store_status_get(s, ...)      ((s)->ops->status_get((s), __VA_ARGS__))
+#define store_setting_set(s, ...)     ((s)->ops->setting_set((s), __VA_ARGS__))
+#define store_setting_get(s, ...)     ((s)->ops->setting_get((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_plans.c: the main object queries use the indexes meant for them (EXPLAIN QUERY
+ * PLAN), so that a page costs about its size even in a collection of millions of rows.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "store/sqlite_int.h"
+#include "test_store_helpers.h"
+
+/* Returns the concatenated plan details of the SQL store_sq_query would run for q. */
+static void plan_of(sqlite3 *db, const struct store_query *q, char *out, size_t cap)
+{
+    struct rk_buf sql = RK_BUF_INIT;
+    rk_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    store_sq_query_sql(q, &sql);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql.data, -1, &st, NULL), SQLITE_OK);
+    out[0] = '\0';
+    size_t len = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int n = snprintf(out + len, cap - len, "%s; ", (const char *)sqlite3_column_text(st, 3));
+        assert_true(n > 0 && (size_t)n < cap - len);
+        len += (size_t)n;
+    }
+    sqlite3_finalize(st);
+    rk_buf_free(&sql);
+}
+
+static void main_queries_use_their_indexes(void **state)
+{
+    struct tstore t;
+    memset(&t, 0, sizeof(t));
+    tstore_open(&t); /* creates the schema */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char plan[1024];
+    const char *one_type[] = {"malware"};
+    const char *two_types[] = {"malware", "tool"};
+    const char *ids[] = {"malware--00000000-0000-4000-8000-000000000001"};
+    struct store_query q = {
+        .collection_id = "c", .added_after = -1, .limit = 100, .with_json = true};
+
+    plan_of(db, &q, plan, sizeof(plan)); /* objects page, version=last */
+    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+
+    q.with_json = false; /* manifest: same plan */
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+
+    q.types = one_type;
+    q.n_types = 1;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_last_type (coll=? AND type=? AND rowid>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+
+    q.types = two_types;
+    q.n_types = 2;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+
+    q.version_sel = STORE_VERSION_ALL;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_added (coll=? AND rowid>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+
+    /* Versions of one object: the unique index, never a walk of the collection. */
+    q.types = NULL;
+    q.n_types = 0;
+    q.ids = ids;
+    q.n_ids = 1;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    q.version_sel = STORE_VERSION_LAST;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+
+    sqlite3_close(db);
+    tstore_remove(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(main_queries_use_their_indexes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -125,4 +125,93 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
 /* True if sector is in the hub's sector table (data/sectors.tsv, loaded into the store). */
 bool policy_sector_known(struct store *s, const char *sector);
 
+/* ---- audit, credit, provenance, policy administration (engineer "ledger": audit.c,
+ * credit.c) --------------------------------------------------------------------------- */
+
+struct store_credit;
+
+/* Audit actions. Reads and writes of AMBER and above, every provenance read, every policy
+ * change. */
+#define POLICY_AUDIT_READ            "read"
+#define POLICY_AUDIT_WRITE           "write"
+#define POLICY_AUDIT_PROVENANCE_READ "provenance-read"
+#define POLICY_AUDIT_POLICY_CHANGE   "policy-change"
+
+/*
+ * Appends one entry to the tamper-evident audit log: who (NULL or anonymous: org ""),
+ * action (one of POLICY_AUDIT_*), route name, collection id ("" or NULL if none) and
+ * detail_json (a JSON value as text; NULL means "{}"). The store chains the entry to the
+ * previous one under its writer lock; the hash is policy_audit_hash. 0 or RK_E_DB /
+ * RK_E_INVALID (detail_json not JSON).
+ */
+int policy_audit_append(struct store *s, const struct policy_principal *who, const char *action,
+                        const char *route, const char *collection_id, const char *detail_json,
+                        struct rk_err *err);
+
+/* The chain hash of e: hex BLAKE2b-256 over prev_hash "\n" seq "\n" time "\n" org_id "\n"
+ * action "\n" route "\n" collection "\n" detail. out gets 64 hex digits and a NUL. */
+struct store_audit;
+void policy_audit_hash(const struct store_audit *e, char out[65]);
+
+/*
+ * Recomputes the whole chain. *checked gets the number of entries read; *first_bad the seq of
+ * the first entry whose prev_hash or hash does not match (0 if the chain is intact). Returns
+ * 0 whether or not the chain is intact (look at *first_bad); negative only if the store fails.
+ */
+int policy_audit_verify(struct store *s, int64_t *checked, int64_t *first_bad, struct rk_err *err);
+
+/*
+ * Appends the audit entries with seq > after_seq (at most limit, 0 = 1000; capped at 10000),
+ * of org_id only when it is not NULL/"", to json_out as {"entries":[{seq, time, org, org_id,
+ * action, route, collection, detail, prev_hash, hash}...], "more": bool}.
+ */
+int policy_audit_list_json(struct store *s, int64_t after_seq, size_t limit, const char *org_id,
+                           struct rk_buf *json_out, struct rk_err *err);
+
+/* Credit points per event kind ("contribution", "correlation", "sighting"). */
+#define POLICY_CREDIT_CONTRIBUTION 1
+#define POLICY_CREDIT_CORRELATION  2
+#define POLICY_CREDIT_SIGHTING     5
+
+/* Records n credit events (fields borrowed; seq and a zero time are filled by the store /
+ * now). 0 or RK_E_DB. n == 0 is a no-op. */
+int policy_credit_record(struct store *s, const struct store_credit *events, size_t n,
+                         struct rk_err *err);
+
+/*
+ * The member view of org_id's standing, appended to json_out: {"org", "points",
+ * "contributions", "sightings_by_others", "correlations_by_others", "used_by":
+ * {"organisations": N or "fewer than k", "sectors": N or "fewer than k"}}. Never names or
+ * ids of who used the contributions. sector_k <= 0 means the policy's sector_k.
+ * RK_E_NOTFOUND if org_id is not an organisation.
+ */
+int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
+                          struct rk_buf *json_out, struct rk_err *err);
+
+/*
+ * Coordinator read of the provenance vault: every provenance row of the STIX id as JSON
+ * {"id", "versions":[{collection, version, org, org_id, sector, token_hash, anonymity,
+ * received, original, actions}...]} into json_out, and one "provenance-read" audit entry
+ * (route names the caller: an API route name or "cli"). RK_E_FORBIDDEN unless who is the
+ * coordinator; RK_E_NOTFOUND if no row has that id (the read attempt is audited too).
+ */
+int policy_provenance_read(struct store *s, const struct policy_principal *who, const char *route,
+                           const char *id, struct rk_buf *json_out, struct rk_err *err);
+
+/*
+ * Policy document administration (the document itself is parsed, validated and serialised
+ * by scope.c). policy_doc_show appends the effective document (defaults when none is stored)
+ * to json_out. policy_doc_replace validates json as a whole document and stores it;
+ * policy_doc_update merges the top-level keys of the JSON object patch into the current
+ * document, validates the result and stores it. Both append a "policy-change" audit entry
+ * (detail: the keys changed) and return RK_E_INVALID with a message naming the bad part.
+ */
+int policy_doc_show(struct store *s, struct rk_buf *json_out, struct rk_err *err);
+int policy_doc_replace(struct store *s, const struct policy_principal *who, const char *route,
+                       const char *json, struct rk_err *err);
+int policy_doc_update(struct store *s, const struct policy_principal *who, const char *route,
+                      const char *patch_json, struct rk_err *err);
+
+/* ---- end of ledger section ----------------------------------------------------------- */
+
 #endif /* RK_POLICY_H */

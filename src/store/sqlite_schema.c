@@ -66,6 +66,55 @@ static const char *const migrations[] = {
     "CREATE TABLE settings("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL);",
+
+    /* 2: the sharing policy (issue 3): access metadata per object version, the provenance
+     * vault, the audit log (hash chain), the credit ledger, own identifiers, token
+     * anonymity and collection default TLP. No new index on objects (each one costs ingest
+     * speed): find_object walks coll_keys into objects_version, contribution_count reads
+     * the credit ledger through credit_org. */
+    "ALTER TABLE objects ADD COLUMN tlp INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE objects ADD COLUMN source_org TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN source_sector TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN scope TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN recipients TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN joins TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN rule TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE provenance("
+    "  date_added INTEGER PRIMARY KEY,"
+    "  coll_uuid TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  org_id TEXT NOT NULL,"
+    "  token_hash TEXT NOT NULL,"
+    "  anonymity INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  original BLOB NOT NULL,"
+    "  actions TEXT NOT NULL);"
+    "CREATE INDEX provenance_id ON provenance(id);"
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY,"
+    "  time INTEGER NOT NULL,"
+    "  org_id TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  route TEXT NOT NULL,"
+    "  collection TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);"
+    "CREATE INDEX audit_org ON audit(org_id, seq);"
+    "CREATE TABLE credit("
+    "  seq INTEGER PRIMARY KEY,"
+    "  time INTEGER NOT NULL,"
+    "  org_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  object_id TEXT NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  by_org TEXT NOT NULL,"
+    "  by_sector TEXT NOT NULL);"
+    "CREATE INDEX credit_org ON credit(org_id, seq);"
+    "ALTER TABLE orgs ADD COLUMN own_identifiers TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tokens ADD COLUMN anonymity INTEGER NOT NULL DEFAULT -1;"
+    "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

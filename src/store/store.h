@@ -28,6 +28,21 @@
 
 struct store;
 
+/*
+ * Access metadata of one object version (issue 3, the sharing policy). Strings are borrowed
+ * on put (NULL is stored as ""); on read they belong to the row and are valid only during
+ * the row callback. tlp is an enum policy_tlp value: the store does not interpret it.
+ */
+struct store_access {
+    int tlp;                   /* enum policy_tlp; 0 (none) is stored as given */
+    const char *source_org;    /* org id of the contributor */
+    const char *source_sector; /* sector key of the contributor */
+    const char *scope;         /* audience spec for AMBER, "" = the collection's audience */
+    const char *recipients;    /* comma-separated org ids named by the source, "" none */
+    const char *joins;         /* space-separated ids this SRO joins, "" none */
+    const char *rule;          /* the scope rule that decided, or "marking" */
+};
+
 /* ---- objects -------------------------------------------------------------------------- */
 
 /* One object version to add. All strings borrowed for the duration of store_put_objects. */
@@ -42,6 +57,15 @@ struct store_put {
     int result;             /* STORE_PUT_NEW, _DUP or _CONFLICT */
     rk_time_us date_added;  /* when NEW: the new date_added; when DUP/CONFLICT: the first's */
     rk_time_us version_out; /* the version the store recorded (assigned when version < 0) */
+    /* Issue 3 (borrowed like the rest; a zero-initialised put stores tlp 0 and ""): */
+    struct store_access access; /* written to the object row */
+    /* Provenance, written in the same transaction for NEW rows only, and only when
+     * original is not NULL (the store's own tests and benchmarks put without it). */
+    const char *original;   /* the object exactly as posted, canonical JSON */
+    size_t original_len;    /* bytes in original */
+    const char *token_hash; /* hash of the token that posted, "" if none */
+    int anonymity;          /* effective enum store_anonymity applied */
+    const char *actions;    /* JSON array of strings: what the anonymiser did; NULL = "[]" */
 };
 
 enum store_put_result {
@@ -59,6 +83,9 @@ struct store_row {
     rk_time_us date_added;    /* unique, strictly increasing across the hub */
     const char *json;         /* canonical JSON; NULL when the query asked for manifest only */
     size_t json_len;          /* bytes in json */
+    /* Issue 3: */
+    struct store_access access; /* access metadata, valid during the callback */
+    const char *collection_id;  /* the row's collection (uuid), valid during the callback */
 };
 
 /* What version(s) of each object a query returns (TAXII match[version]). */
@@ -114,12 +141,13 @@ struct store_page {
 enum store_anonymity { STORE_ANON_NAMED = 0, STORE_ANON_SECTOR = 1, STORE_ANON_ANONYMOUS = 2 };
 
 struct store_org {
-    char id[RK_UUID_LEN]; /* organisation id (UUID) */
-    char *name;           /* unique display name */
-    char *sector;         /* sector key from the sector table, e.g. "electric-power" */
-    char *identity_id;    /* STIX identity--UUID representing the organisation */
-    int anonymity;        /* enum store_anonymity */
-    rk_time_us created;   /* when it was added */
+    char id[RK_UUID_LEN];  /* organisation id (UUID) */
+    char *name;            /* unique display name */
+    char *sector;          /* sector key from the sector table, e.g. "electric-power" */
+    char *identity_id;     /* STIX identity--UUID representing the organisation */
+    int anonymity;         /* enum store_anonymity */
+    rk_time_us created;    /* when it was added */
+    char *own_identifiers; /* issue 3: newline-separated domains/CIDRs/names; NULL stored "" */
 };
 
 /* Token roles, weakest first. */
@@ -136,6 +164,7 @@ struct store_token {
     int role;                 /* enum store_role */
     char *label;              /* free text, may be "" */
     rk_time_us created;
+    int anonymity; /* issue 3: enum store_anonymity, or -1 for the org's mode */
 };
 
 struct store_collection {
@@ -146,6 +175,8 @@ struct store_collection {
     char *read_spec;   /* audience: "all", "public", "sector:a,b" or "org:n,m" */
     char *write_spec;  /* writers, same grammar */
     rk_time_us created;
+    int default_tlp; /* issue 3: enum policy_tlp for scope rule "collection"; 0 is stored as
+                        GREEN (2) */
 };
 
 /* A stored status resource: the TAXII status JSON, and who may read it. */
@@ -154,6 +185,58 @@ struct store_status {
     char org_id[RK_UUID_LEN]; /* organisation that posted */
     char *json;               /* the status resource, as served */
 };
+
+/* ---- issue 3: audit log, credit ledger, provenance vault ------------------------------- */
+
+/*
+ * One audit log entry. To audit_append the caller passes time (<= 0: now), org_id, action,
+ * route, collection and detail (borrowed; NULL stored as ""); the store fills seq and the
+ * hashes. From audit_list every string belongs to the store and is valid during the callback.
+ */
+struct store_audit {
+    int64_t seq;      /* 1, 2, 3... in append order, contiguous */
+    rk_time_us time;  /* when */
+    char *org_id;     /* who (org id), "" for an unauthenticated reader */
+    char *action;     /* "read", "write", "provenance-read", "policy-change" */
+    char *route;      /* route name or CLI command */
+    char *collection; /* collection id, "" if none */
+    char *detail;     /* JSON document */
+    char *prev_hash;  /* hash of the previous entry, "" for the first */
+    char *hash;       /* hex hash of this entry (computed by the policy layer's hash_fn) */
+};
+
+/* Computes the hex hash (64 chars + NUL) of e, whose seq, time and prev_hash are set. */
+typedef void (*store_audit_hash_fn)(const struct store_audit *e, char out[65]);
+typedef int (*store_audit_fn)(void *ctx, const struct store_audit *e);
+
+/* One credit ledger event. Strings borrowed on add, store-owned during list callbacks. */
+struct store_credit {
+    int64_t seq;     /* assigned by the store on add */
+    rk_time_us time; /* when (<= 0 on add: now) */
+    char *org_id;    /* who earns */
+    char *kind;      /* "contribution", "sighting" or "correlation" */
+    char *object_id; /* the STIX id concerned */
+    int points;      /* credit earned */
+    char *by_org;    /* who caused it; never shown to members */
+    char *by_sector; /* sector of by_org */
+};
+typedef int (*store_credit_fn)(void *ctx, const struct store_credit *c);
+
+/* One provenance vault row: the original of a stored object version and its real source.
+ * Strings are store-owned, valid during the callback. */
+struct store_provenance {
+    rk_time_us date_added; /* = the objects row */
+    char *collection_id;   /* collection uuid */
+    char *id;              /* STIX id */
+    rk_time_us version;    /* the version stored */
+    char *org_id;          /* the real source */
+    char *token_hash;      /* the token that posted, "" if none */
+    int anonymity;         /* enum store_anonymity applied */
+    rk_time_us received;   /* when it was received (= date_added) */
+    char *original;        /* the object as posted, canonical JSON */
+    char *actions;         /* JSON array of strings */
+};
+typedef int (*store_provenance_fn)(void *ctx, const struct store_provenance *p);
 
 /* ---- the operations table --------------------------------------------------------------- */
 
@@ -214,6 +297,43 @@ struct store_ops {
     int (*setting_get)(struct store *s, const char *key, char **value, struct rk_err *err);
 
     void (*close)(struct store *s);
+
+    /* ---- issue 3: sharing policy. Every callback below: return 0 to go on, non-zero to
+     * stop; a negative value is passed on as the op's result. ---- */
+    /*
+     * Appends one audit entry, durable on return. Under the writer lock (and the database
+     * write lock, so other processes too) the store reads the last entry, sets e->seq to
+     * its seq + 1, e->prev_hash to its hash ("" for the first), e->time to now if <= 0,
+     * and calls hash_fn(e, out) for this entry's hash: the chain has no forks even with
+     * concurrent writers. On return e->seq and e->time keep the stored values; e->prev_hash
+     * and e->hash are given back their values from the caller (the store's were temporary).
+     * The store offers no way to update or delete an entry.
+     */
+    int (*audit_append)(struct store *s, struct store_audit *e, store_audit_hash_fn hash_fn,
+                        struct rk_err *err);
+    /* Entries with seq > after_seq, ascending, at most limit (0 = no limit), of org_id only
+     * unless it is NULL. */
+    int (*audit_list)(struct store *s, int64_t after_seq, size_t limit, const char *org_id,
+                      store_audit_fn fn, void *ctx, struct rk_err *err);
+    /* Adds n credit events in one durable transaction (all or nothing). */
+    int (*credit_add)(struct store *s, const struct store_credit *c, size_t n, struct rk_err *err);
+    /* Credit events earned by org_id (NULL: everyone's), ascending seq. */
+    int (*credit_list)(struct store *s, const char *org_id, store_credit_fn fn, void *ctx,
+                       struct rk_err *err);
+    /* Every provenance row of STIX id, in any collection, ascending date_added. */
+    int (*provenance_list)(struct store *s, const char *id, store_provenance_fn fn, void *ctx,
+                           struct rk_err *err);
+    /* Every stored version of id in any collection (for join checks and correlation
+     * credit), ascending date_added: rows with access metadata and collection_id, json NULL. */
+    int (*find_object)(struct store *s, const char *id, store_row_fn fn, void *ctx,
+                       struct rk_err *err);
+    /* Number of organisations in sector; 0 for "coordination" (the coordinator is not a
+     * member of any sector). */
+    int (*org_count_sector)(struct store *s, const char *sector, int64_t *count,
+                            struct rk_err *err);
+    /* Number of object versions the organisation contributed (rows whose source_org is it). */
+    int (*contribution_count)(struct store *s, const char *org_id, int64_t *count,
+                              struct rk_err *err);
 };
 
 /* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
@@ -256,5 +376,14 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_status_get(s, ...)      ((s)->ops->status_get((s), __VA_ARGS__))
 #define store_setting_set(s, ...)     ((s)->ops->setting_set((s), __VA_ARGS__))
 #define store_setting_get(s, ...)     ((s)->ops->setting_get((s), __VA_ARGS__))
+/* Issue 3. */
+#define store_audit_append(s, ...)       ((s)->ops->audit_append((s), __VA_ARGS__))
+#define store_audit_list(s, ...)         ((s)->ops->audit_list((s), __VA_ARGS__))
+#define store_credit_add(s, ...)         ((s)->ops->credit_add((s), __VA_ARGS__))
+#define store_credit_list(s, ...)        ((s)->ops->credit_list((s), __VA_ARGS__))
+#define store_provenance_list(s, ...)    ((s)->ops->provenance_list((s), __VA_ARGS__))
+#define store_find_object(s, ...)        ((s)->ops->find_object((s), __VA_ARGS__))
+#define store_org_count_sector(s, ...)   ((s)->ops->org_count_sector((s), __VA_ARGS__))
+#define store_contribution_count(s, ...) ((s)->ops->contribution_count((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

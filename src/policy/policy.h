@@ -214,4 +214,178 @@ int policy_doc_update(struct store *s, const struct policy_principal *who, const
 
 /* ---- end of ledger section ----------------------------------------------------------- */
 
+/* ---- TLP, automatic scope, visibility (engineer "access": tlp.c, scope.c, access.c) ------ */
+
+/* TLP levels, ordered: a higher value is stricter. NONE only describes an object without any
+ * TLP marking; every stored row carries CLEAR..RED (ingest assigns one). */
+enum policy_tlp {
+    POLICY_TLP_NONE = 0,
+    POLICY_TLP_CLEAR = 1, /* TLP 2.0 CLEAR, TLP 1.0 WHITE */
+    POLICY_TLP_GREEN = 2,
+    POLICY_TLP_AMBER = 3,
+    POLICY_TLP_AMBER_STRICT = 4, /* TLP 2.0 only */
+    POLICY_TLP_RED = 5,
+};
+
+/* The TLP a marking-definition id stands for (TLP 1.0 and 2.0 ids); NONE for any other id or
+ * NULL. */
+int policy_tlp_of_marking(const char *marking_id);
+
+/* TLP of obj: the strictest TLP among object_marking_refs and every
+ * granular_markings[].marking_ref (strictest wins for the whole object); NONE if neither
+ * holds a TLP marking id. Other markings and malformed entries are ignored. */
+int policy_tlp_of(const json_t *obj);
+
+/* Names "clear", "green", "amber", "amber+strict", "red" (case-insensitive on parse; -1 if
+ * unknown). policy_tlp_name gives "none" for NONE and "?" for anything out of range. */
+int policy_tlp_parse(const char *name);
+const char *policy_tlp_name(int tlp);
+
+/* The TLP 2.0 marking-definition id of tlp (CLEAR..RED); NULL for NONE or out of range. */
+const char *policy_tlp_marking_id(int tlp);
+
+/* Labels obj with tlp: appends the TLP 2.0 marking id to object_marking_refs (creating the
+ * array) unless it is already there. 0, or RK_E_INVALID if tlp is not CLEAR..RED or
+ * object_marking_refs exists and is not an array. */
+int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err);
+
+/* Settings key of the policy document. */
+#define POLICY_SETTING_DOC "policy"
+/* A scope rule's tlp "collection": the collection's default_tlp decides. */
+#define POLICY_TLP_COLLECTION (-1)
+/* What to do with values matching the contributor's own identifiers. */
+#define POLICY_OWNID_REFUSE 0
+#define POLICY_OWNID_REDACT 1
+#define POLICY_NAME_MAX     64  /* rule name, including the NUL */
+#define POLICY_SCOPE_MAX    256 /* audience spec of a rule or decision, including the NUL */
+#define POLICY_RULES_MAX    256 /* scope rules in one document */
+
+/* A list of malloc'd strings owned by the struct that holds it. */
+struct policy_strings {
+    char **v; /* n strings */
+    size_t n;
+};
+
+/* One automatic scope rule. Match lists are ANDed with each other; values inside one list are
+ * ORed; an empty list matches anything. */
+struct policy_scope_rule {
+    char name[POLICY_NAME_MAX];        /* unique in the document, non-empty */
+    struct policy_strings types;       /* STIX types */
+    struct policy_strings sectors;     /* contributor sector keys */
+    struct policy_strings collections; /* collection id, alias or title */
+    struct policy_strings labels;      /* any label of the object */
+    int tlp;                           /* CLEAR..RED or POLICY_TLP_COLLECTION */
+    char audience[POLICY_SCOPE_MAX];   /* "contributor-sector", "collection" or an audience
+                                          spec; "" = "collection". Only used for AMBER. */
+};
+
+/* The policy document (settings key "policy"), as parsed. Free with policy_doc_clear. */
+struct policy_doc {
+    int sector_k;                            /* >= 1; default 5 */
+    int green_delay_hours;                   /* >= 0; default 0 (off) */
+    int own_identifiers;                     /* POLICY_OWNID_*; default refuse */
+    struct policy_strings remove_properties; /* top-level properties the anonymiser removes */
+    struct policy_scope_rule *rules;         /* n_rules rules, first match wins */
+    size_t n_rules;
+};
+
+/* Fills d with the default document of DESIGN.md (incidents AMBER to the contributor's
+ * sector, indicators/observed-data/SCOs GREEN, everything else the collection default).
+ * d is overwritten, not freed: clear it first if it held a document. */
+void policy_doc_default(struct policy_doc *d);
+
+/* Releases what d owns and leaves it empty (n_rules 0); NULL-safe. */
+void policy_doc_clear(struct policy_doc *d);
+
+/*
+ * Parses and validates a policy document (JSON text of len bytes). Missing keys take their
+ * default values (a missing "scope_rules" gives the default rules); unknown keys, wrong
+ * types, bad TLP names, duplicate or empty rule names, more than POLICY_RULES_MAX rules are
+ * RK_E_INVALID with err naming the bad part. When s is not NULL, audience specs of rules are
+ * checked against the hub (known sectors and organisations). On success *out is filled
+ * (caller clears); on failure *out is left empty.
+ */
+int policy_doc_parse(struct store *s, const char *json, size_t len, struct policy_doc *out,
+                     struct rk_err *err);
+
+/* Serialises d as a complete JSON document (every key, rules in order) that policy_doc_parse
+ * reads back to an equal document. Returns a malloc'd NUL-terminated string the caller frees. */
+char *policy_doc_to_json(const struct policy_doc *d);
+
+/* Loads the stored document (settings POLICY_SETTING_DOC), or the defaults when none is
+ * stored. A stored document that does not parse is RK_E_INVALID. Caller clears *out. */
+int policy_doc_load(struct store *s, struct policy_doc *out, struct rk_err *err);
+
+/* The outcome of automatic scope for one object. */
+struct policy_scope_decision {
+    int tlp;                      /* CLEAR..RED */
+    char scope[POLICY_SCOPE_MAX]; /* audience spec for AMBER ("sector:<key>", ...); "" = the
+                                     collection's audience (always "" below AMBER) */
+    char rule[POLICY_NAME_MAX];   /* deciding rule name, "marking" if the object carried its
+                                     own TLP, "default" if no rule matched */
+    bool assigned;                /* true: the hub assigned tlp (the object had none) */
+};
+
+/*
+ * Decides the TLP and scope of obj posted by an organisation of contributor_sector into
+ * collection c. An object that carries a TLP marking keeps it (rule "marking", scope "");
+ * otherwise the first matching rule of d decides; if none matches, c's default_tlp (rule
+ * "default"). "collection" resolves to c->default_tlp (GREEN if that is not CLEAR..RED).
+ * Always returns 0 with *out filled (err unused today; kept for rules that may fail later).
+ */
+int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
+                        const char *contributor_sector, const struct store_collection *c,
+                        struct policy_scope_decision *out, struct rk_err *err);
+
+/* The status message for an assigned decision ("tlp amber by rule 'incidents-amber-sector'")
+ * into out (cap bytes, truncated); "" when the object carried its own TLP. */
+void policy_scope_message(const struct policy_scope_decision *dec, char *out, size_t cap);
+
+/* The access context of one read request: who reads which collection, plus what the check
+ * caches while it runs (green-delay facts, join verdicts, the collection list). Fill it with
+ * policy_access_init and release it with policy_access_clear. Not shared between threads. */
+#define POLICY_JOIN_CACHE 32
+struct policy_join_verdict {
+    char id[STIX_ID_MAX + 1]; /* a joined STIX id */
+    bool visible;             /* whether some stored version of it is visible to who */
+};
+struct policy_access_ctx {
+    struct rk_hub *hub;                        /* store and hub identity (borrowed) */
+    const struct policy_principal *who;        /* the requester (borrowed) */
+    const struct store_collection *collection; /* the collection read (borrowed) */
+    const char *route;                         /* route name for the audit log (borrowed) */
+    int green_delay_hours;                     /* from the policy document */
+    bool contributed;                          /* who has contributed at least one object */
+    rk_time_us now;                            /* time the request started */
+    struct policy_join_verdict joins[POLICY_JOIN_CACHE]; /* ring of recent join verdicts */
+    size_t n_joins;                 /* verdicts filled (<= POLICY_JOIN_CACHE) */
+    size_t next_join;               /* ring position of the next verdict */
+    struct store_collection *colls; /* every collection, loaded on first join */
+    size_t n_colls;
+    bool colls_loaded;
+    int store_rc; /* first store error met inside a check */
+};
+
+/*
+ * Prepares ax for reads of collection c by who; route names the caller for the audit log
+ * (e.g. "objects"). Reads the policy document (green delay) and, if the delay is on, whether
+ * who ever contributed. 0 or a store error. Always clear ax afterwards, even on failure.
+ */
+int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
+                       const struct policy_principal *who, const struct store_collection *c,
+                       const char *route, struct rk_err *err);
+void policy_access_clear(struct policy_access_ctx *ax);
+
+/*
+ * THE choke point: the only function besides the store itself that calls store_query. Runs q
+ * (q->collection_id must be ax->collection's id) with policy_may_read_object applied to every
+ * row, passes the visible rows to fn (fn may be NULL) and fills page; then appends ONE audit
+ * entry (action "read", ax->route, the collection, detail {"objects":[{id, version, tlp}...]})
+ * if any returned row was AMBER or stricter. 0 or the store's / fn's / audit's error.
+ */
+int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
+                 void *fn_ctx, struct store_page *page, struct rk_err *err);
+
+/* ---- end of access section ----------------------------------------------------------- */
+
 #endif /* RK_POLICY_H */

@@ -212,6 +212,11 @@ int policy_doc_replace(struct store *s, const struct policy_principal *who, cons
 int policy_doc_update(struct store *s, const struct policy_principal *who, const char *route,
                       const char *patch_json, struct rk_err *err);
 
+/* The principal the command line acts as: the hub's coordinator organisation (settings
+ * "coordinator_org") with the coordinator role, for audit entries of CLI actions. */
+int policy_coordinator_principal(struct store *s, struct policy_principal *out,
+                                 struct rk_err *err);
+
 /* ---- end of ledger section ----------------------------------------------------------- */
 
 /* ---- TLP, automatic scope, visibility (engineer "access": tlp.c, scope.c, access.c) ------ */

@@ -290,4 +290,12 @@ static const struct store_ops store_sq_ops = {
     .setting_set = store_sq_setting_set,
     .setting_get = store_sq_setting_get,
     .close = store_sq_close,
+    .audit_append = store_sq_audit_append,
+    .audit_list = store_sq_audit_list,
+    .credit_add = store_sq_credit_add,
+    .credit_list = store_sq_credit_list,
+    .provenance_list = store_sq_provenance_list,
+    .find_object = store_sq_find_object,
+    .org_count_sector = store_sq_org_count_sector,
+    .contribution_count = store_sq_contribution_count,
 };

@@ -83,18 +83,19 @@ int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_er
 {
     if (o == NULL || o->name == NULL || o->sector == NULL || o->id[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "org_add: id, name and sector are required");
-    const struct bindv v[] = {BT(o->id),          BT(o->name),      BT(o->sector),
-                              BT(o->identity_id), BI(o->anonymity), BI(o->created)};
+    const struct bindv v[] = {
+        BT(o->id),        BT(o->name),    BT(o->sector),         BT(o->identity_id),
+        BI(o->anonymity), BI(o->created), BT(o->own_identifiers)};
     int rc = write1((struct store_sqlite *)base,
-                    "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                    v, 6, "adding an organisation", err);
+                    "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
+                    "own_identifiers) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    v, 7, "adding an organisation", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "an organisation named \"%s\" already exists", o->name);
     return rc;
 }
 
-#define ORG_COLS "id, name, sector, identity_id, anonymity, created"
+#define ORG_COLS "id, name, sector, identity_id, anonymity, created, own_identifiers"
 
 static void org_fill(sqlite3_stmt *st, struct store_org *o)
 {
@@ -104,6 +105,7 @@ static void org_fill(sqlite3_stmt *st, struct store_org *o)
     o->identity_id = col_dup(st, 3);
     o->anonymity = sqlite3_column_int(st, 4);
     o->created = sqlite3_column_int64(st, 5);
+    o->own_identifiers = col_dup(st, 6);
 }
 
 int store_sq_org_get(struct store *base, const char *id_or_name, struct store_org *out,
@@ -169,12 +171,12 @@ int store_sq_token_add(struct store *base, const struct store_token *t, struct r
 {
     if (t == NULL || t->hash[0] == '\0' || t->org_id[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "token_add: hash and organisation are required");
-    const struct bindv v[] = {BT(t->hash), BT(t->org_id), BI(t->role), BT(t->label),
-                              BI(t->created)};
+    const struct bindv v[] = {BT(t->hash),  BT(t->org_id),  BI(t->role),
+                              BT(t->label), BI(t->created), BI(t->anonymity)};
     return write1((struct store_sqlite *)base,
-                  "INSERT INTO tokens(hash, org_id, role, label, created) "
-                  "VALUES(?1, ?2, ?3, ?4, ?5)",
-                  v, 5, "adding a token", err);
+                  "INSERT INTO tokens(hash, org_id, role, label, created, anonymity) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                  v, 6, "adding a token", err);
 }
 
 int store_sq_token_get(struct store *base, const char *hash, struct store_token *out,
@@ -186,7 +188,8 @@ int store_sq_token_get(struct store *base, const char *hash, struct store_token 
     if (hash == NULL)
         return rk_err_set(err, RK_E_INVALID, "token_get: no hash");
     int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT hash, org_id, role, label, created FROM tokens WHERE hash = ?1",
+                          "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
+                          "WHERE hash = ?1",
                           hash, &c, &st, err);
     if (rc != 0)
         return rc;
@@ -197,6 +200,7 @@ int store_sq_token_get(struct store *base, const char *hash, struct store_token 
         out->role = sqlite3_column_int(st, 2);
         out->label = col_dup(st, 3);
         out->created = sqlite3_column_int64(st, 4);
+        out->anonymity = sqlite3_column_int(st, 5);
     } else if (src == SQLITE_DONE) {
         rc = rk_err_set(err, RK_E_NOTFOUND, "no such token");
     } else {
@@ -215,19 +219,21 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
         col->write_spec == NULL)
         return rk_err_set(err, RK_E_INVALID,
                           "collection_add: id, title, read and write are required");
-    const struct bindv v[] = {BT(col->id),     BT(col->title),     BT(col->description),
-                              BT(col->alias),  BT(col->read_spec), BT(col->write_spec),
-                              BI(col->created)};
+    /* 0 (no TLP) is not a usable default: a zero-initialised collection gets GREEN. */
+    int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
+    const struct bindv v[] = {
+        BT(col->id),        BT(col->title),      BT(col->description), BT(col->alias),
+        BT(col->read_spec), BT(col->write_spec), BI(col->created),     BI(tlp)};
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO collections(id, title, description, alias, read_spec, "
-                    "write_spec, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    v, 7, "adding a collection", err);
+                    "write_spec, created, default_tlp) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    v, 8, "adding a collection", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "a collection with id %s already exists", col->id);
     return rc;
 }
 
-#define COLL_COLS "id, title, description, alias, read_spec, write_spec, created"
+#define COLL_COLS "id, title, description, alias, read_spec, write_spec, created, default_tlp"
 
 static void coll_fill(sqlite3_stmt *st, struct store_collection *c)
 {
@@ -238,6 +244,7 @@ static void coll_fill(sqlite3_stmt *st, struct store_collection *c)
     c->read_spec = col_dup(st, 4);
     c->write_spec = col_dup(st, 5);
     c->created = sqlite3_column_int64(st, 6);
+    c->default_tlp = sqlite3_column_int(st, 7);
 }
 
 int store_sq_collection_get(struct store *base, const char *id, struct store_collection *out,

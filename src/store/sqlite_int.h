@@ -81,6 +81,17 @@ int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
  * added_after cursor, ?3 the chunk size, filters from ?4). Exposed for query-plan tests. */
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
 
+/* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
+ * include policy.h; the value is part of the schema, see migration 2). */
+#define STORE_SQ_DEFAULT_TLP 2
+
+/* The access columns of objects, in the order store_sq_access_fill reads them. */
+#define STORE_SQ_ACCESS_COLS "tlp, source_org, source_sector, scope, recipients, joins, rule"
+
+/* Fills a from the STORE_SQ_ACCESS_COLS of st's current row, starting at column first; the
+ * strings are valid until the statement steps or resets. */
+void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
+
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err);
@@ -108,5 +119,23 @@ int store_sq_status_get(struct store *s, const char *id, struct store_status *ou
                         struct rk_err *err);
 int store_sq_setting_set(struct store *s, const char *key, const char *value, struct rk_err *err);
 int store_sq_setting_get(struct store *s, const char *key, char **value, struct rk_err *err);
+
+/* Issue 3 operations, in sqlite_policy.c. */
+int store_sq_audit_append(struct store *s, struct store_audit *e, store_audit_hash_fn hash_fn,
+                          struct rk_err *err);
+int store_sq_audit_list(struct store *s, int64_t after_seq, size_t limit, const char *org_id,
+                        store_audit_fn fn, void *ctx, struct rk_err *err);
+int store_sq_credit_add(struct store *s, const struct store_credit *c, size_t n,
+                        struct rk_err *err);
+int store_sq_credit_list(struct store *s, const char *org_id, store_credit_fn fn, void *ctx,
+                         struct rk_err *err);
+int store_sq_provenance_list(struct store *s, const char *id, store_provenance_fn fn, void *ctx,
+                             struct rk_err *err);
+int store_sq_find_object(struct store *s, const char *id, store_row_fn fn, void *ctx,
+                         struct rk_err *err);
+int store_sq_org_count_sector(struct store *s, const char *sector, int64_t *count,
+                              struct rk_err *err);
+int store_sq_contribution_count(struct store *s, const char *org_id, int64_t *count,
+                                struct rk_err *err);
 
 #endif /* RK_STORE_SQLITE_INT_H */

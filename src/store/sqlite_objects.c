@@ -59,7 +59,46 @@ struct put_stmts {
     sqlite3_stmt *minmax; /* MIN/MAX(version) of (coll, id) */
     sqlite3_stmt *exact;  /* date_added, json of (coll, id, version) */
     sqlite3_stmt *insert; /* the new row */
+    sqlite3_stmt *prov;   /* its provenance row; prepared on the first put with an original */
 };
+
+/* Binds a borrowed string, NULL as "". */
+static void bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+/* Writes the provenance row of a NEW version (same transaction as the object row). */
+static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
+                          const struct store_put *p, rk_time_us added, rk_time_us version,
+                          struct rk_err *err)
+{
+    if (ps->prov == NULL) {
+        int rc = store_sq_prepare(c,
+                                  "INSERT INTO provenance(date_added, coll_uuid, id, version, "
+                                  "org_id, token_hash, anonymity, received, original, actions) "
+                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  &ps->prov, err);
+        if (rc != 0)
+            return rc;
+    }
+    sqlite3_stmt *st = ps->prov;
+    sqlite3_bind_int64(st, 1, added);
+    bind_str(st, 2, collection_id);
+    bind_str(st, 3, p->id);
+    sqlite3_bind_int64(st, 4, version);
+    bind_str(st, 5, p->access.source_org);
+    bind_str(st, 6, p->token_hash);
+    sqlite3_bind_int(st, 7, p->anonymity);
+    sqlite3_bind_int64(st, 8, added);
+    sqlite3_bind_blob64(st, 9, p->original, p->original_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, p->actions != NULL ? p->actions : "[]", -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return store_sq_err(err, c->db, src, "storing provenance");
+    return 0;
+}
 
 /* Clears the flag column of the previous first or last version of (coll, id). */
 static int clear_flag(struct store_sq_conn *c, int64_t coll, const char *id, bool last,
@@ -80,8 +119,9 @@ static int clear_flag(struct store_sq_conn *c, int64_t coll, const char *id, boo
 }
 
 /* Stores one version, or classifies it as DUP/CONFLICT. Called inside the transaction. */
-static int put_one(struct store_sqlite *s, struct store_sq_conn *c, const struct put_stmts *ps,
-                   int64_t coll, struct store_put *p, rk_time_us *last, struct rk_err *err)
+static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_stmts *ps,
+                   const char *collection_id, int64_t coll, struct store_put *p, rk_time_us *last,
+                   struct rk_err *err)
 {
     int rc = 0;
     int src;
@@ -155,10 +195,22 @@ static int put_one(struct store_sqlite *s, struct store_sq_conn *c, const struct
     sqlite3_bind_int(ps->insert, 7, is_first);
     sqlite3_bind_int(ps->insert, 8, is_last);
     sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
+    sqlite3_bind_int(ps->insert, 10, p->access.tlp);
+    bind_str(ps->insert, 11, p->access.source_org);
+    bind_str(ps->insert, 12, p->access.source_sector);
+    bind_str(ps->insert, 13, p->access.scope);
+    bind_str(ps->insert, 14, p->access.recipients);
+    bind_str(ps->insert, 15, p->access.joins);
+    bind_str(ps->insert, 16, p->access.rule);
     src = sqlite3_step(ps->insert);
     sqlite3_reset(ps->insert);
     if (src != SQLITE_DONE)
         return store_sq_err(err, c->db, src, "storing an object");
+    if (p->original != NULL) {
+        rc = put_provenance(c, ps, collection_id, p, added, version, err);
+        if (rc != 0)
+            return rc;
+    }
     p->result = STORE_PUT_NEW;
     p->date_added = added;
     p->version_out = version;
@@ -188,7 +240,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
                          size_t n, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL};
     int64_t coll = -1;
     int rc;
 
@@ -228,12 +280,14 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
         goto out;
     rc = store_sq_prepare(c,
                           "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
-                          "is_first, is_last, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          "is_first, is_last, json, tlp, source_org, source_sector, scope, "
+                          "recipients, joins, rule) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                          "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                           &ps.insert, err);
     if (rc != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        rc = put_one(s, c, &ps, coll, &puts[i], &last, err);
+        rc = put_one(s, c, &ps, collection_id, coll, &puts[i], &last, err);
         if (rc != 0)
             goto out;
     }
@@ -246,6 +300,7 @@ out:
     store_sq_release(c, ps.minmax);
     store_sq_release(c, ps.exact);
     store_sq_release(c, ps.insert);
+    store_sq_release(c, ps.prov);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     store_sq_writer_unlock(s);
@@ -342,8 +397,8 @@ static bool query_empty(const struct store_query *q)
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
-                  "SELECT date_added, id, type, spec_version, version, %s FROM objects%s "
-                  "WHERE coll = ?1 AND date_added > ?2",
+                  "SELECT date_added, id, type, spec_version, version, %s, " STORE_SQ_ACCESS_COLS
+                  " FROM objects%s WHERE coll = ?1 AND date_added > ?2",
                   q->with_json ? "json" : "NULL",
                   /* Without statistics the planner prefers walking a date_added-ordered
                    * index over the whole collection to sorting the few versions of the
@@ -415,6 +470,8 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
             row.version = sqlite3_column_int64(st, 4);
             row.json = q->with_json ? sqlite3_column_blob(st, 5) : NULL;
             row.json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+            store_sq_access_fill(st, 6, &row.access);
+            row.collection_id = q->collection_id;
             if (filter != NULL && !filter(filter_ctx, &row))
                 continue;
             if (page->count == q->limit) {

@@ -17,7 +17,8 @@ void store_org_clear(struct store_org *o)
     free(o->name);
     free(o->sector);
     free(o->identity_id);
-    o->name = o->sector = o->identity_id = NULL;
+    free(o->own_identifiers);
+    o->name = o->sector = o->identity_id = o->own_identifiers = NULL;
 }
 
 void store_token_clear(struct store_token *t)

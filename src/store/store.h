@@ -331,7 +331,8 @@ struct store_ops {
      * member of any sector). */
     int (*org_count_sector)(struct store *s, const char *sector, int64_t *count,
                             struct rk_err *err);
-    /* Number of object versions the organisation contributed (rows whose source_org is it). */
+    /* Number of contributions of the organisation: its credit events of kind
+     * "contribution" (the policy layer adds one per NEW object version it stores). */
     int (*contribution_count)(struct store *s, const char *org_id, int64_t *count,
                               struct rk_err *err);
 };

@@ -62,21 +62,8 @@ bool policy_may_read_collection(const struct policy_principal *who,
 bool policy_may_write_collection(const struct policy_principal *who,
                                  const struct store_collection *c);
 
-/*
- * THE access check: may who see this object version of collection c? Every endpoint that
- * returns object data (objects, object, versions, manifest, status details, and everything
- * later issues add) calls this, usually as the store_filter_fn of a query through
- * policy_row_filter. Today it admits exactly the readers of the collection.
- */
-bool policy_may_read_object(const struct policy_principal *who, const struct store_collection *c,
-                            const struct store_row *row);
-
-/* Adapter so that a store query applies the access check to every row. */
-struct policy_filter_ctx {
-    const struct policy_principal *who;
-    const struct store_collection *collection;
-};
-bool policy_row_filter(void *ctx, const struct store_row *row); /* ctx: policy_filter_ctx */
+/* THE access check, policy_may_read_object, and the query that applies it to every row
+ * (policy_query) are declared in the access section below. */
 
 /* ---- managing the hub (used by the CLI and the admin API alike) ------------------------ */
 
@@ -380,6 +367,20 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
                        const struct policy_principal *who, const struct store_collection *c,
                        const char *route, struct rk_err *err);
 void policy_access_clear(struct policy_access_ctx *ax);
+
+/*
+ * THE access check: may ax->who see this stored object version? True iff who may read the
+ * row's collection (its audience) AND the row's TLP allows it: CLEAR anyone the collection
+ * admits; GREEN members (with the green delay: only old enough rows for members that never
+ * contributed); AMBER members in the row's scope (or the collection audience when scope is
+ * ""), the source, named recipients and the coordinator; AMBER+STRICT the source, named
+ * recipients and the coordinator; RED (and anything else) only the source and named
+ * recipients. A row with joins (relationship, sighting) is visible only if every joined id
+ * has a visible stored version in some collection (the hub identity always counts as
+ * visible). Store errors met during join checks deny and are remembered in ax->store_rc.
+ * Every endpoint that returns object data reaches it through policy_query.
+ */
+bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row);
 
 /*
  * THE choke point: the only function besides the store itself that calls store_query. Runs q

@@ -74,6 +74,10 @@ void store_sq_release(struct store_sq_conn *c, sqlite3_stmt *st);
 /* Runs a statement without results (BEGIN, COMMIT...) on c. */
 int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err);
 
+/* The SQL of migration version (1-based), or NULL past the last one. For the migration
+ * tests, which build a database as an older renkei left it. */
+const char *store_sq_migration_sql(int version);
+
 /* Creates or migrates the schema up to the current user_version, on the writer. */
 int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
 

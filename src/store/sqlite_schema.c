@@ -119,6 +119,13 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+const char *store_sq_migration_sql(int version)
+{
+    if (version < 1 || version > N_MIGRATIONS)
+        return NULL;
+    return migrations[version - 1];
+}
+
 static int read_user_version(struct store_sq_conn *c, int *out, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;

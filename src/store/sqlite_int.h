@@ -96,6 +96,15 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
  * strings are valid until the statement steps or resets. */
 void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
 
+/* find_object's SELECT (?1 the STIX id). There is no index on objects(id) (it would slow
+ * ingest): the few collections drive one probe of objects_version (coll, id, version) each;
+ * CROSS JOIN keeps that loop order. Exposed for query-plan tests. */
+#define STORE_SQ_FIND_OBJECT_SQL                                                                   \
+    "SELECT o.date_added, o.id, o.type, o.spec_version, o.version, k.uuid, o.tlp, "                \
+    "o.source_org, o.source_sector, o.scope, o.recipients, o.joins, o.rule "                       \
+    "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
+    "ON o.coll = k.k AND o.id = ?1 ORDER BY o.date_added"
+
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err);

@@ -345,15 +345,7 @@ int store_sq_find_object(struct store *base, const char *id, store_row_fn fn, vo
     int rc = store_sq_reader((struct store_sqlite *)base, &c, err);
     if (rc != 0)
         return rc;
-    /* No index on objects(id) (it would slow ingest): the few collections drive a probe of
-     * objects_version (coll, id, version) each; CROSS JOIN keeps that loop order. */
-    rc = store_sq_prepare(c,
-                          "SELECT o.date_added, o.id, o.type, o.spec_version, o.version, k.uuid, "
-                          "o.tlp, o.source_org, o.source_sector, o.scope, o.recipients, o.joins, "
-                          "o.rule FROM coll_keys AS k CROSS JOIN objects AS o "
-                          "INDEXED BY objects_version ON o.coll = k.k AND o.id = ?1 "
-                          "ORDER BY o.date_added",
-                          &st, err);
+    rc = store_sq_prepare(c, STORE_SQ_FIND_OBJECT_SQL, &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

@@ -83,6 +83,20 @@ static void main_queries_use_their_indexes(void **state)
     plan_of(db, &q, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
 
+    /* find_object (join checks): one probe of the unique index per collection. */
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_FIND_OBJECT_SQL, -1, &st, NULL),
+        SQLITE_OK);
+    plan[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
+        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
+    }
+    sqlite3_finalize(st);
+    assert_non_null(strstr(plan, "SCAN k"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+
     sqlite3_close(db);
     tstore_remove(&t);
 }

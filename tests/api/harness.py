@@ -401,6 +401,8 @@ class Hub:
             if resp.will_close:
                 self.close_conn()
             break
+        # the exact bytes of the last answer, for tests that search them (test_sharing*.py)
+        self.last_raw = raw
         ctype = resp.headers.get("Content-Type", "")
         value = raw
         if raw and "json" in ctype:

@@ -96,6 +96,7 @@ static void principal_anonymous(struct policy_principal *out)
     memset(out, 0, sizeof(*out));
     out->authenticated = false;
     out->role = STORE_ROLE_READER;
+    out->token_anonymity = -1;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -167,6 +168,9 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     copy_str(out->org_name, sizeof(out->org_name), org.name);
     copy_str(out->sector, sizeof(out->sector), org.sector);
     out->role = t.role;
+    /* For provenance (issue 3): which token posted, and its own anonymity mode. */
+    copy_str(out->token_hash, sizeof(out->token_hash), hash);
+    out->token_anonymity = t.anonymity;
 out:
     store_token_clear(&t);
     store_org_clear(&org);

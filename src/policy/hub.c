@@ -271,7 +271,14 @@ static int name_check(const char *what, const char *name, size_t max, struct rk_
 int policy_org_add(struct store *s, const char *name, const char *sector, int anonymity,
                    struct store_org *out, struct rk_err *err)
 {
+    return policy_org_add_ex(s, name, sector, anonymity, NULL, out, err);
+}
+
+int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
+                      const char *own_identifiers, struct store_org *out, struct rk_err *err)
+{
     struct store_org org = {0};
+    struct policy_ownids *ids = NULL;
     char uuid[RK_UUID_LEN];
     char identity[64];
     int rc;
@@ -289,6 +296,10 @@ int policy_org_add(struct store *s, const char *name, const char *sector, int an
                           sector != NULL ? sector : "");
     if (anonymity < STORE_ANON_NAMED || anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
+    /* Checked before anything is written; the normalised list is what gets stored. */
+    rc = policy_ownids_parse(own_identifiers, &ids, err);
+    if (rc != 0)
+        return rc;
     rk_uuid_v4(org.id);
     rk_uuid_v4(uuid);
     snprintf(identity, sizeof(identity), "identity--%s", uuid);
@@ -297,11 +308,16 @@ int policy_org_add(struct store *s, const char *name, const char *sector, int an
     org.identity_id = identity;
     org.anonymity = anonymity;
     org.created = rk_time_now();
+    org.own_identifiers = (char *)policy_ownids_text(ids);
     rc = store_org_add(s, &org, err);
     if (rc == RK_E_EXISTS)
-        return rk_err_set(err, RK_E_EXISTS, "organisation '%s' already exists", name);
-    if (rc != 0)
+        rc = rk_err_set(err, RK_E_EXISTS, "organisation '%s' already exists", name);
+    if (rc != 0) {
+        policy_ownids_free(ids);
         return rc;
+    }
+    out->own_identifiers = rk_strdup(policy_ownids_text(ids));
+    policy_ownids_free(ids);
     memcpy(out->id, org.id, sizeof(out->id));
     out->name = rk_strdup(name);
     out->sector = rk_strdup(sector);
@@ -314,6 +330,12 @@ int policy_org_add(struct store *s, const char *name, const char *sector, int an
 int policy_token_create(struct store *s, const char *org, int role, const char *label,
                         char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
 {
+    return policy_token_create_ex(s, org, role, label, -1, token_out, err);
+}
+
+int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
+                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
+{
     struct store_org o = {0};
     struct store_token t = {0};
     int rc;
@@ -322,6 +344,8 @@ int policy_token_create(struct store *s, const char *org, int role, const char *
     if (role < STORE_ROLE_READER || role > STORE_ROLE_COORDINATOR)
         return rk_err_set(err, RK_E_INVALID,
                           "unknown role (use reader, contributor, analyst or coordinator)");
+    if (anonymity < -1 || anonymity > STORE_ANON_ANONYMOUS)
+        return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
     if (label != NULL && strlen(label) > 256)
         return rk_err_set(err, RK_E_INVALID, "label longer than 256 bytes");
     if (org == NULL || org[0] == '\0')
@@ -337,6 +361,7 @@ int policy_token_create(struct store *s, const char *org, int role, const char *
     t.role = role;
     t.label = (char *)(label != NULL ? label : "");
     t.created = rk_time_now();
+    t.anonymity = anonymity;
     rc = store_token_add(s, &t, err);
     if (rc != 0)
         token_out[0] = '\0';
@@ -348,11 +373,22 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
                           const char *alias, const char *read_spec, const char *write_spec,
                           struct store_collection *out, struct rk_err *err)
 {
+    return policy_collection_add_ex(s, title, description, alias, read_spec, write_spec,
+                                    POLICY_TLP_GREEN, out, err);
+}
+
+int policy_collection_add_ex(struct store *s, const char *title, const char *description,
+                             const char *alias, const char *read_spec, const char *write_spec,
+                             int default_tlp, struct store_collection *out, struct rk_err *err)
+{
     struct store_collection c = {0};
     struct rk_err sub;
     int rc;
 
     memset(out, 0, sizeof(*out));
+    if (default_tlp < POLICY_TLP_CLEAR || default_tlp > POLICY_TLP_RED)
+        return rk_err_set(err, RK_E_INVALID,
+                          "default TLP must be clear, green, amber, amber+strict or red");
     rc = name_check("title", title, 256, err);
     if (rc != 0)
         return rc;
@@ -374,6 +410,7 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
     c.read_spec = (char *)read_spec;
     c.write_spec = (char *)write_spec;
     c.created = rk_time_now();
+    c.default_tlp = default_tlp;
     rc = store_collection_add(s, &c, err);
     if (rc != 0)
         return rc;
@@ -384,5 +421,6 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
     out->read_spec = rk_strdup(c.read_spec);
     out->write_spec = rk_strdup(c.write_spec);
     out->created = c.created;
+    out->default_tlp = c.default_tlp;
     return 0;
 }

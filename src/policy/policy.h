@@ -37,6 +37,9 @@ struct policy_principal {
     char org_name[128];
     char sector[64];
     int role; /* enum store_role; READER when anonymous */
+    /* Issue 3 (engineer "anon"), recorded in provenance by the ingest: */
+    char token_hash[65]; /* hex hash of the token used, "" when anonymous */
+    int token_anonymity; /* the token's enum store_anonymity, -1 (or NAMED) = the org's mode */
 };
 
 /*
@@ -393,5 +396,63 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
                  void *fn_ctx, struct store_page *page, struct rk_err *err);
 
 /* ---- end of access section ----------------------------------------------------------- */
+
+/* ---- ingest and anonymity (engineer "anon": ingest.c, anonymise.c, ownid.c) ------------- */
+
+/* A POST may ask for a stricter anonymity mode with this header, and per object with the
+ * custom property POLICY_PROP_ANONYMITY (same values: named, sector, anonymous; a weaker
+ * value than the organisation's or token's mode never loosens it). POLICY_PROP_RECIPIENTS
+ * lists the organisations (names or ids) the source names as recipients. Both properties
+ * are removed from the stored object; the original keeps them in the provenance vault. */
+#define POLICY_ANONYMITY_HEADER "X-Renkei-Anonymity"
+#define POLICY_PROP_ANONYMITY   "x_renkei_anonymity"
+#define POLICY_PROP_RECIPIENTS  "x_renkei_recipients"
+#define POLICY_RECIPIENTS_MAX   64 /* names in one x_renkei_recipients */
+
+/* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
+struct policy_ingest_item {
+    char id[STIX_ID_MAX + 1];         /* the object's id, or "objects[N]" when it has none */
+    char version[RK_TIME_LEN + 8];    /* the version as stored ("" when unknown) */
+    bool ok;                          /* success (stored, duplicate or dropped) or failure */
+    char message[512];                /* status message ("" for a plain success) */
+};
+
+/*
+ * The ingest pipeline for one TAXII envelope posted by who into collection c: per object,
+ * shape and stix_validate, TLP (its own marking or automatic scope), the anonymiser and own
+ * identifiers, the hub's TLP marking, stix_validate again, then every object that survived
+ * is stored in ONE durable transaction with its access metadata and provenance (the
+ * original as posted, the token, the effective anonymity, the actions). The hub or sector
+ * identity is stored into c (CLEAR) alongside when a rewritten object references it. Then
+ * credit events and one "write" audit entry for objects at AMBER and above.
+ *
+ * requested_anonymity: the X-Renkei-Anonymity mode asked for, or -1. objects: the
+ * envelope's array (read, not modified). items: json_array_size(objects) entries, all
+ * filled on success. Per-object problems are item failures, not errors. Returns 0, or
+ * RK_E_FORBIDDEN (who is not an authenticated organisation), or a store error, after which
+ * nothing of the envelope was stored.
+ */
+int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
+                  const struct store_collection *c, int requested_anonymity, json_t *objects,
+                  struct policy_ingest_item *items, struct rk_err *err);
+
+/*
+ * As policy_org_add, policy_token_create and policy_collection_add, with the issue 3 fields.
+ * own_identifiers: text as policy_ownids_parse reads it (NULL or "" none); a bad entry is
+ * RK_E_INVALID naming the line; the normalised text is stored. token anonymity: -1 for the
+ * organisation's mode, else a store_anonymity. default_tlp: POLICY_TLP_CLEAR..RED (the TLP
+ * the scope rule "collection" gives). The original functions call these with own
+ * identifiers NULL, anonymity -1 and default_tlp GREEN.
+ */
+int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
+                      const char *own_identifiers, struct store_org *out, struct rk_err *err);
+int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
+                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1],
+                           struct rk_err *err);
+int policy_collection_add_ex(struct store *s, const char *title, const char *description,
+                             const char *alias, const char *read_spec, const char *write_spec,
+                             int default_tlp, struct store_collection *out, struct rk_err *err);
+
+/* ---- end of ingest section ------------------------------------------------------------ */
 
 #endif /* RK_POLICY_H */

@@ -20,4 +20,85 @@ void policy_token_generate(char out[POLICY_TOKEN_LEN + 1]);
 /* True if the len bytes at token are exactly "rk_" and 64 lower-case hex digits. */
 bool policy_token_well_formed(const char *token, size_t len);
 
+/* ---- own identifiers and the anonymiser (engineer "anon": ownid.c, anonymise.c) --------- */
+
+/* Kinds of registered own identifiers. */
+enum policy_ownkind {
+    POLICY_OWNKIND_DOMAIN = 1,   /* a domain: matches itself and its subdomains */
+    POLICY_OWNKIND_CIDR = 2,     /* an IPv4/IPv6 address or CIDR range */
+    POLICY_OWNKIND_NAME = 3,     /* a name: case-insensitive substring */
+    POLICY_OWNKIND_IDENTITY = 4, /* another STIX identity id of the organisation */
+};
+
+/* A parsed set of own identifiers (opaque). */
+struct policy_ownids;
+
+/*
+ * Parses own identifiers: one entry per line, '#' comments and blank lines ignored; an entry
+ * is "identity--<uuid>", an IPv4/IPv6 address or CIDR, a domain, or a name (>= 3 bytes);
+ * "domain:", "cidr:" and "name:" prefixes force the kind. RK_E_INVALID names the bad line
+ * ("own identifiers line 3: ..."). On success *out is a new set the caller frees with
+ * policy_ownids_free; text NULL is the empty set.
+ */
+int policy_ownids_parse(const char *text, struct policy_ownids **out, struct rk_err *err);
+void policy_ownids_free(struct policy_ownids *ids); /* NULL-safe */
+/* The normalised text (entries only, one per line; parses back to the same set). Owned by
+ * ids. */
+const char *policy_ownids_text(const struct policy_ownids *ids);
+size_t policy_ownids_count(const struct policy_ownids *ids);
+/* True if id is one of the registered identity ids / name equals (ignoring case) a
+ * registered name. */
+bool policy_ownids_has_identity(const struct policy_ownids *ids, const char *id);
+bool policy_ownids_is_name(const struct policy_ownids *ids, const char *name);
+/* The kind (enum policy_ownkind) of the first registered identifier that the string s
+ * contains, or 0. */
+int policy_ownids_match(const struct policy_ownids *ids, const char *s);
+/* "domain", "address range", "name", "identity". */
+const char *policy_ownid_kind_name(int kind);
+
+/* What the anonymiser needs to know about one contribution. Everything borrowed. */
+struct policy_anon {
+    int mode;                           /* effective enum store_anonymity */
+    const char *replacement_id;         /* sector or hub identity id (SECTOR/ANONYMOUS) */
+    const char *replacement_what;       /* "sector identity" or "hub identity" */
+    const json_t *self_ids;             /* array of the contributor's identity ids */
+    const struct policy_ownids *ownids; /* registered own identifiers, may be NULL */
+    const struct policy_strings *remove_properties; /* may be NULL */
+    bool redact;                        /* own identifiers: redact (true) or refuse */
+};
+
+enum policy_anon_outcome {
+    POLICY_ANON_KEEP = 0,   /* store the (rewritten) object */
+    POLICY_ANON_DROP = 1,   /* the contributor's own identity: success, nothing stored */
+    POLICY_ANON_REFUSE = 2, /* fails: message says why (never the matching value) */
+};
+
+struct policy_anon_result {
+    int outcome;           /* enum policy_anon_outcome */
+    bool uses_replacement; /* the object now references replacement_id */
+    size_t n_redacted;     /* values replaced by "[redacted]" */
+    char message[512];     /* status message: refusal reason or summary ("" if nothing done) */
+};
+
+/*
+ * The contributor's identity set for one envelope: org_identity, every identity id of
+ * ownids, and the id of every identity object in objects whose name equals (ignoring case)
+ * org_name or a registered name. Returns a new JSON array of id strings.
+ */
+json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity,
+                             const char *org_name, const struct policy_ownids *ownids);
+
+/*
+ * Anonymises obj in place for a: drops the contributor's own identity objects (SECTOR and
+ * ANONYMOUS), removes a->remove_properties at top level (every mode), rewrites every
+ * *_ref / *_refs value in the identity set and a sighting's where_sighted_refs to the
+ * replacement (SECTOR and ANONYMOUS), and refuses or redacts strings matching own
+ * identifiers (every mode). Appends one string per action to actions (a JSON array). Fills
+ * *r; never fails otherwise.
+ */
+void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
+                      struct policy_anon_result *r);
+
+/* ---- end of the anonymiser section -------------------------------------------------------- */
+
 #endif /* RK_POLICY_INT_H */

@@ -6,6 +6,7 @@
  * the command line.
  */
 #include "api/api.h"
+#include "api/api_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,5 +305,6 @@ size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
 
     for (size_t i = 0; i < n && i < max; i++)
         out[i] = routes[i];
-    return n;
+    /* The sharing-policy routes (sharing.c) follow the core admin routes. */
+    return n + api_sharing_routes(hub, out + (n < max ? n : max), n < max ? max - n : 0);
 }

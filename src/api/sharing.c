@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sharing.c: the admin API of the sharing policy: the policy document (GET/PUT
+ * /api/v1/policy), the audit log (GET /api/v1/audit), the provenance vault (GET
+ * /api/v1/provenance/{id}) and the member's credit standing (GET /api/v1/credit). The
+ * rules, the audit entries and the thresholds are the policy layer's; this file only maps
+ * HTTP onto policy_* calls, as the command line does.
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Puts a JSON text produced by the policy layer into resp with status. */
+static void reply_text(struct http_response *resp, int status, const struct rk_buf *text)
+{
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    rk_buf_append(&resp->body, text->data != NULL ? text->data : "{}",
+                  text->data != NULL ? text->len : 2);
+}
+
+/* Answers {"error": msg} with status. */
+static int reply_error(struct http_response *resp, int status, const char *msg)
+{
+    struct rk_buf b = RK_BUF_INIT;
+
+    rk_buf_puts(&b, "{\"error\":");
+    rk_buf_json_string(&b, msg);
+    rk_buf_putc(&b, '}');
+    reply_text(resp, status, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+/* Answers an error from an rk_err code; 5xx details stay in the server log. */
+static int reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
+{
+    int status = rk_http_status(rc);
+    const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
+
+    if (status >= 500) {
+        rk_log(RK_LOG_ERROR, "admin API: %s", msg);
+        msg = "internal error; see the server log";
+    }
+    return reply_error(resp, status, msg);
+}
+
+static bool is_coordinator(const struct http_request *req)
+{
+    const struct policy_principal *who = req->principal;
+
+    return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
+}
+
+/* 0 if the requester is a coordinator; otherwise answers 401 or 403 and returns 1. */
+static int need_coordinator(const struct http_request *req, struct http_response *resp)
+{
+    const struct policy_principal *who = req->principal;
+
+    if (who == NULL || !who->authenticated) {
+        reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
+        return 1;
+    }
+    if (who->role != STORE_ROLE_COORDINATOR) {
+        reply_error(resp, 403, "the admin API is for the coordinator role only");
+        return 1;
+    }
+    return 0;
+}
+
+/* The value of query parameter key (the last one if repeated), or NULL. */
+static const char *param(const struct http_request *req, const char *key)
+{
+    const char *v = NULL;
+
+    for (size_t i = 0; i < req->n_params; i++)
+        if (strcmp(req->params[i].key, key) == 0)
+            v = req->params[i].value;
+    return v;
+}
+
+/* Resolves an organisation name or id into id (RK_UUID_LEN). 0, or answers 404 and 1. */
+static int resolve_org(struct rk_hub *hub, const char *ref, char id[RK_UUID_LEN],
+                       struct http_response *resp)
+{
+    struct store_org org = {0};
+    struct rk_err err;
+    int rc;
+
+    rk_err_clear(&err);
+    rc = store_org_get(hub->store, ref, &org, &err);
+    if (rc == RK_E_NOTFOUND) {
+        reply_error(resp, 404, "unknown organisation");
+        return 1;
+    }
+    if (rc != 0) {
+        reply_rc(resp, rc, &err);
+        return 1;
+    }
+    snprintf(id, RK_UUID_LEN, "%s", org.id);
+    store_org_clear(&org);
+    return 0;
+}
+
+static int h_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct rk_buf b = RK_BUF_INIT;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    rc = policy_doc_show(hub->store, &b, err);
+    if (rc != 0)
+        reply_rc(resp, rc, err);
+    else
+        reply_text(resp, 200, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+/* PUT replaces the whole document; keys left out take their defaults, as in a policy file. */
+static int h_policy_put(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct rk_buf b = RK_BUF_INIT;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    if (req->body == NULL || req->body_len == 0)
+        return reply_error(resp, 400, "a JSON policy document is required");
+    if (strlen(req->body) != req->body_len)
+        return reply_error(resp, 400, "the policy document contains a NUL byte");
+    rc = policy_doc_replace(hub->store, req->principal, "api-policy-put", req->body, err);
+    if (rc == 0)
+        rc = policy_doc_show(hub->store, &b, err);
+    if (rc != 0)
+        reply_rc(resp, rc, err);
+    else
+        reply_text(resp, 200, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+static int h_audit_list(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct rk_buf b = RK_BUF_INIT;
+    const char *after = param(req, "after");
+    const char *limit = param(req, "limit");
+    const char *org = param(req, "org");
+    char org_id[RK_UUID_LEN] = "";
+    int64_t after_v = 0;
+    int64_t limit_v = 0;
+    int rc;
+
+    if (need_coordinator(req, resp))
+        return 0;
+    if (after != NULL && rk_parse_int64(after, 0, INT64_MAX, &after_v) != 0)
+        return reply_error(resp, 400, "after must be a sequence number (0 or more)");
+    if (limit != NULL && rk_parse_int64(limit, 1, 10000, &limit_v) != 0)
+        return reply_error(resp, 400, "limit must be between 1 and 10000");
+    if (org != NULL && org[0] != '\0' && resolve_org(hub, org, org_id, resp))
+        return 0;
+    rc = policy_audit_list_json(hub->store, after_v, (size_t)limit_v, org_id, &b, err);
+    if (rc != 0)
+        reply_rc(resp, rc, err);
+    else
+        reply_text(resp, 200, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+/* Coordinator only; anyone else gets the same 404 as for an id without provenance, so the
+ * route does not even reveal whether an object exists. */
+static int h_provenance_get(void *ctx, struct http_request *req, struct http_response *resp,
+                            struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    struct rk_buf b = RK_BUF_INIT;
+    int rc;
+
+    if (!is_coordinator(req))
+        return reply_error(resp, 404, "no such resource");
+    rc = policy_provenance_read(hub->store, req->principal, "api-provenance-get", req->captures[0],
+                                &b, err);
+    if (rc != 0)
+        reply_rc(resp, rc, err);
+    else
+        reply_text(resp, 200, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+/* A member's own standing; the coordinator may ask for any organisation with ?org=. */
+static int h_credit_get(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    const struct policy_principal *who = req->principal;
+    struct rk_buf b = RK_BUF_INIT;
+    const char *org = param(req, "org");
+    char org_id[RK_UUID_LEN];
+    int rc;
+
+    if (who == NULL || !who->authenticated)
+        return reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
+    snprintf(org_id, sizeof(org_id), "%s", who->org_id);
+    if (org != NULL && org[0] != '\0') {
+        if (resolve_org(hub, org, org_id, resp))
+            return 0;
+        if (strcmp(org_id, who->org_id) != 0 && who->role != STORE_ROLE_COORDINATOR)
+            return reply_error(resp, 403, "members see only their own credit");
+    }
+    rc = policy_credit_summary(hub->store, org_id, 0, &b, err);
+    if (rc != 0)
+        reply_rc(resp, rc, err);
+    else
+        reply_text(resp, 200, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max)
+{
+    const struct http_route routes[] = {
+        {"GET", "/api/v1/policy", h_policy_get, hub, HTTP_ROUTE_JSON, "api-policy-get"},
+        {"PUT", "/api/v1/policy", h_policy_put, hub, HTTP_ROUTE_JSON, "api-policy-put"},
+        {"GET", "/api/v1/audit", h_audit_list, hub, HTTP_ROUTE_JSON, "api-audit-list"},
+        {"GET", "/api/v1/provenance/{id}", h_provenance_get, hub, HTTP_ROUTE_JSON,
+         "api-provenance-get"},
+        {"GET", "/api/v1/credit", h_credit_get, hub, HTTP_ROUTE_JSON, "api-credit-get"},
+    };
+    const size_t n = sizeof(routes) / sizeof(routes[0]);
+
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = routes[i];
+    return n;
+}

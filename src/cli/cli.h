@@ -15,5 +15,10 @@ int cmd_token(int argc, char **argv);      /* renkei token create ... */
 int cmd_collection(int argc, char **argv); /* renkei collection add|list ... */
 int cmd_push(int argc, char **argv);       /* renkei push URL FILE... */
 int cmd_pull(int argc, char **argv);       /* renkei pull URL */
+/* Issue 3 (engineer "ledger"): */
+int cmd_policy(int argc, char **argv);     /* renkei policy show|set|load ... */
+int cmd_audit(int argc, char **argv);      /* renkei audit verify|list ... */
+int cmd_credit(int argc, char **argv);     /* renkei credit show --org N */
+int cmd_provenance(int argc, char **argv); /* renkei provenance show ID */
 
 #endif /* RK_CLI_H */

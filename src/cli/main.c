@@ -22,6 +22,10 @@ static const struct command commands[] = {
     {"collection", cmd_collection, "add or list collections"},
     {"push", cmd_push, "send STIX files to a TAXII 2.1 collection"},
     {"pull", cmd_pull, "fetch objects from a TAXII 2.1 collection"},
+    {"policy", cmd_policy, "show or change the sharing policy"},
+    {"audit", cmd_audit, "verify or list the audit log"},
+    {"credit", cmd_credit, "show an organisation's contribution credit"},
+    {"provenance", cmd_provenance, "show the originals and real source of an object"},
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * credit.c: `renkei credit show`: an organisation's standing in the credit ledger, as the
+ * member itself sees it through GET /api/v1/credit: points, contributions, and how others
+ * used them, in aggregate and never by name.
+ */
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "Usage: renkei credit show --org ORG [--data DIR] [--json]\n"
+    "\n"
+    "Shows the credit an organisation earned: +1 per accepted contribution, +2 when\n"
+    "another organisation posts an object it contributed (correlation), +5 when another\n"
+    "organisation sights it. How many organisations and sectors used its data is shown\n"
+    "only from the policy's sector_k on (\"fewer than k\" below), and never who.\n"
+    "\n"
+    "Options:\n"
+    "  --org ORG        the organisation (name or id)\n"
+    "  --data DIR       data folder (default $RENKEI_DATA, else ./renkei-data)\n"
+    "  --json           print JSON ({\"org\", \"points\", \"contributions\", ...})\n"
+    "\n"
+    "Example:\n"
+    "  renkei credit show --org acme-power\n";
+
+/* Prints a count that may be a number or the "fewer than k" text. */
+static void print_count(const char *label, const json_t *v)
+{
+    if (json_is_integer(v))
+        printf("%s%lld\n", label, (long long)json_integer_value(v));
+    else
+        printf("%s%s\n", label, json_string_value(v) != NULL ? json_string_value(v) : "?");
+}
+
+static int credit_show(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+        {"org", "ORG", true, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    struct rk_buf b = RK_BUF_INIT;
+    struct rk_err err;
+    json_t *doc = NULL;
+    bool json;
+    int rc;
+
+    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    json = cli_opt_set(opts, n_opts, "json");
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+        return 1;
+    rk_err_clear(&err);
+    rc = policy_credit_summary(s, cli_opt_value(opts, n_opts, "org"), 0, &b, &err);
+    if (rc == 0)
+        doc = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    if (doc == NULL) {
+        rc = cli_fail(json, 1, "%s", rc == RK_E_NOTFOUND ? "unknown organisation" : err.msg);
+        goto out;
+    }
+    if (json) {
+        cli_json_print(doc);
+        doc = NULL;
+    } else {
+        const json_t *used = json_object_get(doc, "used_by");
+
+        printf("Credit of %s\n", json_string_value(json_object_get(doc, "org")));
+        print_count("  points:                   ", json_object_get(doc, "points"));
+        print_count("  contributions:            ", json_object_get(doc, "contributions"));
+        print_count("  sightings by others:      ", json_object_get(doc, "sightings_by_others"));
+        print_count("  correlations by others:   ", json_object_get(doc, "correlations_by_others"));
+        print_count("  used by organisations:    ", json_object_get(used, "organisations"));
+        print_count("  used in sectors:          ", json_object_get(used, "sectors"));
+    }
+    rc = 0;
+out:
+    json_decref(doc);
+    rk_buf_free(&b);
+    store_close(s);
+    return rc;
+}
+
+int cmd_credit(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : 0;
+    }
+    if (strcmp(argv[1], "show") == 0) {
+        argv[1] = (char *)"credit show"; /* names the command in usage errors */
+        return credit_show(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "renkei credit: unknown subcommand '%s'\n\n%s", argv[1], usage);
+    return CLI_USAGE;
+}

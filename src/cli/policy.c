@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy.c: `renkei policy show|set|load`: the sharing policy document (re-identification
+ * threshold k, green delay, own-identifier handling, removed properties, automatic scope
+ * rules). Changes go through the same validation and audit as PUT /api/v1/policy.
+ */
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A policy file larger than this is refused before it is parsed. */
+#define POLICY_FILE_MAX (1024 * 1024)
+
+static const char usage[] =
+    "Usage: renkei policy show [--data DIR] [--json]\n"
+    "       renkei policy set [--sector-k N] [--green-delay-hours H]\n"
+    "                         [--own-identifiers refuse|redact] [--data DIR] [--json]\n"
+    "       renkei policy load FILE [--data DIR] [--json]\n"
+    "\n"
+    "Shows or changes the sharing policy. set changes single settings; load replaces the\n"
+    "whole document with a JSON file (keys left out take their defaults). Every change\n"
+    "is validated first (nothing is stored if any part is wrong) and recorded in the\n"
+    "audit log as \"policy-change\".\n"
+    "\n"
+    "Options:\n"
+    "  --sector-k N              re-identification threshold: a sector identity or a\n"
+    "                            count about a sector is shown only from N members (>= 1)\n"
+    "  --green-delay-hours H     delay GREEN data for organisations that never\n"
+    "                            contributed (0 = off)\n"
+    "  --own-identifiers MODE    what to do with values matching a contributor's own\n"
+    "                            identifiers: refuse the object, or redact the values\n"
+    "  --data DIR                data folder (default $RENKEI_DATA, else ./renkei-data)\n"
+    "  --json                    print the resulting policy document as JSON\n"
+    "\n"
+    "Examples:\n"
+    "  renkei policy set --sector-k 3\n"
+    "  renkei policy load policy.json\n"
+    "  renkei policy show --json\n";
+
+/* Prints a JSON array of strings as "a, b, c" ("-" when empty). */
+static void print_list(const json_t *arr)
+{
+    size_t i;
+    json_t *v;
+
+    if (json_array_size(arr) == 0) {
+        fputs("-", stdout);
+        return;
+    }
+    json_array_foreach(arr, i, v) printf("%s%s", i > 0 ? ", " : "", json_string_value(v));
+}
+
+/* Prints the document for humans. */
+static void print_doc(const json_t *d)
+{
+    static const char *const keys[] = {"types", "sectors", "collections", "labels"};
+    const json_t *rules = json_object_get(d, "scope_rules");
+    size_t i;
+    json_t *r;
+
+    printf("sector_k:           %lld\n",
+           (long long)json_integer_value(json_object_get(d, "sector_k")));
+    printf("green_delay_hours:  %lld\n",
+           (long long)json_integer_value(json_object_get(d, "green_delay_hours")));
+    printf("own_identifiers:    %s\n", json_string_value(json_object_get(d, "own_identifiers")));
+    printf("remove_properties:  ");
+    print_list(json_object_get(d, "remove_properties"));
+    printf("\nscope rules (first match wins):\n");
+    json_array_foreach(rules, i, r)
+    {
+        const json_t *match = json_object_get(r, "match");
+        const char *aud = json_string_value(json_object_get(r, "audience"));
+        bool any = false;
+
+        printf("  %zu. %s: ", i + 1, json_string_value(json_object_get(r, "name")));
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            const json_t *l = json_object_get(match, keys[k]);
+            if (json_array_size(l) == 0)
+                continue;
+            printf("%s%s ", any ? "and " : "", keys[k]);
+            print_list(l);
+            putchar(' ');
+            any = true;
+        }
+        printf("%s-> %s", any ? "" : "anything ", json_string_value(json_object_get(r, "tlp")));
+        if (aud != NULL && aud[0] != '\0')
+            printf(" (audience %s)", aud);
+        putchar('\n');
+    }
+}
+
+/* Shows the current document, as JSON or for humans. 0 or 1. */
+static int show(struct store *s, bool json)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    struct rk_err err;
+    json_t *d = NULL;
+    int rc;
+
+    rk_err_clear(&err);
+    rc = policy_doc_show(s, &b, &err);
+    if (rc == 0)
+        d = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    rk_buf_free(&b);
+    if (d == NULL)
+        return cli_fail(json, 1, "cannot read the policy: %s",
+                        err.msg[0] != '\0' ? err.msg : "not JSON");
+    if (json) {
+        cli_json_print(d);
+    } else {
+        print_doc(d);
+        json_decref(d);
+    }
+    return 0;
+}
+
+/* Opens the store and fills the coordinator principal. 0 or 1 (reported). */
+static int open_as_coordinator(struct cli_opt *opts, size_t n_opts, bool json, struct store **s,
+                               struct policy_principal *who)
+{
+    struct rk_err err;
+
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, s) != 0)
+        return 1;
+    rk_err_clear(&err);
+    if (policy_coordinator_principal(*s, who, &err) != 0) {
+        store_close(*s);
+        *s = NULL;
+        return cli_fail(json, 1, "%s", err.msg);
+    }
+    return 0;
+}
+
+static int policy_show(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    bool json;
+    int rc;
+
+    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    json = cli_opt_set(opts, n_opts, "json");
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+        return 1;
+    rc = show(s, json);
+    store_close(s);
+    return rc;
+}
+
+/* Adds integer option name as key to patch. 0, or CLI_USAGE after saying why. */
+static int patch_int(json_t *patch, const struct cli_opt *opts, size_t n_opts, const char *name,
+                     const char *key, bool json)
+{
+    const char *v = cli_opt_value(opts, n_opts, name);
+    int64_t n;
+
+    if (v == NULL)
+        return 0;
+    if (rk_parse_int64(v, INT32_MIN, INT32_MAX, &n) != 0)
+        return cli_fail(json, CLI_USAGE, "policy set: --%s must be a whole number, not '%s'", name,
+                        v);
+    json_object_set_new(patch, key, json_integer((json_int_t)n));
+    return 0;
+}
+
+static int policy_set(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+        {"sector-k", "N", false, NULL, false},
+        {"green-delay-hours", "H", false, NULL, false},
+        {"own-identifiers", "MODE", false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    struct policy_principal who;
+    struct rk_err err;
+    json_t *patch = NULL;
+    char *text = NULL;
+    const char *own;
+    bool json;
+    int rc;
+
+    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    json = cli_opt_set(opts, n_opts, "json");
+    patch = json_object();
+    rc = patch_int(patch, opts, n_opts, "sector-k", "sector_k", json);
+    if (rc == 0)
+        rc = patch_int(patch, opts, n_opts, "green-delay-hours", "green_delay_hours", json);
+    if (rc != 0)
+        goto out;
+    own = cli_opt_value(opts, n_opts, "own-identifiers");
+    if (own != NULL)
+        json_object_set_new(patch, "own_identifiers", json_string(own));
+    if (json_object_size(patch) == 0) {
+        rc = cli_fail(json, CLI_USAGE,
+                      "policy set: give at least one of --sector-k, --green-delay-hours, "
+                      "--own-identifiers");
+        goto out;
+    }
+    rc = open_as_coordinator(opts, n_opts, json, &s, &who);
+    if (rc != 0)
+        goto out;
+    text = json_dumps(patch, JSON_COMPACT);
+    rk_err_clear(&err);
+    rc = policy_doc_update(s, &who, "cli:policy set", text, &err);
+    if (rc != 0) {
+        rc = cli_fail(json, 1, "policy not changed: %s", err.msg);
+        goto out;
+    }
+    if (json)
+        rc = show(s, true);
+    else
+        printf("Policy updated (recorded in the audit log).\n");
+out:
+    free(text);
+    json_decref(patch);
+    store_close(s);
+    return rc;
+}
+
+/* Reads a whole file of at most POLICY_FILE_MAX bytes; NULL with msg set on failure. */
+static char *read_file(const char *path, char *msg, size_t cap)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    char chunk[8192];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL) {
+        snprintf(msg, cap, "cannot open %s", path);
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.len + n > POLICY_FILE_MAX) {
+            snprintf(msg, cap, "%s is larger than %d bytes", path, POLICY_FILE_MAX);
+            goto fail;
+        }
+        rk_buf_append(&b, chunk, n);
+    }
+    if (ferror(f)) {
+        snprintf(msg, cap, "cannot read %s", path);
+        goto fail;
+    }
+    if (memchr(b.data != NULL ? b.data : "", '\0', b.len) != NULL) {
+        snprintf(msg, cap, "%s contains a NUL byte", path);
+        goto fail;
+    }
+    fclose(f);
+    return rk_buf_steal(&b);
+fail:
+    fclose(f);
+    rk_buf_free(&b);
+    return NULL;
+}
+
+static int policy_load(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    struct policy_principal who;
+    struct rk_err err;
+    char msg[512];
+    char *text = NULL;
+    bool json;
+    int rc;
+
+    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 1, &n_pos);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    json = cli_opt_set(opts, n_opts, "json");
+    if (n_pos != 1)
+        return cli_fail(json, CLI_USAGE, "policy load: give the policy FILE (JSON)");
+    text = read_file(pos[0], msg, sizeof(msg));
+    if (text == NULL)
+        return cli_fail(json, 1, "%s", msg);
+    rc = open_as_coordinator(opts, n_opts, json, &s, &who);
+    if (rc != 0)
+        goto out;
+    rk_err_clear(&err);
+    rc = policy_doc_replace(s, &who, "cli:policy load", text, &err);
+    if (rc != 0) {
+        rc = cli_fail(json, 1, "%s: policy not loaded: %s", pos[0], err.msg);
+        goto out;
+    }
+    if (json)
+        rc = show(s, true);
+    else
+        printf("Policy loaded from %s (recorded in the audit log).\n", pos[0]);
+out:
+    free(text);
+    store_close(s);
+    return rc;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : 0;
+    }
+    if (strcmp(argv[1], "show") == 0) {
+        argv[1] = (char *)"policy show"; /* names the command in usage errors */
+        return policy_show(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "set") == 0) {
+        argv[1] = (char *)"policy set";
+        return policy_set(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "load") == 0) {
+        argv[1] = (char *)"policy load";
+        return policy_load(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "renkei policy: unknown subcommand '%s'\n\n%s", argv[1], usage);
+    return CLI_USAGE;
+}

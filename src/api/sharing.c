@@ -165,8 +165,10 @@ static int h_audit_list(void *ctx, struct http_request *req, struct http_respons
         return 0;
     if (after != NULL && rk_parse_int64(after, 0, INT64_MAX, &after_v) != 0)
         return reply_error(resp, 400, "after must be a sequence number (0 or more)");
-    if (limit != NULL && rk_parse_int64(limit, 1, 10000, &limit_v) != 0)
-        return reply_error(resp, 400, "limit must be between 1 and 10000");
+    if (limit != NULL && rk_parse_int64(limit, 1, INT64_MAX, &limit_v) != 0)
+        return reply_error(resp, 400, "limit must be a positive number");
+    if (limit_v > 10000)
+        limit_v = 10000; /* the cap of one page; "more" tells the client to go on */
     if (org != NULL && org[0] != '\0' && resolve_org(hub, org, org_id, resp))
         return 0;
     rc = policy_audit_list_json(hub->store, after_v, (size_t)limit_v, org_id, &b, err);

@@ -450,6 +450,9 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         json_object_del(work, POLICY_PROP_RECIPIENTS);
         json_array_append_new(actions, json_string("removed " POLICY_PROP_RECIPIENTS));
     }
+    /* A sector below k would re-identify its members: treated (and recorded) as anonymous. */
+    if (mode == STORE_ANON_SECTOR && !src->sector_ok)
+        mode = STORE_ANON_ANONYMOUS;
     p->mode = mode;
 
     policy_scope_decide(&src->doc, work, src->org.sector, c, &p->dec, &e2);

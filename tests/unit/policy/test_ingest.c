@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_ingest.c: the ingest pipeline over a real (temporary) SQLite store: an object posted
+ * in each anonymity mode comes out with the right created_by_ref / where_sighted_refs, the
+ * sector identity is used only at k members, stricter request/object modes win and weaker
+ * ones are ignored, own identity objects are dropped, own identifiers refused, recipients
+ * resolved and removed, TLP assigned with its rule, the original kept in provenance, the
+ * hub/sector identity stored alongside, and duplicates / conflicts reported as before.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy/policy_int.h"
+
+#define GREEN_ID "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+struct fixture {
+    char dir[64];
+    char db[128];
+    struct store *store;
+    struct rk_hub hub;
+    struct store_collection coll;
+    struct store_org acme, bank, bank2, gas;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char tok[POLICY_TOKEN_LEN + 1];
+    struct rk_err err;
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-ingest-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
+    rk_err_clear(&err);
+    if (store_open_sqlite(f->db, &f->store, &err) != 0 ||
+        policy_hub_init(f->store, "coord", tok, &err) != 0 ||
+        policy_hub_load(f->store, &f->hub, &err) != 0 ||
+        policy_org_add_ex(f->store, "acme", "electric-power", STORE_ANON_NAMED,
+                          "acme.example\n192.0.2.0/24\n2001:db8:42::/48\nAcme Power\n", &f->acme,
+                          &err) != 0 ||
+        policy_org_add(f->store, "bank", "finance", STORE_ANON_SECTOR, &f->bank, &err) != 0 ||
+        policy_org_add(f->store, "bank2", "finance", STORE_ANON_NAMED, &f->bank2, &err) != 0 ||
+        policy_org_add(f->store, "gas", "gas", STORE_ANON_SECTOR, &f->gas, &err) != 0 ||
+        policy_collection_add(f->store, "Feeds", NULL, NULL, "all", "all", &f->coll, &err) != 0 ||
+        policy_doc_update(f->store, NULL, "test", "{\"sector_k\": 2}", &err) != 0) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char p[160];
+
+    store_close(f->store);
+    store_org_clear(&f->acme);
+    store_org_clear(&f->bank);
+    store_org_clear(&f->bank2);
+    store_org_clear(&f->gas);
+    store_collection_clear(&f->coll);
+    unlink(f->db);
+    snprintf(p, sizeof(p), "%s-wal", f->db);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", f->db);
+    unlink(p);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static struct policy_principal as(const struct store_org *o, int token_mode)
+{
+    struct policy_principal p;
+    memset(&p, 0, sizeof(p));
+    p.authenticated = true;
+    snprintf(p.org_id, sizeof(p.org_id), "%s", o->id);
+    snprintf(p.org_name, sizeof(p.org_name), "%s", o->name);
+    snprintf(p.sector, sizeof(p.sector), "%s", o->sector);
+    p.role = STORE_ROLE_CONTRIBUTOR;
+    snprintf(p.token_hash, sizeof(p.token_hash), "%064d", 7);
+    p.token_anonymity = token_mode;
+    return p;
+}
+
+/* Posts one object (a new reference is consumed) and returns its status item. */
+static struct policy_ingest_item post(struct fixture *f, const struct store_org *o, int header,
+                                      json_t *obj)
+{
+    struct policy_principal who = as(o, -1);
+    json_t *env = json_pack("[o]", obj);
+    struct policy_ingest_item it;
+    struct rk_err err;
+    rk_err_clear(&err);
+    int rc = policy_ingest(&f->hub, &who, &f->coll, header, env, &it, &err);
+    if (rc != 0)
+        fail_msg("ingest: %s", err.msg);
+    json_decref(env);
+    return it;
+}
+
+static int n_ind;
+
+static json_t *indicator(const char *created_by, const char *pattern)
+{
+    char id[80];
+    snprintf(id, sizeof(id), "indicator--%08x-1111-4111-8111-111111111111", ++n_ind);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "indicator",
+                          "spec_version", "2.1", "id", id, "created", "2024-01-01T00:00:00.000Z",
+                          "modified", "2024-01-01T00:00:00.000Z", "pattern", pattern,
+                          "pattern_type", "stix", "valid_from", "2024-01-01T00:00:00Z");
+    if (created_by != NULL)
+        json_object_set_new(o, "created_by_ref", json_string(created_by));
+    return o;
+}
+
+/* The stored JSON of the latest version of id in the test collection (NULL if none). The
+ * test reads the store directly (not through the access check) to see what was stored. */
+struct got {
+    json_t *obj;
+    struct store_access acc;
+    char recipients[512];
+    char rule[64];
+};
+static int got_row(void *ctx, const struct store_row *row)
+{
+    struct got *g = ctx;
+    json_decref(g->obj);
+    g->obj = json_loadb(row->json, row->json_len, 0, NULL);
+    g->acc = row->access;
+    snprintf(g->recipients, sizeof(g->recipients), "%s", row->access.recipients);
+    snprintf(g->rule, sizeof(g->rule), "%s", row->access.rule);
+    return 0;
+}
+static json_t *stored(struct fixture *f, const char *id, struct got *g)
+{
+    const char *ids[1] = {id};
+    struct store_query q = {.collection_id = f->coll.id,
+                            .added_after = -1,
+                            .limit = 10,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .with_json = true};
+    struct store_page page;
+    struct rk_err err;
+    memset(g, 0, sizeof(*g));
+    assert_int_equal(f->store->ops->query(f->store, &q, NULL, NULL, got_row, g, &page, &err), 0);
+    return g->obj;
+}
+
+/* True if the serialised object contains needle. */
+static bool dumps_has(const json_t *o, const char *needle)
+{
+    char *text = json_dumps(o, 0);
+    bool found = text != NULL && strstr(text, needle) != NULL;
+    free(text);
+    return found;
+}
+
+static const char *cbr(const json_t *o)
+{
+    return json_string_value(json_object_get(o, "created_by_ref"));
+}
+
+static void named_mode_keeps_identity_and_marks_tlp(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    json_t *o = indicator(f->acme.identity_id, "[ipv4-addr:value = '198.51.100.1']");
+    char id[80];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    json_object_set_new(o, "x_reporter", json_string("jane"));
+    struct policy_ingest_item it = post(f, &f->acme, -1, o);
+    assert_true(it.ok);
+    assert_string_equal(it.id, id);
+    assert_non_null(strstr(it.message, "tlp green by rule"));
+    assert_non_null(strstr(it.message, "removed x_reporter"));
+    json_t *s = stored(f, id, &g);
+    assert_non_null(s);
+    assert_string_equal(cbr(s), f->acme.identity_id);
+    assert_null(json_object_get(s, "x_reporter"));
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(s, "object_marking_refs"), 0)), GREEN_ID);
+    assert_int_equal(g.acc.tlp, POLICY_TLP_GREEN);
+    json_decref(s);
+}
+
+static void sector_mode_uses_sector_identity(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    json_t *o = indicator(f->bank.identity_id, "[ipv4-addr:value = '198.51.100.2']");
+    char id[80];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    struct policy_ingest_item it = post(f, &f->bank, -1, o);
+    assert_true(it.ok);
+    assert_non_null(strstr(it.message, "created_by_ref -> sector identity"));
+    json_t *s = stored(f, id, &g);
+    const char *rep = cbr(s);
+    assert_string_not_equal(rep, f->bank.identity_id);
+    assert_string_not_equal(rep, f->hub.identity_id);
+    /* The sector identity object is stored alongside, CLEAR, named after the sector only. */
+    json_t *ident = stored(f, rep, &g);
+    assert_non_null(ident);
+    assert_int_equal(g.acc.tlp, POLICY_TLP_CLEAR);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(ident, "name")), "An organisation in the"));
+    assert_false(dumps_has(ident, "bank"));
+    json_decref(ident);
+    json_decref(s);
+    /* The same replacement the next time (one sector identity per sector). */
+    o = indicator(f->bank.identity_id, "[ipv4-addr:value = '198.51.100.3']");
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    post(f, &f->bank, -1, o);
+    s = stored(f, id, &g);
+    ident = stored(f, cbr(s), &g);
+    assert_non_null(ident);
+    json_decref(ident);
+    json_decref(s);
+}
+
+static void sector_below_k_uses_hub(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    json_t *o = indicator(f->gas.identity_id, "[ipv4-addr:value = '198.51.100.4']");
+    char id[80];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    struct policy_ingest_item it = post(f, &f->gas, -1, o);
+    assert_true(it.ok);
+    assert_non_null(strstr(it.message, "created_by_ref -> hub identity"));
+    json_t *s = stored(f, id, &g);
+    assert_string_equal(cbr(s), f->hub.identity_id);
+    json_decref(s);
+    json_t *hub = stored(f, f->hub.identity_id, &g);
+    assert_non_null(hub);
+    assert_string_equal(json_string_value(json_object_get(hub, "identity_class")), "organization");
+    json_decref(hub);
+}
+
+static void stricter_header_and_property_win(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    char id[80];
+    /* Header asks acme (named) for anonymous: hub identity. */
+    json_t *o = indicator(f->acme.identity_id, "[ipv4-addr:value = '198.51.100.5']");
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    post(f, &f->acme, STORE_ANON_ANONYMOUS, o);
+    json_t *s = stored(f, id, &g);
+    assert_string_equal(cbr(s), f->hub.identity_id);
+    json_decref(s);
+    /* A weaker header than the org's mode is ignored (bank stays sector, not named). */
+    o = indicator(f->bank.identity_id, "[ipv4-addr:value = '198.51.100.6']");
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    post(f, &f->bank, STORE_ANON_NAMED, o);
+    s = stored(f, id, &g);
+    assert_string_not_equal(cbr(s), f->bank.identity_id);
+    json_decref(s);
+    /* The object property: stricter wins, weaker ignored, property removed. */
+    o = indicator(f->acme.identity_id, "[ipv4-addr:value = '198.51.100.7']");
+    json_object_set_new(o, "x_renkei_anonymity", json_string("anonymous"));
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    post(f, &f->acme, -1, o);
+    s = stored(f, id, &g);
+    assert_string_equal(cbr(s), f->hub.identity_id);
+    assert_null(json_object_get(s, "x_renkei_anonymity"));
+    json_decref(s);
+    o = indicator(f->bank.identity_id, "[ipv4-addr:value = '198.51.100.8']");
+    json_object_set_new(o, "x_renkei_anonymity", json_string("named"));
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    post(f, &f->bank, -1, o);
+    s = stored(f, id, &g);
+    assert_string_not_equal(cbr(s), f->bank.identity_id);
+    json_decref(s);
+    /* An unknown value fails the object. */
+    o = indicator(NULL, "[ipv4-addr:value = '198.51.100.9']");
+    json_object_set_new(o, "x_renkei_anonymity", json_string("invisible"));
+    struct policy_ingest_item it = post(f, &f->acme, -1, o);
+    assert_false(it.ok);
+    assert_non_null(strstr(it.message, "x_renkei_anonymity"));
+}
+
+static void own_identity_dropped_and_sighting_rewritten(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    struct policy_principal who = as(&f->bank, -1);
+    struct policy_ingest_item items[3];
+    struct rk_err err;
+    json_t *env = json_pack(
+        "[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]},"
+        " {s:s, s:s, s:s, s:s, s:s, s:s, s:s}]",
+        "type", "identity", "spec_version", "2.1", "id", f->bank.identity_id, "created",
+        "2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z", "name", "bank",
+        "identity_class", "organization",
+        /* a sighting whose where_sighted_refs reveal the victim */
+        "type", "sighting", "spec_version", "2.1", "id",
+        "sighting--99999999-1111-4111-8111-111111111111", "created", "2024-01-01T00:00:00.000Z",
+        "modified", "2024-01-01T00:00:00.000Z", "sighting_of_ref",
+        "indicator--00000001-1111-4111-8111-111111111111", "created_by_ref", f->bank.identity_id,
+        "where_sighted_refs", f->bank.identity_id,
+        /* another identity named like the org (case-insensitively): also the contributor */
+        "type", "identity", "spec_version", "2.1", "id",
+        "identity--99999999-2222-4222-8222-222222222222", "created", "2024-01-01T00:00:00.000Z",
+        "modified", "2024-01-01T00:00:00.000Z", "name", "BANK", "identity_class", "organization");
+    rk_err_clear(&err);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_true(items[0].ok);
+    assert_string_equal(items[0].message, "dropped: the contributor's own identity");
+    assert_true(items[2].ok);
+    assert_string_equal(items[2].message, "dropped: the contributor's own identity");
+    assert_null(stored(f, f->bank.identity_id, &g));
+    assert_null(stored(f, "identity--99999999-2222-4222-8222-222222222222", &g));
+    assert_true(items[1].ok);
+    json_t *s = stored(f, "sighting--99999999-1111-4111-8111-111111111111", &g);
+    json_t *where = json_object_get(s, "where_sighted_refs");
+    assert_int_equal(json_array_size(where), 1);
+    assert_string_equal(json_string_value(json_array_get(where, 0)), cbr(s));
+    assert_string_not_equal(cbr(s), f->bank.identity_id);
+    /* The joins of the stored row are the rewritten ids. */
+    assert_false(dumps_has(s, f->bank.identity_id));
+    json_decref(s);
+    json_decref(env);
+}
+
+static void own_identifiers_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    static const char *const ours[] = {
+        "[domain-name:value = 'mail.acme.example']",
+        "[ipv4-addr:value = '192.0.2.77']",
+        "[ipv6-addr:value = '2001:db8:42::9']",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *o = indicator(NULL, ours[i]);
+        char id[80];
+        snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+        struct policy_ingest_item it = post(f, &f->acme, -1, o);
+        assert_false(it.ok);
+        assert_non_null(strstr(it.message, "refused: contains the contributor's own identifier ("));
+        assert_non_null(strstr(it.message, "in property 'pattern'"));
+        assert_null(strstr(it.message, "acme.example"));
+        assert_null(strstr(it.message, "192.0.2"));
+        assert_null(stored(f, id, &g));
+    }
+    json_t *o = indicator(NULL, "[domain-name:value = 'notacme.example']");
+    json_object_set_new(o, "description", json_string("targets ACME POWER customers"));
+    struct policy_ingest_item it = post(f, &f->acme, -1, o);
+    assert_false(it.ok);
+    assert_non_null(strstr(it.message, "(name) in property 'description'"));
+    o = indicator(NULL, "[domain-name:value = 'notacme.example']");
+    it = post(f, &f->acme, -1, o);
+    assert_true(it.ok);
+}
+
+struct prov {
+    int n;
+    char org[RK_UUID_LEN];
+    char *original;
+    char *actions;
+    int anonymity;
+};
+static int prov_row(void *ctx, const struct store_provenance *p)
+{
+    struct prov *pv = ctx;
+    pv->n++;
+    snprintf(pv->org, sizeof(pv->org), "%s", p->org_id);
+    pv->original = strdup(p->original);
+    pv->actions = strdup(p->actions);
+    pv->anonymity = p->anonymity;
+    return 0;
+}
+
+static void recipients_and_provenance(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    struct prov pv = {0};
+    struct rk_err err;
+    json_t *o = indicator(f->gas.identity_id, "[ipv4-addr:value = '198.51.100.10']");
+    char id[80];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    json_object_set_new(o, "x_renkei_recipients", json_pack("[s, s]", "bank", f->acme.id));
+    json_object_set_new(
+        o, "object_marking_refs",
+        json_pack("[s]", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"));
+    struct policy_ingest_item it = post(f, &f->gas, -1, o);
+    assert_true(it.ok);
+    json_t *s = stored(f, id, &g);
+    assert_null(json_object_get(s, "x_renkei_recipients"));
+    assert_int_equal(g.acc.tlp, POLICY_TLP_RED);
+    assert_string_equal(g.rule, "marking");
+    assert_non_null(strstr(g.recipients, f->bank.id));
+    assert_non_null(strstr(g.recipients, f->acme.id));
+    json_decref(s);
+    /* The original as posted, with the real source, in the vault. */
+    rk_err_clear(&err);
+    assert_int_equal(store_provenance_list(f->store, id, prov_row, &pv, &err), 0);
+    assert_int_equal(pv.n, 1);
+    assert_string_equal(pv.org, f->gas.id);
+    assert_int_equal(pv.anonymity, STORE_ANON_ANONYMOUS); /* gas is below k */
+    assert_non_null(strstr(pv.original, "x_renkei_recipients"));
+    assert_non_null(strstr(pv.original, f->gas.identity_id));
+    assert_non_null(strstr(pv.actions, "removed x_renkei_recipients"));
+    assert_non_null(strstr(pv.actions, "created_by_ref -> hub identity"));
+    free(pv.original);
+    free(pv.actions);
+    /* Unknown recipients fail the object. */
+    o = indicator(NULL, "[ipv4-addr:value = '198.51.100.11']");
+    json_object_set_new(o, "x_renkei_recipients", json_pack("[s]", "nobody"));
+    it = post(f, &f->gas, -1, o);
+    assert_false(it.ok);
+    assert_string_equal(it.message, "unknown recipient 'nobody'");
+}
+
+static void duplicates_conflicts_invalid(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_principal who = as(&f->bank2, -1);
+    struct policy_ingest_item items[4];
+    struct rk_err err;
+    json_t *a = indicator(NULL, "[ipv4-addr:value = '198.51.100.12']");
+    json_t *b = json_deep_copy(a);
+    json_object_set_new(b, "name", json_string("different"));
+    json_t *env = json_pack("[O, s, {s:s}]", a, "junk", "type", "indicator");
+    rk_err_clear(&err);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_true(items[0].ok);
+    assert_false(items[1].ok);
+    assert_string_equal(items[1].id, "objects[1]");
+    assert_string_equal(items[1].message, "not a JSON object");
+    assert_false(items[2].ok);
+    json_decref(env);
+    env = json_pack("[O, O]", a, b);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_true(items[0].ok);
+    assert_string_equal(items[0].message, "already stored");
+    assert_false(items[1].ok);
+    assert_non_null(strstr(items[1].message, "conflict"));
+    json_decref(env);
+    json_decref(a);
+    json_decref(b);
+    /* Anonymous requesters never ingest. */
+    struct policy_principal anon;
+    memset(&anon, 0, sizeof(anon));
+    env = json_array();
+    assert_int_equal(policy_ingest(&f->hub, &anon, &f->coll, -1, env, items, &err), RK_E_FORBIDDEN);
+    json_decref(env);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(named_mode_keeps_identity_and_marks_tlp, setup, teardown),
+        cmocka_unit_test_setup_teardown(sector_mode_uses_sector_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(sector_below_k_uses_hub, setup, teardown),
+        cmocka_unit_test_setup_teardown(stricter_header_and_property_win, setup, teardown),
+        cmocka_unit_test_setup_teardown(own_identity_dropped_and_sighting_rewritten, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(own_identifiers_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(recipients_and_provenance, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicates_conflicts_invalid, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -154,6 +154,7 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     const char *name;
     const char *sector;
     const char *anon;
+    const char *own_ids;
     int mode = STORE_ANON_NAMED;
     json_t *body;
     int rc;
@@ -163,8 +164,10 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     body = body_object(req, resp);
     if (body == NULL)
         return 0;
+    /* own_identifiers: the text of an own-identifiers file (one entry per line). */
     if (member(body, "name", true, &name, resp) || member(body, "sector", true, &sector, resp) ||
-        member(body, "anonymity", false, &anon, resp))
+        member(body, "anonymity", false, &anon, resp) ||
+        member(body, "own_identifiers", false, &own_ids, resp))
         goto out;
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
@@ -173,7 +176,7 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
             goto out;
         }
     }
-    rc = policy_org_add(hub->store, name, sector, mode, &org, err);
+    rc = policy_org_add_ex(hub->store, name, sector, mode, own_ids, &org, err);
     if (rc != 0) {
         reply_rc(resp, rc, err);
         goto out;
@@ -194,7 +197,9 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
     const char *org_ref;
     const char *role_name;
     const char *label;
+    const char *anon;
     json_t *body;
+    int mode = -1;
     int role;
     int rc;
 
@@ -204,12 +209,19 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
     if (body == NULL)
         return 0;
     if (member(body, "org", true, &org_ref, resp) || member(body, "role", true, &role_name, resp) ||
-        member(body, "label", false, &label, resp))
+        member(body, "label", false, &label, resp) || member(body, "anonymity", false, &anon, resp))
         goto out;
     role = policy_role_parse(role_name);
     if (role < 0) {
         reply_error(resp, 400, "role must be reader, contributor, analyst or coordinator");
         goto out;
+    }
+    if (anon != NULL) {
+        mode = policy_anonymity_parse(anon);
+        if (mode < 0) {
+            reply_error(resp, 400, "anonymity must be named, sector or anonymous");
+            goto out;
+        }
     }
     rc = store_org_get(hub->store, org_ref, &org, err);
     if (rc == RK_E_NOTFOUND) {
@@ -217,14 +229,15 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
         goto out;
     }
     if (rc == 0)
-        rc = policy_token_create(hub->store, org.id, role, label, token, err);
+        rc = policy_token_create_ex(hub->store, org.id, role, label, mode, token, err);
     if (rc != 0) {
         reply_rc(resp, rc, err);
         goto out;
     }
     reply(resp, 201,
-          json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name, "org_id", org.id,
-                    "role", policy_role_name(role), "label", label != NULL ? label : ""));
+          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name, "org_id",
+                    org.id, "role", policy_role_name(role), "label", label != NULL ? label : "",
+                    "anonymity", mode < 0 ? "org" : policy_anonymity_name(mode)));
     memset(token, 0, sizeof(token));
 out:
     store_org_clear(&org);
@@ -264,6 +277,8 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     const char *alias;
     const char *rd;
     const char *wr;
+    const char *tlp_name;
+    int tlp = POLICY_TLP_GREEN;
     json_t *body;
     int rc;
 
@@ -275,9 +290,17 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     if (member(body, "title", true, &title, resp) ||
         member(body, "description", false, &desc, resp) ||
         member(body, "alias", false, &alias, resp) || member(body, "read", true, &rd, resp) ||
-        member(body, "write", true, &wr, resp))
+        member(body, "write", true, &wr, resp) ||
+        member(body, "default_tlp", false, &tlp_name, resp))
         goto out;
-    rc = policy_collection_add(hub->store, title, desc, alias, rd, wr, &c, err);
+    if (tlp_name != NULL) {
+        tlp = policy_tlp_parse(tlp_name);
+        if (tlp < POLICY_TLP_CLEAR) {
+            reply_error(resp, 400, "default_tlp must be clear, green, amber, amber+strict or red");
+            goto out;
+        }
+    }
+    rc = policy_collection_add_ex(hub->store, title, desc, alias, rd, wr, tlp, &c, err);
     if (rc != 0) {
         reply_rc(resp, rc, err);
         goto out;

@@ -11,10 +11,11 @@ json_t *api_org_json(const struct store_org *o)
     char created[RK_TIME_LEN];
 
     rk_time_format(o->created, created);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", o->id, "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", o->id, "name",
                      o->name != NULL ? o->name : "", "sector", o->sector != NULL ? o->sector : "",
                      "anonymity", policy_anonymity_name(o->anonymity), "identity_id",
-                     o->identity_id != NULL ? o->identity_id : "", "created", created);
+                     o->identity_id != NULL ? o->identity_id : "", "created", created,
+                     "own_identifiers", o->own_identifiers != NULL ? o->own_identifiers : "");
 }
 
 static const char *nz(const char *s)
@@ -27,7 +28,8 @@ json_t *api_collection_json(const struct store_collection *c)
     char created[RK_TIME_LEN];
 
     rk_time_format(c->created, created);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "title", nz(c->title),
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", c->id, "title", nz(c->title),
                      "description", nz(c->description), "alias", nz(c->alias), "read",
-                     nz(c->read_spec), "write", nz(c->write_spec), "created", created);
+                     nz(c->read_spec), "write", nz(c->write_spec), "created", created,
+                     "default_tlp", policy_tlp_name(c->default_tlp));
 }

@@ -9,7 +9,8 @@
 
 static const char usage[] =
     "Usage: renkei collection add --title TITLE --read AUDIENCE --write AUDIENCE\n"
-    "                             [--description TEXT] [--alias ALIAS] [--data DIR] [--json]\n"
+    "                             [--description TEXT] [--alias ALIAS] [--default-tlp TLP]\n"
+    "                             [--data DIR] [--json]\n"
     "       renkei collection list [--data DIR] [--json]\n"
     "\n"
     "Adds or lists collections (distribution channels). AUDIENCE is one of:\n"
@@ -21,6 +22,8 @@ static const char usage[] =
     "analyst role.\n"
     "\n"
     "Options:\n"
+    "  --default-tlp TLP  clear, green (default), amber, amber+strict or red: the TLP\n"
+    "                   of objects without one that the scope rule \"collection\" decides\n"
     "  --data DIR       data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json           print JSON ({\"id\", ...} or {\"collections\": [...]})\n"
     "\n"
@@ -36,7 +39,7 @@ static int collection_add(int argc, char **argv)
         {"data", "DIR", false, NULL, false},      {"json", NULL, false, NULL, false},
         {"title", "TITLE", true, NULL, false},    {"description", "TEXT", false, NULL, false},
         {"alias", "ALIAS", false, NULL, false},   {"read", "AUDIENCE", true, NULL, false},
-        {"write", "AUDIENCE", true, NULL, false},
+        {"write", "AUDIENCE", true, NULL, false}, {"default-tlp", "TLP", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -44,6 +47,8 @@ static int collection_add(int argc, char **argv)
     struct store *s = NULL;
     struct store_collection c = {0};
     struct rk_err err;
+    const char *tlp_name;
+    int tlp = POLICY_TLP_GREEN;
     bool json;
     int rc;
 
@@ -51,13 +56,22 @@ static int collection_add(int argc, char **argv)
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
     json = cli_opt_set(opts, n_opts, "json");
+    tlp_name = cli_opt_value(opts, n_opts, "default-tlp");
+    if (tlp_name != NULL) {
+        tlp = policy_tlp_parse(tlp_name);
+        if (tlp < POLICY_TLP_CLEAR) {
+            fprintf(stderr, "renkei collection add: --default-tlp must be clear, green, amber, "
+                            "amber+strict or red\n");
+            return CLI_USAGE;
+        }
+    }
     if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
         return 1;
     rk_err_clear(&err);
-    rc = policy_collection_add(
+    rc = policy_collection_add_ex(
         s, cli_opt_value(opts, n_opts, "title"), cli_opt_value(opts, n_opts, "description"),
         cli_opt_value(opts, n_opts, "alias"), cli_opt_value(opts, n_opts, "read"),
-        cli_opt_value(opts, n_opts, "write"), &c, &err);
+        cli_opt_value(opts, n_opts, "write"), tlp, &c, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
@@ -65,9 +79,9 @@ static int collection_add(int argc, char **argv)
     if (json) {
         cli_json_print(api_collection_json(&c));
     } else {
-        printf("Added collection \"%s\" (read %s, write %s): id %s\n"
+        printf("Added collection \"%s\" (read %s, write %s, default TLP %s): id %s\n"
                "TAXII URL: /hub/collections/%s/\n",
-               c.title, c.read_spec, c.write_spec, c.id, c.id);
+               c.title, c.read_spec, c.write_spec, policy_tlp_name(c.default_tlp), c.id, c.id);
     }
 out:
     store_collection_clear(&c);

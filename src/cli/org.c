@@ -4,17 +4,24 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-    "Usage: renkei org add --name NAME --sector SECTOR [--anonymity MODE] [--data DIR] [--json]\n"
+    "Usage: renkei org add --name NAME --sector SECTOR [--anonymity MODE]\n"
+    "                      [--own-identifiers FILE] [--data DIR] [--json]\n"
     "       renkei org list [--data DIR] [--json]\n"
     "\n"
     "Adds or lists member organisations. SECTOR is a key of the sector table\n"
     "(data/sectors.tsv, e.g. finance, electric-power, information-communication).\n"
     "MODE says how the organisation appears to others: named (default), sector\n"
     "(\"an organisation in sector X\") or anonymous (as the hub).\n"
+    "FILE lists the organisation's own identifiers, one per line: a domain (also\n"
+    "matches its subdomains), an IPv4/IPv6 address or CIDR range, a name, or another\n"
+    "of its STIX identity ids (identity--...); '#' starts a comment. Posted values\n"
+    "containing one are refused or redacted (policy own_identifiers).\n"
     "\n"
     "Options:\n"
     "  --data DIR          data folder (default $RENKEI_DATA, else ./renkei-data)\n"
@@ -22,14 +29,46 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  renkei org add --name tepco --sector electric-power --anonymity sector\n"
+    "      --own-identifiers tepco-ids.txt\n"
     "  renkei org list --json\n";
+
+/* Reads a whole own-identifiers file (at most 64 KiB). NULL with msg set on failure. */
+static char *read_text(const char *path, char *msg, size_t cap)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL) {
+        snprintf(msg, cap, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        rk_buf_append(&b, chunk, n);
+        if (b.len > 64 * 1024) {
+            snprintf(msg, cap, "%s: larger than 64 KiB", path);
+            fclose(f);
+            rk_buf_free(&b);
+            return NULL;
+        }
+    }
+    if (ferror(f) || memchr(b.data != NULL ? b.data : "", '\0', b.len) != NULL) {
+        snprintf(msg, cap, "%s: unreadable or not a text file", path);
+        fclose(f);
+        rk_buf_free(&b);
+        return NULL;
+    }
+    fclose(f);
+    return rk_buf_steal(&b);
+}
 
 static int org_add(int argc, char **argv)
 {
     struct cli_opt opts[] = {
         {"data", "DIR", false, NULL, false},       {"json", NULL, false, NULL, false},
         {"name", "NAME", true, NULL, false},       {"sector", "SECTOR", true, NULL, false},
-        {"anonymity", "MODE", false, NULL, false},
+        {"anonymity", "MODE", false, NULL, false}, {"own-identifiers", "FILE", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -38,6 +77,8 @@ static int org_add(int argc, char **argv)
     struct store_org org = {0};
     struct rk_err err;
     const char *anon;
+    const char *ids_file;
+    char *ids = NULL;
     int mode = STORE_ANON_NAMED;
     bool json;
     int rc;
@@ -54,13 +95,25 @@ static int org_add(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    ids_file = cli_opt_value(opts, n_opts, "own-identifiers");
+    if (ids_file != NULL) {
+        char msg[300];
+        ids = read_text(ids_file, msg, sizeof(msg));
+        if (ids == NULL)
+            return cli_fail(json, 1, "%s", msg);
+    }
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0) {
+        free(ids);
         return 1;
+    }
     rk_err_clear(&err);
-    rc = policy_org_add(s, cli_opt_value(opts, n_opts, "name"),
-                        cli_opt_value(opts, n_opts, "sector"), mode, &org, &err);
+    rc = policy_org_add_ex(s, cli_opt_value(opts, n_opts, "name"),
+                           cli_opt_value(opts, n_opts, "sector"), mode, ids, &org, &err);
     if (rc != 0) {
-        rc = cli_fail(json, 1, "%s", err.msg);
+        if (ids_file != NULL && strstr(err.msg, "own identifiers") != NULL)
+            rc = cli_fail(json, 1, "%s: %s", ids_file, err.msg);
+        else
+            rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
     }
     if (json) {
@@ -70,6 +123,7 @@ static int org_add(int argc, char **argv)
                org.sector, policy_anonymity_name(org.anonymity), org.id, org.identity_id);
     }
 out:
+    free(ids);
     store_org_clear(&org);
     store_close(s);
     return rc;

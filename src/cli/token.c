@@ -8,7 +8,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: renkei token create --org ORG --role ROLE [--label TEXT] [--data DIR] [--json]\n"
+    "Usage: renkei token create --org ORG --role ROLE [--label TEXT] [--anonymity MODE]\n"
+    "                           [--data DIR] [--json]\n"
     "\n"
     "Creates an API token for organisation ORG (name or id). ROLE is reader,\n"
     "contributor, analyst or coordinator. Only a hash is stored: the token is shown\n"
@@ -17,6 +18,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --label TEXT   a note to recognise the token by (e.g. the client's host)\n"
+    "  --anonymity MODE  named, sector or anonymous: what the token posts with when\n"
+    "                 stricter than the organisation's mode (default: the org's mode)\n"
     "  --data DIR     data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json         print {\"token\": ..., \"org\": ..., \"role\": ...}\n"
     "\n"
@@ -28,7 +31,7 @@ static int token_create(int argc, char **argv)
     struct cli_opt opts[] = {
         {"data", "DIR", false, NULL, false},   {"json", NULL, false, NULL, false},
         {"org", "ORG", true, NULL, false},     {"role", "ROLE", true, NULL, false},
-        {"label", "TEXT", false, NULL, false},
+        {"label", "TEXT", false, NULL, false}, {"anonymity", "MODE", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -38,7 +41,9 @@ static int token_create(int argc, char **argv)
     struct store_org org = {0};
     struct rk_err err;
     const char *label;
+    const char *anon;
     bool json;
+    int mode = -1;
     int role;
     int rc;
 
@@ -52,6 +57,15 @@ static int token_create(int argc, char **argv)
                         "coordinator\n");
         return CLI_USAGE;
     }
+    anon = cli_opt_value(opts, n_opts, "anonymity");
+    if (anon != NULL) {
+        mode = policy_anonymity_parse(anon);
+        if (mode < 0) {
+            fprintf(stderr,
+                    "renkei token create: --anonymity must be named, sector or anonymous\n");
+            return CLI_USAGE;
+        }
+    }
     label = cli_opt_value(opts, n_opts, "label");
     if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
         return 1;
@@ -63,15 +77,16 @@ static int token_create(int argc, char **argv)
         goto out;
     }
     if (rc == 0)
-        rc = policy_token_create(s, org.id, role, label, token, &err);
+        rc = policy_token_create_ex(s, org.id, role, label, mode, token, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
     }
     if (json) {
-        cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name,
+        cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name,
                                  "org_id", org.id, "role", policy_role_name(role), "label",
-                                 label != NULL ? label : ""));
+                                 label != NULL ? label : "", "anonymity",
+                                 mode < 0 ? "org" : policy_anonymity_name(mode)));
     } else {
         printf("Token for \"%s\" (role %s), shown ONCE; it cannot be recovered:\n\n    %s\n",
                org.name, policy_role_name(role), token);

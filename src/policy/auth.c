@@ -7,6 +7,7 @@
 #include "policy/policy_int.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <string.h>
 #include <strings.h>
@@ -117,6 +118,8 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     struct store_token t = {0};
     struct store_org org = {0};
     const char *p = authorization;
+    uint64_t epoch;
+    rk_time_us loaded;
     int rc;
 
     principal_anonymous(out);
@@ -149,6 +152,11 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     }
     policy_token_hash(tok, hash);
     sodium_memzero(tok, sizeof(tok));
+    /* A long-running server keeps known tokens in the entity cache (cache.c); unknown
+     * tokens are never cached, so a token created a moment ago works at once. */
+    if (policy_cache_principal_get(s, hash, out, &epoch))
+        return 0;
+    loaded = rk_time_now();
     rc = store_token_get(s, hash, &t, err);
     if (rc == RK_E_NOTFOUND) {
         rc = rk_err_set(err, RK_E_UNAUTH, "unknown token");
@@ -171,6 +179,8 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     /* For provenance (issue 3): which token posted, and its own anonymity mode. */
     copy_str(out->token_hash, sizeof(out->token_hash), hash);
     out->token_anonymity = t.anonymity;
+    /* Every field of *out is filled above this line: the cache keeps the whole principal. */
+    policy_cache_principal_put(s, hash, out, epoch, loaded);
 out:
     store_token_clear(&t);
     store_org_clear(&org);

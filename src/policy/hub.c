@@ -316,6 +316,7 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
         policy_ownids_free(ids);
         return rc;
     }
+    (void)policy_cache_bump(s, NULL); /* running servers drop cached entities (cache.c) */
     out->own_identifiers = rk_strdup(policy_ownids_text(ids));
     policy_ownids_free(ids);
     memcpy(out->id, org.id, sizeof(out->id));
@@ -363,6 +364,8 @@ int policy_token_create_ex(struct store *s, const char *org, int role, const cha
     t.created = rk_time_now();
     t.anonymity = anonymity;
     rc = store_token_add(s, &t, err);
+    if (rc == 0)
+        (void)policy_cache_bump(s, NULL); /* running servers drop cached entities (cache.c) */
     if (rc != 0)
         token_out[0] = '\0';
     store_org_clear(&o);
@@ -414,6 +417,7 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
     rc = store_collection_add(s, &c, err);
     if (rc != 0)
         return rc;
+    (void)policy_cache_bump(s, NULL); /* running servers drop cached entities (cache.c) */
     memcpy(out->id, c.id, sizeof(out->id));
     out->title = rk_strdup(c.title);
     out->description = rk_strdup(c.description);

@@ -455,4 +455,49 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
 
 /* ---- end of ingest section ------------------------------------------------------------ */
 
+/* ---- entity cache (engineer "speed-read", cache.c) ------------------------------------ */
+
+/*
+ * A process-wide cache of token hash -> principal (policy_authenticate) and collection id ->
+ * collection (policy_collection_get) for one store, so that a read request runs no SQLite
+ * lookup besides its query. Off until policy_cache_enable: only the long-running server
+ * turns it on; the CLI and the unit tests read the store directly.
+ *
+ * Invalidation, across processes:
+ *  - every entity write of this module (policy_org_add*, policy_token_create*,
+ *    policy_collection_add*) calls policy_cache_bump, which writes a fresh random value to
+ *    the setting "entities_gen" and empties this process's cache at once;
+ *  - an enabled cache re-reads "entities_gen" at most every POLICY_CACHE_RECHECK_MS and
+ *    empties itself when it changed (another process, e.g. the CLI, wrote an entity);
+ *  - every entry is dropped POLICY_CACHE_TTL_MS after it was read, so even a change that
+ *    bypasses the bump (a direct store write) is seen within that bound.
+ * Unknown tokens and collections are never cached. A future operation that changes or
+ * deletes an organisation, token or collection must call policy_cache_bump after it commits.
+ */
+#define POLICY_CACHE_TTL_MS     1000
+#define POLICY_CACHE_RECHECK_MS 100
+
+/* Enables the cache for s (emptied; a previous store is forgotten). Thread-safe. */
+void policy_cache_enable(struct store *s);
+
+/* Disables the cache and frees its memory; call before closing the store. */
+void policy_cache_disable(void);
+
+/*
+ * Marks organisations, tokens or collections of s as changed: writes a new "entities_gen"
+ * and empties the cache of this process if it caches s. Call after the change committed.
+ * 0, or the store error of the setting write (the local cache is emptied regardless;
+ * other processes then see the change within POLICY_CACHE_TTL_MS).
+ */
+int policy_cache_bump(struct store *s, struct rk_err *err);
+
+/*
+ * As store_collection_get (same results and errors; the caller clears *out with
+ * store_collection_clear), served from the cache when it is enabled for s.
+ */
+int policy_collection_get(struct store *s, const char *id, struct store_collection *out,
+                          struct rk_err *err);
+
+/* ---- end of the entity cache section -------------------------------------------------- */
+
 #endif /* RK_POLICY_H */

@@ -101,4 +101,20 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
 
 /* ---- end of the anonymiser section -------------------------------------------------------- */
 
+/* ---- entity cache internals (engineer "speed-read", cache.c) ------------------------------ */
+
+/*
+ * For policy_authenticate. principal_get: true and *out filled if the cache is enabled for
+ * s and holds a fresh principal for the token hash; *epoch is set either way and must be
+ * passed to principal_put, which stores who (loaded: when the store read started) unless
+ * the cache was flushed since (a concurrent change then wins). No-ops while disabled.
+ */
+bool policy_cache_principal_get(struct store *s, const char *hash, struct policy_principal *out,
+                                uint64_t *epoch);
+void policy_cache_principal_put(struct store *s, const char *hash,
+                                const struct policy_principal *who, uint64_t epoch,
+                                rk_time_us loaded);
+
+/* ---- end of the entity cache internals ---------------------------------------------------- */
+
 #endif /* RK_POLICY_INT_H */

@@ -105,20 +105,17 @@ static int sum_one(void *ctx, const struct store_credit *c)
 }
 
 /*
- * A count about users as members may see it: the number when show, otherwise "fewer than
- * k" (with k's value). The organisation count is shown when it is 0 or at least k, so that
- * a small set of users cannot be singled out; the sector count only when the organisation
- * count is: "2 sectors" beside "fewer than 5 organisations" would still narrow them down
- * (and then there are fewer than k sectors too, so the text stays true).
+ * A count about users as members may see it: the number when show, otherwise the literal
+ * "fewer than k" (the contract's wording; the value of k is in the policy). A count is shown
+ * when it is 0 or at least k, so that a small set of users cannot be singled out; the
+ * sector count also only when the organisation count is: "5 sectors" beside "fewer than k"
+ * organisations would still narrow them down.
  */
 static json_t *thresholded(size_t n, int k, bool show)
 {
-    char text[48];
-
-    if (show)
+    if (show && (n == 0 || n >= (size_t)k))
         return json_integer((json_int_t)n);
-    snprintf(text, sizeof(text), "fewer than %d", k);
-    return json_string(text);
+    return json_string("fewer than k");
 }
 
 int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
@@ -154,7 +151,7 @@ int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
                   (json_int_t)sm.points, "contributions", (json_int_t)sm.contributions,
                   "sightings_by_others", (json_int_t)sm.sightings, "correlations_by_others",
                   (json_int_t)sm.correlations, "used_by", "organisations",
-                  thresholded(sm.orgs.n, sector_k, show_orgs), "sectors",
+                  thresholded(sm.orgs.n, sector_k, true), "sectors",
                   thresholded(sm.sectors.n, sector_k, show_orgs));
     text = json_dumps(v, JSON_COMPACT);
     json_decref(v);

@@ -172,10 +172,10 @@ static void summary_hides_who_and_applies_k(void **state)
     v = summary(f, f->source.id, 5, &raw);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(v, "used_by"), "organisations")),
-        "fewer than 5");
+        "fewer than k");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(v, "used_by"), "sectors")),
-        "fewer than 5");
+        "fewer than k");
     /* The totals of the source's own standing stay. */
     assert_int_equal(num(v, "sightings_by_others"), 4);
     /* Never who: no id, name or sector of a user anywhere in the text. */
@@ -187,9 +187,12 @@ static void summary_hides_who_and_applies_k(void **state)
     free(raw);
     json_decref(v);
 
-    /* k = 4: exactly k organisations are shown. */
+    /* k = 4: exactly k organisations are shown, but their 3 sectors are fewer than k. */
     v = summary(f, f->source.id, 4, NULL);
     assert_int_equal(num(json_object_get(v, "used_by"), "organisations"), 4);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(v, "used_by"), "sectors")),
+        "fewer than k");
     json_decref(v);
 }
 

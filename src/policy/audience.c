@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * audience.c: collection audiences ("all", "public", "sector:a,b", "org:n,m") and the one
- * access check every read path calls (policy_may_read_object). Matching is pure and
- * allocation-free so that it can run on every row a query returns.
+ * audience.c: collection audiences ("all", "public", "sector:a,b", "org:n,m"). Matching is
+ * pure and allocation-free so that the access check (access.c) can run it on every row a
+ * query returns.
  */
 #include "policy/policy_int.h"
 
@@ -93,19 +93,6 @@ bool policy_may_write_collection(const struct policy_principal *who,
     if (who->role != STORE_ROLE_CONTRIBUTOR && who->role != STORE_ROLE_ANALYST)
         return false;
     return policy_in_audience(who, c->write_spec);
-}
-
-bool policy_may_read_object(const struct policy_principal *who, const struct store_collection *c,
-                            const struct store_row *row)
-{
-    (void)row; /* TLP and scopes will look at the row; today the collection decides. */
-    return policy_may_read_collection(who, c);
-}
-
-bool policy_row_filter(void *ctx, const struct store_row *row)
-{
-    const struct policy_filter_ctx *f = ctx;
-    return f != NULL && policy_may_read_object(f->who, f->collection, row);
 }
 
 struct check_ctx {

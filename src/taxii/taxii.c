@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * taxii.c: the TAXII 2.1 resources of the hub. Reads go through store_query filtered by
- * policy_row_filter (never any other way), and envelopes are assembled from the stored
- * canonical JSON without parsing it again. Writes validate each object, store all valid
- * ones in one durable transaction and answer with a complete status resource.
+ * taxii.c: the TAXII 2.1 resources of the hub. Reads go through policy_query, the access
+ * check of the policy layer (never store_query directly), and envelopes are assembled from
+ * the stored canonical JSON without parsing it again. Writes validate each object, store all
+ * valid ones in one durable transaction and answer with a complete status resource.
  */
 #include "taxii/taxii.h"
 #include "taxii/taxii_int.h"
@@ -223,12 +223,13 @@ struct read_ctx {
     struct taxii_query q;
     struct store_query sq;
     struct store_page page;
-    struct policy_filter_ctx fctx;
+    struct policy_access_ctx ax; /* who reads c, for policy_query; cleared by read_end */
     struct rk_buf *out;
 };
 
+/* route is the route name the audit log records for reads of AMBER data and above. */
 static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fields,
-                      struct read_ctx *rx, struct rk_err *err)
+                      const char *route, struct read_ctx *rx, struct rk_err *err)
 {
     const struct policy_principal *who = who_of(req);
     bool r, w;
@@ -245,22 +246,22 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
     if (rc < 0)
         return rc;
     taxii_query_to_store(&rx->q, rx->c.id, &rx->sq);
-    rx->fctx.who = who;
-    rx->fctx.collection = &rx->c;
-    return 0;
+    return policy_access_init(&rx->ax, hub, who, &rx->c, route, err);
 }
 
 static void read_end(struct read_ctx *rx)
 {
+    policy_access_clear(&rx->ax);
     taxii_query_free(&rx->q);
     store_collection_clear(&rx->c);
 }
 
-static int run_query(struct rk_hub *hub, struct read_ctx *rx, store_row_fn fn, struct rk_err *err)
+/* Runs rx->sq through the access check; fn NULL counts visible rows without returning any. */
+static int run_query(struct read_ctx *rx, store_row_fn fn, struct rk_err *err)
 {
     struct rk_err e2;
     rk_err_clear(&e2);
-    int rc = store_query(hub->store, &rx->sq, policy_row_filter, &rx->fctx, fn, rx, &rx->page, &e2);
+    int rc = policy_query(&rx->ax, &rx->sq, fn, rx, &rx->page, &e2);
     if (rc < 0)
         return rk_err_set(err, rc, "%s", e2.msg);
     return 0;
@@ -308,10 +309,10 @@ static int h_objects(void *ctx, struct http_request *req, struct http_response *
     int rc = read_begin(hub, req,
                         TAXII_Q_PAGING | TAXII_Q_ID | TAXII_Q_TYPE | TAXII_Q_VERSION |
                             TAXII_Q_SPEC_VERSION,
-                        &rx, err);
+                        "taxii-objects", &rx, err);
     if (rc == 0) {
         rx.out = &resp->body;
-        rc = run_query(hub, &rx, row_object, err);
+        rc = run_query(&rx, row_object, err);
     }
     if (rc == 0) {
         close_list(&resp->body, &rx.page);
@@ -329,11 +330,11 @@ static int h_manifest(void *ctx, struct http_request *req, struct http_response 
     int rc = read_begin(hub, req,
                         TAXII_Q_PAGING | TAXII_Q_ID | TAXII_Q_TYPE | TAXII_Q_VERSION |
                             TAXII_Q_SPEC_VERSION,
-                        &rx, err);
+                        "taxii-manifest", &rx, err);
     if (rc == 0) {
         rx.out = &resp->body;
         rx.sq.with_json = false;
-        rc = run_query(hub, &rx, row_manifest, err);
+        rc = run_query(&rx, row_manifest, err);
     }
     if (rc == 0) {
         close_list(&resp->body, &rx.page);
@@ -343,31 +344,26 @@ static int h_manifest(void *ctx, struct http_request *req, struct http_response 
     return rc;
 }
 
-static int row_none(void *ctx, const struct store_row *row)
-{
-    (void)ctx, (void)row;
-    return 0;
-}
-
 /*
  * True if object oid has any version in the collection that the requester may see; used to
  * tell "unknown or invisible" (404) from "filtered to nothing" (empty 200).
  */
-static int object_visible(struct rk_hub *hub, struct read_ctx *rx, const char *oid, bool *visible,
-                          struct rk_err *err)
+static int object_visible(struct read_ctx *rx, const char *oid, bool *visible, struct rk_err *err)
 {
-    struct read_ctx probe = rx[0];
     const char *ids[1] = {oid};
-    memset(&probe.sq, 0, sizeof(probe.sq));
-    probe.sq.collection_id = rx->c.id;
-    probe.sq.added_after = -1;
-    probe.sq.limit = 1;
-    probe.sq.ids = ids;
-    probe.sq.n_ids = 1;
-    probe.sq.version_sel = STORE_VERSION_ALL;
-    probe.fctx.collection = &rx->c;
-    int rc = run_query(hub, &probe, row_none, err);
-    *visible = rc == 0 && probe.page.count > 0;
+    struct store_query saved = rx->sq;
+    struct store_page page = rx->page;
+    memset(&rx->sq, 0, sizeof(rx->sq));
+    rx->sq.collection_id = rx->c.id;
+    rx->sq.added_after = -1;
+    rx->sq.limit = 1;
+    rx->sq.ids = ids;
+    rx->sq.n_ids = 1;
+    rx->sq.version_sel = STORE_VERSION_ALL;
+    int rc = run_query(rx, NULL, err);
+    *visible = rc == 0 && rx->page.count > 0;
+    rx->sq = saved;
+    rx->page = page;
     return rc;
 }
 
@@ -377,20 +373,20 @@ static int h_object(void *ctx, struct http_request *req, struct http_response *r
     struct rk_hub *hub = ctx;
     struct read_ctx rx;
     const char *oid = req->captures[2];
-    int rc =
-        read_begin(hub, req, TAXII_Q_PAGING | TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION, &rx, err);
+    int rc = read_begin(hub, req, TAXII_Q_PAGING | TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION,
+                        "taxii-object", &rx, err);
     if (rc < 0)
         goto out;
     rx.out = &resp->body;
     rx.q.ids[0] = oid;
     rx.sq.ids = rx.q.ids;
     rx.sq.n_ids = 1;
-    rc = run_query(hub, &rx, row_object, err);
+    rc = run_query(&rx, row_object, err);
     if (rc < 0)
         goto out;
     if (rx.page.count == 0) {
         bool visible = false;
-        rc = object_visible(hub, &rx, oid, &visible, err);
+        rc = object_visible(&rx, oid, &visible, err);
         if (rc == 0 && !visible)
             rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
         if (rc < 0)
@@ -409,7 +405,8 @@ static int h_versions(void *ctx, struct http_request *req, struct http_response 
     struct rk_hub *hub = ctx;
     struct read_ctx rx;
     const char *oid = req->captures[2];
-    int rc = read_begin(hub, req, TAXII_Q_PAGING | TAXII_Q_SPEC_VERSION, &rx, err);
+    int rc =
+        read_begin(hub, req, TAXII_Q_PAGING | TAXII_Q_SPEC_VERSION, "taxii-versions", &rx, err);
     if (rc < 0)
         goto out;
     rx.out = &resp->body;
@@ -418,12 +415,12 @@ static int h_versions(void *ctx, struct http_request *req, struct http_response 
     rx.sq.n_ids = 1;
     rx.sq.version_sel = STORE_VERSION_ALL;
     rx.sq.with_json = false;
-    rc = run_query(hub, &rx, row_version, err);
+    rc = run_query(&rx, row_version, err);
     if (rc < 0)
         goto out;
     if (rx.page.count == 0) {
         bool visible = false;
-        rc = object_visible(hub, &rx, oid, &visible, err);
+        rc = object_visible(&rx, oid, &visible, err);
         if (rc == 0 && !visible)
             rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
         if (rc < 0)
@@ -470,10 +467,11 @@ static int h_delete(void *ctx, struct http_request *req, struct http_response *r
     rx.sq.n_ids = 1;
     rx.sq.limit = 1;
     rx.sq.with_json = false;
-    rx.fctx.who = who;
-    rx.fctx.collection = c;
+    rc = policy_access_init(&rx.ax, hub, who, c, "taxii-delete-object", err);
+    if (rc < 0)
+        goto out;
     /* Only what the requester can see may be deleted. */
-    rc = run_query(hub, &rx, row_none, err);
+    rc = run_query(&rx, NULL, err);
     if (rc < 0)
         goto out;
     if (rx.page.count == 0) {

@@ -227,7 +227,7 @@ static void collection_permissions(void **state)
     struct policy_principal anon;
     struct store_collection c = {0};
     struct store_row row = {0};
-    struct policy_filter_ctx fc;
+    struct policy_access_ctx ax;
 
     memset(&anon, 0, sizeof(anon));
     c.read_spec = (char *)"sector:finance";
@@ -252,15 +252,18 @@ static void collection_permissions(void **state)
     assert_false(policy_may_write_collection(&contrib, &c));
     assert_true(policy_may_write_collection(&coord, &c));
 
-    /* The row filter admits exactly the collection's readers. */
+    /* The access check admits exactly the collection's readers to a TLP:CLEAR row (TLP rules
+     * are tested in test_access.c). */
     c.read_spec = (char *)"org:bank";
-    fc.collection = &c;
-    fc.who = &reader;
-    assert_true(policy_row_filter(&fc, &row));
-    fc.who = &analyst;
-    assert_false(policy_row_filter(&fc, &row));
-    fc.who = &anon;
-    assert_false(policy_row_filter(&fc, &row));
+    row.access.tlp = POLICY_TLP_CLEAR;
+    memset(&ax, 0, sizeof(ax));
+    ax.collection = &c;
+    ax.who = &reader;
+    assert_true(policy_may_read_object(&ax, &row));
+    ax.who = &analyst;
+    assert_false(policy_may_read_object(&ax, &row));
+    ax.who = &anon;
+    assert_false(policy_may_read_object(&ax, &row));
 }
 
 static void names(void **state)

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * access.c: THE access check. policy_may_read_object decides whether a requester may see one
+ * stored object version (collection audience, TLP, scope, named recipients, green delay, and
+ * for relationships and sightings the visibility of what they join); policy_query is the only
+ * caller of store_query outside the store, so no read path can skip the check, and it writes
+ * the audit entry for reads of AMBER data and above.
+ */
+#include "policy/policy_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define US_PER_HOUR ((rk_time_us)3600 * 1000000)
+
+static bool is_coordinator(const struct policy_principal *who)
+{
+    return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
+}
+
+static bool is_member(const struct policy_principal *who)
+{
+    return who != NULL && who->authenticated && who->org_id[0] != '\0';
+}
+
+/* True if org_id is an item of the comma-separated list (blanks around items ignored). */
+static bool in_list(const char *list, const char *org_id)
+{
+    size_t want = strlen(org_id);
+    const char *p = list;
+
+    if (list == NULL || want == 0)
+        return false;
+    while (*p != '\0') {
+        const char *end = strchr(p, ',');
+        const char *a = p;
+        const char *b = end != NULL ? end : p + strlen(p);
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if ((size_t)(b - a) == want && memcmp(a, org_id, want) == 0)
+            return true;
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
+
+/* The TLP part of the rule for one row (the collection audience is checked by the caller). */
+static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_row *row)
+{
+    const struct policy_principal *who = ax->who;
+    const struct store_access *a = &row->access;
+    bool member = is_member(who);
+    bool source = member && a->source_org != NULL && strcmp(a->source_org, who->org_id) == 0;
+    bool recipient = member && in_list(a->recipients, who->org_id);
+
+    switch (a->tlp) {
+    case POLICY_TLP_CLEAR:
+        return true;
+    case POLICY_TLP_GREEN:
+        if (!member)
+            return false;
+        if (ax->green_delay_hours > 0 && !ax->contributed && !is_coordinator(who) && !source)
+            return row->date_added <= ax->now - (rk_time_us)ax->green_delay_hours * US_PER_HOUR;
+        return true;
+    case POLICY_TLP_AMBER:
+        if (!member)
+            return false;
+        if (is_coordinator(who) || source || recipient)
+            return true;
+        if (a->scope == NULL || a->scope[0] == '\0')
+            return true; /* the collection's audience, already checked */
+        return policy_in_audience(who, a->scope);
+    case POLICY_TLP_AMBER_STRICT:
+        return source || recipient || is_coordinator(who);
+    default:
+        /* RED, and NONE or anything unknown treated as RED: the coordinator reaches these
+         * only through the audited provenance vault. */
+        return source || recipient;
+    }
+}
+
+/* The collection of a row found by find_object, from the lazily loaded list. */
+static const struct store_collection *collection_of(struct policy_access_ctx *ax, const char *id)
+{
+    struct rk_err e2 = {0};
+
+    if (id == NULL)
+        return NULL;
+    if (ax->collection != NULL && strcmp(ax->collection->id, id) == 0)
+        return ax->collection;
+    if (!ax->colls_loaded) {
+        int rc = store_collection_list(ax->hub->store, &ax->colls, &ax->n_colls, &e2);
+        if (rc < 0) {
+            if (ax->store_rc == 0)
+                ax->store_rc = rc;
+            return NULL;
+        }
+        ax->colls_loaded = true;
+    }
+    for (size_t i = 0; i < ax->n_colls; i++)
+        if (strcmp(ax->colls[i].id, id) == 0)
+            return &ax->colls[i];
+    return NULL;
+}
+
+struct join_probe {
+    struct policy_access_ctx *ax;
+    bool visible;
+};
+
+/* find_object callback: stops at the first version of the joined id the requester may see
+ * (its own joins are not followed: one level only). */
+static int join_row(void *ctx, const struct store_row *row)
+{
+    struct join_probe *jp = ctx;
+    const struct store_collection *c = collection_of(jp->ax, row->collection_id);
+
+    if (c != NULL && policy_may_read_collection(jp->ax->who, c) && tlp_allows(jp->ax, row)) {
+        jp->visible = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether some stored version of id is visible; hub identity always is. Cached per request. */
+static bool join_visible(struct policy_access_ctx *ax, const char *id)
+{
+    struct join_probe jp = {ax, false};
+    struct rk_err e2 = {0};
+    struct policy_join_verdict *v;
+    int rc;
+
+    if (ax->hub->identity_id[0] != '\0' && strcmp(id, ax->hub->identity_id) == 0)
+        return true;
+    for (size_t i = 0; i < ax->n_joins; i++)
+        if (strcmp(ax->joins[i].id, id) == 0)
+            return ax->joins[i].visible;
+    rc = store_find_object(ax->hub->store, id, join_row, &jp, &e2);
+    if (rc < 0) {
+        if (ax->store_rc == 0)
+            ax->store_rc = rc;
+        return false;
+    }
+    v = &ax->joins[ax->next_join];
+    snprintf(v->id, sizeof(v->id), "%s", id);
+    v->visible = jp.visible;
+    ax->next_join = (ax->next_join + 1) % POLICY_JOIN_CACHE;
+    if (ax->n_joins < POLICY_JOIN_CACHE)
+        ax->n_joins++;
+    return jp.visible;
+}
+
+/* Every space-separated id of joins must be visible. */
+static bool joins_visible(struct policy_access_ctx *ax, const char *joins)
+{
+    const char *p = joins;
+    char id[STIX_ID_MAX + 1];
+
+    while (p != NULL && *p != '\0') {
+        size_t len;
+        while (*p == ' ')
+            p++;
+        len = strcspn(p, " ");
+        if (len == 0)
+            break;
+        if (len > STIX_ID_MAX)
+            return false; /* not an id we could have stored */
+        memcpy(id, p, len);
+        id[len] = '\0';
+        if (!join_visible(ax, id))
+            return false;
+        p += len;
+    }
+    return true;
+}
+
+bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row)
+{
+    const struct store_collection *c;
+
+    if (ax == NULL || row == NULL)
+        return false;
+    c = row->collection_id != NULL ? collection_of(ax, row->collection_id) : ax->collection;
+    if (c == NULL || !policy_may_read_collection(ax->who, c))
+        return false;
+    if (!tlp_allows(ax, row))
+        return false;
+    if (row->access.joins != NULL && row->access.joins[0] != '\0')
+        return joins_visible(ax, row->access.joins);
+    return true;
+}
+
+int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
+                       const struct policy_principal *who, const struct store_collection *c,
+                       const char *route, struct rk_err *err)
+{
+    struct policy_doc doc;
+    int64_t n = 0;
+    int rc;
+
+    memset(ax, 0, sizeof(*ax));
+    ax->hub = hub;
+    ax->who = who;
+    ax->collection = c;
+    ax->route = route != NULL ? route : "";
+    ax->now = rk_time_now();
+    rc = policy_doc_load(hub->store, &doc, err);
+    if (rc < 0)
+        return rc;
+    ax->green_delay_hours = doc.green_delay_hours;
+    policy_doc_clear(&doc);
+    if (ax->green_delay_hours > 0 && is_member(who) && !is_coordinator(who)) {
+        rc = store_contribution_count(hub->store, who->org_id, &n, err);
+        if (rc < 0)
+            return rc;
+        ax->contributed = n > 0;
+    }
+    return 0;
+}
+
+void policy_access_clear(struct policy_access_ctx *ax)
+{
+    if (ax == NULL)
+        return;
+    store_collections_free(ax->colls, ax->n_colls);
+    ax->colls = NULL;
+    ax->n_colls = 0;
+    ax->colls_loaded = false;
+}
+
+/* What policy_query threads through the store's callbacks. */
+struct query_run {
+    struct policy_access_ctx *ax;
+    store_row_fn fn;
+    void *fn_ctx;
+    struct rk_buf audit; /* {"id":..,"version":..,"tlp":..} items of returned AMBER+ rows */
+    size_t n_audit;
+};
+
+static bool query_filter(void *ctx, const struct store_row *row)
+{
+    struct query_run *qr = ctx;
+    return policy_may_read_object(qr->ax, row);
+}
+
+static int query_row(void *ctx, const struct store_row *row)
+{
+    struct query_run *qr = ctx;
+    char version[RK_TIME_LEN];
+
+    if (row->access.tlp >= POLICY_TLP_AMBER || row->access.tlp == POLICY_TLP_NONE) {
+        rk_time_format(row->version, version);
+        rk_buf_puts(&qr->audit, qr->n_audit++ ? ",{\"id\":" : "{\"id\":");
+        rk_buf_json_string(&qr->audit, row->id);
+        rk_buf_printf(&qr->audit, ",\"version\":\"%s\",\"tlp\":\"%s\"}", version,
+                      policy_tlp_name(row->access.tlp));
+    }
+    return qr->fn(qr->fn_ctx, row);
+}
+
+int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
+                 void *fn_ctx, struct store_page *page, struct rk_err *err)
+{
+    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0};
+    struct rk_buf detail = RK_BUF_INIT;
+    int rc;
+
+    if (ax == NULL || ax->collection == NULL || q == NULL || q->collection_id == NULL ||
+        strcmp(q->collection_id, ax->collection->id) != 0)
+        return rk_err_set(err, RK_E_INTERNAL, "policy_query: query and access context disagree");
+    ax->store_rc = 0;
+    rc = store_query(ax->hub->store, q, query_filter, &qr, fn != NULL ? query_row : NULL, &qr, page,
+                     err);
+    if (rc == 0 && ax->store_rc < 0)
+        rc = rk_err_set(err, ax->store_rc, "access check: the store failed during a join check");
+    if (rc == 0 && qr.n_audit > 0) {
+        rk_buf_puts(&detail, "{\"objects\":[");
+        rk_buf_append(&detail, qr.audit.data, qr.audit.len);
+        rk_buf_puts(&detail, "]}");
+        rc = policy_audit_append(ax->hub->store, ax->who, POLICY_AUDIT_READ, ax->route,
+                                 ax->collection->id, detail.data, err);
+    }
+    rk_buf_free(&detail);
+    rk_buf_free(&qr.audit);
+    return rc;
+}

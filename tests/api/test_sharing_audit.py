@@ -64,9 +64,11 @@ class TestSharingAudit(HubTestCase):
         self.post([fin], self.bank2_contrib)
         self.post([med], self.med_contrib)
         o = self.read(fin["id"], self.fx.gas_reader)
+        self.assertIsNotNone(o, "another member cannot read a GREEN indicator")
         self.assertEqual(self.identity_name(o.get("created_by_ref")),
                          "An organisation in the Finance sector")
         o = self.read(med["id"], self.fx.gas_reader)
+        self.assertIsNotNone(o)
         self.assertEqual(o.get("created_by_ref"), self.hub.init_result.get("identity_id"))
         st, _, body = self.hub.get_objects(self.fx.c_all, self.fx.gas_reader, "limit=1000")
         self.assertNotIn(b"in the Medical sector", self.hub.last_raw)

@@ -328,6 +328,8 @@ size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
 
     for (size_t i = 0; i < n && i < max; i++)
         out[i] = routes[i];
-    /* The sharing-policy routes (sharing.c) follow the core admin routes. */
-    return n + api_sharing_routes(hub, out + (n < max ? n : max), n < max ? max - n : 0);
+    /* The sharing-policy routes (sharing.c) follow the core admin routes, then the route
+     * list (routes.c). */
+    size_t m = n + api_sharing_routes(hub, out + (n < max ? n : max), n < max ? max - n : 0);
+    return m + api_route_list_routes(hub, out + (m < max ? m : max), m < max ? max - m : 0);
 }

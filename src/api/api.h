@@ -17,6 +17,12 @@
 size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max);
 
 /*
+ * Tells GET /api/v1/routes (routes.c) the full route table of the running server: routes
+ * (n entries) is borrowed and must outlive the server. Call once, before the server starts.
+ */
+void api_routes_publish(const struct http_route *routes, size_t n);
+
+/*
  * The JSON views of hub entities that the admin API answers with, shared with the command
  * line's --json output so both show the same fields. New references; the caller decrefs.
  * Organisation: {id, name, sector, anonymity, identity_id, created}. Collection: {id,

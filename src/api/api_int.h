@@ -12,4 +12,7 @@
  * api_routes(): writes up to max routes into out, returns how many there are. */
 size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max);
 
+/* GET /api/v1/routes (routes.c), as api_routes(). */
+size_t api_route_list_routes(struct rk_hub *hub, struct http_route *out, size_t max);
+
 #endif /* RK_API_INT_H */

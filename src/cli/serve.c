@@ -178,6 +178,7 @@ int cmd_serve(int argc, char **argv)
     }
     hub.max_content_length = (size_t)max_content;
     routes = collect_routes(&hub, &n_routes);
+    api_routes_publish(routes, n_routes); /* GET /api/v1/routes lists them */
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = listen;

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * routes.c: GET /api/v1/routes, the coordinator's list of every route of the running server
+ * (method, pattern, name, flags). The black-box sharing test reads it to make sure it probes
+ * every data route, so a route added later cannot silently bypass the access check.
+ */
+#include "api/api.h"
+#include "api/api_int.h"
+
+#include <stdlib.h>
+
+/* The table serve handed to the HTTP server; set once before the server starts, read-only
+ * afterwards, so handler threads read it without a lock. */
+static const struct http_route *published;
+static size_t n_published;
+
+void api_routes_publish(const struct http_route *routes, size_t n)
+{
+    published = routes;
+    n_published = n;
+}
+
+static void reply(struct http_response *resp, int status, json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    if (s != NULL) {
+        rk_buf_puts(&resp->body, s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+static int h_routes(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err)
+{
+    const struct policy_principal *who = req->principal;
+    json_t *list;
+
+    (void)ctx, (void)err;
+    if (who == NULL || !who->authenticated) {
+        reply(resp, 401,
+              json_pack("{s:s}", "error",
+                        "authentication required (Bearer token or Basic password)"));
+        return 0;
+    }
+    if (who->role != STORE_ROLE_COORDINATOR) {
+        reply(resp, 403, json_pack("{s:s}", "error", "the route list is for the coordinator"));
+        return 0;
+    }
+    list = json_array();
+    for (size_t i = 0; i < n_published; i++) {
+        const struct http_route *r = &published[i];
+        json_t *flags = json_array();
+        if (r->flags & HTTP_ROUTE_TAXII)
+            json_array_append_new(flags, json_string("taxii"));
+        if (r->flags & HTTP_ROUTE_JSON)
+            json_array_append_new(flags, json_string("json"));
+        if (r->flags & HTTP_ROUTE_PUBLIC)
+            json_array_append_new(flags, json_string("public"));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "method", r->method,
+                                              "pattern", r->pattern, "name",
+                                              r->name != NULL ? r->name : "", "flags", flags));
+    }
+    reply(resp, 200, json_pack("{s:o}", "routes", list));
+    return 0;
+}
+
+size_t api_route_list_routes(struct rk_hub *hub, struct http_route *out, size_t max)
+{
+    const struct http_route routes[] = {
+        {"GET", "/api/v1/routes", h_routes, hub, HTTP_ROUTE_JSON, "api-routes"},
+    };
+    const size_t n = sizeof(routes) / sizeof(routes[0]);
+
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = routes[i];
+    return n;
+}

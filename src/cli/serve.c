@@ -177,6 +177,8 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     hub.max_content_length = (size_t)max_content;
+    /* Tokens and collections from memory; the CLI's changes reach it (policy.h, cache). */
+    policy_cache_enable(s);
     routes = collect_routes(&hub, &n_routes);
     api_routes_publish(routes, n_routes); /* GET /api/v1/routes lists them */
 
@@ -216,6 +218,7 @@ int cmd_serve(int argc, char **argv)
 out:
     http_server_stop(srv);
     free(routes);
+    policy_cache_disable();
     store_close(s);
     return rc;
 }

@@ -47,7 +47,7 @@ static int load_collection(const struct rk_hub *hub, const struct policy_princip
     if (!rk_uuid_valid(id))
         return rk_err_set(err, RK_E_NOTFOUND, "no collection '%.64s'", id);
     struct rk_err e2;
-    int rc = store_collection_get(hub->store, id, c, &e2);
+    int rc = policy_collection_get(hub->store, id, c, &e2); /* cached in the server */
     if (rc == RK_E_NOTFOUND)
         return rk_err_set(err, RK_E_NOTFOUND, "no collection '%s'", id);
     if (rc < 0)

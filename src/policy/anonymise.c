@@ -157,15 +157,19 @@ static void rewrite_refs(struct walk *w, json_t *v, const char *path)
     }
 }
 
+/* The common properties that identify an object version: never removed, never matched. */
+static bool core_key(const char *key)
+{
+    return strcmp(key, "id") == 0 || strcmp(key, "type") == 0 || strcmp(key, "spec_version") == 0 ||
+           strcmp(key, "created") == 0 || strcmp(key, "modified") == 0;
+}
+
 /* Properties whose values are identifiers or timestamps, never free text: not matched. */
 static bool skip_key(const char *key, bool top)
 {
     if (ends_with(key, "_ref") || ends_with(key, "_refs"))
         return true;
-    if (!top)
-        return false;
-    return strcmp(key, "id") == 0 || strcmp(key, "type") == 0 || strcmp(key, "spec_version") == 0 ||
-           strcmp(key, "created") == 0 || strcmp(key, "modified") == 0;
+    return top && core_key(key);
 }
 
 /* Where "[redacted]" would make the object invalid or meaningless: refuse instead. */
@@ -244,7 +248,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
     for (size_t i = 0; a->remove_properties != NULL && i < a->remove_properties->n; i++) {
         const char *p = a->remove_properties->v[i];
         char action[160];
-        if (skip_key(p, true) || json_object_get(obj, p) == NULL)
+        if (core_key(p) || json_object_get(obj, p) == NULL)
             continue;
         json_object_del(obj, p);
         snprintf(action, sizeof(action), "removed %.120s", p);
@@ -265,6 +269,18 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             r->uses_replacement = true;
         }
         rewrite_refs(&w, obj, "");
+        /* An SDO/SRO without a creator is attributed to the replacement, so that readers see
+         * "an organisation in sector X" (or the hub) rather than nothing; SCOs and marking
+         * definitions carry no created_by_ref. */
+        if (json_object_get(obj, "created") != NULL &&
+            json_object_get(obj, "created_by_ref") == NULL &&
+            strcmp(type, "marking-definition") != 0) {
+            char action[160];
+            json_object_set_new(obj, "created_by_ref", json_string(a->replacement_id));
+            snprintf(action, sizeof(action), "created_by_ref -> %s", a->replacement_what);
+            note(&w, action);
+            r->uses_replacement = true;
+        }
     }
 
     if (policy_ownids_count(a->ownids) > 0)

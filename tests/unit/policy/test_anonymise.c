@@ -41,7 +41,7 @@ static int setup(void **state)
     f->self = policy_anon_self_ids(env, SELF, "acme-power", f->ids);
     json_decref(env);
     f->remove_v[0] = "x_reporter";
-    f->remove_v[1] = "x_source_ip";
+    f->remove_v[1] = "x_opencti_created_by_ref";
     f->remove.v = f->remove_v;
     f->remove.n = 2;
     f->a.mode = STORE_ANON_SECTOR;
@@ -91,9 +91,12 @@ static void sector_mode_rewrites(void **state)
     struct fx *f = *state;
     struct policy_anon_result r;
     json_t *o = indicator();
+    json_object_set_new(o, "x_opencti_created_by_ref", json_string(SELF));
     policy_anonymise(o, &f->a, f->actions, &r);
     assert_int_equal(r.outcome, POLICY_ANON_KEEP);
     assert_true(r.uses_replacement);
+    /* A listed property is removed even when its name ends in _ref. */
+    assert_null(json_object_get(o, "x_opencti_created_by_ref"));
     assert_string_equal(json_string_value(json_object_get(o, "created_by_ref")), REP);
     assert_null(json_object_get(o, "x_reporter"));
     /* Nested references too. */
@@ -162,6 +165,12 @@ static void sighting_where_replaced(void **state)
     assert_string_equal(json_string_value(json_array_get(where, 0)), REP);
     assert_non_null(strstr(r.message, "where_sighted_refs -> sector identity"));
     json_decref(s);
+    /* An SDO without created_by_ref is attributed to the replacement. */
+    json_t *o = indicator();
+    json_object_del(o, "created_by_ref");
+    policy_anonymise(o, &f->a, f->actions, &r);
+    assert_string_equal(json_string_value(json_object_get(o, "created_by_ref")), REP);
+    json_decref(o);
 }
 
 static void own_identifiers_refused(void **state)

@@ -2,8 +2,9 @@
 /*
  * taxii.c: the TAXII 2.1 resources of the hub. Reads go through policy_query, the access
  * check of the policy layer (never store_query directly), and envelopes are assembled from
- * the stored canonical JSON without parsing it again. Writes validate each object, store all
- * valid ones in one durable transaction and answer with a complete status resource.
+ * the stored canonical JSON without parsing it again. Writes check the envelope and hand the
+ * objects to policy_ingest (validation, scope, anonymity, one durable transaction), then
+ * answer with a complete status resource.
  */
 #include "taxii/taxii.h"
 #include "taxii/taxii_int.h"
@@ -542,12 +543,40 @@ static void status_entry(struct rk_buf *b, size_t *n, const char *id, const char
     rk_buf_putc(b, '}');
 }
 
-struct ingest_item {
-    struct stix_meta meta;
-    char *json; /* canonical JSON, malloc'd */
-    size_t len;
-};
+/*
+ * The X-Renkei-Anonymity header: -1 when absent, else the mode asked for; RK_E_INVALID for a
+ * value that is not named, sector or anonymous (blanks around it and case are ignored).
+ */
+static int requested_anonymity(const struct http_request *req, int *mode, struct rk_err *err)
+{
+    const char *h = http_header(req, POLICY_ANONYMITY_HEADER);
+    char v[16];
+    size_t n;
 
+    *mode = -1;
+    if (h == NULL)
+        return 0;
+    while (*h == ' ' || *h == '\t')
+        h++;
+    n = strlen(h);
+    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    if (n < sizeof(v)) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] - 'A' + 'a' : h[i]);
+        v[n] = '\0';
+        *mode = policy_anonymity_parse(v);
+    }
+    if (*mode < 0)
+        return rk_err_set(err, RK_E_INVALID, "%s must be named, sector or anonymous",
+                          POLICY_ANONYMITY_HEADER);
+    return 0;
+}
+
+/*
+ * POST objects: the envelope checks stay here (they are TAXII's); everything per object is
+ * the policy layer's ingest pipeline, whose outcome becomes the status resource.
+ */
 static int h_add(void *ctx, struct http_request *req, struct http_response *resp,
                  struct rk_err *err)
 {
@@ -556,11 +585,11 @@ static int h_add(void *ctx, struct http_request *req, struct http_response *resp
     struct store_collection c;
     bool r, w;
     json_t *root = NULL;
-    struct ingest_item *items = NULL;
-    struct store_put *puts = NULL;
+    struct policy_ingest_item *items = NULL;
     struct rk_buf ok = RK_BUF_INIT, bad = RK_BUF_INIT;
-    size_t n_ok = 0, n_bad = 0, n_items = 0;
+    size_t n_ok = 0, n_bad = 0;
     rk_time_us requested = rk_time_now();
+    int mode = -1;
     struct rk_err e2;
     int rc;
 
@@ -575,6 +604,9 @@ static int h_add(void *ctx, struct http_request *req, struct http_response *resp
         rc = rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", c.id);
         goto out;
     }
+    rc = requested_anonymity(req, &mode, err);
+    if (rc < 0)
+        goto out;
     if (req->body == NULL || req->body_len == 0) {
         rc = rk_err_set(err, RK_E_INVALID, "empty body: send {\"objects\":[...]}");
         goto out;
@@ -606,62 +638,17 @@ static int h_add(void *ctx, struct http_request *req, struct http_response *resp
 
     size_t total = json_array_size(objects);
     items = rk_calloc(total ? total : 1, sizeof(*items));
-    for (size_t i = 0; i < total; i++) {
-        json_t *o = json_array_get(objects, i);
-        char where[48];
-        const char *oid = json_is_object(o) ? json_string_value(json_object_get(o, "id")) : NULL;
-        snprintf(where, sizeof(where), "objects[%zu]", i);
-        if (oid == NULL || strlen(oid) > STIX_ID_MAX)
-            oid = where;
-        rk_err_clear(&e2);
-        if (!json_is_object(o)) {
-            status_entry(&bad, &n_bad, where, NULL, "not a JSON object");
-            continue;
-        }
-        struct ingest_item *it = &items[n_items];
-        if (stix_validate(o, &e2) < 0 || stix_meta_get(o, &it->meta, &e2) < 0) {
-            status_entry(&bad, &n_bad, oid, NULL, e2.msg[0] ? e2.msg : "invalid STIX object");
-            continue;
-        }
-        it->json = stix_canonical(o, &it->len);
-        if (it->json == NULL) {
-            status_entry(&bad, &n_bad, oid, NULL, "cannot serialise the object");
-            continue;
-        }
-        n_items++;
+    rk_err_clear(&e2);
+    rc = policy_ingest(hub, who, &c, mode, objects, items, &e2);
+    if (rc < 0) {
+        rk_err_set(err, rc, "%s", e2.msg);
+        goto out;
     }
-
-    if (n_items > 0) {
-        puts = rk_calloc(n_items, sizeof(*puts));
-        for (size_t i = 0; i < n_items; i++) {
-            puts[i].id = items[i].meta.id;
-            puts[i].type = items[i].meta.type;
-            puts[i].spec_version = items[i].meta.spec_version;
-            puts[i].version = items[i].meta.version;
-            puts[i].json = items[i].json;
-            puts[i].json_len = items[i].len;
-        }
-        rk_err_clear(&e2);
-        rc = store_put_objects(hub->store, c.id, puts, n_items, &e2);
-        if (rc < 0) {
-            rk_err_set(err, rc, "store: %s", e2.msg);
-            goto out;
-        }
-        for (size_t i = 0; i < n_items; i++) {
-            char vbuf[RK_TIME_LEN];
-            const char *version = items[i].meta.version_text;
-            if (version[0] == '\0') {
-                rk_time_format(puts[i].version_out, vbuf);
-                version = vbuf;
-            }
-            if (puts[i].result == STORE_PUT_CONFLICT)
-                status_entry(&bad, &n_bad, puts[i].id, version,
-                             "conflict: a different object with this id and version is "
-                             "already stored; the first was kept");
-            else
-                status_entry(&ok, &n_ok, puts[i].id, version,
-                             puts[i].result == STORE_PUT_DUP ? "already stored" : NULL);
-        }
+    for (size_t i = 0; i < total; i++) {
+        if (items[i].ok)
+            status_entry(&ok, &n_ok, items[i].id, items[i].version, items[i].message);
+        else
+            status_entry(&bad, &n_bad, items[i].id, items[i].version, items[i].message);
     }
 
     char sid[RK_UUID_LEN], ts[RK_TIME_LEN];
@@ -690,10 +677,7 @@ static int h_add(void *ctx, struct http_request *req, struct http_response *resp
     }
     resp->status = 202;
 out:
-    for (size_t i = 0; i < n_items; i++)
-        free(items[i].json);
     free(items);
-    free(puts);
     rk_buf_free(&ok);
     rk_buf_free(&bad);
     json_decref(root);

@@ -591,5 +591,30 @@ def fresh(obj):
     return o
 
 
+# TLP marking-definition ids (TLP 1.0 predefined in STIX 2.1, TLP 2.0 by extension).
+TLP1_IDS = {"marking-definition--" + u for u in (
+    "613f2e26-407d-48c7-9eca-b8e91df99dc9", "34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    "f88d31f6-486f-44da-b317-01333bde0b82", "5e57c739-391a-4eb3-b6be-7d15ca92d5ed")}
+TLP2_IDS = {"clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+            "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+            "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+            "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+            "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"}
+
+
+def served(obj, tlp=None):
+    """obj as the hub serves it back to a named poster's readers: an object posted without a
+    TLP marking gets one from the scope rules, appended to object_marking_refs (default
+    rules: incidents AMBER, everything else GREEN in a collection of default TLP GREEN)."""
+    refs = list(obj.get("object_marking_refs", []))
+    gran = [g.get("marking_ref") for g in obj.get("granular_markings", [])]
+    if any(r in TLP1_IDS or r in TLP2_IDS.values() for r in refs + gran):
+        return obj
+    o = dict(obj)
+    o["object_marking_refs"] = refs + [
+        TLP2_IDS[tlp or ("amber" if obj.get("type") == "incident" else "green")]]
+    return o
+
+
 def objects_by_id(objs):
     return {o["id"]: o for o in objs}

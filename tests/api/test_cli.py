@@ -5,8 +5,8 @@ import os
 import subprocess
 import unittest
 
-from harness import (API_ROOT, TOKEN_RE, Hub, HubTestCase, indicator, renkei_bin, test_data,
-                     TESTS_DATA)
+from harness import (API_ROOT, TOKEN_RE, Hub, HubTestCase, indicator, renkei_bin, served,
+                     test_data, TESTS_DATA)
 
 COMMANDS = ("init", "serve", "org", "token", "collection", "push", "pull")
 
@@ -161,7 +161,7 @@ class TestPushPull(HubTestCase):
         self.assertEqual(bundle["type"], "bundle")
         self.assertTrue(bundle["id"].startswith("bundle--"))
         self.assertEqual(sorted(bundle["objects"], key=lambda o: o["id"]),
-                         sorted(sent, key=lambda o: o["id"]))
+                         sorted((served(o) for o in sent), key=lambda o: o["id"]))
 
     def test_pull_follows_paging(self):
         objs = [indicator(i) for i in range(7)]
@@ -176,7 +176,7 @@ class TestPushPull(HubTestCase):
         with open(out) as f:
             bundle = json.load(f)
         self.assertEqual(sorted(bundle["objects"], key=lambda o: o["id"]),
-                         sorted(objs, key=lambda o: o["id"]))
+                         sorted((served(o) for o in objs), key=lambda o: o["id"]))
 
     def test_push_with_refused_objects_exit_4(self):
         path = os.path.join(TESTS_DATA, "invalid-envelope.json")

@@ -2,7 +2,7 @@
 """GET objects, object, versions and manifest with their filters; DELETE."""
 import unittest
 
-from harness import (API_ROOT, TS6_RE, HubTestCase, indicator, stix_id, ts_us)
+from harness import (API_ROOT, TS6_RE, HubTestCase, indicator, served, stix_id, ts_us)
 
 T1, T2, T3 = "2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z", "2024-03-01T00:00:00.000Z"
 
@@ -35,6 +35,9 @@ class TestRead(HubTestCase):
         cls.S = ipv4("192.0.2.55")
         for obj in [cls.A, cls.M] + cls.X + [cls.S]:
             cls.hub.post_complete(cls.c_read, [obj], tok)
+        # from here on, the objects as the hub serves them (with the TLP the scope gave)
+        cls.A, cls.M, cls.S = served(cls.A), served(cls.M), served(cls.S)
+        cls.X = [served(x) for x in cls.X]
         cls.latest = [cls.A, cls.M, cls.X[2], cls.S]
 
     # ---- helpers -------------------------------------------------------------------------
@@ -252,7 +255,7 @@ class TestRead(HubTestCase):
         z = indicator(10)
         self.hub.post_complete(self.c_del, [z], self.fx.power_contrib)
         self.assertTaxiiError(self.delete(z["id"], token=self.fx.power_reader), 403)
-        self.assertEqual(self.objs("match[id]=" + z["id"], cid=self.c_del), [z])
+        self.assertEqual(self.objs("match[id]=" + z["id"], cid=self.c_del), [served(z)])
 
     def test_delete_unknown_is_404(self):
         self.assertTaxiiError(self.delete(stix_id("indicator")), 404)

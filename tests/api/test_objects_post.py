@@ -4,7 +4,8 @@ import copy
 import unittest
 import uuid
 
-from harness import API_ROOT, TAXII_BARE, HubTestCase, fresh, indicator, test_data, ts_us
+from harness import (API_ROOT, TAXII_BARE, HubTestCase, fresh, indicator, served, test_data,
+                     ts_us)
 
 
 def versions_equal(a, b):
@@ -73,7 +74,7 @@ class TestPost(HubTestCase):
         st, _, body = self.hub.req("GET", API_ROOT + "collections/%s/objects/%s/"
                                    % (self.c_small, ind["id"]), token=self.fx.power_contrib)
         self.assertEqual(st, 200, body)
-        self.assertEqual(body["objects"], [ind])
+        self.assertEqual(body["objects"], [served(ind)])
 
     def test_same_version_different_body_in_another_collection(self):
         # conflicts are per (collection, id, version): another collection has its own copy
@@ -86,7 +87,7 @@ class TestPost(HubTestCase):
         for cid, want in ((self.c_small, ind), (self.fx.c_all, other)):
             st, _, body = self.hub.get_objects(cid, self.fx.power_contrib,
                                                "match[id]=" + ind["id"])
-            self.assertEqual(body.get("objects"), [want])
+            self.assertEqual(body.get("objects"), [served(want)])
 
     def test_conflict_inside_one_envelope(self):
         ind = indicator(4, name="one")
@@ -98,7 +99,7 @@ class TestPost(HubTestCase):
         self.assertIn("conflict", res["failures"][0].get("message", "").lower())
         st, _, body = self.hub.get_objects(self.c_small, self.fx.power_contrib,
                                            "match[id]=" + ind["id"])
-        self.assertEqual(body["objects"], [ind])
+        self.assertEqual(body["objects"], [served(ind)])
 
     def test_invalid_objects_beside_valid_ones(self):
         objs = test_data("invalid-envelope.json")["objects"]
@@ -187,7 +188,7 @@ class TestPost(HubTestCase):
         st, _, body = self.hub.get_objects(self.fx.c_all, self.fx.gas_reader, "match[id]=" + ids)
         self.assertEqual(st, 200, body)
         self.assertEqual(sorted(body["objects"], key=lambda o: o["id"]),
-                         sorted(objs, key=lambda o: o["id"]))
+                         sorted((served(o) for o in objs), key=lambda o: o["id"]))
 
 
 if __name__ == "__main__":

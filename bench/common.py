@@ -147,7 +147,8 @@ def db_size(hub):
 
 def timed_get(hub, path, token, n=20):
     """Latencies (ms, sorted) of n sequential GETs of path on one keep-alive connection,
-    after one warm-up request; also the status of the last one."""
+    after one warm-up request; also (status, number of objects) of the last answer, so that
+    a fast but empty page is not mistaken for a fast page."""
     c = http.client.HTTPConnection(hub.host, hub.port, timeout=60)
     hdrs = {"Accept": TAXII, "Authorization": "Bearer " + token}
     lat, status = [], None
@@ -155,12 +156,16 @@ def timed_get(hub, path, token, n=20):
         t0 = time.perf_counter()
         c.request("GET", path, headers=hdrs)
         r = c.getresponse()
-        r.read()
+        body = r.read()
         status = r.status
         if i:
             lat.append((time.perf_counter() - t0) * 1000.0)
     c.close()
-    return sorted(lat), status
+    try:
+        count = len(json.loads(body).get("objects", []))
+    except (ValueError, AttributeError):
+        count = 0
+    return sorted(lat), (status, count)
 
 
 def rfc3339_now():

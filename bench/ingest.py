@@ -6,9 +6,13 @@ and of all ATT&CK ICS releases in envelopes of 1000 pre-serialised objects over 
 concurrent keep-alive connections (a fresh hub for each), waiting for each envelope's status
 to be complete; prints objects/s, MB/s and the server's memory at the end.
 
-Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000]
+Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000] [--perf FILE]
+With --perf, `perf record --call-graph=dwarf` samples the server while it ingests (one file per connection
+count, FILE.<conns>); read it with `perf report -i FILE.<conns> --no-children`.
 """
 import argparse
+import signal
+import subprocess
 import sys
 
 import common
@@ -18,6 +22,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conns", default="1,2,4", help="comma-separated connection counts")
     ap.add_argument("--envelope", type=int, default=1000, help="objects per envelope")
+    ap.add_argument("--perf", metavar="FILE", help="record a perf profile of the server")
     args = ap.parse_args()
 
     objs = common.real_objects()
@@ -29,7 +34,15 @@ def main():
         hub, info = common.new_hub("bench-ingest")
         try:
             hub.start()
+            perf = None
+            if args.perf:
+                perf = subprocess.Popen(["perf", "record", "--call-graph=dwarf", "-F", "499", "-q", "-o",
+                                         "%s.%d" % (args.perf, conns), "-p", str(hub.proc.pid)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             tot = common.post_all(hub, info, bodies, conns)
+            if perf is not None:
+                perf.send_signal(signal.SIGINT)
+                perf.wait()
             rss, hwm = common.proc_mem(hub.proc.pid)
             secs = tot["seconds"]
             common.row("ingest real data, %d conn" % conns,

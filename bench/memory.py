@@ -64,8 +64,8 @@ def main():
         for label, q in (("first page of 100", "?limit=100"),
                          ("page of 100 at the end (added_after)",
                           "?limit=100&added_after=" + marker)):
-            lat, status = common.timed_get(hub, objs + q, info["reader"])
-            common.row("memory: %s" % label, "HTTP %s" % status,
+            lat, (status, count) = common.timed_get(hub, objs + q, info["reader"])
+            common.row("memory: %s" % label, "HTTP %s, %d objects" % (status, count),
                        "p50 %.2f ms" % lat[len(lat) // 2], "max %.2f ms" % lat[-1])
         if tot["errors"]:
             print("# first error: %r" % (tot["errors"][0],), file=sys.stderr)

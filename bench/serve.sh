@@ -20,8 +20,14 @@ marker=$(field marker); pid=$(field pid)
 echo "# serve: hub at $url with $(field objects) objects; wrk -t2 -c$conns -d${duration}s"
 
 base="${url}/hub/collections/$cid"
+count() { # url: how many objects one answer carries (an empty page is fast but says nothing)
+    curl -s -H "Accept: application/taxii+json;version=2.1" -H "Authorization: Bearer $tok" "$1" |
+        python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("objects", [])))' \
+            2>/dev/null || echo "?"
+}
 bench() { # label path
-    local out
+    local out n
+    n=$(count "$1")
     out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$here/latency.lua" \
         -H "Accept: application/taxii+json;version=2.1" -H "Authorization: Bearer $tok" \
         "$1" 2>&1 | grep '^RESULT' || true)
@@ -30,8 +36,8 @@ bench() { # label path
         return
     fi
     read -r _ rps p50 p90 p99 p999 errs non2xx <<<"$out"
-    echo "| serve: $2 | $rps req/s | p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, p99.9 $p999 ms |" \
-        "errors $errs, non-2xx $non2xx |"
+    echo "| serve: $2 ($n objects per answer) | $rps req/s |" \
+        "p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, p99.9 $p999 ms | errors $errs, non-2xx $non2xx |"
 }
 bench "$base/objects/?limit=100" "page of 100 objects"
 bench "$base/manifest/?limit=100" "manifest page of 100"

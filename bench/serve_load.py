@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """serve_load.py: helper of serve.sh. Starts a fresh hub, loads the real data of ingest.py
-(4 connections), prints one JSON line {"url", "reader", "collection", "oid", "marker",
+(4 connections) and then 1000 synthetic indicators, prints one JSON line {"url", "reader", "collection", "oid", "marker",
 "pid", "objects"} and keeps the hub serving until its standard input is closed.
 """
 import json
 import sys
+import time
 
 import common
+import memory
 
 
 def main():
@@ -16,7 +18,13 @@ def main():
     hub, info = common.new_hub("bench-serve")
     try:
         hub.start()
-        tot, marker = common.load_with_marker(hub, info, bodies, 4)
+        # The real data ends with old ATT&CK releases whose versions are not the latest, so
+        # the end of the collection gets 1000 fresh indicators after the marker: the deep
+        # page then really carries 100 objects.
+        tot = common.post_all(hub, info, bodies, 4)
+        time.sleep(0.01)
+        marker = common.rfc3339_now()
+        common.post_all(hub, info, memory.synthetic(1000), 1)
         oid = objs[len(objs) // 2]["id"]
         print(json.dumps({"url": hub.url(""), "reader": info["reader"],
                           "collection": info["collection"], "oid": oid, "marker": marker,

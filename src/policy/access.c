@@ -126,7 +126,37 @@ static int join_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
-/* Whether some stored version of id is visible; hub identity always is. Cached per request. */
+/*
+ * True if id is the identity of a registered organisation. Such an identity is never stored as
+ * an object, yet a named member's sighting legitimately points at it (where_sighted_refs); the
+ * anonymiser has already rewritten every reference to a hidden contributor, so an org identity
+ * that survives in a stored object was named by its poster and reveals nothing new.
+ */
+static bool is_org_identity(struct policy_access_ctx *ax, const char *id)
+{
+    struct rk_err e2 = {0};
+
+    if (!rk_starts_with(id, "identity--"))
+        return false;
+    if (!ax->orgs_loaded) {
+        int rc = store_org_list(ax->hub->store, &ax->orgs, &ax->n_orgs, &e2);
+        if (rc < 0) {
+            if (ax->store_rc == 0)
+                ax->store_rc = rc;
+            return false;
+        }
+        ax->orgs_loaded = true;
+    }
+    for (size_t i = 0; i < ax->n_orgs; i++)
+        if (ax->orgs[i].identity_id != NULL && strcmp(ax->orgs[i].identity_id, id) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Whether some stored version of id is visible; the hub identity and the identities of
+ * registered organisations always are. Cached per request.
+ */
 static bool join_visible(struct policy_access_ctx *ax, const char *id)
 {
     struct join_probe jp = {ax, false};
@@ -145,6 +175,8 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
             ax->store_rc = rc;
         return false;
     }
+    if (!jp.visible && ax->store_rc == 0)
+        jp.visible = is_org_identity(ax, id);
     v = &ax->joins[ax->next_join];
     snprintf(v->id, sizeof(v->id), "%s", id);
     v->visible = jp.visible;
@@ -230,6 +262,10 @@ void policy_access_clear(struct policy_access_ctx *ax)
     ax->colls = NULL;
     ax->n_colls = 0;
     ax->colls_loaded = false;
+    store_orgs_free(ax->orgs, ax->n_orgs);
+    ax->orgs = NULL;
+    ax->n_orgs = 0;
+    ax->orgs_loaded = false;
 }
 
 /* What policy_query threads through the store's callbacks. */

@@ -204,8 +204,7 @@ int policy_doc_update(struct store *s, const struct policy_principal *who, const
 
 /* The principal the command line acts as: the hub's coordinator organisation (settings
  * "coordinator_org") with the coordinator role, for audit entries of CLI actions. */
-int policy_coordinator_principal(struct store *s, struct policy_principal *out,
-                                 struct rk_err *err);
+int policy_coordinator_principal(struct store *s, struct policy_principal *out, struct rk_err *err);
 
 /* ---- end of ledger section ----------------------------------------------------------- */
 
@@ -358,6 +357,9 @@ struct policy_access_ctx {
     struct store_collection *colls; /* every collection, loaded on first join */
     size_t n_colls;
     bool colls_loaded;
+    struct store_org *orgs; /* every organisation, loaded on the first unstored identity join */
+    size_t n_orgs;
+    bool orgs_loaded;
     int store_rc; /* first store error met inside a check */
 };
 
@@ -411,10 +413,10 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 
 /* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
 struct policy_ingest_item {
-    char id[STIX_ID_MAX + 1];         /* the object's id, or "objects[N]" when it has none */
-    char version[RK_TIME_LEN + 8];    /* the version as stored ("" when unknown) */
-    bool ok;                          /* success (stored, duplicate or dropped) or failure */
-    char message[512];                /* status message ("" for a plain success) */
+    char id[STIX_ID_MAX + 1];      /* the object's id, or "objects[N]" when it has none */
+    char version[RK_TIME_LEN + 8]; /* the version as stored ("" when unknown) */
+    bool ok;                       /* success (stored, duplicate or dropped) or failure */
+    char message[512];             /* status message ("" for a plain success) */
 };
 
 /*
@@ -447,8 +449,7 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err);
 int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
-                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1],
-                           struct rk_err *err);
+                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,
                              const char *alias, const char *read_spec, const char *write_spec,
                              int default_tlp, struct store_collection *out, struct rk_err *err);

@@ -2,9 +2,8 @@
 /*
  * taxii.h: the TAXII 2.1 interface of the hub: discovery, API root, status, collections,
  * collection, objects (GET, POST), object (GET, DELETE), versions and manifest, with every
- * filter of the specification. Handlers parse and check requests, ingest through the STIX
- * validator into the store, and read only through queries filtered by
- * policy_may_read_object.
+ * filter of the specification. Handlers parse and check requests, hand posted envelopes to
+ * policy_ingest, and read only through policy_query, the access check.
  */
 #ifndef RK_TAXII_H
 #define RK_TAXII_H

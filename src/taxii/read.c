@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * read.c: the TAXII endpoints that read a collection's objects (objects, object, versions,
+ * manifest) and DELETE object, which may delete only what its requester can read. Every read
+ * goes through policy_query, the access check (never the store directly), and envelopes are
+ * assembled from the stored canonical JSON without parsing it again.
+ */
+#include "taxii/taxii_int.h"
+
+#include <string.h>
+
+/* Common state of every read: the collection, its query, and who reads it. */
+struct read_ctx {
+    struct store_collection c;
+    struct taxii_query q;
+    struct store_query sq;
+    struct store_page page;
+    struct policy_access_ctx ax; /* who reads c, for policy_query; cleared by read_end */
+    struct rk_buf *out;
+};
+
+/* What differs between the read endpoints. */
+struct read_endpoint {
+    const char *route; /* route name the audit log records for reads of AMBER and above */
+    unsigned fields;   /* enum taxii_query_fields honoured */
+    store_row_fn row;  /* writes one visible row into the answer */
+    bool with_json;    /* the rows need the object's JSON */
+    bool one_object;   /* the path names one object (captures[2]) */
+    bool all_versions; /* every version of that object, whatever the query says */
+};
+
+static void put_time_header(struct http_response *resp, const char *name, rk_time_us t)
+{
+    char ts[RK_TIME_LEN];
+    rk_time_format(t, ts);
+    http_set_header(resp, name, ts);
+}
+
+/* Adds the X-TAXII-Date-Added-* headers; omitted for an empty result (see taxii.md). */
+static void date_headers(struct http_response *resp, const struct store_page *page)
+{
+    if (page->count == 0)
+        return;
+    put_time_header(resp, "X-TAXII-Date-Added-First", page->first_added);
+    put_time_header(resp, "X-TAXII-Date-Added-Last", page->last_added);
+}
+
+/* Closes an envelope-style list: `],"more":..,"next":..}`, or `{}` when nothing came. */
+static void close_list(struct rk_buf *b, const struct store_page *page)
+{
+    if (page->count == 0) {
+        rk_buf_reset(b);
+        rk_buf_puts(b, "{}");
+        return;
+    }
+    rk_buf_puts(b, "],\"more\":");
+    if (page->more)
+        rk_buf_printf(b, "true,\"next\":\"%lld\"}", (long long)page->last_added);
+    else
+        rk_buf_puts(b, "false}");
+}
+
+/*
+ * Common start of every read: root, collection, can_read, query parameters, access context.
+ * route is the route name the audit log records for reads of AMBER data and above. Always
+ * call read_end(rx) afterwards, also on error.
+ */
+static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fields,
+                      const char *route, struct read_ctx *rx, struct rk_err *err)
+{
+    const struct policy_principal *who = taxii_requester(req);
+    bool r, w;
+    memset(rx, 0, sizeof(*rx));
+    int rc = taxii_check_root(hub, req, err);
+    if (rc < 0)
+        return rc;
+    rc = taxii_load_collection(hub, who, req->captures[1], &rx->c, &r, &w, err);
+    if (rc < 0)
+        return rc;
+    if (!r)
+        return rk_err_set(err, RK_E_FORBIDDEN, "no read access to collection %s", rx->c.id);
+    rc = taxii_query_parse(req->params, req->n_params, fields, &rx->q, err);
+    if (rc < 0)
+        return rc;
+    taxii_query_to_store(&rx->q, rx->c.id, &rx->sq);
+    return policy_access_init(&rx->ax, hub, who, &rx->c, route, err);
+}
+
+static void read_end(struct read_ctx *rx)
+{
+    policy_access_clear(&rx->ax);
+    taxii_query_free(&rx->q);
+    store_collection_clear(&rx->c);
+}
+
+/* Runs rx->sq through the access check; fn NULL counts visible rows without returning any. */
+static int run_query(struct read_ctx *rx, store_row_fn fn, struct rk_err *err)
+{
+    struct rk_err e2;
+    rk_err_clear(&e2);
+    int rc = policy_query(&rx->ax, &rx->sq, fn, rx, &rx->page, &e2);
+    if (rc < 0)
+        return rk_err_set(err, rc, "%s", e2.msg);
+    return 0;
+}
+
+/* Narrows the query to the one object oid (which must outlive rx). */
+static void select_object(struct read_ctx *rx, const char *oid)
+{
+    rx->q.ids[0] = oid;
+    rx->sq.ids = rx->q.ids;
+    rx->sq.n_ids = 1;
+}
+
+static int row_object(void *ctx, const struct store_row *row)
+{
+    struct read_ctx *rx = ctx;
+    rk_buf_puts(rx->out, rx->out->len ? "," : "{\"objects\":[");
+    rk_buf_append(rx->out, row->json, row->json_len);
+    return 0;
+}
+
+static int row_manifest(void *ctx, const struct store_row *row)
+{
+    struct read_ctx *rx = ctx;
+    char added[RK_TIME_LEN], version[RK_TIME_LEN];
+    rk_time_format(row->date_added, added);
+    rk_time_format(row->version, version);
+    rk_buf_puts(rx->out, rx->out->len ? "," : "{\"objects\":[");
+    rk_buf_puts(rx->out, "{\"id\":");
+    rk_buf_json_string(rx->out, row->id);
+    rk_buf_printf(rx->out,
+                  ",\"date_added\":\"%s\",\"version\":\"%s\",\"media_type\":\"" TAXII_STIX_MEDIA
+                  "\"}",
+                  added, version);
+    return 0;
+}
+
+static int row_version(void *ctx, const struct store_row *row)
+{
+    struct read_ctx *rx = ctx;
+    char version[RK_TIME_LEN];
+    rk_time_format(row->version, version);
+    rk_buf_puts(rx->out, rx->out->len ? ",\"" : "{\"versions\":[\"");
+    rk_buf_puts(rx->out, version);
+    rk_buf_putc(rx->out, '"');
+    return 0;
+}
+
+/*
+ * True if object oid has any version in the collection that the requester may see; used to
+ * tell "unknown or invisible" (404) from "filtered to nothing" (empty 200).
+ */
+static int object_visible(struct read_ctx *rx, const char *oid, bool *visible, struct rk_err *err)
+{
+    const char *ids[1] = {oid};
+    struct store_query saved = rx->sq;
+    struct store_page page = rx->page;
+    memset(&rx->sq, 0, sizeof(rx->sq));
+    rx->sq.collection_id = rx->c.id;
+    rx->sq.added_after = -1;
+    rx->sq.limit = 1;
+    rx->sq.ids = ids;
+    rx->sq.n_ids = 1;
+    rx->sq.version_sel = STORE_VERSION_ALL;
+    int rc = run_query(rx, NULL, err);
+    *visible = rc == 0 && rx->page.count > 0;
+    rx->sq = saved;
+    rx->page = page;
+    return rc;
+}
+
+/* Answers one read endpoint: the visible rows as a paged list with its date headers. */
+static int read_answer(struct rk_hub *hub, struct http_request *req, struct http_response *resp,
+                       const struct read_endpoint *ep, struct rk_err *err)
+{
+    struct read_ctx rx;
+    const char *oid = ep->one_object ? req->captures[2] : NULL;
+    int rc = read_begin(hub, req, ep->fields, ep->route, &rx, err);
+    if (rc < 0)
+        goto out;
+    rx.out = &resp->body;
+    rx.sq.with_json = ep->with_json;
+    if (oid != NULL)
+        select_object(&rx, oid);
+    if (ep->all_versions)
+        rx.sq.version_sel = STORE_VERSION_ALL;
+    rc = run_query(&rx, ep->row, err);
+    if (rc < 0)
+        goto out;
+    if (oid != NULL && rx.page.count == 0) {
+        bool visible = false;
+        rc = object_visible(&rx, oid, &visible, err);
+        if (rc == 0 && !visible)
+            rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
+        if (rc < 0)
+            goto out;
+    }
+    close_list(&resp->body, &rx.page);
+    date_headers(resp, &rx.page);
+out:
+    read_end(&rx);
+    return rc;
+}
+
+#define LIST_FIELDS                                                                                \
+    (TAXII_Q_PAGING | TAXII_Q_ID | TAXII_Q_TYPE | TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION)
+
+int taxii_get_objects(void *ctx, struct http_request *req, struct http_response *resp,
+                      struct rk_err *err)
+{
+    static const struct read_endpoint ep = {
+        .route = "taxii-objects", .fields = LIST_FIELDS, .row = row_object, .with_json = true};
+    return read_answer(ctx, req, resp, &ep, err);
+}
+
+int taxii_get_manifest(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err)
+{
+    static const struct read_endpoint ep = {
+        .route = "taxii-manifest", .fields = LIST_FIELDS, .row = row_manifest};
+    return read_answer(ctx, req, resp, &ep, err);
+}
+
+int taxii_get_object(void *ctx, struct http_request *req, struct http_response *resp,
+                     struct rk_err *err)
+{
+    static const struct read_endpoint ep = {.route = "taxii-object",
+                                            .fields = TAXII_Q_PAGING | TAXII_Q_VERSION |
+                                                      TAXII_Q_SPEC_VERSION,
+                                            .row = row_object,
+                                            .with_json = true,
+                                            .one_object = true};
+    return read_answer(ctx, req, resp, &ep, err);
+}
+
+int taxii_get_versions(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err)
+{
+    static const struct read_endpoint ep = {.route = "taxii-versions",
+                                            .fields = TAXII_Q_PAGING | TAXII_Q_SPEC_VERSION,
+                                            .row = row_version,
+                                            .one_object = true,
+                                            .all_versions = true};
+    return read_answer(ctx, req, resp, &ep, err);
+}
+
+int taxii_delete_object(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    const struct policy_principal *who = taxii_requester(req);
+    struct read_ctx rx;
+    struct store_collection *c = &rx.c;
+    const char *oid = req->captures[2];
+    bool r, w;
+    size_t deleted = 0;
+    struct rk_err e2;
+    int rc;
+
+    memset(&rx, 0, sizeof(rx));
+    rc = taxii_check_root(hub, req, err);
+    if (rc < 0)
+        return rc;
+    rc = taxii_load_collection(hub, who, req->captures[1], c, &r, &w, err);
+    if (rc < 0)
+        return rc;
+    if (!w && !taxii_is_coordinator(who)) {
+        rc = rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", c->id);
+        goto out;
+    }
+    rc = taxii_query_parse(req->params, req->n_params, TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION,
+                           &rx.q, err);
+    if (rc < 0)
+        goto out;
+    taxii_query_to_store(&rx.q, c->id, &rx.sq);
+    select_object(&rx, oid);
+    rx.sq.limit = 1;
+    rx.sq.with_json = false;
+    rc = policy_access_init(&rx.ax, hub, who, c, "taxii-delete-object", err);
+    if (rc < 0)
+        goto out;
+    /* Only what the requester can see may be deleted. */
+    rc = run_query(&rx, NULL, err);
+    if (rc < 0)
+        goto out;
+    if (rx.page.count == 0) {
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
+        goto out;
+    }
+    rx.sq.limit = TAXII_PAGE_MAX;
+    rc = store_delete_object(hub->store, &rx.sq, &deleted, &e2);
+    if (rc < 0) {
+        rk_err_set(err, rc, "%s", e2.msg);
+        goto out;
+    }
+    if (deleted == 0) {
+        rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
+        goto out;
+    }
+    resp->status = 200;
+    rk_buf_puts(&resp->body, "{}");
+out:
+    read_end(&rx);
+    return rc;
+}

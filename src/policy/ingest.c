@@ -1,46 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ingest.c: the ingest pipeline behind TAXII POST (moved out of taxii.c so every way in
+ * ingest.c: the ingest pipeline behind TAXII POST (in the policy layer so every way in
  * shares it): validate, decide TLP and scope, anonymise, mark, validate again, store with
- * access metadata and provenance in one transaction, then credit and audit. Anonymity is
- * applied here, once, so that what is stored for sharing never names a hidden source.
+ * access metadata and provenance in one transaction, then credit and audit (ingest_record.c).
+ * Anonymity is applied here, once, so that what is stored for sharing never names a hidden
+ * source; the identities that stand for it come from ingest_identity.c.
  */
 #include "policy/policy_int.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define ROUTE_NAME "taxii-add-objects"
-
-/* Serialises the lazy creation of hub and sector identity objects within the process. */
-static pthread_mutex_t identity_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* One object on its way to the store. */
-struct pending {
-    size_t item; /* index into items */
-    struct stix_meta meta;
-    char *json; /* canonical anonymised object */
-    size_t len;
-    char *original; /* canonical object as posted */
-    size_t original_len;
-    char *actions;    /* JSON array text */
-    char *recipients; /* comma-separated org ids */
-    char *joins;      /* space-separated ids */
-    struct policy_scope_decision dec;
-    int mode;          /* effective anonymity */
-    char message[512]; /* success message for a NEW row */
-};
-
-/* A hub or sector identity object to store next to the objects that reference it. */
-struct identity {
-    char id[STIX_ID_MAX + 1];
-    char *json; /* canonical */
-    bool needed;
-};
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -50,79 +22,6 @@ static void copy_str(char *dst, size_t cap, const char *src)
 static int max_int(int a, int b)
 {
     return a > b ? a : b;
-}
-
-/* The display name of a sector key, from the sector table ("" if unknown). */
-static void sector_display(struct store *s, const char *key, char *out, size_t cap)
-{
-    char *v = NULL;
-    json_t *arr = NULL;
-    size_t i;
-    json_t *e;
-
-    copy_str(out, cap, key);
-    if (store_setting_get(s, "sectors", &v, NULL) != 0)
-        return;
-    arr = json_loads(v, 0, NULL);
-    json_array_foreach(arr, i, e)
-    {
-        const char *k = json_string_value(json_object_get(e, "key"));
-        if (k != NULL && strcmp(k, key) == 0) {
-            copy_str(out, cap, json_string_value(json_object_get(e, "name")));
-            break;
-        }
-    }
-    json_decref(arr);
-    free(v);
-}
-
-/*
- * The identity object stored under settings key, created once (under identity_lock) with
- * the given id (NULL: a new random one), name and class. out->json is canonical.
- */
-static int identity_get(struct store *s, const char *key, const char *id, const char *name,
-                        const char *cls, struct identity *out, struct rk_err *err)
-{
-    char *v = NULL;
-    json_t *obj = NULL;
-    int rc;
-
-    pthread_mutex_lock(&identity_lock);
-    rc = store_setting_get(s, key, &v, err);
-    if (rc == 0) {
-        obj = json_loads(v, 0, NULL);
-        if (obj == NULL) {
-            rc = rk_err_set(err, RK_E_INTERNAL, "setting %s is not JSON", key);
-            goto out;
-        }
-    } else if (rc == RK_E_NOTFOUND) {
-        char uuid[RK_UUID_LEN], now[RK_TIME_LEN], nid[64];
-        rk_time_us t = rk_time_now();
-        t -= t % 1000; /* millisecond precision, as STIX writers usually give */
-        rk_time_format(t, now);
-        if (id == NULL) {
-            rk_uuid_v4(uuid);
-            snprintf(nid, sizeof(nid), "identity--%s", uuid);
-            id = nid;
-        }
-        obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "identity", "spec_version",
-                        "2.1", "id", id, "created", now, "modified", now, "name", name,
-                        "identity_class", cls);
-        char *text = stix_canonical(obj, NULL);
-        rc = store_setting_set(s, key, text, err);
-        free(text);
-        if (rc != 0)
-            goto out;
-    } else {
-        goto out;
-    }
-    copy_str(out->id, sizeof(out->id), json_string_value(json_object_get(obj, "id")));
-    out->json = stix_canonical(obj, NULL);
-out:
-    pthread_mutex_unlock(&identity_lock);
-    json_decref(obj);
-    free(v);
-    return rc;
 }
 
 /* Resolves x_renkei_recipients (org names or ids) to comma-separated org ids. */
@@ -206,113 +105,6 @@ static void fail(struct policy_ingest_item *it, const char *fmt, ...)
     va_end(ap);
 }
 
-/* ---- credit ------------------------------------------------------------------------------ */
-
-struct first_other {
-    const char *org_id; /* the poster */
-    char found[RK_UUID_LEN];
-};
-
-/* Finds the earliest stored version whose source is another member organisation. */
-static int first_other_row(void *ctx, const struct store_row *row)
-{
-    struct first_other *f = ctx;
-    const char *src = row->access.source_org;
-    if (src == NULL || src[0] == '\0' || strcmp(src, f->org_id) == 0)
-        return 0;
-    copy_str(f->found, sizeof(f->found), src);
-    return 1;
-}
-
-static int other_source(struct store *s, const char *id, const char *org_id, char *out,
-                        struct rk_err *err)
-{
-    struct first_other f = {org_id, ""};
-    int rc = store_find_object(s, id, first_other_row, &f, err);
-    if (rc < 0)
-        return rc;
-    copy_str(out, RK_UUID_LEN, f.found);
-    return 0;
-}
-
-/* Credit for the NEW rows of one envelope; failures are logged, never fatal: the objects
- * are durable already and the poster must get its status. */
-static void credit_events(struct store *s, const struct store_org *org, struct pending *p,
-                          struct store_put *puts, size_t n, json_t *objects)
-{
-    struct store_credit *ev = rk_calloc(n * 3 + 1, sizeof(*ev));
-    char(*who)[RK_UUID_LEN] = rk_calloc(n * 2 + 1, sizeof(*who));
-    size_t k = 0, w = 0;
-    struct rk_err e;
-
-    for (size_t i = 0; i < n; i++) {
-        if (puts[i].result != STORE_PUT_NEW)
-            continue;
-        ev[k++] = (struct store_credit){.org_id = (char *)org->id,
-                                        .kind = "contribution",
-                                        .object_id = (char *)p[i].meta.id,
-                                        .points = POLICY_CREDIT_CONTRIBUTION,
-                                        .by_org = (char *)org->id,
-                                        .by_sector = org->sector};
-        rk_err_clear(&e);
-        if (other_source(s, p[i].meta.id, org->id, who[w], &e) == 0 && who[w][0] != '\0') {
-            ev[k++] = (struct store_credit){.org_id = who[w++],
-                                            .kind = "correlation",
-                                            .object_id = (char *)p[i].meta.id,
-                                            .points = POLICY_CREDIT_CORRELATION,
-                                            .by_org = (char *)org->id,
-                                            .by_sector = org->sector};
-        }
-        if (strcmp(p[i].meta.type, "sighting") == 0) {
-            json_t *o = json_array_get(objects, p[i].item);
-            const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
-            rk_err_clear(&e);
-            if (of != NULL && other_source(s, of, org->id, who[w], &e) == 0 && who[w][0] != '\0') {
-                ev[k++] = (struct store_credit){.org_id = who[w++],
-                                                .kind = "sighting",
-                                                .object_id = (char *)of,
-                                                .points = POLICY_CREDIT_SIGHTING,
-                                                .by_org = (char *)org->id,
-                                                .by_sector = org->sector};
-            }
-        }
-    }
-    rk_err_clear(&e);
-    if (k > 0 && policy_credit_record(s, ev, k, &e) != 0)
-        rk_log(RK_LOG_ERROR, "ingest: credit events not recorded: %s", e.msg);
-    free(who);
-    free(ev);
-}
-
-/* One "write" audit entry for the objects at AMBER and above that were stored. */
-static int audit_writes(struct store *s, const struct policy_principal *who,
-                        const struct store_collection *c, struct pending *p, struct store_put *puts,
-                        size_t n, struct rk_err *err)
-{
-    json_t *arr = json_array();
-    int rc = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        char v[RK_TIME_LEN];
-        if (p[i].dec.tlp < POLICY_TLP_AMBER || puts[i].result == STORE_PUT_CONFLICT)
-            continue;
-        rk_time_format(puts[i].version_out, v);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id", p[i].meta.id, "version",
-                                             v, "tlp", policy_tlp_name(p[i].dec.tlp), "result",
-                                             puts[i].result == STORE_PUT_NEW ? "new" : "dup"));
-    }
-    if (json_array_size(arr) > 0) {
-        json_t *detail = json_pack("{s:o}", "objects", arr);
-        char *text = json_dumps(detail, JSON_COMPACT);
-        rc = policy_audit_append(s, who, POLICY_AUDIT_WRITE, ROUTE_NAME, c->id, text, err);
-        free(text);
-        json_decref(detail);
-    } else {
-        json_decref(arr);
-    }
-    return rc;
-}
-
 /* ---- the pipeline ------------------------------------------------------------------------ */
 
 /* Everything one envelope needs to know about its contributor. */
@@ -321,9 +113,8 @@ struct source {
     struct policy_doc doc;
     struct policy_ownids *ownids;
     json_t *self_ids;
-    bool sector_ok; /* the sector has at least k member organisations */
-    struct identity hub_id, sector_id;
-    bool have_hub, have_sector;
+    bool sector_ok;                    /* the sector has at least k member organisations */
+    struct policy_stand_ins stand_ins; /* who stands for the contributor when hidden */
 };
 
 static void source_clear(struct source *src)
@@ -332,46 +123,7 @@ static void source_clear(struct source *src)
     policy_doc_clear(&src->doc);
     policy_ownids_free(src->ownids);
     json_decref(src->self_ids);
-    free(src->hub_id.json);
-    free(src->sector_id.json);
-}
-
-/* The identity that stands for the contributor in mode (SECTOR or ANONYMOUS). */
-static int replacement(struct rk_hub *hub, struct source *src, int mode, struct identity **out,
-                       const char **what, struct rk_err *err)
-{
-    int rc = 0;
-    if (mode == STORE_ANON_SECTOR && src->sector_ok) {
-        if (!src->have_sector) {
-            char key[128], disp[160], name[256];
-            snprintf(key, sizeof(key), "sector_identity:%s", src->org.sector);
-            sector_display(hub->store, src->org.sector, disp, sizeof(disp));
-            snprintf(name, sizeof(name), "An organisation in the %s sector", disp);
-            rc = identity_get(hub->store, key, NULL, name, "class", &src->sector_id, err);
-            if (rc != 0)
-                return rc;
-            src->have_sector = true;
-        }
-        *out = &src->sector_id;
-        *what = "sector identity";
-        return 0;
-    }
-    if (!src->have_hub) {
-        char key[STIX_ID_MAX + 32];
-        const char *title = hub->title[0] != '\0' ? hub->title : "renkei hub";
-        if (hub->identity_id[0] == '\0')
-            return rk_err_set(err, RK_E_INTERNAL,
-                              "the hub has no identity (settings hub_identity)");
-        snprintf(key, sizeof(key), "identity_object:%s", hub->identity_id);
-        rc = identity_get(hub->store, key, hub->identity_id, title, "organization", &src->hub_id,
-                          err);
-        if (rc != 0)
-            return rc;
-        src->have_hub = true;
-    }
-    *out = &src->hub_id;
-    *what = "hub identity";
-    return 0;
+    policy_stand_ins_clear(&src->stand_ins);
 }
 
 static int source_load(struct rk_hub *hub, const struct policy_principal *who,
@@ -402,14 +154,14 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
  * *keep telling whether p is to be stored; negative only for store errors. */
 static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
                    const struct store_collection *c, const json_t *o, struct policy_ingest_item *it,
-                   struct pending *p, bool *keep, struct rk_err *err)
+                   struct policy_pending *p, bool *keep, struct rk_err *err)
 {
     struct rk_err e2;
     json_t *work = NULL, *actions = json_array();
     struct rk_buf recips = RK_BUF_INIT;
     struct policy_anon anon;
     struct policy_anon_result res;
-    struct identity *rep = NULL;
+    struct policy_stand_in *rep = NULL;
     const char *rep_what = NULL;
     char smsg[256];
     int mode = base_mode;
@@ -458,7 +210,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     policy_scope_decide(&src->doc, work, src->org.sector, c, &p->dec, &e2);
 
     if (mode >= STORE_ANON_SECTOR) {
-        rc = replacement(hub, src, mode, &rep, &rep_what, err);
+        rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector, src->sector_ok, mode, &rep,
+                                 &rep_what, err);
         if (rc != 0)
             goto out;
     }
@@ -512,7 +265,7 @@ out:
     return rc;
 }
 
-static void pending_free(struct pending *p)
+static void pending_free(struct policy_pending *p)
 {
     free(p->json);
     free(p->original);
@@ -521,27 +274,13 @@ static void pending_free(struct pending *p)
     free(p->joins);
 }
 
-static void identity_put(struct store_put *put, struct identity *id)
-{
-    memset(put, 0, sizeof(*put));
-    put->id = id->id;
-    put->type = "identity";
-    put->spec_version = "2.1";
-    put->version = -1;
-    put->json = id->json;
-    put->json_len = strlen(id->json);
-    put->access.tlp = POLICY_TLP_CLEAR;
-    put->access.rule = "hub-identity";
-    put->anonymity = STORE_ANON_NAMED;
-}
-
 int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                   const struct store_collection *c, int requested_anonymity, json_t *objects,
                   struct policy_ingest_item *items, struct rk_err *err)
 {
     struct source src;
     size_t total = json_array_size(objects);
-    struct pending *p = rk_calloc(total + 1, sizeof(*p));
+    struct policy_pending *p = rk_calloc(total + 1, sizeof(*p));
     struct store_put *puts = rk_calloc(total + 2, sizeof(*puts));
     size_t n = 0, n_puts = 0;
     int base_mode;
@@ -587,10 +326,10 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
 
     /* The identities that rewritten objects point to go first, so a reader paging by
      * date_added meets them before the objects that reference them. */
-    if (src.have_hub && src.hub_id.needed)
-        identity_put(&puts[n_puts++], &src.hub_id);
-    if (src.have_sector && src.sector_id.needed)
-        identity_put(&puts[n_puts++], &src.sector_id);
+    if (src.stand_ins.have_hub && src.stand_ins.hub.needed)
+        policy_stand_in_put(&puts[n_puts++], &src.stand_ins.hub);
+    if (src.stand_ins.have_sector && src.stand_ins.sector.needed)
+        policy_stand_in_put(&puts[n_puts++], &src.stand_ins.sector);
     size_t first = n_puts;
     for (size_t i = 0; i < n; i++) {
         struct store_put *put = &puts[n_puts++];
@@ -637,11 +376,11 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                      put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
         }
     }
-    credit_events(hub->store, &src.org, p, puts + first, n, objects);
+    policy_ingest_credit(hub->store, &src.org, p, puts + first, n, objects);
     {
         struct rk_err e2;
         rk_err_clear(&e2);
-        if (audit_writes(hub->store, who, c, p, puts + first, n, &e2) != 0)
+        if (policy_ingest_audit(hub->store, who, c, p, puts + first, n, &e2) != 0)
             rk_log(RK_LOG_ERROR, "ingest: write audit entry failed: %s", e2.msg);
     }
     rc = 0;

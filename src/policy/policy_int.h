@@ -117,4 +117,71 @@ void policy_cache_principal_put(struct store *s, const char *hash,
 
 /* ---- end of the entity cache internals ---------------------------------------------------- */
 
+/* ---- ingest pipeline internals (ingest.c, ingest_identity.c, ingest_record.c) ----------- */
+
+/* One object on its way to the store: filled by ingest.c, read by ingest_record.c. */
+struct policy_pending {
+    size_t item; /* index into the envelope's objects and items */
+    struct stix_meta meta;
+    char *json; /* canonical anonymised object */
+    size_t len;
+    char *original; /* canonical object as posted */
+    size_t original_len;
+    char *actions;    /* JSON array text */
+    char *recipients; /* comma-separated org ids */
+    char *joins;      /* space-separated ids */
+    struct policy_scope_decision dec;
+    int mode;          /* effective anonymity */
+    char message[512]; /* success message for a NEW row */
+};
+
+/* A hub or sector identity object that stands for a hidden contributor. */
+struct policy_stand_in {
+    char id[STIX_ID_MAX + 1];
+    char *json;  /* canonical; freed by policy_stand_ins_clear */
+    bool needed; /* an object of this envelope references it: store it too */
+};
+
+/* The stand-ins one envelope has loaded so far (zero-initialise; clear when done). */
+struct policy_stand_ins {
+    struct policy_stand_in hub, sector;
+    bool have_hub, have_sector;
+};
+
+/*
+ * Points *out at the identity that stands for a contributor of sector in mode (SECTOR while
+ * the sector has at least k members, else ANONYMOUS: the hub identity), loading or creating
+ * it in the settings on first use, and *what at "sector identity" or "hub identity". Returns
+ * 0, RK_E_INTERNAL if the hub has no identity, or a store error; err says which. *out is
+ * owned by si.
+ */
+int policy_stand_in_get(struct rk_hub *hub, struct policy_stand_ins *si, const char *sector,
+                        bool sector_ok, int mode, struct policy_stand_in **out, const char **what,
+                        struct rk_err *err);
+
+/* Fills put to store stand-in id (TLP:CLEAR, rule "hub-identity"); put borrows from id. */
+void policy_stand_in_put(struct store_put *put, const struct policy_stand_in *id);
+
+/* Frees what si holds and zeroes it. */
+void policy_stand_ins_clear(struct policy_stand_ins *si);
+
+/*
+ * Records the credit events for the n rows of an envelope that are NEW (puts[i] stored
+ * p[i]; objects is the envelope as posted). Failures are logged, never returned: the objects
+ * are durable already and the poster must get its status.
+ */
+void policy_ingest_credit(struct store *s, const struct store_org *org,
+                          const struct policy_pending *p, const struct store_put *puts, size_t n,
+                          const json_t *objects);
+
+/*
+ * Appends one "write" audit entry listing the stored rows at AMBER and above (conflicts
+ * left out). Returns 0 (also when there is nothing to record) or the audit's error.
+ */
+int policy_ingest_audit(struct store *s, const struct policy_principal *who,
+                        const struct store_collection *c, const struct policy_pending *p,
+                        const struct store_put *puts, size_t n, struct rk_err *err);
+
+/* ---- end of the ingest pipeline internals ------------------------------------------------- */
+
 #endif /* RK_POLICY_INT_H */

@@ -112,3 +112,20 @@ const char *cli_data_dir(const char *opt)
         return env;
     return "./renkei-data";
 }
+
+int cli_dispatch(const char *command, const char *usage, const struct cli_subcommand *subs,
+                 size_t n, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            argv[1] = (char *)subs[i].label;
+            return subs[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "renkei %s: unknown subcommand '%s'\n\n%s", command, argv[1], usage);
+    return CLI_USAGE;
+}

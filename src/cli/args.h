@@ -33,6 +33,22 @@ enum { CLI_HELP = -1, CLI_USAGE = 2 };
 int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos);
 
+/* One subcommand of a command with subcommands ("org add", "org list"). */
+struct cli_subcommand {
+    const char *name;                  /* as typed after the command, e.g. "add" */
+    const char *label;                 /* names it in usage errors, e.g. "org add" */
+    int (*run)(int argc, char **argv); /* argv[0] is label; returns the exit status */
+};
+
+/*
+ * Runs the subcommand of command (e.g. "org") that argv[1] names among subs[0..n), with
+ * argv shifted by one. No argument prints usage on stderr and returns CLI_USAGE; --help/-h
+ * prints it on stdout and returns 0; an unknown name is reported on stderr with usage and
+ * returns CLI_USAGE. Otherwise returns what the subcommand returns.
+ */
+int cli_dispatch(const char *command, const char *usage, const struct cli_subcommand *subs,
+                 size_t n, int argc, char **argv);
+
 /* The value of option name in opts, or NULL. */
 const char *cli_opt_value(const struct cli_opt *opts, size_t n_opts, const char *name);
 bool cli_opt_set(const struct cli_opt *opts, size_t n_opts, const char *name);

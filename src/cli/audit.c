@@ -174,18 +174,9 @@ out:
 
 int cmd_audit(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
-    }
-    if (strcmp(argv[1], "verify") == 0) {
-        argv[1] = (char *)"audit verify"; /* names the command in usage errors */
-        return audit_verify(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "list") == 0) {
-        argv[1] = (char *)"audit list";
-        return audit_list(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "renkei audit: unknown subcommand '%s'\n\n%s", argv[1], usage);
-    return CLI_USAGE;
+    static const struct cli_subcommand subs[] = {
+        {"verify", "audit verify", audit_verify},
+        {"list", "audit list", audit_list},
+    };
+    return cli_dispatch("audit", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -176,18 +176,9 @@ out:
 
 int cmd_org(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
-    }
-    if (strcmp(argv[1], "add") == 0) {
-        argv[1] = (char *)"org add"; /* names the command in usage errors */
-        return org_add(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "list") == 0) {
-        argv[1] = (char *)"org list"; /* names the command in usage errors */
-        return org_list(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "renkei org: unknown subcommand '%s'\n\n%s", argv[1], usage);
-    return CLI_USAGE;
+    static const struct cli_subcommand subs[] = {
+        {"add", "org add", org_add},
+        {"list", "org list", org_list},
+    };
+    return cli_dispatch("org", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

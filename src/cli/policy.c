@@ -318,22 +318,10 @@ out:
 
 int cmd_policy(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
-    }
-    if (strcmp(argv[1], "show") == 0) {
-        argv[1] = (char *)"policy show"; /* names the command in usage errors */
-        return policy_show(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "set") == 0) {
-        argv[1] = (char *)"policy set";
-        return policy_set(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "load") == 0) {
-        argv[1] = (char *)"policy load";
-        return policy_load(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "renkei policy: unknown subcommand '%s'\n\n%s", argv[1], usage);
-    return CLI_USAGE;
+    static const struct cli_subcommand subs[] = {
+        {"show", "policy show", policy_show},
+        {"set", "policy set", policy_set},
+        {"load", "policy load", policy_load},
+    };
+    return cli_dispatch("policy", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

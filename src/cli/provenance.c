@@ -103,14 +103,8 @@ out:
 
 int cmd_provenance(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
-    }
-    if (strcmp(argv[1], "show") == 0) {
-        argv[1] = (char *)"provenance show"; /* names the command in usage errors */
-        return provenance_show(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "renkei provenance: unknown subcommand '%s'\n\n%s", argv[1], usage);
-    return CLI_USAGE;
+    static const struct cli_subcommand subs[] = {
+        {"show", "provenance show", provenance_show},
+    };
+    return cli_dispatch("provenance", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -100,14 +100,8 @@ out:
 
 int cmd_token(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
-    }
-    if (strcmp(argv[1], "create") == 0) {
-        argv[1] = (char *)"token create"; /* names the command in usage errors */
-        return token_create(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "renkei token: unknown subcommand '%s'\n\n%s", argv[1], usage);
-    return CLI_USAGE;
+    static const struct cli_subcommand subs[] = {
+        {"create", "token create", token_create},
+    };
+    return cli_dispatch("token", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -68,7 +68,43 @@ int cli_store_open(const char *dir, bool json, struct store **out);
  */
 int cli_fail(bool json, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Reports a failure of command (e.g. "push") like cli_fail, but names it on stderr:
+ * "renkei push: message"; with json, {"error": message} on stdout.
+ */
+void cli_fail_named(const char *command, bool json, const char *msg);
+
 /* Prints v as one line of JSON on stdout and flushes; consumes the reference. */
 void cli_json_print(json_t *v);
+
+/* ---- the options of the TAXII client commands, push and pull (client.c) ---------------- */
+
+struct sync_opts;
+
+/*
+ * getopt_long values of the connection options every client command takes (--token,
+ * --user, --password, --cacert, --insecure); a command numbers its own from
+ * CLI_OPT_CLIENT_END.
+ */
+enum {
+    CLI_OPT_TOKEN = 256,
+    CLI_OPT_USER,
+    CLI_OPT_PASSWORD,
+    CLI_OPT_CACERT,
+    CLI_OPT_INSECURE,
+    CLI_OPT_CLIENT_END,
+};
+
+/*
+ * If opt is one of the connection options, stores arg (borrowed) in so and returns true;
+ * otherwise returns false and leaves so alone.
+ */
+bool cli_client_option(int opt, const char *arg, struct sync_opts *so);
+
+/*
+ * Completes so once the options are parsed: with none of --token, --user and --password the
+ * token comes from $RENKEI_TOKEN; an empty token means none; the request timeout is set.
+ */
+void cli_client_finish(struct sync_opts *so, long timeout_s);
 
 #endif /* RK_CLI_ARGS_H */

@@ -27,6 +27,14 @@ int cli_fail(bool json, int status, const char *fmt, ...)
     return status;
 }
 
+void cli_fail_named(const char *command, bool json, const char *msg)
+{
+    if (json)
+        cli_json_print(json_pack("{s:s}", "error", msg));
+    else
+        fprintf(stderr, "renkei %s: %s\n", command, msg);
+}
+
 void cli_json_print(json_t *v)
 {
     char *s = json_dumps(v, JSON_COMPACT);

@@ -5,6 +5,7 @@
  * src/sync; objects are streamed to the output page by page, never held all at once.
  */
 #include "cli.h"
+#include "cli/args.h"
 #include "sync/sync.h"
 
 #include <errno.h>
@@ -45,12 +46,7 @@ static const char pull_usage[] =
     "  renkei pull --type indicator --added-after 2024-05-01T00:00:00Z --out new.json --json URL\n";
 
 enum {
-    OPT_TOKEN = 256,
-    OPT_USER,
-    OPT_PASSWORD,
-    OPT_CACERT,
-    OPT_INSECURE,
-    OPT_ADDED_AFTER,
+    OPT_ADDED_AFTER = CLI_OPT_CLIENT_END,
     OPT_TYPE,
     OPT_ID,
     OPT_VERSION,
@@ -63,11 +59,11 @@ enum {
 };
 
 static const struct option pull_options[] = {
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"user", required_argument, NULL, OPT_USER},
-    {"password", required_argument, NULL, OPT_PASSWORD},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"token", required_argument, NULL, CLI_OPT_TOKEN},
+    {"user", required_argument, NULL, CLI_OPT_USER},
+    {"password", required_argument, NULL, CLI_OPT_PASSWORD},
+    {"cacert", required_argument, NULL, CLI_OPT_CACERT},
+    {"insecure", no_argument, NULL, CLI_OPT_INSECURE},
     {"added-after", required_argument, NULL, OPT_ADDED_AFTER},
     {"type", required_argument, NULL, OPT_TYPE},
     {"id", required_argument, NULL, OPT_ID},
@@ -85,22 +81,6 @@ static int usage_error(const char *msg)
 {
     fprintf(stderr, "renkei pull: %s\n%s", msg, pull_usage);
     return 2;
-}
-
-/* Reports an error: {"error": ...} on stdout with --json, else a line on stderr. */
-static void pull_fail(bool json, const char *msg)
-{
-    if (json) {
-        json_t *o = json_pack("{s:s}", "error", msg);
-        char *s = json_dumps(o, JSON_COMPACT);
-        if (s != NULL)
-            puts(s);
-        free(s);
-        json_decref(o);
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "renkei pull: %s\n", msg);
-    }
 }
 
 /* Streams one page's objects into f, comma-separated after the first *count objects. */
@@ -150,22 +130,9 @@ int cmd_pull(int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", pull_options, NULL)) != -1) {
+        if (cli_client_option(opt, optarg, &so))
+            continue;
         switch (opt) {
-        case OPT_TOKEN:
-            so.token = optarg;
-            break;
-        case OPT_USER:
-            so.user = optarg;
-            break;
-        case OPT_PASSWORD:
-            so.password = optarg;
-            break;
-        case OPT_CACERT:
-            so.cacert = optarg;
-            break;
-        case OPT_INSECURE:
-            so.insecure = true;
-            break;
         case OPT_ADDED_AFTER: {
             rk_time_us t;
             if (rk_time_parse(optarg, &t) != 0)
@@ -216,17 +183,13 @@ int cmd_pull(int argc, char **argv)
     if (json && out_path == NULL)
         return usage_error("--json needs --out FILE: without it the bundle and the JSON "
                            "summary would both go to standard output");
-    if (so.token == NULL && so.user == NULL && so.password == NULL)
-        so.token = getenv("RENKEI_TOKEN");
-    if (so.token != NULL && *so.token == '\0')
-        so.token = NULL;
-    so.timeout_s = (long)timeout_s;
+    cli_client_finish(&so, (long)timeout_s);
     if (sync_urls_parse(argv[optind], &urls, &err) != 0)
         return usage_error(err.msg);
 
     client = sync_client_new(&so, &err);
     if (client == NULL) {
-        pull_fail(json, err.msg);
+        cli_fail_named("pull", json, err.msg);
         goto out;
     }
     if (out_path != NULL) {
@@ -238,7 +201,7 @@ int cmd_pull(int argc, char **argv)
             if (fd >= 0)
                 close(fd);
             rk_buf_reset(&tmp_path);
-            pull_fail(json, err.msg);
+            cli_fail_named("pull", json, err.msg);
             goto out;
         }
     } else {
@@ -253,7 +216,7 @@ int cmd_pull(int argc, char **argv)
         int prc = sync_pager_next(pager, &objects, &err);
         if (prc < 0) {
             sync_progress_end(&prog);
-            pull_fail(json, err.msg);
+            cli_fail_named("pull", json, err.msg);
             goto out;
         }
         if (prc == 0)
@@ -264,7 +227,7 @@ int cmd_pull(int argc, char **argv)
             sync_progress_end(&prog);
             rk_err_set(&err, RK_E_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
                        strerror(errno));
-            pull_fail(json, err.msg);
+            cli_fail_named("pull", json, err.msg);
             goto out;
         }
         sync_progress_update(&prog, count, 0, false);
@@ -275,7 +238,7 @@ int cmd_pull(int argc, char **argv)
     sync_progress_end(&prog);
     fputs(count > 0 ? "\n]}\n" : "]}\n", f);
     if (fflush(f) != 0 || ferror(f)) {
-        pull_fail(json, "writing the output failed");
+        cli_fail_named("pull", json, "writing the output failed");
         goto out;
     }
     if (out_path != NULL) {
@@ -283,7 +246,7 @@ int cmd_pull(int argc, char **argv)
         f = NULL;
         if (fclose(done) != 0 || rename(tmp_path.data, out_path) != 0) {
             rk_err_set(&err, RK_E_IO, "%s: cannot write: %s", out_path, strerror(errno));
-            pull_fail(json, err.msg);
+            cli_fail_named("pull", json, err.msg);
             goto out;
         }
         rk_buf_reset(&tmp_path);

@@ -5,6 +5,7 @@
  * objects were refused. The work is done by src/sync.
  */
 #include "cli.h"
+#include "cli/args.h"
 #include "sync/sync.h"
 
 #include <getopt.h>
@@ -42,12 +43,7 @@ static const char push_usage[] =
     "  cat iocs.json | RENKEI_TOKEN=rk_... renkei push --json URL -\n";
 
 enum {
-    OPT_TOKEN = 256,
-    OPT_USER,
-    OPT_PASSWORD,
-    OPT_CACERT,
-    OPT_INSECURE,
-    OPT_BATCH,
+    OPT_BATCH = CLI_OPT_CLIENT_END,
     OPT_WAIT,
     OPT_TIMEOUT,
     OPT_JSON,
@@ -55,11 +51,11 @@ enum {
 };
 
 static const struct option push_options[] = {
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"user", required_argument, NULL, OPT_USER},
-    {"password", required_argument, NULL, OPT_PASSWORD},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"token", required_argument, NULL, CLI_OPT_TOKEN},
+    {"user", required_argument, NULL, CLI_OPT_USER},
+    {"password", required_argument, NULL, CLI_OPT_PASSWORD},
+    {"cacert", required_argument, NULL, CLI_OPT_CACERT},
+    {"insecure", no_argument, NULL, CLI_OPT_INSECURE},
     {"batch", required_argument, NULL, OPT_BATCH},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -67,22 +63,6 @@ static const struct option push_options[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
-
-/* Reports an error: {"error": ...} on stdout with --json, else a line on stderr. */
-static void push_fail(bool json, const char *msg)
-{
-    if (json) {
-        json_t *o = json_pack("{s:s}", "error", msg);
-        char *s = json_dumps(o, JSON_COMPACT);
-        if (s != NULL)
-            puts(s);
-        free(s);
-        json_decref(o);
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "renkei push: %s\n", msg);
-    }
-}
 
 /* A status resource that was still pending when its envelope was answered. */
 struct pending_status {
@@ -157,22 +137,9 @@ int cmd_push(int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", push_options, NULL)) != -1) {
+        if (cli_client_option(opt, optarg, &so))
+            continue;
         switch (opt) {
-        case OPT_TOKEN:
-            so.token = optarg;
-            break;
-        case OPT_USER:
-            so.user = optarg;
-            break;
-        case OPT_PASSWORD:
-            so.password = optarg;
-            break;
-        case OPT_CACERT:
-            so.cacert = optarg;
-            break;
-        case OPT_INSECURE:
-            so.insecure = true;
-            break;
         case OPT_BATCH:
             if (rk_parse_int64(optarg, 1, 1000000, &batch) != 0)
                 return usage_error("--batch wants a positive number of objects");
@@ -200,11 +167,7 @@ int cmd_push(int argc, char **argv)
     }
     if (argc - optind < 2)
         return usage_error("a collection URL and at least one FILE are needed");
-    if (so.token == NULL && so.user == NULL && so.password == NULL)
-        so.token = getenv("RENKEI_TOKEN");
-    if (so.token != NULL && *so.token == '\0')
-        so.token = NULL;
-    so.timeout_s = (long)timeout_s;
+    cli_client_finish(&so, (long)timeout_s);
     const char *url = argv[optind];
     if (sync_urls_parse(url, &urls, &err) != 0) {
         fprintf(stderr, "renkei push: %s\n%s", err.msg, push_usage);
@@ -216,7 +179,7 @@ int cmd_push(int argc, char **argv)
     files = rk_calloc(nfiles, sizeof(*files));
     for (size_t i = 0; i < nfiles; i++) {
         if (sync_load_file(argv[optind + 1 + (int)i], &files[i], &err) != 0) {
-            push_fail(json, err.msg);
+            cli_fail_named("push", json, err.msg);
             goto out;
         }
         total += json_array_size(files[i]);
@@ -224,14 +187,14 @@ int cmd_push(int argc, char **argv)
 
     client = sync_client_new(&so, &err);
     if (client == NULL) {
-        push_fail(json, err.msg);
+        cli_fail_named("push", json, err.msg);
         goto out;
     }
     size_t max_bytes = SYNC_DEFAULT_MAX_CONTENT;
     if (sync_max_content_length(client, urls.api_root, &max_bytes, &err) != 0) {
         if (err.code == RK_E_UNAUTH || err.code == RK_E_IO) {
             /* No server or bad credentials: posting would fail the same way. */
-            push_fail(json, err.msg);
+            cli_fail_named("push", json, err.msg);
             goto out;
         }
         fprintf(stderr,
@@ -248,7 +211,7 @@ int cmd_push(int argc, char **argv)
             if (sync_batch_next(files[i], &pos, (size_t)batch, max_bytes, &env, &taken, &err) !=
                 0) {
                 sync_progress_end(&prog);
-                push_fail(json, err.msg);
+                cli_fail_named("push", json, err.msg);
                 goto out;
             }
             if (taken == 0)
@@ -257,7 +220,7 @@ int cmd_push(int argc, char **argv)
             if (sync_post_envelope(client, urls.objects, env.data, env.len, &resp, &err) != 0) {
                 sync_response_free(&resp);
                 sync_progress_end(&prog);
-                push_fail(json, err.msg);
+                cli_fail_named("push", json, err.msg);
                 if (!json && sent > 0)
                     fprintf(stderr, "renkei push: %zu object%s had been sent before this error\n",
                             sent, sent == 1 ? "" : "s");
@@ -280,7 +243,7 @@ int cmd_push(int argc, char **argv)
                 json_decref(status);
                 if (trc != 0) {
                     sync_progress_end(&prog);
-                    push_fail(json, err.msg);
+                    cli_fail_named("push", json, err.msg);
                     goto out;
                 }
             }
@@ -299,12 +262,12 @@ int cmd_push(int argc, char **argv)
             pending[i].status = st[i]; /* the latest version; still owned by pending[] */
         free(st);
         if (wrc != 0) {
-            push_fail(json, err.msg);
+            cli_fail_named("push", json, err.msg);
             goto out;
         }
         for (size_t i = 0; i < npending; i++) {
             if (sync_tally_add(&tally, pending[i].status, pending[i].file, &err) != 0) {
-                push_fail(json, err.msg);
+                cli_fail_named("push", json, err.msg);
                 goto out;
             }
         }

@@ -3,12 +3,244 @@
  * canonical.c: stix_canonical, the one serialisation renkei stores and compares: compact,
  * keys sorted, UTF-8 left unescaped, reals with 17 significant digits so that they
  * round-trip. Two bodies that parse to the same JSON give the same bytes.
+ *
+ * The bytes are exactly those of json_dumps(JSON_COMPACT | JSON_SORT_KEYS |
+ * JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY), which stored bodies were written with and are
+ * compared against; this writer produces them without jansson's per-character callbacks and
+ * per-object key arrays (it was a fifth of ingest). tests/unit/stix/test_stix_canonical.c
+ * compares the two on every object of the shared data.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stix/stix_int.h"
 
-char *stix_canonical(const json_t *obj, size_t *len)
+/* Objects nested deeper than this are handed to jansson whole (ingest refuses them earlier). */
+#define CANON_DEPTH_MAX 64
+/* Keys sorted on the stack per object; larger objects use the heap. */
+#define CANON_KEYS_STACK 64
+
+struct canon {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed; /* fall back to jansson (a real, or nesting too deep) */
+};
+
+static void canon_grow(struct canon *w, size_t extra)
+{
+    size_t cap = w->cap != 0 ? w->cap : 256;
+    while (cap - w->len < extra + 1)
+        cap *= 2;
+    w->data = rk_realloc(w->data, cap);
+    w->cap = cap;
+}
+
+static inline void canon_put(struct canon *w, const char *s, size_t n)
+{
+    if (w->cap - w->len < n + 1)
+        canon_grow(w, n);
+    memcpy(w->data + w->len, s, n);
+    w->len += n;
+}
+
+static inline void canon_putc(struct canon *w, char c)
+{
+    if (w->cap - w->len < 2)
+        canon_grow(w, 1);
+    w->data[w->len++] = c;
+}
+
+/* True for the bytes jansson escapes: '"', '\\' and every control character below 0x20
+ * (UTF-8 above 0x7F is copied as is, DEL too). */
+static inline bool canon_esc(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+static void canon_string(struct canon *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i = 0, run = 0;
+
+    canon_putc(w, '"');
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (!canon_esc(c)) {
+            i++;
+            continue;
+        }
+        canon_put(w, s + run, i - run);
+        switch (c) {
+        case '"':
+            canon_put(w, "\\\"", 2);
+            break;
+        case '\\':
+            canon_put(w, "\\\\", 2);
+            break;
+        case '\b':
+            canon_put(w, "\\b", 2);
+            break;
+        case '\f':
+            canon_put(w, "\\f", 2);
+            break;
+        case '\n':
+            canon_put(w, "\\n", 2);
+            break;
+        case '\r':
+            canon_put(w, "\\r", 2);
+            break;
+        case '\t':
+            canon_put(w, "\\t", 2);
+            break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            canon_put(w, u, sizeof(u));
+        }
+        }
+        run = ++i;
+    }
+    canon_put(w, s + run, n - run);
+    canon_putc(w, '"');
+}
+
+static void canon_integer(struct canon *w, json_int_t v)
+{
+    char tmp[24];
+    size_t k = sizeof(tmp);
+    /* Through unsigned so that the most negative value does not overflow. */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        tmp[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        tmp[--k] = '-';
+    canon_put(w, tmp + k, sizeof(tmp) - k);
+}
+
+/* One key of an object being sorted. */
+struct canon_key {
+    const char *key;
+    size_t len;
+    json_t *value;
+};
+
+/* jansson's order: bytes, then the shorter first (strcmp for keys without a NUL). */
+static int canon_key_cmp(const void *a, const void *b)
+{
+    const struct canon_key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->key, y->key, n);
+    if (r != 0)
+        return r;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Insertion sort: STIX objects have a dozen keys or so, where it beats qsort's calls. */
+static void canon_sort(struct canon_key *k, size_t n)
+{
+    if (n > 32) {
+        qsort(k, n, sizeof(*k), canon_key_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct canon_key t = k[i];
+        size_t j = i;
+        while (j > 0 && canon_key_cmp(&k[j - 1], &t) > 0) {
+            k[j] = k[j - 1];
+            j--;
+        }
+        k[j] = t;
+    }
+}
+
+static void canon_value(struct canon *w, const json_t *v, int depth);
+
+static void canon_object(struct canon *w, const json_t *obj, int depth)
+{
+    struct canon_key stack[CANON_KEYS_STACK], *keys = stack;
+    size_t n = json_object_size(obj), i = 0;
+    const char *key;
+    size_t key_len;
+    json_t *value;
+
+    if (n == 0) {
+        canon_put(w, "{}", 2);
+        return;
+    }
+    if (n > CANON_KEYS_STACK)
+        keys = rk_calloc(n, sizeof(*keys));
+    /* The macro's iterator is not const-correct; the object is only read. */
+    json_object_keylen_foreach((json_t *)obj, key, key_len, value)
+    {
+        if (i == n)
+            break;
+        keys[i++] = (struct canon_key){key, key_len, value};
+    }
+    n = i;
+    canon_sort(keys, n);
+    canon_putc(w, '{');
+    for (i = 0; i < n && !w->failed; i++) {
+        if (i > 0)
+            canon_putc(w, ',');
+        canon_string(w, keys[i].key, keys[i].len);
+        canon_putc(w, ':');
+        canon_value(w, keys[i].value, depth + 1);
+    }
+    canon_putc(w, '}');
+    if (keys != stack)
+        free(keys);
+}
+
+static void canon_value(struct canon *w, const json_t *v, int depth)
+{
+    if (depth > CANON_DEPTH_MAX) {
+        w->failed = true;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        canon_object(w, v, depth);
+        break;
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        canon_putc(w, '[');
+        for (size_t i = 0; i < n && !w->failed; i++) {
+            if (i > 0)
+                canon_putc(w, ',');
+            canon_value(w, json_array_get(v, i), depth + 1);
+        }
+        canon_putc(w, ']');
+        break;
+    }
+    case JSON_STRING:
+        canon_string(w, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        canon_integer(w, json_integer_value(v));
+        break;
+    case JSON_TRUE:
+        canon_put(w, "true", 4);
+        break;
+    case JSON_FALSE:
+        canon_put(w, "false", 5);
+        break;
+    case JSON_NULL:
+        canon_put(w, "null", 4);
+        break;
+    default:
+        /* Reals are rare in STIX; jansson's %.17g plus its own clean-up rules is the
+         * definition, so it writes them. */
+        w->failed = true;
+        break;
+    }
+}
+
+/* The definition: what the stored bodies were written with. */
+static char *canon_jansson(const json_t *obj, size_t *len)
 {
     char *s =
         json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
@@ -17,4 +249,26 @@ char *stix_canonical(const json_t *obj, size_t *len)
     if (len != NULL)
         *len = s != NULL ? strlen(s) : 0;
     return s;
+}
+
+char *stix_canonical(const json_t *obj, size_t *len)
+{
+    struct canon w = {NULL, 0, 0, false};
+
+    if (obj == NULL) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    canon_grow(&w, 1024);
+    canon_value(&w, obj, 0);
+    if (w.failed) {
+        free(w.data);
+        /* Nested too deep for the writer's bound, or a real: jansson writes it whole. */
+        return canon_jansson(obj, len);
+    }
+    w.data[w.len] = '\0';
+    if (len != NULL)
+        *len = w.len;
+    return w.data;
 }

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_stix_canonical.c: stix_canonical writes exactly the bytes of
+ * json_dumps(JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY), the
+ * form stored bodies were written in and are compared against for duplicates and
+ * conflicts: on hand-made edge cases (escapes, NUL, UTF-8, integers, reals, key order, deep
+ * nesting, wide objects) and on every JSON file of the shared data (run from the repository
+ * root, as tests/run.py does).
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "stix/stix_int.h"
+#include "stix_test_util.h"
+
+#define SHARED_DATA "../shared/data"
+
+static size_t compared;
+
+/* Compares the writer with jansson on v. */
+static void same_as_jansson(const json_t *v)
+{
+    size_t len = 0;
+    char *want =
+        json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
+    char *got = stix_canonical(v, &len);
+
+    assert_non_null(want);
+    assert_non_null(got);
+    if (strlen(want) != len || memcmp(want, got, len) != 0)
+        fail_msg("canonical differs:\n want %.300s\n  got %.300s", want, got);
+    compared++;
+    free(want);
+    free(got);
+}
+
+/* The root, every element of every array and every value of every object down to depth 3
+ * (deeper values are covered by their parents' bytes). */
+static void walk(const json_t *v, int depth)
+{
+    const char *key;
+    json_t *x;
+    size_t i;
+
+    same_as_jansson(v);
+    if (depth >= 3)
+        return;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, x) walk(x, depth + 1);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) walk(x, depth + 1);
+    }
+}
+
+static void edge_cases(void **state)
+{
+    const char *docs[] = {
+        "{}",
+        "[]",
+        "{'a':[],'b':{},'c':[{}],'d':null,'e':true,'f':false}",
+        "{'b':1,'a':2,'ab':3,'aa':4,'':5,'B':6,'_':7,'~':8}",
+        "{'n':[0,-1,1,9223372036854775807,-9223372036854775808,1000000,-42]}",
+        "{'r':[0.5,1.0,-0.0,1e300,1.5e-300,3.141592653589793,100.0,1e20,12345678901234567890.0]}",
+        "{'s':'quote \\\" backslash \\\\ slash / tab \\t nl \\n cr \\r bs \\b ff \\f'}",
+        "{'c':'\\u0001\\u001f\\u0010 \\u007f \\u0080 caf\\u00e9 \\u4e2d \\ud83d\\ude00'}",
+        "{'u':'déjà vu – ‘quotes’ 😀','k\\u00e9y':'v','\\u0001':'control key','a\\u0001':1,'a':2}",
+        "'just a string'",
+        "12",
+        "null",
+    };
+    json_error_t je;
+
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        char *copy = strdup(docs[i]);
+        json_t *j;
+        for (char *p = copy; *p != '\0'; p++)
+            if (*p == '\'')
+                *p = '"';
+        j = json_loads(copy, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (j == NULL)
+            fail_msg("bad test JSON %zu: %s", i, je.text);
+        same_as_jansson(j);
+        json_decref(j);
+        free(copy);
+    }
+
+    /* A string with a NUL inside, and a wide object (the heap and qsort paths). */
+    json_t *o = json_object();
+    json_object_set_new(o, "nul", json_stringn("a\0b", 3));
+    for (int i = 0; i < 300; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "k%d", (i * 7919) % 1000);
+        json_object_set_new(o, k, json_integer(i));
+    }
+    same_as_jansson(o);
+    json_t *mid = json_object();
+    for (int i = 40; i > 0; i--) {
+        char k[16];
+        snprintf(k, sizeof(k), "x_%02d", i);
+        json_object_set_new(mid, k, json_string(k));
+    }
+    same_as_jansson(mid);
+    json_decref(mid);
+    /* Deeper than the writer's own bound: jansson's bytes all the same. */
+    json_t *deep = json_integer(1);
+    for (int i = 0; i < 100; i++) {
+        json_t *a = json_array();
+        json_array_append_new(a, deep);
+        deep = a;
+    }
+    same_as_jansson(deep);
+    json_decref(deep);
+    json_decref(o);
+
+    size_t len = 1;
+    assert_null(stix_canonical(NULL, &len));
+    assert_int_equal(len, 0);
+}
+
+/* Every *.json below dir (recursively) that jansson parses. */
+static void walk_dir(const char *dir, size_t *files)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0) {
+            json_error_t je;
+            json_t *root = json_load_file(path, JSON_DECODE_ANY, &je);
+            if (root != NULL) {
+                walk(root, 0);
+                (*files)++;
+                json_decref(root);
+            }
+        } else {
+            walk_dir(path, files); /* fails quietly on plain files */
+        }
+    }
+    closedir(d);
+}
+
+static void shared_data(void **state)
+{
+    size_t files = 0;
+    DIR *d = opendir(SHARED_DATA);
+
+    if (d == NULL)
+        skip();
+    closedir(d);
+    compared = 0;
+    walk_dir(SHARED_DATA, &files);
+    printf("# canonical form equal to jansson's on %zu values of %zu files\n", compared, files);
+    assert_true(files > 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(edge_cases),
+        cmocka_unit_test(shared_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -236,16 +236,31 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (res.uses_replacement && rep != NULL)
         rep->needed = true;
 
+    /* Anything the anonymiser did is noted in actions (or flagged in res); the recipients
+     * and anonymity properties removed above are noted there too. */
+    bool rewritten = json_array_size(actions) > 0 || res.uses_replacement || res.n_redacted > 0;
+    size_t marks = json_array_size(json_object_get(work, "object_marking_refs"));
     if (p->dec.assigned && policy_tlp_mark(work, p->dec.tlp, &e2) != 0) {
         fail(it, "%s", e2.msg);
         goto out;
     }
-    rk_err_clear(&e2);
-    if (stix_validate(work, &e2) < 0 || stix_meta_get(work, &p->meta, &e2) < 0) {
-        fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
-        goto out;
+    bool marked = json_array_size(json_object_get(work, "object_marking_refs")) != marks;
+    /* A rewritten object is validated again. The TLP marking alone cannot make a valid
+     * object invalid (it appends a TLP 2.0 marking-definition id to object_marking_refs,
+     * a common property of every type), and meta depends on neither. */
+    if (rewritten) {
+        rk_err_clear(&e2);
+        if (stix_validate(work, &e2) < 0 || stix_meta_get(work, &p->meta, &e2) < 0) {
+            fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
+            goto out;
+        }
     }
-    p->json = stix_canonical(work, &p->len);
+    if (rewritten || marked) {
+        p->json = stix_canonical(work, &p->len);
+    } else {
+        p->json = p->original; /* unchanged: the same bytes (pending_free frees once) */
+        p->len = p->original_len;
+    }
     p->actions = json_dumps(actions, JSON_COMPACT);
     p->recipients = rk_buf_steal(&recips);
     p->joins = joins_of(work);
@@ -267,7 +282,8 @@ out:
 
 static void pending_free(struct policy_pending *p)
 {
-    free(p->json);
+    if (p->json != p->original)
+        free(p->json);
     free(p->original);
     free(p->actions);
     free(p->recipients);

@@ -29,10 +29,26 @@ int store_sq_err(struct rk_err *err, sqlite3 *db, int rc, const char *what)
 
 int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err)
 {
-    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return store_sq_err(err, c->db, rc, sql);
-    return 0;
+    if (strchr(sql, ';') != NULL) {
+        /* Several statements (a migration): run once, not worth caching. */
+        int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return store_sq_err(err, c->db, rc, sql);
+        return 0;
+    }
+    /* One statement (BEGIN, COMMIT...): prepared once per connection and cached, since
+     * parsing it again cost every request a few thousand instructions. */
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(c, sql, &st, err);
+    if (rc != 0)
+        return rc;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, sql);
+    store_sq_release(c, st);
+    return rc;
 }
 
 int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn **out,
@@ -55,7 +71,8 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
     const char *pragmas = reader ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
                                    "PRAGMA query_only=ON; PRAGMA cache_size=-16000;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;";
+                                   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+                                   "PRAGMA journal_size_limit=67108864;";
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rk_err_set(err, (rc & 0xff) == SQLITE_NOTADB ? RK_E_DB : RK_E_IO,
@@ -192,9 +209,85 @@ void store_sq_writer_unlock(struct store_sqlite *s)
     pthread_mutex_unlock(&s->write_mu);
 }
 
+/*
+ * The writer's WAL hook, called after each commit with the WAL's size in frames. It
+ * replaces SQLite's auto-checkpoint (which ran the checkpoint inside the committing
+ * request): past STORE_SQ_CKPT_FRAMES it only wakes the checkpointer thread.
+ */
+static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct store_sqlite *s = arg;
+    (void)db;
+    (void)name;
+    if (frames >= STORE_SQ_CKPT_FRAMES) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        if (!s->ckpt_due) {
+            s->ckpt_due = true;
+            pthread_cond_signal(&s->ckpt_cv);
+        }
+        pthread_mutex_unlock(&s->ckpt_mu);
+    }
+    return SQLITE_OK;
+}
+
+/*
+ * The checkpointer thread: a PASSIVE checkpoint whenever the hook says the WAL is long.
+ * PASSIVE never waits for readers or the writer (it copies what it can), so no request
+ * waits for it; the WAL restarts from its beginning at the next commit once everything
+ * was copied. Durability does not depend on it: commits are synced in the WAL.
+ */
+static void *ckpt_main(void *arg)
+{
+    struct store_sqlite *s = arg;
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        while (!s->ckpt_due && !s->ckpt_stop)
+            pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+        if (s->ckpt_stop)
+            break;
+        s->ckpt_due = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        sqlite3_wal_checkpoint_v2(s->ckpter->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return NULL;
+}
+
+/* Opens the checkpointer's connection, starts its thread and hooks the writer's commits. */
+static int ckpt_start(struct store_sqlite *s, struct rk_err *err)
+{
+    int rc = store_sq_conn_open(s, false, &s->ckpter, err);
+    if (rc != 0)
+        return rc;
+    int prc = pthread_create(&s->ckpt_thread, NULL, ckpt_main, s);
+    if (prc != 0)
+        return rk_err_set(err, RK_E_INTERNAL, "cannot start the store checkpointer: %s",
+                          strerror(prc));
+    s->ckpt_started = true;
+    sqlite3_wal_hook(s->writer->db, ckpt_hook, s);
+    return 0;
+}
+
+/* Stops and joins the checkpointer; called before the writer closes. */
+static void ckpt_stop(struct store_sqlite *s)
+{
+    if (s->ckpt_started) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->ckpt_mu);
+        pthread_join(s->ckpt_thread, NULL);
+        s->ckpt_started = false;
+    }
+    store_sq_conn_close(s->ckpter);
+    s->ckpter = NULL;
+}
+
 static void store_sq_close(struct store *base)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
+    ckpt_stop(s);
     pthread_mutex_lock(&s->readers_mu);
     /* Deleting the key first means no thread-exit destructor runs for these any more. */
     pthread_key_delete(s->reader_key);
@@ -211,6 +304,8 @@ static void store_sq_close(struct store *base)
         sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         store_sq_conn_close(s->writer);
     }
+    pthread_cond_destroy(&s->ckpt_cv);
+    pthread_mutex_destroy(&s->ckpt_mu);
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->write_mu);
     free(s->path);
@@ -247,8 +342,12 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
     s->path = rk_strdup(path);
     pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->readers_mu, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
     int krc = pthread_key_create(&s->reader_key, reader_destroy);
     if (krc != 0) {
+        pthread_cond_destroy(&s->ckpt_cv);
+        pthread_mutex_destroy(&s->ckpt_mu);
         pthread_mutex_destroy(&s->readers_mu);
         pthread_mutex_destroy(&s->write_mu);
         free(s->path);
@@ -262,6 +361,9 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
     if (rc != 0)
         goto fail;
     rc = load_last_added(s, err);
+    if (rc != 0)
+        goto fail;
+    rc = ckpt_start(s, err);
     if (rc != 0)
         goto fail;
     *out = &s->base;

@@ -28,6 +28,8 @@ struct store_sq_conn {
     struct store_sqlite *owner;  /* the store it belongs to */
     struct store_sq_stmt *stmts; /* statement cache, most recently used first */
     size_t n_stmts;              /* entries in stmts */
+    char coll_uuid[64];          /* last collection key looked up here ("" none) */
+    int64_t coll_k;              /* its key: keys are never reused or changed */
     struct store_sq_conn *next;  /* next reader connection of the store */
     struct store_sq_conn *prev;  /* previous reader connection of the store */
 };
@@ -42,7 +44,19 @@ struct store_sqlite {
     pthread_key_t reader_key;      /* this thread's reader connection */
     pthread_mutex_t readers_mu;    /* guards readers */
     struct store_sq_conn *readers; /* every open reader connection */
+    /* Background checkpointer: the writer never checkpoints inside a commit (its WAL hook
+     * only signals), a thread with its own connection runs PASSIVE checkpoints. */
+    pthread_t ckpt_thread;        /* the checkpointer */
+    bool ckpt_started;            /* ckpt_thread runs and must be joined */
+    pthread_mutex_t ckpt_mu;      /* guards the three fields below */
+    pthread_cond_t ckpt_cv;       /* signalled when a checkpoint is due or at close */
+    bool ckpt_due;                /* the WAL passed STORE_SQ_CKPT_FRAMES */
+    bool ckpt_stop;               /* store_close: the thread ends */
+    struct store_sq_conn *ckpter; /* the checkpointer's connection */
 };
+
+/* WAL frames (pages) after which a commit wakes the checkpointer (SQLite's own default). */
+#define STORE_SQ_CKPT_FRAMES 1000
 
 /* Sets err from a SQLite result code: RK_E_IO for I/O, full disk and cannot-open errors,
  * RK_E_DB otherwise, with what (a short context) and sqlite3_errmsg. Returns the code. */

@@ -12,12 +12,21 @@
 /* Rows fetched per statement run while a filter drops rows; the first run fetches limit+1. */
 #define STORE_SQ_CHUNK_MAX 4096
 
-/* Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent. */
+/*
+ * Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent.
+ * The connection remembers the last key it found: keys are never deleted or reused. A key
+ * this call inserted is not remembered, since its transaction may still roll back.
+ */
 static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
                     struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
+    bool inserted = false;
+    if (c->coll_uuid[0] != '\0' && strcmp(c->coll_uuid, uuid) == 0) {
+        *k = c->coll_k;
+        return 0;
+    }
     *k = -1;
     if (create) {
         rc = store_sq_prepare(c, "INSERT OR IGNORE INTO coll_keys(uuid) VALUES(?1)", &st, err);
@@ -28,16 +37,23 @@ static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int6
         store_sq_release(c, st);
         if (src != SQLITE_DONE)
             return store_sq_err(err, c->db, src, "adding a collection key");
+        inserted = sqlite3_changes(c->db) > 0;
     }
     rc = store_sq_prepare(c, "SELECT k FROM coll_keys WHERE uuid = ?1", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
+    if (src == SQLITE_ROW) {
         *k = sqlite3_column_int64(st, 0);
-    else if (src != SQLITE_DONE)
+        size_t len = strlen(uuid);
+        if (!inserted && len < sizeof(c->coll_uuid)) {
+            memcpy(c->coll_uuid, uuid, len + 1);
+            c->coll_k = *k;
+        }
+    } else if (src != SQLITE_DONE) {
         rc = store_sq_err(err, c->db, src, "looking up a collection");
+    }
     store_sq_release(c, st);
     return rc;
 }
@@ -509,7 +525,7 @@ out:
     store_sq_release(c, st);
     rk_buf_free(&sql);
     if (began)
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+        store_sq_exec(c, "COMMIT", NULL);
     return rc;
 }
 

@@ -12,43 +12,34 @@
 
 #define ROUTE_NAME "taxii-add-objects"
 
-struct first_other {
-    const char *org_id; /* the poster */
-    char found[RK_UUID_LEN];
-};
-
-/* Finds the earliest stored version whose source is another member organisation. */
-static int first_other_row(void *ctx, const struct store_row *row)
-{
-    struct first_other *f = ctx;
-    const char *src = row->access.source_org;
-    if (src == NULL || src[0] == '\0' || strcmp(src, f->org_id) == 0)
-        return 0;
-    snprintf(f->found, sizeof(f->found), "%s", src);
-    return 1;
-}
-
-/* The organisation other than org_id that first stored object id ("" if none) into out. */
-static int other_source(struct store *s, const char *id, const char *org_id, char *out,
-                        struct rk_err *err)
-{
-    struct first_other f = {org_id, ""};
-    int rc = store_find_object(s, id, first_other_row, &f, err);
-    if (rc < 0)
-        return rc;
-    snprintf(out, RK_UUID_LEN, "%s", f.found);
-    return 0;
-}
-
 void policy_ingest_credit(struct store *s, const struct store_org *org,
                           const struct policy_pending *p, const struct store_put *puts, size_t n,
                           const json_t *objects)
 {
     struct store_credit *ev = rk_calloc(n * 3 + 1, sizeof(*ev));
+    /* Two lookups per NEW row at most: the object itself, and what a sighting sights. */
+    const char **ids = rk_calloc(n * 2 + 1, sizeof(*ids));
     char(*who)[RK_UUID_LEN] = rk_calloc(n * 2 + 1, sizeof(*who));
-    size_t k = 0, w = 0;
+    size_t k = 0, m = 0;
     struct rk_err e;
 
+    for (size_t i = 0; i < n; i++) {
+        if (puts[i].result != STORE_PUT_NEW)
+            continue;
+        ids[m++] = p[i].meta.id;
+        if (strcmp(p[i].meta.type, "sighting") == 0) {
+            const json_t *o = json_array_get(objects, p[i].item);
+            ids[m++] = json_string_value(json_object_get(o, "sighting_of_ref"));
+        }
+    }
+    /* Whom each id correlates with: one snapshot for the envelope. On failure nobody (the
+     * contributions are still credited, as a failed lookup did before). */
+    rk_err_clear(&e);
+    if (m > 0 && store_first_other_sources(s, org->id, ids, m, who, &e) != 0) {
+        rk_log(RK_LOG_ERROR, "ingest: correlation lookup failed: %s", e.msg);
+        memset(who, 0, (n * 2 + 1) * sizeof(*who));
+    }
+    m = 0;
     for (size_t i = 0; i < n; i++) {
         if (puts[i].result != STORE_PUT_NEW)
             continue;
@@ -58,33 +49,33 @@ void policy_ingest_credit(struct store *s, const struct store_org *org,
                                         .points = POLICY_CREDIT_CONTRIBUTION,
                                         .by_org = (char *)org->id,
                                         .by_sector = org->sector};
-        rk_err_clear(&e);
-        if (other_source(s, p[i].meta.id, org->id, who[w], &e) == 0 && who[w][0] != '\0') {
-            ev[k++] = (struct store_credit){.org_id = who[w++],
+        if (who[m][0] != '\0') {
+            ev[k++] = (struct store_credit){.org_id = who[m],
                                             .kind = "correlation",
                                             .object_id = (char *)p[i].meta.id,
                                             .points = POLICY_CREDIT_CORRELATION,
                                             .by_org = (char *)org->id,
                                             .by_sector = org->sector};
         }
+        m++;
         if (strcmp(p[i].meta.type, "sighting") == 0) {
-            const json_t *o = json_array_get(objects, p[i].item);
-            const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
-            rk_err_clear(&e);
-            if (of != NULL && other_source(s, of, org->id, who[w], &e) == 0 && who[w][0] != '\0') {
-                ev[k++] = (struct store_credit){.org_id = who[w++],
+            const char *of = ids[m];
+            if (of != NULL && who[m][0] != '\0') {
+                ev[k++] = (struct store_credit){.org_id = who[m],
                                                 .kind = "sighting",
                                                 .object_id = (char *)of,
                                                 .points = POLICY_CREDIT_SIGHTING,
                                                 .by_org = (char *)org->id,
                                                 .by_sector = org->sector};
             }
+            m++;
         }
     }
     rk_err_clear(&e);
     if (k > 0 && policy_credit_record(s, ev, k, &e) != 0)
         rk_log(RK_LOG_ERROR, "ingest: credit events not recorded: %s", e.msg);
     free(who);
+    free(ids);
     free(ev);
 }
 

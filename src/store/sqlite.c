@@ -400,4 +400,5 @@ static const struct store_ops store_sq_ops = {
     .find_object = store_sq_find_object,
     .org_count_sector = store_sq_org_count_sector,
     .contribution_count = store_sq_contribution_count,
+    .first_other_sources = store_sq_first_other_sources,
 };

@@ -165,4 +165,8 @@ int store_sq_org_count_sector(struct store *s, const char *sector, int64_t *coun
 int store_sq_contribution_count(struct store *s, const char *org_id, int64_t *count,
                                 struct rk_err *err);
 
+/* Ingest speed (engineer "speed-ingest"), in sqlite_ingest.c. */
+int store_sq_first_other_sources(struct store *s, const char *org_id, const char *const *ids,
+                                 size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
+
 #endif /* RK_STORE_SQLITE_INT_H */

@@ -335,6 +335,16 @@ struct store_ops {
      * "contribution" (the policy layer adds one per NEW object version it stores). */
     int (*contribution_count)(struct store *s, const char *org_id, int64_t *count,
                               struct rk_err *err);
+
+    /* ---- ingest speed (engineer "speed-ingest", sqlite_ingest.c) ---- */
+    /*
+     * Correlation credit for a whole envelope: for each of the n STIX ids writes into
+     * out[i] the source organisation of the earliest stored version of ids[i] (in any
+     * collection) whose source_org is neither "" nor org_id, or "" if there is none (a
+     * NULL ids[i] gives ""). What find_object's callers would find, in one read snapshot.
+     */
+    int (*first_other_sources)(struct store *s, const char *org_id, const char *const *ids,
+                               size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
 };
 
 /* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
@@ -386,5 +396,7 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_find_object(s, ...)        ((s)->ops->find_object((s), __VA_ARGS__))
 #define store_org_count_sector(s, ...)   ((s)->ops->org_count_sector((s), __VA_ARGS__))
 #define store_contribution_count(s, ...) ((s)->ops->contribution_count((s), __VA_ARGS__))
+/* Ingest speed. */
+#define store_first_other_sources(s, ...) ((s)->ops->first_other_sources((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <time.h>
+
 #include "test_store_helpers.h"
 
 #define COLL  "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
@@ -516,6 +519,43 @@ static void durable_across_reopen(void **state)
     assert_true(p.date_added > before.last_added);
 }
 
+/* Commits no longer checkpoint (the writer's auto-checkpoint is replaced by a hook), yet a
+ * long WAL is still copied into the database file: by the checkpointer thread, without
+ * anyone asking. */
+static void wal_checkpointed_in_background(void **state)
+{
+    struct tstore *t = *state;
+    static char pad[2001];
+    memset(pad, 'p', sizeof(pad) - 1);
+    enum { N = 500 };
+    static char ids[N][64];
+    static char bodies[N][2200];
+    struct store_put p[N];
+    for (int round = 0; round < 6; round++) { /* 3000 objects of 2 KB: > 1000 WAL pages */
+        for (int i = 0; i < N; i++) {
+            snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d",
+                     round * N + i);
+            p[i] = tput(ids[i], 1, pad, bodies[i], sizeof(bodies[i]));
+        }
+        put_ok(t->s, COLL, p, N);
+    }
+    struct stat sb;
+    memset(&sb, 0, sizeof(sb));
+    for (int i = 0; i < 200; i++) { /* up to 10 s */
+        assert_int_equal(stat(t->path, &sb), 0);
+        if (sb.st_size > 2 * 1024 * 1024)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(sb.st_size > 2 * 1024 * 1024);
+    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 10000};
+    struct store_page page;
+    struct seen seen;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(page.count, 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +567,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(paging_10000, setup, teardown),
         cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(durable_across_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(wal_checkpointed_in_background, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * sqlite.c: the SQLite backend's connections. One writer connection, serialised by a
  * mutex, does every write; each thread that reads gets its own reader connection (WAL lets
  * readers run beside the writer). Statements are prepared once per connection and cached.
+ * A checkpointer thread keeps WAL checkpoints out of the writer's commits.
  *
  * Future work: a writer thread fed by a queue could group-commit several callers' batches
  * in one transaction (one fsync for many POSTs); the mutex keeps the same guarantees today.

@@ -130,7 +130,7 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
         goto out;
     }
     json_error_t jerr;
-    root = json_loadb(req->body, req->body_len, 0, &jerr);
+    root = stix_json_parse(req->body, req->body_len, &jerr);
     if (root == NULL) {
         rc = rk_err_set(err, RK_E_INVALID, "invalid JSON at line %d, column %d: %s", jerr.line,
                         jerr.column, jerr.text);

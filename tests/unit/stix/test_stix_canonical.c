@@ -5,7 +5,8 @@
  * form stored bodies were written in and are compared against for duplicates and
  * conflicts: on hand-made edge cases (escapes, NUL, UTF-8, integers, reals, key order, deep
  * nesting, wide objects) and on every JSON file of the shared data (run from the repository
- * root, as tests/run.py does).
+ * root, as tests/run.py does). Also stix_json_parse, the fast path for json_loadb: the
+ * same trees on all of that data, and the same verdict on malformed and unusual input.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -121,6 +122,85 @@ static void edge_cases(void **state)
     assert_int_equal(len, 0);
 }
 
+/* stix_json_parse and json_loadb agree on text: both fail, or both give equal trees whose
+ * canonical forms (which keep key order out) and key orders are the same. */
+static void parse_same(const char *text, size_t len)
+{
+    json_error_t e1, e2;
+    json_t *want = json_loadb(text, len, 0, &e1);
+    json_t *got = stix_json_parse(text, len, &e2);
+
+    if (want == NULL) {
+        assert_null(got);
+        assert_string_equal(e1.text, e2.text);
+        return;
+    }
+    assert_non_null(got);
+    assert_true(json_equal(want, got));
+    /* Insertion order too (it decides the order of equal-id objects nowhere, but keep it). */
+    char *a = json_dumps(want, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(want);
+    json_decref(got);
+}
+
+static void parser_cases(void **state)
+{
+    const char *docs[] = {
+        "{}",
+        "[]",
+        " { } ",
+        "{\"a\":1,\"a\":2,\"b\":[true,false,null]}",
+        "{\"s\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u00e9\\u4E2D\\ud83d\\ude00\"}",
+        "{\"k\\u00e9\":\"v\",\"k\\n\":[\"\\u0001\"]}",
+        "[0,-0,1,-1,9223372036854775807,-9223372036854775808]",
+        "[9223372036854775808]",
+        "[-9223372036854775809]",
+        "[01]",
+        "[1.5]",
+        "[1e5]",
+        "[-]",
+        "[1,]",
+        "{\"a\":}",
+        "{\"a\" 1}",
+        "{,}",
+        "[tru]",
+        "[truex]",
+        "[nul]",
+        "\"str\"",
+        "12",
+        "{} x",
+        "{}}",
+        "[\"\\u0000\"]",
+        "[\"\\ud800\"]",
+        "[\"\\udc00\"]",
+        "[\"\\ud800\\u0041\"]",
+        "[\"\\x\"]",
+        "[\"\\u12\"]",
+        "[\"unterminated]",
+        "[\"tab\there\"]",
+        "{\"\\u0000\":1}",
+        "[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"]",
+        "[\"\xc0\x80\"]",
+        "[\"\xed\xa0\x80\"]",
+        "[\"\xf4\x90\x80\x80\"]",
+        "[\"\xe2\x82\"]",
+        "[\"\xff\"]",
+        "",
+        " ",
+        "[",
+        "{\"a\":[1,2",
+        "[[[[[[[[[[]]]]]]]]]]",
+        "[\r\n\t 1 \r\n]",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+        parse_same(docs[i], strlen(docs[i]));
+    /* A NUL byte inside the text. */
+    parse_same("[\"a\0b\"]", 6);
+}
+
 /* Every *.json below dir (recursively) that jansson parses. */
 static void walk_dir(const char *dir, size_t *files)
 {
@@ -138,6 +218,13 @@ static void walk_dir(const char *dir, size_t *files)
         if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0) {
             json_error_t je;
             json_t *root = json_load_file(path, JSON_DECODE_ANY, &je);
+            FILE *f = fopen(path, "rb");
+            if (f != NULL) {
+                static char text[64 << 20];
+                size_t len = fread(text, 1, sizeof(text), f);
+                fclose(f);
+                parse_same(text, len);
+            }
             if (root != NULL) {
                 walk(root, 0);
                 (*files)++;
@@ -168,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(edge_cases),
+        cmocka_unit_test(parser_cases),
         cmocka_unit_test(shared_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,8 +236,9 @@ int policy_ownids_parse(const char *text, struct policy_ownids **out, struct rk_
         ids->v[ids->n++] = e;
         if (ids->normal.len > 0)
             rk_buf_putc(&ids->normal, '\n');
-        /* Keep a forced kind across a re-parse of the normalised text. */
-        if (auto_kind(e.text) != e.kind)
+        /* Keep a forced kind across a re-parse of the normalised text, and keep an entry
+         * that starts with '#' from reading back as a comment (found by fuzz_policy). */
+        if (auto_kind(e.text) != e.kind || e.text[0] == '#')
             rk_buf_puts(&ids->normal, e.kind == POLICY_OWNKIND_NAME     ? "name:"
                                       : e.kind == POLICY_OWNKIND_DOMAIN ? "domain:"
                                                                         : "cidr:");

@@ -52,6 +52,13 @@ static void parse_kinds_and_comments(void **state)
     assert_int_equal(policy_ownids_match(again, "ACME.LOCAL"), POLICY_OWNKIND_NAME);
     policy_ownids_free(again);
     policy_ownids_free(ids);
+    /* A forced name that starts with '#' must not read back as a comment. */
+    ids = parse_ok("name:#ops-team\n");
+    assert_string_equal(policy_ownids_text(ids), "name:#ops-team");
+    again = parse_ok(policy_ownids_text(ids));
+    assert_int_equal(policy_ownids_count(again), 1);
+    policy_ownids_free(again);
+    policy_ownids_free(ids);
     /* Empty and NULL are the empty set. */
     ids = parse_ok(NULL);
     assert_int_equal(policy_ownids_count(ids), 0);

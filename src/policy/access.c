@@ -126,6 +126,18 @@ static int join_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
+/* Records a join verdict for id in the request's ring of recent verdicts. */
+static void remember_join(struct policy_access_ctx *ax, const char *id, bool visible)
+{
+    struct policy_join_verdict *v = &ax->joins[ax->next_join];
+
+    snprintf(v->id, sizeof(v->id), "%s", id);
+    v->visible = visible;
+    ax->next_join = (ax->next_join + 1) % POLICY_JOIN_CACHE;
+    if (ax->n_joins < POLICY_JOIN_CACHE)
+        ax->n_joins++;
+}
+
 /*
  * True if id is the identity of a registered organisation. Such an identity is never stored as
  * an object, yet a named member's sighting legitimately points at it (where_sighted_refs); the
@@ -161,7 +173,6 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
 {
     struct join_probe jp = {ax, false};
     struct rk_err e2 = {0};
-    struct policy_join_verdict *v;
     int rc;
 
     if (ax->hub->identity_id[0] != '\0' && strcmp(id, ax->hub->identity_id) == 0)
@@ -177,12 +188,7 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
     }
     if (!jp.visible && ax->store_rc == 0)
         jp.visible = is_org_identity(ax, id);
-    v = &ax->joins[ax->next_join];
-    snprintf(v->id, sizeof(v->id), "%s", id);
-    v->visible = jp.visible;
-    ax->next_join = (ax->next_join + 1) % POLICY_JOIN_CACHE;
-    if (ax->n_joins < POLICY_JOIN_CACHE)
-        ax->n_joins++;
+    remember_join(ax, id, jp.visible);
     return jp.visible;
 }
 
@@ -221,8 +227,17 @@ bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row
         return false;
     if (!tlp_allows(ax, row))
         return false;
-    if (row->access.joins != NULL && row->access.joins[0] != '\0')
-        return joins_visible(ax, row->access.joins);
+    if (row->access.joins != NULL && row->access.joins[0] != '\0' &&
+        !joins_visible(ax, row->access.joins))
+        return false;
+    /*
+     * A version the requester may see makes its id a visible join end. Rows stream in
+     * date_added order and feeds post the ends of a relationship just before it, so this
+     * spares most relationships of a page a store lookup per end. (An invisible version
+     * proves nothing: another version may be visible, so only positive verdicts are kept.)
+     */
+    if (row->id != NULL && strlen(row->id) <= STIX_ID_MAX)
+        remember_join(ax, row->id, true);
     return true;
 }
 

@@ -9,6 +9,9 @@
  *   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_pages \
  *       build/tests/unit/store/bench_store 20000
  *
+ * (or bench_manifest, bench_type: match[type] of three objects in four, bench_rare_type:
+ * one in four, bench_put, bench_update: new last versions of stored objects)
+ *
  * and divide the instructions by the pages (or objects) the run prints.
  */
 #include <inttypes.h>
@@ -97,14 +100,19 @@ static int sink(void *ctx, const struct store_row *row)
     return 0;
 }
 
-/* Pages through coll 100 at a time, PAGES pages (restarting at the end). */
-__attribute__((noinline)) static size_t run_pages(struct store *s, bool with_json)
+/* Pages through coll 100 at a time, PAGES pages (restarting at the end); type NULL or one
+ * match[type]. */
+__attribute__((noinline)) static size_t run_pages(struct store *s, bool with_json, const char *type)
 {
     size_t bytes = 0, rows = 0;
     rk_time_us after = -1;
     for (int p = 0; p < PAGES; p++) {
         struct store_query q = {
             .collection_id = "coll-a", .added_after = after, .limit = 100, .with_json = with_json};
+        if (type != NULL) {
+            q.types = &type;
+            q.n_types = 1;
+        }
         struct store_page page;
         struct rk_err err;
         rk_err_clear(&err);
@@ -120,17 +128,35 @@ __attribute__((noinline)) static size_t run_pages(struct store *s, bool with_jso
 
 __attribute__((noinline)) static size_t bench_pages(struct store *s)
 {
-    return run_pages(s, true);
+    return run_pages(s, true, NULL);
 }
 
 __attribute__((noinline)) static size_t bench_manifest(struct store *s)
 {
-    return run_pages(s, false);
+    return run_pages(s, false, NULL);
+}
+
+/* match[type]=indicator: three objects in four. */
+__attribute__((noinline)) static size_t bench_type(struct store *s)
+{
+    return run_pages(s, true, "indicator");
+}
+
+/* match[type]=malware: one object in four. */
+__attribute__((noinline)) static size_t bench_rare_type(struct store *s)
+{
+    return run_pages(s, true, "malware");
 }
 
 __attribute__((noinline)) static void bench_put(struct store *s, int first, int n)
 {
     put_range(s, "coll-a", first, n, 1000);
+}
+
+/* New last versions of n stored objects from first (each replaces the previous last one). */
+__attribute__((noinline)) static void bench_update(struct store *s, int first, int n)
+{
+    put_range(s, "coll-a", first, n, 3000);
 }
 
 int main(int argc, char **argv)
@@ -152,18 +178,29 @@ int main(int argc, char **argv)
     put_max = 0;
     double t0 = now_s();
     bench_put(t.s, 10 * n, n_put);
+    double t_put = now_s() - t0;
+    t0 = now_s();
+    bench_update(t.s, n / 5, n_put);
+    double t_update = now_s() - t0;
+    run_pages(t.s, true, NULL); /* warm the page cache: the server's reads are warm */
+    run_pages(t.s, false, NULL);
     double t1 = now_s();
-    run_pages(t.s, true); /* warm the page cache: the server's reads are warm */
-    run_pages(t.s, false);
-    t1 = now_s();
     size_t rows = bench_pages(t.s);
     double t2 = now_s();
     size_t mrows = bench_manifest(t.s);
     double t3 = now_s();
+    size_t trows = bench_type(t.s);
+    double t4 = now_s();
+    size_t rrows = bench_rare_type(t.s);
+    double t5 = now_s();
     printf("put: %d objects in batches of %d, %.0f objects/s, slowest call %.1f ms\n", n_put, BATCH,
-           n_put / (t1 - t0), put_max * 1e3);
+           n_put / t_put, put_max * 1e3);
+    printf("update: %d new last versions, %.0f objects/s\n", n_put, n_put / t_update);
     printf("pages: %d pages of 100 (%zu rows), %.0f pages/s\n", PAGES, rows, PAGES / (t2 - t1));
     printf("manifest: %d pages of 100 (%zu rows), %.0f pages/s\n", PAGES, mrows, PAGES / (t3 - t2));
+    printf("type: %d pages of 100 (%zu rows), %.0f pages/s\n", PAGES, trows, PAGES / (t4 - t3));
+    printf("rare type: %d pages of 100 (%zu rows), %.0f pages/s\n", PAGES, rrows,
+           PAGES / (t5 - t4));
     tstore_remove(&t);
     return 0;
 }

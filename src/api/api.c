@@ -12,78 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replaces resp's body with v (consumed) and sets status and the JSON media type. */
-static void reply(struct http_response *resp, int status, json_t *v)
-{
-    char *s = json_dumps(v, JSON_COMPACT);
-
-    resp->status = status;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    if (s != NULL) {
-        rk_buf_puts(&resp->body, s);
-        free(s);
-    }
-    json_decref(v);
-}
-
-/* Answers {"error": msg}; the server adds WWW-Authenticate to every 401. */
-static int reply_error(struct http_response *resp, int status, const char *msg)
-{
-    reply(resp, status, json_pack("{s:s}", "error", msg));
-    return 0;
-}
-
-/* Answers an error from an rk_err code, with its message (or the code's name). */
-static int reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
-{
-    int status = rk_http_status(rc);
-    const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
-
-    if (status >= 500) {
-        rk_log(RK_LOG_ERROR, "admin API: %s", msg);
-        msg = "internal error; see the server log";
-    }
-    return reply_error(resp, status, msg);
-}
-
-/* 0 if the requester is a coordinator; otherwise answers 401 or 403 and returns 1. */
-static int need_coordinator(const struct http_request *req, struct http_response *resp)
-{
-    const struct policy_principal *who = req->principal;
-
-    if (who == NULL || !who->authenticated) {
-        reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
-        return 1;
-    }
-    if (who->role != STORE_ROLE_COORDINATOR) {
-        reply_error(resp, 403, "the admin API is for the coordinator role only");
-        return 1;
-    }
-    return 0;
-}
-
-/* Parses the body as a JSON object; answers 400 and returns NULL on failure. */
-static json_t *body_object(const struct http_request *req, struct http_response *resp)
+/*
+ * The body of a coordinator's request, as a JSON object (a new reference the caller
+ * decrefs). Otherwise answers (401 or 403 for anyone else, 400 for a missing body, bad JSON
+ * or not an object) and returns NULL.
+ */
+static json_t *coordinator_body(const struct http_request *req, struct http_response *resp)
 {
     json_error_t jerr;
     json_t *v;
     char msg[300];
 
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
+        return NULL;
     if (req->body == NULL || req->body_len == 0) {
-        reply_error(resp, 400, "a JSON object body is required");
+        api_reply_error(resp, 400, "a JSON object body is required");
         return NULL;
     }
     v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL) {
         snprintf(msg, sizeof(msg), "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
                  jerr.text);
-        reply_error(resp, 400, msg);
+        api_reply_error(resp, 400, msg);
         return NULL;
     }
     if (!json_is_object(v)) {
         json_decref(v);
-        reply_error(resp, 400, "the body must be a JSON object");
+        api_reply_error(resp, 400, "the body must be a JSON object");
         return NULL;
     }
     return v;
@@ -105,12 +60,12 @@ static int member(json_t *o, const char *key, bool required, const char **out,
         if (!required)
             return 0;
         snprintf(msg, sizeof(msg), "missing required field '%s'", key);
-        reply_error(resp, 400, msg);
+        api_reply_error(resp, 400, msg);
         return 1;
     }
     if (!json_is_string(v)) {
         snprintf(msg, sizeof(msg), "field '%s' must be a string", key);
-        reply_error(resp, 400, msg);
+        api_reply_error(resp, 400, msg);
         return 1;
     }
     *out = json_string_value(v);
@@ -120,7 +75,7 @@ static int member(json_t *o, const char *key, bool required, const char **out,
 static int h_healthz(void *ctx, struct http_request *req, struct http_response *resp,
                      struct rk_err *err)
 {
-    reply(resp, 200, json_pack("{s:s}", "status", "ok"));
+    api_reply_json(resp, 200, json_pack("{s:s}", "status", "ok"));
     return 0;
 }
 
@@ -133,16 +88,16 @@ static int h_orgs_list(void *ctx, struct http_request *req, struct http_response
     json_t *arr;
     int rc;
 
-    if (need_coordinator(req, resp))
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     rc = store_org_list(hub->store, &orgs, &n, err);
     if (rc != 0)
-        return reply_rc(resp, rc, err);
+        return api_reply_rc(resp, rc, err);
     arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, api_org_json(&orgs[i]));
     store_orgs_free(orgs, n);
-    reply(resp, 200, json_pack("{s:o}", "orgs", arr));
+    api_reply_json(resp, 200, json_pack("{s:o}", "orgs", arr));
     return 0;
 }
 
@@ -159,9 +114,7 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     json_t *body;
     int rc;
 
-    if (need_coordinator(req, resp))
-        return 0;
-    body = body_object(req, resp);
+    body = coordinator_body(req, resp);
     if (body == NULL)
         return 0;
     /* own_identifiers: the text of an own-identifiers file (one entry per line). */
@@ -172,16 +125,16 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
         if (mode < 0) {
-            reply_error(resp, 400, "anonymity must be named, sector or anonymous");
+            api_reply_error(resp, 400, "anonymity must be named, sector or anonymous");
             goto out;
         }
     }
     rc = policy_org_add_ex(hub->store, name, sector, mode, own_ids, &org, err);
     if (rc != 0) {
-        reply_rc(resp, rc, err);
+        api_reply_rc(resp, rc, err);
         goto out;
     }
-    reply(resp, 201, api_org_json(&org));
+    api_reply_json(resp, 201, api_org_json(&org));
 out:
     store_org_clear(&org);
     json_decref(body);
@@ -203,9 +156,7 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
     int role;
     int rc;
 
-    if (need_coordinator(req, resp))
-        return 0;
-    body = body_object(req, resp);
+    body = coordinator_body(req, resp);
     if (body == NULL)
         return 0;
     if (member(body, "org", true, &org_ref, resp) || member(body, "role", true, &role_name, resp) ||
@@ -213,31 +164,32 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
         goto out;
     role = policy_role_parse(role_name);
     if (role < 0) {
-        reply_error(resp, 400, "role must be reader, contributor, analyst or coordinator");
+        api_reply_error(resp, 400, "role must be reader, contributor, analyst or coordinator");
         goto out;
     }
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
         if (mode < 0) {
-            reply_error(resp, 400, "anonymity must be named, sector or anonymous");
+            api_reply_error(resp, 400, "anonymity must be named, sector or anonymous");
             goto out;
         }
     }
     rc = store_org_get(hub->store, org_ref, &org, err);
     if (rc == RK_E_NOTFOUND) {
-        reply_error(resp, 404, "unknown organisation");
+        api_reply_error(resp, 404, "unknown organisation");
         goto out;
     }
     if (rc == 0)
         rc = policy_token_create_ex(hub->store, org.id, role, label, mode, token, err);
     if (rc != 0) {
-        reply_rc(resp, rc, err);
+        api_reply_rc(resp, rc, err);
         goto out;
     }
-    reply(resp, 201,
-          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name, "org_id",
-                    org.id, "role", policy_role_name(role), "label", label != NULL ? label : "",
-                    "anonymity", mode < 0 ? "org" : policy_anonymity_name(mode)));
+    api_reply_json(resp, 201,
+                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name,
+                             "org_id", org.id, "role", policy_role_name(role), "label",
+                             label != NULL ? label : "", "anonymity",
+                             mode < 0 ? "org" : policy_anonymity_name(mode)));
     memset(token, 0, sizeof(token));
 out:
     store_org_clear(&org);
@@ -254,16 +206,16 @@ static int h_collections_list(void *ctx, struct http_request *req, struct http_r
     json_t *arr;
     int rc;
 
-    if (need_coordinator(req, resp))
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     rc = store_collection_list(hub->store, &cs, &n, err);
     if (rc != 0)
-        return reply_rc(resp, rc, err);
+        return api_reply_rc(resp, rc, err);
     arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, api_collection_json(&cs[i]));
     store_collections_free(cs, n);
-    reply(resp, 200, json_pack("{s:o}", "collections", arr));
+    api_reply_json(resp, 200, json_pack("{s:o}", "collections", arr));
     return 0;
 }
 
@@ -282,9 +234,7 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     json_t *body;
     int rc;
 
-    if (need_coordinator(req, resp))
-        return 0;
-    body = body_object(req, resp);
+    body = coordinator_body(req, resp);
     if (body == NULL)
         return 0;
     if (member(body, "title", true, &title, resp) ||
@@ -296,16 +246,17 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     if (tlp_name != NULL) {
         tlp = policy_tlp_parse(tlp_name);
         if (tlp < POLICY_TLP_CLEAR) {
-            reply_error(resp, 400, "default_tlp must be clear, green, amber, amber+strict or red");
+            api_reply_error(resp, 400,
+                            "default_tlp must be clear, green, amber, amber+strict or red");
             goto out;
         }
     }
     rc = policy_collection_add_ex(hub->store, title, desc, alias, rd, wr, tlp, &c, err);
     if (rc != 0) {
-        reply_rc(resp, rc, err);
+        api_reply_rc(resp, rc, err);
         goto out;
     }
-    reply(resp, 201, api_collection_json(&c));
+    api_reply_json(resp, 201, api_collection_json(&c));
 out:
     store_collection_clear(&c);
     json_decref(body);

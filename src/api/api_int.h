@@ -15,4 +15,29 @@ size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max
 /* GET /api/v1/routes (routes.c), as api_routes(). */
 size_t api_route_list_routes(struct rk_hub *hub, struct http_route *out, size_t max);
 
+/* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
+
+/* Answers v (consumed) with status as application/json. */
+void api_reply_json(struct http_response *resp, int status, json_t *v);
+
+/* Answers text (borrowed; a JSON text the policy layer wrote, "{}" when empty) with status. */
+void api_reply_text(struct http_response *resp, int status, const struct rk_buf *text);
+
+/* Answers {"error": msg} with status; the server adds WWW-Authenticate to every 401.
+ * Returns 0, so that a handler can `return api_reply_error(...)`. */
+int api_reply_error(struct http_response *resp, int status, const char *msg);
+
+/* Answers the error rc with the status rk_http_status() gives it and err's message (or the
+ * code's name); a 5xx message goes to the server log and the client reads only that there
+ * was an internal error. Returns 0. */
+int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err);
+
+/* What the admin routes tell a requester who is not the coordinator (403). */
+#define API_ADMIN_REFUSAL "the admin API is for the coordinator role only"
+
+/* 0 if the requester is an authenticated coordinator; otherwise answers 401 (not
+ * authenticated) or 403 with refusal (borrowed) and returns 1. */
+int api_need_coordinator(const struct http_request *req, struct http_response *resp,
+                         const char *refusal);
+
 #endif /* RK_API_INT_H */

@@ -7,8 +7,6 @@
 #include "api/api.h"
 #include "api/api_int.h"
 
-#include <stdlib.h>
-
 /* The table serve handed to the HTTP server; set once before the server starts, read-only
  * afterwards, so handler threads read it without a lock. */
 static const struct http_route *published;
@@ -20,37 +18,14 @@ void api_routes_publish(const struct http_route *routes, size_t n)
     n_published = n;
 }
 
-static void reply(struct http_response *resp, int status, json_t *v)
-{
-    char *s = json_dumps(v, JSON_COMPACT);
-
-    resp->status = status;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    if (s != NULL) {
-        rk_buf_puts(&resp->body, s);
-        free(s);
-    }
-    json_decref(v);
-}
-
 static int h_routes(void *ctx, struct http_request *req, struct http_response *resp,
                     struct rk_err *err)
 {
-    const struct policy_principal *who = req->principal;
     json_t *list;
 
     (void)ctx, (void)err;
-    if (who == NULL || !who->authenticated) {
-        reply(resp, 401,
-              json_pack("{s:s}", "error",
-                        "authentication required (Bearer token or Basic password)"));
+    if (api_need_coordinator(req, resp, "the route list is for the coordinator"))
         return 0;
-    }
-    if (who->role != STORE_ROLE_COORDINATOR) {
-        reply(resp, 403, json_pack("{s:s}", "error", "the route list is for the coordinator"));
-        return 0;
-    }
     list = json_array();
     for (size_t i = 0; i < n_published; i++) {
         const struct http_route *r = &published[i];
@@ -65,7 +40,7 @@ static int h_routes(void *ctx, struct http_request *req, struct http_response *r
                                               "pattern", r->pattern, "name",
                                               r->name != NULL ? r->name : "", "flags", flags));
     }
-    reply(resp, 200, json_pack("{s:o}", "routes", list));
+    api_reply_json(resp, 200, json_pack("{s:o}", "routes", list));
     return 0;
 }
 

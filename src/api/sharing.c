@@ -12,42 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Puts a JSON text produced by the policy layer into resp with status. */
-static void reply_text(struct http_response *resp, int status, const struct rk_buf *text)
-{
-    resp->status = status;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    rk_buf_append(&resp->body, text->data != NULL ? text->data : "{}",
-                  text->data != NULL ? text->len : 2);
-}
-
-/* Answers {"error": msg} with status. */
-static int reply_error(struct http_response *resp, int status, const char *msg)
-{
-    struct rk_buf b = RK_BUF_INIT;
-
-    rk_buf_puts(&b, "{\"error\":");
-    rk_buf_json_string(&b, msg);
-    rk_buf_putc(&b, '}');
-    reply_text(resp, status, &b);
-    rk_buf_free(&b);
-    return 0;
-}
-
-/* Answers an error from an rk_err code; 5xx details stay in the server log. */
-static int reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
-{
-    int status = rk_http_status(rc);
-    const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
-
-    if (status >= 500) {
-        rk_log(RK_LOG_ERROR, "admin API: %s", msg);
-        msg = "internal error; see the server log";
-    }
-    return reply_error(resp, status, msg);
-}
-
 static bool is_coordinator(const struct http_request *req)
 {
     const struct policy_principal *who = req->principal;
@@ -55,19 +19,16 @@ static bool is_coordinator(const struct http_request *req)
     return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
 }
 
-/* 0 if the requester is a coordinator; otherwise answers 401 or 403 and returns 1. */
-static int need_coordinator(const struct http_request *req, struct http_response *resp)
+/* Answers what a policy_* call that writes a JSON text gave: the text with 200 when rc is 0,
+ * else the error rc. Frees text either way; returns 0. */
+static int reply_result(struct http_response *resp, int rc, struct rk_buf *text,
+                        const struct rk_err *err)
 {
-    const struct policy_principal *who = req->principal;
-
-    if (who == NULL || !who->authenticated) {
-        reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
-        return 1;
-    }
-    if (who->role != STORE_ROLE_COORDINATOR) {
-        reply_error(resp, 403, "the admin API is for the coordinator role only");
-        return 1;
-    }
+    if (rc != 0)
+        api_reply_rc(resp, rc, err);
+    else
+        api_reply_text(resp, 200, text);
+    rk_buf_free(text);
     return 0;
 }
 
@@ -93,11 +54,11 @@ static int resolve_org(struct rk_hub *hub, const char *ref, char id[RK_UUID_LEN]
     rk_err_clear(&err);
     rc = store_org_get(hub->store, ref, &org, &err);
     if (rc == RK_E_NOTFOUND) {
-        reply_error(resp, 404, "unknown organisation");
+        api_reply_error(resp, 404, "unknown organisation");
         return 1;
     }
     if (rc != 0) {
-        reply_rc(resp, rc, &err);
+        api_reply_rc(resp, rc, &err);
         return 1;
     }
     snprintf(id, RK_UUID_LEN, "%s", org.id);
@@ -112,15 +73,10 @@ static int h_policy_get(void *ctx, struct http_request *req, struct http_respons
     struct rk_buf b = RK_BUF_INIT;
     int rc;
 
-    if (need_coordinator(req, resp))
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     rc = policy_doc_show(hub->store, &b, err);
-    if (rc != 0)
-        reply_rc(resp, rc, err);
-    else
-        reply_text(resp, 200, &b);
-    rk_buf_free(&b);
-    return 0;
+    return reply_result(resp, rc, &b, err);
 }
 
 /* PUT replaces the whole document; keys left out take their defaults, as in a policy file. */
@@ -131,21 +87,16 @@ static int h_policy_put(void *ctx, struct http_request *req, struct http_respons
     struct rk_buf b = RK_BUF_INIT;
     int rc;
 
-    if (need_coordinator(req, resp))
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     if (req->body == NULL || req->body_len == 0)
-        return reply_error(resp, 400, "a JSON policy document is required");
+        return api_reply_error(resp, 400, "a JSON policy document is required");
     if (strlen(req->body) != req->body_len)
-        return reply_error(resp, 400, "the policy document contains a NUL byte");
+        return api_reply_error(resp, 400, "the policy document contains a NUL byte");
     rc = policy_doc_replace(hub->store, req->principal, "api-policy-put", req->body, err);
     if (rc == 0)
         rc = policy_doc_show(hub->store, &b, err);
-    if (rc != 0)
-        reply_rc(resp, rc, err);
-    else
-        reply_text(resp, 200, &b);
-    rk_buf_free(&b);
-    return 0;
+    return reply_result(resp, rc, &b, err);
 }
 
 static int h_audit_list(void *ctx, struct http_request *req, struct http_response *resp,
@@ -161,23 +112,18 @@ static int h_audit_list(void *ctx, struct http_request *req, struct http_respons
     int64_t limit_v = 0;
     int rc;
 
-    if (need_coordinator(req, resp))
+    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     if (after != NULL && rk_parse_int64(after, 0, INT64_MAX, &after_v) != 0)
-        return reply_error(resp, 400, "after must be a sequence number (0 or more)");
+        return api_reply_error(resp, 400, "after must be a sequence number (0 or more)");
     if (limit != NULL && rk_parse_int64(limit, 1, INT64_MAX, &limit_v) != 0)
-        return reply_error(resp, 400, "limit must be a positive number");
+        return api_reply_error(resp, 400, "limit must be a positive number");
     if (limit_v > 10000)
         limit_v = 10000; /* the cap of one page; "more" tells the client to go on */
     if (org != NULL && org[0] != '\0' && resolve_org(hub, org, org_id, resp))
         return 0;
     rc = policy_audit_list_json(hub->store, after_v, (size_t)limit_v, org_id, &b, err);
-    if (rc != 0)
-        reply_rc(resp, rc, err);
-    else
-        reply_text(resp, 200, &b);
-    rk_buf_free(&b);
-    return 0;
+    return reply_result(resp, rc, &b, err);
 }
 
 /* Coordinator only; anyone else gets the same 404 as for an id without provenance, so the
@@ -190,15 +136,10 @@ static int h_provenance_get(void *ctx, struct http_request *req, struct http_res
     int rc;
 
     if (!is_coordinator(req))
-        return reply_error(resp, 404, "no such resource");
+        return api_reply_error(resp, 404, "no such resource");
     rc = policy_provenance_read(hub->store, req->principal, "api-provenance-get", req->captures[0],
                                 &b, err);
-    if (rc != 0)
-        reply_rc(resp, rc, err);
-    else
-        reply_text(resp, 200, &b);
-    rk_buf_free(&b);
-    return 0;
+    return reply_result(resp, rc, &b, err);
 }
 
 /* A member's own standing; the coordinator may ask for any organisation with ?org=. */
@@ -213,21 +154,17 @@ static int h_credit_get(void *ctx, struct http_request *req, struct http_respons
     int rc;
 
     if (who == NULL || !who->authenticated)
-        return reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
+        return api_reply_error(resp, 401,
+                               "authentication required (Bearer token or Basic password)");
     snprintf(org_id, sizeof(org_id), "%s", who->org_id);
     if (org != NULL && org[0] != '\0') {
         if (resolve_org(hub, org, org_id, resp))
             return 0;
         if (strcmp(org_id, who->org_id) != 0 && who->role != STORE_ROLE_COORDINATOR)
-            return reply_error(resp, 403, "members see only their own credit");
+            return api_reply_error(resp, 403, "members see only their own credit");
     }
     rc = policy_credit_summary(hub->store, org_id, 0, &b, err);
-    if (rc != 0)
-        reply_rc(resp, rc, err);
-    else
-        reply_text(resp, 200, &b);
-    rk_buf_free(&b);
-    return 0;
+    return reply_result(resp, rc, &b, err);
 }
 
 size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max)

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * reply.c: how every admin API handler answers: a JSON body with its status, {"error": ...}
+ * for a failure (an rk_err code mapped to its HTTP status, 5xx details kept in the server
+ * log), and the coordinator check the admin routes start with.
+ */
+#include "api/api_int.h"
+
+#include <stdlib.h>
+
+void api_reply_json(struct http_response *resp, int status, json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    if (s != NULL) {
+        rk_buf_puts(&resp->body, s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+void api_reply_text(struct http_response *resp, int status, const struct rk_buf *text)
+{
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    rk_buf_append(&resp->body, text->data != NULL ? text->data : "{}",
+                  text->data != NULL ? text->len : 2);
+}
+
+int api_reply_error(struct http_response *resp, int status, const char *msg)
+{
+    struct rk_buf b = RK_BUF_INIT;
+
+    /* Written by hand rather than through jansson, so that a message cut inside a UTF-8
+     * sequence (rk_err truncates) still gives a body instead of none. */
+    rk_buf_puts(&b, "{\"error\":");
+    rk_buf_json_string(&b, msg);
+    rk_buf_putc(&b, '}');
+    api_reply_text(resp, status, &b);
+    rk_buf_free(&b);
+    return 0;
+}
+
+int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
+{
+    int status = rk_http_status(rc);
+    const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
+
+    if (status >= 500) {
+        rk_log(RK_LOG_ERROR, "admin API: %s", msg);
+        msg = "internal error; see the server log";
+    }
+    return api_reply_error(resp, status, msg);
+}
+
+int api_need_coordinator(const struct http_request *req, struct http_response *resp,
+                         const char *refusal)
+{
+    const struct policy_principal *who = req->principal;
+
+    if (who == NULL || !who->authenticated) {
+        api_reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
+        return 1;
+    }
+    if (who->role != STORE_ROLE_COORDINATOR) {
+        api_reply_error(resp, 403, refusal);
+        return 1;
+    }
+    return 0;
+}

@@ -77,6 +77,68 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
     snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
 }
 
+/* Copies the current row of st into the struct out points to (each entity has its own). */
+typedef void (*row_fill_fn)(sqlite3_stmt *st, void *out);
+
+/*
+ * Reads the one row sql (with arg bound to ?1) selects into out through fill. 0 when there
+ * is one; RK_E_NOTFOUND without a message when there is none (the caller says what was
+ * missing); another error, named by what, when the read fails.
+ */
+static int read_row(struct store *base, const char *sql, const char *arg, row_fill_fn fill,
+                    void *out, const char *what, struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = read_prepare((struct store_sqlite *)base, sql, arg, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        fill(st, out);
+    else if (src == SQLITE_DONE)
+        rc = RK_E_NOTFOUND;
+    else
+        rc = store_sq_err(err, c->db, src, what);
+    store_sq_release(c, st);
+    return rc;
+}
+
+/*
+ * Reads every row sql selects into a new array of structs of size bytes each, zeroed and
+ * filled by fill: *rows and *n. On failure (named by what) they hold the rows read so far,
+ * which the caller frees with the entity's own free function.
+ */
+static int read_rows(struct store *base, const char *sql, row_fill_fn fill, size_t size,
+                     void **rows, size_t *n, const char *what, struct rk_err *err)
+{
+    struct store_sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    size_t len = 0, cap = 0;
+    int src;
+    *rows = NULL;
+    *n = 0;
+    int rc = read_prepare((struct store_sqlite *)base, sql, NULL, &c, &st, err);
+    if (rc != 0)
+        return rc;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = rk_realloc(v, cap * size);
+        }
+        memset(v + len * size, 0, size);
+        fill(st, v + len * size);
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, what);
+    *rows = v;
+    *n = len;
+    store_sq_release(c, st);
+    return rc;
+}
+
 /* ---- organisations ----------------------------------------------------------------------- */
 
 int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_err *err)
@@ -97,8 +159,10 @@ int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_er
 
 #define ORG_COLS "id, name, sector, identity_id, anonymity, created, own_identifiers"
 
-static void org_fill(sqlite3_stmt *st, struct store_org *o)
+static void org_fill(sqlite3_stmt *st, void *out)
 {
+    struct store_org *o = out;
+
     col_copy(st, 0, o->id, sizeof(o->id));
     o->name = col_dup(st, 1);
     o->sector = col_dup(st, 2);
@@ -111,57 +175,29 @@ static void org_fill(sqlite3_stmt *st, struct store_org *o)
 int store_sq_org_get(struct store *base, const char *id_or_name, struct store_org *out,
                      struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
     if (id_or_name == NULL)
         return rk_err_set(err, RK_E_INVALID, "org_get: no id or name");
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT " ORG_COLS " FROM orgs WHERE id = ?1 "
-                          "UNION ALL SELECT " ORG_COLS " FROM orgs WHERE name = ?1 LIMIT 1",
-                          id_or_name, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        org_fill(st, out);
-    else if (src == SQLITE_DONE)
-        rc = rk_err_set(err, RK_E_NOTFOUND, "no organisation \"%s\"", id_or_name);
-    else
-        rc = store_sq_err(err, c->db, src, "reading an organisation");
-    store_sq_release(c, st);
+    int rc = read_row(base,
+                      "SELECT " ORG_COLS " FROM orgs WHERE id = ?1 "
+                      "UNION ALL SELECT " ORG_COLS " FROM orgs WHERE name = ?1 LIMIT 1",
+                      id_or_name, org_fill, out, "reading an organisation", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no organisation \"%s\"", id_or_name);
     return rc;
 }
 
 int store_sq_org_list(struct store *base, struct store_org **out, size_t *n, struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
-    struct store_org *v = NULL;
-    size_t len = 0, cap = 0;
-    int src;
-    *out = NULL;
-    *n = 0;
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT " ORG_COLS " FROM orgs ORDER BY name", NULL, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 8;
-            v = rk_realloc(v, cap * sizeof(*v));
-        }
-        memset(&v[len], 0, sizeof(v[len]));
-        org_fill(st, &v[len++]);
+    void *rows;
+    int rc = read_rows(base, "SELECT " ORG_COLS " FROM orgs ORDER BY name", org_fill, sizeof(**out),
+                       &rows, n, "listing organisations", err);
+    if (rc != 0) {
+        store_orgs_free(rows, *n);
+        rows = NULL;
+        *n = 0;
     }
-    if (src != SQLITE_DONE) {
-        rc = store_sq_err(err, c->db, src, "listing organisations");
-        store_orgs_free(v, len);
-    } else {
-        *out = v;
-        *n = len;
-    }
-    store_sq_release(c, st);
+    *out = rows;
     return rc;
 }
 
@@ -179,34 +215,30 @@ int store_sq_token_add(struct store *base, const struct store_token *t, struct r
                   v, 6, "adding a token", err);
 }
 
+static void token_fill(sqlite3_stmt *st, void *out)
+{
+    struct store_token *t = out;
+
+    col_copy(st, 0, t->hash, sizeof(t->hash));
+    col_copy(st, 1, t->org_id, sizeof(t->org_id));
+    t->role = sqlite3_column_int(st, 2);
+    t->label = col_dup(st, 3);
+    t->created = sqlite3_column_int64(st, 4);
+    t->anonymity = sqlite3_column_int(st, 5);
+}
+
 int store_sq_token_get(struct store *base, const char *hash, struct store_token *out,
                        struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
     if (hash == NULL)
         return rk_err_set(err, RK_E_INVALID, "token_get: no hash");
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
-                          "WHERE hash = ?1",
-                          hash, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        col_copy(st, 0, out->hash, sizeof(out->hash));
-        col_copy(st, 1, out->org_id, sizeof(out->org_id));
-        out->role = sqlite3_column_int(st, 2);
-        out->label = col_dup(st, 3);
-        out->created = sqlite3_column_int64(st, 4);
-        out->anonymity = sqlite3_column_int(st, 5);
-    } else if (src == SQLITE_DONE) {
-        rc = rk_err_set(err, RK_E_NOTFOUND, "no such token");
-    } else {
-        rc = store_sq_err(err, c->db, src, "reading a token");
-    }
-    store_sq_release(c, st);
+    int rc = read_row(base,
+                      "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
+                      "WHERE hash = ?1",
+                      hash, token_fill, out, "reading a token", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no such token");
     return rc;
 }
 
@@ -235,8 +267,10 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
 
 #define COLL_COLS "id, title, description, alias, read_spec, write_spec, created, default_tlp"
 
-static void coll_fill(sqlite3_stmt *st, struct store_collection *c)
+static void coll_fill(sqlite3_stmt *st, void *out)
 {
+    struct store_collection *c = out;
+
     col_copy(st, 0, c->id, sizeof(c->id));
     c->title = col_dup(st, 1);
     c->description = col_dup(st, 2);
@@ -250,56 +284,28 @@ static void coll_fill(sqlite3_stmt *st, struct store_collection *c)
 int store_sq_collection_get(struct store *base, const char *id, struct store_collection *out,
                             struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
     if (id == NULL)
         return rk_err_set(err, RK_E_INVALID, "collection_get: no id");
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT " COLL_COLS " FROM collections WHERE id = ?1", id, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        coll_fill(st, out);
-    else if (src == SQLITE_DONE)
-        rc = rk_err_set(err, RK_E_NOTFOUND, "no collection %s", id);
-    else
-        rc = store_sq_err(err, c->db, src, "reading a collection");
-    store_sq_release(c, st);
+    int rc = read_row(base, "SELECT " COLL_COLS " FROM collections WHERE id = ?1", id, coll_fill,
+                      out, "reading a collection", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no collection %s", id);
     return rc;
 }
 
 int store_sq_collection_list(struct store *base, struct store_collection **out, size_t *n,
                              struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
-    struct store_collection *v = NULL;
-    size_t len = 0, cap = 0;
-    int src;
-    *out = NULL;
-    *n = 0;
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT " COLL_COLS " FROM collections ORDER BY seq", NULL, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 8;
-            v = rk_realloc(v, cap * sizeof(*v));
-        }
-        memset(&v[len], 0, sizeof(v[len]));
-        coll_fill(st, &v[len++]);
+    void *rows;
+    int rc = read_rows(base, "SELECT " COLL_COLS " FROM collections ORDER BY seq", coll_fill,
+                       sizeof(**out), &rows, n, "listing collections", err);
+    if (rc != 0) {
+        store_collections_free(rows, *n);
+        rows = NULL;
+        *n = 0;
     }
-    if (src != SQLITE_DONE) {
-        rc = store_sq_err(err, c->db, src, "listing collections");
-        store_collections_free(v, len);
-    } else {
-        *out = v;
-        *n = len;
-    }
-    store_sq_release(c, st);
+    *out = rows;
     return rc;
 }
 
@@ -317,29 +323,25 @@ int store_sq_status_put(struct store *base, const struct store_status *stt, stru
                   v, 3, "storing a status", err);
 }
 
+static void status_fill(sqlite3_stmt *st, void *out)
+{
+    struct store_status *stt = out;
+
+    col_copy(st, 0, stt->id, sizeof(stt->id));
+    col_copy(st, 1, stt->org_id, sizeof(stt->org_id));
+    stt->json = col_dup(st, 2);
+}
+
 int store_sq_status_get(struct store *base, const char *id, struct store_status *out,
                         struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
     if (id == NULL)
         return rk_err_set(err, RK_E_INVALID, "status_get: no id");
-    int rc = read_prepare((struct store_sqlite *)base,
-                          "SELECT id, org_id, json FROM statuses WHERE id = ?1", id, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        col_copy(st, 0, out->id, sizeof(out->id));
-        col_copy(st, 1, out->org_id, sizeof(out->org_id));
-        out->json = col_dup(st, 2);
-    } else if (src == SQLITE_DONE) {
-        rc = rk_err_set(err, RK_E_NOTFOUND, "no status %s", id);
-    } else {
-        rc = store_sq_err(err, c->db, src, "reading a status");
-    }
-    store_sq_release(c, st);
+    int rc = read_row(base, "SELECT id, org_id, json FROM statuses WHERE id = ?1", id, status_fill,
+                      out, "reading a status", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no status %s", id);
     return rc;
 }
 
@@ -354,24 +356,20 @@ int store_sq_setting_set(struct store *base, const char *key, const char *value,
                   v, 2, "storing a setting", err);
 }
 
+/* A setting's value: out is the char * to set. */
+static void setting_fill(sqlite3_stmt *st, void *out)
+{
+    *(char **)out = col_dup(st, 0);
+}
+
 int store_sq_setting_get(struct store *base, const char *key, char **value, struct rk_err *err)
 {
-    struct store_sq_conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     *value = NULL;
     if (key == NULL)
         return rk_err_set(err, RK_E_INVALID, "setting_get: no key");
-    int rc = read_prepare((struct store_sqlite *)base, "SELECT value FROM settings WHERE key = ?1",
-                          key, &c, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        *value = col_dup(st, 0);
-    else if (src == SQLITE_DONE)
-        rc = rk_err_set(err, RK_E_NOTFOUND, "setting %s is not set", key);
-    else
-        rc = store_sq_err(err, c->db, src, "reading a setting");
-    store_sq_release(c, st);
+    int rc = read_row(base, "SELECT value FROM settings WHERE key = ?1", key, setting_fill, value,
+                      "reading a setting", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "setting %s is not set", key);
     return rc;
 }

@@ -28,8 +28,31 @@ int store_sq_err(struct rk_err *err, sqlite3 *db, int rc, const char *what)
                       db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
+/*
+ * The store whose writer this thread holds in an enclosing transaction
+ * (store_sq_tx_enclose), or NULL. Only the holding thread reads or writes its own copy, so
+ * no lock guards it. While it is set, the writer lock is re-entrant for this thread and
+ * BEGIN/COMMIT on that writer are no-ops: the ops called inside join the one transaction.
+ */
+static _Thread_local struct store_sqlite *tl_enclosing;
+
+/* Whether sql on c is the BEGIN or COMMIT of an op that joins an enclosing transaction. */
+static bool joins_enclosing(const struct store_sq_conn *c, const char *sql)
+{
+    return tl_enclosing != NULL && c == tl_enclosing->writer &&
+           (strcmp(sql, "BEGIN IMMEDIATE") == 0 || strcmp(sql, "BEGIN") == 0 ||
+            strcmp(sql, "COMMIT") == 0);
+}
+
 int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err)
 {
+    if (joins_enclosing(c, sql)) {
+        /* A failed op inside rolled the whole transaction back (its error path runs
+         * ROLLBACK): the ops after it must not run in autocommit mode. */
+        if (sqlite3_get_autocommit(c->db))
+            return rk_err_set(err, RK_E_DB, "%s: the enclosing transaction was rolled back", sql);
+        return 0;
+    }
     if (strchr(sql, ';') != NULL) {
         /* Several statements (a migration): run once, not worth caching. */
         int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
@@ -201,13 +224,47 @@ int store_sq_reader(struct store_sqlite *s, struct store_sq_conn **out, struct r
 
 struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s)
 {
-    pthread_mutex_lock(&s->write_mu);
+    if (tl_enclosing != s) /* else this thread holds it already (store_sq_tx_enclose) */
+        pthread_mutex_lock(&s->write_mu);
     return s->writer;
 }
 
 void store_sq_writer_unlock(struct store_sqlite *s)
 {
-    pthread_mutex_unlock(&s->write_mu);
+    if (tl_enclosing != s)
+        pthread_mutex_unlock(&s->write_mu);
+}
+
+int store_sq_tx_enclose(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err)
+{
+    if (tl_enclosing != NULL)
+        return rk_err_set(err, RK_E_INTERNAL, "enclosing transactions do not nest");
+    struct store_sq_conn *c = store_sq_writer_lock(s);
+    int rc = store_sq_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc != 0) {
+        store_sq_writer_unlock(s);
+        return rc;
+    }
+    tl_enclosing = s;
+    *out = c;
+    return 0;
+}
+
+int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err)
+{
+    struct store_sq_conn *c = s->writer;
+    int rc = 0;
+    tl_enclosing = NULL;
+    if (commit) {
+        if (sqlite3_get_autocommit(c->db))
+            rc = rk_err_set(err, RK_E_DB, "the enclosing transaction was rolled back");
+        else
+            rc = store_sq_exec(c, "COMMIT", err);
+    }
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    store_sq_writer_unlock(s);
+    return rc;
 }
 
 /*
@@ -402,4 +459,5 @@ static const struct store_ops store_sq_ops = {
     .org_count_sector = store_sq_org_count_sector,
     .contribution_count = store_sq_contribution_count,
     .first_other_sources = store_sq_first_other_sources,
+    .put_objects_then = store_sq_put_objects_then,
 };

@@ -76,6 +76,19 @@ struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s);
 void store_sq_writer_unlock(struct store_sqlite *s);
 
 /*
+ * An enclosing write transaction (engineer "speed-ingest2", for store ops made of other
+ * ops): locks the writer, runs BEGIN IMMEDIATE and returns the writer in *out. Until
+ * store_sq_tx_end, on this thread only, the writer lock is re-entrant and the BEGIN/COMMIT
+ * of the ops called inside (put_objects, credit_add, audit_append...) are no-ops, so all
+ * of them share one commit and one fsync. An op that fails inside rolls everything back
+ * (its error path runs ROLLBACK); later BEGINs and store_sq_tx_end(commit) then fail
+ * instead of writing in autocommit mode. Does not nest. store_sq_tx_end commits (or, with
+ * commit false or after a failure, rolls back) and unlocks; returns 0 once committed.
+ */
+int store_sq_tx_enclose(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
+int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err);
+
+/*
  * Returns a prepared statement for sql from c's cache (preparing it if needed). The
  * statement belongs to the cache: hand it back with store_sq_release, which resets it and
  * clears its bindings. A statement in use is never handed out twice, so nested queries on
@@ -168,5 +181,7 @@ int store_sq_contribution_count(struct store *s, const char *org_id, int64_t *co
 /* Ingest speed (engineer "speed-ingest"), in sqlite_ingest.c. */
 int store_sq_first_other_sources(struct store *s, const char *org_id, const char *const *ids,
                                  size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
+int store_sq_put_objects_then(struct store *s, const char *collection_id, struct store_put *puts,
+                              size_t n, store_then_fn then, void *ctx, struct rk_err *err);
 
 #endif /* RK_STORE_SQLITE_INT_H */

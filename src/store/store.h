@@ -238,6 +238,11 @@ struct store_provenance {
 };
 typedef int (*store_provenance_fn)(void *ctx, const struct store_provenance *p);
 
+/* Runs inside put_objects_then's transaction once the puts are done; 0 to commit, else a
+ * negative RK_E_* code (with err set) to roll everything back. */
+typedef int (*store_then_fn)(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                             struct rk_err *err);
+
 /* ---- the operations table --------------------------------------------------------------- */
 
 struct store_ops {
@@ -345,6 +350,18 @@ struct store_ops {
      */
     int (*first_other_sources)(struct store *s, const char *org_id, const char *const *ids,
                                size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
+
+    /* ---- ingest speed (engineer "speed-ingest2", sqlite_ingest.c) ---- */
+    /*
+     * put_objects, then then(ctx, puts, n, err) in the same write transaction, before its
+     * one commit: what then writes through this store's ops on the calling thread (credit
+     * rows, an audit entry...) is committed and synced with the objects, all or nothing.
+     * then sees every put's result filled in; it must not call put_objects_then itself.
+     * If then returns non-zero, or an op inside it fails, nothing of the call is stored
+     * and the error is returned. Returns 0 once everything is durable. then may be NULL.
+     */
+    int (*put_objects_then)(struct store *s, const char *collection_id, struct store_put *puts,
+                            size_t n, store_then_fn then, void *ctx, struct rk_err *err);
 };
 
 /* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
@@ -398,5 +415,6 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_contribution_count(s, ...) ((s)->ops->contribution_count((s), __VA_ARGS__))
 /* Ingest speed. */
 #define store_first_other_sources(s, ...) ((s)->ops->first_other_sources((s), __VA_ARGS__))
+#define store_put_objects_then(s, ...)    ((s)->ops->put_objects_then((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

@@ -85,6 +85,17 @@ int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, si
     return 0;
 }
 
+int cli_start(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
+              const char **pos, size_t max_pos, size_t *n_pos, bool *json)
+{
+    int rc = cli_parse(usage, argc, argv, opts, n_opts, pos, max_pos, n_pos);
+
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    *json = cli_opt_set(opts, n_opts, "json");
+    return CLI_CONTINUE;
+}
+
 const char *cli_opt_value(const struct cli_opt *opts, size_t n_opts, const char *name)
 {
     for (size_t i = 0; i < n_opts; i++)

@@ -33,6 +33,17 @@ enum { CLI_HELP = -1, CLI_USAGE = 2 };
 int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos);
 
+/* cli_start() returns this when the command goes on; any other value is its exit status. */
+enum { CLI_CONTINUE = -2 };
+
+/*
+ * The start of every subcommand: cli_parse(), then *json says whether --json was given.
+ * Returns CLI_CONTINUE to go on; otherwise the exit status to return at once: 0 after
+ * --help (usage printed), CLI_USAGE after a usage problem (reported on stderr).
+ */
+int cli_start(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
+              const char **pos, size_t max_pos, size_t *n_pos, bool *json);
+
 /* One subcommand of a command with subcommands ("org add", "org list"). */
 struct cli_subcommand {
     const char *name;                  /* as typed after the command, e.g. "add" */
@@ -61,6 +72,26 @@ const char *cli_data_dir(const char *opt);
  * folder is not initialised (respecting json) and returns 1. 0 and *out on success.
  */
 int cli_store_open(const char *dir, bool json, struct store **out);
+
+/*
+ * cli_store_open() on the data folder the options name (cli_data_dir() of --data), then
+ * clears err (if not NULL) for the calls the command makes next. 0 and *out on success;
+ * 1 after reporting the failure (respecting json).
+ */
+int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, struct store **out,
+                        struct rk_err *err);
+
+/*
+ * The document a policy_* call wrote as JSON text into text, parsed (a new reference), when
+ * rc is 0. NULL when rc is not 0 or the text is not JSON.
+ */
+json_t *cli_result_doc(int rc, const struct rk_buf *text);
+
+/*
+ * Prints a command's result document: with json as one line (cli_json_print), otherwise
+ * through print_human. Consumes doc.
+ */
+void cli_print_result(bool json, json_t *doc, void (*print_human)(const json_t *doc));
 
 /*
  * Reports a failure: with json, {"error": message} on stdout; otherwise "renkei: message"

@@ -52,13 +52,11 @@ static int audit_verify(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = policy_audit_verify(s, &checked, &bad, &err);
     store_close(s);
     if (rc != 0)
@@ -95,6 +93,21 @@ static void print_entry(const json_t *e)
     free(detail);
 }
 
+/* Prints a listing for humans: a header, the entries, and how to go on if there are more. */
+static void print_entries(const json_t *doc)
+{
+    const json_t *entries = json_object_get(doc, "entries");
+    size_t i;
+    json_t *e;
+
+    printf("%-6s %-27s %-20s %-16s %-22s %-36s %s\n", "SEQ", "TIME", "ORG", "ACTION", "ROUTE",
+           "COLLECTION", "DETAIL");
+    json_array_foreach(entries, i, e) print_entry(e);
+    if (json_is_true(json_object_get(doc, "more")))
+        printf("(more entries: use --after %lld)\n", (long long)json_integer_value(json_object_get(
+                                                         json_array_get(entries, i - 1), "seq")));
+}
+
 static int audit_list(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -113,14 +126,13 @@ static int audit_list(int argc, char **argv)
     const char *v;
     int64_t after = 0;
     int64_t limit = 0;
-    json_t *doc = NULL;
+    json_t *doc;
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     v = cli_opt_value(opts, n_opts, "after");
     if (v != NULL && rk_parse_int64(v, 0, INT64_MAX, &after) != 0)
         return cli_fail(json, CLI_USAGE, "audit list: --after must be a sequence number");
@@ -129,9 +141,8 @@ static int audit_list(int argc, char **argv)
         return cli_fail(json, CLI_USAGE, "audit list: --limit must be a positive number");
     if (limit > 10000)
         limit = 10000; /* the cap of one listing; "more" says when to go on with --after */
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     org_ref = cli_opt_value(opts, n_opts, "org");
     if (org_ref != NULL) {
         rc = store_org_get(s, org_ref, &org, &err);
@@ -141,31 +152,14 @@ static int audit_list(int argc, char **argv)
         }
     }
     rc = policy_audit_list_json(s, after, (size_t)limit, org_ref != NULL ? org.id : NULL, &b, &err);
-    if (rc == 0)
-        doc = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    doc = cli_result_doc(rc, &b);
     if (doc == NULL) {
         rc = cli_fail(json, 1, "cannot list the audit log: %s", err.msg);
         goto out;
     }
-    if (json) {
-        cli_json_print(doc);
-        doc = NULL;
-    } else {
-        const json_t *entries = json_object_get(doc, "entries");
-        size_t i;
-        json_t *e;
-
-        printf("%-6s %-27s %-20s %-16s %-22s %-36s %s\n", "SEQ", "TIME", "ORG", "ACTION", "ROUTE",
-               "COLLECTION", "DETAIL");
-        json_array_foreach(entries, i, e) print_entry(e);
-        if (json_is_true(json_object_get(doc, "more")))
-            printf("(more entries: use --after %lld)\n",
-                   (long long)json_integer_value(
-                       json_object_get(json_array_get(entries, i - 1), "seq")));
-    }
+    cli_print_result(json, doc, print_entries);
     rc = 0;
 out:
-    json_decref(doc);
     rk_buf_free(&b);
     store_org_clear(&org);
     store_close(s);

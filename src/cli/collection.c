@@ -52,10 +52,9 @@ static int collection_add(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     tlp_name = cli_opt_value(opts, n_opts, "default-tlp");
     if (tlp_name != NULL) {
         tlp = policy_tlp_parse(tlp_name);
@@ -65,9 +64,8 @@ static int collection_add(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = policy_collection_add_ex(
         s, cli_opt_value(opts, n_opts, "title"), cli_opt_value(opts, n_opts, "description"),
         cli_opt_value(opts, n_opts, "alias"), cli_opt_value(opts, n_opts, "read"),
@@ -105,13 +103,11 @@ static int collection_list(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = store_collection_list(s, &cs, &n, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);

@@ -36,6 +36,20 @@ static void print_count(const char *label, const json_t *v)
         printf("%s%s\n", label, json_string_value(v) != NULL ? json_string_value(v) : "?");
 }
 
+/* Prints the credit summary for humans. */
+static void print_credit(const json_t *doc)
+{
+    const json_t *used = json_object_get(doc, "used_by");
+
+    printf("Credit of %s\n", json_string_value(json_object_get(doc, "org")));
+    print_count("  points:                   ", json_object_get(doc, "points"));
+    print_count("  contributions:            ", json_object_get(doc, "contributions"));
+    print_count("  sightings by others:      ", json_object_get(doc, "sightings_by_others"));
+    print_count("  correlations by others:   ", json_object_get(doc, "correlations_by_others"));
+    print_count("  used by organisations:    ", json_object_get(used, "organisations"));
+    print_count("  used in sectors:          ", json_object_get(used, "sectors"));
+}
+
 static int credit_show(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -49,41 +63,24 @@ static int credit_show(int argc, char **argv)
     struct store *s = NULL;
     struct rk_buf b = RK_BUF_INIT;
     struct rk_err err;
-    json_t *doc = NULL;
+    json_t *doc;
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = policy_credit_summary(s, cli_opt_value(opts, n_opts, "org"), 0, &b, &err);
-    if (rc == 0)
-        doc = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    doc = cli_result_doc(rc, &b);
     if (doc == NULL) {
         rc = cli_fail(json, 1, "%s", rc == RK_E_NOTFOUND ? "unknown organisation" : err.msg);
         goto out;
     }
-    if (json) {
-        cli_json_print(doc);
-        doc = NULL;
-    } else {
-        const json_t *used = json_object_get(doc, "used_by");
-
-        printf("Credit of %s\n", json_string_value(json_object_get(doc, "org")));
-        print_count("  points:                   ", json_object_get(doc, "points"));
-        print_count("  contributions:            ", json_object_get(doc, "contributions"));
-        print_count("  sightings by others:      ", json_object_get(doc, "sightings_by_others"));
-        print_count("  correlations by others:   ", json_object_get(doc, "correlations_by_others"));
-        print_count("  used by organisations:    ", json_object_get(used, "organisations"));
-        print_count("  used in sectors:          ", json_object_get(used, "sectors"));
-    }
+    cli_print_result(json, doc, print_credit);
     rc = 0;
 out:
-    json_decref(doc);
     rk_buf_free(&b);
     store_close(s);
     return rc;

@@ -71,10 +71,9 @@ int cmd_init(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     dir = cli_data_dir(cli_opt_value(opts, n_opts, "data"));
     name = cli_opt_value(opts, n_opts, "name");
     if (name == NULL)

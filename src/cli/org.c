@@ -83,10 +83,9 @@ static int org_add(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     anon = cli_opt_value(opts, n_opts, "anonymity");
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
@@ -102,11 +101,10 @@ static int org_add(int argc, char **argv)
         if (ids == NULL)
             return cli_fail(json, 1, "%s", msg);
     }
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0) {
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0) {
         free(ids);
         return 1;
     }
-    rk_err_clear(&err);
     rc = policy_org_add_ex(s, cli_opt_value(opts, n_opts, "name"),
                            cli_opt_value(opts, n_opts, "sector"), mode, ids, &org, &err);
     if (rc != 0) {
@@ -145,13 +143,11 @@ static int org_list(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = store_org_list(s, &orgs, &n, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);

@@ -64,3 +64,30 @@ int cli_store_open(const char *dir, bool json, struct store **out)
         return cli_fail(json, 1, "cannot open %s: %s", path, err.msg);
     return 0;
 }
+
+int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, struct store **out,
+                        struct rk_err *err)
+{
+    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, out) != 0)
+        return 1;
+    if (err != NULL)
+        rk_err_clear(err);
+    return 0;
+}
+
+json_t *cli_result_doc(int rc, const struct rk_buf *text)
+{
+    if (rc != 0)
+        return NULL;
+    return json_loads(text->data != NULL ? text->data : "", 0, NULL);
+}
+
+void cli_print_result(bool json, json_t *doc, void (*print_human)(const json_t *doc))
+{
+    if (json) {
+        cli_json_print(doc);
+        return;
+    }
+    print_human(doc);
+    json_decref(doc);
+}

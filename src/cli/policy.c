@@ -98,23 +98,17 @@ static int show(struct store *s, bool json)
 {
     struct rk_buf b = RK_BUF_INIT;
     struct rk_err err;
-    json_t *d = NULL;
+    json_t *d;
     int rc;
 
     rk_err_clear(&err);
     rc = policy_doc_show(s, &b, &err);
-    if (rc == 0)
-        d = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    d = cli_result_doc(rc, &b);
     rk_buf_free(&b);
     if (d == NULL)
         return cli_fail(json, 1, "cannot read the policy: %s",
                         err.msg[0] != '\0' ? err.msg : "not JSON");
-    if (json) {
-        cli_json_print(d);
-    } else {
-        print_doc(d);
-        json_decref(d);
-    }
+    cli_print_result(json, d, print_doc);
     return 0;
 }
 
@@ -124,9 +118,8 @@ static int open_as_coordinator(struct cli_opt *opts, size_t n_opts, bool json, s
 {
     struct rk_err err;
 
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     if (policy_coordinator_principal(*s, who, &err) != 0) {
         store_close(*s);
         *s = NULL;
@@ -148,11 +141,10 @@ static int policy_show(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, NULL) != 0)
         return 1;
     rc = show(s, json);
     store_close(s);
@@ -196,10 +188,9 @@ static int policy_set(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     patch = json_object();
     rc = patch_int(patch, opts, n_opts, "sector-k", "sector_k", json);
     if (rc == 0)
@@ -288,10 +279,9 @@ static int policy_load(int argc, char **argv)
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 1, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 1, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     if (n_pos != 1)
         return cli_fail(json, CLI_USAGE, "policy load: give the policy FILE (JSON)");
     text = read_file(pos[0], msg, sizeof(msg));

@@ -46,6 +46,18 @@ static void print_version(const json_t *v)
     free(actions);
 }
 
+/* Prints every version of the provenance document for humans. */
+static void print_provenance(const json_t *doc)
+{
+    const json_t *versions = json_object_get(doc, "versions");
+    size_t i;
+    json_t *v;
+
+    printf("Provenance of %s (this read is recorded in the audit log)\n",
+           json_string_value(json_object_get(doc, "id")));
+    json_array_foreach(versions, i, v) print_version(v);
+}
+
 static int provenance_show(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -59,43 +71,28 @@ static int provenance_show(int argc, char **argv)
     struct policy_principal who;
     struct rk_buf b = RK_BUF_INIT;
     struct rk_err err;
-    json_t *doc = NULL;
+    json_t *doc;
     bool json;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 1, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 1, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     if (n_pos != 1)
         return cli_fail(json, CLI_USAGE, "provenance show: give the STIX id of the object");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = policy_coordinator_principal(s, &who, &err);
     if (rc == 0)
         rc = policy_provenance_read(s, &who, "cli:provenance show", pos[0], &b, &err);
-    if (rc == 0)
-        doc = json_loads(b.data != NULL ? b.data : "", 0, NULL);
+    doc = cli_result_doc(rc, &b);
     if (doc == NULL) {
         rc = cli_fail(json, 1, "%s", err.msg[0] != '\0' ? err.msg : "cannot read the provenance");
         goto out;
     }
-    if (json) {
-        cli_json_print(doc);
-        doc = NULL;
-    } else {
-        const json_t *versions = json_object_get(doc, "versions");
-        size_t i;
-        json_t *v;
-
-        printf("Provenance of %s (this read is recorded in the audit log)\n",
-               json_string_value(json_object_get(doc, "id")));
-        json_array_foreach(versions, i, v) print_version(v);
-    }
+    cli_print_result(json, doc, print_provenance);
     rc = 0;
 out:
-    json_decref(doc);
     rk_buf_free(&b);
     store_close(s);
     return rc;

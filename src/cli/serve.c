@@ -131,10 +131,9 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     listen = cli_opt_value(opts, n_opts, "listen");
     if (listen == NULL)
         listen = DEFAULT_LISTEN;
@@ -169,9 +168,8 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     if (policy_hub_load(s, &hub, &err) != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;

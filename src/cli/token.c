@@ -47,10 +47,9 @@ static int token_create(int argc, char **argv)
     int role;
     int rc;
 
-    rc = cli_parse(usage, argc, argv, opts, n_opts, pos, 0, &n_pos);
-    if (rc != 0)
-        return rc == CLI_HELP ? 0 : rc;
-    json = cli_opt_set(opts, n_opts, "json");
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
     role = policy_role_parse(cli_opt_value(opts, n_opts, "role"));
     if (role < 0) {
         fprintf(stderr, "renkei token create: --role must be reader, contributor, analyst or "
@@ -67,9 +66,8 @@ static int token_create(int argc, char **argv)
         }
     }
     label = cli_opt_value(opts, n_opts, "label");
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, &s) != 0)
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rk_err_clear(&err);
     rc = store_org_get(s, cli_opt_value(opts, n_opts, "org"), &org, &err);
     if (rc == RK_E_NOTFOUND) {
         rc = cli_fail(json, 1, "unknown organisation '%s' (see renkei org list)",

@@ -78,4 +78,17 @@ char *stix_canonical(const json_t *obj, size_t *len);
  */
 json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
 
+/* ---- ingest speed (engineer "speed-ingest2", canonical.c) ---- */
+/*
+ * The canonical text (stix_canonical) of an object after appending marking_id to its
+ * object_marking_refs (the property created when absent), spliced into canon, the
+ * canonical text of the object before, instead of serialising it again. Returns a malloc'd
+ * string (its length in *out_len) the caller frees, or NULL when canon is not a canonical
+ * object this can splice into (an escaped key, object_marking_refs not an array) or
+ * marking_id would need escaping: then serialise with stix_canonical. Does not check
+ * whether marking_id is present already.
+ */
+char *stix_canonical_add_marking(const char *canon, size_t len, const char *marking_id,
+                                 size_t *out_len);
+
 #endif /* RK_STIX_H */

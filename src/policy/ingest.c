@@ -2,7 +2,8 @@
 /*
  * ingest.c: the ingest pipeline behind TAXII POST (in the policy layer so every way in
  * shares it): validate, decide TLP and scope, anonymise, mark, validate again, store with
- * access metadata and provenance in one transaction, then credit and audit (ingest_record.c).
+ * access metadata, provenance, credit and the audit entry (ingest_record.c) in one
+ * transaction: one commit, synced before the POST is answered.
  * Anonymity is applied here, once, so that what is stored for sharing never names a hidden
  * source; the identities that stand for it come from ingest_identity.c.
  */
@@ -153,7 +154,7 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
  * *keep telling whether p is to be stored; negative only for store errors. */
 static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
-                   const struct store_collection *c, const json_t *o, struct policy_ingest_item *it,
+                   const struct store_collection *c, json_t *o, struct policy_ingest_item *it,
                    struct policy_pending *p, bool *keep, struct rk_err *err)
 {
     struct rk_err e2;
@@ -174,8 +175,14 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         goto out;
     }
     copy_str(it->version, sizeof(it->version), p->meta.version_text);
+    if (strcmp(p->meta.type, "sighting") == 0) {
+        const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
+        p->sighting_of = of != NULL ? rk_strdup(of) : NULL;
+    }
     p->original = stix_canonical(o, &p->original_len);
-    work = json_deep_copy(o);
+    /* Anonymised and marked in place (the envelope is the caller's working copy): what
+     * credit needs of the object as posted was kept above. */
+    work = json_incref(o);
 
     const json_t *am = json_object_get(work, POLICY_PROP_ANONYMITY);
     if (am != NULL) {
@@ -255,8 +262,14 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
             goto out;
         }
     }
-    if (rewritten || marked) {
+    if (rewritten) {
         p->json = stix_canonical(work, &p->len);
+    } else if (marked) {
+        /* Only the marking changed: spliced into the posted canonical text. */
+        p->json = stix_canonical_add_marking(p->original, p->original_len,
+                                             policy_tlp_marking_id(p->dec.tlp), &p->len);
+        if (p->json == NULL)
+            p->json = stix_canonical(work, &p->len);
     } else {
         p->json = p->original; /* unchanged: the same bytes (pending_free frees once) */
         p->len = p->original_len;
@@ -288,6 +301,34 @@ static void pending_free(struct policy_pending *p)
     free(p->actions);
     free(p->recipients);
     free(p->joins);
+    free(p->sighting_of);
+}
+
+/* What the transaction of an envelope records besides the objects (store_then_fn). */
+struct record_ctx {
+    const struct policy_principal *who;
+    const struct store_collection *c;
+    const struct store_org *org;
+    const struct policy_pending *p;
+    size_t first; /* puts before this are stand-in identities */
+};
+
+static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                        struct rk_err *err)
+{
+    struct record_ctx *r = ctx;
+    struct rk_err e2;
+    size_t k = n - r->first;
+    int rc = policy_ingest_credit(s, r->org, r->p, puts + r->first, k, err);
+    if (rc != 0)
+        return rc;
+    rk_err_clear(&e2);
+    rc = policy_ingest_audit(s, r->who, r->c, r->p, puts + r->first, k, &e2);
+    if (rc == RK_E_DB || rc == RK_E_IO) /* the transaction is lost: the envelope fails */
+        return rk_err_set(err, rc, "audit: %s", e2.msg);
+    if (rc != 0)
+        rk_log(RK_LOG_ERROR, "ingest: write audit entry failed: %s", e2.msg);
+    return 0;
 }
 
 int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
@@ -324,7 +365,7 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
         base_mode = STORE_ANON_ANONYMOUS;
 
     for (size_t i = 0; i < total; i++) {
-        const json_t *o = json_array_get(objects, i);
+        json_t *o = json_array_get(objects, i);
         bool keep = false;
         if (!json_is_object(o)) {
             fail(&items[i], "%s", "not a JSON object");
@@ -369,9 +410,11 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
         put->actions = p[i].actions;
     }
     if (n_puts > 0) {
+        /* Objects, provenance, credit and audit entry: one commit, one fsync. */
+        struct record_ctx rec = {.who = who, .c = c, .org = &src.org, .p = p, .first = first};
         struct rk_err e2;
         rk_err_clear(&e2);
-        rc = store_put_objects(hub->store, c->id, puts, n_puts, &e2);
+        rc = store_put_objects_then(hub->store, c->id, puts, n_puts, record_in_tx, &rec, &e2);
         if (rc < 0) {
             rk_err_set(err, rc, "store: %s", e2.msg);
             goto out;
@@ -391,13 +434,6 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
             copy_str(it->message, sizeof(it->message),
                      put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
         }
-    }
-    policy_ingest_credit(hub->store, &src.org, p, puts + first, n, objects);
-    {
-        struct rk_err e2;
-        rk_err_clear(&e2);
-        if (policy_ingest_audit(hub->store, who, c, p, puts + first, n, &e2) != 0)
-            rk_log(RK_LOG_ERROR, "ingest: write audit entry failed: %s", e2.msg);
     }
     rc = 0;
 out:

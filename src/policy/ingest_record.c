@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ingest_record.c: what the ingest pipeline records once an envelope is durable: credit for
- * the contributor (and for the members whose objects it correlates with or sights), and one
- * audit entry for the objects stored at AMBER and above.
+ * ingest_record.c: what the ingest pipeline records about an envelope, in the transaction
+ * that stores it (store_put_objects_then): credit for the contributor (and for the members
+ * whose objects it correlates with or sights), and one audit entry for the objects stored
+ * at AMBER and above.
  */
 #include "policy/policy_int.h"
 
@@ -12,9 +13,15 @@
 
 #define ROUTE_NAME "taxii-add-objects"
 
-void policy_ingest_credit(struct store *s, const struct store_org *org,
-                          const struct policy_pending *p, const struct store_put *puts, size_t n,
-                          const json_t *objects)
+/* The store's own failures: the enclosing transaction is lost, the envelope must fail. */
+static bool store_failed(int rc)
+{
+    return rc == RK_E_DB || rc == RK_E_IO;
+}
+
+int policy_ingest_credit(struct store *s, const struct store_org *org,
+                         const struct policy_pending *p, const struct store_put *puts, size_t n,
+                         struct rk_err *err)
 {
     struct store_credit *ev = rk_calloc(n * 3 + 1, sizeof(*ev));
     /* Two lookups per NEW row at most: the object itself, and what a sighting sights. */
@@ -22,15 +29,14 @@ void policy_ingest_credit(struct store *s, const struct store_org *org,
     char(*who)[RK_UUID_LEN] = rk_calloc(n * 2 + 1, sizeof(*who));
     size_t k = 0, m = 0;
     struct rk_err e;
+    int rc = 0;
 
     for (size_t i = 0; i < n; i++) {
         if (puts[i].result != STORE_PUT_NEW)
             continue;
         ids[m++] = p[i].meta.id;
-        if (strcmp(p[i].meta.type, "sighting") == 0) {
-            const json_t *o = json_array_get(objects, p[i].item);
-            ids[m++] = json_string_value(json_object_get(o, "sighting_of_ref"));
-        }
+        if (strcmp(p[i].meta.type, "sighting") == 0)
+            ids[m++] = p[i].sighting_of;
     }
     /* Whom each id correlates with: one snapshot for the envelope. On failure nobody (the
      * contributions are still credited, as a failed lookup did before). */
@@ -72,11 +78,16 @@ void policy_ingest_credit(struct store *s, const struct store_org *org,
         }
     }
     rk_err_clear(&e);
-    if (k > 0 && policy_credit_record(s, ev, k, &e) != 0)
-        rk_log(RK_LOG_ERROR, "ingest: credit events not recorded: %s", e.msg);
+    if (k > 0 && policy_credit_record(s, ev, k, &e) != 0) {
+        if (store_failed(e.code))
+            rc = rk_err_set(err, e.code, "credit: %s", e.msg);
+        else
+            rk_log(RK_LOG_ERROR, "ingest: credit events not recorded: %s", e.msg);
+    }
     free(who);
     free(ids);
     free(ev);
+    return rc;
 }
 
 int policy_ingest_audit(struct store *s, const struct policy_principal *who,

@@ -425,11 +425,14 @@ struct policy_ingest_item {
  * identifiers, the hub's TLP marking, stix_validate again, then every object that survived
  * is stored in ONE durable transaction with its access metadata and provenance (the
  * original as posted, the token, the effective anonymity, the actions). The hub or sector
- * identity is stored into c (CLEAR) alongside when a rewritten object references it. Then
- * credit events and one "write" audit entry for objects at AMBER and above.
+ * identity is stored into c (CLEAR) alongside when a rewritten object references it. The
+ * credit events and one "write" audit entry for objects at AMBER and above are written in
+ * that same transaction (one commit).
  *
  * requested_anonymity: the X-Renkei-Anonymity mode asked for, or -1. objects: the
- * envelope's array (read, not modified). items: json_array_size(objects) entries, all
+ * envelope's array; its objects are anonymised and marked in place (the array is the
+ * caller's working copy: read the items afterwards, not the objects; an object shared with
+ * another reference is rewritten there too). items: json_array_size(objects) entries, all
  * filled on success. Per-object problems are item failures, not errors. Returns 0, or
  * RK_E_FORBIDDEN (who is not an authenticated organisation), or a store error, after which
  * nothing of the envelope was stored.

@@ -130,6 +130,7 @@ struct policy_pending {
     char *actions;    /* JSON array text */
     char *recipients; /* comma-separated org ids */
     char *joins;      /* space-separated ids */
+    char *sighting_of; /* a sighting's sighting_of_ref as posted (for credit), else NULL */
     struct policy_scope_decision dec;
     int mode;          /* effective anonymity */
     char message[512]; /* success message for a NEW row */
@@ -167,12 +168,14 @@ void policy_stand_ins_clear(struct policy_stand_ins *si);
 
 /*
  * Records the credit events for the n rows of an envelope that are NEW (puts[i] stored
- * p[i]; objects is the envelope as posted). Failures are logged, never returned: the objects
- * are durable already and the poster must get its status.
+ * p[i]), inside the transaction of store_put_objects_then. A failed correlation lookup
+ * credits the contributions alone; the store's own failures (RK_E_DB, RK_E_IO: the
+ * transaction is lost) are returned with err set, so that nothing of the envelope is
+ * stored; anything else is logged and 0 returned.
  */
-void policy_ingest_credit(struct store *s, const struct store_org *org,
-                          const struct policy_pending *p, const struct store_put *puts, size_t n,
-                          const json_t *objects);
+int policy_ingest_credit(struct store *s, const struct store_org *org,
+                         const struct policy_pending *p, const struct store_put *puts, size_t n,
+                         struct rk_err *err);
 
 /*
  * Appends one "write" audit entry listing the stored rows at AMBER and above (conflicts

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_ingest_ops.c: the store ops that exist for ingest speed (sqlite_ingest.c):
+ * put_objects_then commits the puts and what its callback writes (credit, an audit entry)
+ * together, or nothing of them; the audit chain stays intact across it and plain appends.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+
+#include "test_store_helpers.h"
+
+#define COLL "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+#define ORG  "0b0c4c51-2f0a-4a57-9d0e-1f1c5b6b0a01"
+#define ID1  "indicator--00000000-0000-4000-8000-000000000001"
+#define ID2  "indicator--00000000-0000-4000-8000-000000000002"
+
+static int setup(void **state)
+{
+    struct tstore *t = calloc(1, sizeof(*t));
+    tstore_open(t);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct tstore *t = *state;
+    tstore_remove(t);
+    free(t);
+    return 0;
+}
+
+/* A stand-in for the policy layer's hash: seq and prev_hash, enough to see the chain. */
+static void test_hash(const struct store_audit *e, char out[65])
+{
+    snprintf(out, 65, "%060lld-%s", (long long)e->seq, e->prev_hash[0] ? "p" : "0");
+}
+
+/* What the callback does: credit one event per NEW put, then one audit entry; fail_at 1
+ * makes it return an error after the credit rows. */
+struct then_ctx {
+    int fail_at;
+    size_t calls;
+    size_t new_seen;
+};
+
+static int then_record(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                       struct rk_err *err)
+{
+    struct then_ctx *c = ctx;
+    c->calls++;
+    for (size_t i = 0; i < n; i++) {
+        if (puts[i].result != STORE_PUT_NEW)
+            continue;
+        c->new_seen++;
+        struct store_credit ev = {.org_id = ORG,
+                                  .kind = "contribution",
+                                  .object_id = (char *)puts[i].id,
+                                  .points = 1,
+                                  .by_org = ORG,
+                                  .by_sector = "x"};
+        int rc = store_credit_add(s, &ev, 1, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (c->fail_at == 1)
+        return rk_err_set(err, RK_E_INTERNAL, "failing on purpose");
+    struct store_audit e = {.org_id = ORG, .action = "write", .route = "r", .detail = "{}"};
+    return store_audit_append(s, &e, test_hash, err);
+}
+
+static int count_cb(void *ctx, const void *row)
+{
+    (void)row;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static int credit_count_cb(void *ctx, const struct store_credit *c)
+{
+    return count_cb(ctx, c);
+}
+
+static int audit_count_cb(void *ctx, const struct store_audit *e)
+{
+    return count_cb(ctx, e);
+}
+
+static void counts(struct store *s, size_t *objects, size_t *credit, size_t *audit)
+{
+    struct rk_err err;
+    int64_t n = 0;
+    rk_err_clear(&err);
+    assert_int_equal(store_count_objects(s, COLL, &n, &err), 0);
+    *objects = (size_t)n;
+    *credit = 0;
+    *audit = 0;
+    assert_int_equal(store_credit_list(s, NULL, credit_count_cb, credit, &err), 0);
+    assert_int_equal(store_audit_list(s, 0, 0, NULL, audit_count_cb, audit, &err), 0);
+}
+
+static void commits_together(void **state)
+{
+    struct tstore *t = *state;
+    char b1[256], b2[256];
+    struct store_put puts[2] = {tput(ID1, 1000, "a", b1, sizeof(b1)),
+                                tput(ID2, 1000, "b", b2, sizeof(b2))};
+    struct then_ctx ctx = {0};
+    struct rk_err err;
+    size_t no, nc, na;
+
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects_then(t->s, COLL, puts, 2, then_record, &ctx, &err), 0);
+    assert_int_equal(ctx.calls, 1);
+    assert_int_equal(ctx.new_seen, 2);
+    assert_int_equal(puts[0].result, STORE_PUT_NEW);
+    counts(t->s, &no, &nc, &na);
+    assert_int_equal(no, 2);
+    assert_int_equal(nc, 2);
+    assert_int_equal(na, 1);
+    /* Again: duplicates, no credit, one more audit entry chained to the first. */
+    assert_int_equal(store_put_objects_then(t->s, COLL, puts, 2, then_record, &ctx, &err), 0);
+    assert_int_equal(puts[1].result, STORE_PUT_DUP);
+    counts(t->s, &no, &nc, &na);
+    assert_int_equal(no, 2);
+    assert_int_equal(nc, 2);
+    assert_int_equal(na, 2);
+    /* Plain ops work as before afterwards (the writer lock is not left re-entrant). */
+    struct store_audit e = {.org_id = ORG, .action = "read", .detail = "{}"};
+    assert_int_equal(store_audit_append(t->s, &e, test_hash, &err), 0);
+    assert_int_equal(e.seq, 3);
+    /* No callback: just the puts. */
+    char b3[256];
+    struct store_put p3 = tput(ID1, 2000, "c", b3, sizeof(b3));
+    assert_int_equal(store_put_objects_then(t->s, COLL, &p3, 1, NULL, NULL, &err), 0);
+    assert_int_equal(p3.result, STORE_PUT_NEW);
+}
+
+static void callback_error_rolls_back(void **state)
+{
+    struct tstore *t = *state;
+    char b1[256];
+    struct store_put p = tput(ID1, 1000, "a", b1, sizeof(b1));
+    struct then_ctx ctx = {.fail_at = 1};
+    struct rk_err err;
+    size_t no, nc, na;
+
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects_then(t->s, COLL, &p, 1, then_record, &ctx, &err),
+                     RK_E_INTERNAL);
+    assert_string_equal(err.msg, "failing on purpose");
+    counts(t->s, &no, &nc, &na);
+    assert_int_equal(no, 0);
+    assert_int_equal(nc, 0);
+    assert_int_equal(na, 0);
+    /* The same puts succeed afterwards: nothing was left half-written or locked. */
+    ctx.fail_at = 0;
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects_then(t->s, COLL, &p, 1, then_record, &ctx, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_NEW);
+    counts(t->s, &no, &nc, &na);
+    assert_int_equal(no, 1);
+    assert_int_equal(nc, 1);
+    assert_int_equal(na, 1);
+}
+
+/* An op inside that fails (credit_add refuses an event without an org) makes the callback
+ * fail: nothing of the call is stored. */
+static int then_bad_credit(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                           struct rk_err *err)
+{
+    (void)ctx;
+    (void)puts;
+    (void)n;
+    struct store_credit bad = {.org_id = NULL, .kind = "contribution", .object_id = ID1};
+    return store_credit_add(s, &bad, 1, err);
+}
+
+static void inner_op_error_rolls_back(void **state)
+{
+    struct tstore *t = *state;
+    char b1[256];
+    struct store_put p = tput(ID1, 1000, "a", b1, sizeof(b1));
+    struct rk_err err;
+    size_t no, nc, na;
+
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects_then(t->s, COLL, &p, 1, then_bad_credit, NULL, &err),
+                     RK_E_INVALID);
+    counts(t->s, &no, &nc, &na);
+    assert_int_equal(no, 0);
+    assert_int_equal(nc, 0);
+}
+
+/* Writers on other threads wait for the enclosing transaction and then go on. */
+struct writer_arg {
+    struct store *s;
+    int rc;
+};
+
+static void *other_writer(void *arg)
+{
+    struct writer_arg *w = arg;
+    struct rk_err err;
+    rk_err_clear(&err);
+    for (int i = 0; i < 20 && w->rc == 0; i++) {
+        struct store_audit e = {.org_id = ORG, .action = "read", .detail = "{}"};
+        w->rc = store_audit_append(w->s, &e, test_hash, &err);
+    }
+    return NULL;
+}
+
+static int audit_chain_cb(void *ctx, const struct store_audit *e)
+{
+    char *prev = ctx;
+    if (strcmp(prev, e->prev_hash) != 0)
+        return -1;
+    snprintf(prev, 65, "%s", e->hash);
+    return 0;
+}
+
+static void concurrent_writers_keep_the_chain(void **state)
+{
+    struct tstore *t = *state;
+    struct writer_arg w = {t->s, 0};
+    pthread_t th;
+    struct rk_err err;
+    char prev[65] = "";
+
+    assert_int_equal(pthread_create(&th, NULL, other_writer, &w), 0);
+    for (int i = 0; i < 20; i++) {
+        char b[256], id[80];
+        snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", i);
+        struct store_put p = tput(id, 1000, "x", b, sizeof(b));
+        struct then_ctx ctx = {0};
+        rk_err_clear(&err);
+        assert_int_equal(store_put_objects_then(t->s, COLL, &p, 1, then_record, &ctx, &err), 0);
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, 0);
+    rk_err_clear(&err);
+    assert_int_equal(store_audit_list(t->s, 0, 0, NULL, audit_chain_cb, prev, &err), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(commits_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(callback_error_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(inner_op_error_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_writers_keep_the_chain, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -82,6 +82,16 @@ int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, st
                         struct rk_err *err);
 
 /*
+ * The start of a subcommand whose only options are --data and --json and that takes no
+ * argument: cli_start(), then cli_open_data_store(). Returns CLI_CONTINUE with *json set
+ * and *out open (the caller closes it); otherwise the exit status to return at once: 0
+ * after --help, CLI_USAGE after a usage problem, 1 when the store cannot be opened (all
+ * reported).
+ */
+int cli_start_with_store(const char *usage, int argc, char **argv, bool *json, struct store **out,
+                         struct rk_err *err);
+
+/*
  * The document a policy_* call wrote as JSON text into text, parsed (a new reference), when
  * rc is 0. NULL when rc is not 0 or the text is not JSON.
  */

@@ -38,25 +38,16 @@ static const char usage[] =
 
 static int audit_verify(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"data", "DIR", false, NULL, false},
-        {"json", NULL, false, NULL, false},
-    };
-    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
-    const char *pos[1];
-    size_t n_pos;
-    struct store *s = NULL;
+    struct store *s;
     struct rk_err err;
     int64_t checked = 0;
     int64_t bad = 0;
     bool json;
     int rc;
 
-    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    rc = cli_start_with_store(usage, argc, argv, &json, &s, &err);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
-        return 1;
     rc = policy_audit_verify(s, &checked, &bad, &err);
     store_close(s);
     if (rc != 0)

@@ -89,25 +89,16 @@ out:
 
 static int collection_list(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"data", "DIR", false, NULL, false},
-        {"json", NULL, false, NULL, false},
-    };
-    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
-    const char *pos[1];
-    size_t n_pos;
-    struct store *s = NULL;
+    struct store *s;
     struct store_collection *cs = NULL;
     size_t n = 0;
     struct rk_err err;
     bool json;
     int rc;
 
-    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    rc = cli_start_with_store(usage, argc, argv, &json, &s, &err);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
-        return 1;
     rc = store_collection_list(s, &cs, &n, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);

@@ -75,6 +75,26 @@ int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, st
     return 0;
 }
 
+int cli_start_with_store(const char *usage, int argc, char **argv, bool *json, struct store **out,
+                         struct rk_err *err)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    int rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, json);
+
+    *out = NULL;
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, *json, out, err) != 0)
+        return 1;
+    return CLI_CONTINUE;
+}
+
 json_t *cli_result_doc(int rc, const struct rk_buf *text)
 {
     if (rc != 0)

@@ -130,22 +130,13 @@ static int open_as_coordinator(struct cli_opt *opts, size_t n_opts, bool json, s
 
 static int policy_show(int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"data", "DIR", false, NULL, false},
-        {"json", NULL, false, NULL, false},
-    };
-    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
-    const char *pos[1];
-    size_t n_pos;
-    struct store *s = NULL;
+    struct store *s;
     bool json;
     int rc;
 
-    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    rc = cli_start_with_store(usage, argc, argv, &json, &s, NULL);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (cli_open_data_store(opts, n_opts, json, &s, NULL) != 0)
-        return 1;
     rc = show(s, json);
     store_close(s);
     return rc;

@@ -374,7 +374,7 @@ static void store_sq_close(struct store *base)
 static int load_last_added(struct store_sqlite *s, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(s->writer, "SELECT MAX(date_added) FROM objects", &st, err);
+    int rc = store_sq_prepare(s->writer, STORE_SQ_MAX_ADDED_SQL, &st, err);
     if (rc != 0)
         return rc;
     int src = sqlite3_step(st);

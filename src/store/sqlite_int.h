@@ -109,8 +109,14 @@ const char *store_sq_migration_sql(int version);
 int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
 
 /* Appends to sql the SELECT that store_sq_query runs for q (?1 collection key, ?2 the
- * added_after cursor, ?3 the chunk size, filters from ?4). Exposed for query-plan tests. */
+ * cursor: date_added, or pos for latest versions without ids, ?3 the chunk size, filters
+ * from ?4). Exposed for query-plan tests. */
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
+
+/* MAX(date_added) of every object (NULL if none): one seek of objects_added (coll,
+ * date_added) per collection, since date_added is no longer the rowid (migration 3). */
+#define STORE_SQ_MAX_ADDED_SQL                                                                     \
+    "SELECT MAX((SELECT MAX(date_added) FROM objects WHERE coll = k.k)) FROM coll_keys AS k"
 
 /* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
  * include policy.h; the value is part of the schema, see migration 2). */

@@ -13,6 +13,18 @@
 #define STORE_SQ_CHUNK_MAX 4096
 
 /*
+ * The rowid of objects (migration 3): pos = coll << POS_COLL_SHIFT | is_last bit | seq, seq
+ * numbering a collection's rows in date_added order. The latest versions of a collection are
+ * the range (coll << 40 | POS_LAST, coll << 40 | POS_MASK], in date_added order.
+ */
+#define POS_COLL_SHIFT 40
+#define POS_LAST       ((int64_t)1 << 39)
+#define POS_SEQ        (POS_LAST - 1)
+#define POS_MASK       (((int64_t)1 << POS_COLL_SHIFT) - 1)
+/* Collection keys must fit in the 23 bits above the seq. */
+#define POS_COLL_MAX (((int64_t)1 << (63 - POS_COLL_SHIFT)) - 1)
+
+/*
  * Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent.
  * The connection remembers the last key it found: keys are never deleted or reused. A key
  * this call inserted is not remembered, since its transaction may still roll back.
@@ -46,6 +58,11 @@ static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int6
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         *k = sqlite3_column_int64(st, 0);
+        if (*k > POS_COLL_MAX) {
+            store_sq_release(c, st);
+            *k = -1;
+            return rk_err_set(err, RK_E_DB, "too many collections for the object table");
+        }
         size_t len = strlen(uuid);
         if (!inserted && len < sizeof(c->coll_uuid)) {
             memcpy(c->coll_uuid, uuid, len + 1);
@@ -76,6 +93,7 @@ struct put_stmts {
     sqlite3_stmt *exact;  /* date_added, json of (coll, id, version) */
     sqlite3_stmt *insert; /* the new row */
     sqlite3_stmt *prov;   /* its provenance row; prepared on the first put with an original */
+    int64_t next_seq;     /* seq of the collection's next new row */
 };
 
 /* Binds a borrowed string, NULL as "". */
@@ -116,21 +134,51 @@ static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const c
     return 0;
 }
 
-/* Clears the flag column of the previous first or last version of (coll, id). */
-static int clear_flag(struct store_sq_conn *c, int64_t coll, const char *id, bool last,
-                      struct rk_err *err)
+/* Clears is_first of the previous first version of (coll, id). */
+static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(c,
-                              last ? "UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id = ?2 "
-                                     "AND is_last = 1"
-                                   : "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
-                                     "AND is_first = 1",
-                              &st, err);
+    int rc = store_sq_prepare(
+        c, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1", &st,
+        err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return step_done(c, st, "updating version flags", err);
+}
+
+/*
+ * Moves the previous last version of (coll, id), version vmax, out of the last range: same
+ * seq, is_last off. Its pos comes from a covering probe of objects_version, then one UPDATE
+ * by rowid: an UPDATE selecting by (coll, id) that changes the rowid goes through a
+ * temporary table and costs half as much again.
+ */
+static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_time_us vmax,
+                      struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t pos = -1;
+    int rc = store_sq_prepare(
+        c, "SELECT pos FROM objects WHERE coll = ?1 AND id = ?2 AND version = ?3", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, coll);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, vmax);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        pos = sqlite3_column_int64(st, 0);
+    else if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, "looking up the last version");
+    store_sq_release(c, st);
+    if (rc != 0 || pos < 0 || (pos & POS_LAST) == 0)
+        return rc;
+    rc = store_sq_prepare(c, "UPDATE objects SET is_last = 0, pos = ?2 WHERE pos = ?1", &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, pos);
+    sqlite3_bind_int64(st, 2, pos & ~POS_LAST);
     return step_done(c, st, "updating version flags", err);
 }
 
@@ -193,15 +241,18 @@ static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_s
     bool is_first = !exists || version < vmin;
     bool is_last = !exists || version > vmax;
     if (exists && is_first) {
-        rc = clear_flag(c, coll, p->id, false, err);
+        rc = clear_first(c, coll, p->id, err);
         if (rc != 0)
             return rc;
     }
     if (exists && is_last) {
-        rc = clear_flag(c, coll, p->id, true, err);
+        rc = clear_last(c, coll, p->id, vmax, err);
         if (rc != 0)
             return rc;
     }
+    if (ps->next_seq > POS_SEQ)
+        return rk_err_set(err, RK_E_DB, "the collection's object sequence is exhausted");
+    int64_t pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
     sqlite3_bind_int64(ps->insert, 1, added);
     sqlite3_bind_int64(ps->insert, 2, coll);
     sqlite3_bind_text(ps->insert, 3, p->id, -1, SQLITE_STATIC);
@@ -212,6 +263,7 @@ static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_s
     sqlite3_bind_int(ps->insert, 8, is_last);
     sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
     sqlite3_bind_int(ps->insert, 10, p->access.tlp);
+    sqlite3_bind_int64(ps->insert, 17, pos);
     bind_str(ps->insert, 11, p->access.source_org);
     bind_str(ps->insert, 12, p->access.source_sector);
     bind_str(ps->insert, 13, p->access.scope);
@@ -222,6 +274,7 @@ static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_s
     sqlite3_reset(ps->insert);
     if (src != SQLITE_DONE)
         return store_sq_err(err, c->db, src, "storing an object");
+    ps->next_seq++;
     if (p->original != NULL) {
         rc = put_provenance(c, ps, collection_id, p, added, version, err);
         if (rc != 0)
@@ -237,7 +290,7 @@ static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_s
 static int refresh_last(struct store_sq_conn *c, rk_time_us *last, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(c, "SELECT MAX(date_added) FROM objects", &st, err);
+    int rc = store_sq_prepare(c, STORE_SQ_MAX_ADDED_SQL, &st, err);
     if (rc != 0)
         return rc;
     int src = sqlite3_step(st);
@@ -252,11 +305,38 @@ static int refresh_last(struct store_sq_conn *c, rk_time_us *last, struct rk_err
     return rc;
 }
 
+/* The seq of the row of coll added last (0 if none), or of the last one added at or before
+ * added (if added >= 0): seq order is date_added order within a collection. */
+static int seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
+                  struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *seq = 0;
+    int rc = store_sq_prepare(c,
+                              added < 0 ? "SELECT pos FROM objects WHERE coll = ?1 "
+                                          "ORDER BY date_added DESC LIMIT 1"
+                                        : "SELECT pos FROM objects WHERE coll = ?1 AND "
+                                          "date_added <= ?2 ORDER BY date_added DESC LIMIT 1",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, coll);
+    if (added >= 0)
+        sqlite3_bind_int64(st, 2, added);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0) & POS_SEQ;
+    else if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, "reading a collection's sequence");
+    store_sq_release(c, st);
+    return rc;
+}
+
 int store_sq_put_objects(struct store *base, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL, NULL};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0};
     int64_t coll = -1;
     int rc;
 
@@ -283,6 +363,10 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
     rc = coll_key(c, collection_id, true, &coll, err);
     if (rc != 0)
         goto out;
+    rc = seq_at(c, coll, -1, &ps.next_seq, err);
+    if (rc != 0)
+        goto out;
+    ps.next_seq++;
     rc = store_sq_prepare(
         c, "SELECT MIN(version), MAX(version) FROM objects WHERE coll = ?1 AND id = ?2", &ps.minmax,
         err);
@@ -297,8 +381,8 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
     rc = store_sq_prepare(c,
                           "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
                           "is_first, is_last, json, tlp, source_org, source_sector, scope, "
-                          "recipients, joins, rule) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                          "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                          "recipients, joins, rule, pos) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                          "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                           &ps.insert, err);
     if (rc != 0)
         goto out;
@@ -339,9 +423,23 @@ static void add_in(struct rk_buf *b, const char *col, size_t n, int *next)
 }
 
 /*
+ * True when q selects the latest versions only and names no ids: its rows are then one range
+ * of the table (see POS_LAST), read in pos order without an index.
+ */
+static bool last_range(const struct store_query *q)
+{
+    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+    bool specific = (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
+    return (sel & (STORE_VERSION_ALL | STORE_VERSION_FIRST)) == 0 &&
+           (sel & STORE_VERSION_LAST) != 0 && !specific && (q->ids == NULL || q->n_ids == 0);
+}
+
+/*
  * Appends the WHERE terms of q after "coll = ?1" (parameters from ?first_param on): ids,
  * types, spec_versions and version selection. The version terms stay top-level "is_last = 1"
- * / "is_first = 1" when alone so that the partial indexes apply.
+ * / "is_first = 1" when alone so that the partial indexes apply. A last_range query needs no
+ * version term (its pos range holds latest versions only) except with one type, where
+ * "is_last = 1" selects the partial index objects_last_type.
  */
 static void build_where(struct rk_buf *b, const struct store_query *q, int first_param)
 {
@@ -358,6 +456,11 @@ static void build_where(struct rk_buf *b, const struct store_query *q, int first
     unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
     if (sel & STORE_VERSION_ALL)
         return;
+    if (last_range(q)) {
+        if (q->types != NULL && q->n_types == 1)
+            rk_buf_puts(b, " AND is_last = 1");
+        return;
+    }
     const char *terms[3];
     int n_terms = 0;
     if (sel & STORE_VERSION_LAST)
@@ -414,11 +517,23 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
                   "SELECT date_added, id, type, spec_version, version, %s, " STORE_SQ_ACCESS_COLS
-                  " FROM objects%s WHERE coll = ?1 AND date_added > ?2",
-                  q->with_json ? "json" : "NULL",
-                  /* Without statistics the planner prefers walking a date_added-ordered
-                   * index over the whole collection to sorting the few versions of the
-                   * ids asked for; tell it. */
+                  ", pos FROM objects",
+                  q->with_json ? "json" : "NULL");
+    if (last_range(q)) {
+        /* ?2 is a pos cursor inside the collection's last range. With one type the partial
+         * index objects_last_type (coll, type) gives the rows in pos order; otherwise the
+         * table range itself, testing any filter per row. */
+        bool one_type = q->types != NULL && q->n_types == 1;
+        rk_buf_printf(sql, "%s WHERE %spos > ?2 AND pos <= (?1 << 40) + %" PRId64,
+                      one_type ? " INDEXED BY objects_last_type" : "",
+                      one_type ? "coll = ?1 AND " : "", POS_MASK);
+        build_where(sql, q, 4);
+        rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
+        return;
+    }
+    /* Without statistics the planner prefers walking a date_added-ordered index over the
+     * whole collection to sorting the few versions of the ids asked for; tell it. */
+    rk_buf_printf(sql, "%s WHERE coll = ?1 AND date_added > ?2",
                   q->ids != NULL && q->n_ids > 0 ? " INDEXED BY objects_version" : "");
     build_where(sql, q, 4);
     rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
@@ -467,7 +582,19 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     bind_where(st, q, 4);
     sqlite3_bind_int64(st, 1, coll);
 
-    rk_time_us cursor = q->added_after < 0 ? -1 : q->added_after;
+    /* The cursor: date_added, or pos inside the last range (after the seq of the last row
+     * added at or before added_after). */
+    bool by_pos = last_range(q);
+    int64_t cursor = q->added_after < 0 ? -1 : q->added_after;
+    if (by_pos) {
+        int64_t seq = 0;
+        if (q->added_after >= 0) {
+            rc = seq_at(c, coll, q->added_after, &seq, err);
+            if (rc != 0)
+                goto out;
+        }
+        cursor = coll << POS_COLL_SHIFT | POS_LAST | seq;
+    }
     int64_t chunk = q->limit >= STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : (int64_t)q->limit + 1;
     bool done = false;
     while (!done) {
@@ -479,7 +606,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
             struct store_row row;
             got++;
             row.date_added = sqlite3_column_int64(st, 0);
-            cursor = row.date_added;
+            cursor = by_pos ? sqlite3_column_int64(st, 13) : row.date_added;
             row.id = (const char *)sqlite3_column_text(st, 1);
             row.type = (const char *)sqlite3_column_text(st, 2);
             row.spec_version = (const char *)sqlite3_column_text(st, 3);
@@ -568,7 +695,9 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
                               "is_first = (version = (SELECT MIN(version) FROM objects "
                               "WHERE coll = ?1 AND id = ?2)), "
                               "is_last = (version = (SELECT MAX(version) FROM objects "
-                              "WHERE coll = ?1 AND id = ?2)) "
+                              "WHERE coll = ?1 AND id = ?2)), "
+                              "pos = (pos & ~(1 << 39)) | ((version = (SELECT MAX(version) "
+                              "FROM objects WHERE coll = ?1 AND id = ?2)) << 39) "
                               "WHERE coll = ?1 AND id = ?2",
                               &st, err);
         if (rc != 0)

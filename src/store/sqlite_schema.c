@@ -8,14 +8,16 @@
 #include <stdio.h>
 
 /*
- * Objects are clustered by date_added (the rowid), which is unique and strictly increasing
- * across the hub, so inserts append to the table b-tree and an index on (coll) is really an
- * index on (coll, date_added). is_first/is_last mark the earliest/latest version of each
- * (coll, id). The default page (match[version]=last, with or without one match[type]) is a
- * range scan of a partial index. Every index costs ingest speed, so the rarer shapes
- * (version=first, type with version=all) scan objects_added and test the flag or the type
- * on each row: cheap while most objects have few versions and the type is common.
- * Collections are referred to by a small integer key (coll_keys) to keep indexes compact.
+ * Objects (since migration 3) are clustered by pos = coll << 40 | is_last << 39 | seq, the
+ * rowid, where seq numbers a collection's rows in date_added order (unique and strictly
+ * increasing across the hub). The latest versions of a collection are thus one contiguous
+ * range of the table, so the default page (match[version]=last) is a range scan of the
+ * table; with one match[type] it walks the partial index objects_last_type. is_first/is_last
+ * mark the earliest/latest version of each (coll, id). Every index costs ingest speed, so
+ * the rarer shapes (version=first/all, with or without a type) walk objects_added (coll,
+ * date_added) and test the flag or the type on each row: cheap while most objects have few
+ * versions and the type is common. Collections are referred to by a small integer key
+ * (coll_keys) to keep indexes compact.
  */
 static const char *const migrations[] = {
     /* 1: initial schema */
@@ -115,6 +117,44 @@ static const char *const migrations[] = {
     "ALTER TABLE orgs ADD COLUMN own_identifiers TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE tokens ADD COLUMN anonymity INTEGER NOT NULL DEFAULT -1;"
     "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;",
+
+    /* 3: objects clustered by collection (engineer "cluster"). The rowid becomes pos =
+     * coll << 40 | is_last << 39 | seq, seq counting a collection's rows in date_added order
+     * (1, 2...), so the latest versions of a collection are one contiguous range of the
+     * table in date_added order and a default page is a range scan without a seek per row.
+     * date_added becomes a plain column; objects_added (coll, date_added) orders the other
+     * version selections and turns an added_after cursor into a seq. objects_last is gone
+     * (the table is that index now). The rebuild keeps every row, its date_added and order;
+     * provenance stays keyed by date_added. */
+    "CREATE TABLE objects_v3("
+    "  pos INTEGER PRIMARY KEY,"
+    "  date_added INTEGER NOT NULL,"
+    "  coll INTEGER NOT NULL REFERENCES coll_keys(k),"
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  spec_version TEXT NOT NULL,"
+    "  is_first INTEGER NOT NULL,"
+    "  is_last INTEGER NOT NULL,"
+    "  tlp INTEGER NOT NULL DEFAULT 1,"
+    "  source_org TEXT NOT NULL DEFAULT '',"
+    "  source_sector TEXT NOT NULL DEFAULT '',"
+    "  scope TEXT NOT NULL DEFAULT '',"
+    "  recipients TEXT NOT NULL DEFAULT '',"
+    "  joins TEXT NOT NULL DEFAULT '',"
+    "  rule TEXT NOT NULL DEFAULT '',"
+    "  json BLOB NOT NULL);"
+    "INSERT INTO objects_v3(pos, date_added, coll, id, version, type, spec_version, is_first,"
+    "  is_last, tlp, source_org, source_sector, scope, recipients, joins, rule, json) "
+    "SELECT (coll << 40) | (is_last << 39) | "
+    "  row_number() OVER (PARTITION BY coll ORDER BY date_added), date_added, coll, id,"
+    "  version, type, spec_version, is_first, is_last, tlp, source_org, source_sector, scope,"
+    "  recipients, joins, rule, json FROM objects ORDER BY 1;"
+    "DROP TABLE objects;"
+    "ALTER TABLE objects_v3 RENAME TO objects;"
+    "CREATE UNIQUE INDEX objects_version ON objects(coll, id, version);"
+    "CREATE INDEX objects_added ON objects(coll, date_added);"
+    "CREATE INDEX objects_last_type ON objects(coll, type) WHERE is_last = 1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

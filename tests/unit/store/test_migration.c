@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_migration.c: a database as renkei left it at schema version 1 (built here by running
- * migration 1 through sqlite3 by hand) opens, migrates to the current version and keeps
- * every row, with the new columns at their documented defaults.
+ * test_migration.c: a database as renkei left it at schema version 1 or 2 (built here by
+ * running the old migrations through sqlite3 by hand) opens, migrates to the current version
+ * and keeps every row, with the new columns at their documented defaults, and (version 2 to
+ * 3, the clustered objects table) every date_added, flag and the order of the rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,7 +103,7 @@ static void v1_upgrades_keeping_rows(void **state)
     assert_int_equal(user_version(t.path), 1);
 
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), 2);
+    assert_int_equal(user_version(t.path), 3);
 
     struct one o;
     memset(&o, 0, sizeof(o));
@@ -149,7 +150,139 @@ static void v1_upgrades_keeping_rows(void **state)
     /* Opening again runs nothing twice. */
     store_close(t.s);
     tstore_open(&t);
-    assert_int_equal(user_version(t.path), 2);
+    assert_int_equal(user_version(t.path), 3);
+    tstore_remove(&t);
+}
+
+#define C1_1 "indicator--00000000-0000-4000-8000-000000000001"
+#define C1_2 "indicator--00000000-0000-4000-8000-000000000002"
+#define C1_3 "malware--00000000-0000-4000-8000-000000000003"
+
+/* Collects (date_added, id, version) of a query's rows. */
+struct rows {
+    size_t n;
+    rk_time_us added[16];
+    rk_time_us version[16];
+    char id[16][64];
+    int tlp[16];
+};
+
+static int add_row(void *ctx, const struct store_row *r)
+{
+    struct rows *o = ctx;
+    if (o->n < 16) {
+        o->added[o->n] = r->date_added;
+        o->version[o->n] = r->version;
+        o->tlp[o->n] = r->access.tlp;
+        snprintf(o->id[o->n], sizeof(o->id[0]), "%s", r->id);
+    }
+    o->n++;
+    return 0;
+}
+
+static void query_rows(struct store *s, const char *coll, unsigned sel, rk_time_us after,
+                       struct rows *out)
+{
+    struct rk_err err;
+    memset(out, 0, sizeof(*out));
+    struct store_query q = {
+        .collection_id = coll, .added_after = after, .limit = 100, .version_sel = sel};
+    assert_int_equal(store_query(s, &q, NULL, NULL, add_row, out, NULL, &err), 0);
+}
+
+/* Builds t->path as a version 2 database: two collections with interleaved rows, C1_1 in
+ * three versions (the last one stored first), C1_2 in two. */
+static void make_v2(struct tstore *t)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/rk-store-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->path, sizeof(t->path), "%s/renkei.db", t->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA journal_mode=WAL");
+    exec_ok(db, store_sq_migration_sql(1));
+    exec_ok(db, store_sq_migration_sql(2));
+    exec_ok(db, "PRAGMA user_version = 2");
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1'), (2, 'c2');"
+                "INSERT INTO objects(date_added, coll, id, version, type, spec_version, is_first, "
+                "is_last, json, tlp, source_org) VALUES"
+                "(100, 1, '" C1_1 "', 30, 'indicator', '2.1', 0, 1, 'a30', 2, 'o1'),"
+                "(110, 2, '" C1_1 "', 5, 'indicator', '2.1', 1, 1, 'other', 1, ''),"
+                "(120, 1, '" C1_2 "', 10, 'indicator', '2.1', 1, 0, 'b10', 3, 'o2'),"
+                "(130, 1, '" C1_1 "', 10, 'indicator', '2.1', 1, 0, 'a10', 2, 'o1'),"
+                "(140, 1, '" C1_3 "', 7, 'malware', '2.1', 1, 1, 'c7', 1, ''),"
+                "(150, 1, '" C1_2 "', 20, 'indicator', '2.1', 0, 1, 'b20', 3, 'o2'),"
+                "(160, 1, '" C1_1 "', 20, 'indicator', '2.1', 0, 0, 'a20', 2, 'o1');"
+                "INSERT INTO provenance(date_added, coll_uuid, id, version, org_id, token_hash, "
+                "anonymity, received, original, actions) VALUES(150, 'c1', '" C1_2 "', 20, 'o2', "
+                "'h', 0, 150, 'orig', '[]');");
+    sqlite3_close(db);
+}
+
+static void v2_upgrades_keeping_rows_and_order(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    struct rows r;
+    memset(&t, 0, sizeof(t));
+    make_v2(&t);
+    tstore_open(&t); /* migrates */
+    assert_int_equal(user_version(t.path), 3);
+
+    /* Latest versions in date_added order, with their date_added and access columns. */
+    query_rows(t.s, "c1", 0, -1, &r);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.added[0], 100);
+    assert_string_equal(r.id[0], C1_1);
+    assert_int_equal(r.version[0], 30);
+    assert_int_equal(r.added[1], 140);
+    assert_int_equal(r.added[2], 150);
+    assert_int_equal(r.tlp[2], 3);
+    /* added_after at rows that are not latest versions, and past the end. */
+    query_rows(t.s, "c1", 0, 120, &r);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.added[0], 140);
+    query_rows(t.s, "c1", 0, 145, &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.added[0], 150);
+    query_rows(t.s, "c1", 0, 160, &r);
+    assert_int_equal(r.n, 0);
+    /* Every version, first versions. */
+    query_rows(t.s, "c1", STORE_VERSION_ALL, -1, &r);
+    assert_int_equal(r.n, 6);
+    rk_time_us all[] = {100, 120, 130, 140, 150, 160};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(r.added[i], all[i]);
+    query_rows(t.s, "c1", STORE_VERSION_FIRST, -1, &r);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.added[0], 120);
+    assert_int_equal(r.added[1], 130);
+    assert_int_equal(r.added[2], 140);
+    query_rows(t.s, "c2", 0, -1, &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.added[0], 110);
+    int64_t count = 0;
+    assert_int_equal(store_count_objects(t.s, "c1", &count, &err), 0);
+    assert_int_equal(count, 6);
+
+    /* New rows go after the old ones; a new last version replaces the migrated one. */
+    char buf[128];
+    struct store_put p = tput(C1_2, 40, "b40", buf, sizeof(buf));
+    assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_NEW);
+    assert_true(p.date_added > 160);
+    query_rows(t.s, "c1", 0, -1, &r);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.added[0], 100);
+    assert_int_equal(r.added[1], 140);
+    assert_int_equal(r.added[2], p.date_added);
+    assert_int_equal(r.version[2], 40);
+    /* A migrated version keeps its body and date_added: another body conflicts. */
+    struct store_put d = tput(C1_1, 30, "x", buf, sizeof(buf));
+    assert_int_equal(store_put_objects(t.s, "c1", &d, 1, &err), 0);
+    assert_int_equal(d.result, STORE_PUT_CONFLICT);
+    assert_int_equal(d.date_added, 100);
     tstore_remove(&t);
 }
 
@@ -159,13 +292,15 @@ static void migration_sql_bounds(void **state)
     assert_null(store_sq_migration_sql(0));
     assert_non_null(store_sq_migration_sql(1));
     assert_non_null(store_sq_migration_sql(2));
-    assert_null(store_sq_migration_sql(3));
+    assert_non_null(store_sq_migration_sql(3));
+    assert_null(store_sq_migration_sql(4));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(v1_upgrades_keeping_rows),
+        cmocka_unit_test(v2_upgrades_keeping_rows_and_order),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,6 +374,127 @@ static bool keep_even_index(void *ctx, const struct store_row *row)
     return (*calls)++ % 2 == 0;
 }
 
+/* Drops the row whose id is ctx (forces the query to re-run from its cursor). */
+static bool drop_id(void *ctx, const struct store_row *row)
+{
+    return strcmp(row->id, (const char *)ctx) != 0;
+}
+
+/* The latest versions of a collection are one range of the table (migration 3): a new last
+ * version moves the old one out of it, a deletion moves the remaining last one back, and an
+ * added_after cursor anywhere (a row no longer last, a deleted row) still pages exactly. */
+static void last_range_follows_versions(void **state)
+{
+    struct tstore *t = *state;
+    char b[8][256];
+    struct store_put p[8];
+    struct seen seen;
+    struct store_page page;
+    struct rk_err err;
+    p[0] = tput(ID1, 10, "a", b[0], sizeof(b[0]));
+    p[1] = tput(ID2, 10, "b", b[1], sizeof(b[1]));
+    put_ok(t->s, COLL, p, 2);
+    p[2] = tput(ID3, 10, "other", b[2], sizeof(b[2]));
+    put_ok(t->s, COLL2, &p[2], 1); /* interleaved in another collection */
+    p[3] = tput(ID3, 10, "c", b[3], sizeof(b[3]));
+    p[3].type = "malware";
+    put_ok(t->s, COLL, &p[3], 1);
+    rk_time_us a1 = p[0].date_added, b1 = p[1].date_added, c1 = p[3].date_added;
+    p[4] = tput(ID1, 20, "a2", b[4], sizeof(b[4])); /* ID1 v10 leaves the last range */
+    put_ok(t->s, COLL, &p[4], 1);
+    rk_time_us a2 = p[4].date_added;
+
+    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 100};
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.ids[0], ID2);
+    assert_string_equal(seen.ids[1], ID3);
+    assert_string_equal(seen.ids[2], ID1);
+    assert_int_equal(seen.versions[2], 20);
+    assert_int_equal(page.first_added, b1);
+    assert_int_equal(page.last_added, a2);
+    /* A cursor at a row that is no longer last, and at each page end. */
+    q.added_after = a1;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 3);
+    q.added_after = b1;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.added[0], c1);
+    q.added_after = a2;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 0);
+    q.added_after = a1 - 1; /* before everything */
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 3);
+    /* Pages of one, a filter dropping a row (the statement re-runs from its pos cursor). */
+    q.added_after = -1;
+    q.limit = 1;
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(store_query(t->s, &q, drop_id, (void *)ID2, collect, &seen, &page, &err), 0);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.ids[0], ID3);
+    assert_true(page.more);
+    /* One type (the partial index) and two types (the table range). */
+    const char *one[] = {"malware"};
+    const char *two[] = {"malware", "tool"};
+    q.limit = 100;
+    q.types = one;
+    q.n_types = 1;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.ids[0], ID3);
+    q.types = two;
+    q.n_types = 2;
+    q.added_after = c1;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 0);
+    q.types = NULL;
+    q.n_types = 0;
+
+    /* Deleting ID1's last version moves v10 back into the last range, in its place. */
+    const char *ids[] = {ID1};
+    struct store_query dq = {.collection_id = COLL, .ids = ids, .n_ids = 1};
+    size_t deleted = 0;
+    assert_int_equal(store_delete_object(t->s, &dq, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    q.added_after = -1;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.ids[0], ID1);
+    assert_int_equal(seen.versions[0], 10);
+    assert_int_equal(seen.added[0], a1);
+    /* A cursor at the deleted row; a new row after the deletion comes after it. */
+    q.added_after = a2;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 0);
+    p[5] = tput(ID2, 30, "b3", b[5], sizeof(b[5]));
+    put_ok(t->s, COLL, &p[5], 1);
+    assert_true(p[5].date_added > a2);
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.ids[0], ID2);
+    assert_int_equal(seen.versions[0], 30);
+    /* version=all still lists every version in date_added order. */
+    q.added_after = -1;
+    q.version_sel = STORE_VERSION_ALL;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 4);
+    for (size_t i = 1; i < seen.n; i++)
+        assert_true(seen.added[i] > seen.added[i - 1]);
+    int64_t count = 0;
+    assert_int_equal(store_count_objects(t->s, COLL, &count, &err), 0);
+    assert_int_equal(count, 4);
+    assert_int_equal(store_count_objects(t->s, COLL2, &count, &err), 0);
+    assert_int_equal(count, 1);
+    /* The other collection's range holds its own row only. */
+    q.collection_id = COLL2;
+    q.version_sel = 0;
+    run_query(t->s, &q, &seen, &page);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.ids[0], ID3);
+}
+
 static void paging_10000(void **state)
 {
     struct tstore *t = *state;
@@ -564,6 +685,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(date_added_increases, setup, teardown),
         cmocka_unit_test_setup_teardown(version_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(filters_types_ids_spec, setup, teardown),
+        cmocka_unit_test_setup_teardown(last_range_follows_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(paging_10000, setup, teardown),
         cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(durable_across_reopen, setup, teardown),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_plans.c: the main object queries use the indexes meant for them (EXPLAIN QUERY
- * PLAN), so that a page costs about its size even in a collection of millions of rows.
+ * test_plans.c: the main object queries use the indexes (or the table range) meant for them
+ * (EXPLAIN QUERY PLAN), so that a page costs about its size even in a collection of millions
+ * of rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,30 +48,41 @@ static void main_queries_use_their_indexes(void **state)
     struct store_query q = {
         .collection_id = "c", .added_after = -1, .limit = 100, .with_json = true};
 
-    plan_of(db, &q, plan, sizeof(plan)); /* objects page, version=last */
-    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+    /* objects page, version=last: a range of the table itself (rowid = pos, migration 3) */
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
+    assert_null(strstr(plan, "INDEX"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 
     q.with_json = false; /* manifest: same plan */
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
+    assert_null(strstr(plan, "INDEX"));
 
     q.types = one_type;
     q.n_types = 1;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_last_type (coll=? AND type=? AND rowid>?)"));
+    assert_non_null(strstr(plan, "objects_last_type (coll=? AND type=? AND rowid>? AND rowid<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 
     q.types = two_types;
     q.n_types = 2;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_last (coll=? AND rowid>?)"));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 
     q.version_sel = STORE_VERSION_ALL;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_added (coll=? AND rowid>?)"));
+    assert_non_null(strstr(plan, "objects_added (coll=? AND date_added>?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
+
+    q.types = NULL; /* version=first: the same walk, testing is_first per row */
+    q.n_types = 0;
+    q.version_sel = STORE_VERSION_FIRST;
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_added (coll=? AND date_added>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    q.version_sel = STORE_VERSION_ALL;
 
     /* Versions of one object: the unique index, never a walk of the collection. */
     q.types = NULL;
@@ -83,8 +95,21 @@ static void main_queries_use_their_indexes(void **state)
     plan_of(db, &q, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
 
-    /* find_object (join checks): one probe of the unique index per collection. */
+    /* The largest date_added: one seek of objects_added per collection, no table scan. */
     sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_MAX_ADDED_SQL, -1, &st, NULL),
+        SQLITE_OK);
+    plan[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
+        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
+    }
+    sqlite3_finalize(st);
+    assert_non_null(strstr(plan, "COVERING INDEX objects_added (coll=?)"));
+    assert_null(strstr(plan, "SCAN objects"));
+
+    /* find_object (join checks): one probe of the unique index per collection. */
     assert_int_equal(
         sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_FIND_OBJECT_SQL, -1, &st, NULL),
         SQLITE_OK);

@@ -130,8 +130,10 @@ static int join_row(void *ctx, const struct store_row *row)
 static void remember_join(struct policy_access_ctx *ax, const char *id, bool visible)
 {
     struct policy_join_verdict *v = &ax->joins[ax->next_join];
+    size_t len = strnlen(id, STIX_ID_MAX);
 
-    snprintf(v->id, sizeof(v->id), "%s", id);
+    memcpy(v->id, id, len); /* not snprintf: this runs for every row of every page */
+    v->id[len] = '\0';
     v->visible = visible;
     ax->next_join = (ax->next_join + 1) % POLICY_JOIN_CACHE;
     if (ax->n_joins < POLICY_JOIN_CACHE)
@@ -245,7 +247,6 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
                        const struct policy_principal *who, const struct store_collection *c,
                        const char *route, struct rk_err *err)
 {
-    struct policy_doc doc;
     int64_t n = 0;
     int rc;
 
@@ -255,11 +256,9 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
     ax->collection = c;
     ax->route = route != NULL ? route : "";
     ax->now = rk_time_now();
-    rc = policy_doc_load(hub->store, &doc, err);
+    rc = policy_cache_green_delay(hub->store, &ax->green_delay_hours, err);
     if (rc < 0)
         return rc;
-    ax->green_delay_hours = doc.green_delay_hours;
-    policy_doc_clear(&doc);
     if (ax->green_delay_hours > 0 && is_member(who) && !is_coordinator(who)) {
         rc = store_contribution_count(hub->store, who->org_id, &n, err);
         if (rc < 0)

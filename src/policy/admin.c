@@ -213,6 +213,8 @@ static int doc_store(struct store *s, const struct policy_principal *who, const 
     if (rc != 0)
         goto out;
     rc = store_setting_set(s, POLICY_SETTING_DOC, normal, err);
+    if (rc == 0)
+        (void)policy_cache_bump(s, NULL); /* running servers drop their cached policy */
 out:
     free(detail_text);
     json_decref(detail);

@@ -50,6 +50,9 @@ static struct {
     size_t n_toks;           /* used slots in toks */
     struct coll_slot *colls; /* CACHE_SLOTS slots, same scheme */
     size_t n_colls;          /* used slots in colls */
+    int green_delay;         /* policy document's green_delay_hours, while doc_loaded */
+    bool doc_loaded;         /* green_delay holds a value read at doc_time */
+    rk_time_us doc_time;     /* when it was read from the store */
 } cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* FNV-1a of a NUL-terminated key. */
@@ -81,6 +84,7 @@ static void coll_copy(struct store_collection *dst, const struct store_collectio
 /* Empties both tables and starts a new epoch. Caller holds mu. */
 static void flush_locked(void)
 {
+    cache.doc_loaded = false;
     if (cache.toks != NULL)
         memset(cache.toks, 0, CACHE_SLOTS * sizeof(*cache.toks));
     if (cache.colls != NULL) {
@@ -288,6 +292,44 @@ int policy_collection_get(struct store *s, const char *id, struct store_collecti
         }
     }
 out:
+    pthread_mutex_unlock(&cache.mu);
+    return 0;
+}
+
+int policy_cache_green_delay(struct store *s, int *hours, struct rk_err *err)
+{
+    rk_time_us now = rk_time_now();
+    struct policy_doc doc;
+    uint64_t epoch;
+    bool enabled;
+    int rc;
+
+    pthread_mutex_lock(&cache.mu);
+    enabled = cache.store != NULL && cache.store == s;
+    if (enabled) {
+        gen_check_locked(s, now);
+        if (cache.doc_loaded && !expired(cache.doc_time, now)) {
+            *hours = cache.green_delay;
+            pthread_mutex_unlock(&cache.mu);
+            return 0;
+        }
+    }
+    epoch = cache.epoch;
+    pthread_mutex_unlock(&cache.mu);
+
+    rc = policy_doc_load(s, &doc, err);
+    if (rc != 0)
+        return rc;
+    *hours = doc.green_delay_hours;
+    policy_doc_clear(&doc);
+    if (!enabled)
+        return 0;
+    pthread_mutex_lock(&cache.mu);
+    if (cache.store == s && cache.epoch == epoch) {
+        cache.green_delay = *hours;
+        cache.doc_loaded = true;
+        cache.doc_time = now;
+    }
     pthread_mutex_unlock(&cache.mu);
     return 0;
 }

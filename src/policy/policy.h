@@ -502,6 +502,13 @@ int policy_cache_bump(struct store *s, struct rk_err *err);
 int policy_collection_get(struct store *s, const char *id, struct store_collection *out,
                           struct rk_err *err);
 
+/*
+ * The green delay of the stored policy document (policy_doc_load), served from the cache
+ * when it is enabled for s, so that a read does not parse the document each time. Policy
+ * changes (admin.c) call policy_cache_bump. 0, or the error of policy_doc_load.
+ */
+int policy_cache_green_delay(struct store *s, int *hours, struct rk_err *err);
+
 /* ---- end of the entity cache section -------------------------------------------------- */
 
 #endif /* RK_POLICY_H */

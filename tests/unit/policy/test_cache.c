@@ -169,6 +169,28 @@ static void bump_here_is_immediate(void **state)
     title_is(f, "Four");
 }
 
+/* The green delay is cached; a policy change through the policy layer is seen at once. */
+static void green_delay_follows_policy_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_principal coord;
+    struct rk_err err;
+    int hours = -1;
+
+    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(hours, 0);
+    raw_sql(f, "INSERT OR REPLACE INTO settings(key, value) "
+               "VALUES('policy', '{\"green_delay_hours\": 7}')");
+    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(hours, 0); /* served from the cache: proof that it caches */
+    assert_int_equal(policy_coordinator_principal(f->other, &coord, &err), 0);
+    assert_int_equal(
+        policy_doc_update(f->other, &coord, "test", "{\"green_delay_hours\": 9}", &err), 0);
+    sleep_ms(POLICY_CACHE_RECHECK_MS + 50);
+    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(hours, 9);
+}
+
 /* Unknown tokens and collections are not remembered: once they exist, they work at once. */
 static void misses_are_not_cached(void **state)
 {
@@ -276,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bump_elsewhere_is_seen_soon, setup, teardown),
         cmocka_unit_test_setup_teardown(bump_here_is_immediate, setup, teardown),
         cmocka_unit_test_setup_teardown(misses_are_not_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(green_delay_follows_policy_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(disabled_reads_through, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_readers_and_bumps, setup, teardown),
     };

@@ -83,7 +83,25 @@ void rk_buf_printf(struct rk_buf *b, const char *fmt, ...)
 void rk_buf_json_string(struct rk_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    rk_buf_reserve(b, strlen(s) + 2);
+    /* 1 for the bytes JSON requires escaped: control characters, '"' and '\\'. */
+    static const unsigned char must_escape[256] = {
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
+    size_t n = strlen(s);
+    size_t plain = 0;
+    while (plain < n && !must_escape[(unsigned char)s[plain]])
+        plain++;
+    if (plain == n) {
+        /* The common case (ids, names): nothing to escape, one copy. */
+        rk_buf_reserve(b, n + 2);
+        b->data[b->len++] = '"';
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len++] = '"';
+        b->data[b->len] = '\0';
+        return;
+    }
+    rk_buf_reserve(b, n + 2);
     rk_buf_putc(b, '"');
     const char *run = s;
     for (const char *p = s; *p; p++) {
@@ -93,11 +111,21 @@ void rk_buf_json_string(struct rk_buf *b, const char *s)
         rk_buf_append(b, run, (size_t)(p - run));
         run = p + 1;
         switch (c) {
-        case '"': rk_buf_puts(b, "\\\""); break;
-        case '\\': rk_buf_puts(b, "\\\\"); break;
-        case '\n': rk_buf_puts(b, "\\n"); break;
-        case '\r': rk_buf_puts(b, "\\r"); break;
-        case '\t': rk_buf_puts(b, "\\t"); break;
+        case '"':
+            rk_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            rk_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            rk_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            rk_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            rk_buf_puts(b, "\\t");
+            break;
         default: {
             char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
             rk_buf_puts(b, esc);

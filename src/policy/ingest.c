@@ -15,9 +15,13 @@
 #include <string.h>
 #include <strings.h>
 
+/* snprintf(dst, cap, "%s", src) without the format machinery (called per object). */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src != NULL ? src : "");
+    size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static int max_int(int a, int b)

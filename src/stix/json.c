@@ -22,6 +22,8 @@ struct jp {
     const unsigned char *p;   /* next byte */
     const unsigned char *end; /* one past the last byte */
     struct rk_buf tmp;        /* unescaped strings */
+    int max_depth;            /* arrays and objects open at once, at most */
+    bool too_deep;            /* a container past max_depth was met */
 };
 
 static inline void jp_ws(struct jp *j)
@@ -324,16 +326,18 @@ static json_t *jp_value(struct jp *j, int depth)
     const char *s;
     size_t n;
 
-    if (depth > JP_DEPTH_MAX)
-        return NULL;
     jp_ws(j);
     if (j->p >= j->end)
         return NULL;
     switch (*j->p) {
     case '{':
-        return jp_object(j, depth);
     case '[':
-        return jp_array(j, depth);
+        /* depth containers are open around this one */
+        if (depth >= j->max_depth) {
+            j->too_deep = true;
+            return NULL;
+        }
+        return *j->p == '{' ? jp_object(j, depth) : jp_array(j, depth);
     case '"':
         if (jp_string(j, &s, &n) != 0)
             return NULL;
@@ -349,9 +353,11 @@ static json_t *jp_value(struct jp *j, int depth)
     }
 }
 
-json_t *stix_json_parse(const char *text, size_t len, json_error_t *error)
+/* The tree, or NULL when the fast path gives up (*too_deep if for the nesting). */
+static json_t *jp_parse(const char *text, size_t len, int max_depth, bool *too_deep)
 {
-    struct jp j = {(const unsigned char *)text, (const unsigned char *)text + len, RK_BUF_INIT};
+    struct jp j = {(const unsigned char *)text, (const unsigned char *)text + len, RK_BUF_INIT,
+                   max_depth, false};
     json_t *root = NULL;
 
     if (text != NULL) {
@@ -367,8 +373,61 @@ json_t *stix_json_parse(const char *text, size_t len, json_error_t *error)
         }
     }
     rk_buf_free(&j.tmp);
+    *too_deep = root == NULL && j.too_deep;
+    return root;
+}
+
+json_t *stix_json_parse(const char *text, size_t len, json_error_t *error)
+{
+    bool deep;
+    json_t *root = jp_parse(text, len, JP_DEPTH_MAX + 1, &deep);
     if (root != NULL)
         return root;
     /* Not sure, or not JSON: jansson decides and says where. */
+    return json_loadb(text, len, 0, error);
+}
+
+/* More than max_depth arrays and objects open at once, counting brackets outside strings
+ * (a backslash in a string skips the next byte), whether or not the text is JSON. */
+static bool too_deep_scan(const char *s, size_t len, int max_depth)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return true;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return false;
+}
+
+json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
+                              json_error_t *error)
+{
+    json_t *root;
+
+    *too_deep = false;
+    if (text == NULL)
+        return json_loadb(text, len, 0, error);
+    /* A document the fast path reads is JSON, so its nesting is what the scan would count:
+     * the scan runs only for what jansson reads, before jansson's unbounded recursion. */
+    root = jp_parse(text, len, max_depth, too_deep);
+    if (root != NULL || *too_deep)
+        return root;
+    if (too_deep_scan(text, len, max_depth)) {
+        *too_deep = true;
+        return NULL;
+    }
     return json_loadb(text, len, 0, error);
 }

@@ -12,33 +12,6 @@
 
 #define MAX_DEPTH 64
 
-/*
- * Rejects documents nested deeper than MAX_DEPTH before jansson sees them (its recursion
- * is bounded only by the stack). Strings are skipped so brackets inside them do not count.
- */
-static bool depth_ok(const char *s, size_t len)
-{
-    int depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > MAX_DEPTH)
-                return false;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return true;
-}
-
 /* One entry of the status lists. */
 static void status_entry(struct rk_buf *b, size_t *n, const char *id, const char *version,
                          const char *message)
@@ -125,12 +98,15 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
         rc = rk_err_set(err, RK_E_INVALID, "empty body: send {\"objects\":[...]}");
         goto out;
     }
-    if (!depth_ok(req->body, req->body_len)) {
+    /* Nesting past MAX_DEPTH is refused before jansson sees it (its recursion is bounded
+     * only by the stack); checked while parsing rather than by a pass of its own. */
+    json_error_t jerr;
+    bool too_deep = false;
+    root = stix_json_parse_depth(req->body, req->body_len, MAX_DEPTH, &too_deep, &jerr);
+    if (too_deep) {
         rc = rk_err_set(err, RK_E_INVALID, "JSON nested deeper than %d levels", MAX_DEPTH);
         goto out;
     }
-    json_error_t jerr;
-    root = stix_json_parse(req->body, req->body_len, &jerr);
     if (root == NULL) {
         rc = rk_err_set(err, RK_E_INVALID, "invalid JSON at line %d, column %d: %s", jerr.line,
                         jerr.column, jerr.text);

@@ -271,6 +271,95 @@ static void parser_cases(void **state)
     parse_same("[\"a\0b\"]", 6);
 }
 
+/* The check TAXII POST made before stix_json_parse_depth: brackets outside strings. */
+static bool ref_too_deep(const char *s, size_t len, int max)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                return true;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/* stix_json_parse_depth refuses exactly what ref_too_deep refuses, and is otherwise
+ * json_loadb (tree and error). */
+static void depth_same(const char *text, size_t len, int max)
+{
+    json_error_t e1, e2;
+    bool deep = true;
+    json_t *got = stix_json_parse_depth(text, len, max, &deep, &e2);
+
+    assert_int_equal(deep, ref_too_deep(text, len, max));
+    if (deep) {
+        assert_null(got);
+        return;
+    }
+    json_t *want = json_loadb(text, len, 0, &e1);
+    if (want == NULL) {
+        assert_null(got);
+        assert_string_equal(e1.text, e2.text);
+        return;
+    }
+    assert_non_null(got);
+    assert_true(json_equal(want, got));
+    json_decref(want);
+    json_decref(got);
+}
+
+static void depth_cases(void **state)
+{
+    const char *docs[] = {
+        "{}",
+        "[[]]",
+        "[[[]]]",
+        "[[[1]]]",
+        "[{\"a\":[{}]}]",
+        "[[[1.5]]]",         /* a real: jansson parses it */
+        "[[[\"\\u0000\"]]]", /* jansson's too */
+        "[[[",               /* not JSON, too deep all the same */
+        "[[x[[",             /* the fast path gives up before the depth */
+        "[\"[[[[\"]",        /* brackets in a string do not count */
+        "[\"\\\"[[[[\"]",    /* nor after an escaped quote */
+        "[\"\\\\\",[[[]]]]", /* an escaped backslash ends nothing */
+        "{\"a\":{\"b\":{\"c\":{}}}}",
+        "]]]][[[",
+        "",
+    };
+    (void)state;
+    for (int max = 1; max <= 4; max++)
+        for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+            depth_same(docs[i], strlen(docs[i]), max);
+    /* Around TAXII's limit of 64, through the fast path and through jansson. */
+    for (int n = 62; n <= 66; n++) {
+        char text[256];
+        for (int k = 0; k < 2; k++) {
+            size_t len = 0;
+            for (int i = 0; i < n; i++)
+                text[len++] = '[';
+            text[len++] = k == 0 ? '1' : '2';
+            if (k == 1)
+                text[len++] = '.', text[len++] = '5';
+            for (int i = 0; i < n; i++)
+                text[len++] = ']';
+            depth_same(text, len, 64);
+        }
+    }
+}
+
 /* Every *.json below dir (recursively) that jansson parses. */
 static void walk_dir(const char *dir, size_t *files)
 {
@@ -294,6 +383,7 @@ static void walk_dir(const char *dir, size_t *files)
                 size_t len = fread(text, 1, sizeof(text), f);
                 fclose(f);
                 parse_same(text, len);
+                depth_same(text, len, 64);
             }
             if (root != NULL) {
                 walk(root, 0);
@@ -326,9 +416,8 @@ static void shared_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(edge_cases),
-        cmocka_unit_test(parser_cases),
-        cmocka_unit_test(splice_cases),
+        cmocka_unit_test(edge_cases),  cmocka_unit_test(parser_cases),
+        cmocka_unit_test(depth_cases), cmocka_unit_test(splice_cases),
         cmocka_unit_test(shared_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * credit.c: the credit ledger. Ingest records one event per accepted contribution and per
- * later correlation or sighting of it by another organisation; a member sees its own
+ * credit.c: the credit ledger. Ingest records one event per envelope for its accepted
+ * contributions (points = how many) and one per later correlation or sighting of one of them
+ * by another organisation; a member sees its own
  * standing and, only in aggregate and only above the re-identification threshold k, how
  * many organisations and sectors used its data. Who used it is never shown.
  */
@@ -89,7 +90,8 @@ static int sum_one(void *ctx, const struct store_credit *c)
     sm->points += c->points;
     by_other = c->by_org != NULL && c->by_org[0] != '\0' && strcmp(c->by_org, sm->org_id) != 0;
     if (c->kind != NULL && strcmp(c->kind, "contribution") == 0) {
-        sm->contributions++;
+        /* One event per envelope: its points are its objects (older ledgers: one each). */
+        sm->contributions += c->points / POLICY_CREDIT_CONTRIBUTION;
     } else if (c->kind != NULL && strcmp(c->kind, "sighting") == 0 && by_other) {
         sm->sightings++;
     } else if (c->kind != NULL && strcmp(c->kind, "correlation") == 0 && by_other) {

@@ -407,8 +407,11 @@ int store_sq_org_count_sector(struct store *base, const char *sector, int64_t *c
 int store_sq_contribution_count(struct store *base, const char *org_id, int64_t *count,
                                 struct rk_err *err)
 {
-    /* The ledger has a contribution event for every NEW object version the policy layer
-     * stores, and credit_org makes this a range scan of the org's own events. */
-    return count1(base, "SELECT COUNT(*) FROM credit WHERE org_id = ?1 AND kind = 'contribution'",
+    /* The policy layer writes one contribution event per envelope whose points are its NEW
+     * object versions (a point each; older ledgers have one event per version), and
+     * credit_org makes this a range scan of the org's own events. */
+    return count1(base,
+                  "SELECT COALESCE(SUM(points), 0) FROM credit WHERE org_id = ?1 AND "
+                  "kind = 'contribution'",
                   org_id, count, "counting contributions", err);
 }

@@ -336,8 +336,9 @@ struct store_ops {
      * member of any sector). */
     int (*org_count_sector)(struct store *s, const char *sector, int64_t *count,
                             struct rk_err *err);
-    /* Number of contributions of the organisation: its credit events of kind
-     * "contribution" (the policy layer adds one per NEW object version it stores). */
+    /* Number of contributions of the organisation: the points of its credit events of kind
+     * "contribution" (the policy layer adds one event per envelope, a point per NEW object
+     * version it stored). */
     int (*contribution_count)(struct store *s, const char *org_id, int64_t *count,
                               struct rk_err *err);
 

@@ -161,6 +161,31 @@ static void counts_and_points(void **state)
     json_decref(v);
 }
 
+/* Ingest writes one contribution event per envelope worth its objects; older ledgers have
+ * one per object. Both count as objects, in the summary and in contribution_count. */
+static void envelope_events_count_their_objects(void **state)
+{
+    struct fixture *f = *state;
+    struct store_credit ev[] = {
+        event(&f->source, "contribution", "indicator--1", POLICY_CREDIT_CONTRIBUTION, &f->source),
+        event(&f->source, "contribution", "indicator--2", 3 * POLICY_CREDIT_CONTRIBUTION,
+              &f->source),
+        event(&f->source, "correlation", "indicator--2", POLICY_CREDIT_CORRELATION, &f->users[0]),
+    };
+    struct rk_err err;
+    int64_t n = 0;
+    json_t *v;
+
+    assert_int_equal(policy_credit_record(f->store, ev, 3, &err), 0);
+    v = summary(f, f->source.id, 2, NULL);
+    assert_int_equal(num(v, "contributions"), 4);
+    assert_int_equal(num(v, "correlations_by_others"), 1);
+    assert_int_equal(num(v, "points"), 4 * POLICY_CREDIT_CONTRIBUTION + POLICY_CREDIT_CORRELATION);
+    json_decref(v);
+    assert_int_equal(store_contribution_count(f->store, f->source.id, &n, &err), 0);
+    assert_int_equal(n, 4);
+}
+
 static void summary_hides_who_and_applies_k(void **state)
 {
     struct fixture *f = *state;
@@ -240,6 +265,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(counts_and_points, setup, teardown),
+        cmocka_unit_test_setup_teardown(envelope_events_count_their_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(summary_hides_who_and_applies_k, setup, teardown),
         cmocka_unit_test_setup_teardown(k_comes_from_the_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_events_and_orgs, setup, teardown),

@@ -461,6 +461,56 @@ static void duplicates_conflicts_invalid(void **state)
     json_decref(env);
 }
 
+static int count_credit(void *ctx, const struct store_credit *c)
+{
+    int64_t *v = ctx;
+    if (strcmp(c->kind, "contribution") == 0) {
+        v[0]++;
+        v[1] += c->points;
+    }
+    return 0;
+}
+
+/* The NEW objects of an envelope are one contribution event worth a point each; the
+ * summary and contribution_count still count objects. */
+static void credit_one_event_per_envelope(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_principal who = as(&f->bank2, -1);
+    struct policy_ingest_item items[4];
+    struct rk_buf b = RK_BUF_INIT;
+    struct rk_err err;
+    int64_t v[2] = {0, 0}, n = 0;
+    json_t *a = indicator(NULL, "[ipv4-addr:value = '198.51.100.21']");
+    json_t *env = json_pack("[O, o, o]", a, indicator(NULL, "[ipv4-addr:value = '198.51.100.22']"),
+                            indicator(NULL, "[ipv4-addr:value = '198.51.100.23']"));
+    rk_err_clear(&err);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    json_decref(env);
+    /* Again with a duplicate: one NEW object, one more event. */
+    env = json_pack("[O, o]", a, indicator(NULL, "[ipv4-addr:value = '198.51.100.24']"));
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_string_equal(items[0].message, "already stored");
+    json_decref(env);
+    /* Only duplicates: no event. */
+    env = json_pack("[O]", a);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    json_decref(env);
+    json_decref(a);
+
+    assert_true(store_credit_list(f->store, f->bank2.id, count_credit, v, &err) >= 0);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 4 * POLICY_CREDIT_CONTRIBUTION);
+    assert_int_equal(store_contribution_count(f->store, f->bank2.id, &n, &err), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(policy_credit_summary(f->store, f->bank2.id, 2, &b, &err), 0);
+    json_t *sum = json_loads(b.data, 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(sum, "contributions")), 4);
+    assert_int_equal(json_integer_value(json_object_get(sum, "points")), 4);
+    json_decref(sum);
+    rk_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(own_identifiers_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(recipients_and_provenance, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicates_conflicts_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(credit_one_event_per_envelope, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

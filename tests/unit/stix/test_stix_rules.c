@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "stix/stix_int.h"
 #include "stix_test_util.h"
 
 #define SCO(type) "'type':'" type "','id':'" type U "'"
@@ -442,12 +443,38 @@ static void long_message_capped(void **state)
     json_decref(j);
 }
 
+/* stix_id_ok's own UUID check agrees with rk_uuid_valid on every one-byte change of an id,
+ * and on every truncation. */
+static void id_uuid_like_core(void **state)
+{
+    const char *good = "indicator--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+    const char subst[] = {'-', 'g', 'G', '0', '9', 'a', 'f', 'A', 'F', 'z', ' ', '\x80', '\0'};
+    const size_t off = strlen("indicator--");
+    char id[64];
+    size_t tl = 0;
+
+    (void)state;
+    assert_true(stix_id_ok(good, &tl));
+    assert_int_equal(tl, off - 2);
+    for (size_t i = off; i <= strlen(good); i++) {
+        for (size_t k = 0; k < sizeof(subst); k++) {
+            memset(id, 0, sizeof(id));
+            strcpy(id, good);
+            id[i] = subst[k];
+            if (i == strlen(good) && subst[k] != '\0')
+                id[i + 1] = '\0';
+            assert_int_equal(stix_id_ok(id, NULL), rk_uuid_valid(id + off));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_rule_fails),
         cmocka_unit_test(message_format),
         cmocka_unit_test(long_message_capped),
+        cmocka_unit_test(id_uuid_like_core),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

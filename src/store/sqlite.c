@@ -275,8 +275,14 @@ int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err)
 static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct store_sqlite *s = arg;
-    (void)db;
-    (void)name;
+    if (frames >= STORE_SQ_CKPT_FORCE_FRAMES) {
+        /* The background PASSIVE checkpoints lost the race with a steady stream of commits.
+         * Here the writer still holds the write mutex, so no other commit can slip in
+         * between: checkpoint everything, wait for the readers (busy timeout), and the next
+         * commit starts the WAL over. One request pays for it; the WAL stays bounded. */
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        return SQLITE_OK;
+    }
     if (frames >= STORE_SQ_CKPT_FRAMES) {
         pthread_mutex_lock(&s->ckpt_mu);
         if (!s->ckpt_due) {
@@ -292,7 +298,9 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
  * The checkpointer thread: a PASSIVE checkpoint whenever the hook says the WAL is long.
  * PASSIVE never waits for readers or the writer (it copies what it can), so no request
  * waits for it; the WAL restarts from its beginning at the next commit once everything
- * was copied. Durability does not depend on it: commits are synced in the WAL.
+ * was copied. Under a steady stream of commits that may never happen; the hook then
+ * forces a RESTART checkpoint itself (STORE_SQ_CKPT_FORCE_FRAMES). Durability does not
+ * depend on any of it: commits are synced in the WAL.
  */
 static void *ckpt_main(void *arg)
 {

@@ -5,6 +5,7 @@
  */
 #include "taxii/taxii_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int taxii_get_discovery(void *ctx, struct http_request *req, struct http_response *resp,
@@ -57,6 +58,16 @@ int taxii_get_status(void *ctx, struct http_request *req, struct http_response *
     if (rc < 0) {
         rk_err_set(err, rc, "%s", e2.msg);
         goto out;
+    }
+    if (strcmp(st.org_id, who->org_id) != 0) {
+        /* The coordinator reading another organisation's status learns which objects that
+         * organisation sent together, however anonymously: a provenance read, audited. */
+        char detail[96];
+        snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}", st.id);
+        rc = policy_audit_append(hub->store, who, POLICY_AUDIT_PROVENANCE_READ, "taxii-status",
+                                 NULL, detail, err);
+        if (rc < 0)
+            goto out;
     }
     rk_buf_puts(&resp->body, st.json);
 out:

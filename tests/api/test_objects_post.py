@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """POST objects: status resources, re-posts, conflicts, invalid objects, envelope rules."""
 import copy
+import json
 import unittest
 import uuid
 
@@ -147,6 +148,14 @@ class TestPost(HubTestCase):
                 st, hdrs, got = self.hub.req("GET", path, token=token)
                 self.assertEqual(st, 404, got)
                 self.assertTaxiiError((st, hdrs, got), 404)
+        # The coordinator's read of another organisation's status is a provenance read,
+        # and lands in the audit log.
+        st, _, audit = self.hub.req("GET", "/api/v1/audit?limit=10000", token=self.fx.coord,
+                                    accept="application/json")
+        self.assertEqual(st, 200, audit)
+        reads = [e for e in audit["entries"] if e["action"] == "provenance-read"
+                 and sid in json.dumps(e.get("detail"))]
+        self.assertEqual(len(reads), 1, audit)
 
     def test_unknown_status_is_404(self):
         self.assertTaxiiError(self.hub.req("GET", API_ROOT + "status/%s/" % uuid.uuid4(),

@@ -64,7 +64,7 @@ struct policy_anon {
     const json_t *self_ids;             /* array of the contributor's identity ids */
     const struct policy_ownids *ownids; /* registered own identifiers, may be NULL */
     const struct policy_strings *remove_properties; /* may be NULL */
-    bool redact;                        /* own identifiers: redact (true) or refuse */
+    bool redact;                                    /* own identifiers: redact (true) or refuse */
 };
 
 enum policy_anon_outcome {
@@ -85,8 +85,8 @@ struct policy_anon_result {
  * ownids, and the id of every identity object in objects whose name equals (ignoring case)
  * org_name or a registered name. Returns a new JSON array of id strings.
  */
-json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity,
-                             const char *org_name, const struct policy_ownids *ownids);
+json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity, const char *org_name,
+                             const struct policy_ownids *ownids);
 
 /*
  * Anonymises obj in place for a: drops the contributor's own identity objects (SECTOR and
@@ -127,9 +127,9 @@ struct policy_pending {
     size_t len;
     char *original; /* canonical object as posted */
     size_t original_len;
-    char *actions;    /* JSON array text */
-    char *recipients; /* comma-separated org ids */
-    char *joins;      /* space-separated ids */
+    char *actions;     /* JSON array text */
+    char *recipients;  /* comma-separated org ids */
+    char *joins;       /* space-separated ids */
     char *sighting_of; /* a sighting's sighting_of_ref as posted (for credit), else NULL */
     struct policy_scope_decision dec;
     int mode;          /* effective anonymity */

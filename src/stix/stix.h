@@ -16,7 +16,7 @@
 #include "core/core.h"
 
 /* Longest STIX id we accept: type (250) + "--" + UUID (36). */
-#define STIX_ID_MAX 300
+#define STIX_ID_MAX   300
 #define STIX_TYPE_MAX 250
 
 /* What the store indexes about one object version. Strings are copies owned by the struct. */

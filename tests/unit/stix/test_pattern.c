@@ -463,9 +463,9 @@ static void real_feed_long_pattern(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_patterns),       cmocka_unit_test(invalid_patterns),
-        cmocka_unit_test(null_and_no_err),      cmocka_unit_test(limits),
-        cmocka_unit_test(message_is_printable), cmocka_unit_test(real_feeds),
+        cmocka_unit_test(valid_patterns),         cmocka_unit_test(invalid_patterns),
+        cmocka_unit_test(null_and_no_err),        cmocka_unit_test(limits),
+        cmocka_unit_test(message_is_printable),   cmocka_unit_test(real_feeds),
         cmocka_unit_test(real_feed_long_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,21 +21,21 @@
  */
 enum rk_code {
     RK_OK = 0,
-    RK_E_NOMEM = -1,       /* allocation failed (normally we abort instead) */
-    RK_E_INVALID = -2,     /* input is malformed or breaks a rule */
-    RK_E_NOTFOUND = -3,    /* the thing asked for does not exist */
-    RK_E_CONFLICT = -4,    /* a different thing already has that identity */
-    RK_E_IO = -5,          /* the operating system refused a read or write */
-    RK_E_DB = -6,          /* the store failed */
-    RK_E_TOOBIG = -7,      /* input exceeds a size cap */
-    RK_E_FORBIDDEN = -8,   /* authenticated, but not allowed */
-    RK_E_UNAUTH = -9,      /* no or bad credentials */
-    RK_E_EXISTS = -10,     /* creating something that already exists */
-    RK_E_UNSUPPORTED = -11, /* a media type, method or feature we do not serve */
-    RK_E_NOTACCEPT = -12,  /* the client accepts no media type we can produce */
+    RK_E_NOMEM = -1,          /* allocation failed (normally we abort instead) */
+    RK_E_INVALID = -2,        /* input is malformed or breaks a rule */
+    RK_E_NOTFOUND = -3,       /* the thing asked for does not exist */
+    RK_E_CONFLICT = -4,       /* a different thing already has that identity */
+    RK_E_IO = -5,             /* the operating system refused a read or write */
+    RK_E_DB = -6,             /* the store failed */
+    RK_E_TOOBIG = -7,         /* input exceeds a size cap */
+    RK_E_FORBIDDEN = -8,      /* authenticated, but not allowed */
+    RK_E_UNAUTH = -9,         /* no or bad credentials */
+    RK_E_EXISTS = -10,        /* creating something that already exists */
+    RK_E_UNSUPPORTED = -11,   /* a media type, method or feature we do not serve */
+    RK_E_NOTACCEPT = -12,     /* the client accepts no media type we can produce */
     RK_E_UNPROCESSABLE = -13, /* well-formed JSON of the wrong shape (TAXII 422) */
-    RK_E_BADMETHOD = -14,  /* HTTP method not allowed on this resource */
-    RK_E_INTERNAL = -15,   /* a bug or an impossible state */
+    RK_E_BADMETHOD = -14,     /* HTTP method not allowed on this resource */
+    RK_E_INTERNAL = -15,      /* a bug or an impossible state */
 };
 
 /* Detail of the last error: a code and a sentence that names what and where. */
@@ -81,7 +81,10 @@ struct rk_buf {
     size_t len; /* bytes used, excluding the terminating NUL */
     size_t cap; /* bytes allocated */
 };
-#define RK_BUF_INIT {NULL, 0, 0}
+#define RK_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void rk_buf_init(struct rk_buf *b);
 void rk_buf_free(struct rk_buf *b);

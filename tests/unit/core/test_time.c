@@ -26,11 +26,20 @@ static void parses_epoch_and_fraction(void **state)
 static void rejects_malformed(void **state)
 {
     rk_time_us t;
-    const char *bad[] = {"", "2016-05-12", "2016-05-12T08:17:27", "2016-05-12t08:17:27Z",
-                         "2016-05-12T08:17:27+00:00", "2016-13-12T08:17:27Z",
-                         "2016-02-30T08:17:27Z", "2015-02-29T00:00:00Z", "2016-05-12T24:00:00Z",
-                         "2016-05-12T08:17:27.Z", "2016-05-12T08:17:27.1234567890Z",
-                         "2016-05-12T08:17:27ZZ", "2016-05-12 08:17:27Z", "20160512T081727Z"};
+    const char *bad[] = {"",
+                         "2016-05-12",
+                         "2016-05-12T08:17:27",
+                         "2016-05-12t08:17:27Z",
+                         "2016-05-12T08:17:27+00:00",
+                         "2016-13-12T08:17:27Z",
+                         "2016-02-30T08:17:27Z",
+                         "2015-02-29T00:00:00Z",
+                         "2016-05-12T24:00:00Z",
+                         "2016-05-12T08:17:27.Z",
+                         "2016-05-12T08:17:27.1234567890Z",
+                         "2016-05-12T08:17:27ZZ",
+                         "2016-05-12 08:17:27Z",
+                         "20160512T081727Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(rk_time_parse(bad[i], &t), RK_E_INVALID);
     assert_int_equal(rk_time_parse("2016-02-29T00:00:00Z", &t), 0);
@@ -70,8 +79,10 @@ static void precision(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_epoch_and_fraction), cmocka_unit_test(rejects_malformed),
-        cmocka_unit_test(formats_with_microseconds), cmocka_unit_test(round_trips),
+        cmocka_unit_test(parses_epoch_and_fraction),
+        cmocka_unit_test(rejects_malformed),
+        cmocka_unit_test(formats_with_microseconds),
+        cmocka_unit_test(round_trips),
         cmocka_unit_test(precision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,8 +36,10 @@ int policy_tlp_of_marking(const char *marking_id)
 {
     if (marking_id == NULL)
         return POLICY_TLP_NONE;
+    /* Case-insensitive: a UUID's hex digits may be written in either case (RFC 4122, and
+     * the validator accepts both), and a RED marking in upper case must not read as none. */
     for (size_t i = 0; i < sizeof(tlp_ids) / sizeof(tlp_ids[0]); i++)
-        if (strcmp(marking_id, tlp_ids[i].id) == 0)
+        if (strcasecmp(marking_id, tlp_ids[i].id) == 0)
             return tlp_ids[i].tlp;
     return POLICY_TLP_NONE;
 }
@@ -111,8 +113,8 @@ int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err)
     }
     if (!json_is_array(refs))
         return rk_err_set(err, RK_E_INVALID, "object_marking_refs is not an array");
-    json_array_foreach(refs, i,
-                       v) if (json_is_string(v) && strcmp(json_string_value(v), id) == 0) return 0;
+    json_array_foreach(refs, i, v) if (json_is_string(v) &&
+                                       strcasecmp(json_string_value(v), id) == 0) return 0;
     if (json_array_append_new(refs, json_string(id)) != 0)
         return rk_err_set(err, RK_E_NOMEM, "cannot extend object_marking_refs");
     return 0;

@@ -50,6 +50,13 @@ static void marking_ids(void **state)
     assert_int_equal(policy_tlp_of_marking(V1_GREEN), POLICY_TLP_GREEN);
     assert_int_equal(policy_tlp_of_marking(V1_AMBER), POLICY_TLP_AMBER);
     assert_int_equal(policy_tlp_of_marking(V1_RED), POLICY_TLP_RED);
+    /* Hex digits in upper case are the same UUID: RED must stay RED (security review F3). */
+    assert_int_equal(
+        policy_tlp_of_marking("marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1"),
+        POLICY_TLP_RED);
+    assert_int_equal(
+        policy_tlp_of_marking("MARKING-DEFINITION--e828b379-4e03-4974-9ac4-e53a884c97c1"),
+        POLICY_TLP_RED);
     assert_int_equal(policy_tlp_of_marking(OTHER), POLICY_TLP_NONE);
     assert_int_equal(policy_tlp_of_marking(NULL), POLICY_TLP_NONE);
     assert_int_equal(policy_tlp_of_marking(""), POLICY_TLP_NONE);

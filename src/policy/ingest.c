@@ -218,7 +218,15 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         mode = STORE_ANON_ANONYMOUS;
     p->mode = mode;
 
-    policy_scope_decide(&src->doc, work, src->org.sector, c, &p->dec, &e2);
+    /*
+     * An anonymous contribution must not be scoped by its sector either: "AMBER to the
+     * contributor's sector", or any rule matching on the sector, would tell the readers which
+     * sector posted it (and below k, nearly who). The rules then see no sector, so
+     * contributor-sector falls back to the collection's audience. In sector mode the sector
+     * is shown anyway.
+     */
+    policy_scope_decide(&src->doc, work, mode == STORE_ANON_ANONYMOUS ? NULL : src->org.sector, c,
+                        &p->dec, &e2);
 
     if (mode >= STORE_ANON_SECTOR) {
         rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector, src->sector_ok, mode, &rep,

@@ -132,6 +132,7 @@ struct got {
     struct store_access acc;
     char recipients[512];
     char rule[64];
+    char scope[256]; /* row strings are valid only in the callback: copies */
 };
 static int got_row(void *ctx, const struct store_row *row)
 {
@@ -141,6 +142,7 @@ static int got_row(void *ctx, const struct store_row *row)
     g->acc = row->access;
     snprintf(g->recipients, sizeof(g->recipients), "%s", row->access.recipients);
     snprintf(g->rule, sizeof(g->rule), "%s", row->access.rule);
+    snprintf(g->scope, sizeof(g->scope), "%s", row->access.scope ? row->access.scope : "");
     return 0;
 }
 static json_t *stored(struct fixture *f, const char *id, struct got *g)
@@ -247,6 +249,32 @@ static void sector_below_k_uses_hub(void **state)
     assert_non_null(hub);
     assert_string_equal(json_string_value(json_object_get(hub, "identity_class")), "organization");
     json_decref(hub);
+}
+
+/* An incident without TLP is AMBER to the contributor's sector (default rule), but not when
+ * the contributor is anonymous: that scope would name its sector (security review F4). */
+static void anonymous_incident_not_scoped_to_sector(void **state)
+{
+    struct fixture *f = *state;
+    struct got g;
+    const char *ids[] = {"incident--00000000-2222-4222-8222-000000000001",
+                         "incident--00000000-2222-4222-8222-000000000002"};
+    for (int i = 0; i < 2; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "incident", "spec_version",
+                              "2.1", "id", ids[i], "created", "2024-01-01T00:00:00.000Z",
+                              "modified", "2024-01-01T00:00:00.000Z", "name", "outage");
+        /* bank2 posts as itself, then as anonymous through the request header. */
+        struct policy_ingest_item it = post(f, &f->bank2, i == 0 ? -1 : STORE_ANON_ANONYMOUS, o);
+        assert_true(it.ok);
+        json_t *s = stored(f, ids[i], &g);
+        assert_non_null(s);
+        assert_int_equal(g.acc.tlp, POLICY_TLP_AMBER);
+        if (i == 0)
+            assert_string_equal(g.scope, "sector:finance");
+        else
+            assert_string_equal(g.scope, ""); /* the collection's audience */
+        json_decref(s);
+    }
 }
 
 static void stricter_header_and_property_win(void **state)
@@ -517,6 +545,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(named_mode_keeps_identity_and_marks_tlp, setup, teardown),
         cmocka_unit_test_setup_teardown(sector_mode_uses_sector_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(sector_below_k_uses_hub, setup, teardown),
+        cmocka_unit_test_setup_teardown(anonymous_incident_not_scoped_to_sector, setup, teardown),
         cmocka_unit_test_setup_teardown(stricter_header_and_property_win, setup, teardown),
         cmocka_unit_test_setup_teardown(own_identity_dropped_and_sighting_rewritten, setup,
                                         teardown),

@@ -158,10 +158,13 @@ static int h_credit_get(void *ctx, struct http_request *req, struct http_respons
                                "authentication required (Bearer token or Basic password)");
     snprintf(org_id, sizeof(org_id), "%s", who->org_id);
     if (org != NULL && org[0] != '\0') {
+        /* A member may name only itself, and is refused the same way whether or not the
+         * other organisation exists: otherwise this would confirm membership by guessing. */
+        if (who->role != STORE_ROLE_COORDINATOR && strcmp(org, who->org_id) != 0 &&
+            strcmp(org, who->org_name) != 0)
+            return api_reply_error(resp, 403, "members see only their own credit");
         if (resolve_org(hub, org, org_id, resp))
             return 0;
-        if (strcmp(org_id, who->org_id) != 0 && who->role != STORE_ROLE_COORDINATOR)
-            return api_reply_error(resp, 403, "members see only their own credit");
     }
     rc = policy_credit_summary(hub->store, org_id, 0, &b, err);
     return reply_result(resp, rc, &b, err);

@@ -682,6 +682,12 @@ class TestSharing(HubTestCase):
         st, _, body = self.api("GET", "credit?org=%s" % self.world.orgs["p1"].name, self.fx.coord)
         self.assertEqual(st, 200, body)
         self.assertEqual(body.get("org"), self.world.orgs["p1"].name)
+        # A member asking about another organisation gets the same answer whether or not
+        # it exists: no membership oracle.
+        known = self.api("GET", "credit?org=%s" % self.world.orgs["p1"].name,
+                         self.world.orgs["g"].reader)
+        unknown = self.api("GET", "credit?org=no-such-org-anywhere", self.world.orgs["g"].reader)
+        self.assertEqual((known[0], known[2]), (unknown[0], unknown[2]))
 
     # -- probes that try to learn through writes ----------------------------------------
 

@@ -7,6 +7,7 @@
  */
 #include "taxii/taxii_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Common state of every read: the collection, its query, and who reads it. */
@@ -17,6 +18,7 @@ struct read_ctx {
     struct store_page page;
     struct policy_access_ctx ax; /* who reads c, for policy_query; cleared by read_end */
     struct rk_buf *out;
+    struct delete_pick *pick; /* DELETE only: the versions it may delete */
 };
 
 /* What differs between the read endpoints. */
@@ -247,6 +249,38 @@ int taxii_get_versions(void *ctx, struct http_request *req, struct http_response
     return read_answer(ctx, req, resp, &ep, err);
 }
 
+/* What DELETE collects: the versions the requester may see and may delete. */
+struct delete_pick {
+    const struct policy_principal *who;
+    rk_time_us *versions;
+    size_t n, cap;
+};
+
+/*
+ * policy_query row callback of DELETE: the row is visible (the access check passed it); only
+ * its source organisation or the coordinator may delete it. Others' visible versions are
+ * left alone, exactly as if they were absent.
+ */
+static int delete_row(void *ctx, const struct store_row *row)
+{
+    struct read_ctx *rx = ctx;
+    struct delete_pick *dp = rx->pick;
+    const struct policy_principal *who = dp->who;
+    bool source = who != NULL && who->authenticated && who->org_id[0] != '\0' &&
+                  row->access.source_org != NULL &&
+                  strcmp(row->access.source_org, who->org_id) == 0;
+
+    if (!source && !taxii_is_coordinator(who))
+        return 0;
+    if (dp->n == dp->cap) {
+        size_t cap = dp->cap ? dp->cap * 2 : 8;
+        dp->versions = rk_realloc(dp->versions, cap * sizeof(*dp->versions));
+        dp->cap = cap;
+    }
+    dp->versions[dp->n++] = row->version;
+    return 0;
+}
+
 int taxii_delete_object(void *ctx, struct http_request *req, struct http_response *resp,
                         struct rk_err *err)
 {
@@ -255,6 +289,7 @@ int taxii_delete_object(void *ctx, struct http_request *req, struct http_respons
     struct read_ctx rx;
     struct store_collection *c = &rx.c;
     const char *oid = req->captures[2];
+    struct delete_pick dp = {.who = who};
     bool r, w;
     size_t deleted = 0;
     struct rk_err e2;
@@ -277,20 +312,33 @@ int taxii_delete_object(void *ctx, struct http_request *req, struct http_respons
         goto out;
     taxii_query_to_store(&rx.q, c->id, &rx.sq);
     select_object(&rx, oid);
-    rx.sq.limit = 1;
+    rx.sq.limit = TAXII_PAGE_MAX;
     rx.sq.with_json = false;
     rc = policy_access_init(&rx.ax, hub, who, c, "taxii-delete-object", err);
     if (rc < 0)
         goto out;
-    /* Only what the requester can see may be deleted. */
-    rc = run_query(&rx, NULL, err);
-    if (rc < 0)
-        goto out;
-    if (rx.page.count == 0) {
+    /*
+     * Only what the requester can see (policy_query, the one access check) and may delete
+     * (its organisation is the version's source, or it is the coordinator) is deleted: the
+     * exact versions are collected, then deleted by version.
+     */
+    rx.pick = &dp;
+    for (;;) {
+        rc = run_query(&rx, delete_row, err);
+        if (rc < 0)
+            goto out;
+        if (!rx.page.more)
+            break;
+        rx.sq.added_after = rx.page.last_added;
+    }
+    if (dp.n == 0) {
         rc = rk_err_set(err, RK_E_NOTFOUND, "no object '%.300s' in this collection", oid);
         goto out;
     }
-    rx.sq.limit = TAXII_PAGE_MAX;
+    rx.sq.added_after = -1;
+    rx.sq.version_sel = STORE_VERSION_SPECIFIC;
+    rx.sq.versions = dp.versions;
+    rx.sq.n_versions = dp.n;
     rc = store_delete_object(hub->store, &rx.sq, &deleted, &e2);
     if (rc < 0) {
         rk_err_set(err, rc, "%s", e2.msg);
@@ -303,6 +351,7 @@ int taxii_delete_object(void *ctx, struct http_request *req, struct http_respons
     resp->status = 200;
     rk_buf_puts(&resp->body, "{}");
 out:
+    free(dp.versions);
     read_end(&rx);
     return rc;
 }

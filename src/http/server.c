@@ -37,6 +37,9 @@ struct http_server {
 };
 
 /* State of one request, from its headers to the end of its response. */
+/* Bytes of a request body reserved before any arrives (Content-Length may promise more). */
+#define BODY_RESERVE_MAX (1024 * 1024)
+
 struct conn_req {
     struct http_server *srv;
     struct http_request req;
@@ -44,6 +47,10 @@ struct conn_req {
     bool too_big;       /* body exceeded max_body: answer 413 */
     bool answered;      /* a response has been queued */
     bool json_route;    /* route is HTTP_ROUTE_JSON: errors in the admin API shape */
+    bool authed;        /* authenticate already ran (before reading a body) */
+    int route;          /* index of the matched route, or HTTP_ROUTE_NONE / _METHOD */
+    bool routed;        /* route is set */
+    char allow[64];     /* with HTTP_ROUTE_METHOD: the methods that would match */
     int status;         /* status sent, for the log line */
     size_t n_args;      /* query arguments seen (may exceed HTTP_MAX_PARAMS) */
     char *scratch;      /* path copy the captures point into */
@@ -215,13 +222,39 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/*
+ * Finds the route for the request once (on the first call when a body is announced, else at
+ * dispatch): sets cr->route, cr->json_route and the captures (into cr->scratch).
+ */
+static int resolve_route(struct conn_req *cr, const char *url, const char *method)
+{
+    if (!cr->routed) {
+        size_t need = strlen(url) + 1;
+        cr->scratch = need <= sizeof(cr->inline_path) ? cr->inline_path : rk_malloc(need);
+        cr->route = http_route_find(cr->srv->routes, cr->srv->n_routes, method, url, cr->scratch,
+                                    need, cr->req.captures, cr->allow, sizeof(cr->allow));
+        cr->json_route =
+            cr->route >= 0 && (cr->srv->routes[cr->route].flags & HTTP_ROUTE_JSON) != 0;
+        cr->routed = true;
+    }
+    return cr->route;
+}
+
+/* Runs the configured authenticator on the request's Authorization header, once. */
+static int authenticate(struct conn_req *cr, struct MHD_Connection *conn, struct rk_err *err)
+{
+    const char *authz =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    cr->authed = true;
+    return cr->srv->cfg.authenticate(cr->srv->cfg.auth_ctx, authz, &cr->req.principal, err);
+}
+
 static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
     struct http_server *srv = cr->srv;
     struct http_response resp = {.status = 200, .content_type = HTTP_TAXII_MEDIA};
     struct rk_err err;
-    char allow[64];
     int rc;
 
     rk_err_clear(&err);
@@ -235,21 +268,15 @@ static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn
     if (cr->n_args > HTTP_MAX_PARAMS)
         return send_error(cr, conn, 400, "too many query parameters", NULL);
 
-    size_t need = strlen(url) + 1;
-    cr->scratch = need <= sizeof(cr->inline_path) ? cr->inline_path : rk_malloc(need);
-    int idx = http_route_find(srv->routes, srv->n_routes, method, url, cr->scratch, need,
-                              cr->req.captures, allow, sizeof(allow));
+    int idx = resolve_route(cr, url, method);
     if (idx == HTTP_ROUTE_METHOD)
-        return send_error(cr, conn, 405, "method not allowed on this resource", allow);
+        return send_error(cr, conn, 405, "method not allowed on this resource", cr->allow);
     if (idx < 0)
         return send_error(cr, conn, 404, "no such resource", NULL);
     const struct http_route *route = &srv->routes[idx];
-    cr->json_route = (route->flags & HTTP_ROUTE_JSON) != 0;
 
-    if (srv->cfg.authenticate != NULL) {
-        const char *authz =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        rc = srv->cfg.authenticate(srv->cfg.auth_ctx, authz, &cr->req.principal, &err);
+    if (srv->cfg.authenticate != NULL && !cr->authed) {
+        rc = authenticate(cr, conn, &err);
         if (rc < 0)
             return send_error(cr, conn, rc == RK_E_UNAUTH ? 401 : rk_http_status(rc),
                               err.msg[0] ? err.msg : "authentication failed", NULL);
@@ -310,10 +337,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* Refuse before reading a byte of the body: the client learns at once. */
             if ((uint64_t)n > (uint64_t)srv->cfg.max_body)
                 return send_error(cr, conn, 413, "request body exceeds the size limit", NULL);
+            /* Reserve at most BODY_RESERVE_MAX up front; the rest grows as data arrives, so
+             * a promise of a large body costs nothing until the bytes are really sent. */
             if (n > 0)
-                rk_buf_reserve(&cr->body, (size_t)n);
-            return MHD_YES;
+                rk_buf_reserve(&cr->body, (size_t)(n < BODY_RESERVE_MAX ? n : BODY_RESERVE_MAX));
         }
+        /*
+         * Every route that takes a body needs credentials, so a body from a client that has
+         * none (or bad ones) is refused before it is read: nobody can make the server buffer
+         * bodies without a valid token.
+         */
+        bool has_body = (cl != NULL && strcmp(cl, "0") != 0) ||
+                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+        if (has_body) {
+            int idx = resolve_route(cr, url, method);
+            if (idx == HTTP_ROUTE_METHOD)
+                return send_error(cr, conn, 405, "method not allowed on this resource", cr->allow);
+            if (idx < 0)
+                return send_error(cr, conn, 404, "no such resource", NULL);
+            if (srv->cfg.authenticate != NULL && !(srv->routes[idx].flags & HTTP_ROUTE_ANON_BODY)) {
+                struct rk_err err;
+                rk_err_clear(&err);
+                int rc = authenticate(cr, conn, &err);
+                if (rc < 0 || cr->req.principal == NULL)
+                    return send_error(cr, conn, 401,
+                                      rc < 0 && err.msg[0] ? err.msg : "credentials required",
+                                      NULL);
+            }
+        }
+        if (cl != NULL)
+            return MHD_YES;
         /*
          * Answering on this first call would make MHD close a keep-alive connection, so
          * even bodiless requests are dispatched on the next call.

@@ -371,11 +371,13 @@ static void test_server_negotiation(void **state)
                              "version=2.1\r\n\r\n",
                              out, sizeof(out)),
                      200);
-    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "good\r\nContent-Type: application/json"
                              "\r\nContent-Length: 2\r\n\r\n{}",
                              out, sizeof(out)),
                      415);
-    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "good\r\nContent-Type: application/"
                              "taxii+json;version=2.1\r\nContent-Length: 2\r\n\r\n{}",
                              out, sizeof(out)),
                      202);
@@ -387,7 +389,8 @@ static void test_server_body_limit(void **state)
     (void)state;
     char out[8192];
     /* Declared too large: refused at once, without the server waiting for the body. */
-    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "good\r\nContent-Type: application/"
                              "taxii+json\r\nContent-Length: 5000\r\n\r\n",
                              out, sizeof(out)),
                      413);
@@ -395,7 +398,8 @@ static void test_server_body_limit(void **state)
     /* Chunked: counted as it arrives. */
     static char big[4096];
     struct rk_buf b = RK_BUF_INIT;
-    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/taxii+json\r\n"
+    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    "good\r\nContent-Type: application/taxii+json\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n");
     memset(big, 'a', 600);
     big[600] = '\0';
@@ -405,12 +409,34 @@ static void test_server_body_limit(void **state)
     assert_int_equal(request(b.data, out, sizeof(out)), 413);
     rk_buf_reset(&b);
     /* Chunked under the limit is read whole. */
-    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/taxii+json\r\n"
+    rk_buf_puts(&b, "POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    "good\r\nContent-Type: application/taxii+json\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n");
     rk_buf_printf(&b, "258\r\n%s\r\n0\r\n\r\n", big);
     assert_int_equal(request(b.data, out, sizeof(out)), 202);
     assert_non_null(strstr(out, "{\"len\":600}"));
     rk_buf_free(&b);
+}
+
+/* A body from a client without valid credentials is refused before it is read: the
+ * request promises 4000 bytes and sends none, yet the answer comes at once. */
+static void test_server_body_needs_credentials(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                             "taxii+json\r\nContent-Length: 900\r\n\r\n",
+                             out, sizeof(out)),
+                     401);
+    assert_non_null(strstr(out, "\"http_status\":\"401\""));
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\r\n"
+                             "Content-Type: application/taxii+json\r\nContent-Length: 900\r\n\r\n",
+                             out, sizeof(out)),
+                     401);
+    /* The route is still found first: 404 for an unknown path, whoever asks. */
+    assert_int_equal(request("POST /nowhere/ HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n",
+                             out, sizeof(out)),
+                     404);
 }
 
 static void test_server_header_limit(void **state)
@@ -516,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_auth, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_negotiation, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_limit, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_body_needs_credentials, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_header_limit, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_params_limit, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_slow_client_keepalive, server_up, server_down),

@@ -289,12 +289,87 @@ struct query_run {
     void *fn_ctx;
     struct rk_buf audit; /* {"id":..,"version":..,"tlp":..} items of returned AMBER+ rows */
     size_t n_audit;
+    /* Version selection decided here rather than by the store (see policy_query): */
+    const struct store_query *q; /* the caller's query */
+    unsigned sel;                /* its enum store_version_sel bits; 0 = the store decides */
 };
 
+/* What version_probe looks for: a visible version of row's id, in its collection, newer
+ * (newer true) or older than row. */
+struct version_probe {
+    struct policy_access_ctx *ax;
+    const struct store_row *row;
+    bool newer;
+    bool found;
+};
+
+static int version_probe_row(void *ctx, const struct store_row *r)
+{
+    struct version_probe *vp = ctx;
+    const struct store_row *row = vp->row;
+
+    if (r->collection_id == NULL || strcmp(r->collection_id, row->collection_id) != 0)
+        return 0;
+    if (vp->newer ? r->version <= row->version : r->version >= row->version)
+        return 0;
+    if (!policy_may_read_object(vp->ax, r))
+        return 0;
+    vp->found = true;
+    return 1;
+}
+
+/*
+ * True if the requester may see another version of row's id in row's collection that is
+ * newer (newer true) or older than row. A store failure counts as found (the row is then
+ * not returned) and is reported through ax->store_rc.
+ */
+static bool other_version_visible(struct policy_access_ctx *ax, const struct store_row *row,
+                                  bool newer)
+{
+    struct version_probe vp = {ax, row, newer, false};
+    struct rk_err e2 = {0};
+    int rc = store_find_object(ax->hub->store, row->id, version_probe_row, &vp, &e2);
+
+    if (rc < 0) {
+        if (ax->store_rc == 0)
+            ax->store_rc = rc;
+        return true;
+    }
+    return vp.found;
+}
+
+static bool in_versions(const struct store_query *q, rk_time_us v)
+{
+    for (size_t i = 0; q->versions != NULL && i < q->n_versions; i++)
+        if (q->versions[i] == v)
+            return true;
+    return false;
+}
+
+/*
+ * The access check of one row, and when policy_query decides the version selection (qr->sel
+ * not 0), whether the row is selected: last = the latest version the requester may see,
+ * first = the earliest, specific = a listed version. A visible row the store flags is_last
+ * (is_first) is that version at no extra cost; any other visible row is, when no newer
+ * (older) version of its id in the collection is visible, found by one find_object.
+ */
 static bool query_filter(void *ctx, const struct store_row *row)
 {
     struct query_run *qr = ctx;
-    return policy_may_read_object(qr->ax, row);
+    struct policy_access_ctx *ax = qr->ax;
+    unsigned sel = qr->sel;
+
+    if (sel == 0)
+        return policy_may_read_object(ax, row);
+    if (!policy_may_read_object(ax, row))
+        return false;
+    if ((sel & STORE_VERSION_SPECIFIC) && in_versions(qr->q, row->version))
+        return true;
+    if ((sel & STORE_VERSION_LAST) && (row->is_last || !other_version_visible(ax, row, true)))
+        return true;
+    if ((sel & STORE_VERSION_FIRST) && (row->is_first || !other_version_visible(ax, row, false)))
+        return true;
+    return false;
 }
 
 static int query_row(void *ctx, const struct store_row *row)
@@ -315,14 +390,32 @@ static int query_row(void *ctx, const struct store_row *row)
 int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
                  void *fn_ctx, struct store_page *page, struct rk_err *err)
 {
-    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0};
+    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0, q, 0};
     struct rk_buf detail = RK_BUF_INIT;
+    struct store_query all;
+    unsigned sel;
     int rc;
 
     if (ax == NULL || ax->collection == NULL || q == NULL || q->collection_id == NULL ||
         strcmp(q->collection_id, ax->collection->id) != 0)
         return rk_err_set(err, RK_E_INTERNAL, "policy_query: query and access context disagree");
     ax->store_rc = 0;
+    /*
+     * last and first mean the latest / earliest version THIS requester may see. The store's
+     * is_last / is_first flags pick the newest / oldest stored version whoever may see it:
+     * selecting by them before the access check would make an object vanish when its newest
+     * version is hidden, telling the reader that a newer version exists. So such queries
+     * scan every version and query_filter decides the selection after the access check.
+     */
+    sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+    if (!(sel & STORE_VERSION_ALL) && (sel & (STORE_VERSION_LAST | STORE_VERSION_FIRST))) {
+        all = *q;
+        all.version_sel = STORE_VERSION_ALL;
+        all.versions = NULL;
+        all.n_versions = 0;
+        qr.sel = sel;
+        q = &all;
+    }
     rc = store_query(ax->hub->store, q, query_filter, &qr, fn != NULL ? query_row : NULL, &qr, page,
                      err);
     if (rc == 0 && ax->store_rc < 0)

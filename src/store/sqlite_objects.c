@@ -517,7 +517,7 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
                   "SELECT date_added, id, type, spec_version, version, %s, " STORE_SQ_ACCESS_COLS
-                  ", pos FROM objects",
+                  ", pos, is_first, is_last FROM objects",
                   q->with_json ? "json" : "NULL");
     if (last_range(q)) {
         /* ?2 is a pos cursor inside the collection's last range. With one type the partial
@@ -615,6 +615,8 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
             row.json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
             store_sq_access_fill(st, 6, &row.access);
             row.collection_id = q->collection_id;
+            row.is_first = sqlite3_column_int(st, 14) != 0;
+            row.is_last = sqlite3_column_int(st, 15) != 0;
             if (filter != NULL && !filter(filter_ctx, &row))
                 continue;
             if (page->count == q->limit) {

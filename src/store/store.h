@@ -86,6 +86,10 @@ struct store_row {
     /* Issue 3: */
     struct store_access access; /* access metadata, valid during the callback */
     const char *collection_id;  /* the row's collection (uuid), valid during the callback */
+    /* Filled by query (false from find_object): the row is the latest / earliest stored
+     * version of its id in its collection, whoever may see it. */
+    bool is_last;
+    bool is_first;
 };
 
 /* What version(s) of each object a query returns (TAXII match[version]). */

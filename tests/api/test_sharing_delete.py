@@ -92,6 +92,61 @@ class TestSharingVersions(HubTestCase):
         for tok in (self.fx.gas_contrib, self.fx.bank_contrib):
             self.assertEqual(self.versions_seen(o["id"], tok), [])
 
+    # ---- last / first among the visible versions -------------------------------------------
+
+    def listed(self, token, route, query):
+        """{id: entry} of one page of the objects or manifest list."""
+        st, _, body = self.hub.req("GET", "%scollections/%s/%s/?%s" % (
+            API_ROOT, self.fx.c_all, route, query), token=token)
+        self.assertEqual(st, 200, body)
+        return {o["id"]: o for o in body.get("objects", [])}
+
+    def test_hidden_newer_version_neither_hides_nor_shows(self):
+        oid = self.two_versions()
+        # bank: the object is there, as v1, everywhere.
+        st, body = self.get(oid, self.fx.bank_contrib)
+        self.assertEqual(st, 200, body)
+        self.assertEqual([o["modified"] for o in body.get("objects", [])], [V1])
+        st, body = self.get(oid, self.fx.bank_contrib, query="match[version]=last")
+        self.assertEqual([o["modified"] for o in body.get("objects", [])], [V1])
+        st, body = self.get(oid, self.fx.bank_contrib, query="match[version]=first")
+        self.assertEqual([o["modified"] for o in body.get("objects", [])], [V1])
+        for query in ("limit=1000", "limit=1000&match[id]=%s" % oid,
+                      "limit=1000&match[type]=indicator", "limit=1000&match[version]=last"):
+            objs = self.listed(self.fx.bank_contrib, "objects", query)
+            self.assertIn(oid, objs, query)
+            self.assertEqual(objs[oid]["modified"], V1, query)
+            self.assertNotIn(b"red v2", self.hub.last_raw)
+            man = self.listed(self.fx.bank_contrib, "manifest", query)
+            self.assertIn(oid, man, query)
+            self.assertTrue(man[oid]["version"].startswith("2024-01-01T00:00:00"), man[oid])
+        st, body = self.get(oid, self.fx.bank_contrib, tail="versions/")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(len(body.get("versions", [])), 1, body)
+        self.assertTrue(body["versions"][0].startswith("2024-01-01T00:00:00"), body)
+        # jr, the recipient, sees v2 as last and v1 as first.
+        st, body = self.get(oid, self.fx.rail_reader)
+        self.assertEqual([o["modified"] for o in body.get("objects", [])], [V2])
+        objs = self.listed(self.fx.rail_reader, "objects", "limit=1000")
+        self.assertEqual(objs[oid]["modified"], V2)
+        st, body = self.get(oid, self.fx.rail_reader, query="match[version]=first")
+        self.assertEqual([o["modified"] for o in body.get("objects", [])], [V1])
+
+    def test_paging_visits_each_visible_object_once(self):
+        oid = self.two_versions()
+        seen, nxt = [], None
+        for _ in range(1000):
+            q = "limit=1" + ("&next=%s" % nxt if nxt else "")
+            st, _, body = self.hub.get_objects(self.fx.c_all, self.fx.bank_contrib, q)
+            self.assertEqual(st, 200, body)
+            seen += [(o["id"], o["modified"]) for o in body.get("objects", [])]
+            if not body.get("more"):
+                break
+            nxt = body["next"]
+        ids = [i for i, _ in seen]
+        self.assertEqual(len(ids), len(set(ids)), "an object came twice")
+        self.assertIn((oid, V1), seen)
+
 
 if __name__ == "__main__":
     unittest.main()

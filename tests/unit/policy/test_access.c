@@ -117,10 +117,22 @@ static const char *new_id(struct fixture *f, const char *type)
     return f->ids[f->n++];
 }
 
+static void put_at(struct fixture *f, const struct store_collection *c, const char *id,
+                   const char *modified, int tlp, const struct policy_principal *source,
+                   const char *scope, const char *recipients, const char *joins);
+
 /* Stores one version of id in c with the given access metadata (as the ingest would). */
 static void put(struct fixture *f, const struct store_collection *c, const char *id, int tlp,
                 const struct policy_principal *source, const char *scope, const char *recipients,
                 const char *joins)
+{
+    put_at(f, c, id, "2024-01-01T00:00:00.000Z", tlp, source, scope, recipients, joins);
+}
+
+/* put() of the version modified (an RFC 3339 timestamp). */
+static void put_at(struct fixture *f, const struct store_collection *c, const char *id,
+                   const char *modified, int tlp, const struct policy_principal *source,
+                   const char *scope, const char *recipients, const char *joins)
 {
     char json[512];
     char type[64];
@@ -130,13 +142,13 @@ static void put(struct fixture *f, const struct store_collection *c, const char 
     snprintf(type, sizeof(type), "%.*s", (int)(strstr(id, "--") - id), id);
     snprintf(json, sizeof(json),
              "{\"created\":\"2024-01-01T00:00:00.000Z\",\"id\":\"%s\",\"modified\":"
-             "\"2024-01-01T00:00:00.000Z\",\"spec_version\":\"2.1\",\"type\":\"%s\"}",
-             id, type);
+             "\"%s\",\"spec_version\":\"2.1\",\"type\":\"%s\"}",
+             id, modified, type);
     memset(&p, 0, sizeof(p));
     p.id = id;
     p.type = type;
     p.spec_version = "2.1";
-    assert_int_equal(rk_time_parse("2024-01-01T00:00:00.000Z", &p.version), 0);
+    assert_int_equal(rk_time_parse(modified, &p.version), 0);
     p.json = json;
     p.json_len = strlen(json);
     p.access.tlp = tlp;
@@ -431,6 +443,132 @@ static void amber_reads_are_audited(void **state)
     assert_non_null(strstr(a.last_detail, "\"tlp\":\"amber\""));
 }
 
+/* What selected() collects. */
+struct picked {
+    const char *id;
+    size_t n;          /* rows of id */
+    rk_time_us newest; /* the newest version among them, -1 none */
+    size_t total;      /* all rows */
+};
+
+static int pick_row(void *ctx, const struct store_row *row)
+{
+    struct picked *p = ctx;
+    p->total++;
+    if (strcmp(row->id, p->id) == 0) {
+        p->n++;
+        if (row->version > p->newest)
+            p->newest = row->version;
+    }
+    return 0;
+}
+
+/*
+ * The versions of id who gets from policy_query with version selection sel; by_id false
+ * lists the whole collection (no match[id]) and keeps the rows of id. Returns the row count
+ * of id; *version gets the newest of them (-1 none).
+ */
+static size_t selected(struct fixture *f, const struct policy_principal *who, const char *id,
+                       unsigned sel, bool by_id, rk_time_us *version)
+{
+    struct policy_access_ctx ax;
+    struct store_query q;
+    struct store_page page;
+    struct rk_err err;
+    const char *ids[1] = {id};
+    struct picked p = {id, 0, -1, 0};
+
+    assert_int_equal(policy_access_init(&ax, &f->hub, who, &f->all, "test-read", &err), 0);
+    memset(&q, 0, sizeof(q));
+    q.collection_id = f->all.id;
+    q.added_after = -1;
+    q.limit = 100;
+    q.ids = by_id ? ids : NULL;
+    q.n_ids = by_id ? 1 : 0;
+    q.version_sel = sel;
+    q.with_json = true;
+    if (policy_query(&ax, &q, pick_row, &p, &page, &err) != 0)
+        fail_msg("policy_query: %s", err.msg);
+    policy_access_clear(&ax);
+    assert_int_equal(p.total, page.count);
+    *version = p.newest;
+    return p.n;
+}
+
+static rk_time_us ts(const char *text)
+{
+    rk_time_us t = -1;
+    assert_int_equal(rk_time_parse(text, &t), 0);
+    return t;
+}
+
+/*
+ * last / first are the latest / earliest version the requester may see: a hidden newer
+ * (older) version neither hides the visible one nor shows itself; all is unchanged.
+ */
+static void last_and_first_are_among_visible_versions(void **state)
+{
+    struct fixture *f = *state;
+    const char *x = new_id(f, "indicator");
+    const char *y = new_id(f, "indicator");
+    const char *z = new_id(f, "indicator");
+    rk_time_us v1 = ts("2024-01-01T00:00:00.000Z"), v2 = ts("2024-02-01T00:00:00.000Z");
+    rk_time_us v3 = ts("2024-03-01T00:00:00.000Z");
+    rk_time_us v;
+
+    /* x: v1 GREEN, v2 RED for rail. */
+    put_at(f, &f->all, x, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put_at(f, &f->all, x, "2024-02-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
+           "");
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        assert_int_equal(selected(f, &f->fin2, x, 0, by_id, &v), 1);
+        assert_true(v == v1);
+        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v1);
+        assert_int_equal(selected(f, &f->rail, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v2);
+        assert_int_equal(selected(f, &f->fin1, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v2);
+        assert_int_equal(selected(f, &f->coord, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v1);
+        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_true(v == v1);
+        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_ALL, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->rail, x, STORE_VERSION_ALL, by_id, &v), 2);
+        assert_int_equal(selected(f, &f->anon, x, STORE_VERSION_LAST, by_id, &v), 0);
+    }
+    /* y: v1 RED for rail, v2 GREEN: first for a non-recipient is v2. */
+    put_at(f, &f->all, y, "2024-01-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
+           "");
+    put_at(f, &f->all, y, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        assert_int_equal(selected(f, &f->fin2, y, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_true(v == v2);
+        assert_int_equal(selected(f, &f->rail, y, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_true(v == v1);
+        assert_int_equal(selected(f, &f->fin2, y, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v2);
+        /* first and last together: the same visible version once. */
+        assert_int_equal(
+            selected(f, &f->fin2, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(
+            selected(f, &f->rail, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 2);
+    }
+    /* z: v1 GREEN, v2 GREEN, v3 RED for rail: last for fin2 is v2 (not v1, not v3). */
+    put_at(f, &f->all, z, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put_at(f, &f->all, z, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put_at(f, &f->all, z, "2024-03-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
+           "");
+    for (int by_id = 0; by_id <= 1; by_id++) {
+        assert_int_equal(selected(f, &f->fin2, z, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v2);
+        assert_int_equal(selected(f, &f->rail, z, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_true(v == v3);
+        assert_int_equal(selected(f, &f->fin2, z, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_true(v == v1);
+    }
+}
+
 static void query_must_match_context(void **state)
 {
     struct fixture *f = *state;
@@ -461,6 +599,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(joins_need_both_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(green_delay, setup, teardown),
         cmocka_unit_test_setup_teardown(amber_reads_are_audited, setup, teardown),
+        cmocka_unit_test_setup_teardown(last_and_first_are_among_visible_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(query_must_match_context, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

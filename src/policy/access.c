@@ -141,16 +141,18 @@ static void remember_join(struct policy_access_ctx *ax, const char *id, bool vis
 }
 
 /*
- * True if id is the identity of a registered organisation. Such an identity is never stored as
- * an object, yet a named member's sighting legitimately points at it (where_sighted_refs); the
- * anonymiser has already rewritten every reference to a hidden contributor, so an org identity
- * that survives in a stored object was named by its poster and reveals nothing new.
+ * True if id is the identity of the organisation source_org, the poster of the row being
+ * checked. That identity is never stored as an object, yet a named member's sighting
+ * legitimately points at it (where_sighted_refs); the anonymiser has already rewritten every
+ * reference to a hidden contributor, so it survives only in what the organisation posted
+ * under its own name. Any other organisation's identity is not admitted: that would let a
+ * member test guessed identity ids against the register (security review F7).
  */
-static bool is_org_identity(struct policy_access_ctx *ax, const char *id)
+static bool is_own_identity(struct policy_access_ctx *ax, const char *source_org, const char *id)
 {
     struct rk_err e2 = {0};
 
-    if (!rk_starts_with(id, "identity--"))
+    if (source_org == NULL || source_org[0] == '\0' || !rk_starts_with(id, "identity--"))
         return false;
     if (!ax->orgs_loaded) {
         int rc = store_org_list(ax->hub->store, &ax->orgs, &ax->n_orgs, &e2);
@@ -162,15 +164,13 @@ static bool is_org_identity(struct policy_access_ctx *ax, const char *id)
         ax->orgs_loaded = true;
     }
     for (size_t i = 0; i < ax->n_orgs; i++)
-        if (ax->orgs[i].identity_id != NULL && strcmp(ax->orgs[i].identity_id, id) == 0)
-            return true;
+        if (strcmp(ax->orgs[i].id, source_org) == 0)
+            return ax->orgs[i].identity_id != NULL && strcmp(ax->orgs[i].identity_id, id) == 0;
     return false;
 }
 
-/*
- * Whether some stored version of id is visible; the hub identity and the identities of
- * registered organisations always are. Cached per request.
- */
+/* Whether some stored version of id is visible; the hub identity always is. Cached per
+ * request. */
 static bool join_visible(struct policy_access_ctx *ax, const char *id)
 {
     struct join_probe jp = {ax, false};
@@ -188,14 +188,12 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
             ax->store_rc = rc;
         return false;
     }
-    if (!jp.visible && ax->store_rc == 0)
-        jp.visible = is_org_identity(ax, id);
     remember_join(ax, id, jp.visible);
     return jp.visible;
 }
 
-/* Every space-separated id of joins must be visible. */
-static bool joins_visible(struct policy_access_ctx *ax, const char *joins)
+/* Every space-separated id of joins must be visible (or be the poster's own identity). */
+static bool joins_visible(struct policy_access_ctx *ax, const char *joins, const char *source_org)
 {
     const char *p = joins;
     char id[STIX_ID_MAX + 1];
@@ -211,7 +209,7 @@ static bool joins_visible(struct policy_access_ctx *ax, const char *joins)
             return false; /* not an id we could have stored */
         memcpy(id, p, len);
         id[len] = '\0';
-        if (!join_visible(ax, id))
+        if (!join_visible(ax, id) && !is_own_identity(ax, source_org, id))
             return false;
         p += len;
     }
@@ -230,7 +228,7 @@ bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row
     if (!tlp_allows(ax, row))
         return false;
     if (row->access.joins != NULL && row->access.joins[0] != '\0' &&
-        !joins_visible(ax, row->access.joins))
+        !joins_visible(ax, row->access.joins, row->access.source_org))
         return false;
     /*
      * A version the requester may see makes its id a visible join end. Rows stream in

@@ -340,20 +340,29 @@ static void joins_need_both_ends(void **state)
     assert_true(sees(f, &f->rail, r_hub)); /* the hub identity is always visible */
 
     /* A named member's sighting pointing at its own (never stored) identity: visible, since
-     * only a named poster's identity survives the anonymiser; an unknown identity is not. */
-    struct store_org rail_org = {0};
+     * only a named poster's identity survives the anonymiser. Another organisation's
+     * identity is not (else a member could test guessed identity ids against the register),
+     * nor is an unknown one. */
+    struct store_org rail_org = {0}, fin1_org = {0};
     struct rk_err oerr;
-    const char *r_org = new_id(f, "sighting");
+    const char *r_own = new_id(f, "sighting");
+    const char *r_other = new_id(f, "sighting");
     const char *r_stranger = new_id(f, "sighting");
     assert_int_equal(store_org_get(f->store, "rail", &rail_org, &oerr), 0);
+    assert_int_equal(store_org_get(f->store, "fin1", &fin1_org, &oerr), 0);
+    snprintf(joins, sizeof(joins), "%s %s", green, fin1_org.identity_id);
+    put(f, &f->all, r_own, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
+    assert_true(sees(f, &f->fin2, r_own));
     snprintf(joins, sizeof(joins), "%s %s", green, rail_org.identity_id);
-    put(f, &f->all, r_org, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_true(sees(f, &f->fin2, r_org));
+    put(f, &f->all, r_other, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
+    assert_false(sees(f, &f->fin2, r_other));
+    assert_false(sees(f, &f->rail, r_other));
     snprintf(joins, sizeof(joins), "%s %s", green,
              "identity--00000000-0000-4000-8000-00000000beef");
     put(f, &f->all, r_stranger, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
     assert_false(sees(f, &f->fin2, r_stranger));
     store_org_clear(&rail_org);
+    store_org_clear(&fin1_org);
 
     /* An end stored only in a collection the reader cannot read. */
     snprintf(joins, sizeof(joins), "%s %s", green, fin_only);

@@ -183,15 +183,13 @@ static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_
 }
 
 /* Stores one version, or classifies it as DUP/CONFLICT. Called inside the transaction. */
-static int put_one(struct store_sqlite *s, struct store_sq_conn *c, struct put_stmts *ps,
-                   const char *collection_id, int64_t coll, struct store_put *p, rk_time_us *last,
-                   struct rk_err *err)
+static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
+                   int64_t coll, struct store_put *p, rk_time_us *last, struct rk_err *err)
 {
     int rc = 0;
     int src;
     bool exists = false;
     rk_time_us vmin = 0, vmax = 0;
-    (void)s;
 
     sqlite3_bind_int64(ps->minmax, 1, coll);
     sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
@@ -387,7 +385,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
     if (rc != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        rc = put_one(s, c, &ps, collection_id, coll, &puts[i], &last, err);
+        rc = put_one(c, &ps, collection_id, coll, &puts[i], &last, err);
         if (rc != 0)
             goto out;
     }

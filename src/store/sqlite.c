@@ -378,24 +378,6 @@ static void store_sq_close(struct store *base)
     free(s);
 }
 
-/* Reads MAX(date_added) so that new rows always sort after every stored one. */
-static int load_last_added(struct store_sqlite *s, struct rk_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(s->writer, STORE_SQ_MAX_ADDED_SQL, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        s->last_added = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-        rc = 0;
-    } else {
-        rc = store_sq_err(err, s->writer->db, src, "reading the last date_added");
-    }
-    store_sq_release(s->writer, st);
-    return rc;
-}
-
 int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
 {
     if (path == NULL || path[0] == '\0')
@@ -424,9 +406,6 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
     if (rc != 0)
         goto fail;
     rc = store_sq_schema_migrate(s->writer, err);
-    if (rc != 0)
-        goto fail;
-    rc = load_last_added(s, err);
     if (rc != 0)
         goto fail;
     rc = ckpt_start(s, err);

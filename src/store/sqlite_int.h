@@ -40,7 +40,8 @@ struct store_sqlite {
     char *path;                    /* database file */
     pthread_mutex_t write_mu;      /* serialises every write on writer */
     struct store_sq_conn *writer;  /* the one read-write connection */
-    rk_time_us last_added;         /* largest date_added handed out; under write_mu */
+    rk_time_us last_added;         /* largest date_added handed out; under write_mu. 0 at open:
+                                      put_objects first raises it to the file's largest */
     pthread_key_t reader_key;      /* this thread's reader connection */
     pthread_mutex_t readers_mu;    /* guards readers */
     struct store_sq_conn *readers; /* every open reader connection */

@@ -420,16 +420,28 @@ static void add_in(struct rk_buf *b, const char *col, size_t n, int *next)
     rk_buf_putc(b, ')');
 }
 
+/* q's version selection bits (0 means LAST). */
+static unsigned version_sel(const struct store_query *q)
+{
+    return q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+}
+
+/* Whether q selects specific versions and lists at least one. */
+static bool lists_versions(const struct store_query *q)
+{
+    return (version_sel(q) & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
+}
+
 /*
  * True when q selects the latest versions only and names no ids: its rows are then one range
  * of the table (see POS_LAST), read in pos order without an index.
  */
 static bool last_range(const struct store_query *q)
 {
-    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
-    bool specific = (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
+    unsigned sel = version_sel(q);
     return (sel & (STORE_VERSION_ALL | STORE_VERSION_FIRST)) == 0 &&
-           (sel & STORE_VERSION_LAST) != 0 && !specific && (q->ids == NULL || q->n_ids == 0);
+           (sel & STORE_VERSION_LAST) != 0 && !lists_versions(q) &&
+           (q->ids == NULL || q->n_ids == 0);
 }
 
 /*
@@ -451,7 +463,7 @@ static void build_where(struct rk_buf *b, const struct store_query *q, int first
     }
     if (q->spec_versions != NULL)
         add_in(b, "spec_version", q->n_spec_versions, &next);
-    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
+    unsigned sel = version_sel(q);
     if (sel & STORE_VERSION_ALL)
         return;
     if (last_range(q)) {
@@ -465,7 +477,7 @@ static void build_where(struct rk_buf *b, const struct store_query *q, int first
         terms[n_terms++] = "is_last = 1";
     if (sel & STORE_VERSION_FIRST)
         terms[n_terms++] = "is_first = 1";
-    bool specific = (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
+    bool specific = lists_versions(q);
     if (n_terms == 0 && !specific) {
         rk_buf_puts(b, " AND 0"); /* SPECIFIC with an empty list selects nothing */
         return;
@@ -499,8 +511,7 @@ static void bind_where(sqlite3_stmt *st, const struct store_query *q, int first_
     if (q->spec_versions != NULL)
         for (size_t i = 0; i < q->n_spec_versions; i++)
             sqlite3_bind_text(st, next++, q->spec_versions[i], -1, SQLITE_STATIC);
-    unsigned sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
-    if (!(sel & STORE_VERSION_ALL) && (sel & STORE_VERSION_SPECIFIC) && q->versions != NULL)
+    if (!(version_sel(q) & STORE_VERSION_ALL) && lists_versions(q))
         for (size_t i = 0; i < q->n_versions; i++)
             sqlite3_bind_int64(st, next++, q->versions[i]);
 }

@@ -15,7 +15,8 @@
  * run in parallel on per-thread connections; writes are serialised inside the store.
  *
  * Ownership: strings in structs returned by the store are owned by the struct and freed by
- * its *_free function; strings the caller passes in are only borrowed for the call.
+ * its *_clear function (arrays by *_free); strings the caller passes in are only borrowed
+ * for the call.
  */
 #ifndef RK_STORE_H
 #define RK_STORE_H
@@ -311,12 +312,12 @@ struct store_ops {
      * stop; a negative value is passed on as the op's result. ---- */
     /*
      * Appends one audit entry, durable on return. Under the writer lock (and the database
-     * write lock, so other processes too) the store reads the last entry, sets e->seq to
-     * its seq + 1, e->prev_hash to its hash ("" for the first), e->time to now if <= 0,
-     * and calls hash_fn(e, out) for this entry's hash: the chain has no forks even with
-     * concurrent writers. On return e->seq and e->time keep the stored values; e->prev_hash
-     * and e->hash are given back their values from the caller (the store's were temporary).
-     * The store offers no way to update or delete an entry.
+     * write lock, so other processes too) the store reads the last entry and calls
+     * hash_fn(copy, out) for this entry's hash, on a copy of e as it will be stored: seq
+     * the last seq + 1, prev_hash the last hash ("" for the first), time now if e->time
+     * <= 0, NULL strings as "". The chain has no forks even with concurrent writers. On
+     * success e->seq and e->time hold the stored values; e->prev_hash and e->hash are not
+     * touched. The store offers no way to update or delete an entry.
      */
     int (*audit_append)(struct store *s, struct store_audit *e, store_audit_hash_fn hash_fn,
                         struct rk_err *err);

@@ -366,8 +366,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                       NULL);
             }
         }
-        if (cl != NULL)
-            return MHD_YES;
         /*
          * Answering on this first call would make MHD close a keep-alive connection, so
          * even bodiless requests are dispatched on the next call.

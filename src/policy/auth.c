@@ -100,11 +100,9 @@ static void principal_anonymous(struct policy_principal *out)
     out->token_anonymity = -1;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+void policy_copy_str(char *dst, size_t cap, const char *src)
 {
-    size_t n = src != NULL ? strlen(src) : 0;
-    if (n >= cap)
-        n = cap - 1;
+    size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
     if (n > 0)
         memcpy(dst, src, n);
     dst[n] = '\0';
@@ -172,12 +170,12 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     if (rc != 0)
         goto out;
     out->authenticated = true;
-    copy_str(out->org_id, sizeof(out->org_id), org.id);
-    copy_str(out->org_name, sizeof(out->org_name), org.name);
-    copy_str(out->sector, sizeof(out->sector), org.sector);
+    policy_copy_str(out->org_id, sizeof(out->org_id), org.id);
+    policy_copy_str(out->org_name, sizeof(out->org_name), org.name);
+    policy_copy_str(out->sector, sizeof(out->sector), org.sector);
     out->role = t.role;
     /* For provenance (issue 3): which token posted, and its own anonymity mode. */
-    copy_str(out->token_hash, sizeof(out->token_hash), hash);
+    policy_copy_str(out->token_hash, sizeof(out->token_hash), hash);
     out->token_anonymity = t.anonymity;
     /* Every field of *out is filled above this line: the cache keeps the whole principal. */
     policy_cache_principal_put(s, hash, out, epoch, loaded);

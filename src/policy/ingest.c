@@ -15,15 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* snprintf(dst, cap, "%s", src) without the format machinery (called per object). */
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
-    if (n > 0)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static int max_int(int a, int b)
 {
     return a > b ? a : b;
@@ -178,7 +169,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         fail(it, "%s", e2.msg[0] ? e2.msg : "invalid STIX object");
         goto out;
     }
-    copy_str(it->version, sizeof(it->version), p->meta.version_text);
+    policy_copy_str(it->version, sizeof(it->version), p->meta.version_text);
     if (strcmp(p->meta.type, "sighting") == 0) {
         const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
         p->sighting_of = of != NULL ? rk_strdup(of) : NULL;
@@ -249,7 +240,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     }
     if (res.outcome == POLICY_ANON_DROP) {
         it->ok = true;
-        copy_str(it->message, sizeof(it->message), res.message);
+        policy_copy_str(it->message, sizeof(it->message), res.message);
         goto out;
     }
     if (res.uses_replacement && rep != NULL)
@@ -292,7 +283,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     policy_scope_message(&p->dec, smsg, sizeof(smsg));
     p->message[0] = '\0';
     if (smsg[0] != '\0')
-        copy_str(p->message, sizeof(p->message), smsg);
+        policy_copy_str(p->message, sizeof(p->message), smsg);
     if (res.message[0] != '\0') {
         size_t n = strlen(p->message);
         snprintf(p->message + n, sizeof(p->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
@@ -363,7 +354,7 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
         if (oid == NULL || strlen(oid) > STIX_ID_MAX)
             snprintf(items[i].id, sizeof(items[i].id), "objects[%zu]", i);
         else
-            copy_str(items[i].id, sizeof(items[i].id), oid);
+            policy_copy_str(items[i].id, sizeof(items[i].id), oid);
     }
     if (who == NULL || !who->authenticated) {
         rc = rk_err_set(err, RK_E_FORBIDDEN, "only member organisations may post");
@@ -443,8 +434,8 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                  "the first was kept");
         } else {
             it->ok = true;
-            copy_str(it->message, sizeof(it->message),
-                     put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
+            policy_copy_str(it->message, sizeof(it->message),
+                            put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
         }
     }
     rc = 0;

@@ -14,11 +14,6 @@
 /* Serialises the lazy creation of hub and sector identity objects within the process. */
 static pthread_mutex_t identity_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src != NULL ? src : "");
-}
-
 /* The display name of a sector key, from the sector table (the key itself if unknown). */
 static void sector_display(struct store *s, const char *key, char *out, size_t cap)
 {
@@ -27,7 +22,7 @@ static void sector_display(struct store *s, const char *key, char *out, size_t c
     size_t i;
     json_t *e;
 
-    copy_str(out, cap, key);
+    policy_copy_str(out, cap, key);
     if (store_setting_get(s, "sectors", &v, NULL) != 0)
         return;
     arr = json_loads(v, 0, NULL);
@@ -35,7 +30,7 @@ static void sector_display(struct store *s, const char *key, char *out, size_t c
     {
         const char *k = json_string_value(json_object_get(e, "key"));
         if (k != NULL && strcmp(k, key) == 0) {
-            copy_str(out, cap, json_string_value(json_object_get(e, "name")));
+            policy_copy_str(out, cap, json_string_value(json_object_get(e, "name")));
             break;
         }
     }
@@ -83,7 +78,7 @@ static int identity_get(struct store *s, const char *key, const char *id, const 
     } else {
         goto out;
     }
-    copy_str(out->id, sizeof(out->id), json_string_value(json_object_get(obj, "id")));
+    policy_copy_str(out->id, sizeof(out->id), json_string_value(json_object_get(obj, "id")));
     out->json = stix_canonical(obj, NULL);
 out:
     pthread_mutex_unlock(&identity_lock);

@@ -20,6 +20,10 @@ void policy_token_generate(char out[POLICY_TOKEN_LEN + 1]);
 /* True if the len bytes at token are exactly "rk_" and 64 lower-case hex digits. */
 bool policy_token_well_formed(const char *token, size_t len);
 
+/* Copies src (NULL = "") into dst of cap > 0 bytes, truncating, always NUL-terminated;
+ * snprintf(dst, cap, "%s", src) without the format machinery (runs per object and request). */
+void policy_copy_str(char *dst, size_t cap, const char *src);
+
 /* ---- own identifiers and the anonymiser (engineer "anon": ownid.c, anonymise.c) --------- */
 
 /* Kinds of registered own identifiers. */

@@ -339,11 +339,3 @@ int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **sta
     }
     return rc;
 }
-
-int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
-                     json_t **final, struct rk_err *err)
-{
-    int rc = sync_wait_statuses(c, api_root, &status, 1, wait_s, err);
-    *final = status;
-    return rc;
-}

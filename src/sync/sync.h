@@ -184,16 +184,6 @@ int sync_max_content_length(struct sync_client *c, const char *api_root, size_t 
                             struct rk_err *err);
 
 /*
- * Follows a status resource until it is complete: while its "status" is "pending", GETs
- * api_root/status/<id>/ with backoff (0.2 s doubling up to 5 s) and gives up after wait_s
- * seconds. status is consumed; *final receives the last status resource seen (complete or
- * not), which the caller releases. Returns 0, or an error of sync_get_json (then *final is
- * the last status seen before the error).
- */
-int sync_wait_status(struct sync_client *c, const char *api_root, json_t *status, double wait_s,
-                     json_t **final, struct rk_err *err);
-
-/*
  * Follows n status resources together: while any is "pending", sleeps (0.2 s doubling up to
  * 5 s) and then GETs each pending one once, until none is pending or wait_s seconds have
  * passed. Each statuses[i] is replaced by the latest resource seen (the array keeps owning

@@ -3,6 +3,7 @@
  * test_ingest_ops.c: the store ops that exist for ingest speed (sqlite_ingest.c):
  * put_objects_then commits the puts and what its callback writes (credit, an audit entry)
  * together, or nothing of them; the audit chain stays intact across it and plain appends.
+ * first_other_sources finds the earliest other source of each id.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -247,6 +248,39 @@ static void concurrent_writers_keep_the_chain(void **state)
     assert_int_equal(store_audit_list(t->s, 0, 0, NULL, audit_chain_cb, prev, &err), 0);
 }
 
+/* first_other_sources: the source of the earliest version of each id, in any collection,
+ * stored by an organisation other than the asker and not by nobody (""). */
+static void first_other_sources(void **state)
+{
+    struct tstore *t = *state;
+    char b[4][256];
+    struct store_put p[4] = {
+        tput(ID1, 1000, "a", b[0], sizeof(b[0])), tput(ID1, 2000, "b", b[1], sizeof(b[1])),
+        tput(ID2, 1000, "c", b[2], sizeof(b[2])), tput(ID2, 2000, "d", b[3], sizeof(b[3]))};
+    struct rk_err err;
+    rk_err_clear(&err);
+    p[0].access.source_org = "org-a";
+    p[1].access.source_org = "org-b";
+    p[2].access.source_org = ""; /* nobody: never an answer */
+    p[3].access.source_org = "org-a";
+    assert_int_equal(store_put_objects(t->s, COLL, p, 1, &err), 0);
+    assert_int_equal(store_put_objects(t->s, "other-collection", &p[1], 3, &err), 0);
+
+    const char *ids[] = {ID1, ID2, NULL, "indicator--00000000-0000-4000-8000-000000000009"};
+    char out[4][RK_UUID_LEN];
+    memset(out, 'x', sizeof(out));
+    assert_int_equal(store_first_other_sources(t->s, "org-a", ids, 4, out, &err), 0);
+    assert_string_equal(out[0], "org-b"); /* org-a's own earlier version is skipped */
+    assert_string_equal(out[1], "");      /* "" and the asker's own only */
+    assert_string_equal(out[2], "");      /* NULL id */
+    assert_string_equal(out[3], "");      /* unknown id */
+    assert_int_equal(store_first_other_sources(t->s, "org-c", ids, 2, out, &err), 0);
+    assert_string_equal(out[0], "org-a"); /* the earliest of org-a's and org-b's */
+    assert_string_equal(out[1], "org-a");
+    assert_int_equal(store_first_other_sources(t->s, "org-a", ids, 0, NULL, &err), 0);
+    assert_int_equal(store_first_other_sources(t->s, NULL, ids, 1, out, &err), RK_E_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(callback_error_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(inner_op_error_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_writers_keep_the_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(first_other_sources, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,31 +23,6 @@ static bool is_member(const struct policy_principal *who)
     return who != NULL && who->authenticated && who->org_id[0] != '\0';
 }
 
-/* True if org_id is an item of the comma-separated list (blanks around items ignored). */
-static bool in_list(const char *list, const char *org_id)
-{
-    size_t want = strlen(org_id);
-    const char *p = list;
-
-    if (list == NULL || want == 0)
-        return false;
-    while (*p != '\0') {
-        const char *end = strchr(p, ',');
-        const char *a = p;
-        const char *b = end != NULL ? end : p + strlen(p);
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if ((size_t)(b - a) == want && memcmp(a, org_id, want) == 0)
-            return true;
-        if (end == NULL)
-            break;
-        p = end + 1;
-    }
-    return false;
-}
-
 /* The TLP part of the rule for one row (the collection audience is checked by the caller). */
 static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_row *row)
 {
@@ -55,7 +30,7 @@ static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_ro
     const struct store_access *a = &row->access;
     bool member = is_member(who);
     bool source = member && a->source_org != NULL && strcmp(a->source_org, who->org_id) == 0;
-    bool recipient = member && in_list(a->recipients, who->org_id);
+    bool recipient = member && policy_list_has(a->recipients, who->org_id);
 
     switch (a->tlp) {
     case POLICY_TLP_CLEAR:

@@ -43,19 +43,25 @@ static int each_item(const char *p, item_fn fn, void *ctx)
 }
 
 struct match_ctx {
-    const char *want; /* the requester's sector or organisation name */
+    const char *want; /* the item looked for */
+    size_t len;       /* its length */
 };
 
 static int match_item(void *ctx, const char *item, size_t len)
 {
     const struct match_ctx *m = ctx;
-    return strlen(m->want) == len && memcmp(m->want, item, len) == 0 ? 1 : 0;
+    return m->len == len && memcmp(m->want, item, len) == 0 ? 1 : 0;
+}
+
+bool policy_list_has(const char *list, const char *item)
+{
+    struct match_ctx m = {item, item != NULL ? strlen(item) : 0};
+
+    return list != NULL && m.len > 0 && each_item(list, match_item, &m) == 1;
 }
 
 bool policy_in_audience(const struct policy_principal *who, const char *spec)
 {
-    struct match_ctx m;
-
     if (spec == NULL)
         return false;
     if (strcmp(spec, "public") == 0)
@@ -66,14 +72,10 @@ bool policy_in_audience(const struct policy_principal *who, const char *spec)
         return true;
     if (strcmp(spec, "all") == 0)
         return true;
-    if (rk_starts_with(spec, "sector:")) {
-        m.want = who->sector;
-        return who->sector[0] != '\0' && each_item(spec + 7, match_item, &m) == 1;
-    }
-    if (rk_starts_with(spec, "org:")) {
-        m.want = who->org_name;
-        return who->org_name[0] != '\0' && each_item(spec + 4, match_item, &m) == 1;
-    }
+    if (rk_starts_with(spec, "sector:"))
+        return policy_list_has(spec + 7, who->sector);
+    if (rk_starts_with(spec, "org:"))
+        return policy_list_has(spec + 4, who->org_name);
     return false;
 }
 

@@ -24,6 +24,10 @@ bool policy_token_well_formed(const char *token, size_t len);
  * snprintf(dst, cap, "%s", src) without the format machinery (runs per object and request). */
 void policy_copy_str(char *dst, size_t cap, const char *src);
 
+/* True if item (non-empty) is an element of the comma-separated list, blanks around elements
+ * ignored; allocation-free (the access check runs it per row). False for a NULL list. */
+bool policy_list_has(const char *list, const char *item);
+
 /* ---- own identifiers and the anonymiser (engineer "anon": ownid.c, anonymise.c) --------- */
 
 /* Kinds of registered own identifiers. */

@@ -264,8 +264,6 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
             fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
             goto out;
         }
-    }
-    if (rewritten) {
         p->json = stix_canonical(work, &p->len);
     } else if (marked) {
         /* Only the marking changed: spliced into the posted canonical text. */

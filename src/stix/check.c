@@ -304,8 +304,11 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
     case STIX_PK_STRLIST:
         if (!json_is_array(value) || json_array_size(value) == 0)
             return stix_fail(v, p->name, "must be a non-empty list of strings");
-        json_array_foreach(value, i, e) if (!json_is_string(e)) return stix_fail(
-            v, p->name, "item %zu must be a string", i);
+        json_array_foreach(value, i, e)
+        {
+            if (!json_is_string(e))
+                return stix_fail(v, p->name, "item %zu must be a string", i);
+        }
         return 0;
     case STIX_PK_DICT:
         if (!json_is_object(value) || json_object_size(value) == 0)
@@ -314,8 +317,11 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
     case STIX_PK_OBJLIST:
         if (!json_is_array(value) || json_array_size(value) == 0)
             return stix_fail(v, p->name, "must be a non-empty list of objects");
-        json_array_foreach(value, i, e) if (!json_is_object(e)) return stix_fail(
-            v, p->name, "item %zu must be an object", i);
+        json_array_foreach(value, i, e)
+        {
+            if (!json_is_object(e))
+                return stix_fail(v, p->name, "item %zu must be an object", i);
+        }
         return 0;
     case STIX_PK_REF:
         return check_ref(v, p, value);
@@ -336,14 +342,12 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
     case STIX_PK_ENUMLIST:
         if (!json_is_array(value) || json_array_size(value) == 0)
             return stix_fail(v, p->name, "must be a non-empty list");
-        json_array_foreach(
-            value, i,
-            e) if (!json_is_string(e) ||
-                   !in_values(p->values,
-                              json_string_value(e))) return stix_fail(v, p->name,
-                                                                      "item %zu must be one of the "
-                                                                      "values of its enumeration",
-                                                                      i);
+        json_array_foreach(value, i, e)
+        {
+            if (!json_is_string(e) || !in_values(p->values, json_string_value(e)))
+                return stix_fail(v, p->name,
+                                 "item %zu must be one of the values of its enumeration", i);
+        }
         return 0;
     case STIX_PK_HASHES:
         return stix_check_hashes(v, p->name, value);

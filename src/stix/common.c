@@ -125,11 +125,11 @@ static int check_granular_markings(struct stix_vctx *v, const json_t *list)
         const json_t *lang = json_object_get(gm, "lang");
         if (!json_is_array(sels) || json_array_size(sels) == 0)
             return stix_fail(v, "granular_markings", "item %zu needs non-empty selectors", i);
-        json_array_foreach(
-            sels, j, sel) if (!json_is_string(sel) ||
-                              json_string_length(sel) ==
-                                  0) return stix_fail(v, "granular_markings",
-                                                      "item %zu: selectors must be strings", i);
+        json_array_foreach(sels, j, sel)
+        {
+            if (!json_is_string(sel) || json_string_length(sel) == 0)
+                return stix_fail(v, "granular_markings", "item %zu: selectors must be strings", i);
+        }
         if ((ref == NULL) == (lang == NULL))
             return stix_fail(v, "granular_markings",
                              "item %zu needs exactly one of marking_ref and lang", i);
@@ -164,7 +164,11 @@ static int check_custom_has_own(struct stix_vctx *v)
     const char *key;
     const json_t *val;
 
-    json_object_foreach((json_t *)v->obj, key, val) if (!is_common(key)) return 0;
+    json_object_foreach((json_t *)v->obj, key, val)
+    {
+        if (!is_common(key))
+            return 0;
+    }
     return stix_fail(v, "type", "a custom object needs at least one property of its own");
 }
 

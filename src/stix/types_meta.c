@@ -75,12 +75,11 @@ static int language_content_check(struct stix_vctx *v)
     const json_t *tr;
 
     /* contents maps language codes to dictionaries of translated properties. */
-    json_object_foreach((json_t *)contents, lang,
-                        tr) if (!json_is_object(tr) ||
-                                json_object_size(tr) ==
-                                    0) return stix_fail(v, "contents",
-                                                        "'%.40s' must be a non-empty dictionary",
-                                                        lang);
+    json_object_foreach((json_t *)contents, lang, tr)
+    {
+        if (!json_is_object(tr) || json_object_size(tr) == 0)
+            return stix_fail(v, "contents", "'%.40s' must be a non-empty dictionary", lang);
+    }
     return 0;
 }
 
@@ -101,8 +100,11 @@ static int extension_definition_check(struct stix_vctx *v)
 
     if (json_object_get(v->obj, "extension_properties") == NULL)
         return 0;
-    json_array_foreach(
-        types, i, t) if (strcmp(json_string_value(t), "toplevel-property-extension") == 0) return 0;
+    json_array_foreach(types, i, t)
+    {
+        if (strcmp(json_string_value(t), "toplevel-property-extension") == 0)
+            return 0;
+    }
     return stix_fail(v, "extension_properties",
                      "is only allowed with extension type toplevel-property-extension");
 }

@@ -332,10 +332,10 @@ static bool query_filter(void *ctx, const struct store_row *row)
     struct policy_access_ctx *ax = qr->ax;
     unsigned sel = qr->sel;
 
-    if (sel == 0)
-        return policy_may_read_object(ax, row);
     if (!policy_may_read_object(ax, row))
         return false;
+    if (sel == 0)
+        return true; /* the store selected the versions */
     if ((sel & STORE_VERSION_SPECIFIC) && in_versions(qr->q, row->version))
         return true;
     if ((sel & STORE_VERSION_LAST) && (row->is_last || !other_version_visible(ax, row, true)))

@@ -15,6 +15,11 @@
 #define SCO(type) "'type':'" type "','id':'" type U "'"
 #define IND       "'pattern':'x','pattern_type':'snort','valid_from':'2024-01-01T00:00:00Z'"
 #define OBS       "'first_observed':'2024-01-01T00:00:00Z','last_observed':'2024-01-01T00:00:00Z'"
+/* The type, spec_version and id of a tool, without created and modified. */
+#define TOOL_ID "'type':'tool','spec_version':'2.1','id':'tool" U "'"
+/* A marking definition's head, without and with created. */
+#define MD_ID "'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U "'"
+#define MD    MD_ID ",'created':'2017-01-20T00:00:00.000Z'"
 
 struct rule_case {
     const char *json; /* the object, single-quoted */
@@ -44,22 +49,20 @@ static const struct rule_case cases[] = {
      "property 'spec_version': must be \"2.1\""},
     {"{" SCO("url") ",'spec_version':'2.2','value':'x'}", "url" U ": property 'spec_version'"},
     /* created / modified. */
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U "','name':'t'}",
-     "tool" U ": property 'created': is required"},
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U
-     "','created':'2024-01-02T03:04:05.000Z','name':'t'}",
+    {"{" TOOL_ID ",'name':'t'}", "tool" U ": property 'created': is required"},
+    {"{" TOOL_ID ",'created':'2024-01-02T03:04:05.000Z','name':'t'}",
      "property 'modified': is required"},
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U
-     "','created':'2024-01-02T03:04:05Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
+    {"{" TOOL_ID
+     ",'created':'2024-01-02T03:04:05Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
      "property 'created': must be precise to at least the millisecond"},
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U
-     "','created':'2024-01-02 03:04:05.000Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
+    {"{" TOOL_ID
+     ",'created':'2024-01-02 03:04:05.000Z','modified':'2024-01-02T03:04:05.000Z','name':'t'}",
      "property 'created': must be an RFC 3339 UTC timestamp"},
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U
-     "','created':'2024-01-02T03:04:05.000Z','modified':'2024-01-01T03:04:05.000Z','name':'t'}",
+    {"{" TOOL_ID
+     ",'created':'2024-01-02T03:04:05.000Z','modified':'2024-01-01T03:04:05.000Z','name':'t'}",
      "property 'modified': must not be earlier than created"},
-    {"{'type':'tool','spec_version':'2.1','id':'tool" U
-     "','created':'2024-01-02T03:04:05.000+09:00','modified':'2024-01-02T03:04:05.000Z','name':'t'"
+    {"{" TOOL_ID
+     ",'created':'2024-01-02T03:04:05.000+09:00','modified':'2024-01-02T03:04:05.000Z','name':'t'"
      "}",
      "property 'created': must be an RFC 3339 UTC timestamp"},
     /* Common properties. */
@@ -347,27 +350,20 @@ static const struct rule_case cases[] = {
     {"{" SCO("x509-certificate") ",'validity_not_before':'soon'}",
      "property 'validity_not_before': must be an RFC 3339 UTC timestamp"},
     /* Meta objects. */
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','definition_type':'statement','definition':{'statement':'x'}}",
+    {"{" MD_ID ",'definition_type':'statement','definition':{'statement':'x'}}",
      "marking-definition" U ": property 'created': is required"},
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','created':'2017-01-20T00:00:00.000Z','definition_type':'statement'}",
+    {"{" MD ",'definition_type':'statement'}",
      "property 'definition': is required when definition_type is present"},
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','created':'2017-01-20T00:00:00.000Z','definition_type':'statement','definition':{'text':'x'"
+    {"{" MD ",'definition_type':'statement','definition':{'text':'x'"
      "}}",
      "a statement definition needs a string statement"},
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','created':'2017-01-20T00:00:00.000Z','definition_type':'tlp','definition':{'tlp':'green'}}",
+    {"{" MD ",'definition_type':'tlp','definition':{'tlp':'green'}}",
      "property 'id': TLP green must be the standard marking "
      "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"},
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','created':'2017-01-20T00:00:00.000Z','definition_type':'tlp','definition':{'tlp':'purple'}"
+    {"{" MD ",'definition_type':'tlp','definition':{'tlp':'purple'}"
      "}",
      "tlp must be white, green, amber or red"},
-    {"{'type':'marking-definition','spec_version':'2.1','id':'marking-definition" U
-     "','created':'2017-01-20T00:00:00.000Z','name':'x'}",
-     "definition_type and definition, or extensions, are required"},
+    {"{" MD ",'name':'x'}", "definition_type and definition, or extensions, are required"},
     {"{" SDO("language-content") ",'contents':{'de':{'name':'x'}}}",
      "language-content" U ": property 'object_ref': is required"},
     {"{" SDO("language-content") ",'object_ref':'tool" U "'}", "property 'contents': is required"},
@@ -459,7 +455,7 @@ static void id_uuid_like_core(void **state)
     for (size_t i = off; i <= strlen(good); i++) {
         for (size_t k = 0; k < sizeof(subst); k++) {
             memset(id, 0, sizeof(id));
-            strcpy(id, good);
+            memcpy(id, good, strlen(good));
             id[i] = subst[k];
             if (i == strlen(good) && subst[k] != '\0')
                 id[i + 1] = '\0';

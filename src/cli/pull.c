@@ -254,15 +254,9 @@ int cmd_pull(int argc, char **argv)
 
     const char *last = sync_pager_last_added(pager);
     if (json) {
-        json_t *o = json_pack("{s:I,s:I,s:s?}", "objects", (json_int_t)count, "pages",
-                              (json_int_t)sync_pager_pages(pager), "last_added", last);
-        if (last == NULL)
-            json_object_set_new(o, "last_added", json_null());
-        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (s != NULL)
-            puts(s);
-        free(s);
-        json_decref(o);
+        /* s? packs a NULL last_added as JSON null. */
+        cli_json_print(json_pack("{s:I,s:I,s:s?}", "objects", (json_int_t)count, "pages",
+                                 (json_int_t)sync_pager_pages(pager), "last_added", last));
     } else {
         fprintf(stderr, "renkei pull: %zu object%s in %zu page%s%s%s%s%s\n", count,
                 count == 1 ? "" : "s", sync_pager_pages(pager),

@@ -96,12 +96,7 @@ static void print_summary(bool json, const struct sync_tally *t, size_t sent, si
         json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "total", (json_int_t)sent, "success",
                               (json_int_t)t->success, "failure", (json_int_t)t->failure, "pending",
                               (json_int_t)t->pending, "failures", fails);
-        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (s != NULL)
-            puts(s);
-        free(s);
-        json_decref(o);
-        fflush(stdout);
+        cli_json_print(o);
         return;
     }
     printf("pushed %zu object%s from %zu file%s to %s\n", sent, sent == 1 ? "" : "s", nfiles,
@@ -169,10 +164,8 @@ int cmd_push(int argc, char **argv)
         return usage_error("a collection URL and at least one FILE are needed");
     cli_client_finish(&so, (long)timeout_s);
     const char *url = argv[optind];
-    if (sync_urls_parse(url, &urls, &err) != 0) {
-        fprintf(stderr, "renkei push: %s\n%s", err.msg, push_usage);
-        return 2;
-    }
+    if (sync_urls_parse(url, &urls, &err) != 0)
+        return usage_error(err.msg);
 
     /* Read every file first, so that a typo in the last one sends nothing. */
     nfiles = (size_t)(argc - optind - 1);

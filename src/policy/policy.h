@@ -37,7 +37,7 @@ struct policy_principal {
     char org_name[128];
     char sector[64];
     int role; /* enum store_role; READER when anonymous */
-    /* Issue 3 (engineer "anon"), recorded in provenance by the ingest: */
+    /* Recorded in provenance by the ingest: */
     char token_hash[65]; /* hex hash of the token used, "" when anonymous */
     int token_anonymity; /* the token's enum store_anonymity, -1 (or NAMED) = the org's mode */
 };
@@ -115,7 +115,7 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
 /* True if sector is in the hub's sector table (data/sectors.tsv, loaded into the store). */
 bool policy_sector_known(struct store *s, const char *sector);
 
-/* ---- audit, credit, provenance, policy administration (engineer "ledger": audit.c,
+/* ---- audit, credit, provenance, policy administration (audit.c,
  * credit.c) --------------------------------------------------------------------------- */
 
 struct store_credit;
@@ -208,7 +208,7 @@ int policy_coordinator_principal(struct store *s, struct policy_principal *out, 
 
 /* ---- end of ledger section ----------------------------------------------------------- */
 
-/* ---- TLP, automatic scope, visibility (engineer "access": tlp.c, scope.c, access.c) ------ */
+/* ---- TLP, automatic scope, visibility (tlp.c, scope.c, access.c) ------ */
 
 /* TLP levels, ordered: a higher value is stricter. NONE only describes an object without any
  * TLP marking; every stored row carries CLEAR..RED (ingest assigns one). */
@@ -399,7 +399,7 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 
 /* ---- end of access section ----------------------------------------------------------- */
 
-/* ---- ingest and anonymity (engineer "anon": ingest.c, anonymise.c, ownid.c) ------------- */
+/* ---- ingest and anonymity (ingest.c, anonymise.c, ownid.c) ------------- */
 
 /* A POST may ask for a stricter anonymity mode with this header, and per object with the
  * custom property POLICY_PROP_ANONYMITY (same values: named, sector, anonymous; a weaker
@@ -459,7 +459,7 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
 
 /* ---- end of ingest section ------------------------------------------------------------ */
 
-/* ---- entity cache (engineer "speed-read", cache.c) ------------------------------------ */
+/* ---- entity cache (cache.c) ------------------------------------ */
 
 /*
  * A process-wide cache of token hash -> principal (policy_authenticate) and collection id ->

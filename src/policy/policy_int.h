@@ -28,7 +28,7 @@ void policy_copy_str(char *dst, size_t cap, const char *src);
  * ignored; allocation-free (the access check runs it per row). False for a NULL list. */
 bool policy_list_has(const char *list, const char *item);
 
-/* ---- own identifiers and the anonymiser (engineer "anon": ownid.c, anonymise.c) --------- */
+/* ---- own identifiers and the anonymiser (ownid.c, anonymise.c) --------- */
 
 /* Kinds of registered own identifiers. */
 enum policy_ownkind {
@@ -109,7 +109,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
 
 /* ---- end of the anonymiser section -------------------------------------------------------- */
 
-/* ---- entity cache internals (engineer "speed-read", cache.c) ------------------------------ */
+/* ---- entity cache internals (cache.c) ------------------------------ */
 
 /*
  * For policy_authenticate. principal_get: true and *out filled if the cache is enabled for

@@ -274,7 +274,7 @@ char *stix_canonical(const json_t *obj, size_t *len)
     return w.data;
 }
 
-/* ---- ingest speed (engineer "speed-ingest2"): splicing a marking into canonical text ---- */
+/* ---- ingest speed: splicing a marking into canonical text ---- */
 
 /* Skips the JSON value at p (compact, as canonical text is) and returns the byte after it,
  * or NULL if the text ends first. */

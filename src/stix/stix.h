@@ -69,7 +69,7 @@ int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
  */
 char *stix_canonical(const json_t *obj, size_t *len);
 
-/* ---- ingest speed (engineer "speed-ingest", json.c) ---- */
+/* ---- ingest speed (json.c) ---- */
 /*
  * json_loadb(text, len, 0, error), faster on the documents TAXII POST receives: the same
  * tree (key order, duplicate keys, values), the same acceptance and the same errors, since
@@ -78,7 +78,7 @@ char *stix_canonical(const json_t *obj, size_t *len);
  */
 json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
 
-/* ---- ingest speed (engineer "speed-ingest2", canonical.c) ---- */
+/* ---- ingest speed (canonical.c) ---- */
 /*
  * The canonical text (stix_canonical) of an object after appending marking_id to its
  * object_marking_refs (the property created when absent), spliced into canon, the
@@ -91,7 +91,7 @@ json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
 char *stix_canonical_add_marking(const char *canon, size_t len, const char *marking_id,
                                  size_t *out_len);
 
-/* ---- ingest speed (engineer "speed-ingest3", json.c) ---- */
+/* ---- ingest speed (json.c) ---- */
 /*
  * stix_json_parse for a body that may nest at most max_depth arrays and objects: refuses a
  * deeper one (NULL, *too_deep true, error untouched) exactly as counting the brackets

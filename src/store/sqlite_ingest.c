@@ -2,9 +2,9 @@
 /*
  * sqlite_ingest.c: store operations that exist for the speed of policy ingest: the
  * correlation credit lookup for a whole envelope in one read snapshot, one indexed probe per
- * id, without the row callbacks and sorting of find_object (engineer "speed-ingest"); the
+ * id, without the row callbacks and sorting of find_object; the
  * puts of an envelope and what the policy records about them (credit, audit) in one
- * transaction, one fsync instead of three (engineer "speed-ingest2").
+ * transaction, one fsync instead of three.
  */
 #include "sqlite_int.h"
 

@@ -84,7 +84,7 @@ struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s);
 void store_sq_writer_unlock(struct store_sqlite *s);
 
 /*
- * An enclosing write transaction (engineer "speed-ingest2", for store ops made of other
+ * An enclosing write transaction (for store ops made of other
  * ops): locks the writer, runs BEGIN IMMEDIATE and returns the writer in *out. Until
  * store_sq_tx_end, on this thread only, the writer lock is re-entrant and the BEGIN/COMMIT
  * of the ops called inside (put_objects, credit_add, audit_append...) are no-ops, so all
@@ -192,7 +192,7 @@ int store_sq_org_count_sector(struct store *s, const char *sector, int64_t *coun
 int store_sq_contribution_count(struct store *s, const char *org_id, int64_t *count,
                                 struct rk_err *err);
 
-/* Ingest speed (engineer "speed-ingest"), in sqlite_ingest.c. */
+/* Ingest speed, in sqlite_ingest.c. */
 int store_sq_first_other_sources(struct store *s, const char *org_id, const char *const *ids,
                                  size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
 int store_sq_put_objects_then(struct store *s, const char *collection_id, struct store_put *puts,

@@ -118,7 +118,7 @@ static const char *const migrations[] = {
     "ALTER TABLE tokens ADD COLUMN anonymity INTEGER NOT NULL DEFAULT -1;"
     "ALTER TABLE collections ADD COLUMN default_tlp INTEGER NOT NULL DEFAULT 2;",
 
-    /* 3: objects clustered by collection (engineer "cluster"). The rowid becomes pos =
+    /* 3: objects clustered by collection. The rowid becomes pos =
      * coll << 40 | is_last << 39 | seq, seq counting a collection's rows in date_added order
      * (1, 2...), so the latest versions of a collection are one contiguous range of the
      * table in date_added order and a default page is a range scan without a seek per row.

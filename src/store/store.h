@@ -347,7 +347,7 @@ struct store_ops {
     int (*contribution_count)(struct store *s, const char *org_id, int64_t *count,
                               struct rk_err *err);
 
-    /* ---- ingest speed (engineer "speed-ingest", sqlite_ingest.c) ---- */
+    /* ---- ingest speed (sqlite_ingest.c) ---- */
     /*
      * Correlation credit for a whole envelope: for each of the n STIX ids writes into
      * out[i] the source organisation of the earliest stored version of ids[i] (in any
@@ -357,7 +357,7 @@ struct store_ops {
     int (*first_other_sources)(struct store *s, const char *org_id, const char *const *ids,
                                size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
 
-    /* ---- ingest speed (engineer "speed-ingest2", sqlite_ingest.c) ---- */
+    /* ---- ingest speed (sqlite_ingest.c) ---- */
     /*
      * put_objects, then then(ctx, puts, n, err) in the same write transaction, before its
      * one commit: what then writes through this store's ops on the calling thread (credit

@@ -63,12 +63,13 @@ static void close_list(struct rk_buf *b, const struct store_page *page)
 }
 
 /*
- * Common start of every read: root, collection, can_read, query parameters, access context.
- * route is the route name the audit log records for reads of AMBER data and above. Always
- * call read_end(rx) afterwards, also on error.
+ * Common start of every read: root, collection, access to it (can_read; for DELETE,
+ * can_write or the coordinator), query parameters, access context. route is the route name
+ * the audit log records for reads of AMBER data and above. Always call read_end(rx)
+ * afterwards, also on error.
  */
 static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fields,
-                      const char *route, struct read_ctx *rx, struct rk_err *err)
+                      const char *route, bool for_delete, struct read_ctx *rx, struct rk_err *err)
 {
     const struct policy_principal *who = taxii_requester(req);
     bool r, w;
@@ -79,7 +80,9 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
     rc = taxii_load_collection(hub, who, req->captures[1], &rx->c, &r, &w, err);
     if (rc < 0)
         return rc;
-    if (!r)
+    if (for_delete && !w && !taxii_is_coordinator(who))
+        return rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", rx->c.id);
+    if (!for_delete && !r)
         return rk_err_set(err, RK_E_FORBIDDEN, "no read access to collection %s", rx->c.id);
     rc = taxii_query_parse(req->params, req->n_params, fields, &rx->q, err);
     if (rc < 0)
@@ -180,7 +183,7 @@ static int read_answer(struct rk_hub *hub, struct http_request *req, struct http
 {
     struct read_ctx rx;
     const char *oid = ep->one_object ? req->captures[2] : NULL;
-    int rc = read_begin(hub, req, ep->fields, ep->route, &rx, err);
+    int rc = read_begin(hub, req, ep->fields, ep->route, false, &rx, err);
     if (rc < 0)
         goto out;
     rx.out = &resp->body;
@@ -285,38 +288,20 @@ int taxii_delete_object(void *ctx, struct http_request *req, struct http_respons
                         struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
-    const struct policy_principal *who = taxii_requester(req);
     struct read_ctx rx;
-    struct store_collection *c = &rx.c;
     const char *oid = req->captures[2];
-    struct delete_pick dp = {.who = who};
-    bool r, w;
+    struct delete_pick dp = {.who = taxii_requester(req)};
     size_t deleted = 0;
     struct rk_err e2;
     int rc;
 
-    memset(&rx, 0, sizeof(rx));
-    rc = taxii_check_root(hub, req, err);
-    if (rc < 0)
-        return rc;
-    rc = taxii_load_collection(hub, who, req->captures[1], c, &r, &w, err);
-    if (rc < 0)
-        return rc;
-    if (!w && !taxii_is_coordinator(who)) {
-        rc = rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", c->id);
-        goto out;
-    }
-    rc = taxii_query_parse(req->params, req->n_params, TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION,
-                           &rx.q, err);
+    rc = read_begin(hub, req, TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION, "taxii-delete-object", true,
+                    &rx, err);
     if (rc < 0)
         goto out;
-    taxii_query_to_store(&rx.q, c->id, &rx.sq);
     select_object(&rx, oid);
     rx.sq.limit = TAXII_PAGE_MAX;
     rx.sq.with_json = false;
-    rc = policy_access_init(&rx.ax, hub, who, c, "taxii-delete-object", err);
-    if (rc < 0)
-        goto out;
     /*
      * Only what the requester can see (policy_query, the one access check) and may delete
      * (its organisation is the version's source, or it is the coordinator) is deleted: the

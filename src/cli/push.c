@@ -70,12 +70,6 @@ struct pending_status {
     const char *file; /* the input file of its objects, borrowed from argv */
 };
 
-static bool status_pending(const json_t *status)
-{
-    const char *s = json_string_value(json_object_get(status, "status"));
-    return s != NULL && strcmp(s, "pending") == 0;
-}
-
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "renkei push: %s\n%s", msg, push_usage);
@@ -222,7 +216,7 @@ int cmd_push(int argc, char **argv)
             json_t *status = json_incref(resp.body);
             sync_response_free(&resp);
             const char *label = strcmp(fname, "-") == 0 ? "(stdin)" : fname;
-            if (status_pending(status)) {
+            if (sync_status_pending(status)) {
                 /* Follow pending statuses after everything is sent, not between envelopes. */
                 if (npending == cpending) {
                     cpending = cpending ? 2 * cpending : 16;

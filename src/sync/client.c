@@ -296,7 +296,7 @@ static void sleep_s(double s)
         ;
 }
 
-static bool is_pending(const json_t *status)
+bool sync_status_pending(const json_t *status)
 {
     const char *s = json_string_value(json_object_get(status, "status"));
     return s != NULL && strcmp(s, "pending") == 0;
@@ -312,7 +312,8 @@ int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **sta
     for (;;) {
         size_t left_pending = 0;
         for (size_t i = 0; i < n; i++)
-            if (is_pending(statuses[i]) && json_is_string(json_object_get(statuses[i], "id")))
+            if (sync_status_pending(statuses[i]) &&
+                json_is_string(json_object_get(statuses[i], "id")))
                 left_pending++;
         double left = deadline - now_s();
         if (left_pending == 0 || left <= 0)
@@ -322,7 +323,7 @@ int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **sta
         /* One round: every status still pending is asked once per sleep. */
         for (size_t i = 0; i < n; i++) {
             const char *id = json_string_value(json_object_get(statuses[i], "id"));
-            if (!is_pending(statuses[i]) || id == NULL)
+            if (!sync_status_pending(statuses[i]) || id == NULL)
                 continue;
             char *url = sync_status_url(api_root, id);
             struct sync_response r;

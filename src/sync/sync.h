@@ -183,6 +183,9 @@ int sync_post_envelope(struct sync_client *c, const char *objects_url, const cha
 int sync_max_content_length(struct sync_client *c, const char *api_root, size_t *out,
                             struct rk_err *err);
 
+/* True if status is a status resource whose "status" is "pending". */
+bool sync_status_pending(const json_t *status);
+
 /*
  * Follows n status resources together: while any is "pending", sleeps (0.2 s doubling up to
  * 5 s) and then GETs each pending one once, until none is pending or wait_s seconds have

@@ -198,4 +198,27 @@ int store_sq_first_other_sources(struct store *s, const char *org_id, const char
 int store_sq_put_objects_then(struct store *s, const char *collection_id, struct store_put *puts,
                               size_t n, store_then_fn then, void *ctx, struct rk_err *err);
 
+/* Objects shared by puts (sqlite_put.c) and queries (sqlite_objects.c). */
+/*
+ * The rowid of objects (migration 3): pos = coll << POS_COLL_SHIFT | is_last bit | seq, seq
+ * numbering a collection's rows in date_added order. The latest versions of a collection are
+ * the range (coll << 40 | POS_LAST, coll << 40 | POS_MASK], in date_added order.
+ */
+#define POS_COLL_SHIFT 40
+#define POS_LAST       ((int64_t)1 << 39)
+#define POS_SEQ        (POS_LAST - 1)
+#define POS_MASK       (((int64_t)1 << POS_COLL_SHIFT) - 1)
+/* Collection keys must fit in the 23 bits above the seq. */
+#define POS_COLL_MAX (((int64_t)1 << (63 - POS_COLL_SHIFT)) - 1)
+
+/* Looks up (or with create, adds) the integer key of a collection; *k = -1 if absent. */
+int store_sq_coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
+                      struct rk_err *err);
+/* Runs a statement that returns no rows and releases it. */
+int store_sq_step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *what,
+                       struct rk_err *err);
+/* The seq of coll's last row (0 if none), or of its last row added at or before added. */
+int store_sq_seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
+                    struct rk_err *err);
+
 #endif /* RK_STORE_SQLITE_INT_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sqlite_objects.c: object versions in SQLite: put (one transaction per call, conflict and
- * duplicate detection, hub-wide unique date_added), paged queries streamed straight from
- * the statement to the caller, deletion and counting.
+ * sqlite_objects.c: object versions in SQLite: what puts and queries share (collection
+ * keys, the clustered position of a row), paged queries streamed straight from the
+ * statement to the caller, deletion and counting. Puts are sqlite_put.c's.
  */
 #include "sqlite_int.h"
 
@@ -13,24 +13,12 @@
 #define STORE_SQ_CHUNK_MAX 4096
 
 /*
- * The rowid of objects (migration 3): pos = coll << POS_COLL_SHIFT | is_last bit | seq, seq
- * numbering a collection's rows in date_added order. The latest versions of a collection are
- * the range (coll << 40 | POS_LAST, coll << 40 | POS_MASK], in date_added order.
- */
-#define POS_COLL_SHIFT 40
-#define POS_LAST       ((int64_t)1 << 39)
-#define POS_SEQ        (POS_LAST - 1)
-#define POS_MASK       (((int64_t)1 << POS_COLL_SHIFT) - 1)
-/* Collection keys must fit in the 23 bits above the seq. */
-#define POS_COLL_MAX (((int64_t)1 << (63 - POS_COLL_SHIFT)) - 1)
-
-/*
  * Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent.
  * The connection remembers the last key it found: keys are never deleted or reused. A key
  * this call inserted is not remembered, since its transaction may still roll back.
  */
-static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
-                    struct rk_err *err)
+int store_sq_coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
+                      struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -76,8 +64,8 @@ static int coll_key(struct store_sq_conn *c, const char *uuid, bool create, int6
 }
 
 /* Runs a statement that returns no rows and releases it. */
-static int step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *what,
-                     struct rk_err *err)
+int store_sq_step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *what,
+                       struct rk_err *err)
 {
     int src = sqlite3_step(st);
     int rc = 0;
@@ -87,226 +75,10 @@ static int step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *what
     return rc;
 }
 
-/* The statements put_one needs, prepared once per call. */
-struct put_stmts {
-    sqlite3_stmt *minmax; /* MIN/MAX(version) of (coll, id) */
-    sqlite3_stmt *exact;  /* date_added, json of (coll, id, version) */
-    sqlite3_stmt *insert; /* the new row */
-    sqlite3_stmt *prov;   /* its provenance row; prepared on the first put with an original */
-    int64_t next_seq;     /* seq of the collection's next new row */
-};
-
-/* Binds a borrowed string, NULL as "". */
-static void bind_str(sqlite3_stmt *st, int i, const char *v)
-{
-    sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
-}
-
-/* Writes the provenance row of a NEW version (same transaction as the object row). */
-static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
-                          const struct store_put *p, rk_time_us added, rk_time_us version,
-                          struct rk_err *err)
-{
-    if (ps->prov == NULL) {
-        int rc = store_sq_prepare(c,
-                                  "INSERT INTO provenance(date_added, coll_uuid, id, version, "
-                                  "org_id, token_hash, anonymity, received, original, actions) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                                  &ps->prov, err);
-        if (rc != 0)
-            return rc;
-    }
-    sqlite3_stmt *st = ps->prov;
-    sqlite3_bind_int64(st, 1, added);
-    bind_str(st, 2, collection_id);
-    bind_str(st, 3, p->id);
-    sqlite3_bind_int64(st, 4, version);
-    bind_str(st, 5, p->access.source_org);
-    bind_str(st, 6, p->token_hash);
-    sqlite3_bind_int(st, 7, p->anonymity);
-    sqlite3_bind_int64(st, 8, added);
-    sqlite3_bind_blob64(st, 9, p->original, p->original_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, p->actions != NULL ? p->actions : "[]", -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (src != SQLITE_DONE)
-        return store_sq_err(err, c->db, src, "storing provenance");
-    return 0;
-}
-
-/* Clears is_first of the previous first version of (coll, id). */
-static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, struct rk_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(
-        c, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1", &st,
-        err);
-    if (rc != 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, coll);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    return step_done(c, st, "updating version flags", err);
-}
-
-/*
- * Moves the previous last version of (coll, id), version vmax, out of the last range: same
- * seq, is_last off. Its pos comes from a covering probe of objects_version, then one UPDATE
- * by rowid: an UPDATE selecting by (coll, id) that changes the rowid goes through a
- * temporary table and costs half as much again.
- */
-static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_time_us vmax,
-                      struct rk_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t pos = -1;
-    int rc = store_sq_prepare(
-        c, "SELECT pos FROM objects WHERE coll = ?1 AND id = ?2 AND version = ?3", &st, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, coll);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, vmax);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        pos = sqlite3_column_int64(st, 0);
-    else if (src != SQLITE_DONE)
-        rc = store_sq_err(err, c->db, src, "looking up the last version");
-    store_sq_release(c, st);
-    if (rc != 0 || pos < 0 || (pos & POS_LAST) == 0)
-        return rc;
-    rc = store_sq_prepare(c, "UPDATE objects SET is_last = 0, pos = ?2 WHERE pos = ?1", &st, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, pos);
-    sqlite3_bind_int64(st, 2, pos & ~POS_LAST);
-    return step_done(c, st, "updating version flags", err);
-}
-
-/* Stores one version, or classifies it as DUP/CONFLICT. Called inside the transaction. */
-static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
-                   int64_t coll, struct store_put *p, rk_time_us *last, struct rk_err *err)
-{
-    int rc = 0;
-    int src;
-    bool exists = false;
-    rk_time_us vmin = 0, vmax = 0;
-
-    sqlite3_bind_int64(ps->minmax, 1, coll);
-    sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
-    src = sqlite3_step(ps->minmax);
-    if (src != SQLITE_ROW) {
-        rc = store_sq_err(err, c->db, src, "looking up versions");
-        sqlite3_reset(ps->minmax);
-        return rc;
-    }
-    if (sqlite3_column_type(ps->minmax, 0) != SQLITE_NULL) {
-        exists = true;
-        vmin = sqlite3_column_int64(ps->minmax, 0);
-        vmax = sqlite3_column_int64(ps->minmax, 1);
-    }
-    sqlite3_reset(ps->minmax);
-
-    rk_time_us version = p->version;
-    if (version < 0 && exists)
-        version = vmin; /* an object without created/modified keeps its first version */
-
-    if (exists && version >= vmin && version <= vmax) {
-        sqlite3_bind_int64(ps->exact, 1, coll);
-        sqlite3_bind_text(ps->exact, 2, p->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ps->exact, 3, version);
-        src = sqlite3_step(ps->exact);
-        if (src == SQLITE_ROW) {
-            const void *body = sqlite3_column_blob(ps->exact, 1);
-            size_t len = (size_t)sqlite3_column_bytes(ps->exact, 1);
-            p->date_added = sqlite3_column_int64(ps->exact, 0);
-            p->version_out = version;
-            p->result = len == p->json_len && memcmp(body, p->json, len) == 0 ? STORE_PUT_DUP
-                                                                              : STORE_PUT_CONFLICT;
-            sqlite3_reset(ps->exact);
-            return 0;
-        }
-        sqlite3_reset(ps->exact);
-        if (src != SQLITE_DONE)
-            return store_sq_err(err, c->db, src, "looking up a version");
-    }
-
-    /* A new version: the next hub-wide date_added, never below the clock. */
-    rk_time_us now = rk_time_now();
-    rk_time_us added = now > *last ? now : *last + 1;
-    *last = added;
-    if (version < 0)
-        version = added;
-    bool is_first = !exists || version < vmin;
-    bool is_last = !exists || version > vmax;
-    if (exists && is_first) {
-        rc = clear_first(c, coll, p->id, err);
-        if (rc != 0)
-            return rc;
-    }
-    if (exists && is_last) {
-        rc = clear_last(c, coll, p->id, vmax, err);
-        if (rc != 0)
-            return rc;
-    }
-    if (ps->next_seq > POS_SEQ)
-        return rk_err_set(err, RK_E_DB, "the collection's object sequence is exhausted");
-    int64_t pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
-    sqlite3_bind_int64(ps->insert, 1, added);
-    sqlite3_bind_int64(ps->insert, 2, coll);
-    sqlite3_bind_text(ps->insert, 3, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ps->insert, 4, version);
-    sqlite3_bind_text(ps->insert, 5, p->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ps->insert, 6, p->spec_version, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ps->insert, 7, is_first);
-    sqlite3_bind_int(ps->insert, 8, is_last);
-    sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
-    sqlite3_bind_int(ps->insert, 10, p->access.tlp);
-    sqlite3_bind_int64(ps->insert, 17, pos);
-    bind_str(ps->insert, 11, p->access.source_org);
-    bind_str(ps->insert, 12, p->access.source_sector);
-    bind_str(ps->insert, 13, p->access.scope);
-    bind_str(ps->insert, 14, p->access.recipients);
-    bind_str(ps->insert, 15, p->access.joins);
-    bind_str(ps->insert, 16, p->access.rule);
-    src = sqlite3_step(ps->insert);
-    sqlite3_reset(ps->insert);
-    if (src != SQLITE_DONE)
-        return store_sq_err(err, c->db, src, "storing an object");
-    ps->next_seq++;
-    if (p->original != NULL) {
-        rc = put_provenance(c, ps, collection_id, p, added, version, err);
-        if (rc != 0)
-            return rc;
-    }
-    p->result = STORE_PUT_NEW;
-    p->date_added = added;
-    p->version_out = version;
-    return 0;
-}
-
-/* Reads MAX(date_added) inside the write transaction: another process may have written. */
-static int refresh_last(struct store_sq_conn *c, rk_time_us *last, struct rk_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = store_sq_prepare(c, STORE_SQ_MAX_ADDED_SQL, &st, err);
-    if (rc != 0)
-        return rc;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        rk_time_us m = sqlite3_column_int64(st, 0);
-        if (m > *last)
-            *last = m;
-    } else {
-        rc = store_sq_err(err, c->db, src, "reading the last date_added");
-    }
-    store_sq_release(c, st);
-    return rc;
-}
-
 /* The seq of the row of coll added last (0 if none), or of the last one added at or before
  * added (if added >= 0): seq order is date_added order within a collection. */
-static int seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
-                  struct rk_err *err)
+int store_sq_seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
+                    struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     *seq = 0;
@@ -327,81 +99,6 @@ static int seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64
     else if (src != SQLITE_DONE)
         rc = store_sq_err(err, c->db, src, "reading a collection's sequence");
     store_sq_release(c, st);
-    return rc;
-}
-
-int store_sq_put_objects(struct store *base, const char *collection_id, struct store_put *puts,
-                         size_t n, struct rk_err *err)
-{
-    struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0};
-    int64_t coll = -1;
-    int rc;
-
-    if (collection_id == NULL || (puts == NULL && n > 0))
-        return rk_err_set(err, RK_E_INVALID, "put_objects: no collection or objects");
-    for (size_t i = 0; i < n; i++) {
-        if (puts[i].id == NULL || puts[i].type == NULL || puts[i].spec_version == NULL ||
-            puts[i].json == NULL)
-            return rk_err_set(err, RK_E_INVALID, "put_objects: object %zu lacks a field", i);
-    }
-    if (n == 0)
-        return 0;
-
-    struct store_sq_conn *c = store_sq_writer_lock(s);
-    rk_time_us last = s->last_added;
-    bool in_tx = false;
-    rc = store_sq_exec(c, "BEGIN IMMEDIATE", err);
-    if (rc != 0)
-        goto out;
-    in_tx = true;
-    rc = refresh_last(c, &last, err);
-    if (rc != 0)
-        goto out;
-    rc = coll_key(c, collection_id, true, &coll, err);
-    if (rc != 0)
-        goto out;
-    rc = seq_at(c, coll, -1, &ps.next_seq, err);
-    if (rc != 0)
-        goto out;
-    ps.next_seq++;
-    rc = store_sq_prepare(
-        c, "SELECT MIN(version), MAX(version) FROM objects WHERE coll = ?1 AND id = ?2", &ps.minmax,
-        err);
-    if (rc != 0)
-        goto out;
-    rc = store_sq_prepare(c,
-                          "SELECT date_added, json FROM objects WHERE coll = ?1 AND id = ?2 "
-                          "AND version = ?3",
-                          &ps.exact, err);
-    if (rc != 0)
-        goto out;
-    rc = store_sq_prepare(c,
-                          "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
-                          "is_first, is_last, json, tlp, source_org, source_sector, scope, "
-                          "recipients, joins, rule, pos) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                          "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                          &ps.insert, err);
-    if (rc != 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        rc = put_one(c, &ps, collection_id, coll, &puts[i], &last, err);
-        if (rc != 0)
-            goto out;
-    }
-    rc = store_sq_exec(c, "COMMIT", err);
-    if (rc == 0) {
-        in_tx = false;
-        s->last_added = last;
-    }
-out:
-    store_sq_release(c, ps.minmax);
-    store_sq_release(c, ps.exact);
-    store_sq_release(c, ps.insert);
-    store_sq_release(c, ps.prov);
-    if (in_tx)
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    store_sq_writer_unlock(s);
     return rc;
 }
 
@@ -580,7 +277,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
             return rc;
         began = true;
     }
-    rc = coll_key(c, q->collection_id, false, &coll, err);
+    rc = store_sq_coll_key(c, q->collection_id, false, &coll, err);
     if (rc != 0 || coll < 0 || query_empty(q))
         goto out;
 
@@ -598,7 +295,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     if (by_pos) {
         int64_t seq = 0;
         if (q->added_after >= 0) {
-            rc = seq_at(c, coll, q->added_after, &seq, err);
+            rc = store_sq_seq_at(c, coll, q->added_after, &seq, err);
             if (rc != 0)
                 goto out;
         }
@@ -685,7 +382,7 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
     if (rc != 0)
         goto out;
     in_tx = true;
-    rc = coll_key(c, q->collection_id, false, &coll, err);
+    rc = store_sq_coll_key(c, q->collection_id, false, &coll, err);
     if (rc != 0 || coll < 0 || query_empty(q))
         goto commit;
     rk_buf_puts(&sql, "DELETE FROM objects INDEXED BY objects_version WHERE coll = ?1");
@@ -695,7 +392,7 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
         goto out;
     sqlite3_bind_int64(st, 1, coll);
     bind_where(st, q, 2);
-    rc = step_done(c, st, "deleting an object", err);
+    rc = store_sq_step_done(c, st, "deleting an object", err);
     st = NULL;
     if (rc != 0)
         goto out;
@@ -715,7 +412,7 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
             goto out;
         sqlite3_bind_int64(st, 1, coll);
         sqlite3_bind_text(st, 2, q->ids[0], -1, SQLITE_STATIC);
-        rc = step_done(c, st, "updating version flags", err);
+        rc = store_sq_step_done(c, st, "updating version flags", err);
         st = NULL;
         if (rc != 0)
             goto out;

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A number macro as an SQL literal. */
+#define SQ_STR_(x) #x
+#define SQ_STR(x)  SQ_STR_(x)
+
 #define STORE_SQ_BUSY_TIMEOUT_MS 10000
 #define STORE_SQ_CACHE_MAX       64 /* cached statements per connection */
 
@@ -92,11 +96,13 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, STORE_SQ_BUSY_TIMEOUT_MS);
     /* journal_mode=WAL is persistent in the file; the writer sets it, readers inherit. */
-    const char *pragmas = reader ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-                                   "PRAGMA query_only=ON; PRAGMA cache_size=-16000;"
-                                 : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
-                                   "PRAGMA journal_size_limit=67108864;";
+    const char *pragmas =
+        reader ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                 "PRAGMA query_only=ON; PRAGMA cache_size=-16000;"
+               : "PRAGMA page_size=" SQ_STR(
+                     STORE_SQ_PAGE_SIZE) "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                         "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+                                         "PRAGMA journal_size_limit=67108864;";
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rk_err_set(err, (rc & 0xff) == SQLITE_NOTADB ? RK_E_DB : RK_E_IO,
@@ -270,12 +276,12 @@ int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err)
 /*
  * The writer's WAL hook, called after each commit with the WAL's size in frames. It
  * replaces SQLite's auto-checkpoint (which ran the checkpoint inside the committing
- * request): past STORE_SQ_CKPT_FRAMES it only wakes the checkpointer thread.
+ * request): past ckpt_frames it only wakes the checkpointer thread.
  */
 static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct store_sqlite *s = arg;
-    if (frames >= STORE_SQ_CKPT_FORCE_FRAMES) {
+    if (frames >= s->ckpt_force_frames) {
         /* The background PASSIVE checkpoints lost the race with a steady stream of commits.
          * Here the writer still holds the write mutex, so no other commit can slip in
          * between: checkpoint everything, wait for the readers (busy timeout), and the next
@@ -283,7 +289,7 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
         return SQLITE_OK;
     }
-    if (frames >= STORE_SQ_CKPT_FRAMES) {
+    if (frames >= s->ckpt_frames) {
         pthread_mutex_lock(&s->ckpt_mu);
         if (!s->ckpt_due) {
             s->ckpt_due = true;
@@ -299,7 +305,7 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
  * PASSIVE never waits for readers or the writer (it copies what it can), so no request
  * waits for it; the WAL restarts from its beginning at the next commit once everything
  * was copied. Under a steady stream of commits that may never happen; the hook then
- * forces a RESTART checkpoint itself (STORE_SQ_CKPT_FORCE_FRAMES). Durability does not
+ * forces a RESTART checkpoint itself (ckpt_force_frames). Durability does not
  * depend on any of it: commits are synced in the WAL.
  */
 static void *ckpt_main(void *arg)
@@ -320,10 +326,30 @@ static void *ckpt_main(void *arg)
     return NULL;
 }
 
+/* The checkpoint thresholds in frames of this store's page size (an older store may have
+ * another page size than STORE_SQ_PAGE_SIZE). */
+static int ckpt_thresholds(struct store_sqlite *s, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int page = 4096;
+    int rc = store_sq_prepare(s->writer, "PRAGMA page_size", &st, err);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+        page = sqlite3_column_int(st, 0);
+    store_sq_release(s->writer, st);
+    s->ckpt_frames = STORE_SQ_CKPT_BYTES / page;
+    s->ckpt_force_frames = STORE_SQ_CKPT_FORCE_BYTES / page;
+    return 0;
+}
+
 /* Opens the checkpointer's connection, starts its thread and hooks the writer's commits. */
 static int ckpt_start(struct store_sqlite *s, struct rk_err *err)
 {
-    int rc = store_sq_conn_open(s, false, &s->ckpter, err);
+    int rc = ckpt_thresholds(s, err);
+    if (rc != 0)
+        return rc;
+    rc = store_sq_conn_open(s, false, &s->ckpter, err);
     if (rc != 0)
         return rc;
     int prc = pthread_create(&s->ckpt_thread, NULL, ckpt_main, s);

@@ -51,20 +51,29 @@ struct store_sqlite {
     bool ckpt_started;            /* ckpt_thread runs and must be joined */
     pthread_mutex_t ckpt_mu;      /* guards the three fields below */
     pthread_cond_t ckpt_cv;       /* signalled when a checkpoint is due or at close */
-    bool ckpt_due;                /* the WAL passed STORE_SQ_CKPT_FRAMES */
+    bool ckpt_due;                /* the WAL passed ckpt_frames */
     bool ckpt_stop;               /* store_close: the thread ends */
     struct store_sq_conn *ckpter; /* the checkpointer's connection */
+    int ckpt_frames;              /* STORE_SQ_CKPT_BYTES in this store's pages */
+    int ckpt_force_frames;        /* STORE_SQ_CKPT_FORCE_BYTES in this store's pages */
 };
 
-/* WAL frames (pages) after which a commit wakes the checkpointer (SQLite's own default). */
-#define STORE_SQ_CKPT_FRAMES 1000
 /*
- * WAL frames past which the writer, right after its commit and still holding the write
+ * The page size of a new store. 16 KiB rather than SQLite's 4 KiB: an object row is about
+ * half a kilobyte and an envelope writes a thousand of them, so bigger pages mean a quarter
+ * of the WAL frames, page writes and b-tree splits per envelope (bench/README.md). A store
+ * created with another page size keeps it (changing it needs a VACUUM).
+ */
+#define STORE_SQ_PAGE_SIZE 16384
+/* WAL bytes after which a commit wakes the checkpointer (SQLite's default: 1000 4 KiB pages). */
+#define STORE_SQ_CKPT_BYTES (1000 * 4096)
+/*
+ * WAL bytes past which the writer, right after its commit and still holding the write
  * mutex, runs a RESTART checkpoint itself: under a steady stream of commits the background
  * PASSIVE checkpoints never catch up with the end of the WAL, so it would never restart and
  * grow without bound (seen: 12.9 GB of WAL for 334 MB of objects).
  */
-#define STORE_SQ_CKPT_FORCE_FRAMES (16 * STORE_SQ_CKPT_FRAMES)
+#define STORE_SQ_CKPT_FORCE_BYTES (16 * STORE_SQ_CKPT_BYTES)
 
 /* Sets err from a SQLite result code: RK_E_IO for I/O, full disk and cannot-open errors,
  * RK_E_DB otherwise, with what (a short context) and sqlite3_errmsg. Returns the code. */

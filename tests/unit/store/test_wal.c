@@ -77,7 +77,7 @@ static void wal_stays_bounded(void **state)
     pthread_join(reader, NULL);
     if (stat(wal, &st) == 0 && st.st_size > biggest)
         biggest = st.st_size;
-    /* The cap is STORE_SQ_CKPT_FORCE_FRAMES (16,000 frames of 4 KiB, 64 MiB); a RESTART
+    /* The cap is STORE_SQ_CKPT_FORCE_BYTES (64 MiB); a RESTART
      * checkpoint may lag a few commits behind it. Without it the WAL reaches ~170 MB. */
     fprintf(stderr, "# biggest WAL %lld bytes, %ld reader pages\n", (long long)biggest, ra.pages);
     assert_true(ra.pages > 0);

@@ -324,6 +324,12 @@ static int splice_keycmp(const char *k, size_t n, const char *t)
 char *stix_canonical_add_marking(const char *canon, size_t len, const char *marking_id,
                                  size_t *out_len)
 {
+    return stix_canonical_add_marking_at(canon, len, marking_id, out_len, NULL, NULL);
+}
+
+char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *marking_id,
+                                    size_t *out_len, size_t *ins_off, size_t *ins_len)
+{
     static const char key[] = "object_marking_refs";
     const char *end = canon + len, *p = canon, *at = NULL;
     const char *before = "", *after = "";
@@ -394,5 +400,10 @@ char *stix_canonical_add_marking(const char *canon, size_t len, const char *mark
     *w = '\0';
     if (out_len != NULL)
         *out_len = (size_t)(w - out);
+    /* Everything written between the two copies of canon is one run at at - canon. */
+    if (ins_off != NULL)
+        *ins_off = (size_t)(at - canon);
+    if (ins_len != NULL)
+        *ins_len = n - 1 - len;
     return out;
 }

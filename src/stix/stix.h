@@ -90,6 +90,15 @@ json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
  */
 char *stix_canonical_add_marking(const char *canon, size_t len, const char *marking_id,
                                  size_t *out_len);
+/*
+ * stix_canonical_add_marking that also says where the bytes went: the inserted bytes are
+ * the one contiguous run [*ins_off, *ins_off + *ins_len) of the result, so canon is the
+ * result with that run removed (the provenance vault stores an original that differs from
+ * the stored object only by the hub's marking as that cut). ins_off and ins_len may be
+ * NULL; they are set only when the result is not NULL.
+ */
+char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *marking_id,
+                                    size_t *out_len, size_t *ins_off, size_t *ins_len);
 
 /* ---- ingest speed (json.c) ---- */
 /*

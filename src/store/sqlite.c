@@ -404,8 +404,23 @@ static void store_sq_close(struct store *base)
     free(s);
 }
 
+/*
+ * Once per process, before SQLite's first use: no memory statistics. With them on (SQLite's
+ * default) every sqlite3_malloc and free takes one process-wide mutex, which all the
+ * threads' connections share; renkei never reads the statistics. If something initialised
+ * SQLite earlier, the setting is refused and the default stays: slower, not wrong.
+ */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void sq_config(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)sqlite3_initialize();
+}
+
 int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
 {
+    pthread_once(&sq_config_once, sq_config);
     if (path == NULL || path[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "cannot open store: empty path");
     if (!sqlite3_threadsafe())

@@ -385,6 +385,27 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
     rc = store_sq_coll_key(c, q->collection_id, false, &coll, err);
     if (rc != 0 || coll < 0 || query_empty(q))
         goto commit;
+    /* The provenance vault never loses an original: those derived from the rows about to go
+     * (their json minus the cut) are written out first, in the same transaction. */
+    rk_buf_puts(&sql, "UPDATE provenance SET original = (SELECT CAST(substr(o.json, 1, "
+                      "provenance.cut_off) || substr(o.json, provenance.cut_off + "
+                      "provenance.cut_len + 1) AS BLOB) FROM objects o WHERE o.coll = ?1 AND "
+                      "o.date_added = provenance.date_added), derived = 0, cut_off = 0, "
+                      "cut_len = 0 WHERE derived = 1 AND coll_uuid = (SELECT uuid FROM "
+                      "coll_keys WHERE k = ?1) AND date_added IN (SELECT date_added FROM "
+                      "objects INDEXED BY objects_version WHERE coll = ?1");
+    build_where(&sql, q, 2);
+    rk_buf_putc(&sql, ')');
+    rc = store_sq_prepare(c, sql.data, &st, err);
+    if (rc != 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, coll);
+    bind_where(st, q, 2);
+    rc = store_sq_step_done(c, st, "keeping the provenance originals", err);
+    st = NULL;
+    if (rc != 0)
+        goto out;
+    rk_buf_reset(&sql);
     rk_buf_puts(&sql, "DELETE FROM objects INDEXED BY objects_version WHERE coll = ?1");
     build_where(&sql, q, 2);
     rc = store_sq_prepare(c, sql.data, &st, err);

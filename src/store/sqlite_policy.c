@@ -289,6 +289,34 @@ int store_sq_credit_list(struct store *base, const char *org_id, store_credit_fn
 
 /* ---- provenance and lookups across collections -------------------------------------------- */
 
+/*
+ * The original of a derived provenance row: the object row's json (column 13) minus the cut
+ * (columns 11 and 12), in a malloc'd string the caller frees. A derived row whose object
+ * row is missing or shorter than the cut is an error: delete_object writes originals out
+ * before deleting their rows, so it means the vault was damaged.
+ */
+static int prov_derive(sqlite3_stmt *st, char **out, struct rk_err *err)
+{
+    const char *json = sqlite3_column_blob(st, 13);
+    size_t n = (size_t)sqlite3_column_bytes(st, 13);
+    sqlite3_int64 off = sqlite3_column_int64(st, 11), cut = sqlite3_column_int64(st, 12);
+
+    if (sqlite3_column_type(st, 13) == SQLITE_NULL || off < 0 || cut < 0 || (size_t)off > n ||
+        (size_t)cut > n - (size_t)off)
+        return rk_err_set(err, RK_E_DB,
+                          "provenance of %s added at %lld: the object row it is derived from is "
+                          "missing or shorter than the cut [%lld, +%lld)",
+                          col_text(st, 2), (long long)sqlite3_column_int64(st, 0), (long long)off,
+                          (long long)cut);
+    char *o = rk_malloc(n - (size_t)cut + 1);
+    if (off > 0)
+        memcpy(o, json, (size_t)off);
+    memcpy(o + off, json + off + cut, n - (size_t)off - (size_t)cut);
+    o[n - (size_t)cut] = '\0';
+    *out = o;
+    return 0;
+}
+
 int store_sq_provenance_list(struct store *base, const char *id, store_provenance_fn fn, void *ctx,
                              struct rk_err *err)
 {
@@ -300,15 +328,29 @@ int store_sq_provenance_list(struct store *base, const char *id, store_provenanc
     int rc = store_sq_reader((struct store_sqlite *)base, &c, err);
     if (rc != 0)
         return rc;
+    /* A derived original comes from the objects row of the same collection and date_added
+     * (one objects_added seek), read in the same statement: the same snapshot. */
     rc = store_sq_prepare(c,
-                          "SELECT date_added, coll_uuid, id, version, org_id, token_hash, "
-                          "anonymity, received, original, actions FROM provenance "
-                          "WHERE id = ?1 ORDER BY date_added",
+                          "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, "
+                          "p.token_hash, p.anonymity, p.received, p.original, p.actions, "
+                          "p.derived, p.cut_off, p.cut_len, "
+                          "CASE WHEN p.derived THEN (SELECT o.json FROM coll_keys k "
+                          "JOIN objects o ON o.coll = k.k AND o.date_added = p.date_added "
+                          "WHERE k.uuid = p.coll_uuid AND o.id = p.id) END "
+                          "FROM provenance p WHERE p.id = ?1 ORDER BY p.date_added",
                           &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        char *derived = NULL;
+        if (sqlite3_column_int(st, 10) != 0) {
+            rc = prov_derive(st, &derived, err);
+            if (rc != 0) {
+                src = SQLITE_DONE;
+                break;
+            }
+        }
         struct store_provenance p = {
             .date_added = sqlite3_column_int64(st, 0),
             .collection_id = col_text(st, 1),
@@ -318,10 +360,12 @@ int store_sq_provenance_list(struct store *base, const char *id, store_provenanc
             .token_hash = col_text(st, 5),
             .anonymity = sqlite3_column_int(st, 6),
             .received = sqlite3_column_int64(st, 7),
-            .original = col_text(st, 8), /* canonical JSON: text without NULs */
+            /* canonical JSON: text without NULs */
+            .original = derived != NULL ? derived : col_text(st, 8),
             .actions = col_text(st, 9),
         };
         int frc = fn(ctx, &p);
+        free(derived);
         if (frc != 0) {
             rc = callback_rc(frc, err);
             src = SQLITE_DONE;

@@ -23,16 +23,25 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
     sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
 }
 
-/* Writes the provenance row of a NEW version (same transaction as the object row). */
+/*
+ * Writes the provenance row of a NEW version (same transaction as the object row). A
+ * derived original is written as its cut only (an empty original, derived = 1): the bytes
+ * are those of the object row just written, minus the cut.
+ */
 static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
                           const struct store_put *p, rk_time_us added, rk_time_us version,
                           struct rk_err *err)
 {
+    if (p->original_derived && (p->cut_off > p->json_len || p->cut_len > p->json_len - p->cut_off))
+        return rk_err_set(err, RK_E_INVALID,
+                          "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
+                          p->id, p->cut_off, p->cut_len, p->json_len);
     if (ps->prov == NULL) {
         int rc = store_sq_prepare(c,
                                   "INSERT INTO provenance(date_added, coll_uuid, id, version, "
-                                  "org_id, token_hash, anonymity, received, original, actions) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  "org_id, token_hash, anonymity, received, original, actions, "
+                                  "derived, cut_off, cut_len) "
+                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                                   &ps->prov, err);
         if (rc != 0)
             return rc;
@@ -46,8 +55,14 @@ static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const c
     bind_str(st, 6, p->token_hash);
     sqlite3_bind_int(st, 7, p->anonymity);
     sqlite3_bind_int64(st, 8, added);
-    sqlite3_bind_blob64(st, 9, p->original, p->original_len, SQLITE_STATIC);
+    if (p->original_derived)
+        sqlite3_bind_zeroblob(st, 9, 0); /* an empty blob, not NULL */
+    else
+        sqlite3_bind_blob64(st, 9, p->original, p->original_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, p->actions != NULL ? p->actions : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, p->original_derived);
+    sqlite3_bind_int64(st, 12, p->original_derived ? (sqlite3_int64)p->cut_off : 0);
+    sqlite3_bind_int64(st, 13, p->original_derived ? (sqlite3_int64)p->cut_len : 0);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)

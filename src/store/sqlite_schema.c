@@ -155,6 +155,16 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX objects_version ON objects(coll, id, version);"
     "CREATE INDEX objects_added ON objects(coll, date_added);"
     "CREATE INDEX objects_last_type ON objects(coll, type) WHERE is_last = 1;",
+
+    /* 4: provenance originals derived from the object row. Most originals are the stored
+     * json itself, or it minus the one run of bytes the hub's TLP marking spliced in: such a
+     * row has derived = 1, an empty original and the cut (json minus [cut_off, cut_off +
+     * cut_len) is the original), so the object is not written twice. Readers rebuild it
+     * from the objects row of the same (collection, date_added); delete_object writes it
+     * out (derived = 0) before deleting that row. Existing rows keep derived = 0. */
+    "ALTER TABLE provenance ADD COLUMN derived INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE provenance ADD COLUMN cut_off INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE provenance ADD COLUMN cut_len INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -67,6 +67,13 @@ struct store_put {
     const char *token_hash; /* hash of the token that posted, "" if none */
     int anonymity;          /* effective enum store_anonymity applied */
     const char *actions;    /* JSON array of strings: what the anonymiser did; NULL = "[]" */
+    /* When original_derived, original must be json with the bytes [cut_off, cut_off +
+     * cut_len) removed (cut_len 0: the same text): the store then writes only the cut, not
+     * the bytes again, and rebuilds the original from the object row when it is read (and
+     * before the object row is deleted). original must still be non-NULL. */
+    bool original_derived; /* original = json minus the cut */
+    size_t cut_off;        /* byte offset of the cut in json */
+    size_t cut_len;        /* bytes cut; cut_off + cut_len <= json_len */
 };
 
 enum store_put_result {

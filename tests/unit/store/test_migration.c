@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_migration.c: a database as renkei left it at schema version 1 or 2 (built here by
+ * test_migration.c: a database as renkei left it at schema version 1, 2 or 3 (built here by
  * running the old migrations through sqlite3 by hand) opens, migrates to the current version
  * and keeps every row, with the new columns at their documented defaults, and (version 2 to
- * 3, the clustered objects table) every date_added, flag and the order of the rows.
+ * 3, the clustered objects table) every date_added, flag and the order of the rows; (version
+ * 3 to 4, derived provenance originals) old provenance rows keep their full original, also
+ * once their object is deleted, and new ones are derived.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,9 @@
 #include "test_store_helpers.h"
 
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
+
+/* The schema version this renkei migrates to. */
+#define CURRENT 4
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -103,7 +108,7 @@ static void v1_upgrades_keeping_rows(void **state)
     assert_int_equal(user_version(t.path), 1);
 
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), 3);
+    assert_int_equal(user_version(t.path), CURRENT);
 
     struct one o;
     memset(&o, 0, sizeof(o));
@@ -150,7 +155,7 @@ static void v1_upgrades_keeping_rows(void **state)
     /* Opening again runs nothing twice. */
     store_close(t.s);
     tstore_open(&t);
-    assert_int_equal(user_version(t.path), 3);
+    assert_int_equal(user_version(t.path), CURRENT);
     tstore_remove(&t);
 }
 
@@ -228,7 +233,7 @@ static void v2_upgrades_keeping_rows_and_order(void **state)
     memset(&t, 0, sizeof(t));
     make_v2(&t);
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), 3);
+    assert_int_equal(user_version(t.path), CURRENT);
 
     /* Latest versions in date_added order, with their date_added and access columns. */
     query_rows(t.s, "c1", 0, -1, &r);
@@ -286,14 +291,129 @@ static void v2_upgrades_keeping_rows_and_order(void **state)
     tstore_remove(&t);
 }
 
+#define P1 "indicator--00000000-0000-4000-8000-0000000000a1"
+#define P2 "malware--00000000-0000-4000-8000-0000000000a2"
+
+/* Copies each provenance original of one id. */
+struct origs {
+    size_t n;
+    char text[4][96];
+};
+
+static int add_orig(void *ctx, const struct store_provenance *p)
+{
+    struct origs *o = ctx;
+    if (o->n < 4)
+        snprintf(o->text[o->n], sizeof(o->text[0]), "%s", p->original);
+    o->n++;
+    return 0;
+}
+
+/* The number of provenance rows with derived = d. */
+static int count_derived(const char *path, int d)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM provenance WHERE derived = ?1", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_int(st, 1, d);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A version 3 database: two objects in c1 with provenance rows holding full originals (one
+ * equal to the stored json, one not), as every version 3 hub wrote them. */
+static void v3_upgrades_keeping_provenance(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    struct origs o;
+    memset(&t, 0, sizeof(t));
+    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
+    assert_non_null(mkdtemp(t.dir));
+    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA journal_mode=WAL");
+    for (int v = 1; v <= 3; v++)
+        exec_ok(db, store_sq_migration_sql(v));
+    exec_ok(db, "PRAGMA user_version = 3");
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
+                "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+                "is_first, is_last, json) VALUES"
+                "((1 << 40) | (1 << 39) | 1, 200, 1, '" P1 "', 5, 'indicator', '2.1', 1, 1, "
+                "'{\"a\":1,\"m\":[\"x\"]}'),"
+                "((1 << 40) | (1 << 39) | 2, 210, 1, '" P2 "', 5, 'malware', '2.1', 1, 1, "
+                "'{\"b\":2}');"
+                "INSERT INTO provenance(date_added, coll_uuid, id, version, org_id, token_hash, "
+                "anonymity, received, original, actions) VALUES"
+                "(200, 'c1', '" P1 "', 5, 'o1', 'h', 0, 200, CAST('{\"a\":1}' AS BLOB), '[]'),"
+                "(210, 'c1', '" P2 "', 5, 'o1', 'h', 0, 210, CAST('{\"b\":2}' AS BLOB), '[]');");
+    sqlite3_close(db);
+
+    tstore_open(&t); /* migrates */
+    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(count_derived(t.path, 0), 2); /* old rows: full originals */
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, P1, add_orig, &o, &err), 0);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(o.text[0], "{\"a\":1}"); /* not the stored json */
+
+    /* Deleting the object keeps the old row's original as it was. */
+    const char *ids[] = {P1};
+    size_t deleted = 0;
+    struct store_query q = {.collection_id = "c1",
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, P1, add_orig, &o, &err), 0);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(o.text[0], "{\"a\":1}");
+
+    /* A new version with a derived original: the short form, the same text back. */
+    const char *json = "{\"b\":3,\"m\":[\"x\"]}";
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = P2;
+    p.type = "malware";
+    p.spec_version = "2.1";
+    p.version = 6;
+    p.json = json;
+    p.json_len = strlen(json);
+    p.original = "{\"b\":3}";
+    p.original_len = strlen(p.original);
+    p.original_derived = true;
+    p.cut_off = 6;
+    p.cut_len = strlen(",\"m\":[\"x\"]");
+    assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_NEW);
+    assert_int_equal(count_derived(t.path, 1), 1);
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, P2, add_orig, &o, &err), 0);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.text[0], "{\"b\":2}");
+    assert_string_equal(o.text[1], "{\"b\":3}");
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
     assert_null(store_sq_migration_sql(0));
-    assert_non_null(store_sq_migration_sql(1));
-    assert_non_null(store_sq_migration_sql(2));
-    assert_non_null(store_sq_migration_sql(3));
-    assert_null(store_sq_migration_sql(4));
+    for (int v = 1; v <= CURRENT; v++)
+        assert_non_null(store_sq_migration_sql(v));
+    assert_null(store_sq_migration_sql(CURRENT + 1));
 }
 
 int main(void)
@@ -301,6 +421,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(v1_upgrades_keeping_rows),
         cmocka_unit_test(v2_upgrades_keeping_rows_and_order),
+        cmocka_unit_test(v3_upgrades_keeping_provenance),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

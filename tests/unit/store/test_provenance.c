@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_provenance.c: provenance originals derived from the object row (migration 4). A put
+ * with original_derived stores only the cut (an empty original column, read back through a
+ * second connection), and provenance_list still returns the exact original: identical to
+ * the json, the json minus a spliced run, or a full original stored as given. Deleting
+ * object versions writes their derived originals out first: the vault keeps every byte.
+ * A cut outside the json is refused and rolls the call back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "test_store_helpers.h"
+
+#define IND  "indicator--44444444-4444-4444-8444-444444444444"
+#define MAL  "malware--55555555-5555-4555-8555-555555555555"
+#define TOOL "tool--66666666-6666-4666-8666-666666666666"
+#define MARK "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+/* Posted texts and what the hub stores for them (the marking spliced in). */
+#define IND_POSTED "{\"id\":\"" IND "\",\"pattern\":\"[x]\",\"type\":\"indicator\"}"
+#define IND_RUN    "\"object_marking_refs\":[\"" MARK "\"],"
+#define MAL_POSTED "{\"id\":\"" MAL "\",\"object_marking_refs\":[\"m1\"],\"type\":\"malware\"}"
+#define MAL_RUN    ",\"" MARK "\""
+
+/* Every provenance row of one id, in order, copied. */
+struct prov_seen {
+    size_t n;
+    char *original[8];
+    rk_time_us added[8];
+    char coll[8][16];
+};
+
+static int seen(void *ctx, const struct store_provenance *p)
+{
+    struct prov_seen *s = ctx;
+    if (s->n < 8) {
+        s->original[s->n] = strdup(p->original);
+        s->added[s->n] = p->date_added;
+        snprintf(s->coll[s->n], sizeof(s->coll[0]), "%s", p->collection_id);
+    }
+    s->n++;
+    return 0;
+}
+
+static void seen_clear(struct prov_seen *s)
+{
+    for (size_t i = 0; i < s->n && i < 8; i++)
+        free(s->original[i]);
+    memset(s, 0, sizeof(*s));
+}
+
+static void list(struct store *s, const char *id, struct prov_seen *out)
+{
+    struct rk_err err;
+    memset(out, 0, sizeof(*out));
+    rk_err_clear(&err);
+    if (store_provenance_list(s, id, seen, out, &err) != 0)
+        fail_msg("provenance_list %s: %s", id, err.msg);
+}
+
+/* (derived, length of the original column) of the provenance row added at added, read
+ * through a connection of our own. */
+static void raw_row(const char *path, rk_time_us added, int *derived, int *stored_len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT derived, length(original), typeof(original) "
+                                        "FROM provenance WHERE date_added = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, added);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *derived = sqlite3_column_int(st, 0);
+    *stored_len = sqlite3_column_int(st, 1);
+    assert_string_equal((const char *)sqlite3_column_text(st, 2), "blob");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A put of json whose original is json minus [off, off + len): derived, or given in full. */
+static struct store_put prov_put(const char *id, rk_time_us version, const char *json,
+                                 const char *original, bool derived, size_t off, size_t len)
+{
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = id;
+    p.type = "indicator";
+    p.spec_version = "2.1";
+    p.version = version;
+    p.json = json;
+    p.json_len = strlen(json);
+    p.access.tlp = 2;
+    p.access.source_org = "o1";
+    p.original = original;
+    p.original_len = strlen(original);
+    p.original_derived = derived;
+    p.cut_off = off;
+    p.cut_len = len;
+    p.token_hash = "h";
+    return p;
+}
+
+/* Splices run into posted at off: the stored text. */
+static char *splice(const char *posted, size_t off, const char *run)
+{
+    size_t n = strlen(posted), k = strlen(run);
+    char *out = malloc(n + k + 1);
+    memcpy(out, posted, off);
+    memcpy(out + off, run, k);
+    memcpy(out + off + k, posted + off, n - off + 1);
+    return out;
+}
+
+static int setup(void **state)
+{
+    struct tstore *t = calloc(1, sizeof(*t));
+    tstore_open(t);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct tstore *t = *state;
+    tstore_remove(t);
+    free(t);
+    return 0;
+}
+
+static void derived_and_full_originals(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    const char *tool = "{\"id\":\"" TOOL "\",\"name\":\"t\",\"type\":\"tool\"}";
+    const char *tool_posted = "{\"id\":\"" TOOL "\",\"name\":\"t\",\"type\":\"tool\",\"x\":1}";
+    size_t ind_off = 1, mal_off = strlen(MAL_POSTED) - strlen("],\"type\":\"malware\"}");
+    char *ind = splice(IND_POSTED, ind_off, IND_RUN);
+    char *mal = splice(MAL_POSTED, mal_off, MAL_RUN);
+    struct store_put puts[4] = {
+        /* identical: nothing rewritten, no marking added */
+        prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 0, 0),
+        /* the whole object_marking_refs property spliced in */
+        prov_put(IND, 2, ind, IND_POSTED, true, ind_off, strlen(IND_RUN)),
+        /* one id appended to an existing list */
+        prov_put(MAL, 1, mal, MAL_POSTED, true, mal_off, strlen(MAL_RUN)),
+        /* rewritten by the anonymiser: the original given in full */
+        prov_put(TOOL, 1, tool, tool_posted, false, 0, 0),
+    };
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", puts, 4, &err), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(puts[i].result, STORE_PUT_NEW);
+
+    list(t->s, IND, &s);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.original[0], IND_POSTED);
+    assert_string_equal(s.original[1], IND_POSTED);
+    assert_string_equal(s.coll[1], "c1");
+    seen_clear(&s);
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], MAL_POSTED);
+    seen_clear(&s);
+    list(t->s, TOOL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], tool_posted);
+    seen_clear(&s);
+
+    /* Derived rows hold no copy of the bytes; the full one does. */
+    int derived = -1, len = -1;
+    for (int i = 0; i < 3; i++) {
+        raw_row(t->path, puts[i].date_added, &derived, &len);
+        assert_int_equal(derived, 1);
+        assert_int_equal(len, 0);
+    }
+    raw_row(t->path, puts[3].date_added, &derived, &len);
+    assert_int_equal(derived, 0);
+    assert_int_equal(len, (int)strlen(tool_posted));
+
+    /* The same version again is a DUP: no second provenance row. */
+    struct store_put again = prov_put(MAL, 1, mal, MAL_POSTED, true, mal_off, strlen(MAL_RUN));
+    assert_int_equal(store_put_objects(t->s, "c1", &again, 1, &err), 0);
+    assert_int_equal(again.result, STORE_PUT_DUP);
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 1);
+    seen_clear(&s);
+    free(ind);
+    free(mal);
+}
+
+static void delete_keeps_originals(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    size_t deleted = 0;
+    size_t ind_off = 1, mal_off = strlen(MAL_POSTED) - strlen("],\"type\":\"malware\"}");
+    char *ind = splice(IND_POSTED, ind_off, IND_RUN);
+    char *mal = splice(MAL_POSTED, mal_off, MAL_RUN);
+    /* Three versions of IND (two in c1, one in c2, same date_added order) and MAL in c1. */
+    struct store_put puts[3] = {
+        prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 0, 0),
+        prov_put(IND, 2, ind, IND_POSTED, true, ind_off, strlen(IND_RUN)),
+        prov_put(MAL, 1, mal, MAL_POSTED, true, mal_off, strlen(MAL_RUN)),
+    };
+    struct store_put other = prov_put(IND, 3, ind, IND_POSTED, true, ind_off, strlen(IND_RUN));
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", puts, 3, &err), 0);
+    assert_int_equal(store_put_objects(t->s, "c2", &other, 1, &err), 0);
+
+    /* Delete only version 2 of IND in c1: its original is written out, the others stay
+     * derived. */
+    const char *ids[] = {IND};
+    rk_time_us v2 = 2;
+    struct store_query q = {.collection_id = "c1",
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_SPECIFIC,
+                            .versions = &v2,
+                            .n_versions = 1};
+    assert_int_equal(store_delete_object(t->s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    int derived = -1, len = -1;
+    raw_row(t->path, puts[1].date_added, &derived, &len);
+    assert_int_equal(derived, 0);
+    assert_int_equal(len, (int)strlen(IND_POSTED));
+    raw_row(t->path, puts[0].date_added, &derived, &len);
+    assert_int_equal(derived, 1);
+    raw_row(t->path, other.date_added, &derived, &len);
+    assert_int_equal(derived, 1); /* another collection's row of the same id */
+    raw_row(t->path, puts[2].date_added, &derived, &len);
+    assert_int_equal(derived, 1);
+
+    /* Then every version of IND in c1, and MAL. */
+    struct store_query all = {.collection_id = "c1",
+                              .added_after = -1,
+                              .limit = 1,
+                              .ids = ids,
+                              .n_ids = 1,
+                              .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_delete_object(t->s, &all, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    const char *mids[] = {MAL};
+    all.ids = mids;
+    assert_int_equal(store_delete_object(t->s, &all, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    raw_row(t->path, puts[0].date_added, &derived, &len);
+    assert_int_equal(derived, 0);
+    raw_row(t->path, puts[2].date_added, &derived, &len);
+    assert_int_equal(derived, 0);
+    raw_row(t->path, other.date_added, &derived, &len);
+    assert_int_equal(derived, 1);
+
+    /* Every original, byte for byte, with no object row left in c1. */
+    list(t->s, IND, &s);
+    assert_int_equal(s.n, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(s.original[i], IND_POSTED);
+    assert_string_equal(s.coll[2], "c2");
+    seen_clear(&s);
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], MAL_POSTED);
+    seen_clear(&s);
+    free(ind);
+    free(mal);
+}
+
+static void bad_cut_refused(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    struct store_put ok = prov_put(MAL, 1, MAL_POSTED, MAL_POSTED, true, 0, 0);
+    struct store_put bad = prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 10, strlen(IND_POSTED));
+    struct store_put puts[2] = {ok, bad};
+    rk_err_clear(&err);
+    assert_true(store_put_objects(t->s, "c1", puts, 2, &err) < 0);
+    assert_non_null(strstr(err.msg, "provenance cut"));
+    assert_non_null(strstr(err.msg, IND));
+    /* All or nothing: MAL's object and provenance rows went too. */
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 0);
+    int64_t count = -1;
+    assert_int_equal(store_count_objects(t->s, "c1", &count, &err), 0);
+    assert_int_equal(count, 0);
+}
+
+/* A derived row whose object row went some other way (here by hand) is reported, not
+ * returned as an empty original. */
+static void missing_object_row_reported(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    struct store_put p = prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 0, 0);
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", &p, 1, &err), 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM objects", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(store_provenance_list(t->s, IND, seen, &s, &err), RK_E_DB);
+    assert_int_equal(s.n, 0);
+    assert_non_null(strstr(err.msg, IND));
+    assert_non_null(strstr(err.msg, "missing"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(derived_and_full_originals, setup, teardown),
+        cmocka_unit_test_setup_teardown(delete_keeps_originals, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_cut_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_object_row_reported, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -266,14 +266,19 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         }
         p->json = stix_canonical(work, &p->len);
     } else if (marked) {
-        /* Only the marking changed: spliced into the posted canonical text. */
-        p->json = stix_canonical_add_marking(p->original, p->original_len,
-                                             policy_tlp_marking_id(p->dec.tlp), &p->len);
+        /* Only the marking changed: spliced into the posted canonical text, which is then
+         * the stored text minus the splice (provenance keeps only the cut). */
+        p->json = stix_canonical_add_marking_at(p->original, p->original_len,
+                                                policy_tlp_marking_id(p->dec.tlp), &p->len,
+                                                &p->cut_off, &p->cut_len);
         if (p->json == NULL)
             p->json = stix_canonical(work, &p->len);
+        else
+            p->derived = true;
     } else {
         p->json = p->original; /* unchanged: the same bytes (pending_free frees once) */
         p->len = p->original_len;
+        p->derived = true; /* an empty cut */
     }
     p->actions = json_dumps(actions, JSON_COMPACT);
     p->recipients = rk_buf_steal(&recips);
@@ -406,6 +411,9 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
         put->access.rule = p[i].dec.rule;
         put->original = p[i].original;
         put->original_len = p[i].original_len;
+        put->original_derived = p[i].derived;
+        put->cut_off = p[i].cut_off;
+        put->cut_len = p[i].cut_len;
         put->token_hash = who->token_hash;
         put->anonymity = p[i].mode;
         put->actions = p[i].actions;

@@ -135,6 +135,9 @@ struct policy_pending {
     size_t len;
     char *original; /* canonical object as posted */
     size_t original_len;
+    bool derived;      /* original = json minus [cut_off, cut_off + cut_len) */
+    size_t cut_off;    /* where the TLP marking was spliced into json */
+    size_t cut_len;    /* its bytes; 0 when json is original */
     char *actions;     /* JSON array text */
     char *recipients;  /* comma-separated org ids */
     char *joins;       /* space-separated ids */

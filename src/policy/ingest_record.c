@@ -35,7 +35,8 @@ int policy_ingest_credit(struct store *s, const struct store_org *org,
     for (size_t i = 0; i < n; i++) {
         if (puts[i].result != STORE_PUT_NEW)
             continue;
-        ids[m++] = p[i].meta.id;
+        /* An id no collection held before this put has no other source: no lookup. */
+        ids[m++] = puts[i].id_unseen ? NULL : p[i].meta.id;
         if (strcmp(p[i].meta.type, "sighting") == 0)
             ids[m++] = p[i].sighting_of;
     }

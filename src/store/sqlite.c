@@ -400,6 +400,7 @@ static void store_sq_close(struct store *base)
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->write_mu);
+    store_sq_idset_free(&s->idset);
     free(s->path);
     free(s);
 }

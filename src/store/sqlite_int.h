@@ -34,6 +34,32 @@ struct store_sq_conn {
     struct store_sq_conn *prev;  /* previous reader connection of the store */
 };
 
+/*
+ * The writer's set of the hashes of every stored STIX id (sqlite_idset.c): lets a put know
+ * an id is new to the hub without an index probe. Only used under write_mu.
+ */
+struct store_sq_idset {
+    uint64_t *slots;      /* open addressing, 0 = empty; cap is a power of two */
+    size_t cap;           /* slots */
+    size_t n;             /* hashes held */
+    bool valid;           /* built and current (else every put probes) */
+    bool given_up;        /* past STORE_SQ_IDSET_MAX_SLOTS: not rebuilt again */
+    int64_t data_version; /* the writer's PRAGMA data_version when it was checked last */
+    unsigned builds;      /* how many times it was built (for tests) */
+};
+
+/* 2^24 slots (128 MiB, about 11.7 million ids at load 0.7) at most. */
+#define STORE_SQ_IDSET_MAX_SLOTS ((size_t)1 << 24)
+
+/* Inside a write transaction on c (the writer): makes the set current, building it from
+ * the objects table if it is not built yet or another connection committed since. */
+int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, struct rk_err *err);
+/* Whether id is certainly not stored anywhere in the hub (false when the set is not valid). */
+bool store_sq_idset_unseen(const struct store_sq_idset *set, const char *id);
+/* Records id as stored (a no-op when the set is not valid). */
+void store_sq_idset_add(struct store_sq_idset *set, const char *id);
+void store_sq_idset_free(struct store_sq_idset *set);
+
 /* The SQLite store handle. */
 struct store_sqlite {
     struct store base;             /* ops table; must come first */
@@ -56,6 +82,7 @@ struct store_sqlite {
     struct store_sq_conn *ckpter; /* the checkpointer's connection */
     int ckpt_frames;              /* STORE_SQ_CKPT_BYTES in this store's pages */
     int ckpt_force_frames;        /* STORE_SQ_CKPT_FORCE_BYTES in this store's pages */
+    struct store_sq_idset idset;  /* every stored id, for puts; under write_mu */
 };
 
 /*

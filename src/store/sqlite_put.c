@@ -126,21 +126,27 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     int src;
     bool exists = false;
     rk_time_us vmin = 0, vmax = 0;
+    struct store_sq_idset *ids = &c->owner->idset;
+    /* An id the hub has never held has no versions here: no probe (sqlite_idset.c). */
+    bool unseen = store_sq_idset_unseen(ids, p->id);
 
-    sqlite3_bind_int64(ps->minmax, 1, coll);
-    sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
-    src = sqlite3_step(ps->minmax);
-    if (src != SQLITE_ROW) {
-        rc = store_sq_err(err, c->db, src, "looking up versions");
+    p->id_unseen = false;
+    if (!unseen) {
+        sqlite3_bind_int64(ps->minmax, 1, coll);
+        sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
+        src = sqlite3_step(ps->minmax);
+        if (src != SQLITE_ROW) {
+            rc = store_sq_err(err, c->db, src, "looking up versions");
+            sqlite3_reset(ps->minmax);
+            return rc;
+        }
+        if (sqlite3_column_type(ps->minmax, 0) != SQLITE_NULL) {
+            exists = true;
+            vmin = sqlite3_column_int64(ps->minmax, 0);
+            vmax = sqlite3_column_int64(ps->minmax, 1);
+        }
         sqlite3_reset(ps->minmax);
-        return rc;
     }
-    if (sqlite3_column_type(ps->minmax, 0) != SQLITE_NULL) {
-        exists = true;
-        vmin = sqlite3_column_int64(ps->minmax, 0);
-        vmax = sqlite3_column_int64(ps->minmax, 1);
-    }
-    sqlite3_reset(ps->minmax);
 
     rk_time_us version = p->version;
     if (version < 0 && exists)
@@ -214,6 +220,8 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         if (rc != 0)
             return rc;
     }
+    store_sq_idset_add(ids, p->id);
+    p->id_unseen = unseen;
     p->result = STORE_PUT_NEW;
     p->date_added = added;
     p->version_out = version;
@@ -265,6 +273,9 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
         goto out;
     in_tx = true;
     rc = refresh_last(c, &last, err);
+    if (rc != 0)
+        goto out;
+    rc = store_sq_idset_ready(&s->idset, c, err);
     if (rc != 0)
         goto out;
     rc = store_sq_coll_key(c, collection_id, true, &coll, err);

@@ -58,6 +58,8 @@ struct store_put {
     int result;             /* STORE_PUT_NEW, _DUP or _CONFLICT */
     rk_time_us date_added;  /* when NEW: the new date_added; when DUP/CONFLICT: the first's */
     rk_time_us version_out; /* the version the store recorded (assigned when version < 0) */
+    bool id_unseen;         /* NEW, and no collection of the hub held this id before (certain;
+                               false when the store cannot tell) */
     /* Issue 3 (borrowed like the rest; a zero-initialised put stores tlp 0 and ""): */
     struct store_access access; /* written to the object row */
     /* Provenance, written in the same transaction for NEW rows only, and only when

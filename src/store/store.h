@@ -130,6 +130,11 @@ struct store_query {
     const rk_time_us *versions; /* with STORE_VERSION_SPECIFIC */
     size_t n_versions;
     bool with_json; /* false for manifests: row.json is NULL */
+    /* With STORE_VERSION_ALL: leave out every version of an id that has a newer version in
+     * the collection with the same tlp, source_org, scope, recipients and joins. Such a
+     * version is never the latest one a requester may see unless visibility depends on
+     * date_added (the green delay), so the policy layer's "last" needs none of them. */
+    bool skip_shadowed;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "policy/policy.h"
+#include "stix/stix.h"
 #include "taxii/taxii.h"
 
 #include <pthread.h>
@@ -183,6 +184,8 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     tune_malloc();
+    /* Envelope trees from a per-thread arena (stix/json_arena.c): before any thread starts. */
+    stix_json_arena_install();
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
     if (policy_hub_load(s, &hub, &err) != 0) {

@@ -420,14 +420,18 @@ json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool 
     *too_deep = false;
     if (text == NULL)
         return json_loadb(text, len, 0, error);
+    /* The tree comes from this thread's arena, if installed (json_arena.c). */
+    bool arena = stix_json_arena_begin();
     /* A document the fast path reads is JSON, so its nesting is what the scan would count:
      * the scan runs only for what jansson reads, before jansson's unbounded recursion. */
     root = jp_parse(text, len, max_depth, too_deep);
-    if (root != NULL || *too_deep)
-        return root;
-    if (too_deep_scan(text, len, max_depth)) {
-        *too_deep = true;
-        return NULL;
+    if (root == NULL && !*too_deep) {
+        if (too_deep_scan(text, len, max_depth))
+            *too_deep = true;
+        else
+            root = json_loadb(text, len, 0, error);
     }
-    return json_loadb(text, len, 0, error);
+    if (arena)
+        stix_json_arena_end();
+    return root;
 }

@@ -112,4 +112,17 @@ char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *m
 json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
                               json_error_t *error);
 
+/*
+ * The per-thread arena behind stix_json_parse_depth (json_arena.c). Install once, before
+ * any thread starts, to make jansson allocate the parsed tree there: the tree must then be
+ * freed (json_decref) on the thread that parsed it. Without it, parsing uses malloc as
+ * before. begin/end bracket the allocations that go to the calling thread's arena (begin
+ * returns false when the arena is not installed or already on); live counts its blocks not
+ * yet freed (for tests).
+ */
+void stix_json_arena_install(void);
+bool stix_json_arena_begin(void);
+void stix_json_arena_end(void);
+size_t stix_json_arena_live(void);
+
 #endif /* RK_STIX_H */

@@ -67,6 +67,9 @@ static void canon_string(struct canon *w, const char *s, size_t n)
 
     canon_putc(w, '"');
     while (i < n) {
+        i += stix_plain_words((const unsigned char *)s + i, n - i, false);
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (!canon_esc(c)) {
             i++;

@@ -111,6 +111,7 @@ static int jp_string(struct jp *j, const char **s, size_t *n)
     bool escaped = false;
 
     for (;;) {
+        p += stix_plain_words(p, (size_t)(j->end - p), true);
         if (p >= j->end)
             return -1;
         unsigned char c = *p;

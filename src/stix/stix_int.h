@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "stix/stix.h"
 
@@ -175,5 +176,34 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext);
 
 /* Parses a timestamp property that is present; 0 with *out, or the failure. */
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present);
+
+/*
+ * The number of leading bytes of s[0..n) that a JSON string copies as they are, in whole
+ * 8-byte words (0 to n rounded down to 8): no byte below 0x20, no '"' and no '\\', and with
+ * ascii, none at or above 0x80. The parser and the canonical writer skip such runs a word at
+ * a time before looking at single bytes. (Bit tricks of "Bit Twiddling Hacks": a word has a
+ * zero byte iff (v - 0x01..01) & ~v & 0x80..80 is not 0; bytes below 0x20 are found without
+ * borrows between bytes, as below.)
+ */
+static inline size_t stix_plain_words(const unsigned char *s, size_t n, bool ascii)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t hi = x & high;
+        if (ascii && hi != 0)
+            break;
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        /* Per byte, (c | 0x80) - 0x20 keeps bit 7 iff (c & 0x7f) >= 0x20, with no borrow
+         * into the next byte; c < 0x20 also needs bit 7 of c clear. */
+        uint64_t ctl = ~((x | high) - ones * 0x20) & ~x;
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ctl) & high)
+            break;
+        i += 8;
+    }
+    return i;
+}
 
 #endif /* RK_STIX_INT_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_stix_plain.c: stix_plain_words, the word-at-a-time scan the JSON parser and the
+ * canonical writer use to skip bytes a JSON string holds as they are. Checked against a
+ * byte-by-byte reference for every byte value at every position of two words, next to
+ * plain and non-plain neighbours (the bit tricks borrow across bytes).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "stix/stix_int.h"
+
+static bool plain(unsigned char c, bool ascii)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && (!ascii || c < 0x80);
+}
+
+/* Leading plain bytes, in whole words. */
+static size_t reference(const unsigned char *s, size_t n, bool ascii)
+{
+    size_t i = 0;
+    while (i < n && plain(s[i], ascii))
+        i++;
+    return i / 8 * 8;
+}
+
+static void every_byte_everywhere(void **state)
+{
+    (void)state;
+    static const unsigned char fill[] = {'a', ' ', 0x7f, 0x80, 0xff, 0x21, 0x1f, 0x00};
+    unsigned char buf[24];
+    for (size_t f = 0; f < sizeof(fill); f++) {
+        for (int c = 0; c < 256; c++) {
+            for (size_t pos = 0; pos < 16; pos++) {
+                memset(buf, fill[f], sizeof(buf));
+                buf[pos] = (unsigned char)c;
+                for (int ascii = 0; ascii < 2; ascii++) {
+                    for (size_t n = 0; n <= sizeof(buf); n += 3) {
+                        size_t got = stix_plain_words(buf, n, ascii);
+                        size_t want = reference(buf, n, ascii);
+                        if (got != want)
+                            fail_msg("fill %02x, byte %02x at %zu, n %zu, ascii %d: %zu, want %zu",
+                                     fill[f], c, pos, n, ascii, got, want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(every_byte_everywhere)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

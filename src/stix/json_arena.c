@@ -45,6 +45,9 @@ struct arena {
 
 static _Thread_local struct arena tl_arena;
 static bool installed;
+/* Frees a thread's chunks when the thread ends (set once the thread has a chunk). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static size_t chunk_header(void)
 {
@@ -86,6 +89,27 @@ static void arena_reuse(struct arena *a)
     a->end = (char *)keep + keep->size;
 }
 
+/* Thread exit: its chunks go back to malloc, unless a block is still live (a tree kept past
+ * its thread, which must not happen: its memory is then left alone, like a leak). */
+static void arena_thread_exit(void *p)
+{
+    struct arena *a = p;
+    if (a->live != 0)
+        return;
+    for (struct arena_chunk *c = a->chunks; c != NULL;) {
+        struct arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->chunks = NULL;
+    a->cur = a->end = NULL;
+}
+
+static void exit_key_create(void)
+{
+    (void)pthread_key_create(&exit_key, arena_thread_exit);
+}
+
 static void *arena_malloc(size_t n)
 {
     struct arena *a = &tl_arena;
@@ -99,6 +123,10 @@ static void *arena_malloc(size_t n)
         struct arena_chunk *c = malloc(size);
         if (c == NULL)
             return malloc(n);
+        if (a->chunks == NULL) {
+            pthread_once(&exit_key_once, exit_key_create);
+            (void)pthread_setspecific(exit_key, a);
+        }
         c->next = a->chunks;
         c->size = size;
         a->chunks = c;

@@ -154,8 +154,12 @@ int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
 
 /* Appends to sql the SELECT that store_sq_query runs for q (?1 collection key, ?2 the
  * cursor: date_added, or pos for latest versions without ids, ?3 the chunk size, filters
- * from ?4). Exposed for query-plan tests. */
+ * from ?4). Exposed for query-plan tests. When store_sq_query_two_ranges(q) (every version,
+ * no ids), that is the statement of the latest versions' range, and
+ * store_sq_query_older_sql the one of the older versions' range; the query merges both. */
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
+void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql);
+bool store_sq_query_two_ranges(const struct store_query *q);
 
 /* MAX(date_added) of every object (NULL if none): one seek of objects_added (coll,
  * date_added) per collection, since date_added is no longer the rowid (migration 3). */

@@ -2,7 +2,8 @@
 /*
  * sqlite_objects.c: object versions in SQLite: what puts and queries share (collection
  * keys, the clustered position of a row), paged queries streamed straight from the
- * statement to the caller, deletion and counting. Puts are sqlite_put.c's.
+ * statement to the caller (every version of a collection as a merge of its two clustered
+ * ranges), deletion and counting. Puts are sqlite_put.c's.
  */
 #include "sqlite_int.h"
 
@@ -219,12 +220,63 @@ static bool query_empty(const struct store_query *q)
     return q->spec_versions != NULL && q->n_spec_versions == 0;
 }
 
-void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
+bool store_sq_query_two_ranges(const struct store_query *q)
+{
+    return (version_sel(q) & STORE_VERSION_ALL) && (q->ids == NULL || q->n_ids == 0);
+}
+
+/* Whether q's rows carry the shadow column (store_query.skip_shadowed). */
+static bool wants_shadow(const struct store_query *q)
+{
+    return q->skip_shadowed && (version_sel(q) & STORE_VERSION_ALL);
+}
+
+/*
+ * Non-NULL when the row o has a newer version in its collection with the same tlp,
+ * source_org, scope, recipients and joins (store_query.skip_shadowed). A column rather than
+ * a WHERE term: the older versions' range must stop where the merge stops, not search on
+ * for an unshadowed row. Stored values compare exactly (IS: NULL matches NULL only).
+ */
+#define SHADOW_COL                                                                                 \
+    "(SELECT 1 FROM objects AS n INDEXED BY objects_version WHERE n.coll = o.coll AND "            \
+    "n.id = o.id AND n.version > o.version AND n.tlp IS o.tlp AND n.source_org IS "                \
+    "o.source_org AND n.scope IS o.scope AND n.recipients IS o.recipients AND n.joins IS "         \
+    "o.joins LIMIT 1)"
+
+/* The column list every query shape selects, in the order row_read reads it; column 16 is
+ * the shadow column (NULL unless wants_shadow(q); only older versions are probed). */
+static void select_cols(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
                   "SELECT date_added, id, type, spec_version, version, %s, " STORE_SQ_ACCESS_COLS
-                  ", pos, is_first, is_last FROM objects",
-                  q->with_json ? "json" : "NULL");
+                  ", pos, is_first, is_last, %s FROM objects AS o",
+                  q->with_json ? "json" : "NULL",
+                  wants_shadow(q) ? "CASE WHEN is_last THEN NULL ELSE " SHADOW_COL " END" : "NULL");
+}
+
+void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql)
+{
+    /* Only what the merge needs: a row taken is read in full (with its JSON, perhaps on
+     * overflow pages) by its pos afterwards; one left out never is. */
+    rk_buf_printf(
+        sql, "SELECT pos, %s FROM objects AS o WHERE pos > ?2 AND pos <= (?1 << 40) + %" PRId64,
+        wants_shadow(q) ? SHADOW_COL : "NULL", POS_SEQ);
+    build_where(sql, q, 4);
+    rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
+}
+
+void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
+{
+    if (store_sq_query_two_ranges(q)) {
+        /* The latest versions' range: the same statement as a "last" page with q's filters. */
+        struct store_query last = *q;
+        last.version_sel = STORE_VERSION_LAST;
+        last.versions = NULL;
+        last.n_versions = 0;
+        store_sq_query_sql(&last, sql);
+        return;
+    }
+    select_cols(q, sql);
     if (last_range(q)) {
         /* ?2 is a pos cursor inside the collection's last range. With one type the partial
          * index objects_last_type (coll, type) gives the rows in pos order; otherwise the
@@ -245,6 +297,136 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
     rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
 }
 
+/* Reads the current row of st, a statement with select_cols' columns; the strings are valid
+ * until st steps or resets. */
+static void row_read(sqlite3_stmt *st, const struct store_query *q, struct store_row *row)
+{
+    row->date_added = sqlite3_column_int64(st, 0);
+    row->id = (const char *)sqlite3_column_text(st, 1);
+    row->type = (const char *)sqlite3_column_text(st, 2);
+    row->spec_version = (const char *)sqlite3_column_text(st, 3);
+    row->version = sqlite3_column_int64(st, 4);
+    row->json = q->with_json ? sqlite3_column_blob(st, 5) : NULL;
+    row->json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+    store_sq_access_fill(st, 6, &row->access);
+    row->collection_id = q->collection_id;
+    row->is_first = sqlite3_column_int(st, 14) != 0;
+    row->is_last = sqlite3_column_int(st, 15) != 0;
+}
+
+/* One run of store_sq_query: its arguments and what it found so far. */
+struct scan {
+    const struct store_query *q;
+    store_filter_fn filter;
+    void *filter_ctx;
+    store_row_fn fn;
+    void *fn_ctx;
+    struct store_page *page;
+    struct rk_err *err;
+    int rc; /* the row callback's error, or 0 */
+};
+
+/*
+ * Offers one row to the filter and the row callback. Returns true when the scan is over: the
+ * page is full and another row passed the filter (page->more), or the row callback stopped
+ * it (sc->rc holds its error, if negative).
+ */
+static bool scan_take(struct scan *sc, const struct store_row *row)
+{
+    struct store_page *page = sc->page;
+
+    if (sc->filter != NULL && !sc->filter(sc->filter_ctx, row))
+        return false;
+    if (page->count == sc->q->limit) {
+        page->more = true;
+        return true;
+    }
+    if (page->count == 0)
+        page->first_added = row->date_added;
+    page->last_added = row->date_added;
+    page->count++;
+    int frc = sc->fn != NULL ? sc->fn(sc->fn_ctx, row) : 0;
+    if (frc == 0)
+        return false;
+    /* The caller stopped: a negative value is its error, passed on. */
+    if (frc < 0) {
+        sc->rc = frc;
+        if (sc->err != NULL && sc->err->code == RK_OK)
+            rk_err_set(sc->err, frc, "query stopped by the row callback");
+    }
+    return true;
+}
+
+/*
+ * Every version of a collection without ids (store_sq_query_two_ranges): the latest versions
+ * and the older ones are two clustered ranges of the table, each in seq (= date_added)
+ * order, so they are read side by side and merged by seq, instead of walking objects_added
+ * and seeking every table row. st_last and st_older are store_sq_query_sql's and
+ * store_sq_query_older_sql's statements, bound but for the cursor and limit; seq is the
+ * cursor (rows with a larger seq are returned). An older version taken is read in full by
+ * its pos (*row_at, prepared on first use); one left out by skip_shadowed never is.
+ */
+static int scan_two_ranges(struct store_sq_conn *c, struct scan *sc, int64_t coll, int64_t seq,
+                           sqlite3_stmt *st_last, sqlite3_stmt *st_older, sqlite3_stmt **row_at)
+{
+    int64_t base = coll << POS_COLL_SHIFT;
+    struct store_row row;
+    int rc = 0;
+
+    sqlite3_bind_int64(st_last, 2, base | POS_LAST | seq);
+    sqlite3_bind_int64(st_older, 2, base | seq);
+    sqlite3_bind_int64(st_last, 3, -1); /* no limit: a rowid range streams lazily */
+    sqlite3_bind_int64(st_older, 3, -1);
+    int src_last = sqlite3_step(st_last);
+    int src_older = sqlite3_step(st_older);
+    for (;;) {
+        if (src_last != SQLITE_ROW && src_last != SQLITE_DONE)
+            return store_sq_err(sc->err, c->db, src_last, "reading objects");
+        if (src_older != SQLITE_ROW && src_older != SQLITE_DONE)
+            return store_sq_err(sc->err, c->db, src_older, "reading objects");
+        if (src_older == SQLITE_ROW &&
+            (src_last != SQLITE_ROW || (sqlite3_column_int64(st_older, 0) & POS_SEQ) <
+                                           (sqlite3_column_int64(st_last, 13) & POS_SEQ))) {
+            /* An older version comes first (a seq is in one range only). */
+            if (sqlite3_column_type(st_older, 1) == SQLITE_NULL) {
+                if (*row_at == NULL) {
+                    struct store_query plain = *sc->q;
+                    struct rk_buf sql = RK_BUF_INIT;
+                    plain.skip_shadowed = false; /* the row is taken: no second probe */
+                    select_cols(&plain, &sql);
+                    rk_buf_puts(&sql, " WHERE pos = ?1");
+                    rc = store_sq_prepare(c, sql.data, row_at, sc->err);
+                    rk_buf_free(&sql);
+                    if (rc != 0)
+                        return rc;
+                }
+                int64_t pos = sqlite3_column_int64(st_older, 0);
+                sqlite3_bind_int64(*row_at, 1, pos);
+                int src = sqlite3_step(*row_at);
+                if (src == SQLITE_DONE)
+                    return rk_err_set(sc->err, RK_E_DB,
+                                      "reading objects: row %" PRId64 " vanished from the snapshot",
+                                      pos);
+                if (src != SQLITE_ROW)
+                    return store_sq_err(sc->err, c->db, src, "reading an older version");
+                row_read(*row_at, sc->q, &row);
+                bool done = scan_take(sc, &row);
+                sqlite3_reset(*row_at);
+                if (done)
+                    return sc->rc;
+            }
+            src_older = sqlite3_step(st_older);
+            continue;
+        }
+        if (src_last != SQLITE_ROW)
+            return 0; /* both ranges done */
+        row_read(st_last, sc->q, &row);
+        if (scan_take(sc, &row))
+            return sc->rc;
+        src_last = sqlite3_step(st_last);
+    }
+}
+
 int store_sq_query(struct store *base, const struct store_query *q, store_filter_fn filter,
                    void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
                    struct rk_err *err)
@@ -252,7 +434,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     struct store_sqlite *s = (struct store_sqlite *)base;
     struct store_sq_conn *c = NULL;
     struct rk_buf sql = RK_BUF_INIT;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *st_older = NULL, *row_at = NULL;
     bool began = false;
     int64_t coll = -1;
     struct store_page ignored;
@@ -266,6 +448,7 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     page->last_added = -1;
     if (q == NULL || q->collection_id == NULL || q->limit == 0)
         return rk_err_set(err, RK_E_INVALID, "query: no collection or a zero limit");
+    struct scan sc = {q, filter, filter_ctx, fn, fn_ctx, page, err, 0};
     rc = store_sq_reader(s, &c, err);
     if (rc != 0)
         return rc;
@@ -290,7 +473,8 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
 
     /* The cursor: date_added, or pos inside the last range (after the seq of the last row
      * added at or before added_after). */
-    bool by_pos = last_range(q);
+    bool two_ranges = store_sq_query_two_ranges(q);
+    bool by_pos = two_ranges || last_range(q);
     int64_t cursor = q->added_after < 0 ? -1 : q->added_after;
     if (by_pos) {
         int64_t seq = 0;
@@ -300,6 +484,17 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
                 goto out;
         }
         cursor = coll << POS_COLL_SHIFT | POS_LAST | seq;
+        if (two_ranges) {
+            rk_buf_reset(&sql);
+            store_sq_query_older_sql(q, &sql);
+            rc = store_sq_prepare(c, sql.data, &st_older, err);
+            if (rc != 0)
+                goto out;
+            bind_where(st_older, q, 4);
+            sqlite3_bind_int64(st_older, 1, coll);
+            rc = scan_two_ranges(c, &sc, coll, seq, st, st_older, &row_at);
+            goto out;
+        }
     }
     int64_t chunk = q->limit >= STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : (int64_t)q->limit + 1;
     bool done = false;
@@ -311,37 +506,12 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             struct store_row row;
             got++;
-            row.date_added = sqlite3_column_int64(st, 0);
-            cursor = by_pos ? sqlite3_column_int64(st, 13) : row.date_added;
-            row.id = (const char *)sqlite3_column_text(st, 1);
-            row.type = (const char *)sqlite3_column_text(st, 2);
-            row.spec_version = (const char *)sqlite3_column_text(st, 3);
-            row.version = sqlite3_column_int64(st, 4);
-            row.json = q->with_json ? sqlite3_column_blob(st, 5) : NULL;
-            row.json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
-            store_sq_access_fill(st, 6, &row.access);
-            row.collection_id = q->collection_id;
-            row.is_first = sqlite3_column_int(st, 14) != 0;
-            row.is_last = sqlite3_column_int(st, 15) != 0;
-            if (filter != NULL && !filter(filter_ctx, &row))
-                continue;
-            if (page->count == q->limit) {
-                page->more = true;
-                done = true;
-                break;
-            }
-            if (page->count == 0)
-                page->first_added = row.date_added;
-            page->last_added = row.date_added;
-            page->count++;
-            int frc = fn != NULL ? fn(fn_ctx, &row) : 0;
-            if (frc != 0) {
-                /* The caller stopped: a negative value is its error, passed on. */
-                if (frc < 0) {
-                    rc = frc;
-                    if (err != NULL && err->code == RK_OK)
-                        rk_err_set(err, frc, "query stopped by the row callback");
-                }
+            cursor = by_pos ? sqlite3_column_int64(st, 13) : sqlite3_column_int64(st, 0);
+            if (sqlite3_column_type(st, 16) != SQLITE_NULL)
+                continue; /* shadowed (skip_shadowed) */
+            row_read(st, q, &row);
+            if (scan_take(&sc, &row)) {
+                rc = sc.rc;
                 done = true;
                 break;
             }
@@ -357,6 +527,8 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
             chunk = chunk * 2 > STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : chunk * 2;
     }
 out:
+    store_sq_release(c, row_at);
+    store_sq_release(c, st_older);
     store_sq_release(c, st);
     rk_buf_free(&sql);
     if (began)

@@ -15,12 +15,17 @@
 #include "store/sqlite_int.h"
 #include "test_store_helpers.h"
 
-/* Returns the concatenated plan details of the SQL store_sq_query would run for q. */
-static void plan_of(sqlite3 *db, const struct store_query *q, char *out, size_t cap)
+/* Returns the concatenated plan details of the SQL store_sq_query would run for q (with
+ * older, of its older versions' range: store_sq_query_older_sql). */
+static void plan_of_range(sqlite3 *db, const struct store_query *q, bool older, char *out,
+                          size_t cap)
 {
     struct rk_buf sql = RK_BUF_INIT;
     rk_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
-    store_sq_query_sql(q, &sql);
+    if (older)
+        store_sq_query_older_sql(q, &sql);
+    else
+        store_sq_query_sql(q, &sql);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql.data, -1, &st, NULL), SQLITE_OK);
     out[0] = '\0';
@@ -32,6 +37,11 @@ static void plan_of(sqlite3 *db, const struct store_query *q, char *out, size_t 
     }
     sqlite3_finalize(st);
     rk_buf_free(&sql);
+}
+
+static void plan_of(sqlite3 *db, const struct store_query *q, char *out, size_t cap)
+{
+    plan_of_range(db, q, false, out, cap);
 }
 
 static void main_queries_use_their_indexes(void **state)
@@ -71,10 +81,25 @@ static void main_queries_use_their_indexes(void **state)
     assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 
+    /* version=all without ids: the latest and the older versions' ranges of the table,
+     * merged by seq; never a walk of an index with a table seek per row, never a sort. */
     q.version_sel = STORE_VERSION_ALL;
+    assert_true(store_sq_query_two_ranges(&q));
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_added (coll=? AND date_added>?)"));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
+    plan_of_range(db, &q, true, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
+    assert_null(strstr(plan, "INDEX"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    /* skip_shadowed: one probe of the unique index per older version, no scan. */
+    q.skip_shadowed = true;
+    plan_of_range(db, &q, true, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=? AND version>?)"));
+    assert_null(strstr(plan, "SCAN"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    q.skip_shadowed = false;
 
     q.types = NULL; /* version=first: the same walk, testing is_first per row */
     q.n_types = 0;
@@ -89,8 +114,15 @@ static void main_queries_use_their_indexes(void **state)
     q.n_types = 0;
     q.ids = ids;
     q.n_ids = 1;
+    assert_false(store_sq_query_two_ranges(&q));
     plan_of(db, &q, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    q.skip_shadowed = true; /* plus one probe per older version */
+    plan_of(db, &q, plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND id=? AND version>?)"));
+    assert_null(strstr(plan, "SCAN"));
+    q.skip_shadowed = false;
     q.version_sel = STORE_VERSION_LAST;
     plan_of(db, &q, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));

@@ -23,6 +23,14 @@ static bool is_member(const struct policy_principal *who)
     return who != NULL && who->authenticated && who->org_id[0] != '\0';
 }
 
+/* Whether tlp_allows may depend on a row's date_added for this requester: a member held
+ * back by the green delay. */
+static bool green_delay_applies(const struct policy_access_ctx *ax)
+{
+    return ax->green_delay_hours > 0 && !ax->contributed && is_member(ax->who) &&
+           !is_coordinator(ax->who);
+}
+
 /* The TLP part of the rule for one row (the collection audience is checked by the caller). */
 static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_row *row)
 {
@@ -38,7 +46,7 @@ static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_ro
     case POLICY_TLP_GREEN:
         if (!member)
             return false;
-        if (ax->green_delay_hours > 0 && !ax->contributed && !is_coordinator(who) && !source)
+        if (green_delay_applies(ax) && !source)
             return row->date_added <= ax->now - (rk_time_us)ax->green_delay_hours * US_PER_HOUR;
         return true;
     case POLICY_TLP_AMBER:
@@ -379,6 +387,13 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
      * selecting by them before the access check would make an object vanish when its newest
      * version is hidden, telling the reader that a newer version exists. So such queries
      * scan every version and query_filter decides the selection after the access check.
+     *
+     * For "last" alone the scan skips every version that has a newer version of the same
+     * access metadata (store_query.skip_shadowed): the check gives both the same verdict
+     * unless it depends on date_added (the green delay), so if the older one is visible the
+     * newer one is too, and the older one is never the latest visible version. What remains
+     * are the latest versions (no lookup) and the few older ones whose newer versions differ
+     * in access (one lookup each, as before).
      */
     sel = q->version_sel != 0 ? q->version_sel : STORE_VERSION_LAST;
     if (!(sel & STORE_VERSION_ALL) && (sel & (STORE_VERSION_LAST | STORE_VERSION_FIRST))) {
@@ -386,6 +401,7 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
         all.version_sel = STORE_VERSION_ALL;
         all.versions = NULL;
         all.n_versions = 0;
+        all.skip_shadowed = sel == STORE_VERSION_LAST && !green_delay_applies(ax);
         qr.sel = sel;
         q = &all;
     }

@@ -135,6 +135,14 @@ def proc_mem(pid):
     return rss, hwm
 
 
+def proc_cpu(pid):
+    """CPU seconds (user + system) pid has used so far, from /proc/PID/stat: steadier than
+    wall time on a shared machine, and it leaves the client's own work out."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def db_size(hub):
     """Bytes of the hub's SQLite files (database plus WAL and shared memory)."""
     total = 0

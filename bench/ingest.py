@@ -4,7 +4,8 @@
 synchronous=FULL) takes real data. Posts every object of ../shared/data/feeds2stix/**/*.json
 and of all ATT&CK ICS releases in envelopes of 1000 pre-serialised objects over 1, 2 and 4
 concurrent keep-alive connections (a fresh hub for each), waiting for each envelope's status
-to be complete; prints objects/s, MB/s and the server's memory at the end.
+to be complete; prints objects/s, MB/s, the server's CPU time (user + system, from /proc)
+and its memory at the end.
 
 Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000] [--perf FILE]
 With --perf, `perf record --call-graph=dwarf` samples the server while it ingests (one file per connection
@@ -39,7 +40,9 @@ def main():
                 perf = subprocess.Popen(["perf", "record", "--call-graph=dwarf", "-F", "499", "-q", "-o",
                                          "%s.%d" % (args.perf, conns), "-p", str(hub.proc.pid)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cpu0 = common.proc_cpu(hub.proc.pid)
             tot = common.post_all(hub, info, bodies, conns)
+            cpu = common.proc_cpu(hub.proc.pid) - cpu0
             if perf is not None:
                 perf.send_signal(signal.SIGINT)
                 perf.wait()
@@ -49,6 +52,7 @@ def main():
                        "%.0f objects/s" % (tot["objects"] / secs),
                        "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
                        "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
+                       "server CPU %.2f s (%.1f us/object)" % (cpu, cpu / tot["objects"] * 1e6),
                        "RSS %.0f MiB (peak %.0f)" % (rss, hwm))
             if tot["errors"]:
                 print("# %d envelopes answered with errors, first: %r"

@@ -186,6 +186,23 @@ void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
     "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
     "ON o.coll = k.k AND o.id = ?1 ORDER BY o.date_added"
 
+/* provenance_list's SELECT (?1 the STIX id; migration 5). Provenance has no index on id: the
+ * rows of versions that exist come from them (one probe of objects_version per collection,
+ * then provenance by its key, date_added; the object's json rebuilds a derived original),
+ * those of deleted versions from provenance_gone. Exposed for query-plan tests. */
+#define STORE_SQ_PROVENANCE_LIST_SQL                                                               \
+    "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \
+    "p.received, p.original, p.actions, p.derived, p.cut_off, p.cut_len, "                         \
+    "CASE WHEN p.derived THEN o.json END "                                                         \
+    "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
+    "CROSS JOIN provenance AS p ON o.coll = k.k AND o.id = ?1 AND p.date_added = o.date_added "    \
+    "AND p.id = o.id AND p.coll_uuid = k.uuid "                                                    \
+    "UNION ALL "                                                                                   \
+    "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \
+    "p.received, p.original, p.actions, p.derived, p.cut_off, p.cut_len, NULL "                    \
+    "FROM provenance_gone AS g CROSS JOIN provenance AS p ON g.id = ?1 "                           \
+    "AND p.date_added = g.date_added AND p.id = g.id ORDER BY 1"
+
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err);

@@ -577,6 +577,24 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
     st = NULL;
     if (rc != 0)
         goto out;
+    /* provenance_list finds a row through its object version, which is about to go: list
+     * the row in provenance_gone instead (migration 5). The same match as that read. */
+    rk_buf_reset(&sql);
+    rk_buf_puts(&sql, "INSERT OR IGNORE INTO provenance_gone(id, date_added) SELECT p.id, "
+                      "p.date_added FROM (SELECT id AS o_id, date_added AS o_added FROM objects "
+                      "INDEXED BY objects_version WHERE coll = ?1");
+    build_where(&sql, q, 2);
+    rk_buf_puts(&sql, ") CROSS JOIN provenance AS p ON p.date_added = o_added AND p.id = o_id "
+                      "AND p.coll_uuid = (SELECT uuid FROM coll_keys WHERE k = ?1)");
+    rc = store_sq_prepare(c, sql.data, &st, err);
+    if (rc != 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, coll);
+    bind_where(st, q, 2);
+    rc = store_sq_step_done(c, st, "listing the deleted versions' provenance", err);
+    st = NULL;
+    if (rc != 0)
+        goto out;
     rk_buf_reset(&sql);
     rk_buf_puts(&sql, "DELETE FROM objects INDEXED BY objects_version WHERE coll = ?1");
     build_where(&sql, q, 2);

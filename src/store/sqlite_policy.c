@@ -328,17 +328,9 @@ int store_sq_provenance_list(struct store *base, const char *id, store_provenanc
     int rc = store_sq_reader((struct store_sqlite *)base, &c, err);
     if (rc != 0)
         return rc;
-    /* A derived original comes from the objects row of the same collection and date_added
-     * (one objects_added seek), read in the same statement: the same snapshot. */
-    rc = store_sq_prepare(c,
-                          "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, "
-                          "p.token_hash, p.anonymity, p.received, p.original, p.actions, "
-                          "p.derived, p.cut_off, p.cut_len, "
-                          "CASE WHEN p.derived THEN (SELECT o.json FROM coll_keys k "
-                          "JOIN objects o ON o.coll = k.k AND o.date_added = p.date_added "
-                          "WHERE k.uuid = p.coll_uuid AND o.id = p.id) END "
-                          "FROM provenance p WHERE p.id = ?1 ORDER BY p.date_added",
-                          &st, err);
+    /* A derived original comes from the objects row the provenance row was found through:
+     * the same statement, the same snapshot. */
+    rc = store_sq_prepare(c, STORE_SQ_PROVENANCE_LIST_SQL, &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

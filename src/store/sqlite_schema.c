@@ -165,6 +165,22 @@ static const char *const migrations[] = {
     "ALTER TABLE provenance ADD COLUMN derived INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE provenance ADD COLUMN cut_off INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE provenance ADD COLUMN cut_len INTEGER NOT NULL DEFAULT 0;",
+
+    /* 5: no index of provenance by STIX id. provenance_id took one insert at a random place
+     * per stored object, and so rewrote most of its leaf pages at every commit. A row whose
+     * object version exists is found from that version (objects_version, date_added, then
+     * provenance by its key); provenance_gone (id, date_added) lists the rows whose version
+     * was deleted: delete_object fills it, and here the rows that already lack their
+     * objects row (same collection, date_added and id) get their entry. */
+    "CREATE TABLE provenance_gone("
+    "  id TEXT NOT NULL,"
+    "  date_added INTEGER NOT NULL,"
+    "  PRIMARY KEY(id, date_added)) WITHOUT ROWID;"
+    "INSERT INTO provenance_gone(id, date_added) "
+    "SELECT p.id, p.date_added FROM provenance p WHERE NOT EXISTS (SELECT 1 FROM coll_keys k "
+    "  JOIN objects o ON o.coll = k.k AND o.date_added = p.date_added "
+    "  WHERE k.uuid = p.coll_uuid AND o.id = p.id);"
+    "DROP INDEX provenance_id;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -5,7 +5,8 @@
  * and keeps every row, with the new columns at their documented defaults, and (version 2 to
  * 3, the clustered objects table) every date_added, flag and the order of the rows; (version
  * 3 to 4, derived provenance originals) old provenance rows keep their full original, also
- * once their object is deleted, and new ones are derived.
+ * once their object is deleted, and new ones are derived; (version 4 to 5, no provenance index
+ * by id) the rows of objects deleted before are still listed, through provenance_gone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 4
+#define CURRENT 5
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -407,6 +408,143 @@ static void v3_upgrades_keeping_provenance(void **state)
     tstore_remove(&t);
 }
 
+#define Q1 "indicator--00000000-0000-4000-8000-0000000000b1"
+#define Q2 "malware--00000000-0000-4000-8000-0000000000b2"
+
+/* Copies (date_added, collection, original) of each provenance row of one id. */
+struct prov_rows {
+    size_t n;
+    rk_time_us added[8];
+    char coll[8][8];
+    char text[8][64];
+};
+
+static int add_prov(void *ctx, const struct store_provenance *p)
+{
+    struct prov_rows *o = ctx;
+    if (o->n < 8) {
+        o->added[o->n] = p->date_added;
+        snprintf(o->coll[o->n], sizeof(o->coll[0]), "%s", p->collection_id);
+        snprintf(o->text[o->n], sizeof(o->text[0]), "%s", p->original);
+    }
+    o->n++;
+    return 0;
+}
+
+/* (id, date_added) of every provenance_gone entry, "id@added;" each in key order, and
+ * whether the index provenance_id still exists. */
+static void gone_rows(const char *path, char *out, size_t cap, bool *has_index)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT id, date_added FROM provenance_gone", -1, &st, NULL),
+        SQLITE_OK);
+    out[0] = '\0';
+    size_t len = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int n = snprintf(out + len, cap - len, "%s@%lld;", (const char *)sqlite3_column_text(st, 0),
+                         (long long)sqlite3_column_int64(st, 1));
+        assert_true(n > 0 && (size_t)n < cap - len);
+        len += (size_t)n;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT COUNT(*) FROM sqlite_master WHERE "
+                                        "name = 'provenance_id'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *has_index = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A version 4 database as a version 4 hub left it: Q1 with versions in c1 and c2, one of
+ * c1's deleted earlier (its provenance row kept, written out), Q2 deleted from c1 entirely,
+ * and a live derived row. Migrating to 5 drops provenance_id, lists exactly the rows
+ * without an object row as gone, and every row of each id is still listed in order. */
+static void v4_upgrades_keeping_deleted_provenance(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    struct prov_rows o;
+    memset(&t, 0, sizeof(t));
+    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
+    assert_non_null(mkdtemp(t.dir));
+    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA journal_mode=WAL");
+    for (int v = 1; v <= 4; v++)
+        exec_ok(db, store_sq_migration_sql(v));
+    exec_ok(db, "PRAGMA user_version = 4");
+    /* Rows: 300 c1 Q1 v1 (gone), 310 c2 Q1 v1, 320 c1 Q2 v1 (gone), 330 c1 Q1 v2 (derived
+     * from its json), 340 c2 Q1 v2 (gone). */
+    exec_ok(db,
+            "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1'), (2, 'c2');"
+            "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+            "is_first, is_last, json) VALUES"
+            "((2 << 40) | (1 << 39) | 1, 310, 2, '" Q1 "', 1, 'indicator', '2.1', 1, 1, "
+            "'{\"q\":\"c2v1\"}'),"
+            "((1 << 40) | (1 << 39) | 2, 330, 1, '" Q1 "', 2, 'indicator', '2.1', 1, 1, "
+            "'{\"q\":\"c1v2\",\"m\":1}');"
+            "INSERT INTO provenance(date_added, coll_uuid, id, version, org_id, token_hash, "
+            "anonymity, received, original, actions, derived, cut_off, cut_len) VALUES"
+            "(300, 'c1', '" Q1 "', 1, 'o1', 'h', 0, 300, CAST('c1v1' AS BLOB), '[]', 0, 0, 0),"
+            "(310, 'c2', '" Q1 "', 1, 'o1', 'h', 0, 310, CAST('c2v1' AS BLOB), '[]', 0, 0, 0),"
+            "(320, 'c1', '" Q2 "', 1, 'o1', 'h', 0, 320, CAST('q2' AS BLOB), '[]', 0, 0, 0),"
+            "(330, 'c1', '" Q1 "', 2, 'o1', 'h', 0, 330, CAST('' AS BLOB), '[]', 1, 11, 6),"
+            "(340, 'c2', '" Q1 "', 2, 'o1', 'h', 0, 340, CAST('c2v2' AS BLOB), '[]', 0, 0, 0);");
+    sqlite3_close(db);
+
+    tstore_open(&t); /* migrates */
+    assert_int_equal(user_version(t.path), CURRENT);
+    char gone[256];
+    bool has_index = true;
+    gone_rows(t.path, gone, sizeof(gone), &has_index);
+    assert_false(has_index);
+    assert_string_equal(gone, Q1 "@300;" Q1 "@340;" Q2 "@320;");
+
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, Q1, add_prov, &o, &err), 0);
+    assert_int_equal(o.n, 4);
+    rk_time_us added[] = {300, 310, 330, 340};
+    const char *coll[] = {"c1", "c2", "c1", "c2"};
+    const char *text[] = {"c1v1", "c2v1", "{\"q\":\"c1v2\"}", "c2v2"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(o.added[i], added[i]);
+        assert_string_equal(o.coll[i], coll[i]);
+        assert_string_equal(o.text[i], text[i]);
+    }
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, Q2, add_prov, &o, &err), 0);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(o.text[0], "q2");
+
+    /* A migrated live row deleted now joins the gone ones, its original written out. */
+    const char *ids[] = {Q1};
+    size_t deleted = 0;
+    struct store_query q = {.collection_id = "c1",
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    gone_rows(t.path, gone, sizeof(gone), &has_index);
+    assert_string_equal(gone, Q1 "@300;" Q1 "@330;" Q1 "@340;" Q2 "@320;");
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(store_provenance_list(t.s, Q1, add_prov, &o, &err), 0);
+    assert_int_equal(o.n, 4);
+    assert_int_equal(o.added[2], 330);
+    assert_string_equal(o.text[2], "{\"q\":\"c1v2\"}");
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -422,6 +560,7 @@ int main(void)
         cmocka_unit_test(v1_upgrades_keeping_rows),
         cmocka_unit_test(v2_upgrades_keeping_rows_and_order),
         cmocka_unit_test(v3_upgrades_keeping_provenance),
+        cmocka_unit_test(v4_upgrades_keeping_deleted_provenance),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
  * second connection), and provenance_list still returns the exact original: identical to
  * the json, the json minus a spliced run, or a full original stored as given. Deleting
  * object versions writes their derived originals out first: the vault keeps every byte.
- * A cut outside the json is refused and rolls the call back.
+ * A cut outside the json is refused and rolls the call back. Without an index of provenance
+ * by id (migration 5), the rows of one id are still all listed, in date_added order, across
+ * collections, versions and deletes: those of deleted versions through provenance_gone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -297,8 +299,9 @@ static void bad_cut_refused(void **state)
     assert_int_equal(count, 0);
 }
 
-/* A derived row whose object row went some other way (here by hand) is reported, not
- * returned as an empty original. */
+/* A derived row listed as gone whose object row went some other way (here by hand, not
+ * through delete_object, which writes the original out) is reported, not returned as an
+ * empty original. Without its provenance_gone entry such a row cannot be found at all. */
 static void missing_object_row_reported(void **state)
 {
     struct tstore *t = *state;
@@ -310,12 +313,171 @@ static void missing_object_row_reported(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DELETE FROM objects", NULL, NULL, NULL), SQLITE_OK);
+    list(t->s, IND, &s);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO provenance_gone(id, date_added) "
+                                  "SELECT id, date_added FROM provenance",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     memset(&s, 0, sizeof(s));
     assert_int_equal(store_provenance_list(t->s, IND, seen, &s, &err), RK_E_DB);
     assert_int_equal(s.n, 0);
     assert_non_null(strstr(err.msg, IND));
     assert_non_null(strstr(err.msg, "missing"));
+}
+
+/* The number of provenance_gone entries of id, read through a connection of our own. */
+static int gone_count(const char *path, const char *id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM provenance_gone WHERE id = ?1", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* One stored version of IND in a collection: its json (the posted text with a marking run
+ * spliced in after the first brace) and posted text, which tell versions and collections
+ * apart. */
+struct ver {
+    const char *coll;
+    rk_time_us version;
+    char posted[160];
+    char *json;
+    rk_time_us added;
+};
+
+static void ver_put(struct store *s, struct ver *v)
+{
+    struct rk_err err;
+    snprintf(v->posted, sizeof(v->posted), "{\"c\":\"%s\",\"id\":\"" IND "\",\"v\":%lld}", v->coll,
+             (long long)v->version);
+    v->json = splice(v->posted, 1, IND_RUN);
+    struct store_put p = prov_put(IND, v->version, v->json, v->posted, true, 1, strlen(IND_RUN));
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(s, v->coll, &p, 1, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_NEW);
+    v->added = p.date_added;
+}
+
+/* IND's provenance list is exactly the n versions of vs, in that (date_added) order. */
+static void expect_list(struct store *s, struct ver *const *vs, size_t n)
+{
+    struct prov_seen seen_rows;
+    list(s, IND, &seen_rows);
+    assert_int_equal(seen_rows.n, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(seen_rows.added[i], vs[i]->added);
+        assert_string_equal(seen_rows.coll[i], vs[i]->coll);
+        assert_string_equal(seen_rows.original[i], vs[i]->posted);
+    }
+    seen_clear(&seen_rows);
+}
+
+static void delete_versions(struct store *s, const char *coll, rk_time_us *version, size_t expect)
+{
+    struct rk_err err;
+    const char *ids[] = {IND};
+    size_t deleted = 0;
+    struct store_query q = {.collection_id = coll,
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel =
+                                version != NULL ? STORE_VERSION_SPECIFIC : STORE_VERSION_ALL,
+                            .versions = version,
+                            .n_versions = version != NULL ? 1 : 0};
+    rk_err_clear(&err);
+    assert_int_equal(store_delete_object(s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, expect);
+}
+
+/* The same id in two collections, several versions interleaved in date_added order, deleted
+ * a version at a time, then whole, then stored again: every provenance row is listed once,
+ * in order, with its collection and original, whether its version exists or not; only the
+ * deleted versions' rows are in provenance_gone, and other ids are untouched. */
+static void list_across_collections_and_deletes(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    struct ver a = {.coll = "c1", .version = 1}, b = {.coll = "c2", .version = 1},
+               c = {.coll = "c1", .version = 2}, d = {.coll = "c2", .version = 2},
+               e = {.coll = "c1", .version = 3}, f = {.coll = "c1", .version = 2};
+    struct ver *order[] = {&a, &b, &c, &d, &e, &f};
+    for (size_t i = 0; i < 5; i++)
+        ver_put(t->s, order[i]);
+    /* Another id with provenance, and one without, in the same collection. */
+    struct store_put mal = prov_put(MAL, 1, MAL_POSTED, MAL_POSTED, true, 0, 0);
+    char buf[128];
+    struct store_put tool = tput(TOOL, 1, "t", buf, sizeof(buf));
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", &mal, 1, &err), 0);
+    assert_int_equal(store_put_objects(t->s, "c1", &tool, 1, &err), 0);
+
+    expect_list(t->s, order, 5);
+    assert_int_equal(gone_count(t->path, IND), 0);
+
+    /* One version in the middle: its row stays in its place. */
+    rk_time_us v2 = 2;
+    delete_versions(t->s, "c1", &v2, 1);
+    assert_int_equal(gone_count(t->path, IND), 1);
+    expect_list(t->s, order, 5);
+
+    /* The other versions of c1: c2's rows still come through their objects. */
+    delete_versions(t->s, "c1", NULL, 2);
+    assert_int_equal(gone_count(t->path, IND), 3);
+    expect_list(t->s, order, 5);
+
+    /* Stored again: a new row after the gone ones. */
+    ver_put(t->s, &f);
+    expect_list(t->s, order, 6);
+    assert_int_equal(gone_count(t->path, IND), 3);
+
+    /* The whole object, in both collections. */
+    delete_versions(t->s, "c2", NULL, 2);
+    delete_versions(t->s, "c1", NULL, 1);
+    assert_int_equal(gone_count(t->path, IND), 6);
+    expect_list(t->s, order, 6);
+    const char *ids[] = {IND};
+    struct store_query none = {
+        .collection_id = "c1", .added_after = -1, .limit = 10, .ids = ids, .n_ids = 1};
+    struct store_page page;
+    assert_int_equal(store_query(t->s, &none, NULL, NULL, NULL, NULL, &page, &err), 0);
+    assert_int_equal(page.count, 0);
+
+    /* The other ids: MAL's row is still found through its object; a version without
+     * provenance leaves no entry when deleted. */
+    assert_int_equal(gone_count(t->path, MAL), 0);
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], MAL_POSTED);
+    seen_clear(&s);
+    const char *tids[] = {TOOL};
+    size_t deleted = 0;
+    struct store_query tq = {.collection_id = "c1",
+                             .added_after = -1,
+                             .limit = 1,
+                             .ids = tids,
+                             .n_ids = 1,
+                             .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_delete_object(t->s, &tq, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(gone_count(t->path, TOOL), 0);
+    list(t->s, TOOL, &s);
+    assert_int_equal(s.n, 0);
+    for (size_t i = 0; i < 6; i++)
+        free(order[i]->json);
 }
 
 int main(void)
@@ -325,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(delete_keeps_originals, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_cut_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_object_row_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(list_across_collections_and_deletes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

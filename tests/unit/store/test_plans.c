@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_plans.c: the main object queries use the indexes (or the table range) meant for them
- * (EXPLAIN QUERY PLAN), so that a page costs about its size even in a collection of millions
- * of rows.
+ * test_plans.c: the main object queries and the provenance list use the indexes (or the table
+ * range) meant for them (EXPLAIN QUERY PLAN), so that a page costs about its size even in a
+ * collection of millions of rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -158,10 +158,44 @@ static void main_queries_use_their_indexes(void **state)
     tstore_remove(&t);
 }
 
+/* provenance_list (migration 5, no index of provenance by id): one probe of objects_version
+ * per collection and one of provenance_gone, then provenance by its key; no scan of
+ * provenance, objects or provenance_gone (coll_keys, a handful of rows, is walked). */
+static void provenance_list_uses_keys(void **state)
+{
+    (void)state;
+    struct tstore t;
+    memset(&t, 0, sizeof(t));
+    tstore_open(&t);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char plan[1024];
+    assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_PROVENANCE_LIST_SQL, -1, &st, NULL),
+        SQLITE_OK);
+    plan[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
+        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
+    }
+    sqlite3_finalize(st);
+    assert_non_null(strstr(plan, "SCAN k"));
+    assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "SEARCH g USING PRIMARY KEY (id=?)"));
+    assert_non_null(strstr(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"));
+    assert_null(strstr(plan, "SCAN p"));
+    assert_null(strstr(plan, "SCAN o"));
+    assert_null(strstr(plan, "SCAN g"));
+    sqlite3_close(db);
+    tstore_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(main_queries_use_their_indexes),
+        cmocka_unit_test(provenance_list_uses_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
  */
 #include "policy/policy_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,38 +32,47 @@ static bool green_delay_applies(const struct policy_access_ctx *ax)
            !is_coordinator(ax->who);
 }
 
+/* Whether who is a member and the row's source organisation. */
+static bool is_source(const struct policy_principal *who, const struct store_access *a)
+{
+    return is_member(who) && a->source_org != NULL && strcmp(a->source_org, who->org_id) == 0;
+}
+
+/* Whether who is one of the row's named recipients (a list walk: asked only when needed). */
+static bool is_recipient(const struct policy_principal *who, const struct store_access *a)
+{
+    return is_member(who) && policy_list_has(a->recipients, who->org_id);
+}
+
 /* The TLP part of the rule for one row (the collection audience is checked by the caller). */
 static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_row *row)
 {
     const struct policy_principal *who = ax->who;
     const struct store_access *a = &row->access;
-    bool member = is_member(who);
-    bool source = member && a->source_org != NULL && strcmp(a->source_org, who->org_id) == 0;
-    bool recipient = member && policy_list_has(a->recipients, who->org_id);
 
     switch (a->tlp) {
     case POLICY_TLP_CLEAR:
         return true;
     case POLICY_TLP_GREEN:
-        if (!member)
+        if (!is_member(who))
             return false;
-        if (green_delay_applies(ax) && !source)
+        if (green_delay_applies(ax) && !is_source(who, a))
             return row->date_added <= ax->now - (rk_time_us)ax->green_delay_hours * US_PER_HOUR;
         return true;
     case POLICY_TLP_AMBER:
-        if (!member)
+        if (!is_member(who))
             return false;
-        if (is_coordinator(who) || source || recipient)
+        if (is_coordinator(who) || is_source(who, a) || is_recipient(who, a))
             return true;
         if (a->scope == NULL || a->scope[0] == '\0')
             return true; /* the collection's audience, already checked */
         return policy_in_audience(who, a->scope);
     case POLICY_TLP_AMBER_STRICT:
-        return source || recipient || is_coordinator(who);
+        return is_source(who, a) || is_recipient(who, a) || is_coordinator(who);
     default:
         /* RED, and NONE or anything unknown treated as RED: the coordinator reaches these
          * only through the audited provenance vault. */
-        return source || recipient;
+        return is_source(who, a) || is_recipient(who, a);
     }
 }
 
@@ -199,15 +209,9 @@ static bool joins_visible(struct policy_access_ctx *ax, const char *joins, const
     return true;
 }
 
-bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row)
+/* policy_may_read_object once the row's collection admits the requester. */
+static bool row_allows(struct policy_access_ctx *ax, const struct store_row *row)
 {
-    const struct store_collection *c;
-
-    if (ax == NULL || row == NULL)
-        return false;
-    c = row->collection_id != NULL ? collection_of(ax, row->collection_id) : ax->collection;
-    if (c == NULL || !policy_may_read_collection(ax->who, c))
-        return false;
     if (!tlp_allows(ax, row))
         return false;
     if (row->access.joins != NULL && row->access.joins[0] != '\0' &&
@@ -224,6 +228,18 @@ bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row
     return true;
 }
 
+bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row)
+{
+    const struct store_collection *c;
+
+    if (ax == NULL || row == NULL)
+        return false;
+    c = row->collection_id != NULL ? collection_of(ax, row->collection_id) : ax->collection;
+    if (c == NULL || !policy_may_read_collection(ax->who, c))
+        return false;
+    return row_allows(ax, row);
+}
+
 int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
                        const struct policy_principal *who, const struct store_collection *c,
                        const char *route, struct rk_err *err)
@@ -231,7 +247,10 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
     int64_t n = 0;
     int rc;
 
-    memset(ax, 0, sizeof(*ax));
+    /* Everything but the ring of join verdicts (about 10 KiB, read only below n_joins). */
+    memset(ax, 0, offsetof(struct policy_access_ctx, joins));
+    memset((char *)ax + offsetof(struct policy_access_ctx, joins) + sizeof(ax->joins), 0,
+           sizeof(*ax) - offsetof(struct policy_access_ctx, joins) - sizeof(ax->joins));
     ax->hub = hub;
     ax->who = who;
     ax->collection = c;
@@ -273,6 +292,7 @@ struct query_run {
     /* Version selection decided here rather than by the store (see policy_query): */
     const struct store_query *q; /* the caller's query */
     unsigned sel;                /* its enum store_version_sel bits; 0 = the store decides */
+    bool coll_ok;                /* ax->who may read ax->collection (asked once per query) */
 };
 
 /* What version_probe looks for: a visible version of row's id, in its collection, newer
@@ -340,7 +360,10 @@ static bool query_filter(void *ctx, const struct store_row *row)
     struct policy_access_ctx *ax = qr->ax;
     unsigned sel = qr->sel;
 
-    if (!policy_may_read_object(ax, row))
+    /* The store names the query's collection with the query's own pointer: ax->collection,
+     * whose audience was checked once. Any other row takes the whole check. */
+    if (row->collection_id == qr->q->collection_id ? !qr->coll_ok || !row_allows(ax, row)
+                                                   : !policy_may_read_object(ax, row))
         return false;
     if (sel == 0)
         return true; /* the store selected the versions */
@@ -371,7 +394,7 @@ static int query_row(void *ctx, const struct store_row *row)
 int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
                  void *fn_ctx, struct store_page *page, struct rk_err *err)
 {
-    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0, q, 0};
+    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0, q, 0, false};
     struct rk_buf detail = RK_BUF_INIT;
     struct store_query all;
     unsigned sel;
@@ -381,6 +404,7 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
         strcmp(q->collection_id, ax->collection->id) != 0)
         return rk_err_set(err, RK_E_INTERNAL, "policy_query: query and access context disagree");
     ax->store_rc = 0;
+    qr.coll_ok = policy_may_read_collection(ax->who, ax->collection);
     /*
      * last and first mean the latest / earliest version THIS requester may see. The store's
      * is_last / is_first flags pick the newest / oldest stored version whoever may see it:

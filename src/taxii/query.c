@@ -114,7 +114,12 @@ int taxii_query_parse(const struct http_param *params, size_t n, unsigned allowe
     rk_time_us added_after = -1, next = -1;
     int rc = 0;
 
-    memset(q, 0, sizeof(*q));
+    /* Field by field, not one memset: the four value arrays (about 3 KiB) are only read
+     * below their counts. */
+    q->n_ids = q->n_types = q->n_spec_versions = q->n_versions = 0;
+    q->version_sel = 0;
+    q->has_added_after = false;
+    memset(q->owned, 0, sizeof(q->owned));
     q->added_after = -1;
     q->limit = TAXII_PAGE_MAX;
     for (size_t i = 0; i < n; i++) {

@@ -17,6 +17,7 @@ struct read_ctx {
     struct store_query sq;
     struct store_page page;
     struct policy_access_ctx ax; /* who reads c, for policy_query; cleared by read_end */
+    bool ax_ready;               /* policy_access_init was called: read_end clears ax */
     struct rk_buf *out;
     struct delete_pick *pick; /* DELETE only: the versions it may delete */
 };
@@ -73,7 +74,16 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
 {
     const struct policy_principal *who = taxii_requester(req);
     bool r, w;
-    memset(rx, 0, sizeof(*rx));
+    /* Not one memset of rx: q and ax are large (about 13 KiB together), and
+     * taxii_query_parse and policy_access_init fill them. Only what read_end frees must be
+     * clear before they run. */
+    memset(&rx->c, 0, sizeof(rx->c));
+    memset(rx->q.owned, 0, sizeof(rx->q.owned));
+    memset(&rx->sq, 0, sizeof(rx->sq));
+    memset(&rx->page, 0, sizeof(rx->page));
+    rx->ax_ready = false;
+    rx->out = NULL;
+    rx->pick = NULL;
     int rc = taxii_check_root(hub, req, err);
     if (rc < 0)
         return rc;
@@ -88,12 +98,14 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
     if (rc < 0)
         return rc;
     taxii_query_to_store(&rx->q, rx->c.id, &rx->sq);
+    rx->ax_ready = true;
     return policy_access_init(&rx->ax, hub, who, &rx->c, route, err);
 }
 
 static void read_end(struct read_ctx *rx)
 {
-    policy_access_clear(&rx->ax);
+    if (rx->ax_ready)
+        policy_access_clear(&rx->ax);
     taxii_query_free(&rx->q);
     store_collection_clear(&rx->c);
 }
@@ -188,6 +200,9 @@ static int read_answer(struct rk_hub *hub, struct http_request *req, struct http
         goto out;
     rx.out = &resp->body;
     rx.sq.with_json = ep->with_json;
+    /* Room for a typical page at once rather than a dozen doublings (each a copy). */
+    if (ep->with_json)
+        rk_buf_reserve(rx.out, rx.sq.limit < 128 ? rx.sq.limit * 512 : 64 * 1024);
     if (oid != NULL)
         select_object(&rx, oid);
     if (ep->all_versions)

@@ -10,6 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* rk_time_format through a memo of the last second formatted: the rows of a page were
+ * mostly added within the same second, so only the microseconds change. */
+struct time_memo {
+    int64_t sec;            /* the second text holds, -1 for none */
+    char text[RK_TIME_LEN]; /* rk_time_format of a time within sec */
+};
+
+/* Appends the RFC 3339 form of t (as rk_time_format writes it) to b, through m. */
+static void put_time_memo(struct rk_buf *b, struct time_memo *m, rk_time_us t)
+{
+    /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ": the microseconds are text[20..25]. */
+    enum { US_AT = 20, TEXT_LEN = 27 };
+    if (t < 0 || t / 1000000 != m->sec) {
+        rk_time_format(t, m->text);
+        m->sec = t < 0 ? -1 : t / 1000000;
+    } else {
+        unsigned us = (unsigned)(t % 1000000);
+        for (int i = US_AT + 5; i >= US_AT; i--) {
+            m->text[i] = (char)('0' + us % 10);
+            us /= 10;
+        }
+    }
+    rk_buf_append(b, m->text, TEXT_LEN);
+}
+
 /* Common state of every read: the collection, its query, and who reads it. */
 struct read_ctx {
     struct store_collection c;
@@ -19,7 +44,8 @@ struct read_ctx {
     struct policy_access_ctx ax; /* who reads c, for policy_query; cleared by read_end */
     bool ax_ready;               /* policy_access_init was called: read_end clears ax */
     struct rk_buf *out;
-    struct delete_pick *pick; /* DELETE only: the versions it may delete */
+    struct delete_pick *pick;        /* DELETE only: the versions it may delete */
+    struct time_memo added, version; /* manifest rows' date_added and version */
 };
 
 /* What differs between the read endpoints. */
@@ -84,6 +110,7 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
     rx->ax_ready = false;
     rx->out = NULL;
     rx->pick = NULL;
+    rx->added.sec = rx->version.sec = -1;
     int rc = taxii_check_root(hub, req, err);
     if (rc < 0)
         return rc;
@@ -137,21 +164,23 @@ static int row_object(void *ctx, const struct store_row *row)
     return 0;
 }
 
+/* Appends a string literal (its length known at compile time, no strlen). */
+#define PUT_LIT(b, lit) rk_buf_append((b), (lit), sizeof(lit) - 1)
+
 static int row_manifest(void *ctx, const struct store_row *row)
 {
     struct read_ctx *rx = ctx;
-    char added[RK_TIME_LEN], version[RK_TIME_LEN];
-    rk_time_format(row->date_added, added);
-    rk_time_format(row->version, version);
-    rk_buf_puts(rx->out, rx->out->len ? "," : "{\"objects\":[");
-    rk_buf_puts(rx->out, "{\"id\":");
-    rk_buf_json_string(rx->out, row->id);
     /* Pieces, not printf: a manifest page writes a hundred of these. */
-    rk_buf_puts(rx->out, ",\"date_added\":\"");
-    rk_buf_puts(rx->out, added);
-    rk_buf_puts(rx->out, "\",\"version\":\"");
-    rk_buf_puts(rx->out, version);
-    rk_buf_puts(rx->out, "\",\"media_type\":\"" TAXII_STIX_MEDIA "\"}");
+    if (rx->out->len)
+        PUT_LIT(rx->out, ",{\"id\":");
+    else
+        PUT_LIT(rx->out, "{\"objects\":[{\"id\":");
+    rk_buf_json_string(rx->out, row->id);
+    PUT_LIT(rx->out, ",\"date_added\":\"");
+    put_time_memo(rx->out, &rx->added, row->date_added);
+    PUT_LIT(rx->out, "\",\"version\":\"");
+    put_time_memo(rx->out, &rx->version, row->version);
+    PUT_LIT(rx->out, "\",\"media_type\":\"" TAXII_STIX_MEDIA "\"}");
     return 0;
 }
 
@@ -200,9 +229,11 @@ static int read_answer(struct rk_hub *hub, struct http_request *req, struct http
         goto out;
     rx.out = &resp->body;
     rx.sq.with_json = ep->with_json;
-    /* Room for a typical page at once rather than a dozen doublings (each a copy). */
-    if (ep->with_json)
-        rk_buf_reserve(rx.out, rx.sq.limit < 128 ? rx.sq.limit * 512 : 64 * 1024);
+    /* Room for a typical page at once rather than a dozen doublings (each a copy): about
+     * 500 bytes per object, 150 per manifest entry. */
+    if (ep->with_json || ep->row == row_manifest)
+        rk_buf_reserve(rx.out,
+                       (rx.sq.limit < 128 ? rx.sq.limit : 128) * (ep->with_json ? 512 : 160));
     if (oid != NULL)
         select_object(&rx, oid);
     if (ep->all_versions)

@@ -161,10 +161,17 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
 void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql);
 bool store_sq_query_two_ranges(const struct store_query *q);
 
-/* MAX(date_added) of every object (NULL if none): one seek of objects_added (coll,
- * date_added) per collection, since date_added is no longer the rowid (migration 3). */
+/*
+ * The largest date_added handed out that the file still records (0 if none): of the objects
+ * (one seek of objects_added (coll, date_added) per collection, since date_added is no
+ * longer the rowid, migration 3) and of provenance (its key), which keeps the date_added of
+ * deleted versions. Without the latter, a restart after deleting the newest object with the
+ * clock behind it could hand that date_added out again, and the provenance row of the new
+ * version would collide with the old one's key.
+ */
 #define STORE_SQ_MAX_ADDED_SQL                                                                     \
-    "SELECT MAX((SELECT MAX(date_added) FROM objects WHERE coll = k.k)) FROM coll_keys AS k"
+    "SELECT MAX(IFNULL((SELECT MAX((SELECT MAX(date_added) FROM objects WHERE coll = k.k)) "       \
+    "FROM coll_keys AS k), 0), IFNULL((SELECT MAX(date_added) FROM provenance), 0))"
 
 /* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
  * include policy.h; the value is part of the schema, see migration 2). */

@@ -480,6 +480,53 @@ static void list_across_collections_and_deletes(void **state)
         free(order[i]->json);
 }
 
+/* Moves a deleted version's date_added an hour ahead in the raw file, as if it had been
+ * added while the clock was an hour ahead of today's (provenance and provenance_gone). */
+static void raw_shift_added(const char *path, rk_time_us from, rk_time_us to)
+{
+    sqlite3 *db = NULL;
+    char sql[256];
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof(sql),
+             "UPDATE provenance SET date_added = %lld WHERE date_added = %lld;"
+             "UPDATE provenance_gone SET date_added = %lld WHERE date_added = %lld;",
+             (long long)to, (long long)from, (long long)to, (long long)from);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+}
+
+/* date_added stays above every one the file records, the deleted versions' too: after a
+ * restart with the clock behind the newest (deleted) object, a new version must not be
+ * handed its date_added again (its provenance row would collide with the old one's key). */
+static void date_added_above_deleted_versions(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    size_t deleted = 0;
+    struct store_put p = prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 0, 0);
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", &p, 1, &err), 0);
+    const char *ids[] = {IND};
+    struct store_query q = {.collection_id = "c1",
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_delete_object(t->s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+    store_close(t->s);
+    t->s = NULL;
+    rk_time_us ahead = rk_time_now() + (rk_time_us)3600 * 1000000;
+    raw_shift_added(t->path, p.date_added, ahead);
+    tstore_open(t);
+    struct store_put n = prov_put(MAL, 1, MAL_POSTED, MAL_POSTED, true, 0, 0);
+    assert_int_equal(store_put_objects(t->s, "c1", &n, 1, &err), 0);
+    assert_int_equal(n.result, STORE_PUT_NEW);
+    assert_true(n.date_added > ahead);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +535,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_cut_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_object_row_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(list_across_collections_and_deletes, setup, teardown),
+        cmocka_unit_test_setup_teardown(date_added_above_deleted_versions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,14 +243,25 @@ static bool wants_shadow(const struct store_query *q)
     "o.source_org AND n.scope IS o.scope AND n.recipients IS o.recipients AND n.joins IS "         \
     "o.joins LIMIT 1)"
 
-/* The column list every query shape selects, in the order row_read reads it; column 16 is
- * the shadow column (NULL unless wants_shadow(q); only older versions are probed). */
+/* The access columns of a lean query (store_query.lean): STORE_SQ_ACCESS_COLS with NULL for
+ * source_sector and rule, so that every column keeps its index. */
+#define LEAN_ACCESS_COLS "tlp, source_org, NULL, scope, recipients, joins, NULL"
+
+/*
+ * The column list every query shape selects, in the order row_read reads it; column 16 is
+ * the shadow column (NULL unless wants_shadow(q); only older versions are probed). A lean
+ * query selects NULL for spec_version, source_sector and rule: SQLite then never extracts
+ * those values and row_read makes no column call for them. Each combination of with_json,
+ * lean and the shadow column is one fixed text, so the statement cache holds at most one
+ * statement per shape and combination.
+ */
 static void select_cols(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
-                  "SELECT date_added, id, type, spec_version, version, %s, " STORE_SQ_ACCESS_COLS
-                  ", pos, is_first, is_last, %s FROM objects AS o",
-                  q->with_json ? "json" : "NULL",
+                  "SELECT date_added, id, type, %s, version, %s, %s, pos, is_first, is_last, "
+                  "%s FROM objects AS o",
+                  q->lean ? "NULL" : "spec_version", q->with_json ? "json" : "NULL",
+                  q->lean ? LEAN_ACCESS_COLS : STORE_SQ_ACCESS_COLS,
                   wants_shadow(q) ? "CASE WHEN is_last THEN NULL ELSE " SHADOW_COL " END" : "NULL");
 }
 
@@ -297,18 +308,36 @@ void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
     rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
 }
 
+/* Column i of st's current row as text, "" for NULL (as store_sq_access_fill reads it). */
+static const char *text_or_empty(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t != NULL ? t : "";
+}
+
 /* Reads the current row of st, a statement with select_cols' columns; the strings are valid
- * until st steps or resets. */
+ * until st steps or resets. A lean query's skipped fields are "" without a column call. */
 static void row_read(sqlite3_stmt *st, const struct store_query *q, struct store_row *row)
 {
     row->date_added = sqlite3_column_int64(st, 0);
     row->id = (const char *)sqlite3_column_text(st, 1);
     row->type = (const char *)sqlite3_column_text(st, 2);
-    row->spec_version = (const char *)sqlite3_column_text(st, 3);
     row->version = sqlite3_column_int64(st, 4);
     row->json = q->with_json ? sqlite3_column_blob(st, 5) : NULL;
     row->json_len = q->with_json ? (size_t)sqlite3_column_bytes(st, 5) : 0;
-    store_sq_access_fill(st, 6, &row->access);
+    if (q->lean) {
+        row->spec_version = "";
+        row->access.tlp = sqlite3_column_int(st, 6);
+        row->access.source_org = text_or_empty(st, 7);
+        row->access.source_sector = "";
+        row->access.scope = text_or_empty(st, 9);
+        row->access.recipients = text_or_empty(st, 10);
+        row->access.joins = text_or_empty(st, 11);
+        row->access.rule = "";
+    } else {
+        row->spec_version = (const char *)sqlite3_column_text(st, 3);
+        store_sq_access_fill(st, 6, &row->access);
+    }
     row->collection_id = q->collection_id;
     row->is_first = sqlite3_column_int(st, 14) != 0;
     row->is_last = sqlite3_column_int(st, 15) != 0;

@@ -135,6 +135,11 @@ struct store_query {
      * version is never the latest one a requester may see unless visibility depends on
      * date_added (the green delay), so the policy layer's "last" needs none of them. */
     bool skip_shadowed;
+    /* The caller never reads row.spec_version, row.access.source_sector or row.access.rule:
+     * the store does not read those columns, and they are "" in every row of this query
+     * (spec_versions still filters, in SQL). The TAXII read path sets it; other fields are
+     * exactly those of a full query. */
+    bool lean;
 };
 
 /*

@@ -429,6 +429,10 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
         qr.sel = sel;
         q = &all;
     }
+    /* The check and the audit read a row's id, version, date_added, flags, tlp, source_org,
+     * scope, recipients and joins only, never spec_version, source_sector or rule: a lean
+     * query (store_query.lean) goes to the store as the caller made it. Joins and version
+     * probes read full rows through store_find_object. */
     rc = store_query(ax->hub->store, q, query_filter, &qr, fn != NULL ? query_row : NULL, &qr, page,
                      err);
     if (rc == 0 && ax->store_rc < 0)

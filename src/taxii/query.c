@@ -216,4 +216,7 @@ void taxii_query_to_store(const struct taxii_query *q, const char *collection_id
     sq->versions = q->n_versions ? q->versions : NULL;
     sq->n_versions = q->n_versions;
     sq->with_json = true;
+    /* No TAXII answer and not the access check reads spec_version, source_sector or rule
+     * (match[spec_version] filters in the store's SQL): skip reading them per row. */
+    sq->lean = true;
 }

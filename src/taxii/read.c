@@ -211,6 +211,7 @@ static int object_visible(struct read_ctx *rx, const char *oid, bool *visible, s
     rx->sq.ids = ids;
     rx->sq.n_ids = 1;
     rx->sq.version_sel = STORE_VERSION_ALL;
+    rx->sq.lean = true; /* only the access check reads the row */
     int rc = run_query(rx, NULL, err);
     *visible = rc == 0 && rx->page.count > 0;
     rx->sq = saved;

@@ -5,8 +5,9 @@
  * readers run beside the writer). Statements are prepared once per connection and cached.
  * A checkpointer thread keeps WAL checkpoints out of the writer's commits.
  *
- * Future work: a writer thread fed by a queue could group-commit several callers' batches
- * in one transaction (one fsync for many POSTs); the mutex keeps the same guarantees today.
+ * Envelopes that arrive together are committed together (group commit, sqlite_ingest.c):
+ * the caller that finds no batch running leads one for everybody queued, rather than a
+ * dedicated writer thread; docs/internals/store.md says why.
  */
 #include "sqlite_int.h"
 
@@ -241,6 +242,11 @@ void store_sq_writer_unlock(struct store_sqlite *s)
         pthread_mutex_unlock(&s->write_mu);
 }
 
+bool store_sq_in_enclosing(void)
+{
+    return tl_enclosing != NULL;
+}
+
 int store_sq_tx_enclose(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err)
 {
     if (tl_enclosing != NULL)
@@ -400,6 +406,8 @@ static void store_sq_close(struct store *base)
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->write_mu);
+    pthread_cond_destroy(&s->group_cv);
+    pthread_mutex_destroy(&s->group_mu);
     store_sq_idset_free(&s->idset);
     free(s->path);
     free(s);
@@ -434,12 +442,16 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
     pthread_mutex_init(&s->readers_mu, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
+    pthread_mutex_init(&s->group_mu, NULL);
+    pthread_cond_init(&s->group_cv, NULL);
     int krc = pthread_key_create(&s->reader_key, reader_destroy);
     if (krc != 0) {
         pthread_cond_destroy(&s->ckpt_cv);
         pthread_mutex_destroy(&s->ckpt_mu);
         pthread_mutex_destroy(&s->readers_mu);
         pthread_mutex_destroy(&s->write_mu);
+        pthread_cond_destroy(&s->group_cv);
+        pthread_mutex_destroy(&s->group_mu);
         free(s->path);
         free(s);
         return rk_err_set(err, RK_E_INTERNAL, "cannot open store at %s: %s", path, strerror(krc));

@@ -4,7 +4,7 @@
  * correlation credit lookup for a whole envelope in one read snapshot, one indexed probe per
  * id, without the row callbacks and sorting of find_object; the
  * puts of an envelope and what the policy records about them (credit, audit) in one
- * transaction, one fsync instead of three.
+ * transaction, shared by the envelopes that arrive together (group commit).
  */
 #include "sqlite_int.h"
 
@@ -71,28 +71,145 @@ out:
     return rc;
 }
 
+/* One caller's put_objects_then, queued for group commit. */
+struct store_sq_job {
+    const char *collection_id;
+    struct store_put *puts;
+    size_t n;
+    store_then_fn then;
+    void *ctx;
+    int rc;            /* the outcome, once done */
+    struct rk_err err; /* its error */
+    bool done;         /* the leader has committed (or failed) it */
+    struct store_sq_job *next;
+};
+
+/* Jobs committed together at most: bounds one transaction and its callers' wait. */
+#define GROUP_MAX 32
+
+/* The puts and then of one job, inside the batch's transaction; 0 or the failure. */
+static int job_run(struct store_sqlite *s, struct store_sq_job *j)
+{
+    int rc = 0;
+    if (j->n > 0)
+        rc = store_sq_put_objects(&s->base, j->collection_id, j->puts, j->n, &j->err);
+    if (rc == 0 && j->then != NULL) {
+        rc = j->then(j->ctx, &s->base, j->puts, j->n, &j->err);
+        if (rc > 0)
+            rc = rk_err_set(&j->err, RK_E_INTERNAL, "put_objects_then: stopped by the callback");
+    }
+    return rc;
+}
+
+/* Fails every job of batch with code and msg (the batch's transaction is lost). */
+static void jobs_fail(struct store_sq_job *batch, int code, const char *msg)
+{
+    for (struct store_sq_job *j = batch; j != NULL; j = j->next)
+        j->rc = rk_err_set(&j->err, code, "%s", msg);
+}
+
 /*
+ * Runs the jobs of batch (linked by next) in ONE transaction: one COMMIT, one fsync and one
+ * write of each page they all dirtied. Each job runs inside its own SAVEPOINT, so a job that
+ * fails is rolled back alone and the others still commit. If SQLite rolled the whole
+ * transaction back (an I/O error, a full disk) or the COMMIT fails, every job of the batch
+ * fails: none is acknowledged. Called by the leader, holding no lock.
+ */
+static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
+{
+    struct store_sq_conn *c = NULL;
+    struct rk_err e;
+    char msg[sizeof(e.msg)];
+    bool lost = false;
+
+    rk_err_clear(&e);
+    int rc = store_sq_tx_enclose(s, &c, &e);
+    if (rc != 0) {
+        jobs_fail(batch, rc, e.msg);
+        return;
+    }
+    for (struct store_sq_job *j = batch; j != NULL && !lost; j = j->next) {
+        rk_err_clear(&e);
+        if (store_sq_exec(c, "SAVEPOINT put_job", &e) != 0) {
+            snprintf(msg, sizeof(msg), "store: cannot start a savepoint: %.400s", e.msg);
+            lost = true;
+            break;
+        }
+        j->rc = job_run(s, j);
+        if (sqlite3_get_autocommit(c->db)) {
+            /* SQLite rolled the whole transaction back: the jobs before this one too. */
+            snprintf(msg, sizeof(msg), "store: the transaction was rolled back: %.400s",
+                     j->rc != 0 ? j->err.msg : "by SQLite");
+            lost = true;
+            break;
+        }
+        if (j->rc != 0)
+            sqlite3_exec(c->db, "ROLLBACK TO put_job", NULL, NULL, NULL);
+        sqlite3_exec(c->db, "RELEASE put_job", NULL, NULL, NULL);
+    }
+    if (lost) {
+        store_sq_tx_end(s, false, NULL);
+        jobs_fail(batch, RK_E_DB, msg);
+        return;
+    }
+    rk_err_clear(&e);
+    rc = store_sq_tx_end(s, true, &e);
+    if (rc != 0)
+        jobs_fail(batch, rc, e.msg);
+}
+
+/*
+ * put_objects_then with group commit. Each caller queues its job; whoever finds no batch
+ * running leads: it takes every queued job (at most GROUP_MAX), runs them in one
+ * transaction (batch_run), marks them done and wakes the others, one of whom leads the next
+ * batch. Under concurrent POSTs the COMMIT (the WAL write of every dirtied page and its
+ * fsync, a third of the time the write lock is held) is shared. A job is acknowledged
+ * (done with rc 0) only after the COMMIT that holds it returned.
+ *
  * The ops inside then (credit_add, audit_append, first_other_sources...) are the usual ones:
- * store_sq_tx_enclose makes their BEGIN/COMMIT join this transaction, so the audit entry
- * still reads its predecessor and computes its hash under the writer lock, in the same
- * transaction that stores the objects it describes.
+ * store_sq_tx_enclose makes their BEGIN/COMMIT join the batch's transaction, so the audit
+ * entry still reads its predecessor and computes its hash under the writer lock, in the same
+ * transaction that stores the objects it describes. then runs on the leader's thread while
+ * its caller waits: it must not depend on its thread.
  */
 int store_sq_put_objects_then(struct store *base, const char *collection_id, struct store_put *puts,
                               size_t n, store_then_fn then, void *ctx, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct store_sq_conn *c = NULL;
+    struct store_sq_job job = {collection_id, puts, n, then, ctx, 0, {0}, false, NULL};
 
-    int rc = store_sq_tx_enclose(s, &c, err);
-    if (rc != 0)
-        return rc;
-    if (n > 0)
-        rc = store_sq_put_objects(base, collection_id, puts, n, err);
-    if (rc == 0 && then != NULL) {
-        rc = then(ctx, base, puts, n, err);
-        if (rc > 0)
-            rc = rk_err_set(err, RK_E_INTERNAL, "put_objects_then: stopped by the callback");
+    if (store_sq_in_enclosing())
+        return rk_err_set(err, RK_E_INTERNAL, "enclosing transactions do not nest");
+    rk_err_clear(&job.err);
+    pthread_mutex_lock(&s->group_mu);
+    struct store_sq_job **tail = &s->group_queue;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = &job;
+    while (!job.done) {
+        if (s->group_leading) {
+            pthread_cond_wait(&s->group_cv, &s->group_mu);
+            continue;
+        }
+        /* Lead: take up to GROUP_MAX queued jobs (this one among them). */
+        struct store_sq_job *batch = s->group_queue, *last = batch;
+        for (int k = 1; k < GROUP_MAX && last->next != NULL; k++)
+            last = last->next;
+        s->group_queue = last->next;
+        last->next = NULL;
+        s->group_leading = true;
+        pthread_mutex_unlock(&s->group_mu);
+        batch_run(s, batch);
+        pthread_mutex_lock(&s->group_mu);
+        for (struct store_sq_job *j = batch, *next; j != NULL; j = next) {
+            next = j->next;
+            j->done = true;
+        }
+        s->group_leading = false;
+        pthread_cond_broadcast(&s->group_cv);
     }
-    int erc = store_sq_tx_end(s, rc == 0, rc == 0 ? err : NULL);
-    return rc != 0 ? rc : erc;
+    pthread_mutex_unlock(&s->group_mu);
+    if (job.rc != 0)
+        rk_err_set(err, job.rc, "%s", job.err.msg);
+    return job.rc;
 }

@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 struct store_sqlite;
+struct store_sq_job;
 
 /* One cached prepared statement of a connection. */
 struct store_sq_stmt {
@@ -83,6 +84,12 @@ struct store_sqlite {
     int ckpt_frames;              /* STORE_SQ_CKPT_BYTES in this store's pages */
     int ckpt_force_frames;        /* STORE_SQ_CKPT_FORCE_BYTES in this store's pages */
     struct store_sq_idset idset;  /* every stored id, for puts; under write_mu */
+    /* Group commit of put_objects_then (sqlite_ingest.c): callers queue their job; one of
+     * them at a time leads, running every queued job in one transaction. */
+    pthread_mutex_t group_mu;         /* guards the three fields below */
+    pthread_cond_t group_cv;          /* broadcast when a batch is done */
+    struct store_sq_job *group_queue; /* jobs waiting for a leader, oldest first */
+    bool group_leading;               /* a caller is running a batch */
 };
 
 /*
@@ -131,6 +138,8 @@ void store_sq_writer_unlock(struct store_sqlite *s);
  */
 int store_sq_tx_enclose(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
 int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err);
+/* Whether this thread is inside an enclosing transaction (of any store). */
+bool store_sq_in_enclosing(void);
 
 /*
  * Returns a prepared statement for sql from c's cache (preparing it if needed). The

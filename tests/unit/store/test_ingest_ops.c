@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <time.h>
 
 #include "test_store_helpers.h"
 
@@ -248,6 +249,102 @@ static void concurrent_writers_keep_the_chain(void **state)
     assert_int_equal(store_audit_list(t->s, 0, 0, NULL, audit_chain_cb, prev, &err), 0);
 }
 
+/* Group commit: callers on several threads at once, some of whose callbacks fail. Each
+ * caller's puts, credit and audit entry are committed exactly when its call returns 0, a
+ * failing caller's are rolled back alone (its savepoint), and the audit chain holds. The
+ * callbacks sleep a little so that callers queue up behind each batch. */
+enum { GC_THREADS = 5, GC_CALLS = 12 };
+
+struct gc_arg {
+    struct store *s;
+    int thread;
+    bool ok[GC_CALLS];
+    int rc_other; /* a failure that was not the planned one */
+};
+
+static int then_slow(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                     struct rk_err *err)
+{
+    struct timespec ts = {0, 2 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    return then_record(ctx, s, puts, n, err);
+}
+
+static void gc_id(char *id, size_t cap, int thread, int call)
+{
+    snprintf(id, cap, "indicator--00000000-0000-4000-8%03d-%012d", thread, call);
+}
+
+static void *gc_caller(void *arg)
+{
+    struct gc_arg *g = arg;
+    for (int i = 0; i < GC_CALLS; i++) {
+        char b[256], id[80];
+        struct rk_err err;
+        gc_id(id, sizeof(id), g->thread, i);
+        struct store_put p = tput(id, 1000, "x", b, sizeof(b));
+        struct then_ctx ctx = {.fail_at = (g->thread + i) % 4 == 0 ? 1 : 0};
+        rk_err_clear(&err);
+        int rc = store_put_objects_then(g->s, COLL, &p, 1, then_slow, &ctx, &err);
+        g->ok[i] = rc == 0;
+        if (rc != 0 && ctx.fail_at != 1)
+            g->rc_other = rc;
+        if (rc == 0 && ctx.fail_at == 1)
+            g->rc_other = -1; /* a failing callback must fail the call */
+    }
+    return NULL;
+}
+
+static int row_count_cb(void *ctx, const struct store_row *row)
+{
+    return count_cb(ctx, row);
+}
+
+static void group_commit_isolates_callers(void **state)
+{
+    struct tstore *t = *state;
+    pthread_t th[GC_THREADS];
+    struct gc_arg args[GC_THREADS];
+    for (int k = 0; k < GC_THREADS; k++) {
+        memset(&args[k], 0, sizeof(args[k]));
+        args[k].s = t->s;
+        args[k].thread = k;
+        assert_int_equal(pthread_create(&th[k], NULL, gc_caller, &args[k]), 0);
+    }
+    size_t committed = 0;
+    for (int k = 0; k < GC_THREADS; k++) {
+        pthread_join(th[k], NULL);
+        assert_int_equal(args[k].rc_other, 0);
+    }
+    /* Exactly the calls that returned 0 are stored, with their credit and audit entry. */
+    for (int k = 0; k < GC_THREADS; k++) {
+        for (int i = 0; i < GC_CALLS; i++) {
+            char id[80];
+            gc_id(id, sizeof(id), k, i);
+            const char *ids[1] = {id};
+            struct store_query q = {
+                .collection_id = COLL, .added_after = -1, .limit = 10, .ids = ids, .n_ids = 1};
+            struct store_page page;
+            struct rk_err err;
+            size_t rows = 0;
+            assert_int_equal(store_query(t->s, &q, NULL, NULL, row_count_cb, &rows, &page, &err),
+                             0);
+            assert_int_equal(rows, args[k].ok[i] ? 1 : 0);
+            assert_int_equal(args[k].ok[i], (k + i) % 4 != 0);
+            committed += args[k].ok[i];
+        }
+    }
+    size_t objects, credit, audit;
+    counts(t->s, &objects, &credit, &audit);
+    assert_int_equal(objects, committed);
+    assert_int_equal(credit, committed);
+    assert_int_equal(audit, committed);
+    char prev[65] = "";
+    struct rk_err err;
+    rk_err_clear(&err);
+    assert_int_equal(store_audit_list(t->s, 0, 0, NULL, audit_chain_cb, prev, &err), 0);
+}
+
 /* first_other_sources: the source of the earliest version of each id, in any collection,
  * stored by an organisation other than the asker and not by nobody (""). */
 static void first_other_sources(void **state)
@@ -288,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(callback_error_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(inner_op_error_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_writers_keep_the_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_commit_isolates_callers, setup, teardown),
         cmocka_unit_test_setup_teardown(first_other_sources, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

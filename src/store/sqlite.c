@@ -103,6 +103,7 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
                : "PRAGMA page_size=" SQ_STR(
                      STORE_SQ_PAGE_SIZE) "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                          "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+                                         "PRAGMA temp_store=MEMORY;"
                                          "PRAGMA journal_size_limit=67108864;";
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

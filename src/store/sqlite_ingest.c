@@ -110,8 +110,9 @@ static void jobs_fail(struct store_sq_job *batch, int code, const char *msg)
 
 /*
  * Runs the jobs of batch (linked by next) in ONE transaction: one COMMIT, one fsync and one
- * write of each page they all dirtied. Each job runs inside its own SAVEPOINT, so a job that
- * fails is rolled back alone and the others still commit. If SQLite rolled the whole
+ * write of each page they all dirtied. With several jobs, each runs inside its own SAVEPOINT,
+ * so a job that fails is rolled back alone and the others still commit; a job alone fails
+ * with its transaction. If SQLite rolled the whole
  * transaction back (an I/O error, a full disk) or the COMMIT fails, every job of the batch
  * fails: none is acknowledged. Called by the leader, holding no lock.
  */
@@ -128,9 +129,12 @@ static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
         jobs_fail(batch, rc, e.msg);
         return;
     }
+    /* A savepoint journals every page its job changes (in memory: temp_store): only worth
+     * it when there is another job to keep. */
+    bool savepoints = batch->next != NULL;
     for (struct store_sq_job *j = batch; j != NULL && !lost; j = j->next) {
         rk_err_clear(&e);
-        if (store_sq_exec(c, "SAVEPOINT put_job", &e) != 0) {
+        if (savepoints && store_sq_exec(c, "SAVEPOINT put_job", &e) != 0) {
             snprintf(msg, sizeof(msg), "store: cannot start a savepoint: %.400s", e.msg);
             lost = true;
             break;
@@ -142,6 +146,13 @@ static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
                      j->rc != 0 ? j->err.msg : "by SQLite");
             lost = true;
             break;
+        }
+        if (!savepoints) {
+            if (j->rc != 0) { /* the only job: its failure is the batch's */
+                store_sq_tx_end(s, false, NULL);
+                return;
+            }
+            continue;
         }
         if (j->rc != 0)
             sqlite3_exec(c->db, "ROLLBACK TO put_job", NULL, NULL, NULL);

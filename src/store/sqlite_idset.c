@@ -20,7 +20,7 @@
 
 #define IDSET_MIN_SLOTS 4096
 
-/* FNV-1a, 64 bits; 0 is the empty slot, so it maps to 1. */
+/* FNV-1a, 64 bits, low bits spread; 0 is the empty slot, so it maps to 1. */
 static uint64_t id_hash(const char *id)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -31,6 +31,28 @@ static uint64_t id_hash(const char *id)
     /* Spread the low bits, which pick the slot. */
     h ^= h >> 32;
     return h != 0 ? h : 1;
+}
+
+int64_t store_sq_id_hash(const char *id)
+{
+    return (int64_t)id_hash(id);
+}
+
+/* rk_idh(id) in SQL: store_sq_id_hash, for migration 6's existing rows. */
+static void sql_idh(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *id = sqlite3_value_text(argv[0]);
+    if (id == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, store_sq_id_hash((const char *)id));
+}
+
+int store_sq_register_idh(sqlite3 *db)
+{
+    return sqlite3_create_function(db, "rk_idh", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_idh, NULL, NULL);
 }
 
 static void idset_drop(struct store_sq_idset *set)

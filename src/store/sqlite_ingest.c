@@ -14,13 +14,13 @@
 /*
  * The earliest version of ?1 stored by an organisation other than ?2 (and not by nobody):
  * min() picks that row's source_org without sorting. Walks coll_keys into objects_version
- * (coll, id, version) like STORE_SQ_FIND_OBJECT_SQL, as there is no index on objects(id).
+ * (coll, idh, version) like STORE_SQ_FIND_OBJECT_SQL, as there is no index on objects(id).
  * No such row gives one row with NULLs.
  */
 #define FIRST_OTHER_SQL                                                                            \
     "SELECT o.source_org, min(o.date_added) "                                                      \
     "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
-    "ON o.coll = k.k AND o.id = ?1 WHERE o.source_org <> ?2 AND o.source_org <> ''"
+    "ON o.coll = k.k AND o.idh = ?3 AND o.id = ?1 WHERE o.source_org <> ?2 AND o.source_org <> ''"
 
 int store_sq_first_other_sources(struct store *base, const char *org_id, const char *const *ids,
                                  size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err)
@@ -51,6 +51,7 @@ int store_sq_first_other_sources(struct store *base, const char *org_id, const c
         if (ids[i] == NULL)
             continue;
         sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, store_sq_id_hash(ids[i]));
         int src = sqlite3_step(st);
         if (src == SQLITE_ROW) {
             const unsigned char *org = sqlite3_column_text(st, 0);

@@ -55,6 +55,14 @@ struct store_sq_idset {
 /* Inside a write transaction on c (the writer): makes the set current, building it from
  * the objects table if it is not built yet or another connection committed since. */
 int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, struct rk_err *err);
+/*
+ * The 64-bit hash of a STIX id that objects rows carry in idh (migration 6) and that
+ * objects_version is keyed by: (coll, idh, version). Every lookup by id matches both
+ * idh = ? AND id = ? (two ids may share a hash). The set above uses the same hash.
+ */
+int64_t store_sq_id_hash(const char *id);
+/* Registers rk_idh(id) (store_sq_id_hash) on a connection; SQLITE_OK or its error. */
+int store_sq_register_idh(sqlite3 *db);
 /* Whether id is certainly not stored anywhere in the hub (false when the set is not valid). */
 bool store_sq_idset_unseen(const struct store_sq_idset *set, const char *id);
 /* Records id as stored (a no-op when the set is not valid). */
@@ -194,24 +202,26 @@ bool store_sq_query_two_ranges(const struct store_query *q);
 void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
 
 /* find_object's SELECT (?1 the STIX id). There is no index on objects(id) (it would slow
- * ingest): the few collections drive one probe of objects_version (coll, id, version) each;
- * CROSS JOIN keeps that loop order. Exposed for query-plan tests. */
+ * ingest): the few collections drive one probe of objects_version (coll, idh, version) each;
+ * CROSS JOIN keeps that loop order. ?1 the id, ?2 its store_sq_id_hash. Exposed for
+ * query-plan tests. */
 #define STORE_SQ_FIND_OBJECT_SQL                                                                   \
     "SELECT o.date_added, o.id, o.type, o.spec_version, o.version, k.uuid, o.tlp, "                \
     "o.source_org, o.source_sector, o.scope, o.recipients, o.joins, o.rule "                       \
     "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
-    "ON o.coll = k.k AND o.id = ?1 ORDER BY o.date_added"
+    "ON o.coll = k.k AND o.idh = ?2 AND o.id = ?1 ORDER BY o.date_added"
 
-/* provenance_list's SELECT (?1 the STIX id; migration 5). Provenance has no index on id: the
- * rows of versions that exist come from them (one probe of objects_version per collection,
- * then provenance by its key, date_added; the object's json rebuilds a derived original),
- * those of deleted versions from provenance_gone. Exposed for query-plan tests. */
+/* provenance_list's SELECT (?1 the STIX id, ?2 its store_sq_id_hash; migration 5). Provenance has
+ * no index on id: the rows of versions that exist come from them (one probe of objects_version per
+ * collection, then provenance by its key, date_added; the object's json rebuilds a derived
+ * original), those of deleted versions from provenance_gone. Exposed for query-plan tests. */
 #define STORE_SQ_PROVENANCE_LIST_SQL                                                               \
     "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \
     "p.received, p.original, p.actions, p.derived, p.cut_off, p.cut_len, "                         \
     "CASE WHEN p.derived THEN o.json END "                                                         \
     "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
-    "CROSS JOIN provenance AS p ON o.coll = k.k AND o.id = ?1 AND p.date_added = o.date_added "    \
+    "CROSS JOIN provenance AS p ON o.coll = k.k AND o.idh = ?2 AND o.id = ?1 AND "                 \
+    "p.date_added = o.date_added "                                                                 \
     "AND p.id = o.id AND p.coll_uuid = k.uuid "                                                    \
     "UNION ALL "                                                                                   \
     "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \

@@ -152,8 +152,10 @@ static bool last_range(const struct store_query *q)
 static void build_where(struct rk_buf *b, const struct store_query *q, int first_param)
 {
     int next = first_param;
-    if (q->ids != NULL && q->n_ids > 0)
+    if (q->ids != NULL && q->n_ids > 0) {
+        add_in(b, "idh", q->n_ids, &next); /* objects_version's key (migration 6) */
         add_in(b, "id", q->n_ids, &next);
+    }
     if (q->types != NULL && q->n_types > 0) {
         /* Several types: "+type" keeps the planner on a date_added-ordered index rather than
          * reading every row of those types and sorting them. */
@@ -200,9 +202,12 @@ static void build_where(struct rk_buf *b, const struct store_query *q, int first
 static void bind_where(sqlite3_stmt *st, const struct store_query *q, int first_param)
 {
     int next = first_param;
-    if (q->ids != NULL && q->n_ids > 0)
+    if (q->ids != NULL && q->n_ids > 0) {
+        for (size_t i = 0; i < q->n_ids; i++)
+            sqlite3_bind_int64(st, next++, store_sq_id_hash(q->ids[i]));
         for (size_t i = 0; i < q->n_ids; i++)
             sqlite3_bind_text(st, next++, q->ids[i], -1, SQLITE_STATIC);
+    }
     if (q->types != NULL && q->n_types > 0)
         for (size_t i = 0; i < q->n_types; i++)
             sqlite3_bind_text(st, next++, q->types[i], -1, SQLITE_STATIC);
@@ -239,7 +244,8 @@ static bool wants_shadow(const struct store_query *q)
  */
 #define SHADOW_COL                                                                                 \
     "(SELECT 1 FROM objects AS n INDEXED BY objects_version WHERE n.coll = o.coll AND "            \
-    "n.id = o.id AND n.version > o.version AND n.tlp IS o.tlp AND n.source_org IS "                \
+    "n.idh = o.idh AND n.id = o.id AND n.version > o.version AND n.tlp IS o.tlp AND n.source_org " \
+    "IS "                                                                                          \
     "o.source_org AND n.scope IS o.scope AND n.recipients IS o.recipients AND n.joins IS "         \
     "o.joins LIMIT 1)"
 
@@ -641,17 +647,18 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
         rc = store_sq_prepare(c,
                               "UPDATE objects SET "
                               "is_first = (version = (SELECT MIN(version) FROM objects "
-                              "WHERE coll = ?1 AND id = ?2)), "
+                              "WHERE coll = ?1 AND idh = ?3 AND id = ?2)), "
                               "is_last = (version = (SELECT MAX(version) FROM objects "
-                              "WHERE coll = ?1 AND id = ?2)), "
+                              "WHERE coll = ?1 AND idh = ?3 AND id = ?2)), "
                               "pos = (pos & ~(1 << 39)) | ((version = (SELECT MAX(version) "
-                              "FROM objects WHERE coll = ?1 AND id = ?2)) << 39) "
-                              "WHERE coll = ?1 AND id = ?2",
+                              "FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2)) << 39) "
+                              "WHERE coll = ?1 AND idh = ?3 AND id = ?2",
                               &st, err);
         if (rc != 0)
             goto out;
         sqlite3_bind_int64(st, 1, coll);
         sqlite3_bind_text(st, 2, q->ids[0], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, store_sq_id_hash(q->ids[0]));
         rc = store_sq_step_done(c, st, "updating version flags", err);
         st = NULL;
         if (rc != 0)

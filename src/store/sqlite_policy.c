@@ -334,6 +334,7 @@ int store_sq_provenance_list(struct store *base, const char *id, store_provenanc
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, store_sq_id_hash(id));
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         char *derived = NULL;
         if (sqlite3_column_int(st, 10) != 0) {
@@ -385,6 +386,7 @@ int store_sq_find_object(struct store *base, const char *id, store_row_fn fn, vo
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, store_sq_id_hash(id));
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_row row;
         memset(&row, 0, sizeof(row));

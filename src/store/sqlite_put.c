@@ -75,12 +75,15 @@ static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, st
 {
     sqlite3_stmt *st = NULL;
     int rc = store_sq_prepare(
-        c, "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1", &st,
-        err);
+        c,
+        "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND idh = ?3 AND id = ?2 AND "
+        "is_first = 1",
+        &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, store_sq_id_hash(id));
     return store_sq_step_done(c, st, "updating version flags", err);
 }
 
@@ -96,12 +99,14 @@ static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_
     sqlite3_stmt *st = NULL;
     int64_t pos = -1;
     int rc = store_sq_prepare(
-        c, "SELECT pos FROM objects WHERE coll = ?1 AND id = ?2 AND version = ?3", &st, err);
+        c, "SELECT pos FROM objects WHERE coll = ?1 AND idh = ?4 AND id = ?2 AND version = ?3", &st,
+        err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, vmax);
+    sqlite3_bind_int64(st, 4, store_sq_id_hash(id));
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         pos = sqlite3_column_int64(st, 0);
@@ -129,11 +134,13 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     struct store_sq_idset *ids = &c->owner->idset;
     /* An id the hub has never held has no versions here: no probe (sqlite_idset.c). */
     bool unseen = store_sq_idset_unseen(ids, p->id);
+    int64_t idh = store_sq_id_hash(p->id);
 
     p->id_unseen = false;
     if (!unseen) {
         sqlite3_bind_int64(ps->minmax, 1, coll);
         sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ps->minmax, 3, idh);
         src = sqlite3_step(ps->minmax);
         if (src != SQLITE_ROW) {
             rc = store_sq_err(err, c->db, src, "looking up versions");
@@ -156,6 +163,7 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         sqlite3_bind_int64(ps->exact, 1, coll);
         sqlite3_bind_text(ps->exact, 2, p->id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ps->exact, 3, version);
+        sqlite3_bind_int64(ps->exact, 4, idh);
         src = sqlite3_step(ps->exact);
         if (src == SQLITE_ROW) {
             const void *body = sqlite3_column_blob(ps->exact, 1);
@@ -210,6 +218,7 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     bind_str(ps->insert, 14, p->access.recipients);
     bind_str(ps->insert, 15, p->access.joins);
     bind_str(ps->insert, 16, p->access.rule);
+    sqlite3_bind_int64(ps->insert, 18, idh);
     src = sqlite3_step(ps->insert);
     sqlite3_reset(ps->insert);
     if (src != SQLITE_DONE)
@@ -286,21 +295,22 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
         goto out;
     ps.next_seq++;
     rc = store_sq_prepare(
-        c, "SELECT MIN(version), MAX(version) FROM objects WHERE coll = ?1 AND id = ?2", &ps.minmax,
-        err);
+        c,
+        "SELECT MIN(version), MAX(version) FROM objects WHERE coll = ?1 AND idh = ?3 AND id = ?2",
+        &ps.minmax, err);
     if (rc != 0)
         goto out;
     rc = store_sq_prepare(c,
-                          "SELECT date_added, json FROM objects WHERE coll = ?1 AND id = ?2 "
-                          "AND version = ?3",
+                          "SELECT date_added, json FROM objects WHERE coll = ?1 AND idh = ?4 "
+                          "AND id = ?2 AND version = ?3",
                           &ps.exact, err);
     if (rc != 0)
         goto out;
     rc = store_sq_prepare(c,
                           "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
                           "is_first, is_last, json, tlp, source_org, source_sector, scope, "
-                          "recipients, joins, rule, pos) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                          "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                          "recipients, joins, rule, pos, idh) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                          "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                           &ps.insert, err);
     if (rc != 0)
         goto out;

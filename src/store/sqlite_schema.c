@@ -181,6 +181,17 @@ static const char *const migrations[] = {
     "  JOIN objects o ON o.coll = k.k AND o.date_added = p.date_added "
     "  WHERE k.uuid = p.coll_uuid AND o.id = p.id);"
     "DROP INDEX provenance_id;",
+
+    /* 6: objects_version keyed by a 64-bit hash of the id (store_sq_id_hash, stored in
+     * idh) instead of the id's text. The index is the one whose inserts land at random, so
+     * an envelope rewrote most of its leaf pages; an integer key is a third of the size
+     * and compares in one step. Not UNIQUE any more: two ids may share a hash, so every
+     * lookup matches idh and id, and puts keep (coll, id, version) unique themselves
+     * (under the write lock, as they always checked before inserting). */
+    "ALTER TABLE objects ADD COLUMN idh INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE objects SET idh = rk_idh(id);"
+    "DROP INDEX objects_version;"
+    "CREATE INDEX objects_version ON objects(coll, idh, version);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

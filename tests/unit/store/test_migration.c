@@ -22,7 +22,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 5
+#define CURRENT 6
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -545,6 +545,105 @@ static void v4_upgrades_keeping_deleted_provenance(void **state)
     tstore_remove(&t);
 }
 
+#define R1 "indicator--00000000-0000-4000-8000-0000000000c1"
+#define R2 "malware--00000000-0000-4000-8000-0000000000c2"
+
+/* Versions of the rows a query returns. */
+struct seen_rows {
+    size_t n;
+    rk_time_us version[8];
+};
+
+static int seen_row(void *ctx, const struct store_row *row)
+{
+    struct seen_rows *r = ctx;
+    if (r->n < 8)
+        r->version[r->n] = row->version;
+    r->n++;
+    return 0;
+}
+
+/* The idh of every objects row, checked against store_sq_id_hash of its id; returns the
+ * number of rows. */
+static int idh_rows_match(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, idh FROM objects", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(sqlite3_column_int64(st, 1) ==
+                    store_sq_id_hash((const char *)sqlite3_column_text(st, 0)));
+        n++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A version 5 database: migrating to 6 fills idh for every row and keys objects_version by
+ * it; duplicates, conflicts, new versions and lookups by id still find the old rows. */
+static void v5_upgrades_hashing_ids(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
+    assert_non_null(mkdtemp(t.dir));
+    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA journal_mode=WAL");
+    for (int v = 1; v <= 5; v++)
+        exec_ok(db, store_sq_migration_sql(v));
+    exec_ok(db, "PRAGMA user_version = 5");
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
+                "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+                "is_first, is_last, json) VALUES"
+                "((1 << 40) | (1 << 39) | 1, 200, 1, '" R1 "', 5, 'indicator', '2.1', 1, 1, "
+                "'{\"r\":1}'),"
+                "((1 << 40) | (1 << 39) | 2, 210, 1, '" R2 "', 5, 'malware', '2.1', 1, 1, "
+                "'{\"r\":2}');");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(idh_rows_match(t.path), 2);
+    char b1[] = "{\"r\":1}", b2[] = "{\"r\":1,\"x\":0}", b3[] = "{\"r\":3}";
+    struct store_put p[3];
+    memset(p, 0, sizeof(p));
+    const char *bodies[3] = {b1, b2, b3};
+    rk_time_us versions[3] = {5, 5, 9};
+    for (int i = 0; i < 3; i++) {
+        p[i].id = R1;
+        p[i].type = "indicator";
+        p[i].spec_version = "2.1";
+        p[i].version = versions[i];
+        p[i].json = bodies[i];
+        p[i].json_len = strlen(bodies[i]);
+    }
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t.s, "c1", p, 3, &err), 0);
+    assert_int_equal(p[0].result, STORE_PUT_DUP);
+    assert_int_equal(p[1].result, STORE_PUT_CONFLICT);
+    assert_int_equal(p[2].result, STORE_PUT_NEW);
+    assert_int_equal(idh_rows_match(t.path), 3);
+    /* One last version of R1 (the new one), found by id through the hashed index. */
+    const char *ids[1] = {R1};
+    struct store_query q = {
+        .collection_id = "c1", .added_after = -1, .limit = 10, .ids = ids, .n_ids = 1};
+    struct seen_rows r;
+    memset(&r, 0, sizeof(r));
+    struct store_page page;
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, seen_row, &r, &page, &err), 0);
+    assert_int_equal(r.n, 1);
+    assert_true(r.version[0] == 9);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -561,6 +660,7 @@ int main(void)
         cmocka_unit_test(v2_upgrades_keeping_rows_and_order),
         cmocka_unit_test(v3_upgrades_keeping_provenance),
         cmocka_unit_test(v4_upgrades_keeping_deleted_provenance),
+        cmocka_unit_test(v5_upgrades_hashing_ids),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

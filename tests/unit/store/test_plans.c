@@ -96,7 +96,7 @@ static void main_queries_use_their_indexes(void **state)
     q.skip_shadowed = true;
     plan_of_range(db, &q, true, plan, sizeof(plan));
     assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=? AND version>?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=? AND version>?)"));
     assert_null(strstr(plan, "SCAN"));
     assert_null(strstr(plan, "TEMP B-TREE"));
     q.skip_shadowed = false;
@@ -116,16 +116,16 @@ static void main_queries_use_their_indexes(void **state)
     q.n_ids = 1;
     assert_false(store_sq_query_two_ranges(&q));
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
     q.skip_shadowed = true; /* plus one probe per older version */
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=? AND version>?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=? AND version>?)"));
     assert_null(strstr(plan, "SCAN"));
     q.skip_shadowed = false;
     q.version_sel = STORE_VERSION_LAST;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
 
     /* The largest date_added: one seek of objects_added per collection, no table scan. */
     sqlite3_stmt *st = NULL;
@@ -152,7 +152,7 @@ static void main_queries_use_their_indexes(void **state)
     }
     sqlite3_finalize(st);
     assert_non_null(strstr(plan, "SCAN k"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
 
     sqlite3_close(db);
     tstore_remove(&t);
@@ -181,7 +181,7 @@ static void provenance_list_uses_keys(void **state)
     }
     sqlite3_finalize(st);
     assert_non_null(strstr(plan, "SCAN k"));
-    assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (coll=? AND id=?)"));
+    assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (coll=? AND idh=?)"));
     assert_non_null(strstr(plan, "SEARCH g USING PRIMARY KEY (id=?)"));
     assert_non_null(strstr(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"));
     assert_null(strstr(plan, "SCAN p"));

@@ -571,11 +571,30 @@ out:
     return rc;
 }
 
+/* Runs prefix, q's WHERE terms (build_where, parameters from ?2), suffix on c with ?1 the
+ * collection key coll: a statement that returns no rows, for DELETE and its bookkeeping. */
+static int run_with_where(struct store_sq_conn *c, const struct store_query *q, int64_t coll,
+                          const char *prefix, const char *suffix, const char *what,
+                          struct rk_err *err)
+{
+    struct rk_buf sql = RK_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    rk_buf_puts(&sql, prefix);
+    build_where(&sql, q, 2);
+    rk_buf_puts(&sql, suffix);
+    int rc = store_sq_prepare(c, sql.data, &st, err);
+    rk_buf_free(&sql);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, coll);
+    bind_where(st, q, 2);
+    return store_sq_step_done(c, st, what, err);
+}
+
 int store_sq_delete_object(struct store *base, const struct store_query *q, size_t *deleted,
                            struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct rk_buf sql = RK_BUF_INIT;
     sqlite3_stmt *st = NULL;
     int64_t coll = -1;
     bool in_tx = false;
@@ -594,52 +613,31 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
         goto commit;
     /* The provenance vault never loses an original: those derived from the rows about to go
      * (their json minus the cut) are written out first, in the same transaction. */
-    rk_buf_puts(&sql, "UPDATE provenance SET original = (SELECT CAST(substr(o.json, 1, "
-                      "provenance.cut_off) || substr(o.json, provenance.cut_off + "
-                      "provenance.cut_len + 1) AS BLOB) FROM objects o WHERE o.coll = ?1 AND "
-                      "o.date_added = provenance.date_added), derived = 0, cut_off = 0, "
-                      "cut_len = 0 WHERE derived = 1 AND coll_uuid = (SELECT uuid FROM "
-                      "coll_keys WHERE k = ?1) AND date_added IN (SELECT date_added FROM "
-                      "objects INDEXED BY objects_version WHERE coll = ?1");
-    build_where(&sql, q, 2);
-    rk_buf_putc(&sql, ')');
-    rc = store_sq_prepare(c, sql.data, &st, err);
-    if (rc != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, coll);
-    bind_where(st, q, 2);
-    rc = store_sq_step_done(c, st, "keeping the provenance originals", err);
-    st = NULL;
+    rc = run_with_where(c, q, coll,
+                        "UPDATE provenance SET original = (SELECT CAST(substr(o.json, 1, "
+                        "provenance.cut_off) || substr(o.json, provenance.cut_off + "
+                        "provenance.cut_len + 1) AS BLOB) FROM objects o WHERE o.coll = ?1 AND "
+                        "o.date_added = provenance.date_added), derived = 0, cut_off = 0, "
+                        "cut_len = 0 WHERE derived = 1 AND coll_uuid = (SELECT uuid FROM "
+                        "coll_keys WHERE k = ?1) AND date_added IN (SELECT date_added FROM "
+                        "objects INDEXED BY objects_version WHERE coll = ?1",
+                        ")", "keeping the provenance originals", err);
     if (rc != 0)
         goto out;
     /* provenance_list finds a row through its object version, which is about to go: list
      * the row in provenance_gone instead (migration 5). The same match as that read. */
-    rk_buf_reset(&sql);
-    rk_buf_puts(&sql, "INSERT OR IGNORE INTO provenance_gone(id, date_added) SELECT p.id, "
-                      "p.date_added FROM (SELECT id AS o_id, date_added AS o_added FROM objects "
-                      "INDEXED BY objects_version WHERE coll = ?1");
-    build_where(&sql, q, 2);
-    rk_buf_puts(&sql, ") CROSS JOIN provenance AS p ON p.date_added = o_added AND p.id = o_id "
-                      "AND p.coll_uuid = (SELECT uuid FROM coll_keys WHERE k = ?1)");
-    rc = store_sq_prepare(c, sql.data, &st, err);
+    rc = run_with_where(c, q, coll,
+                        "INSERT OR IGNORE INTO provenance_gone(id, date_added) SELECT p.id, "
+                        "p.date_added FROM (SELECT id AS o_id, date_added AS o_added FROM "
+                        "objects INDEXED BY objects_version WHERE coll = ?1",
+                        ") CROSS JOIN provenance AS p ON p.date_added = o_added AND p.id = o_id "
+                        "AND p.coll_uuid = (SELECT uuid FROM coll_keys WHERE k = ?1)",
+                        "listing the deleted versions' provenance", err);
     if (rc != 0)
         goto out;
-    sqlite3_bind_int64(st, 1, coll);
-    bind_where(st, q, 2);
-    rc = store_sq_step_done(c, st, "listing the deleted versions' provenance", err);
-    st = NULL;
-    if (rc != 0)
-        goto out;
-    rk_buf_reset(&sql);
-    rk_buf_puts(&sql, "DELETE FROM objects INDEXED BY objects_version WHERE coll = ?1");
-    build_where(&sql, q, 2);
-    rc = store_sq_prepare(c, sql.data, &st, err);
-    if (rc != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, coll);
-    bind_where(st, q, 2);
-    rc = store_sq_step_done(c, st, "deleting an object", err);
-    st = NULL;
+    rc =
+        run_with_where(c, q, coll, "DELETE FROM objects INDEXED BY objects_version WHERE coll = ?1",
+                       "", "deleting an object", err);
     if (rc != 0)
         goto out;
     *deleted = (size_t)sqlite3_changes64(c->db);
@@ -674,7 +672,6 @@ out:
     if (rc != 0)
         *deleted = 0;
     store_sq_release(c, st);
-    rk_buf_free(&sql);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     store_sq_writer_unlock(s);

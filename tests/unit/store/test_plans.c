@@ -17,17 +17,14 @@
 
 /* Returns the concatenated plan details of the SQL store_sq_query would run for q (with
  * older, of its older versions' range: store_sq_query_older_sql). */
-static void plan_of_range(sqlite3 *db, const struct store_query *q, bool older, char *out,
-                          size_t cap)
+/* The plan of sql (EXPLAIN QUERY PLAN prepended), each step's detail then "; ". */
+static void plan_of_sql(sqlite3 *db, const char *sql, char *out, size_t cap)
 {
-    struct rk_buf sql = RK_BUF_INIT;
-    rk_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
-    if (older)
-        store_sq_query_older_sql(q, &sql);
-    else
-        store_sq_query_sql(q, &sql);
+    struct rk_buf text = RK_BUF_INIT;
+    rk_buf_puts(&text, "EXPLAIN QUERY PLAN ");
+    rk_buf_puts(&text, sql);
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql.data, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, text.data, -1, &st, NULL), SQLITE_OK);
     out[0] = '\0';
     size_t len = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -36,6 +33,18 @@ static void plan_of_range(sqlite3 *db, const struct store_query *q, bool older, 
         len += (size_t)n;
     }
     sqlite3_finalize(st);
+    rk_buf_free(&text);
+}
+
+static void plan_of_range(sqlite3 *db, const struct store_query *q, bool older, char *out,
+                          size_t cap)
+{
+    struct rk_buf sql = RK_BUF_INIT;
+    if (older)
+        store_sq_query_older_sql(q, &sql);
+    else
+        store_sq_query_sql(q, &sql);
+    plan_of_sql(db, sql.data, out, cap);
     rk_buf_free(&sql);
 }
 
@@ -128,29 +137,12 @@ static void main_queries_use_their_indexes(void **state)
     assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
 
     /* The largest date_added: one seek of objects_added per collection, no table scan. */
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_MAX_ADDED_SQL, -1, &st, NULL),
-        SQLITE_OK);
-    plan[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
-        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
-    }
-    sqlite3_finalize(st);
+    plan_of_sql(db, STORE_SQ_MAX_ADDED_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "COVERING INDEX objects_added (coll=?)"));
     assert_null(strstr(plan, "SCAN objects"));
 
-    /* find_object (join checks): one probe of the unique index per collection. */
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_FIND_OBJECT_SQL, -1, &st, NULL),
-        SQLITE_OK);
-    plan[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
-        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
-    }
-    sqlite3_finalize(st);
+    /* find_object (join checks): one probe of objects_version per collection. */
+    plan_of_sql(db, STORE_SQ_FIND_OBJECT_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "SCAN k"));
     assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
 
@@ -168,18 +160,9 @@ static void provenance_list_uses_keys(void **state)
     memset(&t, 0, sizeof(t));
     tstore_open(&t);
     sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
     char plan[1024];
     assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " STORE_SQ_PROVENANCE_LIST_SQL, -1, &st, NULL),
-        SQLITE_OK);
-    plan[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 3);
-        strncat(plan, "; ", sizeof(plan) - strlen(plan) - 1);
-    }
-    sqlite3_finalize(st);
+    plan_of_sql(db, STORE_SQ_PROVENANCE_LIST_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "SCAN k"));
     assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (coll=? AND idh=?)"));
     assert_non_null(strstr(plan, "SEARCH g USING PRIMARY KEY (id=?)"));

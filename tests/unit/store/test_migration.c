@@ -47,17 +47,28 @@ static int user_version(const char *path)
     return v;
 }
 
-/* Builds t->path as a version 1 database with one row in each table. */
-static void make_v1(struct tstore *t)
+/* Creates t's directory and database at schema version `version` (migrations 1 to version
+ * run directly, as that renkei left the file), WAL mode; returns the open connection. */
+static sqlite3 *raw_store(struct tstore *t, int version)
 {
+    char sql[64];
     snprintf(t->dir, sizeof(t->dir), "/tmp/rk-store-XXXXXX");
     assert_non_null(mkdtemp(t->dir));
     snprintf(t->path, sizeof(t->path), "%s/renkei.db", t->dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
-    exec_ok(db, store_sq_migration_sql(1));
-    exec_ok(db, "PRAGMA user_version = 1");
+    for (int v = 1; v <= version; v++)
+        exec_ok(db, store_sq_migration_sql(v));
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+    exec_ok(db, sql);
+    return db;
+}
+
+/* Builds t->path as a version 1 database with one row in each table. */
+static void make_v1(struct tstore *t)
+{
+    sqlite3 *db = raw_store(t, 1);
     exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
                 "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
                 "is_first, is_last, json) VALUES(1000, 1, '" OBJ "', 5, 'indicator', '2.1', 1, 1, "
@@ -200,15 +211,7 @@ static void query_rows(struct store *s, const char *coll, unsigned sel, rk_time_
  * three versions (the last one stored first), C1_2 in two. */
 static void make_v2(struct tstore *t)
 {
-    snprintf(t->dir, sizeof(t->dir), "/tmp/rk-store-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(t->path, sizeof(t->path), "%s/renkei.db", t->dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-    exec_ok(db, "PRAGMA journal_mode=WAL");
-    exec_ok(db, store_sq_migration_sql(1));
-    exec_ok(db, store_sq_migration_sql(2));
-    exec_ok(db, "PRAGMA user_version = 2");
+    sqlite3 *db = raw_store(t, 2);
     exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1'), (2, 'c2');"
                 "INSERT INTO objects(date_added, coll, id, version, type, spec_version, is_first, "
                 "is_last, json, tlp, source_org) VALUES"
@@ -336,15 +339,7 @@ static void v3_upgrades_keeping_provenance(void **state)
     struct rk_err err;
     struct origs o;
     memset(&t, 0, sizeof(t));
-    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
-    assert_non_null(mkdtemp(t.dir));
-    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-    exec_ok(db, "PRAGMA journal_mode=WAL");
-    for (int v = 1; v <= 3; v++)
-        exec_ok(db, store_sq_migration_sql(v));
-    exec_ok(db, "PRAGMA user_version = 3");
+    sqlite3 *db = raw_store(&t, 3);
     exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
                 "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
                 "is_first, is_last, json) VALUES"
@@ -472,15 +467,7 @@ static void v4_upgrades_keeping_deleted_provenance(void **state)
     struct rk_err err;
     struct prov_rows o;
     memset(&t, 0, sizeof(t));
-    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
-    assert_non_null(mkdtemp(t.dir));
-    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-    exec_ok(db, "PRAGMA journal_mode=WAL");
-    for (int v = 1; v <= 4; v++)
-        exec_ok(db, store_sq_migration_sql(v));
-    exec_ok(db, "PRAGMA user_version = 4");
+    sqlite3 *db = raw_store(&t, 4);
     /* Rows: 300 c1 Q1 v1 (gone), 310 c2 Q1 v1, 320 c1 Q2 v1 (gone), 330 c1 Q1 v2 (derived
      * from its json), 340 c2 Q1 v2 (gone). */
     exec_ok(db,
@@ -591,15 +578,7 @@ static void v5_upgrades_hashing_ids(void **state)
     struct tstore t;
     struct rk_err err;
     memset(&t, 0, sizeof(t));
-    snprintf(t.dir, sizeof(t.dir), "/tmp/rk-store-XXXXXX");
-    assert_non_null(mkdtemp(t.dir));
-    snprintf(t.path, sizeof(t.path), "%s/renkei.db", t.dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
-    exec_ok(db, "PRAGMA journal_mode=WAL");
-    for (int v = 1; v <= 5; v++)
-        exec_ok(db, store_sq_migration_sql(v));
-    exec_ok(db, "PRAGMA user_version = 5");
+    sqlite3 *db = raw_store(&t, 5);
     exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
                 "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
                 "is_first, is_last, json) VALUES"

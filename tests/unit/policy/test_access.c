@@ -18,72 +18,30 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "policy_world.h"
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
-    struct rk_hub hub;
+    struct policy_world w;           /* store, hub, requesters (policy_world.h) */
     struct store_collection all;     /* read "all" */
     struct store_collection pub;     /* read "public" */
     struct store_collection finance; /* read "sector:finance" */
-    /* Requesters. */
-    struct policy_principal anon, fin1, fin2, rail, coord;
-    int n; /* ids made so far */
+    int n;                           /* ids made so far */
     char ids[64][STIX_ID_MAX + 1];
 };
-
-static struct policy_principal principal(struct store *s, const char *name, int role)
-{
-    struct policy_principal p;
-    struct store_org o = {0};
-    struct rk_err err;
-
-    memset(&p, 0, sizeof(p));
-    assert_int_equal(store_org_get(s, name, &o, &err), 0);
-    p.authenticated = true;
-    snprintf(p.org_id, sizeof(p.org_id), "%s", o.id);
-    snprintf(p.org_name, sizeof(p.org_name), "%s", o.name);
-    snprintf(p.sector, sizeof(p.sector), "%s", o.sector);
-    p.role = role;
-    store_org_clear(&o);
-    return p;
-}
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char token[POLICY_TOKEN_LEN + 1];
-    struct store_org o = {0};
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-access-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (world_open(&f->w, "access") != 0)
         return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0 ||
-        policy_hub_init(f->store, "coord", token, &err) != 0 ||
-        policy_hub_load(f->store, &f->hub, &err) != 0) {
-        fprintf(stderr, "setup: %s\n", err.msg);
+    if (policy_collection_add(f->w.store, "All", "", "all", "all", "all", &f->all, &err) != 0 ||
+        policy_collection_add(f->w.store, "Public", "", "pub", "public", "all", &f->pub, &err) !=
+            0 ||
+        policy_collection_add(f->w.store, "Finance", "", "fin", "sector:finance", "all",
+                              &f->finance, &err) != 0)
         return -1;
-    }
-    f->hub.store = f->store;
-    const char *orgs[][2] = {{"fin1", "finance"}, {"fin2", "finance"}, {"rail", "railways"}};
-    for (size_t i = 0; i < 3; i++) {
-        if (policy_org_add(f->store, orgs[i][0], orgs[i][1], STORE_ANON_NAMED, &o, &err) != 0)
-            return -1;
-        store_org_clear(&o);
-    }
-    if (policy_collection_add(f->store, "All", "", "all", "all", "all", &f->all, &err) != 0 ||
-        policy_collection_add(f->store, "Public", "", "pub", "public", "all", &f->pub, &err) != 0 ||
-        policy_collection_add(f->store, "Finance", "", "fin", "sector:finance", "all", &f->finance,
-                              &err) != 0)
-        return -1;
-    f->anon.role = STORE_ROLE_READER;
-    f->fin1 = principal(f->store, "fin1", STORE_ROLE_CONTRIBUTOR);
-    f->fin2 = principal(f->store, "fin2", STORE_ROLE_READER);
-    f->rail = principal(f->store, "rail", STORE_ROLE_READER);
-    f->coord = principal(f->store, "coord", STORE_ROLE_COORDINATOR);
     *state = f;
     return 0;
 }
@@ -91,18 +49,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
 
     store_collection_clear(&f->all);
     store_collection_clear(&f->pub);
     store_collection_clear(&f->finance);
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    world_close(&f->w);
     free(f);
     return 0;
 }
@@ -158,7 +109,7 @@ static void put_at(struct fixture *f, const struct store_collection *c, const ch
     p.access.recipients = recipients;
     p.access.joins = joins;
     p.access.rule = "test";
-    assert_int_equal(store_put_objects(f->store, c->id, &p, 1, &err), 0);
+    assert_int_equal(store_put_objects(f->w.store, c->id, &p, 1, &err), 0);
     assert_int_equal(p.result, STORE_PUT_NEW);
 }
 
@@ -180,7 +131,7 @@ static bool sees_in(struct fixture *f, const struct policy_principal *who,
     const char *ids[1] = {id};
     size_t n = 0;
 
-    assert_int_equal(policy_access_init(&ax, &f->hub, who, c, "test-read", &err), 0);
+    assert_int_equal(policy_access_init(&ax, &f->w.hub, who, c, "test-read", &err), 0);
     memset(&q, 0, sizeof(q));
     q.collection_id = c->id;
     q.added_after = -1;
@@ -206,13 +157,13 @@ static void clear_for_anyone_the_collection_admits(void **state)
     const char *a = new_id(f, "indicator");
     const char *b = new_id(f, "indicator");
 
-    put(f, &f->pub, a, POLICY_TLP_CLEAR, &f->fin1, "", "", "");
-    put(f, &f->all, b, POLICY_TLP_CLEAR, &f->fin1, "", "", "");
-    assert_true(sees_in(f, &f->anon, &f->pub, a));
-    assert_true(sees_in(f, &f->rail, &f->pub, a));
-    assert_false(sees_in(f, &f->anon, &f->all, b)); /* not in the audience */
-    assert_true(sees(f, &f->rail, b));
-    assert_true(sees(f, &f->coord, b));
+    put(f, &f->pub, a, POLICY_TLP_CLEAR, &f->w.fin1, "", "", "");
+    put(f, &f->all, b, POLICY_TLP_CLEAR, &f->w.fin1, "", "", "");
+    assert_true(sees_in(f, &f->w.anon, &f->pub, a));
+    assert_true(sees_in(f, &f->w.rail, &f->pub, a));
+    assert_false(sees_in(f, &f->w.anon, &f->all, b)); /* not in the audience */
+    assert_true(sees(f, &f->w.rail, b));
+    assert_true(sees(f, &f->w.coord, b));
 }
 
 static void green_for_members(void **state)
@@ -221,14 +172,14 @@ static void green_for_members(void **state)
     const char *a = new_id(f, "indicator");
     const char *b = new_id(f, "indicator");
 
-    put(f, &f->pub, a, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put(f, &f->all, b, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    assert_false(sees_in(f, &f->anon, &f->pub, a)); /* public collection, but GREEN */
-    assert_true(sees_in(f, &f->rail, &f->pub, a));
-    assert_true(sees(f, &f->rail, b));
-    assert_true(sees(f, &f->fin2, b));
-    assert_true(sees(f, &f->fin1, b));
-    assert_true(sees(f, &f->coord, b));
+    put(f, &f->pub, a, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put(f, &f->all, b, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    assert_false(sees_in(f, &f->w.anon, &f->pub, a)); /* public collection, but GREEN */
+    assert_true(sees_in(f, &f->w.rail, &f->pub, a));
+    assert_true(sees(f, &f->w.rail, b));
+    assert_true(sees(f, &f->w.fin2, b));
+    assert_true(sees(f, &f->w.fin1, b));
+    assert_true(sees(f, &f->w.coord, b));
 }
 
 static void amber_for_the_scope(void **state)
@@ -239,23 +190,23 @@ static void amber_for_the_scope(void **state)
     const char *coll = new_id(f, "incident");
     const char *pub = new_id(f, "incident");
 
-    put(f, &f->all, scoped, POLICY_TLP_AMBER, &f->fin1, "sector:finance", "", "");
-    put(f, &f->all, named, POLICY_TLP_AMBER, &f->fin1, "sector:finance", f->rail.org_id, "");
-    put(f, &f->all, coll, POLICY_TLP_AMBER, &f->fin1, "", "", "");
-    put(f, &f->pub, pub, POLICY_TLP_AMBER, &f->fin1, "", "", "");
+    put(f, &f->all, scoped, POLICY_TLP_AMBER, &f->w.fin1, "sector:finance", "", "");
+    put(f, &f->all, named, POLICY_TLP_AMBER, &f->w.fin1, "sector:finance", f->w.rail.org_id, "");
+    put(f, &f->all, coll, POLICY_TLP_AMBER, &f->w.fin1, "", "", "");
+    put(f, &f->pub, pub, POLICY_TLP_AMBER, &f->w.fin1, "", "", "");
     /* Scope sector:finance. */
-    assert_true(sees(f, &f->fin1, scoped));  /* source */
-    assert_true(sees(f, &f->fin2, scoped));  /* member of the scope sector */
-    assert_false(sees(f, &f->rail, scoped)); /* member of another sector */
-    assert_true(sees(f, &f->coord, scoped)); /* coordinator */
-    assert_false(sees(f, &f->anon, scoped));
+    assert_true(sees(f, &f->w.fin1, scoped));  /* source */
+    assert_true(sees(f, &f->w.fin2, scoped));  /* member of the scope sector */
+    assert_false(sees(f, &f->w.rail, scoped)); /* member of another sector */
+    assert_true(sees(f, &f->w.coord, scoped)); /* coordinator */
+    assert_false(sees(f, &f->w.anon, scoped));
     /* A named recipient outside the scope. */
-    assert_true(sees(f, &f->rail, named));
+    assert_true(sees(f, &f->w.rail, named));
     /* Scope "": the collection's audience (all members). */
-    assert_true(sees(f, &f->rail, coll));
+    assert_true(sees(f, &f->w.rail, coll));
     /* Never anonymous, even on a public collection. */
-    assert_false(sees_in(f, &f->anon, &f->pub, pub));
-    assert_true(sees_in(f, &f->rail, &f->pub, pub));
+    assert_false(sees_in(f, &f->w.anon, &f->pub, pub));
+    assert_true(sees_in(f, &f->w.rail, &f->pub, pub));
 }
 
 static void amber_strict_for_source_recipients_coordinator(void **state)
@@ -264,15 +215,15 @@ static void amber_strict_for_source_recipients_coordinator(void **state)
     const char *a = new_id(f, "report");
     const char *b = new_id(f, "report");
 
-    put(f, &f->all, a, POLICY_TLP_AMBER_STRICT, &f->fin1, "", "", "");
-    put(f, &f->all, b, POLICY_TLP_AMBER_STRICT, &f->fin1, "", f->rail.org_id, "");
-    assert_true(sees(f, &f->fin1, a));
-    assert_false(sees(f, &f->fin2, a)); /* same sector is not enough */
-    assert_false(sees(f, &f->rail, a));
-    assert_true(sees(f, &f->coord, a));
-    assert_false(sees(f, &f->anon, a));
-    assert_true(sees(f, &f->rail, b));
-    assert_false(sees(f, &f->fin2, b));
+    put(f, &f->all, a, POLICY_TLP_AMBER_STRICT, &f->w.fin1, "", "", "");
+    put(f, &f->all, b, POLICY_TLP_AMBER_STRICT, &f->w.fin1, "", f->w.rail.org_id, "");
+    assert_true(sees(f, &f->w.fin1, a));
+    assert_false(sees(f, &f->w.fin2, a)); /* same sector is not enough */
+    assert_false(sees(f, &f->w.rail, a));
+    assert_true(sees(f, &f->w.coord, a));
+    assert_false(sees(f, &f->w.anon, a));
+    assert_true(sees(f, &f->w.rail, b));
+    assert_false(sees(f, &f->w.fin2, b));
 }
 
 static void red_for_source_and_recipients_only(void **state)
@@ -283,22 +234,22 @@ static void red_for_source_and_recipients_only(void **state)
     const char *none = new_id(f, "report");
     char both[2 * RK_UUID_LEN + 4];
 
-    snprintf(both, sizeof(both), "%s, %s", f->fin2.org_id, f->rail.org_id);
-    put(f, &f->all, a, POLICY_TLP_RED, &f->fin1, "", "", "");
-    put(f, &f->all, b, POLICY_TLP_RED, &f->fin1, "", both, "");
-    put(f, &f->all, none, POLICY_TLP_NONE, &f->fin1, "", "", "");
-    assert_true(sees(f, &f->fin1, a));
-    assert_false(sees(f, &f->fin2, a));
-    assert_false(sees(f, &f->rail, a));
-    assert_false(sees(f, &f->coord, a)); /* the coordinator uses the provenance vault */
-    assert_false(sees(f, &f->anon, a));
-    assert_true(sees(f, &f->fin2, b));
-    assert_true(sees(f, &f->rail, b));
-    assert_false(sees(f, &f->coord, b));
+    snprintf(both, sizeof(both), "%s, %s", f->w.fin2.org_id, f->w.rail.org_id);
+    put(f, &f->all, a, POLICY_TLP_RED, &f->w.fin1, "", "", "");
+    put(f, &f->all, b, POLICY_TLP_RED, &f->w.fin1, "", both, "");
+    put(f, &f->all, none, POLICY_TLP_NONE, &f->w.fin1, "", "", "");
+    assert_true(sees(f, &f->w.fin1, a));
+    assert_false(sees(f, &f->w.fin2, a));
+    assert_false(sees(f, &f->w.rail, a));
+    assert_false(sees(f, &f->w.coord, a)); /* the coordinator uses the provenance vault */
+    assert_false(sees(f, &f->w.anon, a));
+    assert_true(sees(f, &f->w.fin2, b));
+    assert_true(sees(f, &f->w.rail, b));
+    assert_false(sees(f, &f->w.coord, b));
     /* A row without TLP (cannot come from the ingest) is treated as RED. */
-    assert_true(sees(f, &f->fin1, none));
-    assert_false(sees(f, &f->coord, none));
-    assert_false(sees(f, &f->fin2, none));
+    assert_true(sees(f, &f->w.fin1, none));
+    assert_false(sees(f, &f->w.coord, none));
+    assert_false(sees(f, &f->w.fin2, none));
 }
 
 static void joins_need_both_ends(void **state)
@@ -315,29 +266,29 @@ static void joins_need_both_ends(void **state)
     const char *r_coll = new_id(f, "relationship");
     char joins[4 * STIX_ID_MAX];
 
-    put(f, &f->all, green, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put(f, &f->all, red, POLICY_TLP_RED, &f->fin1, "", "", "");
-    put(f, &f->finance, fin_only, POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put(f, &f->all, green, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put(f, &f->all, red, POLICY_TLP_RED, &f->w.fin1, "", "", "");
+    put(f, &f->finance, fin_only, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
 
     snprintf(joins, sizeof(joins), "%s %s", green, green);
-    put(f, &f->all, r_ok, POLICY_TLP_GREEN, &f->fin2, "", "", joins);
-    assert_true(sees(f, &f->rail, r_ok)); /* both ends visible */
+    put(f, &f->all, r_ok, POLICY_TLP_GREEN, &f->w.fin2, "", "", joins);
+    assert_true(sees(f, &f->w.rail, r_ok)); /* both ends visible */
 
     snprintf(joins, sizeof(joins), "%s %s", green, red);
-    put(f, &f->all, r_red, POLICY_TLP_GREEN, &f->fin2, "", "", joins);
-    assert_false(sees(f, &f->rail, r_red)); /* one end invisible */
-    assert_false(sees(f, &f->fin2, r_red)); /* not even for the SRO's own source */
-    assert_true(sees(f, &f->fin1, r_red));  /* the source of the RED end sees both */
+    put(f, &f->all, r_red, POLICY_TLP_GREEN, &f->w.fin2, "", "", joins);
+    assert_false(sees(f, &f->w.rail, r_red)); /* one end invisible */
+    assert_false(sees(f, &f->w.fin2, r_red)); /* not even for the SRO's own source */
+    assert_true(sees(f, &f->w.fin1, r_red));  /* the source of the RED end sees both */
 
     snprintf(joins, sizeof(joins), "%s %s", green, missing);
-    put(f, &f->all, r_missing, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_false(sees(f, &f->fin1, r_missing)); /* an end not stored at all */
-    assert_false(sees(f, &f->coord, r_missing));
+    put(f, &f->all, r_missing, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_false(sees(f, &f->w.fin1, r_missing)); /* an end not stored at all */
+    assert_false(sees(f, &f->w.coord, r_missing));
 
-    snprintf(joins, sizeof(joins), "%s %s", green, f->hub.identity_id);
-    put(f, &f->all, r_hub, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_true(f->hub.identity_id[0] != '\0');
-    assert_true(sees(f, &f->rail, r_hub)); /* the hub identity is always visible */
+    snprintf(joins, sizeof(joins), "%s %s", green, f->w.hub.identity_id);
+    put(f, &f->all, r_hub, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_true(f->w.hub.identity_id[0] != '\0');
+    assert_true(sees(f, &f->w.rail, r_hub)); /* the hub identity is always visible */
 
     /* A named member's sighting pointing at its own (never stored) identity: visible, since
      * only a named poster's identity survives the anonymiser. Another organisation's
@@ -348,27 +299,27 @@ static void joins_need_both_ends(void **state)
     const char *r_own = new_id(f, "sighting");
     const char *r_other = new_id(f, "sighting");
     const char *r_stranger = new_id(f, "sighting");
-    assert_int_equal(store_org_get(f->store, "rail", &rail_org, &oerr), 0);
-    assert_int_equal(store_org_get(f->store, "fin1", &fin1_org, &oerr), 0);
+    assert_int_equal(store_org_get(f->w.store, "rail", &rail_org, &oerr), 0);
+    assert_int_equal(store_org_get(f->w.store, "fin1", &fin1_org, &oerr), 0);
     snprintf(joins, sizeof(joins), "%s %s", green, fin1_org.identity_id);
-    put(f, &f->all, r_own, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_true(sees(f, &f->fin2, r_own));
+    put(f, &f->all, r_own, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_true(sees(f, &f->w.fin2, r_own));
     snprintf(joins, sizeof(joins), "%s %s", green, rail_org.identity_id);
-    put(f, &f->all, r_other, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_false(sees(f, &f->fin2, r_other));
-    assert_false(sees(f, &f->rail, r_other));
+    put(f, &f->all, r_other, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_false(sees(f, &f->w.fin2, r_other));
+    assert_false(sees(f, &f->w.rail, r_other));
     snprintf(joins, sizeof(joins), "%s %s", green,
              "identity--00000000-0000-4000-8000-00000000beef");
-    put(f, &f->all, r_stranger, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_false(sees(f, &f->fin2, r_stranger));
+    put(f, &f->all, r_stranger, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_false(sees(f, &f->w.fin2, r_stranger));
     store_org_clear(&rail_org);
     store_org_clear(&fin1_org);
 
     /* An end stored only in a collection the reader cannot read. */
     snprintf(joins, sizeof(joins), "%s %s", green, fin_only);
-    put(f, &f->all, r_coll, POLICY_TLP_GREEN, &f->fin1, "", "", joins);
-    assert_true(sees(f, &f->fin2, r_coll));
-    assert_false(sees(f, &f->rail, r_coll));
+    put(f, &f->all, r_coll, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins);
+    assert_true(sees(f, &f->w.fin2, r_coll));
+    assert_false(sees(f, &f->w.rail, r_coll));
 }
 
 static void green_delay(void **state)
@@ -383,16 +334,16 @@ static void green_delay(void **state)
     const char *ids[1] = {g};
     size_t n = 0;
 
-    put(f, &f->all, g, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put(f, &f->all, c, POLICY_TLP_CLEAR, &f->fin1, "", "", "");
+    put(f, &f->all, g, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put(f, &f->all, c, POLICY_TLP_CLEAR, &f->w.fin1, "", "", "");
     assert_int_equal(
-        store_setting_set(f->store, POLICY_SETTING_DOC, "{\"green_delay_hours\":2}", &err), 0);
-    assert_false(sees(f, &f->rail, g)); /* never contributed: not yet */
-    assert_true(sees(f, &f->rail, c));  /* CLEAR is not delayed */
-    assert_true(sees(f, &f->fin1, g));  /* a contributor */
-    assert_true(sees(f, &f->coord, g)); /* the coordinator */
+        store_setting_set(f->w.store, POLICY_SETTING_DOC, "{\"green_delay_hours\":2}", &err), 0);
+    assert_false(sees(f, &f->w.rail, g)); /* never contributed: not yet */
+    assert_true(sees(f, &f->w.rail, c));  /* CLEAR is not delayed */
+    assert_true(sees(f, &f->w.fin1, g));  /* a contributor */
+    assert_true(sees(f, &f->w.coord, g)); /* the coordinator */
     /* Three hours later the row is old enough. */
-    assert_int_equal(policy_access_init(&ax, &f->hub, &f->rail, &f->all, "test-read", &err), 0);
+    assert_int_equal(policy_access_init(&ax, &f->w.hub, &f->w.rail, &f->all, "test-read", &err), 0);
     assert_int_equal(ax.green_delay_hours, 2);
     assert_false(ax.contributed);
     ax.now += (rk_time_us)3 * 3600 * 1000000;
@@ -406,8 +357,8 @@ static void green_delay(void **state)
     assert_int_equal(n, 1);
     policy_access_clear(&ax);
     /* Off again. */
-    assert_int_equal(store_setting_set(f->store, POLICY_SETTING_DOC, "{}", &err), 0);
-    assert_true(sees(f, &f->rail, g));
+    assert_int_equal(store_setting_set(f->w.store, POLICY_SETTING_DOC, "{}", &err), 0);
+    assert_true(sees(f, &f->w.rail, g));
 }
 
 struct audit_seen {
@@ -435,17 +386,17 @@ static void amber_reads_are_audited(void **state)
     struct audit_seen a = {0};
     struct rk_err err;
 
-    put(f, &f->all, green, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put(f, &f->all, amber, POLICY_TLP_AMBER, &f->fin1, "sector:finance", "", "");
-    assert_true(sees(f, &f->fin2, green));
-    assert_int_equal(store_audit_list(f->store, 0, 0, NULL, audit_row, &a, &err), 0);
+    put(f, &f->all, green, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put(f, &f->all, amber, POLICY_TLP_AMBER, &f->w.fin1, "sector:finance", "", "");
+    assert_true(sees(f, &f->w.fin2, green));
+    assert_int_equal(store_audit_list(f->w.store, 0, 0, NULL, audit_row, &a, &err), 0);
     assert_int_equal(a.reads, 0); /* GREEN reads are not audited */
-    assert_false(sees(f, &f->rail, amber));
-    assert_int_equal(store_audit_list(f->store, 0, 0, NULL, audit_row, &a, &err), 0);
+    assert_false(sees(f, &f->w.rail, amber));
+    assert_int_equal(store_audit_list(f->w.store, 0, 0, NULL, audit_row, &a, &err), 0);
     assert_int_equal(a.reads, 0); /* nothing returned, nothing to audit */
-    assert_true(sees(f, &f->fin2, amber));
+    assert_true(sees(f, &f->w.fin2, amber));
     memset(&a, 0, sizeof(a));
-    assert_int_equal(store_audit_list(f->store, 0, 0, f->fin2.org_id, audit_row, &a, &err), 0);
+    assert_int_equal(store_audit_list(f->w.store, 0, 0, f->w.fin2.org_id, audit_row, &a, &err), 0);
     assert_int_equal(a.reads, 1);
     assert_string_equal(a.last_route, "test-read");
     assert_non_null(strstr(a.last_detail, amber));
@@ -487,7 +438,7 @@ static size_t selected(struct fixture *f, const struct policy_principal *who, co
     const char *ids[1] = {id};
     struct picked p = {id, 0, -1, 0};
 
-    assert_int_equal(policy_access_init(&ax, &f->hub, who, &f->all, "test-read", &err), 0);
+    assert_int_equal(policy_access_init(&ax, &f->w.hub, who, &f->all, "test-read", &err), 0);
     memset(&q, 0, sizeof(q));
     q.collection_id = f->all.id;
     q.added_after = -1;
@@ -526,54 +477,54 @@ static void last_and_first_are_among_visible_versions(void **state)
     rk_time_us v;
 
     /* x: v1 GREEN, v2 RED for rail. */
-    put_at(f, &f->all, x, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_at(f, &f->all, x, "2024-02-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
-           "");
+    put_at(f, &f->all, x, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_at(f, &f->all, x, "2024-02-01T00:00:00.000Z", POLICY_TLP_RED, &f->w.fin1, "",
+           f->w.rail.org_id, "");
     for (int by_id = 0; by_id <= 1; by_id++) {
-        assert_int_equal(selected(f, &f->fin2, x, 0, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, x, 0, by_id, &v), 1);
         assert_true(v == v1);
-        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, x, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v1);
-        assert_int_equal(selected(f, &f->rail, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.rail, x, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v2);
-        assert_int_equal(selected(f, &f->fin1, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin1, x, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v2);
-        assert_int_equal(selected(f, &f->coord, x, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.coord, x, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v1);
-        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, x, STORE_VERSION_FIRST, by_id, &v), 1);
         assert_true(v == v1);
-        assert_int_equal(selected(f, &f->fin2, x, STORE_VERSION_ALL, by_id, &v), 1);
-        assert_int_equal(selected(f, &f->rail, x, STORE_VERSION_ALL, by_id, &v), 2);
-        assert_int_equal(selected(f, &f->anon, x, STORE_VERSION_LAST, by_id, &v), 0);
+        assert_int_equal(selected(f, &f->w.fin2, x, STORE_VERSION_ALL, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.rail, x, STORE_VERSION_ALL, by_id, &v), 2);
+        assert_int_equal(selected(f, &f->w.anon, x, STORE_VERSION_LAST, by_id, &v), 0);
     }
     /* y: v1 RED for rail, v2 GREEN: first for a non-recipient is v2. */
-    put_at(f, &f->all, y, "2024-01-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
-           "");
-    put_at(f, &f->all, y, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put_at(f, &f->all, y, "2024-01-01T00:00:00.000Z", POLICY_TLP_RED, &f->w.fin1, "",
+           f->w.rail.org_id, "");
+    put_at(f, &f->all, y, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
     for (int by_id = 0; by_id <= 1; by_id++) {
-        assert_int_equal(selected(f, &f->fin2, y, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, y, STORE_VERSION_FIRST, by_id, &v), 1);
         assert_true(v == v2);
-        assert_int_equal(selected(f, &f->rail, y, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.rail, y, STORE_VERSION_FIRST, by_id, &v), 1);
         assert_true(v == v1);
-        assert_int_equal(selected(f, &f->fin2, y, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, y, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v2);
         /* first and last together: the same visible version once. */
         assert_int_equal(
-            selected(f, &f->fin2, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 1);
+            selected(f, &f->w.fin2, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 1);
         assert_int_equal(
-            selected(f, &f->rail, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 2);
+            selected(f, &f->w.rail, y, STORE_VERSION_FIRST | STORE_VERSION_LAST, by_id, &v), 2);
     }
     /* z: v1 GREEN, v2 GREEN, v3 RED for rail: last for fin2 is v2 (not v1, not v3). */
-    put_at(f, &f->all, z, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_at(f, &f->all, z, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_at(f, &f->all, z, "2024-03-01T00:00:00.000Z", POLICY_TLP_RED, &f->fin1, "", f->rail.org_id,
-           "");
+    put_at(f, &f->all, z, "2024-01-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_at(f, &f->all, z, "2024-02-01T00:00:00.000Z", POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_at(f, &f->all, z, "2024-03-01T00:00:00.000Z", POLICY_TLP_RED, &f->w.fin1, "",
+           f->w.rail.org_id, "");
     for (int by_id = 0; by_id <= 1; by_id++) {
-        assert_int_equal(selected(f, &f->fin2, z, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, z, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v2);
-        assert_int_equal(selected(f, &f->rail, z, STORE_VERSION_LAST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.rail, z, STORE_VERSION_LAST, by_id, &v), 1);
         assert_true(v == v3);
-        assert_int_equal(selected(f, &f->fin2, z, STORE_VERSION_FIRST, by_id, &v), 1);
+        assert_int_equal(selected(f, &f->w.fin2, z, STORE_VERSION_FIRST, by_id, &v), 1);
         assert_true(v == v1);
     }
 }
@@ -586,7 +537,7 @@ static void query_must_match_context(void **state)
     struct store_page page;
     struct rk_err err;
 
-    assert_int_equal(policy_access_init(&ax, &f->hub, &f->fin1, &f->all, "x", &err), 0);
+    assert_int_equal(policy_access_init(&ax, &f->w.hub, &f->w.fin1, &f->all, "x", &err), 0);
     memset(&q, 0, sizeof(q));
     q.collection_id = f->finance.id; /* not the context's collection */
     q.added_after = -1;

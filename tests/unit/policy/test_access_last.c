@@ -19,69 +19,27 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "policy_world.h"
 
 #define MAX_IDS  48
 #define MAX_ROWS 256
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
-    struct rk_hub hub;
+    struct policy_world w;       /* store, hub, requesters (policy_world.h) */
     struct store_collection all; /* read "all" */
-    struct policy_principal anon, fin1, fin2, rail, coord;
-    int n; /* ids made so far */
+    int n;                       /* ids made so far */
     char ids[MAX_IDS][STIX_ID_MAX + 1];
 };
-
-static struct policy_principal principal(struct store *s, const char *name, int role)
-{
-    struct policy_principal p;
-    struct store_org o = {0};
-    struct rk_err err;
-
-    memset(&p, 0, sizeof(p));
-    assert_int_equal(store_org_get(s, name, &o, &err), 0);
-    p.authenticated = true;
-    snprintf(p.org_id, sizeof(p.org_id), "%s", o.id);
-    snprintf(p.org_name, sizeof(p.org_name), "%s", o.name);
-    snprintf(p.sector, sizeof(p.sector), "%s", o.sector);
-    p.role = role;
-    store_org_clear(&o);
-    return p;
-}
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char token[POLICY_TOKEN_LEN + 1];
-    struct store_org o = {0};
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-access-last-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (world_open(&f->w, "access-last") != 0)
         return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0 ||
-        policy_hub_init(f->store, "coord", token, &err) != 0 ||
-        policy_hub_load(f->store, &f->hub, &err) != 0) {
-        fprintf(stderr, "setup: %s\n", err.msg);
+    if (policy_collection_add(f->w.store, "All", "", "all", "all", "all", &f->all, &err) != 0)
         return -1;
-    }
-    f->hub.store = f->store;
-    const char *orgs[][2] = {{"fin1", "finance"}, {"fin2", "finance"}, {"rail", "railways"}};
-    for (size_t i = 0; i < 3; i++) {
-        if (policy_org_add(f->store, orgs[i][0], orgs[i][1], STORE_ANON_NAMED, &o, &err) != 0)
-            return -1;
-        store_org_clear(&o);
-    }
-    if (policy_collection_add(f->store, "All", "", "all", "all", "all", &f->all, &err) != 0)
-        return -1;
-    f->anon.role = STORE_ROLE_READER;
-    f->fin1 = principal(f->store, "fin1", STORE_ROLE_CONTRIBUTOR);
-    f->fin2 = principal(f->store, "fin2", STORE_ROLE_READER);
-    f->rail = principal(f->store, "rail", STORE_ROLE_READER);
-    f->coord = principal(f->store, "coord", STORE_ROLE_COORDINATOR);
     *state = f;
     return 0;
 }
@@ -89,16 +47,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
 
     store_collection_clear(&f->all);
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    world_close(&f->w);
     free(f);
     return 0;
 }
@@ -151,7 +102,7 @@ static void put_v(struct fixture *f, const char *id, int m, int tlp,
     p.access.recipients = recipients;
     p.access.joins = joins;
     p.access.rule = "test";
-    if (store_put_objects(f->store, f->all.id, &p, 1, &err) != 0)
+    if (store_put_objects(f->w.store, f->all.id, &p, 1, &err) != 0)
         fail_msg("put %s month %d: %s", id, m, err.msg);
     assert_int_equal(p.result, STORE_PUT_NEW);
 }
@@ -199,7 +150,7 @@ static void read_all(struct fixture *f, const struct policy_principal *who, unsi
         size_t before = out->n;
 
         assert_true(pages < MAX_ROWS + 1);
-        assert_int_equal(policy_access_init(&ax, &f->hub, who, &f->all, "test-read", &err), 0);
+        assert_int_equal(policy_access_init(&ax, &f->w.hub, who, &f->all, "test-read", &err), 0);
         ax.now += now_shift;
         memset(&q, 0, sizeof(q));
         q.collection_id = f->all.id;
@@ -262,13 +213,13 @@ static void identical_versions_give_the_newest(void **state)
     const char *a = new_id(f, "indicator");
 
     /* Added out of version order: the newest is neither the first nor the last added. */
-    put_v(f, a, 2, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, a, 3, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, a, 1, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    assert_true(last_seen(f, &f->fin2, a) == month(3));
-    assert_true(last_seen(f, &f->fin1, a) == month(3));
-    assert_true(last_seen(f, &f->coord, a) == month(3));
-    assert_true(last_seen(f, &f->anon, a) == -1);
+    put_v(f, a, 2, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, a, 3, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, a, 1, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    assert_true(last_seen(f, &f->w.fin2, a) == month(3));
+    assert_true(last_seen(f, &f->w.fin1, a) == month(3));
+    assert_true(last_seen(f, &f->w.coord, a) == month(3));
+    assert_true(last_seen(f, &f->w.anon, a) == -1);
 }
 
 /*
@@ -289,49 +240,49 @@ static void hidden_newer_version_neither_shows_nor_hides(void **state)
     char joins_ok[2 * (STIX_ID_MAX + 1)], joins_red[2 * (STIX_ID_MAX + 1)];
 
     /* tlp: GREEN, GREEN (same: skipped), then RED for rail. */
-    put_v(f, tlp, 3, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
-    put_v(f, tlp, 1, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, tlp, 2, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    assert_true(last_seen(f, &f->fin2, tlp) == month(2));
-    assert_true(last_seen(f, &f->rail, tlp) == month(3));
-    assert_true(last_seen(f, &f->fin1, tlp) == month(3));
+    put_v(f, tlp, 3, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
+    put_v(f, tlp, 1, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, tlp, 2, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    assert_true(last_seen(f, &f->w.fin2, tlp) == month(2));
+    assert_true(last_seen(f, &f->w.rail, tlp) == month(3));
+    assert_true(last_seen(f, &f->w.fin1, tlp) == month(3));
     /* recipients: RED for rail, then RED for fin2 (same tlp and source). */
-    put_v(f, rcpt, 2, POLICY_TLP_RED, &f->fin1, "", f->fin2.org_id, "");
-    put_v(f, rcpt, 1, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
-    assert_true(last_seen(f, &f->rail, rcpt) == month(1));
-    assert_true(last_seen(f, &f->fin2, rcpt) == month(2));
-    assert_true(last_seen(f, &f->coord, rcpt) == -1);
+    put_v(f, rcpt, 2, POLICY_TLP_RED, &f->w.fin1, "", f->w.fin2.org_id, "");
+    put_v(f, rcpt, 1, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
+    assert_true(last_seen(f, &f->w.rail, rcpt) == month(1));
+    assert_true(last_seen(f, &f->w.fin2, rcpt) == month(2));
+    assert_true(last_seen(f, &f->w.coord, rcpt) == -1);
     /* scope: AMBER for railways, then AMBER for finance. */
-    put_v(f, scope, 1, POLICY_TLP_AMBER, &f->fin1, "sector:railways", "", "");
-    put_v(f, scope, 2, POLICY_TLP_AMBER, &f->fin1, "sector:finance", "", "");
-    assert_true(last_seen(f, &f->rail, scope) == month(1));
-    assert_true(last_seen(f, &f->fin2, scope) == month(2));
+    put_v(f, scope, 1, POLICY_TLP_AMBER, &f->w.fin1, "sector:railways", "", "");
+    put_v(f, scope, 2, POLICY_TLP_AMBER, &f->w.fin1, "sector:finance", "", "");
+    assert_true(last_seen(f, &f->w.rail, scope) == month(1));
+    assert_true(last_seen(f, &f->w.fin2, scope) == month(2));
     /* source: AMBER+STRICT from fin1, then from rail. */
-    put_v(f, src, 2, POLICY_TLP_AMBER_STRICT, &f->rail, "", "", "");
-    put_v(f, src, 1, POLICY_TLP_AMBER_STRICT, &f->fin1, "", "", "");
-    assert_true(last_seen(f, &f->fin1, src) == month(1));
-    assert_true(last_seen(f, &f->rail, src) == month(2));
-    assert_true(last_seen(f, &f->fin2, src) == -1);
+    put_v(f, src, 2, POLICY_TLP_AMBER_STRICT, &f->w.rail, "", "", "");
+    put_v(f, src, 1, POLICY_TLP_AMBER_STRICT, &f->w.fin1, "", "", "");
+    assert_true(last_seen(f, &f->w.fin1, src) == month(1));
+    assert_true(last_seen(f, &f->w.rail, src) == month(2));
+    assert_true(last_seen(f, &f->w.fin2, src) == -1);
     /* joins: the newer version of a relationship points at an end fin2 cannot see. */
-    put_v(f, end_ok, 1, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, end_red, 1, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
+    put_v(f, end_ok, 1, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, end_red, 1, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
     snprintf(joins_ok, sizeof(joins_ok), "%s %s", end_ok, end_ok);
     snprintf(joins_red, sizeof(joins_red), "%s %s", end_ok, end_red);
-    put_v(f, rel, 2, POLICY_TLP_GREEN, &f->fin1, "", "", joins_red);
-    put_v(f, rel, 1, POLICY_TLP_GREEN, &f->fin1, "", "", joins_ok);
-    put_v(f, rel, 3, POLICY_TLP_GREEN, &f->fin1, "", "", joins_red);
-    assert_true(last_seen(f, &f->fin2, rel) == month(1));
-    assert_true(last_seen(f, &f->rail, rel) == month(3));
+    put_v(f, rel, 2, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins_red);
+    put_v(f, rel, 1, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins_ok);
+    put_v(f, rel, 3, POLICY_TLP_GREEN, &f->w.fin1, "", "", joins_red);
+    assert_true(last_seen(f, &f->w.fin2, rel) == month(1));
+    assert_true(last_seen(f, &f->w.rail, rel) == month(3));
     /* chain: hidden, visible, hidden, visible, hidden; each visible one like its neighbour
      * in the list but not like the hidden ones. */
-    put_v(f, chain, 5, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
-    put_v(f, chain, 4, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, chain, 3, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
-    put_v(f, chain, 2, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    put_v(f, chain, 1, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
-    assert_true(last_seen(f, &f->fin2, chain) == month(4));
-    assert_true(last_seen(f, &f->rail, chain) == month(5));
-    assert_true(last_seen(f, &f->anon, chain) == -1);
+    put_v(f, chain, 5, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
+    put_v(f, chain, 4, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, chain, 3, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
+    put_v(f, chain, 2, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put_v(f, chain, 1, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
+    assert_true(last_seen(f, &f->w.fin2, chain) == month(4));
+    assert_true(last_seen(f, &f->w.rail, chain) == month(5));
+    assert_true(last_seen(f, &f->w.anon, chain) == -1);
 }
 
 /*
@@ -349,33 +300,33 @@ static void green_delay_keeps_the_older_version(void **state)
     const rk_time_us hour = (rk_time_us)3600 * 1000000;
 
     assert_non_null(l);
-    put_v(f, g, 1, POLICY_TLP_GREEN, &f->fin1, "", "", "");
+    put_v(f, g, 1, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
     usleep(300000); /* far more than a read takes, so the clock set below stays between */
-    put_v(f, g, 2, POLICY_TLP_GREEN, &f->fin1, "", "", "");
-    read_all(f, &f->coord, STORE_VERSION_ALL, g, 10, 0, l);
+    put_v(f, g, 2, POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    read_all(f, &f->w.coord, STORE_VERSION_ALL, g, 10, 0, l);
     assert_int_equal(l->n, 2);
     for (size_t i = 0; i < l->n; i++)
         *(l->rows[i].version == month(1) ? &added1 : &added2) = l->rows[i].date_added;
     assert_true(added1 > 0 && added2 > added1);
     assert_int_equal(
-        store_setting_set(f->store, POLICY_SETTING_DOC, "{\"green_delay_hours\":2}", &err), 0);
+        store_setting_set(f->w.store, POLICY_SETTING_DOC, "{\"green_delay_hours\":2}", &err), 0);
     /* rail never contributed. Its clock set so that version 1 is exactly 2 hours old and
      * version 2 younger: the default read gives version 1, by id and in the list. */
     for (int by_id = 0; by_id <= 1; by_id++) {
         rk_time_us shift = added1 + 2 * hour - rk_time_now();
-        read_all(f, &f->rail, 0, by_id ? g : NULL, 100, shift, l);
+        read_all(f, &f->w.rail, 0, by_id ? g : NULL, 100, shift, l);
         assert_true(version_of(l, g) == month(1));
-        read_all(f, &f->rail, STORE_VERSION_LAST, by_id ? g : NULL, 1, shift, l);
+        read_all(f, &f->w.rail, STORE_VERSION_LAST, by_id ? g : NULL, 1, shift, l);
         assert_true(version_of(l, g) == month(1));
         /* Later both are old enough: version 2. Before, neither: nothing. */
-        read_all(f, &f->rail, 0, by_id ? g : NULL, 100, shift + (added2 - added1), l);
+        read_all(f, &f->w.rail, 0, by_id ? g : NULL, 100, shift + (added2 - added1), l);
         assert_true(version_of(l, g) == month(2));
-        read_all(f, &f->rail, 0, by_id ? g : NULL, 100, 0, l);
+        read_all(f, &f->w.rail, 0, by_id ? g : NULL, 100, 0, l);
         assert_true(version_of(l, g) == -1);
     }
     /* The source is not delayed: version 2 at once. */
-    assert_true(last_seen(f, &f->fin1, g) == month(2));
-    assert_int_equal(store_setting_set(f->store, POLICY_SETTING_DOC, "{}", &err), 0);
+    assert_true(last_seen(f, &f->w.fin1, g) == month(2));
+    assert_int_equal(store_setting_set(f->w.store, POLICY_SETTING_DOC, "{}", &err), 0);
     free(l);
 }
 
@@ -420,7 +371,8 @@ static unsigned next_rand(unsigned *s)
 static void last_matches_the_model(void **state)
 {
     struct fixture *f = *state;
-    const struct policy_principal *who[] = {&f->anon, &f->fin1, &f->fin2, &f->rail, &f->coord};
+    const struct policy_principal *who[] = {&f->w.anon, &f->w.fin1, &f->w.fin2, &f->w.rail,
+                                            &f->w.coord};
     const char *ends[2];
     char joins[3][2 * (STIX_ID_MAX + 1)];
     unsigned seed = 0x2545f491u;
@@ -432,8 +384,8 @@ static void last_matches_the_model(void **state)
     assert_non_null(got);
     ends[0] = new_id(f, "indicator"); /* CLEAR: every member and anyone */
     ends[1] = new_id(f, "indicator"); /* RED for rail */
-    put_v(f, ends[0], 1, POLICY_TLP_CLEAR, &f->fin1, "", "", "");
-    put_v(f, ends[1], 1, POLICY_TLP_RED, &f->fin1, "", f->rail.org_id, "");
+    put_v(f, ends[0], 1, POLICY_TLP_CLEAR, &f->w.fin1, "", "", "");
+    put_v(f, ends[1], 1, POLICY_TLP_RED, &f->w.fin1, "", f->w.rail.org_id, "");
     snprintf(joins[0], sizeof(joins[0]), "%s", "");
     snprintf(joins[1], sizeof(joins[1]), "%s %s", ends[0], ends[0]);
     snprintf(joins[2], sizeof(joins[2]), "%s %s", ends[0], ends[1]);
@@ -450,7 +402,7 @@ static void last_matches_the_model(void **state)
         }
         /* Each version keeps the metadata of the one added before it half of the time. */
         int tlp = POLICY_TLP_GREEN;
-        const struct policy_principal *src = &f->fin1;
+        const struct policy_principal *src = &f->w.fin1;
         const char *scope = "", *rcpt = "", *j = joins[0];
         for (int k = 0; k < nv; k++) {
             static const int tlps[] = {POLICY_TLP_GREEN, POLICY_TLP_GREEN,        POLICY_TLP_CLEAR,
@@ -459,9 +411,9 @@ static void last_matches_the_model(void **state)
             if (k == 0 || r % 2 == 0) {
                 r >>= 1;
                 tlp = tlps[r % 6];
-                src = (r >> 3) % 3 == 0 ? &f->rail : &f->fin1;
+                src = (r >> 3) % 3 == 0 ? &f->w.rail : &f->w.fin1;
                 scope = (r >> 5) % 3 == 0 ? "sector:finance" : "";
-                rcpt = (r >> 7) % 4 == 0 ? f->fin2.org_id : "";
+                rcpt = (r >> 7) % 4 == 0 ? f->w.fin2.org_id : "";
                 j = i % 3 == 0 ? joins[1 + (r >> 9) % 2] : joins[0];
             }
             put_v(f, id, months[k], tlp, src, scope, rcpt, j);
@@ -474,9 +426,9 @@ static void last_matches_the_model(void **state)
         want->n = 0;
         for (size_t i = 0; i < n_objs; i++) {
             struct policy_access_ctx ax;
-            assert_int_equal(policy_access_init(&ax, &f->hub, who[w], &f->all, "t", &err), 0);
+            assert_int_equal(policy_access_init(&ax, &f->w.hub, who[w], &f->all, "t", &err), 0);
             struct model_probe mp = {f, &ax, -1, -1};
-            assert_int_equal(store_find_object(f->store, objs[i], model_row, &mp, &err), 0);
+            assert_int_equal(store_find_object(f->w.store, objs[i], model_row, &mp, &err), 0);
             policy_access_clear(&ax);
             if (mp.best_version < 0)
                 continue;

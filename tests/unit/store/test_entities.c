@@ -8,22 +8,6 @@
 
 #include "test_store_helpers.h"
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
 static void add_org(struct store *s, const char *name, const char *sector, char id[RK_UUID_LEN])
 {
     struct store_org o;
@@ -221,10 +205,10 @@ static void open_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(orgs, setup, teardown),
-        cmocka_unit_test_setup_teardown(tokens, setup, teardown),
-        cmocka_unit_test_setup_teardown(collections, setup, teardown),
-        cmocka_unit_test_setup_teardown(status_and_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(orgs, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(tokens, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(collections, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(status_and_settings, tstore_setup, tstore_teardown),
         cmocka_unit_test(open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

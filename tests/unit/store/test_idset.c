@@ -19,32 +19,6 @@
 #define ID1   "indicator--11111111-1111-4111-8111-111111111111"
 #define ID2   "indicator--22222222-2222-4222-8222-222222222222"
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
-static void put_ok(struct store *s, const char *coll, struct store_put *p, size_t n)
-{
-    struct rk_err err;
-    rk_err_clear(&err);
-    int rc = store_put_objects(s, coll, p, n, &err);
-    if (rc != 0)
-        fprintf(stderr, "put: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-}
-
 /* Versions of id in coll whose store flags say first (version_sel FIRST) or last. */
 static int count_rows(void *ctx, const struct store_row *row)
 {
@@ -82,7 +56,7 @@ static void unseen_then_seen(void **state)
     p[0] = tput(ID1, 1000, "a", b[0], sizeof(b[0]));
     p[1] = tput(ID1, 2000, "b", b[1], sizeof(b[1])); /* same new id twice in one call */
     p[2] = tput(ID2, 1000, "c", b[2], sizeof(b[2]));
-    put_ok(t->s, COLL, p, 3);
+    tstore_put_ok(t->s, COLL, p, 3);
     assert_int_equal(p[0].result, STORE_PUT_NEW);
     assert_true(p[0].id_unseen);
     assert_int_equal(p[1].result, STORE_PUT_NEW);
@@ -97,13 +71,13 @@ static void unseen_then_seen(void **state)
     struct store_put q[2];
     q[0] = tput(ID1, 1000, "a", b[0], sizeof(b[0]));
     q[1] = tput(ID1, 3000, "d", b[1], sizeof(b[1]));
-    put_ok(t->s, COLL, q, 2);
+    tstore_put_ok(t->s, COLL, q, 2);
     assert_int_equal(q[0].result, STORE_PUT_DUP);
     assert_false(q[0].id_unseen);
     assert_int_equal(q[1].result, STORE_PUT_NEW);
     assert_false(q[1].id_unseen);
     struct store_put o = tput(ID2, 1000, "x", b[3], sizeof(b[3]));
-    put_ok(t->s, COLL2, &o, 1);
+    tstore_put_ok(t->s, COLL2, &o, 1);
     assert_int_equal(o.result, STORE_PUT_NEW);
     assert_false(o.id_unseen);
     /* Built once, on the first put; the store's own commits keep it current. */
@@ -117,26 +91,26 @@ static void other_connection_rebuilds(void **state)
     struct tstore *t = *state;
     char b[3][256];
     struct store_put p = tput(ID2, 1000, "a", b[0], sizeof(b[0]));
-    put_ok(t->s, COLL, &p, 1);
+    tstore_put_ok(t->s, COLL, &p, 1);
     assert_int_equal(builds(t->s), 1);
 
     struct store *other = NULL;
     struct rk_err err;
     assert_int_equal(store_open_sqlite(t->path, &other, &err), 0);
     struct store_put o = tput(ID1, 1000, "o", b[1], sizeof(b[1]));
-    put_ok(other, COLL, &o, 1);
+    tstore_put_ok(other, COLL, &o, 1);
     assert_int_equal(o.result, STORE_PUT_NEW);
     store_close(other);
 
     /* The same id and version with another body: a conflict, not a second row. */
     struct store_put c = tput(ID1, 1000, "different", b[2], sizeof(b[2]));
-    put_ok(t->s, COLL, &c, 1);
+    tstore_put_ok(t->s, COLL, &c, 1);
     assert_int_equal(c.result, STORE_PUT_CONFLICT);
     assert_false(c.id_unseen);
     assert_int_equal(builds(t->s), 2);
     /* And a newer version moves the last flag rather than making two last versions. */
     struct store_put n = tput(ID1, 2000, "newer", b[2], sizeof(b[2]));
-    put_ok(t->s, COLL, &n, 1);
+    tstore_put_ok(t->s, COLL, &n, 1);
     assert_int_equal(n.result, STORE_PUT_NEW);
     assert_int_equal(count_sel(t->s, COLL, ID1, STORE_VERSION_LAST), 1);
     assert_int_equal(count_sel(t->s, COLL, ID1, STORE_VERSION_FIRST), 1);
@@ -148,7 +122,7 @@ static void deleted_id_probes(void **state)
     struct tstore *t = *state;
     char b[2][256];
     struct store_put p = tput(ID1, 1000, "a", b[0], sizeof(b[0]));
-    put_ok(t->s, COLL, &p, 1);
+    tstore_put_ok(t->s, COLL, &p, 1);
     const char *ids[1] = {ID1};
     struct store_query q = {.collection_id = COLL,
                             .added_after = -1,
@@ -161,7 +135,7 @@ static void deleted_id_probes(void **state)
     assert_int_equal(store_delete_object(t->s, &q, &deleted, &err), 0);
     assert_int_equal(deleted, 1);
     struct store_put again = tput(ID1, 1000, "b", b[1], sizeof(b[1]));
-    put_ok(t->s, COLL, &again, 1);
+    tstore_put_ok(t->s, COLL, &again, 1);
     assert_int_equal(again.result, STORE_PUT_NEW);
     assert_false(again.id_unseen);
     assert_int_equal(count_sel(t->s, COLL, ID1, STORE_VERSION_LAST), 1);
@@ -178,7 +152,7 @@ static void grows(void **state)
         snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d", i);
         p[i] = tput(ids[i], 1000, "x", bodies[i], sizeof(bodies[i]));
     }
-    put_ok(t->s, COLL, p, N);
+    tstore_put_ok(t->s, COLL, p, N);
     for (int i = 0; i < N; i++)
         assert_true(p[i].id_unseen);
     struct store_sq_idset *set = &((struct store_sqlite *)t->s)->idset;
@@ -189,7 +163,7 @@ static void grows(void **state)
     /* All again: every one a duplicate, none unseen. */
     for (int i = 0; i < N; i++)
         p[i] = tput(ids[i], 1000, "x", bodies[i], sizeof(bodies[i]));
-    put_ok(t->s, COLL, p, N);
+    tstore_put_ok(t->s, COLL, p, N);
     for (int i = 0; i < N; i++) {
         assert_int_equal(p[i].result, STORE_PUT_DUP);
         assert_false(p[i].id_unseen);
@@ -199,10 +173,10 @@ static void grows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(unseen_then_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(other_connection_rebuilds, setup, teardown),
-        cmocka_unit_test_setup_teardown(deleted_id_probes, setup, teardown),
-        cmocka_unit_test_setup_teardown(grows, setup, teardown),
+        cmocka_unit_test_setup_teardown(unseen_then_seen, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(other_connection_rebuilds, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(deleted_id_probes, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(grows, tstore_setup, tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

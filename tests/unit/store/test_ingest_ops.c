@@ -21,22 +21,6 @@
 #define ID1  "indicator--00000000-0000-4000-8000-000000000001"
 #define ID2  "indicator--00000000-0000-4000-8000-000000000002"
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
 /* A stand-in for the policy layer's hash: seq and prev_hash, enough to see the chain. */
 static void test_hash(const struct store_audit *e, char out[65])
 {
@@ -381,12 +365,14 @@ static void first_other_sources(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(commits_together, setup, teardown),
-        cmocka_unit_test_setup_teardown(callback_error_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(inner_op_error_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(concurrent_writers_keep_the_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(group_commit_isolates_callers, setup, teardown),
-        cmocka_unit_test_setup_teardown(first_other_sources, setup, teardown),
+        cmocka_unit_test_setup_teardown(commits_together, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(callback_error_rolls_back, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(inner_op_error_rolls_back, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(concurrent_writers_keep_the_chain, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(group_commit_isolates_callers, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(first_other_sources, tstore_setup, tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,22 +20,6 @@
 #define ID2   "indicator--00000000-0000-4000-8000-000000000002"
 #define ID3   "indicator--00000000-0000-4000-8000-000000000003"
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
 /* Collects the rows a query returns. */
 struct seen {
     size_t n;
@@ -67,16 +51,6 @@ static void run_query(struct store *s, const struct store_query *q, struct seen 
     assert_int_equal(page->count, out->n);
 }
 
-static void put_ok(struct store *s, const char *coll, struct store_put *p, size_t n)
-{
-    struct rk_err err;
-    rk_err_clear(&err);
-    int rc = store_put_objects(s, coll, p, n, &err);
-    if (rc != 0)
-        fprintf(stderr, "put: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-}
-
 static void new_dup_conflict(void **state)
 {
     struct tstore *t = *state;
@@ -86,7 +60,7 @@ static void new_dup_conflict(void **state)
     p[1] = tput(ID1, 1000, "a", b[1], sizeof(b[1])); /* same body in the same array: DUP */
     p[2] = tput(ID1, 1000, "x", b[2], sizeof(b[2])); /* different body: CONFLICT */
     p[3] = tput(ID2, 1000, "a", b[3], sizeof(b[3]));
-    put_ok(t->s, COLL, p, 4);
+    tstore_put_ok(t->s, COLL, p, 4);
     assert_int_equal(p[0].result, STORE_PUT_NEW);
     assert_int_equal(p[1].result, STORE_PUT_DUP);
     assert_int_equal(p[2].result, STORE_PUT_CONFLICT);
@@ -100,7 +74,7 @@ static void new_dup_conflict(void **state)
     struct store_put again[2];
     again[0] = tput(ID1, 1000, "a", b[0], sizeof(b[0]));
     again[1] = tput(ID1, 1000, "y", b[1], sizeof(b[1]));
-    put_ok(t->s, COLL, again, 2);
+    tstore_put_ok(t->s, COLL, again, 2);
     assert_int_equal(again[0].result, STORE_PUT_DUP);
     assert_int_equal(again[1].result, STORE_PUT_CONFLICT);
 
@@ -117,7 +91,7 @@ static void new_dup_conflict(void **state)
 
     /* The same id and version in another collection is independent. */
     struct store_put other = tput(ID1, 1000, "z", b[0], sizeof(b[0]));
-    put_ok(t->s, COLL2, &other, 1);
+    tstore_put_ok(t->s, COLL2, &other, 1);
     assert_int_equal(other.result, STORE_PUT_NEW);
 }
 
@@ -128,13 +102,13 @@ static void no_version_gets_date_added(void **state)
     struct tstore *t = *state;
     char b[3][256];
     struct store_put p = tput(ID3, -1, "a", b[0], sizeof(b[0]));
-    put_ok(t->s, COLL, &p, 1);
+    tstore_put_ok(t->s, COLL, &p, 1);
     assert_int_equal(p.result, STORE_PUT_NEW);
     assert_int_equal(p.version_out, p.date_added);
     struct store_put d = tput(ID3, -1, "a", b[1], sizeof(b[1]));
     struct store_put c = tput(ID3, -1, "other", b[2], sizeof(b[2]));
-    put_ok(t->s, COLL, &d, 1);
-    put_ok(t->s, COLL, &c, 1);
+    tstore_put_ok(t->s, COLL, &d, 1);
+    tstore_put_ok(t->s, COLL, &c, 1);
     assert_int_equal(d.result, STORE_PUT_DUP);
     assert_int_equal(c.result, STORE_PUT_CONFLICT);
     assert_int_equal(d.version_out, p.version_out);
@@ -181,7 +155,7 @@ static void date_added_increases(void **state)
             snprintf(ids[k], sizeof(ids[k]), "indicator--00000000-0000-4000-8000-%012d", k);
             p[k] = tput(ids[k], 5, "x", b[k], sizeof(b[k]));
         }
-        put_ok(t->s, round % 2 ? COLL : COLL2, &p[round * 20], 20);
+        tstore_put_ok(t->s, round % 2 ? COLL : COLL2, &p[round * 20], 20);
         for (int i = 0; i < 20; i++) {
             assert_int_equal(p[round * 20 + i].result, STORE_PUT_NEW);
             assert_true(p[round * 20 + i].date_added > prev);
@@ -199,7 +173,7 @@ static void put_versions(struct store *s)
     p[1] = tput(ID2, 15, "v15", b[1], sizeof(b[1]));
     p[2] = tput(ID1, 30, "v30", b[2], sizeof(b[2]));
     p[3] = tput(ID1, 10, "v10", b[3], sizeof(b[3]));
-    put_ok(s, COLL, p, 4);
+    tstore_put_ok(s, COLL, p, 4);
 }
 
 static size_t versions_of(struct store *s, unsigned sel, const rk_time_us *versions, size_t nv,
@@ -283,7 +257,7 @@ static void version_selection(void **state)
     /* A new older version becomes first, the 20 stays last. */
     char b[256];
     struct store_put p = tput(ID1, 5, "v5", b, sizeof(b));
-    put_ok(t->s, COLL, &p, 1);
+    tstore_put_ok(t->s, COLL, &p, 1);
     assert_int_equal(versions_of(t->s, STORE_VERSION_FIRST, NULL, 0, v), 1);
     assert_int_equal(v[0], 5);
     assert_int_equal(versions_of(t->s, STORE_VERSION_LAST, NULL, 0, v), 1);
@@ -308,7 +282,7 @@ static void filters_types_ids_spec(void **state)
     p[1].type = "malware";
     p[2] = tput("tool--00000000-0000-4000-8000-000000000001", 1, "t", b[2], sizeof(b[2]));
     p[2].type = "tool";
-    put_ok(t->s, COLL, p, 3);
+    tstore_put_ok(t->s, COLL, p, 3);
     struct seen seen;
     struct store_page page;
     const char *t1[] = {"malware"};
@@ -393,15 +367,15 @@ static void last_range_follows_versions(void **state)
     struct rk_err err;
     p[0] = tput(ID1, 10, "a", b[0], sizeof(b[0]));
     p[1] = tput(ID2, 10, "b", b[1], sizeof(b[1]));
-    put_ok(t->s, COLL, p, 2);
+    tstore_put_ok(t->s, COLL, p, 2);
     p[2] = tput(ID3, 10, "other", b[2], sizeof(b[2]));
-    put_ok(t->s, COLL2, &p[2], 1); /* interleaved in another collection */
+    tstore_put_ok(t->s, COLL2, &p[2], 1); /* interleaved in another collection */
     p[3] = tput(ID3, 10, "c", b[3], sizeof(b[3]));
     p[3].type = "malware";
-    put_ok(t->s, COLL, &p[3], 1);
+    tstore_put_ok(t->s, COLL, &p[3], 1);
     rk_time_us a1 = p[0].date_added, b1 = p[1].date_added, c1 = p[3].date_added;
     p[4] = tput(ID1, 20, "a2", b[4], sizeof(b[4])); /* ID1 v10 leaves the last range */
-    put_ok(t->s, COLL, &p[4], 1);
+    tstore_put_ok(t->s, COLL, &p[4], 1);
     rk_time_us a2 = p[4].date_added;
 
     struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 100};
@@ -469,7 +443,7 @@ static void last_range_follows_versions(void **state)
     run_query(t->s, &q, &seen, &page);
     assert_int_equal(seen.n, 0);
     p[5] = tput(ID2, 30, "b3", b[5], sizeof(b[5]));
-    put_ok(t->s, COLL, &p[5], 1);
+    tstore_put_ok(t->s, COLL, &p[5], 1);
     assert_true(p[5].date_added > a2);
     run_query(t->s, &q, &seen, &page);
     assert_int_equal(seen.n, 1);
@@ -508,7 +482,7 @@ static void paging_10000(void **state)
                      r * BATCH + i);
             p[i] = tput(ids[i], 1, "p", bodies[i], sizeof(bodies[i]));
         }
-        put_ok(t->s, COLL, p, BATCH);
+        tstore_put_ok(t->s, COLL, p, BATCH);
     }
     free(p);
 
@@ -636,7 +610,7 @@ static void durable_across_reopen(void **state)
     /* New rows after reopening still sort after the old ones. */
     char b[256];
     struct store_put p = tput(ID3, 1, "n", b, sizeof(b));
-    put_ok(t->s, COLL, &p, 1);
+    tstore_put_ok(t->s, COLL, &p, 1);
     assert_true(p.date_added > before.last_added);
 }
 
@@ -658,7 +632,7 @@ static void wal_checkpointed_in_background(void **state)
                      round * N + i);
             p[i] = tput(ids[i], 1, pad, bodies[i], sizeof(bodies[i]));
         }
-        put_ok(t->s, COLL, p, N);
+        tstore_put_ok(t->s, COLL, p, N);
     }
     struct stat sb;
     memset(&sb, 0, sizeof(sb));
@@ -680,16 +654,18 @@ static void wal_checkpointed_in_background(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(new_dup_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_version_gets_date_added, setup, teardown),
-        cmocka_unit_test_setup_teardown(date_added_increases, setup, teardown),
-        cmocka_unit_test_setup_teardown(version_selection, setup, teardown),
-        cmocka_unit_test_setup_teardown(filters_types_ids_spec, setup, teardown),
-        cmocka_unit_test_setup_teardown(last_range_follows_versions, setup, teardown),
-        cmocka_unit_test_setup_teardown(paging_10000, setup, teardown),
-        cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(durable_across_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(wal_checkpointed_in_background, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_dup_conflict, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(no_version_gets_date_added, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(date_added_increases, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(version_selection, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(filters_types_ids_spec, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(last_range_follows_versions, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(paging_10000, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(durable_across_reopen, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(wal_checkpointed_in_background, tstore_setup,
+                                        tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,22 +16,6 @@
 
 #include "test_store_helpers.h"
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
 /* ---- objects: access metadata and provenance ----------------------------------------------- */
 
 /* What a row callback saw, copied out of the row. */
@@ -629,14 +613,17 @@ static void credit_ledger(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(put_writes_access_and_provenance, setup, teardown),
-        cmocka_unit_test_setup_teardown(provenance_rolls_back_with_the_object, setup, teardown),
-        cmocka_unit_test_setup_teardown(find_object_across_collections, setup, teardown),
-        cmocka_unit_test_setup_teardown(entity_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(count_sector, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_chain_concurrent, setup, teardown),
-        cmocka_unit_test_setup_teardown(credit_ledger, setup, teardown),
+        cmocka_unit_test_setup_teardown(put_writes_access_and_provenance, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(provenance_rolls_back_with_the_object, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(find_object_across_collections, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(entity_fields, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(count_sector, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(audit_chain, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_concurrent, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(credit_ledger, tstore_setup, tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,22 +121,6 @@ static char *splice(const char *posted, size_t off, const char *run)
     return out;
 }
 
-static int setup(void **state)
-{
-    struct tstore *t = calloc(1, sizeof(*t));
-    tstore_open(t);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct tstore *t = *state;
-    tstore_remove(t);
-    free(t);
-    return 0;
-}
-
 static void derived_and_full_originals(void **state)
 {
     struct tstore *t = *state;
@@ -530,12 +514,14 @@ static void date_added_above_deleted_versions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(derived_and_full_originals, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_keeps_originals, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_cut_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_object_row_reported, setup, teardown),
-        cmocka_unit_test_setup_teardown(list_across_collections_and_deletes, setup, teardown),
-        cmocka_unit_test_setup_teardown(date_added_above_deleted_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(derived_and_full_originals, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(delete_keeps_originals, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(bad_cut_refused, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(missing_object_row_reported, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(list_across_collections_and_deletes, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(date_added_above_deleted_versions, tstore_setup,
+                                        tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

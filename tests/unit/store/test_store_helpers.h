@@ -46,6 +46,36 @@ static inline void tstore_remove(struct tstore *t)
     rmdir(t->dir);
 }
 
+/* cmocka fixture: a fresh store in *state, closed and removed by tstore_teardown. */
+static inline int tstore_setup(void **state)
+{
+    struct tstore *t = calloc(1, sizeof(*t));
+    tstore_open(t);
+    *state = t;
+    return 0;
+}
+
+static inline int tstore_teardown(void **state)
+{
+    struct tstore *t = *state;
+    tstore_remove(t);
+    free(t);
+    return 0;
+}
+
+#ifdef CMOCKA_H_
+/* store_put_objects that must succeed (the error message is printed if it does not). */
+static inline void tstore_put_ok(struct store *s, const char *coll, struct store_put *p, size_t n)
+{
+    struct rk_err err;
+    rk_err_clear(&err);
+    int rc = store_put_objects(s, coll, p, n, &err);
+    if (rc != 0)
+        fprintf(stderr, "put: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+#endif
+
 /* An object version whose JSON is built into buf. */
 static inline struct store_put tput(const char *id, rk_time_us version, const char *body, char *buf,
                                     size_t cap)

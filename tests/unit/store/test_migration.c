@@ -34,19 +34,6 @@ static void exec_ok(sqlite3 *db, const char *sql)
     assert_int_equal(rc, SQLITE_OK);
 }
 
-static int user_version(const char *path)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* Creates t's directory and database at schema version `version` (migrations 1 to version
  * run directly, as that renkei left the file), WAL mode; returns the open connection. */
 static sqlite3 *raw_store(struct tstore *t, int version)
@@ -117,10 +104,10 @@ static void v1_upgrades_keeping_rows(void **state)
     struct rk_err err;
     memset(&t, 0, sizeof(t));
     make_v1(&t);
-    assert_int_equal(user_version(t.path), 1);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), 1);
 
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
 
     struct one o;
     memset(&o, 0, sizeof(o));
@@ -167,7 +154,7 @@ static void v1_upgrades_keeping_rows(void **state)
     /* Opening again runs nothing twice. */
     store_close(t.s);
     tstore_open(&t);
-    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
     tstore_remove(&t);
 }
 
@@ -237,7 +224,7 @@ static void v2_upgrades_keeping_rows_and_order(void **state)
     memset(&t, 0, sizeof(t));
     make_v2(&t);
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
 
     /* Latest versions in date_added order, with their date_added and access columns. */
     query_rows(t.s, "c1", 0, -1, &r);
@@ -313,23 +300,6 @@ static int add_orig(void *ctx, const struct store_provenance *p)
     return 0;
 }
 
-/* The number of provenance rows with derived = d. */
-static int count_derived(const char *path, int d)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM provenance WHERE derived = ?1", -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_int(st, 1, d);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 /* A version 3 database: two objects in c1 with provenance rows holding full originals (one
  * equal to the stored json, one not), as every version 3 hub wrote them. */
 static void v3_upgrades_keeping_provenance(void **state)
@@ -354,8 +324,9 @@ static void v3_upgrades_keeping_provenance(void **state)
     sqlite3_close(db);
 
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), CURRENT);
-    assert_int_equal(count_derived(t.path, 0), 2); /* old rows: full originals */
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance WHERE derived = 0"),
+                     2); /* old rows: full originals */
     memset(&o, 0, sizeof(o));
     assert_int_equal(store_provenance_list(t.s, P1, add_orig, &o, &err), 0);
     assert_int_equal(o.n, 1);
@@ -394,7 +365,8 @@ static void v3_upgrades_keeping_provenance(void **state)
     p.cut_len = strlen(",\"m\":[\"x\"]");
     assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
     assert_int_equal(p.result, STORE_PUT_NEW);
-    assert_int_equal(count_derived(t.path, 1), 1);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance WHERE derived = 1"),
+                     1);
     memset(&o, 0, sizeof(o));
     assert_int_equal(store_provenance_list(t.s, P2, add_orig, &o, &err), 0);
     assert_int_equal(o.n, 2);
@@ -445,15 +417,9 @@ static void gone_rows(const char *path, char *out, size_t cap, bool *has_index)
         len += (size_t)n;
     }
     sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT COUNT(*) FROM sqlite_master WHERE "
-                                        "name = 'provenance_id'",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    *has_index = sqlite3_column_int(st, 0) != 0;
-    sqlite3_finalize(st);
     sqlite3_close(db);
+    *has_index = tstore_raw_int(
+                     path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'provenance_id'") != 0;
 }
 
 /* A version 4 database as a version 4 hub left it: Q1 with versions in c1 and c2, one of
@@ -488,7 +454,7 @@ static void v4_upgrades_keeping_deleted_provenance(void **state)
     sqlite3_close(db);
 
     tstore_open(&t); /* migrates */
-    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
     char gone[256];
     bool has_index = true;
     gone_rows(t.path, gone, sizeof(gone), &has_index);
@@ -589,7 +555,7 @@ static void v5_upgrades_hashing_ids(void **state)
     sqlite3_close(db);
 
     tstore_open(&t);
-    assert_int_equal(user_version(t.path), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
     assert_int_equal(idh_rows_match(t.path), 2);
     char b1[] = "{\"r\":1}", b2[] = "{\"r\":1,\"x\":0}", b3[] = "{\"r\":3}";
     struct store_put p[3];

@@ -315,18 +315,7 @@ static void missing_object_row_reported(void **state)
 /* The number of provenance_gone entries of id, read through a connection of our own. */
 static int gone_count(const char *path, const char *id)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM provenance_gone WHERE id = ?1", -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return tstore_raw_int(path, "SELECT COUNT(*) FROM provenance_gone WHERE id = %Q", id);
 }
 
 /* One stored version of IND in a collection: its json (the posted text with a marking run

@@ -3,10 +3,13 @@
 #ifndef RK_TEST_STORE_HELPERS_H
 #define RK_TEST_STORE_HELPERS_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "store/store.h"
 
@@ -73,6 +76,27 @@ static inline void tstore_put_ok(struct store *s, const char *coll, struct store
     if (rc != 0)
         fprintf(stderr, "put: %s\n", err.msg);
     assert_int_equal(rc, 0);
+}
+
+/* The integer in the first column of the first row of a query read through a read-only
+ * connection of the test's own. fmt goes through sqlite3_vmprintf (%Q quotes a string). */
+static inline int tstore_raw_int(const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    assert_non_null(sql);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sqlite3_free(sql);
+    return v;
 }
 #endif
 

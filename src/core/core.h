@@ -139,10 +139,8 @@ void rk_hex(const void *bytes, size_t n, char *out);
 
 enum rk_log_level { RK_LOG_DEBUG, RK_LOG_INFO, RK_LOG_WARN, RK_LOG_ERROR };
 
-/* Messages below this level are dropped. Default RK_LOG_INFO; set from RENKEI_LOG. */
-void rk_log_set_level(enum rk_log_level level);
-
-/* Writes one line to stderr: time, level and message. Thread-safe. */
+/* Writes one line to stderr: time, level and message. Thread-safe. Messages below the level
+ * named by RENKEI_LOG (default info) are dropped. */
 void rk_log(enum rk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- small string helpers ----------------------------------------------------------------- */

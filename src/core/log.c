@@ -11,12 +11,6 @@ static enum rk_log_level min_level = RK_LOG_INFO;
 static bool level_from_env_done;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void rk_log_set_level(enum rk_log_level level)
-{
-    min_level = level;
-    level_from_env_done = true;
-}
-
 static void level_from_env(void)
 {
     const char *e = getenv("RENKEI_LOG");

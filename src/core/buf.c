@@ -91,9 +91,9 @@ void rk_buf_json_string(struct rk_buf *b, const char *s)
     size_t plain = 0;
     while (plain < n && !must_escape[(unsigned char)s[plain]])
         plain++;
+    rk_buf_reserve(b, n + 2);
     if (plain == n) {
         /* The common case (ids, names): nothing to escape, one copy. */
-        rk_buf_reserve(b, n + 2);
         b->data[b->len++] = '"';
         memcpy(b->data + b->len, s, n);
         b->len += n;
@@ -101,12 +101,11 @@ void rk_buf_json_string(struct rk_buf *b, const char *s)
         b->data[b->len] = '\0';
         return;
     }
-    rk_buf_reserve(b, n + 2);
     rk_buf_putc(b, '"');
     const char *run = s;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s + plain; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!must_escape[c])
             continue;
         rk_buf_append(b, run, (size_t)(p - run));
         run = p + 1;

@@ -17,13 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
+    struct tstore t;               /* temporary directory and store (test_store_helpers.h) */
     struct policy_principal coord; /* the coordinator */
     struct policy_principal alice; /* a member */
     struct policy_principal bob;   /* another member */
@@ -35,7 +34,7 @@ static void member(struct fixture *f, const char *name, const char *sector,
     struct store_org org = {0};
     struct rk_err err;
 
-    assert_int_equal(policy_org_add(f->store, name, sector, STORE_ANON_NAMED, &org, &err), 0);
+    assert_int_equal(policy_org_add(f->t.s, name, sector, STORE_ANON_NAMED, &org, &err), 0);
     memset(p, 0, sizeof(*p));
     p->authenticated = true;
     p->role = STORE_ROLE_CONTRIBUTOR;
@@ -51,15 +50,10 @@ static int setup(void **state)
     char token[POLICY_TOKEN_LEN + 1];
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-audit-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    tstore_open(&f->t);
+    if (policy_hub_init(f->t.s, "coord", token, &err) != 0)
         return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0)
-        return -1;
-    if (policy_hub_init(f->store, "coord", token, &err) != 0)
-        return -1;
-    if (policy_coordinator_principal(f->store, &f->coord, &err) != 0)
+    if (policy_coordinator_principal(f->t.s, &f->coord, &err) != 0)
         return -1;
     member(f, "alice", "finance", &f->alice);
     member(f, "bob", "electric-power", &f->bob);
@@ -70,15 +64,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
-
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    tstore_remove(&f->t);
     free(f);
     return 0;
 }
@@ -92,7 +78,7 @@ static void append_reads(struct fixture *f, int n)
     for (int i = 0; i < n; i++) {
         snprintf(detail, sizeof(detail),
                  "{\"objects\":[{\"id\":\"indicator--%d\",\"tlp\":\"amber\"}]}", i);
-        assert_int_equal(policy_audit_append(f->store, i % 2 == 0 ? &f->alice : &f->bob,
+        assert_int_equal(policy_audit_append(f->t.s, i % 2 == 0 ? &f->alice : &f->bob,
                                              POLICY_AUDIT_READ, "taxii-objects", "c1", detail,
                                              &err),
                          0);
@@ -105,7 +91,7 @@ static void tamper(struct fixture *f, const char *sql)
     sqlite3 *db = NULL;
     char *msg = NULL;
 
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
         fail_msg("tamper: %s", msg);
@@ -119,7 +105,7 @@ static void verify(struct fixture *f, int64_t want_checked, int64_t want_bad)
     int64_t bad = -1;
     struct rk_err err;
 
-    assert_int_equal(policy_audit_verify(f->store, &checked, &bad, &err), 0);
+    assert_int_equal(policy_audit_verify(f->t.s, &checked, &bad, &err), 0);
     assert_int_equal(bad, want_bad);
     assert_int_equal(checked, want_checked);
 }
@@ -177,7 +163,7 @@ static void rehash(struct fixture *f, int64_t seq)
     char sql[160];
     char h[65];
 
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT time, action, route, collection, detail, "
@@ -230,10 +216,10 @@ static void bad_append_refused(void **state)
     struct rk_err err;
 
     assert_int_equal(
-        policy_audit_append(f->store, &f->alice, POLICY_AUDIT_READ, "r", NULL, "{not json", &err),
+        policy_audit_append(f->t.s, &f->alice, POLICY_AUDIT_READ, "r", NULL, "{not json", &err),
         RK_E_INVALID);
     assert_non_null(strstr(err.msg, "not JSON"));
-    assert_int_equal(policy_audit_append(f->store, &f->alice, "", "r", NULL, NULL, &err),
+    assert_int_equal(policy_audit_append(f->t.s, &f->alice, "", "r", NULL, NULL, &err),
                      RK_E_INVALID);
     verify(f, 0, 0);
 }
@@ -244,7 +230,7 @@ static json_t *list(struct fixture *f, int64_t after, size_t limit, const char *
     struct rk_buf b = RK_BUF_INIT;
     struct rk_err err;
 
-    assert_int_equal(policy_audit_list_json(f->store, after, limit, org, &b, &err), 0);
+    assert_int_equal(policy_audit_list_json(f->t.s, after, limit, org, &b, &err), 0);
     *doc = json_loads(b.data, 0, NULL);
     rk_buf_free(&b);
     assert_non_null(*doc);
@@ -297,8 +283,7 @@ static void put_with_provenance(struct fixture *f, const char *id)
     char json[256];
     char original[300];
 
-    assert_int_equal(policy_collection_add(f->store, "feeds", NULL, NULL, "all", "all", &c, &err),
-                     0);
+    assert_int_equal(policy_collection_add(f->t.s, "feeds", NULL, NULL, "all", "all", &c, &err), 0);
     snprintf(json, sizeof(json),
              "{\"id\":\"%s\",\"name\":\"x\",\"spec_version\":\"2.1\",\"type\":\"indicator\"}", id);
     snprintf(original, sizeof(original),
@@ -319,7 +304,7 @@ static void put_with_provenance(struct fixture *f, const char *id)
     p.token_hash = "";
     p.anonymity = STORE_ANON_SECTOR;
     p.actions = "[\"removed x_reporter\"]";
-    assert_int_equal(store_put_objects(f->store, c.id, &p, 1, &err), 0);
+    assert_int_equal(store_put_objects(f->t.s, c.id, &p, 1, &err), 0);
     assert_int_equal(p.result, STORE_PUT_NEW);
     store_collection_clear(&c);
 }
@@ -336,11 +321,11 @@ static void provenance_read_is_audited(void **state)
 
     put_with_provenance(f, id);
     /* A member may not read the vault, and learns nothing from trying. */
-    assert_int_equal(policy_provenance_read(f->store, &f->bob, "t", id, &b, &err), RK_E_FORBIDDEN);
+    assert_int_equal(policy_provenance_read(f->t.s, &f->bob, "t", id, &b, &err), RK_E_FORBIDDEN);
     assert_int_equal(b.len, 0);
 
-    assert_int_equal(
-        policy_provenance_read(f->store, &f->coord, "api-provenance-get", id, &b, &err), 0);
+    assert_int_equal(policy_provenance_read(f->t.s, &f->coord, "api-provenance-get", id, &b, &err),
+                     0);
     doc = json_loads(b.data, 0, NULL);
     rk_buf_free(&b);
     assert_non_null(doc);
@@ -356,7 +341,7 @@ static void provenance_read_is_audited(void **state)
     json_decref(doc);
 
     /* An id without provenance: NOTFOUND, and the attempt is audited too. */
-    assert_int_equal(policy_provenance_read(f->store, &f->coord, "cli:provenance show",
+    assert_int_equal(policy_provenance_read(f->t.s, &f->coord, "cli:provenance show",
                                             "indicator--00000000-0000-4000-8000-000000000000", &b,
                                             &err),
                      RK_E_NOTFOUND);
@@ -387,10 +372,10 @@ static void bad_update(struct fixture *f, const char *patch, const char *want)
     int64_t bad = 0;
 
     rk_err_clear(&err);
-    assert_int_equal(policy_doc_update(f->store, &f->coord, "t", patch, &err), RK_E_INVALID);
+    assert_int_equal(policy_doc_update(f->t.s, &f->coord, "t", patch, &err), RK_E_INVALID);
     if (strstr(err.msg, want) == NULL)
         fail_msg("patch %s: message '%s' does not mention '%s'", patch, err.msg, want);
-    assert_int_equal(policy_audit_verify(f->store, &checked, &bad, &err), 0);
+    assert_int_equal(policy_audit_verify(f->t.s, &checked, &bad, &err), 0);
     assert_int_equal(checked, 0);
 }
 
@@ -415,24 +400,24 @@ static void policy_changes_validated_and_audited(void **state)
                "colour");
     bad_update(f, "{\"scope_rules\": [{\"match\": {}, \"tlp\": \"green\"}]}", "name");
     bad_update(f, "[1]", "JSON object");
-    assert_int_equal(policy_doc_replace(f->store, &f->coord, "t", "{\"sector_k\": -3}", &err),
+    assert_int_equal(policy_doc_replace(f->t.s, &f->coord, "t", "{\"sector_k\": -3}", &err),
                      RK_E_INVALID);
     assert_non_null(strstr(err.msg, "sector_k"));
 
-    assert_int_equal(policy_doc_update(f->store, &f->coord, "cli:policy set",
+    assert_int_equal(policy_doc_update(f->t.s, &f->coord, "cli:policy set",
                                        "{\"sector_k\": 3, \"own_identifiers\": \"redact\"}", &err),
                      0);
-    assert_int_equal(policy_doc_load(f->store, &d, &err), 0);
+    assert_int_equal(policy_doc_load(f->t.s, &d, &err), 0);
     assert_int_equal(d.sector_k, 3);
     assert_int_equal(d.own_identifiers, POLICY_OWNID_REDACT);
     assert_true(d.n_rules > 0); /* the rest of the document kept its defaults */
     policy_doc_clear(&d);
 
     /* A whole document replaces: keys left out go back to their defaults. */
-    assert_int_equal(policy_doc_replace(f->store, &f->coord, "api-policy-put",
+    assert_int_equal(policy_doc_replace(f->t.s, &f->coord, "api-policy-put",
                                         "{\"green_delay_hours\": 24}", &err),
                      0);
-    assert_int_equal(policy_doc_show(f->store, &b, &err), 0);
+    assert_int_equal(policy_doc_show(f->t.s, &b, &err), 0);
     doc = json_loads(b.data, 0, NULL);
     rk_buf_free(&b);
     assert_int_equal(json_integer_value(json_object_get(doc, "sector_k")), 5);

@@ -19,13 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;                /* the "server" handle, cached */
+    struct tstore t;                    /* temporary directory and the "server" handle, cached */
     struct store *other;                /* a second handle: another process */
     char token[POLICY_TOKEN_LEN + 1];   /* coordinator token from init */
     char bearer[POLICY_TOKEN_LEN + 16]; /* "Bearer <token>" */
@@ -43,7 +42,7 @@ static void sleep_ms(long ms)
 static void raw_sql(struct fixture *f, const char *sql)
 {
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -60,22 +59,17 @@ static int setup(void **state)
     struct store_collection c = {0};
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-cache-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    tstore_open(&f->t);
+    if (policy_hub_init(f->t.s, "coord", f->token, &err) != 0)
         return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0)
-        return -1;
-    if (policy_hub_init(f->store, "coord", f->token, &err) != 0)
-        return -1;
-    if (policy_collection_add(f->store, "One", "", "", "all", "all", &c, &err) != 0)
+    if (policy_collection_add(f->t.s, "One", "", "", "all", "all", &c, &err) != 0)
         return -1;
     memcpy(f->coll_id, c.id, sizeof(f->coll_id));
     store_collection_clear(&c);
-    if (store_open_sqlite(f->db, &f->other, &err) != 0)
+    if (store_open_sqlite(f->t.path, &f->other, &err) != 0)
         return -1;
     snprintf(f->bearer, sizeof(f->bearer), "Bearer %s", f->token);
-    policy_cache_enable(f->store);
+    policy_cache_enable(f->t.s);
     *state = f;
     return 0;
 }
@@ -83,17 +77,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
-
     policy_cache_disable();
     store_close(f->other);
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    tstore_remove(&f->t);
     free(f);
     return 0;
 }
@@ -102,7 +88,7 @@ static void title_is(struct fixture *f, const char *want)
 {
     struct store_collection c;
     struct rk_err err;
-    assert_int_equal(policy_collection_get(f->store, f->coll_id, &c, &err), 0);
+    assert_int_equal(policy_collection_get(f->t.s, f->coll_id, &c, &err), 0);
     assert_string_equal(c.title, want);
     assert_string_equal(c.id, f->coll_id);
     assert_string_equal(c.read_spec, "all");
@@ -113,7 +99,7 @@ static void org_name_is(struct fixture *f, const char *want)
 {
     struct policy_principal p;
     struct rk_err err;
-    assert_int_equal(policy_authenticate(f->store, f->bearer, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, f->bearer, &p, &err), 0);
     assert_true(p.authenticated);
     assert_string_equal(p.org_name, want);
     assert_int_equal(p.role, STORE_ROLE_COORDINATOR);
@@ -148,7 +134,7 @@ static void bump_elsewhere_is_seen_soon(void **state)
     assert_int_equal(policy_cache_bump(f->other, &err), 0); /* the other process's bump */
     sleep_ms(POLICY_CACHE_RECHECK_MS + 50);
     title_is(f, "Three");
-    assert_int_equal(policy_authenticate(f->store, f->bearer, &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, f->bearer, &p, &err), RK_E_UNAUTH);
     assert_false(p.authenticated);
 }
 
@@ -162,9 +148,9 @@ static void bump_here_is_immediate(void **state)
     title_is(f, "One");
     raw_sql(f, "UPDATE collections SET title = 'Four'");
     title_is(f, "One");
-    assert_int_equal(policy_org_add(f->store, "another", "information-communication",
-                                    STORE_ANON_NAMED, &o, &err),
-                     0);
+    assert_int_equal(
+        policy_org_add(f->t.s, "another", "information-communication", STORE_ANON_NAMED, &o, &err),
+        0);
     store_org_clear(&o);
     title_is(f, "Four");
 }
@@ -177,17 +163,17 @@ static void green_delay_follows_policy_changes(void **state)
     struct rk_err err;
     int hours = -1;
 
-    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(policy_cache_green_delay(f->t.s, &hours, &err), 0);
     assert_int_equal(hours, 0);
     raw_sql(f, "INSERT OR REPLACE INTO settings(key, value) "
                "VALUES('policy', '{\"green_delay_hours\": 7}')");
-    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(policy_cache_green_delay(f->t.s, &hours, &err), 0);
     assert_int_equal(hours, 0); /* served from the cache: proof that it caches */
     assert_int_equal(policy_coordinator_principal(f->other, &coord, &err), 0);
     assert_int_equal(
         policy_doc_update(f->other, &coord, "test", "{\"green_delay_hours\": 9}", &err), 0);
     sleep_ms(POLICY_CACHE_RECHECK_MS + 50);
-    assert_int_equal(policy_cache_green_delay(f->store, &hours, &err), 0);
+    assert_int_equal(policy_cache_green_delay(f->t.s, &hours, &err), 0);
     assert_int_equal(hours, 9);
 }
 
@@ -205,12 +191,12 @@ static void misses_are_not_cached(void **state)
 
     policy_token_generate(tok);
     snprintf(bearer, sizeof(bearer), "Bearer %s", tok);
-    assert_int_equal(policy_authenticate(f->store, bearer, &p, &err), RK_E_UNAUTH);
-    assert_int_equal(policy_collection_get(f->store, missing, &c, &err), RK_E_NOTFOUND);
+    assert_int_equal(policy_authenticate(f->t.s, bearer, &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_collection_get(f->t.s, missing, &c, &err), RK_E_NOTFOUND);
     /* Added through the other handle's store, without any bump. */
     org_name_is(f, "coord");
     struct policy_principal me;
-    assert_int_equal(policy_authenticate(f->store, f->bearer, &me, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, f->bearer, &me, &err), 0);
     policy_token_hash(tok, t.hash);
     memcpy(t.org_id, me.org_id, sizeof(t.org_id));
     t.role = STORE_ROLE_READER;
@@ -218,12 +204,12 @@ static void misses_are_not_cached(void **state)
     t.created = rk_time_now();
     t.anonymity = -1;
     assert_int_equal(store_token_add(f->other, &t, &err), 0);
-    assert_int_equal(policy_authenticate(f->store, bearer, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, bearer, &p, &err), 0);
     assert_int_equal(p.role, STORE_ROLE_READER);
     raw_sql(f, "INSERT INTO collections(id, title, description, alias, read_spec, write_spec, "
                "created) SELECT '0d9c8a1e-0000-4000-8000-000000000001', 'Late', '', '', "
                "read_spec, write_spec, created FROM collections LIMIT 1");
-    assert_int_equal(policy_collection_get(f->store, missing, &c, &err), 0);
+    assert_int_equal(policy_collection_get(f->t.s, missing, &c, &err), 0);
     assert_string_equal(c.title, "Late");
     store_collection_clear(&c);
 }
@@ -258,9 +244,9 @@ static void *hammer_run(void *arg)
         struct policy_principal p;
         struct store_collection c;
         struct rk_err err;
-        if (policy_authenticate(h->f->store, h->f->bearer, &p, &err) != 0 || !p.authenticated)
+        if (policy_authenticate(h->f->t.s, h->f->bearer, &p, &err) != 0 || !p.authenticated)
             h->failures++;
-        if (policy_collection_get(h->f->store, h->f->coll_id, &c, &err) != 0)
+        if (policy_collection_get(h->f->t.s, h->f->coll_id, &c, &err) != 0)
             h->failures++;
         else if (strcmp(c.title, "One") != 0)
             h->failures++;
@@ -282,7 +268,7 @@ static void concurrent_readers_and_bumps(void **state)
         assert_int_equal(pthread_create(&th[i], NULL, hammer_run, &h[i]), 0);
     }
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(policy_cache_bump(i % 2 ? f->store : f->other, &err), 0);
+        assert_int_equal(policy_cache_bump(i % 2 ? f->t.s : f->other, &err), 0);
         sleep_ms(5);
     }
     for (int i = 0; i < 4; i++) {

@@ -15,14 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy.h"
 
 #define N_USERS 4
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
+    struct tstore t;                 /* temporary directory and store (test_store_helpers.h) */
     struct store_org source;         /* earns credit */
     struct store_org users[N_USERS]; /* use its contributions */
 };
@@ -37,19 +36,14 @@ static int setup(void **state)
     char name[32];
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-credit-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    tstore_open(&f->t);
+    if (policy_hub_init(f->t.s, "coord", token, &err) != 0)
         return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0)
-        return -1;
-    if (policy_hub_init(f->store, "coord", token, &err) != 0)
-        return -1;
-    if (policy_org_add(f->store, "source-bank", "finance", STORE_ANON_NAMED, &f->source, &err) != 0)
+    if (policy_org_add(f->t.s, "source-bank", "finance", STORE_ANON_NAMED, &f->source, &err) != 0)
         return -1;
     for (int i = 0; i < N_USERS; i++) {
         snprintf(name, sizeof(name), "user-%d", i);
-        if (policy_org_add(f->store, name, user_sectors[i], STORE_ANON_NAMED, &f->users[i], &err) !=
+        if (policy_org_add(f->t.s, name, user_sectors[i], STORE_ANON_NAMED, &f->users[i], &err) !=
             0)
             return -1;
     }
@@ -60,18 +54,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
-
     store_org_clear(&f->source);
     for (int i = 0; i < N_USERS; i++)
         store_org_clear(&f->users[i]);
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    tstore_remove(&f->t);
     free(f);
     return 0;
 }
@@ -108,7 +94,7 @@ static void record_usage(struct fixture *f)
     };
     struct rk_err err;
 
-    assert_int_equal(policy_credit_record(f->store, ev, sizeof(ev) / sizeof(ev[0]), &err), 0);
+    assert_int_equal(policy_credit_record(f->t.s, ev, sizeof(ev) / sizeof(ev[0]), &err), 0);
 }
 
 /* The summary of org with k, as parsed JSON (the raw text goes to *raw if not NULL). */
@@ -118,7 +104,7 @@ static json_t *summary(struct fixture *f, const char *org, int k, char **raw)
     struct rk_err err;
     json_t *v;
 
-    assert_int_equal(policy_credit_summary(f->store, org, k, &b, &err), 0);
+    assert_int_equal(policy_credit_summary(f->t.s, org, k, &b, &err), 0);
     v = json_loads(b.data, 0, NULL);
     assert_non_null(v);
     if (raw != NULL)
@@ -176,13 +162,13 @@ static void envelope_events_count_their_objects(void **state)
     int64_t n = 0;
     json_t *v;
 
-    assert_int_equal(policy_credit_record(f->store, ev, 3, &err), 0);
+    assert_int_equal(policy_credit_record(f->t.s, ev, 3, &err), 0);
     v = summary(f, f->source.id, 2, NULL);
     assert_int_equal(num(v, "contributions"), 4);
     assert_int_equal(num(v, "correlations_by_others"), 1);
     assert_int_equal(num(v, "points"), 4 * POLICY_CREDIT_CONTRIBUTION + POLICY_CREDIT_CORRELATION);
     json_decref(v);
-    assert_int_equal(store_contribution_count(f->store, f->source.id, &n, &err), 0);
+    assert_int_equal(store_contribution_count(f->t.s, f->source.id, &n, &err), 0);
     assert_int_equal(n, 4);
 }
 
@@ -232,8 +218,8 @@ static void k_comes_from_the_policy(void **state)
     v = summary(f, f->source.id, 0, NULL); /* default k = 5 */
     assert_true(json_is_string(json_object_get(json_object_get(v, "used_by"), "organisations")));
     json_decref(v);
-    assert_int_equal(policy_coordinator_principal(f->store, &coord, &err), 0);
-    assert_int_equal(policy_doc_update(f->store, &coord, "t", "{\"sector_k\": 3}", &err), 0);
+    assert_int_equal(policy_coordinator_principal(f->t.s, &coord, &err), 0);
+    assert_int_equal(policy_doc_update(f->t.s, &coord, "t", "{\"sector_k\": 3}", &err), 0);
     v = summary(f, f->source.id, 0, NULL);
     assert_int_equal(num(json_object_get(v, "used_by"), "organisations"), 4);
     json_decref(v);
@@ -248,12 +234,12 @@ static void bad_events_and_orgs(void **state)
     struct rk_err err;
     json_t *v;
 
-    assert_int_equal(policy_credit_record(f->store, &bad, 1, &err), RK_E_INVALID);
+    assert_int_equal(policy_credit_record(f->t.s, &bad, 1, &err), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "gift"));
     none.org_id = (char *)"";
-    assert_int_equal(policy_credit_record(f->store, &none, 1, &err), RK_E_INVALID);
-    assert_int_equal(policy_credit_record(f->store, NULL, 0, &err), 0);
-    assert_int_equal(policy_credit_summary(f->store, "nobody", 5, &b, &err), RK_E_NOTFOUND);
+    assert_int_equal(policy_credit_record(f->t.s, &none, 1, &err), RK_E_INVALID);
+    assert_int_equal(policy_credit_record(f->t.s, NULL, 0, &err), 0);
+    assert_int_equal(policy_credit_summary(f->t.s, "nobody", 5, &b, &err), RK_E_NOTFOUND);
     assert_int_equal(b.len, 0);
     /* Nothing was recorded by the refused calls. */
     v = summary(f, f->source.id, 5, NULL);

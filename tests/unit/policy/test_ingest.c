@@ -17,14 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy_int.h"
 
 #define GREEN_ID "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
+    struct tstore t; /* temporary directory and store (test_store_helpers.h) */
     struct rk_hub hub;
     struct store_collection coll;
     struct store_org acme, bank, bank2, gas;
@@ -36,22 +35,18 @@ static int setup(void **state)
     char tok[POLICY_TOKEN_LEN + 1];
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-ingest-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
+    tstore_open(&f->t);
     rk_err_clear(&err);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0 ||
-        policy_hub_init(f->store, "coord", tok, &err) != 0 ||
-        policy_hub_load(f->store, &f->hub, &err) != 0 ||
-        policy_org_add_ex(f->store, "acme", "electric-power", STORE_ANON_NAMED,
+    if (policy_hub_init(f->t.s, "coord", tok, &err) != 0 ||
+        policy_hub_load(f->t.s, &f->hub, &err) != 0 ||
+        policy_org_add_ex(f->t.s, "acme", "electric-power", STORE_ANON_NAMED,
                           "acme.example\n192.0.2.0/24\n2001:db8:42::/48\nAcme Power\n", &f->acme,
                           &err) != 0 ||
-        policy_org_add(f->store, "bank", "finance", STORE_ANON_SECTOR, &f->bank, &err) != 0 ||
-        policy_org_add(f->store, "bank2", "finance", STORE_ANON_NAMED, &f->bank2, &err) != 0 ||
-        policy_org_add(f->store, "gas", "gas", STORE_ANON_SECTOR, &f->gas, &err) != 0 ||
-        policy_collection_add(f->store, "Feeds", NULL, NULL, "all", "all", &f->coll, &err) != 0 ||
-        policy_doc_update(f->store, NULL, "test", "{\"sector_k\": 2}", &err) != 0) {
+        policy_org_add(f->t.s, "bank", "finance", STORE_ANON_SECTOR, &f->bank, &err) != 0 ||
+        policy_org_add(f->t.s, "bank2", "finance", STORE_ANON_NAMED, &f->bank2, &err) != 0 ||
+        policy_org_add(f->t.s, "gas", "gas", STORE_ANON_SECTOR, &f->gas, &err) != 0 ||
+        policy_collection_add(f->t.s, "Feeds", NULL, NULL, "all", "all", &f->coll, &err) != 0 ||
+        policy_doc_update(f->t.s, NULL, "test", "{\"sector_k\": 2}", &err) != 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -62,20 +57,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
-
-    store_close(f->store);
+    tstore_remove(&f->t);
     store_org_clear(&f->acme);
     store_org_clear(&f->bank);
     store_org_clear(&f->bank2);
     store_org_clear(&f->gas);
     store_collection_clear(&f->coll);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
     free(f);
     return 0;
 }
@@ -157,7 +144,7 @@ static json_t *stored(struct fixture *f, const char *id, struct got *g)
     struct store_page page;
     struct rk_err err;
     memset(g, 0, sizeof(*g));
-    assert_int_equal(f->store->ops->query(f->store, &q, NULL, NULL, got_row, g, &page, &err), 0);
+    assert_int_equal(f->t.s->ops->query(f->t.s, &q, NULL, NULL, got_row, g, &page, &err), 0);
     return g->obj;
 }
 
@@ -436,7 +423,7 @@ static void recipients_and_provenance(void **state)
     json_decref(s);
     /* The original as posted, with the real source, in the vault. */
     rk_err_clear(&err);
-    assert_int_equal(store_provenance_list(f->store, id, prov_row, &pv, &err), 0);
+    assert_int_equal(store_provenance_list(f->t.s, id, prov_row, &pv, &err), 0);
     assert_int_equal(pv.n, 1);
     assert_string_equal(pv.org, f->gas.id);
     assert_int_equal(pv.anonymity, STORE_ANON_ANONYMOUS); /* gas is below k */
@@ -526,12 +513,12 @@ static void credit_one_event_per_envelope(void **state)
     json_decref(env);
     json_decref(a);
 
-    assert_true(store_credit_list(f->store, f->bank2.id, count_credit, v, &err) >= 0);
+    assert_true(store_credit_list(f->t.s, f->bank2.id, count_credit, v, &err) >= 0);
     assert_int_equal(v[0], 2);
     assert_int_equal(v[1], 4 * POLICY_CREDIT_CONTRIBUTION);
-    assert_int_equal(store_contribution_count(f->store, f->bank2.id, &n, &err), 0);
+    assert_int_equal(store_contribution_count(f->t.s, f->bank2.id, &n, &err), 0);
     assert_int_equal(n, 4);
-    assert_int_equal(policy_credit_summary(f->store, f->bank2.id, 2, &b, &err), 0);
+    assert_int_equal(policy_credit_summary(f->t.s, f->bank2.id, 2, &b, &err), 0);
     json_t *sum = json_loads(b.data, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(sum, "contributions")), 4);
     assert_int_equal(json_integer_value(json_object_get(sum, "points")), 4);

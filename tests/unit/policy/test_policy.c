@@ -15,13 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
 struct fixture {
-    char dir[64];
-    char db[128];
-    struct store *store;
+    struct tstore t;                  /* temporary directory and store (test_store_helpers.h) */
     char token[POLICY_TOKEN_LEN + 1]; /* the coordinator token from init */
 };
 
@@ -30,13 +29,8 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     struct rk_err err;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/rk-policy-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->db, sizeof(f->db), "%s/renkei.db", f->dir);
-    if (store_open_sqlite(f->db, &f->store, &err) != 0)
-        return -1;
-    if (policy_hub_init(f->store, "coord", f->token, &err) != 0) {
+    tstore_open(&f->t);
+    if (policy_hub_init(f->t.s, "coord", f->token, &err) != 0) {
         fprintf(stderr, "init: %s\n", err.msg);
         return -1;
     }
@@ -47,15 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char p[160];
-
-    store_close(f->store);
-    unlink(f->db);
-    snprintf(p, sizeof(p), "%s-wal", f->db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", f->db);
-    unlink(p);
-    rmdir(f->dir);
+    tstore_remove(&f->t);
     free(f);
     return 0;
 }
@@ -90,7 +76,7 @@ static void auth_bearer_and_basic(void **state)
     char b64[200];
 
     snprintf(hdr, sizeof(hdr), "Bearer %s", f->token);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), 0);
     assert_true(p.authenticated);
     assert_int_equal(p.role, STORE_ROLE_COORDINATOR);
     assert_string_equal(p.org_name, "coord");
@@ -99,18 +85,18 @@ static void auth_bearer_and_basic(void **state)
 
     /* Scheme names are case-insensitive. */
     snprintf(hdr, sizeof(hdr), "bearer %s", f->token);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), 0);
 
     snprintf(userpass, sizeof(userpass), "anyone:%s", f->token);
     sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)userpass, strlen(userpass),
                       sodium_base64_VARIANT_ORIGINAL);
     snprintf(hdr, sizeof(hdr), "Basic %s", b64);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), 0);
     assert_true(p.authenticated);
     assert_int_equal(p.role, STORE_ROLE_COORDINATOR);
 
     /* No header: anonymous, not an error. */
-    assert_int_equal(policy_authenticate(f->store, NULL, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, NULL, &p, &err), 0);
     assert_false(p.authenticated);
     assert_string_equal(p.org_id, "");
 }
@@ -124,26 +110,26 @@ static void auth_refusals(void **state)
     char b64[200];
     char other[POLICY_TOKEN_LEN + 1];
 
-    assert_int_equal(policy_authenticate(f->store, "Bearer rk_123", &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, "Bearer rk_123", &p, &err), RK_E_UNAUTH);
     assert_false(p.authenticated);
-    assert_int_equal(policy_authenticate(f->store, "Token abc", &p, &err), RK_E_UNAUTH);
-    assert_int_equal(policy_authenticate(f->store, "", &p, &err), RK_E_UNAUTH);
-    assert_int_equal(policy_authenticate(f->store, "Basic !!!notbase64", &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, "Token abc", &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, "", &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, "Basic !!!notbase64", &p, &err), RK_E_UNAUTH);
     /* Basic without the colon. */
     sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)f->token, strlen(f->token),
                       sodium_base64_VARIANT_ORIGINAL);
     snprintf(hdr, sizeof(hdr), "Basic %s", b64);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), RK_E_UNAUTH);
     assert_false(p.authenticated);
     /* Well-formed but unknown. */
     policy_token_generate(other);
     snprintf(hdr, sizeof(hdr), "Bearer %s", other);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), RK_E_UNAUTH);
     assert_non_null(strstr(err.msg, "unknown"));
     /* The token with one character changed is refused too. */
     snprintf(hdr, sizeof(hdr), "Bearer %s", f->token);
     hdr[strlen(hdr) - 1] = hdr[strlen(hdr) - 1] == '0' ? '1' : '0';
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), RK_E_UNAUTH);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), RK_E_UNAUTH);
 }
 
 static void created_token_authenticates_with_role(void **state)
@@ -156,22 +142,21 @@ static void created_token_authenticates_with_role(void **state)
     char hdr[128];
 
     assert_int_equal(
-        policy_org_add(f->store, "acme-power", "electric-power", STORE_ANON_SECTOR, &org, &err), 0);
+        policy_org_add(f->t.s, "acme-power", "electric-power", STORE_ANON_SECTOR, &org, &err), 0);
     assert_int_equal(
-        policy_token_create(f->store, "acme-power", STORE_ROLE_CONTRIBUTOR, "ci", tok, &err), 0);
+        policy_token_create(f->t.s, "acme-power", STORE_ROLE_CONTRIBUTOR, "ci", tok, &err), 0);
     snprintf(hdr, sizeof(hdr), "Bearer %s", tok);
-    assert_int_equal(policy_authenticate(f->store, hdr, &p, &err), 0);
+    assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), 0);
     assert_int_equal(p.role, STORE_ROLE_CONTRIBUTOR);
     assert_string_equal(p.org_name, "acme-power");
     assert_string_equal(p.org_id, org.id);
     assert_string_equal(p.sector, "electric-power");
     store_org_clear(&org);
     /* By id as well as by name; unknown organisation and bad role refused. */
-    assert_int_equal(policy_token_create(f->store, p.org_id, STORE_ROLE_READER, NULL, tok, &err),
-                     0);
-    assert_int_equal(policy_token_create(f->store, "nobody", STORE_ROLE_READER, NULL, tok, &err),
+    assert_int_equal(policy_token_create(f->t.s, p.org_id, STORE_ROLE_READER, NULL, tok, &err), 0);
+    assert_int_equal(policy_token_create(f->t.s, "nobody", STORE_ROLE_READER, NULL, tok, &err),
                      RK_E_NOTFOUND);
-    assert_int_equal(policy_token_create(f->store, "acme-power", 7, NULL, tok, &err), RK_E_INVALID);
+    assert_int_equal(policy_token_create(f->t.s, "acme-power", 7, NULL, tok, &err), RK_E_INVALID);
 }
 
 static struct policy_principal who(const char *org, const char *sector, int role)
@@ -295,9 +280,9 @@ static void hub_init_twice_refused(void **state)
     struct rk_hub hub;
     struct rk_err err;
 
-    assert_int_equal(policy_hub_init(f->store, "again", tok, &err), RK_E_EXISTS);
+    assert_int_equal(policy_hub_init(f->t.s, "again", tok, &err), RK_E_EXISTS);
     assert_string_equal(tok, "");
-    assert_int_equal(policy_hub_load(f->store, &hub, &err), 0);
+    assert_int_equal(policy_hub_load(f->t.s, &hub, &err), 0);
     assert_string_equal(hub.api_root, "hub");
     assert_string_equal(hub.title, "renkei hub");
     assert_true(rk_starts_with(hub.identity_id, "identity--"));
@@ -311,24 +296,24 @@ static void sectors_and_orgs(void **state)
     struct store_org org;
     struct rk_err err;
 
-    assert_true(policy_sector_known(f->store, "finance"));
-    assert_true(policy_sector_known(f->store, "ports"));
-    assert_true(policy_sector_known(f->store, "coordination"));
-    assert_false(policy_sector_known(f->store, "banking"));
+    assert_true(policy_sector_known(f->t.s, "finance"));
+    assert_true(policy_sector_known(f->t.s, "ports"));
+    assert_true(policy_sector_known(f->t.s, "coordination"));
+    assert_false(policy_sector_known(f->t.s, "banking"));
 
-    assert_int_equal(policy_org_add(f->store, "x", "banking", STORE_ANON_NAMED, &org, &err),
+    assert_int_equal(policy_org_add(f->t.s, "x", "banking", STORE_ANON_NAMED, &org, &err),
                      RK_E_INVALID);
     assert_non_null(strstr(err.msg, "banking"));
-    assert_int_equal(policy_org_add(f->store, "a,b", "finance", STORE_ANON_NAMED, &org, &err),
+    assert_int_equal(policy_org_add(f->t.s, "a,b", "finance", STORE_ANON_NAMED, &org, &err),
                      RK_E_INVALID);
-    assert_int_equal(policy_org_add(f->store, "", "finance", STORE_ANON_NAMED, &org, &err),
+    assert_int_equal(policy_org_add(f->t.s, "", "finance", STORE_ANON_NAMED, &org, &err),
                      RK_E_INVALID);
-    assert_int_equal(policy_org_add(f->store, "bank", "finance", 9, &org, &err), RK_E_INVALID);
-    assert_int_equal(policy_org_add(f->store, "bank", "finance", STORE_ANON_NAMED, &org, &err), 0);
+    assert_int_equal(policy_org_add(f->t.s, "bank", "finance", 9, &org, &err), RK_E_INVALID);
+    assert_int_equal(policy_org_add(f->t.s, "bank", "finance", STORE_ANON_NAMED, &org, &err), 0);
     assert_string_equal(org.name, "bank");
     assert_true(rk_starts_with(org.identity_id, "identity--"));
     store_org_clear(&org);
-    assert_int_equal(policy_org_add(f->store, "bank", "gas", STORE_ANON_NAMED, &org, &err),
+    assert_int_equal(policy_org_add(f->t.s, "bank", "gas", STORE_ANON_NAMED, &org, &err),
                      RK_E_EXISTS);
 }
 
@@ -338,26 +323,26 @@ static void spec_checks_and_collections(void **state)
     struct store_collection c;
     struct rk_err err;
 
-    assert_int_equal(policy_spec_check(f->store, "all", &err), 0);
-    assert_int_equal(policy_spec_check(f->store, "public", &err), 0);
-    assert_int_equal(policy_spec_check(f->store, "sector:finance,gas", &err), 0);
-    assert_int_equal(policy_spec_check(f->store, "org:coord", &err), 0);
-    assert_int_equal(policy_spec_check(f->store, "sector:finance,nope", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "all", &err), 0);
+    assert_int_equal(policy_spec_check(f->t.s, "public", &err), 0);
+    assert_int_equal(policy_spec_check(f->t.s, "sector:finance,gas", &err), 0);
+    assert_int_equal(policy_spec_check(f->t.s, "org:coord", &err), 0);
+    assert_int_equal(policy_spec_check(f->t.s, "sector:finance,nope", &err), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "nope"));
-    assert_int_equal(policy_spec_check(f->store, "org:ghost", &err), RK_E_INVALID);
-    assert_int_equal(policy_spec_check(f->store, "sector:", &err), RK_E_INVALID);
-    assert_int_equal(policy_spec_check(f->store, "sector:finance,,gas", &err), RK_E_INVALID);
-    assert_int_equal(policy_spec_check(f->store, "members", &err), RK_E_INVALID);
-    assert_int_equal(policy_spec_check(f->store, "", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "org:ghost", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "sector:", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "sector:finance,,gas", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "members", &err), RK_E_INVALID);
+    assert_int_equal(policy_spec_check(f->t.s, "", &err), RK_E_INVALID);
 
     assert_int_equal(
-        policy_collection_add(f->store, "Feeds", NULL, NULL, "all", "org:ghost", &c, &err),
+        policy_collection_add(f->t.s, "Feeds", NULL, NULL, "all", "org:ghost", &c, &err),
         RK_E_INVALID);
     assert_non_null(strstr(err.msg, "write"));
-    assert_int_equal(policy_collection_add(f->store, "", NULL, NULL, "all", "all", &c, &err),
+    assert_int_equal(policy_collection_add(f->t.s, "", NULL, NULL, "all", "all", &c, &err),
                      RK_E_INVALID);
     assert_int_equal(
-        policy_collection_add(f->store, "Feeds", "d", "feeds", "all", "org:coord", &c, &err), 0);
+        policy_collection_add(f->t.s, "Feeds", "d", "feeds", "all", "org:coord", &c, &err), 0);
     assert_true(rk_uuid_valid(c.id));
     assert_string_equal(c.write_spec, "org:coord");
     assert_string_equal(c.alias, "feeds");

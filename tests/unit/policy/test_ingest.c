@@ -196,7 +196,8 @@ static void sector_mode_uses_sector_identity(void **state)
     assert_true(it.ok);
     assert_non_null(strstr(it.message, "created_by_ref -> sector identity"));
     json_t *s = stored(f, id, &g);
-    const char *rep = cbr(s);
+    char rep[80];
+    snprintf(rep, sizeof(rep), "%s", cbr(s));
     assert_string_not_equal(rep, f->bank.identity_id);
     assert_string_not_equal(rep, f->hub.identity_id);
     /* The sector identity object is stored alongside, CLEAR, named after the sector only. */
@@ -213,7 +214,8 @@ static void sector_mode_uses_sector_identity(void **state)
     snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
     post(f, &f->bank, -1, o);
     s = stored(f, id, &g);
-    ident = stored(f, cbr(s), &g);
+    assert_string_equal(cbr(s), rep);
+    ident = stored(f, rep, &g);
     assert_non_null(ident);
     json_decref(ident);
     json_decref(s);

@@ -274,13 +274,17 @@ size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
          "api-collections-list"},
         {"POST", "/api/v1/collections", h_collections_add, hub, HTTP_ROUTE_JSON,
          "api-collections-add"},
+        {"GET", "/api/v1/policy", api_policy_get, hub, HTTP_ROUTE_JSON, "api-policy-get"},
+        {"PUT", "/api/v1/policy", api_policy_put, hub, HTTP_ROUTE_JSON, "api-policy-put"},
+        {"GET", "/api/v1/audit", api_audit_list, hub, HTTP_ROUTE_JSON, "api-audit-list"},
+        {"GET", "/api/v1/provenance/{id}", api_provenance_get, hub, HTTP_ROUTE_JSON,
+         "api-provenance-get"},
+        {"GET", "/api/v1/credit", api_credit_get, hub, HTTP_ROUTE_JSON, "api-credit-get"},
+        {"GET", "/api/v1/routes", api_route_list, hub, HTTP_ROUTE_JSON, "api-routes"},
     };
     const size_t n = sizeof(routes) / sizeof(routes[0]);
 
     for (size_t i = 0; i < n && i < max; i++)
         out[i] = routes[i];
-    /* The sharing-policy routes (sharing.c) follow the core admin routes, then the route
-     * list (routes.c). */
-    size_t m = n + api_sharing_routes(hub, out + (n < max ? n : max), n < max ? max - n : 0);
-    return m + api_route_list_routes(hub, out + (m < max ? m : max), m < max ? max - m : 0);
+    return n;
 }

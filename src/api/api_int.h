@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api_int.h: what the files of src/api share and nothing outside needs: the route tables of
- * the admin API's parts, which api_routes() concatenates.
+ * api_int.h: what the files of src/api share and nothing outside needs: the handlers of
+ * the other files, which api_routes() (api.c) lists in its one table, and the answers.
  */
 #ifndef RK_API_INT_H
 #define RK_API_INT_H
 
 #include "api/api.h"
 
-/* The sharing-policy routes (policy document, audit log, provenance vault, credit), as
- * api_routes(): writes up to max routes into out, returns how many there are. */
-size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max);
-
-/* GET /api/v1/routes (routes.c), as api_routes(). */
-size_t api_route_list_routes(struct rk_hub *hub, struct http_route *out, size_t max);
+/*
+ * ---- handlers (http_handler_fn) of the other files, listed by api_routes() -------------
+ * Each takes the hub as ctx, answers into resp (errors too, as {"error": ...}) and returns 0.
+ */
+int api_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err); /* sharing.c: GET /api/v1/policy */
+int api_policy_put(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err); /* sharing.c: PUT /api/v1/policy */
+int api_audit_list(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err); /* sharing.c: GET /api/v1/audit */
+int api_provenance_get(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err); /* sharing.c: GET /api/v1/provenance/{id} */
+int api_credit_get(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err); /* sharing.c: GET /api/v1/credit */
+int api_route_list(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err); /* routes.c: GET /api/v1/routes */
 
 /* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
 

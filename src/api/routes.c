@@ -18,8 +18,8 @@ void api_routes_publish(const struct http_route *routes, size_t n)
     n_published = n;
 }
 
-static int h_routes(void *ctx, struct http_request *req, struct http_response *resp,
-                    struct rk_err *err)
+int api_route_list(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
 {
     json_t *list;
 
@@ -42,16 +42,4 @@ static int h_routes(void *ctx, struct http_request *req, struct http_response *r
     }
     api_reply_json(resp, 200, json_pack("{s:o}", "routes", list));
     return 0;
-}
-
-size_t api_route_list_routes(struct rk_hub *hub, struct http_route *out, size_t max)
-{
-    const struct http_route routes[] = {
-        {"GET", "/api/v1/routes", h_routes, hub, HTTP_ROUTE_JSON, "api-routes"},
-    };
-    const size_t n = sizeof(routes) / sizeof(routes[0]);
-
-    for (size_t i = 0; i < n && i < max; i++)
-        out[i] = routes[i];
-    return n;
 }

@@ -66,8 +66,8 @@ static int resolve_org(struct rk_hub *hub, const char *ref, char id[RK_UUID_LEN]
     return 0;
 }
 
-static int h_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
-                        struct rk_err *err)
+int api_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     struct rk_buf b = RK_BUF_INIT;
@@ -80,8 +80,8 @@ static int h_policy_get(void *ctx, struct http_request *req, struct http_respons
 }
 
 /* PUT replaces the whole document; keys left out take their defaults, as in a policy file. */
-static int h_policy_put(void *ctx, struct http_request *req, struct http_response *resp,
-                        struct rk_err *err)
+int api_policy_put(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     struct rk_buf b = RK_BUF_INIT;
@@ -99,8 +99,8 @@ static int h_policy_put(void *ctx, struct http_request *req, struct http_respons
     return reply_result(resp, rc, &b, err);
 }
 
-static int h_audit_list(void *ctx, struct http_request *req, struct http_response *resp,
-                        struct rk_err *err)
+int api_audit_list(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     struct rk_buf b = RK_BUF_INIT;
@@ -128,8 +128,8 @@ static int h_audit_list(void *ctx, struct http_request *req, struct http_respons
 
 /* Coordinator only; anyone else gets the same 404 as for an id without provenance, so the
  * route does not even reveal whether an object exists. */
-static int h_provenance_get(void *ctx, struct http_request *req, struct http_response *resp,
-                            struct rk_err *err)
+int api_provenance_get(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     struct rk_buf b = RK_BUF_INIT;
@@ -143,8 +143,8 @@ static int h_provenance_get(void *ctx, struct http_request *req, struct http_res
 }
 
 /* A member's own standing; the coordinator may ask for any organisation with ?org=. */
-static int h_credit_get(void *ctx, struct http_request *req, struct http_response *resp,
-                        struct rk_err *err)
+int api_credit_get(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     const struct policy_principal *who = req->principal;
@@ -168,21 +168,4 @@ static int h_credit_get(void *ctx, struct http_request *req, struct http_respons
     }
     rc = policy_credit_summary(hub->store, org_id, 0, &b, err);
     return reply_result(resp, rc, &b, err);
-}
-
-size_t api_sharing_routes(struct rk_hub *hub, struct http_route *out, size_t max)
-{
-    const struct http_route routes[] = {
-        {"GET", "/api/v1/policy", h_policy_get, hub, HTTP_ROUTE_JSON, "api-policy-get"},
-        {"PUT", "/api/v1/policy", h_policy_put, hub, HTTP_ROUTE_JSON, "api-policy-put"},
-        {"GET", "/api/v1/audit", h_audit_list, hub, HTTP_ROUTE_JSON, "api-audit-list"},
-        {"GET", "/api/v1/provenance/{id}", h_provenance_get, hub, HTTP_ROUTE_JSON,
-         "api-provenance-get"},
-        {"GET", "/api/v1/credit", h_credit_get, hub, HTTP_ROUTE_JSON, "api-credit-get"},
-    };
-    const size_t n = sizeof(routes) / sizeof(routes[0]);
-
-    for (size_t i = 0; i < n && i < max; i++)
-        out[i] = routes[i];
-    return n;
 }

@@ -78,6 +78,17 @@ char *stix_canonical(const json_t *obj, size_t *len);
  */
 json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
 
+/*
+ * stix_json_parse for a body that may nest at most max_depth arrays and objects: refuses a
+ * deeper one (NULL, *too_deep true, error untouched) exactly as counting the brackets
+ * outside strings before parsing would, valid JSON or not, but without that extra pass
+ * over the text when the fast path reads it (the nesting is checked while parsing; the
+ * scan runs only before handing the text to json_loadb, whose recursion is unbounded).
+ * Otherwise as stix_json_parse, with *too_deep false.
+ */
+json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
+                              json_error_t *error);
+
 /* ---- ingest speed (canonical.c) ---- */
 /*
  * The canonical text (stix_canonical) of an object after appending marking_id to its
@@ -99,18 +110,6 @@ char *stix_canonical_add_marking(const char *canon, size_t len, const char *mark
  */
 char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *marking_id,
                                     size_t *out_len, size_t *ins_off, size_t *ins_len);
-
-/* ---- ingest speed (json.c) ---- */
-/*
- * stix_json_parse for a body that may nest at most max_depth arrays and objects: refuses a
- * deeper one (NULL, *too_deep true, error untouched) exactly as counting the brackets
- * outside strings before parsing would, valid JSON or not, but without that extra pass
- * over the text when the fast path reads it (the nesting is checked while parsing; the
- * scan runs only before handing the text to json_loadb, whose recursion is unbounded).
- * Otherwise as stix_json_parse, with *too_deep false.
- */
-json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
-                              json_error_t *error);
 
 /*
  * The per-thread arena behind stix_json_parse_depth (json_arena.c). Install once, before

@@ -58,10 +58,6 @@ enum http_route_flags {
                                    the Content-Type (415) */
     HTTP_ROUTE_JSON = 1 << 1,   /* plain application/json API (admin API) */
     HTTP_ROUTE_PUBLIC = 1 << 2, /* reachable without credentials (healthz, discovery) */
-    /* Takes a request body from an anonymous client too. Without it, a body from a client
-     * without valid credentials is refused (401) before a byte of it is read, so nobody can
-     * make the server buffer bodies without a token. */
-    HTTP_ROUTE_ANON_BODY = 1 << 3,
 };
 
 /*

@@ -36,10 +36,10 @@ struct http_server {
     unsigned port; /* port actually bound */
 };
 
-/* State of one request, from its headers to the end of its response. */
 /* Bytes of a request body reserved before any arrives (Content-Length may promise more). */
 #define BODY_RESERVE_MAX (1024 * 1024)
 
+/* State of one request, from its headers to the end of its response. */
 struct conn_req {
     struct http_server *srv;
     struct http_request req;
@@ -356,7 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return send_error(cr, conn, 405, "method not allowed on this resource", cr->allow);
             if (idx < 0)
                 return send_error(cr, conn, 404, "no such resource", NULL);
-            if (srv->cfg.authenticate != NULL && !(srv->routes[idx].flags & HTTP_ROUTE_ANON_BODY)) {
+            if (srv->cfg.authenticate != NULL) {
                 struct rk_err err;
                 rk_err_clear(&err);
                 int rc = authenticate(cr, conn, &err);

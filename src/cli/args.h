@@ -68,15 +68,10 @@ bool cli_opt_set(const struct cli_opt *opts, size_t n_opts, const char *name);
 const char *cli_data_dir(const char *opt);
 
 /*
- * Opens DIR/renkei.db of an initialised hub; when it does not exist, reports that the
- * folder is not initialised (respecting json) and returns 1. 0 and *out on success.
- */
-int cli_store_open(const char *dir, bool json, struct store **out);
-
-/*
- * cli_store_open() on the data folder the options name (cli_data_dir() of --data), then
+ * Opens renkei.db in the data folder the options name (cli_data_dir() of --data), then
  * clears err (if not NULL) for the calls the command makes next. 0 and *out on success;
- * 1 after reporting the failure (respecting json).
+ * when the folder is not an initialised hub or the store cannot be opened, 1 after
+ * reporting it (respecting json).
  */
 int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, struct store **out,
                         struct rk_err *err);

@@ -48,7 +48,8 @@ void cli_json_print(json_t *v)
     json_decref(v);
 }
 
-int cli_store_open(const char *dir, bool json, struct store **out)
+/* Opens DIR/renkei.db of an initialised hub; reports a missing one as not initialised. */
+static int store_open(const char *dir, bool json, struct store **out)
 {
     char path[4096];
     struct stat st;
@@ -68,7 +69,7 @@ int cli_store_open(const char *dir, bool json, struct store **out)
 int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, struct store **out,
                         struct rk_err *err)
 {
-    if (cli_store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, out) != 0)
+    if (store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, out) != 0)
         return 1;
     if (err != NULL)
         rk_err_clear(err);

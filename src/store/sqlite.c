@@ -299,6 +299,7 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
          * between: checkpoint everything, wait for the readers (busy timeout), and the next
          * commit starts the WAL over. One request pays for it; the WAL stays bounded. */
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        s->ckpt_forced++;
         return SQLITE_OK;
     }
     if (frames >= s->ckpt_frames) {

@@ -91,6 +91,7 @@ struct store_sqlite {
     struct store_sq_conn *ckpter; /* the checkpointer's connection */
     int ckpt_frames;              /* STORE_SQ_CKPT_BYTES in this store's pages */
     int ckpt_force_frames;        /* STORE_SQ_CKPT_FORCE_BYTES in this store's pages */
+    unsigned ckpt_forced;         /* RESTART checkpoints the writer forced (test_wal) */
     struct store_sq_idset idset;  /* every stored id, for puts; under write_mu */
     /* Group commit of put_objects_then (sqlite_ingest.c): callers queue their job; one of
      * them at a time leads, running every queued job in one transaction. */

@@ -26,9 +26,23 @@ static size_t n_routes;
 static struct store *store;
 static struct rk_hub hub;
 
+static char dir[] = "/tmp/rk-fuzz-http-XXXXXX";
+
+/* At exit: the temporary store goes (each fuzzing run left one behind). */
+static void cleanup(void)
+{
+    char path[sizeof(dir) + 16];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    store_close(store);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/renkei.db%s", dir, suffix[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void setup(void)
 {
-    char dir[] = "/tmp/rk-fuzz-http-XXXXXX";
     char path[sizeof(dir) + 16];
     char token[POLICY_TOKEN_LEN + 1];
     struct rk_err err;
@@ -37,6 +51,7 @@ static void setup(void)
     n_routes += api_routes(&hub, routes + n_routes, MAX_ROUTES - n_routes);
     if (mkdtemp(dir) == NULL)
         abort();
+    atexit(cleanup);
     snprintf(path, sizeof(path), "%s/renkei.db", dir);
     if (store_open_sqlite(path, &store, &err) != 0 ||
         policy_hub_init(store, "coordinator", token, &err) != 0)

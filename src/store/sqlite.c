@@ -96,12 +96,14 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, STORE_SQ_BUSY_TIMEOUT_MS);
-    /* journal_mode=WAL is persistent in the file; the writer sets it, readers inherit. */
+    /* journal_mode=WAL is persistent in the file; the writer sets it, readers inherit. The
+     * writer's commits do not fsync (synchronous=NORMAL): store_sq_durable syncs the WAL
+     * after the write lock is released (sqlite_sync.c). */
     const char *pragmas =
         reader ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
                  "PRAGMA query_only=ON; PRAGMA cache_size=-16000;"
                : "PRAGMA page_size=" SQ_STR(
-                     STORE_SQ_PAGE_SIZE) "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     STORE_SQ_PAGE_SIZE) "; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                          "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
                                          "PRAGMA temp_store=MEMORY;"
                                          "PRAGMA journal_size_limit=67108864;";
@@ -248,6 +250,16 @@ void store_sq_writer_unlock(struct store_sqlite *s)
         pthread_mutex_unlock(&s->write_mu);
 }
 
+int store_sq_writer_done(struct store_sqlite *s, int rc, struct rk_err *err)
+{
+    if (tl_enclosing == s)
+        return rc; /* the enclosing transaction commits, and its owner waits for the sync */
+    pthread_mutex_unlock(&s->write_mu);
+    if (rc != 0)
+        return rc;
+    return store_sq_durable(s, err);
+}
+
 bool store_sq_in_enclosing(void)
 {
     return tl_enclosing != NULL;
@@ -286,13 +298,14 @@ int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err)
 }
 
 /*
- * The writer's WAL hook, called after each commit with the WAL's size in frames. It
- * replaces SQLite's auto-checkpoint (which ran the checkpoint inside the committing
+ * The writer's WAL hook, called after each commit with the WAL's size in frames. It counts
+ * the commit for store_sq_durable, and replaces SQLite's auto-checkpoint (which ran the checkpoint inside the committing
  * request): past ckpt_frames it only wakes the checkpointer thread.
  */
 static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct store_sqlite *s = arg;
+    store_sq_commit_counted(s);
     if (frames >= s->ckpt_force_frames) {
         /* The background PASSIVE checkpoints lost the race with a steady stream of commits.
          * Here the writer still holds the write mutex, so no other commit can slip in
@@ -416,6 +429,7 @@ static void store_sq_close(struct store *base)
     pthread_cond_destroy(&s->group_cv);
     pthread_mutex_destroy(&s->group_mu);
     store_sq_idset_free(&s->idset);
+    store_sq_sync_fini(s);
     free(s->path);
     free(s);
 }
@@ -451,6 +465,7 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
     pthread_cond_init(&s->ckpt_cv, NULL);
     pthread_mutex_init(&s->group_mu, NULL);
     pthread_cond_init(&s->group_cv, NULL);
+    store_sq_sync_init(s);
     int krc = pthread_key_create(&s->reader_key, reader_destroy);
     if (krc != 0) {
         pthread_cond_destroy(&s->ckpt_cv);
@@ -459,6 +474,7 @@ int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
         pthread_mutex_destroy(&s->write_mu);
         pthread_cond_destroy(&s->group_cv);
         pthread_mutex_destroy(&s->group_mu);
+        store_sq_sync_fini(s);
         free(s->path);
         free(s);
         return rk_err_set(err, RK_E_INTERNAL, "cannot open store at %s: %s", path, strerror(krc));

@@ -35,7 +35,7 @@ static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v
         else
             sqlite3_bind_int64(st, i + 1, v[i].i);
     }
-    /* Autocommit: one statement is one transaction, synced at its end (synchronous=FULL). */
+    /* Autocommit: one statement is one transaction; store_sq_writer_done waits for its sync. */
     int src = sqlite3_step(st);
     if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
         rc = rk_err_set(err, RK_E_EXISTS, "%s: already exists", what);
@@ -46,8 +46,7 @@ static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v
         rc = store_sq_err(err, c->db, src, what);
 out:
     store_sq_release(c, st);
-    store_sq_writer_unlock(s);
-    return rc;
+    return store_sq_writer_done(s, rc, err);
 }
 
 /* Prepares sql on this thread's reader and binds one text parameter. */

@@ -81,7 +81,8 @@ struct store_sq_job {
     void *ctx;
     int rc;            /* the outcome, once done */
     struct rk_err err; /* its error */
-    bool done;         /* the leader has committed (or failed) it */
+    bool taken;        /* a leader took it into its batch */
+    bool done;         /* the leader has committed it and synced the WAL (or failed) */
     struct store_sq_job *next;
 };
 
@@ -102,11 +103,13 @@ static int job_run(struct store_sqlite *s, struct store_sq_job *j)
     return rc;
 }
 
-/* Fails every job of batch with code and msg (the batch's transaction is lost). */
-static void jobs_fail(struct store_sq_job *batch, int code, const char *msg)
+/* Fails every job of batch with code and msg (the batch's transaction is lost); with
+ * only_ok, only those that had not failed on their own (their commit was not synced). */
+static void jobs_fail(struct store_sq_job *batch, int code, const char *msg, bool only_ok)
 {
     for (struct store_sq_job *j = batch; j != NULL; j = j->next)
-        j->rc = rk_err_set(&j->err, code, "%s", msg);
+        if (!only_ok || j->rc == 0)
+            j->rc = rk_err_set(&j->err, code, "%s", msg);
 }
 
 /*
@@ -115,7 +118,8 @@ static void jobs_fail(struct store_sq_job *batch, int code, const char *msg)
  * so a job that fails is rolled back alone and the others still commit; a job alone fails
  * with its transaction. If SQLite rolled the whole
  * transaction back (an I/O error, a full disk) or the COMMIT fails, every job of the batch
- * fails: none is acknowledged. Called by the leader, holding no lock.
+ * fails: none is acknowledged. Returns with the write lock released and the batch
+ * committed but not yet synced (store_sq_durable). Called by the leader, holding no lock.
  */
 static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
 {
@@ -127,7 +131,7 @@ static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
     rk_err_clear(&e);
     int rc = store_sq_tx_enclose(s, &c, &e);
     if (rc != 0) {
-        jobs_fail(batch, rc, e.msg);
+        jobs_fail(batch, rc, e.msg, false);
         return;
     }
     /* A savepoint journals every page its job changes (in memory: temp_store): only worth
@@ -161,22 +165,23 @@ static void batch_run(struct store_sqlite *s, struct store_sq_job *batch)
     }
     if (lost) {
         store_sq_tx_end(s, false, NULL);
-        jobs_fail(batch, RK_E_DB, msg);
+        jobs_fail(batch, RK_E_DB, msg, false);
         return;
     }
     rk_err_clear(&e);
     rc = store_sq_tx_end(s, true, &e);
     if (rc != 0)
-        jobs_fail(batch, rc, e.msg);
+        jobs_fail(batch, rc, e.msg, false);
 }
 
 /*
  * put_objects_then with group commit. Each caller queues its job; whoever finds no batch
- * running leads: it takes every queued job (at most GROUP_MAX), runs them in one
- * transaction (batch_run), marks them done and wakes the others, one of whom leads the next
- * batch. Under concurrent POSTs the COMMIT (the WAL write of every dirtied page and its
- * fsync, a third of the time the write lock is held) is shared. A job is acknowledged
- * (done with rc 0) only after the COMMIT that holds it returned.
+ * running and its own job still queued leads: it takes every queued job (at most
+ * GROUP_MAX), runs them in one transaction (batch_run), lets the next leader start, syncs
+ * the WAL (store_sq_durable), then marks its jobs done and wakes their callers. Under
+ * concurrent POSTs the COMMIT (the WAL write of every dirtied page) is shared, and the
+ * fsync of one batch overlaps the next batch's puts. A job is acknowledged (done with rc 0)
+ * only once the WAL is synced past the COMMIT that holds it.
  *
  * The ops inside then (credit_add, audit_append, first_other_sources...) are the usual ones:
  * store_sq_tx_enclose makes their BEGIN/COMMIT join the batch's transaction, so the audit
@@ -188,7 +193,8 @@ int store_sq_put_objects_then(struct store *base, const char *collection_id, str
                               size_t n, store_then_fn then, void *ctx, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct store_sq_job job = {collection_id, puts, n, then, ctx, 0, {0}, false, NULL};
+    struct store_sq_job job = {collection_id, puts, n, then, ctx, 0, {0}, false, false, NULL};
+    struct rk_err e;
 
     if (store_sq_in_enclosing())
         return rk_err_set(err, RK_E_INTERNAL, "enclosing transactions do not nest");
@@ -199,25 +205,35 @@ int store_sq_put_objects_then(struct store *base, const char *collection_id, str
         tail = &(*tail)->next;
     *tail = &job;
     while (!job.done) {
-        if (s->group_leading) {
+        if (s->group_leading || job.taken) {
             pthread_cond_wait(&s->group_cv, &s->group_mu);
             continue;
         }
         /* Lead: take up to GROUP_MAX queued jobs (this one among them). */
         struct store_sq_job *batch = s->group_queue, *last = batch;
-        for (int k = 1; k < GROUP_MAX && last->next != NULL; k++)
+        batch->taken = true;
+        for (int k = 1; k < GROUP_MAX && last->next != NULL; k++) {
             last = last->next;
+            last->taken = true;
+        }
         s->group_queue = last->next;
         last->next = NULL;
         s->group_leading = true;
         pthread_mutex_unlock(&s->group_mu);
         batch_run(s, batch);
+        /* The write lock is free: let the next batch start while this one syncs. */
+        pthread_mutex_lock(&s->group_mu);
+        s->group_leading = false;
+        pthread_cond_broadcast(&s->group_cv);
+        pthread_mutex_unlock(&s->group_mu);
+        rk_err_clear(&e);
+        if (store_sq_durable(s, &e) != 0)
+            jobs_fail(batch, e.code, e.msg, true);
         pthread_mutex_lock(&s->group_mu);
         for (struct store_sq_job *j = batch, *next; j != NULL; j = next) {
             next = j->next;
             j->done = true;
         }
-        s->group_leading = false;
         pthread_cond_broadcast(&s->group_cv);
     }
     pthread_mutex_unlock(&s->group_mu);

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -93,6 +94,16 @@ struct store_sqlite {
     int ckpt_force_frames;        /* STORE_SQ_CKPT_FORCE_BYTES in this store's pages */
     unsigned ckpt_forced;         /* RESTART checkpoints the writer forced (test_wal) */
     struct store_sq_idset idset;  /* every stored id, for puts; under write_mu */
+    /* Durability (sqlite_sync.c): the writer commits with synchronous=NORMAL (no fsync in
+     * the COMMIT, so none under write_mu); a write is acknowledged only after
+     * store_sq_durable synced the WAL past its commit. */
+    _Atomic uint64_t commit_gen; /* the writer's commits so far (counted by its WAL hook) */
+    pthread_mutex_t sync_mu;     /* guards the four fields below */
+    pthread_cond_t sync_cv;      /* broadcast when a sync ends */
+    uint64_t synced_gen;         /* every commit up to this one is on disk */
+    bool syncing;                /* a thread is in fdatasync for the others */
+    int sync_errno;              /* a failed sync (sticky: nothing is acknowledged after) */
+    int wal_fd;                  /* our own descriptor of the WAL file, -1 until needed */
     /* Group commit of put_objects_then (sqlite_ingest.c): callers queue their job; one of
      * them at a time leads, running every queued job in one transaction. */
     pthread_mutex_t group_mu;         /* guards the three fields below */
@@ -131,9 +142,28 @@ void store_sq_conn_close(struct store_sq_conn *c);
 /* This thread's reader connection, opened on first use. */
 int store_sq_reader(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
 
-/* Locks the writer and returns its connection; pair with store_sq_writer_unlock. */
+/* Locks the writer and returns its connection; pair with store_sq_writer_done (a write
+ * op) or store_sq_writer_unlock (which does not wait for the write to be on disk). */
 struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s);
 void store_sq_writer_unlock(struct store_sqlite *s);
+
+/*
+ * Durability (sqlite_sync.c). The writer's COMMIT writes the WAL but does not fsync it
+ * (synchronous=NORMAL), so the write lock is not held across the fsync; the next writer
+ * runs while the disk syncs. store_sq_commit_counted, from the writer's WAL hook, notes
+ * each commit as this thread's; store_sq_durable then waits until the WAL is synced past
+ * this thread's last commit (one fdatasync for every commit made before it started: group
+ * sync), and fails if a sync failed. A write op acknowledges nothing before it returned 0.
+ */
+void store_sq_commit_counted(struct store_sqlite *s);
+int store_sq_durable(struct store_sqlite *s, struct rk_err *err);
+/* Ends a write op: unlocks the writer, then, if rc is 0, waits for its commit to be on
+ * disk (store_sq_durable). Returns rc, or the sync's failure. Inside an enclosing
+ * transaction only unlocks (nothing was committed yet). */
+int store_sq_writer_done(struct store_sqlite *s, int rc, struct rk_err *err);
+/* Sets up and tears down what store_sq_durable needs; store open and close. */
+void store_sq_sync_init(struct store_sqlite *s);
+void store_sq_sync_fini(struct store_sqlite *s);
 
 /*
  * An enclosing write transaction (for store ops made of other
@@ -143,7 +173,8 @@ void store_sq_writer_unlock(struct store_sqlite *s);
  * of them share one commit and one fsync. An op that fails inside rolls everything back
  * (its error path runs ROLLBACK); later BEGINs and store_sq_tx_end(commit) then fail
  * instead of writing in autocommit mode. Does not nest. store_sq_tx_end commits (or, with
- * commit false or after a failure, rolls back) and unlocks; returns 0 once committed.
+ * commit false or after a failure, rolls back) and unlocks; returns 0 once committed, but
+ * the commit is not yet on disk: the caller acknowledges nothing before store_sq_durable.
  */
 int store_sq_tx_enclose(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
 int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err);

@@ -674,8 +674,7 @@ out:
     store_sq_release(c, st);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    store_sq_writer_unlock(s);
-    return rc;
+    return store_sq_writer_done(s, rc, err);
 }
 
 int store_sq_count_objects(struct store *base, const char *collection_id, int64_t *count,

@@ -131,7 +131,7 @@ out:
     store_sq_release(c, st);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    store_sq_writer_unlock(s);
+    rc = store_sq_writer_done(s, rc, err);
     free(prev);
     return rc;
 }
@@ -237,8 +237,7 @@ out:
     store_sq_release(c, st);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    store_sq_writer_unlock(s);
-    return rc;
+    return store_sq_writer_done(s, rc, err);
 }
 
 int store_sq_credit_list(struct store *base, const char *org_id, store_credit_fn fn, void *ctx,

@@ -331,6 +331,5 @@ out:
     store_sq_release(c, ps.prov);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    store_sq_writer_unlock(s);
-    return rc;
+    return store_sq_writer_done(s, rc, err);
 }

@@ -315,7 +315,15 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
         s->ckpt_forced++;
         return SQLITE_OK;
     }
-    if (frames >= s->ckpt_frames) {
+    /* Wake the checkpointer once per ckpt_frames of new WAL, not after every commit past
+     * the first ckpt_frames: each PASSIVE checkpoint writes every page changed since the
+     * last one, so checkpointing after every commit wrote the pages that every commit
+     * changes (the random inserts of objects_version) to the database file as often as to
+     * the WAL. */
+    if (frames < s->ckpt_mark)
+        s->ckpt_mark = 0; /* the WAL started over */
+    if (frames - s->ckpt_mark >= s->ckpt_frames) {
+        s->ckpt_mark = frames;
         pthread_mutex_lock(&s->ckpt_mu);
         if (!s->ckpt_due) {
             s->ckpt_due = true;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "store/sqlite_int.h" /* STORE_SQ_CKPT_BYTES */
 #include "test_store_helpers.h"
 
 #define COLL  "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
@@ -626,7 +627,9 @@ static void wal_checkpointed_in_background(void **state)
     static char ids[N][64];
     static char bodies[N][2200];
     struct store_put p[N];
-    for (int round = 0; round < 6; round++) { /* 3000 objects of 2 KB: > 1000 WAL pages */
+    /* Objects of 2 KB: past STORE_SQ_CKPT_BYTES of WAL by a margin of 2 MB or more. */
+    const int rounds = STORE_SQ_CKPT_BYTES / (N * 2000) + 2;
+    for (int round = 0; round < rounds; round++) {
         for (int i = 0; i < N; i++) {
             snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d",
                      round * N + i);
@@ -644,11 +647,11 @@ static void wal_checkpointed_in_background(void **state)
         nanosleep(&ts, NULL);
     }
     assert_true(sb.st_size > 2 * 1024 * 1024);
-    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 10000};
+    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 100000};
     struct store_page page;
     struct seen seen;
     run_query(t->s, &q, &seen, &page);
-    assert_int_equal(page.count, 3000);
+    assert_int_equal(page.count, rounds * N);
 }
 
 int main(void)

@@ -114,16 +114,16 @@ static void idset_add_hash(struct store_sq_idset *set, uint64_t h)
     set->n++;
 }
 
-void store_sq_idset_add(struct store_sq_idset *set, const char *id)
+void store_sq_idset_add(struct store_sq_idset *set, int64_t idh)
 {
-    idset_add_hash(set, id_hash(id));
+    idset_add_hash(set, (uint64_t)idh);
 }
 
-bool store_sq_idset_unseen(const struct store_sq_idset *set, const char *id)
+bool store_sq_idset_unseen(const struct store_sq_idset *set, int64_t idh)
 {
     if (!set->valid)
         return false;
-    uint64_t h = id_hash(id);
+    uint64_t h = (uint64_t)idh;
     size_t i = (size_t)h & (set->cap - 1);
     while (set->slots[i] != 0) {
         if (set->slots[i] == h)

@@ -64,10 +64,11 @@ int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, st
 int64_t store_sq_id_hash(const char *id);
 /* Registers rk_idh(id) (store_sq_id_hash) on a connection; SQLITE_OK or its error. */
 int store_sq_register_idh(sqlite3 *db);
-/* Whether id is certainly not stored anywhere in the hub (false when the set is not valid). */
-bool store_sq_idset_unseen(const struct store_sq_idset *set, const char *id);
-/* Records id as stored (a no-op when the set is not valid). */
-void store_sq_idset_add(struct store_sq_idset *set, const char *id);
+/* Whether the id whose store_sq_id_hash is idh is certainly not stored anywhere in the hub
+ * (false when the set is not valid). The caller hashes once for the set and the index. */
+bool store_sq_idset_unseen(const struct store_sq_idset *set, int64_t idh);
+/* Records the id whose hash is idh as stored (a no-op when the set is not valid). */
+void store_sq_idset_add(struct store_sq_idset *set, int64_t idh);
 void store_sq_idset_free(struct store_sq_idset *set);
 
 /* The SQLite store handle. */

@@ -71,7 +71,8 @@ static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const c
 }
 
 /* Clears is_first of the previous first version of (coll, id). */
-static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, struct rk_err *err)
+static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, int64_t idh,
+                       struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = store_sq_prepare(
@@ -83,7 +84,7 @@ static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, st
         return rc;
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, store_sq_id_hash(id));
+    sqlite3_bind_int64(st, 3, idh);
     return store_sq_step_done(c, st, "updating version flags", err);
 }
 
@@ -93,8 +94,8 @@ static int clear_first(struct store_sq_conn *c, int64_t coll, const char *id, st
  * by rowid: an UPDATE selecting by (coll, id) that changes the rowid goes through a
  * temporary table and costs half as much again.
  */
-static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_time_us vmax,
-                      struct rk_err *err)
+static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, int64_t idh,
+                      rk_time_us vmax, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     int64_t pos = -1;
@@ -106,7 +107,7 @@ static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, rk_
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, vmax);
-    sqlite3_bind_int64(st, 4, store_sq_id_hash(id));
+    sqlite3_bind_int64(st, 4, idh);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         pos = sqlite3_column_int64(st, 0);
@@ -133,8 +134,8 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     rk_time_us vmin = 0, vmax = 0;
     struct store_sq_idset *ids = &c->owner->idset;
     /* An id the hub has never held has no versions here: no probe (sqlite_idset.c). */
-    bool unseen = store_sq_idset_unseen(ids, p->id);
     int64_t idh = store_sq_id_hash(p->id);
+    bool unseen = store_sq_idset_unseen(ids, idh);
 
     p->id_unseen = false;
     if (!unseen) {
@@ -189,12 +190,12 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     bool is_first = !exists || version < vmin;
     bool is_last = !exists || version > vmax;
     if (exists && is_first) {
-        rc = clear_first(c, coll, p->id, err);
+        rc = clear_first(c, coll, p->id, idh, err);
         if (rc != 0)
             return rc;
     }
     if (exists && is_last) {
-        rc = clear_last(c, coll, p->id, vmax, err);
+        rc = clear_last(c, coll, p->id, idh, vmax, err);
         if (rc != 0)
             return rc;
     }
@@ -229,7 +230,7 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         if (rc != 0)
             return rc;
     }
-    store_sq_idset_add(ids, p->id);
+    store_sq_idset_add(ids, idh);
     p->id_unseen = unseen;
     p->result = STORE_PUT_NEW;
     p->date_added = added;

@@ -159,7 +159,7 @@ static void grows(void **state)
     assert_true(set->valid);
     assert_true(set->cap >= N);
     for (int i = 0; i < N; i++)
-        assert_false(store_sq_idset_unseen(set, ids[i]));
+        assert_false(store_sq_idset_unseen(set, store_sq_id_hash(ids[i])));
     /* All again: every one a duplicate, none unseen. */
     for (int i = 0; i < N; i++)
         p[i] = tput(ids[i], 1000, "x", bodies[i], sizeof(bodies[i]));

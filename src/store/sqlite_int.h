@@ -253,7 +253,9 @@ void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
 /* provenance_list's SELECT (?1 the STIX id, ?2 its store_sq_id_hash; migration 5). Provenance has
  * no index on id: the rows of versions that exist come from them (one probe of objects_version per
  * collection, then provenance by its key, date_added; the object's json rebuilds a derived
- * original), those of deleted versions from provenance_gone. Exposed for query-plan tests. */
+ * original), those of deleted versions from provenance_gone, and since migration 7 the versions
+ * that carry their provenance in their row (prov = 1) give it themselves (the third SELECT,
+ * same columns: a derived original). Exposed for query-plan tests. */
 #define STORE_SQ_PROVENANCE_LIST_SQL                                                               \
     "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \
     "p.received, p.original, p.actions, p.derived, p.cut_off, p.cut_len, "                         \
@@ -266,7 +268,12 @@ void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
     "SELECT p.date_added, p.coll_uuid, p.id, p.version, p.org_id, p.token_hash, p.anonymity, "     \
     "p.received, p.original, p.actions, p.derived, p.cut_off, p.cut_len, NULL "                    \
     "FROM provenance_gone AS g CROSS JOIN provenance AS p ON g.id = ?1 "                           \
-    "AND p.date_added = g.date_added AND p.id = g.id ORDER BY 1"
+    "AND p.date_added = g.date_added AND p.id = g.id "                                             \
+    "UNION ALL "                                                                                   \
+    "SELECT o.date_added, k.uuid, o.id, o.version, o.source_org, lower(hex(o.prov_token)), "       \
+    "o.prov_anonymity, o.date_added, X'', o.prov_actions, 1, o.prov_cut_off, o.prov_cut_len, "     \
+    "o.json FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "               \
+    "ON o.coll = k.k AND o.idh = ?2 AND o.id = ?1 AND o.prov = 1 ORDER BY 1"
 
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,

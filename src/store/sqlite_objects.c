@@ -624,6 +624,19 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
                         ")", "keeping the provenance originals", err);
     if (rc != 0)
         goto out;
+    /* Rows that carry their own provenance (migration 7) get a provenance row now, with the
+     * original written out, so that the next statement lists it as deleted. */
+    rc = run_with_where(c, q, coll,
+                        "INSERT INTO provenance(date_added, coll_uuid, id, version, org_id, "
+                        "token_hash, anonymity, received, original, actions, derived, cut_off, "
+                        "cut_len) SELECT date_added, (SELECT uuid FROM coll_keys WHERE k = ?1), "
+                        "id, version, source_org, lower(hex(prov_token)), prov_anonymity, "
+                        "date_added, CAST(substr(json, 1, prov_cut_off) || substr(json, "
+                        "prov_cut_off + prov_cut_len + 1) AS BLOB), prov_actions, 0, 0, 0 "
+                        "FROM objects INDEXED BY objects_version WHERE prov = 1 AND coll = ?1",
+                        "", "keeping the provenance of the deleted versions", err);
+    if (rc != 0)
+        goto out;
     /* provenance_list finds a row through its object version, which is about to go: list
      * the row in provenance_gone instead (migration 5). The same match as that read. */
     rc = run_with_where(c, q, coll,

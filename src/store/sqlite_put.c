@@ -2,7 +2,8 @@
 /*
  * sqlite_put.c: storing object versions in SQLite: one transaction per call (or the
  * caller's enclosing one), conflict and duplicate detection, hub-wide unique and strictly
- * increasing date_added, the clustered position of each row, provenance rows.
+ * increasing date_added, the clustered position of each row, provenance (in the object row
+ * when it can, migration 7, else a provenance row).
  */
 #include "sqlite_int.h"
 
@@ -24,18 +25,53 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
 }
 
 /*
- * Writes the provenance row of a NEW version (same transaction as the object row). A
- * derived original is written as its cut only (an empty original, derived = 1): the bytes
- * are those of the object row just written, minus the cut.
+ * The token hash as bytes for objects.prov_token (migration 7): lowercase hex of at most
+ * 64 bytes ("" gives 0 bytes), which lower(hex(prov_token)) gives back exactly. Returns the
+ * byte count, or -1 when hash is not such hex (its provenance then gets a row of its own).
+ */
+static int token_bytes(const char *hash, unsigned char out[64])
+{
+    static const signed char val[256] = {
+        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+        ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+        ['f'] = 16}; /* digit value + 1; 0 for anything else */
+    size_t n = hash != NULL ? strlen(hash) : 0;
+    if (n % 2 != 0 || n > 128)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = val[(unsigned char)hash[i]], lo = val[(unsigned char)hash[i + 1]];
+        if (hi == 0 || lo == 0)
+            return -1;
+        out[i / 2] = (unsigned char)((hi - 1) << 4 | (lo - 1));
+    }
+    return (int)(n / 2);
+}
+
+/* Checks a derived original's cut against the object's bytes. */
+static int cut_check(const struct store_put *p, struct rk_err *err)
+{
+    if (p->cut_off > p->json_len || p->cut_len > p->json_len - p->cut_off)
+        return rk_err_set(err, RK_E_INVALID,
+                          "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
+                          p->id, p->cut_off, p->cut_len, p->json_len);
+    return 0;
+}
+
+/*
+ * Writes the provenance row of a NEW version (same transaction as the object row), for an
+ * original the object row cannot carry (migration 7): one that is not derived, or whose
+ * token hash is not hex. A derived original is written as its cut only (an empty original,
+ * derived = 1): the bytes are those of the object row just written, minus the cut.
  */
 static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
                           const struct store_put *p, rk_time_us added, rk_time_us version,
                           struct rk_err *err)
 {
-    if (p->original_derived && (p->cut_off > p->json_len || p->cut_len > p->json_len - p->cut_off))
-        return rk_err_set(err, RK_E_INVALID,
-                          "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
-                          p->id, p->cut_off, p->cut_len, p->json_len);
+    if (p->original_derived) {
+        int rc = cut_check(p, err);
+        if (rc != 0)
+            return rc;
+    }
     if (ps->prov == NULL) {
         int rc = store_sq_prepare(c,
                                   "INSERT INTO provenance(date_added, coll_uuid, id, version, "
@@ -201,6 +237,16 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     }
     if (ps->next_seq > POS_SEQ)
         return rk_err_set(err, RK_E_DB, "the collection's object sequence is exhausted");
+    /* A derived original's provenance rides in the object row (migration 7). */
+    unsigned char token[64];
+    int token_len = -1;
+    if (p->original != NULL && p->original_derived) {
+        rc = cut_check(p, err);
+        if (rc != 0)
+            return rc;
+        token_len = token_bytes(p->token_hash, token);
+    }
+    bool in_row = token_len >= 0;
     int64_t pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
     sqlite3_bind_int64(ps->insert, 1, added);
     sqlite3_bind_int64(ps->insert, 2, coll);
@@ -220,12 +266,26 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     bind_str(ps->insert, 15, p->access.joins);
     bind_str(ps->insert, 16, p->access.rule);
     sqlite3_bind_int64(ps->insert, 18, idh);
+    sqlite3_bind_int(ps->insert, 19, in_row);
+    if (in_row) {
+        sqlite3_bind_blob(ps->insert, 20, token, token_len, SQLITE_STATIC);
+        sqlite3_bind_int(ps->insert, 21, p->anonymity);
+        bind_str(ps->insert, 22, p->actions != NULL ? p->actions : "[]");
+        sqlite3_bind_int64(ps->insert, 23, (sqlite3_int64)p->cut_off);
+        sqlite3_bind_int64(ps->insert, 24, (sqlite3_int64)p->cut_len);
+    } else {
+        sqlite3_bind_zeroblob(ps->insert, 20, 0);
+        sqlite3_bind_int(ps->insert, 21, 0);
+        bind_str(ps->insert, 22, "");
+        sqlite3_bind_int(ps->insert, 23, 0);
+        sqlite3_bind_int(ps->insert, 24, 0);
+    }
     src = sqlite3_step(ps->insert);
     sqlite3_reset(ps->insert);
     if (src != SQLITE_DONE)
         return store_sq_err(err, c->db, src, "storing an object");
     ps->next_seq++;
-    if (p->original != NULL) {
+    if (p->original != NULL && !in_row) {
         rc = put_provenance(c, ps, collection_id, p, added, version, err);
         if (rc != 0)
             return rc;
@@ -310,8 +370,10 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
     rc = store_sq_prepare(c,
                           "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
                           "is_first, is_last, json, tlp, source_org, source_sector, scope, "
-                          "recipients, joins, rule, pos, idh) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                          "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                          "recipients, joins, rule, pos, idh, prov, prov_token, prov_anonymity, "
+                          "prov_actions, prov_cut_off, prov_cut_len) VALUES(?1, ?2, ?3, ?4, ?5, "
+                          "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                          "?21, ?22, ?23, ?24)",
                           &ps.insert, err);
     if (rc != 0)
         goto out;

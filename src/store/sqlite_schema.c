@@ -192,6 +192,21 @@ static const char *const migrations[] = {
     "UPDATE objects SET idh = rk_idh(id);"
     "DROP INDEX objects_version;"
     "CREATE INDEX objects_version ON objects(coll, idh, version);",
+
+    /* 7: provenance carried in the object row. A new version whose original is derived
+     * (migration 4) no longer gets a provenance row: its objects row has prov = 1 and what
+     * the object row does not already say: the token's hash (32 bytes, prov_token), the
+     * anonymity, the actions and the cut. The provenance row was one more insert, under
+     * the write lock, per stored object. org_id is the row's source_org, coll_uuid its
+     * collection's, received its date_added. delete_object writes such a row's provenance
+     * out (a provenance row, derived = 0) before deleting it. Existing rows keep prov = 0
+     * and their provenance rows. */
+    "ALTER TABLE objects ADD COLUMN prov INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE objects ADD COLUMN prov_token BLOB NOT NULL DEFAULT X'';"
+    "ALTER TABLE objects ADD COLUMN prov_anonymity INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE objects ADD COLUMN prov_actions TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE objects ADD COLUMN prov_cut_off INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE objects ADD COLUMN prov_cut_len INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

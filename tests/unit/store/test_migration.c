@@ -22,7 +22,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 6
+#define CURRENT 7
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -45,6 +45,7 @@ static sqlite3 *raw_store(struct tstore *t, int version)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
+    assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* migration 6 uses rk_idh */
     for (int v = 1; v <= version; v++)
         exec_ok(db, store_sq_migration_sql(v));
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -365,8 +366,8 @@ static void v3_upgrades_keeping_provenance(void **state)
     p.cut_len = strlen(",\"m\":[\"x\"]");
     assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
     assert_int_equal(p.result, STORE_PUT_NEW);
-    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance WHERE derived = 1"),
-                     1);
+    /* (Since migration 7 such a version carries its provenance in its row.) */
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM objects WHERE prov = 1"), 1);
     memset(&o, 0, sizeof(o));
     assert_int_equal(store_provenance_list(t.s, P2, add_orig, &o, &err), 0);
     assert_int_equal(o.n, 2);
@@ -589,6 +590,78 @@ static void v5_upgrades_hashing_ids(void **state)
     tstore_remove(&t);
 }
 
+/* A version 6 database with a derived provenance row of migration 4 (its object row lives):
+ * migrating to 7 leaves it where it is (prov = 0), a new version posted with a hex token
+ * carries its provenance in its row, both are listed in order, and deleting both writes
+ * both originals out. */
+static void v6_upgrades_keeping_provenance_rows(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    struct prov_rows o;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 6);
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');"
+                "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+                "is_first, is_last, json, idh) VALUES"
+                "((1 << 40) | (1 << 39) | 1, 200, 1, '" R1 "', 5, 'indicator', '2.1', 1, 1, "
+                "'{\"r\":1,\"m\":1}', rk_idh('" R1 "'));"
+                "INSERT INTO provenance(date_added, coll_uuid, id, version, org_id, token_hash, "
+                "anonymity, received, original, actions, derived, cut_off, cut_len) VALUES"
+                "(200, 'c1', '" R1 "', 5, 'o1', 'h', 0, 200, CAST('' AS BLOB), '[]', 1, 6, 6);");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM objects WHERE prov = 0"), 1);
+    char body[] = "{\"r\":2}";
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = R1;
+    p.type = "indicator";
+    p.spec_version = "2.1";
+    p.version = 9;
+    p.json = body;
+    p.json_len = strlen(body);
+    p.access.source_org = "o1";
+    p.original = body;
+    p.original_len = strlen(body);
+    p.original_derived = true;
+    p.token_hash = "abcd";
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_NEW);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM objects WHERE prov = 1"), 1);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance"), 1);
+
+    for (int round = 0; round < 2; round++) { /* before and after deleting both versions */
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(store_provenance_list(t.s, R1, add_prov, &o, &err), 0);
+        assert_int_equal(o.n, 2);
+        assert_int_equal(o.added[0], 200);
+        assert_string_equal(o.text[0], "{\"r\":1}");
+        assert_true(o.added[1] == p.date_added);
+        assert_string_equal(o.text[1], body);
+        if (round == 1)
+            break;
+        const char *ids[] = {R1};
+        size_t deleted = 0;
+        struct store_query q = {.collection_id = "c1",
+                                .added_after = -1,
+                                .limit = 1,
+                                .ids = ids,
+                                .n_ids = 1,
+                                .version_sel = STORE_VERSION_ALL};
+        assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
+        assert_int_equal(deleted, 2);
+        assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance WHERE "
+                                                "derived = 0"),
+                         2);
+    }
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -606,6 +679,7 @@ int main(void)
         cmocka_unit_test(v3_upgrades_keeping_provenance),
         cmocka_unit_test(v4_upgrades_keeping_deleted_provenance),
         cmocka_unit_test(v5_upgrades_hashing_ids),
+        cmocka_unit_test(v6_upgrades_keeping_provenance_rows),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,7 +152,8 @@ static void main_queries_use_their_indexes(void **state)
 
 /* provenance_list (migration 5, no index of provenance by id): one probe of objects_version
  * per collection and one of provenance_gone, then provenance by its key; no scan of
- * provenance, objects or provenance_gone (coll_keys, a handful of rows, is walked). */
+ * provenance, objects or provenance_gone (coll_keys, a handful of rows, is walked). The rows
+ * that carry their provenance (migration 7) come from the same kind of objects_version probe. */
 static void provenance_list_uses_keys(void **state)
 {
     (void)state;

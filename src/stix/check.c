@@ -361,7 +361,8 @@ int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_p
                      size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        const json_t *val = json_object_get(obj, props[i].name);
+        const json_t *val =
+            obj == v->obj ? stix_get(v, props[i].name) : json_object_get(obj, props[i].name);
         int rc;
         if (val == NULL) {
             if (props[i].required)
@@ -377,7 +378,7 @@ int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_p
 
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present)
 {
-    const json_t *val = json_object_get(v->obj, prop);
+    const json_t *val = stix_get(v, prop);
 
     *present = val != NULL;
     if (val == NULL)

@@ -464,13 +464,67 @@ static void id_uuid_like_core(void **state)
     }
 }
 
+/* A tool with `extra` custom members x_pNN (integers) after its own; bad_at, when below
+ * extra, makes that member a _ref that is not an identifier. Without name when noname. */
+static json_t *wide_tool(size_t extra, size_t bad_at, bool noname)
+{
+    json_t *j = tj(noname ? "{" SDO("tool") "}" : "{" SDO("tool") ",'name':'t'}");
+    char key[32];
+
+    for (size_t i = 0; i < extra; i++) {
+        if (i == bad_at || i == bad_at + 1) {
+            snprintf(key, sizeof key, "x_p%02zu_ref", i);
+            json_object_set_new(j, key, json_string("nope"));
+        } else {
+            snprintf(key, sizeof key, "x_p%02zu", i);
+            json_object_set_new(j, key, json_integer((json_int_t)i));
+        }
+    }
+    return j;
+}
+
+/* Objects of every width get the same verdicts and the same first failure, whether
+ * validation reads them through its member index (at most STIX_MEMBERS_MAX members) or
+ * through jansson (more). */
+static void wide_objects_same_rules(void **state)
+{
+    const size_t widths[] = {
+        0,  1, STIX_MEMBERS_MAX - 7, STIX_MEMBERS_MAX - 6, STIX_MEMBERS_MAX, STIX_MEMBERS_MAX + 1,
+        200};
+    char want[128];
+
+    (void)state;
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        size_t extra = widths[w];
+        struct rk_err err;
+        json_t *j = wide_tool(extra, SIZE_MAX - 1, false);
+        rk_err_clear(&err);
+        if (stix_validate(j, &err) != 0)
+            fail_msg("width %zu: refused: %s", extra, err.msg);
+        json_decref(j);
+        j = wide_tool(extra, SIZE_MAX - 1, true);
+        assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+        assert_string_equal(err.msg, "tool" U ": property 'name': is required");
+        json_decref(j);
+        if (extra < 2)
+            continue;
+        /* Two bad members: the first in the object's order is named. */
+        j = wide_tool(extra, extra - 2, false);
+        assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+        snprintf(want, sizeof want,
+                 "tool" U ": property 'x_p%02zu_ref': must be an identifier (<type>--<UUID>)",
+                 extra - 2);
+        assert_string_equal(err.msg, want);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(each_rule_fails),
-        cmocka_unit_test(message_format),
-        cmocka_unit_test(long_message_capped),
-        cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(each_rule_fails),         cmocka_unit_test(message_format),
+        cmocka_unit_test(long_message_capped),     cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(wide_objects_same_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,7 @@ static int check_id(struct stix_vctx *v)
     if (id == NULL)
         return stix_fail(v, "id", "is required");
     if (!json_is_string(id) || json_string_length(id) > STIX_ID_MAX ||
-        !stix_id_ok(json_string_value(id), &tl))
+        !stix_id_okn(json_string_value(id), json_string_length(id), &tl))
         return stix_fail(v, "id", "must be <type>--<UUID>, not '%.80s'",
                          json_is_string(id) ? json_string_value(id) : "(not a string)");
     if (tl != strlen(v->type) || memcmp(json_string_value(id), v->type, tl) != 0)

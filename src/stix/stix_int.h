@@ -195,6 +195,10 @@ bool stix_type_name_ok(const char *s, size_t n);
 /* True if s is "<type>--<UUID>"; *type_len receives the length of the type part. */
 bool stix_id_ok(const char *s, size_t *type_len);
 
+/* stix_id_ok(s, type_len) for s of n bytes with s[n] == '\0' (a jansson string), faster on
+ * valid identifiers (the UUID a word at a time). */
+bool stix_id_okn(const char *s, size_t n, size_t *type_len);
+
 /* True if s is a property name: 3-250 of [a-z0-9_] starting with a letter. */
 bool stix_prop_name_ok(const char *s);
 

@@ -464,6 +464,43 @@ static void id_uuid_like_core(void **state)
     }
 }
 
+/* stix_id_okn agrees with stix_id_ok (verdict and type length) on every one-byte change of
+ * ids of several type lengths, given the length jansson would store (a NUL inside
+ * included) or the C string's. */
+static void id_okn_like_id_ok(void **state)
+{
+    const char subst[] = {'-', 'g', 'G', '0', '9', 'a', 'f', 'A', 'F', 'z', ' ', '_', '\x80', '\0'};
+    char t250[251], t251[252], good[320], id[320];
+    const char *types[] = {"ab", "abc", "x-y", "indicator", "marking-definition", t250, t251};
+
+    (void)state;
+    memset(t250, 'q', 250);
+    t250[250] = '\0';
+    memset(t251, 'q', 251);
+    t251[251] = '\0';
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        snprintf(good, sizeof good, "%s--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", types[t]);
+        size_t n = strlen(good);
+        for (size_t i = 0; i <= n; i++) {
+            for (size_t k = 0; k < sizeof(subst); k++) {
+                size_t tl1 = 0, tl2 = 0;
+                memset(id, 0, sizeof(id));
+                memcpy(id, good, n);
+                id[i] = subst[k];
+                size_t len = i == n && subst[k] != '\0' ? n + 1 : n;
+                bool want = stix_id_ok(id, &tl1);
+                for (int c = 0; c < 2; c++) {
+                    size_t l = c == 0 ? len : strlen(id);
+                    bool got = stix_id_okn(id, l, &tl2);
+                    if (got != want || (want && tl1 != tl2))
+                        fail_msg("id %s (byte %zu = %02x, length %zu): %d, want %d", id, i,
+                                 (unsigned char)subst[k], l, got, want);
+                }
+            }
+        }
+    }
+}
+
 /* A tool with `extra` custom members x_pNN (integers) after its own; bad_at, when below
  * extra, makes that member a _ref that is not an identifier. Without name when noname. */
 static json_t *wide_tool(size_t extra, size_t bad_at, bool noname)
@@ -522,9 +559,9 @@ static void wide_objects_same_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(each_rule_fails),         cmocka_unit_test(message_format),
-        cmocka_unit_test(long_message_capped),     cmocka_unit_test(id_uuid_like_core),
-        cmocka_unit_test(wide_objects_same_rules),
+        cmocka_unit_test(each_rule_fails),     cmocka_unit_test(message_format),
+        cmocka_unit_test(long_message_capped), cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(id_okn_like_id_ok),   cmocka_unit_test(wide_objects_same_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -414,10 +414,17 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
 int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_prop *props,
                      size_t n)
 {
+    bool indexed = obj == v->obj && v->indexed;
+
     for (size_t i = 0; i < n; i++) {
-        const json_t *val =
-            obj == v->obj ? stix_get(v, props[i].name) : json_object_get(obj, props[i].name);
-        int rc;
+        const json_t *val;
+        int m = -1, rc;
+        if (indexed) {
+            m = stix_member_find(v, props[i].name);
+            val = m >= 0 ? v->members[m].value : NULL;
+        } else {
+            val = json_object_get(obj, props[i].name);
+        }
         if (val == NULL) {
             if (props[i].required)
                 return stix_fail(v, props[i].name, "is required");
@@ -426,6 +433,11 @@ int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_p
         rc = stix_check_value(v, &props[i], val);
         if (rc != 0)
             return rc;
+        /* Passed as a reference: the suffix rule of the names check would repeat it. */
+        if (m >= 0 && props[i].kind == STIX_PK_REF)
+            v->ref_ok |= (uint64_t)1 << m;
+        else if (m >= 0 && props[i].kind == STIX_PK_REFS)
+            v->refs_ok |= (uint64_t)1 << m;
     }
     return 0;
 }

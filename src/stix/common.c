@@ -217,10 +217,12 @@ int stix_check_common(struct stix_vctx *v, enum stix_kind kind, bool custom)
 /*
  * Applies the rules on names and suffixes to one member, key and val, of the object itself
  * (where NULL) or of the extension called where; buf is the caller's room for the name in
- * messages.
+ * messages. ref_ok (refs_ok) says val passed a table row of kind STIX_PK_REF (REFS): the
+ * row's check includes the suffix rule's (an identifier, or a non-empty list of them, of
+ * any target), which is then skipped.
  */
 static int check_member(struct stix_vctx *v, const char *key, const json_t *val, const char *where,
-                        char buf[MEMBER_NAME_MAX])
+                        char buf[MEMBER_NAME_MAX], bool ref_ok, bool refs_ok)
 {
     static const struct stix_prop any_ref = {"", STIX_PK_REF, false, STIX_T_ANY, NULL, 0, -1};
     size_t n = strlen(key);
@@ -246,10 +248,12 @@ static int check_member(struct stix_vctx *v, const char *key, const json_t *val,
     if (json_is_array(val) && json_array_size(val) == 0)
         return stix_fail(v, name, "must not be an empty list");
     if (ends_with(key, n, "_ref", 4)) {
-        rc = stix_check_value(v, &p, val);
+        if (!ref_ok)
+            rc = stix_check_value(v, &p, val);
     } else if (ends_with(key, n, "_refs", 5)) {
         p.kind = STIX_PK_REFS;
-        rc = stix_check_value(v, &p, val);
+        if (!refs_ok)
+            rc = stix_check_value(v, &p, val);
     } else if (ends_with(key, n, "_bin", 4)) {
         if (!json_is_string(val) || !stix_base64_ok(json_string_value(val)))
             rc = stix_fail(v, name, "must be base64 (RFC 4648)");
@@ -274,7 +278,8 @@ static int check_members(struct stix_vctx *v, const json_t *o, const char *where
 
     if (o == v->obj && v->indexed) {
         for (size_t i = 0; i < v->nmembers; i++) {
-            rc = check_member(v, v->members[i].key, v->members[i].value, where, buf);
+            rc = check_member(v, v->members[i].key, v->members[i].value, where, buf,
+                              (v->ref_ok >> i) & 1, (v->refs_ok >> i) & 1);
             if (rc != 0)
                 return rc;
         }
@@ -282,7 +287,7 @@ static int check_members(struct stix_vctx *v, const json_t *o, const char *where
     }
     json_object_foreach((json_t *)o, key, val)
     {
-        rc = check_member(v, key, val, where, buf);
+        rc = check_member(v, key, val, where, buf, false, false);
         if (rc != 0)
             return rc;
     }

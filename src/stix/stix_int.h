@@ -112,6 +112,8 @@ struct stix_type {
 
 /* Members of the object indexed at most; a larger object is read through jansson. */
 #define STIX_MEMBERS_MAX 48
+/* ref_ok and refs_ok of struct stix_vctx hold a bit per indexed member. */
+_Static_assert(STIX_MEMBERS_MAX <= 64, "a bit per member in a uint64_t");
 /* Slots of the index's hash table: a power of two, well over STIX_MEMBERS_MAX. */
 #define STIX_MEMBER_SLOTS 128
 
@@ -136,6 +138,8 @@ struct stix_vctx {
     struct rk_err *err;  /* where the first failure is written */
     bool indexed;        /* members and slots describe obj (else look up through jansson) */
     size_t nmembers;     /* members used */
+    uint64_t ref_ok;     /* bit i: members[i] passed a table row of kind STIX_PK_REF */
+    uint64_t refs_ok;    /* bit i: members[i] passed a table row of kind STIX_PK_REFS */
     struct stix_member members[STIX_MEMBERS_MAX]; /* obj's members, in iteration order */
     uint8_t slots[STIX_MEMBER_SLOTS]; /* open addressing: 1 + index into members, 0 free */
 };
@@ -152,20 +156,27 @@ static inline unsigned stix_member_hash(const char *name, size_t n)
     return ((unsigned)n * 37u + a * 11u + z) & (STIX_MEMBER_SLOTS - 1);
 }
 
+/* The index of v->obj's member called name, or -1 (v->indexed must be true). */
+static inline int stix_member_find(const struct stix_vctx *v, const char *name)
+{
+    size_t n = strlen(name);
+    for (unsigned h = stix_member_hash(name, n);; h = (h + 1) & (STIX_MEMBER_SLOTS - 1)) {
+        unsigned k = v->slots[h];
+        if (k == 0)
+            return -1;
+        const struct stix_member *m = &v->members[k - 1];
+        if (m->len == n && memcmp(m->key, name, n) == 0)
+            return (int)k - 1;
+    }
+}
+
 /* The member of v->obj called name, or NULL: json_object_get(v->obj, name), by the index. */
 static inline const json_t *stix_get(const struct stix_vctx *v, const char *name)
 {
     if (!v->indexed)
         return json_object_get(v->obj, name);
-    size_t n = strlen(name);
-    for (unsigned h = stix_member_hash(name, n);; h = (h + 1) & (STIX_MEMBER_SLOTS - 1)) {
-        unsigned k = v->slots[h];
-        if (k == 0)
-            return NULL;
-        const struct stix_member *m = &v->members[k - 1];
-        if (m->len == n && memcmp(m->key, name, n) == 0)
-            return m->value;
-    }
+    int i = stix_member_find(v, name);
+    return i >= 0 ? v->members[i].value : NULL;
 }
 
 /* The per-family tables, each sorted by name (types_sdo.c, types_sco.c, types_meta.c). */

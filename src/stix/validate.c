@@ -52,6 +52,7 @@ void stix_vctx_index(struct stix_vctx *v)
 
     v->indexed = false;
     v->nmembers = 0;
+    v->ref_ok = v->refs_ok = 0;
     if (json_object_size(v->obj) > STIX_MEMBERS_MAX)
         return;
     memset(v->slots, 0, sizeof(v->slots));
@@ -86,6 +87,7 @@ int stix_validate(const json_t *obj, struct rk_err *err)
     v.err = err;
     v.indexed = false;
     v.nmembers = 0;
+    v.ref_ok = v.refs_ok = 0;
     if (!json_is_object(obj))
         return rk_err_set(err, RK_E_INVALID, "object ?: must be a JSON object");
     stix_vctx_index(&v);

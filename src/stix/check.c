@@ -164,6 +164,42 @@ bool stix_prop_name_ok(const char *s)
     return n >= 3 || strcmp(s, "id") == 0;
 }
 
+/* Not 0 unless each of the eight bytes of x is in [a-z0-9_] (as hex_word_bad). */
+static inline uint64_t name_word_bad(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t lower = (x + ones * (0x80 - 'a')) & ~(x + ones * (0x80 - 'z' - 1));
+    uint64_t digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1));
+    uint64_t under = (x + ones * (0x80 - '_')) & ~(x + ones * (0x80 - '_' - 1));
+    return (x & high) | (~(lower | digit | under) & high);
+}
+
+bool stix_prop_name_okn(const char *s, size_t n)
+{
+    uint64_t x, bad = 0;
+    size_t i = 0;
+
+    if (n < 2 || n > STIX_TYPE_MAX || !(s[0] >= 'a' && s[0] <= 'z'))
+        return false;
+    if (n == 2)
+        return s[1] == 'd' && s[0] == 'i';
+    if (n < 8) {
+        for (; i < n; i++)
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                return false;
+        return true;
+    }
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        bad |= name_word_bad(x);
+    }
+    if (i < n) { /* the last word again, overlapping the one before */
+        memcpy(&x, s + n - 8, 8);
+        bad |= name_word_bad(x);
+    }
+    return bad == 0;
+}
+
 static bool is_b64(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||

@@ -35,10 +35,14 @@ static const struct stix_prop common_props[] = {
 /* Names that section 3.8 reserves: no object may carry them. */
 static const char *const reserved_names[] = {"action", "phone_number", "severity", "username"};
 
-static bool is_reserved(const char *name)
+/* True if name, of n bytes before its NUL, is reserved (compared only at equal length). */
+static bool is_reserved(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
-        if (strcmp(name, reserved_names[i]) == 0)
+    static const size_t lens[] = {6, 12, 8, 8};
+    _Static_assert(STIX_NELEM(lens) == STIX_NELEM(reserved_names), "a length per name");
+
+    for (size_t i = 0; i < STIX_NELEM(reserved_names); i++)
+        if (lens[i] == n && memcmp(name, reserved_names[i], n) == 0)
             return true;
     return false;
 }
@@ -239,11 +243,11 @@ static int check_member(struct stix_vctx *v, const char *key, const json_t *val,
     if (where != NULL || n > 250)
         name = buf;
     p.name = name;
-    if (!stix_prop_name_ok(key))
+    if (!stix_prop_name_okn(key, n))
         return stix_fail(v, name,
                          "name must be 3-250 characters of a-z, 0-9 and _, starting with a "
                          "letter");
-    if (is_reserved(key))
+    if (is_reserved(key, n))
         return stix_fail(v, name, "is a reserved name (section 3.8)");
     if (json_is_array(val) && json_array_size(val) == 0)
         return stix_fail(v, name, "must not be an empty list");

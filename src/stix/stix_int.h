@@ -213,6 +213,9 @@ bool stix_id_okn(const char *s, size_t n, size_t *type_len);
 /* True if s is a property name: 3-250 of [a-z0-9_] starting with a letter. */
 bool stix_prop_name_ok(const char *s);
 
+/* stix_prop_name_ok(s) for s of n bytes before its NUL, eight bytes at a time. */
+bool stix_prop_name_okn(const char *s, size_t n);
+
 /* True if s is standard base64 (RFC 4648, padding required). */
 bool stix_base64_ok(const char *s);
 

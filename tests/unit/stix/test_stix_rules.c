@@ -128,6 +128,9 @@ static const struct rule_case cases[] = {
     {"{" SDO("course-of-action") ",'name':'t','action':'block'}",
      "property 'action': is a reserved name"},
     {"{" SDO("tool") ",'name':'t','severity':3}", "property 'severity': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','phone_number':'1'}",
+     "property 'phone_number': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','username':'u'}", "property 'username': is a reserved name"},
     {"{" SDO("tool") ",'name':'t','x_acme_target_ref':'nothing'}",
      "property 'x_acme_target_ref': must be an identifier"},
     {"{" SDO("tool") ",'name':'t','x_acme_target_refs':'tool" U "'}",
@@ -501,6 +504,32 @@ static void id_okn_like_id_ok(void **state)
     }
 }
 
+/* stix_prop_name_okn agrees with stix_prop_name_ok on names of every length from 0 to 260
+ * with every byte of a set at every position. */
+static void prop_name_okn_like_ok(void **state)
+{
+    const char subst[] = {'a', 'z', '0', '9', '_', 'A',    'Z',    '-',    '`',
+                          '{', '/', ':', '^', ' ', '\x7f', '\x80', '\xe0', '\xff'};
+    char s[264];
+
+    (void)state;
+    for (size_t n = 0; n <= 260; n++) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < sizeof(subst); k++) {
+                memset(s, 'q', n);
+                s[n] = '\0';
+                s[i] = subst[k];
+                if (stix_prop_name_okn(s, n) != stix_prop_name_ok(s))
+                    fail_msg("name of %zu bytes, %02x at %zu: %d", n, (unsigned char)subst[k], i,
+                             stix_prop_name_ok(s));
+            }
+        }
+    }
+    assert_true(stix_prop_name_okn("id", 2));
+    assert_false(stix_prop_name_okn("ie", 2));
+    assert_false(stix_prop_name_okn("", 0));
+}
+
 /* A tool with `extra` custom members x_pNN (integers) after its own; bad_at, when below
  * extra, makes that member a _ref that is not an identifier. Without name when noname. */
 static json_t *wide_tool(size_t extra, size_t bad_at, bool noname)
@@ -559,9 +588,10 @@ static void wide_objects_same_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(each_rule_fails),     cmocka_unit_test(message_format),
-        cmocka_unit_test(long_message_capped), cmocka_unit_test(id_uuid_like_core),
-        cmocka_unit_test(id_okn_like_id_ok),   cmocka_unit_test(wide_objects_same_rules),
+        cmocka_unit_test(each_rule_fails),       cmocka_unit_test(message_format),
+        cmocka_unit_test(long_message_capped),   cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(id_okn_like_id_ok),     cmocka_unit_test(wide_objects_same_rules),
+        cmocka_unit_test(prop_name_okn_like_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
  * per-object key arrays (it was a fifth of ingest). tests/unit/stix/test_stix_canonical.c
  * compares the two on every object of the shared data.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,14 +68,11 @@ static void canon_string(struct canon *w, const char *s, size_t n)
 
     canon_putc(w, '"');
     while (i < n) {
-        i += stix_plain_words((const unsigned char *)s + i, n - i, false);
+        i += stix_plain_len((const unsigned char *)s + i, n - i, false);
         if (i >= n)
             break;
         unsigned char c = (unsigned char)s[i];
-        if (!canon_esc(c)) {
-            i++;
-            continue;
-        }
+        assert(canon_esc(c));
         canon_put(w, s + run, i - run);
         switch (c) {
         case '"':

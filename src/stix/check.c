@@ -79,6 +79,42 @@ static bool uuid_ok(const char *s)
     return *p == '\0';
 }
 
+/*
+ * Not 0 unless each of the eight bytes of x is a hexadecimal digit. Per byte b below 0x80,
+ * b + (0x80 - lo) has bit 7 set iff b >= lo and carries into no other byte, so a range is
+ * two additions; a byte at or above 0x80 fails before that matters.
+ */
+static inline uint64_t hex_word_bad(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t y = x | ones * 0x20; /* 'A'-'F' to 'a'-'f' (and nothing else into that range) */
+    uint64_t digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1));
+    uint64_t alpha = (y + ones * (0x80 - 'a')) & ~(y + ones * (0x80 - 'f' - 1));
+    return (x & high) | (~(digit | alpha) & high);
+}
+
+/* Four bytes at p as the low half of a word whose high half is "0000" (a valid filler). */
+static inline uint64_t hex_half(const unsigned char *p)
+{
+    uint32_t h;
+    memcpy(&h, p, 4);
+    return (uint64_t)h | (0x30303030ULL << 32);
+}
+
+/* True if the 36 bytes at p are a UUID as uuid_ok reads one (8-4-4-4-12 hexadecimal digits
+ * of either case), a word at a time. */
+static bool uuid36_ok(const unsigned char *p)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 24, 8);
+    if (p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
+        return false;
+    return (hex_word_bad(a) | hex_word_bad(b) | hex_word_bad(hex_half(p + 9)) |
+            hex_word_bad(hex_half(p + 14)) | hex_word_bad(hex_half(p + 19)) |
+            hex_word_bad(hex_half(p + 32))) == 0;
+}
+
 bool stix_id_ok(const char *s, size_t *type_len)
 {
     const char *sep = strstr(s, "--");
@@ -92,6 +128,24 @@ bool stix_id_ok(const char *s, size_t *type_len)
     if (type_len != NULL)
         *type_len = tl;
     return true;
+}
+
+bool stix_id_okn(const char *s, size_t n, size_t *type_len)
+{
+    /* "<type>--<UUID>" with the UUID the last 36 bytes. Every byte of such a string is a
+     * type character, a hyphen or a hexadecimal digit, so it has no NUL inside and reads as
+     * stix_id_ok reads it; the first "--" is at tl, as a type holds no "--" and does not end
+     * with a hyphen. Anything else (invalid, or a NUL inside) is stix_id_ok's to judge. */
+    if (n >= 3 + 2 + 36 && n <= STIX_TYPE_MAX + 2 + 36) {
+        size_t tl = n - 2 - 36;
+        if (s[tl] == '-' && s[tl + 1] == '-' && stix_type_name_ok(s, tl) &&
+            uuid36_ok((const unsigned char *)s + tl + 2)) {
+            if (type_len != NULL)
+                *type_len = tl;
+            return true;
+        }
+    }
+    return stix_id_ok(s, type_len);
 }
 
 bool stix_prop_name_ok(const char *s)
@@ -108,6 +162,42 @@ bool stix_prop_name_ok(const char *s)
             return false;
     }
     return n >= 3 || strcmp(s, "id") == 0;
+}
+
+/* Not 0 unless each of the eight bytes of x is in [a-z0-9_] (as hex_word_bad). */
+static inline uint64_t name_word_bad(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t lower = (x + ones * (0x80 - 'a')) & ~(x + ones * (0x80 - 'z' - 1));
+    uint64_t digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1));
+    uint64_t under = (x + ones * (0x80 - '_')) & ~(x + ones * (0x80 - '_' - 1));
+    return (x & high) | (~(lower | digit | under) & high);
+}
+
+bool stix_prop_name_okn(const char *s, size_t n)
+{
+    uint64_t x, bad = 0;
+    size_t i = 0;
+
+    if (n < 2 || n > STIX_TYPE_MAX || !(s[0] >= 'a' && s[0] <= 'z'))
+        return false;
+    if (n == 2)
+        return s[1] == 'd' && s[0] == 'i';
+    if (n < 8) {
+        for (; i < n; i++)
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                return false;
+        return true;
+    }
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        bad |= name_word_bad(x);
+    }
+    if (i < n) { /* the last word again, overlapping the one before */
+        memcpy(&x, s + n - 8, 8);
+        bad |= name_word_bad(x);
+    }
+    return bad == 0;
 }
 
 static bool is_b64(char c)
@@ -227,7 +317,7 @@ static int check_ref(struct stix_vctx *v, const struct stix_prop *p, const json_
     size_t tl;
     const char *id;
 
-    if (!json_is_string(s) || !stix_id_ok(json_string_value(s), &tl))
+    if (!json_is_string(s) || !stix_id_okn(json_string_value(s), json_string_length(s), &tl))
         return stix_fail(v, p->name, "must be an identifier (<type>--<UUID>)");
     id = json_string_value(s);
     if (p->classes == STIX_T_ANY && p->values == NULL)
@@ -360,9 +450,17 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
 int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_prop *props,
                      size_t n)
 {
+    bool indexed = obj == v->obj && v->indexed;
+
     for (size_t i = 0; i < n; i++) {
-        const json_t *val = json_object_get(obj, props[i].name);
-        int rc;
+        const json_t *val;
+        int m = -1, rc;
+        if (indexed) {
+            m = stix_member_find(v, props[i].name);
+            val = m >= 0 ? v->members[m].value : NULL;
+        } else {
+            val = json_object_get(obj, props[i].name);
+        }
         if (val == NULL) {
             if (props[i].required)
                 return stix_fail(v, props[i].name, "is required");
@@ -371,13 +469,18 @@ int stix_check_props(struct stix_vctx *v, const json_t *obj, const struct stix_p
         rc = stix_check_value(v, &props[i], val);
         if (rc != 0)
             return rc;
+        /* Passed as a reference: the suffix rule of the names check would repeat it. */
+        if (m >= 0 && props[i].kind == STIX_PK_REF)
+            v->ref_ok |= (uint64_t)1 << m;
+        else if (m >= 0 && props[i].kind == STIX_PK_REFS)
+            v->refs_ok |= (uint64_t)1 << m;
     }
     return 0;
 }
 
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present)
 {
-    const json_t *val = json_object_get(v->obj, prop);
+    const json_t *val = stix_get(v, prop);
 
     *present = val != NULL;
     if (val == NULL)

@@ -29,13 +29,20 @@ static const struct stix_prop common_props[] = {
     {"extensions", STIX_PK_DICT, false, 0, NULL, 0, -1},
 };
 
+/* Room for a member's name in messages ("extensions.<ext>.<member>", each part cut). */
+#define MEMBER_NAME_MAX 320
+
 /* Names that section 3.8 reserves: no object may carry them. */
 static const char *const reserved_names[] = {"action", "phone_number", "severity", "username"};
 
-static bool is_reserved(const char *name)
+/* True if name, of n bytes before its NUL, is reserved (compared only at equal length). */
+static bool is_reserved(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
-        if (strcmp(name, reserved_names[i]) == 0)
+    static const size_t lens[] = {6, 12, 8, 8};
+    _Static_assert(STIX_NELEM(lens) == STIX_NELEM(reserved_names), "a length per name");
+
+    for (size_t i = 0; i < STIX_NELEM(reserved_names); i++)
+        if (lens[i] == n && memcmp(name, reserved_names[i], n) == 0)
             return true;
     return false;
 }
@@ -47,13 +54,13 @@ static bool ends_with(const char *s, size_t n, const char *suffix, size_t sn)
 
 static int check_id(struct stix_vctx *v)
 {
-    const json_t *id = json_object_get(v->obj, "id");
+    const json_t *id = stix_get(v, "id");
     size_t tl;
 
     if (id == NULL)
         return stix_fail(v, "id", "is required");
     if (!json_is_string(id) || json_string_length(id) > STIX_ID_MAX ||
-        !stix_id_ok(json_string_value(id), &tl))
+        !stix_id_okn(json_string_value(id), json_string_length(id), &tl))
         return stix_fail(v, "id", "must be <type>--<UUID>, not '%.80s'",
                          json_is_string(id) ? json_string_value(id) : "(not a string)");
     if (tl != strlen(v->type) || memcmp(json_string_value(id), v->type, tl) != 0)
@@ -71,7 +78,7 @@ static int check_versions(struct stix_vctx *v, bool need_created, bool need_modi
     bool have[2];
 
     for (int i = 0; i < 2; i++) {
-        const json_t *val = json_object_get(v->obj, names[i]);
+        const json_t *val = stix_get(v, names[i]);
         have[i] = val != NULL;
         if (val == NULL) {
             if (need[i])
@@ -164,17 +171,23 @@ static int check_custom_has_own(struct stix_vctx *v)
     const char *key;
     const json_t *val;
 
-    json_object_foreach((json_t *)v->obj, key, val)
-    {
-        if (!is_common(key))
-            return 0;
+    if (v->indexed) {
+        for (size_t i = 0; i < v->nmembers; i++)
+            if (!is_common(v->members[i].key))
+                return 0;
+    } else {
+        json_object_foreach((json_t *)v->obj, key, val)
+        {
+            if (!is_common(key))
+                return 0;
+        }
     }
     return stix_fail(v, "type", "a custom object needs at least one property of its own");
 }
 
 int stix_check_common(struct stix_vctx *v, enum stix_kind kind, bool custom)
 {
-    const json_t *sv = json_object_get(v->obj, "spec_version");
+    const json_t *sv = stix_get(v, "spec_version");
     const json_t *val;
     int rc;
 
@@ -193,65 +206,92 @@ int stix_check_common(struct stix_vctx *v, enum stix_kind kind, bool custom)
     rc = stix_check_props(v, v->obj, common_props, sizeof common_props / sizeof common_props[0]);
     if (rc != 0)
         return rc;
-    val = json_object_get(v->obj, "external_references");
+    val = stix_get(v, "external_references");
     if (val != NULL && (rc = check_external_references(v, val)) != 0)
         return rc;
-    val = json_object_get(v->obj, "granular_markings");
+    val = stix_get(v, "granular_markings");
     if (val != NULL && (rc = check_granular_markings(v, val)) != 0)
         return rc;
-    val = json_object_get(v->obj, "extensions");
+    val = stix_get(v, "extensions");
     if (val != NULL && (rc = stix_check_extensions(v, val)) != 0)
         return rc;
     return custom ? check_custom_has_own(v) : 0;
 }
 
 /*
- * Applies the rules on names and suffixes to the members of o. where is NULL for the
- * object itself, or the extension name for the members of an extension.
+ * Applies the rules on names and suffixes to one member, key and val, of the object itself
+ * (where NULL) or of the extension called where; buf is the caller's room for the name in
+ * messages. ref_ok (refs_ok) says val passed a table row of kind STIX_PK_REF (REFS): the
+ * row's check includes the suffix rule's (an identifier, or a non-empty list of them, of
+ * any target), which is then skipped.
+ */
+static int check_member(struct stix_vctx *v, const char *key, const json_t *val, const char *where,
+                        char buf[MEMBER_NAME_MAX], bool ref_ok, bool refs_ok)
+{
+    static const struct stix_prop any_ref = {"", STIX_PK_REF, false, STIX_T_ANY, NULL, 0, -1};
+    size_t n = strlen(key);
+    struct stix_prop p = any_ref;
+    const char *name = key;
+    int rc = 0;
+
+    /* The name in messages: the key itself unless it is an extension's member or too
+     * long (no snprintf per member: it was a third of this function's cost). */
+    if (where != NULL)
+        snprintf(buf, MEMBER_NAME_MAX, "extensions.%.120s.%.120s", where, key);
+    else if (n > 250)
+        snprintf(buf, MEMBER_NAME_MAX, "%.250s", key);
+    if (where != NULL || n > 250)
+        name = buf;
+    p.name = name;
+    if (!stix_prop_name_okn(key, n))
+        return stix_fail(v, name,
+                         "name must be 3-250 characters of a-z, 0-9 and _, starting with a "
+                         "letter");
+    if (is_reserved(key, n))
+        return stix_fail(v, name, "is a reserved name (section 3.8)");
+    if (json_is_array(val) && json_array_size(val) == 0)
+        return stix_fail(v, name, "must not be an empty list");
+    if (ends_with(key, n, "_ref", 4)) {
+        if (!ref_ok)
+            rc = stix_check_value(v, &p, val);
+    } else if (ends_with(key, n, "_refs", 5)) {
+        p.kind = STIX_PK_REFS;
+        if (!refs_ok)
+            rc = stix_check_value(v, &p, val);
+    } else if (ends_with(key, n, "_bin", 4)) {
+        if (!json_is_string(val) || !stix_base64_ok(json_string_value(val)))
+            rc = stix_fail(v, name, "must be base64 (RFC 4648)");
+    } else if (ends_with(key, n, "_hex", 4)) {
+        if (!json_is_string(val) || !stix_hex_ok(json_string_value(val)))
+            rc = stix_fail(v, name, "must be an even number of hexadecimal digits");
+    }
+    return rc;
+}
+
+/*
+ * Applies check_member to the members of o in jansson's order (by the index when o is the
+ * object itself). where is NULL for the object itself, or the extension name for the
+ * members of an extension.
  */
 static int check_members(struct stix_vctx *v, const json_t *o, const char *where)
 {
-    static const struct stix_prop any_ref = {"", STIX_PK_REF, false, STIX_T_ANY, NULL, 0, -1};
     const char *key;
     const json_t *val;
-    char buf[320];
+    char buf[MEMBER_NAME_MAX];
+    int rc;
 
+    if (o == v->obj && v->indexed) {
+        for (size_t i = 0; i < v->nmembers; i++) {
+            rc = check_member(v, v->members[i].key, v->members[i].value, where, buf,
+                              (v->ref_ok >> i) & 1, (v->refs_ok >> i) & 1);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
     json_object_foreach((json_t *)o, key, val)
     {
-        size_t n = strlen(key);
-        struct stix_prop p = any_ref;
-        const char *name = key;
-        int rc = 0;
-
-        /* The name in messages: the key itself unless it is an extension's member or too
-         * long (no snprintf per member: it was a third of this function's cost). */
-        if (where != NULL)
-            snprintf(buf, sizeof buf, "extensions.%.120s.%.120s", where, key);
-        else if (n > 250)
-            snprintf(buf, sizeof buf, "%.250s", key);
-        if (where != NULL || n > 250)
-            name = buf;
-        p.name = name;
-        if (!stix_prop_name_ok(key))
-            return stix_fail(v, name,
-                             "name must be 3-250 characters of a-z, 0-9 and _, starting with a "
-                             "letter");
-        if (is_reserved(key))
-            return stix_fail(v, name, "is a reserved name (section 3.8)");
-        if (json_is_array(val) && json_array_size(val) == 0)
-            return stix_fail(v, name, "must not be an empty list");
-        if (ends_with(key, n, "_ref", 4)) {
-            rc = stix_check_value(v, &p, val);
-        } else if (ends_with(key, n, "_refs", 5)) {
-            p.kind = STIX_PK_REFS;
-            rc = stix_check_value(v, &p, val);
-        } else if (ends_with(key, n, "_bin", 4)) {
-            if (!json_is_string(val) || !stix_base64_ok(json_string_value(val)))
-                rc = stix_fail(v, name, "must be base64 (RFC 4648)");
-        } else if (ends_with(key, n, "_hex", 4)) {
-            if (!json_is_string(val) || !stix_hex_ok(json_string_value(val)))
-                rc = stix_fail(v, name, "must be an even number of hexadecimal digits");
-        }
+        rc = check_member(v, key, val, where, buf, false, false);
         if (rc != 0)
             return rc;
     }

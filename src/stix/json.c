@@ -111,9 +111,10 @@ static int jp_string(struct jp *j, const char **s, size_t *n)
     bool escaped = false;
 
     for (;;) {
-        p += stix_plain_words(p, (size_t)(j->end - p), true);
+        p += stix_plain_len(p, (size_t)(j->end - p), true);
         if (p >= j->end)
             return -1;
+        /* A quote, a backslash, a control character or the lead byte of UTF-8. */
         unsigned char c = *p;
         if (c == '"')
             break;
@@ -171,10 +172,6 @@ static int jp_string(struct jp *j, const char **s, size_t *n)
                 return -1;
             }
             start = p;
-            continue;
-        }
-        if (c < 0x80) {
-            p++;
             continue;
         }
         size_t l = jp_utf8_len(p, (size_t)(j->end - p));

@@ -18,7 +18,7 @@ int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
     memset(meta, 0, sizeof *meta);
     meta->version = -1;
     if (!json_is_string(id) || json_string_length(id) > STIX_ID_MAX ||
-        !stix_id_ok(json_string_value(id), &tl))
+        !stix_id_okn(json_string_value(id), json_string_length(id), &tl))
         return rk_err_set(err, RK_E_INVALID, "object ?: property 'id': must be <type>--<UUID>");
     n = json_string_length(id);
     memcpy(meta->id, json_string_value(id), n);

@@ -42,14 +42,14 @@ static int tlp1_check(struct stix_vctx *v, const json_t *def)
 
 static int marking_check(struct stix_vctx *v)
 {
-    const json_t *dt = json_object_get(v->obj, "definition_type");
-    const json_t *def = json_object_get(v->obj, "definition");
+    const json_t *dt = stix_get(v, "definition_type");
+    const json_t *def = stix_get(v, "definition");
     const char *type;
 
     if (dt == NULL) {
         if (def != NULL)
             return stix_fail(v, "definition_type", "is required when definition is present");
-        if (json_object_get(v->obj, "extensions") == NULL)
+        if (stix_get(v, "extensions") == NULL)
             return stix_fail(v, "definition_type",
                              "definition_type and definition, or extensions, are required");
         return 0;
@@ -70,7 +70,7 @@ static const struct stix_prop language_content[] = {STIX_REF("object_ref", true,
 
 static int language_content_check(struct stix_vctx *v)
 {
-    const json_t *contents = json_object_get(v->obj, "contents");
+    const json_t *contents = stix_get(v, "contents");
     const char *lang;
     const json_t *tr;
 
@@ -94,11 +94,11 @@ static const struct stix_prop extension_definition[] = {
 
 static int extension_definition_check(struct stix_vctx *v)
 {
-    const json_t *types = json_object_get(v->obj, "extension_types");
+    const json_t *types = stix_get(v, "extension_types");
     size_t i;
     const json_t *t;
 
-    if (json_object_get(v->obj, "extension_properties") == NULL)
+    if (stix_get(v, "extension_properties") == NULL)
         return 0;
     json_array_foreach(types, i, t)
     {

@@ -30,10 +30,10 @@ static const char *const encryption_enum[] = {"AES-256-GCM", "ChaCha20-Poly1305"
 /* Fails unless at least one row of props (or extensions) is present. */
 static int need_one(struct stix_vctx *v, const struct stix_prop *props, size_t n)
 {
-    if (json_object_get(v->obj, "extensions") != NULL)
+    if (stix_get(v, "extensions") != NULL)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (json_object_get(v->obj, props[i].name) != NULL)
+        if (stix_get(v, props[i].name) != NULL)
             return 0;
     return stix_fail(v, props[0].name, "at least one property of the object is required");
 }
@@ -48,15 +48,14 @@ static const struct stix_prop artifact[] = {
 
 static int artifact_check(struct stix_vctx *v)
 {
-    bool bin = json_object_get(v->obj, "payload_bin") != NULL;
-    bool url = json_object_get(v->obj, "url") != NULL;
+    bool bin = stix_get(v, "payload_bin") != NULL;
+    bool url = stix_get(v, "url") != NULL;
 
     if (bin && url)
         return stix_fail(v, "url", "must not be present together with payload_bin");
-    if (url && json_object_get(v->obj, "hashes") == NULL)
+    if (url && stix_get(v, "hashes") == NULL)
         return stix_fail(v, "hashes", "is required when url is present");
-    if (json_object_get(v->obj, "decryption_key") != NULL &&
-        json_object_get(v->obj, "encryption_algorithm") == NULL)
+    if (stix_get(v, "decryption_key") != NULL && stix_get(v, "encryption_algorithm") == NULL)
         return stix_fail(v, "decryption_key", "must not be present without encryption_algorithm");
     return 0;
 }
@@ -94,11 +93,11 @@ static const struct stix_prop email_message[] = {STIX_BOOL("is_multipart", true)
 
 static int email_message_check(struct stix_vctx *v)
 {
-    bool multi = json_is_true(json_object_get(v->obj, "is_multipart"));
+    bool multi = json_is_true(stix_get(v, "is_multipart"));
 
-    if (multi && json_object_get(v->obj, "body") != NULL)
+    if (multi && stix_get(v, "body") != NULL)
         return stix_fail(v, "body", "must not be present when is_multipart is true");
-    if (!multi && json_object_get(v->obj, "body_multipart") != NULL)
+    if (!multi && stix_get(v, "body_multipart") != NULL)
         return stix_fail(v, "body_multipart", "must not be present when is_multipart is false");
     return 0;
 }
@@ -118,7 +117,7 @@ static const struct stix_prop file[] = {STIX_HASHES("hashes", false),
 
 static int file_check(struct stix_vctx *v)
 {
-    if (json_object_get(v->obj, "hashes") == NULL && json_object_get(v->obj, "name") == NULL)
+    if (stix_get(v, "hashes") == NULL && stix_get(v, "name") == NULL)
         return stix_fail(v, "name", "hashes or name is required");
     return 0;
 }
@@ -130,7 +129,7 @@ static const struct stix_prop ipv4_addr[] = {STIX_STR("value", true),
 /* value is one address or a CIDR block: the address must parse, the prefix fit the family. */
 static int addr_check(struct stix_vctx *v, int family, long maxprefix)
 {
-    const char *s = json_string_value(json_object_get(v->obj, "value"));
+    const char *s = json_string_value(stix_get(v, "value"));
     const char *slash = strchr(s, '/');
     char addr[64];
     unsigned char bin[16];
@@ -165,7 +164,7 @@ static const struct stix_prop mac_addr[] = {STIX_STR("value", true)};
 
 static int mac_check(struct stix_vctx *v)
 {
-    const char *s = json_string_value(json_object_get(v->obj, "value"));
+    const char *s = json_string_value(stix_get(v, "value"));
 
     for (int i = 0; i < 17; i++) {
         char c = s[i];
@@ -205,10 +204,9 @@ static int network_traffic_check(struct stix_vctx *v)
     bool hs, he;
     int rc;
 
-    if (json_object_get(v->obj, "src_ref") == NULL && json_object_get(v->obj, "dst_ref") == NULL)
+    if (stix_get(v, "src_ref") == NULL && stix_get(v, "dst_ref") == NULL)
         return stix_fail(v, "src_ref", "src_ref or dst_ref is required");
-    if (json_is_true(json_object_get(v->obj, "is_active")) &&
-        json_object_get(v->obj, "end") != NULL)
+    if (json_is_true(stix_get(v, "is_active")) && stix_get(v, "end") != NULL)
         return stix_fail(v, "end", "must not be present when is_active is true");
     rc = stix_get_ts(v, "start", &start, &hs);
     if (rc == 0)

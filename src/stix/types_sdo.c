@@ -77,7 +77,7 @@ static const struct stix_prop indicator[] = {STIX_STR("name", false),
 
 static int indicator_check(struct stix_vctx *v)
 {
-    const char *type = json_string_value(json_object_get(v->obj, "pattern_type"));
+    const char *type = json_string_value(stix_get(v, "pattern_type"));
     int rc = ts_order(v, "valid_from", "valid_until", true);
 
     if (rc != 0)
@@ -85,8 +85,7 @@ static int indicator_check(struct stix_vctx *v)
     if (strcmp(type, "stix") == 0) {
         struct rk_err perr;
         rk_err_clear(&perr);
-        if (stix_pattern_validate(json_string_value(json_object_get(v->obj, "pattern")), &perr) !=
-            0)
+        if (stix_pattern_validate(json_string_value(stix_get(v, "pattern")), &perr) != 0)
             return stix_fail(v, "pattern", "%.200s", perr.msg);
     }
     return 0;
@@ -124,16 +123,15 @@ static const struct stix_prop location[] = {STIX_STR("name", false),
 
 static int location_check(struct stix_vctx *v)
 {
-    bool lat = json_object_get(v->obj, "latitude") != NULL;
-    bool lon = json_object_get(v->obj, "longitude") != NULL;
+    bool lat = stix_get(v, "latitude") != NULL;
+    bool lon = stix_get(v, "longitude") != NULL;
 
     if (lat != lon)
         return stix_fail(v, lat ? "longitude" : "latitude", "is required when %s is present",
                          lat ? "latitude" : "longitude");
-    if (json_object_get(v->obj, "precision") != NULL && !lat)
+    if (stix_get(v, "precision") != NULL && !lat)
         return stix_fail(v, "precision", "requires latitude and longitude");
-    if (!lat && json_object_get(v->obj, "region") == NULL &&
-        json_object_get(v->obj, "country") == NULL)
+    if (!lat && stix_get(v, "region") == NULL && stix_get(v, "country") == NULL)
         return stix_fail(v, "region", "one of region, country or latitude+longitude is required");
     return 0;
 }
@@ -155,8 +153,7 @@ static const struct stix_prop malware[] = {
 
 static int malware_check(struct stix_vctx *v)
 {
-    if (json_is_true(json_object_get(v->obj, "is_family")) &&
-        json_object_get(v->obj, "name") == NULL)
+    if (json_is_true(stix_get(v, "is_family")) && stix_get(v, "name") == NULL)
         return stix_fail(v, "name", "is required when is_family is true");
     return seen_order(v);
 }
@@ -181,8 +178,7 @@ static const struct stix_prop malware_analysis[] = {
 
 static int malware_analysis_check(struct stix_vctx *v)
 {
-    if (json_object_get(v->obj, "result") == NULL &&
-        json_object_get(v->obj, "analysis_sco_refs") == NULL)
+    if (stix_get(v, "result") == NULL && stix_get(v, "analysis_sco_refs") == NULL)
         return stix_fail(v, "result", "result or analysis_sco_refs is required");
     return ts_order(v, "analysis_started", "analysis_ended", false);
 }
@@ -198,8 +194,8 @@ static const struct stix_prop observed_data[] = {
 
 static int observed_data_check(struct stix_vctx *v)
 {
-    bool objs = json_object_get(v->obj, "objects") != NULL;
-    bool refs = json_object_get(v->obj, "object_refs") != NULL;
+    bool objs = stix_get(v, "objects") != NULL;
+    bool refs = stix_get(v, "object_refs") != NULL;
 
     if (objs == refs)
         return stix_fail(v, "object_refs", "exactly one of objects and object_refs is required");
@@ -246,7 +242,7 @@ static const struct stix_prop relationship[] = {
 
 static int relationship_check(struct stix_vctx *v)
 {
-    const json_t *rt = json_object_get(v->obj, "relationship_type");
+    const json_t *rt = stix_get(v, "relationship_type");
     size_t n = json_string_length(rt);
     const char *s = json_string_value(rt);
 

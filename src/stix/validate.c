@@ -44,18 +44,54 @@ const struct stix_type *stix_type_find(const char *name, size_t n)
     return NULL;
 }
 
+void stix_vctx_index(struct stix_vctx *v)
+{
+    const char *key;
+    size_t key_len;
+    json_t *value;
+
+    v->indexed = false;
+    v->nmembers = 0;
+    v->ref_ok = v->refs_ok = 0;
+    if (json_object_size(v->obj) > STIX_MEMBERS_MAX)
+        return;
+    memset(v->slots, 0, sizeof(v->slots));
+    /* The macro's iterator is not const-correct; the object is only read. */
+    json_object_keylen_foreach((json_t *)v->obj, key, key_len, value)
+    {
+        if (v->nmembers == STIX_MEMBERS_MAX)
+            return; /* cannot happen (the size was checked), but stay in bounds */
+        unsigned h = stix_member_hash(key, key_len);
+        while (v->slots[h] != 0)
+            h = (h + 1) & (STIX_MEMBER_SLOTS - 1);
+        v->members[v->nmembers] = (struct stix_member){key, key_len, value};
+        v->slots[h] = (uint8_t)++v->nmembers;
+    }
+    v->indexed = v->nmembers == json_object_size(v->obj);
+}
+
 int stix_validate(const json_t *obj, struct rk_err *err)
 {
-    struct stix_vctx v = {obj, NULL, NULL, STIX_SDO, err};
+    struct stix_vctx v;
     const json_t *type;
     const struct stix_type *t;
     enum stix_kind kind;
     size_t n;
     int rc;
 
+    /* Field by field: the index is large and needs no zeroing. */
+    v.obj = obj;
+    v.id = NULL;
+    v.type = NULL;
+    v.kind = STIX_SDO;
+    v.err = err;
+    v.indexed = false;
+    v.nmembers = 0;
+    v.ref_ok = v.refs_ok = 0;
     if (!json_is_object(obj))
         return rk_err_set(err, RK_E_INVALID, "object ?: must be a JSON object");
-    type = json_object_get(obj, "type");
+    stix_vctx_index(&v);
+    type = stix_get(&v, "type");
     if (type == NULL)
         return stix_fail(&v, "type", "is required");
     if (!json_is_string(type))
@@ -72,7 +108,7 @@ int stix_validate(const json_t *obj, struct rk_err *err)
     if (t != NULL)
         kind = t->kind;
     else
-        kind = json_object_get(obj, "created") != NULL ? STIX_SDO : STIX_SCO;
+        kind = stix_get(&v, "created") != NULL ? STIX_SDO : STIX_SCO;
     v.kind = kind;
     rc = stix_check_common(&v, kind, t == NULL);
     if (rc == 0 && t != NULL)

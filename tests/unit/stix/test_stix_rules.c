@@ -128,6 +128,9 @@ static const struct rule_case cases[] = {
     {"{" SDO("course-of-action") ",'name':'t','action':'block'}",
      "property 'action': is a reserved name"},
     {"{" SDO("tool") ",'name':'t','severity':3}", "property 'severity': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','phone_number':'1'}",
+     "property 'phone_number': is a reserved name"},
+    {"{" SDO("tool") ",'name':'t','username':'u'}", "property 'username': is a reserved name"},
     {"{" SDO("tool") ",'name':'t','x_acme_target_ref':'nothing'}",
      "property 'x_acme_target_ref': must be an identifier"},
     {"{" SDO("tool") ",'name':'t','x_acme_target_refs':'tool" U "'}",
@@ -464,13 +467,131 @@ static void id_uuid_like_core(void **state)
     }
 }
 
+/* stix_id_okn agrees with stix_id_ok (verdict and type length) on every one-byte change of
+ * ids of several type lengths, given the length jansson would store (a NUL inside
+ * included) or the C string's. */
+static void id_okn_like_id_ok(void **state)
+{
+    const char subst[] = {'-', 'g', 'G', '0', '9', 'a', 'f', 'A', 'F', 'z', ' ', '_', '\x80', '\0'};
+    char t250[251], t251[252], good[320], id[320];
+    const char *types[] = {"ab", "abc", "x-y", "indicator", "marking-definition", t250, t251};
+
+    (void)state;
+    memset(t250, 'q', 250);
+    t250[250] = '\0';
+    memset(t251, 'q', 251);
+    t251[251] = '\0';
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        snprintf(good, sizeof good, "%s--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", types[t]);
+        size_t n = strlen(good);
+        for (size_t i = 0; i <= n; i++) {
+            for (size_t k = 0; k < sizeof(subst); k++) {
+                size_t tl1 = 0, tl2 = 0;
+                memset(id, 0, sizeof(id));
+                memcpy(id, good, n);
+                id[i] = subst[k];
+                size_t len = i == n && subst[k] != '\0' ? n + 1 : n;
+                bool want = stix_id_ok(id, &tl1);
+                for (int c = 0; c < 2; c++) {
+                    size_t l = c == 0 ? len : strlen(id);
+                    bool got = stix_id_okn(id, l, &tl2);
+                    if (got != want || (want && tl1 != tl2))
+                        fail_msg("id %s (byte %zu = %02x, length %zu): %d, want %d", id, i,
+                                 (unsigned char)subst[k], l, got, want);
+                }
+            }
+        }
+    }
+}
+
+/* stix_prop_name_okn agrees with stix_prop_name_ok on names of every length from 0 to 260
+ * with every byte of a set at every position. */
+static void prop_name_okn_like_ok(void **state)
+{
+    const char subst[] = {'a', 'z', '0', '9', '_', 'A',    'Z',    '-',    '`',
+                          '{', '/', ':', '^', ' ', '\x7f', '\x80', '\xe0', '\xff'};
+    char s[264];
+
+    (void)state;
+    for (size_t n = 0; n <= 260; n++) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < sizeof(subst); k++) {
+                memset(s, 'q', n);
+                s[n] = '\0';
+                s[i] = subst[k];
+                if (stix_prop_name_okn(s, n) != stix_prop_name_ok(s))
+                    fail_msg("name of %zu bytes, %02x at %zu: %d", n, (unsigned char)subst[k], i,
+                             stix_prop_name_ok(s));
+            }
+        }
+    }
+    assert_true(stix_prop_name_okn("id", 2));
+    assert_false(stix_prop_name_okn("ie", 2));
+    assert_false(stix_prop_name_okn("", 0));
+}
+
+/* A tool with `extra` custom members x_pNN (integers) after its own; bad_at, when below
+ * extra, makes that member a _ref that is not an identifier. Without name when noname. */
+static json_t *wide_tool(size_t extra, size_t bad_at, bool noname)
+{
+    json_t *j = tj(noname ? "{" SDO("tool") "}" : "{" SDO("tool") ",'name':'t'}");
+    char key[32];
+
+    for (size_t i = 0; i < extra; i++) {
+        if (i == bad_at || i == bad_at + 1) {
+            snprintf(key, sizeof key, "x_p%02zu_ref", i);
+            json_object_set_new(j, key, json_string("nope"));
+        } else {
+            snprintf(key, sizeof key, "x_p%02zu", i);
+            json_object_set_new(j, key, json_integer((json_int_t)i));
+        }
+    }
+    return j;
+}
+
+/* Objects of every width get the same verdicts and the same first failure, whether
+ * validation reads them through its member index (at most STIX_MEMBERS_MAX members) or
+ * through jansson (more). */
+static void wide_objects_same_rules(void **state)
+{
+    const size_t widths[] = {
+        0,  1, STIX_MEMBERS_MAX - 7, STIX_MEMBERS_MAX - 6, STIX_MEMBERS_MAX, STIX_MEMBERS_MAX + 1,
+        200};
+    char want[128];
+
+    (void)state;
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        size_t extra = widths[w];
+        struct rk_err err;
+        json_t *j = wide_tool(extra, SIZE_MAX - 1, false);
+        rk_err_clear(&err);
+        if (stix_validate(j, &err) != 0)
+            fail_msg("width %zu: refused: %s", extra, err.msg);
+        json_decref(j);
+        j = wide_tool(extra, SIZE_MAX - 1, true);
+        assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+        assert_string_equal(err.msg, "tool" U ": property 'name': is required");
+        json_decref(j);
+        if (extra < 2)
+            continue;
+        /* Two bad members: the first in the object's order is named. */
+        j = wide_tool(extra, extra - 2, false);
+        assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+        snprintf(want, sizeof want,
+                 "tool" U ": property 'x_p%02zu_ref': must be an identifier (<type>--<UUID>)",
+                 extra - 2);
+        assert_string_equal(err.msg, want);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(each_rule_fails),
-        cmocka_unit_test(message_format),
-        cmocka_unit_test(long_message_capped),
-        cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(each_rule_fails),       cmocka_unit_test(message_format),
+        cmocka_unit_test(long_message_capped),   cmocka_unit_test(id_uuid_like_core),
+        cmocka_unit_test(id_okn_like_id_ok),     cmocka_unit_test(wide_objects_same_rules),
+        cmocka_unit_test(prop_name_okn_like_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

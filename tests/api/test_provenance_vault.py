@@ -2,8 +2,9 @@
 """The provenance vault returns exactly what was posted (its canonical form) while TAXII
 serves the object as stored: for an object the hub marked (its TLP marking added as a new
 object_marking_refs, or appended to an existing list), one it stored unchanged, and one the
-anonymiser rewrote. The first three are kept as "derived" rows (no second copy of the
-bytes, checked in the database file); deleting the objects must not lose any original.
+anonymiser rewrote. The first three keep no second copy of the bytes: since migration 7
+their provenance rides in the object row (checked in the database file); deleting the
+objects writes it out as provenance rows and must not lose any original.
 """
 import json
 import os
@@ -40,11 +41,16 @@ class TestProvenanceVault(HubTestCase):
         return st, (body or {}).get("objects", []) if isinstance(body, dict) else []
 
     def derived_flags(self):
-        """{id: derived} of every provenance row, read from the database file."""
+        """{id: derived} of every provenance row, and {id: "in row"} for the object rows that
+        carry their provenance (prov = 1), read from the database file."""
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.hub.data, "renkei.db"),
                              uri=True)
         try:
-            return {i: d for i, d in db.execute("SELECT id, derived FROM provenance")}
+            flags = {i: d for i, d in db.execute("SELECT id, derived FROM provenance")}
+            for (i,) in db.execute("SELECT id FROM objects WHERE prov = 1"):
+                self.assertNotIn(i, flags, "%s has its provenance twice" % i)
+                flags[i] = "in row"
+            return flags
         finally:
             db.close()
 
@@ -81,8 +87,8 @@ class TestProvenanceVault(HubTestCase):
         # Only the rewritten object's original is stored in full.
         flags = self.derived_flags()
         self.assertEqual({o["id"]: flags.get(o["id"]) for o in posted},
-                         {marked_new["id"]: 1, marked_list["id"]: 1, unchanged["id"]: 1,
-                          rewritten["id"]: 0})
+                         {marked_new["id"]: "in row", marked_list["id"]: "in row",
+                          unchanged["id"]: "in row", rewritten["id"]: 0})
         for obj in posted:
             self.assertOriginal(obj["id"], obj)
 

@@ -312,6 +312,27 @@ static void pending_free(struct policy_pending *p)
     free(p->sighting_of);
 }
 
+/* Fills the items of the n stored objects p from their puts' outcomes. */
+static void items_finish(const struct policy_pending *p, size_t n, const struct store_put *puts,
+                         struct policy_ingest_item *items)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct store_put *put = &puts[i];
+        struct policy_ingest_item *it = &items[p[i].item];
+        if (it->version[0] == '\0')
+            rk_time_format(put->version_out, it->version);
+        if (put->result == STORE_PUT_CONFLICT) {
+            fail(it, "%s",
+                 "conflict: a different object with this id and version is already stored; "
+                 "the first was kept");
+        } else {
+            it->ok = true;
+            policy_copy_str(it->message, sizeof(it->message),
+                            put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
+        }
+    }
+}
+
 /* What the transaction of an envelope records besides the objects (store_then_fn). */
 struct record_ctx {
     const struct policy_principal *who;
@@ -319,6 +340,10 @@ struct record_ctx {
     const struct store_org *org;
     const struct policy_pending *p;
     size_t first; /* puts before this are stand-in identities */
+    struct policy_ingest_item *items;
+    size_t total;          /* items */
+    policy_items_fn done;  /* the caller's, or NULL */
+    void *done_ctx;
 };
 
 static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts, size_t n,
@@ -336,12 +361,23 @@ static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts
         return rk_err_set(err, rc, "audit: %s", e2.msg);
     if (rc != 0)
         rk_log(RK_LOG_ERROR, "ingest: write audit entry failed: %s", e2.msg);
+    items_finish(r->p, k, puts + r->first, r->items);
+    if (r->done != NULL)
+        return r->done(r->done_ctx, s, r->items, r->total, err);
     return 0;
 }
 
 int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                   const struct store_collection *c, int requested_anonymity, json_t *objects,
                   struct policy_ingest_item *items, struct rk_err *err)
+{
+    return policy_ingest_then(hub, who, c, requested_anonymity, objects, items, NULL, NULL, err);
+}
+
+int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
+                       const struct store_collection *c, int requested_anonymity,
+                       json_t *objects, struct policy_ingest_item *items, policy_items_fn done,
+                       void *done_ctx, struct rk_err *err)
 {
     struct source src;
     size_t total = json_array_size(objects);
@@ -421,8 +457,17 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
         put->actions = p[i].actions;
     }
     if (n_puts > 0) {
-        /* Objects, provenance, credit and audit entry: one commit, one fsync. */
-        struct record_ctx rec = {.who = who, .c = c, .org = &src.org, .p = p, .first = first};
+        /* Objects, provenance, credit, audit entry and whatever done writes: one commit,
+         * one fsync. */
+        struct record_ctx rec = {.who = who,
+                                 .c = c,
+                                 .org = &src.org,
+                                 .p = p,
+                                 .first = first,
+                                 .items = items,
+                                 .total = total,
+                                 .done = done,
+                                 .done_ctx = done_ctx};
         struct rk_err e2;
         rk_err_clear(&e2);
         rc = store_put_objects_then(hub->store, c->id, puts, n_puts, record_in_tx, &rec, &e2);
@@ -430,20 +475,14 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
             rk_err_set(err, rc, "store: %s", e2.msg);
             goto out;
         }
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct store_put *put = &puts[first + i];
-        struct policy_ingest_item *it = &items[p[i].item];
-        if (it->version[0] == '\0')
-            rk_time_format(put->version_out, it->version);
-        if (put->result == STORE_PUT_CONFLICT) {
-            fail(it, "%s",
-                 "conflict: a different object with this id and version is already stored; "
-                 "the first was kept");
-        } else {
-            it->ok = true;
-            policy_copy_str(it->message, sizeof(it->message),
-                            put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
+    } else if (done != NULL) {
+        /* Nothing to store (every object failed): done runs in a transaction of its own. */
+        struct rk_err e2;
+        rk_err_clear(&e2);
+        rc = done(done_ctx, hub->store, items, total, &e2);
+        if (rc < 0) {
+            rk_err_set(err, rc, "%s", e2.msg);
+            goto out;
         }
     }
     rc = 0;

@@ -442,6 +442,22 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                   struct policy_ingest_item *items, struct rk_err *err);
 
 /*
+ * Called once every item of an envelope is final, inside the transaction that stores its
+ * objects (store_put_objects_then), so that what it writes through s (the TAXII status
+ * resource) commits with them, or not at all: 0 to go on, else the envelope fails and
+ * nothing of it is stored. It runs under the store's write lock and possibly on another
+ * request's thread: it must be short and must not depend on its thread. When no object
+ * is left to store it runs outside any transaction.
+ */
+typedef int (*policy_items_fn)(void *ctx, struct store *s, const struct policy_ingest_item *items,
+                               size_t n, struct rk_err *err);
+/* policy_ingest, calling done (if not NULL) as above. */
+int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
+                       const struct store_collection *c, int requested_anonymity,
+                       json_t *objects, struct policy_ingest_item *items, policy_items_fn done,
+                       void *done_ctx, struct rk_err *err);
+
+/*
  * As policy_org_add, policy_token_create and policy_collection_add, with the issue 3 fields.
  * own_identifiers: text as policy_ownids_parse reads it (NULL or "" none); a bad entry is
  * RK_E_INVALID naming the line; the normalised text is stored. token anonymity: -1 for the

@@ -30,6 +30,59 @@ static void status_entry(struct rk_buf *b, size_t *n, const char *id, const char
     rk_buf_putc(b, '}');
 }
 
+/* The status resource of one POST, written with its objects (policy_items_fn). */
+struct status_job {
+    struct rk_buf *body;         /* the response body: the status resource */
+    char id[RK_UUID_LEN];        /* its id */
+    char requested[RK_TIME_LEN]; /* request_timestamp */
+    const char *org_id;          /* the poster's organisation */
+};
+
+/*
+ * Builds the complete status resource of items into the response body and stores it. Runs
+ * inside the transaction that stores the objects (under the write lock, maybe on another
+ * request's thread), so the status is on disk exactly when the objects are, with no write
+ * transaction of its own.
+ */
+static int status_write(void *ctx, struct store *s, const struct policy_ingest_item *items,
+                        size_t n, struct rk_err *err)
+{
+    struct status_job *j = ctx;
+    struct rk_buf ok = RK_BUF_INIT, bad = RK_BUF_INIT;
+    size_t n_ok = 0, n_bad = 0;
+    struct rk_buf *b = j->body;
+
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].ok)
+            status_entry(&ok, &n_ok, items[i].id, items[i].version, items[i].message);
+        else
+            status_entry(&bad, &n_bad, items[i].id, items[i].version, items[i].message);
+    }
+    rk_buf_reset(b);
+    rk_buf_printf(b,
+                  "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                  "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
+                  j->id, j->requested, n_ok + n_bad, n_ok);
+    rk_buf_append(b, ok.data ? ok.data : "", ok.len);
+    rk_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", n_bad);
+    rk_buf_append(b, bad.data ? bad.data : "", bad.len);
+    rk_buf_puts(b, "],\"pending_count\":0,\"pendings\":[]}");
+    rk_buf_free(&ok);
+    rk_buf_free(&bad);
+
+    struct store_status st;
+    memset(&st, 0, sizeof(st));
+    memcpy(st.id, j->id, sizeof(st.id));
+    snprintf(st.org_id, sizeof(st.org_id), "%s", j->org_id);
+    st.json = b->data;
+    struct rk_err e2;
+    rk_err_clear(&e2);
+    int rc = store_status_put(s, &st, &e2);
+    if (rc < 0)
+        return rk_err_set(err, rc, "status: %s", e2.msg);
+    return 0;
+}
+
 /*
  * The X-Renkei-Anonymity header: -1 when absent, else the mode asked for; RK_E_INVALID for a
  * value that is not named, sector or anonymous (blanks around it and case are ignored).
@@ -73,8 +126,7 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
     bool r, w;
     json_t *root = NULL;
     struct policy_ingest_item *items = NULL;
-    struct rk_buf ok = RK_BUF_INIT, bad = RK_BUF_INIT;
-    size_t n_ok = 0, n_bad = 0;
+    struct status_job sj;
     rk_time_us requested = rk_time_now();
     int mode = -1;
     struct rk_err e2;
@@ -128,48 +180,22 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
 
     size_t total = json_array_size(objects);
     items = rk_calloc(total ? total : 1, sizeof(*items));
+    memset(&sj, 0, sizeof(sj));
+    sj.body = &resp->body;
+    rk_uuid_v4(sj.id);
+    rk_time_format(requested, sj.requested);
+    sj.org_id = who->org_id;
     rk_err_clear(&e2);
-    rc = policy_ingest(hub, who, &c, mode, objects, items, &e2);
+    /* The status resource is written in the objects' own transaction (status_write). */
+    rc = policy_ingest_then(hub, who, &c, mode, objects, items, status_write, &sj, &e2);
     if (rc < 0) {
+        rk_buf_reset(&resp->body); /* a status built for a transaction that failed */
         rk_err_set(err, rc, "%s", e2.msg);
-        goto out;
-    }
-    for (size_t i = 0; i < total; i++) {
-        if (items[i].ok)
-            status_entry(&ok, &n_ok, items[i].id, items[i].version, items[i].message);
-        else
-            status_entry(&bad, &n_bad, items[i].id, items[i].version, items[i].message);
-    }
-
-    char sid[RK_UUID_LEN], ts[RK_TIME_LEN];
-    rk_uuid_v4(sid);
-    rk_time_format(requested, ts);
-    struct rk_buf *b = &resp->body;
-    rk_buf_printf(b,
-                  "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
-                  "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
-                  sid, ts, n_ok + n_bad, n_ok);
-    rk_buf_append(b, ok.data ? ok.data : "", ok.len);
-    rk_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", n_bad);
-    rk_buf_append(b, bad.data ? bad.data : "", bad.len);
-    rk_buf_puts(b, "],\"pending_count\":0,\"pendings\":[]}");
-
-    struct store_status st;
-    memset(&st, 0, sizeof(st));
-    memcpy(st.id, sid, sizeof(sid));
-    snprintf(st.org_id, sizeof(st.org_id), "%s", who->org_id);
-    st.json = b->data;
-    rk_err_clear(&e2);
-    rc = store_status_put(hub->store, &st, &e2);
-    if (rc < 0) {
-        rk_err_set(err, rc, "store: %s", e2.msg);
         goto out;
     }
     resp->status = 202;
 out:
     free(items);
-    rk_buf_free(&ok);
-    rk_buf_free(&bad);
     json_decref(root);
     store_collection_clear(&c);
     return rc;

@@ -19,6 +19,7 @@
 
 #include "../store/test_store_helpers.h"
 #include "policy/policy_int.h"
+#include "store/sqlite_int.h" /* store_sq_in_enclosing */
 
 #define GREEN_ID "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
@@ -528,6 +529,99 @@ static void credit_one_event_per_envelope(void **state)
     rk_buf_free(&b);
 }
 
+/* What the done callback of policy_ingest_then saw, and what it does. */
+struct done_seen {
+    int calls;
+    bool ok[4];
+    char message[4][64];
+    bool in_tx;    /* the store's writer was inside a transaction */
+    int fail_with; /* returned when not 0 */
+};
+
+static int done_cb(void *ctx, struct store *s, const struct policy_ingest_item *items, size_t n,
+                   struct rk_err *err)
+{
+    struct done_seen *d = ctx;
+    d->calls++;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        d->ok[i] = items[i].ok;
+        snprintf(d->message[i], sizeof(d->message[i]), "%s", items[i].message);
+    }
+    /* A status written here commits with the objects, or not at all. */
+    struct store_status st = {"s0000000-0000-4000-8000-0000000000aa", "o", "{\"x\":1}"};
+    if (store_status_put(s, &st, err) != 0)
+        return err->code;
+    d->in_tx = store_sq_in_enclosing();
+    if (d->fail_with != 0)
+        return rk_err_set(err, d->fail_with, "done refused");
+    return 0;
+}
+
+/* done sees every item final (stored, duplicate, invalid), inside the objects' transaction;
+ * when it fails, neither the objects nor what it wrote are stored; with nothing to store it
+ * still runs, outside any transaction. */
+static void done_runs_in_the_objects_transaction(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_principal who = as(&f->bank2, -1);
+    struct policy_ingest_item items[4];
+    struct rk_err err;
+    struct store_status got;
+    int64_t count = -1;
+    json_t *a = indicator(NULL, "[ipv4-addr:value = '198.51.100.31']");
+    json_t *b = indicator(NULL, "[ipv4-addr:value = '198.51.100.32']");
+    json_t *env = json_pack("[O, s]", a, "junk");
+
+    /* Refused: nothing of the envelope, nor the status, is stored. */
+    struct done_seen d = {.fail_with = RK_E_INTERNAL};
+    rk_err_clear(&err);
+    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
+                     RK_E_INTERNAL);
+    assert_int_equal(d.calls, 1);
+    assert_true(d.in_tx);
+    assert_true(d.ok[0]);
+    assert_false(d.ok[1]);
+    assert_string_equal(d.message[1], "not a JSON object");
+    assert_int_equal(store_count_objects(f->t.s, f->coll.id, &count, &err), 0);
+    assert_int_equal(count, 0);
+    assert_int_equal(store_status_get(f->t.s, "s0000000-0000-4000-8000-0000000000aa", &got, &err),
+                     RK_E_NOTFOUND);
+
+    /* Accepted: the objects and the status, together; a duplicate is final too. */
+    json_decref(env);
+    env = json_pack("[O, O]", a, b);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
+                     0);
+    assert_int_equal(d.calls, 1);
+    assert_true(d.in_tx);
+    assert_true(d.ok[0] && d.ok[1]);
+    assert_int_equal(store_count_objects(f->t.s, f->coll.id, &count, &err), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(store_status_get(f->t.s, "s0000000-0000-4000-8000-0000000000aa", &got, &err),
+                     0);
+    store_status_clear(&got);
+    json_decref(env);
+    env = json_pack("[O]", a);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
+                     0);
+    assert_string_equal(d.message[0], "already stored");
+
+    /* Nothing to store: done still runs, in no enclosing transaction. */
+    json_decref(env);
+    env = json_pack("[s]", "junk");
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
+                     0);
+    assert_int_equal(d.calls, 1);
+    assert_false(d.in_tx);
+    assert_false(d.ok[0]);
+    json_decref(env);
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(recipients_and_provenance, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicates_conflicts_invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(credit_one_event_per_envelope, setup, teardown),
+        cmocka_unit_test_setup_teardown(done_runs_in_the_objects_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

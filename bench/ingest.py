@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""ingest.py: how fast a fresh, durable hub (the default store: SQLite WAL,
-synchronous=FULL) takes real data. Posts every object of ../shared/data/feeds2stix/**/*.json
-and of all ATT&CK ICS releases in envelopes of 1000 pre-serialised objects over 1, 2 and 4
+"""ingest.py: how fast a fresh, durable hub (the default store: SQLite WAL, synced before
+each answer) takes real data. Posts every object of ../shared/data/feeds2stix/**/*.json and
+of all ATT&CK ICS releases in envelopes of 1000 pre-serialised objects over 1, 2 and 4
 concurrent keep-alive connections (a fresh hub for each), waiting for each envelope's status
 to be complete; prints objects/s, MB/s, the server's CPU time (user + system, from /proc)
 and its memory at the end.

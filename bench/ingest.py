@@ -7,9 +7,13 @@ concurrent keep-alive connections (a fresh hub for each), waiting for each envel
 to be complete; prints objects/s, MB/s, the server's CPU time (user + system, from /proc)
 and its memory at the end.
 
-Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000] [--perf FILE]
-With --perf, `perf record --call-graph=dwarf` samples the server while it ingests (one file per connection
-count, FILE.<conns>); read it with `perf report -i FILE.<conns> --no-children`.
+Each connection count runs --repeat times (3), each on a fresh hub, and the row is the
+median run, followed by every run's figure: this virtual machine's speed varies by a fifth
+from one minute to the next. "wrote" is the server's written bytes (wchar, /proc/PID/io).
+
+Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000] [--repeat 3] [--perf FILE]
+With --perf, `perf record --call-graph=dwarf` samples the server during the first run of each
+connection count (FILE.<conns>); read it with `perf report -i FILE.<conns> --no-children`.
 """
 import argparse
 import signal
@@ -19,49 +23,80 @@ import sys
 import common
 
 
+def proc_wchar(pid):
+    """Bytes the process has written (write and pwrite calls), from /proc/PID/io."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_once(bodies, conns, perf_file):
+    """One fresh hub, every envelope over conns connections; returns the figures."""
+    hub, info = common.new_hub("bench-ingest")
+    try:
+        hub.start()
+        perf = None
+        if perf_file:
+            perf = subprocess.Popen(["perf", "record", "--call-graph=dwarf", "-F", "499", "-q",
+                                     "-o", perf_file, "-p", str(hub.proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu0 = common.proc_cpu(hub.proc.pid)
+        w0 = proc_wchar(hub.proc.pid)
+        tot = common.post_all(hub, info, bodies, conns)
+        tot["cpu"] = common.proc_cpu(hub.proc.pid) - cpu0
+        tot["wchar"] = proc_wchar(hub.proc.pid) - w0
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
+        tot["rss"], tot["hwm"] = common.proc_mem(hub.proc.pid)
+        if tot["errors"]:
+            print("# %d envelopes answered with errors, first: %r"
+                  % (len(tot["errors"]), tot["errors"][0]), file=sys.stderr)
+        if tot["fail_sample"]:
+            print("# sample object failures: %r" % tot["fail_sample"][:3], file=sys.stderr)
+        hub.stop()
+        return tot
+    finally:
+        hub.cleanup()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conns", default="1,2,4", help="comma-separated connection counts")
     ap.add_argument("--envelope", type=int, default=1000, help="objects per envelope")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="fresh hubs per connection count; the row is the median run")
     ap.add_argument("--perf", metavar="FILE", help="record a perf profile of the server")
     args = ap.parse_args()
 
     objs = common.real_objects()
     bodies = common.envelopes(objs, args.envelope)
     mb = sum(len(b) for b, _ in bodies) / 1e6
-    print("# ingest: %d objects in %d envelopes, %.1f MB of JSON" % (len(objs), len(bodies), mb),
-          flush=True)
+    print("# ingest: %d objects in %d envelopes, %.1f MB of JSON; the median of %d runs"
+          % (len(objs), len(bodies), mb, args.repeat), flush=True)
     for conns in [int(c) for c in args.conns.split(",")]:
-        hub, info = common.new_hub("bench-ingest")
-        try:
-            hub.start()
-            perf = None
-            if args.perf:
-                perf = subprocess.Popen(["perf", "record", "--call-graph=dwarf", "-F", "499", "-q", "-o",
-                                         "%s.%d" % (args.perf, conns), "-p", str(hub.proc.pid)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            cpu0 = common.proc_cpu(hub.proc.pid)
-            tot = common.post_all(hub, info, bodies, conns)
-            cpu = common.proc_cpu(hub.proc.pid) - cpu0
-            if perf is not None:
-                perf.send_signal(signal.SIGINT)
-                perf.wait()
-            rss, hwm = common.proc_mem(hub.proc.pid)
-            secs = tot["seconds"]
-            common.row("ingest real data, %d conn" % conns,
-                       "%.0f objects/s" % (tot["objects"] / secs),
-                       "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
-                       "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
-                       "server CPU %.2f s (%.1f us/object)" % (cpu, cpu / tot["objects"] * 1e6),
-                       "RSS %.0f MiB (peak %.0f)" % (rss, hwm))
-            if tot["errors"]:
-                print("# %d envelopes answered with errors, first: %r"
-                      % (len(tot["errors"]), tot["errors"][0]), file=sys.stderr)
-            if tot["fail_sample"]:
-                print("# sample object failures: %r" % tot["fail_sample"][:3], file=sys.stderr)
-            hub.stop()
-        finally:
-            hub.cleanup()
+        runs = []
+        for i in range(max(1, args.repeat)):
+            perf_file = "%s.%d" % (args.perf, conns) if args.perf and i == 0 else None
+            runs.append(run_once(bodies, conns, perf_file))
+        rates = [t["objects"] / t["seconds"] for t in runs]
+        order = sorted(range(len(runs)), key=lambda k: rates[k])
+        tot = runs[order[len(order) // 2]]
+        secs = tot["seconds"]
+        common.row("ingest real data, %d conn" % conns,
+                   "%.0f objects/s" % (tot["objects"] / secs),
+                   "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
+                   "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
+                   "server CPU %.2f s (%.1f us/object)" % (tot["cpu"],
+                                                         tot["cpu"] / tot["objects"] * 1e6),
+                   "wrote %.0f MB" % (tot["wchar"] / 1e6),
+                   "RSS %.0f MiB (peak %.0f)" % (tot["rss"], tot["hwm"]),
+                   "runs: %s objects/s" % " / ".join("%.0f" % r for r in rates))
     return 0
 
 

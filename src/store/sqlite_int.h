@@ -116,12 +116,15 @@ struct store_sqlite {
 };
 
 /*
- * The page size of a new store. 16 KiB rather than SQLite's 4 KiB: an object row is about
- * half a kilobyte and an envelope writes a thousand of them, so bigger pages mean a quarter
- * of the WAL frames, page writes and b-tree splits per envelope (bench/README.md). A store
+ * The page size of a new store: SQLite's 4 KiB. Each insert into objects_version lands at a
+ * random leaf, so a commit rewrites a whole page per new object once the index has more
+ * leaves than an envelope has objects; with 16 KiB pages (2026-11-21 to 22) that was four
+ * times the WAL bytes, checksums and checkpoint copies, and at a million objects it
+ * dominated: 4 KiB ingests the last 300,000 of a million synthetic indicators at 30.4-30.5k
+ * objects/s against 22.3-26.0k, and is even on the real data (bench/README.md). A store
  * created with another page size keeps it (changing it needs a VACUUM).
  */
-#define STORE_SQ_PAGE_SIZE 16384
+#define STORE_SQ_PAGE_SIZE 4096
 /* New WAL bytes after which a commit wakes the checkpointer: 16,384,000, four times
  * SQLite's default of 1000 4 KiB pages. A PASSIVE checkpoint writes each page changed since
  * the last one once, however many commits changed it, so fewer checkpoints write less

@@ -80,8 +80,8 @@ static void wal_stays_bounded(void **state)
         biggest = st.st_size;
     /* The cap is STORE_SQ_CKPT_FORCE_BYTES (65,536,000 bytes); a RESTART checkpoint may lag
      * a few commits behind it. With the forced checkpoint disabled this run's WAL reached
-     * 1.4 GB (measured, 16 KiB pages); the count of forced checkpoints says the mechanism
-     * ran. */
+     * 1.4 GB (measured with 16 KiB pages, the default then); the count of forced
+     * checkpoints says the mechanism ran. */
     unsigned forced = ((struct store_sqlite *)t.s)->ckpt_forced;
     fprintf(stderr, "# biggest WAL %lld bytes, %ld reader pages, %u forced checkpoints\n",
             (long long)biggest, ra.pages, forced);

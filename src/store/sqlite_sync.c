@@ -44,6 +44,10 @@ void store_sq_sync_init(struct store_sqlite *s)
 
 void store_sq_sync_fini(struct store_sqlite *s)
 {
+    if (tl_commit.store == s) { /* the closing thread's own note, if any */
+        tl_commit.store = NULL;
+        tl_commit.gen = 0;
+    }
     if (s->wal_fd >= 0)
         close(s->wal_fd);
     s->wal_fd = -1;
@@ -105,6 +109,11 @@ int store_sq_durable(struct store_sqlite *s, struct rk_err *err)
     uint64_t want = tl_commit.gen;
     tl_commit.store = NULL;
     tl_commit.gen = 0;
+    /* A count this store never reached is another store's that lived at the same address
+     * (its op failed after its commit and never waited): waiting for it would never end. */
+    uint64_t counted = atomic_load(&s->commit_gen);
+    if (want > counted)
+        want = counted;
 
     pthread_mutex_lock(&s->sync_mu);
     while (s->synced_gen < want && s->sync_errno == 0) {

@@ -19,6 +19,7 @@
 #include "sqlite_int.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -81,10 +82,13 @@ static int sync_folder(const char *path)
  * something was committed) and kept: SQLite removes the WAL only when its last connection
  * closes, and the writer stays open as long as the store. SQLite keeps no POSIX lock on
  * the WAL file itself (its locks are on the -shm file), so our descriptor cannot release
- * one. Only the thread that set syncing calls it.
+ * one. *sticky tells a failed fdatasync (nothing written since can be trusted) from a
+ * failure to open the file or sync its folder (too many open files...), after which the
+ * next sync tries again. Only the thread that set syncing calls it.
  */
-static int wal_sync(struct store_sqlite *s)
+static int wal_sync(struct store_sqlite *s, bool *sticky)
 {
+    *sticky = false;
     if (s->wal_fd < 0) {
         char wal[4096];
         if (snprintf(wal, sizeof(wal), "%s-wal", s->path) >= (int)sizeof(wal))
@@ -99,7 +103,10 @@ static int wal_sync(struct store_sqlite *s)
         }
         s->wal_fd = fd;
     }
-    return fdatasync(s->wal_fd) == 0 ? 0 : errno;
+    if (fdatasync(s->wal_fd) == 0)
+        return 0;
+    *sticky = true;
+    return errno;
 }
 
 int store_sq_durable(struct store_sqlite *s, struct rk_err *err)
@@ -125,14 +132,22 @@ int store_sq_durable(struct store_sqlite *s, struct rk_err *err)
         s->syncing = true;
         uint64_t upto = atomic_load(&s->commit_gen);
         pthread_mutex_unlock(&s->sync_mu);
-        int e = wal_sync(s);
+        bool sticky = false;
+        int e = wal_sync(s, &sticky);
         pthread_mutex_lock(&s->sync_mu);
         s->syncing = false;
-        if (e != 0)
-            s->sync_errno = e;
-        else if (upto > s->synced_gen)
+        if (e == 0 && upto > s->synced_gen)
             s->synced_gen = upto;
+        else if (e != 0 && sticky)
+            s->sync_errno = e;
         pthread_cond_broadcast(&s->sync_cv);
+        if (e != 0 && !sticky) {
+            /* This write is not acknowledged; a waiter woken above tries again. */
+            pthread_mutex_unlock(&s->sync_mu);
+            return rk_err_set(err, RK_E_IO,
+                              "store: cannot open the write-ahead log %s-wal to sync it: %s",
+                              s->path, strerror(e));
+        }
     }
     int e = s->synced_gen >= want ? 0 : s->sync_errno;
     pthread_mutex_unlock(&s->sync_mu);

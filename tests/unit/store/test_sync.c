@@ -3,7 +3,8 @@
  * test_sync.c: a write op of the SQLite store returns only once its commit is synced
  * (sqlite_sync.c): the writer commits without fsync (synchronous=NORMAL) and syncs the WAL
  * after releasing the write lock. Every kind of write op is checked, alone and from
- * several threads, and a failed sync fails the op that waits for it and every later one.
+ * several threads; a failed fdatasync fails the op that waits for it and every later one,
+ * while a WAL that cannot be opened fails only the op at hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "store/sqlite_int.h"
@@ -199,6 +201,30 @@ static void failed_sync_is_reported_and_sticky(void **state)
     close(pipefd[1]);
 }
 
+/* The WAL cannot be opened for syncing (here: its name moved away; in life, too many open
+ * files): that write fails, and the next one, once it can, succeeds: nothing sticky. */
+static void wal_open_failure_is_not_sticky(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    char b[256], wal[160], moved[170];
+    assert_true(sq(t)->wal_fd < 0); /* no write has waited yet */
+    snprintf(wal, sizeof(wal), "%s-wal", t->path);
+    snprintf(moved, sizeof(moved), "%s-wal.moved", t->path);
+    assert_int_equal(rename(wal, moved), 0);
+    struct store_put p = tput("indicator--00000000-0000-4000-8000-000000000011", 1, "a", b,
+                              sizeof(b));
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, COLL, &p, 1, &err), RK_E_IO);
+    assert_non_null(strstr(err.msg, "cannot open the write-ahead log"));
+    assert_int_equal(rename(moved, wal), 0);
+    uint64_t before = committed(t);
+    struct store_put p2 = tput("indicator--00000000-0000-4000-8000-000000000012", 1, "b", b,
+                               sizeof(b));
+    tstore_put_ok(t->s, COLL, &p2, 1);
+    assert_synced_after(t, before, "put_objects once the WAL opens again");
+}
+
 /* A note of this thread's last commit that this store never counted (a store freed at the
  * same address, whose op failed after committing) is not waited for: it would be forever. */
 static void stale_commit_note_not_waited_for(void **state)
@@ -227,6 +253,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_sync_is_reported_and_sticky, tstore_setup,
                                         tstore_teardown),
         cmocka_unit_test_setup_teardown(stale_commit_note_not_waited_for, tstore_setup,
+                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(wal_open_failure_is_not_sticky, tstore_setup,
                                         tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,7 +66,7 @@ int api_need_coordinator(const struct http_request *req, struct http_response *r
         api_reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
         return 1;
     }
-    if (who->role != STORE_ROLE_COORDINATOR) {
+    if (!policy_is_coordinator(who)) {
         api_reply_error(resp, 403, refusal);
         return 1;
     }

@@ -12,13 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_coordinator(const struct http_request *req)
-{
-    const struct policy_principal *who = req->principal;
-
-    return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
-}
-
 /* Answers what a policy_* call that writes a JSON text gave: the text with 200 when rc is 0,
  * else the error rc. Frees text either way; returns 0. */
 static int reply_result(struct http_response *resp, int rc, struct rk_buf *text,
@@ -135,7 +128,7 @@ int api_provenance_get(void *ctx, struct http_request *req, struct http_response
     struct rk_buf b = RK_BUF_INIT;
     int rc;
 
-    if (!is_coordinator(req))
+    if (!policy_is_coordinator(req->principal))
         return api_reply_error(resp, 404, "no such resource");
     rc = policy_provenance_read(hub->store, req->principal, "api-provenance-get", req->captures[0],
                                 &b, err);
@@ -160,7 +153,7 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
     if (org != NULL && org[0] != '\0') {
         /* A member may name only itself, and is refused the same way whether or not the
          * other organisation exists: otherwise this would confirm membership by guessing. */
-        if (who->role != STORE_ROLE_COORDINATOR && strcmp(org, who->org_id) != 0 &&
+        if (!policy_is_coordinator(who) && strcmp(org, who->org_id) != 0 &&
             strcmp(org, who->org_name) != 0)
             return api_reply_error(resp, 403, "members see only their own credit");
         if (resolve_org(hub, org, org_id, resp))

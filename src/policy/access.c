@@ -14,11 +14,6 @@
 
 #define US_PER_HOUR ((rk_time_us)3600 * 1000000)
 
-static bool is_coordinator(const struct policy_principal *who)
-{
-    return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
-}
-
 static bool is_member(const struct policy_principal *who)
 {
     return who != NULL && who->authenticated && who->org_id[0] != '\0';
@@ -29,7 +24,7 @@ static bool is_member(const struct policy_principal *who)
 static bool green_delay_applies(const struct policy_access_ctx *ax)
 {
     return ax->green_delay_hours > 0 && !ax->contributed && is_member(ax->who) &&
-           !is_coordinator(ax->who);
+           !policy_is_coordinator(ax->who);
 }
 
 /* Whether who is a member and the row's source organisation. */
@@ -62,13 +57,13 @@ static bool tlp_allows(const struct policy_access_ctx *ax, const struct store_ro
     case POLICY_TLP_AMBER:
         if (!is_member(who))
             return false;
-        if (is_coordinator(who) || is_source(who, a) || is_recipient(who, a))
+        if (policy_is_coordinator(who) || is_source(who, a) || is_recipient(who, a))
             return true;
         if (a->scope == NULL || a->scope[0] == '\0')
             return true; /* the collection's audience, already checked */
         return policy_in_audience(who, a->scope);
     case POLICY_TLP_AMBER_STRICT:
-        return is_source(who, a) || is_recipient(who, a) || is_coordinator(who);
+        return is_source(who, a) || is_recipient(who, a) || policy_is_coordinator(who);
     default:
         /* RED, and NONE or anything unknown treated as RED: the coordinator reaches these
          * only through the audited provenance vault. */
@@ -259,7 +254,7 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
     rc = policy_cache_green_delay(hub->store, &ax->green_delay_hours, err);
     if (rc < 0)
         return rc;
-    if (ax->green_delay_hours > 0 && is_member(who) && !is_coordinator(who)) {
+    if (ax->green_delay_hours > 0 && is_member(who) && !policy_is_coordinator(who)) {
         rc = store_contribution_count(hub->store, who->org_id, &n, err);
         if (rc < 0)
             return rc;

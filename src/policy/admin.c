@@ -88,7 +88,7 @@ int policy_provenance_read(struct store *s, const struct policy_principal *who, 
     json_t *v;
     int rc;
 
-    if (who == NULL || !who->authenticated || who->role != STORE_ROLE_COORDINATOR)
+    if (!policy_is_coordinator(who))
         return rk_err_set(err, RK_E_FORBIDDEN, "the provenance vault is for the coordinator only");
     if (id == NULL || id[0] == '\0' || strlen(id) > STIX_ID_MAX)
         return rk_err_set(err, RK_E_INVALID, "a STIX id is required");

@@ -68,7 +68,7 @@ bool policy_in_audience(const struct policy_principal *who, const char *spec)
         return true;
     if (who == NULL || !who->authenticated)
         return false;
-    if (who->role == STORE_ROLE_COORDINATOR)
+    if (policy_is_coordinator(who))
         return true;
     if (strcmp(spec, "all") == 0)
         return true;
@@ -90,7 +90,7 @@ bool policy_may_write_collection(const struct policy_principal *who,
 {
     if (c == NULL || who == NULL || !who->authenticated)
         return false;
-    if (who->role == STORE_ROLE_COORDINATOR)
+    if (policy_is_coordinator(who))
         return true;
     if (who->role != STORE_ROLE_CONTRIBUTOR && who->role != STORE_ROLE_ANALYST)
         return false;

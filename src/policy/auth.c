@@ -108,6 +108,11 @@ void policy_copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+bool policy_is_coordinator(const struct policy_principal *who)
+{
+    return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
+}
+
 int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
                         struct rk_err *err)
 {

@@ -51,6 +51,10 @@ struct policy_principal {
 int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
                         struct rk_err *err);
 
+/* Whether who is an authenticated principal with the coordinator role: the one test of it
+ * that every layer uses (NULL is not). */
+bool policy_is_coordinator(const struct policy_principal *who);
+
 /* Audience specs: "all", "public", "sector:a,b" or "org:n,m". 0 or RK_E_INVALID naming the
  * bad part (unknown sector, unknown organisation, empty list...). */
 int policy_spec_check(struct store *s, const char *spec, struct rk_err *err);

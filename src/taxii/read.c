@@ -117,7 +117,7 @@ static int read_begin(struct rk_hub *hub, struct http_request *req, unsigned fie
     rc = taxii_load_collection(hub, who, req->captures[1], &rx->c, &r, &w, err);
     if (rc < 0)
         return rc;
-    if (for_delete && !w && !taxii_is_coordinator(who))
+    if (for_delete && !w && !policy_is_coordinator(who))
         return rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", rx->c.id);
     if (!for_delete && !r)
         return rk_err_set(err, RK_E_FORBIDDEN, "no read access to collection %s", rx->c.id);
@@ -320,7 +320,7 @@ static int delete_row(void *ctx, const struct store_row *row)
                   row->access.source_org != NULL &&
                   strcmp(row->access.source_org, who->org_id) == 0;
 
-    if (!source && !taxii_is_coordinator(who))
+    if (!source && !policy_is_coordinator(who))
         return 0;
     if (dp->n == dp->cap) {
         size_t cap = dp->cap ? dp->cap * 2 : 8;

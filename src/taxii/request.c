@@ -16,11 +16,6 @@ const struct policy_principal *taxii_requester(const struct http_request *req)
     return req->principal != NULL ? req->principal : &anonymous;
 }
 
-bool taxii_is_coordinator(const struct policy_principal *who)
-{
-    return who->authenticated && who->role == STORE_ROLE_COORDINATOR;
-}
-
 int taxii_check_root(const struct rk_hub *hub, const struct http_request *req, struct rk_err *err)
 {
     if (strcmp(req->captures[0], hub->api_root) != 0)

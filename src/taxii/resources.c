@@ -51,7 +51,7 @@ int taxii_get_status(void *ctx, struct http_request *req, struct http_response *
         return rk_err_set(err, RK_E_NOTFOUND, "no status '%.64s'", req->captures[1]);
     rc = store_status_get(hub->store, req->captures[1], &st, &e2);
     if (rc == RK_E_NOTFOUND ||
-        (rc == 0 && !taxii_is_coordinator(who) && strcmp(st.org_id, who->org_id) != 0)) {
+        (rc == 0 && !policy_is_coordinator(who) && strcmp(st.org_id, who->org_id) != 0)) {
         rc = rk_err_set(err, RK_E_NOTFOUND, "no status '%s'", req->captures[1]);
         goto out;
     }

@@ -67,9 +67,6 @@ void taxii_query_to_store(const struct taxii_query *q, const char *collection_id
 /* The requester of req: its principal, or a static unauthenticated reader. Never NULL. */
 const struct policy_principal *taxii_requester(const struct http_request *req);
 
-/* True if who is an authenticated coordinator. */
-bool taxii_is_coordinator(const struct policy_principal *who);
-
 /* 0 if the request's first capture names hub's API root, else RK_E_NOTFOUND (err set). */
 int taxii_check_root(const struct rk_hub *hub, const struct http_request *req, struct rk_err *err);
 

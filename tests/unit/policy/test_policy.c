@@ -391,10 +391,29 @@ static void custom_sector_file(void **state)
     rmdir(dir);
 }
 
+/* The one coordinator test: the role alone is not enough, an unauthenticated principal
+ * (whatever its role field says) and NULL never are. */
+static void coordinator_needs_authentication(void **state)
+{
+    (void)state;
+    struct policy_principal who;
+    memset(&who, 0, sizeof(who));
+    assert_false(policy_is_coordinator(NULL));
+    who.role = STORE_ROLE_COORDINATOR;
+    assert_false(policy_is_coordinator(&who));
+    who.authenticated = true;
+    assert_true(policy_is_coordinator(&who));
+    for (int r = STORE_ROLE_READER; r < STORE_ROLE_COORDINATOR; r++) {
+        who.role = r;
+        assert_false(policy_is_coordinator(&who));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_format_and_hash),
+        cmocka_unit_test(coordinator_needs_authentication),
         cmocka_unit_test_setup_teardown(auth_bearer_and_basic, setup, teardown),
         cmocka_unit_test_setup_teardown(auth_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(created_token_authenticates_with_role, setup, teardown),

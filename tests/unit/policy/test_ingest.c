@@ -545,7 +545,7 @@ static int done_cb(void *ctx, struct store *s, const struct policy_ingest_item *
     d->calls++;
     for (size_t i = 0; i < n && i < 4; i++) {
         d->ok[i] = items[i].ok;
-        snprintf(d->message[i], sizeof(d->message[i]), "%s", items[i].message);
+        snprintf(d->message[i], sizeof(d->message[i]), "%.63s", items[i].message);
     }
     /* A status written here commits with the objects, or not at all. */
     struct store_status st = {"s0000000-0000-4000-8000-0000000000aa", "o", "{\"x\":1}"};

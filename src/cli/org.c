@@ -100,6 +100,10 @@ static int org_add(int argc, char **argv)
         ids = read_text(ids_file, msg, sizeof(msg));
         if (ids == NULL)
             return cli_fail(json, 1, "%s", msg);
+        if (policy_ownids_check(ids, &err) != 0) {
+            free(ids);
+            return cli_fail(json, 1, "%s: %s", ids_file, err.msg);
+        }
     }
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0) {
         free(ids);
@@ -108,10 +112,7 @@ static int org_add(int argc, char **argv)
     rc = policy_org_add_ex(s, cli_opt_value(opts, n_opts, "name"),
                            cli_opt_value(opts, n_opts, "sector"), mode, ids, &org, &err);
     if (rc != 0) {
-        if (ids_file != NULL && strstr(err.msg, "own identifiers") != NULL)
-            rc = cli_fail(json, 1, "%s: %s", ids_file, err.msg);
-        else
-            rc = cli_fail(json, 1, "%s", err.msg);
+        rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
     }
     if (json) {

@@ -192,6 +192,14 @@ static int entry_parse(char *line, struct ownid *e, struct rk_err *err)
     return 0;
 }
 
+int policy_ownids_check(const char *own_identifiers, struct rk_err *err)
+{
+    struct policy_ownids *ids = NULL;
+    int rc = policy_ownids_parse(own_identifiers, &ids, err);
+    policy_ownids_free(ids);
+    return rc;
+}
+
 int policy_ownids_parse(const char *text, struct policy_ownids **out, struct rk_err *err)
 {
     struct policy_ownids *ids = rk_calloc(1, sizeof(*ids));

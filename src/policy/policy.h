@@ -471,6 +471,9 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
  */
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err);
+/* Checks an own-identifiers text as policy_org_add_ex would: 0, or its error (RK_E_INVALID
+ * naming the line, RK_E_TOOBIG), so that a caller can say which file it came from. */
+int policy_ownids_check(const char *own_identifiers, struct rk_err *err);
 int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
                            int anonymity, char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,

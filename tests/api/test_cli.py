@@ -65,6 +65,17 @@ class TestCliContract(unittest.TestCase):
         self.hub.org_add("cli-dup", "gas")
         self.json_failure("org", "add", "--name", "cli-dup", "--sector", "gas")
 
+    def test_bad_own_identifiers_file_is_named(self):
+        # The error names the file and the line, and no organisation is created.
+        path = os.path.join(self.hub.tmp, "bad-own-ids.txt")
+        with open(path, "w") as f:
+            f.write("# our domains\nexample.org\n10.0.0.0/33\n")
+        out = self.json_failure("org", "add", "--name", "cli-badids", "--sector", "energy",
+                                "--own-identifiers", path)
+        self.assertTrue(out["error"].startswith(path + ": own identifiers line 3: "), out)
+        p = self.hub.run_cli("org", "list", "--json")
+        self.assertNotIn("cli-badids", p.stdout)
+
     def test_unknown_sector_fails(self):
         self.json_failure("org", "add", "--name", "cli-nosector", "--sector", "astrology")
 

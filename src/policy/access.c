@@ -19,6 +19,14 @@ static bool is_member(const struct policy_principal *who)
     return who != NULL && who->authenticated && who->org_id[0] != '\0';
 }
 
+/* Remembers the first store failure met inside a check (the check itself then refuses, and
+ * policy_query reports the failure once the query is over). */
+static void store_failed(struct policy_access_ctx *ax, int rc)
+{
+    if (ax->store_rc == 0)
+        ax->store_rc = rc;
+}
+
 /* Whether tlp_allows may depend on a row's date_added for this requester: a member held
  * back by the green delay. */
 static bool green_delay_applies(const struct policy_access_ctx *ax)
@@ -83,8 +91,7 @@ static const struct store_collection *collection_of(struct policy_access_ctx *ax
     if (!ax->colls_loaded) {
         int rc = store_collection_list(ax->hub->store, &ax->colls, &ax->n_colls, &e2);
         if (rc < 0) {
-            if (ax->store_rc == 0)
-                ax->store_rc = rc;
+            store_failed(ax, rc);
             return NULL;
         }
         ax->colls_loaded = true;
@@ -145,8 +152,7 @@ static bool is_own_identity(struct policy_access_ctx *ax, const char *source_org
     if (!ax->orgs_loaded) {
         int rc = store_org_list(ax->hub->store, &ax->orgs, &ax->n_orgs, &e2);
         if (rc < 0) {
-            if (ax->store_rc == 0)
-                ax->store_rc = rc;
+            store_failed(ax, rc);
             return false;
         }
         ax->orgs_loaded = true;
@@ -172,8 +178,7 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
             return ax->joins[i].visible;
     rc = store_find_object(ax->hub->store, id, join_row, &jp, &e2);
     if (rc < 0) {
-        if (ax->store_rc == 0)
-            ax->store_rc = rc;
+        store_failed(ax, rc);
         return false;
     }
     remember_join(ax, id, jp.visible);
@@ -327,8 +332,7 @@ static bool other_version_visible(struct policy_access_ctx *ax, const struct sto
     int rc = store_find_object(ax->hub->store, row->id, version_probe_row, &vp, &e2);
 
     if (rc < 0) {
-        if (ax->store_rc == 0)
-            ax->store_rc = rc;
+        store_failed(ax, rc);
         return true;
     }
     return vp.found;

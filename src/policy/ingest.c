@@ -341,8 +341,8 @@ struct record_ctx {
     const struct policy_pending *p;
     size_t first; /* puts before this are stand-in identities */
     struct policy_ingest_item *items;
-    size_t total;          /* items */
-    policy_items_fn done;  /* the caller's, or NULL */
+    size_t total;         /* items */
+    policy_items_fn done; /* the caller's, or NULL */
     void *done_ctx;
 };
 
@@ -375,9 +375,9 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
 }
 
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
-                       const struct store_collection *c, int requested_anonymity,
-                       json_t *objects, struct policy_ingest_item *items, policy_items_fn done,
-                       void *done_ctx, struct rk_err *err)
+                       const struct store_collection *c, int requested_anonymity, json_t *objects,
+                       struct policy_ingest_item *items, policy_items_fn done, void *done_ctx,
+                       struct rk_err *err)
 {
     struct source src;
     size_t total = json_array_size(objects);

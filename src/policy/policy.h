@@ -457,9 +457,9 @@ typedef int (*policy_items_fn)(void *ctx, struct store *s, const struct policy_i
                                size_t n, struct rk_err *err);
 /* policy_ingest, calling done (if not NULL) as above. */
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
-                       const struct store_collection *c, int requested_anonymity,
-                       json_t *objects, struct policy_ingest_item *items, policy_items_fn done,
-                       void *done_ctx, struct rk_err *err);
+                       const struct store_collection *c, int requested_anonymity, json_t *objects,
+                       struct policy_ingest_item *items, policy_items_fn done, void *done_ctx,
+                       struct rk_err *err);
 
 /*
  * As policy_org_add, policy_token_create and policy_collection_add, with the issue 3 fields.

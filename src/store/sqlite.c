@@ -299,8 +299,8 @@ int store_sq_tx_end(struct store_sqlite *s, bool commit, struct rk_err *err)
 
 /*
  * The writer's WAL hook, called after each commit with the WAL's size in frames. It counts
- * the commit for store_sq_durable, and replaces SQLite's auto-checkpoint (which ran the checkpoint inside the committing
- * request): past ckpt_frames it only wakes the checkpointer thread.
+ * the commit for store_sq_durable, and replaces SQLite's auto-checkpoint (which ran the checkpoint
+ * inside the committing request): past ckpt_frames it only wakes the checkpointer thread.
  */
 static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {

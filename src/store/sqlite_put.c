@@ -32,9 +32,9 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
 static int token_bytes(const char *hash, unsigned char out[64])
 {
     static const signed char val[256] = {
-        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-        ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-        ['f'] = 16}; /* digit value + 1; 0 for anything else */
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+        ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+        ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16}; /* digit value + 1; 0 for anything else */
     size_t n = hash != NULL ? strlen(hash) : 0;
     if (n % 2 != 0 || n > 128)
         return -1;

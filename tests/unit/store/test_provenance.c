@@ -95,8 +95,10 @@ static void raw_row(const char *path, rk_time_us added, int *derived, int *store
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int in_row = tstore_raw_int(path, "SELECT COUNT(*) FROM objects WHERE date_added = %lld "
-                                      "AND prov = 1", (long long)added);
+    int in_row = tstore_raw_int(path,
+                                "SELECT COUNT(*) FROM objects WHERE date_added = %lld "
+                                "AND prov = 1",
+                                (long long)added);
     int rows = tstore_raw_int(path, "SELECT COUNT(*) FROM provenance WHERE date_added = %lld",
                               (long long)added);
     assert_int_equal(in_row + rows, 1); /* one place or the other */

@@ -73,14 +73,14 @@ static void every_write_op_waits_for_its_sync(void **state)
 
     rk_err_clear(&err);
     before = committed(t);
-    struct store_put p = tput("indicator--00000000-0000-4000-8000-000000000001", 1, "a", b,
-                              sizeof(b));
+    struct store_put p =
+        tput("indicator--00000000-0000-4000-8000-000000000001", 1, "a", b, sizeof(b));
     tstore_put_ok(t->s, COLL, &p, 1);
     assert_synced_after(t, before, "put_objects");
 
     before = committed(t);
-    struct store_put p2 = tput("indicator--00000000-0000-4000-8000-000000000002", 1, "b", b,
-                               sizeof(b));
+    struct store_put p2 =
+        tput("indicator--00000000-0000-4000-8000-000000000002", 1, "b", b, sizeof(b));
     assert_int_equal(store_put_objects_then(t->s, COLL, &p2, 1, then_credit, NULL, &err), 0);
     assert_synced_after(t, before, "put_objects_then");
 
@@ -176,8 +176,8 @@ static void failed_sync_is_reported_and_sticky(void **state)
 
     /* One write opens the store's own WAL descriptor; then swap in a pipe, on which
      * fdatasync fails (EINVAL), as a dying disk would. */
-    struct store_put p = tput("indicator--00000000-0000-4000-8000-000000000001", 1, "a", b,
-                              sizeof(b));
+    struct store_put p =
+        tput("indicator--00000000-0000-4000-8000-000000000001", 1, "a", b, sizeof(b));
     tstore_put_ok(t->s, COLL, &p, 1);
     assert_true(sq(t)->wal_fd >= 0);
     assert_int_equal(pipe(pipefd), 0);
@@ -185,8 +185,8 @@ static void failed_sync_is_reported_and_sticky(void **state)
     sq(t)->wal_fd = pipefd[0];
 
     rk_err_clear(&err);
-    struct store_put p2 = tput("indicator--00000000-0000-4000-8000-000000000002", 1, "b", b,
-                               sizeof(b));
+    struct store_put p2 =
+        tput("indicator--00000000-0000-4000-8000-000000000002", 1, "b", b, sizeof(b));
     assert_int_equal(store_put_objects_then(t->s, COLL, &p2, 1, NULL, NULL, &err), RK_E_IO);
     assert_non_null(strstr(err.msg, "cannot sync the write-ahead log"));
     assert_non_null(strstr(err.msg, "renkei.db-wal"));
@@ -195,8 +195,8 @@ static void failed_sync_is_reported_and_sticky(void **state)
     struct store_status st = {"s0000000-0000-4000-8000-000000000001", "o1", "{}"};
     assert_int_equal(store_status_put(t->s, &st, &err), RK_E_IO);
     rk_err_clear(&err);
-    struct store_put p3 = tput("indicator--00000000-0000-4000-8000-000000000003", 1, "c", b,
-                               sizeof(b));
+    struct store_put p3 =
+        tput("indicator--00000000-0000-4000-8000-000000000003", 1, "c", b, sizeof(b));
     assert_int_equal(store_put_objects(t->s, COLL, &p3, 1, &err), RK_E_IO);
     close(pipefd[1]);
 }
@@ -212,15 +212,15 @@ static void wal_open_failure_is_not_sticky(void **state)
     snprintf(wal, sizeof(wal), "%s-wal", t->path);
     snprintf(moved, sizeof(moved), "%s-wal.moved", t->path);
     assert_int_equal(rename(wal, moved), 0);
-    struct store_put p = tput("indicator--00000000-0000-4000-8000-000000000011", 1, "a", b,
-                              sizeof(b));
+    struct store_put p =
+        tput("indicator--00000000-0000-4000-8000-000000000011", 1, "a", b, sizeof(b));
     rk_err_clear(&err);
     assert_int_equal(store_put_objects(t->s, COLL, &p, 1, &err), RK_E_IO);
     assert_non_null(strstr(err.msg, "cannot open the write-ahead log"));
     assert_int_equal(rename(moved, wal), 0);
     uint64_t before = committed(t);
-    struct store_put p2 = tput("indicator--00000000-0000-4000-8000-000000000012", 1, "b", b,
-                               sizeof(b));
+    struct store_put p2 =
+        tput("indicator--00000000-0000-4000-8000-000000000012", 1, "b", b, sizeof(b));
     tstore_put_ok(t->s, COLL, &p2, 1);
     assert_synced_after(t, before, "put_objects once the WAL opens again");
 }
@@ -238,8 +238,8 @@ static void stale_commit_note_not_waited_for(void **state)
     /* And the store goes on: a write afterwards is synced as usual. */
     char b[256];
     uint64_t before = committed(t);
-    struct store_put p = tput("indicator--00000000-0000-4000-8000-000000000009", 1, "z", b,
-                              sizeof(b));
+    struct store_put p =
+        tput("indicator--00000000-0000-4000-8000-000000000009", 1, "z", b, sizeof(b));
     tstore_put_ok(t->s, COLL, &p, 1);
     assert_synced_after(t, before, "put_objects after a stale note");
 }

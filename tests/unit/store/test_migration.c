@@ -334,16 +334,7 @@ static void v3_upgrades_keeping_provenance(void **state)
     assert_string_equal(o.text[0], "{\"a\":1}"); /* not the stored json */
 
     /* Deleting the object keeps the old row's original as it was. */
-    const char *ids[] = {P1};
-    size_t deleted = 0;
-    struct store_query q = {.collection_id = "c1",
-                            .added_after = -1,
-                            .limit = 1,
-                            .ids = ids,
-                            .n_ids = 1,
-                            .version_sel = STORE_VERSION_ALL};
-    assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
-    assert_int_equal(deleted, 1);
+    assert_int_equal(tstore_delete_all(t.s, "c1", P1), 1);
     memset(&o, 0, sizeof(o));
     assert_int_equal(store_provenance_list(t.s, P1, add_orig, &o, &err), 0);
     assert_int_equal(o.n, 1);
@@ -479,16 +470,7 @@ static void v4_upgrades_keeping_deleted_provenance(void **state)
     assert_string_equal(o.text[0], "q2");
 
     /* A migrated live row deleted now joins the gone ones, its original written out. */
-    const char *ids[] = {Q1};
-    size_t deleted = 0;
-    struct store_query q = {.collection_id = "c1",
-                            .added_after = -1,
-                            .limit = 1,
-                            .ids = ids,
-                            .n_ids = 1,
-                            .version_sel = STORE_VERSION_ALL};
-    assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
-    assert_int_equal(deleted, 1);
+    assert_int_equal(tstore_delete_all(t.s, "c1", Q1), 1);
     gone_rows(t.path, gone, sizeof(gone), &has_index);
     assert_string_equal(gone, Q1 "@300;" Q1 "@330;" Q1 "@340;" Q2 "@320;");
     memset(&o, 0, sizeof(o));
@@ -645,16 +627,7 @@ static void v6_upgrades_keeping_provenance_rows(void **state)
         assert_string_equal(o.text[1], body);
         if (round == 1)
             break;
-        const char *ids[] = {R1};
-        size_t deleted = 0;
-        struct store_query q = {.collection_id = "c1",
-                                .added_after = -1,
-                                .limit = 1,
-                                .ids = ids,
-                                .n_ids = 1,
-                                .version_sel = STORE_VERSION_ALL};
-        assert_int_equal(store_delete_object(t.s, &q, &deleted, &err), 0);
-        assert_int_equal(deleted, 2);
+        assert_int_equal(tstore_delete_all(t.s, "c1", R1), 2);
         assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM provenance WHERE "
                                                 "derived = 0"),
                          2);

@@ -474,16 +474,7 @@ static void list_across_collections_and_deletes(void **state)
     assert_int_equal(s.n, 1);
     assert_string_equal(s.original[0], MAL_POSTED);
     seen_clear(&s);
-    const char *tids[] = {TOOL};
-    size_t deleted = 0;
-    struct store_query tq = {.collection_id = "c1",
-                             .added_after = -1,
-                             .limit = 1,
-                             .ids = tids,
-                             .n_ids = 1,
-                             .version_sel = STORE_VERSION_ALL};
-    assert_int_equal(store_delete_object(t->s, &tq, &deleted, &err), 0);
-    assert_int_equal(deleted, 1);
+    assert_int_equal(tstore_delete_all(t->s, "c1", TOOL), 1);
     assert_int_equal(gone_count(t->path, TOOL), 0);
     list(t->s, TOOL, &s);
     assert_int_equal(s.n, 0);

@@ -78,6 +78,27 @@ static inline void tstore_put_ok(struct store *s, const char *coll, struct store
     assert_int_equal(rc, 0);
 }
 
+/* Deletes every version of id in collection coll (delete_object, which must succeed);
+ * returns how many versions went. */
+static inline size_t tstore_delete_all(struct store *s, const char *coll, const char *id)
+{
+    const char *ids[] = {id};
+    struct store_query q = {.collection_id = coll,
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_ALL};
+    struct rk_err err;
+    size_t deleted = 0;
+    rk_err_clear(&err);
+    int rc = store_delete_object(s, &q, &deleted, &err);
+    if (rc != 0)
+        fprintf(stderr, "delete %s: %s\n", id, err.msg);
+    assert_int_equal(rc, 0);
+    return deleted;
+}
+
 /* The integer in the first column of the first row of a query read through a read-only
  * connection of the test's own. fmt goes through sqlite3_vmprintf (%Q quotes a string). */
 static inline int tstore_raw_int(const char *path, const char *fmt, ...)

@@ -67,11 +67,7 @@ static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const c
                           const struct store_put *p, rk_time_us added, rk_time_us version,
                           struct rk_err *err)
 {
-    if (p->original_derived) {
-        int rc = cut_check(p, err);
-        if (rc != 0)
-            return rc;
-    }
+    /* A derived original's cut was checked by put_one before the object row went in. */
     if (ps->prov == NULL) {
         int rc = store_sq_prepare(c,
                                   "INSERT INTO provenance(date_added, coll_uuid, id, version, "

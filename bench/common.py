@@ -143,6 +143,19 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def proc_wchar(pid):
+    """Bytes pid has written so far (write and pwrite calls), from /proc/PID/io; 0 if it cannot
+    be read."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def db_size(hub):
     """Bytes of the hub's SQLite files (database plus WAL and shared memory)."""
     total = 0

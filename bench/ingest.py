@@ -23,18 +23,6 @@ import sys
 import common
 
 
-def proc_wchar(pid):
-    """Bytes the process has written (write and pwrite calls), from /proc/PID/io."""
-    try:
-        with open("/proc/%d/io" % pid) as f:
-            for line in f:
-                if line.startswith("wchar:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_once(bodies, conns, perf_file):
     """One fresh hub, every envelope over conns connections; returns the figures."""
     hub, info = common.new_hub("bench-ingest")
@@ -46,10 +34,10 @@ def run_once(bodies, conns, perf_file):
                                      "-o", perf_file, "-p", str(hub.proc.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu0 = common.proc_cpu(hub.proc.pid)
-        w0 = proc_wchar(hub.proc.pid)
+        w0 = common.proc_wchar(hub.proc.pid)
         tot = common.post_all(hub, info, bodies, conns)
         tot["cpu"] = common.proc_cpu(hub.proc.pid) - cpu0
-        tot["wchar"] = proc_wchar(hub.proc.pid) - w0
+        tot["wchar"] = common.proc_wchar(hub.proc.pid) - w0
         if perf is not None:
             perf.send_signal(signal.SIGINT)
             perf.wait()

@@ -244,7 +244,9 @@ struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s)
     return s->writer;
 }
 
-void store_sq_writer_unlock(struct store_sqlite *s)
+/* Unlocks without waiting for anything to be on disk: only for this file's transaction
+ * helpers, whose callers wait (store_sq_durable) themselves. */
+static void store_sq_writer_unlock(struct store_sqlite *s)
 {
     if (tl_enclosing != s)
         pthread_mutex_unlock(&s->write_mu);

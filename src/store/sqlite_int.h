@@ -152,10 +152,8 @@ void store_sq_conn_close(struct store_sq_conn *c);
 /* This thread's reader connection, opened on first use. */
 int store_sq_reader(struct store_sqlite *s, struct store_sq_conn **out, struct rk_err *err);
 
-/* Locks the writer and returns its connection; pair with store_sq_writer_done (a write
- * op) or store_sq_writer_unlock (which does not wait for the write to be on disk). */
+/* Locks the writer and returns its connection; pair with store_sq_writer_done. */
 struct store_sq_conn *store_sq_writer_lock(struct store_sqlite *s);
-void store_sq_writer_unlock(struct store_sqlite *s);
 
 /*
  * Durability (sqlite_sync.c). The writer's COMMIT writes the WAL but does not fsync it

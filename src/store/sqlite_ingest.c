@@ -14,7 +14,7 @@
 /*
  * The earliest version of ?1 stored by an organisation other than ?2 (and not by nobody):
  * min() picks that row's source_org without sorting. Walks coll_keys into objects_version
- * (coll, idh, version) like STORE_SQ_FIND_OBJECT_SQL, as there is no index on objects(id).
+ * (idh, coll, version) like STORE_SQ_FIND_OBJECT_SQL, as there is no index on objects(id).
  * No such row gives one row with NULLs.
  */
 #define FIRST_OTHER_SQL                                                                            \

@@ -58,7 +58,7 @@ struct store_sq_idset {
 int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, struct rk_err *err);
 /*
  * The 64-bit hash of a STIX id that objects rows carry in idh (migration 6) and that
- * objects_version is keyed by: (coll, idh, version). Every lookup by id matches both
+ * objects_version is keyed by: (idh, coll, version) (migration 8). Every lookup by id matches both
  * idh = ? AND id = ? (two ids may share a hash). The set above uses the same hash.
  */
 int64_t store_sq_id_hash(const char *id);
@@ -242,7 +242,7 @@ bool store_sq_query_two_ranges(const struct store_query *q);
 void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
 
 /* find_object's SELECT (?1 the STIX id). There is no index on objects(id) (it would slow
- * ingest): the few collections drive one probe of objects_version (coll, idh, version) each;
+ * ingest): the few collections drive one probe of objects_version (idh, coll, version) each;
  * CROSS JOIN keeps that loop order. ?1 the id, ?2 its store_sq_id_hash. Exposed for
  * query-plan tests. */
 #define STORE_SQ_FIND_OBJECT_SQL                                                                   \

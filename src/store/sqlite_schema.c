@@ -207,6 +207,16 @@ static const char *const migrations[] = {
     "ALTER TABLE objects ADD COLUMN prov_actions TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE objects ADD COLUMN prov_cut_off INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE objects ADD COLUMN prov_cut_len INTEGER NOT NULL DEFAULT 0;",
+
+    /* 8: objects_version led by idh, (idh, coll, version). Every lookup gives both idh and
+     * coll, so the same probes apply; but with a hub's few collections a key that starts
+     * with coll compares equal on its first field at every step of every seek and falls to
+     * SQLite's general record comparison, while a leading 64-bit hash settles almost every
+     * step with one integer compare (SQLite's vdbeRecordCompareInt): 1,600 instructions
+     * fewer per stored object under the write lock (callgrind, real data). Nothing lists a
+     * whole collection through this index. */
+    "DROP INDEX objects_version;"
+    "CREATE INDEX objects_version ON objects(idh, coll, version);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -105,7 +105,7 @@ static void main_queries_use_their_indexes(void **state)
     q.skip_shadowed = true;
     plan_of_range(db, &q, true, plan, sizeof(plan));
     assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=? AND version>?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=? AND version>?)"));
     assert_null(strstr(plan, "SCAN"));
     assert_null(strstr(plan, "TEMP B-TREE"));
     q.skip_shadowed = false;
@@ -125,16 +125,16 @@ static void main_queries_use_their_indexes(void **state)
     q.n_ids = 1;
     assert_false(store_sq_query_two_ranges(&q));
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=?)"));
     q.skip_shadowed = true; /* plus one probe per older version */
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=? AND version>?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=? AND version>?)"));
     assert_null(strstr(plan, "SCAN"));
     q.skip_shadowed = false;
     q.version_sel = STORE_VERSION_LAST;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=?)"));
 
     /* The largest date_added: one seek of objects_added per collection, no table scan. */
     plan_of_sql(db, STORE_SQ_MAX_ADDED_SQL, plan, sizeof(plan));
@@ -144,7 +144,7 @@ static void main_queries_use_their_indexes(void **state)
     /* find_object (join checks): one probe of objects_version per collection. */
     plan_of_sql(db, STORE_SQ_FIND_OBJECT_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "SCAN k"));
-    assert_non_null(strstr(plan, "objects_version (coll=? AND idh=?)"));
+    assert_non_null(strstr(plan, "objects_version (idh=? AND coll=?)"));
 
     sqlite3_close(db);
     tstore_remove(&t);
@@ -165,7 +165,7 @@ static void provenance_list_uses_keys(void **state)
     assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     plan_of_sql(db, STORE_SQ_PROVENANCE_LIST_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "SCAN k"));
-    assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (coll=? AND idh=?)"));
+    assert_non_null(strstr(plan, "SEARCH o USING INDEX objects_version (idh=? AND coll=?)"));
     assert_non_null(strstr(plan, "SEARCH g USING PRIMARY KEY (id=?)"));
     assert_non_null(strstr(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"));
     assert_null(strstr(plan, "SCAN p"));

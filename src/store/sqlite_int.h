@@ -220,15 +220,27 @@ bool store_sq_query_two_ranges(const struct store_query *q);
 
 /*
  * The largest date_added handed out that the file still records (0 if none): of the objects
- * (one seek of objects_added (coll, date_added) per collection, since date_added is no
- * longer the rowid, migration 3) and of provenance (its key), which keeps the date_added of
- * deleted versions. Without the latter, a restart after deleting the newest object with the
- * clock behind it could hand that date_added out again, and the provenance row of the new
- * version would collide with the old one's key.
+ * (the row of each collection with the largest seq, seq order being date_added order: one
+ * rowid seek per range of each collection, migration 9) and of provenance (its key), which
+ * keeps the date_added of deleted versions. Without the latter, a restart after deleting the
+ * newest object with the clock behind it could hand that date_added out again, and the
+ * provenance row of the new version would collide with the old one's key.
  */
 #define STORE_SQ_MAX_ADDED_SQL                                                                     \
-    "SELECT MAX(IFNULL((SELECT MAX((SELECT MAX(date_added) FROM objects WHERE coll = k.k)) "       \
-    "FROM coll_keys AS k), 0), IFNULL((SELECT MAX(date_added) FROM provenance), 0))"
+    "SELECT MAX(IFNULL((SELECT MAX(max(IFNULL((SELECT date_added FROM objects WHERE pos >= "       \
+    "k.k << 40 AND pos < (k.k << 40) + (1 << 39) ORDER BY pos DESC LIMIT 1), 0), "                 \
+    "IFNULL((SELECT date_added FROM objects WHERE pos >= (k.k << 40) + (1 << 39) AND pos < "       \
+    "(k.k + 1) << 40 ORDER BY pos DESC LIMIT 1), 0))) FROM coll_keys AS k), 0), "                  \
+    "IFNULL((SELECT MAX(date_added) FROM provenance), 0))"
+
+/*
+ * Marks (migration 9): the partial index objects_marks (coll, date_added) holds the rows whose
+ * seq is a multiple of STORE_SQ_MARK_EVERY, the only entry point from a date_added to a seq
+ * (store_sq_seq_at). STORE_SQ_MARK_SQL is its WHERE, which a query must repeat to use it; both
+ * are fixed by the text of migration 9.
+ */
+#define STORE_SQ_MARK_EVERY 64
+#define STORE_SQ_MARK_SQL   "(pos & 63) = 0"
 
 /* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
  * include policy.h; the value is part of the schema, see migration 2). */

@@ -76,30 +76,117 @@ int store_sq_step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *wh
     return rc;
 }
 
-/* The seq of the row of coll added last (0 if none), or of the last one added at or before
- * added (if added >= 0): seq order is date_added order within a collection. */
-int store_sq_seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
-                    struct rk_err *err)
+/* The row with the largest pos in [lo, hi] (one seek of the table): its seq and date_added,
+ * or 0 and -1 when the range is empty. */
+static int last_in_range(struct store_sq_conn *c, int64_t lo, int64_t hi, int64_t *seq,
+                         rk_time_us *added, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *seq = 0;
+    *added = -1;
+    int rc = store_sq_prepare(
+        c,
+        "SELECT pos, date_added FROM objects WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos DESC "
+        "LIMIT 1",
+        &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0) & POS_SEQ;
+        *added = sqlite3_column_int64(st, 1);
+    } else if (src != SQLITE_DONE) {
+        rc = store_sq_err(err, c->db, src, "reading a collection's sequence");
+    }
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* The seq of the last mark of coll added at or before added (0 if none). */
+static int mark_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
+                   struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     *seq = 0;
     int rc = store_sq_prepare(c,
-                              added < 0 ? "SELECT pos FROM objects WHERE coll = ?1 "
-                                          "ORDER BY date_added DESC LIMIT 1"
-                                        : "SELECT pos FROM objects WHERE coll = ?1 AND "
-                                          "date_added <= ?2 ORDER BY date_added DESC LIMIT 1",
+                              "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 "
+                              "AND date_added <= ?2 AND " STORE_SQ_MARK_SQL
+                              " ORDER BY date_added DESC LIMIT 1",
                               &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, coll);
-    if (added >= 0)
-        sqlite3_bind_int64(st, 2, added);
+    sqlite3_bind_int64(st, 2, added);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         *seq = sqlite3_column_int64(st, 0) & POS_SEQ;
     else if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, "reading a collection's marks");
+    store_sq_release(c, st);
+    return rc;
+}
+
+/* Raises *seq to the largest seq of the range [lo, hi] whose row was added at or before added,
+ * walking up from lo: date_added grows with pos inside a range, so the walk stops at the
+ * first row added later. */
+static int walk_range(struct store_sq_conn *c, int64_t lo, int64_t hi, rk_time_us added,
+                      int64_t *seq, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_sq_prepare(
+        c, "SELECT pos, date_added FROM objects WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos", &st,
+        err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 1) <= added) {
+        int64_t s = sqlite3_column_int64(st, 0) & POS_SEQ;
+        if (s > *seq)
+            *seq = s;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
         rc = store_sq_err(err, c->db, src, "reading a collection's sequence");
     store_sq_release(c, st);
+    return rc;
+}
+
+/*
+ * The seq of the row of coll added last (0 if none), or of the last one added at or before
+ * added (if added >= 0). seq order is date_added order within a collection, across both of
+ * its ranges: the newest row is the larger of the two ranges' last rows, and the row at a
+ * cursor lies after the last mark added at or before it (objects_marks, migration 9) and
+ * before the next one, so a walk of each range from that mark finds it in a few dozen rows
+ * (more only where marked rows were deleted).
+ */
+int store_sq_seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int64_t *seq,
+                    struct rk_err *err)
+{
+    int64_t base = coll << POS_COLL_SHIFT;
+    int64_t s_older = 0, s_last = 0;
+    rk_time_us a_older, a_last;
+    int rc;
+
+    *seq = 0;
+    if (added < 0) {
+        rc = last_in_range(c, base, base | POS_SEQ, &s_older, &a_older, err);
+        if (rc == 0)
+            rc = last_in_range(c, base | POS_LAST, base | POS_MASK, &s_last, &a_last, err);
+        if (rc == 0)
+            *seq = s_older > s_last ? s_older : s_last;
+        return rc;
+    }
+    int64_t from = 0;
+    rc = mark_at(c, coll, added, &from, err);
+    if (rc != 0)
+        return rc;
+    *seq = from;
+    rc = walk_range(c, base | from, base | POS_SEQ, added, seq, err);
+    if (rc == 0)
+        rc = walk_range(c, base | POS_LAST | from, base | POS_MASK, added, seq, err);
     return rc;
 }
 
@@ -227,7 +314,33 @@ static bool query_empty(const struct store_query *q)
 
 bool store_sq_query_two_ranges(const struct store_query *q)
 {
-    return (version_sel(q) & STORE_VERSION_ALL) && (q->ids == NULL || q->n_ids == 0);
+    return (q->ids == NULL || q->n_ids == 0) && !last_range(q);
+}
+
+/*
+ * Appends the version terms of q for its rows in the last range, numbering from next: none
+ * when q takes every latest version (all, last), else is_first = 1 and/or version IN (...),
+ * the same parameters in the same order as build_where's.
+ */
+static void last_version_terms(struct rk_buf *b, const struct store_query *q, int next)
+{
+    unsigned sel = version_sel(q);
+    if (sel & (STORE_VERSION_ALL | STORE_VERSION_LAST))
+        return;
+    bool first = (sel & STORE_VERSION_FIRST) != 0;
+    bool specific = lists_versions(q);
+    if (!first && !specific) {
+        rk_buf_puts(b, " AND 0");
+        return;
+    }
+    rk_buf_printf(b, " AND (%s%s", first ? "is_first = 1" : "", first && specific ? " OR " : "");
+    if (specific) {
+        rk_buf_puts(b, "version IN (");
+        for (size_t i = 0; i < q->n_versions; i++)
+            rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", next++);
+        rk_buf_putc(b, ')');
+    }
+    rk_buf_putc(b, ')');
 }
 
 /* Whether q's rows carry the shadow column (store_query.skip_shadowed). */
@@ -282,34 +395,50 @@ void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql)
     rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
 }
 
+/*
+ * The statement of a collection's last range for q, a last_range query; with other (the query
+ * it reads that range for, store_sq_query_two_ranges), other's version terms too. ?2 is a pos
+ * cursor inside the range. With one type the partial index objects_last_type (coll, type)
+ * gives the rows in pos order; otherwise the table range itself, testing any filter per row.
+ */
+static void last_range_sql(const struct store_query *q, const struct store_query *other,
+                           struct rk_buf *sql)
+{
+    bool one_type = q->types != NULL && q->n_types == 1;
+    select_cols(q, sql);
+    rk_buf_printf(sql, "%s WHERE %spos > ?2 AND pos <= (?1 << 40) + %" PRId64,
+                  one_type ? " INDEXED BY objects_last_type" : "", one_type ? "coll = ?1 AND " : "",
+                  POS_MASK);
+    build_where(sql, q, 4);
+    if (other != NULL) {
+        size_t n_types = q->types != NULL ? q->n_types : 0;
+        size_t n_specs = q->spec_versions != NULL ? q->n_spec_versions : 0;
+        last_version_terms(sql, other, 4 + (int)(n_types + n_specs));
+    }
+    rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
+}
+
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
 {
     if (store_sq_query_two_ranges(q)) {
-        /* The latest versions' range: the same statement as a "last" page with q's filters. */
+        /* The latest versions' range: the statement of a "last" page with q's filters, and
+         * q's version terms unless it takes every latest version. */
         struct store_query last = *q;
         last.version_sel = STORE_VERSION_LAST;
         last.versions = NULL;
         last.n_versions = 0;
-        store_sq_query_sql(&last, sql);
+        last_range_sql(&last, q, sql);
         return;
     }
-    select_cols(q, sql);
     if (last_range(q)) {
-        /* ?2 is a pos cursor inside the collection's last range. With one type the partial
-         * index objects_last_type (coll, type) gives the rows in pos order; otherwise the
-         * table range itself, testing any filter per row. */
-        bool one_type = q->types != NULL && q->n_types == 1;
-        rk_buf_printf(sql, "%s WHERE %spos > ?2 AND pos <= (?1 << 40) + %" PRId64,
-                      one_type ? " INDEXED BY objects_last_type" : "",
-                      one_type ? "coll = ?1 AND " : "", POS_MASK);
-        build_where(sql, q, 4);
-        rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
+        last_range_sql(q, NULL, sql);
         return;
     }
-    /* Without statistics the planner prefers walking a date_added-ordered index over the
-     * whole collection to sorting the few versions of the ids asked for; tell it. */
-    rk_buf_printf(sql, "%s WHERE coll = ?1 AND date_added > ?2",
-                  q->ids != NULL && q->n_ids > 0 ? " INDEXED BY objects_version" : "");
+    /* With ids: their versions through objects_version, sorted (a few rows). Without
+     * statistics the planner would rather walk the whole collection in date_added order;
+     * tell it. */
+    select_cols(q, sql);
+    rk_buf_puts(sql, " INDEXED BY objects_version WHERE coll = ?1 AND date_added > ?2");
     build_where(sql, q, 4);
     rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
 }
@@ -393,13 +522,13 @@ static bool scan_take(struct scan *sc, const struct store_row *row)
 }
 
 /*
- * Every version of a collection without ids (store_sq_query_two_ranges): the latest versions
+ * Any selection without ids but "last" (store_sq_query_two_ranges): the latest versions
  * and the older ones are two clustered ranges of the table, each in seq (= date_added)
- * order, so they are read side by side and merged by seq, instead of walking objects_added
- * and seeking every table row. st_last and st_older are store_sq_query_sql's and
- * store_sq_query_older_sql's statements, bound but for the cursor and limit; seq is the
- * cursor (rows with a larger seq are returned). An older version taken is read in full by
- * its pos (*row_at, prepared on first use); one left out by skip_shadowed never is.
+ * order, so they are read side by side and merged by seq, without a date_added index
+ * (migration 9) and without a seek of the table per row. st_last and st_older are
+ * store_sq_query_sql's and store_sq_query_older_sql's statements, bound but for the cursor and
+ * limit; seq is the cursor (rows with a larger seq are returned). An older version taken is read in
+ * full by its pos (*row_at, prepared on first use); one left out by skip_shadowed never is.
  */
 static int scan_two_ranges(struct store_sq_conn *c, struct scan *sc, int64_t coll, int64_t seq,
                            sqlite3_stmt *st_last, sqlite3_stmt *st_older, sqlite3_stmt **row_at)
@@ -612,12 +741,15 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
     if (rc != 0 || coll < 0 || query_empty(q))
         goto commit;
     /* The provenance vault never loses an original: those derived from the rows about to go
-     * (their json minus the cut) are written out first, in the same transaction. */
+     * (their json minus the cut) are written out first, in the same transaction. Each finds
+     * its row through objects_version: ?2 and ?3 are the one id's hash and text, as
+     * build_where numbers them. */
     rc = run_with_where(c, q, coll,
                         "UPDATE provenance SET original = (SELECT CAST(substr(o.json, 1, "
                         "provenance.cut_off) || substr(o.json, provenance.cut_off + "
-                        "provenance.cut_len + 1) AS BLOB) FROM objects o WHERE o.coll = ?1 AND "
-                        "o.date_added = provenance.date_added), derived = 0, cut_off = 0, "
+                        "provenance.cut_len + 1) AS BLOB) FROM objects o WHERE o.idh = ?2 AND "
+                        "o.coll = ?1 AND o.id = ?3 AND o.date_added = provenance.date_added), "
+                        "derived = 0, cut_off = 0, "
                         "cut_len = 0 WHERE derived = 1 AND coll_uuid = (SELECT uuid FROM "
                         "coll_keys WHERE k = ?1) AND date_added IN (SELECT date_added FROM "
                         "objects INDEXED BY objects_version WHERE coll = ?1",

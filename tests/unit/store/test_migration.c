@@ -22,7 +22,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 8
+#define CURRENT 9
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {

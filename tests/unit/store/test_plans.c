@@ -110,12 +110,34 @@ static void main_queries_use_their_indexes(void **state)
     assert_null(strstr(plan, "TEMP B-TREE"));
     q.skip_shadowed = false;
 
-    q.types = NULL; /* version=first: the same walk, testing is_first per row */
+    /* version=first, a specific version and their combinations (migration 9): the same
+     * two ranges, testing is_first or the version per row; never a sort. */
+    rk_time_us versions[] = {5};
+    unsigned sels[] = {STORE_VERSION_FIRST, STORE_VERSION_FIRST | STORE_VERSION_LAST,
+                       STORE_VERSION_SPECIFIC, STORE_VERSION_SPECIFIC | STORE_VERSION_FIRST};
+    q.versions = versions;
+    q.n_versions = 1;
+    for (int types = 0; types < 2; types++) {
+        q.types = types ? one_type : NULL;
+        q.n_types = types ? 1 : 0;
+        for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+            q.version_sel = sels[i];
+            assert_true(store_sq_query_two_ranges(&q));
+            plan_of(db, &q, plan, sizeof(plan));
+            assert_non_null(strstr(plan, types ? "objects_last_type (coll=? AND type=? AND "
+                                                 "rowid>? AND rowid<?)"
+                                               : "USING INTEGER PRIMARY KEY (rowid>? AND "
+                                                 "rowid<?)"));
+            assert_null(strstr(plan, "TEMP B-TREE"));
+            plan_of_range(db, &q, true, plan, sizeof(plan));
+            assert_non_null(strstr(plan, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"));
+            assert_null(strstr(plan, "TEMP B-TREE"));
+        }
+    }
+    q.types = NULL;
     q.n_types = 0;
-    q.version_sel = STORE_VERSION_FIRST;
-    plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_added (coll=? AND date_added>?)"));
-    assert_null(strstr(plan, "TEMP B-TREE"));
+    q.versions = NULL;
+    q.n_versions = 0;
     q.version_sel = STORE_VERSION_ALL;
 
     /* Versions of one object: the unique index, never a walk of the collection. */
@@ -136,10 +158,19 @@ static void main_queries_use_their_indexes(void **state)
     plan_of(db, &q, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_version (idh=? AND coll=?)"));
 
-    /* The largest date_added: one seek of objects_added per collection, no table scan. */
+    /* The largest date_added: a rowid seek per range of each collection, no scan. */
     plan_of_sql(db, STORE_SQ_MAX_ADDED_SQL, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "COVERING INDEX objects_added (coll=?)"));
+    assert_non_null(strstr(plan, "SEARCH objects USING INTEGER PRIMARY KEY (rowid>? AND "
+                                 "rowid<?)"));
     assert_null(strstr(plan, "SCAN objects"));
+
+    /* The cursor's mark (store_sq_seq_at): the partial index, one seek. */
+    plan_of_sql(db,
+                "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 AND "
+                "date_added <= ?2 AND " STORE_SQ_MARK_SQL " ORDER BY date_added DESC LIMIT 1",
+                plan, sizeof(plan));
+    assert_non_null(strstr(plan, "objects_marks (coll=? AND date_added<?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
 
     /* find_object (join checks): one probe of objects_version per collection. */
     plan_of_sql(db, STORE_SQ_FIND_OBJECT_SQL, plan, sizeof(plan));

@@ -20,9 +20,11 @@ struct bindv {
 #define BI(v) ((struct bindv){NULL, (v)})
 
 /* Runs a write statement with values, in its own (durable) transaction on the writer.
- * A UNIQUE/PRIMARY KEY violation becomes RK_E_EXISTS, a foreign key one RK_E_NOTFOUND. */
+ * A UNIQUE/PRIMARY KEY violation becomes RK_E_EXISTS. The writer does not enforce foreign
+ * keys (sqlite.c): a statement that must refer to an organisation says so itself and writes
+ * nothing when it does not exist, which becomes RK_E_NOTFOUND here when one_row is set. */
 static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v, int n,
-                  const char *what, struct rk_err *err)
+                  bool one_row, const char *what, struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     struct store_sq_conn *c = store_sq_writer_lock(s);
@@ -39,11 +41,11 @@ static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v
     int src = sqlite3_step(st);
     if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
         rc = rk_err_set(err, RK_E_EXISTS, "%s: already exists", what);
-    else if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
-        rc = rk_err_set(err, RK_E_NOTFOUND, "%s: refers to an organisation that does not exist",
-                        what);
     else if (src != SQLITE_DONE)
         rc = store_sq_err(err, c->db, src, what);
+    else if (one_row && sqlite3_changes(c->db) == 0)
+        rc = rk_err_set(err, RK_E_NOTFOUND, "%s: refers to an organisation that does not exist",
+                        what);
 out:
     store_sq_release(c, st);
     return store_sq_writer_done(s, rc, err);
@@ -150,7 +152,7 @@ int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_er
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
                     "own_identifiers) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    v, 7, "adding an organisation", err);
+                    v, 7, false, "adding an organisation", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "an organisation named \"%s\" already exists", o->name);
     return rc;
@@ -210,8 +212,8 @@ int store_sq_token_add(struct store *base, const struct store_token *t, struct r
                               BT(t->label), BI(t->created), BI(t->anonymity)};
     return write1((struct store_sqlite *)base,
                   "INSERT INTO tokens(hash, org_id, role, label, created, anonymity) "
-                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                  v, 6, "adding a token", err);
+                  "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM orgs WHERE id = ?2)",
+                  v, 6, true, "adding a token", err);
 }
 
 static void token_fill(sqlite3_stmt *st, void *out)
@@ -258,7 +260,7 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO collections(id, title, description, alias, read_spec, "
                     "write_spec, created, default_tlp) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    v, 8, "adding a collection", err);
+                    v, 8, false, "adding a collection", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "a collection with id %s already exists", col->id);
     return rc;
@@ -319,7 +321,7 @@ int store_sq_status_put(struct store *base, const struct store_status *stt, stru
     return write1((struct store_sqlite *)base,
                   "INSERT INTO statuses(id, org_id, json) VALUES(?1, ?2, ?3) "
                   "ON CONFLICT(id) DO UPDATE SET org_id = excluded.org_id, json = excluded.json",
-                  v, 3, "storing a status", err);
+                  v, 3, false, "storing a status", err);
 }
 
 static void status_fill(sqlite3_stmt *st, void *out)
@@ -352,7 +354,7 @@ int store_sq_setting_set(struct store *base, const char *key, const char *value,
     return write1((struct store_sqlite *)base,
                   "INSERT INTO settings(key, value) VALUES(?1, ?2) "
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                  v, 2, "storing a setting", err);
+                  v, 2, false, "storing a setting", err);
 }
 
 /* A setting's value: out is the char * to set. */

@@ -76,30 +76,25 @@ int store_sq_step_done(struct store_sq_conn *c, sqlite3_stmt *st, const char *wh
     return rc;
 }
 
-/* The row with the largest pos in [lo, hi] (one seek of the table): its seq and date_added,
- * or 0 and -1 when the range is empty. */
+/* The seq of the row with the largest pos in [lo, hi] (one seek of the table), 0 when the
+ * range is empty. */
 static int last_in_range(struct store_sq_conn *c, int64_t lo, int64_t hi, int64_t *seq,
-                         rk_time_us *added, struct rk_err *err)
+                         struct rk_err *err)
 {
     sqlite3_stmt *st = NULL;
     *seq = 0;
-    *added = -1;
     int rc = store_sq_prepare(
-        c,
-        "SELECT pos, date_added FROM objects WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos DESC "
-        "LIMIT 1",
-        &st, err);
+        c, "SELECT pos FROM objects WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos DESC LIMIT 1", &st,
+        err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, lo);
     sqlite3_bind_int64(st, 2, hi);
     int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
+    if (src == SQLITE_ROW)
         *seq = sqlite3_column_int64(st, 0) & POS_SEQ;
-        *added = sqlite3_column_int64(st, 1);
-    } else if (src != SQLITE_DONE) {
+    else if (src != SQLITE_DONE)
         rc = store_sq_err(err, c->db, src, "reading a collection's sequence");
-    }
     store_sq_release(c, st);
     return rc;
 }
@@ -167,14 +162,13 @@ int store_sq_seq_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int
 {
     int64_t base = coll << POS_COLL_SHIFT;
     int64_t s_older = 0, s_last = 0;
-    rk_time_us a_older, a_last;
     int rc;
 
     *seq = 0;
     if (added < 0) {
-        rc = last_in_range(c, base, base | POS_SEQ, &s_older, &a_older, err);
+        rc = last_in_range(c, base, base | POS_SEQ, &s_older, err);
         if (rc == 0)
-            rc = last_in_range(c, base | POS_LAST, base | POS_MASK, &s_last, &a_last, err);
+            rc = last_in_range(c, base | POS_LAST, base | POS_MASK, &s_last, err);
         if (rc == 0)
             *seq = s_older > s_last ? s_older : s_last;
         return rc;

@@ -235,12 +235,14 @@ bool store_sq_query_two_ranges(const struct store_query *q);
 
 /*
  * Marks (migration 9): the partial index objects_marks (coll, date_added) holds the rows whose
- * seq is a multiple of STORE_SQ_MARK_EVERY, the only entry point from a date_added to a seq
- * (store_sq_seq_at). STORE_SQ_MARK_SQL is its WHERE, which a query must repeat to use it; both
- * are fixed by the text of migration 9.
+ * seq is a multiple of 64, the only entry point from a date_added to a seq (store_sq_seq_at).
+ * This is the seek of the last mark of collection ?1 added at or before ?2: its WHERE repeats
+ * the index's, "(pos & 63) = 0", which the text of migration 9 fixes. Exposed for query-plan
+ * tests.
  */
-#define STORE_SQ_MARK_EVERY 64
-#define STORE_SQ_MARK_SQL   "(pos & 63) = 0"
+#define STORE_SQ_MARK_AT_SQL                                                                       \
+    "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 AND date_added <= ?2 AND "   \
+    "(pos & 63) = 0 ORDER BY date_added DESC LIMIT 1"
 
 /* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
  * include policy.h; the value is part of the schema, see migration 2). */

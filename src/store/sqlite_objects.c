@@ -105,11 +105,7 @@ static int mark_at(struct store_sq_conn *c, int64_t coll, rk_time_us added, int6
 {
     sqlite3_stmt *st = NULL;
     *seq = 0;
-    int rc = store_sq_prepare(c,
-                              "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 "
-                              "AND date_added <= ?2 AND " STORE_SQ_MARK_SQL
-                              " ORDER BY date_added DESC LIMIT 1",
-                              &st, err);
+    int rc = store_sq_prepare(c, STORE_SQ_MARK_AT_SQL, &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, coll);

@@ -219,7 +219,7 @@ static const char *const migrations[] = {
     "CREATE INDEX objects_version ON objects(idh, coll, version);",
 
     /* 9: objects_added (coll, date_added) gives way to objects_marks, the same key for one
-     * row in STORE_SQ_MARK_EVERY (seq a multiple of 64; a row keeps its seq when it moves
+     * row in 64 (seq a multiple of 64, STORE_SQ_MARK_AT_SQL; a row keeps its seq when it moves
      * between the ranges). objects_added took one index insert per stored object, 5,100
      * instructions under the write lock (callgrind, real data), and what it answered follows
      * from seq order being date_added order: a collection's newest row is the one with the

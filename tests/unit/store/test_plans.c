@@ -165,10 +165,7 @@ static void main_queries_use_their_indexes(void **state)
     assert_null(strstr(plan, "SCAN objects"));
 
     /* The cursor's mark (store_sq_seq_at): the partial index, one seek. */
-    plan_of_sql(db,
-                "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 AND "
-                "date_added <= ?2 AND " STORE_SQ_MARK_SQL " ORDER BY date_added DESC LIMIT 1",
-                plan, sizeof(plan));
+    plan_of_sql(db, STORE_SQ_MARK_AT_SQL, plan, sizeof(plan));
     assert_non_null(strstr(plan, "objects_marks (coll=? AND date_added<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 

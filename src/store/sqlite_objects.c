@@ -220,34 +220,14 @@ static bool last_range(const struct store_query *q)
 }
 
 /*
- * Appends the WHERE terms of q after "coll = ?1" (parameters from ?first_param on): ids,
- * types, spec_versions and version selection. The version terms stay top-level "is_last = 1"
- * / "is_first = 1" when alone so that the partial indexes apply. A last_range query needs no
- * version term (its pos range holds latest versions only) except with one type, where
- * "is_last = 1" selects the partial index objects_last_type.
+ * Appends the version terms of q's selection, numbering its versions from *next: any of
+ * "is_last = 1", "is_first = 1" and "version IN (...)", joined by OR; " AND 0" when it
+ * selects nothing (SPECIFIC with an empty list). A single term stays top-level so that the
+ * partial indexes apply. Not for STORE_VERSION_ALL, which needs no term.
  */
-static void build_where(struct rk_buf *b, const struct store_query *q, int first_param)
+static void version_terms(struct rk_buf *b, const struct store_query *q, int *next)
 {
-    int next = first_param;
-    if (q->ids != NULL && q->n_ids > 0) {
-        add_in(b, "idh", q->n_ids, &next); /* objects_version's key (migration 6) */
-        add_in(b, "id", q->n_ids, &next);
-    }
-    if (q->types != NULL && q->n_types > 0) {
-        /* Several types: "+type" keeps the planner on a date_added-ordered index rather than
-         * reading every row of those types and sorting them. */
-        add_in(b, q->n_types == 1 ? "type" : "+type", q->n_types, &next);
-    }
-    if (q->spec_versions != NULL)
-        add_in(b, "spec_version", q->n_spec_versions, &next);
     unsigned sel = version_sel(q);
-    if (sel & STORE_VERSION_ALL)
-        return;
-    if (last_range(q)) {
-        if (q->types != NULL && q->n_types == 1)
-            rk_buf_puts(b, " AND is_last = 1");
-        return;
-    }
     const char *terms[3];
     int n_terms = 0;
     if (sel & STORE_VERSION_LAST)
@@ -269,10 +249,44 @@ static void build_where(struct rk_buf *b, const struct store_query *q, int first
     if (specific) {
         rk_buf_printf(b, "%sversion IN (", n_terms > 0 ? " OR " : "");
         for (size_t i = 0; i < q->n_versions; i++)
-            rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", next++);
+            rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", (*next)++);
         rk_buf_putc(b, ')');
     }
     rk_buf_putc(b, ')');
+}
+
+/*
+ * Appends the WHERE terms of q after "coll = ?1" (parameters from ?first_param on): ids,
+ * types, spec_versions and version selection (version_terms). A last_range query needs no
+ * version term (its pos range holds latest versions only) except with one type, where
+ * "is_last = 1" selects the partial index objects_last_type. Returns the number of the
+ * next parameter after those of the ids, types and spec_versions (the versions' come from
+ * there too, when q selects them).
+ */
+static int build_where(struct rk_buf *b, const struct store_query *q, int first_param)
+{
+    int next = first_param;
+    if (q->ids != NULL && q->n_ids > 0) {
+        add_in(b, "idh", q->n_ids, &next); /* objects_version's key (migration 6) */
+        add_in(b, "id", q->n_ids, &next);
+    }
+    if (q->types != NULL && q->n_types > 0) {
+        /* Several types: "+type" keeps the planner on a date_added-ordered index rather than
+         * reading every row of those types and sorting them. */
+        add_in(b, q->n_types == 1 ? "type" : "+type", q->n_types, &next);
+    }
+    if (q->spec_versions != NULL)
+        add_in(b, "spec_version", q->n_spec_versions, &next);
+    if (version_sel(q) & STORE_VERSION_ALL)
+        return next;
+    if (last_range(q)) {
+        if (q->types != NULL && q->n_types == 1)
+            rk_buf_puts(b, " AND is_last = 1");
+        return next;
+    }
+    int after = next;
+    version_terms(b, q, &next);
+    return after;
 }
 
 /* Binds the parameters build_where numbered, in the same order. */
@@ -305,32 +319,6 @@ static bool query_empty(const struct store_query *q)
 bool store_sq_query_two_ranges(const struct store_query *q)
 {
     return (q->ids == NULL || q->n_ids == 0) && !last_range(q);
-}
-
-/*
- * Appends the version terms of q for its rows in the last range, numbering from next: none
- * when q takes every latest version (all, last), else is_first = 1 and/or version IN (...),
- * the same parameters in the same order as build_where's.
- */
-static void last_version_terms(struct rk_buf *b, const struct store_query *q, int next)
-{
-    unsigned sel = version_sel(q);
-    if (sel & (STORE_VERSION_ALL | STORE_VERSION_LAST))
-        return;
-    bool first = (sel & STORE_VERSION_FIRST) != 0;
-    bool specific = lists_versions(q);
-    if (!first && !specific) {
-        rk_buf_puts(b, " AND 0");
-        return;
-    }
-    rk_buf_printf(b, " AND (%s%s", first ? "is_first = 1" : "", first && specific ? " OR " : "");
-    if (specific) {
-        rk_buf_puts(b, "version IN (");
-        for (size_t i = 0; i < q->n_versions; i++)
-            rk_buf_printf(b, "%s?%d", i > 0 ? ", " : "", next++);
-        rk_buf_putc(b, ')');
-    }
-    rk_buf_putc(b, ')');
 }
 
 /* Whether q's rows carry the shadow column (store_query.skip_shadowed). */
@@ -399,12 +387,11 @@ static void last_range_sql(const struct store_query *q, const struct store_query
     rk_buf_printf(sql, "%s WHERE %spos > ?2 AND pos <= (?1 << 40) + %" PRId64,
                   one_type ? " INDEXED BY objects_last_type" : "", one_type ? "coll = ?1 AND " : "",
                   POS_MASK);
-    build_where(sql, q, 4);
-    if (other != NULL) {
-        size_t n_types = q->types != NULL ? q->n_types : 0;
-        size_t n_specs = q->spec_versions != NULL ? q->n_spec_versions : 0;
-        last_version_terms(sql, other, 4 + (int)(n_types + n_specs));
-    }
+    int next = build_where(sql, q, 4);
+    /* In this range every row is a latest version: other's terms only when it does not
+     * take all of them (the same parameters, in the same order, as build_where's). */
+    if (other != NULL && !(version_sel(other) & (STORE_VERSION_ALL | STORE_VERSION_LAST)))
+        version_terms(sql, other, &next);
     rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
 }
 

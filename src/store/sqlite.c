@@ -80,6 +80,9 @@ int store_sq_exec(struct store_sq_conn *c, const char *sql, struct rk_err *err)
     return rc;
 }
 
+/* STORE_SQ_WALBUF_VFS once registered (sq_config), else NULL: the default VFS. */
+static const char *sq_vfs;
+
 int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn **out,
                        struct rk_err *err)
 {
@@ -88,7 +91,7 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
         flags |= SQLITE_OPEN_CREATE;
     struct store_sq_conn *c = rk_calloc(1, sizeof(*c));
     c->owner = s;
-    int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
+    int rc = sqlite3_open_v2(s->path, &c->db, flags, sq_vfs);
     if (rc != SQLITE_OK) {
         rk_err_set(err, RK_E_IO, "cannot open store at %s: %s", s->path,
                    c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -460,6 +463,8 @@ static void sq_config(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     (void)sqlite3_initialize();
+    if (store_sq_walbuf_register() == SQLITE_OK)
+        sq_vfs = STORE_SQ_WALBUF_VFS;
 }
 
 int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)

@@ -50,6 +50,14 @@ struct store_sq_idset {
     unsigned builds;      /* how many times it was built (for tests) */
 };
 
+/*
+ * The VFS every connection of the store opens with (sqlite_walbuf.c): the default one, except
+ * that appends to a WAL file are gathered into one write per commit. Registered once per
+ * process by store_open_sqlite; 0 or SQLite's error (the connections then use the default).
+ */
+#define STORE_SQ_WALBUF_VFS "renkei-walbuf"
+int store_sq_walbuf_register(void);
+
 /* 2^24 slots (128 MiB, about 11.7 million ids at load 0.7) at most. */
 #define STORE_SQ_IDSET_MAX_SLOTS ((size_t)1 << 24)
 

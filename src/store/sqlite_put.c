@@ -9,19 +9,63 @@
 
 #include <string.h>
 
+/* Parameters of the insert statement. */
+#define INSERT_PARAMS 24
+
+/*
+ * What the insert statement's parameters hold since the start of the call. SQLite keeps
+ * bindings across sqlite3_reset, and most of an envelope's rows repeat the previous row's
+ * collection, spec_version, policy columns and empty provenance, so put_one binds only what
+ * changed: a bind costs about 200 instructions under the write lock, a comparison a few
+ * dozen. Strings are bound SQLITE_STATIC from puts that outlive the call; the memo starts
+ * empty at each call, so nothing bound by an earlier call is ever relied on.
+ */
+struct bind_memo {
+    unsigned char kind[INSERT_PARAMS + 1]; /* MEMO_* of each parameter (1-based), NONE: unknown */
+    const char *text[INSERT_PARAMS + 1];   /* the string bound, for MEMO_TEXT */
+    int64_t num[INSERT_PARAMS + 1];        /* the integer bound, for MEMO_INT */
+};
+
+enum { MEMO_NONE, MEMO_TEXT, MEMO_INT, MEMO_EMPTY_BLOB };
+
 /* The statements put_one needs, prepared once per call. */
 struct put_stmts {
-    sqlite3_stmt *minmax; /* MIN/MAX(version) of (coll, id) */
-    sqlite3_stmt *exact;  /* date_added, json of (coll, id, version) */
-    sqlite3_stmt *insert; /* the new row */
-    sqlite3_stmt *prov;   /* its provenance row; prepared on the first put with an original */
-    int64_t next_seq;     /* seq of the collection's next new row */
+    sqlite3_stmt *minmax;  /* MIN/MAX(version) of (coll, id) */
+    sqlite3_stmt *exact;   /* date_added, json of (coll, id, version) */
+    sqlite3_stmt *insert;  /* the new row */
+    sqlite3_stmt *prov;    /* its provenance row; prepared on the first put with an original */
+    int64_t next_seq;      /* seq of the collection's next new row */
+    struct bind_memo memo; /* insert's parameters */
 };
 
 /* Binds a borrowed string, NULL as "". */
 static void bind_str(sqlite3_stmt *st, int i, const char *v)
 {
     sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+/* bind_str on insert's parameter i unless it holds an equal string already. */
+static void memo_str(struct put_stmts *ps, int i, const char *v)
+{
+    struct bind_memo *m = &ps->memo;
+    if (v == NULL)
+        v = "";
+    if (m->kind[i] == MEMO_TEXT && (m->text[i] == v || strcmp(m->text[i], v) == 0))
+        return;
+    sqlite3_bind_text(ps->insert, i, v, -1, SQLITE_STATIC);
+    m->kind[i] = MEMO_TEXT;
+    m->text[i] = v;
+}
+
+/* sqlite3_bind_int64 on insert's parameter i unless it holds v already. */
+static void memo_int(struct put_stmts *ps, int i, int64_t v)
+{
+    struct bind_memo *m = &ps->memo;
+    if (m->kind[i] == MEMO_INT && m->num[i] == v)
+        return;
+    sqlite3_bind_int64(ps->insert, i, v);
+    m->kind[i] = MEMO_INT;
+    m->num[i] = v;
 }
 
 /*
@@ -244,37 +288,43 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     }
     bool in_row = token_len >= 0;
     int64_t pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
+    /* Parameters that change with every row are bound directly; the others through the
+     * memo. The token (a blob) is never memoised, only its absence (the empty blob). */
     sqlite3_bind_int64(ps->insert, 1, added);
-    sqlite3_bind_int64(ps->insert, 2, coll);
+    memo_int(ps, 2, coll);
     sqlite3_bind_text(ps->insert, 3, p->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ps->insert, 4, version);
-    sqlite3_bind_text(ps->insert, 5, p->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ps->insert, 6, p->spec_version, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ps->insert, 7, is_first);
-    sqlite3_bind_int(ps->insert, 8, is_last);
+    memo_str(ps, 5, p->type);
+    memo_str(ps, 6, p->spec_version);
+    memo_int(ps, 7, is_first);
+    memo_int(ps, 8, is_last);
     sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
-    sqlite3_bind_int(ps->insert, 10, p->access.tlp);
+    memo_int(ps, 10, p->access.tlp);
     sqlite3_bind_int64(ps->insert, 17, pos);
-    bind_str(ps->insert, 11, p->access.source_org);
-    bind_str(ps->insert, 12, p->access.source_sector);
-    bind_str(ps->insert, 13, p->access.scope);
-    bind_str(ps->insert, 14, p->access.recipients);
-    bind_str(ps->insert, 15, p->access.joins);
-    bind_str(ps->insert, 16, p->access.rule);
+    memo_str(ps, 11, p->access.source_org);
+    memo_str(ps, 12, p->access.source_sector);
+    memo_str(ps, 13, p->access.scope);
+    memo_str(ps, 14, p->access.recipients);
+    memo_str(ps, 15, p->access.joins);
+    memo_str(ps, 16, p->access.rule);
     sqlite3_bind_int64(ps->insert, 18, idh);
-    sqlite3_bind_int(ps->insert, 19, in_row);
+    memo_int(ps, 19, in_row);
     if (in_row) {
         sqlite3_bind_blob(ps->insert, 20, token, token_len, SQLITE_STATIC);
-        sqlite3_bind_int(ps->insert, 21, p->anonymity);
-        bind_str(ps->insert, 22, p->actions != NULL ? p->actions : "[]");
-        sqlite3_bind_int64(ps->insert, 23, (sqlite3_int64)p->cut_off);
-        sqlite3_bind_int64(ps->insert, 24, (sqlite3_int64)p->cut_len);
+        ps->memo.kind[20] = MEMO_NONE;
+        memo_int(ps, 21, p->anonymity);
+        memo_str(ps, 22, p->actions != NULL ? p->actions : "[]");
+        memo_int(ps, 23, (int64_t)p->cut_off);
+        memo_int(ps, 24, (int64_t)p->cut_len);
     } else {
-        sqlite3_bind_zeroblob(ps->insert, 20, 0);
-        sqlite3_bind_int(ps->insert, 21, 0);
-        bind_str(ps->insert, 22, "");
-        sqlite3_bind_int(ps->insert, 23, 0);
-        sqlite3_bind_int(ps->insert, 24, 0);
+        if (ps->memo.kind[20] != MEMO_EMPTY_BLOB) {
+            sqlite3_bind_zeroblob(ps->insert, 20, 0);
+            ps->memo.kind[20] = MEMO_EMPTY_BLOB;
+        }
+        memo_int(ps, 21, 0);
+        memo_str(ps, 22, "");
+        memo_int(ps, 23, 0);
+        memo_int(ps, 24, 0);
     }
     src = sqlite3_step(ps->insert);
     sqlite3_reset(ps->insert);
@@ -317,7 +367,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
                          size_t n, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {{0}, {0}, {0}}};
     int64_t coll = -1;
     int rc;
 

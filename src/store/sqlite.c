@@ -121,7 +121,8 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
         goto fail;
     }
     /* rk_idh() for migration 6 (sqlite_idset.c). */
-    if (!reader && (rc = store_sq_register_idh(c->db)) != SQLITE_OK) {
+    if (!reader && ((rc = store_sq_register_idh(c->db)) != SQLITE_OK ||
+                    (rc = store_sq_register_rows(c->db)) != SQLITE_OK)) {
         rk_err_set(err, RK_E_DB, "cannot open store at %s: %s", s->path, sqlite3_errstr(rc));
         goto fail;
     }

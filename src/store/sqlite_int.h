@@ -51,6 +51,39 @@ struct store_sq_idset {
 };
 
 /*
+ * The columns of objects that a put writes, in the order rk_rows (sqlite_rows.c) yields
+ * them: put_objects stores the rows it decided on with one INSERT INTO objects(...) SELECT
+ * ... FROM rk_rows(?1), ?1 bound with sqlite3_bind_pointer(..., STORE_SQ_ROWS_PTR, NULL).
+ */
+#define STORE_SQ_ROWS_COLUMNS                                                                      \
+    "date_added, coll, id, version, type, spec_version, is_first, is_last, json, tlp, "            \
+    "source_org, source_sector, scope, recipients, joins, rule, pos, idh, prov, prov_token, "      \
+    "prov_anonymity, prov_actions, prov_cut_off, prov_cut_len"
+#define STORE_SQ_ROWS_PTR "rk_rows"
+
+/* One object row decided on and not yet inserted. */
+struct store_sq_row {
+    const struct store_put *put; /* id, type, json, access columns, provenance */
+    int64_t added;               /* date_added */
+    int64_t coll;                /* collection key */
+    int64_t version;             /* the version recorded */
+    int64_t pos;                 /* rowid */
+    int64_t idh;                 /* store_sq_id_hash(id) */
+    bool is_first, is_last;      /* the row's flags */
+    int token_len;               /* bytes of token; -1: provenance is not in the row */
+    unsigned char token[64];     /* the token hash as bytes (migration 7) */
+};
+
+/* Rows for rk_rows, in insertion order. */
+struct store_sq_rows {
+    struct store_sq_row *v;
+    size_t n, cap;
+};
+
+/* Registers rk_rows on the writer connection db; SQLITE_OK or SQLite's error. */
+int store_sq_register_rows(sqlite3 *db);
+
+/*
  * The VFS every connection of the store opens with (sqlite_walbuf.c): the default one, except
  * that appends to a WAL file are gathered into one write per commit. Registered once per
  * process by store_open_sqlite; 0 or SQLite's error (the connections then use the default).

@@ -3,39 +3,28 @@
  * sqlite_put.c: storing object versions in SQLite: one transaction per call (or the
  * caller's enclosing one), conflict and duplicate detection, hub-wide unique and strictly
  * increasing date_added, the clustered position of each row, provenance (in the object row
- * when it can, migration 7, else a provenance row).
+ * when it can, migration 7, else a provenance row). The new rows of a call are inserted
+ * together through rk_rows (sqlite_rows.c).
  */
 #include "sqlite_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Parameters of the insert statement. */
-#define INSERT_PARAMS 24
+/* Bits of put_stmts.pending (a power of two). */
+#define PENDING_BITS 4096
 
-/*
- * What the insert statement's parameters hold since the start of the call. SQLite keeps
- * bindings across sqlite3_reset, and most of an envelope's rows repeat the previous row's
- * collection, spec_version, policy columns and empty provenance, so put_one binds only what
- * changed: a bind costs about 200 instructions under the write lock, a comparison a few
- * dozen. Strings are bound SQLITE_STATIC from puts that outlive the call; the memo starts
- * empty at each call, so nothing bound by an earlier call is ever relied on.
- */
-struct bind_memo {
-    unsigned char kind[INSERT_PARAMS + 1]; /* MEMO_* of each parameter (1-based), NONE: unknown */
-    const char *text[INSERT_PARAMS + 1];   /* the string bound, for MEMO_TEXT */
-    int64_t num[INSERT_PARAMS + 1];        /* the integer bound, for MEMO_INT */
-};
-
-enum { MEMO_NONE, MEMO_TEXT, MEMO_INT, MEMO_EMPTY_BLOB };
-
-/* The statements put_one needs, prepared once per call. */
+/* The statements put_one needs, prepared once per call, and the rows it decided on. */
 struct put_stmts {
-    sqlite3_stmt *minmax;  /* MIN/MAX(version) of (coll, id) */
-    sqlite3_stmt *exact;   /* date_added, json of (coll, id, version) */
-    sqlite3_stmt *insert;  /* the new row */
-    sqlite3_stmt *prov;    /* its provenance row; prepared on the first put with an original */
-    int64_t next_seq;      /* seq of the collection's next new row */
-    struct bind_memo memo; /* insert's parameters */
+    sqlite3_stmt *minmax;      /* MIN/MAX(version) of (coll, id) */
+    sqlite3_stmt *exact;       /* date_added, json of (coll, id, version) */
+    sqlite3_stmt *insert;      /* INSERT ... SELECT FROM rk_rows(?1) */
+    sqlite3_stmt *prov;        /* a provenance row; prepared on the first put with an original */
+    int64_t next_seq;          /* seq of the collection's next new row */
+    struct store_sq_rows rows; /* decided, not inserted yet (rows_flush) */
+    /* A bit per id hash modulo PENDING_BITS, set for the rows not inserted yet: a probe of
+     * an id whose bit is clear cannot need them. */
+    uint64_t pending[PENDING_BITS / 64];
 };
 
 /* Binds a borrowed string, NULL as "". */
@@ -44,28 +33,42 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
     sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
 }
 
-/* bind_str on insert's parameter i unless it holds an equal string already. */
-static void memo_str(struct put_stmts *ps, int i, const char *v)
+/* The bit of put_stmts.pending for the id hashed idh. */
+static void pending_bit(int64_t idh, size_t *word, uint64_t *mask)
 {
-    struct bind_memo *m = &ps->memo;
-    if (v == NULL)
-        v = "";
-    if (m->kind[i] == MEMO_TEXT && (m->text[i] == v || strcmp(m->text[i], v) == 0))
-        return;
-    sqlite3_bind_text(ps->insert, i, v, -1, SQLITE_STATIC);
-    m->kind[i] = MEMO_TEXT;
-    m->text[i] = v;
+    uint64_t b = (uint64_t)idh & (PENDING_BITS - 1);
+    *word = (size_t)(b / 64);
+    *mask = (uint64_t)1 << (b % 64);
 }
 
-/* sqlite3_bind_int64 on insert's parameter i unless it holds v already. */
-static void memo_int(struct put_stmts *ps, int i, int64_t v)
+/* Whether a row of the id hashed idh may be among the rows not inserted yet. */
+static bool rows_may_hold(const struct put_stmts *ps, int64_t idh)
 {
-    struct bind_memo *m = &ps->memo;
-    if (m->kind[i] == MEMO_INT && m->num[i] == v)
-        return;
-    sqlite3_bind_int64(ps->insert, i, v);
-    m->kind[i] = MEMO_INT;
-    m->num[i] = v;
+    size_t w;
+    uint64_t m;
+    pending_bit(idh, &w, &m);
+    return (ps->pending[w] & m) != 0;
+}
+
+/*
+ * Inserts the rows decided on so far with one statement (sqlite_rows.c). Called before the
+ * COMMIT, and before a probe of an id that may have a row among them (the probe, and the
+ * clear_first and clear_last after it, read only that id's rows), so every read sees the
+ * rows decided before it, as if each had been inserted at once.
+ */
+static int rows_flush(struct store_sq_conn *c, struct put_stmts *ps, struct rk_err *err)
+{
+    if (ps->rows.n == 0)
+        return 0;
+    sqlite3_bind_pointer(ps->insert, 1, &ps->rows, STORE_SQ_ROWS_PTR, NULL);
+    int src = sqlite3_step(ps->insert);
+    sqlite3_reset(ps->insert);
+    sqlite3_bind_null(ps->insert, 1); /* the cached statement keeps no pointer to rows */
+    ps->rows.n = 0;
+    memset(ps->pending, 0, sizeof(ps->pending));
+    if (src != SQLITE_DONE)
+        return store_sq_err(err, c->db, src, "storing objects");
+    return 0;
 }
 
 /*
@@ -215,6 +218,9 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
 
     p->id_unseen = false;
     if (!unseen) {
+        rc = rows_may_hold(ps, idh) ? rows_flush(c, ps, err) : 0;
+        if (rc != 0)
+            return rc;
         sqlite3_bind_int64(ps->minmax, 1, coll);
         sqlite3_bind_text(ps->minmax, 2, p->id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ps->minmax, 3, idh);
@@ -286,52 +292,24 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
             return rc;
         token_len = token_bytes(p->token_hash, token);
     }
-    bool in_row = token_len >= 0;
-    int64_t pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
-    /* Parameters that change with every row are bound directly; the others through the
-     * memo. The token (a blob) is never memoised, only its absence (the empty blob). */
-    sqlite3_bind_int64(ps->insert, 1, added);
-    memo_int(ps, 2, coll);
-    sqlite3_bind_text(ps->insert, 3, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ps->insert, 4, version);
-    memo_str(ps, 5, p->type);
-    memo_str(ps, 6, p->spec_version);
-    memo_int(ps, 7, is_first);
-    memo_int(ps, 8, is_last);
-    sqlite3_bind_blob64(ps->insert, 9, p->json, p->json_len, SQLITE_STATIC);
-    memo_int(ps, 10, p->access.tlp);
-    sqlite3_bind_int64(ps->insert, 17, pos);
-    memo_str(ps, 11, p->access.source_org);
-    memo_str(ps, 12, p->access.source_sector);
-    memo_str(ps, 13, p->access.scope);
-    memo_str(ps, 14, p->access.recipients);
-    memo_str(ps, 15, p->access.joins);
-    memo_str(ps, 16, p->access.rule);
-    sqlite3_bind_int64(ps->insert, 18, idh);
-    memo_int(ps, 19, in_row);
-    if (in_row) {
-        sqlite3_bind_blob(ps->insert, 20, token, token_len, SQLITE_STATIC);
-        ps->memo.kind[20] = MEMO_NONE;
-        memo_int(ps, 21, p->anonymity);
-        memo_str(ps, 22, p->actions != NULL ? p->actions : "[]");
-        memo_int(ps, 23, (int64_t)p->cut_off);
-        memo_int(ps, 24, (int64_t)p->cut_len);
-    } else {
-        if (ps->memo.kind[20] != MEMO_EMPTY_BLOB) {
-            sqlite3_bind_zeroblob(ps->insert, 20, 0);
-            ps->memo.kind[20] = MEMO_EMPTY_BLOB;
-        }
-        memo_int(ps, 21, 0);
-        memo_str(ps, 22, "");
-        memo_int(ps, 23, 0);
-        memo_int(ps, 24, 0);
-    }
-    src = sqlite3_step(ps->insert);
-    sqlite3_reset(ps->insert);
-    if (src != SQLITE_DONE)
-        return store_sq_err(err, c->db, src, "storing an object");
+    struct store_sq_row *r = &ps->rows.v[ps->rows.n++];
+    r->put = p;
+    r->added = added;
+    r->coll = coll;
+    r->version = version;
+    r->pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
+    r->idh = idh;
+    r->is_first = is_first;
+    r->is_last = is_last;
+    r->token_len = token_len;
+    if (token_len > 0)
+        memcpy(r->token, token, (size_t)token_len);
+    size_t w;
+    uint64_t m;
+    pending_bit(idh, &w, &m);
+    ps->pending[w] |= m;
     ps->next_seq++;
-    if (p->original != NULL && !in_row) {
+    if (p->original != NULL && token_len < 0) {
         rc = put_provenance(c, ps, collection_id, p, added, version, err);
         if (rc != 0)
             return rc;
@@ -367,7 +345,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
                          size_t n, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {{0}, {0}, {0}}};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
     int64_t coll = -1;
     int rc;
 
@@ -413,21 +391,25 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
                           &ps.exact, err);
     if (rc != 0)
         goto out;
+    /* OR FAIL rather than the default ABORT: a multi-row statement that may abort keeps a
+     * statement journal (a copy of every page it changes, 2,100 instructions per object),
+     * and a failed put_objects is rolled back whole anyway. */
     rc = store_sq_prepare(c,
-                          "INSERT INTO objects(date_added, coll, id, version, type, spec_version, "
-                          "is_first, is_last, json, tlp, source_org, source_sector, scope, "
-                          "recipients, joins, rule, pos, idh, prov, prov_token, prov_anonymity, "
-                          "prov_actions, prov_cut_off, prov_cut_len) VALUES(?1, ?2, ?3, ?4, ?5, "
-                          "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                          "?21, ?22, ?23, ?24)",
+                          "INSERT OR FAIL INTO objects(" STORE_SQ_ROWS_COLUMNS
+                          ") SELECT " STORE_SQ_ROWS_COLUMNS " FROM rk_rows(?1)",
                           &ps.insert, err);
     if (rc != 0)
         goto out;
+    ps.rows.v = rk_malloc(n * sizeof(*ps.rows.v));
+    ps.rows.cap = n;
     for (size_t i = 0; i < n; i++) {
         rc = put_one(c, &ps, collection_id, coll, &puts[i], &last, err);
         if (rc != 0)
             goto out;
     }
+    rc = rows_flush(c, &ps, err);
+    if (rc != 0)
+        goto out;
     rc = store_sq_exec(c, "COMMIT", err);
     if (rc == 0) {
         in_tx = false;
@@ -438,6 +420,7 @@ out:
     store_sq_release(c, ps.exact);
     store_sq_release(c, ps.insert);
     store_sq_release(c, ps.prov);
+    free(ps.rows.v);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     return store_sq_writer_done(s, rc, err);

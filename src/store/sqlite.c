@@ -120,9 +120,10 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
                    "cannot open store at %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
     }
-    /* rk_idh() for migration 6 (sqlite_idset.c). */
-    if (!reader && ((rc = store_sq_register_idh(c->db)) != SQLITE_OK ||
-                    (rc = store_sq_register_rows(c->db)) != SQLITE_OK)) {
+    /* rk_idh() for migrations and queries (sqlite_idset.c); rk_rows for puts
+     * (sqlite_rows.c). */
+    if ((rc = store_sq_register_idh(c->db)) != SQLITE_OK ||
+        (!reader && (rc = store_sq_register_rows(c->db)) != SQLITE_OK)) {
         rk_err_set(err, RK_E_DB, "cannot open store at %s: %s", s->path, sqlite3_errstr(rc));
         goto fail;
     }

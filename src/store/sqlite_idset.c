@@ -38,7 +38,13 @@ int64_t store_sq_id_hash(const char *id)
     return (int64_t)id_hash(id);
 }
 
-/* rk_idh(id) in SQL: store_sq_id_hash, for migration 6's existing rows. */
+int64_t store_sq_tkey(int64_t coll, const char *type)
+{
+    return (int64_t)((uint64_t)coll << 32 | (id_hash(type) & 0xffffffffu));
+}
+
+/* rk_idh(id) in SQL: store_sq_id_hash, for migrations 6 and 10 and the objects_last_type
+ * term of a query (STORE_SQ_TKEY_SQL). */
 static void sql_idh(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;

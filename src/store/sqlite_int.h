@@ -58,8 +58,17 @@ struct store_sq_idset {
 #define STORE_SQ_ROWS_COLUMNS                                                                      \
     "date_added, coll, id, version, type, spec_version, is_first, is_last, json, tlp, "            \
     "source_org, source_sector, scope, recipients, joins, rule, pos, idh, prov, prov_token, "      \
-    "prov_anonymity, prov_actions, prov_cut_off, prov_cut_len"
+    "prov_anonymity, prov_actions, prov_cut_off, prov_cut_len, tkey"
 #define STORE_SQ_ROWS_PTR "rk_rows"
+
+/*
+ * objects.tkey (migration 10), the key of objects_last_type: coll << 32 | the low 32 bits of
+ * store_sq_id_hash(type), from C (store_sq_tkey) or from SQL, where rk_idh is
+ * store_sq_id_hash (every connection of the store registers it). coll and type are SQL
+ * expressions.
+ */
+#define STORE_SQ_TKEY_SQL(coll, type) "((" coll ") << 32 | (rk_idh(" type ") & 4294967295))"
+int64_t store_sq_tkey(int64_t coll, const char *type);
 
 /* One object row decided on and not yet inserted. */
 struct store_sq_row {

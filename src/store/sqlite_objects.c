@@ -270,6 +270,7 @@ static int build_where(struct rk_buf *b, const struct store_query *q, int first_
         add_in(b, "idh", q->n_ids, &next); /* objects_version's key (migration 6) */
         add_in(b, "id", q->n_ids, &next);
     }
+    int type_param = next;
     if (q->types != NULL && q->n_types > 0) {
         /* Several types: "+type" keeps the planner on a date_added-ordered index rather than
          * reading every row of those types and sorting them. */
@@ -280,8 +281,10 @@ static int build_where(struct rk_buf *b, const struct store_query *q, int first_
     if (version_sel(q) & STORE_VERSION_ALL)
         return next;
     if (last_range(q)) {
+        /* objects_last_type's key, from the collection (?1) and the type's parameter. */
         if (q->types != NULL && q->n_types == 1)
-            rk_buf_puts(b, " AND is_last = 1");
+            rk_buf_printf(b, " AND is_last = 1 AND tkey = " STORE_SQ_TKEY_SQL("?1", "?%d"),
+                          type_param);
         return next;
     }
     int after = next;

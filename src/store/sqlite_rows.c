@@ -40,6 +40,7 @@ enum {
     COL_PROV_ACTIONS,
     COL_PROV_CUT_OFF,
     COL_PROV_CUT_LEN,
+    COL_TKEY,
     COL_SRC, /* hidden: the struct store_sq_rows */
 };
 
@@ -216,6 +217,9 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
         break;
     case COL_PROV_CUT_LEN:
         sqlite3_result_int64(ctx, r->token_len >= 0 ? (sqlite3_int64)p->cut_len : 0);
+        break;
+    case COL_TKEY:
+        sqlite3_result_int64(ctx, store_sq_tkey(r->coll, p->type));
         break;
     default:
         sqlite3_result_null(ctx);

@@ -312,6 +312,7 @@ static void lean_sql_stable_and_same_plan(void **state)
     tstore_open(&t);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* the tkey term (migration 10) */
     const char *one_type[] = {"malware"};
     const char *ids[] = {"malware--00000000-0000-4000-8000-000000000001"};
     const char *v21[] = {"2.1"};

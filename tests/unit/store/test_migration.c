@@ -22,7 +22,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 9
+#define CURRENT 10
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -635,6 +635,68 @@ static void v6_upgrades_keeping_provenance_rows(void **state)
     tstore_remove(&t);
 }
 
+/* A version 9 database (objects_last_type on (coll, type)) with rows of two types in two
+ * collections, one of them no longer the last version: migration 10 gives every row its
+ * tkey, and a page of one type's latest versions (which walks the index through tkey) finds
+ * exactly those rows, and a version put after the upgrade too. */
+static void v9_upgrades_keying_last_type(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 9);
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1'), (2, 'c2');"
+                "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+                "is_first, is_last, json, idh) VALUES"
+                "((1 << 40) | 1, 100, 1, '" R1 "', 5, 'indicator', '2.1', 1, 0, '{}', "
+                "rk_idh('" R1 "')),"
+                "((1 << 40) | (1 << 39) | 2, 200, 1, '" R1 "', 6, 'indicator', '2.1', 0, 1, '{}', "
+                "rk_idh('" R1 "')),"
+                "((1 << 40) | (1 << 39) | 3, 300, 1, '" R2 "', 5, 'malware', '2.1', 1, 1, '{}', "
+                "rk_idh('" R2 "')),"
+                "((2 << 40) | (1 << 39) | 1, 400, 2, '" R1 "', 5, 'indicator', '2.1', 1, 1, '{}', "
+                "rk_idh('" R1 "'));");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path,
+                                    "SELECT COUNT(*) FROM objects WHERE tkey = CASE coll "
+                                    "WHEN 1 THEN CASE type WHEN 'indicator' THEN %lld "
+                                    "ELSE %lld END ELSE %lld END",
+                                    (long long)store_sq_tkey(1, "indicator"),
+                                    (long long)store_sq_tkey(1, "malware"),
+                                    (long long)store_sq_tkey(2, "indicator")),
+                     4);
+    const char *types[1] = {"indicator"};
+    struct store_query q = {
+        .collection_id = "c1", .added_after = -1, .limit = 10, .types = types, .n_types = 1};
+    struct seen_rows r;
+    struct store_page page;
+    memset(&r, 0, sizeof(r));
+    rk_err_clear(&err);
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, seen_row, &r, &page, &err), 0);
+    assert_int_equal(r.n, 1);
+    assert_true(r.version[0] == 6);
+
+    char body[] = "{\"r\":3}";
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = "indicator--00000000-0000-4000-8000-0000000000c3";
+    p.type = "indicator";
+    p.spec_version = "2.1";
+    p.version = 7;
+    p.json = body;
+    p.json_len = strlen(body);
+    assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, seen_row, &r, &page, &err), 0);
+    assert_int_equal(r.n, 2);
+    assert_true(r.version[0] == 6 && r.version[1] == 7);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -653,6 +715,7 @@ int main(void)
         cmocka_unit_test(v4_upgrades_keeping_deleted_provenance),
         cmocka_unit_test(v5_upgrades_hashing_ids),
         cmocka_unit_test(v6_upgrades_keeping_provenance_rows),
+        cmocka_unit_test(v9_upgrades_keying_last_type),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

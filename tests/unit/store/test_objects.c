@@ -806,6 +806,60 @@ static char *raw_text(const char *path, const char *sql)
 }
 
 /*
+ * objects_last_type's key holds 32 bits of a hash of the type (tkey, migration 10): two
+ * types whose bits collide share key values, and a page of one type's latest versions must
+ * still hold that type only. The colliding pair is searched for (a few hundred thousand
+ * hashes at most), then one object of each type is put.
+ */
+static void one_type_despite_colliding_keys(void **state)
+{
+    struct tstore *t = *state;
+    enum { TRIES = 1 << 20, SLOTS = 1 << 22 };
+    uint32_t *slot = calloc(SLOTS, sizeof(*slot)); /* low 32 bits of tkey -> candidate + 1 */
+    char types[2][32] = {"", ""};
+    assert_non_null(slot);
+    for (uint32_t i = 0; i < TRIES && types[0][0] == '\0'; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "x-t%u", (unsigned)i);
+        uint32_t k = (uint32_t)store_sq_tkey(0, name);
+        uint32_t at = (k * 2654435761u) >> 10; /* SLOTS = 2^22 */
+        while (slot[at] != 0) {
+            char other[32];
+            snprintf(other, sizeof(other), "x-t%u", (unsigned)(slot[at] - 1));
+            if ((uint32_t)store_sq_tkey(0, other) == k) {
+                snprintf(types[0], sizeof(types[0]), "%s", other);
+                snprintf(types[1], sizeof(types[1]), "%s", name);
+                break;
+            }
+            at = (at + 1) & (SLOTS - 1);
+        }
+        slot[at] = i + 1;
+    }
+    free(slot);
+    assert_true(types[0][0] != '\0');
+    assert_int_equal(store_sq_tkey(1, types[0]), store_sq_tkey(1, types[1]));
+
+    char b[2][256], ids[2][80];
+    struct store_put p[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "%s--00000000-0000-4000-8000-00000000000%d", types[i], i);
+        p[i] = tput(ids[i], 1, "a", b[i], sizeof(b[i]));
+        p[i].type = types[i];
+    }
+    tstore_put_ok(t->s, COLL, p, 2);
+    for (int i = 0; i < 2; i++) {
+        const char *one[] = {types[i]};
+        struct store_query q = {
+            .collection_id = COLL, .added_after = -1, .limit = 100, .types = one, .n_types = 1};
+        struct seen seen;
+        struct store_page page;
+        run_query(t->s, &q, &seen, &page);
+        assert_int_equal(seen.n, 1);
+        assert_string_equal(seen.ids[0], ids[i]);
+    }
+}
+
+/*
  * put_objects decides on every put in order but inserts the new rows together (rk_rows,
  * sqlite_rows.c), flushing them before it probes an id that may be among them. The same 600
  * puts (150 ids, versions older and newer than those held, duplicates, conflicts, new ids
@@ -873,6 +927,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wal_checkpointed_in_background, tstore_setup,
                                         tstore_teardown),
         cmocka_unit_test_setup_teardown(one_call_matches_one_by_one, tstore_setup, tstore_teardown),
+        cmocka_unit_test_setup_teardown(one_type_despite_colliding_keys, tstore_setup,
+                                        tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,7 @@ static void main_queries_use_their_indexes(void **state)
     tstore_open(&t); /* creates the schema */
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* the tkey term (migration 10) */
     char plan[1024];
     const char *one_type[] = {"malware"};
     const char *two_types[] = {"malware", "tool"};
@@ -81,7 +82,7 @@ static void main_queries_use_their_indexes(void **state)
     q.types = one_type;
     q.n_types = 1;
     plan_of(db, &q, plan, sizeof(plan));
-    assert_non_null(strstr(plan, "objects_last_type (coll=? AND type=? AND rowid>? AND rowid<?)"));
+    assert_non_null(strstr(plan, "objects_last_type (tkey=? AND rowid>? AND rowid<?)"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 
     q.types = two_types;
@@ -124,8 +125,8 @@ static void main_queries_use_their_indexes(void **state)
             q.version_sel = sels[i];
             assert_true(store_sq_query_two_ranges(&q));
             plan_of(db, &q, plan, sizeof(plan));
-            assert_non_null(strstr(plan, types ? "objects_last_type (coll=? AND type=? AND "
-                                                 "rowid>? AND rowid<?)"
+            assert_non_null(strstr(plan, types ? "objects_last_type (tkey=? AND rowid>? AND "
+                                                 "rowid<?)"
                                                : "USING INTEGER PRIMARY KEY (rowid>? AND "
                                                  "rowid<?)"));
             assert_null(strstr(plan, "TEMP B-TREE"));

@@ -474,7 +474,7 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
     memset(out, 0, sizeof(*out));
     if (own != POLICY_TLP_NONE) {
         out->tlp = own;
-        snprintf(out->rule, sizeof(out->rule), "marking");
+        policy_copy_str(out->rule, sizeof(out->rule), "marking");
         return 0;
     }
     out->assigned = true;
@@ -483,10 +483,10 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
             hit = &d->rules[i];
     if (hit == NULL) {
         out->tlp = collection_tlp(c);
-        snprintf(out->rule, sizeof(out->rule), "default");
+        policy_copy_str(out->rule, sizeof(out->rule), "default");
         return 0;
     }
-    snprintf(out->rule, sizeof(out->rule), "%s", hit->name);
+    policy_copy_str(out->rule, sizeof(out->rule), hit->name);
     out->tlp = hit->tlp == POLICY_TLP_COLLECTION ? collection_tlp(c) : hit->tlp;
     if (out->tlp != POLICY_TLP_AMBER)
         return 0;
@@ -499,11 +499,26 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
     return 0;
 }
 
+/* Appends s to out (n bytes used of cap, always terminated), truncating. */
+static size_t append(char *out, size_t n, size_t cap, const char *s)
+{
+    size_t k = strnlen(s, cap - 1 - n);
+    memcpy(out + n, s, k);
+    out[n + k] = '\0';
+    return n + k;
+}
+
+/* Built without snprintf, which cost about 1,000 instructions per stored object. */
 void policy_scope_message(const struct policy_scope_decision *dec, char *out, size_t cap)
 {
     if (cap == 0)
         return;
     out[0] = '\0';
-    if (dec != NULL && dec->assigned)
-        snprintf(out, cap, "tlp %s by rule '%s'", policy_tlp_name(dec->tlp), dec->rule);
+    if (dec == NULL || !dec->assigned)
+        return;
+    size_t n = append(out, 0, cap, "tlp ");
+    n = append(out, n, cap, policy_tlp_name(dec->tlp));
+    n = append(out, n, cap, " by rule '");
+    n = append(out, n, cap, dec->rule);
+    append(out, n, cap, "'");
 }

@@ -106,16 +106,18 @@ int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err)
     if (!json_is_object(obj))
         return rk_err_set(err, RK_E_INVALID, "not a JSON object");
     refs = json_object_get(obj, "object_marking_refs");
+    /* The key and the marking ids are ASCII constants: jansson need not check their UTF-8
+     * (its check was half of this function's cost, once per stored object). */
     if (refs == NULL) {
         refs = json_array();
-        if (json_object_set_new(obj, "object_marking_refs", refs) != 0)
+        if (json_object_set_new_nocheck(obj, "object_marking_refs", refs) != 0)
             return rk_err_set(err, RK_E_NOMEM, "cannot add object_marking_refs");
     }
     if (!json_is_array(refs))
         return rk_err_set(err, RK_E_INVALID, "object_marking_refs is not an array");
     json_array_foreach(refs, i, v) if (json_is_string(v) &&
                                        strcasecmp(json_string_value(v), id) == 0) return 0;
-    if (json_array_append_new(refs, json_string(id)) != 0)
+    if (json_array_append_new(refs, json_string_nocheck(id)) != 0)
         return rk_err_set(err, RK_E_NOMEM, "cannot extend object_marking_refs");
     return 0;
 }

@@ -91,6 +91,9 @@ static void defaults(void **state)
     assert_true(dec.assigned);
     policy_scope_message(&dec, msg, sizeof(msg));
     assert_string_equal(msg, "tlp amber by rule 'incidents-amber-sector'");
+    char small[12]; /* a short buffer truncates, terminated */
+    policy_scope_message(&dec, small, sizeof(small));
+    assert_string_equal(small, "tlp amber b");
     json_object_set_new(o, "object_marking_refs",
                         json_pack("[s]", policy_tlp_marking_id(POLICY_TLP_RED)));
     assert_int_equal(policy_scope_decide(&d, o, "finance", &c, &dec, &err), 0);

@@ -789,22 +789,6 @@ static void wal_checkpointed_in_background(void **state)
     assert_int_equal(page.count, rounds * N);
 }
 
-/* The text in the first column of the first row of sql, read from the file at path through a
- * connection of the test's own (NULL as ""); the caller frees it. */
-static char *raw_text(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *v = sqlite3_column_text(st, 0);
-    char *out = strdup(v != NULL ? (const char *)v : "");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-}
-
 /*
  * objects_last_type's key holds 32 bits of a hash of the type (tkey, migration 10): two
  * types whose bits collide share key values, and a page of one type's latest versions must
@@ -901,7 +885,7 @@ static void one_call_matches_one_by_one(void **state)
     const char *sql = "SELECT group_concat(pos || ':' || id || ':' || version || ':' || "
                       "is_first || is_last || ':' || hex(json), '|') FROM "
                       "(SELECT * FROM objects ORDER BY pos)";
-    char *ta = raw_text(a->path, sql), *tb = raw_text(b.path, sql);
+    char *ta = tstore_raw_text(a->path, sql), *tb = tstore_raw_text(b.path, sql);
     assert_true(strlen(ta) > 1000);
     assert_string_equal(ta, tb);
     free(ta);

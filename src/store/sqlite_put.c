@@ -292,6 +292,11 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
             return rc;
         token_len = token_bytes(p->token_hash, token);
     }
+    if (ps->rows.n == ps->rows.cap) { /* one row per put: only if a caller changed that */
+        rc = rows_flush(c, ps, err);
+        if (rc != 0)
+            return rc;
+    }
     struct store_sq_row *r = &ps->rows.v[ps->rows.n++];
     r->put = p;
     r->added = added;

@@ -102,12 +102,13 @@ static int walbuf_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 o
         if (rc != SQLITE_OK)
             return rc;
     }
-    if (n > WALBUF_CHUNK)
+    if (n > WALBUF_CHUNK || (w->buf == NULL && (w->buf = malloc(WALBUF_CAP)) == NULL)) {
+        /* Larger than any SQLite page, or no memory for the buffer: written at once, after
+         * what is buffered, so that nothing is left behind a commit. */
+        rc = walbuf_flush(w);
+        if (rc != SQLITE_OK)
+            return rc;
         return w->real->pMethods->xWrite(w->real, p, amt, ofst);
-    if (w->buf == NULL) {
-        w->buf = malloc(WALBUF_CAP);
-        if (w->buf == NULL)
-            return w->real->pMethods->xWrite(w->real, p, amt, ofst);
     }
     if (w->len == 0)
         w->off = ofst;

@@ -248,7 +248,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
     for (size_t i = 0; a->remove_properties != NULL && i < a->remove_properties->n; i++) {
         const char *p = a->remove_properties->v[i];
         char action[160];
-        if (core_key(p) || json_object_get(obj, p) == NULL)
+        if (json_object_get(obj, p) == NULL || core_key(p)) /* most objects lack them */
             continue;
         json_object_del(obj, p);
         snprintf(action, sizeof(action), "removed %.120s", p);

@@ -6,6 +6,7 @@
  */
 #include "policy/policy_int.h"
 
+#include <ctype.h>
 #include <strings.h>
 #include <string.h>
 
@@ -38,8 +39,14 @@ int policy_tlp_of_marking(const char *marking_id)
         return POLICY_TLP_NONE;
     /* Case-insensitive: a UUID's hex digits may be written in either case (RFC 4122, and
      * the validator accepts both), and a RED marking in upper case must not read as none. */
+    /* The UUIDs' first digits differ enough to skip most comparisons (objects that carry a
+     * marking mostly carry one that is not TLP, such as ATT&CK's copyright statement). */
+    size_t at = sizeof("marking-definition--") - 1;
+    if (strlen(marking_id) <= at)
+        return POLICY_TLP_NONE;
+    int first = tolower((unsigned char)marking_id[at]);
     for (size_t i = 0; i < sizeof(tlp_ids) / sizeof(tlp_ids[0]); i++)
-        if (strcasecmp(marking_id, tlp_ids[i].id) == 0)
+        if (first == tlp_ids[i].id[at] && strcasecmp(marking_id, tlp_ids[i].id) == 0)
             return tlp_ids[i].tlp;
     return POLICY_TLP_NONE;
 }

@@ -73,17 +73,16 @@ static void joins_add(struct rk_buf *b, const json_t *v)
     json_array_foreach(v, i, e) joins_add(b, e);
 }
 
-/* The ids an SRO joins (after anonymisation): visible only if they all are. NULL (stored
- * as "", like every empty access column) when it joins none: most objects, spared a
- * malloc and a free each. */
-static char *joins_of(const json_t *obj)
+/* The ids an SRO of type (its stix_meta type) joins, after anonymisation: visible only if
+ * they all are. NULL (stored as "", like every empty access column) when it joins none:
+ * most objects, spared a malloc and a free each. */
+static char *joins_of(const json_t *obj, const char *type)
 {
     struct rk_buf b = RK_BUF_INIT;
-    const char *type = json_string_value(json_object_get(obj, "type"));
-    if (type != NULL && strcmp(type, "relationship") == 0) {
+    if (strcmp(type, "relationship") == 0) {
         joins_add(&b, json_object_get(obj, "source_ref"));
         joins_add(&b, json_object_get(obj, "target_ref"));
-    } else if (type != NULL && strcmp(type, "sighting") == 0) {
+    } else if (strcmp(type, "sighting") == 0) {
         joins_add(&b, json_object_get(obj, "sighting_of_ref"));
         joins_add(&b, json_object_get(obj, "observed_data_refs"));
         joins_add(&b, json_object_get(obj, "where_sighted_refs"));
@@ -290,7 +289,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * array cost 2,700 instructions per object. */
     p->actions = json_array_size(actions) > 0 ? json_dumps(actions, JSON_COMPACT) : NULL;
     p->recipients = recips.len > 0 ? rk_buf_steal(&recips) : NULL; /* NULL: stored as "" */
-    p->joins = joins_of(work);
+    p->joins = joins_of(work, p->meta.type);
     policy_scope_message(&p->dec, smsg, sizeof(smsg));
     p->message[0] = '\0';
     if (smsg[0] != '\0')

@@ -502,10 +502,8 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
 /* Appends s to out (n bytes used of cap, always terminated), truncating. */
 static size_t append(char *out, size_t n, size_t cap, const char *s)
 {
-    size_t k = strnlen(s, cap - 1 - n);
-    memcpy(out + n, s, k);
-    out[n + k] = '\0';
-    return n + k;
+    policy_copy_str(out + n, cap - n, s);
+    return n + strlen(out + n);
 }
 
 /* Built without snprintf, which cost about 1,000 instructions per stored object. */

@@ -15,6 +15,8 @@
 /* The columns, then the hidden one that takes the pointer. */
 #define ROWS_SCHEMA "CREATE TABLE x(" STORE_SQ_ROWS_COLUMNS ", src HIDDEN)"
 
+/* Column numbers, in the order of STORE_SQ_ROWS_COLUMNS: keep the two lists equal (swapping
+ * two columns here fails test_provenance or test_migration, checked). */
 enum {
     COL_DATE_ADDED,
     COL_COLL,

@@ -40,7 +40,7 @@ int64_t store_sq_id_hash(const char *id)
 
 int64_t store_sq_tkey(int64_t coll, const char *type)
 {
-    return (int64_t)((uint64_t)coll << 32 | (id_hash(type) & 0xffffffffu));
+    return store_sq_tkey_of(coll, (uint32_t)id_hash(type));
 }
 
 /* rk_idh(id) in SQL: store_sq_id_hash, for migrations 6 and 10 and the objects_last_type

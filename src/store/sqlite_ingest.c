@@ -9,6 +9,7 @@
 #include "sqlite_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -76,6 +77,7 @@ out:
 struct store_sq_job {
     const char *collection_id;
     struct store_put *puts;
+    const struct store_sq_prep *prep; /* worked out before the queue (store_sq_puts_prep) */
     size_t n;
     store_then_fn then;
     void *ctx;
@@ -94,7 +96,7 @@ static int job_run(struct store_sqlite *s, struct store_sq_job *j)
 {
     int rc = 0;
     if (j->n > 0)
-        rc = store_sq_put_objects(&s->base, j->collection_id, j->puts, j->n, &j->err);
+        rc = store_sq_put_prepped(s, j->collection_id, j->puts, j->prep, j->n, &j->err);
     if (rc == 0 && j->then != NULL) {
         rc = j->then(j->ctx, &s->base, j->puts, j->n, &j->err);
         if (rc > 0)
@@ -193,11 +195,21 @@ int store_sq_put_objects_then(struct store *base, const char *collection_id, str
                               size_t n, store_then_fn then, void *ctx, struct rk_err *err)
 {
     struct store_sqlite *s = (struct store_sqlite *)base;
-    struct store_sq_job job = {collection_id, puts, n, then, ctx, 0, {0}, false, false, NULL};
+    struct store_sq_job job = {collection_id, puts, NULL, n, then, ctx, 0, {0}, false, false, NULL};
+    struct store_sq_prep *prep = NULL;
     struct rk_err e;
 
     if (store_sq_in_enclosing())
         return rk_err_set(err, RK_E_INTERNAL, "enclosing transactions do not nest");
+    /* What follows from the puts alone is worked out here, outside the serial section. */
+    if (n > 0) {
+        int rc = store_sq_puts_check(collection_id, puts, n, err);
+        if (rc != 0)
+            return rc;
+        prep = rk_malloc(n * sizeof(*prep));
+        store_sq_puts_prep(puts, prep, n);
+        job.prep = prep;
+    }
     rk_err_clear(&job.err);
     pthread_mutex_lock(&s->group_mu);
     struct store_sq_job **tail = &s->group_queue;
@@ -237,6 +249,7 @@ int store_sq_put_objects_then(struct store *base, const char *collection_id, str
         pthread_cond_broadcast(&s->group_cv);
     }
     pthread_mutex_unlock(&s->group_mu);
+    free(prep);
     if (job.rc != 0)
         rk_err_set(err, job.rc, "%s", job.err.msg);
     return job.rc;

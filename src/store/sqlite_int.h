@@ -69,18 +69,56 @@ struct store_sq_idset {
  */
 #define STORE_SQ_TKEY_SQL(coll, type) "((" coll ") << 32 | (rk_idh(" type ") & 4294967295))"
 int64_t store_sq_tkey(int64_t coll, const char *type);
+/* The same from the type's hash already taken: (uint32_t)store_sq_id_hash(type). */
+static inline int64_t store_sq_tkey_of(int64_t coll, uint32_t type_h)
+{
+    return (int64_t)((uint64_t)coll << 32 | type_h);
+}
+
+/*
+ * What a put's row needs that follows from the put alone, worked out before the write lock
+ * (store_sq_puts_prep) so that the serial section does not: the id's hash, the type's for
+ * tkey, the token as bytes, the cut's check and the lengths of the strings rk_rows yields.
+ */
+enum store_sq_prep_str {
+    STORE_SQ_STR_ID,
+    STORE_SQ_STR_TYPE,
+    STORE_SQ_STR_SPEC_VERSION,
+    STORE_SQ_STR_SOURCE_ORG,
+    STORE_SQ_STR_SOURCE_SECTOR,
+    STORE_SQ_STR_SCOPE,
+    STORE_SQ_STR_RECIPIENTS,
+    STORE_SQ_STR_JOINS,
+    STORE_SQ_STR_RULE,
+    STORE_SQ_STR_ACTIONS,
+    STORE_SQ_STR_COUNT
+};
+struct store_sq_prep {
+    int64_t idh;                         /* store_sq_id_hash(id) */
+    uint32_t type_h;                     /* its low 32 bits for type (store_sq_tkey_of) */
+    bool cut_ok;                         /* a derived original's cut lies inside json */
+    int token_len;                       /* bytes of token; -1: provenance not in the row */
+    unsigned char token[64];             /* the token hash as bytes (migration 7) */
+    const char *str[STORE_SQ_STR_COUNT]; /* the put's strings, NULL as "" ("[]" for actions) */
+    int str_len[STORE_SQ_STR_COUNT];     /* their lengths */
+};
+
+/* 0, or the error of puts that put_objects cannot take (no collection, a field missing). */
+int store_sq_puts_check(const char *collection_id, const struct store_put *puts, size_t n,
+                        struct rk_err *err);
+/* Fills prep[i] for puts[i], i < n (checked); runs on the caller's thread, before the write
+ * lock. */
+void store_sq_puts_prep(const struct store_put *puts, struct store_sq_prep *prep, size_t n);
 
 /* One object row decided on and not yet inserted. */
 struct store_sq_row {
-    const struct store_put *put; /* id, type, json, access columns, provenance */
-    int64_t added;               /* date_added */
-    int64_t coll;                /* collection key */
-    int64_t version;             /* the version recorded */
-    int64_t pos;                 /* rowid */
-    int64_t idh;                 /* store_sq_id_hash(id) */
-    bool is_first, is_last;      /* the row's flags */
-    int token_len;               /* bytes of token; -1: provenance is not in the row */
-    unsigned char token[64];     /* the token hash as bytes (migration 7) */
+    const struct store_put *put;      /* json, tlp, provenance numbers */
+    const struct store_sq_prep *prep; /* strings, hashes, token */
+    int64_t added;                    /* date_added */
+    int64_t coll;                     /* collection key */
+    int64_t version;                  /* the version recorded */
+    int64_t pos;                      /* rowid */
+    bool is_first, is_last;           /* the row's flags */
 };
 
 /* Rows for rk_rows, in insertion order. */
@@ -343,6 +381,10 @@ void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
 /* Operations implemented in sqlite_objects.c and sqlite_entities.c. */
 int store_sq_put_objects(struct store *s, const char *collection_id, struct store_put *puts,
                          size_t n, struct rk_err *err);
+/* put_objects with prep already filled (store_sq_puts_prep) for puts; store_sq_put_objects
+ * is this after working out prep itself. */
+int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, struct store_put *puts,
+                         const struct store_sq_prep *prep, size_t n, struct rk_err *err);
 int store_sq_query(struct store *s, const struct store_query *q, store_filter_fn filter,
                    void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
                    struct rk_err *err);

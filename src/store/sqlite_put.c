@@ -94,14 +94,58 @@ static int token_bytes(const char *hash, unsigned char out[64])
     return (int)(n / 2);
 }
 
-/* Checks a derived original's cut against the object's bytes. */
-static int cut_check(const struct store_put *p, struct rk_err *err)
+/* The cut of a derived original is its error when it lies outside the object's bytes. */
+static bool cut_ok(const struct store_put *p)
 {
-    if (p->cut_off > p->json_len || p->cut_len > p->json_len - p->cut_off)
-        return rk_err_set(err, RK_E_INVALID,
-                          "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
-                          p->id, p->cut_off, p->cut_len, p->json_len);
-    return 0;
+    return p->cut_off <= p->json_len && p->cut_len <= p->json_len - p->cut_off;
+}
+
+static int cut_error(const struct store_put *p, struct rk_err *err)
+{
+    return rk_err_set(err, RK_E_INVALID,
+                      "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
+                      p->id, p->cut_off, p->cut_len, p->json_len);
+}
+
+/* One string of a put for prep: NULL stands for dflt. */
+static void prep_str(struct store_sq_prep *pr, enum store_sq_prep_str k, const char *v,
+                     const char *dflt)
+{
+    pr->str[k] = v != NULL ? v : dflt;
+    pr->str_len[k] = (int)strlen(pr->str[k]);
+}
+
+void store_sq_puts_prep(const struct store_put *puts, struct store_sq_prep *prep, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct store_put *p = &puts[i];
+        struct store_sq_prep *pr = &prep[i];
+        pr->idh = store_sq_id_hash(p->id);
+        pr->type_h = (uint32_t)store_sq_id_hash(p->type);
+        pr->cut_ok = true;
+        pr->token_len = -1;
+        /* A derived original's provenance rides in the object row (migration 7). */
+        if (p->original != NULL && p->original_derived) {
+            pr->cut_ok = cut_ok(p);
+            /* The same token posts a whole envelope: decode it once. */
+            if (i > 0 && prep[i - 1].token_len >= 0 && puts[i - 1].token_hash == p->token_hash) {
+                pr->token_len = prep[i - 1].token_len;
+                memcpy(pr->token, prep[i - 1].token, (size_t)pr->token_len);
+            } else {
+                pr->token_len = token_bytes(p->token_hash, pr->token);
+            }
+        }
+        prep_str(pr, STORE_SQ_STR_ID, p->id, "");
+        prep_str(pr, STORE_SQ_STR_TYPE, p->type, "");
+        prep_str(pr, STORE_SQ_STR_SPEC_VERSION, p->spec_version, "");
+        prep_str(pr, STORE_SQ_STR_SOURCE_ORG, p->access.source_org, "");
+        prep_str(pr, STORE_SQ_STR_SOURCE_SECTOR, p->access.source_sector, "");
+        prep_str(pr, STORE_SQ_STR_SCOPE, p->access.scope, "");
+        prep_str(pr, STORE_SQ_STR_RECIPIENTS, p->access.recipients, "");
+        prep_str(pr, STORE_SQ_STR_JOINS, p->access.joins, "");
+        prep_str(pr, STORE_SQ_STR_RULE, p->access.rule, "");
+        prep_str(pr, STORE_SQ_STR_ACTIONS, p->actions, "[]");
+    }
 }
 
 /*
@@ -205,7 +249,8 @@ static int clear_last(struct store_sq_conn *c, int64_t coll, const char *id, int
 
 /* Stores one version, or classifies it as DUP/CONFLICT. Called inside the transaction. */
 static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *collection_id,
-                   int64_t coll, struct store_put *p, rk_time_us *last, struct rk_err *err)
+                   int64_t coll, struct store_put *p, const struct store_sq_prep *pr,
+                   rk_time_us *last, struct rk_err *err)
 {
     int rc = 0;
     int src;
@@ -213,7 +258,7 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     rk_time_us vmin = 0, vmax = 0;
     struct store_sq_idset *ids = &c->owner->idset;
     /* An id the hub has never held has no versions here: no probe (sqlite_idset.c). */
-    int64_t idh = store_sq_id_hash(p->id);
+    int64_t idh = pr->idh;
     bool unseen = store_sq_idset_unseen(ids, idh);
 
     p->id_unseen = false;
@@ -283,15 +328,8 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     }
     if (ps->next_seq > POS_SEQ)
         return rk_err_set(err, RK_E_DB, "the collection's object sequence is exhausted");
-    /* A derived original's provenance rides in the object row (migration 7). */
-    unsigned char token[64];
-    int token_len = -1;
-    if (p->original != NULL && p->original_derived) {
-        rc = cut_check(p, err);
-        if (rc != 0)
-            return rc;
-        token_len = token_bytes(p->token_hash, token);
-    }
+    if (!pr->cut_ok)
+        return cut_error(p, err);
     if (ps->rows.n == ps->rows.cap) { /* one row per put: only if a caller changed that */
         rc = rows_flush(c, ps, err);
         if (rc != 0)
@@ -299,22 +337,19 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     }
     struct store_sq_row *r = &ps->rows.v[ps->rows.n++];
     r->put = p;
+    r->prep = pr;
     r->added = added;
     r->coll = coll;
     r->version = version;
     r->pos = coll << POS_COLL_SHIFT | (is_last ? POS_LAST : 0) | ps->next_seq;
-    r->idh = idh;
     r->is_first = is_first;
     r->is_last = is_last;
-    r->token_len = token_len;
-    if (token_len > 0)
-        memcpy(r->token, token, (size_t)token_len);
     size_t w;
     uint64_t m;
     pending_bit(idh, &w, &m);
     ps->pending[w] |= m;
     ps->next_seq++;
-    if (p->original != NULL && token_len < 0) {
+    if (p->original != NULL && pr->token_len < 0) {
         rc = put_provenance(c, ps, collection_id, p, added, version, err);
         if (rc != 0)
             return rc;
@@ -346,14 +381,9 @@ static int refresh_last(struct store_sq_conn *c, rk_time_us *last, struct rk_err
     return rc;
 }
 
-int store_sq_put_objects(struct store *base, const char *collection_id, struct store_put *puts,
-                         size_t n, struct rk_err *err)
+int store_sq_puts_check(const char *collection_id, const struct store_put *puts, size_t n,
+                        struct rk_err *err)
 {
-    struct store_sqlite *s = (struct store_sqlite *)base;
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
-    int64_t coll = -1;
-    int rc;
-
     if (collection_id == NULL || (puts == NULL && n > 0))
         return rk_err_set(err, RK_E_INVALID, "put_objects: no collection or objects");
     for (size_t i = 0; i < n; i++) {
@@ -361,9 +391,31 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
             puts[i].json == NULL)
             return rk_err_set(err, RK_E_INVALID, "put_objects: object %zu lacks a field", i);
     }
+    return 0;
+}
+
+int store_sq_put_objects(struct store *base, const char *collection_id, struct store_put *puts,
+                         size_t n, struct rk_err *err)
+{
+    int rc = store_sq_puts_check(collection_id, puts, n, err);
+    if (rc != 0 || n == 0)
+        return rc;
+    struct store_sq_prep *prep = rk_malloc(n * sizeof(*prep));
+    store_sq_puts_prep(puts, prep, n);
+    rc = store_sq_put_prepped((struct store_sqlite *)base, collection_id, puts, prep, n, err);
+    free(prep);
+    return rc;
+}
+
+int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, struct store_put *puts,
+                         const struct store_sq_prep *prep, size_t n, struct rk_err *err)
+{
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
+    int64_t coll = -1;
+    int rc;
+
     if (n == 0)
         return 0;
-
     struct store_sq_conn *c = store_sq_writer_lock(s);
     rk_time_us last = s->last_added;
     bool in_tx = false;
@@ -408,7 +460,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
     ps.rows.v = rk_malloc(n * sizeof(*ps.rows.v));
     ps.rows.cap = n;
     for (size_t i = 0; i < n; i++) {
-        rc = put_one(c, &ps, collection_id, coll, &puts[i], &last, err);
+        rc = put_one(c, &ps, collection_id, coll, &puts[i], &prep[i], &last, err);
         if (rc != 0)
             goto out;
     }

@@ -132,10 +132,11 @@ static int rows_eof(sqlite3_vtab_cursor *cur)
     return c->rows == NULL || c->i >= c->rows->n;
 }
 
-/* A borrowed string, NULL as "". */
-static void result_str(sqlite3_context *ctx, const char *s)
+/* One of the row's strings, as prepared (struct store_sq_prep), borrowed. */
+static void result_str(sqlite3_context *ctx, const struct store_sq_prep *pr,
+                       enum store_sq_prep_str k)
 {
-    sqlite3_result_text(ctx, s != NULL ? s : "", -1, SQLITE_STATIC);
+    sqlite3_result_text(ctx, pr->str[k], pr->str_len[k], SQLITE_STATIC);
 }
 
 static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
@@ -143,6 +144,8 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
     const struct rows_cursor *c = (const struct rows_cursor *)cur;
     const struct store_sq_row *r = &c->rows->v[c->i];
     const struct store_put *p = r->put;
+    const struct store_sq_prep *pr = r->prep;
+    bool prov = pr->token_len >= 0;
 
     switch (col) {
     case COL_DATE_ADDED:
@@ -152,16 +155,16 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
         sqlite3_result_int64(ctx, r->coll);
         break;
     case COL_ID:
-        result_str(ctx, p->id);
+        result_str(ctx, pr, STORE_SQ_STR_ID);
         break;
     case COL_VERSION:
         sqlite3_result_int64(ctx, r->version);
         break;
     case COL_TYPE:
-        result_str(ctx, p->type);
+        result_str(ctx, pr, STORE_SQ_STR_TYPE);
         break;
     case COL_SPEC_VERSION:
-        result_str(ctx, p->spec_version);
+        result_str(ctx, pr, STORE_SQ_STR_SPEC_VERSION);
         break;
     case COL_IS_FIRST:
         sqlite3_result_int(ctx, r->is_first);
@@ -176,52 +179,55 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
         sqlite3_result_int(ctx, p->access.tlp);
         break;
     case COL_SOURCE_ORG:
-        result_str(ctx, p->access.source_org);
+        result_str(ctx, pr, STORE_SQ_STR_SOURCE_ORG);
         break;
     case COL_SOURCE_SECTOR:
-        result_str(ctx, p->access.source_sector);
+        result_str(ctx, pr, STORE_SQ_STR_SOURCE_SECTOR);
         break;
     case COL_SCOPE:
-        result_str(ctx, p->access.scope);
+        result_str(ctx, pr, STORE_SQ_STR_SCOPE);
         break;
     case COL_RECIPIENTS:
-        result_str(ctx, p->access.recipients);
+        result_str(ctx, pr, STORE_SQ_STR_RECIPIENTS);
         break;
     case COL_JOINS:
-        result_str(ctx, p->access.joins);
+        result_str(ctx, pr, STORE_SQ_STR_JOINS);
         break;
     case COL_RULE:
-        result_str(ctx, p->access.rule);
+        result_str(ctx, pr, STORE_SQ_STR_RULE);
         break;
     case COL_POS:
         sqlite3_result_int64(ctx, r->pos);
         break;
     case COL_IDH:
-        sqlite3_result_int64(ctx, r->idh);
+        sqlite3_result_int64(ctx, pr->idh);
         break;
     case COL_PROV:
-        sqlite3_result_int(ctx, r->token_len >= 0);
+        sqlite3_result_int(ctx, prov);
         break;
     case COL_PROV_TOKEN:
-        if (r->token_len >= 0)
-            sqlite3_result_blob(ctx, r->token, r->token_len, SQLITE_STATIC);
+        if (prov)
+            sqlite3_result_blob(ctx, pr->token, pr->token_len, SQLITE_STATIC);
         else
             sqlite3_result_zeroblob(ctx, 0);
         break;
     case COL_PROV_ANONYMITY:
-        sqlite3_result_int(ctx, r->token_len >= 0 ? p->anonymity : 0);
+        sqlite3_result_int(ctx, prov ? p->anonymity : 0);
         break;
     case COL_PROV_ACTIONS:
-        result_str(ctx, r->token_len < 0 ? "" : p->actions != NULL ? p->actions : "[]");
+        if (prov)
+            result_str(ctx, pr, STORE_SQ_STR_ACTIONS);
+        else
+            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
         break;
     case COL_PROV_CUT_OFF:
-        sqlite3_result_int64(ctx, r->token_len >= 0 ? (sqlite3_int64)p->cut_off : 0);
+        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->cut_off : 0);
         break;
     case COL_PROV_CUT_LEN:
-        sqlite3_result_int64(ctx, r->token_len >= 0 ? (sqlite3_int64)p->cut_len : 0);
+        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->cut_len : 0);
         break;
     case COL_TKEY:
-        sqlite3_result_int64(ctx, store_sq_tkey(r->coll, p->type));
+        sqlite3_result_int64(ctx, store_sq_tkey_of(r->coll, pr->type_h));
         break;
     default:
         sqlite3_result_null(ctx);

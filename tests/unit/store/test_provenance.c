@@ -555,6 +555,43 @@ static void missing_object_row_own_row(void **state)
     missing_object_row_reported(state);
 }
 
+/* The token hash of each listed row, copied. */
+static int token_seen(void *ctx, const struct store_provenance *p)
+{
+    snprintf(ctx, 80, "%s", p->token_hash);
+    return 0;
+}
+
+/*
+ * The tokens of one call: the store decodes a token once for consecutive puts that share
+ * the same string and again when the next put brings another one (store_sq_puts_prep);
+ * each row must still carry its own put's token, in the row or in a provenance row.
+ */
+static void tokens_of_one_call(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    static const char other[] = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+    const char *ids[4] = {IND, MAL, TOOL, "tool--77777777-7777-4777-8777-777777777777"};
+    const char *tokens[4] = {TOKEN_HEX, TOKEN_HEX, other, "not hex"};
+    const char *jsons[4] = {"{\"a\":1}", "{\"a\":2}", "{\"a\":3}", "{\"a\":4}"};
+    struct store_put puts[4];
+    for (int i = 0; i < 4; i++) {
+        puts[i] = prov_put(ids[i], 1, jsons[i], jsons[i], true, 0, 0);
+        puts[i].token_hash = tokens[i];
+    }
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", puts, 4, &err), 0);
+    for (int i = 0; i < 4; i++) {
+        char got[80] = "";
+        assert_int_equal(store_provenance_list(t->s, ids[i], token_seen, got, &err), 0);
+        assert_string_equal(got, tokens[i]);
+    }
+    /* The hex ones rode in their rows; "not hex" needed a provenance row of its own. */
+    assert_int_equal(tstore_raw_int(t->path, "SELECT COUNT(*) FROM objects WHERE prov = 1"), 3);
+    assert_int_equal(tstore_raw_int(t->path, "SELECT COUNT(*) FROM provenance"), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, tstore_setup, tstore_teardown)
 
 int main(void)
@@ -571,6 +608,7 @@ int main(void)
         T(list_across_collections_and_deletes_own_row),
         T(date_added_above_deleted_versions_in_row),
         T(date_added_above_deleted_versions_own_row),
+        T(tokens_of_one_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

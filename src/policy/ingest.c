@@ -290,13 +290,16 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     p->actions = json_array_size(actions) > 0 ? json_dumps(actions, JSON_COMPACT) : NULL;
     p->recipients = recips.len > 0 ? rk_buf_steal(&recips) : NULL; /* NULL: stored as "" */
     p->joins = joins_of(work, p->meta.type);
+    /* The item as it will read if the store takes the object as new (items_finish changes
+     * it otherwise), so that a policy_ready_fn can render it before the write lock. */
     policy_scope_message(&p->dec, smsg, sizeof(smsg));
-    p->message[0] = '\0';
+    it->ok = true;
+    it->message[0] = '\0';
     if (smsg[0] != '\0')
-        policy_copy_str(p->message, sizeof(p->message), smsg);
+        policy_copy_str(it->message, sizeof(it->message), smsg);
     if (res.message[0] != '\0') {
-        size_t n = strlen(p->message);
-        snprintf(p->message + n, sizeof(p->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
+        size_t n = strlen(it->message);
+        snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
     }
     *keep = true;
 out:
@@ -317,23 +320,26 @@ static void pending_free(struct policy_pending *p)
     free(p->sighting_of);
 }
 
-/* Fills the items of the n stored objects p from their puts' outcomes. */
+/* Fills the items of the n stored objects p from their puts' outcomes: prepare left each
+ * as a NEW row reads; any other outcome, or a version only the store knew, changes it. */
 static void items_finish(const struct policy_pending *p, size_t n, const struct store_put *puts,
                          struct policy_ingest_item *items)
 {
     for (size_t i = 0; i < n; i++) {
         const struct store_put *put = &puts[i];
         struct policy_ingest_item *it = &items[p[i].item];
-        if (it->version[0] == '\0')
+        if (it->version[0] == '\0') {
             rk_time_format(put->version_out, it->version);
+            it->changed |= POLICY_ITEM_VERSION;
+        }
         if (put->result == STORE_PUT_CONFLICT) {
             fail(it, "%s",
                  "conflict: a different object with this id and version is already stored; "
                  "the first was kept");
-        } else {
-            it->ok = true;
-            policy_copy_str(it->message, sizeof(it->message),
-                            put->result == STORE_PUT_DUP ? "already stored" : p[i].message);
+            it->changed |= POLICY_ITEM_OUTCOME;
+        } else if (put->result == STORE_PUT_DUP) {
+            policy_copy_str(it->message, sizeof(it->message), "already stored");
+            it->changed |= POLICY_ITEM_OUTCOME;
         }
     }
 }
@@ -376,13 +382,14 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                   const struct store_collection *c, int requested_anonymity, json_t *objects,
                   struct policy_ingest_item *items, struct rk_err *err)
 {
-    return policy_ingest_then(hub, who, c, requested_anonymity, objects, items, NULL, NULL, err);
+    return policy_ingest_then(hub, who, c, requested_anonymity, objects, items, NULL, NULL, NULL,
+                              err);
 }
 
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        const struct store_collection *c, int requested_anonymity, json_t *objects,
-                       struct policy_ingest_item *items, policy_items_fn done, void *done_ctx,
-                       struct rk_err *err)
+                       struct policy_ingest_item *items, policy_ready_fn ready,
+                       policy_items_fn done, void *done_ctx, struct rk_err *err)
 {
     struct source src;
     size_t total = json_array_size(objects);
@@ -429,6 +436,9 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         else
             pending_free(&p[n]), memset(&p[n], 0, sizeof(p[n]));
     }
+
+    if (ready != NULL)
+        ready(done_ctx, items, total);
 
     /* The identities that rewritten objects point to go first, so a reader paging by
      * date_added meets them before the objects that reference them. */

@@ -421,7 +421,11 @@ struct policy_ingest_item {
     char version[RK_TIME_LEN + 8]; /* the version as stored ("" when unknown) */
     bool ok;                       /* success (stored, duplicate or dropped) or failure */
     char message[512];             /* status message ("" for a plain success) */
+    unsigned changed;              /* POLICY_ITEM_*: what the store changed since ready */
 };
+/* Bits of policy_ingest_item.changed. */
+#define POLICY_ITEM_VERSION 1u /* version, "" when ready saw it, assigned by the store */
+#define POLICY_ITEM_OUTCOME 2u /* ok or message (a duplicate, a conflict) */
 
 /*
  * The ingest pipeline for one TAXII envelope posted by who into collection c: per object,
@@ -455,11 +459,20 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
  */
 typedef int (*policy_items_fn)(void *ctx, struct store *s, const struct policy_ingest_item *items,
                                size_t n, struct rk_err *err);
-/* policy_ingest, calling done (if not NULL) as above. */
+/*
+ * Called once every object of an envelope has been through the pipeline, before the store,
+ * on the caller's thread, with the same ctx as done: each item then reads as it will if
+ * its object is stored as new (failures and dropped objects as they will stay). done later
+ * sees in changed what the store's outcome changed since (a version only the store
+ * assigned, a duplicate, a conflict), so that what ready made of the rest (the status
+ * entries, rendered outside the write lock) still holds.
+ */
+typedef void (*policy_ready_fn)(void *ctx, const struct policy_ingest_item *items, size_t n);
+/* policy_ingest, calling ready and done (each if not NULL) as above. */
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        const struct store_collection *c, int requested_anonymity, json_t *objects,
-                       struct policy_ingest_item *items, policy_items_fn done, void *done_ctx,
-                       struct rk_err *err);
+                       struct policy_ingest_item *items, policy_ready_fn ready,
+                       policy_items_fn done, void *done_ctx, struct rk_err *err);
 
 /*
  * As policy_org_add, policy_token_create and policy_collection_add, with the issue 3 fields.

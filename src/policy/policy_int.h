@@ -143,8 +143,7 @@ struct policy_pending {
     char *joins;       /* space-separated ids */
     char *sighting_of; /* a sighting's sighting_of_ref as posted (for credit), else NULL */
     struct policy_scope_decision dec;
-    int mode;          /* effective anonymity */
-    char message[512]; /* success message for a NEW row */
+    int mode; /* effective anonymity */
 };
 
 /* A hub or sector identity object that stands for a hidden contributor. */

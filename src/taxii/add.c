@@ -12,20 +12,26 @@
 
 #define MAX_DEPTH 64
 
-/* One entry of the status lists. */
-static void status_entry(struct rk_buf *b, size_t *n, const char *id, const char *version,
-                         const char *message)
+/* The parts of one entry of the status lists: {"id":... and the rest ...}. */
+static void entry_id(struct rk_buf *b, const struct policy_ingest_item *it)
 {
-    rk_buf_puts(b, (*n)++ ? "," : "");
     rk_buf_puts(b, "{\"id\":");
-    rk_buf_json_string(b, id);
-    if (version != NULL && version[0]) {
+    rk_buf_json_string(b, it->id);
+}
+
+static void entry_version(struct rk_buf *b, const struct policy_ingest_item *it)
+{
+    if (it->version[0]) {
         rk_buf_puts(b, ",\"version\":");
-        rk_buf_json_string(b, version);
+        rk_buf_json_string(b, it->version);
     }
-    if (message != NULL && message[0]) {
+}
+
+static void entry_rest(struct rk_buf *b, const struct policy_ingest_item *it)
+{
+    if (it->message[0]) {
         rk_buf_puts(b, ",\"message\":");
-        rk_buf_json_string(b, message);
+        rk_buf_json_string(b, it->message);
     }
     rk_buf_putc(b, '}');
 }
@@ -36,7 +42,60 @@ struct status_job {
     char id[RK_UUID_LEN];        /* its id */
     char requested[RK_TIME_LEN]; /* request_timestamp */
     const char *org_id;          /* the poster's organisation */
+    /* Every item's entry as status_ready saw it, valid unless the item changed since: entry
+     * i is frags.data[frag[i].start, frag[i].end), its version (if any) starts at
+     * frag[i].mid. NULL before status_ready. */
+    struct rk_buf frags;
+    struct status_frag {
+        size_t start, mid, end;
+    } * frag;
 };
+
+/*
+ * Renders every item's entry before the store's write lock (policy_ready_fn): under it,
+ * status_write then copies the entries of the items the store did not change (most), and
+ * of those it only gave a version, instead of escaping their id and message again.
+ */
+static void status_ready(void *ctx, const struct policy_ingest_item *items, size_t n)
+{
+    struct status_job *j = ctx;
+    free(j->frag);
+    j->frag = rk_malloc((n ? n : 1) * sizeof(*j->frag));
+    rk_buf_reset(&j->frags);
+    for (size_t i = 0; i < n; i++) {
+        j->frag[i].start = j->frags.len;
+        entry_id(&j->frags, &items[i]);
+        j->frag[i].mid = j->frags.len;
+        entry_version(&j->frags, &items[i]);
+        entry_rest(&j->frags, &items[i]);
+        j->frag[i].end = j->frags.len;
+    }
+}
+
+/* Appends item i's entry to list b (its n-th): as status_ready rendered it, with the
+ * version the store assigned, or anew. */
+static void status_add(const struct status_job *j, struct rk_buf *b, size_t *n,
+                       const struct policy_ingest_item *items, size_t i)
+{
+    const struct policy_ingest_item *it = &items[i];
+    if ((*n)++)
+        rk_buf_putc(b, ',');
+    if (j->frag == NULL || (it->changed & ~POLICY_ITEM_VERSION) != 0) {
+        entry_id(b, it);
+        entry_version(b, it);
+        entry_rest(b, it);
+        return;
+    }
+    const struct status_frag *f = &j->frag[i];
+    if (it->changed == 0) {
+        rk_buf_append(b, j->frags.data + f->start, f->end - f->start);
+        return;
+    }
+    /* Only the version is new: ready saw none, so mid is where the rest begins. */
+    rk_buf_append(b, j->frags.data + f->start, f->mid - f->start);
+    entry_version(b, it);
+    rk_buf_append(b, j->frags.data + f->mid, f->end - f->mid);
+}
 
 /*
  * Builds the complete status resource of items into the response body and stores it. Runs
@@ -48,27 +107,28 @@ static int status_write(void *ctx, struct store *s, const struct policy_ingest_i
                         size_t n, struct rk_err *err)
 {
     struct status_job *j = ctx;
-    struct rk_buf ok = RK_BUF_INIT, bad = RK_BUF_INIT;
-    size_t n_ok = 0, n_bad = 0;
+    size_t n_ok = 0, n_bad = 0, k = 0;
     struct rk_buf *b = j->body;
 
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].ok)
-            status_entry(&ok, &n_ok, items[i].id, items[i].version, items[i].message);
-        else
-            status_entry(&bad, &n_bad, items[i].id, items[i].version, items[i].message);
-    }
+    for (size_t i = 0; i < n; i++)
+        n_ok += items[i].ok;
+    n_bad = n - n_ok;
+    /* Successes, then failures, each list in envelope order, straight into the body. */
     rk_buf_reset(b);
+    rk_buf_reserve(b, j->frags.len + 256); /* + assigned versions, rarely more */
     rk_buf_printf(b,
                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
                   "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
-                  j->id, j->requested, n_ok + n_bad, n_ok);
-    rk_buf_append(b, ok.data ? ok.data : "", ok.len);
+                  j->id, j->requested, n, n_ok);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].ok)
+            status_add(j, b, &k, items, i);
     rk_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", n_bad);
-    rk_buf_append(b, bad.data ? bad.data : "", bad.len);
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i].ok)
+            status_add(j, b, &k, items, i);
     rk_buf_puts(b, "],\"pending_count\":0,\"pendings\":[]}");
-    rk_buf_free(&ok);
-    rk_buf_free(&bad);
 
     struct store_status st;
     memset(&st, 0, sizeof(st));
@@ -126,7 +186,7 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
     bool r, w;
     json_t *root = NULL;
     struct policy_ingest_item *items = NULL;
-    struct status_job sj;
+    struct status_job sj = {.frag = NULL};
     rk_time_us requested = rk_time_now();
     int mode = -1;
     struct rk_err e2;
@@ -180,14 +240,14 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
 
     size_t total = json_array_size(objects);
     items = rk_calloc(total ? total : 1, sizeof(*items));
-    memset(&sj, 0, sizeof(sj));
     sj.body = &resp->body;
     rk_uuid_v4(sj.id);
     rk_time_format(requested, sj.requested);
     sj.org_id = who->org_id;
     rk_err_clear(&e2);
     /* The status resource is written in the objects' own transaction (status_write). */
-    rc = policy_ingest_then(hub, who, &c, mode, objects, items, status_write, &sj, &e2);
+    rc = policy_ingest_then(hub, who, &c, mode, objects, items, status_ready, status_write, &sj,
+                            &e2);
     if (rc < 0) {
         rk_buf_reset(&resp->body); /* a status built for a transaction that failed */
         rk_err_set(err, rc, "%s", e2.msg);
@@ -196,6 +256,8 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
     resp->status = 202;
 out:
     free(items);
+    free(sj.frag);
+    rk_buf_free(&sj.frags);
     json_decref(root);
     store_collection_clear(&c);
     return rc;

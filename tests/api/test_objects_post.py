@@ -102,6 +102,44 @@ class TestPost(HubTestCase):
                                            "match[id]=" + ind["id"])
         self.assertEqual(body["objects"], [served(ind)])
 
+    def test_status_entries_of_every_outcome(self):
+        # One envelope with a new object, an SCO whose version the hub assigns, a duplicate,
+        # a conflict and an invalid object: each entry in its list, in envelope order, with
+        # its own version and message (the entries are rendered before the write lock and
+        # patched for what the store decided, taxii/add.c).
+        dup, clash = indicator(20, name="dup"), indicator(21, name="first")
+        self.post_ok(self.c_small, [dup, clash], self.fx.power_contrib)
+        new = indicator(22, name='quote " and backslash \\ in a name')
+        sco = {"type": "ipv4-addr", "spec_version": "2.1",
+               "id": "ipv4-addr--%s" % uuid.uuid4(), "value": "198.51.100.77"}
+        bad = indicator(23)
+        bad["pattern"] = "[not a pattern"
+        objs = [new, sco, copy.deepcopy(dup), dict(clash, name="second"), bad]
+        res = self.post_ok(self.c_small, objs, self.fx.power_contrib)
+        self.assertEqual((res["total_count"], res["success_count"], res["failure_count"]),
+                         (5, 3, 2), res)
+        ok, fails = res["successes"], res["failures"]
+        self.assertEqual([e["id"] for e in ok], [new["id"], sco["id"], dup["id"]])
+        self.assertEqual([e["id"] for e in fails], [clash["id"], bad["id"]])
+        self.assertTrue(versions_equal(ok[0]["version"], new["modified"]))
+        self.assertNotEqual(ok[0].get("message"), "already stored")
+        self.assertEqual(ok[2]["message"], "already stored")
+        self.assertTrue(versions_equal(ok[2]["version"], dup["modified"]))
+        self.assertIn("conflict", fails[0]["message"])
+        self.assertTrue(versions_equal(fails[0]["version"], clash["modified"]))
+        self.assertIn("pattern", fails[1]["message"])
+        # The SCO's version is the one the hub recorded: its date_added.
+        st, _, man = self.hub.req("GET", API_ROOT + "collections/%s/manifest/?match[id]=%s"
+                                  % (self.c_small, sco["id"]), token=self.fx.power_contrib)
+        self.assertEqual(st, 200, man)
+        self.assertTrue(versions_equal(ok[1]["version"], man["objects"][0]["version"]))
+        self.assertTrue(versions_equal(ok[1]["version"], man["objects"][0]["date_added"]))
+        # The status resource read back says the same as the answer to the POST.
+        st, _, again = self.hub.req("GET", API_ROOT + "status/%s/" % res["id"],
+                                    token=self.fx.power_contrib)
+        self.assertEqual(st, 200, again)
+        self.assertEqual(again, res)
+
     def test_invalid_objects_beside_valid_ones(self):
         objs = test_data("invalid-envelope.json")["objects"]
         res = self.post_ok(self.c_invalid, objs, self.fx.power_contrib)

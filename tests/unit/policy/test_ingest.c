@@ -529,14 +529,30 @@ static void credit_one_event_per_envelope(void **state)
     rk_buf_free(&b);
 }
 
-/* What the done callback of policy_ingest_then saw, and what it does. */
+/* What the ready and done callbacks of policy_ingest_then saw, and what done does. */
 struct done_seen {
     int calls;
     bool ok[4];
     char message[4][64];
+    unsigned changed[4];
     bool in_tx;    /* the store's writer was inside a transaction */
     int fail_with; /* returned when not 0 */
+    int ready_calls;
+    int ready_before_done; /* ready ran while done had not */
+    bool ready_ok[4];
+    char ready_message[4][64];
 };
+
+static void ready_cb(void *ctx, const struct policy_ingest_item *items, size_t n)
+{
+    struct done_seen *d = ctx;
+    d->ready_calls++;
+    d->ready_before_done = d->calls == 0;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        d->ready_ok[i] = items[i].ok;
+        snprintf(d->ready_message[i], sizeof(d->ready_message[i]), "%.63s", items[i].message);
+    }
+}
 
 static int done_cb(void *ctx, struct store *s, const struct policy_ingest_item *items, size_t n,
                    struct rk_err *err)
@@ -545,6 +561,7 @@ static int done_cb(void *ctx, struct store *s, const struct policy_ingest_item *
     d->calls++;
     for (size_t i = 0; i < n && i < 4; i++) {
         d->ok[i] = items[i].ok;
+        d->changed[i] = items[i].changed;
         snprintf(d->message[i], sizeof(d->message[i]), "%.63s", items[i].message);
     }
     /* A status written here commits with the objects, or not at all. */
@@ -559,7 +576,8 @@ static int done_cb(void *ctx, struct store *s, const struct policy_ingest_item *
 
 /* done sees every item final (stored, duplicate, invalid), inside the objects' transaction;
  * when it fails, neither the objects nor what it wrote are stored; with nothing to store it
- * still runs, outside any transaction. */
+ * still runs, outside any transaction. ready runs before, outside the transaction, with
+ * every item as a new row would leave it; done sees changed on those the store changed. */
 static void done_runs_in_the_objects_transaction(void **state)
 {
     struct fixture *f = *state;
@@ -575,8 +593,9 @@ static void done_runs_in_the_objects_transaction(void **state)
     /* Refused: nothing of the envelope, nor the status, is stored. */
     struct done_seen d = {.fail_with = RK_E_INTERNAL};
     rk_err_clear(&err);
-    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
-                     RK_E_INTERNAL);
+    assert_int_equal(
+        policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, ready_cb, done_cb, &d, &err),
+        RK_E_INTERNAL);
     assert_int_equal(d.calls, 1);
     assert_true(d.in_tx);
     assert_true(d.ok[0]);
@@ -589,34 +608,53 @@ static void done_runs_in_the_objects_transaction(void **state)
 
     /* Accepted: the objects and the status, together; a duplicate is final too. */
     json_decref(env);
-    env = json_pack("[O, O]", a, b);
+    json_t *sco =
+        json_pack("{s:s, s:s, s:s, s:s}", "type", "ipv4-addr", "spec_version", "2.1", "id",
+                  "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value", "198.51.100.33");
+    env = json_pack("[O, O, o]", a, b, sco);
     memset(&d, 0, sizeof(d));
-    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
-                     0);
+    assert_int_equal(
+        policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, ready_cb, done_cb, &d, &err),
+        0);
     assert_int_equal(d.calls, 1);
     assert_true(d.in_tx);
-    assert_true(d.ok[0] && d.ok[1]);
+    assert_true(d.ok[0] && d.ok[1] && d.ok[2]);
+    assert_int_equal(d.ready_calls, 1);
+    assert_true(d.ready_before_done);
+    assert_true(d.ready_ok[0] && d.ready_ok[1] && d.ready_ok[2]);
+    assert_string_equal(d.ready_message[0], d.message[0]); /* new rows: as ready saw them */
+    assert_int_equal(d.changed[0] | d.changed[1], 0);
+    /* An SCO without created or modified: the store gave it its version. */
+    assert_int_equal(d.changed[2], POLICY_ITEM_VERSION);
+    assert_string_equal(d.ready_message[2], d.message[2]);
     assert_int_equal(store_count_objects(f->t.s, f->coll.id, &count, &err), 0);
-    assert_int_equal(count, 2);
+    assert_int_equal(count, 3);
     assert_int_equal(store_status_get(f->t.s, "s0000000-0000-4000-8000-0000000000aa", &got, &err),
                      0);
     store_status_clear(&got);
     json_decref(env);
     env = json_pack("[O]", a);
     memset(&d, 0, sizeof(d));
-    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
-                     0);
+    assert_int_equal(
+        policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, ready_cb, done_cb, &d, &err),
+        0);
     assert_string_equal(d.message[0], "already stored");
+    assert_true(d.ok[0] && d.ready_ok[0]);
+    assert_string_not_equal(d.ready_message[0], "already stored");
+    assert_int_equal(d.changed[0], POLICY_ITEM_OUTCOME); /* a duplicate: not as ready saw it */
 
     /* Nothing to store: done still runs, in no enclosing transaction. */
     json_decref(env);
     env = json_pack("[s]", "junk");
     memset(&d, 0, sizeof(d));
-    assert_int_equal(policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, done_cb, &d, &err),
-                     0);
+    assert_int_equal(
+        policy_ingest_then(&f->hub, &who, &f->coll, -1, env, items, ready_cb, done_cb, &d, &err),
+        0);
     assert_int_equal(d.calls, 1);
     assert_false(d.in_tx);
     assert_false(d.ok[0]);
+    assert_int_equal(d.ready_calls, 1);
+    assert_false(d.ready_ok[0] || d.changed[0]);
     json_decref(env);
     json_decref(a);
     json_decref(b);

@@ -152,13 +152,15 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
 }
 
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
- * *keep telling whether p is to be stored; negative only for store errors. */
+ * *keep telling whether p is to be stored; negative only for store errors. actions: an
+ * array the envelope's objects share (emptied here), where the anonymiser notes what it
+ * did. */
 static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
                    const struct store_collection *c, json_t *o, struct policy_ingest_item *it,
-                   struct policy_pending *p, bool *keep, struct rk_err *err)
+                   struct policy_pending *p, json_t *actions, bool *keep, struct rk_err *err)
 {
     struct rk_err e2;
-    json_t *work = NULL, *actions = json_array();
+    json_t *work = NULL;
     struct rk_buf recips = RK_BUF_INIT;
     struct policy_anon anon;
     struct policy_anon_result res;
@@ -169,8 +171,9 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     int rc = 0;
 
     *keep = false;
+    json_array_clear(actions);
     rk_err_clear(&e2);
-    if (stix_validate(o, &e2) < 0 || stix_meta_get(o, &p->meta, &e2) < 0) {
+    if (stix_validate_meta(o, &p->meta, &e2) < 0) {
         fail(it, "%s", e2.msg[0] ? e2.msg : "invalid STIX object");
         goto out;
     }
@@ -265,7 +268,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * a common property of every type), and meta depends on neither. */
     if (rewritten) {
         rk_err_clear(&e2);
-        if (stix_validate(work, &e2) < 0 || stix_meta_get(work, &p->meta, &e2) < 0) {
+        if (stix_validate_meta(work, &p->meta, &e2) < 0) {
             fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
             goto out;
         }
@@ -304,7 +307,6 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     *keep = true;
 out:
     rk_buf_free(&recips);
-    json_decref(actions);
     json_decref(work);
     return rc;
 }
@@ -395,6 +397,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
     size_t total = json_array_size(objects);
     struct policy_pending *p = rk_calloc(total + 1, sizeof(*p));
     struct store_put *puts = rk_calloc(total + 2, sizeof(*puts));
+    json_t *actions = json_array(); /* prepare's, one for the envelope */
     size_t n = 0, n_puts = 0;
     int base_mode;
     int rc;
@@ -428,7 +431,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
             continue;
         }
         p[n].item = i;
-        rc = prepare(hub, &src, base_mode, c, o, &items[i], &p[n], &keep, err);
+        rc = prepare(hub, &src, base_mode, c, o, &items[i], &p[n], actions, &keep, err);
         if (rc != 0)
             goto out;
         if (keep)
@@ -507,5 +510,6 @@ out:
     free(p);
     free(puts);
     source_clear(&src);
+    json_decref(actions);
     return rc;
 }

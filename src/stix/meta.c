@@ -7,11 +7,11 @@
 
 #include "stix/stix_int.h"
 
-int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
+/* stix_meta_get from the members it reads (each NULL when absent). */
+int stix_meta_from(const json_t *id, const json_t *sv, const json_t *modified,
+                   const json_t *created, struct stix_meta *meta, struct rk_err *err)
 {
-    const json_t *id = json_object_get(obj, "id");
-    const json_t *sv = json_object_get(obj, "spec_version");
-    const json_t *ver = json_object_get(obj, "modified");
+    const json_t *ver = modified;
     const char *name = "modified";
     size_t tl, n;
 
@@ -32,7 +32,7 @@ int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
         memcpy(meta->spec_version, json_string_value(sv), json_string_length(sv) + 1);
     }
     if (ver == NULL) {
-        ver = json_object_get(obj, "created");
+        ver = created;
         name = "created";
     }
     if (ver == NULL)
@@ -45,4 +45,11 @@ int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
     }
     memcpy(meta->version_text, json_string_value(ver), json_string_length(ver) + 1);
     return 0;
+}
+
+int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
+{
+    return stix_meta_from(json_object_get(obj, "id"), json_object_get(obj, "spec_version"),
+                          json_object_get(obj, "modified"), json_object_get(obj, "created"), meta,
+                          err);
 }

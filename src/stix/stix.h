@@ -61,6 +61,9 @@ int stix_pattern_validate(const char *pattern, struct rk_err *err);
  * object lacks what the store needs (it then says which property in err).
  */
 int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err);
+/* stix_validate then stix_meta_get, reading the members for meta through the index the
+ * validation built. */
+int stix_validate_meta(const json_t *obj, struct stix_meta *meta, struct rk_err *err);
 
 /*
  * Serialises obj canonically: compact, keys sorted, UTF-8 unescaped, so that two bodies

@@ -147,6 +147,10 @@ struct stix_vctx {
     uint8_t slots[STIX_MEMBER_SLOTS]; /* open addressing: 1 + index into members, 0 free */
 };
 
+/* stix_meta_get from the members it reads (each NULL when absent): meta.c. */
+int stix_meta_from(const json_t *id, const json_t *sv, const json_t *modified,
+                   const json_t *created, struct stix_meta *meta, struct rk_err *err);
+
 /* Fills v's member index from v->obj (a JSON object); leaves v->indexed false when the
  * object has more than STIX_MEMBERS_MAX members. */
 void stix_vctx_index(struct stix_vctx *v);

@@ -142,6 +142,48 @@ static void canonical_idempotent_real(void **state)
     json_decref(root);
 }
 
+/* stix_validate_meta says exactly what stix_validate then stix_meta_get say, object by
+ * object, on real data and on deliberately nonconformant STIX (valid or not). */
+static void validate_meta_matches_separate_calls(void **state)
+{
+    static const char *const files[] = {
+        "../shared/data/attack-ics/ics-attack-18.1.json",
+        "../shared/data/nonconformant-swiftioc/stix2-1268bde.json",
+        "../shared/data/feeds2stix/at-HEAD/processors/ipsum/examples/ipsum_level_8.json",
+    };
+    size_t seen = 0, valid = 0;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        json_error_t je;
+        json_t *root = json_load_file(files[f], 0, &je);
+        json_t *o;
+        size_t i;
+        assert_non_null(root);
+        json_array_foreach(json_object_get(root, "objects"), i, o)
+        {
+            struct stix_meta m1, m2;
+            struct rk_err e1, e2;
+            rk_err_clear(&e1);
+            rk_err_clear(&e2);
+            memset(&m1, 0, sizeof(m1));
+            int r1 = stix_validate(o, &e1);
+            if (r1 == 0)
+                r1 = stix_meta_get(o, &m1, &e1);
+            int r2 = stix_validate_meta(o, &m2, &e2);
+            assert_int_equal(r1, r2);
+            assert_string_equal(e1.msg, e2.msg);
+            if (r1 == 0) {
+                assert_memory_equal(&m1, &m2, sizeof(m1));
+                valid++;
+            }
+            seen++;
+        }
+        json_decref(root);
+    }
+    /* Both outcomes were exercised. */
+    assert_true(valid > 100);
+    assert_true(seen - valid > 10);
+}
+
 static void tables_sorted_and_found(void **state)
 {
     const struct {
@@ -194,6 +236,7 @@ int main(void)
         cmocka_unit_test(canonical_order_independent),
         cmocka_unit_test(canonical_distinguishes),
         cmocka_unit_test(canonical_idempotent_real),
+        cmocka_unit_test(validate_meta_matches_separate_calls),
         cmocka_unit_test(tables_sorted_and_found),
         cmocka_unit_test(helpers),
     };

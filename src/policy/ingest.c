@@ -257,12 +257,20 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     /* Anything the anonymiser did is noted in actions (or flagged in res); the recipients
      * and anonymity properties removed above are noted there too. */
     bool rewritten = json_array_size(actions) > 0 || res.uses_replacement || res.n_redacted > 0;
-    size_t marks = json_array_size(json_object_get(work, "object_marking_refs"));
-    if (p->dec.assigned && policy_tlp_mark(work, p->dec.tlp, &e2) != 0) {
-        fail(it, "%s", e2.msg);
-        goto out;
+    /* The object needs the hub's TLP marking (marked): a rewritten object gets it in its
+     * tree, which is serialised again; any other only in its text (below). */
+    bool marked = false;
+    if (p->dec.assigned) {
+        bool has = false;
+        rc = rewritten ? policy_tlp_mark(work, p->dec.tlp, &e2)
+                       : policy_tlp_marked(work, p->dec.tlp, &has, &e2);
+        if (rc != 0) {
+            rc = 0;
+            fail(it, "%s", e2.msg);
+            goto out;
+        }
+        marked = !has;
     }
-    bool marked = json_array_size(json_object_get(work, "object_marking_refs")) != marks;
     /* A rewritten object is validated again. The TLP marking alone cannot make a valid
      * object invalid (it appends a TLP 2.0 marking-definition id to object_marking_refs,
      * a common property of every type), and meta depends on neither. */
@@ -279,10 +287,14 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         p->json = stix_canonical_add_marking_at(p->original, p->original_len,
                                                 policy_tlp_marking_id(p->dec.tlp), &p->len,
                                                 &p->cut_off, &p->cut_len);
-        if (p->json == NULL)
-            p->json = stix_canonical(work, &p->len);
-        else
+        if (p->json != NULL) {
             p->derived = true;
+        } else if (policy_tlp_mark(work, p->dec.tlp, &e2) == 0) {
+            p->json = stix_canonical(work, &p->len); /* no place for the splice */
+        } else {
+            fail(it, "%s", e2.msg);
+            goto out;
+        }
     } else {
         p->json = p->original; /* unchanged: the same bytes (pending_free frees once) */
         p->len = p->original_len;

@@ -246,6 +246,9 @@ const char *policy_tlp_marking_id(int tlp);
  * array) unless it is already there. 0, or RK_E_INVALID if tlp is not CLEAR..RED or
  * object_marking_refs exists and is not an array. */
 int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err);
+/* Whether obj already carries tlp's marking id in object_marking_refs (*marked), without
+ * changing it; the same errors as policy_tlp_mark. */
+int policy_tlp_marked(const json_t *obj, int tlp, bool *marked, struct rk_err *err);
 
 /* Settings key of the policy document. */
 #define POLICY_SETTING_DOC "policy"

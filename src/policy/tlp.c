@@ -101,18 +101,38 @@ const char *policy_tlp_marking_id(int tlp)
     return tlp_ids[tlp - POLICY_TLP_CLEAR].id;
 }
 
-int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err)
+int policy_tlp_marked(const json_t *obj, int tlp, bool *marked, struct rk_err *err)
 {
     const char *id = policy_tlp_marking_id(tlp);
-    json_t *refs;
-    json_t *v;
+    const json_t *refs, *v;
     size_t i;
 
+    *marked = false;
     if (id == NULL)
         return rk_err_set(err, RK_E_INVALID, "no TLP marking for level %d", tlp);
     if (!json_is_object(obj))
         return rk_err_set(err, RK_E_INVALID, "not a JSON object");
     refs = json_object_get(obj, "object_marking_refs");
+    if (refs == NULL)
+        return 0;
+    if (!json_is_array(refs))
+        return rk_err_set(err, RK_E_INVALID, "object_marking_refs is not an array");
+    json_array_foreach(refs, i,
+                       v) if (json_is_string(v) && strcasecmp(json_string_value(v), id) == 0)
+    {
+        *marked = true;
+        break;
+    }
+    return 0;
+}
+
+int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err)
+{
+    bool marked;
+    int rc = policy_tlp_marked(obj, tlp, &marked, err);
+    if (rc != 0 || marked)
+        return rc;
+    json_t *refs = json_object_get(obj, "object_marking_refs");
     /* The key and the marking ids are ASCII constants: jansson need not check their UTF-8
      * (its check was half of this function's cost, once per stored object). */
     if (refs == NULL) {
@@ -120,11 +140,7 @@ int policy_tlp_mark(json_t *obj, int tlp, struct rk_err *err)
         if (json_object_set_new_nocheck(obj, "object_marking_refs", refs) != 0)
             return rk_err_set(err, RK_E_NOMEM, "cannot add object_marking_refs");
     }
-    if (!json_is_array(refs))
-        return rk_err_set(err, RK_E_INVALID, "object_marking_refs is not an array");
-    json_array_foreach(refs, i, v) if (json_is_string(v) &&
-                                       strcasecmp(json_string_value(v), id) == 0) return 0;
-    if (json_array_append_new(refs, json_string_nocheck(id)) != 0)
+    if (json_array_append_new(refs, json_string_nocheck(policy_tlp_marking_id(tlp))) != 0)
         return rk_err_set(err, RK_E_NOMEM, "cannot extend object_marking_refs");
     return 0;
 }

@@ -120,9 +120,19 @@ static void mark(void **state)
     json_t *o = json_pack("{s:s}", "type", "incident");
     struct rk_err err;
 
+    bool marked = true;
+
     (void)state;
+    /* policy_tlp_marked tells, and changes nothing. */
+    assert_int_equal(policy_tlp_marked(o, POLICY_TLP_AMBER, &marked, &err), 0);
+    assert_false(marked);
+    assert_null(json_object_get(o, "object_marking_refs"));
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_AMBER, &err), 0);
     assert_int_equal(policy_tlp_of(o), POLICY_TLP_AMBER);
+    assert_int_equal(policy_tlp_marked(o, POLICY_TLP_AMBER, &marked, &err), 0);
+    assert_true(marked);
+    assert_int_equal(policy_tlp_marked(o, POLICY_TLP_RED, &marked, &err), 0);
+    assert_false(marked);
     /* Idempotent: the id is not appended twice. */
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_AMBER, &err), 0);
     assert_int_equal(json_array_size(json_object_get(o, "object_marking_refs")), 1);
@@ -134,6 +144,8 @@ static void mark(void **state)
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_NONE, &err), RK_E_INVALID);
     json_object_set_new(o, "object_marking_refs", json_string("x"));
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_RED, &err), RK_E_INVALID);
+    assert_int_equal(policy_tlp_marked(o, POLICY_TLP_RED, &marked, &err), RK_E_INVALID);
+    assert_int_equal(policy_tlp_marked(o, POLICY_TLP_NONE, &marked, &err), RK_E_INVALID);
     json_decref(o);
 }
 

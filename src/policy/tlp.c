@@ -104,8 +104,7 @@ const char *policy_tlp_marking_id(int tlp)
 int policy_tlp_marked(const json_t *obj, int tlp, bool *marked, struct rk_err *err)
 {
     const char *id = policy_tlp_marking_id(tlp);
-    const json_t *refs, *v;
-    size_t i;
+    const json_t *refs;
 
     *marked = false;
     if (id == NULL)
@@ -117,11 +116,9 @@ int policy_tlp_marked(const json_t *obj, int tlp, bool *marked, struct rk_err *e
         return 0;
     if (!json_is_array(refs))
         return rk_err_set(err, RK_E_INVALID, "object_marking_refs is not an array");
-    json_array_foreach(refs, i,
-                       v) if (json_is_string(v) && strcasecmp(json_string_value(v), id) == 0)
-    {
-        *marked = true;
-        break;
+    for (size_t i = 0; i < json_array_size(refs) && !*marked; i++) {
+        const json_t *v = json_array_get(refs, i);
+        *marked = json_is_string(v) && strcasecmp(json_string_value(v), id) == 0;
     }
     return 0;
 }

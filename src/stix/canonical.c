@@ -27,8 +27,13 @@ struct canon {
     char *data;
     size_t len;
     size_t cap;
-    bool failed; /* fall back to jansson (a real, or nesting too deep) */
+    bool failed;                    /* fall back to jansson (a real, or nesting too deep) */
+    struct stix_marking_slot *slot; /* filled while writing the top-level object, or NULL */
 };
+
+/* The property stix_canonical_add_marking splices into. */
+#define MARKING_KEY     "object_marking_refs"
+#define MARKING_KEY_LEN (sizeof(MARKING_KEY) - 1)
 
 static void canon_grow(struct canon *w, size_t extra)
 {
@@ -161,16 +166,30 @@ static void canon_sort(struct canon_key *k, size_t n)
 
 static void canon_value(struct canon *w, const json_t *v, int depth);
 
+/* Records the place in the top-level object's text where the marking goes (struct
+ * stix_marking_slot says what is written there). */
+static void slot_set(struct stix_marking_slot *slot, size_t at, bool with_key, bool comma_before,
+                     bool comma_after)
+{
+    *slot = (struct stix_marking_slot){at, true, with_key, comma_before, comma_after};
+}
+
 static void canon_object(struct canon *w, const json_t *obj, int depth)
 {
+    static const struct canon_key marking = {MARKING_KEY, MARKING_KEY_LEN, NULL};
     struct canon_key stack[CANON_KEYS_STACK], *keys = stack;
     size_t n = json_object_size(obj), i = 0;
+    /* Only the top-level object has a slot; it is decided at the first key not before
+     * object_marking_refs, or at the end. */
+    struct stix_marking_slot *slot = depth == 0 ? w->slot : NULL;
     const char *key;
     size_t key_len;
     json_t *value;
 
     if (n == 0) {
         canon_put(w, "{}", 2);
+        if (slot != NULL)
+            slot_set(slot, w->len - 1, true, false, false);
         return;
     }
     if (n > CANON_KEYS_STACK)
@@ -188,10 +207,26 @@ static void canon_object(struct canon *w, const json_t *obj, int depth)
     for (i = 0; i < n && !w->failed; i++) {
         if (i > 0)
             canon_putc(w, ',');
+        /* Most keys differ from object_marking_refs in their first byte. */
+        int c = slot == NULL                       ? -1
+                : keys[i].len == 0                 ? -1
+                : keys[i].key[0] != MARKING_KEY[0] ? (unsigned char)keys[i].key[0] - 'o'
+                                                   : canon_key_cmp(&keys[i], &marking);
+        if (c > 0) { /* the whole property goes before this key */
+            slot_set(slot, w->len, true, false, true);
+            slot = NULL;
+        }
         canon_string(w, keys[i].key, keys[i].len);
         canon_putc(w, ':');
         canon_value(w, keys[i].value, depth + 1);
+        if (c == 0) { /* appended to the list, before its ']'; not a list: no slot */
+            if (json_is_array(keys[i].value))
+                slot_set(slot, w->len - 1, false, json_array_size(keys[i].value) > 0, false);
+            slot = NULL;
+        }
     }
+    if (slot != NULL) /* past every key: the property goes last */
+        slot_set(slot, w->len, true, true, false);
     canon_putc(w, '}');
     if (keys != stack)
         free(keys);
@@ -253,10 +288,12 @@ static char *canon_jansson(const json_t *obj, size_t *len)
     return s;
 }
 
-char *stix_canonical(const json_t *obj, size_t *len)
+char *stix_canonical_slot(const json_t *obj, size_t *len, struct stix_marking_slot *slot)
 {
-    struct canon w = {NULL, 0, 0, false};
+    struct canon w = {NULL, 0, 0, false, slot};
 
+    if (slot != NULL)
+        slot->ok = false; /* until the top-level object's writer says where */
     if (obj == NULL) {
         if (len != NULL)
             *len = 0;
@@ -266,6 +303,8 @@ char *stix_canonical(const json_t *obj, size_t *len)
     canon_value(&w, obj, 0);
     if (w.failed) {
         free(w.data);
+        if (slot != NULL)
+            slot->ok = false;
         /* Nested too deep for the writer's bound, or a real: jansson writes it whole. */
         return canon_jansson(obj, len);
     }
@@ -273,6 +312,11 @@ char *stix_canonical(const json_t *obj, size_t *len)
     if (len != NULL)
         *len = w.len;
     return w.data;
+}
+
+char *stix_canonical(const json_t *obj, size_t *len)
+{
+    return stix_canonical_slot(obj, len, NULL);
 }
 
 /* ---- ingest speed: splicing a marking into canonical text ---- */
@@ -312,10 +356,9 @@ static const char *splice_skip_value(const char *p, const char *end)
     return NULL;
 }
 
-/* strcmp order of the key bytes k[0..n) against the NUL-terminated t. */
-static int splice_keycmp(const char *k, size_t n, const char *t)
+/* strcmp order of the key bytes k[0..n) against t[0..tn). */
+static int splice_keycmp(const char *k, size_t n, const char *t, size_t tn)
 {
-    size_t tn = strlen(t);
     int c = memcmp(k, t, n < tn ? n : tn);
     if (c != 0)
         return c;
@@ -328,22 +371,87 @@ char *stix_canonical_add_marking(const char *canon, size_t len, const char *mark
     return stix_canonical_add_marking_at(canon, len, marking_id, out_len, NULL, NULL);
 }
 
+/* True when marking_id can go into JSON text as it is (no '"', '\\' or control byte). */
+static bool marking_id_plain(const char *marking_id)
+{
+    if (marking_id == NULL)
+        return false;
+    /* Eight bytes at a time (stix_plain_len itself is left to canon_string to inline). */
+    size_t n = strlen(marking_id), i = 0;
+    uint64_t x, stops = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, marking_id + i, 8);
+        stops |= stix_plain_stops(x, false);
+    }
+    for (; i < n; i++)
+        if (marking_id[i] == '"' || marking_id[i] == '\\' || (unsigned char)marking_id[i] < 0x20)
+            return false;
+    return stops == 0;
+}
+
+/* canon with the marking written at slot: one allocation of the exact size, the pieces in
+ * order. */
+static char *splice_at(const char *canon, size_t len, const struct stix_marking_slot *slot,
+                       const char *marking_id, size_t *out_len, size_t *ins_off, size_t *ins_len)
+{
+    static const char key_open[] = "\"" MARKING_KEY "\":[\"";
+    size_t id_len = strlen(marking_id);
+    size_t add = (slot->comma_before ? 1 : 0) + (slot->with_key ? sizeof(key_open) - 1 : 1) +
+                 id_len + (slot->with_key ? 2 : 1) + (slot->comma_after ? 1 : 0);
+    char *out = rk_malloc(len + add + 1), *w = out;
+
+    memcpy(w, canon, slot->at);
+    w += slot->at;
+    if (slot->comma_before)
+        *w++ = ',';
+    if (slot->with_key) {
+        memcpy(w, key_open, sizeof(key_open) - 1);
+        w += sizeof(key_open) - 1;
+    } else {
+        *w++ = '"';
+    }
+    memcpy(w, marking_id, id_len);
+    w += id_len;
+    *w++ = '"';
+    if (slot->with_key)
+        *w++ = ']';
+    if (slot->comma_after)
+        *w++ = ',';
+    memcpy(w, canon + slot->at, len - slot->at);
+    w += len - slot->at;
+    *w = '\0';
+    if (out_len != NULL)
+        *out_len = (size_t)(w - out);
+    /* Everything written between the two copies of canon is one run at slot->at. */
+    if (ins_off != NULL)
+        *ins_off = slot->at;
+    if (ins_len != NULL)
+        *ins_len = add;
+    return out;
+}
+
+char *stix_canonical_add_marking_slot(const char *canon, size_t len,
+                                      const struct stix_marking_slot *slot, const char *marking_id,
+                                      size_t *out_len, size_t *ins_off, size_t *ins_len)
+{
+    if (canon == NULL || slot == NULL || !slot->ok || slot->at >= len ||
+        !marking_id_plain(marking_id))
+        return NULL;
+    return splice_at(canon, len, slot, marking_id, out_len, ins_off, ins_len);
+}
+
 char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *marking_id,
                                     size_t *out_len, size_t *ins_off, size_t *ins_len)
 {
-    static const char key[] = "object_marking_refs";
-    const char *end = canon + len, *p = canon, *at = NULL;
-    const char *before = "", *after = "";
-    bool with_key = false;
+    static const char key[] = MARKING_KEY;
+    const char *end = canon + len, *p = canon;
+    struct stix_marking_slot slot = {0, false, false, false, false};
 
     if (canon == NULL || len < 2 || canon[0] != '{' || canon[len - 1] != '}' ||
-        marking_id == NULL || strpbrk(marking_id, "\"\\") != NULL)
+        !marking_id_plain(marking_id))
         return NULL;
-    for (const char *m = marking_id; *m != '\0'; m++)
-        if ((unsigned char)*m < 0x20)
-            return NULL;
     p++;
-    while (p < end - 1 && at == NULL) {
+    while (p < end - 1 && !slot.ok) {
         if (*p != '"')
             return NULL;
         const char *k = ++p;
@@ -351,12 +459,10 @@ char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *m
             p++;
         if (p >= end || *p != '"' || p + 1 >= end || p[1] != ':')
             return NULL; /* an escaped key: not worth splicing */
-        int c = splice_keycmp(k, (size_t)(p - k), key);
+        int c = splice_keycmp(k, (size_t)(p - k), key, sizeof(key) - 1);
         const char *v = p + 2;
-        if (c > 0) {
-            at = k - 1; /* insert the whole property before this key */
-            with_key = true;
-            after = ",";
+        if (c > 0) { /* insert the whole property before this key */
+            slot = (struct stix_marking_slot){(size_t)(k - 1 - canon), true, true, false, true};
             break;
         }
         const char *vend = splice_skip_value(v, end);
@@ -365,8 +471,9 @@ char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *m
         if (c == 0) {
             if (*v != '[' || vend - v < 2 || vend[-1] != ']')
                 return NULL;
-            at = vend - 1; /* append to the array */
-            before = vend - v == 2 ? "" : ",";
+            /* append to the array */
+            slot = (struct stix_marking_slot){(size_t)(vend - 1 - canon), true, false,
+                                              vend - v != 2, false};
             break;
         }
         p = vend;
@@ -376,35 +483,7 @@ char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *m
             p++;
         }
     }
-    if (at == NULL) { /* past every key: the property goes last */
-        at = end - 1;
-        with_key = true;
-        before = at == canon + 1 ? "" : ",";
-    }
-    /* One allocation of the exact size: the pieces in order. */
-    const char *open = with_key ? "\"object_marking_refs\":[\"" : "\"";
-    const char *close = with_key ? "\"]" : "\"";
-    const char *parts[] = {before, open, marking_id, close, after};
-    size_t n = len + 1;
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-        n += strlen(parts[i]);
-    char *out = rk_malloc(n), *w = out;
-    memcpy(w, canon, (size_t)(at - canon));
-    w += at - canon;
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        size_t k = strlen(parts[i]);
-        memcpy(w, parts[i], k);
-        w += k;
-    }
-    memcpy(w, at, (size_t)(end - at));
-    w += end - at;
-    *w = '\0';
-    if (out_len != NULL)
-        *out_len = (size_t)(w - out);
-    /* Everything written between the two copies of canon is one run at at - canon. */
-    if (ins_off != NULL)
-        *ins_off = (size_t)(at - canon);
-    if (ins_len != NULL)
-        *ins_len = n - 1 - len;
-    return out;
+    if (!slot.ok) /* past every key: the property goes last */
+        slot = (struct stix_marking_slot){len - 1, true, true, len != 2, false};
+    return splice_at(canon, len, &slot, marking_id, out_len, ins_off, ins_len);
 }

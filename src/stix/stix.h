@@ -115,6 +115,32 @@ char *stix_canonical_add_marking_at(const char *canon, size_t len, const char *m
                                     size_t *out_len, size_t *ins_off, size_t *ins_len);
 
 /*
+ * Where the canonical text of an object takes a marking in object_marking_refs, as
+ * stix_canonical_slot's writer saw it: at the byte offset at, write a ',' if comma_before,
+ * then the quoted marking id (inside "object_marking_refs":[...] if with_key), then a ','
+ * if comma_after. ok is false when there is no such place (object_marking_refs is not a
+ * list, or the text came from jansson's writer: a real, or nesting past the writer's bound).
+ */
+struct stix_marking_slot {
+    size_t at;
+    bool ok;
+    bool with_key;
+    bool comma_before;
+    bool comma_after;
+};
+/* stix_canonical that also fills *slot (if not NULL) for the object it writes. */
+char *stix_canonical_slot(const json_t *obj, size_t *len, struct stix_marking_slot *slot);
+/*
+ * stix_canonical_add_marking_at for canon, the text stix_canonical_slot returned with slot:
+ * the same result without reading canon for the place (2,430 -> 910 instructions per
+ * object the hub marks, real data). NULL when !slot->ok, when slot->at is not inside canon,
+ * or when marking_id would need escaping.
+ */
+char *stix_canonical_add_marking_slot(const char *canon, size_t len,
+                                      const struct stix_marking_slot *slot, const char *marking_id,
+                                      size_t *out_len, size_t *ins_off, size_t *ins_len);
+
+/*
  * The per-thread arena behind stix_json_parse_depth (json_arena.c). Install once, before
  * any thread starts, to make jansson allocate the parsed tree there: the tree must then be
  * freed (json_decref) on the thread that parsed it. Without it, parsing uses malloc as

@@ -66,6 +66,113 @@ static bool cut_same(const char *canon, size_t len, const char *what)
     return true;
 }
 
+static size_t slot_spliced, slot_only;
+
+/* The canonical text of o with TEST_MARKING appended to its object_marking_refs (created if
+ * absent), serialised again from the tree: what any splice must give. */
+static char *marked_by_tree(const json_t *o, size_t *len)
+{
+    json_t *copy = json_deep_copy(o);
+    json_t *refs = json_object_get(copy, "object_marking_refs");
+    if (refs == NULL)
+        json_object_set_new(copy, "object_marking_refs", refs = json_array());
+    json_array_append_new(refs, json_string(TEST_MARKING));
+    char *want = stix_canonical(copy, len);
+    json_decref(copy);
+    return want;
+}
+
+/*
+ * stix_canonical_slot writes the same text as stix_canonical, and splicing at its slot gives
+ * what reading the text for the place gives (bytes and run); where reading declines (an
+ * escaped key) but the writer found a slot, the result is the object marked in its tree and
+ * serialised again, and the run is exactly what was added.
+ */
+static void slot_same(const json_t *o, const char *what)
+{
+    struct stix_marking_slot slot;
+    size_t len = 0, plen = 0, slen = 0, rlen = 0, soff = 0, sins = 0, roff = 0, rins = 0;
+    char *canon = stix_canonical_slot(o, &len, &slot);
+    char *plain = stix_canonical(o, &plen);
+    assert_non_null(canon);
+    if (plen != len || memcmp(plain, canon, len) != 0)
+        fail_msg("%s: stix_canonical_slot and stix_canonical differ", what);
+    char *by_slot =
+        stix_canonical_add_marking_slot(canon, len, &slot, TEST_MARKING, &slen, &soff, &sins);
+    char *by_read = stix_canonical_add_marking_at(canon, len, TEST_MARKING, &rlen, &roff, &rins);
+    const json_t *refs = json_object_get(o, "object_marking_refs");
+    if (by_slot == NULL && refs != NULL && !json_is_array(refs)) {
+        assert_false(slot.ok); /* nowhere to append */
+    } else if (by_read != NULL && by_slot != NULL) {
+        if (slen != rlen || soff != roff || sins != rins || memcmp(by_slot, by_read, slen) != 0)
+            fail_msg("%s: slot splice [%zu,+%zu) and read splice [%zu,+%zu) differ:\n %.300s\n "
+                     "%.300s",
+                     what, soff, sins, roff, rins, by_slot, by_read);
+        slot_spliced++;
+    } else if (by_slot != NULL) {
+        size_t wlen = 0;
+        char *want = marked_by_tree(o, &wlen);
+        if (slen != wlen || memcmp(by_slot, want, wlen) != 0)
+            fail_msg("%s: slot splice is not the marked tree:\n want %.300s\n  got %.300s", what,
+                     want, by_slot);
+        if (slen - sins != len || memcmp(by_slot, canon, soff) != 0 ||
+            memcmp(by_slot + soff + sins, canon + soff, len - soff) != 0)
+            fail_msg("%s: slot run [%zu,+%zu) is not what was added", what, soff, sins);
+        free(want);
+        slot_only++;
+    } else {
+        /* No slot: only jansson's writer (a real) or a list-less value may decline it. */
+        assert_false(slot.ok);
+        if (by_read == NULL && (refs == NULL || json_is_array(refs)))
+            fail_msg("%s: neither splice for %.300s", what, canon);
+    }
+    free(by_slot);
+    free(by_read);
+    free(plain);
+    free(canon);
+}
+
+static void slot_cases(void **state)
+{
+    static const char *const docs[] = {
+        "{}",
+        "{\"a\":1}",
+        "{\"z\":1}",
+        "{\"object_marking_refs\":[]}",
+        "{\"object_marking_refs\":[\"x\"],\"z\":2}",
+        "{\"z\":[1,{\"y\":\"}]\"}],\"a\":{\"object_marking_refs\":[]}}",
+        "{\"a\":\"\\\"\",\"object_marking\":null,\"object_marking_refsz\":true}",
+        "{\"a\\\"b\":1}",
+        "{\"a\\\\\":{},\"object_marking_refs\":[\"x\"]}",
+        "{\"b\\u0001\":1,\"zz\":[]}",
+        "{\"object_marking_refs\":1}",
+        "{\"object_marking_refs\":{}}",
+        "{\"a\":1.5}",
+        "{\"a\":1.5,\"object_marking_refs\":[\"y\"]}",
+    };
+    (void)state;
+    slot_spliced = slot_only = 0;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_error_t je;
+        json_t *v = json_loads(docs[i], 0, &je);
+        if (v == NULL)
+            fail_msg("%s: %s", docs[i], je.text);
+        slot_same(v, docs[i]);
+        json_decref(v);
+    }
+    /* Reals are written by jansson: no slot, and the text read for the place instead. */
+    assert_int_equal(slot_spliced, 7);
+    assert_int_equal(slot_only, 3);
+    /* The writer's slot for a text it did not write is refused (at past its end). */
+    struct stix_marking_slot far = {10, true, true, false, false};
+    assert_null(stix_canonical_add_marking_slot("{}", 2, &far, TEST_MARKING, NULL, NULL, NULL));
+    struct stix_marking_slot ok = {1, true, true, false, false};
+    assert_null(stix_canonical_add_marking_slot("{}", 2, &ok, "a\"b", NULL, NULL, NULL));
+    char *two = stix_canonical_add_marking_slot("{}", 2, &ok, TEST_MARKING, NULL, NULL, NULL);
+    assert_string_equal(two, "{\"object_marking_refs\":[\"" TEST_MARKING "\"]}");
+    free(two);
+}
+
 static void hand_cases(void **state)
 {
     static const struct {
@@ -126,6 +233,7 @@ static void file_objects(const char *path, size_t *objects)
             continue;
         char *canon = stix_canonical(o, &len);
         json_t *refs = json_object_get(o, "object_marking_refs");
+        slot_same(o, path);
         if (cut_same(canon, len, path))
             (*objects)++;
         else if (strchr(canon, '\\') == NULL && (refs == NULL || json_is_array(refs)))
@@ -167,10 +275,13 @@ static void shared_data(void **state)
     closedir(d);
     (void)state;
     with_list = without_list = 0;
+    slot_spliced = slot_only = 0;
     walk_dir(SHARED_DATA "/attack-ics", &objects);
     walk_dir(SHARED_DATA "/feeds2stix", &objects);
-    printf("# cut checked on %zu objects: %zu with a marking list, %zu without\n", objects,
-           with_list, without_list);
+    printf("# cut checked on %zu objects: %zu with a marking list, %zu without; the writer's "
+           "slot gave the same splice for %zu, and the only one for %zu\n",
+           objects, with_list, without_list, slot_spliced, slot_only);
+    assert_true(slot_spliced >= objects);
     /* ATT&CK objects carry object_marking_refs, feeds2stix indicators mostly do not. */
     assert_true(with_list > 1000);
     assert_true(without_list > 1000);
@@ -180,6 +291,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hand_cases),
+        cmocka_unit_test(slot_cases),
         cmocka_unit_test(shared_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,10 +53,13 @@ json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity, co
      * envelope that carry one are found below, and references are checked per value. */
     json_array_foreach(objects, i, o)
     {
+        /* Most objects are not identities: their id and name are not looked up. */
         const char *type = json_string_value(json_object_get(o, "type"));
+        if (type == NULL || strcmp(type, "identity") != 0)
+            continue;
         const char *id = json_string_value(json_object_get(o, "id"));
         const char *name = json_string_value(json_object_get(o, "name"));
-        if (type == NULL || strcmp(type, "identity") != 0 || id == NULL)
+        if (id == NULL)
             continue;
         if (policy_ownids_has_identity(ownids, id) ||
             (name != NULL && ((org_name != NULL && strcasecmp(name, org_name) == 0) ||
@@ -226,8 +229,8 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
                       struct policy_anon_result *r)
 {
     struct walk w;
-    const char *type = json_string_value(json_object_get(obj, "type"));
-    const char *id = json_string_value(json_object_get(obj, "id"));
+    const char *type = a->type != NULL ? a->type : json_string_value(json_object_get(obj, "type"));
+    const char *id = a->id != NULL ? a->id : json_string_value(json_object_get(obj, "id"));
     const bool hide = a->mode >= STORE_ANON_SECTOR && a->replacement_id != NULL;
 
     memset(r, 0, sizeof(*r));

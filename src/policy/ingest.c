@@ -151,6 +151,16 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
     return 0;
 }
 
+/* The id an item reports: the object's, or objects[i] when it has none that fits. */
+static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
+{
+    const char *oid = json_is_object(o) ? json_string_value(json_object_get(o, "id")) : NULL;
+    if (oid == NULL || strlen(oid) > STIX_ID_MAX)
+        snprintf(it->id, sizeof(it->id), "objects[%zu]", i);
+    else
+        policy_copy_str(it->id, sizeof(it->id), oid);
+}
+
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
  * *keep telling whether p is to be stored; negative only for store errors. actions: an
  * array the envelope's objects share (emptied here), where the anonymiser notes what it
@@ -174,15 +184,17 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     json_array_clear(actions);
     rk_err_clear(&e2);
     if (stix_validate_meta(o, &p->meta, &e2) < 0) {
+        item_id(it, p->item, o);
         fail(it, "%s", e2.msg[0] ? e2.msg : "invalid STIX object");
         goto out;
     }
+    policy_copy_str(it->id, sizeof(it->id), p->meta.id); /* the id as validated */
     policy_copy_str(it->version, sizeof(it->version), p->meta.version_text);
     if (strcmp(p->meta.type, "sighting") == 0) {
         const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
         p->sighting_of = of != NULL ? rk_strdup(of) : NULL;
     }
-    p->original = stix_canonical(o, &p->original_len);
+    p->original = stix_canonical_slot(o, &p->original_len, &p->slot);
     /* Anonymised and marked in place (the envelope is the caller's working copy): what
      * credit needs of the object as posted was kept above. */
     work = json_incref(o);
@@ -241,6 +253,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.ownids = src->ownids;
     anon.remove_properties = &src->doc.remove_properties;
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
+    anon.type = p->meta.type;
+    anon.id = p->meta.id;
     policy_anonymise(work, &anon, actions, &res);
     if (res.outcome == POLICY_ANON_REFUSE) {
         fail(it, "%s", res.message);
@@ -284,9 +298,12 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     } else if (marked) {
         /* Only the marking changed: spliced into the posted canonical text, which is then
          * the stored text minus the splice (provenance keeps only the cut). */
-        p->json = stix_canonical_add_marking_at(p->original, p->original_len,
-                                                policy_tlp_marking_id(p->dec.tlp), &p->len,
-                                                &p->cut_off, &p->cut_len);
+        const char *mid = policy_tlp_marking_id(p->dec.tlp);
+        p->json = stix_canonical_add_marking_slot(p->original, p->original_len, &p->slot, mid,
+                                                  &p->len, &p->cut_off, &p->cut_len);
+        if (p->json == NULL) /* text from jansson's writer: find the place by reading it */
+            p->json = stix_canonical_add_marking_at(p->original, p->original_len, mid, &p->len,
+                                                    &p->cut_off, &p->cut_len);
         if (p->json != NULL) {
             p->derived = true;
         } else if (policy_tlp_mark(work, p->dec.tlp, &e2) == 0) {
@@ -415,22 +432,16 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
     int rc;
 
     memset(&src, 0, sizeof(src));
-    for (size_t i = 0; i < total; i++) {
-        const json_t *o = json_array_get(objects, i);
-        const char *oid = json_is_object(o) ? json_string_value(json_object_get(o, "id")) : NULL;
-        memset(&items[i], 0, sizeof(items[i]));
-        if (oid == NULL || strlen(oid) > STIX_ID_MAX)
-            snprintf(items[i].id, sizeof(items[i].id), "objects[%zu]", i);
-        else
-            policy_copy_str(items[i].id, sizeof(items[i].id), oid);
-    }
+    /* Each item's id is filled by prepare (from the validation's copy), or here for every
+     * item when the envelope fails before. */
+    memset(items, 0, total * sizeof(*items));
     if (who == NULL || !who->authenticated) {
         rc = rk_err_set(err, RK_E_FORBIDDEN, "only member organisations may post");
-        goto out;
+        goto ids;
     }
     rc = source_load(hub, who, objects, &src, err);
     if (rc != 0)
-        goto out;
+        goto ids;
     base_mode = max_int(src.org.anonymity, max_int(who->token_anonymity, requested_anonymity));
     if (base_mode > STORE_ANON_ANONYMOUS)
         base_mode = STORE_ANON_ANONYMOUS;
@@ -439,13 +450,14 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         json_t *o = json_array_get(objects, i);
         bool keep = false;
         if (!json_is_object(o)) {
+            item_id(&items[i], i, o);
             fail(&items[i], "%s", "not a JSON object");
             continue;
         }
         p[n].item = i;
         rc = prepare(hub, &src, base_mode, c, o, &items[i], &p[n], actions, &keep, err);
         if (rc != 0)
-            goto out;
+            goto ids;
         if (keep)
             n++;
         else
@@ -516,6 +528,11 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         }
     }
     rc = 0;
+    goto out;
+ids:
+    for (size_t i = 0; i < total; i++)
+        if (items[i].id[0] == '\0')
+            item_id(&items[i], i, json_array_get(objects, i));
 out:
     for (size_t i = 0; i <= total; i++)
         pending_free(&p[i]);

@@ -73,6 +73,10 @@ struct policy_anon {
     const struct policy_ownids *ownids; /* registered own identifiers, may be NULL */
     const struct policy_strings *remove_properties; /* may be NULL */
     bool redact;                                    /* own identifiers: redact (true) or refuse */
+    /* The object's type and id when the caller has them already (ingest: from its
+     * validation); NULL: read from the object. */
+    const char *type;
+    const char *id;
 };
 
 enum policy_anon_outcome {
@@ -135,12 +139,13 @@ struct policy_pending {
     size_t len;
     char *original; /* canonical object as posted */
     size_t original_len;
-    bool derived;      /* original = json minus [cut_off, cut_off + cut_len) */
-    size_t cut_off;    /* where the TLP marking was spliced into json */
-    size_t cut_len;    /* its bytes; 0 when json is original */
-    char *actions;     /* JSON array text */
-    char *recipients;  /* comma-separated org ids */
-    char *joins;       /* space-separated ids */
+    struct stix_marking_slot slot; /* where original takes the TLP marking */
+    bool derived;                  /* original = json minus [cut_off, cut_off + cut_len) */
+    size_t cut_off;                /* where the TLP marking was spliced into json */
+    size_t cut_len;                /* its bytes; 0 when json is original */
+    char *actions;                 /* JSON array text */
+    char *recipients;              /* comma-separated org ids */
+    char *joins;                   /* space-separated ids */
     char *sighting_of; /* a sighting's sighting_of_ref as posted (for credit), else NULL */
     struct policy_scope_decision dec;
     int mode; /* effective anonymity */

@@ -10,6 +10,39 @@
 
 #include "stix/stix.h"
 
+#define FUZZ_MARKING "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+/* The marking spliced at the writer's slot is the object marked in its tree and written
+ * again, and the same as what reading the text for the place gives, when that splices. */
+static void marking_check(const json_t *obj, const char *canon, size_t len,
+                          const struct stix_marking_slot *slot)
+{
+    size_t sl = 0, so = 0, si = 0, rl = 0, ro = 0, ri = 0, wl = 0;
+    char *by_slot = stix_canonical_add_marking_slot(canon, len, slot, FUZZ_MARKING, &sl, &so, &si);
+    char *by_read = stix_canonical_add_marking_at(canon, len, FUZZ_MARKING, &rl, &ro, &ri);
+    if (by_slot != NULL) {
+        json_t *copy = json_deep_copy(obj);
+        json_t *list = json_object_get(copy, "object_marking_refs");
+        if (list == NULL)
+            json_object_set_new(copy, "object_marking_refs", list = json_array());
+        json_array_append_new(list, json_string(FUZZ_MARKING));
+        char *want = stix_canonical(copy, &wl);
+        if (want == NULL || wl != sl || memcmp(want, by_slot, sl) != 0)
+            abort();
+        if (sl - si != len || memcmp(by_slot, canon, so) != 0 ||
+            memcmp(by_slot + so + si, canon + so, len - so) != 0)
+            abort();
+        if (by_read != NULL && (rl != sl || ro != so || ri != si || memcmp(by_read, by_slot, sl)))
+            abort();
+        free(want);
+        json_decref(copy);
+    } else if (slot->ok) {
+        abort(); /* a slot always splices a plain marking id */
+    }
+    free(by_slot);
+    free(by_read);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct stix_meta meta;
     size_t l1, l2;
     char *c1, *c2;
+    struct stix_marking_slot slot;
 
     if (size > 65536)
         return 0;
@@ -43,7 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc2 != 0 || memcmp(&meta, &meta2, sizeof(meta)) != 0)
         abort();
-    c1 = stix_canonical(obj, &l1);
+    c1 = stix_canonical_slot(obj, &l1, &slot);
+    if (c1 != NULL)
+        marking_check(obj, c1, l1, &slot);
     back = c1 != NULL ? json_loadb(c1, l1, 0, &je) : NULL;
     c2 = back != NULL ? stix_canonical(back, &l2) : NULL;
     if (c2 == NULL || l1 != l2 || memcmp(c1, c2, l1) != 0)

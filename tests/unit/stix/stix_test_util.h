@@ -34,4 +34,21 @@ static inline json_t *tj(const char *s)
     return j;
 }
 
+/* A TLP 2.0 marking-definition id, for the tests of splicing a marking into text. */
+#define TEST_MARKING "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+/* The canonical text of o with TEST_MARKING appended to its object_marking_refs (created if
+ * absent), as policy_tlp_mark marks a tree, serialised again: what any splice must give. */
+static inline char *marked_by_tree(const json_t *o, size_t *len)
+{
+    json_t *copy = json_deep_copy(o);
+    json_t *refs = json_object_get(copy, "object_marking_refs");
+    if (refs == NULL)
+        json_object_set_new(copy, "object_marking_refs", refs = json_array());
+    json_array_append_new(refs, json_string(TEST_MARKING));
+    char *text = stix_canonical(copy, len);
+    json_decref(copy);
+    return text;
+}
+
 #endif /* RK_STIX_TEST_UTIL_H */

@@ -17,8 +17,7 @@
 #include "stix/stix_int.h"
 #include "stix_test_util.h"
 
-#define SHARED_DATA  "../shared/data"
-#define TEST_MARKING "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define SHARED_DATA "../shared/data"
 
 static size_t with_list, without_list;
 
@@ -67,20 +66,6 @@ static bool cut_same(const char *canon, size_t len, const char *what)
 }
 
 static size_t slot_spliced, slot_only;
-
-/* The canonical text of o with TEST_MARKING appended to its object_marking_refs (created if
- * absent), serialised again from the tree: what any splice must give. */
-static char *marked_by_tree(const json_t *o, size_t *len)
-{
-    json_t *copy = json_deep_copy(o);
-    json_t *refs = json_object_get(copy, "object_marking_refs");
-    if (refs == NULL)
-        json_object_set_new(copy, "object_marking_refs", refs = json_array());
-    json_array_append_new(refs, json_string(TEST_MARKING));
-    char *want = stix_canonical(copy, len);
-    json_decref(copy);
-    return want;
-}
 
 /*
  * stix_canonical_slot writes the same text as stix_canonical, and splicing at its slot gives

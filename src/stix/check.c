@@ -43,7 +43,8 @@ int stix_fail(struct stix_vctx *v, const char *prop, const char *fmt, ...)
 
 bool stix_type_name_ok(const char *s, size_t n)
 {
-    if (n < 3 || n > STIX_TYPE_MAX || s[0] == '-' || s[n - 1] == '-')
+    /* Section 3.1: type names begin with a letter. */
+    if (n < 3 || n > STIX_TYPE_MAX || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "stix/stix.h"
+#include "stix/stix_int.h"
 
 /* Longest pattern we look at, in bytes, and deepest nesting of '[' and '(' together. */
 #define PATTERN_MAX_LEN   (1024 * 1024)
@@ -594,21 +594,6 @@ static int enter(struct parser *p)
     return next(p);
 }
 
-/* A STIX type name: a-z, 0-9 and '-', 3 to 250 characters, no "--" (section 3.1). */
-static bool valid_type_name(const char *s, size_t n)
-{
-    if (n < 3 || n > STIX_TYPE_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
-        if (c == '-' && i > 0 && s[i - 1] == '-')
-            return false;
-    }
-    return true;
-}
-
 /* One path step name after ':' or '.': an identifier without '-', or a quoted string. */
 static int parse_path_name(struct parser *p)
 {
@@ -629,10 +614,12 @@ static int parse_object_path(struct parser *p)
     int rc;
     if (p->t.kind != TK_IDENT && p->t.kind != TK_IDENT_HYPHEN)
         return unexpected(p, "object path");
-    if (!valid_type_name(p->s + p->t.off, p->t.len)) {
+    if (!stix_type_name_ok(p->s + p->t.off, p->t.len)) {
         tok_quote(p, &p->t, q, sizeof(q));
         return fail(p, p->t.off,
-                    "invalid object type %s (a-z, 0-9 and '-', 3 to 250 characters, no '--')", q);
+                    "invalid object type %s (3 to 250 characters of a-z, 0-9 and single hyphens "
+                    "inside, starting with a letter)",
+                    q);
     }
     rc = next(p);
     if (rc == 0)

@@ -207,7 +207,8 @@ const struct stix_type *stix_type_find(const char *name, size_t n);
 int stix_fail(struct stix_vctx *v, const char *prop, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* True if s[0..n) is a type name: 3-250 of [a-z0-9-], no leading, trailing or double hyphen. */
+/* True if s[0..n) is a type name: 3-250 of [a-z0-9-] starting with a letter (section 3.1), no
+ * trailing or double hyphen. */
 bool stix_type_name_ok(const char *s, size_t n);
 
 /* True if s is "<type>--<UUID>"; *type_len receives the length of the type part. */

@@ -100,7 +100,8 @@ static int validate_in(struct stix_vctx *v, const json_t *obj, struct rk_err *er
     n = json_string_length(type);
     if (!stix_type_name_ok(v->type, n) || strlen(v->type) != n)
         return stix_fail(v, "type",
-                         "must be 3-250 characters of a-z, 0-9 and single hyphens inside");
+                         "must be 3-250 characters of a-z, 0-9 and single hyphens inside, "
+                         "starting with a letter");
     if (strcmp(v->type, "bundle") == 0)
         return stix_fail(v, "type", "a bundle is not a STIX object; send the objects it contains");
     t = stix_type_find(v->type, n);

@@ -219,6 +219,7 @@ static const struct bad invalid[] = {
     {"[fi:name = 'x']", "invalid object type 'fi'", 1},
     {"[file--x:name = 'x']", "invalid object type", 1},
     {"[file_x:name = 'x']", "invalid object type", 1},
+    {"[x-acme-:name = 'x']", "invalid object type 'x-acme-'", 1},
     {"[file:first-name = 'x']", "must be quoted", 6},
     {"[file:a.b-c = 'x']", "must be quoted", 8},
     {"[file:name > true]", "cannot compare a boolean", 13},

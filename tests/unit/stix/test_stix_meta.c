@@ -222,6 +222,11 @@ static void helpers(void **state)
     assert_false(stix_hex_ok(""));
     assert_true(stix_type_name_ok("x-a1", 4));
     assert_false(stix_type_name_ok("x-", 2));
+    assert_true(stix_type_name_ok("a-1", 3));
+    assert_false(stix_type_name_ok("x-a-", 4)); /* trailing hyphen */
+    assert_false(stix_type_name_ok("x--a", 4)); /* double hyphen */
+    assert_false(stix_type_name_ok("1ab", 3));  /* section 3.1: a letter first */
+    assert_false(stix_type_name_ok("-ab", 3));
     assert_true(stix_prop_name_ok("id"));
     assert_false(stix_prop_name_ok("ab"));
     assert_false(stix_prop_name_ok("1abc"));

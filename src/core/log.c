@@ -8,13 +8,14 @@
 #include <string.h>
 
 static enum rk_log_level min_level = RK_LOG_INFO;
-static bool level_from_env_done;
+/* RENKEI_LOG is read once, by the first record of any thread; pthread_once makes the others
+ * wait for min_level rather than read it while it is being set. */
+static pthread_once_t level_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void level_from_env(void)
 {
     const char *e = getenv("RENKEI_LOG");
-    level_from_env_done = true;
     if (e == NULL)
         return;
     if (strcmp(e, "debug") == 0)
@@ -28,8 +29,7 @@ static void level_from_env(void)
 void rk_log(enum rk_log_level level, const char *fmt, ...)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
-    if (!level_from_env_done)
-        level_from_env();
+    pthread_once(&level_once, level_from_env);
     if (level < min_level)
         return;
     char ts[RK_TIME_LEN];

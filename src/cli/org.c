@@ -4,10 +4,12 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* An own-identifiers file: a list of names, domains and addresses. */
+#define OWN_IDS_FILE_MAX (64 * 1024)
 
 static const char usage[] =
     "Usage: renkei org add --name NAME --sector SECTOR [--anonymity MODE]\n"
@@ -31,37 +33,6 @@ static const char usage[] =
     "  renkei org add --name tepco --sector electric-power --anonymity sector\n"
     "      --own-identifiers tepco-ids.txt\n"
     "  renkei org list --json\n";
-
-/* Reads a whole own-identifiers file (at most 64 KiB). NULL with msg set on failure. */
-static char *read_text(const char *path, char *msg, size_t cap)
-{
-    struct rk_buf b = RK_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-
-    if (f == NULL) {
-        snprintf(msg, cap, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        rk_buf_append(&b, chunk, n);
-        if (b.len > 64 * 1024) {
-            snprintf(msg, cap, "%s: larger than 64 KiB", path);
-            fclose(f);
-            rk_buf_free(&b);
-            return NULL;
-        }
-    }
-    if (ferror(f) || memchr(b.data != NULL ? b.data : "", '\0', b.len) != NULL) {
-        snprintf(msg, cap, "%s: unreadable or not a text file", path);
-        fclose(f);
-        rk_buf_free(&b);
-        return NULL;
-    }
-    fclose(f);
-    return rk_buf_steal(&b);
-}
 
 static int org_add(int argc, char **argv)
 {
@@ -96,10 +67,8 @@ static int org_add(int argc, char **argv)
     }
     ids_file = cli_opt_value(opts, n_opts, "own-identifiers");
     if (ids_file != NULL) {
-        char msg[300];
-        ids = read_text(ids_file, msg, sizeof(msg));
-        if (ids == NULL)
-            return cli_fail(json, 1, "%s", msg);
+        if (rk_read_file(ids_file, OWN_IDS_FILE_MAX, true, &ids, NULL, &err) != 0)
+            return cli_fail(json, 1, "%s", err.msg);
         if (policy_ownids_check(ids, &err) != 0) {
             free(ids);
             return cli_fail(json, 1, "%s: %s", ids_file, err.msg);

@@ -218,41 +218,6 @@ out:
     return rc;
 }
 
-/* Reads a whole file of at most POLICY_FILE_MAX bytes; NULL with msg set on failure. */
-static char *read_file(const char *path, char *msg, size_t cap)
-{
-    struct rk_buf b = RK_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-
-    if (f == NULL) {
-        snprintf(msg, cap, "cannot open %s", path);
-        return NULL;
-    }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (b.len + n > POLICY_FILE_MAX) {
-            snprintf(msg, cap, "%s is larger than %d bytes", path, POLICY_FILE_MAX);
-            goto fail;
-        }
-        rk_buf_append(&b, chunk, n);
-    }
-    if (ferror(f)) {
-        snprintf(msg, cap, "cannot read %s", path);
-        goto fail;
-    }
-    if (memchr(b.data != NULL ? b.data : "", '\0', b.len) != NULL) {
-        snprintf(msg, cap, "%s contains a NUL byte", path);
-        goto fail;
-    }
-    fclose(f);
-    return rk_buf_steal(&b);
-fail:
-    fclose(f);
-    rk_buf_free(&b);
-    return NULL;
-}
-
 static int policy_load(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -265,7 +230,6 @@ static int policy_load(int argc, char **argv)
     struct store *s = NULL;
     struct policy_principal who;
     struct rk_err err;
-    char msg[512];
     char *text = NULL;
     bool json;
     int rc;
@@ -275,9 +239,8 @@ static int policy_load(int argc, char **argv)
         return rc;
     if (n_pos != 1)
         return cli_fail(json, CLI_USAGE, "policy load: give the policy FILE (JSON)");
-    text = read_file(pos[0], msg, sizeof(msg));
-    if (text == NULL)
-        return cli_fail(json, 1, "%s", msg);
+    if (rk_read_file(pos[0], POLICY_FILE_MAX, true, &text, NULL, &err) != 0)
+        return cli_fail(json, 1, "%s", err.msg);
     rc = open_as_coordinator(opts, n_opts, json, &s, &who);
     if (rc != 0)
         goto out;

@@ -143,6 +143,17 @@ enum rk_log_level { RK_LOG_DEBUG, RK_LOG_INFO, RK_LOG_WARN, RK_LOG_ERROR };
  * named by RENKEI_LOG (default info) are dropped. */
 void rk_log(enum rk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- files ---------------------------------------------------------------------------- */
+
+/*
+ * Reads the whole file at path, at most max bytes, into *out (NUL-terminated, freed with
+ * free(); its length in *len if len is not NULL). With text, a NUL byte inside is refused.
+ * Returns 0, or RK_E_IO (cannot open or read), RK_E_TOOBIG or RK_E_INVALID with err naming
+ * the file; *out is then NULL.
+ */
+int rk_read_file(const char *path, size_t max, bool text, char **out, size_t *len,
+                 struct rk_err *err);
+
 /* ---- small string helpers ----------------------------------------------------------------- */
 
 /* Parses a decimal integer in [min, max] that fills the whole string. 0 or RK_E_INVALID. */

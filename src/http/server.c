@@ -24,6 +24,7 @@
 #define WWW_AUTHENTICATE        "Bearer realm=\"renkei\", Basic realm=\"renkei\""
 #define FIRST_REQUEST_TIMEOUT_S 5u /* see on_connection */
 #define PATH_INLINE             256
+#define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -447,35 +448,6 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 
 /* ---- starting and stopping ------------------------------------------------------------- */
 
-static int read_file(const char *path, char **out, struct rk_err *err)
-{
-    struct rk_buf b = RK_BUF_INIT;
-    char chunk[4096];
-    int rc = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return rk_err_set(err, RK_E_IO, "cannot open %s", path);
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        rk_buf_append(&b, chunk, n);
-        if (n < sizeof(chunk))
-            break;
-        if (b.len > 1024 * 1024) {
-            rc = rk_err_set(err, RK_E_TOOBIG, "%s is larger than 1 MiB", path);
-            goto out;
-        }
-    }
-    if (ferror(f)) {
-        rc = rk_err_set(err, RK_E_IO, "cannot read %s", path);
-        goto out;
-    }
-    *out = rk_buf_steal(&b);
-out:
-    fclose(f);
-    rk_buf_free(&b);
-    return rc;
-}
-
 /* Parses "host:port" or "[v6]:port" into a socket address. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen, bool *v6,
                         struct rk_err *err)
@@ -562,10 +534,10 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
             rc = rk_err_set(err, RK_E_INVALID, "TLS needs both a certificate and a key");
             goto out;
         }
-        rc = read_file(cfg->tls_cert, &srv->cert_pem, err);
+        rc = rk_read_file(cfg->tls_cert, TLS_FILE_MAX, true, &srv->cert_pem, NULL, err);
         if (rc < 0)
             goto out;
-        rc = read_file(cfg->tls_key, &srv->key_pem, err);
+        rc = rk_read_file(cfg->tls_key, TLS_FILE_MAX, true, &srv->key_pem, NULL, err);
         if (rc < 0)
             goto out;
         flags |= MHD_USE_TLS;

@@ -193,6 +193,16 @@ int policy_provenance_read(struct store *s, const struct policy_principal *who, 
                            const char *id, struct rk_buf *json_out, struct rk_err *err);
 
 /*
+ * The status resource status_id of an earlier POST, for who (status.c): its poster's own, or
+ * any for the coordinator, whose read of another organisation's status is one
+ * "provenance-read" audit entry (route names the caller) before *out is filled. Everyone
+ * else, and an id that is not a UUID, gets RK_E_NOTFOUND, as for a status that does not
+ * exist. On success the caller releases *out with store_status_clear.
+ */
+int policy_status_read(struct store *s, const struct policy_principal *who, const char *route,
+                       const char *status_id, struct store_status *out, struct rk_err *err);
+
+/*
  * Policy document administration (the document itself is parsed, validated and serialised
  * by scope.c). policy_doc_show appends the effective document (defaults when none is stored)
  * to json_out. policy_doc_replace validates json as a whole document and stores it;

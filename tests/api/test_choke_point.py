@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The access check cannot be bypassed: store_query is called only by the store and by
-policy_query (src/policy/access.c), and GET /api/v1/routes lists every route of the server
+policy_query (src/policy/access.c), a status only read by policy_status_read, and GET /api/v1/routes lists every route of the server
 for the coordinator, so the black-box sharing test can probe them all."""
 import os
 import re
@@ -56,6 +56,27 @@ class TestChokePoint(unittest.TestCase):
                     offenders.append(rel)
         self.assertEqual(offenders, [], "store_query called outside src/store and access.c")
         self.assertTrue(seen_access, "policy_query in access.c no longer calls store_query?")
+
+    def test_status_reads_only_through_policy(self):
+        """A status resource is read only by policy_status_read (src/policy/status.c), which
+        decides who may see it; no capability reads the store's statuses itself."""
+        read = re.compile(r"\bstore_status_get\s*\(|->\s*ops\s*->\s*status_get\s*\(")
+        offenders, seen = [], False
+        for base, _, files in os.walk(os.path.join(ROOT, "src")):
+            for name in files:
+                if not name.endswith((".c", ".h")):
+                    continue
+                rel = os.path.relpath(os.path.join(base, name), ROOT)
+                if rel.startswith(os.path.join("src", "store") + os.sep):
+                    continue
+                with open(os.path.join(ROOT, rel), encoding="utf-8", errors="replace") as f:
+                    hits = read.findall(strip_comments(f.read()))
+                if rel == os.path.join("src", "policy", "status.c"):
+                    seen = bool(hits)
+                elif hits:
+                    offenders.append(rel)
+        self.assertEqual(offenders, [], "store_status_get called outside src/store and status.c")
+        self.assertTrue(seen, "policy_status_read no longer reads the status?")
 
     def test_the_scanner_sees_calls_not_comments(self):
         self.assertTrue(CALL.search(strip_comments("rc = store_query(s, &q, f, c);")))

@@ -30,5 +30,7 @@ void api_routes_publish(const struct http_route *routes, size_t n);
  */
 json_t *api_org_json(const struct store_org *o);
 json_t *api_collection_json(const struct store_collection *c);
+/* A token as lists show it: its id (the start of its hash), never a secret. */
+json_t *api_token_json(const struct store_token *t);
 
 #endif /* RK_API_H */

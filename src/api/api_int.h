@@ -24,6 +24,10 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
                    struct rk_err *err); /* sharing.c: GET /api/v1/credit */
 int api_route_list(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err); /* routes.c: GET /api/v1/routes */
+int api_tokens_list(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err); /* tokens.c: GET /api/v1/tokens */
+int api_tokens_revoke(void *ctx, struct http_request *req, struct http_response *resp,
+                      struct rk_err *err); /* tokens.c: DELETE /api/v1/tokens/{id} */
 
 /* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
 
@@ -41,6 +45,9 @@ int api_reply_error(struct http_response *resp, int status, const char *msg);
  * code's name); a 5xx message goes to the server log and the client reads only that there
  * was an internal error. Returns 0. */
 int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err);
+
+/* The value of query parameter key (the last one if repeated), or NULL. */
+const char *api_param(const struct http_request *req, const char *key);
 
 /* What the admin routes tell a requester who is not the coordinator (403). */
 #define API_ADMIN_REFUSAL "the admin API is for the coordinator role only"

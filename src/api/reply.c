@@ -7,6 +7,7 @@
 #include "api/api_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void api_reply_json(struct http_response *resp, int status, json_t *v)
 {
@@ -71,4 +72,14 @@ int api_need_coordinator(const struct http_request *req, struct http_response *r
         return 1;
     }
     return 0;
+}
+
+const char *api_param(const struct http_request *req, const char *key)
+{
+    const char *v = NULL;
+
+    for (size_t i = 0; i < req->n_params; i++)
+        if (strcmp(req->params[i].key, key) == 0)
+            v = req->params[i].value;
+    return v;
 }

@@ -25,17 +25,6 @@ static int reply_result(struct http_response *resp, int rc, struct rk_buf *text,
     return 0;
 }
 
-/* The value of query parameter key (the last one if repeated), or NULL. */
-static const char *param(const struct http_request *req, const char *key)
-{
-    const char *v = NULL;
-
-    for (size_t i = 0; i < req->n_params; i++)
-        if (strcmp(req->params[i].key, key) == 0)
-            v = req->params[i].value;
-    return v;
-}
-
 /* Resolves an organisation name or id into id (RK_UUID_LEN). 0, or answers 404 and 1. */
 static int resolve_org(struct rk_hub *hub, const char *ref, char id[RK_UUID_LEN],
                        struct http_response *resp)
@@ -97,9 +86,9 @@ int api_audit_list(void *ctx, struct http_request *req, struct http_response *re
 {
     struct rk_hub *hub = ctx;
     struct rk_buf b = RK_BUF_INIT;
-    const char *after = param(req, "after");
-    const char *limit = param(req, "limit");
-    const char *org = param(req, "org");
+    const char *after = api_param(req, "after");
+    const char *limit = api_param(req, "limit");
+    const char *org = api_param(req, "org");
     char org_id[RK_UUID_LEN] = "";
     int64_t after_v = 0;
     int64_t limit_v = 0;
@@ -142,7 +131,7 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
     struct rk_hub *hub = ctx;
     const struct policy_principal *who = req->principal;
     struct rk_buf b = RK_BUF_INIT;
-    const char *org = param(req, "org");
+    const char *org = api_param(req, "org");
     char org_id[RK_UUID_LEN];
     int rc;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * views.c: the JSON shapes of organisations and collections, in one place so that the
+ * views.c: the JSON shapes of organisations, tokens and collections, in one place so that the
  * admin API and the command line's --json output always agree. Kept apart from the
  * handlers so that the CLI can use it without pulling in the HTTP server.
  */
@@ -32,4 +32,15 @@ json_t *api_collection_json(const struct store_collection *c)
                      "description", nz(c->description), "alias", nz(c->alias), "read",
                      nz(c->read_spec), "write", nz(c->write_spec), "created", created,
                      "default_tlp", policy_tlp_name(c->default_tlp));
+}
+
+json_t *api_token_json(const struct store_token *t)
+{
+    char created[RK_TIME_LEN];
+
+    rk_time_format(t->created, created);
+    return json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s}", "id", t->hash, (size_t)POLICY_TOKEN_ID_LEN,
+                     "org_id", t->org_id, "role", policy_role_name(t->role), "label", nz(t->label),
+                     "anonymity", t->anonymity < 0 ? "org" : policy_anonymity_name(t->anonymity),
+                     "created", created);
 }

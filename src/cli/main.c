@@ -18,7 +18,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create a new hub in a data folder"},
     {"serve", cmd_serve, "run the hub (TAXII 2.1 and the admin API)"},
     {"org", cmd_org, "add or list member organisations"},
-    {"token", cmd_token, "create API tokens"},
+    {"token", cmd_token, "create, list and revoke API tokens"},
     {"collection", cmd_collection, "add or list collections"},
     {"push", cmd_push, "send STIX files to a TAXII 2.1 collection"},
     {"pull", cmd_pull, "fetch objects from a TAXII 2.1 collection"},

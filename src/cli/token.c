@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* token.c: `renkei token create`: a new API token for an organisation, shown once. */
+/* token.c: `renkei token create|list|revoke`: API tokens, each shown once when created. */
+#include "api/api.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "policy/policy.h"
@@ -10,21 +11,31 @@
 static const char usage[] =
     "Usage: renkei token create --org ORG --role ROLE [--label TEXT] [--anonymity MODE]\n"
     "                           [--data DIR] [--json]\n"
+    "       renkei token list [--org ORG] [--data DIR] [--json]\n"
+    "       renkei token revoke TOKEN-OR-ID [--data DIR] [--json]\n"
     "\n"
-    "Creates an API token for organisation ORG (name or id). ROLE is reader,\n"
+    "create makes an API token for organisation ORG (name or id). ROLE is reader,\n"
     "contributor, analyst or coordinator. Only a hash is stored: the token is shown\n"
     "once. TAXII clients send it as \"Authorization: Bearer TOKEN\" or as the password of\n"
     "HTTP Basic authentication.\n"
+    "list shows every token (or ORG's) by its ID, the start of its hash, never the token.\n"
+    "revoke deletes a token, given as the token itself or its ID from list (at least 12\n"
+    "characters); a running server refuses it within a second. The hub's last\n"
+    "coordinator token cannot be revoked. Revocations are in the audit log.\n"
     "\n"
     "Options:\n"
     "  --label TEXT   a note to recognise the token by (e.g. the client's host)\n"
     "  --anonymity MODE  named, sector or anonymous: what the token posts with when\n"
     "                 stricter than the organisation's mode (default: the org's mode)\n"
     "  --data DIR     data folder (default $RENKEI_DATA, else ./renkei-data)\n"
-    "  --json         print {\"token\": ..., \"org\": ..., \"role\": ...}\n"
+    "  --json         print {\"token\": ..., \"org\": ..., \"role\": ...} (create),\n"
+    "                 {\"tokens\": [{\"id\", \"org_id\", \"org\", \"role\", ...}]} (list) or\n"
+    "                 {\"revoked\": {...}} (revoke)\n"
     "\n"
-    "Example:\n"
-    "  renkei token create --org tepco --role contributor --label soc-feed\n";
+    "Examples:\n"
+    "  renkei token create --org tepco --role contributor --label soc-feed\n"
+    "  renkei token list --org tepco\n"
+    "  renkei token revoke 3f9a0c1d2e4b5a69\n";
 
 static int token_create(int argc, char **argv)
 {
@@ -96,10 +107,119 @@ out:
     return rc;
 }
 
+/* Name of the organisation with id among orgs, or the id itself. */
+static const char *org_name_of(const struct store_org *orgs, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(orgs[i].id, id) == 0)
+            return orgs[i].name;
+    return id;
+}
+
+static int token_list(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+        {"org", "ORG", false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos, n = 0, n_orgs = 0;
+    struct store *s = NULL;
+    struct store_token *list = NULL;
+    struct store_org *orgs = NULL;
+    struct rk_err err;
+    bool json;
+    int rc;
+
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
+        return 1;
+    rc = policy_token_list(s, cli_opt_value(opts, n_opts, "org"), &list, &n, &err);
+    if (rc == 0)
+        rc = store_org_list(s, &orgs, &n_orgs, &err);
+    if (rc != 0) {
+        rc = cli_fail(json, 1, "%s", err.msg);
+        goto out;
+    }
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *t = api_token_json(&list[i]);
+            json_object_set_new(t, "org", json_string(org_name_of(orgs, n_orgs, list[i].org_id)));
+            json_array_append_new(arr, t);
+        }
+        cli_json_print(json_pack("{s:o}", "tokens", arr));
+    } else {
+        printf("%-16s  %-24s  %-11s  %-20s  %s\n", "ID", "ORG", "ROLE", "CREATED", "LABEL");
+        for (size_t i = 0; i < n; i++) {
+            char created[RK_TIME_LEN];
+            rk_time_format(list[i].created, created);
+            created[19] = '\0'; /* to the second */
+            printf("%-16.16s  %-24s  %-11s  %-20s  %s\n", list[i].hash,
+                   org_name_of(orgs, n_orgs, list[i].org_id), policy_role_name(list[i].role),
+                   created, list[i].label != NULL ? list[i].label : "");
+        }
+    }
+out:
+    store_tokens_free(list, n);
+    store_orgs_free(orgs, n_orgs);
+    store_close(s);
+    return rc;
+}
+
+static int token_revoke(int argc, char **argv)
+{
+    struct cli_opt opts[] = {
+        {"data", "DIR", false, NULL, false},
+        {"json", NULL, false, NULL, false},
+    };
+    const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
+    const char *pos[1];
+    size_t n_pos;
+    struct store *s = NULL;
+    struct store_token gone = {0};
+    struct policy_principal who;
+    struct rk_err err;
+    bool json;
+    int rc;
+
+    rc = cli_start(usage, argc, argv, opts, n_opts, pos, 1, &n_pos, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (n_pos != 1)
+        return cli_fail(json, CLI_USAGE,
+                        "token revoke: give the token or its id (renkei token list)");
+    if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
+        return 1;
+    rc = policy_coordinator_principal(s, &who, &err);
+    if (rc == 0)
+        rc = policy_token_revoke(s, &who, "cli:token revoke", pos[0], &gone, &err);
+    if (rc != 0) {
+        rc = cli_fail(json, 1, "token not revoked: %s", err.msg);
+        goto out;
+    }
+    if (json)
+        cli_json_print(json_pack("{s:o}", "revoked", api_token_json(&gone)));
+    else
+        printf("Revoked token %.16s (role %s%s%s).\n", gone.hash, policy_role_name(gone.role),
+               gone.label != NULL && gone.label[0] ? ", " : "",
+               gone.label != NULL ? gone.label : "");
+out:
+    store_token_clear(&gone);
+    store_close(s);
+    return rc;
+}
+
 int cmd_token(int argc, char **argv)
 {
     static const struct cli_subcommand subs[] = {
         {"create", "token create", token_create},
+        {"list", "token list", token_list},
+        {"revoke", "token revoke", token_revoke},
     };
     return cli_dispatch("token", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -111,6 +111,26 @@ const char *policy_anonymity_name(int mode);
 int policy_token_create(struct store *s, const char *org, int role, const char *label,
                         char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
 
+/*
+ * Tokens of org (id or name; NULL: every organisation's), by organisation then creation
+ * (tokens.c). *out is freed with store_tokens_free. A token is shown by its id: the first
+ * POLICY_TOKEN_ID_LEN characters of its hash.
+ */
+#define POLICY_TOKEN_ID_LEN 16
+int policy_token_list(struct store *s, const char *org, struct store_token **out, size_t *n,
+                      struct rk_err *err);
+
+/*
+ * Revokes the token ref names: the token itself (rk_...), or its id or a longer prefix of its
+ * hash (at least 12 hexadecimal characters, matching one token). The coordinator's only
+ * (RK_E_FORBIDDEN); RK_E_NOTFOUND if no token matches, RK_E_CONFLICT if several do or if it
+ * is the hub's last coordinator token. One "token-revoke" audit entry (route names the
+ * caller) is appended before the token is deleted; running servers stop accepting it
+ * within POLICY_CACHE_RECHECK_MS. *revoked describes it (caller clears).
+ */
+int policy_token_revoke(struct store *s, const struct policy_principal *who, const char *route,
+                        const char *ref, struct store_token *revoked, struct rk_err *err);
+
 /* Adds a collection after checking both specs. Fills out (caller clears). */
 int policy_collection_add(struct store *s, const char *title, const char *description,
                           const char *alias, const char *read_spec, const char *write_spec,
@@ -130,6 +150,7 @@ struct store_credit;
 #define POLICY_AUDIT_WRITE           "write"
 #define POLICY_AUDIT_PROVENANCE_READ "provenance-read"
 #define POLICY_AUDIT_POLICY_CHANGE   "policy-change"
+#define POLICY_AUDIT_TOKEN_REVOKE    "token-revoke"
 
 /*
  * Appends one entry to the tamper-evident audit log: who (NULL or anonymous: org ""),

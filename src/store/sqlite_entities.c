@@ -243,6 +243,34 @@ int store_sq_token_get(struct store *base, const char *hash, struct store_token 
     return rc;
 }
 
+int store_sq_token_list(struct store *base, struct store_token **out, size_t *n, struct rk_err *err)
+{
+    void *rows;
+    int rc = read_rows(base,
+                       "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
+                       "ORDER BY org_id, created, hash",
+                       token_fill, sizeof(**out), &rows, n, "listing tokens", err);
+    if (rc != 0) {
+        store_tokens_free(rows, *n);
+        rows = NULL;
+        *n = 0;
+    }
+    *out = rows;
+    return rc;
+}
+
+int store_sq_token_remove(struct store *base, const char *hash, struct rk_err *err)
+{
+    if (hash == NULL || hash[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "token_remove: no hash");
+    const struct bindv v[] = {BT(hash)};
+    int rc = write1((struct store_sqlite *)base, "DELETE FROM tokens WHERE hash = ?1", v, 1, true,
+                    "removing a token", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no such token");
+    return rc;
+}
+
 /* ---- collections ------------------------------------------------------------------------- */
 
 int store_sq_collection_add(struct store *base, const struct store_collection *col,

@@ -397,6 +397,8 @@ int store_sq_org_get(struct store *s, const char *id_or_name, struct store_org *
                      struct rk_err *err);
 int store_sq_org_list(struct store *s, struct store_org **out, size_t *n, struct rk_err *err);
 int store_sq_token_add(struct store *s, const struct store_token *t, struct rk_err *err);
+int store_sq_token_list(struct store *s, struct store_token **out, size_t *n, struct rk_err *err);
+int store_sq_token_remove(struct store *s, const char *hash, struct rk_err *err);
 int store_sq_token_get(struct store *s, const char *hash, struct store_token *out,
                        struct rk_err *err);
 int store_sq_collection_add(struct store *s, const struct store_collection *c, struct rk_err *err);

@@ -49,6 +49,15 @@ void store_status_clear(struct store_status *st)
     st->json = NULL;
 }
 
+void store_tokens_free(struct store_token *tokens, size_t n)
+{
+    if (tokens == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        store_token_clear(&tokens[i]);
+    free(tokens);
+}
+
 void store_orgs_free(struct store_org *orgs, size_t n)
 {
     if (orgs == NULL)

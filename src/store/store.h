@@ -306,6 +306,10 @@ struct store_ops {
     int (*token_add)(struct store *s, const struct store_token *t, struct rk_err *err);
     int (*token_get)(struct store *s, const char *hash, struct store_token *out,
                      struct rk_err *err);
+    /* Lists every token, by organisation id then creation; free with store_tokens_free(). */
+    int (*token_list)(struct store *s, struct store_token **out, size_t *n, struct rk_err *err);
+    /* Deletes the token with this hash (revocation). RK_E_NOTFOUND if there is none. */
+    int (*token_remove)(struct store *s, const char *hash, struct rk_err *err);
 
     /* Collections. */
     int (*collection_add)(struct store *s, const struct store_collection *c, struct rk_err *err);
@@ -410,6 +414,7 @@ void store_collection_clear(struct store_collection *c);
 void store_status_clear(struct store_status *st);
 /* Release arrays from org_list / collection_list. */
 void store_orgs_free(struct store_org *orgs, size_t n);
+void store_tokens_free(struct store_token *tokens, size_t n);
 void store_collections_free(struct store_collection *cs, size_t n);
 
 /* Convenience wrappers: s->ops->X(s, ...). */
@@ -422,6 +427,8 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_org_list(s, ...)        ((s)->ops->org_list((s), __VA_ARGS__))
 #define store_token_add(s, ...)       ((s)->ops->token_add((s), __VA_ARGS__))
 #define store_token_get(s, ...)       ((s)->ops->token_get((s), __VA_ARGS__))
+#define store_token_list(s, ...)      ((s)->ops->token_list((s), __VA_ARGS__))
+#define store_token_remove(s, ...)    ((s)->ops->token_remove((s), __VA_ARGS__))
 #define store_collection_add(s, ...)  ((s)->ops->collection_add((s), __VA_ARGS__))
 #define store_collection_get(s, ...)  ((s)->ops->collection_get((s), __VA_ARGS__))
 #define store_collection_list(s, ...) ((s)->ops->collection_list((s), __VA_ARGS__))

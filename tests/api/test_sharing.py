@@ -12,6 +12,7 @@ must not contain anything the model (World.may_see_entry, the rules of the issue
 and what the model says is visible must be visible. A route the server lists that PROBES
 does not know fails the module: add a probe, never an exemption.
 """
+import hashlib
 import json
 import re
 import subprocess
@@ -257,6 +258,24 @@ class Sweep:
     def p_tokens_add(self, route, rkey, reader, token):
         self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/tokens")
 
+    def p_tokens_list(self, route, rkey, reader, token):
+        self.p_admin_get(route, rkey, reader, token, "/api/v1/tokens")
+
+    def p_tokens_revoke(self, route, rkey, reader, token):
+        # a member cannot revoke a token, not even its own, and the token keeps working
+        if reader == "coord" or token is None:
+            if token is None:
+                st, _, raw = self.fetch("DELETE", "/api/v1/tokens/%s" % ("0" * 16), None)
+                self.expect_status(rkey, route, "/api/v1/tokens/...", st, {401})
+            return  # the coordinator's revocations are tested by test_tokens
+        tid = hashlib.blake2b(token.encode(), digest_size=32).hexdigest()[:16]
+        path = "/api/v1/tokens/%s" % tid
+        st, _, raw = self.fetch("DELETE", path, token)
+        self.expect_status(rkey, route, path, st, {401, 403, 404})
+        self.check(rkey, reader, route, path, raw, data_route=False)
+        st, _, _ = self.fetch("GET", API_ROOT + "collections/", token)
+        self.expect_status(rkey, route, "collections after " + path, st, {200})
+
     def p_colls_add(self, route, rkey, reader, token):
         self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/collections")
 
@@ -280,6 +299,8 @@ PROBES = {
     ("GET", "/api/v1/orgs"): Sweep.p_orgs,
     ("POST", "/api/v1/orgs"): Sweep.p_orgs_add,
     ("POST", "/api/v1/tokens"): Sweep.p_tokens_add,
+    ("GET", "/api/v1/tokens"): Sweep.p_tokens_list,
+    ("DELETE", "/api/v1/tokens/{}"): Sweep.p_tokens_revoke,
     ("GET", "/api/v1/collections"): Sweep.p_admin_colls,
     ("POST", "/api/v1/collections"): Sweep.p_colls_add,
     ("GET", "/api/v1/routes"): Sweep.p_routes,

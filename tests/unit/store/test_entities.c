@@ -95,6 +95,32 @@ static void tokens(void **state)
     memcpy(tk.hash, other, sizeof(other));
     rk_uuid_v4(tk.org_id);
     assert_int_equal(store_token_add(t->s, &tk, &err), RK_E_NOTFOUND);
+
+    /* A second token of the organisation: listed with the first, by creation. */
+    memcpy(tk.org_id, org, RK_UUID_LEN);
+    tk.role = STORE_ROLE_READER;
+    tk.label = (char *)"soc";
+    tk.created = 43;
+    assert_int_equal(store_token_add(t->s, &tk, &err), 0);
+    struct store_token *list = NULL;
+    size_t n = 0;
+    assert_int_equal(store_token_list(t->s, &list, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].label, "bootstrap");
+    assert_string_equal(list[1].label, "soc");
+    assert_string_equal(list[1].hash, other);
+    assert_int_equal(list[1].role, STORE_ROLE_READER);
+    store_tokens_free(list, n);
+
+    /* Revocation: the token is gone, the other stays; a second removal finds nothing. */
+    assert_int_equal(store_token_remove(t->s, other, &err), 0);
+    assert_int_equal(store_token_get(t->s, other, &got, &err), RK_E_NOTFOUND);
+    assert_int_equal(store_token_remove(t->s, other, &err), RK_E_NOTFOUND);
+    assert_non_null(strstr(err.msg, "no such token"));
+    assert_int_equal(store_token_list(t->s, &list, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].label, "bootstrap");
+    store_tokens_free(list, n);
 }
 
 static void collections(void **state)

@@ -58,28 +58,6 @@ bool stix_type_name_ok(const char *s, size_t n)
     return true;
 }
 
-/* rk_uuid_valid, by table and segment (ids are checked several times per object). Stops at
- * the first byte that does not fit, so it never reads past the terminating NUL. */
-static bool uuid_ok(const char *s)
-{
-    static const bool hex[256] = {
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-        ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-        ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-    };
-    static const int seg[5] = {8, 4, 4, 4, 12};
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (int i = 0; i < 5; i++) {
-        for (int k = 0; k < seg[i]; k++)
-            if (!hex[*p++])
-                return false;
-        if (i < 4 && *p++ != '-')
-            return false;
-    }
-    return *p == '\0';
-}
-
 /*
  * Not 0 unless each of the eight bytes of x is a hexadecimal digit. Per byte b below 0x80,
  * b + (0x80 - lo) has bit 7 set iff b >= lo and carries into no other byte, so a range is
@@ -102,7 +80,7 @@ static inline uint64_t hex_half(const unsigned char *p)
     return (uint64_t)h | (0x30303030ULL << 32);
 }
 
-/* True if the 36 bytes at p are a UUID as uuid_ok reads one (8-4-4-4-12 hexadecimal digits
+/* True if the 36 bytes at p are a UUID as rk_uuid_valid reads one (8-4-4-4-12 hexadecimal digits
  * of either case), a word at a time. */
 static bool uuid36_ok(const unsigned char *p)
 {
@@ -124,7 +102,7 @@ bool stix_id_ok(const char *s, size_t *type_len)
     if (sep == NULL)
         return false;
     tl = (size_t)(sep - s);
-    if (!stix_type_name_ok(s, tl) || !uuid_ok(sep + 2))
+    if (!stix_type_name_ok(s, tl) || !rk_uuid_valid(sep + 2))
         return false;
     if (type_len != NULL)
         *type_len = tl;

@@ -167,7 +167,8 @@ static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
  * did. */
 static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
                    const struct store_collection *c, json_t *o, struct policy_ingest_item *it,
-                   struct policy_pending *p, json_t *actions, bool *keep, struct rk_err *err)
+                   struct policy_pending *p, json_t *actions, bool *keep, bool *touched,
+                   struct rk_err *err)
 {
     struct rk_err e2;
     json_t *work = NULL;
@@ -181,6 +182,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     int rc = 0;
 
     *keep = false;
+    *touched = false;
     json_array_clear(actions);
     rk_err_clear(&e2);
     if (stix_validate_meta(o, &p->meta, &e2) < 0) {
@@ -207,6 +209,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
             goto out;
         }
         mode = max_int(mode, m);
+        *touched = true;
         json_object_del(work, POLICY_PROP_ANONYMITY);
         json_array_append_new(actions, json_string("removed " POLICY_PROP_ANONYMITY));
     }
@@ -221,6 +224,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
             rk_err_set(err, rc, "%s", it->message);
             goto out;
         }
+        *touched = true;
         json_object_del(work, POLICY_PROP_RECIPIENTS);
         json_array_append_new(actions, json_string("removed " POLICY_PROP_RECIPIENTS));
     }
@@ -256,6 +260,11 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.type = p->meta.type;
     anon.id = p->meta.id;
     policy_anonymise(work, &anon, actions, &res);
+    /* The anonymiser notes in actions (or flags in res) whatever it changed; an object it
+     * refused or dropped may have been changed on the way. */
+    if (res.outcome != POLICY_ANON_KEEP || json_array_size(actions) > 0 || res.uses_replacement ||
+        res.n_redacted > 0)
+        *touched = true;
     if (res.outcome == POLICY_ANON_REFUSE) {
         fail(it, "%s", res.message);
         goto out;
@@ -306,11 +315,14 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
                                                     &p->cut_off, &p->cut_len);
         if (p->json != NULL) {
             p->derived = true;
-        } else if (policy_tlp_mark(work, p->dec.tlp, &e2) == 0) {
-            p->json = stix_canonical(work, &p->len); /* no place for the splice */
         } else {
-            fail(it, "%s", e2.msg);
-            goto out;
+            /* No place for the splice: marked in the tree, which is serialised again. */
+            *touched = true;
+            if (policy_tlp_mark(work, p->dec.tlp, &e2) != 0) {
+                fail(it, "%s", e2.msg);
+                goto out;
+            }
+            p->json = stix_canonical(work, &p->len);
         }
     } else {
         p->json = p->original; /* unchanged: the same bytes (pending_free frees once) */
@@ -448,14 +460,18 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
 
     for (size_t i = 0; i < total; i++) {
         json_t *o = json_array_get(objects, i);
-        bool keep = false;
+        bool keep = false, touched = false;
         if (!json_is_object(o)) {
             item_id(&items[i], i, o);
             fail(&items[i], "%s", "not a JSON object");
             continue;
         }
         p[n].item = i;
-        rc = prepare(hub, &src, base_mode, c, o, &items[i], &p[n], actions, &keep, err);
+        rc = prepare(hub, &src, base_mode, c, o, &items[i], &p[n], actions, &keep, &touched, err);
+        /* What prepare changed leaves the envelope now (p holds what it needs of it), so
+         * that the rest is as parsed: the caller may then drop the whole tree at once. */
+        if (touched)
+            json_array_set_new(objects, i, json_null());
         if (rc != 0)
             goto ids;
         if (keep)

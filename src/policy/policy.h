@@ -472,9 +472,11 @@ struct policy_ingest_item {
  * that same transaction (one commit).
  *
  * requested_anonymity: the X-Renkei-Anonymity mode asked for, or -1. objects: the
- * envelope's array; its objects are anonymised and marked in place (the array is the
- * caller's working copy: read the items afterwards, not the objects; an object shared with
- * another reference is rewritten there too). items: json_array_size(objects) entries, all
+ * envelope's array, the caller's working copy: an object the pipeline changed (anonymised,
+ * marked in its tree, a property removed) is replaced by JSON null once it has been read,
+ * so that the objects left are exactly as parsed (what stix_json_arena_drop needs); read
+ * the items afterwards, not the objects. An object shared with another reference is changed
+ * there too. items: json_array_size(objects) entries, all
  * filled on success. Per-object problems are item failures, not errors. Returns 0, or
  * RK_E_FORBIDDEN (who is not an authenticated organisation), or a store error, after which
  * nothing of the envelope was stored.

@@ -429,7 +429,9 @@ json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool 
         else
             root = json_loadb(text, len, 0, error);
     }
-    if (arena)
+    if (arena) {
         stix_json_arena_end();
+        stix_json_arena_parsed(root);
+    }
     return root;
 }

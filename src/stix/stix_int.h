@@ -339,4 +339,7 @@ static inline size_t stix_plain_len(const unsigned char *s, size_t n, bool ascii
     return i;
 }
 
+/* json_arena.c: notes root as the tree of the parse that just ended (stix_json_arena_drop). */
+void stix_json_arena_parsed(const json_t *root);
+
 #endif /* RK_STIX_INT_H */

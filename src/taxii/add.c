@@ -258,7 +258,8 @@ out:
     free(items);
     free(sj.frag);
     rk_buf_free(&sj.frags);
-    json_decref(root);
+    /* The envelope as parsed, minus what ingest changed (taken out): forgotten at once. */
+    stix_json_arena_drop(root);
     store_collection_clear(&c);
     return rc;
 }

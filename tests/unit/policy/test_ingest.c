@@ -310,6 +310,51 @@ static void stricter_header_and_property_win(void **state)
     assert_non_null(strstr(it.message, "x_renkei_anonymity"));
 }
 
+/* What ingest changed leaves the envelope (JSON null); the rest is exactly as posted, so
+ * that TAXII may forget the parsed envelope at once (stix_json_arena_drop). */
+static void changed_objects_leave_the_envelope(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_ingest_item items[4];
+    struct rk_err err;
+    json_t *plain = indicator(f->acme.identity_id, "[ipv4-addr:value = '198.51.100.20']");
+    json_t *asks = indicator(f->acme.identity_id, "[ipv4-addr:value = '198.51.100.21']");
+    /* named for a named organisation: the property's removal is the only change */
+    json_object_set_new(asks, "x_renkei_anonymity", json_string("named"));
+    json_t *invalid = json_pack("{s:s, s:s}", "type", "indicator", "id", "indicator--bad");
+    json_t *rewritten = indicator(f->bank.identity_id, "[ipv4-addr:value = '198.51.100.22']");
+    json_t *env = json_pack("[O, O, O]", plain, asks, invalid);
+    json_t *before = json_deep_copy(env);
+    struct policy_principal who = as(&f->acme, -1);
+
+    rk_err_clear(&err);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_true(items[0].ok && items[1].ok);
+    assert_false(items[2].ok);
+    /* The plain object was stored marked (in its text only) and is still as posted; the
+     * invalid one too; the one whose property was removed is out. */
+    assert_ptr_equal(json_array_get(env, 0), plain);
+    assert_true(json_equal(plain, json_array_get(before, 0)));
+    assert_true(json_is_null(json_array_get(env, 1)));
+    assert_ptr_equal(json_array_get(env, 2), invalid);
+    assert_true(json_equal(invalid, json_array_get(before, 2)));
+    assert_string_equal(items[1].id, json_string_value(json_object_get(asks, "id")));
+    json_decref(env);
+    json_decref(before);
+
+    /* A sector-mode contributor's object is rewritten (created_by_ref): out as well. */
+    env = json_pack("[O]", rewritten);
+    who = as(&f->bank, -1);
+    assert_int_equal(policy_ingest(&f->hub, &who, &f->coll, -1, env, items, &err), 0);
+    assert_true(items[0].ok);
+    assert_true(json_is_null(json_array_get(env, 0)));
+    json_decref(env);
+    json_decref(plain);
+    json_decref(asks);
+    json_decref(invalid);
+    json_decref(rewritten);
+}
+
 static void own_identity_dropped_and_sighting_rewritten(void **state)
 {
     struct fixture *f = *state;
@@ -668,6 +713,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sector_below_k_uses_hub, setup, teardown),
         cmocka_unit_test_setup_teardown(anonymous_incident_not_scoped_to_sector, setup, teardown),
         cmocka_unit_test_setup_teardown(stricter_header_and_property_win, setup, teardown),
+        cmocka_unit_test_setup_teardown(changed_objects_leave_the_envelope, setup, teardown),
         cmocka_unit_test_setup_teardown(own_identity_dropped_and_sighting_rewritten, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(own_identifiers_refused, setup, teardown),

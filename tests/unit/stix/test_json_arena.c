@@ -105,6 +105,70 @@ static void kept_value_survives_next_parse(void **state)
     assert_int_equal(stix_json_arena_live(), 0);
 }
 
+/* A tree as parsed is forgotten at once, and the next parse reuses its memory. */
+static void drop_forgets_the_latest_tree(void **state)
+{
+    size_t len = 0;
+    char *text = read_all(ENVELOPE_PATH, &len);
+    (void)state;
+    if (text == NULL)
+        skip();
+    size_t drops = stix_json_arena_drops();
+    json_t *r = parse(text, len);
+    size_t n = json_array_size(json_object_get(r, "objects"));
+    assert_true(n > 100);
+    assert_true(stix_json_arena_live() > n);
+    stix_json_arena_drop(r);
+    assert_int_equal(stix_json_arena_drops(), drops + 1);
+    assert_int_equal(stix_json_arena_live(), 0);
+    /* Parsed again into the arena's memory, and whole. */
+    json_t *again = parse(text, len);
+    assert_int_equal(json_array_size(json_object_get(again, "objects")), n);
+    stix_json_arena_drop(again);
+    assert_int_equal(stix_json_arena_drops(), drops + 2);
+    stix_json_arena_drop(NULL);
+    free(text);
+}
+
+/* Whatever else may still be in use, the drop is a json_decref: nothing is forgotten. */
+static void drop_falls_back_when_unsafe(void **state)
+{
+    (void)state;
+    const char a[] = "{\"objects\":[{\"id\":\"indicator--a\",\"name\":\"first tree\"}]}";
+    const char b[] = "{\"objects\":[{\"id\":\"indicator--b\",\"name\":\"second tree\"}]}";
+    size_t drops = stix_json_arena_drops();
+
+    /* Another reference to the root. */
+    json_t *ra = parse(a, sizeof(a) - 1);
+    json_t *held = json_incref(ra);
+    stix_json_arena_drop(ra);
+    assert_true(stix_json_arena_live() > 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(held, "objects"), 0), "name")),
+                        "first tree");
+    json_decref(held);
+    assert_int_equal(stix_json_arena_live(), 0);
+
+    /* A tree that is not the latest parse: the latest stays whole. */
+    ra = parse(a, sizeof(a) - 1);
+    json_t *rb = parse(b, sizeof(b) - 1);
+    stix_json_arena_drop(ra);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(rb, "objects"), 0), "name")),
+                        "second tree");
+    /* The latest, but its parse started with the other tree live: the other stays whole. */
+    ra = parse(a, sizeof(a) - 1);
+    json_decref(rb);
+    rb = parse(b, sizeof(b) - 1);
+    stix_json_arena_drop(rb);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(ra, "objects"), 0), "name")),
+                        "first tree");
+    json_decref(ra);
+    assert_int_equal(stix_json_arena_live(), 0);
+    assert_int_equal(stix_json_arena_drops(), drops);
+}
+
 /* Outside a parse, jansson allocates from the heap as before. */
 static void other_allocations_on_heap(void **state)
 {
@@ -137,6 +201,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(real_tree_freed_to_nothing),
         cmocka_unit_test(kept_value_survives_next_parse),
+        cmocka_unit_test(drop_forgets_the_latest_tree),
+        cmocka_unit_test(drop_falls_back_when_unsafe),
         cmocka_unit_test(other_allocations_on_heap),
         cmocka_unit_test(jansson_fallback_in_arena),
     };

@@ -24,6 +24,9 @@ struct jp {
     struct rk_buf tmp;        /* unescaped strings */
     int max_depth;            /* arrays and objects open at once, at most */
     bool too_deep;            /* a container past max_depth was met */
+    size_t values;            /* values read so far (containers, strings, numbers, words) */
+    size_t max_values;        /* at most */
+    bool too_many;            /* the value past max_values was met */
 };
 
 static inline void jp_ws(struct jp *j)
@@ -327,14 +330,19 @@ static json_t *jp_value(struct jp *j, int depth)
     jp_ws(j);
     if (j->p >= j->end)
         return NULL;
+    /* depth containers are open around this one; at the same byte, the depth is told
+     * before the count (as the scan does) */
+    if ((*j->p == '{' || *j->p == '[') && depth >= j->max_depth) {
+        j->too_deep = true;
+        return NULL;
+    }
+    if (++j->values > j->max_values) {
+        j->too_many = true;
+        return NULL;
+    }
     switch (*j->p) {
     case '{':
     case '[':
-        /* depth containers are open around this one */
-        if (depth >= j->max_depth) {
-            j->too_deep = true;
-            return NULL;
-        }
         return *j->p == '{' ? jp_object(j, depth) : jp_array(j, depth);
     case '"':
         if (jp_string(j, &s, &n) != 0)
@@ -351,11 +359,19 @@ static json_t *jp_value(struct jp *j, int depth)
     }
 }
 
-/* The tree, or NULL when the fast path gives up (*too_deep if for the nesting). */
-static json_t *jp_parse(const char *text, size_t len, int max_depth, bool *too_deep)
+/* The tree, or NULL when the fast path gives up (*too_deep if for the nesting, *too_many if
+ * for the number of values). */
+static json_t *jp_parse(const char *text, size_t len, int max_depth, size_t max_values,
+                        bool *too_deep, bool *too_many)
 {
-    struct jp j = {(const unsigned char *)text, (const unsigned char *)text + len, RK_BUF_INIT,
-                   max_depth, false};
+    struct jp j = {(const unsigned char *)text,
+                   (const unsigned char *)text + len,
+                   RK_BUF_INIT,
+                   max_depth,
+                   false,
+                   0,
+                   max_values,
+                   false};
     json_t *root = NULL;
 
     if (text != NULL) {
@@ -372,24 +388,32 @@ static json_t *jp_parse(const char *text, size_t len, int max_depth, bool *too_d
     }
     rk_buf_free(&j.tmp);
     *too_deep = root == NULL && j.too_deep;
+    *too_many = root == NULL && !j.too_deep && j.too_many;
     return root;
 }
 
 json_t *stix_json_parse(const char *text, size_t len, json_error_t *error)
 {
-    bool deep;
-    json_t *root = jp_parse(text, len, JP_DEPTH_MAX + 1, &deep);
+    bool deep, many;
+    json_t *root = jp_parse(text, len, JP_DEPTH_MAX + 1, SIZE_MAX, &deep, &many);
     if (root != NULL)
         return root;
     /* Not sure, or not JSON: jansson decides and says where. */
     return json_loadb(text, len, 0, error);
 }
 
-/* More than max_depth arrays and objects open at once, counting brackets outside strings
- * (a backslash in a string skips the next byte), whether or not the text is JSON. */
-static bool too_deep_scan(const char *s, size_t len, int max_depth)
+/*
+ * What the fast path would refuse, found by counting outside strings (a backslash in a string
+ * skips the next byte), whether or not the text is JSON: more than max_depth arrays and
+ * objects open at once (*too_deep), or more than max_values values (*too_many), where a
+ * value is counted at each '[', '{' and ',' and once more for the document (at least every
+ * value, so jansson is never handed more).
+ */
+static void limits_scan(const char *s, size_t len, int max_depth, size_t max_values, bool *too_deep,
+                        bool *too_many)
 {
     int depth = 0;
+    size_t values = 1;
     bool in_str = false;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
@@ -401,32 +425,40 @@ static bool too_deep_scan(const char *s, size_t len, int max_depth)
         } else if (c == '"') {
             in_str = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > max_depth)
-                return true;
+            values++;
+            if (++depth > max_depth) {
+                *too_deep = true;
+                return;
+            }
         } else if (c == ']' || c == '}') {
             depth--;
+        } else if (c == ',') {
+            values++;
+        }
+        if (values > max_values) {
+            *too_many = true;
+            return;
         }
     }
-    return false;
 }
 
-json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
-                              json_error_t *error)
+json_t *stix_json_parse_capped(const char *text, size_t len, int max_depth, size_t max_values,
+                               bool *too_deep, bool *too_many, json_error_t *error)
 {
     json_t *root;
 
-    *too_deep = false;
+    *too_deep = *too_many = false;
     if (text == NULL)
         return json_loadb(text, len, 0, error);
     /* The tree comes from this thread's arena, if installed (json_arena.c). */
     bool arena = stix_json_arena_begin();
-    /* A document the fast path reads is JSON, so its nesting is what the scan would count:
-     * the scan runs only for what jansson reads, before jansson's unbounded recursion. */
-    root = jp_parse(text, len, max_depth, too_deep);
-    if (root == NULL && !*too_deep) {
-        if (too_deep_scan(text, len, max_depth))
-            *too_deep = true;
-        else
+    /* A document the fast path reads is JSON, so its nesting and values are what the scan
+     * would count: the scan runs only for what jansson reads, before jansson's unbounded
+     * recursion and its tree. */
+    root = jp_parse(text, len, max_depth, max_values, too_deep, too_many);
+    if (root == NULL && !*too_deep && !*too_many) {
+        limits_scan(text, len, max_depth, max_values, too_deep, too_many);
+        if (!*too_deep && !*too_many)
             root = json_loadb(text, len, 0, error);
     }
     if (arena) {
@@ -434,4 +466,11 @@ json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool 
         stix_json_arena_parsed(root);
     }
     return root;
+}
+
+json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
+                              json_error_t *error)
+{
+    bool many;
+    return stix_json_parse_capped(text, len, max_depth, SIZE_MAX, too_deep, &many, error);
 }

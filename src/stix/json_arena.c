@@ -7,7 +7,9 @@
  *
  * stix_json_arena_drop() frees a whole envelope by forgetting its blocks at once instead of
  * walking its tens of thousands of nodes (json_delete, 2 % of ingest's instructions), when
- * the tree is the thread's latest parse, started alone in the arena, and singly referenced.
+ * the tree is the thread's latest parse, started alone in the arena, took nothing from malloc
+ * (a block over a quarter of a chunk: a long string, the table of a long array), and is
+ * singly referenced.
  *
  * Installed as jansson's allocator (json_set_alloc_funcs) by stix_json_arena_install(),
  * once, before any thread starts. Only what stix_json_parse_depth() allocates while the
@@ -63,7 +65,8 @@ struct arena {
      * stix_json_arena_drop may forget wholesale. */
     const json_t *last_root;
     bool last_clean;
-    size_t drops; /* trees stix_json_arena_drop forgot wholesale */
+    size_t outside; /* blocks the latest parse took from malloc (too large for the arena) */
+    size_t drops;   /* trees stix_json_arena_drop forgot wholesale */
 };
 
 static _Thread_local struct arena tl_arena;
@@ -145,14 +148,18 @@ static void *arena_malloc(size_t n)
 {
     struct arena *a = &tl_arena;
     /* Checked before rounding up, so that a size near SIZE_MAX cannot wrap to a small block. */
-    if (!a->on || n == 0 || n > ARENA_CHUNK_MIN / 4)
+    if (!a->on || n == 0 || n > ARENA_CHUNK_MIN / 4) {
+        a->outside += a->on; /* a large string, or the table of a large array or object */
         return malloc(n);
+    }
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if ((size_t)(a->end - a->cur) < n) {
         size_t size = a->chunks != NULL ? a->chunks->size * 2 : ARENA_CHUNK_MIN;
         struct arena_chunk *c = malloc(size);
-        if (c == NULL)
+        if (c == NULL) {
+            a->outside++;
             return malloc(n);
+        }
         if (a->chunks == NULL) {
             pthread_once(&exit_key_once, exit_key_create);
             (void)pthread_setspecific(exit_key, a);
@@ -201,6 +208,7 @@ bool stix_json_arena_begin(void)
     a->on = true;
     a->last_root = NULL;
     a->last_clean = a->live == 0;
+    a->outside = 0;
     return true;
 }
 
@@ -255,8 +263,8 @@ void stix_json_arena_drop(json_t *root)
 
     if (root == NULL)
         return;
-    if (!installed || a->on || root != a->last_root || !a->last_clean || root->refcount != 1 ||
-        a->chunks == NULL || !arena_owns(a, root)) {
+    if (!installed || a->on || root != a->last_root || !a->last_clean || a->outside != 0 ||
+        root->refcount != 1 || a->chunks == NULL || !arena_owns(a, root)) {
         json_decref(root);
         return;
     }

@@ -91,6 +91,16 @@ json_t *stix_json_parse(const char *text, size_t len, json_error_t *error);
  */
 json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,
                               json_error_t *error);
+/*
+ * stix_json_parse_depth that also refuses (NULL, *too_many true, error untouched) a body of
+ * more than max_values JSON values (objects, arrays, strings, numbers, true, false, null),
+ * before building their tree: a parsed value takes a hundred times its bytes or more, so
+ * the count bounds the memory a body can take. The fast path counts the values exactly; a
+ * body it hands to jansson is counted first at every '[', '{' and ',' outside strings plus
+ * one (never fewer than its values).
+ */
+json_t *stix_json_parse_capped(const char *text, size_t len, int max_depth, size_t max_values,
+                               bool *too_deep, bool *too_many, json_error_t *error);
 
 /* ---- ingest speed (canonical.c) ---- */
 /*
@@ -156,7 +166,9 @@ size_t stix_json_arena_live(void);
  * Frees root, a tree stix_json_parse_depth returned on this thread, by forgetting the
  * arena's blocks at once instead of walking the tree (tens of thousands of nodes per
  * envelope), when that is safe: root is this thread's latest parse, that parse started with
- * nothing else live in the arena, and root's reference is the only one. Otherwise, and
+ * nothing else live in the arena and took no block from malloc (a string over 64 KiB, or the
+ * table of an array or object of more than some 8,000 members, is too large for the
+ * arena), and root's reference is the only one. Otherwise, and
  * without the arena, json_decref(root). The caller promises what cannot be checked cheaply:
  * nothing else refers into the tree, and the tree holds nothing allocated after the parse
  * (ingest takes every object it changed out of the envelope, as json_null, before). Builds

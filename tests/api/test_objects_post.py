@@ -19,6 +19,33 @@ class TestPost(HubTestCase):
         cls.c_small = cls.hub.collection_add("small", "all", "all")
         cls.c_invalid = cls.hub.collection_add("invalid", "all", "all")
 
+    def test_envelope_caps_are_413_before_the_work(self):
+        """Far below max_content_length, a body of many tiny values would take gigabytes
+        once parsed: more than 100,000 objects or 2,000,000 JSON values is a 413 TAXII error
+        that says how to split, and the server goes on."""
+        path = "%scollections/%s/objects/" % (API_ROOT, self.c_small)
+        body = b'{"objects":[' + b",".join([b"{}"] * 100001) + b"]}"
+        st, hdrs, got = self.hub.req("POST", path, token=self.fx.power_contrib, body=body)
+        self.assertTaxiiError((st, hdrs, got), 413)
+        self.assertIn("at most 100000", got["description"])
+        body = b'{"objects":[{"type":"x","v":[' + b",".join([b"0"] * 2000000) + b"]}]}"
+        st, hdrs, got = self.hub.req("POST", path, token=self.fx.power_contrib, body=body)
+        self.assertTaxiiError((st, hdrs, got), 413)
+        self.assertIn("2000000 JSON values", got["description"])
+        # the same through jansson's path (a real number sends the body there)
+        body = body.replace(b'"v":[0,', b'"v":[0.5,', 1)
+        st, hdrs, got = self.hub.req("POST", path, token=self.fx.power_contrib, body=body)
+        self.assertTaxiiError((st, hdrs, got), 413)
+        # 100,000 objects are taken (each fails validation, as empty objects do)
+        body = b'{"objects":[' + b",".join([b"{}"] * 100000) + b"]}"
+        st, _, got = self.hub.req("POST", path, token=self.fx.power_contrib, body=body)
+        self.assertEqual(st, 202, str(got)[:300])
+        self.assertEqual(got["failure_count"], 100000)
+        st, _, got = self.hub.post_objects(self.c_small, [indicator()],
+                                           self.fx.power_contrib)
+        self.assertEqual(st, 202, got)
+        self.assertEqual(got["success_count"], 1)
+
     def test_post_small_envelope_complete_with_counts(self):
         objs = test_data("small-envelope.json")["objects"]
         st, hdrs, body = self.hub.post_objects(self.c_small, objs, self.fx.power_contrib)

@@ -104,6 +104,38 @@ static json_t *parse_both(const uint8_t *data, size_t size)
     return fast;
 }
 
+/* The number of values of v (containers, strings, numbers, literals). */
+static size_t count_values(const json_t *v)
+{
+    size_t n = 1, i;
+    const char *k;
+    json_t *c;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, c) n += count_values(c);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, c) n += count_values(c);
+    return n;
+}
+
+/* The value cap refuses one value fewer than a document has, through either path, and the
+ * fast path takes exactly as many (a document jansson reads is bounded from above). */
+static void value_cap(const uint8_t *data, size_t size, const json_t *root)
+{
+    json_error_t je;
+    bool deep, many;
+    size_t n = count_values(root);
+    json_t *got =
+        stix_json_parse_capped((const char *)data, size, FUZZ_MAX_DEPTH, n - 1, &deep, &many, &je);
+    if (got != NULL || (!many && !deep))
+        abort();
+    got = stix_json_parse_capped((const char *)data, size, FUZZ_MAX_DEPTH, n, &deep, &many, &je);
+    if (got == NULL && !many && !deep)
+        abort(); /* refused for something else than the limits: the parse itself differs */
+    if (got != NULL && !json_equal(got, root))
+        abort();
+    json_decref(got);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t je;
@@ -115,7 +147,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     root = parse_both(data, size);
     if (root == NULL)
         return 0;
-    if (too_deep(root, FUZZ_MAX_DEPTH) || !json_is_object(root)) {
+    if (too_deep(root, FUZZ_MAX_DEPTH)) {
+        json_decref(root);
+        return 0;
+    }
+    value_cap(data, size, root);
+    if (!json_is_object(root)) {
         json_decref(root);
         return 0;
     }

@@ -149,6 +149,19 @@ static void drop_falls_back_when_unsafe(void **state)
     json_decref(held);
     assert_int_equal(stix_json_arena_live(), 0);
 
+    /* A tree with a block from malloc (an array of 10,000 members has a table of 80 KB,
+     * too large for the arena): forgetting the arena would leak it, so it is walked. */
+    size_t n = 0;
+    char *big = malloc(3 * 10000 + 16);
+    big[n++] = '[';
+    for (int i = 0; i < 10000; i++)
+        n += (size_t)snprintf(big + n, 8, i ? ",1" : "1");
+    big[n++] = ']';
+    json_t *rbig = parse(big, n);
+    stix_json_arena_drop(rbig);
+    assert_int_equal(stix_json_arena_live(), 0);
+    free(big);
+
     /* A tree that is not the latest parse: the latest stays whole. */
     ra = parse(a, sizeof(a) - 1);
     json_t *rb = parse(b, sizeof(b) - 1);

@@ -265,8 +265,8 @@ static void parser_cases(void **state)
 }
 
 /* The check TAXII POST made before stix_json_parse_depth: brackets outside strings. A copy
- * of json.c's too_deep_scan on purpose: it is the reference the fast path's own depth check
- * is held to, so a change to the library's scan must not move it too. */
+ * of the depth half of json.c's limits_scan on purpose: it is the reference the fast path's own
+ * depth check is held to, so a change to the library's scan must not move it too. */
 static bool ref_too_deep(const char *s, size_t len, int max)
 {
     int depth = 0;
@@ -355,6 +355,68 @@ static void depth_cases(void **state)
     }
 }
 
+/* The number of values of v (containers, strings, numbers, literals). */
+static size_t count_values(const json_t *v)
+{
+    size_t n = 1, i;
+    const char *k;
+    json_t *c;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, c) n += count_values(c);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, c) n += count_values(c);
+    return n;
+}
+
+/* stix_json_parse_capped: a document of exactly max values is read, one more is refused
+ * before its tree exists, through the fast path (counted exactly) and through jansson
+ * (bounded by '[', '{' and ',' plus one), and the depth is still checked first. */
+static void value_cap_cases(void **state)
+{
+    static const char *const docs[] = {
+        "{}",
+        "[1,2,3]",
+        "{\"a\":[true,false,null],\"b\":{\"c\":\"d\"}}",
+        "[[],[],{}]",
+        "{\"objects\":[{},{},{}]}",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_error_t je;
+        json_t *ref = json_loads(docs[i], 0, &je);
+        assert_non_null(ref);
+        size_t n = count_values(ref), len = strlen(docs[i]);
+        bool deep, many;
+        json_t *got = stix_json_parse_capped(docs[i], len, 64, n, &deep, &many, &je);
+        assert_non_null(got);
+        assert_false(deep || many);
+        assert_true(json_equal(got, ref));
+        json_decref(got);
+        got = stix_json_parse_capped(docs[i], len, 64, n - 1, &deep, &many, &je);
+        if (got != NULL || !many || deep)
+            fail_msg("%s: %zu values read with a cap of %zu", docs[i], n, n - 1);
+        json_decref(ref);
+    }
+    /* A real sends the body to jansson: the scan's bound (1 + 4 brackets and commas) decides. */
+    const char real[] = "[1.5,[2],{\"a\":3}]"; /* 5 values, bound 1 + '[' '[' '{' + 2 ',' = 6 */
+    bool deep, many;
+    json_error_t je;
+    json_t *got = stix_json_parse_capped(real, sizeof(real) - 1, 64, 6, &deep, &many, &je);
+    assert_non_null(got);
+    json_decref(got);
+    assert_null(stix_json_parse_capped(real, sizeof(real) - 1, 64, 5, &deep, &many, &je));
+    assert_true(many);
+    /* Commas and brackets inside strings are not counted. */
+    const char str[] = "[\"a,b,[c\",2.5]";
+    got = stix_json_parse_capped(str, sizeof(str) - 1, 64, 4, &deep, &many, &je);
+    assert_non_null(got);
+    json_decref(got);
+    /* Too deep is told as too deep, even with too many values. */
+    assert_null(stix_json_parse_capped("[[[1,2,3]]]", 11, 2, 2, &deep, &many, &je));
+    assert_true(deep);
+    assert_false(many);
+}
+
 /* Every *.json below dir (recursively) that jansson parses. */
 static void walk_dir(const char *dir, size_t *files)
 {
@@ -411,9 +473,9 @@ static void shared_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(edge_cases),  cmocka_unit_test(parser_cases),
-        cmocka_unit_test(depth_cases), cmocka_unit_test(splice_cases),
-        cmocka_unit_test(shared_data),
+        cmocka_unit_test(edge_cases),   cmocka_unit_test(parser_cases),
+        cmocka_unit_test(depth_cases),  cmocka_unit_test(value_cap_cases),
+        cmocka_unit_test(splice_cases), cmocka_unit_test(shared_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

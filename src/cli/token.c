@@ -13,6 +13,7 @@ static const char usage[] =
     "                           [--data DIR] [--json]\n"
     "       renkei token list [--org ORG] [--data DIR] [--json]\n"
     "       renkei token revoke TOKEN-OR-ID [--data DIR] [--json]\n"
+    "       renkei token revoke --org ORG --all [--data DIR] [--json]\n"
     "\n"
     "create makes an API token for organisation ORG (name or id). ROLE is reader,\n"
     "contributor, analyst or coordinator. Only a hash is stored: the token is shown\n"
@@ -22,6 +23,7 @@ static const char usage[] =
     "revoke deletes a token, given as the token itself or its ID from list (at least 12\n"
     "characters); a running server refuses it within a second. The hub's last\n"
     "coordinator token cannot be revoked. Revocations are in the audit log.\n"
+    "With --org ORG --all, every token of ORG is revoked (an organisation that leaves).\n"
     "\n"
     "Options:\n"
     "  --label TEXT   a note to recognise the token by (e.g. the client's host)\n"
@@ -30,7 +32,8 @@ static const char usage[] =
     "  --data DIR     data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json         print {\"token\": ..., \"org\": ..., \"role\": ...} (create),\n"
     "                 {\"tokens\": [{\"id\", \"org_id\", \"org\", \"role\", ...}]} (list) or\n"
-    "                 {\"revoked\": {...}} (revoke)\n"
+    "                 {\"revoked\": {...}} (revoke), {\"revoked\": [...], \"refused\":\n"
+    "                 [{\"id\", \"error\"}]} (revoke --all)\n"
     "\n"
     "Examples:\n"
     "  renkei token create --org tepco --role contributor --label soc-feed\n"
@@ -171,11 +174,61 @@ out:
     return rc;
 }
 
+/*
+ * `token revoke --org ORG --all`: each token of ORG through policy_token_revoke (each
+ * audited). A token it refuses (the hub's last coordinator token) is reported and kept;
+ * exit 1 then, after the others are revoked.
+ */
+static int revoke_all(struct store *s, const struct policy_principal *who, const char *org,
+                      bool json)
+{
+    struct store_token *list = NULL;
+    size_t n = 0, refused = 0;
+    struct rk_err err;
+    json_t *done = json_array(), *kept = json_array();
+    int rc = policy_token_list(s, org, &list, &n, &err);
+
+    if (rc != 0) {
+        json_decref(done);
+        json_decref(kept);
+        return cli_fail(json, 1, "tokens not revoked: %s", err.msg);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct store_token gone = {0};
+        char id[POLICY_TOKEN_ID_LEN + 1];
+        snprintf(id, sizeof(id), "%.*s", POLICY_TOKEN_ID_LEN, list[i].hash);
+        rk_err_clear(&err);
+        /* By the whole hash: an id prefix could match another organisation's token. */
+        if (policy_token_revoke(s, who, "cli:token revoke", list[i].hash, &gone, &err) == 0) {
+            json_array_append_new(done, api_token_json(&gone));
+            if (!json)
+                printf("Revoked token %s (role %s).\n", id, policy_role_name(gone.role));
+        } else {
+            refused++;
+            json_array_append_new(kept, json_pack("{s:s, s:s}", "id", id, "error", err.msg));
+            fprintf(stderr, "renkei: token %s not revoked: %s\n", id, err.msg);
+        }
+        store_token_clear(&gone);
+    }
+    if (json)
+        cli_json_print(json_pack("{s:o, s:o}", "revoked", done, "refused", kept));
+    else {
+        if (n == 0)
+            printf("No tokens to revoke.\n");
+        json_decref(done);
+        json_decref(kept);
+    }
+    store_tokens_free(list, n);
+    return refused > 0 ? 1 : 0;
+}
+
 static int token_revoke(int argc, char **argv)
 {
     struct cli_opt opts[] = {
         {"data", "DIR", false, NULL, false},
         {"json", NULL, false, NULL, false},
+        {"org", "ORG", false, NULL, false},
+        {"all", NULL, false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -190,12 +243,21 @@ static int token_revoke(int argc, char **argv)
     rc = cli_start(usage, argc, argv, opts, n_opts, pos, 1, &n_pos, &json);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (n_pos != 1)
+    const char *org = cli_opt_value(opts, n_opts, "org");
+    bool all = cli_opt_set(opts, n_opts, "all");
+    if (all != (org != NULL) || (all && n_pos != 0))
+        return cli_fail(json, CLI_USAGE,
+                        "token revoke: --org ORG and --all go together, without a token");
+    if (!all && n_pos != 1)
         return cli_fail(json, CLI_USAGE,
                         "token revoke: give the token or its id (renkei token list)");
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
     rc = policy_coordinator_principal(s, &who, &err);
+    if (rc == 0 && all) {
+        rc = revoke_all(s, &who, org, json);
+        goto out;
+    }
     if (rc == 0)
         rc = policy_token_revoke(s, &who, "cli:token revoke", pos[0], &gone, &err);
     if (rc != 0) {

@@ -129,6 +129,31 @@ class TestTokens(HubTestCase):
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("last coordinator token", p.stderr)
 
+    def test_cli_revoke_all_of_an_organisation(self):
+        org = self.hub.org_add("leaving-co", "finance")["name"]
+        toks = [self.hub.token_create(org, role) for role in ("reader", "contributor")]
+        for tok in toks:
+            self.assertEqual(self.works(tok), 200)
+        out = self.hub.cli("token", "revoke", "--org", org, "--all")
+        self.assertEqual(sorted(t["id"] for t in out["revoked"]), sorted(map(token_id, toks)))
+        self.assertEqual(out["refused"], [])
+        self.assertEqual(self.hub.cli("token", "list", "--org", org)["tokens"], [])
+        deadline = time.monotonic() + 3.0
+        while any(self.works(t) != 401 for t in toks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([self.works(t) for t in toks], [401, 401])
+        # the coordinator organisation's last coordinator token is kept, and said so
+        rows = self.api("GET", "tokens", self.fx.coord)[2]["tokens"]
+        coord_org = [t["org_id"] for t in rows if t["id"] == token_id(self.fx.coord)][0]
+        p = self.hub.run_cli("token", "revoke", "--org", coord_org, "--all", "--json")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("last coordinator token", p.stdout)
+        self.assertEqual(self.api("GET", "orgs", self.fx.coord)[0], 200)
+        # --all wants --org, and no token beside it
+        for args in (("--all",), ("--org", org), ("--org", org, "--all", token_id(toks[0]))):
+            p = self.hub.run_cli("token", "revoke", *args)
+            self.assertEqual(p.returncode, 2, (args, p.stdout, p.stderr))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -30,7 +30,11 @@ void api_routes_publish(const struct http_route *routes, size_t n);
  */
 json_t *api_org_json(const struct store_org *o);
 json_t *api_collection_json(const struct store_collection *c);
-/* A token as lists show it: its id (the start of its hash), never a secret. */
-json_t *api_token_json(const struct store_token *t);
+/* A token: its id (the start of its hash), never a secret; with "org" when org_name is
+ * not NULL. */
+json_t *api_token_json(const struct store_token *t, const char *org_name);
+/* {"tokens": [...]}: list, each with the name of its organisation among orgs. */
+json_t *api_tokens_json(const struct store_token *list, size_t n, const struct store_org *orgs,
+                        size_t n_orgs);
 
 #endif /* RK_API_H */

@@ -13,20 +13,21 @@ int api_tokens_list(void *ctx, struct http_request *req, struct http_response *r
 {
     struct rk_hub *hub = ctx;
     struct store_token *list = NULL;
-    size_t n = 0;
-    json_t *arr;
+    struct store_org *orgs = NULL;
+    size_t n = 0, n_orgs = 0;
     int rc;
 
     if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
         return 0;
     rc = policy_token_list(hub->store, api_param(req, "org"), &list, &n, err);
-    if (rc != 0)
-        return api_reply_rc(resp, rc, err);
-    arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, api_token_json(&list[i]));
+    if (rc == 0)
+        rc = store_org_list(hub->store, &orgs, &n_orgs, err);
+    if (rc == 0)
+        api_reply_json(resp, 200, api_tokens_json(list, n, orgs, n_orgs));
+    else
+        api_reply_rc(resp, rc, err);
     store_tokens_free(list, n);
-    api_reply_json(resp, 200, json_pack("{s:o}", "tokens", arr));
+    store_orgs_free(orgs, n_orgs);
     return 0;
 }
 
@@ -47,7 +48,7 @@ int api_tokens_revoke(void *ctx, struct http_request *req, struct http_response 
                              &gone, err);
     if (rc != 0)
         return api_reply_rc(resp, rc, err);
-    api_reply_json(resp, 200, json_pack("{s:o}", "revoked", api_token_json(&gone)));
+    api_reply_json(resp, 200, json_pack("{s:o}", "revoked", api_token_json(&gone, NULL)));
     store_token_clear(&gone);
     return 0;
 }

@@ -6,6 +6,8 @@
  */
 #include "api/api.h"
 
+#include <string.h>
+
 json_t *api_org_json(const struct store_org *o)
 {
     char created[RK_TIME_LEN];
@@ -34,13 +36,30 @@ json_t *api_collection_json(const struct store_collection *c)
                      "default_tlp", policy_tlp_name(c->default_tlp));
 }
 
-json_t *api_token_json(const struct store_token *t)
+json_t *api_token_json(const struct store_token *t, const char *org_name)
 {
     char created[RK_TIME_LEN];
 
     rk_time_format(t->created, created);
-    return json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s}", "id", t->hash, (size_t)POLICY_TOKEN_ID_LEN,
-                     "org_id", t->org_id, "role", policy_role_name(t->role), "label", nz(t->label),
-                     "anonymity", t->anonymity < 0 ? "org" : policy_anonymity_name(t->anonymity),
-                     "created", created);
+    json_t *v = json_pack(
+        "{s:s%, s:s, s:s, s:s, s:s, s:s}", "id", t->hash, (size_t)POLICY_TOKEN_ID_LEN, "org_id",
+        t->org_id, "role", policy_role_name(t->role), "label", nz(t->label), "anonymity",
+        t->anonymity < 0 ? "org" : policy_anonymity_name(t->anonymity), "created", created);
+    if (org_name != NULL)
+        json_object_set_new(v, "org", json_string(org_name));
+    return v;
+}
+
+json_t *api_tokens_json(const struct store_token *list, size_t n, const struct store_org *orgs,
+                        size_t n_orgs)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *name = list[i].org_id; /* an organisation gone since: its id */
+        for (size_t k = 0; k < n_orgs; k++)
+            if (strcmp(orgs[k].id, list[i].org_id) == 0)
+                name = orgs[k].name;
+        json_array_append_new(arr, api_token_json(&list[i], name));
+    }
+    return json_pack("{s:o}", "tokens", arr);
 }

@@ -110,15 +110,6 @@ out:
     return rc;
 }
 
-/* Name of the organisation with id among orgs, or the id itself. */
-static const char *org_name_of(const struct store_org *orgs, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(orgs[i].id, id) == 0)
-            return orgs[i].name;
-    return id;
-}
-
 static int token_list(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -148,24 +139,24 @@ static int token_list(int argc, char **argv)
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
     }
+    /* The table shows what --json prints (the API's view), to the second. */
+    json_t *doc = api_tokens_json(list, n, orgs, n_orgs);
     if (json) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *t = api_token_json(&list[i]);
-            json_object_set_new(t, "org", json_string(org_name_of(orgs, n_orgs, list[i].org_id)));
-            json_array_append_new(arr, t);
-        }
-        cli_json_print(json_pack("{s:o}", "tokens", arr));
+        cli_json_print(doc);
     } else {
+        size_t i;
+        json_t *t;
         printf("%-16s  %-24s  %-11s  %-20s  %s\n", "ID", "ORG", "ROLE", "CREATED", "LABEL");
-        for (size_t i = 0; i < n; i++) {
-            char created[RK_TIME_LEN];
-            rk_time_format(list[i].created, created);
-            created[19] = '\0'; /* to the second */
-            printf("%-16.16s  %-24s  %-11s  %-20s  %s\n", list[i].hash,
-                   org_name_of(orgs, n_orgs, list[i].org_id), policy_role_name(list[i].role),
-                   created, list[i].label != NULL ? list[i].label : "");
+        json_array_foreach(json_object_get(doc, "tokens"), i, t)
+        {
+            printf("%-16s  %-24s  %-11s  %-20.19s  %s\n",
+                   json_string_value(json_object_get(t, "id")),
+                   json_string_value(json_object_get(t, "org")),
+                   json_string_value(json_object_get(t, "role")),
+                   json_string_value(json_object_get(t, "created")),
+                   json_string_value(json_object_get(t, "label")));
         }
+        json_decref(doc);
     }
 out:
     store_tokens_free(list, n);
@@ -200,7 +191,7 @@ static int revoke_all(struct store *s, const struct policy_principal *who, const
         rk_err_clear(&err);
         /* By the whole hash: an id prefix could match another organisation's token. */
         if (policy_token_revoke(s, who, "cli:token revoke", list[i].hash, &gone, &err) == 0) {
-            json_array_append_new(done, api_token_json(&gone));
+            json_array_append_new(done, api_token_json(&gone, NULL));
             if (!json)
                 printf("Revoked token %s (role %s).\n", id, policy_role_name(gone.role));
         } else {
@@ -265,7 +256,7 @@ static int token_revoke(int argc, char **argv)
         goto out;
     }
     if (json)
-        cli_json_print(json_pack("{s:o}", "revoked", api_token_json(&gone)));
+        cli_json_print(json_pack("{s:o}", "revoked", api_token_json(&gone, NULL)));
     else
         printf("Revoked token %.16s (role %s%s%s).\n", gone.hash, policy_role_name(gone.role),
                gone.label != NULL && gone.label[0] ? ", " : "",

@@ -39,6 +39,7 @@ class TestTokens(HubTestCase):
         self.assertIn(token_id(tok), rows)
         row = rows[token_id(tok)]
         self.assertEqual(row["org_id"], self.fx.org_ids[self.fx.power])
+        self.assertEqual(row["org"], self.fx.power)  # as `renkei token list --json` shows it
         self.assertEqual((row["role"], row["label"]), ("reader", "listed"))
         self.assertEqual(len(row["id"]), 16)
         self.assertNotIn(tok, self.hub.last_raw.decode())

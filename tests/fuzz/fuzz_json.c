@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "stix/stix.h"
+#include "../unit/stix/stix_test_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -102,19 +103,6 @@ static json_t *parse_both(const uint8_t *data, size_t size)
     json_decref(ref);
     free(buf);
     return fast;
-}
-
-/* The number of values of v (containers, strings, numbers, literals). */
-static size_t count_values(const json_t *v)
-{
-    size_t n = 1, i;
-    const char *k;
-    json_t *c;
-    if (json_is_object(v))
-        json_object_foreach((json_t *)v, k, c) n += count_values(c);
-    else if (json_is_array(v))
-        json_array_foreach(v, i, c) n += count_values(c);
-    return n;
 }
 
 /* The value cap refuses one value fewer than a document has, through either path, and the

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * stix_test_util.h: helpers shared by the STIX unit tests: JSON written with single quotes
- * (so that test objects stay readable in C strings) and a few identifiers.
+ * stix_test_util.h: helpers shared by the STIX unit tests and the fuzz drivers (which include
+ * it as "../unit/stix/stix_test_util.h"): JSON written with single quotes (so that test
+ * objects stay readable in C strings), a few identifiers, and the references that splices
+ * and the value cap are held to.
  */
 #ifndef RK_STIX_TEST_UTIL_H
 #define RK_STIX_TEST_UTIL_H
@@ -49,6 +51,20 @@ static inline char *marked_by_tree(const json_t *o, size_t *len)
     char *text = stix_canonical(copy, len);
     json_decref(copy);
     return text;
+}
+
+/* The number of values of v (containers, strings, numbers, literals), as
+ * stix_json_parse_capped counts them. */
+static inline size_t count_values(const json_t *v)
+{
+    size_t n = 1, i;
+    const char *k;
+    json_t *c;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, c) n += count_values(c);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, c) n += count_values(c);
+    return n;
 }
 
 #endif /* RK_STIX_TEST_UTIL_H */

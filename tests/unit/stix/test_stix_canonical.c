@@ -355,19 +355,6 @@ static void depth_cases(void **state)
     }
 }
 
-/* The number of values of v (containers, strings, numbers, literals). */
-static size_t count_values(const json_t *v)
-{
-    size_t n = 1, i;
-    const char *k;
-    json_t *c;
-    if (json_is_object(v))
-        json_object_foreach((json_t *)v, k, c) n += count_values(c);
-    else if (json_is_array(v))
-        json_array_foreach(v, i, c) n += count_values(c);
-    return n;
-}
-
 /* stix_json_parse_capped: a document of exactly max values is read, one more is refused
  * before its tree exists, through the fast path (counted exactly) and through jansson
  * (bounded by '[', '{' and ',' plus one), and the depth is still checked first. */

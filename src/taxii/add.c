@@ -12,12 +12,12 @@
 
 #define MAX_DEPTH 64
 /*
- * What one POST may hold, whatever its size in bytes: a parsed value takes a hundred times
- * its bytes or more, and each object a kilobyte and a half of bookkeeping, so that a body
- * far below max_content_length of empty objects ({},{},...) took 1.4 KB per 3 bytes (280 MB
- * for 600 KB; gigabytes, then an abort, for tens of MB). The shared data's objects have 13
- * values on average, 41 at the 99th percentile: 2,000,000 values are some 150,000 objects,
- * and refusing them costs at most about 400 MB of tree.
+ * What one POST may hold, whatever its size in bytes. A body far below max_content_length
+ * of empty objects ({},{},...) took 1.4 KB of memory per 3 bytes through parse and ingest
+ * (VmHWM 280 MB for 600 KB), so at that rate tens of MB would take gigabytes and then an
+ * abort; the parsed tree alone is some 200 bytes a value (a 1 GB peak for 5,000,000). The
+ * shared data's objects have 13 values on average, 41 at the 99th percentile: 2,000,000
+ * values are some 150,000 objects, and refusing 3,000,000 peaked at 450 MB.
  */
 #define MAX_OBJECTS 100000
 #define MAX_VALUES  2000000

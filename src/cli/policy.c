@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * policy.c: `renkei policy show|set|load`: the sharing policy document (re-identification
- * threshold k, green delay, own-identifier handling, removed properties, automatic scope
- * rules). Changes go through the same validation and audit as PUT /api/v1/policy.
+ * threshold k, green delay, own-identifier handling, removed properties, public identities,
+ * marking aliases, unreadable markings, foreign authors, automatic scope rules). Changes go through the same validation and audit as PUT /api/v1/policy.
  */
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -18,7 +18,9 @@
 static const char usage[] =
     "Usage: renkei policy show [--data DIR] [--json]\n"
     "       renkei policy set [--sector-k N] [--green-delay-hours H]\n"
-    "                         [--own-identifiers refuse|redact] [--data DIR] [--json]\n"
+    "                         [--own-identifiers refuse|redact] [--unknown-markings amber|refuse]\n"
+    "                         [--foreign-authors rewrite|refuse] [--public-identities ID,...]\n"
+    "                         [--data DIR] [--json]\n"
     "       renkei policy load FILE [--data DIR] [--json]\n"
     "\n"
     "Shows or changes the sharing policy. set changes single settings; load replaces the\n"
@@ -33,11 +35,20 @@ static const char usage[] =
     "                            contributed (0 = off)\n"
     "  --own-identifiers MODE    what to do with values matching a contributor's own\n"
     "                            identifiers: refuse the object, or redact the values\n"
+    "  --unknown-markings MODE   an object with a marking the hub cannot read: amber (at\n"
+    "                            least AMBER to the collection's audience) or refuse it\n"
+    "  --foreign-authors MODE    a created_by_ref that is not the poster's own identity or a\n"
+    "                            public one: rewrite it to the poster (or its stand-in), or\n"
+    "                            refuse the object\n"
+    "  --public-identities IDS   identity ids (comma-separated, replacing the list) that\n"
+    "                            stay named even in sector and anonymous posts, e.g. the\n"
+    "                            authors of third-party feeds members relay\n"
     "  --data DIR                data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json                    print the resulting policy document as JSON\n"
     "\n"
     "Examples:\n"
     "  renkei policy set --sector-k 3\n"
+    "  renkei policy set --unknown-markings refuse --foreign-authors refuse\n"
     "  renkei policy load policy.json\n"
     "  renkei policy show --json\n";
 
@@ -69,6 +80,21 @@ static void print_doc(const json_t *d)
     printf("own_identifiers:    %s\n", json_string_value(json_object_get(d, "own_identifiers")));
     printf("remove_properties:  ");
     print_list(json_object_get(d, "remove_properties"));
+    printf("\npublic_identities:  ");
+    print_list(json_object_get(d, "public_identities"));
+    printf("\nunknown_markings:   %s\n", json_string_value(json_object_get(d, "unknown_markings")));
+    printf("foreign_authors:    %s\n", json_string_value(json_object_get(d, "foreign_authors")));
+    printf("marking_aliases:    ");
+    const char *mk;
+    json_t *mv;
+    bool first = true;
+    json_object_foreach((json_t *)json_object_get(d, "marking_aliases"), mk, mv)
+    {
+        printf("%s%s = %s", first ? "" : ", ", mk, json_string_value(mv));
+        first = false;
+    }
+    if (first)
+        fputs("-", stdout);
     printf("\nscope rules (first match wins):\n");
     json_array_foreach(rules, i, r)
     {
@@ -166,6 +192,9 @@ static int policy_set(int argc, char **argv)
         {"sector-k", "N", false, NULL, false},
         {"green-delay-hours", "H", false, NULL, false},
         {"own-identifiers", "MODE", false, NULL, false},
+        {"unknown-markings", "MODE", false, NULL, false},
+        {"foreign-authors", "MODE", false, NULL, false},
+        {"public-identities", "IDS", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -175,7 +204,6 @@ static int policy_set(int argc, char **argv)
     struct rk_err err;
     json_t *patch = NULL;
     char *text = NULL;
-    const char *own;
     bool json;
     int rc;
 
@@ -188,13 +216,33 @@ static int policy_set(int argc, char **argv)
         rc = patch_int(patch, opts, n_opts, "green-delay-hours", "green_delay_hours", json);
     if (rc != 0)
         goto out;
-    own = cli_opt_value(opts, n_opts, "own-identifiers");
-    if (own != NULL)
-        json_object_set_new(patch, "own_identifiers", json_string(own));
+    static const char *const words[][2] = {{"own-identifiers", "own_identifiers"},
+                                           {"unknown-markings", "unknown_markings"},
+                                           {"foreign-authors", "foreign_authors"}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        const char *v = cli_opt_value(opts, n_opts, words[i][0]);
+        if (v != NULL)
+            json_object_set_new(patch, words[i][1], json_string(v));
+    }
+    const char *ids = cli_opt_value(opts, n_opts, "public-identities");
+    if (ids != NULL) {
+        json_t *list = json_array();
+        const char *p = ids;
+        while (*p != '\0') {
+            size_t len = strcspn(p, ",");
+            if (len > 0)
+                json_array_append_new(list, json_stringn(p, len));
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+        json_object_set_new(patch, "public_identities", list);
+    }
     if (json_object_size(patch) == 0) {
         rc = cli_fail(json, CLI_USAGE,
                       "policy set: give at least one of --sector-k, --green-delay-hours, "
-                      "--own-identifiers");
+                      "--own-identifiers, --unknown-markings, --foreign-authors, "
+                      "--public-identities");
         goto out;
     }
     rc = open_as_coordinator(opts, n_opts, json, &s, &who);

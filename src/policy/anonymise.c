@@ -2,9 +2,12 @@
 /*
  * anonymise.c: the anonymiser that runs on every object at ingest, before anything is
  * stored. What the hub stores for sharing is already anonymised, so no read path can leak
- * a contributor's identity later: references to the contributor become the sector or hub
- * identity, its own identity objects are dropped, policy-listed properties are removed and
- * values matching its registered own identifiers are refused or redacted.
+ * a contributor's identity later. A hidden (sector or anonymous) contributor's references to
+ * any identity but the public ones become the sector or hub identity and its identity
+ * objects are dropped, since the hub cannot tell which of them is the contributor under
+ * another name; a named contributor may not write in another's name (created_by_ref);
+ * policy-listed properties are removed at every depth, and values matching the contributor's
+ * registered own identifiers are refused or redacted.
  */
 #include "policy/policy_int.h"
 
@@ -62,7 +65,7 @@ json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity, co
         if (id == NULL)
             continue;
         if (policy_ownids_has_identity(ownids, id) ||
-            (name != NULL && ((org_name != NULL && strcasecmp(name, org_name) == 0) ||
+            (name != NULL && ((org_name != NULL && policy_names_equal(name, org_name)) ||
                               policy_ownids_is_name(ownids, name))))
             add_self(arr, id);
     }
@@ -84,6 +87,7 @@ struct walk {
     struct policy_anon_result *r;
     char anon[400]; /* "created_by_ref -> sector identity; removed x_reporter" */
     bool refused;
+    json_t *removed_paths; /* selector paths of removed properties (granular markings) */
 };
 
 static bool self_ref(const struct walk *w, const char *id)
@@ -97,67 +101,26 @@ static void note(struct walk *w, const char *action)
     summary_add(w->anon, sizeof(w->anon), action);
 }
 
-/* Rewrites references to the contributor below v; path is v's property path. */
-static void rewrite_refs(struct walk *w, json_t *v, const char *path)
+/* Whether s is an identity id ("identity--" and a UUID; the prefix in any case). */
+static bool is_identity_id(const char *s)
 {
-    const char *key;
-    json_t *child;
-    size_t i;
-    char sub[256];
+    return s != NULL && strncasecmp(s, "identity--", 10) == 0 && rk_uuid_valid(s + 10);
+}
 
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, child)
-        {
-            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-            rewrite_refs(w, child, sub);
-        }
-        return;
-    }
-    if (!json_is_object(v))
-        return;
-    json_object_foreach(v, key, child)
-    {
-        char action[320];
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
-        if (ends_with(key, "_ref") && json_is_string(child)) {
-            if (self_ref(w, json_string_value(child))) {
-                json_string_set(child, w->a->replacement_id);
-                snprintf(action, sizeof(action), "%s -> %s", sub, w->a->replacement_what);
-                note(w, action);
-                w->r->uses_replacement = true;
-            }
-        } else if (ends_with(key, "_refs") && json_is_array(child)) {
-            bool changed = false, have = false;
-            json_t *out = json_array();
-            json_t *ref;
-            json_array_foreach(child, i, ref)
-            {
-                const char *id = json_string_value(ref);
-                if (id != NULL && self_ref(w, id)) {
-                    changed = true;
-                    id = w->a->replacement_id;
-                }
-                if (id != NULL && strcmp(id, w->a->replacement_id) == 0) {
-                    if (have)
-                        continue; /* one reference to the replacement is enough */
-                    have = true;
-                    json_array_append_new(out, json_string(id));
-                } else {
-                    json_array_append(out, ref);
-                }
-            }
-            if (changed) {
-                json_array_clear(child);
-                json_array_extend(child, out);
-                snprintf(action, sizeof(action), "%s -> %s", sub, w->a->replacement_what);
-                note(w, action);
-                w->r->uses_replacement = true;
-            }
-            json_decref(out);
-        } else {
-            rewrite_refs(w, child, sub);
-        }
-    }
+static bool is_public(const struct walk *w, const char *id)
+{
+    const struct policy_strings *l = w->a->public_ids;
+    for (size_t i = 0; l != NULL && i < l->n; i++)
+        if (strcasecmp(l->v[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the identity id may stay in a hidden contributor's object: the stand-in itself or
+ * a public identity. Everything else might be the contributor under another name. */
+static bool may_stay_hidden(const struct walk *w, const char *id)
+{
+    return strcasecmp(id, w->a->replacement_id) == 0 || is_public(w, id);
 }
 
 /* The common properties that identify an object version: never removed, never matched. */
@@ -165,6 +128,226 @@ static bool core_key(const char *key)
 {
     return strcmp(key, "id") == 0 || strcmp(key, "type") == 0 || strcmp(key, "spec_version") == 0 ||
            strcmp(key, "created") == 0 || strcmp(key, "modified") == 0;
+}
+
+/* ---- removing properties at every depth ------------------------------------------------- */
+
+static bool removable(const struct walk *w, const char *key)
+{
+    const struct policy_strings *l = w->a->remove_properties;
+    for (size_t i = 0; l != NULL && i < l->n; i++)
+        if (strcmp(l->v[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* Removes the listed properties below v (path: v's selector path, "" at the top, where the
+ * properties that identify the version are never removed). Notes each name once. */
+static void remove_listed(struct walk *w, json_t *v, const char *path, bool top)
+{
+    const char *key;
+    json_t *child;
+    void *tmp;
+    size_t i;
+    char sub[512];
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, child)
+        {
+            snprintf(sub, sizeof(sub), "%s%s[%zu]", path, path[0] ? "." : "", i);
+            remove_listed(w, child, sub, false);
+        }
+        return;
+    }
+    json_object_foreach_safe(v, tmp, key, child)
+    {
+        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+        if (removable(w, key) && !(top && core_key(key))) {
+            char action[160];
+            snprintf(action, sizeof(action), "removed %.120s", key);
+            if (strstr(w->anon, action) == NULL)
+                note(w, action);
+            json_array_append_new(w->removed_paths, json_string(sub));
+            json_object_del(v, key);
+        } else if (json_is_object(child) || json_is_array(child)) {
+            remove_listed(w, child, sub, false);
+        }
+    }
+}
+
+/* Whether a granular marking selector points into a removed property. */
+static bool selects_removed(const struct walk *w, const char *sel)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(w->removed_paths, i, p)
+    {
+        const char *rp = json_string_value(p);
+        size_t n = strlen(rp);
+        /* Paths are written "a.[0].b" by STIX selectors and "a[0].b" here. */
+        char norm[512];
+        size_t k = 0;
+        for (const char *c = sel; *c != '\0' && k + 1 < sizeof(norm); c++) {
+            if (*c == '.' && c[1] == '[')
+                continue;
+            norm[k++] = *c;
+        }
+        norm[k] = '\0';
+        if (strncmp(norm, rp, n) == 0 && (norm[n] == '\0' || norm[n] == '.' || norm[n] == '['))
+            return true;
+    }
+    return false;
+}
+
+/* Drops the selectors of removed properties, and granular markings left without any. */
+static void prune_selectors(struct walk *w, json_t *obj)
+{
+    json_t *gm = json_object_get(obj, "granular_markings");
+    size_t i;
+    json_t *m;
+
+    if (json_array_size(w->removed_paths) == 0 || !json_is_array(gm))
+        return;
+    for (i = json_array_size(gm); i-- > 0;) {
+        m = json_array_get(gm, i);
+        json_t *sels = json_object_get(m, "selectors");
+        for (size_t k = json_array_size(sels); k-- > 0;)
+            if (selects_removed(w, json_string_value(json_array_get(sels, k)))) {
+                json_array_remove(sels, k);
+                w->r->markings_changed = true;
+            }
+        if (json_is_array(sels) && json_array_size(sels) == 0)
+            json_array_remove(gm, i);
+    }
+    if (json_array_size(gm) == 0)
+        json_object_del(obj, "granular_markings");
+}
+
+/* ---- identities: rewritten for hidden contributors, checked as authors -------------------- */
+
+static void rewritten(struct walk *w, const char *path)
+{
+    char action[320];
+    snprintf(action, sizeof(action), "%.240s -> %s", path, w->a->replacement_what);
+    note(w, action);
+    w->r->uses_replacement = true;
+}
+
+/*
+ * Hidden contributor: every identity id below v (at any depth, whatever the property) that is
+ * not the stand-in or a public identity becomes the stand-in; a list keeps one reference to
+ * it. A foreign created_by_ref (not the contributor's own, as far as the hub can tell) is
+ * refused instead when the policy says so.
+ */
+static void hide_identities(struct walk *w, json_t *v, const char *path, bool top)
+{
+    const char *key;
+    json_t *child;
+    size_t i;
+    char sub[512];
+
+    if (w->refused)
+        return;
+    if (json_is_array(v)) {
+        bool changed = false, have = false;
+        json_t *out = json_array();
+        json_array_foreach(v, i, child)
+        {
+            const char *id = json_string_value(child);
+            if (id != NULL && is_identity_id(id) && !may_stay_hidden(w, id)) {
+                changed = true;
+                id = w->a->replacement_id;
+            }
+            if (id != NULL && strcmp(id, w->a->replacement_id) == 0) {
+                if (!have)
+                    json_array_append_new(out, json_string(id));
+                else
+                    changed = true; /* one reference to the stand-in is enough */
+                have = true;
+                continue;
+            }
+            json_array_append(out, child);
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            hide_identities(w, child, sub, false);
+        }
+        if (changed) {
+            json_array_clear(v);
+            json_array_extend(v, out);
+            rewritten(w, path);
+        }
+        json_decref(out);
+        return;
+    }
+    json_object_foreach(v, key, child)
+    {
+        const char *id = json_string_value(child);
+        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+        if (top && strcmp(key, "id") == 0)
+            continue;
+        if (id != NULL) {
+            if (!is_identity_id(id) || may_stay_hidden(w, id))
+                continue;
+            if (strcmp(key, "created_by_ref") == 0 && w->a->foreign_refuse && !self_ref(w, id)) {
+                snprintf(w->r->message, sizeof(w->r->message),
+                         "refused: %.200s names an identity that is not the poster's own, its "
+                         "stand-in or a public identity (policy foreign_authors: refuse)",
+                         sub);
+                w->refused = true;
+                return;
+            }
+            json_string_set(child, w->a->replacement_id);
+            rewritten(w, sub);
+        } else if (json_is_object(child) || json_is_array(child)) {
+            hide_identities(w, child, sub, false);
+        }
+    }
+}
+
+/*
+ * Named contributor: created_by_ref, at any depth, must be its own identity (registered, or
+ * recognised as its own), a public identity, or absent. Anything else would let it write in
+ * another member's name: rewritten to its registered identity, or refused, as policy says.
+ */
+static void check_authors(struct walk *w, json_t *v, const char *path)
+{
+    const char *key;
+    json_t *child;
+    size_t i;
+    char sub[512];
+
+    if (w->refused)
+        return;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, child)
+        {
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            check_authors(w, child, sub);
+        }
+        return;
+    }
+    json_object_foreach(v, key, child)
+    {
+        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+        if (strcmp(key, "created_by_ref") == 0 && json_is_string(child)) {
+            const char *id = json_string_value(child);
+            char action[320];
+            if (self_ref(w, id) || (is_identity_id(id) && is_public(w, id)))
+                continue;
+            if (w->a->foreign_refuse || w->a->own_identity == NULL) {
+                snprintf(w->r->message, sizeof(w->r->message),
+                         "refused: %.200s names an identity that is not the poster's own or a "
+                         "public identity (policy foreign_authors: refuse)",
+                         sub);
+                w->refused = true;
+                return;
+            }
+            json_string_set(child, w->a->own_identity);
+            snprintf(action, sizeof(action), "%.240s -> the poster's identity", sub);
+            note(w, action);
+        } else if (json_is_object(child) || json_is_array(child)) {
+            check_authors(w, child, sub);
+        }
+    }
 }
 
 /* Properties whose values are identifiers or timestamps, never free text: not matched. */
@@ -241,21 +424,27 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
     if (type == NULL)
         type = "";
 
-    if (hide && strcmp(type, "identity") == 0 && self_ref(&w, id)) {
+    /* A hidden contributor's identity objects cannot be told from its own (a platform exports
+     * its owner under the real company name): none is shared but the public ones. */
+    if (hide && strcmp(type, "identity") == 0 && !(id != NULL && is_public(&w, id))) {
         r->outcome = POLICY_ANON_DROP;
-        json_array_append_new(actions, json_string("dropped the contributor's own identity"));
-        snprintf(r->message, sizeof(r->message), "dropped: the contributor's own identity");
+        if (self_ref(&w, id)) {
+            json_array_append_new(actions, json_string("dropped the contributor's own identity"));
+            snprintf(r->message, sizeof(r->message), "dropped: the contributor's own identity");
+        } else {
+            json_array_append_new(actions, json_string("dropped an identity"));
+            snprintf(r->message, sizeof(r->message),
+                     "dropped: identities are not shared from sector or anonymous posts (only "
+                     "the hub's stand-ins and public identities)");
+        }
         return;
     }
 
-    for (size_t i = 0; a->remove_properties != NULL && i < a->remove_properties->n; i++) {
-        const char *p = a->remove_properties->v[i];
-        char action[160];
-        if (json_object_get(obj, p) == NULL || core_key(p)) /* most objects lack them */
-            continue;
-        json_object_del(obj, p);
-        snprintf(action, sizeof(action), "removed %.120s", p);
-        note(&w, action);
+    if (a->remove_properties != NULL && a->remove_properties->n > 0) {
+        w.removed_paths = json_array();
+        remove_listed(&w, obj, "", true);
+        prune_selectors(&w, obj);
+        json_decref(w.removed_paths);
     }
 
     if (hide) {
@@ -271,11 +460,11 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             json_object_set_new(obj, "where_sighted_refs", only);
             r->uses_replacement = true;
         }
-        rewrite_refs(&w, obj, "");
+        hide_identities(&w, obj, "", true);
         /* An SDO/SRO without a creator is attributed to the replacement, so that readers see
          * "an organisation in sector X" (or the hub) rather than nothing; SCOs and marking
          * definitions carry no created_by_ref. */
-        if (json_object_get(obj, "created") != NULL &&
+        if (!w.refused && json_object_get(obj, "created") != NULL &&
             json_object_get(obj, "created_by_ref") == NULL &&
             strcmp(type, "marking-definition") != 0) {
             char action[160];
@@ -284,9 +473,11 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             note(&w, action);
             r->uses_replacement = true;
         }
+    } else {
+        check_authors(&w, obj, "");
     }
 
-    if (policy_ownids_count(a->ownids) > 0)
+    if (!w.refused && policy_ownids_count(a->ownids) > 0)
         own_identifiers(&w, obj, "", true);
     if (w.refused) {
         r->outcome = POLICY_ANON_REFUSE;

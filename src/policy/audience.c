@@ -97,6 +97,39 @@ bool policy_may_write_collection(const struct policy_principal *who,
     return policy_in_audience(who, c->write_spec);
 }
 
+int policy_writers_count(struct store *s, const struct store_collection *c, const char *sector,
+                         int64_t *all, int64_t *in_sector, struct rk_err *err)
+{
+    struct store_org *orgs = NULL;
+    size_t n = 0;
+    int rc;
+
+    *all = *in_sector = 0;
+    if (c == NULL)
+        return 0;
+    rc = store_org_list(s, &orgs, &n, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct policy_principal p;
+        if (strcmp(orgs[i].sector, POLICY_COORDINATION_SECTOR) == 0)
+            continue; /* the coordinator is not a member: it hides no one */
+        memset(&p, 0, sizeof(p));
+        p.authenticated = true;
+        p.role = STORE_ROLE_CONTRIBUTOR;
+        policy_copy_str(p.org_id, sizeof(p.org_id), orgs[i].id);
+        policy_copy_str(p.org_name, sizeof(p.org_name), orgs[i].name);
+        policy_copy_str(p.sector, sizeof(p.sector), orgs[i].sector);
+        if (!policy_may_write_collection(&p, c))
+            continue;
+        (*all)++;
+        if (sector != NULL && strcmp(orgs[i].sector, sector) == 0)
+            (*in_sector)++;
+    }
+    store_orgs_free(orgs, n);
+    return 0;
+}
+
 struct check_ctx {
     struct store *store;
     struct rk_err *err;

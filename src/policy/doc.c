@@ -41,6 +41,18 @@ static const char *const default_green_types[] = {
 static const char *const default_removed[] = {"x_reporter", "x_reporter_email", "x_source_ip",
                                               "x_opencti_created_by_ref"};
 
+/* Identities every member may see named even in sector and anonymous posts: MITRE (ATT&CK)
+ * and OASIS (the common objects, the TLP 2.0 marking definitions). */
+static const char *const default_public_identities[] = {
+    "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5", /* The MITRE Corporation */
+    "identity--8ce3f695-d5a4-4dc8-9e93-a65af453a31a", /* OASIS */
+};
+
+/* Markings that restrict nothing: MITRE's copyright statement on every ATT&CK object. */
+static const char *const default_none_markings[] = {
+    "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168",
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void strings_set(struct policy_strings *l, const char *const *v, size_t n)
@@ -88,7 +100,26 @@ void policy_doc_default(struct policy_doc *d)
     d->green_delay_hours = 0;
     d->own_identifiers = POLICY_OWNID_REFUSE;
     strings_set(&d->remove_properties, default_removed, COUNT(default_removed));
+    strings_set(&d->public_identities, default_public_identities,
+                COUNT(default_public_identities));
+    d->n_marking_aliases = COUNT(default_none_markings);
+    d->marking_aliases = rk_calloc(d->n_marking_aliases, sizeof(*d->marking_aliases));
+    for (size_t i = 0; i < d->n_marking_aliases; i++) {
+        d->marking_aliases[i].id = rk_strdup(default_none_markings[i]);
+        d->marking_aliases[i].tlp = POLICY_MARKING_NONE;
+    }
+    d->unknown_markings = POLICY_UNREADABLE_AMBER;
+    d->foreign_authors = POLICY_FOREIGN_REWRITE;
     default_rules(d);
+}
+
+static void aliases_clear(struct policy_doc *d)
+{
+    for (size_t i = 0; i < d->n_marking_aliases; i++)
+        free(d->marking_aliases[i].id);
+    free(d->marking_aliases);
+    d->marking_aliases = NULL;
+    d->n_marking_aliases = 0;
 }
 
 void policy_doc_clear(struct policy_doc *d)
@@ -96,6 +127,8 @@ void policy_doc_clear(struct policy_doc *d)
     if (d == NULL)
         return;
     strings_clear(&d->remove_properties);
+    strings_clear(&d->public_identities);
+    aliases_clear(d);
     for (size_t i = 0; i < d->n_rules; i++) {
         strings_clear(&d->rules[i].types);
         strings_clear(&d->rules[i].sectors);
@@ -105,6 +138,22 @@ void policy_doc_clear(struct policy_doc *d)
     free(d->rules);
     d->rules = NULL;
     d->n_rules = 0;
+}
+
+int policy_doc_marking_alias(const struct policy_doc *d, const char *marking_id)
+{
+    for (size_t i = 0; d != NULL && marking_id != NULL && i < d->n_marking_aliases; i++)
+        if (strcasecmp(d->marking_aliases[i].id, marking_id) == 0)
+            return d->marking_aliases[i].tlp;
+    return -1;
+}
+
+bool policy_doc_public_identity(const struct policy_doc *d, const char *id)
+{
+    for (size_t i = 0; d != NULL && id != NULL && i < d->public_identities.n; i++)
+        if (strcasecmp(d->public_identities.v[i], id) == 0)
+            return true;
+    return false;
 }
 
 /* ---- parsing ------------------------------------------------------------------------------ */
@@ -222,7 +271,8 @@ static int parse_rule(struct store *s, const json_t *j, size_t idx, struct polic
     if (strlen(name) >= POLICY_NAME_MAX)
         return rk_err_set(err, RK_E_INVALID, "scope_rules[%zu]: name longer than %d bytes", idx,
                           POLICY_NAME_MAX - 1);
-    if (strcmp(name, "marking") == 0 || strcmp(name, "default") == 0)
+    if (strcmp(name, "marking") == 0 || strcmp(name, "default") == 0 ||
+        strcmp(name, POLICY_RULE_ALIAS) == 0 || strcmp(name, POLICY_RULE_UNREADABLE) == 0)
         return rk_err_set(err, RK_E_INVALID, "scope_rules[%zu]: the name '%s' is reserved", idx,
                           name);
     snprintf(r->name, sizeof(r->name), "%s", name);
@@ -257,6 +307,104 @@ static int parse_rule(struct store *s, const json_t *j, size_t idx, struct polic
     return 0;
 }
 
+/* One of two words (first: 0, second: 1) into *out. */
+static int parse_choice(const json_t *v, const char *what, const char *first, const char *second,
+                        int *out, struct rk_err *err)
+{
+    const char *m = json_string_value(v);
+    if (m != NULL && strcmp(m, first) == 0)
+        *out = 0;
+    else if (m != NULL && strcmp(m, second) == 0)
+        *out = 1;
+    else
+        return rk_err_set(err, RK_E_INVALID, "%s: expected %s or %s", what, first, second);
+    return 0;
+}
+
+/* Whether s is "<prefix><uuid>" (prefix "identity--" or "marking-definition--"). */
+static bool typed_id(const char *s, const char *prefix)
+{
+    return s != NULL && rk_starts_with(s, prefix) && rk_uuid_valid(s + strlen(prefix));
+}
+
+/*
+ * public_identities: identity ids. With a store, the identity of a registered organisation
+ * is refused: a member's sector and anonymous posts would then keep naming it.
+ */
+static int parse_public_identities(struct store *s, const json_t *v, struct policy_doc *d,
+                                   struct rk_err *err)
+{
+    struct store_org *orgs = NULL;
+    size_t n_orgs = 0;
+    int rc;
+
+    strings_clear(&d->public_identities);
+    rc = parse_strings(v, "public_identities", &d->public_identities, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < d->public_identities.n; i++)
+        if (!typed_id(d->public_identities.v[i], "identity--"))
+            return rk_err_set(err, RK_E_INVALID, "public_identities[%zu]: not an identity id", i);
+    if (s == NULL)
+        return 0;
+    rc = store_org_list(s, &orgs, &n_orgs, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < d->public_identities.n && rc == 0; i++)
+        for (size_t k = 0; k < n_orgs && rc == 0; k++)
+            if (orgs[k].identity_id != NULL &&
+                strcasecmp(orgs[k].identity_id, d->public_identities.v[i]) == 0)
+                rc = rk_err_set(err, RK_E_INVALID,
+                                "public_identities[%zu]: the identity of the organisation '%s' "
+                                "cannot be public (its hidden posts would name it)",
+                                i, orgs[k].name);
+    store_orgs_free(orgs, n_orgs);
+    return rc;
+}
+
+/* marking_aliases: {"marking-definition--<uuid>": "none" or a TLP name, ...}. The standard
+ * TLP 1.0 and 2.0 ids keep their meaning and cannot be aliased. */
+static int parse_marking_aliases(const json_t *v, struct policy_doc *d, struct rk_err *err)
+{
+    const char *key;
+    const json_t *val;
+    size_t i = 0;
+
+    if (!json_is_object(v))
+        return rk_err_set(err, RK_E_INVALID,
+                          "marking_aliases: expected an object of marking id: TLP name or none");
+    if (json_object_size(v) > LIST_MAX)
+        return rk_err_set(err, RK_E_INVALID, "marking_aliases: more than %d entries", LIST_MAX);
+    aliases_clear(d);
+    d->marking_aliases = rk_calloc(json_object_size(v) + 1, sizeof(*d->marking_aliases));
+    json_object_foreach((json_t *)v, key, val)
+    {
+        const char *name = json_string_value(val);
+        int tlp;
+        if (!typed_id(key, "marking-definition--"))
+            return rk_err_set(err, RK_E_INVALID, "marking_aliases: '%.80s' is not a marking id",
+                              key);
+        if (policy_tlp_of_marking(key) != POLICY_TLP_NONE)
+            return rk_err_set(err, RK_E_INVALID,
+                              "marking_aliases: %s is a standard TLP marking and keeps its meaning",
+                              key);
+        if (name != NULL && strcmp(name, "none") == 0)
+            tlp = POLICY_MARKING_NONE;
+        else if (name == NULL || (tlp = policy_tlp_parse(name)) < 0)
+            return rk_err_set(err, RK_E_INVALID,
+                              "marking_aliases: %s: expected none, clear, green, amber, "
+                              "amber+strict or red",
+                              key);
+        d->marking_aliases[i].id = rk_strdup(key);
+        for (char *c = d->marking_aliases[i].id; *c != '\0'; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        d->marking_aliases[i].tlp = tlp;
+        d->n_marking_aliases = ++i;
+    }
+    return 0;
+}
+
 static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, struct rk_err *err)
 {
     const char *key;
@@ -272,16 +420,18 @@ static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, 
         } else if (strcmp(key, "green_delay_hours") == 0) {
             rc = parse_int(v, "green_delay_hours", 0, 24 * 365 * 10, &d->green_delay_hours, err);
         } else if (strcmp(key, "own_identifiers") == 0) {
-            const char *m = json_string_value(v);
-            if (m != NULL && strcmp(m, "refuse") == 0)
-                d->own_identifiers = POLICY_OWNID_REFUSE;
-            else if (m != NULL && strcmp(m, "redact") == 0)
-                d->own_identifiers = POLICY_OWNID_REDACT;
-            else
-                rc = rk_err_set(err, RK_E_INVALID, "own_identifiers: expected refuse or redact");
+            rc = parse_choice(v, key, "refuse", "redact", &d->own_identifiers, err);
+        } else if (strcmp(key, "unknown_markings") == 0) {
+            rc = parse_choice(v, key, "amber", "refuse", &d->unknown_markings, err);
+        } else if (strcmp(key, "foreign_authors") == 0) {
+            rc = parse_choice(v, key, "rewrite", "refuse", &d->foreign_authors, err);
         } else if (strcmp(key, "remove_properties") == 0) {
             strings_clear(&d->remove_properties);
             rc = parse_strings(v, "remove_properties", &d->remove_properties, err);
+        } else if (strcmp(key, "public_identities") == 0) {
+            rc = parse_public_identities(s, v, d, err);
+        } else if (strcmp(key, "marking_aliases") == 0) {
+            rc = parse_marking_aliases(v, d, err);
         } else if (strcmp(key, "scope_rules") == 0) {
             size_t i;
             const json_t *r;
@@ -312,7 +462,8 @@ static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, 
         } else {
             rc = rk_err_set(err, RK_E_INVALID,
                             "unknown key '%s' (sector_k, green_delay_hours, own_identifiers, "
-                            "remove_properties, scope_rules)",
+                            "remove_properties, public_identities, marking_aliases, "
+                            "unknown_markings, foreign_authors, scope_rules)",
                             key);
         }
         if (rc != 0)
@@ -385,6 +536,20 @@ char *policy_doc_to_json(const struct policy_doc *d)
         root, "own_identifiers",
         json_string(d->own_identifiers == POLICY_OWNID_REDACT ? "redact" : "refuse"));
     json_object_set_new(root, "remove_properties", strings_json(&d->remove_properties));
+    json_object_set_new(root, "public_identities", strings_json(&d->public_identities));
+    json_t *aliases = json_object();
+    for (size_t i = 0; i < d->n_marking_aliases; i++)
+        json_object_set_new(aliases, d->marking_aliases[i].id,
+                            json_string(d->marking_aliases[i].tlp == POLICY_MARKING_NONE
+                                            ? "none"
+                                            : policy_tlp_name(d->marking_aliases[i].tlp)));
+    json_object_set_new(root, "marking_aliases", aliases);
+    json_object_set_new(
+        root, "unknown_markings",
+        json_string(d->unknown_markings == POLICY_UNREADABLE_REFUSE ? "refuse" : "amber"));
+    json_object_set_new(
+        root, "foreign_authors",
+        json_string(d->foreign_authors == POLICY_FOREIGN_REFUSE ? "refuse" : "rewrite"));
     for (size_t i = 0; i < d->n_rules; i++) {
         const struct policy_scope_rule *r = &d->rules[i];
         json_t *j = json_object();

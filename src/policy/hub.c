@@ -102,7 +102,7 @@ static int sectors_read(const char *path, json_t **out, struct rk_err *err)
                 goto out;
             }
         }
-        if (strcmp(key, "coordination") == 0)
+        if (strcmp(key, POLICY_COORDINATION_SECTOR) == 0)
             has_coord = true;
         json_array_append_new(arr, json_pack("{s:s, s:s}", "key", key, "name", name));
     }
@@ -112,7 +112,7 @@ static int sectors_read(const char *path, json_t **out, struct rk_err *err)
     }
     if (!has_coord)
         json_array_append_new(
-            arr, json_pack("{s:s, s:s}", "key", "coordination", "name", "Coordination"));
+            arr, json_pack("{s:s, s:s}", "key", POLICY_COORDINATION_SECTOR, "name", "Coordination"));
 out:
     if (f != NULL)
         fclose(f);
@@ -203,7 +203,7 @@ int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const
     rc = store_setting_set(s, "title", "renkei hub", err);
     if (rc != 0)
         goto out;
-    rc = policy_org_add(s, coordinator_name, "coordination", STORE_ANON_NAMED, &org, err);
+    rc = policy_org_add(s, coordinator_name, POLICY_COORDINATION_SECTOR, STORE_ANON_NAMED, &org, err);
     if (rc != 0)
         goto out;
     rc = store_setting_set(s, "coordinator_org", org.id, err);

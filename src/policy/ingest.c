@@ -110,12 +110,17 @@ static void fail(struct policy_ingest_item *it, const char *fmt, ...)
 
 /* Everything one envelope needs to know about its contributor. */
 struct source {
+    const struct policy_principal *who; /* the poster (borrowed) */
     struct store_org org;
     struct policy_doc doc;
     struct policy_ownids *ownids;
     json_t *self_ids;
-    bool sector_ok;                    /* the sector has at least k member organisations */
+    struct policy_marks marks;         /* the envelope's marking definitions, the aliases */
+    bool writers_known;                /* writers and sector_writers are loaded */
+    int64_t writers;                   /* member organisations that may write here */
+    int64_t sector_writers;            /* those of them in the contributor's sector */
     struct policy_stand_ins stand_ins; /* who stands for the contributor when hidden */
+    struct policy_reserved reserved;   /* identity ids no post may write */
 };
 
 static void source_clear(struct source *src)
@@ -124,14 +129,33 @@ static void source_clear(struct source *src)
     policy_doc_clear(&src->doc);
     policy_ownids_free(src->ownids);
     json_decref(src->self_ids);
+    policy_marks_clear(&src->marks);
     policy_stand_ins_clear(&src->stand_ins);
+    policy_reserved_clear(&src->reserved);
+}
+
+/* The marking definitions of the envelope that pass validation: the hub reads only those. */
+static void marks_scan(const json_t *objects, struct policy_marks *marks)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o)
+    {
+        /* Most objects are not marking definitions: only their type is looked up. */
+        const char *type = json_string_value(json_object_get(o, "type"));
+        struct stix_meta meta;
+        if (type == NULL || strcmp(type, "marking-definition") != 0)
+            continue;
+        if (stix_validate_meta(o, &meta, NULL) >= 0)
+            policy_marks_add(marks, o);
+    }
 }
 
 static int source_load(struct rk_hub *hub, const struct policy_principal *who,
                        const json_t *objects, struct source *src, struct rk_err *err)
 {
-    int64_t members = 0;
     int rc = store_org_get(hub->store, who->org_id, &src->org, err);
+    src->who = who;
     if (rc == RK_E_NOTFOUND)
         return rk_err_set(err, RK_E_FORBIDDEN, "the posting organisation no longer exists");
     if (rc != 0)
@@ -144,11 +168,36 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
     if (rc != 0)
         return rk_err_set(err, RK_E_INTERNAL, "organisation '%s': %s", src->org.name, err->msg);
     src->self_ids = policy_anon_self_ids(objects, src->org.identity_id, src->org.name, src->ownids);
-    rc = store_org_count_sector(hub->store, src->org.sector, &members, err);
-    if (rc != 0)
-        return rc;
-    src->sector_ok = members >= src->doc.sector_k;
+    policy_marks_init(&src->marks, &src->doc);
+    marks_scan(objects, &src->marks);
     return 0;
+}
+
+/*
+ * The mode a hidden post can have in collection c: its anonymity set is the organisations
+ * that could have written it there, not the whole sector or hub. SECTOR stays SECTOR while
+ * at least k of the sector's members may write to c, else falls back to ANONYMOUS, which
+ * needs k writers in all. Returns the mode, or -1 when even the hub identity would point at
+ * the poster (fewer than k writers); *rc gets a store error.
+ */
+static int hidden_mode(struct rk_hub *hub, struct source *src, const struct store_collection *c,
+                       int mode, int *rc, struct rk_err *err)
+{
+    *rc = 0;
+    if (mode == STORE_ANON_NAMED)
+        return mode;
+    if (!src->writers_known) {
+        *rc = policy_writers_count(hub->store, c, src->org.sector, &src->writers,
+                                   &src->sector_writers, err);
+        if (*rc != 0)
+            return -1;
+        src->writers_known = true;
+    }
+    if (mode == STORE_ANON_SECTOR && src->sector_writers < src->doc.sector_k)
+        mode = STORE_ANON_ANONYMOUS;
+    if (src->writers < src->doc.sector_k)
+        return -1;
+    return mode;
 }
 
 /* The id an item reports: the object's, or objects[i] when it has none that fits. */
@@ -228,9 +277,19 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         json_object_del(work, POLICY_PROP_RECIPIENTS);
         json_array_append_new(actions, json_string("removed " POLICY_PROP_RECIPIENTS));
     }
-    /* A sector below k would re-identify its members: treated (and recorded) as anonymous. */
-    if (mode == STORE_ANON_SECTOR && !src->sector_ok)
-        mode = STORE_ANON_ANONYMOUS;
+    /* A sector with fewer than k writers here would re-identify its members: treated (and
+     * recorded) as anonymous; fewer than k writers at all, and the post itself names them. */
+    mode = hidden_mode(hub, src, c, mode, &rc, err);
+    if (rc != 0)
+        goto out;
+    if (mode < 0) {
+        fail(it,
+             "refused: fewer than %d organisations may write to this collection, so even the hub "
+             "identity would point at the poster; post it named, or into a collection with more "
+             "writers",
+             src->doc.sector_k);
+        goto out;
+    }
     p->mode = mode;
 
     /*
@@ -240,12 +299,30 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * contributor-sector falls back to the collection's audience. In sector mode the sector
      * is shown anyway.
      */
-    policy_scope_decide(&src->doc, work, mode == STORE_ANON_ANONYMOUS ? NULL : src->org.sector, c,
-                        &p->dec, &e2);
+    rc = policy_marks_resolve(hub, src->who, c, &src->marks, work, err);
+    if (rc != 0)
+        goto out;
+    policy_scope_decide(&src->doc, &src->marks, work,
+                        mode == STORE_ANON_ANONYMOUS ? NULL : src->org.sector, c, &p->dec, &e2);
+    if (p->dec.refuse) {
+        fail(it,
+             "refused: the hub cannot read the marking %s and the policy refuses what it cannot "
+             "read (unknown_markings: refuse)",
+             p->dec.marking);
+        goto out;
+    }
+    /* Named recipients widen nothing below AMBER: they would be ignored without a word. */
+    if (recips.len > 0 && p->dec.tlp < POLICY_TLP_AMBER) {
+        fail(it,
+             "%s names recipients, but the object is TLP:%s, which every member may read: mark "
+             "it AMBER, AMBER+STRICT or RED",
+             POLICY_PROP_RECIPIENTS, p->dec.tlp == POLICY_TLP_CLEAR ? "CLEAR" : "GREEN");
+        goto out;
+    }
 
     if (mode >= STORE_ANON_SECTOR) {
-        rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector, src->sector_ok, mode, &rep,
-                                 &rep_what, err);
+        rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector,
+                                 mode == STORE_ANON_SECTOR, mode, &rep, &rep_what, err);
         if (rc != 0)
             goto out;
     }
@@ -253,10 +330,13 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.mode = mode;
     anon.replacement_id = rep != NULL ? rep->id : NULL;
     anon.replacement_what = rep_what;
+    anon.own_identity = src->org.identity_id;
     anon.self_ids = src->self_ids;
     anon.ownids = src->ownids;
     anon.remove_properties = &src->doc.remove_properties;
+    anon.public_ids = &src->doc.public_identities;
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
+    anon.foreign_refuse = src->doc.foreign_authors == POLICY_FOREIGN_REFUSE;
     anon.type = p->meta.type;
     anon.id = p->meta.id;
     policy_anonymise(work, &anon, actions, &res);
@@ -274,6 +354,18 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         policy_copy_str(it->message, sizeof(it->message), res.message);
         goto out;
     }
+    /* An identity that survived anonymisation: not one only the hub, or another member,
+     * may write. */
+    if (strcmp(p->meta.type, "identity") == 0) {
+        rc = policy_reserved_check(hub, &src->reserved, src->org.id, p->meta.id, it->message,
+                                   sizeof(it->message), err);
+        if (rc != 0)
+            goto out;
+        if (it->message[0] != '\0') {
+            it->ok = false;
+            goto out;
+        }
+    }
     if (res.uses_replacement && rep != NULL)
         rep->needed = true;
 
@@ -283,7 +375,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     /* The object needs the hub's TLP marking (marked): a rewritten object gets it in its
      * tree, which is serialised again; any other only in its text (below). */
     bool marked = false;
-    if (p->dec.assigned) {
+    /* Dropped granular markings may have carried the level: the object then carries it. */
+    if (p->dec.assigned || res.markings_changed) {
         bool has = false;
         rc = rewritten ? policy_tlp_mark(work, p->dec.tlp, &e2)
                        : policy_tlp_marked(work, p->dec.tlp, &has, &e2);

@@ -290,10 +290,59 @@ bool policy_ownids_has_identity(const struct policy_ownids *ids, const char *id)
     return false;
 }
 
+/* The next character of a name as names_equal compares it: runs of blanks are one space,
+ * letters are folded to lower case; 0 at the end. *p is advanced. */
+static int name_char(const char **p)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    if (isspace(*s)) {
+        while (isspace(*s))
+            s++;
+        *p = (const char *)s;
+        return ' ';
+    }
+    if (*s == '\0')
+        return 0;
+    *p = (const char *)s + 1;
+    return tolower(*s);
+}
+
+/* The length of name without its leading blanks and trailing blanks and dots. */
+static const char *name_trim(const char *name, size_t *len)
+{
+    size_t n;
+    while (isspace((unsigned char)*name))
+        name++;
+    n = strlen(name);
+    while (n > 0 && (isspace((unsigned char)name[n - 1]) || name[n - 1] == '.'))
+        n--;
+    *len = n;
+    return name;
+}
+
+bool policy_names_equal(const char *a, const char *b)
+{
+    size_t na, nb;
+    const char *ea, *eb;
+
+    if (a == NULL || b == NULL)
+        return false;
+    a = name_trim(a, &na);
+    b = name_trim(b, &nb);
+    ea = a + na;
+    eb = b + nb;
+    while (a < ea && b < eb) {
+        int ca = name_char(&a), cb = name_char(&b);
+        if (ca != cb)
+            return false;
+    }
+    return a >= ea && b >= eb;
+}
+
 bool policy_ownids_is_name(const struct policy_ownids *ids, const char *name)
 {
     for (size_t i = 0; ids != NULL && name != NULL && i < ids->n; i++)
-        if (ids->v[i].kind == POLICY_OWNKIND_NAME && strcasecmp(ids->v[i].text, name) == 0)
+        if (ids->v[i].kind == POLICY_OWNKIND_NAME && policy_names_equal(ids->v[i].text, name))
             return true;
     return false;
 }

@@ -17,6 +17,9 @@
 #include "stix/stix.h"
 #include "store/store.h"
 
+/* The sector key of the coordinator's organisation, which is a member of no sector. */
+#define POLICY_COORDINATION_SECTOR "coordination"
+
 /* Tokens: "rk_" and 64 hex digits (32 random bytes). */
 #define POLICY_TOKEN_LEN    68
 #define POLICY_TOKEN_PREFIX "rk_"
@@ -68,6 +71,15 @@ bool policy_may_read_collection(const struct policy_principal *who,
                                 const struct store_collection *c);
 bool policy_may_write_collection(const struct policy_principal *who,
                                  const struct store_collection *c);
+
+/*
+ * The anonymity set of a post into c: *all gets the number of member organisations (the
+ * coordinator's excluded) that may write to c, *in_sector those of them in sector. A post
+ * hidden behind the sector (hub) identity names its source among *in_sector (*all)
+ * organisations, not among the whole sector (hub). 0 or the store's error.
+ */
+int policy_writers_count(struct store *s, const struct store_collection *c, const char *sector,
+                         int64_t *all, int64_t *in_sector, struct rk_err *err);
 
 /* THE access check, policy_may_read_object, and the query that applies it to every row
  * (policy_query) are declared in the access section below. */
@@ -260,10 +272,62 @@ enum policy_tlp {
  * NULL. */
 int policy_tlp_of_marking(const char *marking_id);
 
-/* TLP of obj: the strictest TLP among object_marking_refs and every
- * granular_markings[].marking_ref (strictest wins for the whole object); NONE if neither
- * holds a TLP marking id. Other markings and malformed entries are ignored. */
-int policy_tlp_of(const json_t *obj);
+/* What the hub reads in a marking that is not a TLP level (policy_marking_read). */
+#define POLICY_MARK_UNREADABLE (-1) /* unknown id, or a definition the hub cannot read */
+#define POLICY_MARK_STATEMENT  (-2) /* a statement (copyright, terms) that names no TLP */
+
+/* The marking definitions of one envelope as the hub reads them, and the policy whose
+ * marking_aliases apply (markings.c). Initialise with policy_marks_init, add each valid
+ * marking-definition object of the envelope with policy_marks_add, release with
+ * policy_marks_clear. */
+struct policy_mark {
+    char id[STIX_ID_MAX + 1];
+    int reading; /* CLEAR..RED, POLICY_MARK_STATEMENT or POLICY_MARK_UNREADABLE */
+};
+struct policy_doc;
+struct policy_marks {
+    const struct policy_doc *doc; /* borrowed; NULL: no aliases */
+    struct policy_mark *v;
+    size_t n, cap;
+};
+void policy_marks_init(struct policy_marks *m, const struct policy_doc *doc);
+void policy_marks_add(struct policy_marks *m, const json_t *marking_definition);
+/* Records reading for id as if a definition said so (an id looked up and not found). */
+void policy_marks_add_reading(struct policy_marks *m, const char *id, int reading);
+/* Whether m holds an entry for id (a definition, or a recorded reading). */
+bool policy_marks_has(const struct policy_marks *m, const char *id);
+void policy_marks_clear(struct policy_marks *m);
+
+/*
+ * What marking id means to the hub, first match wins: a standard TLP 1.0 / 2.0 id (*standard
+ * true), a built-in alias of another tool (OpenCTI's TLP:AMBER+STRICT), the policy's
+ * marking_aliases (POLICY_MARKING_NONE: restricts nothing), a definition m holds; else
+ * POLICY_MARK_UNREADABLE. m may be NULL (standard ids and built-in aliases only).
+ */
+int policy_marking_read(const struct policy_marks *m, const char *id, bool *standard);
+
+/* What the hub reads of an object's markings (object_marking_refs and every
+ * granular_markings[].marking_ref): the strictest marking anywhere governs the whole
+ * object. */
+struct policy_tlp_reading {
+    int tlp;                           /* strictest TLP read; NONE if none */
+    bool standard;                     /* a standard TLP id carries that level */
+    char marking[STIX_ID_MAX + 1];     /* the marking that gave tlp ("" if NONE) */
+    char unreadable[STIX_ID_MAX + 1];  /* the first marking the hub cannot read, or "" */
+    char statement[STIX_ID_MAX + 1];   /* the first statement naming no TLP, or "" */
+};
+void policy_tlp_read(const json_t *obj, const struct policy_marks *m,
+                     struct policy_tlp_reading *out);
+
+/*
+ * Before the scope decision of obj posted by who into c: every marking obj refers to that
+ * marks cannot read yet (neither standard, nor an alias, nor defined in the envelope) is
+ * looked up among the marking definitions of c who may see (policy_query), and what is found
+ * is added to marks (ingest_markings.c). 0, or the store's error.
+ */
+int policy_marks_resolve(struct rk_hub *hub, const struct policy_principal *who,
+                         const struct store_collection *c, struct policy_marks *marks,
+                         const json_t *obj, struct rk_err *err);
 
 /* Names "clear", "green", "amber", "amber+strict", "red" (case-insensitive on parse; -1 if
  * unknown). policy_tlp_name gives "none" for NONE and "?" for anything out of range. */
@@ -288,6 +352,20 @@ int policy_tlp_marked(const json_t *obj, int tlp, bool *marked, struct rk_err *e
 /* What to do with values matching the contributor's own identifiers. */
 #define POLICY_OWNID_REFUSE 0
 #define POLICY_OWNID_REDACT 1
+/* What to do with an object carrying a marking the hub cannot read (unknown_markings). */
+#define POLICY_UNREADABLE_AMBER  0 /* at least AMBER to the collection's audience */
+#define POLICY_UNREADABLE_REFUSE 1 /* the object fails */
+/* What to do with a created_by_ref that is not the poster's own identity, its stand-in or a
+ * public identity (foreign_authors). */
+#define POLICY_FOREIGN_REWRITE 0 /* to the poster's identity (named) or its stand-in */
+#define POLICY_FOREIGN_REFUSE  1 /* the object fails */
+/* A marking alias to "none": the marking restricts nothing (a copyright statement). */
+#define POLICY_MARKING_NONE 0
+/* Names a decision records instead of a scope rule's (reserved in the document): the TLP
+ * came from a marking the hub reads through an alias or the envelope's own definition, or
+ * was raised to AMBER because of a marking the hub cannot read. */
+#define POLICY_RULE_ALIAS      "marking-alias"
+#define POLICY_RULE_UNREADABLE "unreadable-marking"
 #define POLICY_NAME_MAX     64  /* rule name, including the NUL */
 #define POLICY_SCOPE_MAX    256 /* audience spec of a rule or decision, including the NUL */
 #define POLICY_RULES_MAX    256 /* scope rules in one document */
@@ -311,15 +389,33 @@ struct policy_scope_rule {
                                           spec; "" = "collection". Only used for AMBER. */
 };
 
+/* One entry of the policy's marking aliases: a marking-definition id the hub reads as tlp. */
+struct policy_marking_alias {
+    char *id; /* "marking-definition--<uuid>", lower case */
+    int tlp;  /* CLEAR..RED, or POLICY_MARKING_NONE (restricts nothing) */
+};
+
 /* The policy document (settings key "policy"), as parsed. Free with policy_doc_clear. */
 struct policy_doc {
     int sector_k;                            /* >= 1; default 5 */
     int green_delay_hours;                   /* >= 0; default 0 (off) */
     int own_identifiers;                     /* POLICY_OWNID_*; default refuse */
-    struct policy_strings remove_properties; /* top-level properties the anonymiser removes */
-    struct policy_scope_rule *rules;         /* n_rules rules, first match wins */
+    struct policy_strings remove_properties; /* properties the anonymiser removes, any depth */
+    struct policy_strings public_identities; /* identity ids that survive anonymisation */
+    struct policy_marking_alias *marking_aliases; /* the coordinator's reading of markings */
+    size_t n_marking_aliases;
+    int unknown_markings;            /* POLICY_UNREADABLE_*; default amber */
+    int foreign_authors;             /* POLICY_FOREIGN_*; default rewrite */
+    struct policy_scope_rule *rules; /* n_rules rules, first match wins */
     size_t n_rules;
 };
+
+/* The TLP the policy's aliases give marking_id (case-insensitive): CLEAR..RED or
+ * POLICY_MARKING_NONE; -1 if d has no alias for it. */
+int policy_doc_marking_alias(const struct policy_doc *d, const char *marking_id);
+
+/* True if id is one of d's public identities (case-insensitive). */
+bool policy_doc_public_identity(const struct policy_doc *d, const char *id);
 
 /* Fills d with the default document of DESIGN.md (incidents AMBER to the contributor's
  * sector, indicators/observed-data/SCOs GREEN, everything else the collection default).
@@ -354,20 +450,31 @@ struct policy_scope_decision {
     char scope[POLICY_SCOPE_MAX]; /* audience spec for AMBER ("sector:<key>", ...); "" = the
                                      collection's audience (always "" below AMBER) */
     char rule[POLICY_NAME_MAX];   /* deciding rule name, "marking" if the object carried its
-                                     own TLP, "default" if no rule matched */
-    bool assigned;                /* true: the hub assigned tlp (the object had none) */
+                                     own TLP, "default" if no rule matched, POLICY_RULE_ALIAS
+                                     or POLICY_RULE_UNREADABLE */
+    bool assigned;                /* true: the hub labels the object with tlp's TLP 2.0 marking
+                                     (it had none, or none the hub reads as tlp by its id) */
+    bool refuse;                  /* the policy refuses objects with unreadable markings and
+                                     this one has one (marking says which) */
+    char marking[STIX_ID_MAX + 1]; /* the alias read (POLICY_RULE_ALIAS) or the marking that
+                                      could not be read (POLICY_RULE_UNREADABLE, refuse) */
 };
 
 /*
  * Decides the TLP and scope of obj posted by an organisation of contributor_sector into
- * collection c. An object that carries a TLP marking keeps it (rule "marking", scope "");
- * otherwise the first matching rule of d decides; if none matches, c's default_tlp (rule
- * "default"). "collection" resolves to c->default_tlp (GREEN if that is not CLEAR..RED).
+ * collection c; marks holds the envelope's marking definitions and d's aliases (NULL: the
+ * standard ids and built-in aliases only). An object whose markings the hub reads keeps
+ * their TLP (rule "marking", scope ""; POLICY_RULE_ALIAS and assigned when no standard id
+ * gives the level); otherwise the first matching rule of d decides; if none matches, c's
+ * default_tlp (rule "default"). "collection" resolves to c->default_tlp (GREEN if that is
+ * not CLEAR..RED). An unreadable marking, or statements alone, never give less than AMBER
+ * to the collection's audience (POLICY_RULE_UNREADABLE), or set refuse when d says so.
  * Always returns 0 with *out filled (err unused today; kept for rules that may fail later).
  */
-int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
-                        const char *contributor_sector, const struct store_collection *c,
-                        struct policy_scope_decision *out, struct rk_err *err);
+int policy_scope_decide(const struct policy_doc *d, const struct policy_marks *marks,
+                        const json_t *obj, const char *contributor_sector,
+                        const struct store_collection *c, struct policy_scope_decision *out,
+                        struct rk_err *err);
 
 /* The status message for an assigned decision ("tlp amber by rule 'incidents-amber-sector'")
  * into out (cap bytes, truncated); "" when the object carried its own TLP. */

@@ -54,7 +54,10 @@ void policy_ownids_free(struct policy_ownids *ids); /* NULL-safe */
  * ids. */
 const char *policy_ownids_text(const struct policy_ownids *ids);
 size_t policy_ownids_count(const struct policy_ownids *ids);
-/* True if id is one of the registered identity ids / name equals (ignoring case) a
+/* True if a and b name the same organisation as people write names: ignoring case, leading
+ * and trailing blanks, trailing dots ("Inc." and "Inc") and the length of blank runs. */
+bool policy_names_equal(const char *a, const char *b);
+/* True if id is one of the registered identity ids / name equals (policy_names_equal) a
  * registered name. */
 bool policy_ownids_has_identity(const struct policy_ownids *ids, const char *id);
 bool policy_ownids_is_name(const struct policy_ownids *ids, const char *name);
@@ -69,10 +72,13 @@ struct policy_anon {
     int mode;                           /* effective enum store_anonymity */
     const char *replacement_id;         /* sector or hub identity id (SECTOR/ANONYMOUS) */
     const char *replacement_what;       /* "sector identity" or "hub identity" */
+    const char *own_identity;           /* the contributor's registered identity id, or NULL */
     const json_t *self_ids;             /* array of the contributor's identity ids */
     const struct policy_ownids *ownids; /* registered own identifiers, may be NULL */
     const struct policy_strings *remove_properties; /* may be NULL */
-    bool redact;                                    /* own identifiers: redact (true) or refuse */
+    const struct policy_strings *public_ids;        /* public identities; may be NULL */
+    bool redact;         /* own identifiers: redact (true) or refuse */
+    bool foreign_refuse; /* a foreign created_by_ref: refuse (true) or rewrite */
     /* The object's type and id when the caller has them already (ingest: from its
      * validation); NULL: read from the object. */
     const char *type;
@@ -89,6 +95,7 @@ struct policy_anon_result {
     int outcome;           /* enum policy_anon_outcome */
     bool uses_replacement; /* the object now references replacement_id */
     size_t n_redacted;     /* values replaced by "[redacted]" */
+    bool markings_changed; /* granular markings of removed properties were dropped */
     char message[512];     /* status message: refusal reason or summary ("" if nothing done) */
 };
 
@@ -101,12 +108,15 @@ json_t *policy_anon_self_ids(const json_t *objects, const char *org_identity, co
                              const struct policy_ownids *ownids);
 
 /*
- * Anonymises obj in place for a: drops the contributor's own identity objects (SECTOR and
- * ANONYMOUS), removes a->remove_properties at top level (every mode), rewrites every
- * *_ref / *_refs value in the identity set and a sighting's where_sighted_refs to the
- * replacement (SECTOR and ANONYMOUS), and refuses or redacts strings matching own
- * identifiers (every mode). Appends one string per action to actions (a JSON array). Fills
- * *r; never fails otherwise.
+ * Anonymises obj in place for a. Every mode: removes a->remove_properties at any depth
+ * (extensions included; the granular-marking selectors that pointed into them go too) and
+ * refuses or redacts strings matching own identifiers. SECTOR and ANONYMOUS: drops every
+ * identity object but the public ones, and rewrites every identity id anywhere in the
+ * object that is not the replacement or public, and a sighting's where_sighted_refs, to
+ * the replacement. NAMED: a created_by_ref (any depth) that is not in self_ids or public is
+ * rewritten to own_identity. A foreign created_by_ref is refused instead when
+ * foreign_refuse. Appends one string per action to actions (a JSON array). Fills *r; never
+ * fails otherwise.
  */
 void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
                       struct policy_anon_result *r);
@@ -180,6 +190,22 @@ void policy_stand_in_put(struct store_put *put, const struct policy_stand_in *id
 
 /* Frees what si holds and zeroes it. */
 void policy_stand_ins_clear(struct policy_stand_ins *si);
+
+/* The identity ids no post may write, loaded on first use for one envelope
+ * (ingest_reserved.c). Zero-initialise; release with policy_reserved_clear. */
+struct policy_reserved {
+    json_t *set; /* lower-case id -> owner: "" for the hub, else the owning org id */
+};
+
+/*
+ * Whether poster_org may post an identity object with this id: why gets "" if it may, else
+ * the refusal message (the hub's identity, a sector stand-in or a registered organisation's
+ * identity, which only the hub writes; an identity another organisation registered among
+ * its own identifiers). 0, or the store's error while loading the set.
+ */
+int policy_reserved_check(struct rk_hub *hub, struct policy_reserved *r, const char *poster_org,
+                          const char *id, char *why, size_t cap, struct rk_err *err);
+void policy_reserved_clear(struct policy_reserved *r);
 
 /*
  * Records the credit events for the n rows of an envelope that are NEW (puts[i] stored

@@ -59,20 +59,13 @@ static int collection_tlp(const struct store_collection *c)
     return POLICY_TLP_GREEN;
 }
 
-int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
-                        const char *contributor_sector, const struct store_collection *c,
-                        struct policy_scope_decision *out, struct rk_err *err)
+/* The rules' decision for an object whose markings give no TLP. */
+static void decide_by_rules(const struct policy_doc *d, const json_t *obj,
+                            const char *contributor_sector, const struct store_collection *c,
+                            struct policy_scope_decision *out)
 {
     const struct policy_scope_rule *hit = NULL;
-    int own = policy_tlp_of(obj);
 
-    (void)err;
-    memset(out, 0, sizeof(*out));
-    if (own != POLICY_TLP_NONE) {
-        out->tlp = own;
-        policy_copy_str(out->rule, sizeof(out->rule), "marking");
-        return 0;
-    }
     out->assigned = true;
     for (size_t i = 0; d != NULL && i < d->n_rules && hit == NULL; i++)
         if (rule_matches(&d->rules[i], obj, contributor_sector, c))
@@ -80,17 +73,60 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
     if (hit == NULL) {
         out->tlp = collection_tlp(c);
         policy_copy_str(out->rule, sizeof(out->rule), "default");
-        return 0;
+        return;
     }
     policy_copy_str(out->rule, sizeof(out->rule), hit->name);
     out->tlp = hit->tlp == POLICY_TLP_COLLECTION ? collection_tlp(c) : hit->tlp;
     if (out->tlp != POLICY_TLP_AMBER)
-        return 0;
+        return;
     if (strcmp(hit->audience, "contributor-sector") == 0) {
         if (contributor_sector != NULL && contributor_sector[0] != '\0')
             snprintf(out->scope, sizeof(out->scope), "sector:%s", contributor_sector);
     } else if (hit->audience[0] != '\0' && strcmp(hit->audience, "collection") != 0) {
         snprintf(out->scope, sizeof(out->scope), "%s", hit->audience);
+    }
+}
+
+int policy_scope_decide(const struct policy_doc *d, const struct policy_marks *marks,
+                        const json_t *obj, const char *contributor_sector,
+                        const struct store_collection *c, struct policy_scope_decision *out,
+                        struct rk_err *err)
+{
+    struct policy_tlp_reading r;
+
+    (void)err;
+    memset(out, 0, sizeof(*out));
+    policy_tlp_read(obj, marks, &r);
+    /* What the hub cannot read might be stricter than anything it reads; statements alone say
+     * nothing of who may see the object. Either way it is never shared below AMBER. */
+    const char *unread = r.unreadable[0] != '\0'                           ? r.unreadable
+                         : r.tlp == POLICY_TLP_NONE && r.statement[0] != '\0' ? r.statement
+                                                                             : NULL;
+    if (unread != NULL && d != NULL && d->unknown_markings == POLICY_UNREADABLE_REFUSE) {
+        out->refuse = true;
+        policy_copy_str(out->marking, sizeof(out->marking), unread);
+        policy_copy_str(out->rule, sizeof(out->rule), POLICY_RULE_UNREADABLE);
+        out->tlp = POLICY_TLP_RED;
+        return 0;
+    }
+    if (r.tlp != POLICY_TLP_NONE) {
+        out->tlp = r.tlp;
+        if (r.standard) {
+            policy_copy_str(out->rule, sizeof(out->rule), "marking");
+        } else {
+            out->assigned = true;
+            policy_copy_str(out->rule, sizeof(out->rule), POLICY_RULE_ALIAS);
+            policy_copy_str(out->marking, sizeof(out->marking), r.marking);
+        }
+    } else {
+        decide_by_rules(d, obj, contributor_sector, c, out);
+    }
+    if (unread != NULL && out->tlp < POLICY_TLP_AMBER) {
+        out->tlp = POLICY_TLP_AMBER;
+        out->scope[0] = '\0'; /* the collection's audience */
+        out->assigned = true;
+        policy_copy_str(out->rule, sizeof(out->rule), POLICY_RULE_UNREADABLE);
+        policy_copy_str(out->marking, sizeof(out->marking), unread);
     }
     return 0;
 }
@@ -114,5 +150,14 @@ void policy_scope_message(const struct policy_scope_decision *dec, char *out, si
     n = append(out, n, cap, policy_tlp_name(dec->tlp));
     n = append(out, n, cap, " by rule '");
     n = append(out, n, cap, dec->rule);
-    append(out, n, cap, "'");
+    n = append(out, n, cap, "'");
+    if (strcmp(dec->rule, POLICY_RULE_ALIAS) == 0) {
+        n = append(out, n, cap, " (read from ");
+        n = append(out, n, cap, dec->marking);
+        append(out, n, cap, ")");
+    } else if (strcmp(dec->rule, POLICY_RULE_UNREADABLE) == 0) {
+        n = append(out, n, cap, " (the hub cannot read ");
+        n = append(out, n, cap, dec->marking);
+        append(out, n, cap, ")");
+    }
 }

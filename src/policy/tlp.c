@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tlp.c: the Traffic Light Protocol level of a STIX object. Both TLP 1.0 and TLP 2.0
- * marking definitions are recognised by their fixed ids; the strictest marking anywhere in
- * the object (object or granular markings) governs the whole object.
+ * tlp.c: the Traffic Light Protocol levels: the fixed ids of the TLP 1.0 and TLP 2.0 marking
+ * definitions, level names, and labelling an object with the hub's TLP 2.0 marking. What an
+ * object's markings add up to, aliases included, is markings.c's job.
  */
 #include "policy/policy_int.h"
 
@@ -49,31 +49,6 @@ int policy_tlp_of_marking(const char *marking_id)
         if (first == tlp_ids[i].id[at] && strcasecmp(marking_id, tlp_ids[i].id) == 0)
             return tlp_ids[i].tlp;
     return POLICY_TLP_NONE;
-}
-
-static int stricter(int a, int b)
-{
-    return a > b ? a : b;
-}
-
-int policy_tlp_of(const json_t *obj)
-{
-    int tlp = POLICY_TLP_NONE;
-    const json_t *refs = json_object_get(obj, "object_marking_refs");
-    const json_t *granular = json_object_get(obj, "granular_markings");
-    const json_t *v;
-    size_t i;
-
-    if (json_is_array(refs))
-        json_array_foreach(refs, i, v) tlp =
-            stricter(tlp, policy_tlp_of_marking(json_string_value(v)));
-    if (json_is_array(granular))
-        json_array_foreach(granular, i, v)
-        {
-            const json_t *ref = json_object_get(v, "marking_ref");
-            tlp = stricter(tlp, policy_tlp_of_marking(json_string_value(ref)));
-        }
-    return tlp;
 }
 
 int policy_tlp_parse(const char *name)

@@ -602,17 +602,98 @@ TLP2_IDS = {"clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
             "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"}
 
 
-def served(obj, tlp=None):
-    """obj as the hub serves it back to a named poster's readers: an object posted without a
-    TLP marking gets one from the scope rules, appended to object_marking_refs (default
-    rules: incidents AMBER, everything else GREEN in a collection of default TLP GREEN)."""
+TLP1_LEVELS = {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "clear",
+               "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
+               "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
+               "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red"}
+TLP_RANK = {"clear": 1, "green": 2, "amber": 3, "amber+strict": 4, "red": 5}
+# Markings of other tools the hub reads (docs/sharing.md) and those the default policy reads
+# as restricting nothing (MITRE's copyright statement).
+ALIAS_LEVELS = {"marking-definition--826578e1-40ad-459f-bc73-ede076f81f37": "amber+strict"}
+NONE_MARKINGS = {"marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168"}
+TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+
+def tlp_label(text, prefix_optional=False):
+    """The TLP level a label names ("TLP:AMBER+STRICT", "tlp:clear", "amber"), or None."""
+    if not isinstance(text, str):
+        return None
+    t = text.strip().lower()
+    if t.startswith("tlp:") or t.startswith("tlp "):
+        t = t[4:].strip()
+    elif not prefix_optional:
+        return None
+    t = {"white": "clear", "amber-strict": "amber+strict"}.get(t, t)
+    return t if t in TLP_RANK else None
+
+
+def definition_reading(md):
+    """What the hub reads in a marking definition: a level, "statement", or None."""
+    levels = []
+    ext = (md.get("extensions") or {}).get(TLP2_EXTENSION)
+    if isinstance(ext, dict):
+        levels.append(tlp_label(ext.get("tlp_2_0"), True))
+    dtype = str(md.get("definition_type", "")).lower()
+    definition = md.get("definition") if isinstance(md.get("definition"), dict) else {}
+    statement = False
+    if dtype == "tlp":
+        levels += [tlp_label(v, True) for k, v in definition.items() if k.lower() == "tlp"]
+    if dtype == "statement":
+        lv = tlp_label(definition.get("statement"))
+        levels.append(lv)
+        statement = lv is None
+    levels.append(tlp_label(md.get("name")))
+    levels.append(tlp_label(md.get("x_opencti_definition")))
+    levels = [lv for lv in levels if lv]
+    if levels:
+        return max(levels, key=TLP_RANK.get)
+    return "statement" if statement else None
+
+
+def served(obj, tlp=None, definitions=None):
+    """obj as the hub serves it back to a named poster's readers. The hub reads the standard
+    TLP ids, the aliases above and the marking definitions it was given (definitions: id ->
+    object, as the envelope or the collection holds them); an object whose markings give no
+    level gets one from the scope rules (tlp, else incidents AMBER and everything else GREEN
+    in a collection of default TLP GREEN); a marking the hub cannot read, or statements
+    alone, give at least AMBER. When the hub's level is not carried by a standard id, its
+    TLP 2.0 marking is appended to object_marking_refs."""
+    definitions = definitions or {}
     refs = list(obj.get("object_marking_refs", []))
-    gran = [g.get("marking_ref") for g in obj.get("granular_markings", [])]
-    if any(r in TLP1_IDS or r in TLP2_IDS.values() for r in refs + gran):
+    gran = [g.get("marking_ref") for g in obj.get("granular_markings", []) if "marking_ref" in g]
+    level, standard, unreadable, statement = None, False, False, False
+    for r in refs + gran:
+        std = TLP1_LEVELS.get(r) or {v: k for k, v in TLP2_IDS.items()}.get(r)
+        if std:
+            reading = std
+        elif r in ALIAS_LEVELS:
+            reading = ALIAS_LEVELS[r]
+        elif r in NONE_MARKINGS:
+            continue
+        elif r in definitions:
+            reading = definition_reading(definitions[r])
+        else:
+            reading = None
+        if reading is None:
+            unreadable = True
+        elif reading == "statement":
+            statement = True
+        elif level is None or TLP_RANK[reading] > TLP_RANK[level]:
+            level, standard = reading, bool(std)
+        elif reading == level and std:
+            standard = True
+    unread = unreadable or (level is None and statement)
+    if level is not None:
+        assigned = not standard
+    else:
+        level = tlp or ("amber" if obj.get("type") == "incident" else "green")
+        assigned = True
+    if unread and TLP_RANK[level] < TLP_RANK["amber"]:
+        level, assigned = "amber", True
+    if not assigned or TLP2_IDS[level] in refs:
         return obj
     o = dict(obj)
-    o["object_marking_refs"] = refs + [
-        TLP2_IDS[tlp or ("amber" if obj.get("type") == "incident" else "green")]]
+    o["object_marking_refs"] = refs + [TLP2_IDS[level]]
     return o
 
 

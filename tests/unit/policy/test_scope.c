@@ -45,7 +45,7 @@ static void decide(const struct policy_doc *d, const char *text, const char *sec
     struct rk_err err;
     json_t *o = obj(text);
 
-    assert_int_equal(policy_scope_decide(d, o, sector, c, &dec, &err), 0);
+    assert_int_equal(policy_scope_decide(d, NULL, o, sector, c, &dec, &err), 0);
     json_decref(o);
     assert_int_equal(dec.tlp, tlp);
     assert_string_equal(dec.rule, rule);
@@ -87,7 +87,7 @@ static void defaults(void **state)
            "finance", &c, POLICY_TLP_CLEAR, "marking", "");
     /* Status messages. */
     o = obj("{\"type\":\"incident\"}");
-    assert_int_equal(policy_scope_decide(&d, o, "finance", &c, &dec, &err), 0);
+    assert_int_equal(policy_scope_decide(&d, NULL, o, "finance", &c, &dec, &err), 0);
     assert_true(dec.assigned);
     policy_scope_message(&dec, msg, sizeof(msg));
     assert_string_equal(msg, "tlp amber by rule 'incidents-amber-sector'");
@@ -96,7 +96,7 @@ static void defaults(void **state)
     assert_string_equal(small, "tlp amber b");
     json_object_set_new(o, "object_marking_refs",
                         json_pack("[s]", policy_tlp_marking_id(POLICY_TLP_RED)));
-    assert_int_equal(policy_scope_decide(&d, o, "finance", &c, &dec, &err), 0);
+    assert_int_equal(policy_scope_decide(&d, NULL, o, "finance", &c, &dec, &err), 0);
     assert_false(dec.assigned);
     policy_scope_message(&dec, msg, sizeof(msg));
     assert_string_equal(msg, "");

@@ -29,12 +29,12 @@ static int tlp_of_text(const char *text)
 {
     json_error_t e;
     json_t *o = json_loads(text, 0, &e);
-    int t;
+    struct policy_tlp_reading r;
 
     assert_non_null(o);
-    t = policy_tlp_of(o);
+    policy_tlp_read(o, NULL, &r);
     json_decref(o);
-    return t;
+    return r.tlp;
 }
 
 static void marking_ids(void **state)
@@ -98,6 +98,14 @@ static void objects(void **state)
     assert_int_equal(tlp_of_text("{\"object_marking_refs\":[42]}"), POLICY_TLP_NONE);
 }
 
+/* The TLP an object's markings give, read with no envelope definitions or aliases. */
+static int tlp_of(const json_t *o)
+{
+    struct policy_tlp_reading r;
+    policy_tlp_read(o, NULL, &r);
+    return r.tlp;
+}
+
 static void names(void **state)
 {
     const char *n[] = {"clear", "green", "amber", "amber+strict", "red"};
@@ -128,7 +136,7 @@ static void mark(void **state)
     assert_false(marked);
     assert_null(json_object_get(o, "object_marking_refs"));
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_AMBER, &err), 0);
-    assert_int_equal(policy_tlp_of(o), POLICY_TLP_AMBER);
+    assert_int_equal(tlp_of(o), POLICY_TLP_AMBER);
     assert_int_equal(policy_tlp_marked(o, POLICY_TLP_AMBER, &marked, &err), 0);
     assert_true(marked);
     assert_int_equal(policy_tlp_marked(o, POLICY_TLP_RED, &marked, &err), 0);
@@ -140,7 +148,7 @@ static void mark(void **state)
     json_object_set_new(o, "object_marking_refs", json_pack("[s]", OTHER));
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_GREEN, &err), 0);
     assert_int_equal(json_array_size(json_object_get(o, "object_marking_refs")), 2);
-    assert_int_equal(policy_tlp_of(o), POLICY_TLP_GREEN);
+    assert_int_equal(tlp_of(o), POLICY_TLP_GREEN);
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_NONE, &err), RK_E_INVALID);
     json_object_set_new(o, "object_marking_refs", json_string("x"));
     assert_int_equal(policy_tlp_mark(o, POLICY_TLP_RED, &err), RK_E_INVALID);

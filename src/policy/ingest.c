@@ -456,22 +456,78 @@ static void pending_free(struct policy_pending *p)
     free(p->sighting_of);
 }
 
+struct collision_probe {
+    struct policy_access_ctx *ax;
+    const struct store_put *put;
+    const char *collection_id;
+    bool visible;
+};
+
+static int collision_row(void *ctx, const struct store_row *row)
+{
+    struct collision_probe *cp = ctx;
+    if (row->collection_id == NULL || strcmp(row->collection_id, cp->collection_id) != 0 ||
+        row->version != cp->put->version_out)
+        return 0;
+    cp->visible = policy_may_read_object(cp->ax, row);
+    return 1;
+}
+
+/*
+ * Whether the poster may read the version its put collided with. Its own versions (this
+ * envelope's too) it may; another organisation's is looked up and checked like any read. A
+ * version the lookup cannot find (another envelope of the same commit) or a failed lookup
+ * counts as invisible: the answer is then the one that says nothing.
+ */
+static bool collision_visible(struct rk_hub *hub, const struct policy_principal *who,
+                              const struct store_collection *c, const struct store_put *put)
+{
+    struct policy_access_ctx ax;
+    struct rk_err e2;
+    struct collision_probe cp = {&ax, put, c->id, false};
+
+    if (strcmp(put->first_source, who->org_id) == 0)
+        return true;
+    rk_err_clear(&e2);
+    if (policy_access_init(&ax, hub, who, c, "taxii-add-objects", &e2) == 0 &&
+        store_find_object(hub->store, put->id, collision_row, &cp, &e2) < 0)
+        cp.visible = false;
+    policy_access_clear(&ax);
+    return cp.visible;
+}
+
+#define CONFLICT_MESSAGE                                                                           \
+    "conflict: a different object with this id and version is already stored; the first was "   \
+    "kept"
+
 /* Fills the items of the n stored objects p from their puts' outcomes: prepare left each
- * as a NEW row reads; any other outcome, or a version only the store knew, changes it. */
-static void items_finish(const struct policy_pending *p, size_t n, const struct store_put *puts,
-                         struct policy_ingest_item *items)
+ * as a NEW row reads; any other outcome, or a version only the store knew, changes it. A
+ * put that collided with a version the poster may not read gets the same answer whatever
+ * that version holds (its body, TLP, author or date): a conflict, with the version the post
+ * itself gave, else the time of the post. */
+static void items_finish(struct rk_hub *hub, const struct policy_principal *who,
+                         const struct store_collection *c, const struct policy_pending *p,
+                         size_t n, const struct store_put *puts, struct policy_ingest_item *items)
 {
     for (size_t i = 0; i < n; i++) {
         const struct store_put *put = &puts[i];
         struct policy_ingest_item *it = &items[p[i].item];
-        if (it->version[0] == '\0') {
+        bool assigned = it->version[0] == '\0';
+        if (put->result != STORE_PUT_NEW && !collision_visible(hub, who, c, put)) {
+            if (assigned) {
+                rk_time_format(rk_time_now(), it->version);
+                it->changed |= POLICY_ITEM_VERSION;
+            }
+            fail(it, "%s", CONFLICT_MESSAGE);
+            it->changed |= POLICY_ITEM_OUTCOME;
+            continue;
+        }
+        if (assigned) {
             rk_time_format(put->version_out, it->version);
             it->changed |= POLICY_ITEM_VERSION;
         }
         if (put->result == STORE_PUT_CONFLICT) {
-            fail(it, "%s",
-                 "conflict: a different object with this id and version is already stored; "
-                 "the first was kept");
+            fail(it, "%s", CONFLICT_MESSAGE);
             it->changed |= POLICY_ITEM_OUTCOME;
         } else if (put->result == STORE_PUT_DUP) {
             policy_copy_str(it->message, sizeof(it->message), "already stored");
@@ -482,6 +538,7 @@ static void items_finish(const struct policy_pending *p, size_t n, const struct 
 
 /* What the transaction of an envelope records besides the objects (store_then_fn). */
 struct record_ctx {
+    struct rk_hub *hub;
     const struct policy_principal *who;
     const struct store_collection *c;
     const struct store_org *org;
@@ -508,7 +565,7 @@ static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts
         return rk_err_set(err, rc, "audit: %s", e2.msg);
     if (rc != 0)
         rk_log(RK_LOG_ERROR, "ingest: write audit entry failed: %s", e2.msg);
-    items_finish(r->p, k, puts + r->first, r->items);
+    items_finish(r->hub, r->who, r->c, r->p, k, puts + r->first, r->items);
     if (r->done != NULL)
         return r->done(r->done_ctx, s, r->items, r->total, err);
     return 0;
@@ -610,7 +667,8 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
     if (n_puts > 0) {
         /* Objects, provenance, credit, audit entry and whatever done writes: one commit,
          * one fsync. */
-        struct record_ctx rec = {.who = who,
+        struct record_ctx rec = {.hub = hub,
+                                 .who = who,
                                  .c = c,
                                  .org = &src.org,
                                  .p = p,

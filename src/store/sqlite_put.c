@@ -17,7 +17,7 @@
 /* The statements put_one needs, prepared once per call, and the rows it decided on. */
 struct put_stmts {
     sqlite3_stmt *minmax;      /* MIN/MAX(version) of (coll, id) */
-    sqlite3_stmt *exact;       /* date_added, json of (coll, id, version) */
+    sqlite3_stmt *exact;       /* date_added, json, source_org of (coll, id, version) */
     sqlite3_stmt *insert;      /* INSERT ... SELECT FROM rk_rows(?1) */
     sqlite3_stmt *prov;        /* a provenance row; prepared on the first put with an original */
     int64_t next_seq;          /* seq of the collection's next new row */
@@ -262,6 +262,7 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
     bool unseen = store_sq_idset_unseen(ids, idh);
 
     p->id_unseen = false;
+    p->first_source[0] = '\0';
     if (!unseen) {
         rc = rows_may_hold(ps, idh) ? rows_flush(c, ps, err) : 0;
         if (rc != 0)
@@ -296,8 +297,12 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         if (src == SQLITE_ROW) {
             const void *body = sqlite3_column_blob(ps->exact, 1);
             size_t len = (size_t)sqlite3_column_bytes(ps->exact, 1);
+            const unsigned char *first = sqlite3_column_text(ps->exact, 2);
             p->date_added = sqlite3_column_int64(ps->exact, 0);
             p->version_out = version;
+            size_t flen = first != NULL ? strnlen((const char *)first, RK_UUID_LEN - 1) : 0;
+            memcpy(p->first_source, first != NULL ? (const char *)first : "", flen);
+            p->first_source[flen] = '\0';
             p->result = len == p->json_len && memcmp(body, p->json, len) == 0 ? STORE_PUT_DUP
                                                                               : STORE_PUT_CONFLICT;
             sqlite3_reset(ps->exact);
@@ -443,7 +448,7 @@ int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, stru
     if (rc != 0)
         goto out;
     rc = store_sq_prepare(c,
-                          "SELECT date_added, json FROM objects WHERE coll = ?1 AND idh = ?4 "
+                          "SELECT date_added, json, source_org FROM objects WHERE coll = ?1 AND idh = ?4 "
                           "AND id = ?2 AND version = ?3",
                           &ps.exact, err);
     if (rc != 0)

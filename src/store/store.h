@@ -60,6 +60,8 @@ struct store_put {
     rk_time_us version_out; /* the version the store recorded (assigned when version < 0) */
     bool id_unseen;         /* NEW, and no collection of the hub held this id before (certain;
                                false when the store cannot tell) */
+    char first_source[RK_UUID_LEN]; /* DUP/CONFLICT: source_org of the version already stored
+                                       ("" if none); "" otherwise */
     /* Issue 3 (borrowed like the rest; a zero-initialised put stores tlp 0 and ""): */
     struct store_access access; /* written to the object row */
     /* Provenance, written in the same transaction for NEW rows only, and only when

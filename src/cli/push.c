@@ -76,32 +76,44 @@ static int usage_error(const char *msg)
     return 2;
 }
 
+static json_t *details_json(const struct sync_details *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++) {
+        const struct sync_detail *f = &l->v[i];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s?}", "id", f->id, "version",
+                                           f->version, "message", f->message, "file", f->file));
+    }
+    return a;
+}
+
+static void print_details(const char *what, const struct sync_details *l, const char *none)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const struct sync_detail *f = &l->v[i];
+        printf("  %s: %s%s%s%s%s: %s\n", what, f->id, *f->version ? " version " : "", f->version,
+               f->file ? " from " : "", f->file ? f->file : "", *f->message ? f->message : none);
+    }
+}
+
 static void print_summary(bool json, const struct sync_tally *t, size_t sent, size_t nfiles,
                           const char *url)
 {
     if (json) {
-        json_t *fails = json_array();
-        for (size_t i = 0; i < t->nfailures; i++) {
-            const struct sync_failure *f = &t->failures[i];
-            json_array_append_new(fails,
-                                  json_pack("{s:s,s:s,s:s,s:s?}", "id", f->id, "version",
-                                            f->version, "message", f->message, "file", f->file));
-        }
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "total", (json_int_t)sent, "success",
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "total", (json_int_t)sent, "success",
                               (json_int_t)t->success, "failure", (json_int_t)t->failure, "pending",
-                              (json_int_t)t->pending, "failures", fails);
+                              (json_int_t)t->pending, "failures", details_json(&t->refused),
+                              "changed", details_json(&t->changed));
         cli_json_print(o);
         return;
     }
     printf("pushed %zu object%s from %zu file%s to %s\n", sent, sent == 1 ? "" : "s", nfiles,
            nfiles == 1 ? "" : "s", url);
     printf("  %zu stored, %zu refused, %zu pending\n", t->success, t->failure, t->pending);
-    for (size_t i = 0; i < t->nfailures; i++) {
-        const struct sync_failure *f = &t->failures[i];
-        printf("  refused: %s%s%s%s%s: %s\n", f->id, *f->version ? " version " : "", f->version,
-               f->file ? " from " : "", f->file ? f->file : "",
-               *f->message ? f->message : "(no reason given)");
-    }
+    print_details("refused", &t->refused, "(no reason given)");
+    /* What the hub did to objects it accepted: the poster must see it changed or dropped
+     * them (anonymised, an identity dropped, a TLP it assigned). */
+    print_details("changed", &t->changed, "");
     if (t->pending > 0)
         printf("  the server had not finished %zu object%s when we stopped waiting (--wait)\n",
                t->pending, t->pending == 1 ? "" : "s");

@@ -87,37 +87,44 @@ int sync_batch_next(json_t *objects, size_t *pos, size_t max_count, size_t max_b
 /* ---- status aggregation ----------------------------------------------------------------- */
 
 /* One object the server refused (or left pending when we stopped waiting). */
-struct sync_failure {
+struct sync_detail {
     char *id;         /* object id as the server reported it */
     char *version;    /* version as the server reported it, may be "" */
-    char *message;    /* the server's reason, may be "" */
+    char *message;    /* the server's message, may be "" */
     const char *file; /* borrowed: the input file the object came from, may be NULL */
+};
+
+/* A list of status details. */
+struct sync_details {
+    struct sync_detail *v; /* n entries used, cap allocated */
+    size_t n, cap;
 };
 
 /* Totals over every status resource of a push. Initialise with SYNC_TALLY_INIT. */
 struct sync_tally {
-    size_t total;                  /* objects the server counted */
-    size_t success;                /* objects stored */
-    size_t failure;                /* objects refused */
-    size_t pending;                /* objects still pending when we stopped waiting */
-    struct sync_failure *failures; /* details of refused objects, nfailures of them */
-    size_t nfailures;              /* entries used in failures */
-    size_t cap;                    /* entries allocated in failures */
+    size_t total;                /* objects the server counted */
+    size_t success;              /* objects stored */
+    size_t failure;              /* objects refused */
+    size_t pending;              /* objects still pending when we stopped waiting */
+    struct sync_details refused; /* every failure: why an object was refused */
+    struct sync_details changed; /* successes with a message: what the hub did to an object it
+                                    kept or dropped (anonymised, dropped, a TLP assigned...) */
 };
 #define SYNC_TALLY_INIT                                                                            \
     {                                                                                              \
-        0, 0, 0, 0, NULL, 0, 0                                                                     \
+        0, 0, 0, 0, {NULL, 0, 0}, {NULL, 0, 0}                                                    \
     }
 
 /*
- * Adds a TAXII status resource to t: its counts, and one sync_failure per entry of its
- * "failures" list, tagged with file (borrowed, must outlive t). Returns 0, or RK_E_INVALID
- * if status is not shaped like a status resource (t unchanged).
+ * Adds a TAXII status resource to t: its counts, one entry of refused per entry of its
+ * "failures" list and one of changed per entry of its "successes" list that carries a
+ * message, tagged with file (borrowed, must outlive t). Returns 0, or RK_E_INVALID if status
+ * is not shaped like a status resource (t unchanged).
  */
 int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
                    struct rk_err *err);
 
-/* Frees the failure list of t and zeroes it. t may be NULL. */
+/* Frees the lists of t and zeroes it. t may be NULL. */
 void sync_tally_free(struct sync_tally *t);
 
 /* ---- the client ------------------------------------------------------------------------- */

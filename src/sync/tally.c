@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tally.c: adds up the TAXII status resources of a push, keeping the details of every
- * refused object so that the user learns what failed, where and why.
+ * refused object so that the user learns what failed, where and why, and of every object
+ * the hub changed or dropped on the way (anonymised, a TLP assigned, an identity dropped).
  */
 #include "sync.h"
 
@@ -28,6 +29,20 @@ static const char *str_or_empty(const json_t *o, const char *key)
     return s ? s : "";
 }
 
+/* Appends the id, version and message of status detail d to l. */
+static void details_add(struct sync_details *l, const json_t *d, const char *file)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = rk_realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    struct sync_detail *f = &l->v[l->n++];
+    f->id = rk_strdup(str_or_empty(d, "id"));
+    f->version = rk_strdup(str_or_empty(d, "version"));
+    f->message = rk_strdup(str_or_empty(d, "message"));
+    f->file = file;
+}
+
 int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file, struct rk_err *err)
 {
     size_t total, success, failure, pending;
@@ -41,9 +56,11 @@ int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
                           "the server's status resource has a count that is not a "
                           "non-negative integer");
     const json_t *list = json_object_get(status, "failures");
-    if (list != NULL && !json_is_array(list))
+    const json_t *ok = json_object_get(status, "successes");
+    if ((list != NULL && !json_is_array(list)) || (ok != NULL && !json_is_array(ok)))
         return rk_err_set(err, RK_E_INVALID,
-                          "the server's status resource has a \"failures\" that is not a list");
+                          "the server's status resource has a \"failures\" or \"successes\" "
+                          "that is not a list");
 
     t->total += total;
     t->success += success;
@@ -51,30 +68,27 @@ int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
     t->pending += pending;
     size_t i;
     const json_t *d;
-    json_array_foreach(list, i, d)
-    {
-        if (t->nfailures == t->cap) {
-            t->cap = t->cap ? 2 * t->cap : 16;
-            t->failures = rk_realloc(t->failures, t->cap * sizeof(*t->failures));
-        }
-        struct sync_failure *f = &t->failures[t->nfailures++];
-        f->id = rk_strdup(str_or_empty(d, "id"));
-        f->version = rk_strdup(str_or_empty(d, "version"));
-        f->message = rk_strdup(str_or_empty(d, "message"));
-        f->file = file;
-    }
+    json_array_foreach(list, i, d) details_add(&t->refused, d, file);
+    json_array_foreach(ok, i, d) if (str_or_empty(d, "message")[0] != '\0')
+        details_add(&t->changed, d, file);
     return 0;
+}
+
+static void details_free(struct sync_details *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].id);
+        free(l->v[i].version);
+        free(l->v[i].message);
+    }
+    free(l->v);
 }
 
 void sync_tally_free(struct sync_tally *t)
 {
     if (t == NULL)
         return;
-    for (size_t i = 0; i < t->nfailures; i++) {
-        free(t->failures[i].id);
-        free(t->failures[i].version);
-        free(t->failures[i].message);
-    }
-    free(t->failures);
+    details_free(&t->refused);
+    details_free(&t->changed);
     memset(t, 0, sizeof(*t));
 }

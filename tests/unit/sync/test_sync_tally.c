@@ -35,15 +35,36 @@ static void sums_counts_and_keeps_failures(void **state)
     assert_int_equal(t.success, 3);
     assert_int_equal(t.failure, 2);
     assert_int_equal(t.pending, 2);
-    assert_int_equal(t.nfailures, 2);
-    assert_string_equal(t.failures[0].id, "indicator--1");
-    assert_string_equal(t.failures[0].message, "invalid: pattern");
-    assert_string_equal(t.failures[0].file, "a.json");
-    assert_string_equal(t.failures[1].message, "");
-    assert_string_equal(t.failures[1].file, "b.json");
+    assert_int_equal(t.refused.n, 2);
+    assert_string_equal(t.refused.v[0].id, "indicator--1");
+    assert_string_equal(t.refused.v[0].message, "invalid: pattern");
+    assert_string_equal(t.refused.v[0].file, "a.json");
+    assert_string_equal(t.refused.v[1].message, "");
+    assert_string_equal(t.refused.v[1].file, "b.json");
     sync_tally_free(&t);
-    assert_int_equal(t.nfailures, 0);
-    assert_null(t.failures);
+    assert_int_equal(t.refused.n, 0);
+    assert_null(t.refused.v);
+}
+
+/* Successes that carry a message are what the hub changed or dropped: kept for the user. */
+static void keeps_changed_successes(void **state)
+{
+    struct sync_tally t = SYNC_TALLY_INIT;
+    add(&t,
+        "{\"id\":\"s1\",\"status\":\"complete\",\"total_count\":3,\"success_count\":3,"
+        "\"failure_count\":0,\"pending_count\":0,\"successes\":["
+        "{\"id\":\"identity--1\",\"version\":\"v\",\"message\":\"dropped: an identity\"},"
+        "{\"id\":\"indicator--2\",\"version\":\"v\"},"
+        "{\"id\":\"indicator--3\",\"version\":\"v\",\"message\":\"\"}]}",
+        "a.json", 0);
+    assert_int_equal(t.changed.n, 1);
+    assert_string_equal(t.changed.v[0].id, "identity--1");
+    assert_string_equal(t.changed.v[0].message, "dropped: an identity");
+    assert_string_equal(t.changed.v[0].file, "a.json");
+    add(&t, "{\"status\":\"complete\",\"successes\":{}}", NULL, RK_E_INVALID);
+    assert_int_equal(t.changed.n, 1);
+    sync_tally_free(&t);
+    assert_int_equal(t.changed.n, 0);
 }
 
 static void many_failures_grow(void **state)
@@ -56,8 +77,8 @@ static void many_failures_grow(void **state)
             "\"version\":\"v\",\"message\":\"m\"}]}",
             NULL, 0);
     assert_int_equal(t.failure, 100);
-    assert_int_equal(t.nfailures, 100);
-    assert_null(t.failures[99].file);
+    assert_int_equal(t.refused.n, 100);
+    assert_null(t.refused.v[99].file);
     sync_tally_free(&t);
 }
 
@@ -70,7 +91,7 @@ static void malformed_status_leaves_tally_unchanged(void **state)
     add(&t, "{\"status\":\"complete\",\"success_count\":\"2\"}", NULL, RK_E_INVALID);
     assert_int_equal(t.total, 0);
     assert_int_equal(t.success, 0);
-    assert_int_equal(t.nfailures, 0);
+    assert_int_equal(t.refused.n, 0);
     sync_tally_free(&t);
 }
 
@@ -78,6 +99,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sums_counts_and_keeps_failures),
+        cmocka_unit_test(keeps_changed_successes),
         cmocka_unit_test(many_failures_grow),
         cmocka_unit_test(malformed_status_leaves_tally_unchanged),
     };

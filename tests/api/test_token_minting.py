@@ -136,6 +136,20 @@ class TestTokenMinting(HubTestCase):
         p = self.hub.run_cli("audit", "verify", "--json")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_posting_as_a_member_through_a_minted_token_is_seen(self):
+        coord_org = self.coord_org_id()
+        minted = self.create(self.fx.coord, self.fx.power, "contributor", "impostor")["token"]
+        obj = make("indicator", name="posted in power's name",
+                   object_marking_refs=[TLP2["amber"]])
+        st, _, body = self.hub.post_objects(self.fx.c_all, [obj], minted)
+        self.assertEqual(st, 202, body)
+        self.assertEqual(self.hub.wait_status(body, minted).get("success_count"), 1)
+        writes = [e for e in self.audit("write") if obj["id"] in str(e["detail"])]
+        self.assertEqual(len(writes), 1, writes)
+        self.assertEqual(writes[0]["org_id"], self.fx.org_ids[self.fx.power])
+        self.assertEqual(writes[0]["detail"]["minted_by_coordinator"],
+                         {"token": token_id(minted), "org_id": coord_org})
+
     def test_every_creation_and_revocation_is_audited(self):
         coord_org = self.coord_org_id()
         before = len(self.audit())

@@ -8,6 +8,7 @@
  */
 #include "policy/policy_int.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,9 @@ int policy_token_create(struct store *s, const struct policy_principal *who, con
     t.anonymity = anonymity;
     policy_copy_str(t.creator_org, sizeof(t.creator_org), who->org_id);
     policy_copy_str(t.creator_token, sizeof(t.creator_token), who->token_hash);
+    /* Only a coordinator makes a token for another organisation, or a coordinator token. */
+    assert(policy_is_coordinator(who) || !policy_token_minted_for_other(&t));
+    assert(policy_is_coordinator(who) || t.role <= who->role);
     /* Audited first: a creation the log cannot record is not made. */
     detail = token_detail(&t, "org", o.name);
     if (detail == NULL) {
@@ -314,6 +318,7 @@ int policy_token_revoke(struct store *s, const struct policy_principal *who, con
         rc = may_manage(who, list[at].role, "revoke", err);
     if (rc != 0)
         goto out;
+    assert(policy_is_coordinator(who) || strcmp(list[at].org_id, who->org_id) == 0);
     for (size_t i = 0; i < n; i++)
         coordinators += list[i].role == STORE_ROLE_COORDINATOR;
     if (list[at].role == STORE_ROLE_COORDINATOR && coordinators == 1) {

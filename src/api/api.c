@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api.c: the admin JSON API at /api/v1/ (organisations, tokens, collections; coordinator
- * only) and /healthz (public). Every answer is application/json; every error is
- * {"error": "..."} with its status. The work is done by the same policy_* functions as
- * the command line.
+ * only, except that members manage their own organisation's tokens) and /healthz (public).
+ * Every answer is application/json; every error is {"error": "..."} with its status. The
+ * work is done by the same policy_* functions as the command line.
  */
 #include "api/api.h"
 #include "api/api_int.h"
@@ -13,17 +13,21 @@
 #include <string.h>
 
 /*
- * The body of a coordinator's request, as a JSON object (a new reference the caller
- * decrefs). Otherwise answers (401 or 403 for anyone else, 400 for a missing body, bad JSON
- * or not an object) and returns NULL.
+ * The body of a request as a JSON object (a new reference the caller decrefs), from an
+ * authenticated requester and, when coordinator_only, a coordinator. Otherwise answers (401
+ * or 403 for anyone else, 400 for a missing body, bad JSON or not an object) and returns
+ * NULL.
  */
-static json_t *coordinator_body(const struct http_request *req, struct http_response *resp)
+static json_t *request_body(const struct http_request *req, struct http_response *resp,
+                            bool coordinator_only)
 {
     json_error_t jerr;
     json_t *v;
     char msg[300];
 
-    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
+    if (coordinator_only && api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
+        return NULL;
+    if (!coordinator_only && api_need_member(req, resp))
         return NULL;
     if (req->body == NULL || req->body_len == 0) {
         api_reply_error(resp, 400, "a JSON object body is required");
@@ -114,7 +118,7 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     json_t *body;
     int rc;
 
-    body = coordinator_body(req, resp);
+    body = request_body(req, resp, true);
     if (body == NULL)
         return 0;
     /* own_identifiers: the text of an own-identifiers file (one entry per line). */
@@ -141,22 +145,26 @@ out:
     return 0;
 }
 
+/* The coordinator creates tokens for any organisation; a member for its own (the policy
+ * decides, policy_token_create). */
 static int h_tokens_add(void *ctx, struct http_request *req, struct http_response *resp,
                         struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     char token[POLICY_TOKEN_LEN + 1];
+    struct store_token made = {0};
     struct store_org org = {0};
     const char *org_ref;
     const char *role_name;
     const char *label;
     const char *anon;
     json_t *body;
+    json_t *view;
     int mode = -1;
     int role;
     int rc;
 
-    body = coordinator_body(req, resp);
+    body = request_body(req, resp, false);
     if (body == NULL)
         return 0;
     if (member(body, "org", true, &org_ref, resp) || member(body, "role", true, &role_name, resp) ||
@@ -174,24 +182,20 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
             goto out;
         }
     }
-    rc = store_org_get(hub->store, org_ref, &org, err);
-    if (rc == RK_E_NOTFOUND) {
-        api_reply_error(resp, 404, "unknown organisation");
-        goto out;
-    }
+    rc = policy_token_create(hub->store, req->principal, "api-tokens-add", org_ref, role, label,
+                             mode, token, &made, err);
     if (rc == 0)
-        rc = policy_token_create_ex(hub->store, org.id, role, label, mode, token, err);
+        rc = store_org_get(hub->store, made.org_id, &org, err);
     if (rc != 0) {
         api_reply_rc(resp, rc, err);
         goto out;
     }
-    api_reply_json(resp, 201,
-                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name,
-                             "org_id", org.id, "role", policy_role_name(role), "label",
-                             label != NULL ? label : "", "anonymity",
-                             mode < 0 ? "org" : policy_anonymity_name(mode)));
-    memset(token, 0, sizeof(token));
+    view = api_token_json(&made, org.name);
+    json_object_set_new(view, "token", json_string(token));
+    api_reply_json(resp, 201, view);
 out:
+    memset(token, 0, sizeof(token));
+    store_token_clear(&made);
     store_org_clear(&org);
     json_decref(body);
     return 0;
@@ -234,7 +238,7 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     json_t *body;
     int rc;
 
-    body = coordinator_body(req, resp);
+    body = request_body(req, resp, true);
     if (body == NULL)
         return 0;
     if (member(body, "title", true, &title, resp) ||

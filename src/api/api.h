@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api.h: renkei's own JSON API at /api/v1/ for the coordinator (organisations, tokens,
- * collections), and /healthz. The operations are the same policy_* functions the command
- * line calls, so both fronts obey the same rules.
+ * collections; members manage their own organisation's tokens), and /healthz. The
+ * operations are the same policy_* functions the command line calls, so both fronts obey
+ * the same rules.
  */
 #ifndef RK_API_H
 #define RK_API_H
@@ -30,8 +31,10 @@ void api_routes_publish(const struct http_route *routes, size_t n);
  */
 json_t *api_org_json(const struct store_org *o);
 json_t *api_collection_json(const struct store_collection *c);
-/* A token: its id (the start of its hash), never a secret; with "org" when org_name is
- * not NULL. */
+/* A token: {id (the start of its hash, never a secret), org_id, role, label, anonymity,
+ * created, created_by ("self" or "coordinator"), created_by_org_id, created_with (the id
+ * of the token it was made with, "" if none)}, with "org" when org_name is not NULL. t's
+ * creator must be filled in (policy_token_list, policy_token_create). */
 json_t *api_token_json(const struct store_token *t, const char *org_name);
 /* {"tokens": [...]}: list, each with the name of its organisation among orgs. */
 json_t *api_tokens_json(const struct store_token *list, size_t n, const struct store_org *orgs,

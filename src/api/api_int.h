@@ -25,9 +25,9 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
 int api_route_list(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err); /* routes.c: GET /api/v1/routes */
 int api_tokens_list(void *ctx, struct http_request *req, struct http_response *resp,
-                    struct rk_err *err); /* tokens.c: GET /api/v1/tokens */
+                    struct rk_err *err); /* tokens.c: GET /api/v1/tokens (members too) */
 int api_tokens_revoke(void *ctx, struct http_request *req, struct http_response *resp,
-                      struct rk_err *err); /* tokens.c: DELETE /api/v1/tokens/{id} */
+                      struct rk_err *err); /* tokens.c: DELETE /api/v1/tokens/{id} (members too) */
 
 /* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
 
@@ -51,6 +51,9 @@ const char *api_param(const struct http_request *req, const char *key);
 
 /* What the admin routes tell a requester who is not the coordinator (403). */
 #define API_ADMIN_REFUSAL "the admin API is for the coordinator role only"
+
+/* 0 if the requester is authenticated (any role); otherwise answers 401 and returns 1. */
+int api_need_member(const struct http_request *req, struct http_response *resp);
 
 /* 0 if the requester is an authenticated coordinator; otherwise answers 401 (not
  * authenticated) or 403 with refusal (borrowed) and returns 1. */

@@ -2,7 +2,7 @@
 /*
  * reply.c: how every admin API handler answers: a JSON body with its status, {"error": ...}
  * for a failure (an rk_err code mapped to its HTTP status, 5xx details kept in the server
- * log), and the coordinator check the admin routes start with.
+ * log), and the checks the admin routes start with (authenticated, coordinator).
  */
 #include "api/api_int.h"
 
@@ -58,8 +58,7 @@ int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
     return api_reply_error(resp, status, msg);
 }
 
-int api_need_coordinator(const struct http_request *req, struct http_response *resp,
-                         const char *refusal)
+int api_need_member(const struct http_request *req, struct http_response *resp)
 {
     const struct policy_principal *who = req->principal;
 
@@ -67,7 +66,15 @@ int api_need_coordinator(const struct http_request *req, struct http_response *r
         api_reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
         return 1;
     }
-    if (!policy_is_coordinator(who)) {
+    return 0;
+}
+
+int api_need_coordinator(const struct http_request *req, struct http_response *resp,
+                         const char *refusal)
+{
+    if (api_need_member(req, resp))
+        return 1;
+    if (!policy_is_coordinator(req->principal)) {
         api_reply_error(resp, 403, refusal);
         return 1;
     }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tokens.c: the admin API's token list and revocation (the coordinator's): GET
- * /api/v1/tokens[?org=ORG] and DELETE /api/v1/tokens/{id}, where id is a token's id as the
- * list shows it (or a longer prefix of its hash). Creation is POST /api/v1/tokens (api.c).
+ * tokens.c: the admin API's token list and revocation: GET /api/v1/tokens[?org=ORG] and
+ * DELETE /api/v1/tokens/{id}, where id is a token's id as the list shows it (or a longer
+ * prefix of its hash). The coordinator reaches every organisation's tokens, a member its
+ * own organisation's (policy_token_list, policy_token_revoke decide). Creation is POST
+ * /api/v1/tokens (api.c).
  */
 #include "api/api_int.h"
 
@@ -17,9 +19,9 @@ int api_tokens_list(void *ctx, struct http_request *req, struct http_response *r
     size_t n = 0, n_orgs = 0;
     int rc;
 
-    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
+    if (api_need_member(req, resp))
         return 0;
-    rc = policy_token_list(hub->store, api_param(req, "org"), &list, &n, err);
+    rc = policy_token_list(hub->store, req->principal, api_param(req, "org"), &list, &n, err);
     if (rc == 0)
         rc = store_org_list(hub->store, &orgs, &n_orgs, err);
     if (rc == 0)
@@ -38,7 +40,7 @@ int api_tokens_revoke(void *ctx, struct http_request *req, struct http_response 
     struct store_token gone = {0};
     int rc;
 
-    if (api_need_coordinator(req, resp, API_ADMIN_REFUSAL))
+    if (api_need_member(req, resp))
         return 0;
     /* Only an id: a secret in a URL would end up in logs. */
     if (strncmp(req->captures[0], POLICY_TOKEN_PREFIX, strlen(POLICY_TOKEN_PREFIX)) == 0)

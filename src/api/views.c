@@ -6,6 +6,7 @@
  */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 json_t *api_org_json(const struct store_org *o)
@@ -39,12 +40,16 @@ json_t *api_collection_json(const struct store_collection *c)
 json_t *api_token_json(const struct store_token *t, const char *org_name)
 {
     char created[RK_TIME_LEN];
+    char with[POLICY_TOKEN_ID_LEN + 1];
 
     rk_time_format(t->created, created);
-    json_t *v = json_pack(
-        "{s:s%, s:s, s:s, s:s, s:s, s:s}", "id", t->hash, (size_t)POLICY_TOKEN_ID_LEN, "org_id",
-        t->org_id, "role", policy_role_name(t->role), "label", nz(t->label), "anonymity",
-        t->anonymity < 0 ? "org" : policy_anonymity_name(t->anonymity), "created", created);
+    snprintf(with, sizeof(with), "%.*s", POLICY_TOKEN_ID_LEN, t->creator_token);
+    json_t *v = json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", t->hash,
+                          (size_t)POLICY_TOKEN_ID_LEN, "org_id", t->org_id, "role",
+                          policy_role_name(t->role), "label", nz(t->label), "anonymity",
+                          t->anonymity < 0 ? "org" : policy_anonymity_name(t->anonymity), "created",
+                          created, "created_by", policy_token_created_by(t), "created_by_org_id",
+                          t->creator_org, "created_with", with);
     if (org_name != NULL)
         json_object_set_new(v, "org", json_string(org_name));
     return v;

@@ -18,11 +18,15 @@ static const char usage[] =
     "create makes an API token for organisation ORG (name or id). ROLE is reader,\n"
     "contributor, analyst or coordinator. Only a hash is stored: the token is shown\n"
     "once. TAXII clients send it as \"Authorization: Bearer TOKEN\" or as the password of\n"
-    "HTTP Basic authentication.\n"
-    "list shows every token (or ORG's) by its ID, the start of its hash, never the token.\n"
+    "HTTP Basic authentication. This command acts as the coordinator: a token it makes\n"
+    "for another organisation shows as created by the coordinator in that organisation's\n"
+    "own token list and in every audit entry made with it (members create their own\n"
+    "through the admin API).\n"
+    "list shows every token (or ORG's) by its ID, the start of its hash, never the token,\n"
+    "and who created it (self or coordinator).\n"
     "revoke deletes a token, given as the token itself or its ID from list (at least 12\n"
     "characters); a running server refuses it within a second. The hub's last\n"
-    "coordinator token cannot be revoked. Revocations are in the audit log.\n"
+    "coordinator token cannot be revoked. Creations and revocations are in the audit log.\n"
     "With --org ORG --all, every token of ORG is revoked (an organisation that leaves).\n"
     "\n"
     "Options:\n"
@@ -31,7 +35,8 @@ static const char usage[] =
     "                 stricter than the organisation's mode (default: the org's mode)\n"
     "  --data DIR     data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json         print {\"token\": ..., \"org\": ..., \"role\": ...} (create),\n"
-    "                 {\"tokens\": [{\"id\", \"org_id\", \"org\", \"role\", ...}]} (list) or\n"
+    "                 {\"tokens\": [{\"id\", \"org_id\", \"org\", \"role\", \"created_by\",\n"
+    "                 ...}]} (list) or\n"
     "                 {\"revoked\": {...}} (revoke), {\"revoked\": [...], \"refused\":\n"
     "                 [{\"id\", \"error\"}]} (revoke --all)\n"
     "\n"
@@ -53,6 +58,8 @@ static int token_create(int argc, char **argv)
     char token[POLICY_TOKEN_LEN + 1];
     struct store *s = NULL;
     struct store_org org = {0};
+    struct store_token made = {0};
+    struct policy_principal who;
     struct rk_err err;
     const char *label;
     const char *anon;
@@ -82,29 +89,29 @@ static int token_create(int argc, char **argv)
     label = cli_opt_value(opts, n_opts, "label");
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rc = store_org_get(s, cli_opt_value(opts, n_opts, "org"), &org, &err);
-    if (rc == RK_E_NOTFOUND) {
-        rc = cli_fail(json, 1, "unknown organisation '%s' (see renkei org list)",
-                      cli_opt_value(opts, n_opts, "org"));
-        goto out;
-    }
+    /* The command line acts as the coordinator: the audit log says so. */
+    rc = policy_coordinator_principal(s, &who, &err);
     if (rc == 0)
-        rc = policy_token_create_ex(s, org.id, role, label, mode, token, &err);
+        rc = policy_token_create(s, &who, "cli:token create", cli_opt_value(opts, n_opts, "org"),
+                                 role, label, mode, token, &made, &err);
+    if (rc == 0)
+        rc = store_org_get(s, made.org_id, &org, &err);
     if (rc != 0) {
-        rc = cli_fail(json, 1, "%s", err.msg);
+        rc =
+            cli_fail(json, 1, "%s%s", err.msg, rc == RK_E_NOTFOUND ? " (see renkei org list)" : "");
         goto out;
     }
     if (json) {
-        cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "token", token, "org", org.name,
-                                 "org_id", org.id, "role", policy_role_name(role), "label",
-                                 label != NULL ? label : "", "anonymity",
-                                 mode < 0 ? "org" : policy_anonymity_name(mode)));
+        json_t *view = api_token_json(&made, org.name);
+        json_object_set_new(view, "token", json_string(token));
+        cli_json_print(view);
     } else {
         printf("Token for \"%s\" (role %s), shown ONCE; it cannot be recovered:\n\n    %s\n",
                org.name, policy_role_name(role), token);
     }
-    memset(token, 0, sizeof(token));
 out:
+    memset(token, 0, sizeof(token));
+    store_token_clear(&made);
     store_org_clear(&org);
     store_close(s);
     return rc;
@@ -123,6 +130,7 @@ static int token_list(int argc, char **argv)
     struct store *s = NULL;
     struct store_token *list = NULL;
     struct store_org *orgs = NULL;
+    struct policy_principal who;
     struct rk_err err;
     bool json;
     int rc;
@@ -132,7 +140,9 @@ static int token_list(int argc, char **argv)
         return rc;
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
-    rc = policy_token_list(s, cli_opt_value(opts, n_opts, "org"), &list, &n, &err);
+    rc = policy_coordinator_principal(s, &who, &err);
+    if (rc == 0)
+        rc = policy_token_list(s, &who, cli_opt_value(opts, n_opts, "org"), &list, &n, &err);
     if (rc == 0)
         rc = store_org_list(s, &orgs, &n_orgs, &err);
     if (rc != 0) {
@@ -146,14 +156,16 @@ static int token_list(int argc, char **argv)
     } else {
         size_t i;
         json_t *t;
-        printf("%-16s  %-24s  %-11s  %-20s  %s\n", "ID", "ORG", "ROLE", "CREATED", "LABEL");
+        printf("%-16s  %-24s  %-11s  %-20s  %-11s  %s\n", "ID", "ORG", "ROLE", "CREATED",
+               "CREATED BY", "LABEL");
         json_array_foreach(json_object_get(doc, "tokens"), i, t)
         {
-            printf("%-16s  %-24s  %-11s  %-20.19s  %s\n",
+            printf("%-16s  %-24s  %-11s  %-20.19s  %-11s  %s\n",
                    json_string_value(json_object_get(t, "id")),
                    json_string_value(json_object_get(t, "org")),
                    json_string_value(json_object_get(t, "role")),
                    json_string_value(json_object_get(t, "created")),
+                   json_string_value(json_object_get(t, "created_by")),
                    json_string_value(json_object_get(t, "label")));
         }
         json_decref(doc);
@@ -177,7 +189,7 @@ static int revoke_all(struct store *s, const struct policy_principal *who, const
     size_t n = 0, refused = 0;
     struct rk_err err;
     json_t *done = json_array(), *kept = json_array();
-    int rc = policy_token_list(s, org, &list, &n, &err);
+    int rc = policy_token_list(s, who, org, &list, &n, &err);
 
     if (rc != 0) {
         json_decref(done);

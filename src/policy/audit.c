@@ -50,6 +50,20 @@ void policy_audit_hash(const struct store_audit *e, char out[65])
     rk_hex(h, sizeof(h), out);
 }
 
+/*
+ * Says in detail (a JSON object) that who's token was minted by a coordinator for who's
+ * organisation: whatever the entry records, the coordinator may have done it. Any value the
+ * caller gave under the same key is replaced, so a detail cannot hide the mark.
+ */
+static void mark_minted(json_t *detail, const struct policy_principal *who)
+{
+    char id[POLICY_TOKEN_ID_LEN + 1];
+
+    policy_copy_str(id, sizeof(id), who->token_hash);
+    json_object_set_new(detail, POLICY_AUDIT_MINTED,
+                        json_pack("{s:s, s:s}", "token", id, "org_id", who->minted_by));
+}
+
 int policy_audit_append(struct store *s, const struct policy_principal *who, const char *action,
                         const char *route, const char *collection_id, const char *detail_json,
                         struct rk_err *err)
@@ -72,6 +86,12 @@ int policy_audit_append(struct store *s, const struct policy_principal *who, con
     v = json_loads(detail_json, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL)
         return rk_err_set(err, RK_E_INVALID, "audit detail is not JSON: %s", jerr.text);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return rk_err_set(err, RK_E_INVALID, "audit detail is not a JSON object");
+    }
+    if (who != NULL && who->authenticated && who->minted_by[0] != '\0')
+        mark_minted(v, who);
     detail = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_decref(v);
     if (detail == NULL)

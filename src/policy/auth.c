@@ -167,6 +167,9 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     }
     if (rc != 0)
         goto out;
+    rc = policy_token_creators_fill(s, &t, 1, err);
+    if (rc != 0)
+        goto out;
     rc = store_org_get(s, t.org_id, &org, err);
     if (rc == RK_E_NOTFOUND) {
         rc = rk_err_set(err, RK_E_UNAUTH, "the token's organisation no longer exists");
@@ -179,9 +182,11 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     policy_copy_str(out->org_name, sizeof(out->org_name), org.name);
     policy_copy_str(out->sector, sizeof(out->sector), org.sector);
     out->role = t.role;
-    /* For provenance (issue 3): which token posted, and its own anonymity mode. */
+    /* For provenance: which token posted, and its own anonymity mode. */
     policy_copy_str(out->token_hash, sizeof(out->token_hash), hash);
     out->token_anonymity = t.anonymity;
+    if (policy_token_minted_for_other(&t))
+        policy_copy_str(out->minted_by, sizeof(out->minted_by), t.creator_org);
     /* Every field of *out is filled above this line: the cache keeps the whole principal. */
     policy_cache_principal_put(s, hash, out, epoch, loaded);
 out:

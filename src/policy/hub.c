@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hub.c: creating and loading the hub, and managing organisations, tokens and collections.
- * The command line and the admin API both call these, so the rules (which sectors exist,
- * which names are allowed, which audiences are valid) are enforced in one place.
+ * hub.c: creating and loading the hub, and managing organisations and collections (tokens
+ * are tokens.c's). The command line and the admin API both call these, so the rules (which
+ * sectors exist, which names are allowed, which audiences are valid) are enforced in one
+ * place.
  */
 #include "policy/policy_config.h"
 #include "policy/policy_int.h"
@@ -170,6 +171,7 @@ int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const
     json_t *sectors = NULL;
     char *sectors_json = NULL;
     struct store_org org = {0};
+    struct policy_principal who;
     int rc;
 
     token_out[0] = '\0';
@@ -209,7 +211,11 @@ int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const
     rc = store_setting_set(s, "coordinator_org", org.id, err);
     if (rc != 0)
         goto out;
-    rc = policy_token_create(s, org.id, STORE_ROLE_COORDINATOR, "created by init", token_out, err);
+    rc = policy_coordinator_principal(s, &who, err);
+    if (rc != 0)
+        goto out;
+    rc = policy_token_create(s, &who, "init", org.id, STORE_ROLE_COORDINATOR, "created by init", -1,
+                             token_out, NULL, err);
     if (rc != 0)
         goto out;
     /* Written last: its presence marks a complete initialisation. */
@@ -326,50 +332,6 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
     out->anonymity = anonymity;
     out->created = org.created;
     return 0;
-}
-
-int policy_token_create(struct store *s, const char *org, int role, const char *label,
-                        char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
-{
-    return policy_token_create_ex(s, org, role, label, -1, token_out, err);
-}
-
-int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
-                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err)
-{
-    struct store_org o = {0};
-    struct store_token t = {0};
-    int rc;
-
-    token_out[0] = '\0';
-    if (role < STORE_ROLE_READER || role > STORE_ROLE_COORDINATOR)
-        return rk_err_set(err, RK_E_INVALID,
-                          "unknown role (use reader, contributor, analyst or coordinator)");
-    if (anonymity < -1 || anonymity > STORE_ANON_ANONYMOUS)
-        return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
-    if (label != NULL && strlen(label) > 256)
-        return rk_err_set(err, RK_E_INVALID, "label longer than 256 bytes");
-    if (org == NULL || org[0] == '\0')
-        return rk_err_set(err, RK_E_INVALID, "organisation must not be empty");
-    rc = store_org_get(s, org, &o, err);
-    if (rc == RK_E_NOTFOUND)
-        return rk_err_set(err, RK_E_NOTFOUND, "unknown organisation '%s'", org);
-    if (rc != 0)
-        return rc;
-    policy_token_generate(token_out);
-    policy_token_hash(token_out, t.hash);
-    memcpy(t.org_id, o.id, sizeof(t.org_id));
-    t.role = role;
-    t.label = (char *)(label != NULL ? label : "");
-    t.created = rk_time_now();
-    t.anonymity = anonymity;
-    rc = store_token_add(s, &t, err);
-    if (rc == 0)
-        (void)policy_cache_bump(s, NULL); /* running servers drop cached entities (cache.c) */
-    if (rc != 0)
-        token_out[0] = '\0';
-    store_org_clear(&o);
-    return rc;
 }
 
 int policy_collection_add(struct store *s, const char *title, const char *description,

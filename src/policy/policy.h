@@ -43,6 +43,10 @@ struct policy_principal {
     /* Recorded in provenance by the ingest: */
     char token_hash[65]; /* hex hash of the token used, "" when anonymous */
     int token_anonymity; /* the token's enum store_anonymity, -1 (or NAMED) = the org's mode */
+    /* The organisation of the coordinator that created the token used for org_id, another
+     * organisation than its own, so that the coordinator may hold it too; "" when org_id
+     * created it. Every audit entry of such a principal says so (policy_audit_append). */
+    char minted_by[RK_UUID_LEN];
 };
 
 /*
@@ -118,27 +122,52 @@ const char *policy_role_name(int role);
 int policy_anonymity_parse(const char *name);
 const char *policy_anonymity_name(int mode);
 
-/* Creates a token for org (id or name) with role; the secret goes to token_out and is
- * never stored. */
-int policy_token_create(struct store *s, const char *org, int role, const char *label,
-                        char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
+/*
+ * Creates a token for org (id or name) with role, label (NULL: "") and anonymity (-1: the
+ * organisation's mode, else an enum store_anonymity) on behalf of who, and records who made
+ * it (who's organisation and token). The coordinator may create any role for any
+ * organisation. A member whose role is contributor or analyst may create tokens for its own
+ * organisation with a role no higher than its own; a reader may create none. Refusals are
+ * RK_E_FORBIDDEN (a member naming another organisation is refused whether or not it exists),
+ * RK_E_UNAUTH for an anonymous who. RK_E_INVALID for a bad role, anonymity or label;
+ * RK_E_NOTFOUND for an unknown organisation. One "token-create" audit entry (route names
+ * the caller) is appended before the token is stored: a creation the log cannot record is
+ * not made. The secret goes to token_out and is never stored; *made (made may be NULL)
+ * describes the new token, its creator filled in (caller clears).
+ */
+int policy_token_create(struct store *s, const struct policy_principal *who, const char *route,
+                        const char *org, int role, const char *label, int anonymity,
+                        char token_out[POLICY_TOKEN_LEN + 1], struct store_token *made,
+                        struct rk_err *err);
 
 /*
- * Tokens of org (id or name; NULL: every organisation's), by organisation then creation
- * (tokens.c). *out is freed with store_tokens_free. A token is shown by its id: the first
- * POLICY_TOKEN_ID_LEN characters of its hash.
+ * Tokens who may see, by organisation then creation (tokens.c): the coordinator sees org's
+ * (id or name; NULL: every organisation's), a member of any role its own organisation's
+ * only (org NULL or its own; another is RK_E_FORBIDDEN whether or not it exists). Each has
+ * its creator filled in (creator_org; tokens made before creators were recorded count as
+ * made by the coordinator organisation, the only one that could create tokens then).
+ * *out is freed with store_tokens_free. A token is shown by its id: the first
+ * POLICY_TOKEN_ID_LEN characters of its hash. RK_E_NOTFOUND for an unknown organisation.
  */
 #define POLICY_TOKEN_ID_LEN 16
-int policy_token_list(struct store *s, const char *org, struct store_token **out, size_t *n,
-                      struct rk_err *err);
+int policy_token_list(struct store *s, const struct policy_principal *who, const char *org,
+                      struct store_token **out, size_t *n, struct rk_err *err);
+
+/* Who created t, as the lists and the audit say it: "coordinator" when a coordinator made it
+ * for another organisation than its own, else "self". t's creator must be filled in, as
+ * policy_token_list and policy_token_create give it. */
+const char *policy_token_created_by(const struct store_token *t);
 
 /*
  * Revokes the token ref names: the token itself (rk_...), or its id or a longer prefix of its
- * hash (at least 12 hexadecimal characters, matching one token). The coordinator's only
- * (RK_E_FORBIDDEN); RK_E_NOTFOUND if no token matches, RK_E_CONFLICT if several do or if it
- * is the hub's last coordinator token. One "token-revoke" audit entry (route names the
- * caller) is appended before the token is deleted; running servers stop accepting it
- * within POLICY_CACHE_RECHECK_MS. *revoked describes it (caller clears).
+ * hash (at least 12 hexadecimal characters, matching one token). The coordinator may revoke
+ * any token; a member whose role is contributor or analyst a token of its own organisation
+ * with a role no higher than its own (another organisation's tokens are RK_E_NOTFOUND to it,
+ * as if they did not exist); anyone else gets RK_E_FORBIDDEN (RK_E_UNAUTH if anonymous).
+ * RK_E_NOTFOUND if no token matches, RK_E_CONFLICT if several do or if it is the hub's last
+ * coordinator token. One "token-revoke" audit entry (route names the caller) is appended
+ * before the token is deleted; running servers stop accepting it within
+ * POLICY_CACHE_RECHECK_MS. *revoked describes it (caller clears).
  */
 int policy_token_revoke(struct store *s, const struct policy_principal *who, const char *route,
                         const char *ref, struct store_token *revoked, struct rk_err *err);
@@ -157,20 +186,25 @@ bool policy_sector_known(struct store *s, const char *sector);
 struct store_credit;
 
 /* Audit actions. Reads and writes of AMBER and above, every provenance read, every policy
- * change. */
+ * change, every token created or revoked. */
 #define POLICY_AUDIT_READ            "read"
 #define POLICY_AUDIT_WRITE           "write"
 #define POLICY_AUDIT_PROVENANCE_READ "provenance-read"
 #define POLICY_AUDIT_POLICY_CHANGE   "policy-change"
+#define POLICY_AUDIT_TOKEN_CREATE    "token-create"
 #define POLICY_AUDIT_TOKEN_REVOKE    "token-revoke"
 
 /*
  * Appends one entry to the tamper-evident audit log: who (NULL or anonymous: org ""),
  * action (one of POLICY_AUDIT_*), route name, collection id ("" or NULL if none) and
- * detail_json (a JSON value as text; NULL means "{}"). The store chains the entry to the
+ * detail_json (a JSON object as text; NULL means "{}"). When who's token was minted by a
+ * coordinator for who's organisation (who->minted_by), the detail gains
+ * POLICY_AUDIT_MINTED: {"token": its id, "org_id": the coordinator's organisation}, so that
+ * the entry shows the coordinator may be behind it. The store chains the entry to the
  * previous one under its writer lock; the hash is policy_audit_hash. 0 or RK_E_DB /
- * RK_E_INVALID (detail_json not JSON).
+ * RK_E_INVALID (detail_json not a JSON object).
  */
+#define POLICY_AUDIT_MINTED "minted_by_coordinator"
 int policy_audit_append(struct store *s, const struct policy_principal *who, const char *action,
                         const char *route, const char *collection_id, const char *detail_json,
                         struct rk_err *err);
@@ -618,20 +652,17 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        policy_items_fn done, void *done_ctx, struct rk_err *err);
 
 /*
- * As policy_org_add, policy_token_create and policy_collection_add, with the issue 3 fields.
- * own_identifiers: text as policy_ownids_parse reads it (NULL or "" none); a bad entry is
- * RK_E_INVALID naming the line; the normalised text is stored. token anonymity: -1 for the
- * organisation's mode, else a store_anonymity. default_tlp: POLICY_TLP_CLEAR..RED (the TLP
- * the scope rule "collection" gives). The original functions call these with own
- * identifiers NULL, anonymity -1 and default_tlp GREEN.
+ * As policy_org_add and policy_collection_add, with the issue 3 fields. own_identifiers:
+ * text as policy_ownids_parse reads it (NULL or "" none); a bad entry is RK_E_INVALID naming
+ * the line; the normalised text is stored. default_tlp: POLICY_TLP_CLEAR..RED (the TLP the
+ * scope rule "collection" gives). The original functions call these with own identifiers
+ * NULL and default_tlp GREEN.
  */
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err);
 /* Checks an own-identifiers text as policy_org_add_ex would: 0, or its error (RK_E_INVALID
  * naming the line, RK_E_TOOBIG), so that a caller can say which file it came from. */
 int policy_ownids_check(const char *own_identifiers, struct rk_err *err);
-int policy_token_create_ex(struct store *s, const char *org, int role, const char *label,
-                           int anonymity, char token_out[POLICY_TOKEN_LEN + 1], struct rk_err *err);
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,
                              const char *alias, const char *read_spec, const char *write_spec,
                              int default_tlp, struct store_collection *out, struct rk_err *err);

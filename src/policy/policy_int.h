@@ -20,6 +20,16 @@ void policy_token_generate(char out[POLICY_TOKEN_LEN + 1]);
 /* True if the len bytes at token are exactly "rk_" and 64 lower-case hex digits. */
 bool policy_token_well_formed(const char *token, size_t len);
 
+/* Fills in the creator_org of the n tokens of list that have none recorded (made before
+ * creators were) with the coordinator organisation, the only one that could create tokens
+ * then (tokens.c). 0 or a store error (RK_E_INTERNAL if the hub has no coordinator). */
+int policy_token_creators_fill(struct store *s, struct store_token *list, size_t n,
+                               struct rk_err *err);
+
+/* True if t (creator filled in) was created by a coordinator for another organisation than
+ * its own: the coordinator may hold its secret. */
+bool policy_token_minted_for_other(const struct store_token *t);
+
 /* Copies src (NULL = "") into dst of cap > 0 bytes, truncating, always NUL-terminated;
  * snprintf(dst, cap, "%s", src) without the format machinery (runs per object and request). */
 void policy_copy_str(char *dst, size_t cap, const char *src);

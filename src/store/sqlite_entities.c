@@ -204,16 +204,20 @@ int store_sq_org_list(struct store *base, struct store_org **out, size_t *n, str
 
 /* ---- tokens ------------------------------------------------------------------------------ */
 
+#define TOKEN_COLS "hash, org_id, role, label, created, anonymity, creator_org, creator_token"
+
 int store_sq_token_add(struct store *base, const struct store_token *t, struct rk_err *err)
 {
     if (t == NULL || t->hash[0] == '\0' || t->org_id[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "token_add: hash and organisation are required");
-    const struct bindv v[] = {BT(t->hash),  BT(t->org_id),  BI(t->role),
-                              BT(t->label), BI(t->created), BI(t->anonymity)};
+    const struct bindv v[] = {BT(t->hash),        BT(t->org_id),       BI(t->role),
+                              BT(t->label),       BI(t->created),      BI(t->anonymity),
+                              BT(t->creator_org), BT(t->creator_token)};
     return write1((struct store_sqlite *)base,
-                  "INSERT INTO tokens(hash, org_id, role, label, created, anonymity) "
-                  "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM orgs WHERE id = ?2)",
-                  v, 6, true, "adding a token", err);
+                  "INSERT INTO tokens(" TOKEN_COLS ") "
+                  "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
+                  "WHERE EXISTS (SELECT 1 FROM orgs WHERE id = ?2)",
+                  v, 8, true, "adding a token", err);
 }
 
 static void token_fill(sqlite3_stmt *st, void *out)
@@ -226,6 +230,8 @@ static void token_fill(sqlite3_stmt *st, void *out)
     t->label = col_dup(st, 3);
     t->created = sqlite3_column_int64(st, 4);
     t->anonymity = sqlite3_column_int(st, 5);
+    col_copy(st, 6, t->creator_org, sizeof(t->creator_org));
+    col_copy(st, 7, t->creator_token, sizeof(t->creator_token));
 }
 
 int store_sq_token_get(struct store *base, const char *hash, struct store_token *out,
@@ -235,7 +241,7 @@ int store_sq_token_get(struct store *base, const char *hash, struct store_token 
     if (hash == NULL)
         return rk_err_set(err, RK_E_INVALID, "token_get: no hash");
     int rc = read_row(base,
-                      "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
+                      "SELECT " TOKEN_COLS " FROM tokens "
                       "WHERE hash = ?1",
                       hash, token_fill, out, "reading a token", err);
     if (rc == RK_E_NOTFOUND)
@@ -247,7 +253,7 @@ int store_sq_token_list(struct store *base, struct store_token **out, size_t *n,
 {
     void *rows;
     int rc = read_rows(base,
-                       "SELECT hash, org_id, role, label, created, anonymity FROM tokens "
+                       "SELECT " TOKEN_COLS " FROM tokens "
                        "ORDER BY org_id, created, hash",
                        token_fill, sizeof(**out), &rows, n, "listing tokens", err);
     if (rc != 0) {

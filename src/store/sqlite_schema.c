@@ -243,6 +243,12 @@ static const char *const migrations[] = {
     "DROP INDEX objects_last_type;"
     "CREATE INDEX objects_last_type ON objects(tkey) WHERE is_last = 1;",
     // clang-format on
+
+    /* 11: who created each token: the creator's organisation and the token it used (its
+     * hash; "" when none was, as for a local command). Rows created before keep "" in both:
+     * the store does not know who made them. */
+    "ALTER TABLE tokens ADD COLUMN creator_org TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tokens ADD COLUMN creator_token TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -190,7 +190,11 @@ struct store_token {
     int role;                 /* enum store_role */
     char *label;              /* free text, may be "" */
     rk_time_us created;
-    int anonymity; /* issue 3: enum store_anonymity, or -1 for the org's mode */
+    int anonymity;                 /* issue 3: enum store_anonymity, or -1 for the org's mode */
+    char creator_org[RK_UUID_LEN]; /* organisation that created it; "" if not recorded
+                                      (rows older than schema version 11) */
+    char creator_token[65];        /* hash of the token it was created with; "" if none was
+                                      used (a local command) or not recorded */
 };
 
 struct store_collection {

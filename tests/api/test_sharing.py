@@ -256,13 +256,39 @@ class Sweep:
         self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/orgs")
 
     def p_tokens_add(self, route, rkey, reader, token):
-        self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/tokens")
+        # a member may create tokens for itself (test_token_minting); here a reader token
+        # asks for one of another organisation, and one of its own
+        if reader == "coord":
+            return
+        other = [o for o in self.w.orgs.values() if reader is None or o.key != reader.key][0]
+        path = "/api/v1/tokens"
+        for org in [other.name] + ([reader.name] if reader is not None else []):
+            st, _, raw = self.fetch("POST", path, token, body={"org": org, "role": "reader"})
+            self.expect_status(rkey, route, path, st, {401, 403})
+            self.check(rkey, reader, route, path, raw, data_route=False)
 
     def p_tokens_list(self, route, rkey, reader, token):
-        self.p_admin_get(route, rkey, reader, token, "/api/v1/tokens")
+        # a member sees its own organisation's tokens, and no other organisation's
+        path = "/api/v1/tokens"
+        if reader in (None, "coord"):
+            self.p_admin_get(route, rkey, reader, token, path)
+            return
+        st, val, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {200})
+        extra = [(o.id.encode(), "id of another organisation")
+                 for o in self.w.orgs.values() if o.key != reader.key]
+        self.check(rkey, reader, route, path, raw, data_route=False, extra=extra)
+        rows = val.get("tokens", []) if isinstance(val, dict) else []
+        if not rows or any(t.get("org_id") != reader.id for t in rows):
+            self.violations.append("%s %s %s: not exactly its own organisation's tokens"
+                                   % (rkey, route, path))
+        for o in self.w.orgs.values():
+            if o.key != reader.key:
+                st, _, raw = self.fetch("GET", path + "?org=" + o.name, token)
+                self.expect_status(rkey, route, path + "?org=...", st, {403})
 
     def p_tokens_revoke(self, route, rkey, reader, token):
-        # a member cannot revoke a token, not even its own, and the token keeps working
+        # a reader token cannot revoke a token, not even itself, and keeps working
         if reader == "coord" or token is None:
             if token is None:
                 st, _, raw = self.fetch("DELETE", "/api/v1/tokens/%s" % ("0" * 16), None)

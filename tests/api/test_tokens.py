@@ -3,7 +3,8 @@
 `renkei token list|revoke`. A token is shown by its id (the start of its hash), never by its
 secret; a revoked token is refused at once by the server that revoked it and within a
 second by a server running beside the CLI that did; the last coordinator token stays; every
-revocation is in the audit log."""
+revocation is in the audit log; members reach their own organisation's tokens only (who
+may create which token, and what the audit says of it: test_token_minting.py)."""
 import hashlib
 import time
 import unittest
@@ -51,15 +52,31 @@ class TestTokens(HubTestCase):
         self.assertEqual({t["org_id"] for t in body["tokens"]}, {self.fx.org_ids[self.fx.gas]})
         self.assertEqual(self.api("GET", "tokens?org=no-such-org", self.fx.coord)[0], 404)
 
-    def test_only_the_coordinator(self):
+    def test_members_reach_only_their_own_organisation(self):
+        """A member of any role lists its own organisation's tokens and nothing else; a
+        reader revokes nothing; no organisation's tokens are anyone's without a token."""
         victim = self.new_token()
+        gas_tok = self.hub.token_create(self.fx.gas, "reader")
         for token in (self.fx.power_reader, self.fx.power_contrib, self.fx.power_analyst):
             with self.subTest(token=token[:10]):
-                self.assertEqual(self.api("GET", "tokens", token)[0], 403)
-                self.assertEqual(self.api("DELETE", "tokens/" + token_id(victim), token)[0], 403)
+                st, _, body = self.api("GET", "tokens", token)
+                self.assertEqual(st, 200, body)
+                self.assertEqual({t["org_id"] for t in body["tokens"]},
+                                 {self.fx.org_ids[self.fx.power]})
+                self.assertIn(token_id(victim), {t["id"] for t in body["tokens"]})
+                self.assertNotIn(token_id(gas_tok), self.hub.last_raw.decode())
+                for org in (self.fx.gas, self.fx.org_ids[self.fx.gas], "no-such-org"):
+                    self.assertEqual(self.api("GET", "tokens?org=" + org, token)[0], 403)
+                self.assertEqual(self.api("GET", "tokens?org=" + self.fx.power, token)[0], 200)
+                # another organisation's token does not exist for a member
+                self.assertEqual(self.api("DELETE", "tokens/" + token_id(gas_tok), token)[0],
+                                 403 if token == self.fx.power_reader else 404)
+        self.assertEqual(self.api("DELETE", "tokens/" + token_id(victim),
+                                  self.fx.power_reader)[0], 403)
         self.assertEqual(self.api("GET", "tokens")[0], 401)
         self.assertEqual(self.api("DELETE", "tokens/" + token_id(victim))[0], 401)
         self.assertEqual(self.works(victim), 200)
+        self.assertEqual(self.works(gas_tok), 200)
 
     def test_revoke_by_id_refuses_at_once_and_is_audited(self):
         tok = self.new_token(role="contributor", label="leaked")

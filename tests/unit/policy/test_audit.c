@@ -110,13 +110,36 @@ static void verify(struct fixture *f, int64_t want_checked, int64_t want_bad)
     assert_int_equal(checked, want_checked);
 }
 
-static void empty_and_intact_chain(void **state)
+/* Parses a listing and returns its entries array (borrowed from *doc). */
+static json_t *list(struct fixture *f, int64_t after, size_t limit, const char *org, json_t **doc)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    struct rk_err err;
+
+    assert_int_equal(policy_audit_list_json(f->t.s, after, limit, org, &b, &err), 0);
+    *doc = json_loads(b.data, 0, NULL);
+    rk_buf_free(&b);
+    assert_non_null(*doc);
+    return json_object_get(*doc, "entries");
+}
+
+/* The chain starts with init's coordinator token (a token-create entry, seq 1). */
+static void init_entry_and_intact_chain(void **state)
 {
     struct fixture *f = *state;
+    json_t *doc;
+    json_t *e;
 
-    verify(f, 0, 0);
+    verify(f, 1, 0);
+    e = list(f, 0, 0, NULL, &doc);
+    assert_int_equal(json_array_size(e), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "action")),
+                        POLICY_AUDIT_TOKEN_CREATE);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "org")), "coord");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "route")), "init");
+    json_decref(doc);
     append_reads(f, 6);
-    verify(f, 6, 0);
+    verify(f, 7, 0);
 }
 
 static void hash_is_stable_and_covers_every_field(void **state)
@@ -221,20 +244,11 @@ static void bad_append_refused(void **state)
     assert_non_null(strstr(err.msg, "not JSON"));
     assert_int_equal(policy_audit_append(f->t.s, &f->alice, "", "r", NULL, NULL, &err),
                      RK_E_INVALID);
-    verify(f, 0, 0);
-}
-
-/* Parses a listing and returns its entries array (borrowed from *doc). */
-static json_t *list(struct fixture *f, int64_t after, size_t limit, const char *org, json_t **doc)
-{
-    struct rk_buf b = RK_BUF_INIT;
-    struct rk_err err;
-
-    assert_int_equal(policy_audit_list_json(f->t.s, after, limit, org, &b, &err), 0);
-    *doc = json_loads(b.data, 0, NULL);
-    rk_buf_free(&b);
-    assert_non_null(*doc);
-    return json_object_get(*doc, "entries");
+    assert_int_equal(
+        policy_audit_append(f->t.s, &f->alice, POLICY_AUDIT_READ, "r", NULL, "[1]", &err),
+        RK_E_INVALID);
+    assert_non_null(strstr(err.msg, "not a JSON object"));
+    verify(f, 1, 0);
 }
 
 static void list_filters(void **state)
@@ -243,8 +257,8 @@ static void list_filters(void **state)
     json_t *doc;
     json_t *e;
 
-    append_reads(f, 7); /* seq 1..7: alice at odd seqs, bob at even */
-    e = list(f, 0, 0, NULL, &doc);
+    append_reads(f, 7); /* seq 2..8 after init's: alice at even seqs, bob at odd */
+    e = list(f, 1, 0, NULL, &doc);
     assert_int_equal(json_array_size(e), 7);
     assert_false(json_is_true(json_object_get(doc, "more")));
     assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "org")), "alice");
@@ -257,7 +271,7 @@ static void list_filters(void **state)
         assert_string_equal(json_string_value(json_object_get(json_array_get(e, i), "org_id")),
                             f->bob.org_id);
         assert_int_equal(json_integer_value(json_object_get(json_array_get(e, i), "seq")),
-                         2 * (int)(i + 1));
+                         2 * (int)(i + 1) + 1);
     }
     json_decref(doc);
 
@@ -268,9 +282,9 @@ static void list_filters(void **state)
     assert_true(json_is_true(json_object_get(doc, "more")));
     json_decref(doc);
 
-    e = list(f, 5, 0, f->alice.org_id, &doc);
+    e = list(f, 6, 0, f->alice.org_id, &doc);
     assert_int_equal(json_array_size(e), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(e, 0), "seq")), 7);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(e, 0), "seq")), 8);
     json_decref(doc);
 }
 
@@ -347,7 +361,7 @@ static void provenance_read_is_audited(void **state)
                      RK_E_NOTFOUND);
     rk_buf_free(&b);
 
-    e = list(f, 0, 0, NULL, &doc);
+    e = list(f, 1, 0, NULL, &doc);
     assert_int_equal(json_array_size(e), 2);
     v = json_array_get(e, 0);
     assert_string_equal(json_string_value(json_object_get(v, "action")), "provenance-read");
@@ -360,7 +374,7 @@ static void provenance_read_is_audited(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "detail"), "versions")),
                      0);
     json_decref(doc);
-    verify(f, 2, 0);
+    verify(f, 3, 0);
 }
 
 /* Expects policy_doc_update(patch) to fail with RK_E_INVALID and a message containing
@@ -376,7 +390,7 @@ static void bad_update(struct fixture *f, const char *patch, const char *want)
     if (strstr(err.msg, want) == NULL)
         fail_msg("patch %s: message '%s' does not mention '%s'", patch, err.msg, want);
     assert_int_equal(policy_audit_verify(f->t.s, &checked, &bad, &err), 0);
-    assert_int_equal(checked, 0);
+    assert_int_equal(checked, 1); /* init's entry only */
 }
 
 static void policy_changes_validated_and_audited(void **state)
@@ -424,7 +438,7 @@ static void policy_changes_validated_and_audited(void **state)
     assert_int_equal(json_integer_value(json_object_get(doc, "green_delay_hours")), 24);
     json_decref(doc);
 
-    e = list(f, 0, 0, NULL, &doc);
+    e = list(f, 1, 0, NULL, &doc);
     assert_int_equal(json_array_size(e), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "action")),
                         "policy-change");
@@ -441,13 +455,13 @@ static void policy_changes_validated_and_audited(void **state)
             json_integer_value(json_object_get(json_object_get(detail, "after"), "sector_k")), 3);
     }
     json_decref(doc);
-    verify(f, 2, 0);
+    verify(f, 3, 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(empty_and_intact_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_entry_and_intact_chain, setup, teardown),
         cmocka_unit_test(hash_is_stable_and_covers_every_field),
         cmocka_unit_test_setup_teardown(changed_detail_found_at_its_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(rehashed_entry_found_at_the_next, setup, teardown),

@@ -143,8 +143,11 @@ static void created_token_authenticates_with_role(void **state)
 
     assert_int_equal(
         policy_org_add(f->t.s, "acme-power", "electric-power", STORE_ANON_SECTOR, &org, &err), 0);
-    assert_int_equal(
-        policy_token_create(f->t.s, "acme-power", STORE_ROLE_CONTRIBUTOR, "ci", tok, &err), 0);
+    struct policy_principal coord;
+    assert_int_equal(policy_coordinator_principal(f->t.s, &coord, &err), 0);
+    assert_int_equal(policy_token_create(f->t.s, &coord, "test", "acme-power",
+                                         STORE_ROLE_CONTRIBUTOR, "ci", -1, tok, NULL, &err),
+                     0);
     snprintf(hdr, sizeof(hdr), "Bearer %s", tok);
     assert_int_equal(policy_authenticate(f->t.s, hdr, &p, &err), 0);
     assert_int_equal(p.role, STORE_ROLE_CONTRIBUTOR);
@@ -153,10 +156,15 @@ static void created_token_authenticates_with_role(void **state)
     assert_string_equal(p.sector, "electric-power");
     store_org_clear(&org);
     /* By id as well as by name; unknown organisation and bad role refused. */
-    assert_int_equal(policy_token_create(f->t.s, p.org_id, STORE_ROLE_READER, NULL, tok, &err), 0);
-    assert_int_equal(policy_token_create(f->t.s, "nobody", STORE_ROLE_READER, NULL, tok, &err),
+    assert_int_equal(policy_token_create(f->t.s, &coord, "test", p.org_id, STORE_ROLE_READER, NULL,
+                                         -1, tok, NULL, &err),
+                     0);
+    assert_int_equal(policy_token_create(f->t.s, &coord, "test", "nobody", STORE_ROLE_READER, NULL,
+                                         -1, tok, NULL, &err),
                      RK_E_NOTFOUND);
-    assert_int_equal(policy_token_create(f->t.s, "acme-power", 7, NULL, tok, &err), RK_E_INVALID);
+    assert_int_equal(
+        policy_token_create(f->t.s, &coord, "test", "acme-power", 7, NULL, -1, tok, NULL, &err),
+        RK_E_INVALID);
 }
 
 static struct policy_principal who(const char *org, const char *sector, int role)

@@ -76,6 +76,7 @@ static void tokens(void **state)
     tk.role = STORE_ROLE_COORDINATOR;
     tk.label = (char *)"bootstrap";
     tk.created = 42;
+    memcpy(tk.creator_org, org, RK_UUID_LEN);
     assert_int_equal(store_token_add(t->s, &tk, &err), 0);
     assert_int_equal(store_token_add(t->s, &tk, &err), RK_E_EXISTS);
 
@@ -85,6 +86,8 @@ static void tokens(void **state)
     assert_int_equal(got.role, STORE_ROLE_COORDINATOR);
     assert_string_equal(got.label, "bootstrap");
     assert_int_equal(got.created, 42);
+    assert_string_equal(got.creator_org, org);
+    assert_string_equal(got.creator_token, ""); /* made without a token (a local command) */
     store_token_clear(&got);
     char other[65];
     memset(other, 'b', 64);
@@ -101,6 +104,7 @@ static void tokens(void **state)
     tk.role = STORE_ROLE_READER;
     tk.label = (char *)"soc";
     tk.created = 43;
+    memset(tk.creator_token, 'a', 64); /* made with the first token */
     assert_int_equal(store_token_add(t->s, &tk, &err), 0);
     struct store_token *list = NULL;
     size_t n = 0;
@@ -110,6 +114,8 @@ static void tokens(void **state)
     assert_string_equal(list[1].label, "soc");
     assert_string_equal(list[1].hash, other);
     assert_int_equal(list[1].role, STORE_ROLE_READER);
+    assert_string_equal(list[1].creator_org, org);
+    assert_string_equal(list[1].creator_token, list[0].hash);
     store_tokens_free(list, n);
 
     /* Revocation: the token is gone, the other stays; a second removal finds nothing. */

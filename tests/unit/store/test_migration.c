@@ -6,7 +6,9 @@
  * 3, the clustered objects table) every date_added, flag and the order of the rows; (version
  * 3 to 4, derived provenance originals) old provenance rows keep their full original, also
  * once their object is deleted, and new ones are derived; (version 4 to 5, no provenance index
- * by id) the rows of objects deleted before are still listed, through provenance_gone.
+ * by id) the rows of objects deleted before are still listed, through provenance_gone;
+ * (version 10 to 11, token creators) old tokens keep every field and have no recorded
+ * creator, new ones store theirs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +24,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 10
+#define CURRENT 11
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -697,6 +699,68 @@ static void v9_upgrades_keying_last_type(void **state)
     tstore_remove(&t);
 }
 
+/* A version 10 database with tokens of two organisations: migration 11 keeps every token
+ * as it was, with no creator recorded (""), and a token added afterwards keeps its creator
+ * and the token it was made with; lists and lookups give both. */
+static void v10_upgrades_recording_token_creators(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 10);
+    exec_ok(db, "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created) VALUES"
+                "('o1', 'Hub', 'coordination', 'identity--c', 0, 1),"
+                "('o2', 'Bank A', 'finance', 'identity--b', 1, 2);"
+                "INSERT INTO tokens(hash, org_id, role, label, created, anonymity) VALUES"
+                "('h1', 'o1', 3, 'created by init', 3, -1),"
+                "('h2', 'o2', 2, 'soc', 4, 2);");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    struct store_token tk;
+    assert_int_equal(store_token_get(t.s, "h2", &tk, &err), 0);
+    assert_string_equal(tk.org_id, "o2");
+    assert_int_equal(tk.role, 2);
+    assert_string_equal(tk.label, "soc");
+    assert_true(tk.created == 4);
+    assert_int_equal(tk.anonymity, 2);
+    assert_string_equal(tk.creator_org, "");
+    assert_string_equal(tk.creator_token, "");
+    store_token_clear(&tk);
+
+    struct store_token nt;
+    memset(&nt, 0, sizeof(nt));
+    snprintf(nt.hash, sizeof(nt.hash), "h3");
+    snprintf(nt.org_id, sizeof(nt.org_id), "o2");
+    nt.role = 0;
+    nt.label = (char *)"feed";
+    nt.created = 5;
+    nt.anonymity = -1;
+    snprintf(nt.creator_org, sizeof(nt.creator_org), "o2");
+    snprintf(nt.creator_token, sizeof(nt.creator_token), "h2");
+    assert_int_equal(store_token_add(t.s, &nt, &err), 0);
+
+    struct store_token *list = NULL;
+    size_t n = 0;
+    assert_int_equal(store_token_list(t.s, &list, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0].hash, "h1");
+    assert_string_equal(list[0].creator_org, "");
+    assert_string_equal(list[1].hash, "h2");
+    assert_string_equal(list[2].hash, "h3");
+    assert_string_equal(list[2].creator_org, "o2");
+    assert_string_equal(list[2].creator_token, "h2");
+    store_tokens_free(list, n);
+
+    /* Opening again runs nothing twice. */
+    store_close(t.s);
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM tokens"), 3);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -716,6 +780,7 @@ int main(void)
         cmocka_unit_test(v5_upgrades_hashing_ids),
         cmocka_unit_test(v6_upgrades_keeping_provenance_rows),
         cmocka_unit_test(v9_upgrades_keying_last_type),
+        cmocka_unit_test(v10_upgrades_recording_token_creators),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #define REDACTED "[redacted]"
+#define LIST_KEY_MAX 256 /* bytes of a listed property name looked up in the text */
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -101,6 +102,40 @@ static void note(struct walk *w, const char *action)
     summary_add(w->anon, sizeof(w->anon), action);
 }
 
+/*
+ * One step of the way from the object's top to a value: a key, or an index when key is NULL.
+ * Walks chain them on the stack and format a path only when they note something, so that
+ * an object they leave alone costs no string formatting.
+ */
+struct path {
+    const struct path *up; /* NULL at the object's top-level properties */
+    const char *key;
+    size_t index;
+};
+
+#define PATH_DEPTH_MAX 64 /* steps formatted; a deeper path is cut at its top */
+
+/* Writes p into out: "a.b[0].c", or with selector "a.b.[0].c" as granular markings' selectors
+ * write it. p NULL gives "". */
+static void path_format(const struct path *p, bool selector, char *out, size_t cap)
+{
+    const struct path *steps[PATH_DEPTH_MAX];
+    size_t n = 0, len = 0;
+
+    for (; p != NULL && n < PATH_DEPTH_MAX; p = p->up)
+        steps[n++] = p;
+    out[0] = '\0';
+    while (n-- > 0 && len + 1 < cap) {
+        const struct path *st = steps[n];
+        const char *dot = len == 0 || (st->key == NULL && !selector) ? "" : ".";
+        int w = st->key != NULL ? snprintf(out + len, cap - len, "%s%s", dot, st->key)
+                                : snprintf(out + len, cap - len, "%s[%zu]", dot, st->index);
+        if (w < 0)
+            break;
+        len += (size_t)w < cap - len ? (size_t)w : cap - len - 1;
+    }
+}
+
 /* Whether s is an identity id ("identity--" and a UUID; the prefix in any case). */
 static bool is_identity_id(const char *s)
 {
@@ -141,59 +176,54 @@ static bool removable(const struct walk *w, const char *key)
     return false;
 }
 
-/* Removes the listed properties below v (path: v's selector path, "" at the top, where the
+/* Removes the listed properties below v (at: v's place; NULL at the top, where the
  * properties that identify the version are never removed). Notes each name once. */
-static void remove_listed(struct walk *w, json_t *v, const char *path, bool top)
+static void remove_listed(struct walk *w, json_t *v, const struct path *at)
 {
     const char *key;
     json_t *child;
     void *tmp;
     size_t i;
-    char sub[512];
 
     if (json_is_array(v)) {
         json_array_foreach(v, i, child)
         {
-            snprintf(sub, sizeof(sub), "%s%s[%zu]", path, path[0] ? "." : "", i);
-            remove_listed(w, child, sub, false);
+            struct path sub = {at, NULL, i};
+            if (json_is_object(child) || json_is_array(child))
+                remove_listed(w, child, &sub);
         }
         return;
     }
     json_object_foreach_safe(v, tmp, key, child)
     {
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
-        if (removable(w, key) && !(top && core_key(key))) {
-            char action[160];
+        struct path sub = {at, key, 0};
+        if (removable(w, key) && !(at == NULL && core_key(key))) {
+            char action[160], sel[512];
             snprintf(action, sizeof(action), "removed %.120s", key);
             if (strstr(w->anon, action) == NULL)
                 note(w, action);
-            json_array_append_new(w->removed_paths, json_string(sub));
+            path_format(&sub, true, sel, sizeof(sel));
+            json_array_append_new(w->removed_paths, json_string(sel));
             json_object_del(v, key);
         } else if (json_is_object(child) || json_is_array(child)) {
-            remove_listed(w, child, sub, false);
+            remove_listed(w, child, &sub);
         }
     }
 }
 
-/* Whether a granular marking selector points into a removed property. */
+/* Whether a granular marking selector points into a removed property (both written in
+ * selector syntax, "a.[0].b"). */
 static bool selects_removed(const struct walk *w, const char *sel)
 {
     size_t i;
     json_t *p;
+    if (sel == NULL)
+        return false;
     json_array_foreach(w->removed_paths, i, p)
     {
         const char *rp = json_string_value(p);
         size_t n = strlen(rp);
-        /* Paths are written "a.[0].b" by STIX selectors and "a[0].b" here. */
-        char norm[512];
-        size_t k = 0;
-        for (const char *c = sel; *c != '\0' && k + 1 < sizeof(norm); c++) {
-            if (*c == '.' && c[1] == '[')
-                continue;
-            norm[k++] = *c;
-        }
-        norm[k] = '\0';
-        if (strncmp(norm, rp, n) == 0 && (norm[n] == '\0' || norm[n] == '.' || norm[n] == '['))
+        if (strncmp(sel, rp, n) == 0 && (sel[n] == '\0' || sel[n] == '.'))
             return true;
     }
     return false;
@@ -225,10 +255,11 @@ static void prune_selectors(struct walk *w, json_t *obj)
 
 /* ---- identities: rewritten for hidden contributors, checked as authors -------------------- */
 
-static void rewritten(struct walk *w, const char *path)
+static void rewritten(struct walk *w, const struct path *at)
 {
-    char action[320];
-    snprintf(action, sizeof(action), "%.240s -> %s", path, w->a->replacement_what);
+    char action[320], where[256];
+    path_format(at, false, where, sizeof(where));
+    snprintf(action, sizeof(action), "%s -> %s", where, w->a->replacement_what);
     note(w, action);
     w->r->uses_replacement = true;
 }
@@ -239,41 +270,50 @@ static void rewritten(struct walk *w, const char *path)
  * it. A foreign created_by_ref (not the contributor's own, as far as the hub can tell) is
  * refused instead when the policy says so.
  */
-static void hide_identities(struct walk *w, json_t *v, const char *path, bool top)
+static void hide_identities(struct walk *w, json_t *v, const struct path *at)
 {
     const char *key;
     json_t *child;
     size_t i;
-    char sub[512];
 
     if (w->refused)
         return;
     if (json_is_array(v)) {
         bool changed = false, have = false;
-        json_t *out = json_array();
+        json_t *out = NULL; /* made on the first identity: most lists hold none */
         json_array_foreach(v, i, child)
         {
             const char *id = json_string_value(child);
-            if (id != NULL && is_identity_id(id) && !may_stay_hidden(w, id)) {
-                changed = true;
-                id = w->a->replacement_id;
+            if (id != NULL && is_identity_id(id)) {
+                if (!may_stay_hidden(w, id)) {
+                    id = w->a->replacement_id;
+                    changed = true;
+                }
+                if (strcmp(id, w->a->replacement_id) == 0) {
+                    if (out == NULL) {
+                        out = json_array();
+                        for (size_t k = 0; k < i; k++)
+                            json_array_append(out, json_array_get(v, k));
+                    }
+                    if (have)
+                        changed = true; /* one reference to the stand-in is enough */
+                    else
+                        json_array_append_new(out, json_string(id));
+                    have = true;
+                    continue;
+                }
             }
-            if (id != NULL && strcmp(id, w->a->replacement_id) == 0) {
-                if (!have)
-                    json_array_append_new(out, json_string(id));
-                else
-                    changed = true; /* one reference to the stand-in is enough */
-                have = true;
-                continue;
+            if (out != NULL)
+                json_array_append(out, child);
+            if (json_is_object(child) || json_is_array(child)) {
+                struct path sub = {at, NULL, i};
+                hide_identities(w, child, &sub);
             }
-            json_array_append(out, child);
-            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-            hide_identities(w, child, sub, false);
         }
         if (changed) {
             json_array_clear(v);
             json_array_extend(v, out);
-            rewritten(w, path);
+            rewritten(w, at);
         }
         json_decref(out);
         return;
@@ -281,24 +321,26 @@ static void hide_identities(struct walk *w, json_t *v, const char *path, bool to
     json_object_foreach(v, key, child)
     {
         const char *id = json_string_value(child);
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
-        if (top && strcmp(key, "id") == 0)
-            continue;
+        struct path sub = {at, key, 0};
+        if (at == NULL && core_key(key) && id != NULL)
+            continue; /* what identifies the version is not a reference */
         if (id != NULL) {
             if (!is_identity_id(id) || may_stay_hidden(w, id))
                 continue;
             if (strcmp(key, "created_by_ref") == 0 && w->a->foreign_refuse && !self_ref(w, id)) {
+                char where[256];
+                path_format(&sub, false, where, sizeof(where));
                 snprintf(w->r->message, sizeof(w->r->message),
-                         "refused: %.200s names an identity that is not the poster's own, its "
+                         "refused: %s names an identity that is not the poster's own, its "
                          "stand-in or a public identity (policy foreign_authors: refuse)",
-                         sub);
+                         where);
                 w->refused = true;
                 return;
             }
             json_string_set(child, w->a->replacement_id);
-            rewritten(w, sub);
+            rewritten(w, &sub);
         } else if (json_is_object(child) || json_is_array(child)) {
-            hide_identities(w, child, sub, false);
+            hide_identities(w, child, &sub);
         }
     }
 }
@@ -308,44 +350,45 @@ static void hide_identities(struct walk *w, json_t *v, const char *path, bool to
  * recognised as its own), a public identity, or absent. Anything else would let it write in
  * another member's name: rewritten to its registered identity, or refused, as policy says.
  */
-static void check_authors(struct walk *w, json_t *v, const char *path)
+static void check_authors(struct walk *w, json_t *v, const struct path *at)
 {
     const char *key;
     json_t *child;
     size_t i;
-    char sub[512];
 
     if (w->refused)
         return;
     if (json_is_array(v)) {
         json_array_foreach(v, i, child)
         {
-            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-            check_authors(w, child, sub);
+            struct path sub = {at, NULL, i};
+            if (json_is_object(child) || json_is_array(child))
+                check_authors(w, child, &sub);
         }
         return;
     }
     json_object_foreach(v, key, child)
     {
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+        struct path sub = {at, key, 0};
         if (strcmp(key, "created_by_ref") == 0 && json_is_string(child)) {
             const char *id = json_string_value(child);
-            char action[320];
+            char action[320], where[256];
             if (self_ref(w, id) || (is_identity_id(id) && is_public(w, id)))
                 continue;
+            path_format(&sub, false, where, sizeof(where));
             if (w->a->foreign_refuse || w->a->own_identity == NULL) {
                 snprintf(w->r->message, sizeof(w->r->message),
-                         "refused: %.200s names an identity that is not the poster's own or a "
+                         "refused: %s names an identity that is not the poster's own or a "
                          "public identity (policy foreign_authors: refuse)",
-                         sub);
+                         where);
                 w->refused = true;
                 return;
             }
             json_string_set(child, w->a->own_identity);
-            snprintf(action, sizeof(action), "%.240s -> the poster's identity", sub);
+            snprintf(action, sizeof(action), "%s -> the poster's identity", where);
             note(w, action);
         } else if (json_is_object(child) || json_is_array(child)) {
-            check_authors(w, child, sub);
+            check_authors(w, child, &sub);
         }
     }
 }
@@ -359,70 +402,130 @@ static bool skip_key(const char *key, bool top)
 }
 
 /* Where "[redacted]" would make the object invalid or meaningless: refuse instead. */
-static bool unredactable(const char *path)
+static bool unredactable(const struct path *at)
 {
-    return strcmp(path, "pattern") == 0 || strcmp(path, "value") == 0;
+    return at != NULL && at->up == NULL && at->key != NULL &&
+           (strcmp(at->key, "pattern") == 0 || strcmp(at->key, "value") == 0);
 }
 
-static void own_identifiers(struct walk *w, json_t *v, const char *path, bool top)
+static void own_identifiers(struct walk *w, json_t *v, const struct path *at)
 {
     const char *key;
     json_t *child;
     size_t i;
-    char sub[256];
 
     if (w->refused)
         return;
     if (json_is_string(v)) {
         int kind = policy_ownids_match(w->a->ownids, json_string_value(v));
-        char action[320];
+        char action[320], where[256];
         if (kind == 0)
             return;
-        if (!w->a->redact || unredactable(path)) {
+        path_format(at, false, where, sizeof(where));
+        if (!w->a->redact || unredactable(at)) {
             snprintf(w->r->message, sizeof(w->r->message),
                      "refused: contains the contributor's own identifier (%s) in property '%s'",
-                     policy_ownid_kind_name(kind), path);
+                     policy_ownid_kind_name(kind), where);
             w->refused = true;
             return;
         }
         json_string_set(v, REDACTED);
         w->r->n_redacted++;
-        snprintf(action, sizeof(action), "redacted %s (%s)", path, policy_ownid_kind_name(kind));
+        snprintf(action, sizeof(action), "redacted %s (%s)", where, policy_ownid_kind_name(kind));
         json_array_append_new(w->actions, json_string(action));
         return;
     }
     if (json_is_array(v)) {
         json_array_foreach(v, i, child)
         {
-            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-            own_identifiers(w, child, sub, false);
+            struct path sub = {at, NULL, i};
+            own_identifiers(w, child, &sub);
         }
         return;
     }
     json_object_foreach(v, key, child)
     {
-        if (skip_key(key, top))
+        struct path sub = {at, key, 0};
+        if (skip_key(key, at == NULL))
             continue;
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
-        own_identifiers(w, child, sub, false);
+        own_identifiers(w, child, &sub);
     }
+}
+
+/*
+ * How often needle occurs in the object's text (a->text, its canonical JSON as posted), so
+ * that a walk of the whole tree is spared when it would find nothing: 2 (at least as often
+ * as any walk needs) when the text is unknown. Keys are written exactly in the text, and
+ * the anonymiser changes nothing before these checks that could add one.
+ */
+static size_t text_count(const struct policy_anon *a, const char *needle)
+{
+    size_t n = 0, len = strlen(needle);
+    const char *p = a->text, *end;
+
+    if (a->text == NULL)
+        return 2;
+    end = a->text + a->text_len;
+    while (n < 2 && (p = memmem(p, (size_t)(end - p), needle, len)) != NULL) {
+        n++;
+        p += len;
+    }
+    return n;
+}
+
+/* Whether a listed property's name occurs in the text as a key could ("\"name\""). */
+static bool any_listed(const struct policy_anon *a)
+{
+    char key[LIST_KEY_MAX + 3];
+    for (size_t i = 0; i < a->remove_properties->n; i++) {
+        const char *name = a->remove_properties->v[i];
+        size_t len = strlen(name);
+        if (len > LIST_KEY_MAX)
+            return true; /* not looked for: walked */
+        key[0] = '"';
+        memcpy(key + 1, name, len);
+        key[len + 1] = '"';
+        key[len + 2] = '\0';
+        if (text_count(a, key) > 0)
+            return true;
+    }
+    return false;
+}
+
+/* check_authors for an object whose only created_by_ref is its top-level one. */
+static void check_top_author(struct walk *w, json_t *obj)
+{
+    json_t *top = json_object_get(obj, "created_by_ref");
+    if (top == NULL)
+        return;
+    json_t *only = json_pack("{s:O}", "created_by_ref", top);
+    check_authors(w, only, NULL);
+    if (!w->refused)
+        json_object_set(obj, "created_by_ref", json_object_get(only, "created_by_ref"));
+    json_decref(only);
 }
 
 void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
                       struct policy_anon_result *r)
 {
     struct walk w;
-    const char *type = a->type != NULL ? a->type : json_string_value(json_object_get(obj, "type"));
+    /* Copies: the walks below may rewrite the strings of the object. */
+    char type[STIX_TYPE_MAX + 1], idbuf[STIX_ID_MAX + 1];
     const char *id = a->id != NULL ? a->id : json_string_value(json_object_get(obj, "id"));
     const bool hide = a->mode >= STORE_ANON_SECTOR && a->replacement_id != NULL;
+
+    policy_copy_str(type, sizeof(type),
+                    a->type != NULL ? a->type : json_string_value(json_object_get(obj, "type")));
+    if (id != NULL) {
+        policy_copy_str(idbuf, sizeof(idbuf), id);
+        id = idbuf;
+    }
 
     memset(r, 0, sizeof(*r));
     memset(&w, 0, sizeof(w));
     w.a = a;
     w.actions = actions;
     w.r = r;
-    if (type == NULL)
-        type = "";
 
     /* A hidden contributor's identity objects cannot be told from its own (a platform exports
      * its owner under the real company name): none is shared but the public ones. */
@@ -440,9 +543,9 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
         return;
     }
 
-    if (a->remove_properties != NULL && a->remove_properties->n > 0) {
+    if (a->remove_properties != NULL && a->remove_properties->n > 0 && any_listed(a)) {
         w.removed_paths = json_array();
-        remove_listed(&w, obj, "", true);
+        remove_listed(&w, obj, NULL);
         prune_selectors(&w, obj);
         json_decref(w.removed_paths);
     }
@@ -460,7 +563,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             json_object_set_new(obj, "where_sighted_refs", only);
             r->uses_replacement = true;
         }
-        hide_identities(&w, obj, "", true);
+        hide_identities(&w, obj, NULL);
         /* An SDO/SRO without a creator is attributed to the replacement, so that readers see
          * "an organisation in sector X" (or the hub) rather than nothing; SCOs and marking
          * definitions carry no created_by_ref. */
@@ -474,11 +577,16 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             r->uses_replacement = true;
         }
     } else {
-        check_authors(&w, obj, "");
+        /* Most objects have one created_by_ref, at the top: checked without a walk. */
+        size_t n = text_count(a, "\"created_by_ref\"");
+        if (n == 1 && json_object_get(obj, "created_by_ref") != NULL)
+            check_top_author(&w, obj);
+        else if (n > 0)
+            check_authors(&w, obj, NULL);
     }
 
     if (!w.refused && policy_ownids_count(a->ownids) > 0)
-        own_identifiers(&w, obj, "", true);
+        own_identifiers(&w, obj, NULL);
     if (w.refused) {
         r->outcome = POLICY_ANON_REFUSE;
         return;

@@ -337,6 +337,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.public_ids = &src->doc.public_identities;
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
     anon.foreign_refuse = src->doc.foreign_authors == POLICY_FOREIGN_REFUSE;
+    anon.text = p->original;
+    anon.text_len = p->original_len;
     anon.type = p->meta.type;
     anon.id = p->meta.id;
     policy_anonymise(work, &anon, actions, &res);

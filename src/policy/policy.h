@@ -448,6 +448,12 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 #define POLICY_PROP_ANONYMITY   "x_renkei_anonymity"
 #define POLICY_PROP_RECIPIENTS  "x_renkei_recipients"
 #define POLICY_RECIPIENTS_MAX   64 /* names in one x_renkei_recipients */
+/* Most distinct ids one relationship or sighting may join (a sighting's sighting_of_ref,
+ * observed_data_refs and where_sighted_refs together, each id counted once). The access
+ * check looks up every joined id of a row it has not met in the same request, so this
+ * bounds what one stored object costs each reader; a sighting over it fails at ingest with
+ * a message naming the property and the cap. */
+#define POLICY_JOINS_MAX 100
 
 /* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
 struct policy_ingest_item {

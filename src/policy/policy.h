@@ -373,14 +373,18 @@ int policy_scope_decide(const struct policy_doc *d, const json_t *obj,
  * into out (cap bytes, truncated); "" when the object carried its own TLP. */
 void policy_scope_message(const struct policy_scope_decision *dec, char *out, size_t cap);
 
+/* Most join verdicts one request remembers; past it they are forgotten all at once (and
+ * found again in the store when met again), which bounds the memory of a request. */
+#define POLICY_JOIN_VERDICTS_MAX 65536
+/* Ids of the latest rows a request found visible, kept as they stream (a copy, no hash):
+ * feeds post the ends of a relationship just before it. */
+#define POLICY_RECENT_ROWS 32
+struct policy_recent_row {
+    char id[STIX_ID_MAX + 1]; /* a STIX id the requester may see a version of */
+};
 /* The access context of one read request: who reads which collection, plus what the check
  * caches while it runs (green-delay facts, join verdicts, the collection list). Fill it with
  * policy_access_init and release it with policy_access_clear. Not shared between threads. */
-#define POLICY_JOIN_CACHE 32
-struct policy_join_verdict {
-    char id[STIX_ID_MAX + 1]; /* a joined STIX id */
-    bool visible;             /* whether some stored version of it is visible to who */
-};
 struct policy_access_ctx {
     struct rk_hub *hub;                        /* store and hub identity (borrowed) */
     const struct policy_principal *who;        /* the requester (borrowed) */
@@ -389,9 +393,13 @@ struct policy_access_ctx {
     int green_delay_hours;                     /* from the policy document */
     bool contributed;                          /* who has contributed at least one object */
     rk_time_us now;                            /* time the request started */
-    struct policy_join_verdict joins[POLICY_JOIN_CACHE]; /* ring of recent join verdicts */
-    size_t n_joins;                 /* verdicts filled (<= POLICY_JOIN_CACHE) */
-    size_t next_join;               /* ring position of the next verdict */
+    /* Join verdicts of this request, so that each distinct joined id is looked up once: */
+    struct rk_strset joins_visible; /* joined ids with a version who may see */
+    struct rk_strset joins_hidden;  /* joined ids without one */
+    size_t join_lookups;            /* store lookups the join checks made (for tests) */
+    struct policy_recent_row recent[POLICY_RECENT_ROWS]; /* ring of visible rows' ids */
+    size_t n_recent;                /* ids filled (<= POLICY_RECENT_ROWS) */
+    size_t next_recent;             /* ring position of the next id */
     struct store_collection *colls; /* every collection, loaded on first join */
     size_t n_colls;
     bool colls_loaded;
@@ -420,7 +428,9 @@ void policy_access_clear(struct policy_access_ctx *ax);
  * recipients and the coordinator; RED (and anything else) only the source and named
  * recipients. A row with joins (relationship, sighting) is visible only if every joined id
  * has a visible stored version in some collection (the hub identity always counts as
- * visible). Store errors met during join checks deny and are remembered in ax->store_rc.
+ * visible); each distinct id is looked up once per request, and a row that joins more than
+ * POLICY_JOINS_MAX ids (stored before that cap) is visible only to its source, without a
+ * lookup. Store errors met during join checks deny and are remembered in ax->store_rc.
  * Every endpoint that returns object data reaches it through policy_query.
  */
 bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row);

@@ -292,6 +292,43 @@ bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row
     return row_allows(ax, row);
 }
 
+/* What id_probe looks for: a version ax->who may see, posted by source (any when NULL). */
+struct id_probe {
+    struct policy_access_ctx *ax;
+    const char *source;
+    bool found;
+};
+
+static int id_probe_row(void *ctx, const struct store_row *row)
+{
+    struct id_probe *ip = ctx;
+
+    if (ip->source != NULL &&
+        (row->access.source_org == NULL || strcmp(row->access.source_org, ip->source) != 0))
+        return 0;
+    if (!policy_may_read_object(ip->ax, row))
+        return 0;
+    ip->found = true;
+    return 1;
+}
+
+bool policy_may_read_id(struct policy_access_ctx *ax, const char *id, const char *source_org)
+{
+    struct id_probe ip = {ax, source_org != NULL && source_org[0] != '\0' ? source_org : NULL,
+                          false};
+    struct rk_err e2 = {0};
+    int rc;
+
+    if (ax == NULL || id == NULL || id[0] == '\0')
+        return false;
+    rc = store_find_object(ax->hub->store, id, id_probe_row, &ip, &e2);
+    if (rc < 0) {
+        store_failed(ax, rc);
+        return false;
+    }
+    return ip.found;
+}
+
 int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
                        const struct policy_principal *who, const struct store_collection *c,
                        const char *route, struct rk_err *err)

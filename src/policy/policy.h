@@ -193,14 +193,30 @@ int policy_audit_list_json(struct store *s, int64_t after_seq, size_t limit, con
 int policy_credit_record(struct store *s, const struct store_credit *events, size_t n,
                          struct rk_err *err);
 
+/* Views of an organisation's credit (policy_credit_summary). */
+enum policy_credit_view {
+    POLICY_CREDIT_MEMBER = 1,      /* what the organisation itself is shown */
+    POLICY_CREDIT_COORDINATOR = 2, /* every event, exact */
+};
+
 /*
- * The member view of org_id's standing, appended to json_out: {"org", "points",
- * "contributions", "sightings_by_others", "correlations_by_others", "used_by":
- * {"organisations": N or "fewer than k", "sectors": N or "fewer than k"}}. Never names or
- * ids of who used the contributions. sector_k <= 0 means the policy's sector_k.
- * RK_E_NOTFOUND if org_id is not an organisation.
+ * An organisation's standing (org_id: id or name), appended to json_out: {"org", "view",
+ * "points", "contributions", "sightings_by_others", "correlations_by_others", "used_by":
+ * {"organisations", "sectors"}}. Never the names or ids of who used the contributions.
+ *
+ * POLICY_CREDIT_MEMBER ("view": "member") counts a sighting or correlation by another
+ * organisation only if the organisation may see it through the access check (the sighting,
+ * or the other organisation's version of the object it repeated; policy_may_read_id), and
+ * shows each count as a number only when the organisations behind it are none or at least
+ * k, else the literal "fewer than k": sightings_by_others and correlations_by_others each
+ * by their own organisations, used_by.organisations by all of them, used_by.sectors also
+ * only when the organisation count is shown. points are those of the contributions and of
+ * the counts shown, so that they tell nothing the counts do not. POLICY_CREDIT_COORDINATOR
+ * ("view": "coordinator") counts every event of the ledger and shows every figure exactly
+ * (points: all of them). sector_k <= 0 means the policy's sector_k. RK_E_NOTFOUND if org_id
+ * is not an organisation; a store error during an access check fails the whole summary.
  */
-int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
+int policy_credit_summary(struct rk_hub *hub, const char *org_id, int view, int sector_k,
                           struct rk_buf *json_out, struct rk_err *err);
 
 /*
@@ -434,6 +450,15 @@ void policy_access_clear(struct policy_access_ctx *ax);
  * Every endpoint that returns object data reaches it through policy_query.
  */
 bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row);
+
+/*
+ * Whether ax->who may see some stored version of id, in any collection, posted by
+ * source_org (by anyone when NULL or ""), as policy_may_read_object decides for each. For
+ * views that count what others did with the requester's data (credit) and return no object
+ * data, so nothing is audited. A store failure answers false and is remembered in
+ * ax->store_rc. ax may have been prepared for any collection (or none: c NULL).
+ */
+bool policy_may_read_id(struct policy_access_ctx *ax, const char *id, const char *source_org);
 
 /*
  * THE choke point: the only function besides the store itself that calls store_query. Runs q

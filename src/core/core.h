@@ -114,7 +114,10 @@ struct rk_strset {
     size_t n;                     /* strings in the set */
     struct rk_buf pool;           /* the strings' bytes, back to back */
 };
-#define RK_STRSET_INIT {NULL, 0, 0, RK_BUF_INIT}
+#define RK_STRSET_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, RK_BUF_INIT                                                                    \
+    }
 
 /* Adds the n bytes at s (a copy); true if they were not in the set yet, false if they were
  * (nothing changes then). Aborts only when memory runs out. */

@@ -121,8 +121,8 @@ static void joins_add(struct join_ids *j, const json_t *v)
 static int joins_of(const json_t *obj, const char *type, char **out, char *msg, size_t cap)
 {
     static const char *const rel[] = {"source_ref", "target_ref", NULL};
-    static const char *const sig[] = {"sighting_of_ref", "observed_data_refs",
-                                      "where_sighted_refs", NULL};
+    static const char *const sig[] = {"sighting_of_ref", "observed_data_refs", "where_sighted_refs",
+                                      NULL};
     const char *const *props = strcmp(type, "relationship") == 0 ? rel
                                : strcmp(type, "sighting") == 0   ? sig
                                                                  : NULL;

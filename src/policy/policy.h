@@ -414,8 +414,8 @@ struct policy_access_ctx {
     struct rk_strset joins_hidden;  /* joined ids without one */
     size_t join_lookups;            /* store lookups the join checks made (for tests) */
     struct policy_recent_row recent[POLICY_RECENT_ROWS]; /* ring of visible rows' ids */
-    size_t n_recent;                /* ids filled (<= POLICY_RECENT_ROWS) */
-    size_t next_recent;             /* ring position of the next id */
+    size_t n_recent;                                     /* ids filled (<= POLICY_RECENT_ROWS) */
+    size_t next_recent;                                  /* ring position of the next id */
     struct store_collection *colls; /* every collection, loaded on first join */
     size_t n_colls;
     bool colls_loaded;

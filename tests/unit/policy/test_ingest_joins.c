@@ -96,8 +96,8 @@ static json_t *sighting(unsigned id_n, size_t n_refs, size_t n_distinct)
 
     for (size_t i = 0; i < n_refs; i++)
         json_array_append_new(refs, json_string(id_of(id, "identity", 1000 + i % n_distinct)));
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "sighting", "spec_version", "2.1",
-                  "created", TS, "modified", TS, "id", id_of(id, "sighting", id_n));
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "sighting", "spec_version", "2.1", "created",
+                  TS, "modified", TS, "id", id_of(id, "sighting", id_n));
     json_object_set_new(o, "sighting_of_ref", json_string(id_of(id, "indicator", 1)));
     json_object_set_new(o, "where_sighted_refs", refs);
     return o;
@@ -174,18 +174,18 @@ static void distinct_joins_capped(void **state)
     char *got;
 
     /* sighting_of_ref and POLICY_JOINS_MAX - 1 identities: at the cap, stored. */
-    post(f, &f->named,
-         json_pack("[o]", sighting(2, POLICY_JOINS_MAX - 1, POLICY_JOINS_MAX - 1)), items);
+    post(f, &f->named, json_pack("[o]", sighting(2, POLICY_JOINS_MAX - 1, POLICY_JOINS_MAX - 1)),
+         items);
     assert_true(items[0].ok);
     got = stored_joins(f, id_of(id, "sighting", 2));
     assert_non_null(got);
     assert_string_equal(got, want);
     free(got);
     /* One more: refused, naming the property and the cap; the sighting beside it stays. */
-    post(f, &f->named,
-         json_pack("[o, o]", sighting(3, 3 * POLICY_JOINS_MAX, POLICY_JOINS_MAX),
-                   sighting(4, 5, 5)),
-         items);
+    post(
+        f, &f->named,
+        json_pack("[o, o]", sighting(3, 3 * POLICY_JOINS_MAX, POLICY_JOINS_MAX), sighting(4, 5, 5)),
+        items);
     assert_false(items[0].ok);
     snprintf(want_msg, sizeof(want_msg),
              "refused: property 'where_sighted_refs': with it the sighting joins %d distinct "

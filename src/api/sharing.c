@@ -124,7 +124,8 @@ int api_provenance_get(void *ctx, struct http_request *req, struct http_response
     return reply_result(resp, rc, &b, err);
 }
 
-/* A member's own standing; the coordinator may ask for any organisation with ?org=. */
+/* A member's own standing, as the member view counts it; the coordinator sees the exact
+ * figures of any organisation (?org=, else its own). */
 int api_credit_get(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err)
 {
@@ -148,6 +149,8 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
         if (resolve_org(hub, org, org_id, resp))
             return 0;
     }
-    rc = policy_credit_summary(hub->store, org_id, 0, &b, err);
+    rc = policy_credit_summary(
+        hub, org_id, policy_is_coordinator(who) ? POLICY_CREDIT_COORDINATOR : POLICY_CREDIT_MEMBER,
+        0, &b, err);
     return reply_result(resp, rc, &b, err);
 }

@@ -98,6 +98,36 @@ void rk_buf_printf(struct rk_buf *b, const char *fmt, ...) __attribute__((format
 void rk_buf_json_string(struct rk_buf *b, const char *s);
 char *rk_buf_steal(struct rk_buf *b); /* returns data ("" if empty), leaves b empty */
 
+/* ---- string sets ---------------------------------------------------------------------- */
+
+/*
+ * A set of distinct byte strings (strset.c): open addressing over a keyed hash (SipHash-2-4,
+ * random key per process), so that strings chosen by a poster cannot pile up in one probe
+ * sequence. The set keeps its own copy of every string. Initialise with RK_STRSET_INIT;
+ * release with rk_strset_free() (NULL-safe); rk_strset_clear() empties it and keeps its
+ * memory. Not thread-safe: one set, one thread.
+ */
+struct rk_strset_slot;
+struct rk_strset {
+    struct rk_strset_slot *slots; /* cap slots, NULL until the first add */
+    size_t cap;                   /* slots: 0 or a power of two, at least twice n */
+    size_t n;                     /* strings in the set */
+    struct rk_buf pool;           /* the strings' bytes, back to back */
+};
+#define RK_STRSET_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, RK_BUF_INIT                                                                    \
+    }
+
+/* Adds the n bytes at s (a copy); true if they were not in the set yet, false if they were
+ * (nothing changes then). Aborts only when memory runs out. */
+bool rk_strset_add(struct rk_strset *set, const char *s, size_t n);
+/* Whether the n bytes at s are in the set. */
+bool rk_strset_has(const struct rk_strset *set, const char *s, size_t n);
+size_t rk_strset_count(const struct rk_strset *set);
+void rk_strset_clear(struct rk_strset *set);
+void rk_strset_free(struct rk_strset *set);
+
 /* ---- time ----------------------------------------------------------------------------- */
 
 /* Timestamps are microseconds since the Unix epoch, UTC. */

@@ -8,6 +8,7 @@
  */
 #include "policy/policy_int.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,18 +122,29 @@ static int join_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
-/* Records a join verdict for id in the request's ring of recent verdicts. */
-static void remember_join(struct policy_access_ctx *ax, const char *id, bool visible)
+/* Records the id of a row the requester may see in the ring of recent rows. */
+static void remember_row(struct policy_access_ctx *ax, const char *id, size_t len)
 {
-    struct policy_join_verdict *v = &ax->joins[ax->next_join];
-    size_t len = strnlen(id, STIX_ID_MAX);
+    struct policy_recent_row *r = &ax->recent[ax->next_recent];
 
-    memcpy(v->id, id, len); /* not snprintf: this runs for every row of every page */
-    v->id[len] = '\0';
-    v->visible = visible;
-    ax->next_join = (ax->next_join + 1) % POLICY_JOIN_CACHE;
-    if (ax->n_joins < POLICY_JOIN_CACHE)
-        ax->n_joins++;
+    assert(len <= STIX_ID_MAX);
+    memcpy(r->id, id, len); /* not snprintf: this runs for every row of every page */
+    r->id[len] = '\0';
+    ax->next_recent = (ax->next_recent + 1) % POLICY_RECENT_ROWS;
+    if (ax->n_recent < POLICY_RECENT_ROWS)
+        ax->n_recent++;
+}
+
+/* Records the verdict on joined id (len bytes); past POLICY_JOIN_VERDICTS_MAX verdicts the
+ * request forgets them all first. */
+static void remember_join(struct policy_access_ctx *ax, const char *id, size_t len, bool visible)
+{
+    if (rk_strset_count(&ax->joins_visible) + rk_strset_count(&ax->joins_hidden) >=
+        POLICY_JOIN_VERDICTS_MAX) {
+        rk_strset_clear(&ax->joins_visible);
+        rk_strset_clear(&ax->joins_hidden);
+    }
+    rk_strset_add(visible ? &ax->joins_visible : &ax->joins_hidden, id, len);
 }
 
 /*
@@ -163,9 +175,10 @@ static bool is_own_identity(struct policy_access_ctx *ax, const char *source_org
     return false;
 }
 
-/* Whether some stored version of id is visible; the hub identity always is. Cached per
- * request. */
-static bool join_visible(struct policy_access_ctx *ax, const char *id)
+/* Whether some stored version of id (len bytes) is visible; the hub identity always is.
+ * Each distinct id is looked up in the store once per request (while the request has met
+ * fewer than POLICY_JOIN_VERDICTS_MAX). */
+static bool join_visible(struct policy_access_ctx *ax, const char *id, size_t len)
 {
     struct join_probe jp = {ax, false};
     struct rk_err e2 = {0};
@@ -173,15 +186,23 @@ static bool join_visible(struct policy_access_ctx *ax, const char *id)
 
     if (ax->hub->identity_id[0] != '\0' && strcmp(id, ax->hub->identity_id) == 0)
         return true;
-    for (size_t i = 0; i < ax->n_joins; i++)
-        if (strcmp(ax->joins[i].id, id) == 0)
-            return ax->joins[i].visible;
+    if (rk_strset_has(&ax->joins_visible, id, len))
+        return true;
+    if (rk_strset_has(&ax->joins_hidden, id, len))
+        return false;
+    for (size_t i = 0; i < ax->n_recent; i++) {
+        if (strcmp(ax->recent[i].id, id) == 0) {
+            remember_join(ax, id, len, true);
+            return true;
+        }
+    }
+    ax->join_lookups++;
     rc = store_find_object(ax->hub->store, id, join_row, &jp, &e2);
     if (rc < 0) {
         store_failed(ax, rc);
         return false;
     }
-    remember_join(ax, id, jp.visible);
+    remember_join(ax, id, len, jp.visible);
     return jp.visible;
 }
 
@@ -202,29 +223,60 @@ static bool joins_visible(struct policy_access_ctx *ax, const char *joins, const
             return false; /* not an id we could have stored */
         memcpy(id, p, len);
         id[len] = '\0';
-        if (!join_visible(ax, id) && !is_own_identity(ax, source_org, id))
+        if (!join_visible(ax, id, len) && !is_own_identity(ax, source_org, id))
             return false;
         p += len;
     }
     return true;
 }
 
+/*
+ * Whether joins lists more than POLICY_JOINS_MAX ids. Ingest stores each id once and at most
+ * that many; only a row stored before that cap can list more. Reads at most the first
+ * POLICY_JOINS_MAX + 1 ids, without a lookup.
+ */
+static bool joins_over_cap(const char *joins)
+{
+    const char *p = joins;
+    size_t n = 0;
+
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        if (++n > POLICY_JOINS_MAX)
+            return true;
+        p += strcspn(p, " ");
+    }
+    return false;
+}
+
 /* policy_may_read_object once the row's collection admits the requester. */
 static bool row_allows(struct policy_access_ctx *ax, const struct store_row *row)
 {
+    size_t len;
+
     if (!tlp_allows(ax, row))
         return false;
-    if (row->access.joins != NULL && row->access.joins[0] != '\0' &&
-        !joins_visible(ax, row->access.joins, row->access.source_org))
-        return false;
+    if (row->access.joins != NULL && row->access.joins[0] != '\0') {
+        /* A row over the joins cap (stored before it) is its source's alone, so that the
+         * source can still delete it: checking its joins would cost every reader. */
+        if (joins_over_cap(row->access.joins)) {
+            if (!is_source(ax->who, &row->access))
+                return false;
+        } else if (!joins_visible(ax, row->access.joins, row->access.source_org)) {
+            return false;
+        }
+    }
     /*
      * A version the requester may see makes its id a visible join end. Rows stream in
      * date_added order and feeds post the ends of a relationship just before it, so this
      * spares most relationships of a page a store lookup per end. (An invisible version
      * proves nothing: another version may be visible, so only positive verdicts are kept.)
      */
-    if (row->id != NULL && strlen(row->id) <= STIX_ID_MAX)
-        remember_join(ax, row->id, true);
+    if (row->id != NULL && (len = strlen(row->id)) <= STIX_ID_MAX)
+        remember_row(ax, row->id, len);
     return true;
 }
 
@@ -240,6 +292,43 @@ bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row
     return row_allows(ax, row);
 }
 
+/* What id_probe looks for: a version ax->who may see, posted by source (any when NULL). */
+struct id_probe {
+    struct policy_access_ctx *ax;
+    const char *source;
+    bool found;
+};
+
+static int id_probe_row(void *ctx, const struct store_row *row)
+{
+    struct id_probe *ip = ctx;
+
+    if (ip->source != NULL &&
+        (row->access.source_org == NULL || strcmp(row->access.source_org, ip->source) != 0))
+        return 0;
+    if (!policy_may_read_object(ip->ax, row))
+        return 0;
+    ip->found = true;
+    return 1;
+}
+
+bool policy_may_read_id(struct policy_access_ctx *ax, const char *id, const char *source_org)
+{
+    struct id_probe ip = {ax, source_org != NULL && source_org[0] != '\0' ? source_org : NULL,
+                          false};
+    struct rk_err e2 = {0};
+    int rc;
+
+    if (ax == NULL || id == NULL || id[0] == '\0')
+        return false;
+    rc = store_find_object(ax->hub->store, id, id_probe_row, &ip, &e2);
+    if (rc < 0) {
+        store_failed(ax, rc);
+        return false;
+    }
+    return ip.found;
+}
+
 int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
                        const struct policy_principal *who, const struct store_collection *c,
                        const char *route, struct rk_err *err)
@@ -247,10 +336,10 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
     int64_t n = 0;
     int rc;
 
-    /* Everything but the ring of join verdicts (about 10 KiB, read only below n_joins). */
-    memset(ax, 0, offsetof(struct policy_access_ctx, joins));
-    memset((char *)ax + offsetof(struct policy_access_ctx, joins) + sizeof(ax->joins), 0,
-           sizeof(*ax) - offsetof(struct policy_access_ctx, joins) - sizeof(ax->joins));
+    /* Everything but the ring of recent rows (about 10 KiB, read only below n_recent). */
+    memset(ax, 0, offsetof(struct policy_access_ctx, recent));
+    memset((char *)ax + offsetof(struct policy_access_ctx, recent) + sizeof(ax->recent), 0,
+           sizeof(*ax) - offsetof(struct policy_access_ctx, recent) - sizeof(ax->recent));
     ax->hub = hub;
     ax->who = who;
     ax->collection = c;
@@ -280,6 +369,8 @@ void policy_access_clear(struct policy_access_ctx *ax)
     ax->orgs = NULL;
     ax->n_orgs = 0;
     ax->orgs_loaded = false;
+    rk_strset_free(&ax->joins_visible);
+    rk_strset_free(&ax->joins_hidden);
 }
 
 /* What policy_query threads through the store's callbacks. */

@@ -2,19 +2,16 @@
 /*
  * credit.c: the credit ledger. Ingest records one event per envelope for its accepted
  * contributions (points = how many) and one per later correlation or sighting of one of them
- * by another organisation; a member sees its own
- * standing and, only in aggregate and only above the re-identification threshold k, how
- * many organisations and sectors used its data. Who used it is never shown.
+ * by another organisation. A member sees its own standing counting only what it may see
+ * through the access check, and each count about others only when it cannot single out an
+ * organisation (k or more of them behind it); the coordinator sees every figure exactly.
+ * Who used the data is never shown.
  */
 #include "policy/policy_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Distinct users counted per summary; past this the count is reported as the cap, which is
- * far above any k and so reveals nothing. */
-#define CREDIT_DISTINCT_MAX 4096
 
 int policy_credit_record(struct store *s, const struct store_credit *events, size_t n,
                          struct rk_err *err)
@@ -36,54 +33,52 @@ int policy_credit_record(struct store *s, const struct store_credit *events, siz
     return store_credit_add(s, events, n, err);
 }
 
-/* A small set of distinct strings (who used the contributions). */
-struct strset {
-    char **v;
-    size_t n;
-    size_t cap;
-    bool full; /* CREDIT_DISTINCT_MAX reached */
+/* The events of one kind by other organisations that a view counts. */
+struct tally {
+    int64_t n;           /* events */
+    int64_t points;      /* their points */
+    struct rk_strset by; /* distinct organisations behind them */
 };
 
-static void strset_add(struct strset *set, const char *s)
-{
-    if (s == NULL || s[0] == '\0')
-        return;
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->v[i], s) == 0)
-            return;
-    if (set->n >= CREDIT_DISTINCT_MAX) {
-        set->full = true;
-        return;
-    }
-    if (set->n == set->cap) {
-        set->cap = set->cap != 0 ? set->cap * 2 : 16;
-        set->v = rk_realloc(set->v, set->cap * sizeof(*set->v));
-    }
-    set->v[set->n++] = rk_strdup(s);
-}
-
-static void strset_free(struct strset *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        free(set->v[i]);
-    free(set->v);
-}
-
-/* Running totals of one organisation's ledger. */
+/* Running totals of one organisation's ledger, as one view counts them. */
 struct summary {
     const char *org_id;
-    int64_t points;
+    struct policy_access_ctx *ax; /* member view: what the member may see; NULL: all */
+    int64_t points;               /* every event (the coordinator's view) */
+    int64_t contribution_points;
     int64_t contributions;
-    int64_t sightings;
-    int64_t correlations;
-    struct strset orgs;    /* distinct by_org of sightings and correlations */
-    struct strset sectors; /* distinct by_sector of those */
+    struct tally sightings;
+    struct tally correlations;
+    struct rk_strset orgs;    /* distinct by_org of the events counted */
+    struct rk_strset sectors; /* distinct by_sector of those */
 };
+
+static void set_add(struct rk_strset *set, const char *s)
+{
+    if (s != NULL && s[0] != '\0')
+        rk_strset_add(set, s, strlen(s));
+}
+
+/*
+ * Whether the member view may count event c by another organisation: the member must be
+ * able to see, through the access check, the sighting c names or that organisation's
+ * version of the object it repeated. A sighting event that names the sighted object
+ * instead (the ledger's form before it named the sighting) cannot be checked: not counted.
+ */
+static bool event_visible(struct policy_access_ctx *ax, const struct store_credit *c, bool sighting)
+{
+    if (c->object_id == NULL)
+        return false;
+    if (sighting && !rk_starts_with(c->object_id, "sighting--"))
+        return false;
+    return policy_may_read_id(ax, c->object_id, c->by_org);
+}
 
 static int sum_one(void *ctx, const struct store_credit *c)
 {
     struct summary *sm = ctx;
-    bool by_other;
+    struct tally *t;
+    bool by_other, sighting;
 
     if (c->org_id == NULL || strcmp(c->org_id, sm->org_id) != 0)
         return 0; /* the store filters already; never count someone else's credit */
@@ -92,69 +87,126 @@ static int sum_one(void *ctx, const struct store_credit *c)
     if (c->kind != NULL && strcmp(c->kind, "contribution") == 0) {
         /* One event per envelope: its points are its objects (older ledgers: one each). */
         sm->contributions += c->points / POLICY_CREDIT_CONTRIBUTION;
-    } else if (c->kind != NULL && strcmp(c->kind, "sighting") == 0 && by_other) {
-        sm->sightings++;
-    } else if (c->kind != NULL && strcmp(c->kind, "correlation") == 0 && by_other) {
-        sm->correlations++;
-    } else {
+        sm->contribution_points += c->points;
         return 0;
     }
-    if (by_other) {
-        strset_add(&sm->orgs, c->by_org);
-        strset_add(&sm->sectors, c->by_sector);
-    }
+    sighting = c->kind != NULL && strcmp(c->kind, "sighting") == 0;
+    if (!by_other || !(sighting || (c->kind != NULL && strcmp(c->kind, "correlation") == 0)))
+        return 0;
+    if (sm->ax != NULL && !event_visible(sm->ax, c, sighting))
+        return sm->ax->store_rc; /* a store failure stops the walk (negative) */
+    t = sighting ? &sm->sightings : &sm->correlations;
+    t->n++;
+    t->points += c->points;
+    set_add(&t->by, c->by_org);
+    set_add(&sm->orgs, c->by_org);
+    set_add(&sm->sectors, c->by_sector);
     return 0;
 }
 
-/*
- * A count about users as members may see it: the number when show, otherwise the literal
- * "fewer than k" (the contract's wording; the value of k is in the policy). A count is shown
- * when it is 0 or at least k, so that a small set of users cannot be singled out; the
- * sector count also only when the organisation count is: "5 sectors" beside "fewer than k"
- * organisations would still narrow them down.
- */
-static json_t *thresholded(size_t n, int k, bool show)
+static void summary_clear(struct summary *sm)
 {
-    if (show && (n == 0 || n >= (size_t)k))
+    rk_strset_free(&sm->sightings.by);
+    rk_strset_free(&sm->correlations.by);
+    rk_strset_free(&sm->orgs);
+    rk_strset_free(&sm->sectors);
+}
+
+/*
+ * A count as members may see it: n when show and n is 0 or at least k, otherwise the literal
+ * "fewer than k" (the contract's wording; the value of k is in the policy), so that a small
+ * set of organisations cannot be singled out.
+ */
+static json_t *thresholded(int64_t n, int k, bool show)
+{
+    if (show && (n == 0 || n >= (int64_t)k))
         return json_integer((json_int_t)n);
     return json_string("fewer than k");
 }
 
-int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
+/* The member view of sm: see policy_credit_summary. */
+static json_t *member_view(const struct store_org *org, const struct summary *sm, int k)
+{
+    size_t n_s = rk_strset_count(&sm->sightings.by), n_c = rk_strset_count(&sm->correlations.by);
+    size_t n_o = rk_strset_count(&sm->orgs), n_sec = rk_strset_count(&sm->sectors);
+    /* A count is shown when the organisations behind it are none or at least k. */
+    bool show_s = n_s == 0 || n_s >= (size_t)k, show_c = n_c == 0 || n_c >= (size_t)k;
+    bool show_o = n_o == 0 || n_o >= (size_t)k;
+    /* Points only of what is shown: +5 or +2 would tell a count that is not. */
+    int64_t points = sm->contribution_points + (show_s ? sm->sightings.points : 0) +
+                     (show_c ? sm->correlations.points : 0);
+
+    return json_pack(
+        "{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view", "member",
+        "points", (json_int_t)points, "contributions", (json_int_t)sm->contributions,
+        "sightings_by_others", thresholded(sm->sightings.n, k, show_s), "correlations_by_others",
+        thresholded(sm->correlations.n, k, show_c), "used_by", "organisations",
+        thresholded((int64_t)n_o, k, true), "sectors", thresholded((int64_t)n_sec, k, show_o));
+}
+
+/* The coordinator's view of sm: every event, exact. */
+static json_t *coordinator_view(const struct store_org *org, const struct summary *sm)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I}}", "org", org->name, "view",
+                     "coordinator", "points", (json_int_t)sm->points, "contributions",
+                     (json_int_t)sm->contributions, "sightings_by_others",
+                     (json_int_t)sm->sightings.n, "correlations_by_others",
+                     (json_int_t)sm->correlations.n, "used_by", "organisations",
+                     (json_int_t)rk_strset_count(&sm->orgs), "sectors",
+                     (json_int_t)rk_strset_count(&sm->sectors));
+}
+
+int policy_credit_summary(struct rk_hub *hub, const char *org_id, int view, int sector_k,
                           struct rk_buf *json_out, struct rk_err *err)
 {
     struct store_org org = {0};
-    struct summary sm = {0};
+    struct summary sm;
     struct policy_doc doc = {0};
-    bool show_orgs;
+    struct policy_principal member;
+    struct policy_access_ctx *ax = NULL;
     json_t *v;
     char *text;
     int rc;
 
+    memset(&sm, 0, sizeof(sm));
     if (org_id == NULL || org_id[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "credit summary needs an organisation");
-    rc = store_org_get(s, org_id, &org, err);
+    if (view != POLICY_CREDIT_MEMBER && view != POLICY_CREDIT_COORDINATOR)
+        return rk_err_set(err, RK_E_INVALID, "unknown credit view %d", view);
+    rc = store_org_get(hub->store, org_id, &org, err);
     if (rc != 0)
         goto out;
     if (sector_k <= 0) {
-        rc = policy_doc_load(s, &doc, err);
+        rc = policy_doc_load(hub->store, &doc, err);
         if (rc != 0)
             goto out;
         sector_k = doc.sector_k > 0 ? doc.sector_k : 5;
     }
     sm.org_id = org.id;
-    rc = store_credit_list(s, org.id, sum_one, &sm, err);
+    if (view == POLICY_CREDIT_MEMBER) {
+        /* The organisation as any of its members' tokens would authenticate it. */
+        memset(&member, 0, sizeof(member));
+        member.authenticated = true;
+        policy_copy_str(member.org_id, sizeof(member.org_id), org.id);
+        policy_copy_str(member.org_name, sizeof(member.org_name), org.name);
+        policy_copy_str(member.sector, sizeof(member.sector), org.sector);
+        member.role = STORE_ROLE_READER;
+        member.token_anonymity = -1;
+        ax = rk_malloc(sizeof(*ax));
+        rc = policy_access_init(ax, hub, &member, NULL, "credit", err);
+        if (rc != 0)
+            goto out;
+        sm.ax = ax;
+    }
+    rc = store_credit_list(hub->store, org.id, sum_one, &sm, err);
+    if (ax != NULL && ax->store_rc < 0)
+        rc = rk_err_set(err, ax->store_rc, "credit: the store failed during an access check");
     if (rc > 0)
         rc = 0;
     if (rc != 0)
         goto out;
-    show_orgs = sm.orgs.n == 0 || sm.orgs.n >= (size_t)sector_k;
-    v = json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:o, s:o}}", "org", org.name, "points",
-                  (json_int_t)sm.points, "contributions", (json_int_t)sm.contributions,
-                  "sightings_by_others", (json_int_t)sm.sightings, "correlations_by_others",
-                  (json_int_t)sm.correlations, "used_by", "organisations",
-                  thresholded(sm.orgs.n, sector_k, true), "sectors",
-                  thresholded(sm.sectors.n, sector_k, show_orgs));
+    v = view == POLICY_CREDIT_MEMBER ? member_view(&org, &sm, sector_k)
+                                     : coordinator_view(&org, &sm);
     text = json_dumps(v, JSON_COMPACT);
     json_decref(v);
     if (text == NULL) {
@@ -164,9 +216,12 @@ int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
     rk_buf_puts(json_out, text);
     free(text);
 out:
+    if (ax != NULL) {
+        policy_access_clear(ax);
+        free(ax);
+    }
     policy_doc_clear(&doc);
-    strset_free(&sm.orgs);
-    strset_free(&sm.sectors);
+    summary_clear(&sm);
     store_org_clear(&org);
     return rc;
 }

@@ -60,38 +60,94 @@ static int recipients_resolve(struct store *s, const json_t *list, struct rk_buf
     return 0;
 }
 
-static void joins_add(struct rk_buf *b, const json_t *v)
+/* Ids a join set compares one by one before it switches to a hash set: two for every
+ * relationship, a few for most sightings, without an allocation. */
+#define JOINS_FEW 8
+
+/* The distinct ids one object joins, in the order met, space-separated in b. */
+struct join_ids {
+    const json_t *few[JOINS_FEW]; /* the first ids met (until set takes over) */
+    size_t n_few;
+    struct rk_strset set; /* every id met, once more than JOINS_FEW are */
+    size_t n;             /* distinct ids in b */
+    struct rk_buf b;
+};
+
+/* Whether the JSON string s is not among the ids met yet (and now is). */
+static bool join_ids_new(struct join_ids *j, const json_t *s)
+{
+    const char *id = json_string_value(s);
+    size_t len = json_string_length(s);
+
+    if (rk_strset_count(&j->set) > 0) /* past the few */
+        return rk_strset_add(&j->set, id, len);
+    for (size_t i = 0; i < j->n_few; i++)
+        if (json_string_length(j->few[i]) == len &&
+            memcmp(json_string_value(j->few[i]), id, len) == 0)
+            return false;
+    if (j->n_few < JOINS_FEW) {
+        j->few[j->n_few++] = s;
+        return true;
+    }
+    for (size_t i = 0; i < j->n_few; i++) /* one more than the few: the set takes over */
+        rk_strset_add(&j->set, json_string_value(j->few[i]), json_string_length(j->few[i]));
+    return rk_strset_add(&j->set, id, len);
+}
+
+/* Adds v, an id or a list of ids, to j, each id once. */
+static void joins_add(struct join_ids *j, const json_t *v)
 {
     size_t i;
     json_t *e;
     if (json_is_string(v)) {
-        if (b->len > 0)
-            rk_buf_putc(b, ' ');
-        rk_buf_puts(b, json_string_value(v));
+        if (!join_ids_new(j, v))
+            return;
+        if (j->b.len > 0)
+            rk_buf_putc(&j->b, ' ');
+        rk_buf_append(&j->b, json_string_value(v), json_string_length(v));
+        j->n++;
         return;
     }
-    json_array_foreach(v, i, e) joins_add(b, e);
+    json_array_foreach(v, i, e) joins_add(j, e);
 }
 
-/* The ids an SRO of type (its stix_meta type) joins, after anonymisation: visible only if
- * they all are. NULL (stored as "", like every empty access column) when it joins none:
- * most objects, spared a malloc and a free each. */
-static char *joins_of(const json_t *obj, const char *type)
+/*
+ * The ids an SRO of type (its stix_meta type) joins, after anonymisation, each once: it is
+ * visible only if they all are. *out is NULL (stored as "", like every empty access
+ * column) when it joins none: most objects, spared a malloc and a free each. Returns 0, or
+ * RK_E_INVALID with msg (cap bytes) naming the property at which the object joins more
+ * than POLICY_JOINS_MAX distinct ids, and the cap.
+ */
+static int joins_of(const json_t *obj, const char *type, char **out, char *msg, size_t cap)
 {
-    struct rk_buf b = RK_BUF_INIT;
-    if (strcmp(type, "relationship") == 0) {
-        joins_add(&b, json_object_get(obj, "source_ref"));
-        joins_add(&b, json_object_get(obj, "target_ref"));
-    } else if (strcmp(type, "sighting") == 0) {
-        joins_add(&b, json_object_get(obj, "sighting_of_ref"));
-        joins_add(&b, json_object_get(obj, "observed_data_refs"));
-        joins_add(&b, json_object_get(obj, "where_sighted_refs"));
+    static const char *const rel[] = {"source_ref", "target_ref", NULL};
+    static const char *const sig[] = {"sighting_of_ref", "observed_data_refs", "where_sighted_refs",
+                                      NULL};
+    const char *const *props = strcmp(type, "relationship") == 0 ? rel
+                               : strcmp(type, "sighting") == 0   ? sig
+                                                                 : NULL;
+    struct join_ids j = {.set = RK_STRSET_INIT, .b = RK_BUF_INIT};
+    int rc = 0;
+
+    *out = NULL;
+    for (size_t i = 0; props != NULL && props[i] != NULL; i++) {
+        joins_add(&j, json_object_get(obj, props[i]));
+        if (j.n > POLICY_JOINS_MAX) {
+            snprintf(msg, cap,
+                     "refused: property '%s': with it the %s joins %zu distinct ids; the hub "
+                     "accepts at most %d per object (%s together)",
+                     props[i], type, j.n, POLICY_JOINS_MAX,
+                     props == sig ? "sighting_of_ref, observed_data_refs and where_sighted_refs"
+                                  : "source_ref and target_ref");
+            rc = RK_E_INVALID;
+            break;
+        }
     }
-    if (b.len == 0) {
-        rk_buf_free(&b);
-        return NULL;
-    }
-    return rk_buf_steal(&b);
+    rk_strset_free(&j.set);
+    if (rc == 0 && j.b.len > 0)
+        *out = rk_buf_steal(&j.b);
+    rk_buf_free(&j.b);
+    return rc;
 }
 
 static void fail(struct policy_ingest_item *it, const char *fmt, ...)
@@ -428,7 +484,10 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * array cost 2,700 instructions per object. */
     p->actions = json_array_size(actions) > 0 ? json_dumps(actions, JSON_COMPACT) : NULL;
     p->recipients = recips.len > 0 ? rk_buf_steal(&recips) : NULL; /* NULL: stored as "" */
-    p->joins = joins_of(work, p->meta.type);
+    if (joins_of(work, p->meta.type, &p->joins, it->message, sizeof(it->message)) != 0) {
+        it->ok = false;
+        goto out;
+    }
     /* The item as it will read if the store takes the object as new (items_finish changes
      * it otherwise), so that a policy_ready_fn can render it before the write lock. */
     policy_scope_message(&p->dec, smsg, sizeof(smsg));

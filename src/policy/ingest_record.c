@@ -79,10 +79,12 @@ int policy_ingest_credit(struct store *s, const struct store_org *org,
         m++;
         if (strcmp(p[i].meta.type, "sighting") == 0) {
             const char *of = ids[m];
+            /* Named by the sighting itself, so that the credit view can ask whether the
+             * earner may see it (the sighted object is the earner's own). */
             if (of != NULL && who[m][0] != '\0') {
                 ev[k++] = (struct store_credit){.org_id = who[m],
                                                 .kind = "sighting",
-                                                .object_id = (char *)of,
+                                                .object_id = (char *)p[i].meta.id,
                                                 .points = POLICY_CREDIT_SIGHTING,
                                                 .by_org = (char *)org->id,
                                                 .by_sector = org->sector};

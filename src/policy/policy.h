@@ -239,14 +239,30 @@ int policy_audit_list_json(struct store *s, int64_t after_seq, size_t limit, con
 int policy_credit_record(struct store *s, const struct store_credit *events, size_t n,
                          struct rk_err *err);
 
+/* Views of an organisation's credit (policy_credit_summary). */
+enum policy_credit_view {
+    POLICY_CREDIT_MEMBER = 1,      /* what the organisation itself is shown */
+    POLICY_CREDIT_COORDINATOR = 2, /* every event, exact */
+};
+
 /*
- * The member view of org_id's standing, appended to json_out: {"org", "points",
- * "contributions", "sightings_by_others", "correlations_by_others", "used_by":
- * {"organisations": N or "fewer than k", "sectors": N or "fewer than k"}}. Never names or
- * ids of who used the contributions. sector_k <= 0 means the policy's sector_k.
- * RK_E_NOTFOUND if org_id is not an organisation.
+ * An organisation's standing (org_id: id or name), appended to json_out: {"org", "view",
+ * "points", "contributions", "sightings_by_others", "correlations_by_others", "used_by":
+ * {"organisations", "sectors"}}. Never the names or ids of who used the contributions.
+ *
+ * POLICY_CREDIT_MEMBER ("view": "member") counts a sighting or correlation by another
+ * organisation only if the organisation may see it through the access check (the sighting,
+ * or the other organisation's version of the object it repeated; policy_may_read_id), and
+ * shows each count as a number only when the organisations behind it are none or at least
+ * k, else the literal "fewer than k": sightings_by_others and correlations_by_others each
+ * by their own organisations, used_by.organisations by all of them, used_by.sectors also
+ * only when the organisation count is shown. points are those of the contributions and of
+ * the counts shown, so that they tell nothing the counts do not. POLICY_CREDIT_COORDINATOR
+ * ("view": "coordinator") counts every event of the ledger and shows every figure exactly
+ * (points: all of them). sector_k <= 0 means the policy's sector_k. RK_E_NOTFOUND if org_id
+ * is not an organisation; a store error during an access check fails the whole summary.
  */
-int policy_credit_summary(struct store *s, const char *org_id, int sector_k,
+int policy_credit_summary(struct rk_hub *hub, const char *org_id, int view, int sector_k,
                           struct rk_buf *json_out, struct rk_err *err);
 
 /*
@@ -514,14 +530,18 @@ int policy_scope_decide(const struct policy_doc *d, const struct policy_marks *m
  * into out (cap bytes, truncated); "" when the object carried its own TLP. */
 void policy_scope_message(const struct policy_scope_decision *dec, char *out, size_t cap);
 
+/* Most join verdicts one request remembers; past it they are forgotten all at once (and
+ * found again in the store when met again), which bounds the memory of a request. */
+#define POLICY_JOIN_VERDICTS_MAX 65536
+/* Ids of the latest rows a request found visible, kept as they stream (a copy, no hash):
+ * feeds post the ends of a relationship just before it. */
+#define POLICY_RECENT_ROWS 32
+struct policy_recent_row {
+    char id[STIX_ID_MAX + 1]; /* a STIX id the requester may see a version of */
+};
 /* The access context of one read request: who reads which collection, plus what the check
  * caches while it runs (green-delay facts, join verdicts, the collection list). Fill it with
  * policy_access_init and release it with policy_access_clear. Not shared between threads. */
-#define POLICY_JOIN_CACHE 32
-struct policy_join_verdict {
-    char id[STIX_ID_MAX + 1]; /* a joined STIX id */
-    bool visible;             /* whether some stored version of it is visible to who */
-};
 struct policy_access_ctx {
     struct rk_hub *hub;                        /* store and hub identity (borrowed) */
     const struct policy_principal *who;        /* the requester (borrowed) */
@@ -530,9 +550,13 @@ struct policy_access_ctx {
     int green_delay_hours;                     /* from the policy document */
     bool contributed;                          /* who has contributed at least one object */
     rk_time_us now;                            /* time the request started */
-    struct policy_join_verdict joins[POLICY_JOIN_CACHE]; /* ring of recent join verdicts */
-    size_t n_joins;                 /* verdicts filled (<= POLICY_JOIN_CACHE) */
-    size_t next_join;               /* ring position of the next verdict */
+    /* Join verdicts of this request, so that each distinct joined id is looked up once: */
+    struct rk_strset joins_visible; /* joined ids with a version who may see */
+    struct rk_strset joins_hidden;  /* joined ids without one */
+    size_t join_lookups;            /* store lookups the join checks made (for tests) */
+    struct policy_recent_row recent[POLICY_RECENT_ROWS]; /* ring of visible rows' ids */
+    size_t n_recent;                                     /* ids filled (<= POLICY_RECENT_ROWS) */
+    size_t next_recent;                                  /* ring position of the next id */
     struct store_collection *colls; /* every collection, loaded on first join */
     size_t n_colls;
     bool colls_loaded;
@@ -561,10 +585,21 @@ void policy_access_clear(struct policy_access_ctx *ax);
  * recipients and the coordinator; RED (and anything else) only the source and named
  * recipients. A row with joins (relationship, sighting) is visible only if every joined id
  * has a visible stored version in some collection (the hub identity always counts as
- * visible). Store errors met during join checks deny and are remembered in ax->store_rc.
+ * visible); each distinct id is looked up once per request, and a row that joins more than
+ * POLICY_JOINS_MAX ids (stored before that cap) is visible only to its source, without a
+ * lookup. Store errors met during join checks deny and are remembered in ax->store_rc.
  * Every endpoint that returns object data reaches it through policy_query.
  */
 bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row);
+
+/*
+ * Whether ax->who may see some stored version of id, in any collection, posted by
+ * source_org (by anyone when NULL or ""), as policy_may_read_object decides for each. For
+ * views that count what others did with the requester's data (credit) and return no object
+ * data, so nothing is audited. A store failure answers false and is remembered in
+ * ax->store_rc. ax may have been prepared for any collection (or none: c NULL).
+ */
+bool policy_may_read_id(struct policy_access_ctx *ax, const char *id, const char *source_org);
 
 /*
  * THE choke point: the only function besides the store itself that calls store_query. Runs q
@@ -589,6 +624,12 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 #define POLICY_PROP_ANONYMITY   "x_renkei_anonymity"
 #define POLICY_PROP_RECIPIENTS  "x_renkei_recipients"
 #define POLICY_RECIPIENTS_MAX   64 /* names in one x_renkei_recipients */
+/* Most distinct ids one relationship or sighting may join (a sighting's sighting_of_ref,
+ * observed_data_refs and where_sighted_refs together, each id counted once). The access
+ * check looks up every joined id of a row it has not met in the same request, so this
+ * bounds what one stored object costs each reader; a sighting over it fails at ingest with
+ * a message naming the property and the cap. */
+#define POLICY_JOINS_MAX 100
 
 /* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
 struct policy_ingest_item {

@@ -225,7 +225,8 @@ void policy_reserved_clear(struct policy_reserved *r);
  * Records the credit events for the n rows of an envelope that are NEW (puts[i] stored
  * p[i]), inside the transaction of store_put_objects_then: one "contribution" event for
  * all of them (points: POLICY_CREDIT_CONTRIBUTION each; object_id: the first), and per
- * object the correlation and sighting events it causes. A failed correlation lookup
+ * object the correlation (object_id: the object) and sighting (object_id: the sighting,
+ * earned by the source of what it sights) events it causes. A failed correlation lookup
  * credits the contributions alone; the store's own failures (RK_E_DB, RK_E_IO: the
  * transaction is lost) are returned with err set, so that nothing of the envelope is
  * stored; anything else is logged and 0 returned.

@@ -397,6 +397,9 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
     case STIX_PK_REFS:
         if (!json_is_array(value) || json_array_size(value) == 0)
             return stix_fail(v, p->name, "must be a non-empty list of identifiers");
+        if (json_array_size(value) > STIX_REFS_MAX)
+            return stix_fail(v, p->name, "has %zu entries; the hub accepts at most %d in a list",
+                             json_array_size(value), STIX_REFS_MAX);
         json_array_foreach(value, i, e)
         {
             int rc = check_ref(v, p, e);

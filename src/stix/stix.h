@@ -19,6 +19,12 @@
 #define STIX_ID_MAX   300
 #define STIX_TYPE_MAX 250
 
+/* Most entries validation accepts in one list of identifiers (any *_refs property, at the
+ * top level or in an extension), so that the work the hub does per object stays bounded:
+ * about nine times the longest list of the shared real data (a malware's sample_refs,
+ * 1,075 entries). A longer list fails the object with a message naming the property. */
+#define STIX_REFS_MAX 10000
+
 /* What the store indexes about one object version. Strings are copies owned by the struct. */
 struct stix_meta {
     char id[STIX_ID_MAX + 1];     /* "type--uuid" */

@@ -152,6 +152,9 @@ int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, st
 int64_t store_sq_id_hash(const char *id);
 /* Registers rk_idh(id) (store_sq_id_hash) on a connection; SQLITE_OK or its error. */
 int store_sq_register_idh(sqlite3 *db);
+/* Registers rk_joins_distinct(joins) (sqlite_joins.c: each space-separated id once, in the
+ * order met) on the writer connection, for migration 11; SQLITE_OK or its error. */
+int store_sq_register_joins(sqlite3 *db);
 /* Whether the id whose store_sq_id_hash is idh is certainly not stored anywhere in the hub
  * (false when the set is not valid). The caller hashes once for the set and the index. */
 bool store_sq_idset_unseen(const struct store_sq_idset *set, int64_t idh);

@@ -249,6 +249,15 @@ static const char *const migrations[] = {
      * the store does not know who made them. */
     "ALTER TABLE tokens ADD COLUMN creator_org TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE tokens ADD COLUMN creator_token TEXT NOT NULL DEFAULT '';",
+
+    /* 12: each joined id once per row. The access check reads every id of a row's joins on
+     * every read of it; ingest now stores each id once (and at most 100 of them), and rows
+     * stored before could repeat one id without bound (a sighting cycling over 40
+     * identities two million times). rk_joins_distinct (sqlite_joins.c) keeps the first of
+     * each, in order; only rows with two ids or more are read, and only changed ones are
+     * written. */
+    "UPDATE objects SET joins = rk_joins_distinct(joins) "
+    "WHERE instr(joins, ' ') > 0 AND rk_joins_distinct(joins) <> joins;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -245,7 +245,8 @@ struct store_credit {
     rk_time_us time; /* when (<= 0 on add: now) */
     char *org_id;    /* who earns */
     char *kind;      /* "contribution", "sighting" or "correlation" */
-    char *object_id; /* the STIX id concerned */
+    char *object_id; /* the STIX id concerned: a contribution's first object, the object a
+                        correlation repeats, or the sighting (not what it sights) */
     int points;      /* credit earned */
     char *by_org;    /* who caused it; never shown to members */
     char *by_sector; /* sector of by_org */

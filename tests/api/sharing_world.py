@@ -110,8 +110,10 @@ class World:
         self.statuses = []          # (status id, poster key)
         self.colls = {}             # key -> (id, read audience predicate, public?)
         self.hub_identity = hub.init_result.get("identity_id")
-        self.credit_before = None
+        self.credit_before = None   # p1's credit as p1 sees it, and as the coordinator does
         self.credit_after = None
+        self.credit_before_coord = None
+        self.credit_after_coord = None
         self.policy_original = None
 
     # ---- small helpers ------------------------------------------------------------------
@@ -447,6 +449,7 @@ class World:
                  object_marking_refs=[TLP2["green"]])
         sp2 = Entry("sight_p2", s, "p2", None, "green", joins=[green_id], mode="sector")
         self.credit_before = self.credit("p1")
+        self.credit_before_coord = self.credit("p1", coord=True)
         self.post("p2", "all", [sp2])
         b2 = O["b2"]
         self.post("b2", "all", [
@@ -540,6 +543,7 @@ class World:
         self.post("r", "corr", [Entry("corr_r", copy_obj, "r", None, "green")])
         time.sleep(0.2)
         self.credit_after = self.credit("p1")
+        self.credit_after_coord = self.credit("p1", coord=True)
         self.find_sector_identities()
 
     def by_key(self, key):
@@ -548,8 +552,14 @@ class World:
                 return e
         raise KeyError(key)
 
-    def credit(self, org_key):
-        st, _, body = self.api("GET", "credit", self.orgs[org_key].reader)
+    def credit(self, org_key, coord=False):
+        """GET /api/v1/credit as the organisation's reader, or (coord) the coordinator's view
+        of that organisation."""
+        if coord:
+            st, _, body = self.api("GET", "credit?org=%s" % self.orgs[org_key].name,
+                                   self.fx.coord)
+        else:
+            st, _, body = self.api("GET", "credit", self.orgs[org_key].reader)
         return body if st == 200 and isinstance(body, dict) else None
 
     def find_sector_identities(self):

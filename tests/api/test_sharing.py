@@ -706,15 +706,30 @@ class TestSharing(HubTestCase):
 
     def test_credit_grows_when_others_sight_and_correlate(self):
         w = self.world
-        before, after = w.credit_before, w.credit_after
-        self.assertIsInstance(before, dict, "GET /api/v1/credit as a member failed")
+        before, after = w.credit_before_coord, w.credit_after_coord
+        self.assertIsInstance(before, dict, "GET /api/v1/credit?org= as the coordinator failed")
         self.assertIsInstance(after, dict)
         self.assertEqual(after.get("org"), w.orgs["p1"].name)
+        self.assertEqual(after.get("view"), "coordinator")
         self.assertGreater(after["points"], before["points"])
         self.assertGreaterEqual(after["sightings_by_others"] - before["sightings_by_others"], 3)
         self.assertGreaterEqual(after["correlations_by_others"]
                                 - before["correlations_by_others"], 1)
         self.assertGreaterEqual(after["contributions"], 10)
+
+    def test_credit_member_view_follows_k(self):
+        """p1's data was sighted by 4 organisations and copied by one, all of it visible to
+        p1: fewer than k each, so p1 sees neither count nor the points they earned."""
+        w = self.world
+        before, after = w.credit_before, w.credit_after
+        self.assertIsInstance(before, dict, "GET /api/v1/credit as a member failed")
+        self.assertIsInstance(after, dict)
+        self.assertEqual(after.get("org"), w.orgs["p1"].name)
+        self.assertEqual(after.get("view"), "member")
+        self.assertEqual(after["contributions"], w.credit_after_coord["contributions"])
+        for k in ("sightings_by_others", "correlations_by_others"):
+            self.assertEqual(after[k], "fewer than k", k)
+        self.assertEqual(after["points"], after["contributions"])
         used = after.get("used_by", {})
         for k in ("organisations", "sectors"):
             v = used.get(k)

@@ -566,12 +566,45 @@ static void credit_one_event_per_envelope(void **state)
     assert_int_equal(v[1], 4 * POLICY_CREDIT_CONTRIBUTION);
     assert_int_equal(store_contribution_count(f->t.s, f->bank2.id, &n, &err), 0);
     assert_int_equal(n, 4);
-    assert_int_equal(policy_credit_summary(f->t.s, f->bank2.id, 2, &b, &err), 0);
+    assert_int_equal(policy_credit_summary(&f->hub, f->bank2.id, POLICY_CREDIT_MEMBER, 2, &b, &err),
+                     0);
     json_t *sum = json_loads(b.data, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(sum, "contributions")), 4);
     assert_int_equal(json_integer_value(json_object_get(sum, "points")), 4);
     json_decref(sum);
     rk_buf_free(&b);
+}
+
+/* The object a "sighting" event names, when there is one. */
+static int sighting_event(void *ctx, const struct store_credit *c)
+{
+    if (strcmp(c->kind, "sighting") == 0)
+        snprintf(ctx, 80, "%s", c->object_id);
+    return 0;
+}
+
+/* A sighting by another organisation earns the source of what it sights a "sighting"
+ * event that names the sighting itself, so that the credit view can check whether that
+ * source may see it. */
+static void sighting_credit_names_the_sighting(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_ingest_item it;
+    char named[80] = "";
+    json_t *o = indicator(NULL, "[ipv4-addr:value = '198.51.100.31']");
+    char of[80];
+    snprintf(of, sizeof(of), "%s", json_string_value(json_object_get(o, "id")));
+    it = post(f, &f->bank2, -1, o);
+    assert_true(it.ok);
+    it = post(f, &f->acme, -1,
+              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "sighting", "spec_version", "2.1",
+                        "id", "sighting--31313131-1111-4111-8111-111111111111", "created",
+                        "2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z",
+                        "sighting_of_ref", of));
+    assert_true(it.ok);
+    struct rk_err err;
+    assert_true(store_credit_list(f->t.s, f->bank2.id, sighting_event, named, &err) >= 0);
+    assert_string_equal(named, "sighting--31313131-1111-4111-8111-111111111111");
 }
 
 /* What the ready and done callbacks of policy_ingest_then saw, and what done does. */
@@ -720,6 +753,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(recipients_and_provenance, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicates_conflicts_invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(credit_one_event_per_envelope, setup, teardown),
+        cmocka_unit_test_setup_teardown(sighting_credit_names_the_sighting, setup, teardown),
         cmocka_unit_test_setup_teardown(done_runs_in_the_objects_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

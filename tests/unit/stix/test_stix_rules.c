@@ -585,13 +585,61 @@ static void wide_objects_same_rules(void **state)
     }
 }
 
+/* A list of n copies of id under key prop of a sighting (prop is where_sighted_refs, a
+ * custom x_..._refs, or ext for a member of an extension-definition extension). */
+static json_t *sighting_with_refs(const char *prop, size_t n, const char *id)
+{
+    json_t *j = tj("{" SDO("sighting") ",'sighting_of_ref':'indicator" U "'}");
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(id));
+    if (strcmp(prop, "ext") == 0) {
+        json_t *ext = json_pack("{s:s}", "extension_type", "property-extension");
+        json_object_set_new(ext, "x_seen_refs", list);
+        json_object_set_new(j, "extensions", json_pack("{s:o}", "extension-definition" U, ext));
+    } else {
+        json_object_set_new(j, prop, list);
+    }
+    return j;
+}
+
+/* Lists of identifiers are capped at STIX_REFS_MAX entries, whatever property holds them;
+ * the message names the property (cut at 64 bytes, as every message), the count and the
+ * cap. */
+static void refs_lists_capped(void **state)
+{
+    const char *props[] = {"where_sighted_refs", "x_seen_refs", "ext"};
+    const char *names[] = {"where_sighted_refs", "x_seen_refs",
+                           "extensions.extension-definition" U ".x_seen_refs"};
+    char want[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+        struct rk_err err;
+        json_t *j = sighting_with_refs(props[i], STIX_REFS_MAX, "identity" U2);
+        rk_err_clear(&err);
+        if (stix_validate(j, &err) != 0)
+            fail_msg("%s at the cap: refused: %s", props[i], err.msg);
+        json_decref(j);
+        j = sighting_with_refs(props[i], STIX_REFS_MAX + 1, "identity" U2);
+        assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
+        snprintf(want, sizeof want,
+                 "sighting" U ": property '%.64s': has %d entries; the hub accepts at most %d in "
+                 "a list",
+                 names[i], STIX_REFS_MAX + 1, STIX_REFS_MAX);
+        assert_string_equal(err.msg, want);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_rule_fails),       cmocka_unit_test(message_format),
         cmocka_unit_test(long_message_capped),   cmocka_unit_test(id_uuid_like_core),
         cmocka_unit_test(id_okn_like_id_ok),     cmocka_unit_test(wide_objects_same_rules),
-        cmocka_unit_test(prop_name_okn_like_ok),
+        cmocka_unit_test(prop_name_okn_like_ok), cmocka_unit_test(refs_lists_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

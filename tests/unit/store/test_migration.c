@@ -9,6 +9,7 @@
  * by id) the rows of objects deleted before are still listed, through provenance_gone;
  * (version 10 to 11, token creators) old tokens keep every field and have no recorded
  * creator, new ones store theirs.
+ * (version 11 to 12) joins that repeat ids keep each once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +25,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 11
+#define CURRENT 12
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -761,6 +762,53 @@ static void v10_upgrades_recording_token_creators(void **state)
     tstore_remove(&t);
 }
 
+/* A version 10 database whose joins repeat ids (as ingest stored them before it kept each
+ * once): migrations 11 and 12 leave each id once, in the order met, and leaves the other rows as
+ * they were; the access check then reads the deduplicated list. */
+static void v10_upgrades_deduplicating_joins(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_buf big = RK_BUF_INIT;
+    char *got;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 10);
+    /* Row 1 cycles over three ids 2,000 times; row 2 repeats none, row 3 has one id, row 4
+     * none; row 5 has doubled and trailing blanks. */
+    for (int i = 0; i < 2000; i++)
+        rk_buf_puts(&big, i % 3 == 0 ? "a-- " : i % 3 == 1 ? "b-- " : "c-- ");
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');");
+    for (int i = 1; i <= 5; i++) {
+        char sql[320];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+                 "is_first, is_last, json, idh, joins) VALUES((1 << 40) | (1 << 39) | %d, %d, 1, "
+                 "'s%d', 5, 'sighting', '2.1', 1, 1, '{}', 0, ?)",
+                 i, 100 * i, i);
+        sqlite3_stmt *st;
+        const char *joins[] = {big.data, "x-- y--", "z--", "", "x--  y-- x-- "};
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, joins[i - 1], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    rk_buf_free(&big);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    const char *want[] = {"a-- b-- c--", "x-- y--", "z--", "", "x-- y--"};
+    for (int i = 1; i <= 5; i++) {
+        char sql[80];
+        snprintf(sql, sizeof(sql), "SELECT joins FROM objects WHERE id = 's%d'", i);
+        got = tstore_raw_text(t.path, sql);
+        assert_non_null(got);
+        assert_string_equal(got, want[i - 1]);
+        free(got);
+    }
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -781,6 +829,7 @@ int main(void)
         cmocka_unit_test(v6_upgrades_keeping_provenance_rows),
         cmocka_unit_test(v9_upgrades_keying_last_type),
         cmocka_unit_test(v10_upgrades_recording_token_creators),
+        cmocka_unit_test(v10_upgrades_deduplicating_joins),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

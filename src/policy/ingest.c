@@ -348,6 +348,10 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     }
     p->mode = mode;
 
+    /* Marking definitions the envelope lacks are read from the collection first. */
+    rc = policy_marks_resolve(hub, src->who, c, &src->marks, work, err);
+    if (rc != 0)
+        goto out;
     /*
      * An anonymous contribution must not be scoped by its sector either: "AMBER to the
      * contributor's sector", or any rule matching on the sector, would tell the readers which
@@ -355,9 +359,6 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * contributor-sector falls back to the collection's audience. In sector mode the sector
      * is shown anyway.
      */
-    rc = policy_marks_resolve(hub, src->who, c, &src->marks, work, err);
-    if (rc != 0)
-        goto out;
     policy_scope_decide(&src->doc, &src->marks, work,
                         mode == STORE_ANON_ANONYMOUS ? NULL : src->org.sector, c, &p->dec, &e2);
     if (p->dec.refuse) {

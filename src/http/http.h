@@ -16,9 +16,10 @@
 
 #include "core/core.h"
 
-#define HTTP_MAX_PARAMS       64 /* query parameters kept per request; more is a 400 */
-#define HTTP_MAX_CAPTURES     4  /* {captures} in one route pattern */
-#define HTTP_MAX_RESP_HEADERS 8  /* extra response headers */
+#define HTTP_MAX_PARAMS       64  /* query parameters kept per request; more is a 400 */
+#define HTTP_MAX_HEADERS      100 /* request header fields; more is a 431 */
+#define HTTP_MAX_CAPTURES     4   /* {captures} in one route pattern */
+#define HTTP_MAX_RESP_HEADERS 8   /* extra response headers */
 
 struct http_param {
     char *key;   /* decoded query key, e.g. "match[type]" */
@@ -88,7 +89,8 @@ struct http_config {
     const char *tls_cert;      /* PEM file; NULL for plain HTTP */
     const char *tls_key;       /* PEM file; NULL for plain HTTP */
     size_t max_body;           /* bytes; a larger body is answered 413 without reading it */
-    size_t max_header;         /* bytes of request line plus headers; 431/400 above */
+    size_t max_header;         /* bytes of request line plus headers: a longer target is 414,
+                                  a longer head 431; 0 picks 16 KiB */
     unsigned threads;          /* worker threads; 0 picks a default */
     unsigned timeout_s;        /* idle connection timeout, seconds (slow clients) */
     http_auth_fn authenticate; /* may be NULL: everything anonymous */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_int.h: internals of the http module that its unit tests reach directly: the
- * router, media type negotiation and the nesting pre-scan. Not for other modules.
+ * router, media type negotiation and the request target scan. Not for other modules.
  */
 #ifndef RK_HTTP_INT_H
 #define RK_HTTP_INT_H
@@ -35,5 +35,24 @@ bool http_accept_taxii(const char *accept);
 
 /* True if a Content-Type value is the TAXII media type (version 2.1 or none). */
 bool http_content_type_taxii(const char *content_type);
+
+/* What http_target_scan found in a request target. */
+struct http_target {
+    char *qmark;     /* the first '?', or NULL */
+    size_t len;      /* bytes of the target */
+    size_t n_params; /* query parameters libmicrohttpd will record */
+    bool nul;        /* the target holds a NUL byte */
+};
+
+/*
+ * Measures a request target as libmicrohttpd 0.9.75 hands it to the URI log callback: the
+ * target in place in the request line, followed by "\0HTTP/d.d\0" (libmicrohttpd has cut the
+ * version off there and checked it). The target may itself hold NUL bytes, which libmicrohttpd
+ * accepts. Fills t: the length of the target up to the first "\0HTTP/d.d\0", whether a NUL
+ * comes before it, the first '?', and the number of query parameters libmicrohttpd will record
+ * (one per '&'-separated piece from that '?' to the next NUL, a last empty piece excepted).
+ * Reads nothing beyond the request line's terminator.
+ */
+void http_target_scan(char *target, struct http_target *t);
 
 #endif /* RK_HTTP_INT_H */

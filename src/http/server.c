@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,10 @@
 #define FIRST_REQUEST_TIMEOUT_S 5u /* see on_connection */
 #define PATH_INLINE             256
 #define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
+/* libmicrohttpd 0.9.75 keeps every header field and query parameter of a request as a record in
+ * the connection's pool: a 52-byte struct MHD_HTTP_Header rounded up to 16-byte alignment. */
+#define MHD_RECORD_BYTES 64u
+#define REPLY_HEAD_BYTES 2048u /* the largest response head this server sends, with room */
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -49,6 +54,9 @@ struct conn_req {
     bool answered;      /* a response has been queued */
     bool json_route;    /* route is HTTP_ROUTE_JSON: errors in the admin API shape */
     bool authed;        /* authenticate already ran (before reading a body) */
+    bool head_seen;     /* on_request has been called: the headers are in */
+    int refused;        /* status for a request over the limits (414, 400, 431), or 0 */
+    char refusal[80];   /* description of that refusal */
     int route;          /* index of the matched route, or HTTP_ROUTE_NONE / _METHOD */
     bool routed;        /* route is set */
     char allow[64];     /* with HTTP_ROUTE_METHOD: the methods that would match */
@@ -80,6 +88,8 @@ static const char *status_title(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
     case 415:
         return "Unsupported Media Type";
     case 422:
@@ -250,6 +260,65 @@ static int authenticate(struct conn_req *cr, struct MHD_Connection *conn, struct
     return cr->srv->cfg.authenticate(cr->srv->cfg.auth_ctx, authz, &cr->req.principal, err);
 }
 
+/* Marks the request to be refused with status and a description, once its headers are in. */
+__attribute__((format(printf, 3, 4))) static void refuse(struct conn_req *cr, int status,
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cr->refusal, sizeof(cr->refusal), fmt, ap);
+    va_end(ap);
+    cr->refused = status;
+}
+
+static struct conn_req *req_new(struct http_server *srv)
+{
+    struct conn_req *cr = rk_calloc(1, sizeof(*cr));
+    cr->srv = srv;
+    cr->started = rk_time_now();
+    return cr;
+}
+
+/*
+ * libmicrohttpd calls this with the raw request target when the request line is in, before it
+ * parses the query; its return value becomes the request's state (*con_cls). A target over the
+ * limits is marked for refusal here. libmicrohttpd 0.9.75 keeps a record per query parameter
+ * in the connection's fixed pool, and when a long query exhausts the pool it never answers; so
+ * the query of a refused target is cut (a NUL after its '?') and libmicrohttpd parses none of
+ * it. The target lies in libmicrohttpd's own buffer, which it cuts and decodes in place itself
+ * right after this call.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *srv = cls;
+    struct conn_req *cr = req_new(srv);
+    struct http_target t;
+    (void)conn;
+    assert(uri != NULL);
+    http_target_scan((char *)(uintptr_t)uri, &t);
+    if (t.len > srv->cfg.max_header)
+        refuse(cr, 414, "request target longer than %zu bytes", srv->cfg.max_header);
+    else if (t.nul) /* libmicrohttpd would route the path up to the NUL only */
+        refuse(cr, 400, "NUL byte in the request target");
+    else if (t.n_params > HTTP_MAX_PARAMS)
+        refuse(cr, 400, "too many query parameters (more than %d)", HTTP_MAX_PARAMS);
+    if (cr->refused != 0 && t.qmark != NULL)
+        t.qmark[1] = '\0';
+    return cr;
+}
+
+/* Refuses a request head over the limits: more than max_header bytes or HTTP_MAX_HEADERS fields. */
+static void check_head(struct conn_req *cr, struct MHD_Connection *conn)
+{
+    size_t max = cr->srv->cfg.max_header;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci != NULL && ci->header_size > max)
+        refuse(cr, 431, "request line and headers longer than %zu bytes", max);
+    else if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) > HTTP_MAX_HEADERS)
+        refuse(cr, 431, "more than %d header fields", HTTP_MAX_HEADERS);
+}
+
 static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -322,13 +391,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_req *cr = *con_cls;
     (void)version;
 
-    if (cr == NULL) {
-        cr = rk_calloc(1, sizeof(*cr));
-        cr->srv = srv;
-        cr->started = rk_time_now();
+    if (cr == NULL) { /* on_uri makes it; this is a safety net */
+        cr = req_new(srv);
         *con_cls = cr;
+    }
+    if (!cr->head_seen) {
+        cr->head_seen = true;
         if (srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
             MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
+        if (cr->refused == 0)
+            check_head(cr, conn);
+        if (cr->refused != 0) {
+            (void)resolve_route(cr, url, method); /* only to pick the shape of the error */
+            return send_error(cr, conn, cr->refused, cr->refusal, NULL);
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
@@ -546,12 +622,16 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->cfg.tls_key = NULL;
 
     /*
-     * MHD keeps the request line and headers in a per-connection pool; sized at twice the
-     * header cap, headers beyond the cap exhaust it and MHD answers 431 instead of waiting.
+     * libmicrohttpd keeps the request head, a record per header field and query parameter, and
+     * then the response head in one fixed pool per connection. The pool holds the largest head
+     * within the limits (max_header bytes, HTTP_MAX_HEADERS fields, HTTP_MAX_PARAMS parameters)
+     * and the response head, so every such request is answered; a head over the limits that
+     * still fits is refused by on_request with a JSON error. Longer heads exhaust the pool and
+     * libmicrohttpd answers 414 or 431 itself (docs/internals/http.md).
      */
-    size_t mem_limit = srv->cfg.max_header * 2;
-    if (mem_limit < 8192)
-        mem_limit = 8192;
+    size_t mem_limit = srv->cfg.max_header +
+                       (size_t)(HTTP_MAX_HEADERS + HTTP_MAX_PARAMS) * MHD_RECORD_BYTES +
+                       REPLY_HEAD_BYTES;
 
     struct MHD_OptionItem opts[16];
     size_t no = 0;
@@ -573,7 +653,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         rc = rk_err_set(err, RK_E_IO,
                         "cannot listen on %s (address in use, not permitted, or bad TLS files)",

@@ -92,7 +92,12 @@ struct http_config {
     size_t max_header;         /* bytes of request line plus headers: a longer target is 414,
                                   a longer head 431; 0 picks 16 KiB */
     unsigned threads;          /* worker threads; 0 picks a default */
-    unsigned timeout_s;        /* idle connection timeout, seconds (slow clients) */
+    unsigned timeout_s;        /* idle timeout, seconds, of connections on which a request
+                                  authenticated; the others get at most 5 s */
+    unsigned max_connections;  /* open connections; 0 picks 4096. Without credentials a
+                                  connection may hold only three quarters of them: beyond,
+                                  the oldest such connection is shut down */
+    unsigned max_per_ip;       /* open connections from one client address; 0: no limit */
     http_auth_fn authenticate; /* may be NULL: everything anonymous */
     void (*free_principal)(void *principal);
     void *auth_ctx;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * server.c: the HTTP server over libmicrohttpd. It enforces size and time limits, reads
- * bodies into a capped buffer, routes, authenticates, negotiates TAXII media types and
+ * server.c: the HTTP server over libmicrohttpd. It enforces size, time and connection limits,
+ * reads bodies into a capped buffer, routes, authenticates, negotiates TAXII media types and
  * turns every failure into a TAXII error object, so that handlers only see sane requests.
  */
 #include "http/http_int.h"
@@ -20,16 +20,18 @@
 #define DEFAULT_MAX_BODY        ((size_t)100 * 1024 * 1024)
 #define DEFAULT_MAX_HEADER      ((size_t)16 * 1024)
 #define DEFAULT_TIMEOUT_S       30u
-#define CONNECTION_LIMIT        4096u
+#define DEFAULT_MAX_CONNECTIONS 4096u
+#define HEAD_TIMEOUT_S          5u /* idle timeout until a request on the connection authenticated */
 #define TLS_PRIORITIES          "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define WWW_AUTHENTICATE        "Bearer realm=\"renkei\", Basic realm=\"renkei\""
-#define FIRST_REQUEST_TIMEOUT_S 5u /* see on_connection */
 #define PATH_INLINE             256
 #define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
 /* libmicrohttpd 0.9.75 keeps every header field and query parameter of a request as a record in
  * the connection's pool: a 52-byte struct MHD_HTTP_Header rounded up to 16-byte alignment. */
 #define MHD_RECORD_BYTES 64u
 #define REPLY_HEAD_BYTES 2048u /* the largest response head this server sends, with room */
+#define FD_SPARE         64u   /* descriptors that are not connections: listen socket, stdio... */
+#define FD_PER_THREAD    6u    /* a worker's epoll and wake-up descriptors, its database reader */
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -39,7 +41,9 @@ struct http_server {
     char *key_pem;             /* TLS key, PEM text, or NULL */
     struct http_route *routes; /* copy of the route table */
     size_t n_routes;
-    unsigned port; /* port actually bound */
+    unsigned port;            /* port actually bound */
+    unsigned head_timeout;    /* seconds: libmicrohttpd's default timeout, see authenticate */
+    struct http_conns *conns; /* open connections, for shedding those without credentials */
 };
 
 /* Bytes of a request body reserved before any arrives (Content-Length may promise more). */
@@ -251,13 +255,26 @@ static int resolve_route(struct conn_req *cr, const char *url, const char *metho
     return cr->route;
 }
 
-/* Runs the configured authenticator on the request's Authorization header, once. */
+/*
+ * Runs the configured authenticator on the request's Authorization header, once. A request
+ * that authenticates makes its connection a member's: never shed, and idle for up to the
+ * configured timeout rather than the short one every connection starts with.
+ */
 static int authenticate(struct conn_req *cr, struct MHD_Connection *conn, struct rk_err *err)
 {
+    struct http_server *srv = cr->srv;
     const char *authz =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     cr->authed = true;
-    return cr->srv->cfg.authenticate(cr->srv->cfg.auth_ctx, authz, &cr->req.principal, err);
+    int rc = srv->cfg.authenticate(srv->cfg.auth_ctx, authz, &cr->req.principal, err);
+    if (rc == 0 && cr->req.principal != NULL) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci != NULL && http_conns_promote(srv->conns, ci->socket_context) &&
+            srv->cfg.timeout_s != srv->head_timeout)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
+    }
+    return rc;
 }
 
 /* Marks the request to be refused with status and a description, once its headers are in. */
@@ -397,8 +414,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!cr->head_seen) {
         cr->head_seen = true;
-        if (srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
-            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
         if (cr->refused == 0)
             check_head(cr, conn);
         if (cr->refused != 0) {
@@ -496,18 +511,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /*
- * A connection gets a short timeout until its first request line and headers are parsed:
- * libmicrohttpd never answers some malformed request lines (a NUL byte in the method) and
- * would otherwise hold them for the whole idle timeout. on_request restores the full one.
+ * Every connection has an entry in srv->conns from its start to its close (its socket context),
+ * so that a flood of connections without credentials sheds the oldest of them instead of
+ * taking the slots members need. libmicrohttpd reports the close before it closes the socket.
  */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *srv = cls;
-    (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED && srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
-        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                                  (unsigned)FIRST_REQUEST_TIMEOUT_S);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci != NULL ? http_conns_open(srv->conns, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_conns_close(srv->conns, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* libmicrohttpd hands us its own printf-style format; the attribute tells the compiler so. */
@@ -590,6 +609,23 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     if (srv->cfg.threads < 2)
         srv->cfg.threads = 2;
+    if (srv->cfg.max_connections == 0)
+        srv->cfg.max_connections = DEFAULT_MAX_CONNECTIONS;
+    if (srv->cfg.max_connections < srv->cfg.threads) /* libmicrohttpd splits them among workers */
+        srv->cfg.max_connections = srv->cfg.threads;
+    /* A connection limit beyond the open-file limit would not hold: accept() would fail first,
+     * before any connection without credentials could be shed. */
+    unsigned spare = FD_SPARE + FD_PER_THREAD * srv->cfg.threads;
+    unsigned fds = http_fd_budget(srv->cfg.max_connections + spare);
+    if (fds < srv->cfg.max_connections + spare) {
+        unsigned fit = fds > spare + srv->cfg.threads ? fds - spare : srv->cfg.threads;
+        rk_log(RK_LOG_WARN, "http: the open-file limit (%u) allows %u connections, not %u", fds,
+               fit, srv->cfg.max_connections);
+        srv->cfg.max_connections = fit;
+    }
+    srv->head_timeout = srv->cfg.timeout_s < HEAD_TIMEOUT_S ? srv->cfg.timeout_s : HEAD_TIMEOUT_S;
+    /* A quarter of the slots is kept for connections on which a request authenticated. */
+    srv->conns = http_conns_new(srv->cfg.max_connections - srv->cfg.max_connections / 4);
     srv->listen = rk_strdup(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8470");
     srv->cfg.listen = srv->listen;
     srv->routes = rk_calloc(n_routes ? n_routes : 1, sizeof(*routes));
@@ -637,11 +673,18 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     size_t no = 0;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s, NULL};
+    /* Connections start with the short timeout, which keeps a flood of them on libmicrohttpd's
+     * sorted timeout list; it checks every connection with a timeout of its own on each turn
+     * of its event loop, so only members' connections get one (authenticate). */
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->head_timeout, NULL};
     opts[no++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem_limit, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    if (srv->cfg.max_per_ip > 0)
+        opts[no++] =
+            (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.max_per_ip, NULL};
     if (tls) {
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem};
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem};
@@ -662,8 +705,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info != NULL ? info->port : 0;
-    rk_log(RK_LOG_DEBUG, "http: listening on %s port %u with %u threads", srv->listen, srv->port,
-           srv->cfg.threads);
+    rk_log(RK_LOG_DEBUG, "http: listening on %s port %u with %u threads, %u connections",
+           srv->listen, srv->port, srv->cfg.threads, srv->cfg.max_connections);
     *out = srv;
     return 0;
 out:
@@ -681,7 +724,8 @@ void http_server_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     if (srv->daemon != NULL)
-        MHD_stop_daemon(srv->daemon);
+        MHD_stop_daemon(srv->daemon); /* closes every connection: their entries go */
+    http_conns_free(srv->conns);
     free(srv->listen);
     free(srv->cert_pem);
     free(srv->key_pem);

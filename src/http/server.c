@@ -21,6 +21,8 @@
 #define DEFAULT_MAX_HEADER      ((size_t)16 * 1024)
 #define DEFAULT_TIMEOUT_S       30u
 #define DEFAULT_MAX_CONNECTIONS 4096u
+#define MAX_CONNECTIONS         (1u << 20)
+#define MAX_THREADS             4096u
 #define HEAD_TIMEOUT_S          5u /* idle timeout until a request on the connection authenticated */
 #define TLS_PRIORITIES          "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define WWW_AUTHENTICATE        "Bearer realm=\"renkei\", Basic realm=\"renkei\""
@@ -587,6 +589,34 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+/*
+ * Settles the connection limit (the default, at least one per worker since libmicrohttpd splits
+ * the limit among them, at most MAX_CONNECTIONS, and within the open-file limit, raised if it
+ * can be) and makes the table that sheds connections without credentials beyond three
+ * quarters of it: the last quarter is kept for connections on which a request authenticated.
+ */
+static void connections_setup(struct http_server *srv)
+{
+    unsigned max = srv->cfg.max_connections;
+    if (max == 0)
+        max = DEFAULT_MAX_CONNECTIONS;
+    if (max > MAX_CONNECTIONS)
+        max = MAX_CONNECTIONS;
+    if (max < srv->cfg.threads)
+        max = srv->cfg.threads;
+    /* Beyond the open-file limit accept() would fail before anything could be shed. */
+    unsigned spare = FD_SPARE + FD_PER_THREAD * srv->cfg.threads;
+    unsigned fds = http_fd_budget(max + spare);
+    if (fds < max + spare) {
+        unsigned fit = fds > spare + srv->cfg.threads ? fds - spare : srv->cfg.threads;
+        rk_log(RK_LOG_WARN, "http: the open-file limit (%u) allows %u connections, not %u", fds,
+               fit, max);
+        max = fit;
+    }
+    srv->cfg.max_connections = max;
+    srv->conns = http_conns_new(max - max / 4);
+}
+
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, struct rk_err *err)
 {
@@ -609,23 +639,10 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     if (srv->cfg.threads < 2)
         srv->cfg.threads = 2;
-    if (srv->cfg.max_connections == 0)
-        srv->cfg.max_connections = DEFAULT_MAX_CONNECTIONS;
-    if (srv->cfg.max_connections < srv->cfg.threads) /* libmicrohttpd splits them among workers */
-        srv->cfg.max_connections = srv->cfg.threads;
-    /* A connection limit beyond the open-file limit would not hold: accept() would fail first,
-     * before any connection without credentials could be shed. */
-    unsigned spare = FD_SPARE + FD_PER_THREAD * srv->cfg.threads;
-    unsigned fds = http_fd_budget(srv->cfg.max_connections + spare);
-    if (fds < srv->cfg.max_connections + spare) {
-        unsigned fit = fds > spare + srv->cfg.threads ? fds - spare : srv->cfg.threads;
-        rk_log(RK_LOG_WARN, "http: the open-file limit (%u) allows %u connections, not %u", fds,
-               fit, srv->cfg.max_connections);
-        srv->cfg.max_connections = fit;
-    }
+    if (srv->cfg.threads > MAX_THREADS)
+        srv->cfg.threads = MAX_THREADS;
+    connections_setup(srv);
     srv->head_timeout = srv->cfg.timeout_s < HEAD_TIMEOUT_S ? srv->cfg.timeout_s : HEAD_TIMEOUT_S;
-    /* A quarter of the slots is kept for connections on which a request authenticated. */
-    srv->conns = http_conns_new(srv->cfg.max_connections - srv->cfg.max_connections / 4);
     srv->listen = rk_strdup(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8470");
     srv->cfg.listen = srv->listen;
     srv->routes = rk_calloc(n_routes ? n_routes : 1, sizeof(*routes));

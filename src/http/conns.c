@@ -138,7 +138,7 @@ void http_conns_close(struct http_conns *c, struct http_conn *e)
     free(e);
 }
 
-unsigned http_conns_unauth(struct http_conns *c)
+unsigned http_conns_count_unauth(struct http_conns *c)
 {
     pthread_mutex_lock(&c->lock);
     unsigned n = c->n_unauth;
@@ -146,7 +146,7 @@ unsigned http_conns_unauth(struct http_conns *c)
     return n;
 }
 
-unsigned http_fd_budget(unsigned want)
+unsigned http_fd_limit_raise(unsigned want)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)

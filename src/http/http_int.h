@@ -89,12 +89,12 @@ bool http_conns_promote(struct http_conns *c, struct http_conn *e);
 void http_conns_close(struct http_conns *c, struct http_conn *e);
 
 /* The number of unauthenticated connections listed now. */
-unsigned http_conns_unauth(struct http_conns *c);
+unsigned http_conns_count_unauth(struct http_conns *c);
 
 /*
  * Raises the soft limit on open files (RLIMIT_NOFILE) to want if the hard limit allows, and
  * returns how many of want the soft limit now covers (want itself when it covers them all).
  */
-unsigned http_fd_budget(unsigned want);
+unsigned http_fd_limit_raise(unsigned want);
 
 #endif /* RK_HTTP_INT_H */

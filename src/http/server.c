@@ -606,7 +606,7 @@ static void connections_setup(struct http_server *srv)
         max = srv->cfg.threads;
     /* Beyond the open-file limit accept() would fail before anything could be shed. */
     unsigned spare = FD_SPARE + FD_PER_THREAD * srv->cfg.threads;
-    unsigned fds = http_fd_budget(max + spare);
+    unsigned fds = http_fd_limit_raise(max + spare);
     if (fds < max + spare) {
         unsigned fit = fds > spare + srv->cfg.threads ? fds - spare : srv->cfg.threads;
         rk_log(RK_LOG_WARN, "http: the open-file limit (%u) allows %u connections, not %u", fds,

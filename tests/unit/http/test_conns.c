@@ -62,7 +62,7 @@ static void test_sheds_oldest(void **state)
     struct http_conns *c = http_conns_new(3);
     for (int i = 0; i < 5; i++)
         e[i] = http_conns_open(c, server_end[i]);
-    assert_int_equal(http_conns_unauth(c), 3);
+    assert_int_equal(http_conns_count_unauth(c), 3);
     assert_true(was_shed(0));
     assert_true(was_shed(1));
     for (int i = 2; i < 5; i++)
@@ -71,42 +71,42 @@ static void test_sheds_oldest(void **state)
     /* An authenticated connection leaves the list for good. */
     assert_true(http_conns_promote(c, e[2]));
     assert_false(http_conns_promote(c, e[2]));
-    assert_int_equal(http_conns_unauth(c), 2);
+    assert_int_equal(http_conns_count_unauth(c), 2);
     e[5] = http_conns_open(c, server_end[5]);
     e[6] = http_conns_open(c, server_end[6]);
     assert_false(was_shed(2));
     assert_true(was_shed(3));
     assert_false(was_shed(4));
-    assert_int_equal(http_conns_unauth(c), 3);
+    assert_int_equal(http_conns_count_unauth(c), 3);
 
     /* Closing frees a slot; a shed entry is closed like any other. */
     http_conns_close(c, e[4]);
-    assert_int_equal(http_conns_unauth(c), 2);
+    assert_int_equal(http_conns_count_unauth(c), 2);
     e[7] = http_conns_open(c, server_end[7]);
     assert_false(was_shed(5));
-    assert_int_equal(http_conns_unauth(c), 3);
+    assert_int_equal(http_conns_count_unauth(c), 3);
     for (int i = 0; i < N; i++)
         if (i != 4)
             http_conns_close(c, e[i]);
     http_conns_close(c, NULL);
-    assert_int_equal(http_conns_unauth(c), 0);
+    assert_int_equal(http_conns_count_unauth(c), 0);
     assert_false(http_conns_promote(c, NULL));
     http_conns_free(c);
     http_conns_free(NULL);
 }
 
-static void test_fd_budget(void **state)
+static void test_fd_limit_raise(void **state)
 {
     struct rlimit before;
     struct rlimit after;
     (void)state;
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &before), 0);
-    assert_int_equal(http_fd_budget(16), 16);
+    assert_int_equal(http_fd_limit_raise(16), 16);
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &after), 0);
     assert_true(after.rlim_cur == before.rlim_cur); /* never lowered */
     if (before.rlim_max != RLIM_INFINITY && before.rlim_max < (1u << 30)) {
         unsigned want = (unsigned)before.rlim_max + 100;
-        assert_int_equal(http_fd_budget(want), (unsigned)before.rlim_max);
+        assert_int_equal(http_fd_limit_raise(want), (unsigned)before.rlim_max);
         assert_int_equal(getrlimit(RLIMIT_NOFILE, &after), 0);
         assert_true(after.rlim_cur == before.rlim_max); /* raised as far as allowed */
         assert_int_equal(setrlimit(RLIMIT_NOFILE, &before), 0);
@@ -117,7 +117,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sheds_oldest, pairs_up, pairs_down),
-        cmocka_unit_test(test_fd_budget),
+        cmocka_unit_test(test_fd_limit_raise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

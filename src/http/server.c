@@ -29,7 +29,7 @@
 #define PATH_INLINE             256
 #define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
 /* libmicrohttpd 0.9.75 keeps every header field and query parameter of a request as a record in
- * the connection's pool: a 52-byte struct MHD_HTTP_Header rounded up to 16-byte alignment. */
+ * the connection's pool: a 56-byte struct MHD_HTTP_Header rounded up to 16-byte alignment. */
 #define MHD_RECORD_BYTES 64u
 #define REPLY_HEAD_BYTES 2048u /* the largest response head this server sends, with room */
 #define FD_SPARE         64u   /* descriptors that are not connections: listen socket, stdio... */

@@ -21,11 +21,15 @@
 
 #define DEFAULT_LISTEN      "127.0.0.1:8470"
 #define DEFAULT_MAX_CONTENT (100u * 1024u * 1024u)
+#define DEFAULT_MAX_CONNS   4096
+/* One address may hold this many connections: enough for a benchmark's 64 or a member's
+ * pollers behind one NAT address, a small share of the 4096 slots for an attacker's address. */
+#define DEFAULT_MAX_PER_IP 128
 
 static const char usage[] =
     "Usage: renkei serve [--data DIR] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "                    [--max-content-length BYTES] [--threads N] [--allow-plain-http]\n"
-    "                    [--json]\n"
+    "                    [--max-content-length BYTES] [--threads N] [--max-connections N]\n"
+    "                    [--max-connections-per-ip N] [--allow-plain-http] [--json]\n"
     "\n"
     "Serves the hub: TAXII 2.1 (discovery at /taxii2/, API root /hub/), the admin API at\n"
     "/api/v1/ and /healthz. When ready it prints one line,\n"
@@ -40,6 +44,10 @@ static const char usage[] =
     "  --tls-key FILE             PEM private key for --tls-cert\n"
     "  --max-content-length N     largest request body in bytes (default 104857600)\n"
     "  --threads N                worker threads (default: chosen by the server)\n"
+    "  --max-connections N        open connections (default 4096); connections on which no\n"
+    "                             request authenticated may hold three quarters of them\n"
+    "  --max-connections-per-ip N open connections from one client address (default 128;\n"
+    "                             0: no limit, e.g. behind a proxy that connects for everyone)\n"
     "  --allow-plain-http         allow plain HTTP on a non-loopback address\n"
     "  --json                     print the ready line as JSON\n"
     "\n"
@@ -123,6 +131,8 @@ int cmd_serve(int argc, char **argv)
         {"tls-key", "FILE", false, NULL, false},
         {"max-content-length", "BYTES", false, NULL, false},
         {"threads", "N", false, NULL, false},
+        {"max-connections", "N", false, NULL, false},
+        {"max-connections-per-ip", "N", false, NULL, false},
         {"allow-plain-http", NULL, false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
@@ -141,6 +151,8 @@ int cmd_serve(int argc, char **argv)
     const char *tls_key;
     int64_t max_content = DEFAULT_MAX_CONTENT;
     int64_t threads = 0;
+    int64_t max_conns = DEFAULT_MAX_CONNS;
+    int64_t max_per_ip = DEFAULT_MAX_PER_IP;
     sigset_t stop_signals;
     bool json;
     int sig = 0;
@@ -167,6 +179,17 @@ int cmd_serve(int argc, char **argv)
     v = cli_opt_value(opts, n_opts, "threads");
     if (v != NULL && rk_parse_int64(v, 1, 1024, &threads) != 0) {
         fprintf(stderr, "renkei serve: --threads must be a number from 1 to 1024\n");
+        return CLI_USAGE;
+    }
+    v = cli_opt_value(opts, n_opts, "max-connections");
+    if (v != NULL && rk_parse_int64(v, 16, 1 << 20, &max_conns) != 0) {
+        fprintf(stderr, "renkei serve: --max-connections must be a number from 16 to 1048576\n");
+        return CLI_USAGE;
+    }
+    v = cli_opt_value(opts, n_opts, "max-connections-per-ip");
+    if (v != NULL && rk_parse_int64(v, 0, 1 << 20, &max_per_ip) != 0) {
+        fprintf(stderr, "renkei serve: --max-connections-per-ip must be a number from 0 to "
+                        "1048576\n");
         return CLI_USAGE;
     }
     if (tls_cert == NULL && !listen_is_loopback(listen) &&
@@ -208,6 +231,8 @@ int cmd_serve(int argc, char **argv)
     cfg.max_header = 8 * 1024;
     cfg.threads = (unsigned)threads;
     cfg.timeout_s = 60;
+    cfg.max_connections = (unsigned)max_conns;
+    cfg.max_per_ip = (unsigned)max_per_ip;
     cfg.authenticate = authenticate;
     cfg.free_principal = free_principal;
     cfg.auth_ctx = &hub;

@@ -16,9 +16,10 @@
 
 #include "core/core.h"
 
-#define HTTP_MAX_PARAMS       64 /* query parameters kept per request; more is a 400 */
-#define HTTP_MAX_CAPTURES     4  /* {captures} in one route pattern */
-#define HTTP_MAX_RESP_HEADERS 8  /* extra response headers */
+#define HTTP_MAX_PARAMS       64  /* query parameters kept per request; more is a 400 */
+#define HTTP_MAX_HEADERS      100 /* request header fields; more is a 431 */
+#define HTTP_MAX_CAPTURES     4   /* {captures} in one route pattern */
+#define HTTP_MAX_RESP_HEADERS 8   /* extra response headers */
 
 struct http_param {
     char *key;   /* decoded query key, e.g. "match[type]" */
@@ -88,9 +89,15 @@ struct http_config {
     const char *tls_cert;      /* PEM file; NULL for plain HTTP */
     const char *tls_key;       /* PEM file; NULL for plain HTTP */
     size_t max_body;           /* bytes; a larger body is answered 413 without reading it */
-    size_t max_header;         /* bytes of request line plus headers; 431/400 above */
+    size_t max_header;         /* bytes of request line plus headers: a longer target is 414,
+                                  a longer head 431; 0 picks 16 KiB */
     unsigned threads;          /* worker threads; 0 picks a default */
-    unsigned timeout_s;        /* idle connection timeout, seconds (slow clients) */
+    unsigned timeout_s;        /* idle timeout, seconds, of connections on which a request
+                                  authenticated; the others get at most 5 s */
+    unsigned max_connections;  /* open connections; 0 picks 4096. Without credentials a
+                                  connection may hold only three quarters of them: beyond,
+                                  the oldest such connection is shut down */
+    unsigned max_per_ip;       /* open connections from one client address; 0: no limit */
     http_auth_fn authenticate; /* may be NULL: everything anonymous */
     void (*free_principal)(void *principal);
     void *auth_ctx;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * server.c: the HTTP server over libmicrohttpd. It enforces size and time limits, reads
- * bodies into a capped buffer, routes, authenticates, negotiates TAXII media types and
+ * server.c: the HTTP server over libmicrohttpd. It enforces size, time and connection limits,
+ * reads bodies into a capped buffer, routes, authenticates, negotiates TAXII media types and
  * turns every failure into a TAXII error object, so that handlers only see sane requests.
  */
 #include "http/http_int.h"
@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,20 @@
 #define DEFAULT_MAX_BODY        ((size_t)100 * 1024 * 1024)
 #define DEFAULT_MAX_HEADER      ((size_t)16 * 1024)
 #define DEFAULT_TIMEOUT_S       30u
-#define CONNECTION_LIMIT        4096u
+#define DEFAULT_MAX_CONNECTIONS 4096u
+#define MAX_CONNECTIONS         (1u << 20)
+#define MAX_THREADS             4096u
+#define HEAD_TIMEOUT_S          5u /* idle timeout until a request on the connection authenticated */
 #define TLS_PRIORITIES          "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define WWW_AUTHENTICATE        "Bearer realm=\"renkei\", Basic realm=\"renkei\""
-#define FIRST_REQUEST_TIMEOUT_S 5u /* see on_connection */
 #define PATH_INLINE             256
 #define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
+/* libmicrohttpd 0.9.75 keeps every header field and query parameter of a request as a record in
+ * the connection's pool: a 56-byte struct MHD_HTTP_Header rounded up to 16-byte alignment. */
+#define MHD_RECORD_BYTES 64u
+#define REPLY_HEAD_BYTES 2048u /* the largest response head this server sends, with room */
+#define FD_SPARE         64u   /* descriptors that are not connections: listen socket, stdio... */
+#define FD_PER_THREAD    6u    /* a worker's epoll and wake-up descriptors, its database reader */
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -34,7 +43,9 @@ struct http_server {
     char *key_pem;             /* TLS key, PEM text, or NULL */
     struct http_route *routes; /* copy of the route table */
     size_t n_routes;
-    unsigned port; /* port actually bound */
+    unsigned port;            /* port actually bound */
+    unsigned head_timeout;    /* seconds: libmicrohttpd's default timeout, see authenticate */
+    struct http_conns *conns; /* open connections, for shedding those without credentials */
 };
 
 /* Bytes of a request body reserved before any arrives (Content-Length may promise more). */
@@ -49,6 +60,9 @@ struct conn_req {
     bool answered;      /* a response has been queued */
     bool json_route;    /* route is HTTP_ROUTE_JSON: errors in the admin API shape */
     bool authed;        /* authenticate already ran (before reading a body) */
+    bool head_seen;     /* on_request has been called: the headers are in */
+    int refused;        /* status for a request over the limits (414, 400, 431), or 0 */
+    char refusal[80];   /* description of that refusal */
     int route;          /* index of the matched route, or HTTP_ROUTE_NONE / _METHOD */
     bool routed;        /* route is set */
     char allow[64];     /* with HTTP_ROUTE_METHOD: the methods that would match */
@@ -80,6 +94,8 @@ static const char *status_title(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
     case 415:
         return "Unsupported Media Type";
     case 422:
@@ -241,13 +257,85 @@ static int resolve_route(struct conn_req *cr, const char *url, const char *metho
     return cr->route;
 }
 
-/* Runs the configured authenticator on the request's Authorization header, once. */
+/*
+ * Runs the configured authenticator on the request's Authorization header, once. A request
+ * that authenticates makes its connection a member's: never shed, and idle for up to the
+ * configured timeout rather than the short one every connection starts with.
+ */
 static int authenticate(struct conn_req *cr, struct MHD_Connection *conn, struct rk_err *err)
 {
+    struct http_server *srv = cr->srv;
     const char *authz =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     cr->authed = true;
-    return cr->srv->cfg.authenticate(cr->srv->cfg.auth_ctx, authz, &cr->req.principal, err);
+    int rc = srv->cfg.authenticate(srv->cfg.auth_ctx, authz, &cr->req.principal, err);
+    if (rc == 0 && cr->req.principal != NULL) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci != NULL && http_conns_promote(srv->conns, ci->socket_context) &&
+            srv->cfg.timeout_s != srv->head_timeout)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
+    }
+    return rc;
+}
+
+/* Marks the request to be refused with status and a description, once its headers are in. */
+__attribute__((format(printf, 3, 4))) static void refuse(struct conn_req *cr, int status,
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cr->refusal, sizeof(cr->refusal), fmt, ap);
+    va_end(ap);
+    cr->refused = status;
+}
+
+static struct conn_req *req_new(struct http_server *srv)
+{
+    struct conn_req *cr = rk_calloc(1, sizeof(*cr));
+    cr->srv = srv;
+    cr->started = rk_time_now();
+    return cr;
+}
+
+/*
+ * libmicrohttpd calls this with the raw request target when the request line is in, before it
+ * parses the query; its return value becomes the request's state (*con_cls). A target over the
+ * limits is marked for refusal here. libmicrohttpd 0.9.75 keeps a record per query parameter
+ * in the connection's fixed pool, and when a long query exhausts the pool it never answers; so
+ * the query of a refused target is cut (a NUL after its '?') and libmicrohttpd parses none of
+ * it. The target lies in libmicrohttpd's own buffer, which it cuts and decodes in place itself
+ * right after this call.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *srv = cls;
+    struct conn_req *cr = req_new(srv);
+    struct http_target t;
+    (void)conn;
+    assert(uri != NULL);
+    http_target_scan((char *)(uintptr_t)uri, &t);
+    if (t.len > srv->cfg.max_header)
+        refuse(cr, 414, "request target longer than %zu bytes", srv->cfg.max_header);
+    else if (t.nul) /* libmicrohttpd would route the path up to the NUL only */
+        refuse(cr, 400, "NUL byte in the request target");
+    else if (t.n_params > HTTP_MAX_PARAMS)
+        refuse(cr, 400, "too many query parameters (more than %d)", HTTP_MAX_PARAMS);
+    if (cr->refused != 0 && t.qmark != NULL)
+        t.qmark[1] = '\0';
+    return cr;
+}
+
+/* Refuses a request head over the limits: more than max_header bytes or HTTP_MAX_HEADERS fields. */
+static void check_head(struct conn_req *cr, struct MHD_Connection *conn)
+{
+    size_t max = cr->srv->cfg.max_header;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci != NULL && ci->header_size > max)
+        refuse(cr, 431, "request line and headers longer than %zu bytes", max);
+    else if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) > HTTP_MAX_HEADERS)
+        refuse(cr, 431, "more than %d header fields", HTTP_MAX_HEADERS);
 }
 
 static enum MHD_Result dispatch(struct conn_req *cr, struct MHD_Connection *conn, const char *url,
@@ -322,13 +410,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_req *cr = *con_cls;
     (void)version;
 
-    if (cr == NULL) {
-        cr = rk_calloc(1, sizeof(*cr));
-        cr->srv = srv;
-        cr->started = rk_time_now();
+    if (cr == NULL) { /* on_uri makes it; this is a safety net */
+        cr = req_new(srv);
         *con_cls = cr;
-        if (srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
-            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->cfg.timeout_s);
+    }
+    if (!cr->head_seen) {
+        cr->head_seen = true;
+        if (cr->refused == 0)
+            check_head(cr, conn);
+        if (cr->refused != 0) {
+            (void)resolve_route(cr, url, method); /* only to pick the shape of the error */
+            return send_error(cr, conn, cr->refused, cr->refusal, NULL);
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
@@ -420,18 +513,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /*
- * A connection gets a short timeout until its first request line and headers are parsed:
- * libmicrohttpd never answers some malformed request lines (a NUL byte in the method) and
- * would otherwise hold them for the whole idle timeout. on_request restores the full one.
+ * Every connection has an entry in srv->conns from its start to its close (its socket context),
+ * so that a flood of connections without credentials sheds the oldest of them instead of
+ * taking the slots members need. libmicrohttpd reports the close before it closes the socket.
  */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *srv = cls;
-    (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED && srv->cfg.timeout_s > FIRST_REQUEST_TIMEOUT_S)
-        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                                  (unsigned)FIRST_REQUEST_TIMEOUT_S);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci != NULL ? http_conns_open(srv->conns, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_conns_close(srv->conns, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* libmicrohttpd hands us its own printf-style format; the attribute tells the compiler so. */
@@ -492,6 +589,34 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return 0;
 }
 
+/*
+ * Settles the connection limit (the default, at least one per worker since libmicrohttpd splits
+ * the limit among them, at most MAX_CONNECTIONS, and within the open-file limit, raised if it
+ * can be) and makes the table that sheds connections without credentials beyond three
+ * quarters of it: the last quarter is kept for connections on which a request authenticated.
+ */
+static void connections_setup(struct http_server *srv)
+{
+    unsigned max = srv->cfg.max_connections;
+    if (max == 0)
+        max = DEFAULT_MAX_CONNECTIONS;
+    if (max > MAX_CONNECTIONS)
+        max = MAX_CONNECTIONS;
+    if (max < srv->cfg.threads)
+        max = srv->cfg.threads;
+    /* Beyond the open-file limit accept() would fail before anything could be shed. */
+    unsigned spare = FD_SPARE + FD_PER_THREAD * srv->cfg.threads;
+    unsigned fds = http_fd_limit_raise(max + spare);
+    if (fds < max + spare) {
+        unsigned fit = fds > spare + srv->cfg.threads ? fds - spare : srv->cfg.threads;
+        rk_log(RK_LOG_WARN, "http: the open-file limit (%u) allows %u connections, not %u", fds,
+               fit, max);
+        max = fit;
+    }
+    srv->cfg.max_connections = max;
+    srv->conns = http_conns_new(max - max / 4);
+}
+
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, struct rk_err *err)
 {
@@ -514,6 +639,10 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     if (srv->cfg.threads < 2)
         srv->cfg.threads = 2;
+    if (srv->cfg.threads > MAX_THREADS)
+        srv->cfg.threads = MAX_THREADS;
+    connections_setup(srv);
+    srv->head_timeout = srv->cfg.timeout_s < HEAD_TIMEOUT_S ? srv->cfg.timeout_s : HEAD_TIMEOUT_S;
     srv->listen = rk_strdup(cfg->listen != NULL ? cfg->listen : "127.0.0.1:8470");
     srv->cfg.listen = srv->listen;
     srv->routes = rk_calloc(n_routes ? n_routes : 1, sizeof(*routes));
@@ -546,22 +675,33 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->cfg.tls_key = NULL;
 
     /*
-     * MHD keeps the request line and headers in a per-connection pool; sized at twice the
-     * header cap, headers beyond the cap exhaust it and MHD answers 431 instead of waiting.
+     * libmicrohttpd keeps the request head, a record per header field and query parameter, and
+     * then the response head in one fixed pool per connection. The pool holds the largest head
+     * within the limits (max_header bytes, HTTP_MAX_HEADERS fields, HTTP_MAX_PARAMS parameters)
+     * and the response head, so every such request is answered; a head over the limits that
+     * still fits is refused by on_request with a JSON error. Longer heads exhaust the pool and
+     * libmicrohttpd answers 414 or 431 itself (docs/internals/http.md).
      */
-    size_t mem_limit = srv->cfg.max_header * 2;
-    if (mem_limit < 8192)
-        mem_limit = 8192;
+    size_t mem_limit = srv->cfg.max_header +
+                       (size_t)(HTTP_MAX_HEADERS + HTTP_MAX_PARAMS) * MHD_RECORD_BYTES +
+                       REPLY_HEAD_BYTES;
 
     struct MHD_OptionItem opts[16];
     size_t no = 0;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s, NULL};
+    /* Connections start with the short timeout, which keeps a flood of them on libmicrohttpd's
+     * sorted timeout list; it checks every connection with a timeout of its own on each turn
+     * of its event loop, so only members' connections get one (authenticate). */
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->head_timeout, NULL};
     opts[no++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem_limit, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    if (srv->cfg.max_per_ip > 0)
+        opts[no++] =
+            (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.max_per_ip, NULL};
     if (tls) {
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem};
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem};
@@ -573,7 +713,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         rc = rk_err_set(err, RK_E_IO,
                         "cannot listen on %s (address in use, not permitted, or bad TLS files)",
@@ -582,8 +722,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info != NULL ? info->port : 0;
-    rk_log(RK_LOG_DEBUG, "http: listening on %s port %u with %u threads", srv->listen, srv->port,
-           srv->cfg.threads);
+    rk_log(RK_LOG_DEBUG, "http: listening on %s port %u with %u threads, %u connections",
+           srv->listen, srv->port, srv->cfg.threads, srv->cfg.max_connections);
     *out = srv;
     return 0;
 out:
@@ -601,7 +741,8 @@ void http_server_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     if (srv->daemon != NULL)
-        MHD_stop_daemon(srv->daemon);
+        MHD_stop_daemon(srv->daemon); /* closes every connection: their entries go */
+    http_conns_free(srv->conns);
     free(srv->listen);
     free(srv->cert_pem);
     free(srv->key_pem);

@@ -278,14 +278,14 @@ class RobustnessTest(harness.HubTestCase):
         t0 = time.monotonic()
         r = self.raw(data, timeout=10)
         self.assertLess(time.monotonic() - t0, 10)
-        # 431 comes from libmicrohttpd's memory limit with its own fixed body; a closed
-        # connection without an answer is acceptable too, a hang is not
-        if r is not None:
-            self.assertIn(r.status, (400, 413, 414, 431), r.body[:200])
+        # Far beyond libmicrohttpd's pool, so its own 431 with its fixed HTML body (heads over
+        # the limits that fit the pool get JSON: test_dos.py); an answer all the same
+        self.assertIsNotNone(r, "no answer to an oversized header")
+        self.assertIn(r.status, (400, 413, 414, 431), r.body[:200])
         many = "".join("X-H%d: v\r\n" % i for i in range(5000))
         r = self.raw(("GET /healthz HTTP/1.1\r\nHost: x\r\n" + many + "\r\n").encode())
-        if r is not None:
-            self.assertIn(r.status, (400, 413, 414, 431), r.body[:200])
+        self.assertIsNotNone(r, "no answer to 5000 header fields")
+        self.assertIn(r.status, (400, 413, 414, 431), r.body[:200])
         self.assert_alive()
 
     # ----- protocol ------------------------------------------------------------------

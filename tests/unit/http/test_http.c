@@ -450,6 +450,22 @@ static void test_server_header_limit(void **state)
     rk_buf_puts(&b, "\r\n\r\n");
     int status = request(b.data, out, sizeof(out));
     assert_true(status == 431 || status == 400);
+    /* Over the cap but within libmicrohttpd's pool: the server's own JSON 431. */
+    rk_buf_reset(&b);
+    rk_buf_puts(&b, "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    for (int i = 0; i < 5000; i++)
+        rk_buf_putc(&b, 'h');
+    rk_buf_puts(&b, "\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 431);
+    assert_non_null(strstr(out, "\"http_status\":\"431\""));
+    /* Too many fields, however short. */
+    rk_buf_reset(&b);
+    rk_buf_puts(&b, "GET /hello/ HTTP/1.1\r\nHost: x\r\n");
+    for (int i = 0; i < HTTP_MAX_HEADERS; i++)
+        rk_buf_printf(&b, "X-%d: v\r\n", i);
+    rk_buf_puts(&b, "\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 431);
+    assert_non_null(strstr(out, "more than 100 header fields"));
     /* Headers within the cap are fine. */
     rk_buf_reset(&b);
     rk_buf_puts(&b, "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: ");
@@ -471,7 +487,31 @@ static void test_server_params_limit(void **state)
     rk_buf_puts(&b, " HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(request(b.data, out, sizeof(out)), 400);
     assert_non_null(strstr(out, "too many query parameters"));
+    /* Hundreds of parameters once exhausted libmicrohttpd's pool before the server could
+     * answer; they are refused before libmicrohttpd parses them. */
+    rk_buf_reset(&b);
+    rk_buf_puts(&b, "GET /hello/?");
+    for (int i = 0; i < 600; i++)
+        rk_buf_puts(&b, "k&");
+    rk_buf_puts(&b, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 400);
+    assert_non_null(strstr(out, "\"http_status\":\"400\""));
+    /* A target longer than the head limit is 414. */
+    rk_buf_reset(&b);
+    rk_buf_puts(&b, "GET /hello/?k=");
+    for (int i = 0; i < 5000; i++)
+        rk_buf_putc(&b, 'v');
+    rk_buf_puts(&b, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(request(b.data, out, sizeof(out)), 414);
+    assert_non_null(strstr(out, "\"http_status\":\"414\""));
     rk_buf_free(&b);
+    /* A NUL byte would cut the path libmicrohttpd routes. */
+    static const char nul[] = "GET /hello/\0/x?a=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    int fd = connect_srv();
+    send_all(fd, nul, sizeof(nul) - 1);
+    assert_int_equal(read_response(fd, out, sizeof(out)), 400);
+    assert_non_null(strstr(out, "NUL byte"));
+    close(fd);
 }
 
 static void test_server_slow_client_keepalive(void **state)

@@ -16,7 +16,6 @@
 #include <strings.h>
 
 #define REDACTED "[redacted]"
-#define LIST_KEY_MAX 256 /* bytes of a listed property name looked up in the text */
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -96,6 +95,15 @@ static bool self_ref(const struct walk *w, const char *id)
     return is_self(w->a->self_ids, id) || policy_ownids_has_identity(w->a->ownids, id);
 }
 
+/* Whether action is already among the actions noted. */
+static bool noted(const struct walk *w, const char *action)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(w->actions, i, v) if (strcmp(json_string_value(v), action) == 0) return true;
+    return false;
+}
+
 static void note(struct walk *w, const char *action)
 {
     json_array_append_new(w->actions, json_string(action));
@@ -167,47 +175,42 @@ static bool core_key(const char *key)
 
 /* ---- removing properties at every depth ------------------------------------------------- */
 
-static bool removable(const struct walk *w, const char *key)
-{
-    const struct policy_strings *l = w->a->remove_properties;
-    for (size_t i = 0; l != NULL && i < l->n; i++)
-        if (strcmp(l->v[i], key) == 0)
-            return true;
-    return false;
-}
-
 /* Removes the listed properties below v (at: v's place; NULL at the top, where the
- * properties that identify the version are never removed). Notes each name once. */
+ * properties that identify the version are never removed). Looks each name up at every
+ * object (a hash lookup) and descends only into lists and objects, so that an object's
+ * strings cost nothing. Notes each name once. */
 static void remove_listed(struct walk *w, json_t *v, const struct path *at)
 {
+    const struct policy_strings *l = w->a->remove_properties;
     const char *key;
     json_t *child;
-    void *tmp;
     size_t i;
 
     if (json_is_array(v)) {
-        json_array_foreach(v, i, child)
+        json_array_foreach(v, i, child) if (json_is_object(child) || json_is_array(child))
         {
             struct path sub = {at, NULL, i};
-            if (json_is_object(child) || json_is_array(child))
-                remove_listed(w, child, &sub);
+            remove_listed(w, child, &sub);
         }
         return;
     }
-    json_object_foreach_safe(v, tmp, key, child)
+    for (i = 0; i < l->n; i++) {
+        const char *name = l->v[i];
+        if (json_object_get(v, name) == NULL || (at == NULL && core_key(name)))
+            continue;
+        struct path sub = {at, name, 0};
+        char action[160], sel[512];
+        snprintf(action, sizeof(action), "removed %.120s", name);
+        if (!noted(w, action))
+            note(w, action);
+        path_format(&sub, true, sel, sizeof(sel));
+        json_array_append_new(w->removed_paths, json_string(sel));
+        json_object_del(v, name);
+    }
+    json_object_foreach(v, key, child) if (json_is_object(child) || json_is_array(child))
     {
         struct path sub = {at, key, 0};
-        if (removable(w, key) && !(at == NULL && core_key(key))) {
-            char action[160], sel[512];
-            snprintf(action, sizeof(action), "removed %.120s", key);
-            if (strstr(w->anon, action) == NULL)
-                note(w, action);
-            path_format(&sub, true, sel, sizeof(sel));
-            json_array_append_new(w->removed_paths, json_string(sel));
-            json_object_del(v, key);
-        } else if (json_is_object(child) || json_is_array(child)) {
-            remove_listed(w, child, &sub);
-        }
+        remove_listed(w, child, &sub);
     }
 }
 
@@ -359,22 +362,21 @@ static void check_authors(struct walk *w, json_t *v, const struct path *at)
     if (w->refused)
         return;
     if (json_is_array(v)) {
-        json_array_foreach(v, i, child)
+        json_array_foreach(v, i, child) if (json_is_object(child) || json_is_array(child))
         {
             struct path sub = {at, NULL, i};
-            if (json_is_object(child) || json_is_array(child))
-                check_authors(w, child, &sub);
+            check_authors(w, child, &sub);
         }
         return;
     }
-    json_object_foreach(v, key, child)
-    {
-        struct path sub = {at, key, 0};
-        if (strcmp(key, "created_by_ref") == 0 && json_is_string(child)) {
-            const char *id = json_string_value(child);
-            char action[320], where[256];
-            if (self_ref(w, id) || (is_identity_id(id) && is_public(w, id)))
-                continue;
+    /* The author is looked up, not searched for, and only lists and objects descended
+     * into: an object's strings cost nothing. */
+    child = json_object_get(v, "created_by_ref");
+    if (json_is_string(child)) {
+        const char *id = json_string_value(child);
+        struct path sub = {at, "created_by_ref", 0};
+        char action[320], where[256];
+        if (!self_ref(w, id) && !(is_identity_id(id) && is_public(w, id))) {
             path_format(&sub, false, where, sizeof(where));
             if (w->a->foreign_refuse || w->a->own_identity == NULL) {
                 snprintf(w->r->message, sizeof(w->r->message),
@@ -387,9 +389,14 @@ static void check_authors(struct walk *w, json_t *v, const struct path *at)
             json_string_set(child, w->a->own_identity);
             snprintf(action, sizeof(action), "%s -> the poster's identity", where);
             note(w, action);
-        } else if (json_is_object(child) || json_is_array(child)) {
-            check_authors(w, child, &sub);
         }
+    }
+    json_object_foreach(v, key, child) if (json_is_object(child) || json_is_array(child))
+    {
+        struct path sub = {at, key, 0};
+        check_authors(w, child, &sub);
+        if (w->refused)
+            return;
     }
 }
 
@@ -452,59 +459,6 @@ static void own_identifiers(struct walk *w, json_t *v, const struct path *at)
     }
 }
 
-/*
- * How often needle occurs in the object's text (a->text, its canonical JSON as posted), so
- * that a walk of the whole tree is spared when it would find nothing: 2 (at least as often
- * as any walk needs) when the text is unknown. Keys are written exactly in the text, and
- * the anonymiser changes nothing before these checks that could add one.
- */
-static size_t text_count(const struct policy_anon *a, const char *needle)
-{
-    size_t n = 0, len = strlen(needle);
-    const char *p = a->text, *end;
-
-    if (a->text == NULL)
-        return 2;
-    end = a->text + a->text_len;
-    while (n < 2 && (p = memmem(p, (size_t)(end - p), needle, len)) != NULL) {
-        n++;
-        p += len;
-    }
-    return n;
-}
-
-/* Whether a listed property's name occurs in the text as a key could ("\"name\""). */
-static bool any_listed(const struct policy_anon *a)
-{
-    char key[LIST_KEY_MAX + 3];
-    for (size_t i = 0; i < a->remove_properties->n; i++) {
-        const char *name = a->remove_properties->v[i];
-        size_t len = strlen(name);
-        if (len > LIST_KEY_MAX)
-            return true; /* not looked for: walked */
-        key[0] = '"';
-        memcpy(key + 1, name, len);
-        key[len + 1] = '"';
-        key[len + 2] = '\0';
-        if (text_count(a, key) > 0)
-            return true;
-    }
-    return false;
-}
-
-/* check_authors for an object whose only created_by_ref is its top-level one. */
-static void check_top_author(struct walk *w, json_t *obj)
-{
-    json_t *top = json_object_get(obj, "created_by_ref");
-    if (top == NULL)
-        return;
-    json_t *only = json_pack("{s:O}", "created_by_ref", top);
-    check_authors(w, only, NULL);
-    if (!w->refused)
-        json_object_set(obj, "created_by_ref", json_object_get(only, "created_by_ref"));
-    json_decref(only);
-}
-
 void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
                       struct policy_anon_result *r)
 {
@@ -543,7 +497,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
         return;
     }
 
-    if (a->remove_properties != NULL && a->remove_properties->n > 0 && any_listed(a)) {
+    if (a->remove_properties != NULL && a->remove_properties->n > 0) {
         w.removed_paths = json_array();
         remove_listed(&w, obj, NULL);
         prune_selectors(&w, obj);
@@ -577,12 +531,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             r->uses_replacement = true;
         }
     } else {
-        /* Most objects have one created_by_ref, at the top: checked without a walk. */
-        size_t n = text_count(a, "\"created_by_ref\"");
-        if (n == 1 && json_object_get(obj, "created_by_ref") != NULL)
-            check_top_author(&w, obj);
-        else if (n > 0)
-            check_authors(&w, obj, NULL);
+        check_authors(&w, obj, NULL);
     }
 
     if (!w.refused && policy_ownids_count(a->ownids) > 0)

@@ -280,6 +280,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     struct rk_buf recips = RK_BUF_INIT;
     struct policy_anon anon;
     struct policy_anon_result res;
+    struct policy_tlp_reading reading;
     struct policy_stand_in *rep = NULL;
     const char *rep_what = NULL;
     char smsg[256];
@@ -349,9 +350,13 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     p->mode = mode;
 
     /* Marking definitions the envelope lacks are read from the collection first. */
-    rc = policy_marks_resolve(hub, src->who, c, &src->marks, work, err);
-    if (rc != 0)
-        goto out;
+    policy_tlp_read(work, &src->marks, &reading);
+    if (reading.unreadable[0] != '\0') {
+        rc = policy_marks_resolve(hub, src->who, c, &src->marks, work, err);
+        if (rc != 0)
+            goto out;
+        policy_tlp_read(work, &src->marks, &reading);
+    }
     /*
      * An anonymous contribution must not be scoped by its sector either: "AMBER to the
      * contributor's sector", or any rule matching on the sector, would tell the readers which
@@ -359,7 +364,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
      * contributor-sector falls back to the collection's audience. In sector mode the sector
      * is shown anyway.
      */
-    policy_scope_decide(&src->doc, &src->marks, work,
+    policy_scope_decide(&src->doc, &reading, work,
                         mode == STORE_ANON_ANONYMOUS ? NULL : src->org.sector, c, &p->dec, &e2);
     if (p->dec.refuse) {
         fail(it,
@@ -394,8 +399,6 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.public_ids = &src->doc.public_identities;
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
     anon.foreign_refuse = src->doc.foreign_authors == POLICY_FOREIGN_REFUSE;
-    anon.text = p->original;
-    anon.text_len = p->original_len;
     anon.type = p->meta.type;
     anon.id = p->meta.id;
     policy_anonymise(work, &anon, actions, &res);

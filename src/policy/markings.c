@@ -112,6 +112,19 @@ static int merge(int a, int b)
     return POLICY_MARK_STATEMENT;
 }
 
+/* Writes id in lower case into out (STIX_ID_MAX + 1 bytes); false if it is too long. */
+static bool lower_id(const char *id, char *out)
+{
+    size_t n = 0;
+    for (; id[n] != '\0'; n++) {
+        if (n == STIX_ID_MAX)
+            return false;
+        out[n] = (char)tolower((unsigned char)id[n]);
+    }
+    out[n] = '\0';
+    return true;
+}
+
 void policy_marks_init(struct policy_marks *m, const struct policy_doc *doc)
 {
     memset(m, 0, sizeof(*m));
@@ -120,10 +133,11 @@ void policy_marks_init(struct policy_marks *m, const struct policy_doc *doc)
 
 void policy_marks_add_reading(struct policy_marks *m, const char *id, int reading)
 {
-    if (id == NULL || strlen(id) > STIX_ID_MAX || m->n >= MARKS_MAX)
+    char low[STIX_ID_MAX + 1];
+    if (id == NULL || !lower_id(id, low) || m->n >= MARKS_MAX)
         return;
     for (size_t i = 0; i < m->n; i++)
-        if (strcasecmp(m->v[i].id, id) == 0) {
+        if (strcmp(m->v[i].id, low) == 0) {
             m->v[i].reading = merge(m->v[i].reading, reading);
             return;
         }
@@ -131,7 +145,7 @@ void policy_marks_add_reading(struct policy_marks *m, const char *id, int readin
         m->cap = m->cap == 0 ? 8 : m->cap * 2;
         m->v = rk_realloc(m->v, m->cap * sizeof(*m->v));
     }
-    policy_copy_str(m->v[m->n].id, sizeof(m->v[m->n].id), id);
+    policy_copy_str(m->v[m->n].id, sizeof(m->v[m->n].id), low);
     m->v[m->n].reading = reading;
     m->n++;
 }
@@ -144,8 +158,11 @@ void policy_marks_add(struct policy_marks *m, const json_t *md)
 
 bool policy_marks_has(const struct policy_marks *m, const char *id)
 {
-    for (size_t i = 0; m != NULL && id != NULL && i < m->n; i++)
-        if (strcasecmp(m->v[i].id, id) == 0)
+    char low[STIX_ID_MAX + 1];
+    if (m == NULL || id == NULL || !lower_id(id, low))
+        return false;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].id, low) == 0)
             return true;
     return false;
 }
@@ -160,21 +177,25 @@ void policy_marks_clear(struct policy_marks *m)
 
 int policy_marking_read(const struct policy_marks *m, const char *id, bool *standard)
 {
+    char low[STIX_ID_MAX + 1];
     int tlp = policy_tlp_of_marking(id);
 
     *standard = tlp != POLICY_TLP_NONE;
     if (tlp != POLICY_TLP_NONE || id == NULL)
         return id == NULL ? POLICY_MARK_UNREADABLE : tlp;
+    /* Every id below is kept in lower case: one fold, then plain comparisons. */
+    if (!lower_id(id, low))
+        return POLICY_MARK_UNREADABLE;
     for (size_t i = 0; i < sizeof(builtin_aliases) / sizeof(builtin_aliases[0]); i++)
-        if (strcasecmp(id, builtin_aliases[i].id) == 0)
+        if (strcmp(low, builtin_aliases[i].id) == 0)
             return builtin_aliases[i].tlp;
     if (m == NULL)
         return POLICY_MARK_UNREADABLE;
-    tlp = policy_doc_marking_alias(m->doc, id);
+    tlp = policy_doc_marking_alias(m->doc, low);
     if (tlp >= 0)
         return tlp;
     for (size_t i = 0; i < m->n; i++)
-        if (strcasecmp(m->v[i].id, id) == 0)
+        if (strcmp(m->v[i].id, low) == 0)
             return m->v[i].reading;
     return POLICY_MARK_UNREADABLE;
 }

@@ -370,10 +370,11 @@ void policy_tlp_read(const json_t *obj, const struct policy_marks *m,
                      struct policy_tlp_reading *out);
 
 /*
- * Before the scope decision of obj posted by who into c: every marking obj refers to that
- * marks cannot read yet (neither standard, nor an alias, nor defined in the envelope) is
- * looked up among the marking definitions of c who may see (policy_query), and what is found
- * is added to marks (ingest_markings.c). 0, or the store's error.
+ * Before the scope decision of obj posted by who into c, when policy_tlp_read found a marking
+ * it cannot read: every marking obj refers to that marks cannot read yet (neither standard,
+ * nor an alias, nor defined in the envelope) is looked up among the marking definitions of c
+ * who may see (policy_query), and what is found is added to marks (ingest_markings.c); read
+ * obj again afterwards. 0, or the store's error.
  */
 int policy_marks_resolve(struct rk_hub *hub, const struct policy_principal *who,
                          const struct store_collection *c, struct policy_marks *marks,
@@ -512,8 +513,8 @@ struct policy_scope_decision {
 
 /*
  * Decides the TLP and scope of obj posted by an organisation of contributor_sector into
- * collection c; marks holds the envelope's marking definitions and d's aliases (NULL: the
- * standard ids and built-in aliases only). An object whose markings the hub reads keeps
+ * collection c; reading is what policy_tlp_read made of obj's markings (NULL: read here with
+ * the standard ids and built-in aliases only). An object whose markings the hub reads keeps
  * their TLP (rule "marking", scope ""; POLICY_RULE_ALIAS and assigned when no standard id
  * gives the level); otherwise the first matching rule of d decides; if none matches, c's
  * default_tlp (rule "default"). "collection" resolves to c->default_tlp (GREEN if that is
@@ -521,7 +522,7 @@ struct policy_scope_decision {
  * to the collection's audience (POLICY_RULE_UNREADABLE), or set refuse when d says so.
  * Always returns 0 with *out filled (err unused today; kept for rules that may fail later).
  */
-int policy_scope_decide(const struct policy_doc *d, const struct policy_marks *marks,
+int policy_scope_decide(const struct policy_doc *d, const struct policy_tlp_reading *reading,
                         const json_t *obj, const char *contributor_sector,
                         const struct store_collection *c, struct policy_scope_decision *out,
                         struct rk_err *err);

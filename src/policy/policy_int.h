@@ -89,10 +89,6 @@ struct policy_anon {
     const struct policy_strings *public_ids;        /* public identities; may be NULL */
     bool redact;         /* own identifiers: redact (true) or refuse */
     bool foreign_refuse; /* a foreign created_by_ref: refuse (true) or rewrite */
-    /* The object's canonical JSON as posted, when the caller has it (ingest does): walks of
-     * the whole tree that could find nothing in it are spared. NULL: always walk. */
-    const char *text;
-    size_t text_len;
     /* The object's type and id when the caller has them already (ingest: from its
      * validation); NULL: read from the object. */
     const char *type;

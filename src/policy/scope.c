@@ -87,16 +87,21 @@ static void decide_by_rules(const struct policy_doc *d, const json_t *obj,
     }
 }
 
-int policy_scope_decide(const struct policy_doc *d, const struct policy_marks *marks,
+int policy_scope_decide(const struct policy_doc *d, const struct policy_tlp_reading *reading,
                         const json_t *obj, const char *contributor_sector,
                         const struct store_collection *c, struct policy_scope_decision *out,
                         struct rk_err *err)
 {
-    struct policy_tlp_reading r;
+    struct policy_tlp_reading own;
+    const struct policy_tlp_reading *rp = reading;
 
     (void)err;
     memset(out, 0, sizeof(*out));
-    policy_tlp_read(obj, marks, &r);
+    if (rp == NULL) {
+        policy_tlp_read(obj, NULL, &own);
+        rp = &own;
+    }
+    const struct policy_tlp_reading r = *rp;
     /* What the hub cannot read might be stricter than anything it reads; statements alone say
      * nothing of who may see the object. Either way it is never shared below AMBER. */
     const char *unread = r.unreadable[0] != '\0'                           ? r.unreadable

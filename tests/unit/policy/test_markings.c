@@ -108,7 +108,9 @@ static void decide(const struct policy_doc *d, const struct policy_marks *m, con
     struct store_collection c = coll();
     struct rk_err err;
     json_t *o = obj(text);
-    assert_int_equal(policy_scope_decide(d, m, o, "finance", &c, dec, &err), 0);
+    struct policy_tlp_reading r;
+    policy_tlp_read(o, m, &r);
+    assert_int_equal(policy_scope_decide(d, &r, o, "finance", &c, dec, &err), 0);
     json_decref(o);
 }
 

@@ -554,12 +554,21 @@ class HubTestCase(unittest.TestCase):
         self.assertNotIn("html", ctype.lower())
         return body
 
-    def post_ok(self, cid, objects, token):
+    def post_ok(self, cid, objects, token, headers=None):
         """POSTs objects, asserts 202 and returns the completed status resource."""
-        st, hdrs, body = self.hub.post_objects(cid, objects, token)
+        st, hdrs, body = self.hub.post_objects(cid, objects, token, headers=headers)
         self.assertEqual(st, 202, body)
         self.assertIsInstance(body, dict)
         return self.hub.wait_status(body, token)
+
+    @staticmethod
+    def status_entry(status, oid):
+        """(ok, message, version) of object oid in a status resource."""
+        for key, ok in (("successes", True), ("failures", False)):
+            for d in status.get(key, []) or []:
+                if d["id"] == oid:
+                    return ok, d.get("message", ""), d.get("version")
+        raise AssertionError("%s not in status %r" % (oid, status))
 
 
 # ---- helpers shared by the tests ----------------------------------------------------------

@@ -92,20 +92,11 @@ class TestAttackAnonymity(HubTestCase):
     # ---- helpers --------------------------------------------------------------------------
 
     def post(self, cid, objects, token, headers=None):
-        st, _, body = self.hub.post_objects(cid, objects, token, headers=headers)
-        self.assertEqual(st, 202, body)
-        final = self.hub.wait_status(body, token)
-        self.assertEqual(final["status"], "complete", final)
-        return final
+        return self.post_ok(cid, objects, token, headers=headers)
 
-    @staticmethod
-    def outcome(status, oid):
+    def outcome(self, status, oid):
         """(ok, message) of oid in a status resource."""
-        for key, ok in (("successes", True), ("failures", False)):
-            for d in status.get(key, []) or []:
-                if d["id"] == oid:
-                    return ok, d.get("message", "")
-        raise AssertionError("%s not in status %r" % (oid, status))
+        return self.status_entry(status, oid)[:2]
 
     def everything(self, token):
         """Every answer a reader gets from every collection it can list: all versions of all

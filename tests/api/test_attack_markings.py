@@ -34,18 +34,11 @@ class TestAttackMarkings(HubTestCase):
     # ---- helpers ----------------------------------------------------------------------------
 
     def post(self, objects, token=None):
-        token = token or self.fx.power_contrib
-        st, _, body = self.hub.post_objects(self.fx.c_all, objects, token)
-        self.assertEqual(st, 202, body)
-        return self.hub.wait_status(body, token)
+        return self.post_ok(self.fx.c_all, objects, token or self.fx.power_contrib)
 
-    @staticmethod
-    def outcome(status, oid):
-        for key, ok in (("successes", True), ("failures", False)):
-            for d in status.get(key, []) or []:
-                if d["id"] == oid:
-                    return ok, d.get("message", "")
-        raise AssertionError("%s not in status %r" % (oid, status))
+    def outcome(self, status, oid):
+        """(ok, message) of oid in a status resource."""
+        return self.status_entry(status, oid)[:2]
 
     def get(self, oid, token):
         st, _, body = self.hub.get_objects(self.fx.c_all, token, "match[id]=%s" % oid)

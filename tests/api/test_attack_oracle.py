@@ -27,17 +27,10 @@ def sco(value, iid, tlp=None):
 
 class TestAttackOracle(HubTestCase):
     def post(self, objects, token):
-        st, _, body = self.hub.post_objects(self.fx.c_all, objects, token)
-        self.assertEqual(st, 202, body)
-        return self.hub.wait_status(body, token)
+        return self.post_ok(self.fx.c_all, objects, token)
 
-    @staticmethod
-    def entry(status, oid):
-        for key, ok in (("successes", True), ("failures", False)):
-            for d in status.get(key, []) or []:
-                if d["id"] == oid:
-                    return ok, d.get("message", ""), d.get("version")
-        raise AssertionError("%s not in status %r" % (oid, status))
+    def entry(self, status, oid):
+        return self.status_entry(status, oid)
 
     def stored_versions(self, oid, token):
         st, _, body = self.hub.taxii("GET", "collections/%s/objects/%s/versions/" % (

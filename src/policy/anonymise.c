@@ -87,7 +87,10 @@ struct walk {
     struct policy_anon_result *r;
     char anon[400]; /* "created_by_ref -> sector identity; removed x_reporter" */
     bool refused;
-    json_t *removed_paths; /* selector paths of removed properties (granular markings) */
+    bool hide;              /* a hidden contributor: identities become the stand-in */
+    bool remove;            /* listed properties are removed */
+    unsigned char first[32]; /* bit set of the listed names' first bytes */
+    json_t *removed_paths;  /* selector paths of removed properties (granular markings) */
 };
 
 static bool self_ref(const struct walk *w, const char *id)
@@ -173,45 +176,29 @@ static bool core_key(const char *key)
            strcmp(key, "created") == 0 || strcmp(key, "modified") == 0;
 }
 
-/* ---- removing properties at every depth ------------------------------------------------- */
+/* ---- the walk: listed properties removed, identities hidden or authors checked ------------ */
 
-/* Removes the listed properties below v (at: v's place; NULL at the top, where the
- * properties that identify the version are never removed). Looks each name up at every
- * object (a hash lookup) and descends only into lists and objects, so that an object's
- * strings cost nothing. Notes each name once. */
-static void remove_listed(struct walk *w, json_t *v, const struct path *at)
+/* Whether key is a listed property: its first byte filters almost every key out at once. */
+static bool listed(const struct walk *w, const char *key)
 {
     const struct policy_strings *l = w->a->remove_properties;
-    const char *key;
-    json_t *child;
-    size_t i;
+    unsigned char c = (unsigned char)key[0];
+    if (!(w->first[c / 8] & (1u << (c % 8))))
+        return false;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], key) == 0)
+            return true;
+    return false;
+}
 
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, child) if (json_is_object(child) || json_is_array(child))
-        {
-            struct path sub = {at, NULL, i};
-            remove_listed(w, child, &sub);
-        }
-        return;
-    }
-    for (i = 0; i < l->n; i++) {
-        const char *name = l->v[i];
-        if (json_object_get(v, name) == NULL || (at == NULL && core_key(name)))
-            continue;
-        struct path sub = {at, name, 0};
-        char action[160], sel[512];
-        snprintf(action, sizeof(action), "removed %.120s", name);
-        if (!noted(w, action))
-            note(w, action);
-        path_format(&sub, true, sel, sizeof(sel));
-        json_array_append_new(w->removed_paths, json_string(sel));
-        json_object_del(v, name);
-    }
-    json_object_foreach(v, key, child) if (json_is_object(child) || json_is_array(child))
-    {
-        struct path sub = {at, key, 0};
-        remove_listed(w, child, &sub);
-    }
+static void removed(struct walk *w, const char *key, const struct path *at)
+{
+    char action[160], sel[512];
+    snprintf(action, sizeof(action), "removed %.120s", key);
+    if (!noted(w, action))
+        note(w, action);
+    path_format(at, true, sel, sizeof(sel));
+    json_array_append_new(w->removed_paths, json_string(sel));
 }
 
 /* Whether a granular marking selector points into a removed property (both written in
@@ -256,8 +243,6 @@ static void prune_selectors(struct walk *w, json_t *obj)
         json_object_del(obj, "granular_markings");
 }
 
-/* ---- identities: rewritten for hidden contributors, checked as authors -------------------- */
-
 static void rewritten(struct walk *w, const struct path *at)
 {
     char action[320], where[256];
@@ -267,136 +252,150 @@ static void rewritten(struct walk *w, const struct path *at)
     w->r->uses_replacement = true;
 }
 
-/*
- * Hidden contributor: every identity id below v (at any depth, whatever the property) that is
- * not the stand-in or a public identity becomes the stand-in; a list keeps one reference to
- * it. A foreign created_by_ref (not the contributor's own, as far as the hub can tell) is
- * refused instead when the policy says so.
- */
-static void hide_identities(struct walk *w, json_t *v, const struct path *at)
+/* Refuses the object for a foreign created_by_ref at at (policy foreign_authors: refuse). */
+static void refuse_author(struct walk *w, const struct path *at)
 {
-    const char *key;
-    json_t *child;
-    size_t i;
-
-    if (w->refused)
-        return;
-    if (json_is_array(v)) {
-        bool changed = false, have = false;
-        json_t *out = NULL; /* made on the first identity: most lists hold none */
-        json_array_foreach(v, i, child)
-        {
-            const char *id = json_string_value(child);
-            if (id != NULL && is_identity_id(id)) {
-                if (!may_stay_hidden(w, id)) {
-                    id = w->a->replacement_id;
-                    changed = true;
-                }
-                if (strcmp(id, w->a->replacement_id) == 0) {
-                    if (out == NULL) {
-                        out = json_array();
-                        for (size_t k = 0; k < i; k++)
-                            json_array_append(out, json_array_get(v, k));
-                    }
-                    if (have)
-                        changed = true; /* one reference to the stand-in is enough */
-                    else
-                        json_array_append_new(out, json_string(id));
-                    have = true;
-                    continue;
-                }
-            }
-            if (out != NULL)
-                json_array_append(out, child);
-            if (json_is_object(child) || json_is_array(child)) {
-                struct path sub = {at, NULL, i};
-                hide_identities(w, child, &sub);
-            }
-        }
-        if (changed) {
-            json_array_clear(v);
-            json_array_extend(v, out);
-            rewritten(w, at);
-        }
-        json_decref(out);
-        return;
-    }
-    json_object_foreach(v, key, child)
-    {
-        const char *id = json_string_value(child);
-        struct path sub = {at, key, 0};
-        if (at == NULL && core_key(key) && id != NULL)
-            continue; /* what identifies the version is not a reference */
-        if (id != NULL) {
-            if (!is_identity_id(id) || may_stay_hidden(w, id))
-                continue;
-            if (strcmp(key, "created_by_ref") == 0 && w->a->foreign_refuse && !self_ref(w, id)) {
-                char where[256];
-                path_format(&sub, false, where, sizeof(where));
-                snprintf(w->r->message, sizeof(w->r->message),
-                         "refused: %s names an identity that is not the poster's own, its "
-                         "stand-in or a public identity (policy foreign_authors: refuse)",
-                         where);
-                w->refused = true;
-                return;
-            }
-            json_string_set(child, w->a->replacement_id);
-            rewritten(w, &sub);
-        } else if (json_is_object(child) || json_is_array(child)) {
-            hide_identities(w, child, &sub);
-        }
-    }
+    char where[256];
+    path_format(at, false, where, sizeof(where));
+    snprintf(w->r->message, sizeof(w->r->message),
+             "refused: %s names an identity that is not the poster's own%s or a public identity "
+             "(policy foreign_authors: refuse)",
+             where, w->hide ? ", its stand-in" : "");
+    w->refused = true;
 }
 
 /*
- * Named contributor: created_by_ref, at any depth, must be its own identity (registered, or
- * recognised as its own), a public identity, or absent. Anything else would let it write in
- * another member's name: rewritten to its registered identity, or refused, as policy says.
+ * Hidden contributor, a list: every identity id in it that is not the stand-in or public
+ * becomes the stand-in, which the list then holds once. Returns true if the list changed.
  */
-static void check_authors(struct walk *w, json_t *v, const struct path *at)
+static bool hide_in_list(struct walk *w, json_t *v)
+{
+    bool changed = false, have = false;
+    json_t *out = NULL; /* made on the first identity: most lists hold none */
+    json_t *child;
+    size_t i;
+
+    json_array_foreach(v, i, child)
+    {
+        const char *id = json_string_value(child);
+        if (id != NULL && is_identity_id(id)) {
+            if (!may_stay_hidden(w, id)) {
+                id = w->a->replacement_id;
+                changed = true;
+            }
+            if (strcmp(id, w->a->replacement_id) == 0) {
+                if (out == NULL) {
+                    out = json_array();
+                    for (size_t k = 0; k < i; k++)
+                        json_array_append(out, json_array_get(v, k));
+                }
+                if (have)
+                    changed = true; /* one reference to the stand-in is enough */
+                else
+                    json_array_append_new(out, json_string(id));
+                have = true;
+                continue;
+            }
+        }
+        if (out != NULL)
+            json_array_append(out, child);
+    }
+    if (changed) {
+        json_array_clear(v);
+        json_array_extend(v, out);
+    }
+    json_decref(out);
+    return changed;
+}
+
+/*
+ * Hidden contributor, one string property: an identity id that is not the stand-in or public
+ * becomes the stand-in, since the hub cannot tell which identity is the contributor under
+ * another name. A foreign created_by_ref (not the contributor's own as far as the hub can
+ * tell) is refused instead when the policy says so.
+ */
+static void hide_in_string(struct walk *w, const char *key, json_t *child, const struct path *at)
+{
+    const char *id = json_string_value(child);
+    if (!is_identity_id(id) || may_stay_hidden(w, id))
+        return;
+    if (strcmp(key, "created_by_ref") == 0 && w->a->foreign_refuse && !self_ref(w, id)) {
+        refuse_author(w, at);
+        return;
+    }
+    json_string_set(child, w->a->replacement_id);
+    rewritten(w, at);
+}
+
+/*
+ * Named contributor, a created_by_ref: its own identity (registered, or recognised as its
+ * own), a public identity, or absent. Anything else would let it write in another member's
+ * name: rewritten to its registered identity, or refused, as policy says.
+ */
+static void check_author(struct walk *w, json_t *child, const struct path *at)
+{
+    const char *id = json_string_value(child);
+    char action[320], where[256];
+
+    if (self_ref(w, id) || (is_identity_id(id) && is_public(w, id)))
+        return;
+    if (w->a->foreign_refuse || w->a->own_identity == NULL) {
+        refuse_author(w, at);
+        return;
+    }
+    json_string_set(child, w->a->own_identity);
+    path_format(at, false, where, sizeof(where));
+    snprintf(action, sizeof(action), "%s -> the poster's identity", where);
+    note(w, action);
+}
+
+/*
+ * One walk over v (at: its place; NULL at the object's top): listed properties are removed at
+ * every depth (never what identifies the version at the top); then, for a hidden
+ * contributor, every identity id anywhere becomes the stand-in (hide_in_*), and for a named
+ * one every created_by_ref is checked (check_author). Strings are looked at only for those
+ * jobs, so an object costs one pass over its keys.
+ */
+static void walk_tree(struct walk *w, json_t *v, const struct path *at)
 {
     const char *key;
     json_t *child;
+    void *tmp;
     size_t i;
 
     if (w->refused)
         return;
     if (json_is_array(v)) {
+        if (w->hide && hide_in_list(w, v))
+            rewritten(w, at);
         json_array_foreach(v, i, child) if (json_is_object(child) || json_is_array(child))
         {
             struct path sub = {at, NULL, i};
-            check_authors(w, child, &sub);
+            walk_tree(w, child, &sub);
         }
         return;
     }
-    /* The author is looked up, not searched for, and only lists and objects descended
-     * into: an object's strings cost nothing. */
-    child = json_object_get(v, "created_by_ref");
-    if (json_is_string(child)) {
-        const char *id = json_string_value(child);
-        struct path sub = {at, "created_by_ref", 0};
-        char action[320], where[256];
-        if (!self_ref(w, id) && !(is_identity_id(id) && is_public(w, id))) {
-            path_format(&sub, false, where, sizeof(where));
-            if (w->a->foreign_refuse || w->a->own_identity == NULL) {
-                snprintf(w->r->message, sizeof(w->r->message),
-                         "refused: %s names an identity that is not the poster's own or a "
-                         "public identity (policy foreign_authors: refuse)",
-                         where);
-                w->refused = true;
-                return;
-            }
-            json_string_set(child, w->a->own_identity);
-            snprintf(action, sizeof(action), "%s -> the poster's identity", where);
-            note(w, action);
-        }
-    }
-    json_object_foreach(v, key, child) if (json_is_object(child) || json_is_array(child))
+    json_object_foreach_safe(v, tmp, key, child)
     {
         struct path sub = {at, key, 0};
-        check_authors(w, child, &sub);
+        bool top_core = at == NULL && core_key(key);
         if (w->refused)
             return;
+        if (w->remove && listed(w, key) && !top_core) {
+            removed(w, key, &sub);
+            json_object_del(v, key);
+            continue;
+        }
+        if (json_is_string(child)) {
+            if (top_core)
+                continue; /* what identifies the version is not a reference */
+            if (w->hide)
+                hide_in_string(w, key, child, &sub);
+            else if (strcmp(key, "created_by_ref") == 0)
+                check_author(w, child, &sub);
+        } else if (json_is_object(child) || json_is_array(child)) {
+            walk_tree(w, child, &sub);
+        }
     }
 }
 
@@ -497,13 +496,13 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
         return;
     }
 
-    if (a->remove_properties != NULL && a->remove_properties->n > 0) {
-        w.removed_paths = json_array();
-        remove_listed(&w, obj, NULL);
-        prune_selectors(&w, obj);
-        json_decref(w.removed_paths);
+    w.hide = hide;
+    w.remove = a->remove_properties != NULL && a->remove_properties->n > 0;
+    for (size_t i = 0; w.remove && i < a->remove_properties->n; i++) {
+        unsigned char c = (unsigned char)a->remove_properties->v[i][0];
+        w.first[c / 8] |= (unsigned char)(1u << (c % 8));
     }
-
+    w.removed_paths = json_array();
     if (hide) {
         json_t *where = json_object_get(obj, "where_sighted_refs");
         if (strcmp(type, "sighting") == 0 && json_is_array(where)) {
@@ -517,21 +516,21 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
             json_object_set_new(obj, "where_sighted_refs", only);
             r->uses_replacement = true;
         }
-        hide_identities(&w, obj, NULL);
-        /* An SDO/SRO without a creator is attributed to the replacement, so that readers see
-         * "an organisation in sector X" (or the hub) rather than nothing; SCOs and marking
-         * definitions carry no created_by_ref. */
-        if (!w.refused && json_object_get(obj, "created") != NULL &&
-            json_object_get(obj, "created_by_ref") == NULL &&
-            strcmp(type, "marking-definition") != 0) {
-            char action[160];
-            json_object_set_new(obj, "created_by_ref", json_string(a->replacement_id));
-            snprintf(action, sizeof(action), "created_by_ref -> %s", a->replacement_what);
-            note(&w, action);
-            r->uses_replacement = true;
-        }
-    } else {
-        check_authors(&w, obj, NULL);
+    }
+    walk_tree(&w, obj, NULL);
+    if (!w.refused)
+        prune_selectors(&w, obj);
+    json_decref(w.removed_paths);
+    /* An SDO/SRO without a creator is attributed to the replacement, so that readers see "an
+     * organisation in sector X" (or the hub) rather than nothing; SCOs and marking
+     * definitions carry no created_by_ref. */
+    if (hide && !w.refused && json_object_get(obj, "created") != NULL &&
+        json_object_get(obj, "created_by_ref") == NULL && strcmp(type, "marking-definition") != 0) {
+        char action[160];
+        json_object_set_new(obj, "created_by_ref", json_string(a->replacement_id));
+        snprintf(action, sizeof(action), "created_by_ref -> %s", a->replacement_what);
+        note(&w, action);
+        r->uses_replacement = true;
     }
 
     if (!w.refused && policy_ownids_count(a->ownids) > 0)

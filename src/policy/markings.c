@@ -183,19 +183,26 @@ int policy_marking_read(const struct policy_marks *m, const char *id, bool *stan
     *standard = tlp != POLICY_TLP_NONE;
     if (tlp != POLICY_TLP_NONE || id == NULL)
         return id == NULL ? POLICY_MARK_UNREADABLE : tlp;
-    /* Every id below is kept in lower case: one fold, then plain comparisons. */
-    if (!lower_id(id, low))
-        return POLICY_MARK_UNREADABLE;
+    /* Every id below is kept in lower case: one fold (none for the usual lower-case id),
+     * then plain comparisons. */
+    const char *c = id;
+    while (*c != '\0' && !(*c >= 'A' && *c <= 'Z'))
+        c++;
+    if (*c != '\0') {
+        if (!lower_id(id, low))
+            return POLICY_MARK_UNREADABLE;
+        id = low;
+    }
     for (size_t i = 0; i < sizeof(builtin_aliases) / sizeof(builtin_aliases[0]); i++)
-        if (strcmp(low, builtin_aliases[i].id) == 0)
+        if (strcmp(id, builtin_aliases[i].id) == 0)
             return builtin_aliases[i].tlp;
     if (m == NULL)
         return POLICY_MARK_UNREADABLE;
-    tlp = policy_doc_marking_alias(m->doc, low);
+    tlp = policy_doc_marking_alias(m->doc, id);
     if (tlp >= 0)
         return tlp;
     for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].id, low) == 0)
+        if (strcmp(m->v[i].id, id) == 0)
             return m->v[i].reading;
     return POLICY_MARK_UNREADABLE;
 }

@@ -198,6 +198,8 @@ static void removed(struct walk *w, const char *key, const struct path *at)
     if (!noted(w, action))
         note(w, action);
     path_format(at, true, sel, sizeof(sel));
+    if (w->removed_paths == NULL) /* made on the first removal: most objects have none */
+        w->removed_paths = json_array();
     json_array_append_new(w->removed_paths, json_string(sel));
 }
 
@@ -378,20 +380,18 @@ static void walk_tree(struct walk *w, json_t *v, const struct path *at)
     json_object_foreach_safe(v, tmp, key, child)
     {
         struct path sub = {at, key, 0};
-        bool top_core = at == NULL && core_key(key);
         if (w->refused)
             return;
-        if (w->remove && listed(w, key) && !top_core) {
+        if (w->remove && listed(w, key) && !(at == NULL && core_key(key))) {
             removed(w, key, &sub);
             json_object_del(v, key);
             continue;
         }
         if (json_is_string(child)) {
-            if (top_core)
-                continue; /* what identifies the version is not a reference */
-            if (w->hide)
+            /* What identifies the version at the top is not a reference. */
+            if (w->hide && !(at == NULL && core_key(key)))
                 hide_in_string(w, key, child, &sub);
-            else if (strcmp(key, "created_by_ref") == 0)
+            else if (!w->hide && key[0] == 'c' && strcmp(key, "created_by_ref") == 0)
                 check_author(w, child, &sub);
         } else if (json_is_object(child) || json_is_array(child)) {
             walk_tree(w, child, &sub);
@@ -502,7 +502,6 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
         unsigned char c = (unsigned char)a->remove_properties->v[i][0];
         w.first[c / 8] |= (unsigned char)(1u << (c % 8));
     }
-    w.removed_paths = json_array();
     if (hide) {
         json_t *where = json_object_get(obj, "where_sighted_refs");
         if (strcmp(type, "sighting") == 0 && json_is_array(where)) {

@@ -175,6 +175,23 @@ void policy_marks_clear(struct policy_marks *m)
     memset(m, 0, sizeof(*m));
 }
 
+/* The reading of a non-standard id as written (ids here are kept in lower case). */
+static int read_exact(const struct policy_marks *m, const char *id)
+{
+    for (size_t i = 0; i < sizeof(builtin_aliases) / sizeof(builtin_aliases[0]); i++)
+        if (strcmp(id, builtin_aliases[i].id) == 0)
+            return builtin_aliases[i].tlp;
+    if (m == NULL)
+        return POLICY_MARK_UNREADABLE;
+    int tlp = policy_doc_marking_alias(m->doc, id);
+    if (tlp >= 0)
+        return tlp;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].id, id) == 0)
+            return m->v[i].reading;
+    return POLICY_MARK_UNREADABLE;
+}
+
 int policy_marking_read(const struct policy_marks *m, const char *id, bool *standard)
 {
     char low[STIX_ID_MAX + 1];
@@ -183,28 +200,12 @@ int policy_marking_read(const struct policy_marks *m, const char *id, bool *stan
     *standard = tlp != POLICY_TLP_NONE;
     if (tlp != POLICY_TLP_NONE || id == NULL)
         return id == NULL ? POLICY_MARK_UNREADABLE : tlp;
-    /* Every id below is kept in lower case: one fold (none for the usual lower-case id),
-     * then plain comparisons. */
-    const char *c = id;
-    while (*c != '\0' && !(*c >= 'A' && *c <= 'Z'))
-        c++;
-    if (*c != '\0') {
-        if (!lower_id(id, low))
-            return POLICY_MARK_UNREADABLE;
-        id = low;
-    }
-    for (size_t i = 0; i < sizeof(builtin_aliases) / sizeof(builtin_aliases[0]); i++)
-        if (strcmp(id, builtin_aliases[i].id) == 0)
-            return builtin_aliases[i].tlp;
-    if (m == NULL)
-        return POLICY_MARK_UNREADABLE;
-    tlp = policy_doc_marking_alias(m->doc, id);
-    if (tlp >= 0)
+    /* Ids are nearly always written in lower case, as the tables keep them: compared as
+     * written first, folded only when that finds nothing. */
+    tlp = read_exact(m, id);
+    if (tlp != POLICY_MARK_UNREADABLE || !lower_id(id, low) || strcmp(low, id) == 0)
         return tlp;
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].id, id) == 0)
-            return m->v[i].reading;
-    return POLICY_MARK_UNREADABLE;
+    return read_exact(m, low);
 }
 
 /* Folds the reading of one marking reference into out. */

@@ -239,7 +239,10 @@ void policy_tlp_read(const json_t *obj, const struct policy_marks *m,
     const json_t *v;
     size_t i;
 
-    memset(out, 0, sizeof(*out));
+    /* Not a memset: the three id buffers are most of the struct and need only be "". */
+    out->tlp = POLICY_TLP_NONE;
+    out->standard = false;
+    out->marking[0] = out->unreadable[0] = out->statement[0] = '\0';
     if (json_is_array(refs))
         json_array_foreach(refs, i, v) read_one(m, v, out);
     if (json_is_array(granular))

@@ -101,12 +101,12 @@ int policy_scope_decide(const struct policy_doc *d, const struct policy_tlp_read
         policy_tlp_read(obj, NULL, &own);
         rp = &own;
     }
-    const struct policy_tlp_reading r = *rp;
+    const struct policy_tlp_reading *r = rp;
     /* What the hub cannot read might be stricter than anything it reads; statements alone say
      * nothing of who may see the object. Either way it is never shared below AMBER. */
-    const char *unread = r.unreadable[0] != '\0'                           ? r.unreadable
-                         : r.tlp == POLICY_TLP_NONE && r.statement[0] != '\0' ? r.statement
-                                                                             : NULL;
+    const char *unread = r->unreadable[0] != '\0'                            ? r->unreadable
+                         : r->tlp == POLICY_TLP_NONE && r->statement[0] != '\0' ? r->statement
+                                                                               : NULL;
     if (unread != NULL && d != NULL && d->unknown_markings == POLICY_UNREADABLE_REFUSE) {
         out->refuse = true;
         policy_copy_str(out->marking, sizeof(out->marking), unread);
@@ -114,14 +114,14 @@ int policy_scope_decide(const struct policy_doc *d, const struct policy_tlp_read
         out->tlp = POLICY_TLP_RED;
         return 0;
     }
-    if (r.tlp != POLICY_TLP_NONE) {
-        out->tlp = r.tlp;
-        if (r.standard) {
+    if (r->tlp != POLICY_TLP_NONE) {
+        out->tlp = r->tlp;
+        if (r->standard) {
             policy_copy_str(out->rule, sizeof(out->rule), "marking");
         } else {
             out->assigned = true;
             policy_copy_str(out->rule, sizeof(out->rule), POLICY_RULE_ALIAS);
-            policy_copy_str(out->marking, sizeof(out->marking), r.marking);
+            policy_copy_str(out->marking, sizeof(out->marking), r->marking);
         }
     } else {
         decide_by_rules(d, obj, contributor_sector, c, out);

@@ -391,7 +391,8 @@ static void walk_tree(struct walk *w, json_t *v, const struct path *at)
             /* What identifies the version at the top is not a reference. */
             if (w->hide && !(at == NULL && core_key(key)))
                 hide_in_string(w, key, child, &sub);
-            else if (!w->hide && key[0] == 'c' && strcmp(key, "created_by_ref") == 0)
+            else if (!w->hide && !w->a->keep_authors && key[0] == 'c' &&
+                     strcmp(key, "created_by_ref") == 0)
                 check_author(w, child, &sub);
         } else if (json_is_object(child) || json_is_array(child)) {
             walk_tree(w, child, &sub);

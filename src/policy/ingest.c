@@ -256,6 +256,51 @@ static int hidden_mode(struct rk_hub *hub, struct source *src, const struct stor
     return mode;
 }
 
+/*
+ * For an object the hub may not change (a marking definition) posted named: every
+ * created_by_ref in it (any depth) must not be another member's identity or the hub's,
+ * since it cannot be rewritten to the poster. Writes the refusal into msg ("" when there is
+ * none); 0 or the store's error.
+ */
+static int member_author(struct rk_hub *hub, struct source *src, const json_t *v, char *msg,
+                         size_t cap, struct rk_err *err)
+{
+    const char *key;
+    json_t *child;
+    size_t i;
+    int rc = 0;
+
+    msg[0] = '\0';
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, child)
+        {
+            rc = member_author(hub, src, child, msg, cap, err);
+            if (rc != 0 || msg[0] != '\0')
+                return rc;
+        }
+        return 0;
+    }
+    json_object_foreach((json_t *)v, key, child)
+    {
+        const char *id = json_string_value(child);
+        if (strcmp(key, "created_by_ref") == 0 && id != NULL) {
+            if (src->org.identity_id != NULL && strcasecmp(id, src->org.identity_id) == 0)
+                continue;
+            rc = policy_reserved_check(hub, &src->reserved, src->org.id, id, msg, cap, err);
+            if (rc == 0 && msg[0] != '\0')
+                snprintf(msg, cap,
+                         "refused: created_by_ref names %s, the identity of the hub or of another "
+                         "member, and a marking definition cannot be rewritten to its poster",
+                         id);
+        } else if (json_is_object(child) || json_is_array(child)) {
+            rc = member_author(hub, src, child, msg, cap, err);
+        }
+        if (rc != 0 || msg[0] != '\0')
+            return rc;
+    }
+    return 0;
+}
+
 /* The id an item reports: the object's, or objects[i] when it has none that fits. */
 static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
 {
@@ -296,6 +341,9 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         fail(it, "%s", e2.msg[0] ? e2.msg : "invalid STIX object");
         goto out;
     }
+    /* A marking definition cannot be versioned (STIX 2.1 section 7.2.1): it is stored
+     * exactly as posted, or refused; its TLP is the hub's metadata, not written into it. */
+    const bool immutable = strcmp(p->meta.type, "marking-definition") == 0;
     policy_copy_str(it->id, sizeof(it->id), p->meta.id); /* the id as validated */
     policy_copy_str(it->version, sizeof(it->version), p->meta.version_text);
     if (strcmp(p->meta.type, "sighting") == 0) {
@@ -399,8 +447,10 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.public_ids = &src->doc.public_identities;
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
     anon.foreign_refuse = src->doc.foreign_authors == POLICY_FOREIGN_REFUSE;
+    anon.keep_authors = immutable && mode == STORE_ANON_NAMED;
     anon.type = p->meta.type;
     anon.id = p->meta.id;
+    size_t n_asked = json_array_size(actions); /* the x_renkei_* properties removed above */
     policy_anonymise(work, &anon, actions, &res);
     /* The anonymiser notes in actions (or flags in res) whatever it changed; an object it
      * refused or dropped may have been changed on the way. */
@@ -415,6 +465,23 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         it->ok = true;
         policy_copy_str(it->message, sizeof(it->message), res.message);
         goto out;
+    }
+    if (immutable) {
+        if (json_array_size(actions) > n_asked || res.uses_replacement || res.n_redacted > 0 ||
+            res.markings_changed) {
+            fail(it,
+                 "refused: a marking definition cannot be changed (STIX 2.1 section 7.2.1), and "
+                 "sharing it would change it (%.300s)",
+                 res.message[0] != '\0' ? res.message : "anonymised");
+            goto out;
+        }
+        if (mode == STORE_ANON_NAMED) {
+            rc = member_author(hub, src, work, it->message, sizeof(it->message), err);
+            if (rc != 0 || it->message[0] != '\0') {
+                it->ok = false;
+                goto out;
+            }
+        }
     }
     /* An identity that survived anonymisation: not one only the hub, or another member,
      * may write. */
@@ -437,8 +504,9 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     /* The object needs the hub's TLP marking (marked): a rewritten object gets it in its
      * tree, which is serialised again; any other only in its text (below). */
     bool marked = false;
-    /* Dropped granular markings may have carried the level: the object then carries it. */
-    if (p->dec.assigned || res.markings_changed) {
+    /* Dropped granular markings may have carried the level: the object then carries it. A
+     * marking definition keeps its TLP as the hub's metadata only. */
+    if (!immutable && (p->dec.assigned || res.markings_changed)) {
         bool has = false;
         rc = rewritten ? policy_tlp_mark(work, p->dec.tlp, &e2)
                        : policy_tlp_marked(work, p->dec.tlp, &has, &e2);

@@ -89,6 +89,8 @@ struct policy_anon {
     const struct policy_strings *public_ids;        /* public identities; may be NULL */
     bool redact;         /* own identifiers: redact (true) or refuse */
     bool foreign_refuse; /* a foreign created_by_ref: refuse (true) or rewrite */
+    bool keep_authors;   /* NAMED: created_by_ref is not checked (the caller checks what it
+                            cannot rewrite, e.g. a marking definition's) */
     /* The object's type and id when the caller has them already (ingest: from its
      * validation); NULL: read from the object. */
     const char *type;

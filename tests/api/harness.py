@@ -666,7 +666,10 @@ def served(obj, tlp=None, definitions=None):
     level gets one from the scope rules (tlp, else incidents AMBER and everything else GREEN
     in a collection of default TLP GREEN); a marking the hub cannot read, or statements
     alone, give at least AMBER. When the hub's level is not carried by a standard id, its
-    TLP 2.0 marking is appended to object_marking_refs."""
+    TLP 2.0 marking is appended to object_marking_refs, except to a marking definition, which
+    is stored as posted (STIX 2.1 7.2.1: it cannot be versioned)."""
+    if obj.get("type") == "marking-definition":
+        return obj
     definitions = definitions or {}
     refs = list(obj.get("object_marking_refs", []))
     gran = [g.get("marking_ref") for g in obj.get("granular_markings", []) if "marking_ref" in g]

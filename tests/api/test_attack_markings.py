@@ -31,6 +31,11 @@ def marking(mid=None, **props):
 
 
 class TestAttackMarkings(HubTestCase):
+    @classmethod
+    def extra_setup(cls):
+        # A fifth writer of the "all" collection, so that a hidden post can hide (k = 5).
+        cls.hub.org_add("fifth-member", "gas")
+
     # ---- helpers ----------------------------------------------------------------------------
 
     def post(self, objects, token=None):
@@ -173,6 +178,54 @@ class TestAttackMarkings(HubTestCase):
         self.assertTrue(self.outcome(status, ind["id"])[0])
         self.assertEqual(len(self.get(ind["id"], self.fx.gas_reader)), 1)
         self.assertEqual(self.get(ind["id"], self.fx.rail_reader), [])
+
+    # ---- marking definitions are stored as posted, or refused ------------------------------
+
+    def test_marking_definitions_are_never_changed(self):
+        third_party = "identity--%s" % uuid.uuid4()
+        md = marking(definition_type="statement", definition={"statement": "Origin: feed X"},
+                     created_by_ref=third_party)
+        status = self.post([md])
+        self.assertTrue(self.outcome(status, md["id"])[0], status)
+        # Served exactly as posted: no TLP marking added, the author kept.
+        got = self.get(md["id"], self.fx.gas_reader)
+        self.assertEqual(got, [md])
+        # Its TLP is the hub's metadata, enforced all the same: a RED one is the source's.
+        red = marking(definition_type="statement", definition={"statement": "internal"},
+                      object_marking_refs=[TLP2["red"]])
+        self.post([red])
+        self.assertEqual(self.get(red["id"], self.fx.gas_reader), [])
+        self.assertEqual(self.get(red["id"], self.fx.power_reader), [red])
+
+    def test_a_change_the_hub_would_make_refuses_a_marking_definition(self):
+        st, _, orgs = self.hub.req("GET", "/api/v1/orgs", token=self.fx.coord, accept=JSON)
+        gas_identity = next(o["identity_id"] for o in orgs["orgs"] if o["name"] == self.fx.gas)
+        cases = {
+            "another member as author": marking(
+                definition_type="statement", definition={"statement": "x"},
+                created_by_ref=gas_identity),
+            "a listed property": marking(definition_type="statement",
+                                         definition={"statement": "x"}, x_reporter="Zq"),
+        }
+        for what, md in cases.items():
+            status = self.post([md])
+            ok, msg = self.outcome(status, md["id"])
+            self.assertFalse(ok, what)
+            self.assertIn("refused", msg, what)
+            self.assertEqual(self.get(md["id"], self.fx.coord), [], what)
+        # A hidden post: an author that is not public would have to be rewritten: refused;
+        # without one it is stored as posted (no stand-in added).
+        hidden = {"X-Renkei-Anonymity": "anonymous"}
+        authored = marking(definition_type="statement", definition={"statement": "y"},
+                           created_by_ref="identity--%s" % uuid.uuid4())
+        bare = marking(definition_type="statement", definition={"statement": "z"})
+        status = self.post_ok(self.fx.c_all, [authored, bare], self.fx.power_contrib,
+                              headers=hidden)
+        ok, msg = self.outcome(status, authored["id"])
+        self.assertFalse(ok)
+        self.assertIn("cannot be changed", msg)
+        self.assertTrue(self.outcome(status, bare["id"])[0], status)
+        self.assertEqual(self.get(bare["id"], self.fx.gas_reader), [bare])
 
 
 if __name__ == "__main__":

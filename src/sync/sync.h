@@ -130,6 +130,54 @@ int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
 /* Frees the lists of t and zeroes it. t may be NULL. */
 void sync_tally_free(struct sync_tally *t);
 
+/* ---- grouping status details by reason ---------------------------------------------------- */
+
+/* How many members of a group are kept to show. */
+#define SYNC_GROUP_SAMPLES 3
+
+/* Status details that share a reason. */
+struct sync_group {
+    char *key;          /* the normalised reason the members share (sync_reason_key) */
+    char *reason;       /* what to show: the members' message without its leading id when
+                           they all said the same, else key */
+    size_t count;       /* members */
+    size_t first_index; /* position of the first member in the details list */
+    const struct sync_detail *first[SYNC_GROUP_SAMPLES]; /* borrowed: the first members */
+    size_t n_first;                                      /* entries of first used */
+};
+
+/* Groups of a details list. Free with sync_groups_free(). */
+struct sync_groups {
+    struct sync_group *v; /* n groups, most members first, ties in order of appearance */
+    size_t n;
+};
+
+/*
+ * Returns message without a leading object id and colon ("indicator--<id>: property ...":
+ * "property ..."), or message itself when it does not start with one (a pointer into it).
+ */
+const char *sync_reason_strip_id(const char *message);
+
+/*
+ * Writes into out (reset first) the reason of a status message, what messages that differ
+ * only in the values they quote must share: message without its leading object id, where
+ * every quoted text that is not a name ([a-z_][a-z0-9_-]*, as property, type and rule names
+ * are) nor a grammar token of up to 3 punctuation characters becomes '...', every number
+ * standing alone (not part of a word such as "ipv4" or "sha-256") becomes N, and the UUID of
+ * every other STIX id becomes "..." ("identity--..."). Two messages with the same reason
+ * differ only in such values.
+ */
+void sync_reason_key(const char *message, struct rk_buf *out);
+
+/*
+ * Groups the details of l by reason (sync_reason_key of their message) into g, which the
+ * caller frees with sync_groups_free(). The groups point into l, which must outlive them.
+ */
+void sync_groups_build(const struct sync_details *l, struct sync_groups *g);
+
+/* Frees what g holds and zeroes it. g may be NULL. */
+void sync_groups_free(struct sync_groups *g);
+
 /* ---- the client ------------------------------------------------------------------------- */
 
 /* How to reach the server. Strings are copied by sync_client_new. */

@@ -107,8 +107,10 @@ void sync_reason_key(const char *message, struct rk_buf *out)
     const char *start = s;
     rk_buf_reset(out);
     while (*s != '\0') {
-        char prev = s == start ? ' ' : s[-1];
+        char prev = ' '; /* what precedes s: a space at the start */
         size_t ulen;
+        if (s != start)
+            prev = s[-1];
         if ((*s == '\'' || *s == '"') && !is_alnum(prev) && prev != '_') {
             /* A quoted value (not a name or a token): its quotes and a placeholder. */
             const char *end = quote_end(s);

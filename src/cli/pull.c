@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Exit status when the server said there was more but the walk had to stop. */
+#define PULL_EXIT_INCOMPLETE 3
+
 static const char pull_usage[] =
     "usage: renkei pull [options] URL\n"
     "\n"
@@ -32,14 +35,21 @@ static const char pull_usage[] =
     "  --type T,...        only these object types (match[type])\n"
     "  --id ID,...         only these object ids (match[id])\n"
     "  --version V         versions to fetch: last (server default), first, all or a timestamp\n"
-    "  --limit N           objects per page to ask for (the server may send fewer)\n"
+    "  --limit N           objects per page to ask for (default 1000; the server may send\n"
+    "                      fewer)\n"
     "  --envelope          write a TAXII envelope {\"objects\":[...]} instead of a bundle\n"
     "  --out FILE          write to FILE (atomically) instead of standard output\n"
     "  --timeout SECONDS   limit on each HTTP request (default 300)\n"
-    "  --json              with --out: print {\"objects\":N,\"pages\":N,\"last_added\":...}\n"
+    "  --json              with --out: print {\"objects\":N,\"pages\":N,\"last_added\":...,\n"
+    "                      \"complete\":true}\n"
     "  --help              this text\n"
     "\n"
-    "exit status: 0 ok, 1 transport, HTTP, protocol or output error, 2 bad usage.\n"
+    "The last line on stderr says how many objects were read and whether that is everything\n"
+    "the server offered.\n"
+    "\n"
+    "exit status: 0 everything the server offered was read and written, 1 transport, HTTP,\n"
+    "protocol or output error, 2 bad usage, 3 the server said more objects were available\n"
+    "but did not deliver them (it repeated itself, sent none, or gave no way to ask).\n"
     "\n"
     "examples:\n"
     "  renkei pull --token rk_... https://hub.example/hub/collections/<id>/ > all.json\n"
@@ -109,6 +119,43 @@ static void write_head(FILE *f, bool envelope)
         rk_uuid_v4(uuid);
         fprintf(f, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
     }
+}
+
+/*
+ * Reports the end of a walk: with error (a request, the server or the output failed) its
+ * message first, then a last line that says how many objects were read and whether that is
+ * everything the server offered. Before any page was read an error is reported alone.
+ */
+static void report_end(bool json, const struct sync_pager *pg, size_t count, const char *out_path,
+                       const char *error)
+{
+    size_t pages = pg ? sync_pager_pages(pg) : 0;
+    if (error != NULL && pages == 0) {
+        cli_fail_named("pull", json, error);
+        return;
+    }
+    bool complete = sync_pager_state(pg) == SYNC_PAGER_COMPLETE;
+    const char *last = sync_pager_last_added(pg);
+    if (json) {
+        /* s? packs a NULL last_added as JSON null. */
+        json_t *o = json_pack("{s:I,s:I,s:s?,s:b}", "objects", (json_int_t)count, "pages",
+                              (json_int_t)pages, "last_added", last, "complete", complete);
+        if (error != NULL)
+            json_object_set_new(o, "error", json_string(error));
+        cli_json_print(o);
+        return;
+    }
+    if (error != NULL)
+        fprintf(stderr, "renkei pull: %s\n", error);
+    fprintf(stderr, "renkei pull: %zu object%s read in %zu page%s: %s", count,
+            count == 1 ? "" : "s", pages, pages == 1 ? "" : "s",
+            complete ? "everything the server offered" : "NOT everything the server offered");
+    if (error != NULL)
+        fprintf(stderr, "; %s%s\n", out_path ? "nothing written to " : "",
+                out_path ? out_path : "the output on standard output is cut short");
+    else
+        fprintf(stderr, "%s%s%s%s\n", out_path ? ", written to " : "", out_path ? out_path : "",
+                last ? "; last added " : "", last ? last : "");
 }
 
 int cmd_pull(int argc, char **argv)
@@ -216,7 +263,9 @@ int cmd_pull(int argc, char **argv)
         int prc = sync_pager_next(pager, &objects, &err);
         if (prc < 0) {
             sync_progress_end(&prog);
-            cli_fail_named("pull", json, err.msg);
+            report_end(json, pager, count, out_path, err.msg);
+            if (sync_pager_state(pager) == SYNC_PAGER_STALLED)
+                rc = PULL_EXIT_INCOMPLETE;
             goto out;
         }
         if (prc == 0)
@@ -227,7 +276,7 @@ int cmd_pull(int argc, char **argv)
             sync_progress_end(&prog);
             rk_err_set(&err, RK_E_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
                        strerror(errno));
-            cli_fail_named("pull", json, err.msg);
+            report_end(json, pager, count, out_path, err.msg);
             goto out;
         }
         sync_progress_update(&prog, count, 0, false);
@@ -238,7 +287,7 @@ int cmd_pull(int argc, char **argv)
     sync_progress_end(&prog);
     fputs(count > 0 ? "\n]}\n" : "]}\n", f);
     if (fflush(f) != 0 || ferror(f)) {
-        cli_fail_named("pull", json, "writing the output failed");
+        report_end(json, pager, count, out_path, "writing the output failed");
         goto out;
     }
     if (out_path != NULL) {
@@ -246,23 +295,12 @@ int cmd_pull(int argc, char **argv)
         f = NULL;
         if (fclose(done) != 0 || rename(tmp_path.data, out_path) != 0) {
             rk_err_set(&err, RK_E_IO, "%s: cannot write: %s", out_path, strerror(errno));
-            cli_fail_named("pull", json, err.msg);
+            report_end(json, pager, count, out_path, err.msg);
             goto out;
         }
         rk_buf_reset(&tmp_path);
     }
-
-    const char *last = sync_pager_last_added(pager);
-    if (json) {
-        /* s? packs a NULL last_added as JSON null. */
-        cli_json_print(json_pack("{s:I,s:I,s:s?}", "objects", (json_int_t)count, "pages",
-                                 (json_int_t)sync_pager_pages(pager), "last_added", last));
-    } else {
-        fprintf(stderr, "renkei pull: %zu object%s in %zu page%s%s%s%s%s\n", count,
-                count == 1 ? "" : "s", sync_pager_pages(pager),
-                sync_pager_pages(pager) == 1 ? "" : "s", out_path ? " written to " : "",
-                out_path ? out_path : "", last ? "; last added " : "", last ? last : "");
-    }
+    report_end(json, pager, count, out_path, NULL);
     rc = 0;
 out:
     if (f != NULL && f != stdout)

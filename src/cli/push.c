@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "cli/args.h"
+#include "cli/push_report.h"
 #include "sync/sync.h"
 
 #include <getopt.h>
@@ -32,8 +33,12 @@ static const char push_usage[] =
     "  --batch N          at most N objects per request (default 1000)\n"
     "  --wait SECONDS     how long to follow pending status resources (default 300)\n"
     "  --timeout SECONDS  limit on each HTTP request (default 300)\n"
+    "  --verbose          list every refused or changed object on its own line\n"
     "  --json             print the summary as one JSON object on stdout\n"
     "  --help             this text\n"
+    "\n"
+    "At the end push prints the refused objects and those the hub changed, grouped by reason\n"
+    "with a count and the first ids of each, then the totals.\n"
     "\n"
     "exit status: 0 every object accepted, 4 some objects refused or still pending,\n"
     "1 transport, HTTP or protocol error, or unreadable input, 2 bad usage.\n"
@@ -46,6 +51,7 @@ enum {
     OPT_BATCH = CLI_OPT_CLIENT_END,
     OPT_WAIT,
     OPT_TIMEOUT,
+    OPT_VERBOSE,
     OPT_JSON,
     OPT_HELP,
 };
@@ -59,6 +65,7 @@ static const struct option push_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -76,53 +83,10 @@ static int usage_error(const char *msg)
     return 2;
 }
 
-static json_t *details_json(const struct sync_details *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++) {
-        const struct sync_detail *f = &l->v[i];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s?}", "id", f->id, "version",
-                                           f->version, "message", f->message, "file", f->file));
-    }
-    return a;
-}
-
-static void print_details(const char *what, const struct sync_details *l, const char *none)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        const struct sync_detail *f = &l->v[i];
-        printf("  %s: %s%s%s%s%s: %s\n", what, f->id, *f->version ? " version " : "", f->version,
-               f->file ? " from " : "", f->file ? f->file : "", *f->message ? f->message : none);
-    }
-}
-
-static void print_summary(bool json, const struct sync_tally *t, size_t sent, size_t nfiles,
-                          const char *url)
-{
-    if (json) {
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "total", (json_int_t)sent, "success",
-                              (json_int_t)t->success, "failure", (json_int_t)t->failure, "pending",
-                              (json_int_t)t->pending, "failures", details_json(&t->refused),
-                              "changed", details_json(&t->changed));
-        cli_json_print(o);
-        return;
-    }
-    printf("pushed %zu object%s from %zu file%s to %s\n", sent, sent == 1 ? "" : "s", nfiles,
-           nfiles == 1 ? "" : "s", url);
-    printf("  %zu stored, %zu refused, %zu pending\n", t->success, t->failure, t->pending);
-    print_details("refused", &t->refused, "(no reason given)");
-    /* What the hub did to objects it accepted: the poster must see it changed or dropped
-     * them (anonymised, an identity dropped, a TLP it assigned). */
-    print_details("changed", &t->changed, "");
-    if (t->pending > 0)
-        printf("  the server had not finished %zu object%s when we stopped waiting (--wait)\n",
-               t->pending, t->pending == 1 ? "" : "s");
-}
-
 int cmd_push(int argc, char **argv)
 {
     struct sync_opts so = {0};
-    bool json = false;
+    bool json = false, verbose = false;
     int64_t batch = 1000, wait_s = 300, timeout_s = 300;
     int rc = 1, opt;
     struct rk_err err = {0};
@@ -152,6 +116,9 @@ int cmd_push(int argc, char **argv)
         case OPT_TIMEOUT:
             if (rk_parse_int64(optarg, 1, 86400, &timeout_s) != 0)
                 return usage_error("--timeout wants a positive number of seconds");
+            break;
+        case OPT_VERBOSE:
+            verbose = true;
             break;
         case OPT_JSON:
             json = true;
@@ -271,7 +238,11 @@ int cmd_push(int argc, char **argv)
             }
         }
     }
-    print_summary(json, &tally, sent, nfiles, urls.collection);
+    struct push_sent what = {sent, nfiles, urls.collection};
+    if (json)
+        push_report_json(&tally, &what);
+    else
+        push_report_text(&tally, &what, verbose);
     rc = (tally.failure > 0 || tally.pending > 0) ? PUSH_EXIT_REFUSED : 0;
 out:
     for (size_t i = 0; files != NULL && i < nfiles; i++)

@@ -112,7 +112,10 @@ struct sync_tally {
 };
 #define SYNC_TALLY_INIT                                                                            \
     {                                                                                              \
-        0, 0, 0, 0, {NULL, 0, 0}, {NULL, 0, 0}                                                    \
+        0, 0, 0, 0, {NULL, 0, 0},                                                                  \
+        {                                                                                          \
+            NULL, 0, 0                                                                             \
+        }                                                                                          \
     }
 
 /*
@@ -126,6 +129,54 @@ int sync_tally_add(struct sync_tally *t, const json_t *status, const char *file,
 
 /* Frees the lists of t and zeroes it. t may be NULL. */
 void sync_tally_free(struct sync_tally *t);
+
+/* ---- grouping status details by reason ---------------------------------------------------- */
+
+/* How many members of a group are kept to show. */
+#define SYNC_GROUP_SAMPLES 3
+
+/* Status details that share a reason. */
+struct sync_group {
+    char *key;          /* the normalised reason the members share (sync_reason_key) */
+    char *reason;       /* what to show: the members' message without its leading id when
+                           they all said the same, else key */
+    size_t count;       /* members */
+    size_t first_index; /* position of the first member in the details list */
+    const struct sync_detail *first[SYNC_GROUP_SAMPLES]; /* borrowed: the first members */
+    size_t n_first;                                      /* entries of first used */
+};
+
+/* Groups of a details list. Free with sync_groups_free(). */
+struct sync_groups {
+    struct sync_group *v; /* n groups, most members first, ties in order of appearance */
+    size_t n;
+};
+
+/*
+ * Returns message without a leading object id and colon ("indicator--<id>: property ...":
+ * "property ..."), or message itself when it does not start with one (a pointer into it).
+ */
+const char *sync_reason_strip_id(const char *message);
+
+/*
+ * Writes into out (reset first) the reason of a status message, what messages that differ
+ * only in the values they quote must share: message without its leading object id, where
+ * every quoted text that is not a name ([a-z_][a-z0-9_-]*, as property, type and rule names
+ * are) nor a grammar token of up to 3 punctuation characters becomes '...', every number
+ * standing alone (not part of a word such as "ipv4" or "sha-256") becomes N, and the UUID of
+ * every other STIX id becomes "..." ("identity--..."). Two messages with the same reason
+ * differ only in such values.
+ */
+void sync_reason_key(const char *message, struct rk_buf *out);
+
+/*
+ * Groups the details of l by reason (sync_reason_key of their message) into g, which the
+ * caller frees with sync_groups_free(). The groups point into l, which must outlive them.
+ */
+void sync_groups_build(const struct sync_details *l, struct sync_groups *g);
+
+/* Frees what g holds and zeroes it. g may be NULL. */
+void sync_groups_free(struct sync_groups *g);
 
 /* ---- the client ------------------------------------------------------------------------- */
 
@@ -204,19 +255,54 @@ int sync_wait_statuses(struct sync_client *c, const char *api_root, json_t **sta
 
 /* ---- paging ------------------------------------------------------------------------------ */
 
+/*
+ * Objects per page a pager asks for when its query gives no limit. Every request of a walk
+ * carries a limit, because a "next" request must repeat the original query's parameters
+ * (section 3.5) and medallion, the OASIS reference server, answers 500 to one without it;
+ * a server with a lower maximum sends fewer (section 3.4).
+ */
+#define SYNC_PAGE_LIMIT 1000
+
+/* Pages in a row that may bring nothing new while the server says "more" before a walk
+ * stops (an empty page with "more" is legal, section 3.5; a server that loops is not). */
+#define SYNC_PAGER_MAX_STALLS 3
+
 /* Filters of a GET objects request. Every field may be NULL/0. Strings are copied. */
 struct sync_query {
     const char *added_after; /* added_after=, a timestamp */
     const char *types;       /* match[type]=, comma-separated */
     const char *ids;         /* match[id]=, comma-separated */
     const char *versions;    /* match[version]=, e.g. "last", "all", a timestamp */
-    long limit;              /* limit= per page, 0 to let the server choose */
+    long limit;              /* limit= per page; 0 asks for SYNC_PAGE_LIMIT */
 };
 
-/* Walks the pages of GET objects, following "next" or X-TAXII-Date-Added-Last. */
+/*
+ * Walks the pages of GET objects, following "next" or X-TAXII-Date-Added-Last.
+ *
+ * "next" is opaque (sections 3.5 and 3.7): a server may send the same cursor id on every
+ * page, so the pager never judges progress by it. A page makes progress when it brings an
+ * object (id and modified, else created) not read before on this walk, or an
+ * X-TAXII-Date-Added-Last later than any before. A page without progress hands out no
+ * objects (a repeated page is not read twice); after SYNC_PAGER_MAX_STALLS such pages in a
+ * row while the server still says "more", the walk stops as SYNC_PAGER_STALLED, as it does
+ * when a page says "more" with neither "next" nor X-TAXII-Date-Added-Last.
+ */
 struct sync_pager;
 
-/* Creates a pager over objects_url. The caller frees it with sync_pager_free(). */
+/* How a walk stands. */
+enum sync_pager_end {
+    SYNC_PAGER_RUNNING,  /* more pages to fetch */
+    SYNC_PAGER_COMPLETE, /* the server said there is no more: everything it offered was read */
+    SYNC_PAGER_STALLED,  /* stopped although the server said there was more (it repeated
+                            itself, sent nothing, or gave no way to ask for the rest) */
+    SYNC_PAGER_FAILED,   /* a request failed or a page was not an envelope */
+};
+
+/*
+ * Creates a pager over objects_url. c may be NULL when the pages are handed to
+ * sync_pager_feed() rather than fetched with sync_pager_next(). The caller frees the pager
+ * with sync_pager_free().
+ */
 struct sync_pager *sync_pager_new(struct sync_client *c, const char *objects_url,
                                   const struct sync_query *q);
 
@@ -224,24 +310,47 @@ struct sync_pager *sync_pager_new(struct sync_client *c, const char *objects_url
 void sync_pager_free(struct sync_pager *p);
 
 /*
- * Builds the URL of a page: objects_url with the query's filters, and next (if not NULL)
- * or else added_after (if not NULL, it overrides q->added_after). The caller frees it.
+ * Builds the URL of a page: objects_url with the query's filters and limit, and next (if
+ * not NULL, with the query's own added_after) or else added_after (if not NULL, it
+ * overrides q->added_after). The caller frees it.
  */
 char *sync_page_url(const char *objects_url, const struct sync_query *q, const char *next,
                     const char *added_after);
 
+/* The URL of the walk's next request (the caller frees it), or NULL when the walk is over. */
+char *sync_pager_url(const struct sync_pager *p);
+
 /*
  * Fetches the next page. Returns 1 and sets *objects to the page's objects (borrowed, valid
- * until the next call; an empty array if the page had none), 0 when there are no more
- * pages, or a negative code with err filled (as sync_get_json).
+ * until the next call; an empty array if the page had none or only objects already read),
+ * 0 when the server has said there is no more, or a negative code with err filled: the
+ * error of sync_get_json, RK_E_INVALID for a page that is not an envelope, or RK_E_INVALID
+ * with the reason when the walk stalled (sync_pager_state() then tells which). Once the walk
+ * has stopped, every call returns the same.
  */
 int sync_pager_next(struct sync_pager *p, json_t **objects, struct rk_err *err);
 
-/* The X-TAXII-Date-Added-Last of the last page with objects, or NULL. Borrowed. */
+/*
+ * Hands the pager the answer to the request of sync_pager_url(), as sync_pager_next() does
+ * after fetching it; the pager takes over what resp holds and zeroes it. Returns 1 with
+ * *objects as sync_pager_next(), or RK_E_INVALID when the body is not an envelope. A page
+ * after which the walk stalls is still handed out (1); the next sync_pager_next() reports
+ * the stall.
+ */
+int sync_pager_feed(struct sync_pager *p, struct sync_response *resp, json_t **objects,
+                    struct rk_err *err);
+
+/* How the walk stands. */
+enum sync_pager_end sync_pager_state(const struct sync_pager *p);
+
+/* The latest X-TAXII-Date-Added-Last of a page with objects, or NULL. Borrowed. */
 const char *sync_pager_last_added(const struct sync_pager *p);
 
-/* Number of pages fetched so far. */
+/* Number of pages received so far. */
 size_t sync_pager_pages(const struct sync_pager *p);
+
+/* Number of objects handed out so far. */
+size_t sync_pager_objects(const struct sync_pager *p);
 
 /* ---- progress ------------------------------------------------------------------------------ */
 

@@ -11,6 +11,7 @@ the stand-in identities, to post in another member's name, and to post hidden in
 collections so few may write to that the post names its source.
 """
 import json
+import re
 import uuid
 
 from harness import API_ROOT, JSON, HubTestCase, indicator, stix_id
@@ -192,7 +193,15 @@ class TestAttackAnonymity(HubTestCase):
         changed = {c["id"]: c["message"] for c in out["changed"]}
         self.assertTrue(any(m.startswith("dropped") for m in changed.values()), out)
         self.assertTrue(any("-> sector identity" in m for m in changed.values()), out)
+        # On a terminal: grouped by reason, each with its count and first ids, totals last.
         p = self.hub.run_cli("push", "--token", self.tepco, url, path, data=False)
+        lines = p.stdout.splitlines()
+        self.assertTrue(lines[-1].strip().endswith("pending"), p.stdout)
+        self.assertIn("changed by the hub: ", p.stdout)
+        dropped = [i for i, line in enumerate(lines) if re.match(r"  \d+ objects?: dropped", line)]
+        self.assertTrue(dropped, p.stdout)
+        self.assertIn("identity--", lines[dropped[0] + 1])
+        p = self.hub.run_cli("push", "--verbose", "--token", self.tepco, url, path, data=False)
         self.assertIn("changed: identity--", p.stdout)
 
     # ---- 2. properties inside extensions -------------------------------------------------

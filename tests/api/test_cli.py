@@ -6,7 +6,7 @@ import subprocess
 import unittest
 
 from harness import (API_ROOT, TOKEN_RE, Hub, HubTestCase, indicator, renkei_bin, served,
-                     test_data, TESTS_DATA)
+                     stix_id, test_data, TESTS_DATA)
 
 COMMANDS = ("init", "serve", "org", "token", "collection", "push", "pull")
 
@@ -198,6 +198,89 @@ class TestPushPull(HubTestCase):
         path = os.path.join(TESTS_DATA, "bundle.json")
         p = self.run_sync("push", "--token", "rk_" + "cd" * 32, self.url(self.c_push), path)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+
+    # ---- what push says at the end: grouped by reason, totals last -------------------------
+
+    def refusals_file(self, name, n_pattern=40, n_family=5, n_good=7):
+        """A bundle with n_pattern bad patterns (each at a different offset), n_family bad
+        is_family values (each a different value) and n_good valid indicators."""
+        objs = []
+        for i in range(n_pattern):
+            objs.append(indicator(i, pattern="[ipv4-addr:value = '198.51.100.%d'%s" %
+                                  (i, " " * i)))  # the missing ']' at offset 30 + i or so
+        for i in range(n_family):
+            objs.append({"type": "malware", "spec_version": "2.1", "id": stix_id("malware"),
+                         "created": "2024-01-01T00:00:00.000Z",
+                         "modified": "2024-01-01T00:00:00.000Z", "name": "m%d" % i,
+                         "is_family": "yes" * (i + 1)})
+        objs += [indicator(100 + i) for i in range(n_good)]
+        path = os.path.join(self.hub.tmp, name)
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": stix_id("bundle"), "objects": objs}, f)
+        return path, objs
+
+    def test_push_groups_refusals_and_prints_totals_last(self):
+        path, objs = self.refusals_file("refusals.json")
+        p = self.run_sync("push", "--token", self.fx.power_contrib, self.url(self.c_push), path)
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertLess(len(lines), 15, p.stdout)  # not one line per object
+        self.assertTrue(lines[-2].startswith("pushed 52 objects from 1 file to "), p.stdout)
+        self.assertEqual(lines[-1], "  7 stored, 45 refused, 0 pending")
+        self.assertIn("refused: 45 objects, 2 reasons (--verbose lists every object)", lines)
+        # The biggest group first, its reason with placeholders for what differed, its first
+        # three ids in the order they were sent, and how many more.
+        first = lines.index("refused: 45 objects, 2 reasons (--verbose lists every object)")
+        self.assertRegex(lines[first + 1],
+                         r"^  40 objects: property 'pattern': .*offset N$")
+        self.assertEqual(lines[first + 2], "    %s, %s, %s and 37 more" %
+                         (objs[0]["id"], objs[1]["id"], objs[2]["id"]))
+        self.assertEqual(lines[first + 3],
+                         "  5 objects: property 'is_family': must be a boolean")
+        # What the hub changed in the accepted ones (the TLP it assigned), in the same form.
+        changed = [i for i, line in enumerate(lines) if line.startswith("changed by the hub: ")]
+        self.assertEqual(len(changed), 1, p.stdout)
+        self.assertRegex(lines[changed[0] + 1], r"^  7 objects: tlp \w+ by rule '[a-z-]+'$")
+        self.assertLess(changed[0], len(lines) - 2)
+
+    def test_push_verbose_lists_every_object(self):
+        path, objs = self.refusals_file("verbose.json")
+        p = self.run_sync("push", "--verbose", "--token", self.fx.power_contrib,
+                          self.url(self.c_push), path)
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        for o in objs[:45]:
+            self.assertIn("  refused: %s from %s: " % (o["id"], path), p.stdout)
+        for o in objs[45:]:
+            self.assertIn("  changed: %s version %s from %s: tlp " % (o["id"], o["modified"],
+                                                                       path), p.stdout)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[-1], "  7 stored, 45 refused, 0 pending")
+        self.assertIn("refused: 45 objects, 2 reasons", p.stdout)
+
+    def test_push_json_keeps_its_keys_and_adds_groups(self):
+        a, objs_a = self.refusals_file("a.json", n_pattern=4, n_family=1, n_good=2)
+        b, objs_b = self.refusals_file("b.json", n_pattern=2, n_family=0, n_good=1)
+        out = self.hub.cli("push", "--token", self.fx.power_contrib, self.url(self.c_push), a, b,
+                           data=False, expect=4)
+        self.assertEqual(set(out), {"total", "success", "failure", "pending", "failures",
+                                    "changed", "groups"})
+        self.assertEqual((out["total"], out["success"], out["failure"], out["pending"]),
+                         (10, 3, 7, 0))
+        self.assertEqual(len(out["failures"]), 7)
+        for f in out["failures"]:
+            self.assertEqual(set(f), {"id", "version", "message", "file"})
+        self.assertEqual([f["id"] for f in out["failures"]],
+                         [o["id"] for o in objs_a[:5] + objs_b[:2]])
+        self.assertEqual(len(out["changed"]), 3)
+        groups = out["groups"]["failures"]
+        self.assertEqual([(g["count"], len(g["ids"])) for g in groups], [(6, 3), (1, 1)])
+        self.assertEqual(groups[0]["ids"], [o["id"] for o in objs_a[:3]])
+        self.assertTrue(groups[0]["reason"].endswith("offset N"), groups)
+        self.assertEqual(groups[1]["reason"], "property 'is_family': must be a boolean")
+        self.assertEqual(sum(g["count"] for g in out["groups"]["changed"]), 3)
+        # With several files, the ids shown on a terminal say which file they came from.
+        p = self.run_sync("push", "--token", self.fx.power_contrib, self.url(self.c_push), a, b)
+        self.assertIn("    %s (%s), " % (objs_a[0]["id"], a), p.stdout)
 
     def test_pull_forbidden_collection_exit_1(self):
         p = self.run_sync("pull", "--token", self.fx.rail_reader, self.url(self.fx.c_energy))

@@ -2,6 +2,7 @@
 """The renkei command line: the --json contract, exit codes, --help, push and pull end to end."""
 import json
 import os
+import socket
 import subprocess
 import unittest
 
@@ -194,6 +195,27 @@ class TestServe(unittest.TestCase):
                                    token=self.hub.coordinator)
         self.assertEqual(st, 200, body)
         self.assertEqual(body["title"], "kept")
+
+    def serve_fails(self, listen):
+        p = self.hub.run_cli("serve", "--listen", listen, "--allow-plain-http", timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("listening", p.stdout)
+        return p.stderr.strip()
+
+    def test_port_in_use_is_named(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            listen = "127.0.0.1:%d" % s.getsockname()[1]
+            self.assertEqual(self.serve_fails(listen),
+                             "renkei: cannot listen on %s: bind: address already in use "
+                             "(another process listens on that port)" % listen)
+
+    def test_address_not_here_is_named(self):
+        # 192.0.2.1 is TEST-NET-1 (RFC 5737): no interface of a test machine has it.
+        self.assertEqual(self.serve_fails("192.0.2.1:0"),
+                         "renkei: cannot listen on 192.0.2.1:0: bind: address not available "
+                         "(no interface of this machine has it)")
 
     def test_plain_http_on_public_address_refused(self):
         p = subprocess.run([renkei_bin(), "serve", "--data", self.hub.data, "--listen",

@@ -148,9 +148,10 @@ int cli_dispatch(const char *command, const char *usage, const struct cli_subcom
             return subs[i].run(argc - 1, argv + 1);
         }
     }
-    for (size_t i = 0; i < n && len < sizeof(names); i++)
-        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
-                                i == 0 ? "" : i + 1 == n ? " or " : ", ", subs[i].name);
+    for (size_t i = 0; i < n && len < sizeof(names); i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == n ? " or " : ", ");
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", sep, subs[i].name);
+    }
     if (argc < 2)
         return cli_usage_error(command, false, "which subcommand? %s", names);
     return cli_usage_error(command, false, "unknown subcommand '%s' (%s)", argv[1], names);

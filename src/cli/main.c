@@ -12,7 +12,7 @@
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
-    bool hub;            /* works on a hub's data folder: takes --data DIR */
+    bool hub; /* works on a hub's data folder: takes --data DIR */
     const char *summary;
 };
 

@@ -178,7 +178,8 @@ static int patch_int(json_t *patch, const struct cli_opt *opts, size_t n_opts, c
     if (v == NULL)
         return 0;
     if (rk_parse_int64(v, INT32_MIN, INT32_MAX, &n) != 0)
-        return cli_usage_error("policy set", json, "--%s must be a whole number, not '%s'", name, v);
+        return cli_usage_error("policy set", json, "--%s must be a whole number, not '%s'", name,
+                               v);
     json_object_set_new(patch, key, json_integer((json_int_t)n));
     return 0;
 }

@@ -47,9 +47,8 @@ static void opens_a_listening_socket(void **state)
     socklen_t tlen = sizeof(type);
     (void)state;
 
-    assert_int_equal(http_listen_open((struct sockaddr *)&a, sizeof(a), "127.0.0.1:0", 16, &fd,
-                                      &err),
-                     0);
+    assert_int_equal(
+        http_listen_open((struct sockaddr *)&a, sizeof(a), "127.0.0.1:0", 16, &fd, &err), 0);
     assert_true(fd >= 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&got, &len), 0);
     assert_int_not_equal(ntohs(got.sin_port), 0);
@@ -89,9 +88,8 @@ static void address_not_here_is_named(void **state)
     (void)state;
 
     assert_int_equal(inet_pton(AF_INET, "192.0.2.1", &a.sin_addr), 1); /* TEST-NET-1 */
-    assert_int_equal(http_listen_open((struct sockaddr *)&a, sizeof(a), "192.0.2.1:0", 16, &fd,
-                                      &err),
-                     RK_E_IO);
+    assert_int_equal(
+        http_listen_open((struct sockaddr *)&a, sizeof(a), "192.0.2.1:0", 16, &fd, &err), RK_E_IO);
     assert_string_equal(err.msg, "cannot listen on 192.0.2.1:0: bind: address not available "
                                  "(no interface of this machine has it)");
 }

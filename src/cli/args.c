@@ -6,6 +6,7 @@
  */
 #include "cli/args.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,28 @@ static struct cli_opt *find(struct cli_opt *opts, size_t n, const char *name, si
     return NULL;
 }
 
-/* Reports a usage problem (msg names what is wrong) and the usage, on stderr. */
-static int usage_error(const char *usage, const char *cmd, const char *msg)
+/* Reports the usage problem pre + what + post of cmd on stderr, as cli_usage_error(). */
+static int usage_problem(const char *cmd, const char *pre, const char *what, const char *post)
 {
-    fprintf(stderr, "renkei %s: %s\n\n%s", cmd, msg, usage);
-    return CLI_USAGE;
+    return cli_usage_error(cmd, false, "%s%s%s%s", pre,
+                           pre[strlen(pre) - 1] == ' ' || pre[strlen(pre) - 1] == '-' ? "" : " ",
+                           what, post);
 }
 
-/* usage_error() with the message pre + what + post. */
-static int usage_problem(const char *usage, const char *cmd, const char *pre, const char *what,
-                         const char *post)
+int cli_usage_error(const char *cmd, bool json, const char *fmt, ...)
 {
-    char msg[512];
-    snprintf(msg, sizeof(msg), "%s%s%s%s", pre,
-             pre[strlen(pre) - 1] == ' ' || pre[strlen(pre) - 1] == '-' ? "" : " ", what, post);
-    return usage_error(usage, cmd, msg);
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (json) {
+        cli_json_print(json_pack("{s:s}", "error", msg));
+    } else {
+        fprintf(stderr, "renkei %s: %s\nTry 'renkei %s --help'.\n", cmd, msg, cmd);
+    }
+    return CLI_USAGE;
 }
 
 int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
@@ -58,10 +66,10 @@ int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, si
             size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
             struct cli_opt *o = a[1] == '-' ? find(opts, n_opts, name, len) : NULL;
             if (o == NULL)
-                return usage_problem(usage, cmd, "unknown option", a, "");
+                return usage_problem(cmd, "unknown option", a, "");
             if (o->arg == NULL) {
                 if (eq != NULL)
-                    return usage_problem(usage, cmd, "option --", o->name, " takes no value");
+                    return usage_problem(cmd, "option --", o->name, " takes no value");
                 o->set = true;
                 continue;
             }
@@ -69,19 +77,19 @@ int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, si
                 o->value = eq + 1;
             } else {
                 if (i + 1 >= argc)
-                    return usage_problem(usage, cmd, "option --", o->name, " needs a value");
+                    return usage_problem(cmd, "option --", o->name, " needs a value");
                 o->value = argv[++i];
             }
             o->set = true;
             continue;
         }
         if (*n_pos >= max_pos)
-            return usage_problem(usage, cmd, "unexpected argument ", a, "");
+            return usage_problem(cmd, "unexpected argument ", a, "");
         pos[(*n_pos)++] = a;
     }
     for (size_t i = 0; i < n_opts; i++)
         if (opts[i].required && !opts[i].set)
-            return usage_problem(usage, cmd, "missing required option --", opts[i].name, "");
+            return usage_problem(cmd, "missing required option --", opts[i].name, "");
     return 0;
 }
 
@@ -127,16 +135,24 @@ const char *cli_data_dir(const char *opt)
 int cli_dispatch(const char *command, const char *usage, const struct cli_subcommand *subs,
                  size_t n, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : 0;
+    char names[256] = "";
+    size_t len = 0;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; argc >= 2 && i < n; i++) {
         if (strcmp(argv[1], subs[i].name) == 0) {
             argv[1] = (char *)subs[i].label;
             return subs[i].run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "renkei %s: unknown subcommand '%s'\n\n%s", command, argv[1], usage);
-    return CLI_USAGE;
+    for (size_t i = 0; i < n && len < sizeof(names); i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == n ? " or " : ", ");
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", sep, subs[i].name);
+    }
+    if (argc < 2)
+        return cli_usage_error(command, false, "which subcommand? %s", names);
+    return cli_usage_error(command, false, "unknown subcommand '%s' (%s)", argv[1], names);
 }

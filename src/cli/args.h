@@ -27,8 +27,9 @@ enum { CLI_HELP = -1, CLI_USAGE = 2 };
 /*
  * Parses argv[1..argc) against opts. --help/-h prints usage on stdout and returns CLI_HELP
  * (exit 0). An unknown option, a missing value, a missing required option or a positional
- * argument beyond max_pos prints the problem and usage on stderr and returns CLI_USAGE.
- * Positional arguments (borrowed) go to pos[0..*n_pos). 0 on success.
+ * argument beyond max_pos is reported on stderr as cli_usage_error() does (the problem in
+ * one line and where the help is, never the whole usage) and returns CLI_USAGE. Positional
+ * arguments (borrowed) go to pos[0..*n_pos). 0 on success.
  */
 int cli_parse(const char *usage, int argc, char **argv, struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos);
@@ -53,12 +54,20 @@ struct cli_subcommand {
 
 /*
  * Runs the subcommand of command (e.g. "org") that argv[1] names among subs[0..n), with
- * argv shifted by one. No argument prints usage on stderr and returns CLI_USAGE; --help/-h
- * prints it on stdout and returns 0; an unknown name is reported on stderr with usage and
- * returns CLI_USAGE. Otherwise returns what the subcommand returns.
+ * argv shifted by one. --help/-h prints usage on stdout and returns 0; no argument or an
+ * unknown name is reported with the subcommands' names by cli_usage_error() and returns
+ * CLI_USAGE. Otherwise returns what the subcommand returns.
  */
 int cli_dispatch(const char *command, const char *usage, const struct cli_subcommand *subs,
                  size_t n, int argc, char **argv);
+
+/*
+ * Reports a usage problem of cmd (e.g. "org add"): with json, {"error": message} on stdout;
+ * otherwise "renkei CMD: message" and "Try 'renkei CMD --help'." on stderr, never the whole
+ * usage, which would scroll the problem away. Returns CLI_USAGE (exit status 2).
+ */
+int cli_usage_error(const char *cmd, bool json, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The value of option name in opts, or NULL. */
 const char *cli_opt_value(const struct cli_opt *opts, size_t n_opts, const char *name);

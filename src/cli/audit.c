@@ -126,10 +126,10 @@ static int audit_list(int argc, char **argv)
         return rc;
     v = cli_opt_value(opts, n_opts, "after");
     if (v != NULL && rk_parse_int64(v, 0, INT64_MAX, &after) != 0)
-        return cli_fail(json, CLI_USAGE, "audit list: --after must be a sequence number");
+        return cli_usage_error("audit list", json, "--after must be a sequence number");
     v = cli_opt_value(opts, n_opts, "limit");
     if (v != NULL && rk_parse_int64(v, 1, INT64_MAX, &limit) != 0)
-        return cli_fail(json, CLI_USAGE, "audit list: --limit must be a positive number");
+        return cli_usage_error("audit list", json, "--limit must be a positive number");
     if (limit > 10000)
         limit = 10000; /* the cap of one listing; "more" says when to go on with --after */
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)

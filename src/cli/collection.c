@@ -59,9 +59,9 @@ static int collection_add(int argc, char **argv)
     if (tlp_name != NULL) {
         tlp = policy_tlp_parse(tlp_name);
         if (tlp < POLICY_TLP_CLEAR) {
-            fprintf(stderr, "renkei collection add: --default-tlp must be clear, green, amber, "
-                            "amber+strict or red\n");
-            return CLI_USAGE;
+            return cli_usage_error("collection add", json,
+                                   "--default-tlp must be clear, green, amber, amber+strict or "
+                                   "red");
         }
     }
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)

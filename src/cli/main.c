@@ -5,29 +5,46 @@
  */
 #include "cli/cli.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
+    bool hub; /* works on a hub's data folder: takes --data DIR */
     const char *summary;
 };
 
 static const struct command commands[] = {
-    {"init", cmd_init, "create a new hub in a data folder"},
-    {"serve", cmd_serve, "run the hub (TAXII 2.1 and the admin API)"},
-    {"org", cmd_org, "add or list member organisations"},
-    {"token", cmd_token, "create, list and revoke API tokens"},
-    {"collection", cmd_collection, "add or list collections"},
-    {"push", cmd_push, "send STIX files to a TAXII 2.1 collection"},
-    {"pull", cmd_pull, "fetch objects from a TAXII 2.1 collection"},
-    {"policy", cmd_policy, "show or change the sharing policy"},
-    {"audit", cmd_audit, "verify or list the audit log"},
-    {"credit", cmd_credit, "show an organisation's contribution credit"},
-    {"provenance", cmd_provenance, "show the originals and real source of an object"},
+    {"init", cmd_init, true, "create a new hub in a data folder"},
+    {"serve", cmd_serve, true, "run the hub (TAXII 2.1 and the admin API)"},
+    {"org", cmd_org, true, "add or list member organisations"},
+    {"token", cmd_token, true, "create, list and revoke API tokens"},
+    {"collection", cmd_collection, true, "add or list collections"},
+    {"push", cmd_push, false, "send STIX files to a TAXII 2.1 collection"},
+    {"pull", cmd_pull, false, "fetch objects from a TAXII 2.1 collection"},
+    {"policy", cmd_policy, true, "show or change the sharing policy"},
+    {"audit", cmd_audit, true, "verify or list the audit log"},
+    {"credit", cmd_credit, true, "show an organisation's contribution credit"},
+    {"provenance", cmd_provenance, true, "show the originals and real source of an object"},
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+/* Prints the names of the commands whose hub field is hub, as "a, b and c". */
+static void print_names(FILE *f, bool hub)
+{
+    size_t n = 0, k = 0;
+
+    for (size_t i = 0; i < n_commands; i++)
+        n += commands[i].hub == hub;
+    for (size_t i = 0; i < n_commands; i++) {
+        if (commands[i].hub != hub)
+            continue;
+        k++;
+        fprintf(f, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", commands[i].name);
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -38,9 +55,12 @@ static void usage(FILE *f)
                "Commands:\n");
     for (size_t i = 0; i < n_commands; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nEvery command takes --data DIR (default $RENKEI_DATA, else ./renkei-data)\n"
-               "and --json for machine-readable output. Exit status: 0 ok, 1 failed, 2 bad "
-               "usage.\n\n"
+    fprintf(f, "\nEvery command takes --help, and --json for machine-readable output.\n"
+               "The commands that work on a hub's data folder take --data DIR (default\n"
+               "$RENKEI_DATA, else ./renkei-data): all but ");
+    print_names(f, false);
+    fprintf(f, ", which are TAXII 2.1\nclients and take a collection's URL instead.\n"
+               "Exit status: 0 ok, 1 failed, 2 bad usage (push also 4: objects refused).\n\n"
                "Example, a hub in five commands:\n"
                "  renkei init --data hub\n"
                "  renkei org add --data hub --name acme-power --sector electric-power\n"
@@ -81,8 +101,7 @@ int main(int argc, char **argv)
         }
         c = find(argv[2]);
         if (c == NULL) {
-            fprintf(stderr, "renkei: unknown command '%s'\n\n", argv[2]);
-            usage(stderr);
+            fprintf(stderr, "renkei: unknown command '%s'\nTry 'renkei --help'.\n", argv[2]);
             return 2;
         }
         char *help_argv[] = {argv[2], (char *)"--help", NULL};
@@ -90,8 +109,7 @@ int main(int argc, char **argv)
     }
     c = find(argv[1]);
     if (c == NULL) {
-        fprintf(stderr, "renkei: unknown command '%s'\n\n", argv[1]);
-        usage(stderr);
+        fprintf(stderr, "renkei: unknown command '%s'\nTry 'renkei --help'.\n", argv[1]);
         return 2;
     }
     return c->fn(argc - 1, argv + 1);

@@ -61,8 +61,8 @@ static int org_add(int argc, char **argv)
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
         if (mode < 0) {
-            fprintf(stderr, "renkei org add: --anonymity must be named, sector or anonymous\n");
-            return CLI_USAGE;
+            return cli_usage_error("org add", json,
+                                   "--anonymity must be named, sector or anonymous");
         }
     }
     ids_file = cli_opt_value(opts, n_opts, "own-identifiers");

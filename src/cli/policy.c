@@ -178,8 +178,8 @@ static int patch_int(json_t *patch, const struct cli_opt *opts, size_t n_opts, c
     if (v == NULL)
         return 0;
     if (rk_parse_int64(v, INT32_MIN, INT32_MAX, &n) != 0)
-        return cli_fail(json, CLI_USAGE, "policy set: --%s must be a whole number, not '%s'", name,
-                        v);
+        return cli_usage_error("policy set", json, "--%s must be a whole number, not '%s'", name,
+                               v);
     json_object_set_new(patch, key, json_integer((json_int_t)n));
     return 0;
 }
@@ -239,10 +239,10 @@ static int policy_set(int argc, char **argv)
         json_object_set_new(patch, "public_identities", list);
     }
     if (json_object_size(patch) == 0) {
-        rc = cli_fail(json, CLI_USAGE,
-                      "policy set: give at least one of --sector-k, --green-delay-hours, "
-                      "--own-identifiers, --unknown-markings, --foreign-authors, "
-                      "--public-identities");
+        rc = cli_usage_error("policy set", json,
+                             "give at least one of --sector-k, --green-delay-hours, "
+                             "--own-identifiers, --unknown-markings, --foreign-authors, "
+                             "--public-identities");
         goto out;
     }
     rc = open_as_coordinator(opts, n_opts, json, &s, &who);
@@ -286,7 +286,7 @@ static int policy_load(int argc, char **argv)
     if (rc != CLI_CONTINUE)
         return rc;
     if (n_pos != 1)
-        return cli_fail(json, CLI_USAGE, "policy load: give the policy FILE (JSON)");
+        return cli_usage_error("policy load", json, "give the policy FILE (JSON)");
     if (rk_read_file(pos[0], POLICY_FILE_MAX, true, &text, NULL, &err) != 0)
         return cli_fail(json, 1, "%s", err.msg);
     rc = open_as_coordinator(opts, n_opts, json, &s, &who);

@@ -79,7 +79,7 @@ static int provenance_show(int argc, char **argv)
     if (rc != CLI_CONTINUE)
         return rc;
     if (n_pos != 1)
-        return cli_fail(json, CLI_USAGE, "provenance show: give the STIX id of the object");
+        return cli_usage_error("provenance show", json, "give the STIX id of the object");
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
     rc = policy_coordinator_principal(s, &who, &err);

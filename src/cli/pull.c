@@ -19,17 +19,21 @@
 #define PULL_EXIT_INCOMPLETE 3
 
 static const char pull_usage[] =
-    "usage: renkei pull [options] URL\n"
+    "Usage: renkei pull [--token T | --user U --password P] [--cacert FILE] [--insecure]\n"
+    "                   [--added-after TS] [--type T,...] [--id ID,...] [--version V]\n"
+    "                   [--limit N] [--envelope] [--out FILE [--json]] [--timeout SECONDS]\n"
+    "                   URL\n"
     "\n"
-    "Fetches the objects of a TAXII 2.1 collection, following every page, and writes them as\n"
-    "one STIX 2.1 bundle. URL is the collection's URL (.../collections/<id>/) or its objects\n"
-    "URL.\n"
+    "Fetches the objects of a collection of any TAXII 2.1 server, following every page,\n"
+    "and writes them as one STIX 2.1 bundle. URL is the collection's URL\n"
+    "(.../collections/<id>/) or its objects URL. pull is a client: it talks to the\n"
+    "server over HTTP and takes no --data.\n"
     "\n"
-    "options:\n"
-    "  --token T           Bearer token (default: $RENKEI_TOKEN)\n"
+    "Options:\n"
+    "  --token T           Bearer token (default $RENKEI_TOKEN)\n"
     "  --user U            HTTP Basic user name (with --password)\n"
     "  --password P        HTTP Basic password\n"
-    "  --cacert F          trust the CA certificates in F\n"
+    "  --cacert FILE       trust the CA certificates in FILE\n"
     "  --insecure          do not verify the server's TLS certificate\n"
     "  --added-after TS    only objects added after TS (RFC 3339, e.g. 2024-01-31T00:00:00Z)\n"
     "  --type T,...        only these object types (match[type])\n"
@@ -42,16 +46,15 @@ static const char pull_usage[] =
     "  --timeout SECONDS   limit on each HTTP request (default 300)\n"
     "  --json              with --out: print {\"objects\":N,\"pages\":N,\"last_added\":...,\n"
     "                      \"complete\":true}\n"
-    "  --help              this text\n"
     "\n"
     "The last line on stderr says how many objects were read and whether that is everything\n"
     "the server offered.\n"
     "\n"
-    "exit status: 0 everything the server offered was read and written, 1 transport, HTTP,\n"
+    "Exit status: 0 everything the server offered was read and written, 1 transport, HTTP,\n"
     "protocol or output error, 2 bad usage, 3 the server said more objects were available\n"
     "but did not deliver them (it repeated itself, sent none, or gave no way to ask).\n"
     "\n"
-    "examples:\n"
+    "Examples:\n"
     "  renkei pull --token rk_... https://hub.example/hub/collections/<id>/ > all.json\n"
     "  renkei pull --type indicator --added-after 2024-05-01T00:00:00Z --out new.json --json URL\n";
 
@@ -89,8 +92,20 @@ static const struct option pull_options[] = {
 
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "renkei pull: %s\n%s", msg, pull_usage);
-    return 2;
+    return cli_usage_error("pull", false, "%s", msg);
+}
+
+/* The usage error of getopt_long's ':' (missing value) or '?' (unknown option) result. */
+static int option_error(int opt, char **argv)
+{
+    char msg[256];
+    const char *what = opt == ':' ? "needs a value" : "is unknown";
+
+    if (optopt != 0 && optopt < CLI_OPT_TOKEN)
+        snprintf(msg, sizeof(msg), "option -%c %s", optopt, what);
+    else
+        snprintf(msg, sizeof(msg), "option %s %s", argv[optind - 1], what);
+    return usage_error(msg);
 }
 
 /* Streams one page's objects into f, comma-separated after the first *count objects. */
@@ -219,10 +234,8 @@ int cmd_pull(int argc, char **argv)
         case OPT_HELP:
             fputs(pull_usage, stdout);
             return 0;
-        case ':':
-            return usage_error("an option is missing its value");
         default:
-            return usage_error("unknown option");
+            return option_error(opt, argv);
         }
     }
     if (argc - optind != 1)

@@ -18,32 +18,36 @@
 #define PUSH_EXIT_REFUSED 4
 
 static const char push_usage[] =
-    "usage: renkei push [options] URL FILE...\n"
+    "Usage: renkei push [--token T | --user U --password P] [--cacert FILE] [--insecure]\n"
+    "                   [--batch N] [--wait SECONDS] [--timeout SECONDS] [--json]\n"
+    "                   URL FILE...\n"
     "\n"
-    "Sends the STIX objects of each FILE to a TAXII 2.1 collection. URL is the collection's\n"
-    "URL (.../collections/<id>/) or its objects URL. FILE is a STIX bundle, a TAXII envelope,\n"
-    "a JSON array of STIX objects or a single object; '-' reads standard input.\n"
+    "Sends the STIX objects of each FILE to a collection of any TAXII 2.1 server, in\n"
+    "envelopes that fit the server's limits, follows the status resources and reports\n"
+    "which objects were refused. URL is the collection's URL (.../collections/<id>/) or\n"
+    "its objects URL. FILE is a STIX bundle, a TAXII envelope, a JSON array of STIX\n"
+    "objects or a single object; '-' reads standard input. push is a client: it talks\n"
+    "to the server over HTTP and takes no --data.\n"
     "\n"
-    "options:\n"
-    "  --token T          Bearer token (default: $RENKEI_TOKEN)\n"
+    "Options:\n"
+    "  --token T          Bearer token (default $RENKEI_TOKEN)\n"
     "  --user U           HTTP Basic user name (with --password)\n"
     "  --password P       HTTP Basic password\n"
-    "  --cacert F         trust the CA certificates in F\n"
+    "  --cacert FILE      trust the CA certificates in FILE\n"
     "  --insecure         do not verify the server's TLS certificate\n"
     "  --batch N          at most N objects per request (default 1000)\n"
     "  --wait SECONDS     how long to follow pending status resources (default 300)\n"
     "  --timeout SECONDS  limit on each HTTP request (default 300)\n"
     "  --verbose          list every refused or changed object on its own line\n"
     "  --json             print the summary as one JSON object on stdout\n"
-    "  --help             this text\n"
     "\n"
     "At the end push prints the refused objects and those the hub changed, grouped by reason\n"
     "with a count and the first ids of each, then the totals.\n"
     "\n"
-    "exit status: 0 every object accepted, 4 some objects refused or still pending,\n"
+    "Exit status: 0 every object accepted, 4 some objects refused or still pending,\n"
     "1 transport, HTTP or protocol error, or unreadable input, 2 bad usage.\n"
     "\n"
-    "examples:\n"
+    "Examples:\n"
     "  renkei push --token rk_... https://hub.example/hub/collections/<id>/ bundle.json\n"
     "  cat iocs.json | RENKEI_TOKEN=rk_... renkei push --json URL -\n";
 
@@ -79,8 +83,20 @@ struct pending_status {
 
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "renkei push: %s\n%s", msg, push_usage);
-    return 2;
+    return cli_usage_error("push", false, "%s", msg);
+}
+
+/* The usage error of getopt_long's ':' (missing value) or '?' (unknown option) result. */
+static int option_error(int opt, char **argv)
+{
+    char msg[256];
+    const char *what = opt == ':' ? "needs a value" : "is unknown";
+
+    if (optopt != 0 && optopt < CLI_OPT_TOKEN)
+        snprintf(msg, sizeof(msg), "option -%c %s", optopt, what);
+    else
+        snprintf(msg, sizeof(msg), "option %s %s", argv[optind - 1], what);
+    return usage_error(msg);
 }
 
 int cmd_push(int argc, char **argv)
@@ -127,10 +143,8 @@ int cmd_push(int argc, char **argv)
         case OPT_HELP:
             fputs(push_usage, stdout);
             return 0;
-        case ':':
-            return usage_error("an option is missing its value");
         default:
-            return usage_error("unknown option");
+            return option_error(opt, argv);
         }
     }
     if (argc - optind < 2)

@@ -167,30 +167,27 @@ int cmd_serve(int argc, char **argv)
     tls_cert = cli_opt_value(opts, n_opts, "tls-cert");
     tls_key = cli_opt_value(opts, n_opts, "tls-key");
     if ((tls_cert == NULL) != (tls_key == NULL)) {
-        fprintf(stderr, "renkei serve: --tls-cert and --tls-key go together\n\n%s", usage);
-        return CLI_USAGE;
+        return cli_usage_error("serve", json, "--tls-cert and --tls-key go together");
     }
     v = cli_opt_value(opts, n_opts, "max-content-length");
     if (v != NULL && rk_parse_int64(v, 1024, INT64_C(1) << 40, &max_content) != 0) {
-        fprintf(stderr, "renkei serve: --max-content-length must be a number of bytes "
-                        "between 1024 and 2^40\n");
-        return CLI_USAGE;
+        return cli_usage_error("serve", json,
+                               "--max-content-length must be a number of bytes between 1024 "
+                               "and 2^40");
     }
     v = cli_opt_value(opts, n_opts, "threads");
     if (v != NULL && rk_parse_int64(v, 1, 1024, &threads) != 0) {
-        fprintf(stderr, "renkei serve: --threads must be a number from 1 to 1024\n");
-        return CLI_USAGE;
+        return cli_usage_error("serve", json, "--threads must be a number from 1 to 1024");
     }
     v = cli_opt_value(opts, n_opts, "max-connections");
     if (v != NULL && rk_parse_int64(v, 16, 1 << 20, &max_conns) != 0) {
-        fprintf(stderr, "renkei serve: --max-connections must be a number from 16 to 1048576\n");
-        return CLI_USAGE;
+        return cli_usage_error("serve", json,
+                               "--max-connections must be a number from 16 to 1048576");
     }
     v = cli_opt_value(opts, n_opts, "max-connections-per-ip");
     if (v != NULL && rk_parse_int64(v, 0, 1 << 20, &max_per_ip) != 0) {
-        fprintf(stderr, "renkei serve: --max-connections-per-ip must be a number from 0 to "
-                        "1048576\n");
-        return CLI_USAGE;
+        return cli_usage_error("serve", json,
+                               "--max-connections-per-ip must be a number from 0 to 1048576");
     }
     if (tls_cert == NULL && !listen_is_loopback(listen) &&
         !cli_opt_set(opts, n_opts, "allow-plain-http"))

@@ -73,17 +73,15 @@ static int token_create(int argc, char **argv)
         return rc;
     role = policy_role_parse(cli_opt_value(opts, n_opts, "role"));
     if (role < 0) {
-        fprintf(stderr, "renkei token create: --role must be reader, contributor, analyst or "
-                        "coordinator\n");
-        return CLI_USAGE;
+        return cli_usage_error("token create", json,
+                               "--role must be reader, contributor, analyst or coordinator");
     }
     anon = cli_opt_value(opts, n_opts, "anonymity");
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
         if (mode < 0) {
-            fprintf(stderr,
-                    "renkei token create: --anonymity must be named, sector or anonymous\n");
-            return CLI_USAGE;
+            return cli_usage_error("token create", json,
+                                   "--anonymity must be named, sector or anonymous");
         }
     }
     label = cli_opt_value(opts, n_opts, "label");
@@ -249,11 +247,11 @@ static int token_revoke(int argc, char **argv)
     const char *org = cli_opt_value(opts, n_opts, "org");
     bool all = cli_opt_set(opts, n_opts, "all");
     if (all != (org != NULL) || (all && n_pos != 0))
-        return cli_fail(json, CLI_USAGE,
-                        "token revoke: --org ORG and --all go together, without a token");
+        return cli_usage_error("token revoke", json,
+                               "--org ORG and --all go together, without a token");
     if (!all && n_pos != 1)
-        return cli_fail(json, CLI_USAGE,
-                        "token revoke: give the token or its id (renkei token list)");
+        return cli_usage_error("token revoke", json,
+                               "give the token or its id (renkei token list)");
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;
     rc = policy_coordinator_principal(s, &who, &err);

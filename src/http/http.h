@@ -106,8 +106,12 @@ struct http_config {
 struct http_server;
 
 /*
- * Starts serving routes (copied) with cfg (copied). Returns 0 and *out, or an error (port
- * taken, bad TLS files...) with err set. Requests are handled on internal threads.
+ * Starts serving routes (copied) with cfg (copied). Returns 0 and *out, or an error with err
+ * saying what is wrong: a bad listen address; a TLS file that cannot be read, or holds no
+ * usable certificate or key, or a key of another certificate (the file named; RK_E_INVALID
+ * once read); RK_E_IO when the address cannot be bound or listened on (the cause in words,
+ * e.g. "address already in use") or the server cannot start. Requests are handled on
+ * internal threads.
  */
 int http_server_start(const struct http_config *cfg, const struct http_route *routes,
                       size_t n_routes, struct http_server **out, struct rk_err *err);

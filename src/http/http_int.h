@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "http/http.h"
 
@@ -96,5 +97,33 @@ unsigned http_conns_count_unauth(struct http_conns *c);
  * returns how many of want the soft limit now covers (want itself when it covers them all).
  */
 unsigned http_fd_limit_raise(unsigned want);
+
+/* ---- starting: the listening socket (listen.c) and the TLS files (tls.c) ---------------- */
+
+/*
+ * Opens a TCP socket bound to addr (addrlen bytes) and listening with backlog; IPv6
+ * addresses are IPv6 only. 0 and *fd_out on success (the caller closes it, or hands it to
+ * libmicrohttpd, which then does). Otherwise *fd_out is -1, nothing is left open and
+ * RK_E_IO with err "cannot listen on NAME: CALL: REASON", REASON from http_listen_reason().
+ */
+int http_listen_open(const struct sockaddr *addr, socklen_t addrlen, const char *name, int backlog,
+                     int *fd_out, struct rk_err *err);
+
+/*
+ * What errnum from socket(), bind() or listen() means for whoever starts the server, e.g.
+ * "address already in use (another process listens on that port)"; strerror() for the
+ * errors without advice. The text is static.
+ */
+const char *http_listen_reason(int errnum);
+
+/*
+ * Checks that cert_pem (read from cert_path) holds a PEM certificate chain, that key_pem
+ * (from key_path) holds an unencrypted PEM private key, and that the key is the
+ * certificate's, the way libmicrohttpd will load them. 0 when they will load; otherwise
+ * RK_E_INVALID with err naming the file at fault and the problem (a key where the
+ * certificate belongs, no readable PEM, a key of another certificate).
+ */
+int http_tls_check(const char *cert_path, const char *cert_pem, const char *key_path,
+                   const char *key_pem, struct rk_err *err);
 
 #endif /* RK_HTTP_INT_H */

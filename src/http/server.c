@@ -34,6 +34,7 @@
 #define REPLY_HEAD_BYTES 2048u /* the largest response head this server sends, with room */
 #define FD_SPARE         64u   /* descriptors that are not connections: listen socket, stdio... */
 #define FD_PER_THREAD    6u    /* a worker's epoll and wake-up descriptors, its database reader */
+#define LISTEN_BACKLOG   1024  /* connections the kernel queues before accept */
 
 struct http_server {
     struct MHD_Daemon *daemon; /* the libmicrohttpd daemon */
@@ -75,38 +76,13 @@ struct conn_req {
 
 /* ---- responses ------------------------------------------------------------------------ */
 
+/*
+ * The title of an error body: the reason phrase libmicrohttpd writes in the status line
+ * (from its own table, RFC 9110's names), so that a client sees one name for the status.
+ */
 static const char *status_title(int status)
 {
-    switch (status) {
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 406:
-        return "Not Acceptable";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 422:
-        return "Unprocessable Entity";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return status >= 500 ? "Internal Server Error" : "Error";
-    }
+    return MHD_get_reason_phrase_for((unsigned)status);
 }
 
 void http_error(struct http_response *resp, int status, const char *title, const char *description)
@@ -623,6 +599,7 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     bool v6 = false;
+    int listen_fd = -1;
     int rc;
     struct http_server *srv = rk_calloc(1, sizeof(*srv));
 
@@ -669,6 +646,9 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         rc = rk_read_file(cfg->tls_key, TLS_FILE_MAX, true, &srv->key_pem, NULL, err);
         if (rc < 0)
             goto out;
+        rc = http_tls_check(cfg->tls_cert, srv->cert_pem, cfg->tls_key, srv->key_pem, err);
+        if (rc < 0)
+            goto out;
         flags |= MHD_USE_TLS;
     }
     srv->cfg.tls_cert = NULL;
@@ -686,9 +666,16 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
                        (size_t)(HTTP_MAX_HEADERS + HTTP_MAX_PARAMS) * MHD_RECORD_BYTES +
                        REPLY_HEAD_BYTES;
 
+    /* The socket is opened here so that a failure says why (listen.c); libmicrohttpd owns it
+     * from MHD_start_daemon on and closes it, also when it fails to start. */
+    rc = http_listen_open((const struct sockaddr *)&ss, sslen, srv->listen, LISTEN_BACKLOG,
+                          &listen_fd, err);
+    if (rc < 0)
+        goto out;
+
     struct MHD_OptionItem opts[16];
     size_t no = 0;
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, NULL};
     /* Connections start with the short timeout, which keeps a flood of them on libmicrohttpd's
      * sorted timeout list; it checks every connection with a timeout of its own on each turn
@@ -698,7 +685,6 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem_limit, NULL};
     opts[no++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
     if (srv->cfg.max_per_ip > 0)
         opts[no++] =
             (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.max_per_ip, NULL};
@@ -715,8 +701,11 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
         srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
+        /* The address and the TLS files were checked: what is left is resources (threads,
+         * memory, descriptors), which libmicrohttpd's log line names. */
         rc = rk_err_set(err, RK_E_IO,
-                        "cannot listen on %s (address in use, not permitted, or bad TLS files)",
+                        "cannot start the HTTP server on %s: libmicrohttpd failed "
+                        "(RENKEI_LOG=debug shows its reason)",
                         srv->listen);
         goto out;
     }

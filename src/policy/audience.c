@@ -152,9 +152,7 @@ static int check_item(void *ctx, const char *item, size_t len)
     memcpy(name, item, len);
     name[len] = '\0';
     if (c->sectors) {
-        if (!policy_sector_known(c->store, name))
-            return rk_err_set(c->err, RK_E_INVALID, "unknown sector '%s'", name);
-        return 0;
+        return policy_sector_check(c->store, name, c->err);
     }
     rc = store_org_get(c->store, name, &org, c->err);
     store_org_clear(&org);

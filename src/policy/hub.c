@@ -146,6 +146,31 @@ bool policy_sector_known(struct store *s, const char *sector)
     return found;
 }
 
+int policy_sector_check(struct store *s, const char *sector, struct rk_err *err)
+{
+    struct rk_buf keys = RK_BUF_INIT;
+    char *v = NULL;
+    json_t *arr;
+    int rc;
+
+    if (sector != NULL && policy_sector_known(s, sector))
+        return 0;
+    if (store_setting_get(s, "sectors", &v, NULL) == 0) {
+        arr = json_loads(v, 0, NULL);
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+            const char *k = json_string_value(json_object_get(json_array_get(arr, i), "key"));
+            if (k != NULL)
+                rk_buf_printf(&keys, "%s%s", keys.len > 0 ? ", " : "", k);
+        }
+        json_decref(arr);
+        free(v);
+    }
+    rc = rk_err_set(err, RK_E_INVALID, "unknown sector '%s' (the sectors are: %s)",
+                    sector != NULL ? sector : "", keys.len > 0 ? keys.data : "none");
+    rk_buf_free(&keys);
+    return rc;
+}
+
 /* ---- the hub ---------------------------------------------------------------------------- */
 
 static bool initialised(struct store *s)
@@ -297,9 +322,9 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
         return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
     if (rk_uuid_valid(name))
         return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
-    if (sector == NULL || !policy_sector_known(s, sector))
-        return rk_err_set(err, RK_E_INVALID, "unknown sector '%s' (see data/sectors.tsv)",
-                          sector != NULL ? sector : "");
+    rc = policy_sector_check(s, sector, err);
+    if (rc != 0)
+        return rc;
     if (anonymity < STORE_ANON_NAMED || anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
     /* Checked before anything is written; the normalised list is what gets stored. */

@@ -180,6 +180,13 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
 /* True if sector is in the hub's sector table (data/sectors.tsv, loaded into the store). */
 bool policy_sector_known(struct store *s, const char *sector);
 
+/*
+ * 0 if sector (NULL counts as unknown) is in the hub's sector table; otherwise RK_E_INVALID
+ * with err saying "unknown sector 'X' (the sectors are: a, b, ...)", every key of the table
+ * in its order, so that whoever typed it sees what to type instead.
+ */
+int policy_sector_check(struct store *s, const char *sector, struct rk_err *err);
+
 /* ---- audit, credit, provenance, policy administration (audit.c,
  * credit.c) --------------------------------------------------------------------------- */
 

@@ -401,8 +401,10 @@ class Hub:
             if resp.will_close:
                 self.close_conn()
             break
-        # the exact bytes of the last answer, for tests that search them (test_sharing*.py)
+        # the exact bytes of the last answer, for tests that search them (test_sharing*.py),
+        # and its status line's reason phrase (test_discovery.py)
         self.last_raw = raw
+        self.last_reason = resp.reason
         ctype = resp.headers.get("Content-Type", "")
         value = raw
         if raw and "json" in ctype:
@@ -497,6 +499,7 @@ class HubTestCase(unittest.TestCase):
 
     hub = None
     fx = None
+    server_args = ()  # extra arguments of renkei serve, e.g. ("--max-content-length", "4096")
 
     @classmethod
     def extra_setup(cls):
@@ -512,7 +515,7 @@ class HubTestCase(unittest.TestCase):
         try:
             cls.fx = standard_fixture(cls.hub)
             cls.extra_setup()
-            cls.hub.start()
+            cls.hub.start(*cls.server_args)
             cls.after_start()
         except BaseException:
             cls.hub.cleanup()

@@ -2,6 +2,7 @@
 """The renkei command line: the --json contract, exit codes, --help, push and pull end to end."""
 import json
 import os
+import socket
 import subprocess
 import unittest
 
@@ -77,7 +78,14 @@ class TestCliContract(unittest.TestCase):
         self.assertNotIn("cli-badids", p.stdout)
 
     def test_unknown_sector_fails(self):
-        self.json_failure("org", "add", "--name", "cli-nosector", "--sector", "astrology")
+        out = self.json_failure("org", "add", "--name", "cli-nosector", "--sector", "astrology")
+        # The error lists the keys to choose from, the hub's whole sector table.
+        self.assertTrue(out["error"].startswith("unknown sector 'astrology' (the sectors are: "),
+                        out)
+        with open(os.path.join(os.path.dirname(TESTS_DATA), "..", "data", "sectors.tsv")) as f:
+            keys = [line.split("\t")[0] for line in f if line.strip() and line[0] != "#"]
+        self.assertEqual(out["error"].split("(the sectors are: ")[1].rstrip(")").split(", "),
+                         keys)
 
     def test_token_for_unknown_org_fails(self):
         self.json_failure("token", "create", "--org", "no-such-org", "--role", "reader")
@@ -90,16 +98,63 @@ class TestCliContract(unittest.TestCase):
         self.assertIn("error", json.loads(p.stdout))
 
     def test_bad_usage_exit_2(self):
-        cases = [["org", "add", "--name", "x"],                      # missing --sector
-                 ["org", "add", "--name", "x", "--sector", "gas", "--bogus"],
-                 ["token", "create", "--org", "x"],                   # missing --role
-                 ["collection", "add", "--title", "t", "--read", "all"],
-                 ["no-such-command"], ["org", "frobnicate"]]
-        for args in cases:
+        # (arguments, the command named in the message, a word the message must hold)
+        cases = [(["org", "add", "--name", "x"], "org add", "--sector"),  # missing --sector
+                 (["org", "add", "--name", "x", "--sector", "gas", "--bogus"], "org add",
+                  "--bogus"),
+                 (["org", "add", "--name", "x", "--sector", "gas", "--anonymity", "shy"],
+                  "org add", "--anonymity"),
+                 (["token", "create", "--org", "x"], "token create", "--role"),
+                 (["token", "create", "--org", "x", "--role", "king"], "token create", "--role"),
+                 (["token", "revoke"], "token revoke", "token"),
+                 (["collection", "add", "--title", "t", "--read", "all"], "collection add",
+                  "--write"),
+                 (["collection", "add", "--title", "t", "--read", "all", "--write", "all",
+                   "--default-tlp", "pink"], "collection add", "--default-tlp"),
+                 (["init", "--bogus"], "init", "--bogus"),
+                 (["serve", "--threads", "0"], "serve", "--threads"),
+                 (["serve", "--tls-cert", "c.pem"], "serve", "--tls-key"),
+                 (["push", "--bogus", "http://127.0.0.1:1/hub/collections/x/", "f"], "push",
+                  "--bogus"),
+                 (["push", "--batch"], "push", "--batch"),
+                 (["push", "http://127.0.0.1:1/hub/collections/x/"], "push", "FILE"),
+                 (["pull", "--limit", "none", "http://127.0.0.1:1/hub/collections/x/"], "pull",
+                  "--limit"),
+                 (["pull"], "pull", "URL"),
+                 (["policy", "set"], "policy set", "--sector-k"),
+                 (["policy", "set", "--sector-k", "five"], "policy set", "five"),
+                 (["policy", "load"], "policy load", "FILE"),
+                 (["audit", "list", "--limit", "0"], "audit list", "--limit"),
+                 (["credit", "show"], "credit show", "--org"),
+                 (["provenance", "show"], "provenance show", "id"),
+                 (["org"], "org", "add or list"), (["org", "frobnicate"], "org", "frobnicate"),
+                 (["token", "frobnicate"], "token", "create, list or revoke")]
+        for args, cmd, word in cases:
             with self.subTest(args=args):
-                p = self.hub.run_cli(*args)
+                # push and pull take no --data; "org" alone must not read it as a subcommand
+                plain = args[0] in ("push", "pull") or len(args) == 1 or args[1] == "frobnicate"
+                p = self.hub.run_cli(*args, data=not plain)
                 self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
-                self.assertTrue(p.stderr.strip(), "bad usage without a message on stderr")
+                # The problem in one line and where the help is; never the whole usage,
+                # which would push the problem off a terminal.
+                lines = p.stderr.splitlines()
+                self.assertEqual(len(lines), 2, p.stderr)
+                self.assertTrue(lines[0].startswith("renkei %s: " % cmd), p.stderr)
+                self.assertIn(word, lines[0])
+                self.assertEqual(lines[1], "Try 'renkei %s --help'." % cmd)
+                self.assertNotIn("Usage", p.stderr)
+        for args in (["no-such-command"], ["help", "no-such-command"]):
+            with self.subTest(args=args):
+                p = self.hub.run_cli(*args, data=False)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertEqual(p.stderr, "renkei: unknown command 'no-such-command'\n"
+                                           "Try 'renkei --help'.\n")
+
+    def test_bad_usage_with_json_is_a_json_error(self):
+        # A script that asked for --json reads the problem from stdout, as for other failures.
+        p = self.hub.run_cli("token", "create", "--org", "x", "--role", "king", "--json")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("--role", json.loads(p.stdout)["error"])
 
     def test_help_exit_0(self):
         for cmd in COMMANDS:
@@ -140,6 +195,27 @@ class TestServe(unittest.TestCase):
                                    token=self.hub.coordinator)
         self.assertEqual(st, 200, body)
         self.assertEqual(body["title"], "kept")
+
+    def serve_fails(self, listen):
+        p = self.hub.run_cli("serve", "--listen", listen, "--allow-plain-http", timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("listening", p.stdout)
+        return p.stderr.strip()
+
+    def test_port_in_use_is_named(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            listen = "127.0.0.1:%d" % s.getsockname()[1]
+            self.assertEqual(self.serve_fails(listen),
+                             "renkei: cannot listen on %s: bind: address already in use "
+                             "(another process listens on that port)" % listen)
+
+    def test_address_not_here_is_named(self):
+        # 192.0.2.1 is TEST-NET-1 (RFC 5737): no interface of a test machine has it.
+        self.assertEqual(self.serve_fails("192.0.2.1:0"),
+                         "renkei: cannot listen on 192.0.2.1:0: bind: address not available "
+                         "(no interface of this machine has it)")
 
     def test_plain_http_on_public_address_refused(self):
         p = subprocess.run([renkei_bin(), "serve", "--data", self.hub.data, "--listen",

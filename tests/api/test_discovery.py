@@ -118,6 +118,44 @@ class TestErrors(HubTestCase):
                          token=self.fx.coord), 404)
 
 
+class TestReasonPhrases(HubTestCase):
+    """The status line's reason phrase and the error body's title name a status alike, for
+    every error status a client can make the hub send on TAXII routes (and the admin API's
+    errors the server makes; its handlers' own errors are {"error"} without a title)."""
+
+    server_args = ("--max-content-length", "4096")
+
+    def test_reason_phrase_is_the_title(self):
+        objects = API_ROOT + "collections/%s/objects/" % self.fx.c_all
+        bad_envelope = {"objects": "not a list"}
+        cases = [
+            (400, "GET", objects + "?limit=many", {"token": self.fx.coord}),
+            (401, "GET", API_ROOT + "collections/", {"token": UNKNOWN_TOKEN}),
+            (403, "POST", API_ROOT + "collections/%s/objects/" % self.fx.c_readonly,
+             {"token": self.fx.power_contrib, "body": {"objects": []}}),
+            (404, "GET", API_ROOT + "collections/00000000-0000-4000-8000-000000000000/",
+             {"token": self.fx.coord}),
+            (405, "DELETE", "/taxii2/", {"token": self.fx.coord}),
+            (406, "GET", "/taxii2/", {"token": self.fx.coord, "accept": JSON}),
+            # the admin API's errors from the server itself carry the title beside "error"
+            (401, "GET", "/api/v1/orgs", {"token": UNKNOWN_TOKEN, "accept": JSON}),
+            (413, "POST", objects, {"token": self.fx.coord, "body": "x" * 5000}),
+            (414, "GET", objects + "?match[id]=" + "a" * 9000, {"token": self.fx.coord}),
+            (415, "POST", objects, {"token": self.fx.coord, "body": bad_envelope,
+                                    "content_type": JSON}),
+            (422, "POST", objects, {"token": self.fx.coord, "body": bad_envelope}),
+            (431, "GET", "/taxii2/", {"token": self.fx.coord,
+                                      "headers": {"X-Many-%d" % i: "1" for i in range(120)}}),
+        ]
+        for status, method, path, kw in cases:
+            with self.subTest(status=status, path=path[:60]):
+                st, _, body = self.hub.req(method, path, **kw)
+                self.assertEqual(st, status, body)
+                self.assertIsInstance(body, dict, body)
+                self.assertEqual(self.hub.last_reason, body["title"],
+                                 "status line and body name %d differently" % status)
+
+
 class TestAuth(HubTestCase):
     def assert401(self, resp):
         body = self.assertTaxiiError(resp, 401)

@@ -179,5 +179,59 @@ class TlsTest(unittest.TestCase):
         self.assert_alive()
 
 
+@unittest.skipIf(shutil.which("openssl") is None,
+                 "openssl is not installed (Debian package openssl, see scripts/install-deps.sh)")
+class TlsFilesTest(unittest.TestCase):
+    """serve names the TLS file at fault and what is wrong with it, and listens on nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="renkei-tls-files-")
+        cls.cert, cls.key = make_cert(cls.tmp)
+        other = os.path.join(cls.tmp, "other")
+        os.mkdir(other)
+        cls.other_cert, cls.other_key = make_cert(other)
+        cls.garbage = os.path.join(cls.tmp, "garbage.pem")
+        with open(cls.garbage, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+        cls.hub = harness.Hub()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def serve(self, cert, key):
+        p = self.hub.run_cli("serve", "--listen", "127.0.0.1:0", "--tls-cert", cert,
+                             "--tls-key", key, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("listening", p.stdout)
+        return p.stderr.strip()
+
+    def test_swapped_files(self):
+        self.assertEqual(self.serve(self.key, self.cert),
+                         "renkei: TLS certificate %s holds a private key, not a certificate "
+                         "(--tls-cert and --tls-key swapped?)" % self.key)
+
+    def test_unreadable_certificate(self):
+        err = self.serve(self.garbage, self.key)
+        self.assertTrue(err.startswith("renkei: TLS certificate %s: no PEM certificate"
+                                       % self.garbage), err)
+
+    def test_unreadable_key(self):
+        err = self.serve(self.cert, self.garbage)
+        self.assertTrue(err.startswith("renkei: TLS key %s: no unencrypted PEM private key"
+                                       % self.garbage), err)
+
+    def test_key_of_another_certificate(self):
+        self.assertEqual(self.serve(self.cert, self.other_key),
+                         "renkei: TLS key %s is not the key of the certificate in %s"
+                         % (self.other_key, self.cert))
+
+    def test_missing_file(self):
+        missing = os.path.join(self.tmp, "missing.pem")
+        self.assertIn(missing, self.serve(self.cert, missing))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -17,6 +17,10 @@
 
 #include "stix/stix.h"
 
+/* Room for the name of a nested property in messages ("extensions.windows-pebinary-ext.
+ * sections[3].hashes"). */
+#define STIX_WHERE_MAX 200
+
 /* The families of objects; they decide which common properties are required. */
 enum stix_kind {
     STIX_SDO,     /* domain object: created, modified, spec_version required */
@@ -50,7 +54,13 @@ enum stix_pk {
     STIX_PK_ENUMLIST, /* non-empty list of strings from values */
     STIX_PK_HASHES,   /* hashes dictionary */
     STIX_PK_KCP,      /* list of kill-chain phases */
+    STIX_PK_IPV4,     /* string: an IPv4 address or CIDR block (stix_addr_why) */
+    STIX_PK_IPV6,     /* string: an IPv6 address or CIDR block */
+    STIX_PK_MAC,      /* string: a colon-delimited lower-case MAC-48 address */
+    STIX_PK_OBJ,      /* non-empty JSON object, with the rows of sub when set */
 };
+
+struct stix_sub;
 
 /* One row of a type's property table. */
 struct stix_prop {
@@ -61,12 +71,21 @@ struct stix_prop {
     const char *const
         *values;     /* REF(S): admitted target types; ENUM: admitted values (NULL-ended) */
     double min, max; /* INT/NUM: inclusive range (ignored when min > max) */
+    const struct stix_sub *sub; /* OBJ, OBJLIST: the nested objects' rows, or NULL */
+};
+
+/* A nested object type of section 6 (a predefined extension, the PE optional header, an
+ * email MIME part...): its property table. */
+struct stix_sub {
+    const char *name;              /* as messages name it, e.g. "windows-pe-section-type" */
+    const struct stix_prop *props; /* its properties */
+    size_t nprops;                 /* rows in props */
 };
 
 /* Shorthands for table rows; req is true for required properties. */
 #define STIX_P(n, k, req)                                                                          \
     {                                                                                              \
-        (n), (k), (req), 0, NULL, 0, -1                                                            \
+        (n), (k), (req), 0, NULL, 0, -1, NULL                                                      \
     }
 #define STIX_STR(n, req)    STIX_P(n, STIX_PK_STR, req)
 #define STIX_TS(n, req)     STIX_P(n, STIX_PK_TS, req)
@@ -78,27 +97,39 @@ struct stix_prop {
 #define STIX_HASHES(n, req) STIX_P(n, STIX_PK_HASHES, req)
 #define STIX_INT(n, req, lo, hi)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_INT, (req), 0, NULL, (lo), (hi)                                               \
+        (n), STIX_PK_INT, (req), 0, NULL, (lo), (hi), NULL                                         \
     }
 #define STIX_NUM(n, req, lo, hi)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_NUM, (req), 0, NULL, (lo), (hi)                                               \
+        (n), STIX_PK_NUM, (req), 0, NULL, (lo), (hi), NULL                                         \
     }
 #define STIX_ENUM(n, req, vals)                                                                    \
     {                                                                                              \
-        (n), STIX_PK_ENUM, (req), 0, (vals), 0, -1                                                 \
+        (n), STIX_PK_ENUM, (req), 0, (vals), 0, -1, NULL                                           \
     }
 #define STIX_ENUMS(n, req, vals)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_ENUMLIST, (req), 0, (vals), 0, -1                                             \
+        (n), STIX_PK_ENUMLIST, (req), 0, (vals), 0, -1, NULL                                       \
     }
 #define STIX_REF(n, req, cls, to)                                                                  \
     {                                                                                              \
-        (n), STIX_PK_REF, (req), (cls), (to), 0, -1                                                \
+        (n), STIX_PK_REF, (req), (cls), (to), 0, -1, NULL                                          \
     }
 #define STIX_REFS(n, req, cls, to)                                                                 \
     {                                                                                              \
-        (n), STIX_PK_REFS, (req), (cls), (to), 0, -1                                               \
+        (n), STIX_PK_REFS, (req), (cls), (to), 0, -1, NULL                                         \
+    }
+#define STIX_IPV4(n, req) STIX_P(n, STIX_PK_IPV4, req)
+#define STIX_IPV6(n, req) STIX_P(n, STIX_PK_IPV6, req)
+#define STIX_MAC(n, req)  STIX_P(n, STIX_PK_MAC, req)
+/* A nested object (OBJ) or a list of them (OBJLIST) whose rows are those of sub. */
+#define STIX_OBJ_OF(n, req, s)                                                                     \
+    {                                                                                              \
+        (n), STIX_PK_OBJ, (req), 0, NULL, 0, -1, (s)                                               \
+    }
+#define STIX_OBJS_OF(n, req, s)                                                                    \
+    {                                                                                              \
+        (n), STIX_PK_OBJLIST, (req), 0, NULL, 0, -1, (s)                                           \
     }
 #define STIX_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -139,6 +170,8 @@ struct stix_vctx {
     const char *type;    /* its type when it is a string, else NULL */
     enum stix_kind kind; /* its family (custom objects: STIX_SDO or STIX_SCO) */
     struct rk_err *err;  /* where the first failure is written */
+    bool keyrefs;        /* REF(S) rows take any string: observed-data's embedded objects
+                            refer to each other by dictionary key */
     bool indexed;        /* members and slots describe obj (else look up through jansson) */
     size_t nmembers;     /* members used */
     uint64_t ref_ok;     /* bit i: members[i] passed a table row of kind STIX_PK_REF */
@@ -251,6 +284,47 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext);
 
 /* Parses a timestamp property that is present; 0 with *out, or the failure. */
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present);
+
+/*
+ * Checks obj, a nested object of type sub (a predefined extension, a PE section...), against
+ * sub's rows: required ones present, the value of each present one. where names obj in
+ * messages ("extensions.ntfs-ext", "values[2]").
+ */
+int stix_check_sub(struct stix_vctx *v, const char *where, const json_t *obj,
+                   const struct stix_sub *sub);
+
+/* The predefined extension called name (n bytes) of the SCO type called type, or NULL
+ * (types_sco_ext.c). */
+const struct stix_sub *stix_sco_extension(const char *type, size_t type_len, const char *name,
+                                          size_t n);
+
+/* Checks the deprecated objects dictionary of observed-data: each entry an object with a type,
+ * and the entries of a standard SCO type against its table and predefined extensions, with
+ * references as dictionary keys (types_sco.c). */
+int stix_check_embedded(struct stix_vctx *v, const json_t *objects);
+
+/* ---- value formats of section 6 (values.c), shared by objects and patterns ---- */
+
+/* NULL if s[0..n) is an address of family (AF_INET, AF_INET6) or a CIDR block of one, else
+ * the rule it breaks, worded to follow a property's name ("must be an IPv4 address or CIDR
+ * block", "has a CIDR prefix outside 0-32"). */
+const char *stix_addr_why(int family, const char *s, size_t n);
+
+/* NULL if s[0..n) is a colon-delimited lower-case MAC-48 address with leading zeros, else the
+ * rule it breaks. */
+const char *stix_mac_why(const char *s, size_t n);
+
+/* name (n bytes) as hash-algorithm-ov spells it (a static string), or NULL when it is not
+ * there; *hexlen gets the number of hexadecimal digits of its hashes, 0 for the free-form ones
+ * (SSDEEP, TLSH) and for unknown names. */
+const char *stix_hash_known(const char *name, size_t n, size_t *hexlen);
+
+/* The hash-algorithm-ov name that name (n bytes) spells with another case or without its
+ * hyphen ("sha256" -> "SHA-256"), or NULL. */
+const char *stix_hash_suggest(const char *name, size_t n);
+
+/* True if s[0..n) is exactly hexlen hexadecimal digits (either case). */
+bool stix_hex_len_ok(const char *s, size_t n, size_t hexlen);
 
 /* Bit 7 of each byte of the word x at which a run of plain bytes stops (stix_plain_len). */
 static inline uint64_t stix_plain_stops(uint64_t x, bool ascii)

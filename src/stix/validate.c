@@ -85,6 +85,7 @@ static int validate_in(struct stix_vctx *v, const json_t *obj, struct rk_err *er
     v->type = NULL;
     v->kind = STIX_SDO;
     v->err = err;
+    v->keyrefs = false;
     v->indexed = false;
     v->nmembers = 0;
     v->ref_ok = v->refs_ok = 0;

@@ -170,6 +170,7 @@ struct stix_vctx {
     const char *type;    /* its type when it is a string, else NULL */
     enum stix_kind kind; /* its family (custom objects: STIX_SDO or STIX_SCO) */
     struct rk_err *err;  /* where the first failure is written */
+    struct stix_warning *warn; /* where warnings go (cleared by the caller), or NULL */
     bool keyrefs;        /* REF(S) rows take any string: observed-data's embedded objects
                             refer to each other by dictionary key */
     bool indexed;        /* members and slots describe obj (else look up through jansson) */
@@ -325,6 +326,68 @@ const char *stix_hash_suggest(const char *name, size_t n);
 
 /* True if s[0..n) is exactly hexlen hexadecimal digits (either case). */
 bool stix_hex_len_ok(const char *s, size_t n, size_t hexlen);
+
+/* ---- what a pattern's object path refers to (pattern_path.c) ---- */
+
+/* The kinds of constants a pattern compares. */
+enum stix_const {
+    STIX_C_STRING,
+    STIX_C_INT,
+    STIX_C_FLOAT,
+    STIX_C_BOOL,
+    STIX_C_BINARY,
+    STIX_C_HEX,
+    STIX_C_TIMESTAMP,
+};
+
+/* What an object path is at in the specification's SCO tables. */
+enum stix_path_state {
+    STIX_PATH_NONE,   /* nothing known: a custom type or property, a dictionary's key... */
+    STIX_PATH_PROPS,  /* an object described by rows: an SCO, an extension, a nested type */
+    STIX_PATH_EXTS,   /* an SCO's extensions dictionary */
+    STIX_PATH_HASHES, /* a hashes dictionary */
+    STIX_PATH_HASH,   /* one hash of hash-algorithm-ov */
+    STIX_PATH_LEAF,   /* the property leaf (an element of it when indexed) */
+};
+
+/* Where an object path has got to (stix_path_start, then a step per name or index). Lives on
+ * the caller's stack; allocates nothing; points into the static tables and the pattern. */
+struct stix_path {
+    enum stix_path_state state;
+    const struct stix_prop *rows; /* PROPS: the properties of the object the path is at */
+    size_t nrows;                 /* PROPS: rows in rows */
+    const char *what;             /* PROPS: that object's type or nested type, for warnings */
+    bool common;                  /* PROPS: the SCO common properties apply there too */
+    const struct stix_prop *leaf; /* LEAF: the property the path names */
+    bool indexed;                 /* LEAF: an index was taken ([n] or [*]) */
+    const char *type;             /* PROPS, EXTS: the SCO type whose extensions apply, or NULL */
+    const char *hash;             /* HASH: the algorithm's name (static) */
+    size_t hexlen;                /* HASH: digits of its hashes, 0 when free-form */
+};
+
+/* Starts a path at object type type (n bytes); only standard SCO types are followed. */
+void stix_path_start(struct stix_path *ps, const char *type, size_t n);
+
+/* Steps into property name (n bytes, as written: a quoted name without its quotes). Returns
+ * false, with a warning in warn (cap bytes), when a standard type does not define it (the
+ * path is then followed no further), else true. */
+bool stix_path_name(struct stix_path *ps, const char *name, size_t n, char *warn, size_t cap);
+
+/* Steps into a list index ([n] or [*]). */
+void stix_path_index(struct stix_path *ps);
+
+/* What a comparison with op of the constant of kind k, written s[0..n) (strings without their
+ * quotes), cannot be about the property the path names: NULL when nothing is wrong or nothing
+ * is known, else the reason, written in buf (cap bytes). values is true for =, !=, IN, where
+ * the value itself must be one the property can hold; ival and neg are an integer's value. */
+const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s,
+                            size_t n, uint64_t ival, bool neg, bool values, char *buf,
+                            size_t cap);
+
+/* What ISSUBSET / ISSUPERSET with the string s[0..n) cannot be about the property the path
+ * names (an address block of the path's type), as stix_path_check. */
+const char *stix_path_check_set(const struct stix_path *ps, const char *s, size_t n, char *buf,
+                                size_t cap);
 
 /* Bit 7 of each byte of the word x at which a run of plain bytes stops (stix_plain_len). */
 static inline uint64_t stix_plain_stops(uint64_t x, bool ascii)

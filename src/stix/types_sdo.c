@@ -85,7 +85,7 @@ static int indicator_check(struct stix_vctx *v)
     if (strcmp(type, "stix") == 0) {
         struct rk_err perr;
         rk_err_clear(&perr);
-        if (stix_pattern_validate(json_string_value(stix_get(v, "pattern")), &perr) != 0)
+        if (stix_pattern_validate(json_string_value(stix_get(v, "pattern")), &perr, v->warn) != 0)
             return stix_fail(v, "pattern", "%.200s", perr.msg);
     }
     return 0;

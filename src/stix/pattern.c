@@ -8,6 +8,7 @@
  * (pattern_path.c), which says whether its constant can be right and warns about property
  * names the specification does not define. See docs/internals/patterns.md.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -744,6 +745,7 @@ static int check_constant(struct parser *p, const struct cmp *c)
     const char *text = p->s + p->t.off + str;
     size_t n = p->t.len - 2 * str;
 
+    assert(is_literal(p->t.kind) && c->path_end > c->path_off);
     if (c->path.state == STIX_PATH_NONE || c->op == TK_LIKE || c->op == TK_MATCHES)
         return 0;
     if (c->op == TK_ISSUBSET || c->op == TK_ISSUPERSET)

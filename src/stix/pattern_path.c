@@ -6,6 +6,7 @@
  * algorithm's length, a port in range, a timestamp where a timestamp is kept. pattern.c calls
  * it while it parses; see docs/internals/patterns.md, "Values of standard properties".
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,10 +26,12 @@ static const struct stix_prop sco_common[] = {
     STIX_BOOL("defanged", false),
 };
 
-/* The row of rows called name (n bytes, n > 0), or NULL. */
+/* The row of rows called name (n bytes), or NULL. */
 static const struct stix_prop *row_find(const struct stix_prop *rows, size_t nrows,
                                         const char *name, size_t n)
 {
+    if (n == 0) /* a quoted empty name, '' */
+        return NULL;
     for (size_t i = 0; i < nrows; i++)
         if (rows[i].name[0] == name[0] && strncmp(rows[i].name, name, n) == 0 &&
             rows[i].name[n] == '\0')
@@ -124,6 +127,8 @@ static const struct stix_type *ref_target(const struct stix_prop *r)
 bool stix_path_name(struct stix_path *ps, const char *name, size_t n, char *warn, size_t cap)
 {
     char q[56];
+
+    assert(ps->state != STIX_PATH_PROPS || (ps->rows != NULL && ps->what != NULL));
     const struct stix_prop *r;
     const struct stix_sub *sub;
     const struct stix_type *t;
@@ -258,14 +263,14 @@ static enum value_kind leaf_kind(const struct stix_path *ps)
 }
 
 static const char *const kind_names[] = {
-    [VK_NONE] = "?",        [VK_STRING] = "a string",  [VK_INT] = "an integer",
-    [VK_NUM] = "a number",  [VK_BOOL] = "a boolean",   [VK_TS] = "a timestamp",
+    [VK_NONE] = "?",       [VK_STRING] = "a string", [VK_INT] = "an integer",
+    [VK_NUM] = "a number", [VK_BOOL] = "a boolean",  [VK_TS] = "a timestamp",
 };
 
 static const char *const const_names[] = {
-    [STIX_C_STRING] = "a string",     [STIX_C_INT] = "an integer",
-    [STIX_C_FLOAT] = "a number",      [STIX_C_BOOL] = "a boolean",
-    [STIX_C_BINARY] = "binary (b'')", [STIX_C_HEX] = "hex (h'')",
+    [STIX_C_STRING] = "a string",       [STIX_C_INT] = "an integer",
+    [STIX_C_FLOAT] = "a number",        [STIX_C_BOOL] = "a boolean",
+    [STIX_C_BINARY] = "binary (b'')",   [STIX_C_HEX] = "hex (h'')",
     [STIX_C_TIMESTAMP] = "a timestamp",
 };
 
@@ -318,8 +323,7 @@ static const char *string_why(const struct stix_path *ps, const char *s, size_t 
     const char *why = NULL;
     if (ps->state == STIX_PATH_HASH) {
         if (ps->hexlen > 0 && !stix_hex_len_ok(s, n, ps->hexlen)) {
-            snprintf(buf, cap, "hash '%s' must be %zu hexadecimal digits", ps->hash,
-                     ps->hexlen);
+            snprintf(buf, cap, "hash '%s' must be %zu hexadecimal digits", ps->hash, ps->hexlen);
             return buf;
         }
         return NULL;
@@ -342,8 +346,7 @@ static const char *string_why(const struct stix_path *ps, const char *s, size_t 
                 return NULL;
         o = (size_t)snprintf(buf, cap, "value must be one of");
         for (size_t i = 0; ps->leaf->values[i] != NULL && o < cap; i++)
-            o += (size_t)snprintf(buf + o, cap - o, "%s %s", i > 0 ? "," : "",
-                                  ps->leaf->values[i]);
+            o += (size_t)snprintf(buf + o, cap - o, "%s %s", i > 0 ? "," : "", ps->leaf->values[i]);
         return buf;
     }
     default:
@@ -356,8 +359,7 @@ static const char *string_why(const struct stix_path *ps, const char *s, size_t 
 }
 
 /* The range rule an integer v (negative when neg) of an INT leaf breaks, or NULL. */
-static const char *range_why(const struct stix_prop *r, uint64_t v, bool neg, char *buf,
-                             size_t cap)
+static const char *range_why(const struct stix_prop *r, uint64_t v, bool neg, char *buf, size_t cap)
 {
     double d = neg ? -(double)v : (double)v;
     if (r->min > r->max || (d >= r->min && d <= r->max))
@@ -366,9 +368,8 @@ static const char *range_why(const struct stix_prop *r, uint64_t v, bool neg, ch
     return buf;
 }
 
-const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s,
-                            size_t n, uint64_t ival, bool neg, bool values, char *buf,
-                            size_t cap)
+const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s, size_t n,
+                            uint64_t ival, bool neg, bool values, char *buf, size_t cap)
 {
     enum value_kind vk = leaf_kind(ps);
 
@@ -389,8 +390,9 @@ const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const
         if (k == STIX_C_STRING) {
             if (read_ts(s, n))
                 return NULL;
-            snprintf(buf, cap, "the property is a timestamp and the string is not one (write "
-                               "t'YYYY-MM-DDTHH:MM:SS[.s]Z')");
+            snprintf(buf, cap,
+                     "the property is a timestamp and the string is not one (write "
+                     "t'YYYY-MM-DDTHH:MM:SS[.s]Z')");
             return buf;
         }
         break;
@@ -440,7 +442,8 @@ const char *stix_path_check_set(const struct stix_path *ps, const char *s, size_
     if (ps->state == STIX_PATH_LEAF &&
         (ps->leaf->kind == STIX_PK_IPV4 || ps->leaf->kind == STIX_PK_IPV6))
         return string_why(ps, s, n, buf, cap);
-    snprintf(buf, cap, "ISSUBSET and ISSUPERSET compare the value of an ipv4-addr or an "
-                       "ipv6-addr");
+    snprintf(buf, cap,
+             "ISSUBSET and ISSUPERSET compare the value of an ipv4-addr or an "
+             "ipv6-addr");
     return buf;
 }

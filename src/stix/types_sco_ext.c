@@ -33,41 +33,39 @@ static const struct stix_prop pdf[] = {STIX_STR("version", false), STIX_BOOL("is
                                        STIX_STR("pdfid0", false), STIX_STR("pdfid1", false)};
 
 static const struct stix_prop raster[] = {ANYINT("image_height"), ANYINT("image_width"),
-                                          ANYINT("bits_per_pixel"),
-                                          STIX_DICT("exif_tags", false)};
+                                          ANYINT("bits_per_pixel"), STIX_DICT("exif_tags", false)};
 
-static const struct stix_prop pe_optional_header[] = {
-    STIX_STR("magic_hex", false),
-    ANYINT("major_linker_version"),
-    ANYINT("minor_linker_version"),
-    NONNEG("size_of_code"),
-    NONNEG("size_of_initialized_data"),
-    NONNEG("size_of_uninitialized_data"),
-    ANYINT("address_of_entry_point"),
-    ANYINT("base_of_code"),
-    ANYINT("base_of_data"),
-    ANYINT("image_base"),
-    ANYINT("section_alignment"),
-    ANYINT("file_alignment"),
-    ANYINT("major_os_version"),
-    ANYINT("minor_os_version"),
-    ANYINT("major_image_version"),
-    ANYINT("minor_image_version"),
-    ANYINT("major_subsystem_version"),
-    ANYINT("minor_subsystem_version"),
-    STIX_STR("win32_version_value_hex", false),
-    NONNEG("size_of_image"),
-    NONNEG("size_of_headers"),
-    STIX_STR("checksum_hex", false),
-    STIX_STR("subsystem_hex", false),
-    STIX_STR("dll_characteristics_hex", false),
-    NONNEG("size_of_stack_reserve"),
-    NONNEG("size_of_stack_commit"),
-    NONNEG("size_of_heap_reserve"),
-    NONNEG("size_of_heap_commit"),
-    STIX_STR("loader_flags_hex", false),
-    ANYINT("number_of_rva_and_sizes"),
-    STIX_HASHES("hashes", false)};
+static const struct stix_prop pe_optional_header[] = {STIX_STR("magic_hex", false),
+                                                      ANYINT("major_linker_version"),
+                                                      ANYINT("minor_linker_version"),
+                                                      NONNEG("size_of_code"),
+                                                      NONNEG("size_of_initialized_data"),
+                                                      NONNEG("size_of_uninitialized_data"),
+                                                      ANYINT("address_of_entry_point"),
+                                                      ANYINT("base_of_code"),
+                                                      ANYINT("base_of_data"),
+                                                      ANYINT("image_base"),
+                                                      ANYINT("section_alignment"),
+                                                      ANYINT("file_alignment"),
+                                                      ANYINT("major_os_version"),
+                                                      ANYINT("minor_os_version"),
+                                                      ANYINT("major_image_version"),
+                                                      ANYINT("minor_image_version"),
+                                                      ANYINT("major_subsystem_version"),
+                                                      ANYINT("minor_subsystem_version"),
+                                                      STIX_STR("win32_version_value_hex", false),
+                                                      NONNEG("size_of_image"),
+                                                      NONNEG("size_of_headers"),
+                                                      STIX_STR("checksum_hex", false),
+                                                      STIX_STR("subsystem_hex", false),
+                                                      STIX_STR("dll_characteristics_hex", false),
+                                                      NONNEG("size_of_stack_reserve"),
+                                                      NONNEG("size_of_stack_commit"),
+                                                      NONNEG("size_of_heap_reserve"),
+                                                      NONNEG("size_of_heap_commit"),
+                                                      STIX_STR("loader_flags_hex", false),
+                                                      ANYINT("number_of_rva_and_sizes"),
+                                                      STIX_HASHES("hashes", false)};
 static const struct stix_sub pe_optional_header_type = {
     "windows-pe-optional-header-type", pe_optional_header, STIX_NELEM(pe_optional_header)};
 
@@ -92,26 +90,27 @@ static const struct stix_prop pebinary[] = {
     STIX_OBJS_OF("sections", false, &pe_section_type)};
 
 static const struct stix_prop http_request[] = {
-    STIX_STR("request_method", true),    STIX_STR("request_value", true),
-    STIX_STR("request_version", false),  STIX_DICT("request_header", false),
-    ANYINT("message_body_length"),       STIX_REF("message_body_data_ref", false, 0, to_artifact)};
+    STIX_STR("request_method", true),   STIX_STR("request_value", true),
+    STIX_STR("request_version", false), STIX_DICT("request_header", false),
+    ANYINT("message_body_length"),      STIX_REF("message_body_data_ref", false, 0, to_artifact)};
 
 static const struct stix_prop icmp[] = {STIX_STR("icmp_type_hex", true),
                                         STIX_STR("icmp_code_hex", true)};
 
-static const char *const address_family_enum[] = {"AF_UNSPEC",  "AF_INET",    "AF_IPX",
+static const char *const address_family_enum[] = {"AF_UNSPEC",    "AF_INET",    "AF_IPX",
                                                   "AF_APPLETALK", "AF_NETBIOS", "AF_INET6",
-                                                  "AF_IRDA",    "AF_BTH",     NULL};
-static const char *const socket_type_enum[] = {"SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
-                                               "SOCK_RDM", "SOCK_SEQPACKET", NULL};
+                                                  "AF_IRDA",      "AF_BTH",     NULL};
+static const char *const socket_type_enum[] = {"SOCK_STREAM", "SOCK_DGRAM",     "SOCK_RAW",
+                                               "SOCK_RDM",    "SOCK_SEQPACKET", NULL};
 
-static const struct stix_prop socket_ext[] = {STIX_ENUM("address_family", true, address_family_enum),
-                                          STIX_BOOL("is_blocking", false),
-                                          STIX_BOOL("is_listening", false),
-                                          STIX_DICT("options", false),
-                                          STIX_ENUM("socket_type", false, socket_type_enum),
-                                          NONNEG("socket_descriptor"),
-                                          ANYINT("socket_handle")};
+static const struct stix_prop socket_ext[] = {
+    STIX_ENUM("address_family", true, address_family_enum),
+    STIX_BOOL("is_blocking", false),
+    STIX_BOOL("is_listening", false),
+    STIX_DICT("options", false),
+    STIX_ENUM("socket_type", false, socket_type_enum),
+    NONNEG("socket_descriptor"),
+    ANYINT("socket_handle")};
 
 static const struct stix_prop tcp[] = {STIX_STR("src_flags_hex", false),
                                        STIX_STR("dst_flags_hex", false)};
@@ -119,25 +118,22 @@ static const struct stix_prop tcp[] = {STIX_STR("src_flags_hex", false),
 static const char *const integrity_enum[] = {"low", "medium", "high", "system", NULL};
 
 static const struct stix_prop windows_process[] = {
-    STIX_BOOL("aslr_enabled", false), STIX_BOOL("dep_enabled", false),
-    STIX_STR("priority", false),      STIX_STR("owner_sid", false),
+    STIX_BOOL("aslr_enabled", false), STIX_BOOL("dep_enabled", false), STIX_STR("priority", false),
+    STIX_STR("owner_sid", false),
     /* The specification's table says windows_title; the OASIS JSON schemas and python-stix2
      * say window_title. Both are taken as defined. */
-    STIX_STR("window_title", false),  STIX_STR("windows_title", false),
-    STIX_DICT("startup_info", false),
-    STIX_ENUM("integrity_level", false, integrity_enum)};
+    STIX_STR("window_title", false), STIX_STR("windows_title", false),
+    STIX_DICT("startup_info", false), STIX_ENUM("integrity_level", false, integrity_enum)};
 
-static const char *const start_type_enum[] = {"SERVICE_AUTO_START", "SERVICE_BOOT_START",
+static const char *const start_type_enum[] = {"SERVICE_AUTO_START",   "SERVICE_BOOT_START",
                                               "SERVICE_DEMAND_START", "SERVICE_DISABLED",
                                               "SERVICE_SYSTEM_ALERT", NULL};
-static const char *const service_type_enum[] = {"SERVICE_KERNEL_DRIVER",
-                                                "SERVICE_FILE_SYSTEM_DRIVER",
-                                                "SERVICE_WIN32_OWN_PROCESS",
-                                                "SERVICE_WIN32_SHARE_PROCESS", NULL};
+static const char *const service_type_enum[] = {
+    "SERVICE_KERNEL_DRIVER", "SERVICE_FILE_SYSTEM_DRIVER", "SERVICE_WIN32_OWN_PROCESS",
+    "SERVICE_WIN32_SHARE_PROCESS", NULL};
 static const char *const service_status_enum[] = {
-    "SERVICE_CONTINUE_PENDING", "SERVICE_PAUSE_PENDING", "SERVICE_PAUSED",
-    "SERVICE_RUNNING",          "SERVICE_START_PENDING", "SERVICE_STOP_PENDING",
-    "SERVICE_STOPPED",          NULL};
+    "SERVICE_CONTINUE_PENDING", "SERVICE_PAUSE_PENDING", "SERVICE_PAUSED",  "SERVICE_RUNNING",
+    "SERVICE_START_PENDING",    "SERVICE_STOP_PENDING",  "SERVICE_STOPPED", NULL};
 
 static const struct stix_prop windows_service[] = {
     STIX_STR("service_name", false),
@@ -155,11 +151,14 @@ static const struct stix_prop unix_account[] = {ANYINT("gid"), STIX_LIST("groups
 
 #define E(type, name, props)                                                                       \
     {                                                                                              \
-        type, {name, props, STIX_NELEM(props)}                                                     \
+        type,                                                                                      \
+        {                                                                                          \
+            name, props, STIX_NELEM(props)                                                         \
+        }                                                                                          \
     }
 
 static const struct {
-    const char *type;     /* the SCO type that defines it */
+    const char *type;    /* the SCO type that defines it */
     struct stix_sub ext; /* its name and properties */
 } extensions[] = {
     E("file", "archive-ext", archive),

@@ -14,8 +14,8 @@
 const char *stix_addr_why(int family, const char *s, size_t n)
 {
     const bool v4 = family == AF_INET;
-    const char *bad = v4 ? "must be an IPv4 address or CIDR block"
-                         : "must be an IPv6 address or CIDR block";
+    const char *bad =
+        v4 ? "must be an IPv4 address or CIDR block" : "must be an IPv6 address or CIDR block";
     const char *slash = memchr(s, '/', n);
     size_t an = slash != NULL ? (size_t)(slash - s) : n;
     char addr[INET6_ADDRSTRLEN + 1];
@@ -64,8 +64,8 @@ static const struct {
     size_t len;
     size_t hexlen;
 } hash_algs[] = {
-    {"MD5", 3, 32},       {"SHA-1", 5, 40},    {"SHA-256", 7, 64}, {"SHA-512", 7, 128},
-    {"SHA3-256", 8, 64},  {"SHA3-512", 8, 128}, {"SSDEEP", 6, 0},   {"TLSH", 4, 0},
+    {"MD5", 3, 32},      {"SHA-1", 5, 40},     {"SHA-256", 7, 64}, {"SHA-512", 7, 128},
+    {"SHA3-256", 8, 64}, {"SHA3-512", 8, 128}, {"SSDEEP", 6, 0},   {"TLSH", 4, 0},
 };
 
 const char *stix_hash_known(const char *name, size_t n, size_t *hexlen)

@@ -117,22 +117,20 @@ static bool is_custom(const char *name, size_t n)
 /* Where a reference leads: the one standard SCO type it admits, or NULL. */
 static const struct stix_type *ref_target(const struct stix_prop *r)
 {
-    const struct stix_type *t;
     if (r->classes != 0 || r->values == NULL || r->values[0] == NULL || r->values[1] != NULL)
         return NULL;
-    t = sco_find(r->values[0], strlen(r->values[0]));
-    return t;
+    return sco_find(r->values[0], strlen(r->values[0]));
 }
 
 bool stix_path_name(struct stix_path *ps, const char *name, size_t n, char *warn, size_t cap)
 {
     char q[56];
-
-    assert(ps->state != STIX_PATH_PROPS || (ps->rows != NULL && ps->what != NULL));
     const struct stix_prop *r;
     const struct stix_sub *sub;
     const struct stix_type *t;
     size_t hexlen;
+
+    assert(ps->state != STIX_PATH_PROPS || (ps->rows != NULL && ps->what != NULL));
 
     switch (ps->state) {
     case STIX_PATH_PROPS:
@@ -194,7 +192,8 @@ bool stix_path_name(struct stix_path *ps, const char *name, size_t n, char *warn
         /* Through a reference to the object it refers to (section 9.7.4), when only one
          * type can be there; through a list of nested objects to one of them. */
         r = ps->leaf;
-        if ((r->kind == STIX_PK_REF || r->kind == STIX_PK_REFS) && (t = ref_target(r)) != NULL) {
+        t = r->kind == STIX_PK_REF || r->kind == STIX_PK_REFS ? ref_target(r) : NULL;
+        if (t != NULL) {
             at_sco(ps, t);
             return stix_path_name(ps, name, n, warn, cap);
         }

@@ -571,6 +571,11 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         size_t n = strlen(it->message);
         snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
     }
+    if (p->meta.warning.count > 0) { /* stored, with what validation had to say about it */
+        size_t n = strlen(it->message);
+        snprintf(it->message + n, sizeof(it->message) - n, "%swarning: %s", n > 0 ? "; " : "",
+                 p->meta.warning.msg);
+    }
     *keep = true;
 out:
     rk_buf_free(&recips);

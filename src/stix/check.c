@@ -4,6 +4,7 @@
  * encodings, hashes, and the engine that applies a type's property table to an object.
  * Nothing here allocates; messages go through stix_fail into the caller's struct rk_err.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 
 int stix_fail(struct stix_vctx *v, const char *prop, const char *fmt, ...)
 {
-    char rule[256], full[720];
+    char rule[256], full[800];
     size_t n;
     va_list ap;
 
@@ -24,9 +25,9 @@ int stix_fail(struct stix_vctx *v, const char *prop, const char *fmt, ...)
     if (v->err == NULL)
         return RK_E_INVALID;
     if (v->id != NULL)
-        snprintf(full, sizeof full, "%.300s: property '%.64s': %s", v->id, prop, rule);
+        snprintf(full, sizeof full, "%.300s: property '%.160s': %s", v->id, prop, rule);
     else
-        snprintf(full, sizeof full, "object %.64s: property '%.64s': %s",
+        snprintf(full, sizeof full, "object %.64s: property '%.160s': %s",
                  v->type != NULL ? v->type : "?", prop, rule);
     n = strlen(full);
     if (n > STIX_MSG_MAX) {
@@ -216,15 +217,6 @@ bool stix_hex_ok(const char *s)
     return n > 0 && n % 2 == 0;
 }
 
-/* Hex lengths of the hash algorithms of hash-algorithm-ov whose output size is fixed. */
-static const struct {
-    const char *name;
-    size_t hexlen;
-} hash_lengths[] = {
-    {"MD5", 32},      {"SHA-1", 40},    {"SHA-256", 64},
-    {"SHA-512", 128}, {"SHA3-256", 64}, {"SHA3-512", 128},
-};
-
 int stix_check_hashes(struct stix_vctx *v, const char *prop, const json_t *h)
 {
     const char *key;
@@ -241,14 +233,10 @@ int stix_check_hashes(struct stix_vctx *v, const char *prop, const json_t *h)
             return stix_fail(v, prop, "hash name '%.40s' must be 3-250 of [A-Za-z0-9_-]", key);
         if (!json_is_string(val) || json_string_length(val) == 0)
             return stix_fail(v, prop, "hash '%.40s' must be a non-empty string", key);
-        for (size_t i = 0; i < sizeof hash_lengths / sizeof hash_lengths[0]; i++) {
-            if (strcmp(key, hash_lengths[i].name) != 0)
-                continue;
-            if (json_string_length(val) != hash_lengths[i].hexlen ||
-                !stix_hex_ok(json_string_value(val)))
-                return stix_fail(v, prop, "hash '%s' must be %zu hexadecimal digits", key,
-                                 hash_lengths[i].hexlen);
-        }
+        size_t hexlen;
+        if (stix_hash_known(key, kl, &hexlen) != NULL && hexlen > 0 &&
+            !stix_hex_len_ok(json_string_value(val), json_string_length(val), hexlen))
+            return stix_fail(v, prop, "hash '%s' must be %zu hexadecimal digits", key, hexlen);
     }
     return 0;
 }
@@ -390,11 +378,42 @@ int stix_check_value(struct stix_vctx *v, const struct stix_prop *p, const json_
         {
             if (!json_is_object(e))
                 return stix_fail(v, p->name, "item %zu must be an object", i);
+            if (p->sub != NULL) {
+                char where[STIX_WHERE_MAX];
+                snprintf(where, sizeof where, "%s[%zu]", p->name, i);
+                int rc = stix_check_sub(v, where, e, p->sub);
+                if (rc != 0)
+                    return rc;
+            }
         }
         return 0;
+    case STIX_PK_OBJ:
+        if (!json_is_object(value) || json_object_size(value) == 0)
+            return stix_fail(v, p->name, "must be a non-empty object");
+        return p->sub != NULL ? stix_check_sub(v, p->name, value, p->sub) : 0;
+    case STIX_PK_IPV4:
+    case STIX_PK_IPV6:
+    case STIX_PK_MAC: {
+        const char *why;
+        if (!json_is_string(value))
+            return stix_fail(v, p->name, "must be a string");
+        if (p->kind == STIX_PK_MAC)
+            why = stix_mac_why(json_string_value(value), json_string_length(value));
+        else
+            why = stix_addr_why(p->kind == STIX_PK_IPV4 ? AF_INET : AF_INET6,
+                                json_string_value(value), json_string_length(value));
+        return why != NULL ? stix_fail(v, p->name, "%s", why) : 0;
+    }
     case STIX_PK_REF:
+        if (v->keyrefs)
+            return json_is_string(value) ? 0 : stix_fail(v, p->name, "must be a string");
         return check_ref(v, p, value);
     case STIX_PK_REFS:
+        if (v->keyrefs) {
+            struct stix_prop keys = *p;
+            keys.kind = STIX_PK_STRLIST;
+            return stix_check_value(v, &keys, value);
+        }
         if (!json_is_array(value) || json_array_size(value) == 0)
             return stix_fail(v, p->name, "must be a non-empty list of identifiers");
         if (json_array_size(value) > STIX_REFS_MAX)
@@ -469,5 +488,28 @@ int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *pr
         return 0;
     if (!json_is_string(val) || rk_time_parse(json_string_value(val), out) != 0)
         return stix_fail(v, prop, "must be an RFC 3339 UTC timestamp");
+    return 0;
+}
+
+int stix_check_sub(struct stix_vctx *v, const char *where, const json_t *obj,
+                   const struct stix_sub *sub)
+{
+    char name[STIX_WHERE_MAX];
+
+    for (size_t i = 0; i < sub->nprops; i++) {
+        struct stix_prop p = sub->props[i];
+        const json_t *val = json_object_get(obj, p.name);
+        int rc;
+        snprintf(name, sizeof name, "%s.%s", where, p.name);
+        p.name = name;
+        if (val == NULL) {
+            if (p.required)
+                return stix_fail(v, name, "is required");
+            continue;
+        }
+        rc = stix_check_value(v, &p, val);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }

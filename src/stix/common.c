@@ -17,16 +17,16 @@ const char *const stix_extension_types[] = {
 
 /* The optional common properties, checked on every object that carries them. */
 static const struct stix_prop common_props[] = {
-    {"created_by_ref", STIX_PK_REF, false, 0, to_identity, 0, -1},
-    {"revoked", STIX_PK_BOOL, false, 0, NULL, 0, -1},
-    {"labels", STIX_PK_STRLIST, false, 0, NULL, 0, -1},
-    {"confidence", STIX_PK_INT, false, 0, NULL, 0, 100},
-    {"lang", STIX_PK_STR, false, 0, NULL, 0, -1},
-    {"external_references", STIX_PK_OBJLIST, false, 0, NULL, 0, -1},
-    {"object_marking_refs", STIX_PK_REFS, false, 0, to_marking, 0, -1},
-    {"granular_markings", STIX_PK_OBJLIST, false, 0, NULL, 0, -1},
-    {"defanged", STIX_PK_BOOL, false, 0, NULL, 0, -1},
-    {"extensions", STIX_PK_DICT, false, 0, NULL, 0, -1},
+    {"created_by_ref", STIX_PK_REF, false, 0, to_identity, 0, -1, NULL},
+    {"revoked", STIX_PK_BOOL, false, 0, NULL, 0, -1, NULL},
+    {"labels", STIX_PK_STRLIST, false, 0, NULL, 0, -1, NULL},
+    {"confidence", STIX_PK_INT, false, 0, NULL, 0, 100, NULL},
+    {"lang", STIX_PK_STR, false, 0, NULL, 0, -1, NULL},
+    {"external_references", STIX_PK_OBJLIST, false, 0, NULL, 0, -1, NULL},
+    {"object_marking_refs", STIX_PK_REFS, false, 0, to_marking, 0, -1, NULL},
+    {"granular_markings", STIX_PK_OBJLIST, false, 0, NULL, 0, -1, NULL},
+    {"defanged", STIX_PK_BOOL, false, 0, NULL, 0, -1, NULL},
+    {"extensions", STIX_PK_DICT, false, 0, NULL, 0, -1, NULL},
 };
 
 /* Room for a member's name in messages ("extensions.<ext>.<member>", each part cut). */
@@ -120,8 +120,8 @@ static int check_external_references(struct stix_vctx *v, const json_t *list)
 
 static int check_granular_markings(struct stix_vctx *v, const json_t *list)
 {
-    static const struct stix_prop mref = {"granular_markings", STIX_PK_REF, false, 0,
-                                          to_marking,          0,           -1};
+    static const struct stix_prop mref = {"granular_markings", STIX_PK_REF, false, 0, to_marking,
+                                          0, -1, NULL};
     size_t i, j;
     const json_t *gm, *sel;
 
@@ -228,7 +228,7 @@ int stix_check_common(struct stix_vctx *v, enum stix_kind kind, bool custom)
 static int check_member(struct stix_vctx *v, const char *key, const json_t *val, const char *where,
                         char buf[MEMBER_NAME_MAX], bool ref_ok, bool refs_ok)
 {
-    static const struct stix_prop any_ref = {"", STIX_PK_REF, false, STIX_T_ANY, NULL, 0, -1};
+    static const struct stix_prop any_ref = {"", STIX_PK_REF, false, STIX_T_ANY, NULL, 0, -1, NULL};
     size_t n = strlen(key);
     struct stix_prop p = any_ref;
     const char *name = key;
@@ -347,6 +347,15 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext)
                                  key);
             if (!json_is_object(val) || json_object_size(val) == 0)
                 return stix_fail(v, "extensions", "'%.80s' must be a non-empty object", key);
+            /* A predefined extension of the object's type (section 6) has its table. */
+            const struct stix_sub *sub = stix_sco_extension(v->type, strlen(v->type), key, n);
+            if (sub != NULL) {
+                char where[STIX_WHERE_MAX];
+                snprintf(where, sizeof where, "extensions.%s", key);
+                rc = stix_check_sub(v, where, val, sub);
+                if (rc != 0)
+                    return rc;
+            }
         }
         rc = check_members(v, val, key);
         if (rc != 0)

@@ -4,8 +4,11 @@
  * ANTLR grammar STIXPattern.g4 for the exact syntax). A hand-written lexer feeds a
  * recursive-descent parser in one pass, without allocating; recursion happens only at
  * brackets and parentheses and is bounded by PATTERN_MAX_DEPTH, so hostile input cannot
- * exhaust the stack. See docs/internals/patterns.md.
+ * exhaust the stack. Each comparison's object path is followed in the SCO tables as it is read
+ * (pattern_path.c), which says whether its constant can be right and warns about property
+ * names the specification does not define. See docs/internals/patterns.md.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -78,6 +81,7 @@ struct tok {
     size_t len;         /* bytes it spans */
     bool neg;           /* TK_INT / TK_FLOAT: written with a leading '-' */
     bool nonzero;       /* TK_INT / TK_FLOAT: some digit is not 0 */
+    uint64_t ival;      /* TK_INT: its absolute value */
     rk_time_us ts;      /* TK_TIMESTAMP: its value */
 };
 
@@ -88,29 +92,43 @@ struct parser {
     struct tok t;       /* the current (lookahead) token */
     int depth;          /* open '[' and '(' around the current token */
     struct rk_err *err; /* where the first error goes; may be NULL */
+    struct stix_warning *warn; /* where warnings go; may be NULL */
+};
+
+/* One comparison being read: its object path as followed in the SCO tables, and the text a
+ * message quotes of it. */
+struct cmp {
+    struct stix_path path; /* what the path refers to */
+    size_t path_off;       /* the path's first byte */
+    size_t path_end;       /* one past its last byte */
+    bool not;              /* NOT before the operator */
+    enum tok_kind op;      /* the operator */
+    size_t op_off;         /* its first byte */
+    size_t op_len;         /* its length */
 };
 
 static const struct {
     const char *word;
+    size_t len;
     enum tok_kind kind;
 } keywords[] = {
-    {"AND", TK_AND},
-    {"OR", TK_OR},
-    {"NOT", TK_NOT},
-    {"FOLLOWEDBY", TK_FOLLOWEDBY},
-    {"LIKE", TK_LIKE},
-    {"MATCHES", TK_MATCHES},
-    {"ISSUPERSET", TK_ISSUPERSET},
-    {"ISSUBSET", TK_ISSUBSET},
-    {"EXISTS", TK_EXISTS},
-    {"LAST", TK_LAST},
-    {"IN", TK_IN},
-    {"START", TK_START},
-    {"STOP", TK_STOP},
-    {"SECONDS", TK_SECONDS},
-    {"WITHIN", TK_WITHIN},
-    {"REPEATS", TK_REPEATS},
-    {"TIMES", TK_TIMES},
+    {"AND", 3, TK_AND},
+    {"OR", 2, TK_OR},
+    {"NOT", 3, TK_NOT},
+    {"FOLLOWEDBY", 10, TK_FOLLOWEDBY},
+    {"LIKE", 4, TK_LIKE},
+    {"MATCHES", 7, TK_MATCHES},
+    {"ISSUPERSET", 10, TK_ISSUPERSET},
+    {"ISSUBSET", 8, TK_ISSUBSET},
+    {"EXISTS", 6, TK_EXISTS},
+    {"LAST", 4, TK_LAST},
+    {"IN", 2, TK_IN},
+    {"START", 5, TK_START},
+    {"STOP", 4, TK_STOP},
+    {"SECONDS", 7, TK_SECONDS},
+    {"WITHIN", 6, TK_WITHIN},
+    {"REPEATS", 7, TK_REPEATS},
+    {"TIMES", 5, TK_TIMES},
 };
 
 /* Records "pattern: <what> at offset <off>" and returns RK_E_INVALID. */
@@ -124,6 +142,16 @@ static int fail(struct parser *p, size_t off, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     return rk_err_set(p->err, RK_E_INVALID, "pattern: %s at offset %zu", what, off);
+}
+
+/* Records a warning "pattern: <what> at offset <off>" (the first one's text, and a count). */
+static void warn_at(struct parser *p, size_t off, const char *what)
+{
+    if (p->warn == NULL)
+        return;
+    if (p->warn->count++ == 0)
+        /* room left for the count */
+        snprintf(p->warn->msg, sizeof(p->warn->msg), "pattern: %.200s at offset %zu", what, off);
 }
 
 /*
@@ -411,6 +439,7 @@ static int lex_number(struct parser *p)
     }
     p->t.neg = neg;
     p->t.nonzero = nonzero;
+    p->t.ival = v;
     p->pos = i;
     return 0;
 }
@@ -445,8 +474,9 @@ static int lex_word(struct parser *p)
         p->t.kind = TK_BOOL;
         return 0;
     }
-    for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++) {
-        if (strlen(keywords[k].word) == n && memcmp(keywords[k].word, p->s + start, n) == 0) {
+    /* Keywords are upper case; the names of object paths seldom are. */
+    for (size_t k = 0; s[start] >= 'A' && s[start] <= 'Z' && k < STIX_NELEM(keywords); k++) {
+        if (keywords[k].len == n && memcmp(keywords[k].word, p->s + start, n) == 0) {
             p->t.kind = keywords[k].kind;
             break;
         }
@@ -560,7 +590,7 @@ static bool is_lower_keyword(const struct parser *p)
     if (p->t.kind != TK_IDENT)
         return false;
     for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
-        if (strlen(keywords[k].word) == p->t.len &&
+        if (keywords[k].len == p->t.len &&
             strncasecmp(keywords[k].word, p->s + p->t.off, p->t.len) == 0)
             return true;
     return false;
@@ -594,12 +624,21 @@ static int enter(struct parser *p)
     return next(p);
 }
 
-/* One path step name after ':' or '.': an identifier without '-', or a quoted string. */
-static int parse_path_name(struct parser *p)
+/* One path step name after ':' or '.': an identifier without '-', or a quoted string. It is
+ * followed in c's path, which may warn about it. */
+static int parse_path_name(struct parser *p, struct cmp *c)
 {
     char q[PATTERN_QUOTE_MAX + 8];
-    if (p->t.kind == TK_IDENT || p->t.kind == TK_STRING)
+    char w[STIX_WARNING_MAX];
+    if (p->t.kind == TK_IDENT || p->t.kind == TK_STRING) {
+        bool quoted = p->t.kind == TK_STRING;
+        if (c->path.state != STIX_PATH_NONE &&
+            !stix_path_name(&c->path, p->s + p->t.off + quoted, p->t.len - 2 * quoted, w,
+                            sizeof w))
+            warn_at(p, p->t.off, w);
+        c->path_end = p->t.off + p->t.len;
         return next(p);
+    }
     if (p->t.kind == TK_IDENT_HYPHEN) {
         tok_quote(p, &p->t, q, sizeof(q));
         return fail(p, p->t.off, "property name %s contains '-' and must be quoted", q);
@@ -607,8 +646,8 @@ static int parse_path_name(struct parser *p)
     return unexpected(p, "property name");
 }
 
-/* type:name(.name | .'key' | [n] | [*])* */
-static int parse_object_path(struct parser *p)
+/* type:name(.name | .'key' | [n] | [*])*, followed in c's path from its type on. */
+static int parse_object_path(struct parser *p, struct cmp *c)
 {
     char q[PATTERN_QUOTE_MAX + 8];
     int rc;
@@ -621,23 +660,27 @@ static int parse_object_path(struct parser *p)
                     "inside, starting with a letter)",
                     q);
     }
+    stix_path_start(&c->path, p->s + p->t.off, p->t.len);
+    c->path_off = p->t.off;
     rc = next(p);
     if (rc == 0)
         rc = expect(p, TK_COLON, "':' after object type");
     if (rc == 0)
-        rc = parse_path_name(p);
+        rc = parse_path_name(p, c);
     while (rc == 0) {
         if (p->t.kind == TK_DOT) {
             rc = next(p);
             if (rc == 0)
-                rc = parse_path_name(p);
+                rc = parse_path_name(p, c);
         } else if (p->t.kind == TK_LBRACK) {
             rc = next(p);
             if (rc != 0)
                 break;
             if (p->t.kind != TK_INT && p->t.kind != TK_STAR)
                 return unexpected(p, "list index (integer or '*')");
+            stix_path_index(&c->path);
             rc = next(p);
+            c->path_end = p->t.off + p->t.len;
             if (rc == 0)
                 rc = expect(p, TK_RBRACK, "']' after list index");
         } else {
@@ -668,8 +711,64 @@ static int literal_class(enum tok_kind k)
     }
 }
 
-/* '(' [literal (',' literal)*] ')', every literal of one kind (numbers count as one kind). */
-static int parse_set(struct parser *p)
+/* s[off..off+len) as a printable ASCII excerpt of at most max bytes ("..." when cut). */
+static void span_text(const struct parser *p, size_t off, size_t len, size_t max, char *out,
+                      size_t outsz)
+{
+    size_t n = len < max ? len : max, o = 0;
+    for (size_t i = 0; i < n && o + 4 < outsz; i++) {
+        unsigned char c = (unsigned char)p->s[off + i];
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (n < len && o + 4 < outsz) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
+/*
+ * Checks the constant p->t (not consumed) against comparison c: whether it can be a value of
+ * the property c's path names (pattern_path.c). LIKE and MATCHES take patterns, not values,
+ * and are not checked. The message names the comparison and the rule, at the constant.
+ */
+static int check_constant(struct parser *p, const struct cmp *c)
+{
+    static const enum stix_const kinds[] = {
+        [TK_STRING] = STIX_C_STRING, [TK_INT] = STIX_C_INT,   [TK_FLOAT] = STIX_C_FLOAT,
+        [TK_BOOL] = STIX_C_BOOL,     [TK_BINARY] = STIX_C_BINARY, [TK_HEX] = STIX_C_HEX,
+        [TK_TIMESTAMP] = STIX_C_TIMESTAMP,
+    };
+    char why[256], path[80], op[16], lit[PATTERN_QUOTE_MAX + 8];
+    const char *r;
+    bool str = p->t.kind == TK_STRING;
+    const char *text = p->s + p->t.off + str;
+    size_t n = p->t.len - 2 * str;
+
+    assert(is_literal(p->t.kind) && c->path_end > c->path_off);
+    if (c->path.state == STIX_PATH_NONE || c->op == TK_LIKE || c->op == TK_MATCHES)
+        return 0;
+    if (c->op == TK_ISSUBSET || c->op == TK_ISSUPERSET)
+        r = stix_path_check_set(&c->path, text, n, why, sizeof why);
+    else
+        r = stix_path_check(&c->path, kinds[p->t.kind], text, n, p->t.ival, p->t.neg,
+                            c->op == TK_EQ || c->op == TK_NEQ || c->op == TK_IN, why, sizeof why);
+    if (r == NULL)
+        return 0;
+    span_text(p, c->path_off, c->path_end - c->path_off, 60, path, sizeof path);
+    span_text(p, c->op_off, c->op_len, 12, op, sizeof op);
+    if (str) /* as written: a string with its apostrophes, anything else bare */
+        tok_quote(p, &p->t, lit, sizeof lit);
+    else
+        span_text(p, p->t.off, p->t.len, PATTERN_QUOTE_MAX, lit, sizeof lit);
+    if (c->op == TK_IN)
+        return fail(p, p->t.off, "%s %sIN (... %s ...): %s", path, c->not ? "NOT " : "", lit, r);
+    return fail(p, p->t.off, "%s %s%s %s: %s", path, c->not ? "NOT " : "", op, lit, r);
+}
+
+/* '(' [literal (',' literal)*] ')', every literal of one kind (numbers count as one kind), each
+ * checked against comparison c. */
+static int parse_set(struct parser *p, const struct cmp *c)
 {
     int rc = expect(p, TK_LPAREN, "'(' after IN");
     int cls = 0;
@@ -681,7 +780,9 @@ static int parse_set(struct parser *p)
         if (cls != 0 && literal_class(p->t.kind) != cls)
             return fail(p, p->t.off, "set mixes constants of different types");
         cls = literal_class(p->t.kind);
-        rc = next(p);
+        rc = check_constant(p, c);
+        if (rc == 0)
+            rc = next(p);
         if (rc != 0)
             return rc;
         if (p->t.kind == TK_RPAREN)
@@ -696,6 +797,7 @@ static int parse_set(struct parser *p)
 static int parse_prop_test(struct parser *p)
 {
     char q[PATTERN_QUOTE_MAX + 8];
+    struct cmp c;
     int rc;
     if (p->t.kind == TK_LPAREN) {
         rc = enter(p);
@@ -715,19 +817,23 @@ static int parse_prop_test(struct parser *p)
     }
     if (p->t.kind == TK_EXISTS) {
         rc = next(p);
-        return rc != 0 ? rc : parse_object_path(p);
+        return rc != 0 ? rc : parse_object_path(p, &c);
     }
-    rc = parse_object_path(p);
+    rc = parse_object_path(p, &c);
     if (rc != 0)
         return rc;
-    if (p->t.kind == TK_NOT) {
+    c.not = p->t.kind == TK_NOT;
+    if (c.not) {
         rc = next(p);
         if (rc != 0)
             return rc;
     }
     enum tok_kind op = p->t.kind;
     size_t op_off = p->t.off;
-    tok_quote(p, &p->t, q, sizeof(q));
+    c.op = op;
+    c.op_off = op_off;
+    c.op_len = p->t.len;
+    const struct tok optok = p->t; /* quoted only in messages */
     switch (op) {
     case TK_EQ:
     case TK_NEQ:
@@ -740,12 +846,15 @@ static int parse_prop_test(struct parser *p)
             return rc;
         if (!is_literal(p->t.kind))
             return unexpected(p, "constant");
-        if (p->t.kind == TK_BOOL && op != TK_EQ && op != TK_NEQ)
+        if (p->t.kind == TK_BOOL && op != TK_EQ && op != TK_NEQ) {
+            tok_quote(p, &optok, q, sizeof(q));
             return fail(p, p->t.off, "operator %s cannot compare a boolean", q);
-        return next(p);
+        }
+        rc = check_constant(p, &c);
+        return rc != 0 ? rc : next(p);
     case TK_IN:
         rc = next(p);
-        return rc != 0 ? rc : parse_set(p);
+        return rc != 0 ? rc : parse_set(p, &c);
     case TK_LIKE:
     case TK_MATCHES:
     case TK_ISSUBSET:
@@ -753,9 +862,12 @@ static int parse_prop_test(struct parser *p)
         rc = next(p);
         if (rc != 0)
             return rc;
-        if (p->t.kind != TK_STRING)
+        if (p->t.kind != TK_STRING) {
+            tok_quote(p, &optok, q, sizeof(q));
             return fail(p, p->t.off, "%s needs a string constant", q);
-        return next(p);
+        }
+        rc = check_constant(p, &c);
+        return rc != 0 ? rc : next(p);
     case TK_EXISTS:
         return fail(p, op_off, "EXISTS goes before the object path");
     case TK_EOF:
@@ -770,6 +882,7 @@ static int parse_prop_test(struct parser *p)
     default:
         if (is_literal(op))
             return unexpected(p, "comparison operator");
+        tok_quote(p, &optok, q, sizeof(q));
         if (is_lower_keyword(p))
             return fail(p, op_off, "unknown operator %s (keywords are upper case)", q);
         return fail(p, op_off, "unknown operator %s", q);
@@ -923,10 +1036,14 @@ static int parse_observations(struct parser *p)
  * Contract in stix.h. err is written only on failure; every message has the form
  * "pattern: <what> at offset <n>" (n a byte offset into pattern), except the two limits.
  */
-int stix_pattern_validate(const char *pattern, struct rk_err *err)
+int stix_pattern_validate(const char *pattern, struct rk_err *err, struct stix_warning *warn)
 {
-    struct parser p = {.s = pattern, .err = err};
+    struct parser p = {.s = pattern, .err = err, .warn = warn};
     int rc;
+    if (warn != NULL) {
+        warn->msg[0] = '\0';
+        warn->count = 0;
+    }
     if (pattern == NULL)
         return rk_err_set(err, RK_E_INVALID, "pattern: missing pattern at offset 0");
     p.len = strnlen(pattern, PATTERN_MAX_LEN + 1);
@@ -934,16 +1051,20 @@ int stix_pattern_validate(const char *pattern, struct rk_err *err)
         return rk_err_set(err, RK_E_INVALID, "pattern: longer than %d bytes at offset %d",
                           PATTERN_MAX_LEN, PATTERN_MAX_LEN);
     rc = next(&p);
-    if (rc != 0)
-        return rc;
-    if (p.t.kind == TK_EOF)
-        return fail(&p, p.t.off, "empty pattern");
-    rc = parse_observations(&p);
-    if (rc != 0)
-        return rc;
-    if (p.t.kind == TK_RBRACK || p.t.kind == TK_RPAREN)
-        return fail(&p, p.t.off, "unbalanced '%c'", p.s[p.t.off]);
-    if (p.t.kind != TK_EOF)
-        return unexpected(&p, "AND, OR, FOLLOWEDBY or end of pattern");
-    return 0;
+    if (rc == 0 && p.t.kind == TK_EOF)
+        rc = fail(&p, p.t.off, "empty pattern");
+    if (rc == 0)
+        rc = parse_observations(&p);
+    if (rc == 0 && (p.t.kind == TK_RBRACK || p.t.kind == TK_RPAREN))
+        rc = fail(&p, p.t.off, "unbalanced '%c'", p.s[p.t.off]);
+    if (rc == 0 && p.t.kind != TK_EOF)
+        rc = unexpected(&p, "AND, OR, FOLLOWEDBY or end of pattern");
+    if (warn != NULL && rc != 0) {
+        warn->msg[0] = '\0';
+        warn->count = 0;
+    } else if (warn != NULL && warn->count > 1) {
+        size_t n = strnlen(warn->msg, sizeof(warn->msg));
+        snprintf(warn->msg + n, sizeof(warn->msg) - n, " (%u warnings in all)", warn->count);
+    }
+    return rc;
 }

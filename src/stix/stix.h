@@ -25,7 +25,21 @@
  * 1,075 entries). A longer list fails the object with a message naming the property. */
 #define STIX_REFS_MAX 10000
 
-/* What the store indexes about one object version. Strings are copies owned by the struct. */
+/*
+ * What validation accepted but has a word about: a comparison in an indicator's pattern of a
+ * property the specification does not define for a standard SCO type (custom properties, x_...,
+ * and custom types excepted), or a hash name outside hash-algorithm-ov. The object is valid;
+ * the words are for the person who sent it.
+ */
+#define STIX_WARNING_MAX 256
+struct stix_warning {
+    char msg[STIX_WARNING_MAX]; /* the first warning, then " (N warnings in all)" when there
+                                   were more; "" when none. One line of printable ASCII. */
+    unsigned count;             /* warnings in all */
+};
+
+/* What the store indexes about one object version, and what validation warned about it.
+ * Strings are copies owned by the struct. */
 struct stix_meta {
     char id[STIX_ID_MAX + 1];     /* "type--uuid" */
     char type[STIX_TYPE_MAX + 1]; /* the part of id before "--" */
@@ -37,6 +51,8 @@ struct stix_meta {
     rk_time_us version;
     /* version as the object writes it ("" when version is -1), for status details. */
     char version_text[RK_TIME_LEN + 8];
+    /* stix_validate_meta's warnings about the object (none from stix_meta_get). */
+    struct stix_warning warning;
 };
 
 /*
@@ -57,10 +73,17 @@ int stix_validate(const json_t *obj, struct rk_err *err);
 /*
  * Checks an indicator pattern of pattern_type "stix" against the full STIX patterning
  * grammar (comparison and observation expressions, AND/OR/FOLLOWEDBY, qualifiers WITHIN,
- * REPEATS, START/STOP, every operator, constants of every kind). Returns 0 or RK_E_INVALID
- * with err->msg saying what is wrong and at which byte offset.
+ * REPEATS, START/STOP, every operator, constants of every kind), and the constants that
+ * comparisons of standard SCO properties hold against what section 6 allows for them (an
+ * IPv4 address, a CIDR prefix, a hash's length by algorithm, a MAC-48 address, a port's range,
+ * a timestamp where a timestamp is compared...). Returns 0 or RK_E_INVALID with err->msg
+ * saying what is wrong and at which byte offset.
+ *
+ * warn may be NULL. Otherwise it is cleared, and on success it holds the warnings (a property
+ * the specification does not define for a standard SCO type, a hash name outside
+ * hash-algorithm-ov), each "pattern: <what> at offset <n>" like the errors.
  */
-int stix_pattern_validate(const char *pattern, struct rk_err *err);
+int stix_pattern_validate(const char *pattern, struct rk_err *err, struct stix_warning *warn);
 
 /*
  * Fills meta from an object that stix_validate accepted. Returns 0, or RK_E_INVALID if the
@@ -68,7 +91,7 @@ int stix_pattern_validate(const char *pattern, struct rk_err *err);
  */
 int stix_meta_get(const json_t *obj, struct stix_meta *meta, struct rk_err *err);
 /* stix_validate then stix_meta_get, reading the members for meta through the index the
- * validation built. */
+ * validation built; meta->warning gets what the validation warned about (stix_warning). */
 int stix_validate_meta(const json_t *obj, struct stix_meta *meta, struct rk_err *err);
 
 /*

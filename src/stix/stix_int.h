@@ -17,6 +17,10 @@
 
 #include "stix/stix.h"
 
+/* Room for the name of a nested property in messages ("extensions.windows-pebinary-ext.
+ * sections[3].hashes"). */
+#define STIX_WHERE_MAX 200
+
 /* The families of objects; they decide which common properties are required. */
 enum stix_kind {
     STIX_SDO,     /* domain object: created, modified, spec_version required */
@@ -50,7 +54,13 @@ enum stix_pk {
     STIX_PK_ENUMLIST, /* non-empty list of strings from values */
     STIX_PK_HASHES,   /* hashes dictionary */
     STIX_PK_KCP,      /* list of kill-chain phases */
+    STIX_PK_IPV4,     /* string: an IPv4 address or CIDR block (stix_addr_why) */
+    STIX_PK_IPV6,     /* string: an IPv6 address or CIDR block */
+    STIX_PK_MAC,      /* string: a colon-delimited lower-case MAC-48 address */
+    STIX_PK_OBJ,      /* non-empty JSON object, with the rows of sub when set */
 };
+
+struct stix_sub;
 
 /* One row of a type's property table. */
 struct stix_prop {
@@ -61,12 +71,21 @@ struct stix_prop {
     const char *const
         *values;     /* REF(S): admitted target types; ENUM: admitted values (NULL-ended) */
     double min, max; /* INT/NUM: inclusive range (ignored when min > max) */
+    const struct stix_sub *sub; /* OBJ, OBJLIST: the nested objects' rows, or NULL */
+};
+
+/* A nested object type of section 6 (a predefined extension, the PE optional header, an
+ * email MIME part...): its property table. */
+struct stix_sub {
+    const char *name;              /* as messages name it, e.g. "windows-pe-section-type" */
+    const struct stix_prop *props; /* its properties */
+    size_t nprops;                 /* rows in props */
 };
 
 /* Shorthands for table rows; req is true for required properties. */
 #define STIX_P(n, k, req)                                                                          \
     {                                                                                              \
-        (n), (k), (req), 0, NULL, 0, -1                                                            \
+        (n), (k), (req), 0, NULL, 0, -1, NULL                                                      \
     }
 #define STIX_STR(n, req)    STIX_P(n, STIX_PK_STR, req)
 #define STIX_TS(n, req)     STIX_P(n, STIX_PK_TS, req)
@@ -78,27 +97,39 @@ struct stix_prop {
 #define STIX_HASHES(n, req) STIX_P(n, STIX_PK_HASHES, req)
 #define STIX_INT(n, req, lo, hi)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_INT, (req), 0, NULL, (lo), (hi)                                               \
+        (n), STIX_PK_INT, (req), 0, NULL, (lo), (hi), NULL                                         \
     }
 #define STIX_NUM(n, req, lo, hi)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_NUM, (req), 0, NULL, (lo), (hi)                                               \
+        (n), STIX_PK_NUM, (req), 0, NULL, (lo), (hi), NULL                                         \
     }
 #define STIX_ENUM(n, req, vals)                                                                    \
     {                                                                                              \
-        (n), STIX_PK_ENUM, (req), 0, (vals), 0, -1                                                 \
+        (n), STIX_PK_ENUM, (req), 0, (vals), 0, -1, NULL                                           \
     }
 #define STIX_ENUMS(n, req, vals)                                                                   \
     {                                                                                              \
-        (n), STIX_PK_ENUMLIST, (req), 0, (vals), 0, -1                                             \
+        (n), STIX_PK_ENUMLIST, (req), 0, (vals), 0, -1, NULL                                       \
     }
 #define STIX_REF(n, req, cls, to)                                                                  \
     {                                                                                              \
-        (n), STIX_PK_REF, (req), (cls), (to), 0, -1                                                \
+        (n), STIX_PK_REF, (req), (cls), (to), 0, -1, NULL                                          \
     }
 #define STIX_REFS(n, req, cls, to)                                                                 \
     {                                                                                              \
-        (n), STIX_PK_REFS, (req), (cls), (to), 0, -1                                               \
+        (n), STIX_PK_REFS, (req), (cls), (to), 0, -1, NULL                                         \
+    }
+#define STIX_IPV4(n, req) STIX_P(n, STIX_PK_IPV4, req)
+#define STIX_IPV6(n, req) STIX_P(n, STIX_PK_IPV6, req)
+#define STIX_MAC(n, req)  STIX_P(n, STIX_PK_MAC, req)
+/* A nested object (OBJ) or a list of them (OBJLIST) whose rows are those of sub. */
+#define STIX_OBJ_OF(n, req, s)                                                                     \
+    {                                                                                              \
+        (n), STIX_PK_OBJ, (req), 0, NULL, 0, -1, (s)                                               \
+    }
+#define STIX_OBJS_OF(n, req, s)                                                                    \
+    {                                                                                              \
+        (n), STIX_PK_OBJLIST, (req), 0, NULL, 0, -1, (s)                                           \
     }
 #define STIX_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -139,6 +170,9 @@ struct stix_vctx {
     const char *type;    /* its type when it is a string, else NULL */
     enum stix_kind kind; /* its family (custom objects: STIX_SDO or STIX_SCO) */
     struct rk_err *err;  /* where the first failure is written */
+    struct stix_warning *warn; /* where warnings go (cleared by the caller), or NULL */
+    bool keyrefs;        /* REF(S) rows take any string: observed-data's embedded objects
+                            refer to each other by dictionary key */
     bool indexed;        /* members and slots describe obj (else look up through jansson) */
     size_t nmembers;     /* members used */
     uint64_t ref_ok;     /* bit i: members[i] passed a table row of kind STIX_PK_REF */
@@ -251,6 +285,109 @@ int stix_check_extensions(struct stix_vctx *v, const json_t *ext);
 
 /* Parses a timestamp property that is present; 0 with *out, or the failure. */
 int stix_get_ts(struct stix_vctx *v, const char *prop, rk_time_us *out, bool *present);
+
+/*
+ * Checks obj, a nested object of type sub (a predefined extension, a PE section...), against
+ * sub's rows: required ones present, the value of each present one. where names obj in
+ * messages ("extensions.ntfs-ext", "values[2]").
+ */
+int stix_check_sub(struct stix_vctx *v, const char *where, const json_t *obj,
+                   const struct stix_sub *sub);
+
+/* The predefined extension called name (n bytes) of the SCO type called type, or NULL
+ * (types_sco_ext.c). */
+const struct stix_sub *stix_sco_extension(const char *type, size_t type_len, const char *name,
+                                          size_t n);
+
+/* Checks the deprecated objects dictionary of observed-data: each entry an object with a type,
+ * and the entries of a standard SCO type against its table and predefined extensions, with
+ * references as dictionary keys (types_sco.c). */
+int stix_check_embedded(struct stix_vctx *v, const json_t *objects);
+
+/* ---- value formats of section 6 (values.c), shared by objects and patterns ---- */
+
+/* NULL if s[0..n) is an address of family (AF_INET, AF_INET6) or a CIDR block of one, else
+ * the rule it breaks, worded to follow a property's name ("must be an IPv4 address or CIDR
+ * block", "has a CIDR prefix outside 0-32"). */
+const char *stix_addr_why(int family, const char *s, size_t n);
+
+/* NULL if s[0..n) is a colon-delimited lower-case MAC-48 address with leading zeros, else the
+ * rule it breaks. */
+const char *stix_mac_why(const char *s, size_t n);
+
+/* name (n bytes) as hash-algorithm-ov spells it (a static string), or NULL when it is not
+ * there; *hexlen gets the number of hexadecimal digits of its hashes, 0 for the free-form ones
+ * (SSDEEP, TLSH) and for unknown names. */
+const char *stix_hash_known(const char *name, size_t n, size_t *hexlen);
+
+/* The hash-algorithm-ov name that name (n bytes) spells with another case or without its
+ * hyphen ("sha256" -> "SHA-256"), or NULL. */
+const char *stix_hash_suggest(const char *name, size_t n);
+
+/* True if s[0..n) is exactly hexlen hexadecimal digits (either case). */
+bool stix_hex_len_ok(const char *s, size_t n, size_t hexlen);
+
+/* ---- what a pattern's object path refers to (pattern_path.c) ---- */
+
+/* The kinds of constants a pattern compares. */
+enum stix_const {
+    STIX_C_STRING,
+    STIX_C_INT,
+    STIX_C_FLOAT,
+    STIX_C_BOOL,
+    STIX_C_BINARY,
+    STIX_C_HEX,
+    STIX_C_TIMESTAMP,
+};
+
+/* What an object path is at in the specification's SCO tables. */
+enum stix_path_state {
+    STIX_PATH_NONE,   /* nothing known: a custom type or property, a dictionary's key... */
+    STIX_PATH_PROPS,  /* an object described by rows: an SCO, an extension, a nested type */
+    STIX_PATH_EXTS,   /* an SCO's extensions dictionary */
+    STIX_PATH_HASHES, /* a hashes dictionary */
+    STIX_PATH_HASH,   /* one hash of hash-algorithm-ov */
+    STIX_PATH_LEAF,   /* the property leaf (an element of it when indexed) */
+};
+
+/* Where an object path has got to (stix_path_start, then a step per name or index). Lives on
+ * the caller's stack; allocates nothing; points into the static tables and the pattern. */
+struct stix_path {
+    enum stix_path_state state;
+    const struct stix_prop *rows; /* PROPS: the properties of the object the path is at */
+    size_t nrows;                 /* PROPS: rows in rows */
+    const char *what;             /* PROPS: that object's type or nested type, for warnings */
+    bool common;                  /* PROPS: the SCO common properties apply there too */
+    const struct stix_prop *leaf; /* LEAF: the property the path names */
+    bool indexed;                 /* LEAF: an index was taken ([n] or [*]) */
+    const char *type;             /* PROPS, EXTS: the SCO type whose extensions apply, or NULL */
+    const char *hash;             /* HASH: the algorithm's name (static) */
+    size_t hexlen;                /* HASH: digits of its hashes, 0 when free-form */
+};
+
+/* Starts a path at object type type (n bytes); only standard SCO types are followed. */
+void stix_path_start(struct stix_path *ps, const char *type, size_t n);
+
+/* Steps into property name (n bytes, as written: a quoted name without its quotes). Returns
+ * false, with a warning in warn (cap bytes), when a standard type does not define it (the
+ * path is then followed no further), else true. */
+bool stix_path_name(struct stix_path *ps, const char *name, size_t n, char *warn, size_t cap);
+
+/* Steps into a list index ([n] or [*]). */
+void stix_path_index(struct stix_path *ps);
+
+/* What a comparison with op of the constant of kind k, written s[0..n) (strings without their
+ * quotes), cannot be about the property the path names: NULL when nothing is wrong or nothing
+ * is known, else the reason, written in buf (cap bytes). values is true for =, !=, IN, where
+ * the value itself must be one the property can hold; ival and neg are an integer's value. */
+const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s,
+                            size_t n, uint64_t ival, bool neg, bool values, char *buf,
+                            size_t cap);
+
+/* What ISSUBSET / ISSUPERSET with the string s[0..n) cannot be about the property the path
+ * names (an address block of the path's type), as stix_path_check. */
+const char *stix_path_check_set(const struct stix_path *ps, const char *s, size_t n, char *buf,
+                                size_t cap);
 
 /* Bit 7 of each byte of the word x at which a run of plain bytes stops (stix_plain_len). */
 static inline uint64_t stix_plain_stops(uint64_t x, bool ascii)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * types_sco.c: the STIX Cyber-observable Objects (section 6): one property table per type,
- * the value formats the specification fixes (MAC-48, CIDR addresses) and the either-or
- * rules (artifact payload or url, file hashes or name, network-traffic endpoints).
+ * types_sco.c: the STIX Cyber-observable Objects (section 6): one property table per type
+ * (whose rows name the value formats values.c checks: MAC-48, CIDR addresses), the nested
+ * types of email-message, windows-registry-key and x509-certificate, the either-or rules
+ * (artifact payload or url, file hashes or name, network-traffic endpoints), and the SCOs
+ * embedded in observed-data. The predefined extensions are in types_sco_ext.c.
  */
-#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "stix/stix_int.h"
@@ -75,6 +77,14 @@ static const struct stix_prop email_addr[] = {STIX_STR("value", true),
                                               STIX_STR("display_name", false),
                                               STIX_REF("belongs_to_ref", false, 0, to_account)};
 
+static const char *const to_mime_raw[] = {"artifact", "file", NULL};
+
+static const struct stix_prop email_mime_part[] = {
+    STIX_STR("body", false), STIX_REF("body_raw_ref", false, 0, to_mime_raw),
+    STIX_STR("content_type", false), STIX_STR("content_disposition", false)};
+static const struct stix_sub email_mime_part_type = {"email-mime-part-type", email_mime_part,
+                                                     STIX_NELEM(email_mime_part)};
+
 static const struct stix_prop email_message[] = {STIX_BOOL("is_multipart", true),
                                                  STIX_TS("date", false),
                                                  STIX_STR("content_type", false),
@@ -88,7 +98,8 @@ static const struct stix_prop email_message[] = {STIX_BOOL("is_multipart", true)
                                                  STIX_LIST("received_lines", false),
                                                  STIX_DICT("additional_header_fields", false),
                                                  STIX_STR("body", false),
-                                                 STIX_OBJS("body_multipart", false),
+                                                 STIX_OBJS_OF("body_multipart", false,
+                                                              &email_mime_part_type),
                                                  STIX_REF("raw_email_ref", false, 0, to_artifact)};
 
 static int email_message_check(struct stix_vctx *v)
@@ -122,60 +133,15 @@ static int file_check(struct stix_vctx *v)
     return 0;
 }
 
-static const struct stix_prop ipv4_addr[] = {STIX_STR("value", true),
+static const struct stix_prop ipv4_addr[] = {STIX_IPV4("value", true),
                                              STIX_REFS("resolves_to_refs", false, 0, to_mac),
                                              STIX_REFS("belongs_to_refs", false, 0, to_as)};
 
-/* value is one address or a CIDR block: the address must parse, the prefix fit the family. */
-static int addr_check(struct stix_vctx *v, int family, long maxprefix)
-{
-    const char *s = json_string_value(stix_get(v, "value"));
-    const char *slash = strchr(s, '/');
-    char addr[64];
-    unsigned char bin[16];
-    size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+static const struct stix_prop ipv6_addr[] = {STIX_IPV6("value", true),
+                                             STIX_REFS("resolves_to_refs", false, 0, to_mac),
+                                             STIX_REFS("belongs_to_refs", false, 0, to_as)};
 
-    if (n >= sizeof addr)
-        return stix_fail(v, "value", "is not an IP address");
-    memcpy(addr, s, n);
-    addr[n] = '\0';
-    if (inet_pton(family, addr, bin) != 1)
-        return stix_fail(v, "value", "must be an IPv%d address or CIDR block",
-                         family == AF_INET ? 4 : 6);
-    if (slash != NULL) {
-        int64_t prefix;
-        if (rk_parse_int64(slash + 1, 0, maxprefix, &prefix) != 0)
-            return stix_fail(v, "value", "has a CIDR prefix outside 0-%ld", maxprefix);
-    }
-    return 0;
-}
-
-static int ipv4_check(struct stix_vctx *v)
-{
-    return addr_check(v, AF_INET, 32);
-}
-
-static int ipv6_check(struct stix_vctx *v)
-{
-    return addr_check(v, AF_INET6, 128);
-}
-
-static const struct stix_prop mac_addr[] = {STIX_STR("value", true)};
-
-static int mac_check(struct stix_vctx *v)
-{
-    const char *s = json_string_value(stix_get(v, "value"));
-
-    for (int i = 0; i < 17; i++) {
-        char c = s[i];
-        bool ok = (i % 3 == 2) ? c == ':' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-        if (!ok)
-            return stix_fail(v, "value", "must be a colon-delimited lower-case MAC-48 address");
-    }
-    if (s[17] != '\0')
-        return stix_fail(v, "value", "must be a colon-delimited lower-case MAC-48 address");
-    return 0;
-}
+static const struct stix_prop mac_addr[] = {STIX_MAC("value", true)};
 
 static const struct stix_prop mutex[] = {STIX_STR("name", true)};
 
@@ -255,10 +221,53 @@ static const struct stix_prop user_account[] = {STIX_STR("user_id", false),
                                                 STIX_TS("account_first_login", false),
                                                 STIX_TS("account_last_login", false)};
 
+static const char *const registry_datatype_enum[] = {"REG_NONE",
+                                                     "REG_SZ",
+                                                     "REG_EXPAND_SZ",
+                                                     "REG_BINARY",
+                                                     "REG_DWORD",
+                                                     "REG_DWORD_BIG_ENDIAN",
+                                                     "REG_DWORD_LITTLE_ENDIAN",
+                                                     "REG_LINK",
+                                                     "REG_MULTI_SZ",
+                                                     "REG_RESOURCE_LIST",
+                                                     "REG_FULL_RESOURCE_DESCRIPTION",
+                                                     "REG_RESOURCE_REQUIREMENTS_LIST",
+                                                     "REG_QWORD",
+                                                     "REG_INVALID_TYPE",
+                                                     NULL};
+
+static const struct stix_prop registry_value[] = {
+    STIX_STR("name", false), STIX_STR("data", false),
+    STIX_ENUM("data_type", false, registry_datatype_enum)};
+static const struct stix_sub registry_value_type = {"windows-registry-value-type", registry_value,
+                                                    STIX_NELEM(registry_value)};
+
 static const struct stix_prop windows_registry_key[] = {
-    STIX_STR("key", false), STIX_OBJS("values", false), STIX_TS("modified_time", false),
+    STIX_STR("key", false), STIX_OBJS_OF("values", false, &registry_value_type),
+    STIX_TS("modified_time", false),
     STIX_REF("creator_user_ref", false, 0, to_account),
     STIX_INT("number_of_subkeys", false, 0, 9.2e18)};
+
+static const struct stix_prop x509_v3[] = {
+    STIX_STR("basic_constraints", false),
+    STIX_STR("name_constraints", false),
+    STIX_STR("policy_constraints", false),
+    STIX_STR("key_usage", false),
+    STIX_STR("extended_key_usage", false),
+    STIX_STR("subject_key_identifier", false),
+    STIX_STR("authority_key_identifier", false),
+    STIX_STR("subject_alternative_name", false),
+    STIX_STR("issuer_alternative_name", false),
+    STIX_STR("subject_directory_attributes", false),
+    STIX_STR("crl_distribution_points", false),
+    STIX_STR("inhibit_any_policy", false),
+    STIX_TS("private_key_usage_period_not_before", false),
+    STIX_TS("private_key_usage_period_not_after", false),
+    STIX_STR("certificate_policies", false),
+    STIX_STR("policy_mappings", false)};
+static const struct stix_sub x509_v3_type = {"x509-v3-extensions-type", x509_v3,
+                                             STIX_NELEM(x509_v3)};
 
 static const struct stix_prop x509_certificate[] = {
     STIX_BOOL("is_self_signed", false),
@@ -273,7 +282,7 @@ static const struct stix_prop x509_certificate[] = {
     STIX_STR("subject_public_key_algorithm", false),
     STIX_STR("subject_public_key_modulus", false),
     STIX_INT("subject_public_key_exponent", false, 0, 9.2e18),
-    STIX_DICT("x509_v3_extensions", false)};
+    STIX_OBJ_OF("x509_v3_extensions", false, &x509_v3_type)};
 
 static int x509_check(struct stix_vctx *v)
 {
@@ -294,9 +303,9 @@ const struct stix_type stix_sco_types[] = {
     T("email-addr", email_addr, NULL),
     T("email-message", email_message, email_message_check),
     T("file", file, file_check),
-    T("ipv4-addr", ipv4_addr, ipv4_check),
-    T("ipv6-addr", ipv4_addr, ipv6_check),
-    T("mac-addr", mac_addr, mac_check),
+    T("ipv4-addr", ipv4_addr, NULL),
+    T("ipv6-addr", ipv6_addr, NULL),
+    T("mac-addr", mac_addr, NULL),
     T("mutex", mutex, NULL),
     T("network-traffic", network_traffic, network_traffic_check),
     T("process", process, process_check),
@@ -307,3 +316,57 @@ const struct stix_type stix_sco_types[] = {
     T("x509-certificate", x509_certificate, x509_check),
 };
 const size_t stix_sco_ntypes = STIX_NELEM(stix_sco_types);
+
+int stix_check_embedded(struct stix_vctx *v, const json_t *objects)
+{
+    const char *key;
+    const json_t *o;
+    char where[STIX_WHERE_MAX];
+    int rc = 0;
+
+    v->keyrefs = true;
+    json_object_foreach((json_t *)objects, key, o)
+    {
+        const json_t *type = json_object_get(o, "type");
+        const json_t *ext;
+        const struct stix_type *t;
+        snprintf(where, sizeof where, "objects.%.80s", key);
+        if (!json_is_object(o)) {
+            rc = stix_fail(v, "objects", "'%.80s' must be an object (an SCO)", key);
+            break;
+        }
+        if (!json_is_string(type) ||
+            !stix_type_name_ok(json_string_value(type), json_string_length(type))) {
+            rc = stix_fail(v, where, "needs a type (an SCO type name)");
+            break;
+        }
+        t = stix_type_find(json_string_value(type), json_string_length(type));
+        if (t == NULL || t->kind != STIX_SCO)
+            continue; /* a custom observable: nothing more is known of it */
+        const struct stix_sub body = {t->name, t->props, t->nprops};
+        rc = stix_check_sub(v, where, o, &body);
+        if (rc != 0)
+            break;
+        ext = json_object_get(o, "extensions");
+        if (json_is_object(ext)) {
+            const char *name;
+            const json_t *e;
+            json_object_foreach((json_t *)ext, name, e)
+            {
+                const struct stix_sub *sub =
+                    stix_sco_extension(t->name, strlen(t->name), name, strlen(name));
+                char ewhere[STIX_WHERE_MAX];
+                if (sub == NULL || !json_is_object(e))
+                    continue;
+                snprintf(ewhere, sizeof ewhere, "objects.%.80s.extensions.%.80s", key, name);
+                rc = stix_check_sub(v, ewhere, e, sub);
+                if (rc != 0)
+                    break;
+            }
+            if (rc != 0)
+                break;
+        }
+    }
+    v->keyrefs = false;
+    return rc;
+}

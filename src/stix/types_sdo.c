@@ -85,7 +85,7 @@ static int indicator_check(struct stix_vctx *v)
     if (strcmp(type, "stix") == 0) {
         struct rk_err perr;
         rk_err_clear(&perr);
-        if (stix_pattern_validate(json_string_value(stix_get(v, "pattern")), &perr) != 0)
+        if (stix_pattern_validate(json_string_value(stix_get(v, "pattern")), &perr, v->warn) != 0)
             return stix_fail(v, "pattern", "%.200s", perr.msg);
     }
     return 0;
@@ -197,9 +197,14 @@ static int observed_data_check(struct stix_vctx *v)
     bool objs = stix_get(v, "objects") != NULL;
     bool refs = stix_get(v, "object_refs") != NULL;
 
+    int rc;
+
     if (objs == refs)
         return stix_fail(v, "object_refs", "exactly one of objects and object_refs is required");
-    return ts_order(v, "first_observed", "last_observed", false);
+    rc = ts_order(v, "first_observed", "last_observed", false);
+    if (rc == 0 && objs)
+        rc = stix_check_embedded(v, stix_get(v, "objects"));
+    return rc;
 }
 
 static const struct stix_prop opinion[] = {

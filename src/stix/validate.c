@@ -71,7 +71,8 @@ void stix_vctx_index(struct stix_vctx *v)
 }
 
 /* stix_validate with v as its state, whose index of obj stays usable afterwards. */
-static int validate_in(struct stix_vctx *v, const json_t *obj, struct rk_err *err)
+static int validate_in(struct stix_vctx *v, const json_t *obj, struct stix_warning *warn,
+                       struct rk_err *err)
 {
     const json_t *type;
     const struct stix_type *t;
@@ -85,6 +86,8 @@ static int validate_in(struct stix_vctx *v, const json_t *obj, struct rk_err *er
     v->type = NULL;
     v->kind = STIX_SDO;
     v->err = err;
+    v->warn = warn;
+    v->keyrefs = false;
     v->indexed = false;
     v->nmembers = 0;
     v->ref_ok = v->refs_ok = 0;
@@ -126,16 +129,24 @@ static int validate_in(struct stix_vctx *v, const json_t *obj, struct rk_err *er
 int stix_validate(const json_t *obj, struct rk_err *err)
 {
     struct stix_vctx v;
-    return validate_in(&v, obj, err);
+    return validate_in(&v, obj, NULL, err);
 }
 
 int stix_validate_meta(const json_t *obj, struct stix_meta *meta, struct rk_err *err)
 {
     struct stix_vctx v;
-    int rc = validate_in(&v, obj, err);
+    struct stix_warning warn;
+    int rc;
+
+    warn.msg[0] = '\0';
+    warn.count = 0;
+    rc = validate_in(&v, obj, &warn, err);
     if (rc != 0)
         return rc;
     /* The members through the validation's index rather than four jansson lookups. */
-    return stix_meta_from(stix_get(&v, "id"), stix_get(&v, "spec_version"),
-                          stix_get(&v, "modified"), stix_get(&v, "created"), meta, err);
+    rc = stix_meta_from(stix_get(&v, "id"), stix_get(&v, "spec_version"),
+                        stix_get(&v, "modified"), stix_get(&v, "created"), meta, err);
+    if (rc == 0 && warn.count > 0)
+        meta->warning = warn;
+    return rc;
 }

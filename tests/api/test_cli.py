@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import unittest
+import uuid
 
 from harness import (API_ROOT, TOKEN_RE, Hub, HubTestCase, indicator, renkei_bin, served,
                      stix_id, test_data, TESTS_DATA)
@@ -269,6 +270,23 @@ class TestPushPull(HubTestCase):
         path = os.path.join(TESTS_DATA, "invalid-envelope.json")
         p = self.run_sync("push", "--token", self.fx.power_contrib, self.url(self.c_push), path)
         self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+
+    def test_push_shows_pattern_warnings(self):
+        # A pattern naming a property the specification does not define is stored, and
+        # renkei push shows the hub's warning; an impossible value is a refusal.
+        typo = indicator(40, pattern="[ipv4-addr:valeu = '198.51.100.40']")
+        bad = indicator(41, pattern="[ipv4-addr:value = '198.51.100.300']")
+        path = os.path.join(self.hub.tmp, "warned.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--%s" % uuid.uuid4(),
+                       "objects": [typo, bad]}, f)
+        p = self.run_sync("push", "--token", self.fx.power_contrib, self.url(self.c_push), path)
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        self.assertIn("warning: pattern: property 'valeu' is not defined for ipv4-addr",
+                      p.stdout)
+        self.assertIn(typo["id"], p.stdout)
+        self.assertIn("ipv4-addr:value = '198.51.100.300': value must be an IPv4 address",
+                      p.stdout)
 
     def test_push_with_bad_token_exit_1(self):
         path = os.path.join(TESTS_DATA, "bundle.json")

@@ -182,6 +182,54 @@ class TestPost(HubTestCase):
         self.assertEqual(st, 200, body)
         self.assertEqual({o["id"] for o in body["objects"]}, {objs[0]["id"], objs[3]["id"]})
 
+    def test_pattern_values_refused_and_names_warned(self):
+        # A pattern compares the standard properties of SCOs with values they can hold: an
+        # impossible one refuses the indicator, naming the comparison; a property name the
+        # specification does not define is stored with a warning in its status message.
+        bad_ip = indicator(30, pattern="[ipv4-addr:value = '198.51.100.300']")
+        bad_md5 = indicator(31, pattern="[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879']")
+        bad_port = indicator(32, pattern="[network-traffic:dst_port = 70000]")
+        bad_ts = indicator(33, pattern="[file:size = t'2020-01-01T00:00:00Z']")
+        typo = indicator(34, pattern="[ipv4-addr:valeu = '198.51.100.1']")
+        hash_name = indicator(35, pattern="[file:hashes.'SHA256' = '%s']" % ("ab" * 32))
+        custom = indicator(36, pattern="[ipv4-addr:x_score = 5 AND x-acme:valeu = 1]")
+        fine = indicator(37, pattern="[ipv4-addr:value = '198.51.100.0/24' AND "
+                                     "network-traffic:dst_port = '447']")
+        observed = {"type": "observed-data", "spec_version": "2.1",
+                    "id": "observed-data--%s" % uuid.uuid4(),
+                    "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                    "first_observed": "2024-01-01T00:00:00Z",
+                    "last_observed": "2024-01-01T00:00:00Z", "number_observed": 1,
+                    "objects": {"0": {"type": "ipv4-addr", "value": "198.51.100.300"}}}
+        sco = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--%s" % uuid.uuid4(),
+               "value": "198.51.100.0/33"}
+        objs = [bad_ip, bad_md5, bad_port, bad_ts, typo, hash_name, custom, fine, observed, sco]
+        res = self.post_ok(self.c_small, objs, self.fx.power_contrib)
+        fails = {f["id"]: f.get("message", "") for f in res.get("failures", [])}
+        oks = {f["id"]: f.get("message", "") for f in res.get("successes", [])}
+        self.assertEqual(set(fails), {bad_ip["id"], bad_md5["id"], bad_port["id"], bad_ts["id"],
+                                      observed["id"], sco["id"]}, res)
+        self.assertIn("pattern: ipv4-addr:value = '198.51.100.300': value must be an IPv4 "
+                      "address or CIDR block at offset 19", fails[bad_ip["id"]])
+        self.assertIn("hash 'MD5' must be 32 hexadecimal digits", fails[bad_md5["id"]])
+        self.assertIn("network-traffic:dst_port = 70000: value must be between 0 and 65535",
+                      fails[bad_port["id"]])
+        self.assertIn("the property is an integer, not a timestamp", fails[bad_ts["id"]])
+        self.assertIn("property 'objects.0.value': must be an IPv4 address",
+                      fails[observed["id"]])
+        self.assertIn("property 'value': has a CIDR prefix outside 0-32", fails[sco["id"]])
+        self.assertIn("warning: pattern: property 'valeu' is not defined for ipv4-addr at "
+                      "offset 11", oks[typo["id"]])
+        self.assertIn("warning: pattern: hash name 'SHA256' is not in hash-algorithm-ov (did you "
+                      "mean 'SHA-256'?)", oks[hash_name["id"]])
+        self.assertNotIn("warning", oks[custom["id"]])
+        self.assertNotIn("warning", oks[fine["id"]])
+        # The warned indicator is stored as it was sent.
+        st, _, body = self.hub.get_objects(self.c_small, self.fx.power_contrib,
+                                           "match[id]=%s" % typo["id"])
+        self.assertEqual(st, 200, body)
+        self.assertEqual([o["pattern"] for o in body["objects"]], [typo["pattern"]])
+
     def test_invalid_id_reported(self):
         bad = indicator(5)
         bad["id"] = "indicator--not-a-uuid"

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_pattern.c: the STIX pattern validator against every example of section 9 of the
- * specification, hand-made corner cases of the grammar, the patterns of real feeds in
- * ../shared/data, and a table of invalid patterns whose message and offset are checked.
+ * specification, hand-made corner cases of the grammar, the values that comparisons of
+ * standard SCO properties may and may not hold, the warnings about property names the
+ * specification does not define, the patterns of real feeds in ../shared/data, and a table
+ * of invalid patterns whose message and offset are checked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "stix/stix.h"
 
@@ -37,8 +41,9 @@ static const char *const valid[] = {
     /* section 9.5 and 9.5.1 */
     "[ network-traffic:src_ref.value = '203.0.113.10' AND network-traffic:dst_ref.value = "
     "'198.51.100.58' ]",
-    "([file:hashes.'SHA-256' = '13987239847...'] AND [windows-registry-key:key = 'hkey']) "
-    "WITHIN 120 SECONDS",
+    "([file:hashes.'SHA-256' = "
+    "'13987239847aec070645fe53ee3b3763059376134f058cc337247c978add178b'] AND "
+    "[windows-registry-key:key = 'hkey']) WITHIN 120 SECONDS",
     "[file:name = 'b'] FOLLOWEDBY [file:name = 'c'] REPEATS 5 TIMES",
     "([file:name = 'b'] FOLLOWEDBY [file:name = 'c']) REPEATS 5 TIMES",
     /* section 9.6.1 operator examples */
@@ -125,7 +130,7 @@ static const char *const valid[] = {
     "[file:name == 'x']",
     "[file:name <> 'x']",
     "[file:size IN ()]",
-    "[file:size IN (1, 2.5, -3, -.5, +4)]",
+    "[file:x_size IN (1, 2.5, -3, -.5, +4)]",
     "[file:created IN (t'2016-01-01T00:00:00Z', t'2017-01-01T00:00:00Z')]",
     /* constants of every kind */
     "[file:x_flag = true AND file:y_flag != false]",
@@ -137,10 +142,10 @@ static const char *const valid[] = {
     "[file:magic_number_hex = h'' OR file:magic_number_hex = h'FFd8']",
     "[file:created > t'2016-01-01T00:00:00.123456789Z' AND file:created < "
     "t'2016-12-31T23:59:60Z']",
-    "[file:size = 9007199254740991 OR file:size = -9007199254740991 OR file:size = 0]",
+    "[file:x_size = 9007199254740991 OR file:x_size = -9007199254740991 OR file:size = 0]",
     /* paths: quoted first component, negative and star indexes */
     "[x-custom:'quoted first'.'and-next'[0][-1][*].tail = 1]",
-    "[file:hashes.'SHA-256' = 'x' AND file:hashes.MD5 = 'y' AND file:hashes.md5 = 'z']",
+    "[file:hashes.'SHA-256' LIKE 'x%' AND file:hashes.SSDEEP = 'y' AND file:hashes.md5 = 'z']",
     /* qualifiers: several kinds on one expression, nested qualified groups */
     "[file:name = 'x'] START t'2016-06-01T00:00:00Z' STOP t'2016-06-01T00:00:00.001Z' "
     "WITHIN 1.5 SECONDS REPEATS 2 TIMES",
@@ -160,6 +165,42 @@ static const char *const valid[] = {
     "([ file:hashes.'SHA-1' = '059e0e19e367bd566724ae496dfa7347846bb8e6' ])",
     "[ x509-certificate:hashes.'SHA-1' = '5336e04495132330a766b2332013eff8bd9481e6' ]",
     "[url:value='https://cloudaxis.cc/gsmft/yueu/fkvqld/tvqqwh/ushu/22.exe']",
+    /* values of standard properties that can be right */
+    "[ipv4-addr:value = '0.0.0.0/0' OR ipv4-addr:value = '255.255.255.255/32' OR "
+    "ipv4-addr:value = '198.51.100.7']",
+    "[ipv6-addr:value = '::' OR ipv6-addr:value = '2001:DB8::1/128' OR "
+    "ipv6-addr:value = '::ffff:198.51.100.1' OR ipv6-addr:value ISSUBSET '2001:db8::/32']",
+    "[ipv4-addr:value ISSUPERSET '198.51.100.0/24' AND ipv4-addr:value NOT = '10.0.0.1']",
+    "[ipv4-addr:value LIKE '198.51.100.%' OR ipv4-addr:value MATCHES '^10\\\\.']",
+    "[ipv4-addr:value = h'c6336401' OR ipv4-addr:value = b'xjNkAQ==']",
+    "[mac-addr:value = '00:1a:2b:3c:4d:5e' OR mac-addr:value IN ('ff:ff:ff:ff:ff:ff')]",
+    "[file:hashes.MD5 = 'CEAD3F77F6CDA6EC00F57D76C9A6879F' OR file:hashes.SSDEEP = '3:a:b' OR "
+    "file:hashes.TLSH = 'T1x' OR file:hashes.'SHA3-512' LIKE 'ab%']",
+    "[network-traffic:dst_port = 65535 OR network-traffic:src_port IN (0, 80, 443) OR "
+    "network-traffic:dst_port = '447' OR network-traffic:dst_port > 70000]",
+    "[autonomous-system:number = 4294967295 AND file:size >= 0 AND file:size = 1.5]",
+    "[file:mtime = t'2020-01-01T00:00:00Z' OR file:mtime > '2020-01-01T00:00:00.5Z']",
+    "[process:is_hidden = true OR process:is_hidden = 'false']",
+    "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7 OR "
+    "file:extensions.'windows-pebinary-ext'.optional_header.size_of_code = 512]",
+    "[file:extensions.'ntfs-ext'.alternate_data_streams[0].hashes.MD5 = "
+    "'cead3f77f6cda6ec00f57d76c9a6879f']",
+    "[network-traffic:extensions.'socket-ext'.address_family = 'AF_INET' AND "
+    "network-traffic:extensions.'tcp-ext'.src_flags_hex = h'02']",
+    "[windows-registry-key:values[*].data_type = 'REG_SZ' AND "
+    "x509-certificate:x509_v3_extensions.private_key_usage_period_not_before = "
+    "t'2016-03-12T12:00:00Z']",
+    "[ipv4-addr:resolves_to_refs[*].value = '00:11:22:33:44:55' AND "
+    "ipv4-addr:belongs_to_refs[0].number = 15139]",
+    "[email-message:from_ref.value = 'a@example.com' AND email-message:date = "
+    "t'2016-06-19T14:20:40Z' AND email-message:body_multipart[*].content_type = 'text/plain']",
+    /* what is not followed is not checked: custom properties and types, references that
+     * may lead to several types, dictionaries, SDO types */
+    "[file:x_size = t'2020-01-01T00:00:00Z' AND x-acme:value = 5]",
+    "[network-traffic:dst_ref.value = 'example.com' AND network-traffic:dst_ref.value ISSUBSET "
+    "'10.0.0.0/8']",
+    "[network-traffic:ipfix.minimumIpTotalLength = 32 AND process:environment_variables.PATH = 1]",
+    "[vulnerability:name = 5]",
 };
 
 struct bad {
@@ -169,6 +210,79 @@ struct bad {
 };
 
 static const struct bad invalid[] = {
+    /* section 9.5's example abbreviates the hash: a SHA-256 has 64 hexadecimal digits */
+    {"([file:hashes.'SHA-256' = '13987239847...'] AND [windows-registry-key:key = 'hkey']) "
+     "WITHIN 120 SECONDS",
+     "file:hashes.'SHA-256' = '13987239847...': hash 'SHA-256' must be 64 hexadecimal digits",
+     26},
+    /* values of standard properties that cannot be right */
+    {"[ipv4-addr:value = '198.51.100.300']",
+     "pattern: ipv4-addr:value = '198.51.100.300': value must be an IPv4 address or CIDR block",
+     19},
+    {"[ipv4-addr:value = '198.51.100.0/33']", "value has a CIDR prefix outside 0-32", 19},
+    {"[ipv4-addr:value = '198.51.100.0/']", "value has a CIDR prefix outside 0-32", 19},
+    {"[ipv4-addr:value = '198.51.100.0/-0']", "value has a CIDR prefix outside 0-32", 19},
+    {"[ipv4-addr:value = '010.1.1.1']", "must be an IPv4 address or CIDR block", 19},
+    {"[ipv4-addr:value = '2001:db8::1']", "must be an IPv4 address or CIDR block", 19},
+    {"[ipv4-addr:value != '1.2.3.300']", "ipv4-addr:value != '1.2.3.300': value must be", 20},
+    {"[ipv4-addr:value NOT = '1.2.3.300']", "ipv4-addr:value NOT = '1.2.3.300': value", 23},
+    {"[ipv4-addr:value IN ('1.2.3.4', '1.2.3.300')]",
+     "ipv4-addr:value IN (... '1.2.3.300' ...): value must be an IPv4", 32},
+    {"[ipv4-addr:value ISSUBSET '198.51.100.0/33']", "value has a CIDR prefix outside 0-32", 26},
+    {"[ipv6-addr:value = '2001:db8::/129']", "value has a CIDR prefix outside 0-128", 19},
+    {"[ipv6-addr:value = '2001:db8:::1']", "value must be an IPv6 address or CIDR block", 19},
+    {"[ipv4-addr:value = 1]", "the property is a string, not an integer", 19},
+    {"[file:name ISSUBSET '10.0.0.0/8']",
+     "file:name ISSUBSET '10.0.0.0/8': ISSUBSET and ISSUPERSET compare the value of an "
+     "ipv4-addr or an ipv6-addr",
+     20},
+    {"[mac-addr:value = '00:1A:2b:3c:4d:5e']",
+     "value must be a colon-delimited lower-case MAC-48 address", 18},
+    {"[mac-addr:value = '0:1a:2b:3c:4d:5e']", "lower-case MAC-48 address", 18},
+    {"[ipv4-addr:resolves_to_refs[*].value = 'zz']",
+     "ipv4-addr:resolves_to_refs[*].value = 'zz': value must be a colon-delimited", 39},
+    {"[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879']",
+     "file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879': hash 'MD5' must be 32 hexadecimal "
+     "digits",
+     19},
+    {"[file:hashes.'SHA-1' = 'zz5e0e19e367bd566724ae496dfa7347846bb8e6']",
+     "hash 'SHA-1' must be 40 hexadecimal digits", 23},
+    {"[artifact:hashes.'SHA-512' = 'ab']", "hash 'SHA-512' must be 128 hexadecimal digits", 29},
+    {"[file:hashes.'SHA3-256' IN ('ab')]", "hash 'SHA3-256' must be 64 hexadecimal digits", 28},
+    {"[file:extensions.'ntfs-ext'.alternate_data_streams[0].hashes.'SHA-1' = 'abc']",
+     "hash 'SHA-1' must be 40", 71},
+    {"[file:hashes.MD5 = 5]", "the property is a string, not an integer", 19},
+    {"[network-traffic:dst_port = 70000]",
+     "network-traffic:dst_port = 70000: value must be between 0 and 65535", 28},
+    {"[network-traffic:dst_port = '70000']", "value must be between 0 and 65535", 28},
+    {"[network-traffic:dst_port = -1]", "value must be between 0 and 65535", 28},
+    {"[network-traffic:src_port IN (80, 443, 70000)]",
+     "network-traffic:src_port IN (... 70000 ...): value must be between 0 and 65535", 39},
+    {"[network-traffic:dst_port = 'http']",
+     "the property is an integer and the string is not one", 28},
+    {"[network-traffic:dst_port = t'2020-01-01T00:00:00Z']",
+     "the property is an integer, not a timestamp", 28},
+    {"[autonomous-system:number = 4294967296]", "value must be between 0 and 4294967295", 28},
+    {"[file:size = t'2020-01-01T00:00:00Z']",
+     "file:size = t'2020-01-01T00:00:00Z': the property is an integer, not a timestamp", 13},
+    {"[file:size < b'AAAA']", "the property is an integer, not binary (b'')", 13},
+    {"[file:name = t'2020-01-01T00:00:00Z']", "the property is a string, not a timestamp", 13},
+    {"[file:name = true]", "the property is a string, not a boolean", 13},
+    {"[file:mtime = 5]", "the property is a timestamp, not an integer", 14},
+    {"[file:mtime > 'yesterday']", "the property is a timestamp and the string is not one", 14},
+    {"[process:is_hidden = 1]", "the property is a boolean, not an integer", 21},
+    {"[process:is_hidden = 'yes']", "the property is a boolean and the string is not one", 21},
+    {"[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 'high']",
+     "the property is a number and the string is not one", 62},
+    {"[network-traffic:extensions.'socket-ext'.address_family = 'AF_FOO']",
+     "value must be one of AF_UNSPEC, AF_INET, AF_IPX", 58},
+    {"[windows-registry-key:values[*].data_type = 'REG_FOO']", "value must be one of REG_NONE",
+     44},
+    {"[artifact:encryption_algorithm IN ('AES-256-GCM', 'rot13')]",
+     "value must be one of AES-256-GCM, ChaCha20-Poly1305, mime-type-indicated", 50},
+    {"[x509-certificate:x509_v3_extensions.private_key_usage_period_not_after = 'soon']",
+     "the property is a timestamp and the string is not one", 74},
+    {"[email-message:from_ref.value = 1]", "the property is a string, not an integer", 32},
     {"", "empty pattern", 0},
     {"   ", "empty pattern", 3},
     {"// just a comment", "empty pattern", 17},
@@ -264,7 +378,7 @@ static void valid_patterns(void **state)
 {
     for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
         struct rk_err err = {0};
-        int rc = stix_pattern_validate(valid[i], &err);
+        int rc = stix_pattern_validate(valid[i], &err, NULL);
         if (rc != 0)
             fail_msg("valid pattern %zu refused: %s\n  %s", i, err.msg, valid[i]);
     }
@@ -275,7 +389,7 @@ static void invalid_patterns(void **state)
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
         struct rk_err err = {0};
         char tail[64];
-        int rc = stix_pattern_validate(invalid[i].pattern, &err);
+        int rc = stix_pattern_validate(invalid[i].pattern, &err, NULL);
         if (rc != RK_E_INVALID || err.code != RK_E_INVALID)
             fail_msg("invalid pattern %zu accepted (rc %d): %s", i, rc, invalid[i].pattern);
         snprintf(tail, sizeof(tail), " at offset %zu", invalid[i].offset);
@@ -290,10 +404,10 @@ static void invalid_patterns(void **state)
 static void null_and_no_err(void **state)
 {
     struct rk_err err = {0};
-    assert_int_equal(stix_pattern_validate(NULL, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(NULL, &err, NULL), RK_E_INVALID);
     /* err is optional */
-    assert_int_equal(stix_pattern_validate("[", NULL), RK_E_INVALID);
-    assert_int_equal(stix_pattern_validate("[file:size = 1]", NULL), 0);
+    assert_int_equal(stix_pattern_validate("[", NULL, NULL), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate("[file:size = 1]", NULL, NULL), 0);
 }
 
 /* Builds "[a:b = 1] AND ..." nested depth times inside parentheses. */
@@ -319,9 +433,9 @@ static void limits(void **state)
     char buf[256];
     /* 63 parentheses + 1 bracket = 64 levels: the limit itself is allowed. */
     nest(buf, sizeof(buf), 63);
-    assert_int_equal(stix_pattern_validate(buf, &err), 0);
+    assert_int_equal(stix_pattern_validate(buf, &err, NULL), 0);
     nest(buf, sizeof(buf), 64);
-    assert_int_equal(stix_pattern_validate(buf, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(buf, &err, NULL), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "nesting deeper than 64 at offset 64"));
 
     /* Inside brackets too, and a flood of '(' fails fast at the limit, not at the end. */
@@ -330,7 +444,7 @@ static void limits(void **state)
     deep[0] = '[';
     memset(deep + 1, '(', 59999);
     deep[60000] = '\0';
-    assert_int_equal(stix_pattern_validate(deep, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(deep, &err, NULL), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "nesting deeper than 64 at offset 64"));
     free(deep);
 
@@ -348,10 +462,10 @@ static void limits(void **state)
     o += 34;
     memset(big + o, ' ', CAP - o); /* exactly 1 MiB, trailing whitespace */
     big[CAP] = '\0';
-    assert_int_equal(stix_pattern_validate(big, &err), 0);
+    assert_int_equal(stix_pattern_validate(big, &err, NULL), 0);
     big[CAP] = ' ';
     big[CAP + 1] = '\0';
-    assert_int_equal(stix_pattern_validate(big, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(big, &err, NULL), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "longer than 1048576 bytes"));
     free(big);
 }
@@ -361,10 +475,10 @@ static void message_is_printable(void **state)
 {
     struct rk_err err = {0};
     const char *p = "[file:name = 'x'] \x01";
-    assert_int_equal(stix_pattern_validate(p, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(p, &err, NULL), RK_E_INVALID);
     assert_string_equal(err.msg, "pattern: unexpected character at offset 18");
     p = "[file:name = 'x'] ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    assert_int_equal(stix_pattern_validate(p, &err), RK_E_INVALID);
+    assert_int_equal(stix_pattern_validate(p, &err, NULL), RK_E_INVALID);
     assert_string_equal(err.msg,
                         "pattern: expected AND, OR, FOLLOWEDBY or end of pattern, "
                         "found 'ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN...' at offset 18");
@@ -400,7 +514,7 @@ static size_t check_file(const char *path)
         if (pt == NULL || strcmp(pt, "stix") != 0 || pat == NULL)
             continue;
         struct rk_err err = {0};
-        if (stix_pattern_validate(pat, &err) != 0)
+        if (stix_pattern_validate(pat, &err, NULL) != 0)
             fail_msg("%s: %s: %s\n  %s", path, str(o, "id"), err.msg, pat);
         n++;
     }
@@ -453,12 +567,184 @@ static void real_feed_long_pattern(void **state)
             continue;
         struct rk_err err = {0};
         assert_true(strlen(str(o, "pattern")) > 65536);
-        if (stix_pattern_validate(str(o, "pattern"), &err) != 0)
+        if (stix_pattern_validate(str(o, "pattern"), &err, NULL) != 0)
             fail_msg("%s", err.msg);
         found++;
     }
     assert_int_equal(found, 1);
     json_decref(root);
+}
+
+/* A pattern and what it must warn about. */
+struct warned {
+    const char *pattern; /* input (valid) */
+    const char *msg;     /* substring the warning must contain; NULL: no warning */
+    size_t offset;       /* offset the first warning must name */
+    unsigned count;      /* warnings in all */
+};
+
+static const struct warned warned[] = {
+    {"[ipv4-addr:valeu = '1.2.3.4']",
+     "pattern: property 'valeu' is not defined for ipv4-addr at offset 11", 11, 1},
+    {"[EXISTS ipv4-addr:valeu]", "property 'valeu' is not defined for ipv4-addr", 18, 1},
+    /* section 9.1's definitions give this example; user-account has no value */
+    {"[user-account:value = 'Peter']", "property 'value' is not defined for user-account", 14,
+     1},
+    /* section 9.8's example uses STIX 2.0's file:created (ctime in 2.1) */
+    {"[file:created = t'2014-01-13T07:03:17Z']", "property 'created' is not defined for file", 6,
+     1},
+    {"[file:hashes.'SHA256' = 'x']",
+     "hash name 'SHA256' is not in hash-algorithm-ov (did you mean 'SHA-256'?)", 13, 1},
+    {"[file:hashes.sha1 = 'x']", "(did you mean 'SHA-1'?)", 13, 1},
+    {"[file:hashes.whirlpool = 'x']", "hash name 'whirlpool' is not in hash-algorithm-ov at", 13,
+     1},
+    {"[file:extensions.'foo-ext'.bar = 1]", "'foo-ext' is not a predefined extension of file", 17,
+     1},
+    {"[file:extensions.'windows-pebinary-ext'.sections[*].entropyy > 7.0]",
+     "property 'entropyy' is not defined for windows-pe-section-type", 52, 1},
+    {"[email-message:from_ref.valeu = 'x']", "property 'valeu' is not defined for email-addr", 24,
+     1},
+    {"[file:parent_directory_ref.name = 'x']", "property 'name' is not defined for directory", 27,
+     1},
+    {"[ipv4-addr:valeu = '1' OR ipv6-addr:vlaue = '2' AND ipv4-addr:value = '1.2.3.4']",
+     "property 'valeu' is not defined for ipv4-addr at offset 11 (2 warnings in all)", 11, 2},
+    /* property names with characters a message must not carry are quoted as printable ASCII */
+    {"[ipv4-addr:'caf\xc3\xa9' = 'x']", "property 'caf?" "?' is not defined", 11, 1},
+    /* nothing to say */
+    {"[ipv4-addr:value = '1.2.3.4']", NULL, 0, 0},
+    {"[ipv4-addr:x_score = 1 AND ipv4-addr:id = 'x' AND ipv4-addr:spec_version = '2.1' AND "
+     "ipv4-addr:defanged = true AND ipv4-addr:object_marking_refs[0] = 'x']",
+     NULL, 0, 0},
+    {"[x-usb-device:usbdrive.serial_number = 'x']", NULL, 0, 0},
+    {"[file:extensions.'x-acme-ext'.foo = 1 AND file:extensions."
+     "'extension-definition--6ba7b810-9dad-41d1-80b4-00c04fd430c8'.bar = 2]",
+     NULL, 0, 0},
+    {"[file:hashes.x_acme = 'a' AND file:hashes.'SHA-256' LIKE 'a%']", NULL, 0, 0},
+    {"[network-traffic:src_ref.anything = 'x' AND malware:anything = 'x']", NULL, 0, 0},
+    {"[process:environment_variables.ANYTHING = 'x' AND file:name.anything = 'x']", NULL, 0, 0},
+    {"[file:extensions.'raster-image-ext'.exif_tags.Make = 'Nikon']", NULL, 0, 0},
+};
+
+static void warnings(void **state)
+{
+    for (size_t i = 0; i < sizeof(warned) / sizeof(warned[0]); i++) {
+        struct rk_err err = {0};
+        struct stix_warning w;
+        char tail[64];
+        memset(&w, 'x', sizeof w); /* the validator clears it */
+        if (stix_pattern_validate(warned[i].pattern, &err, &w) != 0)
+            fail_msg("pattern %zu refused: %s\n  %s", i, err.msg, warned[i].pattern);
+        if (w.count != warned[i].count)
+            fail_msg("pattern %zu: %u warnings, want %u: \"%s\"\n  %s", i, w.count,
+                     warned[i].count, w.msg, warned[i].pattern);
+        if (warned[i].msg == NULL) {
+            assert_string_equal(w.msg, "");
+            continue;
+        }
+        snprintf(tail, sizeof(tail), " at offset %zu", warned[i].offset);
+        if (strncmp(w.msg, "pattern: ", 9) != 0 || strstr(w.msg, warned[i].msg) == NULL ||
+            strstr(w.msg, tail) == NULL)
+            fail_msg("pattern %zu: warning \"%s\", want \"%s\" ...%s\n  %s", i, w.msg,
+                     warned[i].msg, tail, warned[i].pattern);
+    }
+    /* A refused pattern leaves no warning behind; warnings are optional. */
+    struct rk_err err = {0};
+    struct stix_warning w;
+    assert_int_equal(stix_pattern_validate("[ipv4-addr:valeu = '1' AND file:size = t'2020-01-01T"
+                                           "00:00:00Z']",
+                                           &err, &w),
+                     RK_E_INVALID);
+    assert_int_equal(w.count, 0);
+    assert_string_equal(w.msg, "");
+    assert_int_equal(stix_pattern_validate("[ipv4-addr:valeu = '1']", &err, NULL), 0);
+}
+
+/* Calls fn on every regular file under dir whose name ends in .json. */
+static void each_json(const char *dir, void (*fn)(const char *path, void *ctx), void *ctx)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL)
+        fail_msg("cannot open %s", dir);
+    while ((e = readdir(d)) != NULL) {
+        char path[1024];
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            each_json(path, fn, ctx);
+        else if (strlen(e->d_name) > 5 && strcmp(e->d_name + strlen(e->d_name) - 5, ".json") == 0)
+            fn(path, ctx);
+    }
+    closedir(d);
+}
+
+/* What the patterns of a set of files came to. */
+struct tally {
+    size_t patterns, refused, warned;
+    char first_refused[600]; /* the first refusal, for the failure message */
+    char first_warned[600];  /* the first warning */
+};
+
+static void tally_file(const char *path, void *ctx)
+{
+    struct tally *t = ctx;
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr), *objects, *o;
+    size_t i;
+    if (root == NULL)
+        return; /* not every .json of the feeds is a bundle */
+    objects = json_is_array(root) ? root : json_object_get(root, "objects");
+    json_array_foreach(objects, i, o)
+    {
+        const char *pt = json_string_value(json_object_get(o, "pattern_type"));
+        const char *pat = json_string_value(json_object_get(o, "pattern"));
+        struct rk_err err = {0};
+        struct stix_warning w;
+        if (strcmp(str(o, "type"), "indicator") != 0 || pt == NULL || strcmp(pt, "stix") != 0 ||
+            pat == NULL)
+            continue;
+        t->patterns++;
+        if (stix_pattern_validate(pat, &err, &w) != 0) {
+            if (t->refused++ == 0)
+                snprintf(t->first_refused, sizeof t->first_refused, "%s: %s: %s", path,
+                         str(o, "id"), err.msg);
+        } else if (w.count > 0 && t->warned++ == 0) {
+            snprintf(t->first_warned, sizeof t->first_warned, "%s: %s: %s", path, str(o, "id"),
+                     w.msg);
+        }
+    }
+    json_decref(root);
+}
+
+/*
+ * Every STIX pattern of the shared real data: the 8,994 of feeds2stix are all accepted without
+ * a warning; the deliberately broken swiftioc export has two indicators made of a CSV header
+ * ('dst_ip' as an IPv4 address), refused, and 1,305 hashes named 'sha256' (holding SHA-1s),
+ * warned about.
+ */
+static void all_real_patterns(void **state)
+{
+    struct tally feeds = {0}, swift = {0};
+    const char *dir = "../shared/data/feeds2stix";
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        skip();
+        return;
+    }
+    each_json(dir, tally_file, &feeds);
+    if (feeds.refused > 0 || feeds.warned > 0)
+        fail_msg("feeds2stix: %zu of %zu refused, %zu warned\n  %s\n  %s", feeds.refused,
+                 feeds.patterns, feeds.warned, feeds.first_refused, feeds.first_warned);
+    assert_true(feeds.patterns > 8000);
+    each_json("../shared/data/nonconformant-swiftioc", tally_file, &swift);
+    assert_int_equal(swift.refused, 2);
+    assert_non_null(strstr(swift.first_refused, "ipv4-addr:value = 'dst_ip': value must be"));
+    assert_int_equal(swift.warned, 1305);
+    assert_non_null(strstr(swift.first_warned, "hash name 'sha256' is not in hash-algorithm-ov"));
 }
 
 int main(void)
@@ -467,7 +753,8 @@ int main(void)
         cmocka_unit_test(valid_patterns),         cmocka_unit_test(invalid_patterns),
         cmocka_unit_test(null_and_no_err),        cmocka_unit_test(limits),
         cmocka_unit_test(message_is_printable),   cmocka_unit_test(real_feeds),
-        cmocka_unit_test(real_feed_long_pattern),
+        cmocka_unit_test(real_feed_long_pattern), cmocka_unit_test(warnings),
+        cmocka_unit_test(all_real_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,37 @@ static void meta_created_only_and_sco(void **state)
     json_decref(sco);
 }
 
+/* An indicator of a standard type's unknown property: valid, with the pattern's warning in
+ * meta; one without anything to say, and stix_meta_get, leave the warning empty. */
+static void validate_meta_warning(void **state)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "indicator", "spec_version",
+                          "2.1", "id", "indicator" U, "created", "2024-01-02T03:04:05.000Z",
+                          "modified", "2024-01-02T03:04:05.000Z", "pattern",
+                          "[ipv4-addr:valeu = '198.51.100.1']", "pattern_type", "stix",
+                          "valid_from", "2024-01-02T03:04:05Z");
+    struct stix_meta m;
+    struct rk_err err;
+
+    assert_int_equal(stix_validate_meta(j, &m, &err), 0);
+    assert_int_equal(m.warning.count, 1);
+    assert_string_equal(m.warning.msg,
+                        "pattern: property 'valeu' is not defined for ipv4-addr at offset 11");
+    assert_int_equal(stix_meta_get(j, &m, &err), 0);
+    assert_int_equal(m.warning.count, 0);
+    assert_string_equal(m.warning.msg, "");
+    json_object_set_new(j, "pattern", json_string("[ipv4-addr:value = '198.51.100.1']"));
+    assert_int_equal(stix_validate_meta(j, &m, &err), 0);
+    assert_int_equal(m.warning.count, 0);
+    assert_string_equal(m.warning.msg, "");
+    json_object_set_new(j, "pattern", json_string("[ipv4-addr:value = '198.51.100.300']"));
+    assert_int_equal(stix_validate_meta(j, &m, &err), RK_E_INVALID);
+    assert_string_equal(err.msg, "indicator" U ": property 'pattern': pattern: ipv4-addr:value = "
+                                 "'198.51.100.300': value must be an IPv4 address or CIDR block "
+                                 "at offset 19");
+    json_decref(j);
+}
+
 static void meta_errors(void **state)
 {
     json_t *noid = tj("{'type':'url','value':'x'}");
@@ -172,6 +203,9 @@ static void validate_meta_matches_separate_calls(void **state)
             assert_int_equal(r1, r2);
             assert_string_equal(e1.msg, e2.msg);
             if (r1 == 0) {
+                /* stix_meta_get has no warnings to give; validation's are checked apart. */
+                assert_true(m2.warning.count == 0 || strncmp(m2.warning.msg, "pattern: ", 9) == 0);
+                memset(&m2.warning, 0, sizeof(m2.warning));
                 assert_memory_equal(&m1, &m2, sizeof(m1));
                 valid++;
             }
@@ -238,6 +272,7 @@ int main(void)
         cmocka_unit_test(meta_sdo),
         cmocka_unit_test(meta_created_only_and_sco),
         cmocka_unit_test(meta_errors),
+        cmocka_unit_test(validate_meta_warning),
         cmocka_unit_test(canonical_order_independent),
         cmocka_unit_test(canonical_distinguishes),
         cmocka_unit_test(canonical_idempotent_real),

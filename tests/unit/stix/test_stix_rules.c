@@ -117,7 +117,7 @@ static const struct rule_case cases[] = {
     {"{" SCO("file") ",'name':'x','extensions':{'x-acme-ext':{'Bad':1}}}",
      "property 'extensions.x-acme-ext.Bad': name must be 3-250"},
     {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['icmp'],'extensions':{'"
-                                "icmp-ext':{'icmp_type_hex':'8'}}}",
+                                "icmp-ext':{'icmp_type_hex':'8','icmp_code_hex':'00'}}}",
      "property 'extensions.icmp-ext.icmp_type_hex': must be an even number of hexadecimal digits"},
     /* Property names, reserved names, suffixes, empty lists. */
     {"{" SDO("tool") ",'name':'t','X_Score':1}",
@@ -220,6 +220,26 @@ static const struct rule_case cases[] = {
     {"{" SDO("observed-data") ",'first_observed':'2024-02-01T00:00:00Z','last_observed':'2024-01-"
                               "01T00:00:00Z','number_observed':1,'object_refs':['url" U "']}",
      "property 'last_observed': must not be earlier than first_observed"},
+    /* The deprecated objects dictionary: SCOs that refer to each other by key. */
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'type':'ipv4-addr',"
+                              "'value':'198.51.100.300'}}}",
+     "property 'objects.0.value': must be an IPv4 address or CIDR block"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'type':'ipv4-addr',"
+                              "'value':'198.51.100.3'},'1':{'type':'network-traffic',"
+                              "'src_ref':'0','dst_port':70000,'protocols':['tcp']}}}",
+     "property 'objects.1.dst_port': must be between 0 and 65535"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'type':'file',"
+                              "'hashes':{'SHA-1':'ab'}}}}",
+     "property 'objects.0.hashes': hash 'SHA-1' must be 40"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'type':'file','name':"
+                              "'a','extensions':{'ntfs-ext':{'alternate_data_streams':[{}]}}}}}",
+     "property 'objects.0.extensions.ntfs-ext.alternate_data_streams[0].name': is required"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'type':'mac-addr'}}}",
+     "property 'objects.0.value': is required"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':{'value':'x'}}}",
+     "property 'objects.0': needs a type"},
+    {"{" SDO("observed-data") "," OBS ",'number_observed':1,'objects':{'0':'ipv4-addr'}}",
+     "property 'objects': '0' must be an object"},
     {"{" SDO("observed-data") "," OBS ",'number_observed':1,'object_refs':['malware" U "']}",
      "property 'object_refs': must refer to an SCO or an SRO, not malware"},
     {"{" SDO("opinion") ",'opinion':'maybe','object_refs':['report" U "']}",
@@ -320,6 +340,46 @@ static const struct rule_case cases[] = {
      "mac-addr" U ": property 'value': must be a colon-delimited lower-case MAC-48 address"},
     {"{" SCO("mac-addr") ",'value':'0:a:95:9d:68:16'}",
      "must be a colon-delimited lower-case MAC-48"},
+    {"{" SCO("ipv4-addr") ",'value':'10.0.0.0/-0'}",
+     "property 'value': has a CIDR prefix outside 0-32"},
+    {"{" SCO("ipv6-addr") ",'value':'2001:db8::/+64'}",
+     "property 'value': has a CIDR prefix outside 0-128"},
+    /* The predefined extensions of section 6 and the types nested in SCOs have their tables. */
+    {"{" SCO("file") ",'name':'a','extensions':{'ntfs-ext':{'alternate_data_streams':[{'name':"
+                     "'s','hashes':{'MD5':'abc'}}]}}}",
+     "property 'extensions.ntfs-ext.alternate_data_streams[0].hashes': hash 'MD5' must be 32 "
+     "hexadecimal digits"},
+    {"{" SCO("file") ",'name':'a','extensions':{'windows-pebinary-ext':{'pe_type':'exe',"
+                     "'sections':[{'size':1}]}}}",
+     "property 'extensions.windows-pebinary-ext.sections[0].name': is required"},
+    {"{" SCO("file") ",'name':'a','extensions':{'windows-pebinary-ext':{'pe_type':'exe',"
+                     "'optional_header':{'size_of_code':-1}}}}",
+     "property 'extensions.windows-pebinary-ext.optional_header.size_of_code': must be between"},
+    {"{" SCO("file") ",'name':'a','extensions':{'windows-pebinary-ext':{'pe_type':'exe',"
+                     "'time_date_stamp':'yesterday'}}}",
+     "property 'extensions.windows-pebinary-ext.time_date_stamp': must be an RFC 3339"},
+    {"{" SCO("file") ",'name':'a','extensions':{'archive-ext':{'comment':'c'}}}",
+     "property 'extensions.archive-ext.contains_refs': is required"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['tcp'],'extensions':{"
+                                "'socket-ext':{'address_family':'AF_FOO'}}}",
+     "property 'extensions.socket-ext.address_family': must be one of the values"},
+    {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "','protocols':['http'],'extensions':{"
+                                "'http-request-ext':{'request_method':'get','request_value':'/',"
+                                "'message_body_data_ref':'file" U "'}}}",
+     "property 'extensions.http-request-ext.message_body_data_ref': must refer to artifact"},
+    {"{" SCO("process") ",'extensions':{'windows-process-ext':{'integrity_level':'root'}}}",
+     "property 'extensions.windows-process-ext.integrity_level': must be one of"},
+    {"{" SCO("user-account") ",'extensions':{'unix-account-ext':{'gid':'wheel'}}}",
+     "property 'extensions.unix-account-ext.gid': must be an integer"},
+    {"{" SCO("windows-registry-key") ",'values':[{'name':'a','data_type':'REG_SZ'},{'data_type':"
+                                     "'REG_FOO'}]}",
+     "property 'values[1].data_type': must be one of the values of its enumeration"},
+    {"{" SCO("x509-certificate") ",'x509_v3_extensions':{'private_key_usage_period_not_before':"
+                                 "'2016'}}",
+     "property 'x509_v3_extensions.private_key_usage_period_not_before': must be an RFC 3339"},
+    {"{" SCO("email-message") ",'is_multipart':true,'body_multipart':[{'body_raw_ref':'url" U
+                              "'}]}",
+     "property 'body_multipart[0].body_raw_ref': must refer to artifact or file"},
     {"{" SCO("mutex") "}", "mutex" U ": property 'name': is required"},
     {"{" SCO("network-traffic") ",'dst_ref':'ipv4-addr" U "'}",
      "network-traffic" U ": property 'protocols': is required"},
@@ -605,7 +665,7 @@ static json_t *sighting_with_refs(const char *prop, size_t n, const char *id)
 }
 
 /* Lists of identifiers are capped at STIX_REFS_MAX entries, whatever property holds them;
- * the message names the property (cut at 64 bytes, as every message), the count and the
+ * the message names the property (cut at 160 bytes, as every message), the count and the
  * cap. */
 static void refs_lists_capped(void **state)
 {
@@ -625,7 +685,7 @@ static void refs_lists_capped(void **state)
         j = sighting_with_refs(props[i], STIX_REFS_MAX + 1, "identity" U2);
         assert_int_equal(stix_validate(j, &err), RK_E_INVALID);
         snprintf(want, sizeof want,
-                 "sighting" U ": property '%.64s': has %d entries; the hub accepts at most %d in "
+                 "sighting" U ": property '%.160s': has %d entries; the hub accepts at most %d in "
                  "a list",
                  names[i], STIX_REFS_MAX + 1, STIX_REFS_MAX);
         assert_string_equal(err.msg, want);

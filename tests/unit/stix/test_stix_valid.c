@@ -38,6 +38,13 @@ static const char *const valid[] = {
         "observed-data") ",'first_observed':'2024-01-01T00:00:00Z','last_observed':"
                          "'2024-01-01T00:00:00Z','number_observed':1,'object_refs':['ipv4-addr" U
                          "']}",
+    /* the deprecated objects dictionary: embedded SCOs refer to each other by key */
+    "{" SDO(
+        "observed-data") ",'first_observed':'2024-01-01T00:00:00Z','last_observed':"
+                         "'2024-01-01T00:00:00Z','number_observed':1,'objects':{'0':{'type':"
+                         "'ipv4-addr','value':'198.51.100.3/32'},'1':{'type':'network-traffic',"
+                         "'src_ref':'0','dst_port':443,'protocols':['tcp']},'2':{'type':'x-acme',"
+                         "'anything':1}}}",
     "{" SDO("opinion") ",'opinion':'strongly-agree','object_refs':['report" U "']}",
     "{" SDO("report") ",'name':'Weekly','published':'2024-01-05T00:00:00Z','object_refs':"
                       "['indicator" U "']}",

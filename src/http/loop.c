@@ -364,7 +364,7 @@ static void on_head(struct conn *c)
     }
     c->body_left = h->has_length ? h->content_length : 0;
     memset(&c->chunked, 0, sizeof(c->chunked));
-    if (h->expect_continue && h->minor >= 1 && c->in_len == 0)
+    if (h->expect_continue && h->minor >= 1 && c->in_len == c->head_len)
         rk_buf_puts(&c->out, CONTINUE_100);
     c->state = ST_BODY;
 }

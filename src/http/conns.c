@@ -77,7 +77,7 @@ static void unlink_locked(struct http_conns *c, struct http_conn *e)
 
 /*
  * Shuts the oldest unauthenticated connection down. The caller holds c->lock, and its entry is
- * not yet closed, so its socket is still open and still its own: libmicrohttpd reports a
+ * not yet closed, so its socket is still open and still its own: the event loop reports a
  * close (http_conns_close, which needs the lock) before it closes the socket. shutdown() is
  * safe from any thread and wakes the connection's worker, which reads the end of the stream
  * and closes the connection in its own thread; nothing is freed here.

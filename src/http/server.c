@@ -425,8 +425,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 }
 
 /*
- * Settles the connection limit (the default, at least one per worker since libmicrohttpd splits
- * the limit among them, at most MAX_CONNECTIONS, and within the open-file limit, raised if it
+ * Settles the connection limit (the default, at least one per worker, at most MAX_CONNECTIONS, and within the open-file limit, raised if it
  * can be) and makes the table that sheds connections without credentials beyond three
  * quarters of it: the last quarter is kept for connections on which a request authenticated.
  */

@@ -352,7 +352,7 @@ class RequestHeadLimitsTest(harness.HubTestCase):
                 doc = self.assert_json_error(self.get("/api/v1/orgs?" + q), (400, 414),
                                              media="application/json")
                 self.assertIn("error", doc)
-        # empty pieces count as libmicrohttpd counts them
+        # empty pieces count as parameters
         self.assert_json_error(self.get(self.objects + "?" + "&" * 3000), (400,))
         # at the limit, the request is served
         q = "&".join("p%d=1" % i for i in range(64))
@@ -382,8 +382,8 @@ class RequestHeadLimitsTest(harness.HubTestCase):
                 self.assert_json_error(self.get("/taxii2/", many), (431,))
 
     def test_heads_of_any_size(self):
-        """Heads far beyond the limit get the same JSON answer at once: libmicrohttpd answered
-        those beyond its pool (about 20 KiB) with a fixed HTML page."""
+        """Heads far beyond the limit (up to a mebibyte, or thousands of fields) get the same
+        JSON answer at once as those just over it."""
         for n in (20 * 1024, 100 * 1024, 1024 * 1024):
             with self.subTest(header_bytes=n):
                 self.assert_json_error(self.get(self.objects, "X-Big: %s\r\n" % ("a" * n)),
@@ -398,8 +398,8 @@ class RequestHeadLimitsTest(harness.HubTestCase):
         self.assertEqual(st, 200)
 
     def test_heads_just_under_the_old_pool(self):
-        """libmicrohttpd closed heads in a band of about 175 bytes just under its pool
-        (20,736 bytes with these limits) without a word; every size gets the JSON 431."""
+        """Every size of head around 20 KiB (where a fixed per-connection pool of 20,736
+        bytes would end) gets the JSON 431, none is closed without an answer."""
         base = len(self.head(self.objects, "X-Pad: \r\n"))
         for total in range(20400, 20800, 16):
             with self.subTest(head_bytes=total):
@@ -408,8 +408,7 @@ class RequestHeadLimitsTest(harness.HubTestCase):
 
     def test_cookies(self):
         """A Cookie header is one field like any other: hundreds of cookies within the limits
-        are served, thousands over them get the JSON 431 (libmicrohttpd parsed every cookie
-        into its pool and answered HTML beyond about 250)."""
+        are served, thousands over them get the JSON 431."""
         for n in (300, 700):
             with self.subTest(cookies=n):
                 cookie = "; ".join("c%d=v" % i for i in range(n))
@@ -422,8 +421,8 @@ class RequestHeadLimitsTest(harness.HubTestCase):
         self.assert_json_error(self.get(self.objects, "Cookie: %s\r\n" % cookie), (431,))
 
     def test_fake_version_in_the_target(self):
-        """A target holding the bytes libmicrohttpd put after it ("\\0HTTP/1.1\\0") and then a
-        long query made libmicrohttpd wait out the 5 s timeout; it is a NUL byte, 400 at once."""
+        """A target holding "\\0HTTP/1.1\\0" (what looks like the end of a request line
+        cut in place) and then a long query is a NUL byte in the target: 400 at once."""
         path = self.objects.encode()
         for target in (path + b"\x00HTTP/1.1\x00?" + b"&" * 3000,
                        path + b"\x00HTTP/1.1\x00?" + b"a=1&" * 1000,

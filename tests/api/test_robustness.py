@@ -298,9 +298,9 @@ class RobustnessTest(harness.HubTestCase):
                 self.assert_error(r, (status,))
 
     def test_malformed_framing_is_json(self):
-        """What libmicrohttpd refused with its own HTML pages: a missing Host, a bad or
-        doubled Content-Length, an unknown transfer coding, malformed chunked bodies, chunks
-        over the limit. Each is a TAXII error object, on TAXII routes in the TAXII type."""
+        """A missing Host, a doubled Content-Length, an unknown transfer coding, malformed
+        chunked bodies, chunks over the limit: each is a TAXII error object, on TAXII routes
+        in the TAXII media type, at once."""
         path = self.objects_path
         auth = "Authorization: Bearer %s\r\nAccept: %s\r\nContent-Type: %s\r\n" % (
             self.token, TAXII, TAXII)

@@ -180,7 +180,8 @@ class TlsTest(unittest.TestCase):
         return r, time.monotonic() - t0
 
     def test_refusals_over_tls_are_json(self):
-        """The shapes libmicrohttpd answered with HTML (or not at all) inside TLS too."""
+        """Oversized heads (1 MiB, just over 20 KiB, a 100 KB target, 1000 fields), a NUL and
+        a fake version in the target, a missing Host: JSON inside TLS as in the clear."""
         def get(target, headers=""):
             return ("GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: %s\r\n%s\r\n"
                     % (target, harness.TAXII, headers)).encode()

@@ -92,8 +92,9 @@ static void shed_oldest_locked(struct http_conns *c)
     (void)shutdown(v->fd, SHUT_RDWR);
     if (c->last_shed == 0 || now - c->last_shed > SHED_EPISODE_US) {
         rk_log(RK_LOG_WARN,
-               "http: more than %u connections without credentials; shutting the oldest down",
-               c->max_unauth);
+               "http: more than %u connections without credentials, or all %u slots taken; "
+               "shutting the oldest without credentials down",
+               c->max_unauth, c->max_live);
         c->shed = 0;
     }
     c->shed++;

@@ -37,7 +37,7 @@ struct http_request {
     const char *body; /* request body (NUL-terminated), NULL when empty */
     size_t body_len;
     const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
-    void *principal; /* set by the authenticator; freed by its free callback */
+    void *principal;              /* set by the authenticator; freed by its free callback */
     const struct http_head *head; /* the parsed request head, for http_header() */
 };
 

@@ -96,11 +96,11 @@ const char *http_head_field(const struct http_head *h, const char *name);
 
 /* The decoder's state; zero it for a new body. */
 struct http_chunked {
-    int state;       /* where in the chunked syntax the next byte falls */
-    uint64_t left;   /* the current chunk's size, then the data bytes still to come */
-    size_t line;     /* bytes of the current size or trailer line */
-    size_t trailer;  /* bytes of all the trailers */
-    bool digits;     /* the size line has a digit */
+    int state;      /* where in the chunked syntax the next byte falls */
+    uint64_t left;  /* the current chunk's size, then the data bytes still to come */
+    size_t line;    /* bytes of the current size or trailer line */
+    size_t trailer; /* bytes of all the trailers */
+    bool digits;    /* the size line has a digit */
 };
 
 /*
@@ -211,16 +211,16 @@ const char *http_reason(int status);
 
 /* What the event loop needs to know. */
 struct http_loop_config {
-    int listen_fd;             /* bound and listening, non-blocking; the loop does not close it */
-    unsigned threads;          /* worker threads */
-    unsigned head_timeout_s;   /* idle timeout of connections no request authenticated on */
-    unsigned timeout_s;        /* idle timeout of members' connections */
-    size_t max_header;         /* bytes of a request head */
-    size_t max_body;           /* bytes of a request body */
-    struct http_tls *tls;      /* NULL: plain HTTP */
-    struct http_conns *conns;  /* the open connections: their limits and shedding */
-    struct http_peers *peers;  /* connections per client address */
-    struct http_server *srv;   /* passed to the http_server_* calls */
+    int listen_fd;            /* bound and listening, non-blocking; the loop does not close it */
+    unsigned threads;         /* worker threads */
+    unsigned head_timeout_s;  /* idle timeout of connections no request authenticated on */
+    unsigned timeout_s;       /* idle timeout of members' connections */
+    size_t max_header;        /* bytes of a request head */
+    size_t max_body;          /* bytes of a request body */
+    struct http_tls *tls;     /* NULL: plain HTTP */
+    struct http_conns *conns; /* the open connections: their limits and shedding */
+    struct http_peers *peers; /* connections per client address */
+    struct http_server *srv;  /* passed to the http_server_* calls */
 };
 
 struct http_loop;

@@ -23,13 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_EVENTS      64
-#define ACCEPT_BATCH    32               /* connections accepted per wake-up of one worker */
-#define IN_MIN          ((size_t)16384)  /* input buffer: at least, and beyond max_header */
-#define LINGER_US       ((int64_t)2000000) /* reading what follows a refusal before closing */
-#define LINGER_READS    16               /* reads of input buffer size per event while lingering */
-#define TLS_RECORD      ((size_t)16384)  /* plaintext bytes per TLS record written */
-#define CONTINUE_100    "HTTP/1.1 100 Continue\r\n\r\n"
+#define MAX_EVENTS   64
+#define ACCEPT_BATCH 4 /* connections one worker accepts per wake-up: idle workers take the rest   \
+                        */
+#define IN_MIN       ((size_t)16384)    /* input buffer: at least, and beyond max_header */
+#define LINGER_US    ((int64_t)2000000) /* reading what follows a refusal before closing */
+#define LINGER_READS 16                 /* reads of input buffer size per event while lingering */
+#define TLS_RECORD   ((size_t)16384)    /* plaintext bytes per TLS record written */
+#define CONTINUE_100 "HTTP/1.1 100 Continue\r\n\r\n"
 
 enum conn_state {
     ST_HANDSHAKE, /* TLS handshake */
@@ -44,29 +45,29 @@ struct worker;
 struct conn {
     struct worker *w;
     int fd;
-    void *tls;                  /* TLS session, or NULL */
+    void *tls; /* TLS session, or NULL */
     enum conn_state state;
     struct sockaddr_storage peer; /* the client's address */
-    bool counted;               /* peer was admitted by the per-address table */
-    bool member;                /* a request authenticated: the long idle timeout */
-    struct conn *prev, *next;   /* neighbours on the worker's list of its timeout, oldest first */
-    int64_t last;               /* monotonic microseconds of the last activity */
-    int64_t linger_until;       /* ST_LINGER: close at this time at the latest */
-    char *in;                   /* bytes received and not yet consumed */
+    bool counted;                 /* peer was admitted by the per-address table */
+    bool member;                  /* a request authenticated: the long idle timeout */
+    struct conn *prev, *next;     /* neighbours on the worker's list of its timeout, oldest first */
+    int64_t last;                 /* monotonic microseconds of the last activity */
+    int64_t linger_until;         /* ST_LINGER: close at this time at the latest */
+    char *in;                     /* bytes received and not yet consumed */
     size_t in_len, in_cap;
-    size_t scanned;             /* where the search for the end of the head resumes */
-    size_t head_len;            /* bytes at the front of in that the current head lies in */
-    bool in_request;            /* x holds a request (from a complete head to its end) */
-    struct http_exchange x;     /* the current request */
-    uint64_t body_left;         /* Content-Length bytes still to come */
+    size_t scanned;         /* where the search for the end of the head resumes */
+    size_t head_len;        /* bytes at the front of in that the current head lies in */
+    bool in_request;        /* x holds a request (from a complete head to its end) */
+    struct http_exchange x; /* the current request */
+    uint64_t body_left;     /* Content-Length bytes still to come */
     struct http_chunked chunked;
-    struct rk_buf out;          /* bytes to send before the body: interim or response head */
-    char *body;                 /* the response body, stolen from x.resp (malloc'd) */
+    struct rk_buf out; /* bytes to send before the body: interim or response head */
+    char *body;        /* the response body, stolen from x.resp (malloc'd) */
     size_t body_len;
-    size_t sent;                /* bytes of out then body already sent */
-    int status;                 /* the response's status, for the log line */
-    bool close_after;           /* close once the response is sent */
-    bool linger;                /* and read what the client still sends for a while first */
+    size_t sent;      /* bytes of out then body already sent */
+    int status;       /* the response's status, for the log line */
+    bool close_after; /* close once the response is sent */
+    bool linger;      /* and read what the client still sends for a while first */
 };
 
 struct timeout_list {
@@ -77,11 +78,11 @@ struct timeout_list {
 struct worker {
     struct http_loop *loop;
     pthread_t thread;
-    int ep;                        /* epoll instance */
-    int wake;                      /* eventfd: stop */
-    struct timeout_list lists[2];  /* [0]: without credentials, [1]: members */
-    time_t date_s;                 /* second of date */
-    char date[40];                 /* "Date: ...\r\n" for date_s */
+    int ep;                       /* epoll instance */
+    int wake;                     /* eventfd: stop */
+    struct timeout_list lists[2]; /* [0]: without credentials, [1]: members */
+    time_t date_s;                /* second of date */
+    char date[40];                /* "Date: ...\r\n" for date_s */
 };
 
 struct http_loop {
@@ -90,7 +91,7 @@ struct http_loop {
     unsigned n_workers;
     atomic_uint n_open; /* connections open in all workers (the limit is in cfg.conns) */
     atomic_bool stop;
-    size_t in_cap;      /* input buffer of a connection */
+    size_t in_cap; /* input buffer of a connection */
 };
 
 static const char listen_tag, wake_tag; /* epoll data of the listening socket and the eventfd */
@@ -207,8 +208,8 @@ static void accept_batch(struct worker *w)
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        int fd = accept4(loop->cfg.listen_fd, (struct sockaddr *)&ss, &sl,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(loop->cfg.listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
                 rk_log(RK_LOG_WARN, "http: cannot accept: %s", strerror(errno));
@@ -256,8 +257,8 @@ static int conn_flush(struct conn *c)
             return 0;
         ssize_t r;
         if (c->tls != NULL) {
-            const char *p = c->sent < c->out.len ? c->out.data + c->sent
-                                                 : c->body + (c->sent - c->out.len);
+            const char *p =
+                c->sent < c->out.len ? c->out.data + c->sent : c->body + (c->sent - c->out.len);
             size_t n = c->sent < c->out.len ? c->out.len - c->sent : total - c->sent;
             r = http_tls_send(c->tls, p, n < TLS_RECORD ? n : TLS_RECORD);
         } else {
@@ -273,7 +274,7 @@ static int conn_flush(struct conn *c)
             r = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
             if (r < 0)
                 r = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? HTTP_IO_AGAIN
-                                                                             : HTTP_IO_ERROR;
+                                                                              : HTTP_IO_ERROR;
         }
         if (r < 0)
             return (int)r;
@@ -376,8 +377,8 @@ static int body_take(struct conn *c)
     struct http_exchange *x = &c->x;
     if (x->head.chunked) {
         size_t used = 0;
-        int rc = http_chunked_feed(&c->chunked, c->in + c->head_len, c->in_len - c->head_len,
-                                   &used, &x->body, c->w->loop->cfg.max_body);
+        int rc = http_chunked_feed(&c->chunked, c->in + c->head_len, c->in_len - c->head_len, &used,
+                                   &x->body, c->w->loop->cfg.max_body);
         in_consume(c, used);
         return rc == HTTP_CHUNKED_DONE ? 1 : rc;
     }
@@ -612,8 +613,8 @@ int http_loop_start(const struct http_loop_config *cfg, struct http_loop **out, 
         }
     }
     for (; started < l->n_workers; started++) {
-        if (pthread_create(&l->workers[started].thread, NULL, worker_main,
-                           &l->workers[started]) != 0) {
+        if (pthread_create(&l->workers[started].thread, NULL, worker_main, &l->workers[started]) !=
+            0) {
             rc = rk_err_set(err, RK_E_IO, "http: cannot start worker %u", started);
             goto out;
         }

@@ -13,15 +13,15 @@
 #define PEER_BUCKETS 1024u /* a power of two */
 
 struct peer {
-    struct peer *next;       /* next in the bucket */
-    unsigned char addr[16];  /* IPv4 addresses as IPv4-mapped IPv6 */
-    unsigned n;              /* open connections from addr */
+    struct peer *next;      /* next in the bucket */
+    unsigned char addr[16]; /* IPv4 addresses as IPv4-mapped IPv6 */
+    unsigned n;             /* open connections from addr */
 };
 
 struct http_peers {
-    pthread_mutex_t lock;                  /* guards the buckets */
-    unsigned max;                          /* per address; 0: no limit, nothing counted */
-    struct peer *buckets[PEER_BUCKETS];    /* chains of addresses with connections open */
+    pthread_mutex_t lock;               /* guards the buckets */
+    unsigned max;                       /* per address; 0: no limit, nothing counted */
+    struct peer *buckets[PEER_BUCKETS]; /* chains of addresses with connections open */
 };
 
 struct http_peers *http_peers_new(unsigned max_per_addr)

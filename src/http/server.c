@@ -31,20 +31,20 @@
 #define TLS_FILE_MAX            ((size_t)1024 * 1024) /* a certificate chain or key file */
 #define LISTEN_BACKLOG          1024
 #define FD_SPARE                64u /* descriptors that are not connections: listen socket, stdio */
-#define FD_PER_THREAD           6u  /* a worker's epoll and wake-up descriptors, its database reader */
+#define FD_PER_THREAD           6u /* a worker's epoll and wake-up descriptors, its database reader */
 
 struct http_server {
     struct http_config cfg;    /* copy; string fields point at the copies below */
     char *listen;              /* copy of cfg.listen */
     struct http_route *routes; /* copy of the route table */
     size_t n_routes;
-    int listen_fd;             /* the listening socket, or -1 */
-    unsigned port;             /* port actually bound */
-    unsigned head_timeout;     /* seconds: idle timeout until a request authenticated */
-    struct http_tls *tls;      /* TLS credentials, or NULL for plain HTTP */
-    struct http_conns *conns;  /* open connections, for shedding those without credentials */
-    struct http_peers *peers;  /* open connections per client address */
-    struct http_loop *loop;    /* the worker threads */
+    int listen_fd;            /* the listening socket, or -1 */
+    unsigned port;            /* port actually bound */
+    unsigned head_timeout;    /* seconds: idle timeout until a request authenticated */
+    struct http_tls *tls;     /* TLS credentials, or NULL for plain HTTP */
+    struct http_conns *conns; /* open connections, for shedding those without credentials */
+    struct http_peers *peers; /* open connections per client address */
+    struct http_loop *loop;   /* the worker threads */
 };
 
 /* Bytes of a request body reserved before any arrives (Content-Length may promise more). */
@@ -277,9 +277,8 @@ enum http_next http_server_on_head(struct http_server *srv, struct http_exchange
     /* Reserve at most BODY_RESERVE_MAX up front; the rest grows as data arrives, so a promise
      * of a large body costs nothing until the bytes are really sent. */
     if (h->has_length)
-        rk_buf_reserve(&x->body, (size_t)(h->content_length < BODY_RESERVE_MAX
-                                              ? h->content_length
-                                              : BODY_RESERVE_MAX));
+        rk_buf_reserve(&x->body, (size_t)(h->content_length < BODY_RESERVE_MAX ? h->content_length
+                                                                               : BODY_RESERVE_MAX));
     return HTTP_NEXT_BODY;
 }
 
@@ -303,6 +302,7 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
     resp->content_type = HTTP_TAXII_MEDIA;
     x->req.body = x->body.len > 0 ? x->body.data : NULL;
     x->req.body_len = x->body.len;
+    assert(h->n_params <= HTTP_MAX_PARAMS); /* the parser refuses more */
     x->req.n_params = h->n_params;
     memcpy(x->req.params, h->params, h->n_params * sizeof(h->params[0]));
 
@@ -425,9 +425,10 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 }
 
 /*
- * Settles the connection limit (the default, at least one per worker, at most MAX_CONNECTIONS, and within the open-file limit, raised if it
- * can be) and makes the table that sheds connections without credentials beyond three
- * quarters of it: the last quarter is kept for connections on which a request authenticated.
+ * Settles the connection limit (the default, at least one per worker, at most MAX_CONNECTIONS, and
+ * within the open-file limit, raised if it can be) and makes the table that sheds connections
+ * without credentials beyond three quarters of it: the last quarter is kept for connections on
+ * which a request authenticated.
  */
 static void connections_setup(struct http_server *srv)
 {
@@ -465,10 +466,10 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t sslen, bool v6
     if (v6)
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     if (bind(fd, (const struct sockaddr *)ss, sslen) != 0) {
-        const char *why = errno == EADDRINUSE                   ? "the address is in use"
-                          : errno == EACCES || errno == EPERM   ? "not permitted"
-                          : errno == EADDRNOTAVAIL              ? "no such local address"
-                                                                : strerror(errno);
+        const char *why = errno == EADDRINUSE                 ? "the address is in use"
+                          : errno == EACCES || errno == EPERM ? "not permitted"
+                          : errno == EADDRNOTAVAIL            ? "no such local address"
+                                                              : strerror(errno);
         rk_err_set(err, RK_E_IO, "cannot listen on %s: %s", name, why);
         close(fd);
         return -1;

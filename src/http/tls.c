@@ -33,8 +33,8 @@ int http_tls_new(const char *cert_pem, const char *key_pem, const char *prioriti
         rc = rk_err_set(err, RK_E_INTERNAL, "TLS: cannot allocate credentials");
         goto out;
     }
-    int g = gnutls_certificate_set_x509_key_mem2(t->cred, &cert, &key, GNUTLS_X509_FMT_PEM,
-                                                 NULL, 0);
+    int g =
+        gnutls_certificate_set_x509_key_mem2(t->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (g < 0) {
         rc = rk_err_set(err, RK_E_INVALID, "TLS certificate or key: %s", gnutls_strerror(g));
         goto out;

@@ -37,7 +37,8 @@ static int feed(const char *in, size_t len, bool bytewise, size_t max, struct rk
 static void test_good(void **state)
 {
     (void)state;
-    static const char body[] = "5\r\nhello\r\n1;ext=1\r\n \r\nA\nabcdefghij\n0\r\nX-T: 1\r\n\r\nGET";
+    static const char body[] =
+        "5\r\nhello\r\n1;ext=1\r\n \r\nA\nabcdefghij\n0\r\nX-T: 1\r\n\r\nGET";
     struct rk_buf out = RK_BUF_INIT;
     for (int bytewise = 0; bytewise < 2; bytewise++) {
         size_t used;
@@ -57,7 +58,13 @@ static void test_bad(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "x\r\n", "\r\n", "5\r\nhelloX", "5\r\nhello\rX", "5\rX", "-1\r\n", "0x5\r\n",
+        "x\r\n",
+        "\r\n",
+        "5\r\nhelloX",
+        "5\r\nhello\rX",
+        "5\rX",
+        "-1\r\n",
+        "0x5\r\n",
         "5 junk\r\nhello\r\n0\r\n\r\n" /* extensions are ignored, so this one is fine */,
     };
     struct rk_buf out = RK_BUF_INIT;

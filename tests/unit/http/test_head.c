@@ -210,9 +210,11 @@ static void test_framing(void **state)
     assert_int_equal(head.minor, 0);
     assert_int_equal(status_of_str("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), 0);
     assert_true(head.keep_alive);
-    assert_int_equal(status_of_str("GET / HTTP/1.1\r\nHost: h\r\nConnection: te, close\r\n\r\n"), 0);
+    assert_int_equal(status_of_str("GET / HTTP/1.1\r\nHost: h\r\nConnection: te, close\r\n\r\n"),
+                     0);
     assert_false(head.keep_alive);
-    const char *huge = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 184467440737095516160\r\n\r\n";
+    const char *huge =
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 184467440737095516160\r\n\r\n";
     assert_int_equal(status_of(huge, strlen(huge)), 0);
     assert_int_equal(head.content_length, UINT64_MAX);
     const char *ch = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n"
@@ -225,9 +227,9 @@ static void test_framing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple),           cmocka_unit_test(test_incremental),
-        cmocka_unit_test(test_limits),           cmocka_unit_test(test_nul_and_controls),
-        cmocka_unit_test(test_malformed),        cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_simple),    cmocka_unit_test(test_incremental),
+        cmocka_unit_test(test_limits),    cmocka_unit_test(test_nul_and_controls),
+        cmocka_unit_test(test_malformed), cmocka_unit_test(test_framing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,8 +24,7 @@
 #include <unistd.h>
 
 #define MAX_EVENTS   64
-#define ACCEPT_BATCH 4 /* connections one worker accepts per wake-up: idle workers take the rest   \
-                        */
+#define ACCEPT_BATCH 16                 /* connections one worker accepts per wake-up */
 #define IN_MIN       ((size_t)16384)    /* input buffer: at least, and beyond max_header */
 #define LINGER_US    ((int64_t)2000000) /* reading what follows a refusal before closing */
 #define LINGER_READS 16                 /* reads of input buffer size per event while lingering */
@@ -75,8 +74,19 @@ struct timeout_list {
     int64_t timeout_us;
 };
 
+/* A connection accepted by one worker for another. */
+struct handoff {
+    struct handoff *next;
+    int fd;
+    struct sockaddr_storage peer;
+    struct http_conn *acct;
+};
+
 struct worker {
     struct http_loop *loop;
+    atomic_uint n_conns;   /* connections it holds or has been handed */
+    pthread_mutex_t qlock; /* guards queue */
+    struct handoff *queue; /* connections handed to it, not yet opened */
     pthread_t thread;
     int ep;                       /* epoll instance */
     int wake;                     /* eventfd: stop */
@@ -163,6 +173,7 @@ static void conn_close(struct conn *c)
     if (c->counted)
         http_peers_give(loop->cfg.peers, (struct sockaddr *)&c->peer);
     close(c->fd);
+    atomic_fetch_sub(&c->w->n_conns, 1);
     response_drop(c);
     rk_buf_free(&c->out);
     rk_buf_free(&c->x.body);
@@ -202,6 +213,58 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
     }
 }
 
+/* The worker holding the fewest connections, w itself on a tie: accepting is done by whichever
+ * worker the kernel wakes, serving is spread evenly. */
+static struct worker *least_loaded(struct worker *w)
+{
+    struct http_loop *loop = w->loop;
+    struct worker *best = w;
+    unsigned n = atomic_load(&w->n_conns);
+    for (unsigned i = 0; i < loop->n_workers; i++) {
+        unsigned k = atomic_load(&loop->workers[i].n_conns);
+        if (k < n) {
+            n = k;
+            best = &loop->workers[i];
+        }
+    }
+    return best;
+}
+
+/* Gives the accepted connection fd to worker t, which opens it in its own thread. */
+static void hand_over(struct worker *t, int fd, const struct sockaddr_storage *peer,
+                      struct http_conn *acct)
+{
+    struct handoff *h = rk_malloc(sizeof(*h));
+    uint64_t one = 1;
+    h->fd = fd;
+    h->peer = *peer;
+    h->acct = acct;
+    pthread_mutex_lock(&t->qlock);
+    h->next = t->queue;
+    t->queue = h;
+    pthread_mutex_unlock(&t->qlock);
+    if (write(t->wake, &one, sizeof(one)) < 0)
+        rk_log(RK_LOG_WARN, "http: cannot wake a worker: %s", strerror(errno));
+}
+
+/* Opens the connections handed to w. */
+static void take_handoffs(struct worker *w)
+{
+    uint64_t n;
+    if (read(w->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        rk_log(RK_LOG_WARN, "http: worker wake-up: %s", strerror(errno));
+    pthread_mutex_lock(&w->qlock);
+    struct handoff *h = w->queue;
+    w->queue = NULL;
+    pthread_mutex_unlock(&w->qlock);
+    while (h != NULL) {
+        struct handoff *next = h->next;
+        conn_open(w, h->fd, &h->peer, h->acct);
+        free(h);
+        h = next;
+    }
+}
+
 static void accept_batch(struct worker *w)
 {
     struct http_loop *loop = w->loop;
@@ -229,7 +292,12 @@ static void accept_batch(struct worker *w)
             continue;
         }
         atomic_fetch_add(&loop->n_open, 1);
-        conn_open(w, fd, &ss, acct);
+        struct worker *t = least_loaded(w);
+        atomic_fetch_add(&t->n_conns, 1);
+        if (t == w)
+            conn_open(w, fd, &ss, acct);
+        else
+            hand_over(t, fd, &ss, acct);
     }
 }
 
@@ -554,11 +622,14 @@ static void *worker_main(void *arg)
             void *p = evs[i].data.ptr;
             if (p == &listen_tag)
                 accept_batch(w);
-            else if (p != &wake_tag)
+            else if (p == &wake_tag)
+                take_handoffs(w);
+            else
                 (void)conn_run(p);
         }
         timeout = expire(w);
     }
+    take_handoffs(w); /* opened only to be closed like the others */
     for (int i = 0; i < 2; i++)
         while (w->lists[i].oldest != NULL)
             conn_close(w->lists[i].oldest);
@@ -576,11 +647,26 @@ static void workers_stop(struct http_loop *l, unsigned started)
             rk_log(RK_LOG_WARN, "http: cannot wake worker %u", i);
     for (unsigned i = 0; i < started; i++)
         pthread_join(l->workers[i].thread, NULL);
+    /* Connections handed to a worker after it drained its queue: closed here. */
+    for (unsigned i = 0; i < l->n_workers; i++) {
+        struct handoff *h = l->workers[i].queue;
+        l->workers[i].queue = NULL;
+        while (h != NULL) {
+            struct handoff *next = h->next;
+            http_conns_close(l->cfg.conns, h->acct);
+            http_peers_give(l->cfg.peers, (struct sockaddr *)&h->peer);
+            close(h->fd);
+            atomic_fetch_sub(&l->n_open, 1);
+            free(h);
+            h = next;
+        }
+    }
     for (unsigned i = 0; i < l->n_workers; i++) {
         if (l->workers[i].ep >= 0)
             close(l->workers[i].ep);
         if (l->workers[i].wake >= 0)
             close(l->workers[i].wake);
+        pthread_mutex_destroy(&l->workers[i].qlock);
     }
 }
 
@@ -593,8 +679,10 @@ int http_loop_start(const struct http_loop_config *cfg, struct http_loop **out, 
     l->in_cap = cfg->max_header + 4096 > IN_MIN ? cfg->max_header + 4096 : IN_MIN;
     l->n_workers = cfg->threads;
     l->workers = rk_calloc(l->n_workers, sizeof(*l->workers));
-    for (unsigned i = 0; i < l->n_workers; i++)
+    for (unsigned i = 0; i < l->n_workers; i++) {
         l->workers[i].ep = l->workers[i].wake = -1;
+        pthread_mutex_init(&l->workers[i].qlock, NULL);
+    }
     for (unsigned i = 0; i < l->n_workers; i++) {
         struct worker *w = &l->workers[i];
         w->loop = l;

@@ -110,6 +110,13 @@ static void test_limits(void **state)
     memset(big + n, 'c', 2 * MAX);
     memcpy(big + 2 * MAX, " HTTP/1.1\r\nHost: h\r\n\r\n", 23);
     assert_int_equal(status_of(big, 2 * MAX + 23), 414);
+    /* The path of a refused target still says which route (and shape of error) was meant. */
+    memcpy(big, "GET /api?q=", 11);
+    assert_int_equal(status_of(big, 2 * MAX + 23), 414);
+    assert_string_equal(head.method, "GET");
+    assert_string_equal(head.path, "/api");
+    assert_int_equal(status_of(big, MAX + 1), 414); /* the line not complete yet */
+    assert_string_equal(head.path, "/api");
     /* Too many fields, however short. */
     struct rk_buf b = RK_BUF_INIT;
     rk_buf_puts(&b, "GET / HTTP/1.1\r\nHost: h\r\n");

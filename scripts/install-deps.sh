@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential meson ninja-build pkg-config
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev
+  libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev
   libgnutls28-dev libcmocka-dev
   python3 curl sqlite3 openssl
   clang libclang-rt-14-dev

@@ -223,8 +223,7 @@ int cmd_serve(int argc, char **argv)
     cfg.tls_cert = tls_cert;
     cfg.tls_key = tls_key;
     cfg.max_body = (size_t)max_content;
-    /* 8 KiB of request line and headers, as nginx and Apache allow; libmicrohttpd clears
-     * twice this much per request, so a larger limit costs every request. */
+    /* 8 KiB of request line and headers, as nginx and Apache allow. */
     cfg.max_header = 8 * 1024;
     cfg.threads = (unsigned)threads;
     cfg.timeout_s = 60;

@@ -2,8 +2,9 @@
 /*
  * conns.c: the connections a server holds open. Those on which no request has authenticated
  * yet are kept in the order they opened; when there are more of them than the server allows,
- * the oldest are shut down, so that half-open or anonymous connections can never take the
- * slots kept for members. Also fits the process's file descriptor limit to the server.
+ * or when a new one comes while every slot is taken, the oldest are shut down, so that
+ * half-open or anonymous connections can never take the slots kept for members. Also fits the
+ * process's file descriptor limit to the server.
  */
 #include "http/http_int.h"
 
@@ -21,6 +22,7 @@ struct http_conn {
     struct http_conn *next; /* newer neighbour */
     int fd;                 /* the connection's socket, open until http_conns_close */
     bool listed;            /* on the list: not authenticated and not shed */
+    bool shed;              /* shut down by the table: closing, no longer counted as live */
     bool member;            /* a request authenticated; read and written by its thread only */
 };
 
@@ -29,17 +31,20 @@ struct http_conns {
     struct http_conn *oldest; /* head of the list of unauthenticated connections */
     struct http_conn *newest; /* its tail */
     unsigned n_open;          /* entries opened and not yet closed */
+    unsigned n_live;          /* of those, the ones not shed */
+    unsigned max_live;        /* a new connection beyond this many live ones is refused */
     unsigned n_unauth;        /* entries on the list */
     unsigned max_unauth;      /* more on the list than this: the oldest are shed */
     unsigned long long shed;  /* connections shed in the current episode */
     rk_time_us last_shed;     /* when the last one was shed, or 0 */
 };
 
-struct http_conns *http_conns_new(unsigned max_unauth)
+struct http_conns *http_conns_new(unsigned max_live, unsigned max_unauth)
 {
-    assert(max_unauth > 0);
+    assert(max_unauth > 0 && max_unauth <= max_live);
     struct http_conns *c = rk_calloc(1, sizeof(*c));
     pthread_mutex_init(&c->lock, NULL);
+    c->max_live = max_live;
     c->max_unauth = max_unauth;
     return c;
 }
@@ -72,7 +77,7 @@ static void unlink_locked(struct http_conns *c, struct http_conn *e)
 
 /*
  * Shuts the oldest unauthenticated connection down. The caller holds c->lock, and its entry is
- * not yet closed, so its socket is still open and still its own: libmicrohttpd reports a
+ * not yet closed, so its socket is still open and still its own: the event loop reports a
  * close (http_conns_close, which needs the lock) before it closes the socket. shutdown() is
  * safe from any thread and wakes the connection's worker, which reads the end of the stream
  * and closes the connection in its own thread; nothing is freed here.
@@ -82,11 +87,14 @@ static void shed_oldest_locked(struct http_conns *c)
     struct http_conn *v = c->oldest;
     rk_time_us now = rk_time_now();
     unlink_locked(c, v);
+    v->shed = true;
+    c->n_live--;
     (void)shutdown(v->fd, SHUT_RDWR);
     if (c->last_shed == 0 || now - c->last_shed > SHED_EPISODE_US) {
         rk_log(RK_LOG_WARN,
-               "http: more than %u connections without credentials; shutting the oldest down",
-               c->max_unauth);
+               "http: more than %u connections without credentials, or all %u slots taken; "
+               "shutting the oldest without credentials down",
+               c->max_unauth, c->max_live);
         c->shed = 0;
     }
     c->shed++;
@@ -95,9 +103,18 @@ static void shed_oldest_locked(struct http_conns *c)
 
 struct http_conn *http_conns_open(struct http_conns *c, int fd)
 {
+    pthread_mutex_lock(&c->lock);
+    /* Every slot taken: the oldest connection without credentials makes room, as it would for
+     * any newcomer beyond max_unauth; if members hold them all, the newcomer is refused. */
+    if (c->n_live >= c->max_live) {
+        if (c->oldest == NULL) {
+            pthread_mutex_unlock(&c->lock);
+            return NULL;
+        }
+        shed_oldest_locked(c);
+    }
     struct http_conn *e = rk_calloc(1, sizeof(*e));
     e->fd = fd;
-    pthread_mutex_lock(&c->lock);
     e->listed = true;
     e->prev = c->newest;
     if (c->newest != NULL)
@@ -107,6 +124,7 @@ struct http_conn *http_conns_open(struct http_conns *c, int fd)
     c->newest = e;
     c->n_unauth++;
     c->n_open++;
+    c->n_live++;
     while (c->n_unauth > c->max_unauth)
         shed_oldest_locked(c);
     pthread_mutex_unlock(&c->lock);
@@ -134,6 +152,8 @@ void http_conns_close(struct http_conns *c, struct http_conn *e)
         unlink_locked(c, e);
     assert(c->n_open > 0);
     c->n_open--;
+    if (!e->shed)
+        c->n_live--;
     pthread_mutex_unlock(&c->lock);
     free(e);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * http.h: the HTTP server glue over libmicrohttpd: listening (plain or TLS 1.2+), size and
- * time limits, request bodies, routing by method and path pattern, content negotiation
- * helpers and TAXII-style JSON error bodies. It knows nothing of STIX, the store or
+ * http.h: the HTTP/1.1 server: listening (plain or TLS 1.2+ through GnuTLS), size and time
+ * limits, request bodies, routing by method and path pattern, content negotiation helpers
+ * and TAXII-style JSON error bodies. It knows nothing of STIX, the store or
  * policy: capabilities hand it route tables, and the authenticator is a callback.
  *
  * Every error response this module produces itself (404 no route, 405, 413, 400 bad
- * request line...) is a TAXII error object in JSON, never HTML.
+ * request line, 414 and 431 over the limits...) is a TAXII error object in JSON, never HTML:
+ * the module parses every byte a client sends itself.
  */
 #ifndef RK_HTTP_H
 #define RK_HTTP_H
@@ -21,6 +22,8 @@
 #define HTTP_MAX_CAPTURES     4   /* {captures} in one route pattern */
 #define HTTP_MAX_RESP_HEADERS 8   /* extra response headers */
 
+struct http_head;
+
 struct http_param {
     char *key;   /* decoded query key, e.g. "match[type]" */
     char *value; /* decoded value */
@@ -34,8 +37,8 @@ struct http_request {
     const char *body; /* request body (NUL-terminated), NULL when empty */
     size_t body_len;
     const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
-    void *principal; /* set by the authenticator; freed by its free callback */
-    void *conn;      /* the libmicrohttpd connection, for http_header() */
+    void *principal;              /* set by the authenticator; freed by its free callback */
+    const struct http_head *head; /* the parsed request head, for http_header() */
 };
 
 struct http_response {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * listen.c: the server's listening socket, opened here rather than by libmicrohttpd so that a
- * failure to bind or listen is reported with its cause (the errno of the call that failed, in
- * words an operator can act on) instead of libmicrohttpd's bare NULL daemon.
+ * listen.c: the server's listening socket, non-blocking for the event loop (loop.c); a failure
+ * to bind or listen is reported with its cause: the errno of the call that failed, in words an
+ * operator can act on.
  */
 #include "http/http_int.h"
 
@@ -37,11 +37,10 @@ int http_listen_open(const struct sockaddr *addr, socklen_t addrlen, const char 
     int e;
 
     *fd_out = -1;
-    fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
-    /* As libmicrohttpd does for its own sockets: a restarted server binds at once, and an
-     * IPv6 address means IPv6 only. */
+    /* A restarted server binds at once, and an IPv6 address means IPv6 only. */
     call = "setsockopt";
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
         goto fail;

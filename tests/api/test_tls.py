@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""test_tls.py: `renkei serve --tls-cert/--tls-key` speaks TLS 1.2 and 1.3 only. The
+"""test_tls.py: `renkei serve --tls-cert/--tls-key` speaks TLS 1.2 and 1.3 only, and refuses
+bad requests inside TLS as it does in the clear: a TAXII error object at once, never HTML. The
 self-signed certificate is generated at test time with openssl into a temporary directory,
 so nothing key-like is committed; the test is skipped when openssl is missing.
 """
@@ -16,6 +17,7 @@ import unittest
 import warnings
 
 import harness
+from test_robustness import read_response
 
 
 def make_cert(directory):
@@ -160,6 +162,50 @@ class TlsTest(unittest.TestCase):
                         with old_tls_client(version).wrap_socket(s) as tls:
                             self.fail("%s handshake succeeded (%s)" % (name, tls.version()))
                 self.assert_alive()
+
+    def tls_raw(self, data, timeout=10):
+        """data over a fresh TLS 1.3 connection; (Response or None, seconds)."""
+        ctx = ssl.create_default_context(cafile=self.cert)
+        t0 = time.monotonic()
+        with socket.create_connection(("127.0.0.1", self.hub.port), timeout=timeout) as s:
+            with ctx.wrap_socket(s, server_hostname="localhost") as tls:
+                try:
+                    tls.sendall(data)
+                except (OSError, ssl.SSLError):
+                    pass  # the server answered and stopped reading: the answer is there
+                try:
+                    r = read_response(tls, t0 + timeout)
+                except ssl.SSLError:
+                    r = None
+        return r, time.monotonic() - t0
+
+    def test_refusals_over_tls_are_json(self):
+        """Oversized heads (1 MiB, just over 20 KiB, a 100 KB target, 1000 fields), a NUL and
+        a fake version in the target, a missing Host: JSON inside TLS as in the clear."""
+        def get(target, headers=""):
+            return ("GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: %s\r\n%s\r\n"
+                    % (target, harness.TAXII, headers)).encode()
+        pad = "X-Pad: %s\r\n" % ("a" * (20600 - len(get("/taxii2/", "X-Pad: \r\n"))))
+        cases = (
+            (get("/taxii2/", "X-Big: %s\r\n" % ("a" * (1024 * 1024))), 431),
+            (get("/taxii2/", pad), 431),
+            (get("/taxii2/?x=" + "a" * 100000), 414),
+            (get("/taxii2/", "".join("X-H%d: v\r\n" % i for i in range(1000))), 431),
+            (b"GET /taxii2/\x00HTTP/1.1\x00?" + b"&" * 3000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET /taxii2/ HTTP/1.1\r\n\r\n", 400),
+        )
+        for data, status in cases:
+            with self.subTest(request=data[:40], size=len(data)):
+                r, took = self.tls_raw(data)
+                self.assertIsNotNone(r, "no answer after %.1f s" % took)
+                self.assertLess(took, 2.0)
+                self.assertEqual(r.status, status, r.body[:200])
+                self.assertEqual(r.headers.get("content-type"), harness.TAXII)
+                self.assertEqual(r.json().get("http_status"), str(status))
+        cookie = "; ".join("c%d=v" % i for i in range(300))
+        r, _ = self.tls_raw(get("/taxii2/", "Cookie: %s\r\n" % cookie))
+        self.assertEqual(r.status, 200, r.body[:200])
+        self.assert_alive()
 
     def test_plain_http_to_tls_port_fails_cleanly(self):
         t0 = time.monotonic()

@@ -36,7 +36,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 failed=0
 ran=0
-for name in fuzz_json fuzz_stix fuzz_pattern fuzz_taxii_query fuzz_http fuzz_target fuzz_policy \
+for name in fuzz_json fuzz_stix fuzz_pattern fuzz_taxii_query fuzz_http fuzz_head fuzz_policy \
     fuzz_sync; do
     drv=$bindir/$name
     [ -x "$drv" ] || continue

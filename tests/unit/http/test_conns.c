@@ -59,7 +59,7 @@ static void test_sheds_oldest(void **state)
 {
     struct http_conn *e[N];
     (void)state;
-    struct http_conns *c = http_conns_new(3);
+    struct http_conns *c = http_conns_new(N, 3);
     for (int i = 0; i < 5; i++)
         e[i] = http_conns_open(c, server_end[i]);
     assert_int_equal(http_conns_count_unauth(c), 3);
@@ -95,6 +95,34 @@ static void test_sheds_oldest(void **state)
     http_conns_free(NULL);
 }
 
+/* With every slot taken, a newcomer replaces the oldest connection without credentials; when
+ * members hold every slot, it is refused. */
+static void test_live_limit(void **state)
+{
+    struct http_conn *e[N];
+    (void)state;
+    struct http_conns *c = http_conns_new(3, 3);
+    for (int i = 0; i < 3; i++)
+        e[i] = http_conns_open(c, server_end[i]);
+    assert_true(http_conns_promote(c, e[0]));
+    e[3] = http_conns_open(c, server_end[3]);
+    assert_non_null(e[3]);
+    assert_false(was_shed(0));
+    assert_true(was_shed(1));
+    assert_true(http_conns_promote(c, e[2]));
+    assert_true(http_conns_promote(c, e[3]));
+    assert_null(http_conns_open(c, server_end[4])); /* members hold every live slot */
+    http_conns_close(c, e[1]); /* the shed one closing frees nothing: it no longer counted */
+    assert_null(http_conns_open(c, server_end[4]));
+    http_conns_close(c, e[3]);
+    e[4] = http_conns_open(c, server_end[4]);
+    assert_non_null(e[4]);
+    http_conns_close(c, e[0]);
+    http_conns_close(c, e[2]);
+    http_conns_close(c, e[4]);
+    http_conns_free(c);
+}
+
 static void test_fd_limit_raise(void **state)
 {
     struct rlimit before;
@@ -117,6 +145,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sheds_oldest, pairs_up, pairs_down),
+        cmocka_unit_test_setup_teardown(test_live_limit, pairs_up, pairs_down),
         cmocka_unit_test(test_fd_limit_raise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,6 +258,14 @@ static const char *const migrations[] = {
      * written. */
     "UPDATE objects SET joins = rk_joins_distinct(joins) "
     "WHERE instr(joins, ' ') > 0 AND rk_joins_distinct(joins) <> joins;",
+
+    /* 13: stored status resources without empty lists (TAXII 2.1 section 2.1 prohibits
+     * them). Status resources were written with "successes", "failures" and "pendings"
+     * always present, [] when there was nothing to list; now a list with nothing in it is
+     * left out. The three members are taken out as the hub wrote them: inside a JSON string
+     * a quote is escaped, so these bytes can only be the members themselves. */
+    "UPDATE statuses SET json = replace(replace(replace(json, ',\"successes\":[]', ''), "
+    "',\"failures\":[]', ''), ',\"pendings\":[]', '') WHERE instr(json, ':[]') > 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -123,22 +123,32 @@ static int status_write(void *ctx, struct store *s, const struct policy_ingest_i
     for (size_t i = 0; i < n; i++)
         n_ok += items[i].ok;
     n_bad = n - n_ok;
-    /* Successes, then failures, each list in envelope order, straight into the body. */
+    /* Successes, then failures, each list in envelope order, straight into the body. A list
+     * with nothing in it is left out: TAXII prohibits empty lists (section 2.1), and the
+     * counts say there are none. Nothing is ever pending: the status is complete. */
     rk_buf_reset(b);
     rk_buf_reserve(b, j->frags.len + 256); /* + assigned versions, rarely more */
     rk_buf_printf(b,
                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
-                  "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
+                  "\"total_count\":%zu,\"success_count\":%zu",
                   j->id, j->requested, n, n_ok);
-    for (size_t i = 0; i < n; i++)
-        if (items[i].ok)
-            status_add(j, b, &k, items, i);
-    rk_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", n_bad);
-    k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!items[i].ok)
-            status_add(j, b, &k, items, i);
-    rk_buf_puts(b, "],\"pending_count\":0,\"pendings\":[]}");
+    if (n_ok > 0) {
+        rk_buf_puts(b, ",\"successes\":[");
+        for (size_t i = 0; i < n; i++)
+            if (items[i].ok)
+                status_add(j, b, &k, items, i);
+        rk_buf_putc(b, ']');
+    }
+    rk_buf_printf(b, ",\"failure_count\":%zu", n_bad);
+    if (n_bad > 0) {
+        rk_buf_puts(b, ",\"failures\":[");
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!items[i].ok)
+                status_add(j, b, &k, items, i);
+        rk_buf_putc(b, ']');
+    }
+    rk_buf_puts(b, ",\"pending_count\":0}");
 
     struct store_status st;
     memset(&st, 0, sizeof(st));

@@ -10,6 +10,7 @@
  * (version 10 to 11, token creators) old tokens keep every field and have no recorded
  * creator, new ones store theirs.
  * (version 11 to 12) joins that repeat ids keep each once.
+ * (version 12 to 13) stored status resources lose their empty lists, and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 12
+#define CURRENT 13
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -49,6 +50,7 @@ static sqlite3 *raw_store(struct tstore *t, int version)
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
     assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* migration 6 uses rk_idh */
+    assert_int_equal(store_sq_register_joins(db), SQLITE_OK); /* migration 12 */
     for (int v = 1; v <= version; v++)
         exec_ok(db, store_sq_migration_sql(v));
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -809,6 +811,50 @@ static void v10_upgrades_deduplicating_joins(void **state)
     tstore_remove(&t);
 }
 
+/* A version 12 database with status resources as the hub wrote them, empty lists included:
+ * migration 13 takes out exactly the empty "successes", "failures" and "pendings" members
+ * and leaves every other byte, messages that quote such a member included. */
+static void v12_upgrades_statuses_without_empty_lists(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 12);
+    exec_ok(db, "INSERT INTO statuses(id, org_id, json) VALUES"
+                "('s1', 'o1', '{\"id\":\"s1\",\"status\":\"complete\",\"total_count\":1,"
+                "\"success_count\":1,\"successes\":[{\"id\":\"x--1\",\"version\":\"v\"}],"
+                "\"failure_count\":0,\"failures\":[],\"pending_count\":0,\"pendings\":[]}'),"
+                "('s2', 'o1', '{\"id\":\"s2\",\"status\":\"complete\",\"total_count\":1,"
+                "\"success_count\":0,\"successes\":[],\"failure_count\":1,\"failures\":"
+                "[{\"id\":\"objects[0]\",\"message\":\"no \\\",\\\"pendings\\\":[] here\"}],"
+                "\"pending_count\":0,\"pendings\":[]}'),"
+                "('s3', 'o1', '{\"id\":\"s3\",\"status\":\"complete\",\"total_count\":0,"
+                "\"success_count\":0,\"successes\":[],\"failure_count\":0,\"failures\":[],"
+                "\"pending_count\":0,\"pendings\":[]}');");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    const char *want[] = {
+        "{\"id\":\"s1\",\"status\":\"complete\",\"total_count\":1,\"success_count\":1,"
+        "\"successes\":[{\"id\":\"x--1\",\"version\":\"v\"}],\"failure_count\":0,"
+        "\"pending_count\":0}",
+        "{\"id\":\"s2\",\"status\":\"complete\",\"total_count\":1,\"success_count\":0,"
+        "\"failure_count\":1,\"failures\":[{\"id\":\"objects[0]\",\"message\":\"no "
+        "\\\",\\\"pendings\\\":[] here\"}],\"pending_count\":0}",
+        "{\"id\":\"s3\",\"status\":\"complete\",\"total_count\":0,\"success_count\":0,"
+        "\"failure_count\":0,\"pending_count\":0}"};
+    const char *ids[] = {"s1", "s2", "s3"};
+    for (int i = 0; i < 3; i++) {
+        struct store_status st;
+        assert_int_equal(store_status_get(t.s, ids[i], &st, &err), 0);
+        assert_string_equal(st.json, want[i]);
+        store_status_clear(&st);
+    }
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -830,6 +876,7 @@ int main(void)
         cmocka_unit_test(v9_upgrades_keying_last_type),
         cmocka_unit_test(v10_upgrades_recording_token_creators),
         cmocka_unit_test(v10_upgrades_deduplicating_joins),
+        cmocka_unit_test(v12_upgrades_statuses_without_empty_lists),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

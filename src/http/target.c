@@ -2,7 +2,8 @@
 /*
  * target.c: measures a request target before libmicrohttpd parses its query, so that the
  * server can refuse a target that is too long or has too many parameters while libmicrohttpd
- * still has the memory to send the answer (docs/internals/http.md, "Limits").
+ * still has the memory to send the answer (docs/internals/http.md, "Limits"), and decodes
+ * its path and query so that no percent-escape can cut them short.
  */
 #include "http/http_int.h"
 
@@ -45,4 +46,33 @@ void http_target_scan(char *target, struct http_target *t)
             n += *q == '&';
         t->n_params = n + (q[-1] != '&');
     }
+}
+
+/* The value of the hex digit c, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t http_target_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r != '\0';) {
+        int hi = r[0] == '%' ? hex_value(r[1]) : -1;
+        int lo = hi >= 0 ? hex_value(r[2]) : -1;
+        if (lo < 0 || (hi == 0 && lo == 0)) {
+            *w++ = *r++;
+            continue;
+        }
+        *w++ = (char)(hi << 4 | lo);
+        r += 3;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }

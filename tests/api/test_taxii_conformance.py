@@ -230,5 +230,65 @@ class TestStatusDetails(HubTestCase):
             self.assertEqual([e["id"] for e in body.get("successes", [])], [good["id"]], body)
 
 
+class TestUnknownCollections(HubTestCase):
+    """A collection that does not exist is a 404 TAXII error whatever bytes its id holds."""
+
+    def odd_ids(self):
+        real = self.fx.c_all
+        return ["%00%ff", "%00", "%00" + real, real + "%00", real + "%00junk", "%ff", "%c3%28",
+                "%2500", "%20", "%0a", "..%2F..", real.upper().replace("-", ""),
+                str(uuid.uuid4()), "x" * 2000, "%e2%80%ae" + real, "feeds%00"]
+
+    def test_every_collection_route_and_method_is_404(self):
+        fx = self.fx
+        oid = stix_id("indicator")
+        for cid in self.odd_ids():
+            base = "%scollections/%s/" % (API_ROOT, cid)
+            for tok in (None, fx.power_reader, fx.power_contrib, fx.coord):
+                for method, path, body in (
+                        ("GET", base, None), ("GET", base + "manifest/", None),
+                        ("GET", base + "objects/", None), ("GET", base + "objects/?limit=1", None),
+                        ("POST", base + "objects/", {"objects": [indicator()]}),
+                        ("GET", base + "objects/%s/" % oid, None),
+                        ("DELETE", base + "objects/%s/" % oid, None),
+                        ("GET", base + "objects/%s/versions/" % oid, None)):
+                    resp = self.hub.req(method, path, token=tok, body=body)
+                    # A body from an anonymous client is refused before any lookup, as it
+                    # is for a collection that exists; a decoded '/' makes a path that is no
+                    # route at all.
+                    want = 401 if tok is None and method == "POST" and "%2F" not in cid \
+                        else 404
+                    with self.subTest(method=method, path=path, token=tok is not None):
+                        self.assertTaxiiError(resp, want)
+
+    def test_other_methods_do_not_tell_existing_from_missing(self):
+        """A method no collection route has gets the same answer for a collection that
+        exists and one that does not."""
+        fx = self.fx
+        for method in ("PUT", "PATCH"):
+            real = self.hub.req(method, "%scollections/%s/objects/" % (API_ROOT, fx.c_all),
+                                token=fx.coord, body={"objects": []})
+            for cid in [c for c in self.odd_ids() if "%2F" not in c]:
+                odd = self.hub.req(method, "%scollections/%s/objects/" % (API_ROOT, cid),
+                                   token=fx.coord, body={"objects": []})
+                self.assertEqual(odd[0], real[0], (method, cid, odd))
+                self.assertTaxiiError(odd, real[0])
+
+    def test_query_values_keep_an_encoded_nul(self):
+        """A value with %00 is not cut short: match[id]=<id>%00x matches nothing, and an
+        added_after with %00 after it is not a timestamp."""
+        fx = self.fx
+        ind = indicator()
+        self.hub.post_complete(fx.c_all, [ind], fx.power_contrib)
+        st, _, body = self.hub.get_objects(fx.c_all, fx.power_reader, "match[id]=%s" % ind["id"])
+        self.assertEqual(len(body["objects"]), 1, body)
+        st, _, body = self.hub.get_objects(fx.c_all, fx.power_reader,
+                                           "match[id]=%s%%00x" % ind["id"])
+        self.assertEqual((st, body), (200, {}))
+        resp = self.hub.get_objects(fx.c_all, fx.power_reader,
+                                    "added_after=2024-01-01T00:00:00Z%00x")
+        self.assertTaxiiError(resp, 400)
+
+
 if __name__ == "__main__":
     unittest.main()

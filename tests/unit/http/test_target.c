@@ -2,7 +2,8 @@
 /*
  * test_target.c: http_target_scan on request lines laid out as libmicrohttpd 0.9.75 hands
  * them to the URI log callback ("<target>\0HTTP/1.1\0" and whatever follows): length, NUL
- * bytes, the '?', and the parameter count libmicrohttpd itself would reach.
+ * bytes, the '?', and the parameter count libmicrohttpd itself would reach; and
+ * http_target_unescape, which decodes every percent-escape but %00.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http_int.h"
@@ -110,6 +112,35 @@ static void test_long(void **state)
     assert_int_equal(t.n_params, (sizeof(target) - 2) / 2);
 }
 
+/* Every escape is decoded (hex of either case, any byte but NUL); "%00" and a '%' without two
+ * hex digits after it stay as they are; the length returned is the result's. */
+static void test_unescape(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"/hub/collections/%00%ff/objects/", "/hub/collections/%00\xff/objects/"},
+        {"%00", "%00"},
+        {"a%2fb%2Fc", "a/b/c"},
+        {"%41%62%7e", "Ab~"},
+        {"%2500", "%00"},
+        {"%", "%"},
+        {"%4", "%4"},
+        {"%4g%zz", "%4g%zz"},
+        {"x%01y", "x\x01y"},
+        {"100%", "100%"},
+        {"", ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%s", cases[i].in);
+        size_t n = http_target_unescape(buf);
+        assert_string_equal(buf, cases[i].out);
+        assert_int_equal(n, strlen(cases[i].out));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_long),
+        cmocka_unit_test(test_unescape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,6 +266,14 @@ static const char *const migrations[] = {
      * a quote is escaped, so these bytes can only be the members themselves. */
     "UPDATE statuses SET json = replace(replace(replace(json, ',\"successes\":[]', ''), "
     "',\"failures\":[]', ''), ',\"pendings\":[]', '') WHERE instr(json, ':[]') > 0;",
+
+    /* 14: collection aliases unique. TAXII clients may name a collection by its alias in
+     * URLs, so two collections must not share one (TAXII 2.1: unique within the API root).
+     * Aliases were not checked before: where several collections share one, the oldest
+     * keeps it and the others lose it (their alias becomes ""). */
+    "UPDATE collections SET alias = '' WHERE alias <> '' AND EXISTS (SELECT 1 FROM collections "
+    "AS o WHERE o.alias = collections.alias AND o.seq < collections.seq);"
+    "CREATE UNIQUE INDEX collections_alias ON collections(alias) WHERE alias <> '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -201,7 +201,7 @@ struct store_collection {
     char id[RK_UUID_LEN]; /* collection id (UUID) */
     char *title;
     char *description; /* may be "" */
-    char *alias;       /* may be "" */
+    char *alias;       /* may be ""; a non-empty one is unique among the collections */
     char *read_spec;   /* audience: "all", "public", "sector:a,b" or "org:n,m" */
     char *write_spec;  /* writers, same grammar */
     rk_time_us created;
@@ -319,8 +319,12 @@ struct store_ops {
     int (*token_remove)(struct store *s, const char *hash, struct rk_err *err);
 
     /* Collections. */
+    /* Adds c. A non-empty alias is unique among the collections: RK_E_EXISTS when the id or
+     * the alias is taken. */
     int (*collection_add)(struct store *s, const struct store_collection *c, struct rk_err *err);
-    int (*collection_get)(struct store *s, const char *id, struct store_collection *out,
+    /* The collection whose id is key, else the one whose (non-empty) alias is key; an id
+     * wins over another collection's alias. RK_E_NOTFOUND if neither. */
+    int (*collection_get)(struct store *s, const char *key, struct store_collection *out,
                           struct rk_err *err);
     /* Lists every collection in creation order; free with store_collections_free(). */
     int (*collection_list)(struct store *s, struct store_collection **out, size_t *n,

@@ -11,12 +11,16 @@
   object's modified, else its created, else the status's request_timestamp.
 - A collection that does not exist is a 404 TAXII error, whatever bytes its id holds (a
   percent-encoded NUL used to cut the path short), on every collection route and method.
+- A collection's alias works wherever its id does in a URL (the specification's example:
+  /{api-root}/collections/critical-high-value-indicators/), the answers still give its id,
+  and an alias is unique within the API root and never looks like an id.
 """
 import json
 import unittest
 import uuid
 
-from harness import (API_ROOT, JSON, TAXII, HubTestCase, indicator, stix_id)
+from harness import (API_ROOT, JSON, TAXII, CliError, HubTestCase, indicator, stix_id,
+                     ts_us)
 
 
 def empty_lists(value, path="$"):
@@ -288,6 +292,97 @@ class TestUnknownCollections(HubTestCase):
         resp = self.hub.get_objects(fx.c_all, fx.power_reader,
                                     "added_after=2024-01-01T00:00:00Z%00x")
         self.assertTaxiiError(resp, 400)
+
+
+class TestAliases(HubTestCase):
+    """Collection aliases in URLs, unique within the API root."""
+
+    @classmethod
+    def extra_setup(cls):
+        h, fx = cls.hub, cls.fx
+        cls.c_feeds = h.collection_add("Feeds", "all", "all", alias="feeds")
+        cls.c_secret = h.collection_add("Power alone", "org:" + fx.power, "org:" + fx.power,
+                                        alias="power.only")
+
+    def test_every_route_takes_the_alias_and_answers_the_id(self):
+        h, fx = self.hub, self.fx
+        tok = fx.power_contrib
+        st, _, coll = h.taxii("GET", "collections/feeds/", token=tok)
+        self.assertEqual(st, 200, coll)
+        self.assertEqual((coll["id"], coll["alias"]), (self.c_feeds, "feeds"))
+        st, _, listed = h.taxii("GET", "collections/", token=tok)
+        self.assertIn({"id": self.c_feeds, "alias": "feeds"},
+                      [{"id": c["id"], "alias": c.get("alias")} for c in listed["collections"]])
+
+        v1 = indicator(modified="2024-01-01T00:00:00.000Z")
+        v2 = dict(v1, modified="2024-02-01T00:00:00.000Z")
+        st, _, status = h.taxii("POST", "collections/feeds/objects/", token=tok,
+                                body={"objects": [v1, v2]})
+        self.assertEqual(st, 202, status)
+        self.assertEqual(h.wait_status(status, tok)["success_count"], 2)
+        for path in ("objects/", "manifest/", "objects/%s/" % v1["id"]):
+            by_alias = h.taxii("GET", "collections/feeds/" + path + "?match[version]=all",
+                               token=tok)
+            by_id = h.taxii("GET", "collections/%s/%s?match[version]=all" % (self.c_feeds, path),
+                            token=tok)
+            self.assertEqual(by_alias[0], 200, by_alias[2])
+            self.assertEqual(by_alias[2], by_id[2])
+            self.assertEqual(by_alias[1].get("X-TAXII-Date-Added-First"),
+                             by_id[1].get("X-TAXII-Date-Added-First"))
+        st, _, vers = h.taxii("GET", "collections/feeds/objects/%s/versions/" % v1["id"],
+                              token=tok)
+        self.assertEqual([ts_us(v) for v in vers["versions"]],
+                         [ts_us(v1["modified"]), ts_us(v2["modified"])])
+        st, _, _ = h.taxii("DELETE", "collections/feeds/objects/%s/?match[version]=%s"
+                           % (v1["id"], v1["modified"]), token=tok)
+        self.assertEqual(st, 200)
+        st, _, vers = h.taxii("GET", "collections/%s/objects/%s/versions/"
+                              % (self.c_feeds, v1["id"]), token=tok)
+        self.assertEqual([ts_us(v) for v in vers["versions"]], [ts_us(v2["modified"])])
+        # Errors name the collection's id too.
+        resp = h.taxii("POST", "collections/feeds/objects/", token=fx.power_reader,
+                       body={"objects": [indicator()]})
+        self.assertIn(self.c_feeds, self.assertTaxiiError(resp, 403)["description"])
+
+    def test_an_alias_shows_no_more_than_the_id(self):
+        h, fx = self.hub, self.fx
+        for tok in (None, fx.rail_reader, fx.gas_contrib):
+            for key in ("power.only", self.c_secret):
+                self.assertTaxiiError(h.taxii("GET", "collections/%s/objects/" % key,
+                                              token=tok), 404)
+        st, _, coll = h.taxii("GET", "collections/power.only/", token=fx.power_reader)
+        self.assertEqual((st, coll["id"]), (200, self.c_secret))
+
+    def test_aliases_are_unique_and_never_look_like_ids(self):
+        h, fx = self.hub, self.fx
+        with self.assertRaises(CliError) as cm:
+            h.collection_add("Feeds again", "all", "all", alias="feeds")
+        self.assertIn("alias 'feeds' is taken by collection %s" % self.c_feeds, str(cm.exception))
+        p = h.run_cli("collection", "add", "--title", "x", "--read", "all", "--write", "all",
+                      "--alias", "feeds")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("alias 'feeds' is taken", p.stderr)
+        for alias, status, words in (
+                ("feeds", 409, "is taken by collection " + self.c_feeds),
+                (self.c_secret, 400, "looks like a collection id"),
+                (str(uuid.uuid4()).upper(), 400, "looks like a collection id"),
+                ("two words", 400, "letters, digits"), ("a/b", 400, "letters, digits"),
+                ("..", 400, "starting with a letter or digit"), ("x" * 129, 400, "longer than")):
+            with self.subTest(alias=alias):
+                st, _, body = h.req("POST", "/api/v1/collections", token=fx.coord, accept=JSON,
+                                    body={"title": "t", "read": "all", "write": "all",
+                                          "alias": alias})
+                self.assertEqual(st, status, body)
+                self.assertIn(words, body["error"])
+        # The same rules from the command line.
+        p = h.run_cli("collection", "add", "--title", "x", "--read", "all", "--write", "all",
+                      "--alias", str(uuid.uuid4()))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("looks like a collection id", p.stderr)
+        st, _, listed = h.taxii("GET", "collections/", token=fx.coord)
+        aliases = [c.get("alias") for c in listed["collections"] if c.get("alias")]
+        self.assertEqual(sorted(aliases), sorted(set(aliases)))
+        self.assertEqual(aliases.count("feeds"), 1)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
  * creator, new ones store theirs.
  * (version 11 to 12) joins that repeat ids keep each once.
  * (version 12 to 13) stored status resources lose their empty lists, and nothing else.
+ * (version 13 to 14) collection aliases become unique: the oldest keeps a shared one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 13
+#define CURRENT 14
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -855,6 +856,61 @@ static void v12_upgrades_statuses_without_empty_lists(void **state)
     tstore_remove(&t);
 }
 
+/* A version 13 database where two collections share an alias: migration 14 leaves it to the
+ * oldest, takes it from the other, keeps every other alias; the alias then finds the oldest,
+ * a new collection cannot take a used alias, and any number may have none. */
+static void v13_upgrades_making_aliases_unique(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 13);
+    exec_ok(db, "INSERT INTO collections(seq, id, title, description, alias, read_spec, "
+                "write_spec, created) VALUES"
+                "(1, 'c1', 'First', '', 'feeds', 'all', 'all', 1),"
+                "(2, 'c2', 'Second', '', 'feeds', 'all', 'all', 2),"
+                "(3, 'c3', 'Third', '', 'other', 'all', 'all', 3),"
+                "(4, 'c4', 'Fourth', '', '', 'all', 'all', 4),"
+                "(5, 'c5', 'Fifth', '', 'feeds', 'all', 'all', 5);");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    const char *want[] = {"feeds", "", "other", "", ""};
+    for (int i = 1; i <= 5; i++) {
+        char id[8];
+        struct store_collection c;
+        snprintf(id, sizeof(id), "c%d", i);
+        assert_int_equal(store_collection_get(t.s, id, &c, &err), 0);
+        assert_string_equal(c.alias, want[i - 1]);
+        store_collection_clear(&c);
+    }
+    struct store_collection c;
+    assert_int_equal(store_collection_get(t.s, "feeds", &c, &err), 0);
+    assert_string_equal(c.id, "c1");
+    store_collection_clear(&c);
+    assert_int_equal(store_collection_get(t.s, "", &c, &err), RK_E_NOTFOUND);
+
+    struct store_collection nc = {.title = (char *)"New", .description = (char *)"",
+                                  .alias = (char *)"feeds", .read_spec = (char *)"all",
+                                  .write_spec = (char *)"all", .created = 6};
+    snprintf(nc.id, sizeof(nc.id), "c6");
+    assert_int_equal(store_collection_add(t.s, &nc, &err), RK_E_EXISTS);
+    nc.alias = (char *)"";
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    snprintf(nc.id, sizeof(nc.id), "c7");
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    /* An id wins over another collection's alias. */
+    snprintf(nc.id, sizeof(nc.id), "c8");
+    nc.alias = (char *)"c3";
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    assert_int_equal(store_collection_get(t.s, "c3", &c, &err), 0);
+    assert_string_equal(c.title, "Third");
+    store_collection_clear(&c);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -877,6 +933,7 @@ int main(void)
         cmocka_unit_test(v10_upgrades_recording_token_creators),
         cmocka_unit_test(v10_upgrades_deduplicating_joins),
         cmocka_unit_test(v12_upgrades_statuses_without_empty_lists),
+        cmocka_unit_test(v13_upgrades_making_aliases_unique),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,10 +36,10 @@ struct tok_slot {
 };
 
 struct coll_slot {
-    bool used;                        /* slot holds an entry */
-    char key[POLICY_ALIAS_MAX + 1];   /* what it was looked up by: its id or its alias */
-    struct store_collection c;        /* owned deep copy */
-    rk_time_us loaded;                /* when it was read from the store */
+    bool used;                      /* slot holds an entry */
+    char key[POLICY_ALIAS_MAX + 1]; /* what it was looked up by: its id or its alias */
+    struct store_collection c;      /* owned deep copy */
+    rk_time_us loaded;              /* when it was read from the store */
 };
 
 static struct {
@@ -249,8 +249,8 @@ int policy_collection_get(struct store *s, const char *key, struct store_collect
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&cache.mu);
     /* A key longer than any id or alias names nothing cached: the store answers. */
-    enabled = cache.store != NULL && cache.store == s && key != NULL &&
-              strlen(key) <= POLICY_ALIAS_MAX;
+    enabled =
+        cache.store != NULL && cache.store == s && key != NULL && strlen(key) <= POLICY_ALIAS_MAX;
     if (enabled) {
         gen_check_locked(s, now);
         for (size_t i = key_hash(key) & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {

@@ -58,15 +58,23 @@ rk_time_us rk_time_now(void)
 
 int rk_time_precision(const char *s)
 {
+    int form = rk_time_form(s);
+    return form < 0 ? -1 : form & RK_TIME_FORM_DIGITS;
+}
+
+int rk_time_form(const char *s)
+{
     rk_time_us t;
     if (s == NULL || rk_time_parse(s, &t) != 0)
         return -1;
+    int form = s[17] == '6' && s[18] == '0' ? RK_TIME_FORM_LEAP : 0;
     if (s[19] != '.')
-        return 0;
-    int n = 0;
-    while (s[20 + n] >= '0' && s[20 + n] <= '9')
-        n++;
-    return n;
+        return form;
+    int n = 0, extra = 0;
+    for (; s[20 + n] >= '0' && s[20 + n] <= '9'; n++)
+        if (n >= 6)
+            extra = extra * 10 + (s[20 + n] - '0');
+    return form | extra << 4 | n;
 }
 
 int rk_time_parse(const char *s, rk_time_us *out)
@@ -121,6 +129,12 @@ static char *put_digits(char *p, unsigned v, int n)
 
 void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
 {
+    (void)rk_time_format_as(t, RK_TIME_FORM_US, out);
+}
+
+size_t rk_time_format_as(rk_time_us t, int form, char out[RK_TIME_LEN])
+{
+    static const unsigned pow10[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
     int64_t secs = t / 1000000;
     int64_t us = t % 1000000;
     if (us < 0) {
@@ -139,7 +153,8 @@ void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
     /* Years outside 0..9999 cannot be written in RFC 3339; clamp so output stays bounded. */
     unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y;
     /* Written digit by digit: manifests format two timestamps per row, and snprintf was
-     * most of their cost. Same output as "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ". */
+     * most of their cost. In RK_TIME_FORM_US, the same output as
+     * "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ". */
     char *p = out;
     p = put_digits(p, yy, 4);
     *p++ = '-';
@@ -151,9 +166,18 @@ void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
     *p++ = ':';
     p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)(rem % 60), 2);
-    *p++ = '.';
-    p = put_digits(p, (unsigned)us, 6);
+    p = put_digits(p, (form & RK_TIME_FORM_LEAP) ? 60u : (unsigned)(rem % 60), 2);
+    int n = form & RK_TIME_FORM_DIGITS;
+    if (n > 9)
+        n = 9;
+    if (n > 0) {
+        *p++ = '.';
+        int k = n < 6 ? n : 6;
+        p = put_digits(p, (unsigned)us / pow10[k], k);
+        if (n > 6)
+            p = put_digits(p, (unsigned)(form >> 4 & 0x3ff) % pow10[12 - n], n - 6);
+    }
     *p++ = 'Z';
     *p = '\0';
+    return (size_t)(p - out);
 }

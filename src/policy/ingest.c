@@ -720,6 +720,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         put->type = p[i].meta.type;
         put->spec_version = p[i].meta.spec_version;
         put->version = p[i].meta.version;
+        put->version_text = p[i].meta.version_text;
         put->json = p[i].json;
         put->json_len = p[i].len;
         put->access.tlp = p[i].dec.tlp;

@@ -52,6 +52,10 @@ struct store_put {
     const char *type;         /* STIX type */
     const char *spec_version; /* "2.1" */
     rk_time_us version;       /* modified, else created; -1 if the object has neither */
+    /* The text version was read from (the object's modified or created), so that readers
+     * get the version back as the object writes it (store_row.version_form); NULL: as
+     * rk_time_format writes it. Ignored when version < 0. */
+    const char *version_text;
     const char *json;         /* canonical JSON of the object (stix_canonical) */
     size_t json_len;          /* bytes in json */
     /* Filled by the store: */
@@ -92,6 +96,9 @@ struct store_row {
     const char *type;         /* STIX type */
     const char *spec_version; /* "2.1" */
     rk_time_us version;       /* the version (modified, created or assigned) */
+    int version_form;         /* rk_time_form of the version's text: rk_time_format_as(version,
+                                 version_form) writes it as the object does (RK_TIME_FORM_US for
+                                 a version the store assigned or was given without its text) */
     rk_time_us date_added;    /* unique, strictly increasing across the hub */
     const char *json;         /* canonical JSON; NULL when the query asked for manifest only */
     size_t json_len;          /* bytes in json */
@@ -139,8 +146,9 @@ struct store_query {
     bool skip_shadowed;
     /* The caller never reads row.spec_version, row.access.source_sector or row.access.rule:
      * the store does not read those columns, and they are "" in every row of this query
-     * (spec_versions still filters, in SQL). The TAXII read path sets it; other fields are
-     * exactly those of a full query. */
+     * (spec_versions still filters, in SQL). With with_json it does not read the version's
+     * form either (the JSON has the text): row.version_form is RK_TIME_FORM_US. The TAXII
+     * read path sets it; other fields are exactly those of a full query. */
     bool lean;
 };
 

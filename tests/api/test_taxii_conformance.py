@@ -14,6 +14,10 @@
 - A collection's alias works wherever its id does in a URL (the specification's example:
   /{api-root}/collections/critical-high-value-indicators/), the answers still give its id,
   and an alias is unique within the API root and never looks like an id.
+- A version is written as the object writes its modified (else created), byte for byte, in
+  the manifest, the versions list and the status; match[version] compares instants, however
+  many fraction digits the client writes; the hub's own identity objects (the stand-ins of a
+  hidden poster) are versioned by their modified, like every STIX object (STIX 5.3.1, 5.8.1).
 """
 import json
 import unittest
@@ -383,6 +387,121 @@ class TestAliases(HubTestCase):
         aliases = [c.get("alias") for c in listed["collections"] if c.get("alias")]
         self.assertEqual(sorted(aliases), sorted(set(aliases)))
         self.assertEqual(aliases.count("feeds"), 1)
+
+
+class TestVersionText(HubTestCase):
+    """Versions as the objects write them."""
+
+    @classmethod
+    def extra_setup(cls):
+        h = cls.hub
+        cls.c_text = h.collection_add("Versions", "all", "all")
+        cls.c_match = h.collection_add("Matches", "all", "all")
+        cls.c_hidden = h.collection_add("Hidden posters", "all", "all")
+        # A hidden post needs an anonymity set of k writers; a second power company makes
+        # the sector identity usable with k = 2.
+        h.org_add("power-two", "electric-power")
+        h.cli("policy", "set", "--sector-k", "2")
+
+    def manifest(self, cid, query=""):
+        st, _, body = self.hub.taxii("GET", "collections/%s/manifest/?limit=1000%s" % (cid, query),
+                                     token=self.fx.power_reader)
+        self.assertEqual(st, 200, body)
+        return body.get("objects", [])
+
+    def test_versions_are_written_as_the_objects_write_them(self):
+        h, fx = self.hub, self.fx
+        cid = self.c_text
+        texts = ["2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.1000Z",
+                 "2024-01-01T00:00:00.12000Z", "2024-01-01T00:00:00.123456Z",
+                 "2024-01-01T00:00:00.1234567Z", "2024-01-01T00:00:00.123456789Z",
+                 "2016-12-31T23:59:60.500Z"]
+        objs = [indicator(modified=t) for t in texts]
+        for o in objs:
+            o["created"] = "2015-01-01T00:00:00.000Z"
+        # One object in two versions written with different precision.
+        multi = indicator(modified="2024-03-01T00:00:00.100Z")
+        multi2 = dict(multi, modified="2024-03-02T00:00:00.200000Z")
+        statement = {"type": "marking-definition", "spec_version": "2.1",
+                     "id": stix_id("marking-definition"), "created": "2024-05-05T05:05:05.5000Z",
+                     "definition_type": "statement", "definition": {"statement": "Example"}}
+        ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": stix_id("ipv4-addr"),
+              "value": "198.51.100.9"}
+        status = h.post_complete(cid, objs + [multi, multi2, statement, ip], fx.power_contrib)
+        by_status = {(d["id"], d["version"]) for d in status["successes"]}
+        want = {o["id"]: o["modified"] for o in objs}
+        want[statement["id"]] = statement["created"]
+
+        man = self.manifest(cid, "&match[version]=all")
+        versions = {}
+        for e in man:
+            versions.setdefault(e["id"], []).append(e["version"])
+            self.assertIn((e["id"], e["version"]), by_status)
+        for oid, text in want.items():
+            self.assertEqual(versions[oid], [text])
+            st, _, got = h.taxii("GET", "collections/%s/objects/%s/versions/" % (cid, oid),
+                                 token=fx.power_reader)
+            self.assertEqual(got["versions"], [text])
+        self.assertEqual(versions[multi["id"]], [multi["modified"], multi2["modified"]])
+        st, _, got = h.taxii("GET", "collections/%s/objects/%s/versions/" % (cid, multi["id"]),
+                             token=fx.power_reader)
+        self.assertEqual(got["versions"], [multi["modified"], multi2["modified"]])
+        # An observable without created or modified: the version the hub gave it, in the
+        # status and the manifest alike.
+        self.assertEqual(versions[ip["id"]], [d["version"] for d in status["successes"]
+                                              if d["id"] == ip["id"]])
+        # Pages of one entry write the same texts.
+        paged, q = [], "limit=1&match[version]=all"
+        while True:
+            st, _, page = h.taxii("GET", "collections/%s/manifest/?%s" % (cid, q),
+                                  token=fx.power_reader)
+            paged += [(e["id"], e["version"]) for e in page["objects"]]
+            if not page["more"]:
+                break
+            q = "limit=1&match[version]=all&next=" + page["next"]
+        self.assertEqual(paged, [(e["id"], e["version"]) for e in man])
+
+    def test_match_version_compares_instants(self):
+        h, fx = self.hub, self.fx
+        cid = self.c_match
+        o = indicator(modified="2024-06-01T12:00:00.500Z")
+        h.post_complete(cid, [o], fx.power_contrib)
+        for asked in ("2024-06-01T12:00:00.500Z", "2024-06-01T12:00:00.5Z",
+                      "2024-06-01T12:00:00.500000Z", "2024-06-01T12:00:00.500000000Z"):
+            with self.subTest(asked=asked):
+                got = [e for e in self.manifest(cid, "&match[id]=%s&match[version]=%s"
+                                                % (o["id"], asked))]
+                self.assertEqual([e["version"] for e in got], [o["modified"]])
+                st, _, objs = h.taxii("GET", "collections/%s/objects/%s/?match[version]=%s"
+                                      % (cid, o["id"], asked), token=fx.power_reader)
+                self.assertEqual(objs["objects"][0]["modified"], o["modified"])
+        self.assertEqual(self.manifest(cid, "&match[id]=%s&match[version]=2024-06-01T12:00:00.501Z"
+                                       % o["id"]), [])
+
+    def test_stand_ins_are_versioned_by_their_modified(self):
+        h, fx = self.hub, self.fx
+        cid = self.c_hidden
+        for mode in ("anonymous", "sector"):
+            for _ in range(2):  # a second post finds the stand-in already stored
+                ind = indicator(created_by_ref=stix_id("identity"))
+                status = self.post_ok(cid, [ind], fx.power_contrib,
+                                      headers={"X-Renkei-Anonymity": mode})
+                self.assertEqual(status["success_count"], 1, status)
+        st, _, body = h.taxii("GET", "collections/%s/objects/?match[type]=identity" % cid,
+                              token=fx.power_reader)
+        ids = [o for o in body["objects"] if o["name"] != "power-two"]
+        self.assertEqual(len(ids), 2, body)
+        for ident in ids:
+            oid, modified = ident["id"], ident["modified"]
+            man = self.manifest(cid, "&match[id]=%s&match[version]=all" % oid)
+            self.assertEqual([e["version"] for e in man], [modified], ident)
+            st, _, got = h.taxii("GET", "collections/%s/objects/%s/versions/" % (cid, oid),
+                                 token=fx.power_reader)
+            self.assertEqual(got["versions"], [modified])
+            st, _, got = h.taxii("GET", "collections/%s/objects/%s/?match[version]=%s"
+                                 % (cid, oid, modified), token=fx.power_reader)
+            self.assertEqual(st, 200, got)
+            self.assertEqual([o["id"] for o in got.get("objects", [])], [oid])
 
 
 if __name__ == "__main__":

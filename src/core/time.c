@@ -56,6 +56,8 @@ rk_time_us rk_time_now(void)
     return (rk_time_us)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int time_parse(const char *s, rk_time_us *out, int *form);
+
 int rk_time_precision(const char *s)
 {
     int form = rk_time_form(s);
@@ -65,19 +67,18 @@ int rk_time_precision(const char *s)
 int rk_time_form(const char *s)
 {
     rk_time_us t;
-    if (s == NULL || rk_time_parse(s, &t) != 0)
-        return -1;
-    int form = s[17] == '6' && s[18] == '0' ? RK_TIME_FORM_LEAP : 0;
-    if (s[19] != '.')
-        return form;
-    int n = 0, extra = 0;
-    for (; s[20 + n] >= '0' && s[20 + n] <= '9'; n++)
-        if (n >= 6)
-            extra = extra * 10 + (s[20 + n] - '0');
-    return form | extra << 4 | n;
+    int form;
+    return time_parse(s, &t, &form) == 0 ? form : -1;
 }
 
 int rk_time_parse(const char *s, rk_time_us *out)
+{
+    return time_parse(s, out, NULL);
+}
+
+/* rk_time_parse, and the text's form into *form when form is not NULL (one pass: the store
+ * takes the form of every version it keeps). */
+static int time_parse(const char *s, rk_time_us *out, int *form)
 {
     static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, se;
@@ -92,26 +93,31 @@ int rk_time_parse(const char *s, rk_time_us *out)
     unsigned dim = mdays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0);
     if ((unsigned)d > dim)
         return RK_E_INVALID;
+    int leap = se == 60 ? RK_TIME_FORM_LEAP : 0;
     if (se == 60)
         se = 59; /* a leap second sorts as the last microsecond-free second of its minute */
     const char *p = s + 19;
     int64_t frac = 0;
+    int n = 0, extra = 0;
     if (*p == '.') {
         p++;
-        int n = 0;
         while (*p >= '0' && *p <= '9') {
             if (n < 6)
                 frac = frac * 10 + (*p - '0');
+            else if (n < 9) /* more is refused below */
+                extra = extra * 10 + (*p - '0');
             n++;
             p++;
         }
         if (n == 0 || n > 9)
             return RK_E_INVALID;
-        for (; n < 6; n++)
+        for (int k = n; k < 6; k++)
             frac *= 10;
     }
     if (p[0] != 'Z' || p[1] != '\0')
         return RK_E_INVALID;
+    if (form != NULL)
+        *form = leap | extra << 4 | n;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     *out = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000000 + frac;
     return 0;

@@ -80,13 +80,43 @@ void rk_buf_printf(struct rk_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no surrogate,
+ * nothing past U+10FFFF) that starts with the byte p[0] >= 0x80, or 0 if there is none there.
+ * p is NUL-terminated, so reading stops at a NUL, which is no continuation byte.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* the range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
 void rk_buf_json_string(struct rk_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    /* 1 for the bytes JSON requires escaped: control characters, '"' and '\\'. */
+    /* 1 for the bytes JSON requires escaped: control characters, '"' and '\\'; 2 for the
+     * bytes that start or continue a multi-byte character, checked to be UTF-8. */
+#define TWO16 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
     static const unsigned char must_escape[256] = {
         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1};
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
+        [0x80] = TWO16, TWO16, TWO16, TWO16, TWO16, TWO16, TWO16, TWO16};
+#undef TWO16
     size_t n = strlen(s);
     size_t plain = 0;
     while (plain < n && !must_escape[(unsigned char)s[plain]])
@@ -107,6 +137,19 @@ void rk_buf_json_string(struct rk_buf *b, const char *s)
         unsigned char c = (unsigned char)*p;
         if (!must_escape[c])
             continue;
+        if (must_escape[c] == 2) {
+            /* Valid UTF-8 is copied as it is; any other byte (a request path may hold
+             * anything) becomes U+FFFD, so that the text is JSON (RFC 8259 section 8.1). */
+            size_t len = utf8_len((const unsigned char *)p);
+            if (len > 0) {
+                p += len - 1;
+                continue;
+            }
+            rk_buf_append(b, run, (size_t)(p - run));
+            run = p + 1;
+            rk_buf_puts(b, "\\ufffd");
+            continue;
+        }
         rk_buf_append(b, run, (size_t)(p - run));
         run = p + 1;
         switch (c) {

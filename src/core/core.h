@@ -94,7 +94,9 @@ void rk_buf_append(struct rk_buf *b, const void *data, size_t n);
 void rk_buf_puts(struct rk_buf *b, const char *s);
 void rk_buf_putc(struct rk_buf *b, char c);
 void rk_buf_printf(struct rk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included, escaping as RFC 8259 requires. */
+/* Appends s as a JSON string literal, quotes included, escaping as RFC 8259 requires. The
+ * text is always UTF-8: a byte of s that is not part of a well-formed UTF-8 character is
+ * written as U+FFFD. */
 void rk_buf_json_string(struct rk_buf *b, const char *s);
 char *rk_buf_steal(struct rk_buf *b); /* returns data ("" if empty), leaves b empty */
 
@@ -146,9 +148,30 @@ int rk_time_parse(const char *s, rk_time_us *out);
 /* Number of fraction digits in a timestamp string that rk_time_parse accepts, or -1. */
 int rk_time_precision(const char *s);
 
+/*
+ * The text form of a timestamp: what it takes, besides its instant, to write the timestamp
+ * back exactly as it was written (two texts of one instant differ in their fraction digits,
+ * and rk_time_parse drops digits past the sixth and reads a leap second as :59). Bits 0-3:
+ * the number of fraction digits (0-9); bits 4-13: the digits past the sixth as a number
+ * (0-999, 0 with six digits or fewer); bit 14: the seconds were written 60. Small enough
+ * for any integer column; RK_TIME_FORM_US is rk_time_format's form, six fraction digits.
+ */
+#define RK_TIME_FORM_US     6
+#define RK_TIME_FORM_DIGITS 0xf /* the fraction digits of a form */
+#define RK_TIME_FORM_LEAP   (1 << 14)
+/* The form of a timestamp string that rk_time_parse accepts, or -1. */
+int rk_time_form(const char *s);
+
 /* Formats t as YYYY-MM-DDTHH:MM:SS.ffffffZ (always six fraction digits) into out. */
 #define RK_TIME_LEN 32
 void rk_time_format(rk_time_us t, char out[RK_TIME_LEN]);
+/*
+ * Formats t in form (rk_time_form): given the instant and the form of a text rk_time_parse
+ * accepted, it writes that text again, byte for byte. Fraction digits the instant has beyond
+ * those of the form are not written (t is then not exactly the instant written). Returns the
+ * length written, less than RK_TIME_LEN. rk_time_format is this with RK_TIME_FORM_US.
+ */
+size_t rk_time_format_as(rk_time_us t, int form, char out[RK_TIME_LEN]);
 
 /* ---- identifiers and randomness --------------------------------------------------------- */
 

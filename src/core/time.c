@@ -56,20 +56,29 @@ rk_time_us rk_time_now(void)
     return (rk_time_us)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int time_parse(const char *s, rk_time_us *out, int *form);
+
 int rk_time_precision(const char *s)
 {
+    int form = rk_time_form(s);
+    return form < 0 ? -1 : form & RK_TIME_FORM_DIGITS;
+}
+
+int rk_time_form(const char *s)
+{
     rk_time_us t;
-    if (s == NULL || rk_time_parse(s, &t) != 0)
-        return -1;
-    if (s[19] != '.')
-        return 0;
-    int n = 0;
-    while (s[20 + n] >= '0' && s[20 + n] <= '9')
-        n++;
-    return n;
+    int form;
+    return time_parse(s, &t, &form) == 0 ? form : -1;
 }
 
 int rk_time_parse(const char *s, rk_time_us *out)
+{
+    return time_parse(s, out, NULL);
+}
+
+/* rk_time_parse, and the text's form into *form when form is not NULL (one pass: the store
+ * takes the form of every version it keeps). */
+static int time_parse(const char *s, rk_time_us *out, int *form)
 {
     static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, se;
@@ -84,26 +93,31 @@ int rk_time_parse(const char *s, rk_time_us *out)
     unsigned dim = mdays[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0);
     if ((unsigned)d > dim)
         return RK_E_INVALID;
+    int leap = se == 60 ? RK_TIME_FORM_LEAP : 0;
     if (se == 60)
         se = 59; /* a leap second sorts as the last microsecond-free second of its minute */
     const char *p = s + 19;
     int64_t frac = 0;
+    int n = 0, extra = 0;
     if (*p == '.') {
         p++;
-        int n = 0;
         while (*p >= '0' && *p <= '9') {
             if (n < 6)
                 frac = frac * 10 + (*p - '0');
+            else if (n < 9) /* more is refused below */
+                extra = extra * 10 + (*p - '0');
             n++;
             p++;
         }
         if (n == 0 || n > 9)
             return RK_E_INVALID;
-        for (; n < 6; n++)
+        for (int k = n; k < 6; k++)
             frac *= 10;
     }
     if (p[0] != 'Z' || p[1] != '\0')
         return RK_E_INVALID;
+    if (form != NULL)
+        *form = leap | extra << 4 | n;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     *out = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000000 + frac;
     return 0;
@@ -121,6 +135,12 @@ static char *put_digits(char *p, unsigned v, int n)
 
 void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
 {
+    (void)rk_time_format_as(t, RK_TIME_FORM_US, out);
+}
+
+size_t rk_time_format_as(rk_time_us t, int form, char out[RK_TIME_LEN])
+{
+    static const unsigned pow10[] = {1000000, 100000, 10000, 1000, 100, 10, 1};
     int64_t secs = t / 1000000;
     int64_t us = t % 1000000;
     if (us < 0) {
@@ -139,7 +159,8 @@ void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
     /* Years outside 0..9999 cannot be written in RFC 3339; clamp so output stays bounded. */
     unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y;
     /* Written digit by digit: manifests format two timestamps per row, and snprintf was
-     * most of their cost. Same output as "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ". */
+     * most of their cost. In RK_TIME_FORM_US, the same output as
+     * "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ". */
     char *p = out;
     p = put_digits(p, yy, 4);
     *p++ = '-';
@@ -151,9 +172,18 @@ void rk_time_format(rk_time_us t, char out[RK_TIME_LEN])
     *p++ = ':';
     p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
     *p++ = ':';
-    p = put_digits(p, (unsigned)(rem % 60), 2);
-    *p++ = '.';
-    p = put_digits(p, (unsigned)us, 6);
+    p = put_digits(p, (form & RK_TIME_FORM_LEAP) ? 60u : (unsigned)(rem % 60), 2);
+    int n = form & RK_TIME_FORM_DIGITS;
+    if (n > 9)
+        n = 9;
+    if (n > 0) {
+        *p++ = '.';
+        int k = n < 6 ? n : 6;
+        p = put_digits(p, (unsigned)us / pow10[k], k);
+        if (n > 6)
+            p = put_digits(p, (unsigned)(form >> 4 & 0x3ff) % pow10[12 - n], n - 6);
+    }
     *p++ = 'Z';
     *p = '\0';
+    return (size_t)(p - out);
 }

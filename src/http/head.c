@@ -52,8 +52,10 @@ static int hex_value(unsigned char c)
 
 /*
  * Decodes %XX escapes of s[0..len) in place (a '%' not followed by two hex digits stays as it
- * is), and with plus also '+' as a space; NUL-terminates the result and returns its length,
- * which counts any decoded NUL byte.
+ * is), and with plus also '+' as a space; NUL-terminates the result and returns its length.
+ * "%00" stays as its three characters: a NUL byte would cut the string short for every C
+ * reader above (a collection id "X%00junk" would name collection X), while "%00" names
+ * nothing, so an id or value holding it is simply one that does not exist.
  */
 static size_t unescape(char *s, size_t len, bool plus)
 {
@@ -61,7 +63,7 @@ static size_t unescape(char *s, size_t len, bool plus)
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
         if (s[i] == '%' && i + 2 < len && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
+            (lo = hex_value((unsigned char)s[i + 2])) >= 0 && (hi | lo) != 0) {
             s[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {

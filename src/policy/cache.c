@@ -2,8 +2,9 @@
 /*
  * cache.c: the entity cache of a long-running process. Authenticating a request and loading
  * its collection cost three indexed SQLite lookups (token, organisation, collection) before
- * the query even starts; this keeps token hash -> principal and collection id -> collection
- * in memory, with invalidation that works across processes (see policy.h, "entity cache").
+ * the query even starts; this keeps token hash -> principal and collection id or alias ->
+ * collection in memory, with invalidation that works across processes (see policy.h, "entity
+ * cache").
  */
 #include "policy/policy_int.h"
 
@@ -35,9 +36,10 @@ struct tok_slot {
 };
 
 struct coll_slot {
-    bool used;                 /* slot holds an entry */
-    struct store_collection c; /* owned deep copy; c.id is the key */
-    rk_time_us loaded;         /* when it was read from the store */
+    bool used;                      /* slot holds an entry */
+    char key[POLICY_ALIAS_MAX + 1]; /* what it was looked up by: its id or its alias */
+    struct store_collection c;      /* owned deep copy */
+    rk_time_us loaded;              /* when it was read from the store */
 };
 
 static struct {
@@ -236,7 +238,7 @@ out:
     pthread_mutex_unlock(&cache.mu);
 }
 
-int policy_collection_get(struct store *s, const char *id, struct store_collection *out,
+int policy_collection_get(struct store *s, const char *key, struct store_collection *out,
                           struct rk_err *err)
 {
     rk_time_us now = rk_time_now();
@@ -246,14 +248,16 @@ int policy_collection_get(struct store *s, const char *id, struct store_collecti
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&cache.mu);
-    enabled = cache.store != NULL && cache.store == s && id != NULL;
+    /* A key longer than any id or alias names nothing cached: the store answers. */
+    enabled =
+        cache.store != NULL && cache.store == s && key != NULL && strlen(key) <= POLICY_ALIAS_MAX;
     if (enabled) {
         gen_check_locked(s, now);
-        for (size_t i = key_hash(id) & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+        for (size_t i = key_hash(key) & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
             struct coll_slot *c = &cache.colls[i];
             if (!c->used)
                 break;
-            if (strcmp(c->c.id, id) == 0) {
+            if (strcmp(c->key, key) == 0) {
                 if (!expired(c->loaded, now)) {
                     coll_copy(out, &c->c);
                     pthread_mutex_unlock(&cache.mu);
@@ -266,7 +270,7 @@ int policy_collection_get(struct store *s, const char *id, struct store_collecti
     epoch = cache.epoch;
     pthread_mutex_unlock(&cache.mu);
 
-    rc = store_collection_get(s, id, out, err);
+    rc = store_collection_get(s, key, out, err);
     if (rc != 0 || !enabled)
         return rc;
 
@@ -275,16 +279,17 @@ int policy_collection_get(struct store *s, const char *id, struct store_collecti
         goto out;
     if (cache.n_colls >= CACHE_MAX_USED)
         flush_locked();
-    for (size_t i = key_hash(out->id) & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+    for (size_t i = key_hash(key) & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
         struct coll_slot *c = &cache.colls[i];
         if (!c->used) {
             cache.n_colls++;
             c->used = true;
+            memcpy(c->key, key, strlen(key) + 1);
             coll_copy(&c->c, out);
             c->loaded = now;
             break;
         }
-        if (strcmp(c->c.id, out->id) == 0) {
+        if (strcmp(c->key, key) == 0) {
             coll_free(&c->c);
             coll_copy(&c->c, out);
             c->loaded = now;

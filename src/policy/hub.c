@@ -367,6 +367,28 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
                                     POLICY_TLP_GREEN, out, err);
 }
 
+int policy_collection_alias_check(const char *alias, struct rk_err *err)
+{
+    size_t n = alias != NULL ? strlen(alias) : 0;
+    if (n == 0)
+        return 0;
+    if (n > POLICY_ALIAS_MAX)
+        return rk_err_set(err, RK_E_INVALID, "alias longer than %d bytes", POLICY_ALIAS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char c = alias[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '-' && c != '_' && c != '.' && c != '~')))
+            return rk_err_set(err, RK_E_INVALID,
+                              "alias '%.128s': use letters, digits and - _ . ~ (a URL path "
+                              "segment as it is), starting with a letter or digit",
+                              alias);
+    }
+    if (rk_uuid_valid(alias))
+        return rk_err_set(err, RK_E_INVALID,
+                          "alias '%s' looks like a collection id (a UUID): choose a name", alias);
+    return 0;
+}
+
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,
                              const char *alias, const char *read_spec, const char *write_spec,
                              int default_tlp, struct store_collection *out, struct rk_err *err)
@@ -384,8 +406,24 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
         return rc;
     if (description != NULL && strlen(description) > 4096)
         return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
-    if (alias != NULL && strlen(alias) > 128)
-        return rk_err_set(err, RK_E_INVALID, "alias longer than 128 bytes");
+    rc = policy_collection_alias_check(alias, err);
+    if (rc != 0)
+        return rc;
+    if (alias != NULL && alias[0] != '\0') {
+        /* An alias names one collection in URLs: it must be free (the store refuses a
+         * taken one too, which covers a concurrent add; this says which collection has it). */
+        struct store_collection other;
+        rk_err_clear(&sub);
+        rc = store_collection_get(s, alias, &other, &sub);
+        if (rc == 0) {
+            rk_err_set(err, RK_E_EXISTS, "alias '%s' is taken by collection %s (%.200s)", alias,
+                       other.id, other.title);
+            store_collection_clear(&other);
+            return RK_E_EXISTS;
+        }
+        if (rc != RK_E_NOTFOUND)
+            return rk_err_set(err, rc, "%s", sub.msg);
+    }
     rk_err_clear(&sub);
     rc = policy_spec_check(s, read_spec, &sub);
     if (rc != 0)

@@ -301,14 +301,23 @@ static int member_author(struct rk_hub *hub, struct source *src, const json_t *v
     return 0;
 }
 
-/* The id an item reports: the object's, or objects[i] when it has none that fits. */
+/* The id and version an item reports when its object failed before its metadata was read:
+ * the object's id, or objects[i] when it has none that fits; its modified, else its created,
+ * when that is an RFC 3339 timestamp, else "" (the caller's to fill). */
 static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
 {
+    static const char *const versions[] = {"modified", "created"};
     const char *oid = json_is_object(o) ? json_string_value(json_object_get(o, "id")) : NULL;
     if (oid == NULL || strlen(oid) > STIX_ID_MAX)
         snprintf(it->id, sizeof(it->id), "objects[%zu]", i);
     else
         policy_copy_str(it->id, sizeof(it->id), oid);
+    for (size_t k = 0; k < 2 && json_is_object(o) && it->version[0] == '\0'; k++) {
+        const char *v = json_string_value(json_object_get(o, versions[k]));
+        rk_time_us t;
+        if (v != NULL && strlen(v) < sizeof(it->version) && rk_time_parse(v, &t) == 0)
+            policy_copy_str(it->version, sizeof(it->version), v);
+    }
 }
 
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
@@ -784,6 +793,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         put->type = p[i].meta.type;
         put->spec_version = p[i].meta.spec_version;
         put->version = p[i].meta.version;
+        put->version_text = p[i].meta.version_text;
         put->json = p[i].json;
         put->json_len = p[i].len;
         put->access.tlp = p[i].dec.tlp;

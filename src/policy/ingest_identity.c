@@ -59,9 +59,8 @@ static int identity_get(struct store *s, const char *key, const char *id, const 
         }
     } else if (rc == RK_E_NOTFOUND) {
         char uuid[RK_UUID_LEN], now[RK_TIME_LEN], nid[64];
-        rk_time_us t = rk_time_now();
-        t -= t % 1000; /* millisecond precision, as STIX writers usually give */
-        rk_time_format(t, now);
+        /* Millisecond precision, as STIX writers usually give. */
+        (void)rk_time_format_as(rk_time_now(), 3, now);
         if (id == NULL) {
             rk_uuid_v4(uuid);
             snprintf(nid, sizeof(nid), "identity--%s", uuid);
@@ -79,6 +78,8 @@ static int identity_get(struct store *s, const char *key, const char *id, const 
         goto out;
     }
     policy_copy_str(out->id, sizeof(out->id), json_string_value(json_object_get(obj, "id")));
+    policy_copy_str(out->modified, sizeof(out->modified),
+                    json_string_value(json_object_get(obj, "modified")));
     out->json = stix_canonical(obj, NULL);
 out:
     pthread_mutex_unlock(&identity_lock);
@@ -130,7 +131,10 @@ void policy_stand_in_put(struct store_put *put, const struct policy_stand_in *id
     put->id = id->id;
     put->type = "identity";
     put->spec_version = "2.1";
-    put->version = -1;
+    /* Its version is its modified (STIX 2.1, 5.3.1 and 5.8.1), not a date the store picks. */
+    if (rk_time_parse(id->modified, &put->version) != 0)
+        put->version = -1;
+    put->version_text = id->modified;
     put->json = id->json;
     put->json_len = strlen(id->json);
     put->access.tlp = POLICY_TLP_CLEAR;

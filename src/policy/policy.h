@@ -172,10 +172,22 @@ const char *policy_token_created_by(const struct store_token *t);
 int policy_token_revoke(struct store *s, const struct policy_principal *who, const char *route,
                         const char *ref, struct store_token *revoked, struct rk_err *err);
 
-/* Adds a collection after checking both specs. Fills out (caller clears). */
+/* Adds a collection after checking both specs and the alias (policy_collection_alias_check,
+ * and free: RK_E_EXISTS naming the collection that has it). Fills out (caller clears). */
 int policy_collection_add(struct store *s, const char *title, const char *description,
                           const char *alias, const char *read_spec, const char *write_spec,
                           struct store_collection *out, struct rk_err *err);
+
+/* Longest collection alias, in bytes. */
+#define POLICY_ALIAS_MAX 128
+/*
+ * Whether alias may name a collection: NULL or "" (no alias), or 1 to POLICY_ALIAS_MAX
+ * letters, digits, '-', '_', '.' and '~' (characters a URL path segment carries as they are)
+ * starting with a letter or digit, and not shaped like a UUID (a collection id: an alias is
+ * looked up where an id may be). 0, or RK_E_INVALID saying what is wrong. Whether it is free
+ * is the store's to say.
+ */
+int policy_collection_alias_check(const char *alias, struct rk_err *err);
 
 /* True if sector is in the hub's sector table (data/sectors.tsv, loaded into the store). */
 bool policy_sector_known(struct store *s, const char *sector);
@@ -642,7 +654,9 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
 /* The outcome for one envelope entry, in envelope order; filled by policy_ingest. */
 struct policy_ingest_item {
     char id[STIX_ID_MAX + 1];      /* the object's id, or "objects[N]" when it has none */
-    char version[RK_TIME_LEN + 8]; /* the version as stored ("" when unknown) */
+    char version[RK_TIME_LEN + 8]; /* the object's modified, else created, text (also for a
+                                      refused object, when it is a timestamp), else the
+                                      version the store assigned; "" when none is known */
     bool ok;                       /* success (stored, duplicate or dropped) or failure */
     char message[512];             /* status message ("" for a plain success) */
     unsigned changed;              /* POLICY_ITEM_*: what the store changed since ready */
@@ -755,10 +769,11 @@ void policy_cache_disable(void);
 int policy_cache_bump(struct store *s, struct rk_err *err);
 
 /*
- * As store_collection_get (same results and errors; the caller clears *out with
- * store_collection_clear), served from the cache when it is enabled for s.
+ * As store_collection_get: the collection whose id, else whose alias, is key (same results
+ * and errors; the caller clears *out with store_collection_clear), served from the cache when
+ * it is enabled for s.
  */
-int policy_collection_get(struct store *s, const char *id, struct store_collection *out,
+int policy_collection_get(struct store *s, const char *key, struct store_collection *out,
                           struct rk_err *err);
 
 /*

@@ -176,6 +176,7 @@ struct policy_pending {
 /* A hub or sector identity object that stands for a hidden contributor. */
 struct policy_stand_in {
     char id[STIX_ID_MAX + 1];
+    char modified[RK_TIME_LEN]; /* its modified as it writes it, its version ("" if unreadable) */
     char *json;  /* canonical; freed by policy_stand_ins_clear */
     bool needed; /* an object of this envelope references it: store it too */
 };
@@ -197,7 +198,8 @@ int policy_stand_in_get(struct rk_hub *hub, struct policy_stand_ins *si, const c
                         bool sector_ok, int mode, struct policy_stand_in **out, const char **what,
                         struct rk_err *err);
 
-/* Fills put to store stand-in id (TLP:CLEAR, rule "hub-identity"); put borrows from id. */
+/* Fills put to store stand-in id (TLP:CLEAR, rule "hub-identity"), versioned by its modified
+ * as every STIX object is; put borrows from id. */
 void policy_stand_in_put(struct store_put *put, const struct policy_stand_in *id);
 
 /* Frees what si holds and zeroes it. */

@@ -296,7 +296,8 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
                     "write_spec, created, default_tlp) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     v, 8, false, "adding a collection", err);
     if (rc == RK_E_EXISTS)
-        rk_err_set(err, RK_E_EXISTS, "a collection with id %s already exists", col->id);
+        rk_err_set(err, RK_E_EXISTS, "a collection with id %s or alias '%s' already exists",
+                   col->id, col->alias != NULL ? col->alias : "");
     return rc;
 }
 
@@ -316,16 +317,18 @@ static void coll_fill(sqlite3_stmt *st, void *out)
     c->default_tlp = sqlite3_column_int(st, 7);
 }
 
-int store_sq_collection_get(struct store *base, const char *id, struct store_collection *out,
+int store_sq_collection_get(struct store *base, const char *key, struct store_collection *out,
                             struct rk_err *err)
 {
     memset(out, 0, sizeof(*out));
-    if (id == NULL)
+    if (key == NULL)
         return rk_err_set(err, RK_E_INVALID, "collection_get: no id");
-    int rc = read_row(base, "SELECT " COLL_COLS " FROM collections WHERE id = ?1", id, coll_fill,
-                      out, "reading a collection", err);
+    int rc = read_row(base,
+                      "SELECT " COLL_COLS " FROM collections WHERE id = ?1 OR (alias = ?1 AND "
+                      "alias <> '') ORDER BY id = ?1 DESC LIMIT 1",
+                      key, coll_fill, out, "reading a collection", err);
     if (rc == RK_E_NOTFOUND)
-        rk_err_set(err, RK_E_NOTFOUND, "no collection %s", id);
+        rk_err_set(err, RK_E_NOTFOUND, "no collection %s", key);
     return rc;
 }
 

@@ -58,7 +58,7 @@ struct store_sq_idset {
 #define STORE_SQ_ROWS_COLUMNS                                                                      \
     "date_added, coll, id, version, type, spec_version, is_first, is_last, json, tlp, "            \
     "source_org, source_sector, scope, recipients, joins, rule, pos, idh, prov, prov_token, "      \
-    "prov_anonymity, prov_actions, prov_cut_off, prov_cut_len, tkey"
+    "prov_anonymity, prov_actions, prov_cut_off, prov_cut_len, tkey, vform"
 #define STORE_SQ_ROWS_PTR "rk_rows"
 
 /*
@@ -95,6 +95,7 @@ enum store_sq_prep_str {
 };
 struct store_sq_prep {
     int64_t idh;                         /* store_sq_id_hash(id) */
+    int vform;                           /* objects.vform of a NEW row with the put's version */
     uint32_t type_h;                     /* its low 32 bits for type (store_sq_tkey_of) */
     bool cut_ok;                         /* a derived original's cut lies inside json */
     int token_len;                       /* bytes of token; -1: provenance not in the row */
@@ -155,6 +156,9 @@ int store_sq_register_idh(sqlite3 *db);
 /* Registers rk_joins_distinct(joins) (sqlite_joins.c: each space-separated id once, in the
  * order met) on the writer connection, for migration 11; SQLITE_OK or its error. */
 int store_sq_register_joins(sqlite3 *db);
+/* Registers rk_time_form(text) and rk_time_us(text) (sqlite_time.c) on the writer connection,
+ * for migration 15; SQLITE_OK or its error. */
+int store_sq_register_time(sqlite3 *db);
 /* Whether the id whose store_sq_id_hash is idh is certainly not stored anywhere in the hub
  * (false when the set is not valid). The caller hashes once for the set and the index. */
 bool store_sq_idset_unseen(const struct store_sq_idset *set, int64_t idh);
@@ -352,7 +356,7 @@ void store_sq_access_fill(sqlite3_stmt *st, int first, struct store_access *a);
  * query-plan tests. */
 #define STORE_SQ_FIND_OBJECT_SQL                                                                   \
     "SELECT o.date_added, o.id, o.type, o.spec_version, o.version, k.uuid, o.tlp, "                \
-    "o.source_org, o.source_sector, o.scope, o.recipients, o.joins, o.rule "                       \
+    "o.source_org, o.source_sector, o.scope, o.recipients, o.joins, o.rule, o.vform "              \
     "FROM coll_keys AS k CROSS JOIN objects AS o INDEXED BY objects_version "                      \
     "ON o.coll = k.k AND o.idh = ?2 AND o.id = ?1 ORDER BY o.date_added"
 

@@ -343,13 +343,23 @@ static bool wants_shadow(const struct store_query *q)
     "o.source_org AND n.scope IS o.scope AND n.recipients IS o.recipients AND n.joins IS "         \
     "o.joins LIMIT 1)"
 
+/* A lean query with JSON does not read the version's form (store_query.lean): the JSON
+ * holds the version's text, and the objects pages need no other. */
+static bool lean_json(const struct store_query *q)
+{
+    return q->lean && q->with_json;
+}
+
 /* The access columns of a lean query (store_query.lean): STORE_SQ_ACCESS_COLS with NULL for
  * source_sector and rule, so that every column keeps its index. */
 #define LEAN_ACCESS_COLS "tlp, source_org, NULL, scope, recipients, joins, NULL"
 
 /*
  * The column list every query shape selects, in the order row_read reads it; column 16 is
- * the shadow column (NULL unless wants_shadow(q); only older versions are probed). A lean
+ * the shadow column (NULL unless wants_shadow(q); only older versions are probed), 17 the
+ * version's form (vform, migration 15: one small integer beside version, so that a
+ * manifest writes each version as its object does without reading the JSON; NULL for a
+ * lean query with JSON). A lean
  * query selects NULL for spec_version, source_sector and rule: SQLite then never extracts
  * those values and row_read makes no column call for them. Each combination of with_json,
  * lean and the shadow column is one fixed text, so the statement cache holds at most one
@@ -359,10 +369,11 @@ static void select_cols(const struct store_query *q, struct rk_buf *sql)
 {
     rk_buf_printf(sql,
                   "SELECT date_added, id, type, %s, version, %s, %s, pos, is_first, is_last, "
-                  "%s FROM objects AS o",
+                  "%s, %s FROM objects AS o",
                   q->lean ? "NULL" : "spec_version", q->with_json ? "json" : "NULL",
                   q->lean ? LEAN_ACCESS_COLS : STORE_SQ_ACCESS_COLS,
-                  wants_shadow(q) ? "CASE WHEN is_last THEN NULL ELSE " SHADOW_COL " END" : "NULL");
+                  wants_shadow(q) ? "CASE WHEN is_last THEN NULL ELSE " SHADOW_COL " END" : "NULL",
+                  lean_json(q) ? "NULL" : "vform");
 }
 
 void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql)
@@ -456,6 +467,7 @@ static void row_read(sqlite3_stmt *st, const struct store_query *q, struct store
     row->collection_id = q->collection_id;
     row->is_first = sqlite3_column_int(st, 14) != 0;
     row->is_last = sqlite3_column_int(st, 15) != 0;
+    row->version_form = lean_json(q) ? RK_TIME_FORM_US : sqlite3_column_int(st, 17);
 }
 
 /* One run of store_sq_query: its arguments and what it found so far. */

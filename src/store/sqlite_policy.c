@@ -396,6 +396,7 @@ int store_sq_find_object(struct store *base, const char *id, store_row_fn fn, vo
         row.version = sqlite3_column_int64(st, 4);
         row.collection_id = col_text(st, 5);
         store_sq_access_fill(st, 6, &row.access);
+        row.version_form = sqlite3_column_int(st, 13);
         int frc = fn(ctx, &row);
         if (frc != 0) {
             rc = callback_rc(frc, err);

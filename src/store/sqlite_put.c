@@ -121,6 +121,9 @@ void store_sq_puts_prep(const struct store_put *puts, struct store_sq_prep *prep
         const struct store_put *p = &puts[i];
         struct store_sq_prep *pr = &prep[i];
         pr->idh = store_sq_id_hash(p->id);
+        pr->vform = p->version >= 0 && p->version_text != NULL ? rk_time_form(p->version_text) : -1;
+        if (pr->vform < 0)
+            pr->vform = RK_TIME_FORM_US;
         pr->type_h = (uint32_t)store_sq_id_hash(p->type);
         pr->cut_ok = true;
         pr->token_len = -1;

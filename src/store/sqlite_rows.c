@@ -43,6 +43,7 @@ enum {
     COL_PROV_CUT_OFF,
     COL_PROV_CUT_LEN,
     COL_TKEY,
+    COL_VFORM,
     COL_SRC, /* hidden: the struct store_sq_rows */
 };
 
@@ -228,6 +229,9 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
         break;
     case COL_TKEY:
         sqlite3_result_int64(ctx, store_sq_tkey_of(r->coll, pr->type_h));
+        break;
+    case COL_VFORM: /* a version the store assigned is written as it formats one */
+        sqlite3_result_int(ctx, p->version < 0 ? RK_TIME_FORM_US : pr->vform);
         break;
     default:
         sqlite3_result_null(ctx);

@@ -258,6 +258,83 @@ static const char *const migrations[] = {
      * written. */
     "UPDATE objects SET joins = rk_joins_distinct(joins) "
     "WHERE instr(joins, ' ') > 0 AND rk_joins_distinct(joins) <> joins;",
+
+    /* 13: stored status resources without empty lists (TAXII 2.1 section 2.1 prohibits
+     * them). Status resources were written with "successes", "failures" and "pendings"
+     * always present, [] when there was nothing to list; now a list with nothing in it is
+     * left out. The three members are taken out as the hub wrote them: inside a JSON string
+     * a quote is escaped, so these bytes can only be the members themselves. */
+    "UPDATE statuses SET json = replace(replace(replace(json, ',\"successes\":[]', ''), "
+    "',\"failures\":[]', ''), ',\"pendings\":[]', '') WHERE instr(json, ':[]') > 0;",
+
+    /* 14: collection aliases unique. TAXII clients may name a collection by its alias in
+     * URLs, so two collections must not share one (TAXII 2.1: unique within the API root).
+     * Aliases were not checked before: where several collections share one, the oldest
+     * keeps it and the others lose it (their alias becomes ""). */
+    "UPDATE collections SET alias = '' WHERE alias <> '' AND EXISTS (SELECT 1 FROM collections "
+    "AS o WHERE o.alias = collections.alias AND o.seq < collections.seq);"
+    "CREATE UNIQUE INDEX collections_alias ON collections(alias) WHERE alias <> '';",
+
+    /* 15: each version as its object writes it. TAXII answers a version in manifests and
+     * version lists, where it must be the text of the object's modified (or created): the
+     * same instant in six fraction digits is another string to a client that compares
+     * them. vform is rk_time_form of that text (core.h: fraction digits, those past the
+     * sixth, a leap second), so that a manifest formats the version without reading the
+     * JSON; 6 (RK_TIME_FORM_US) for a version the store assigned. The table is rebuilt (as
+     * in migration 3: every row, pos and index kept) to put vform beside version: a column
+     * added at the end lies past json and seven more in each record, and a manifest then
+     * paid about 300 instructions a row to walk their headers (callgrind, ATT&CK pages).
+     * Each row's vform comes from its JSON's modified, else created, when the row's version
+     * is that instant (rk_time_form, rk_time_us: sqlite_time.c), else 6. The hub's own
+     * identity objects (the stand-ins) were stored with their date_added as version: they
+     * get their modified, when they are the only version of their id in their collection
+     * (they always were: the stand-in's later puts found that row). */
+    "CREATE TABLE objects_v15("
+    "  pos INTEGER PRIMARY KEY,"
+    "  date_added INTEGER NOT NULL,"
+    "  coll INTEGER NOT NULL REFERENCES coll_keys(k),"
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  vform INTEGER NOT NULL DEFAULT 6,"
+    "  type TEXT NOT NULL,"
+    "  spec_version TEXT NOT NULL,"
+    "  is_first INTEGER NOT NULL,"
+    "  is_last INTEGER NOT NULL,"
+    "  tlp INTEGER NOT NULL DEFAULT 1,"
+    "  source_org TEXT NOT NULL DEFAULT '',"
+    "  source_sector TEXT NOT NULL DEFAULT '',"
+    "  scope TEXT NOT NULL DEFAULT '',"
+    "  recipients TEXT NOT NULL DEFAULT '',"
+    "  joins TEXT NOT NULL DEFAULT '',"
+    "  rule TEXT NOT NULL DEFAULT '',"
+    "  json BLOB NOT NULL,"
+    "  idh INTEGER NOT NULL DEFAULT 0,"
+    "  prov INTEGER NOT NULL DEFAULT 0,"
+    "  prov_token BLOB NOT NULL DEFAULT X'',"
+    "  prov_anonymity INTEGER NOT NULL DEFAULT 0,"
+    "  prov_actions TEXT NOT NULL DEFAULT '',"
+    "  prov_cut_off INTEGER NOT NULL DEFAULT 0,"
+    "  prov_cut_len INTEGER NOT NULL DEFAULT 0,"
+    "  tkey INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO objects_v15(pos, date_added, coll, id, version, vform, type, spec_version,"
+    "  is_first, is_last, tlp, source_org, source_sector, scope, recipients, joins, rule, json,"
+    "  idh, prov, prov_token, prov_anonymity, prov_actions, prov_cut_off, prov_cut_len, tkey) "
+    "SELECT pos, date_added, coll, id, v, CASE WHEN rk_time_us(t) = v THEN rk_time_form(t) "
+    "  ELSE 6 END, type, spec_version, is_first, is_last, tlp, source_org, source_sector,"
+    "  scope, recipients, joins, rule, json, idh, prov, prov_token, prov_anonymity,"
+    "  prov_actions, prov_cut_off, prov_cut_len, tkey "
+    "FROM (SELECT *, CASE WHEN type = 'identity' AND version = date_added AND"
+    "  rk_time_us(m) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE"
+    "  n.idh = o.idh AND n.coll = o.coll AND n.id = o.id AND n.pos <> o.pos) THEN rk_time_us(m)"
+    "  ELSE version END AS v FROM (SELECT *, coalesce(m, c) AS t FROM (SELECT *, CASE WHEN"
+    "  json_valid(CAST(json AS TEXT)) THEN json_extract(CAST(json AS TEXT), '$.modified') END"
+    "  AS m, CASE WHEN json_valid(CAST(json AS TEXT)) THEN json_extract(CAST(json AS TEXT),"
+    "  '$.created') END AS c FROM objects)) AS o) ORDER BY pos;"
+    "DROP TABLE objects;"
+    "ALTER TABLE objects_v15 RENAME TO objects;"
+    "CREATE INDEX objects_version ON objects(idh, coll, version);"
+    "CREATE INDEX objects_marks ON objects(coll, date_added) WHERE (pos & 63) = 0;"
+    "CREATE INDEX objects_last_type ON objects(tkey) WHERE is_last = 1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -52,6 +52,10 @@ struct store_put {
     const char *type;         /* STIX type */
     const char *spec_version; /* "2.1" */
     rk_time_us version;       /* modified, else created; -1 if the object has neither */
+    /* The text version was read from (the object's modified or created), so that readers
+     * get the version back as the object writes it (store_row.version_form); NULL: as
+     * rk_time_format writes it. Ignored when version < 0. */
+    const char *version_text;
     const char *json;         /* canonical JSON of the object (stix_canonical) */
     size_t json_len;          /* bytes in json */
     /* Filled by the store: */
@@ -92,6 +96,9 @@ struct store_row {
     const char *type;         /* STIX type */
     const char *spec_version; /* "2.1" */
     rk_time_us version;       /* the version (modified, created or assigned) */
+    int version_form;         /* rk_time_form of the version's text: rk_time_format_as(version,
+                                 version_form) writes it as the object does (RK_TIME_FORM_US for
+                                 a version the store assigned or was given without its text) */
     rk_time_us date_added;    /* unique, strictly increasing across the hub */
     const char *json;         /* canonical JSON; NULL when the query asked for manifest only */
     size_t json_len;          /* bytes in json */
@@ -139,8 +146,9 @@ struct store_query {
     bool skip_shadowed;
     /* The caller never reads row.spec_version, row.access.source_sector or row.access.rule:
      * the store does not read those columns, and they are "" in every row of this query
-     * (spec_versions still filters, in SQL). The TAXII read path sets it; other fields are
-     * exactly those of a full query. */
+     * (spec_versions still filters, in SQL). With with_json it does not read the version's
+     * form either (the JSON has the text): row.version_form is RK_TIME_FORM_US. The TAXII
+     * read path sets it; other fields are exactly those of a full query. */
     bool lean;
 };
 
@@ -201,7 +209,7 @@ struct store_collection {
     char id[RK_UUID_LEN]; /* collection id (UUID) */
     char *title;
     char *description; /* may be "" */
-    char *alias;       /* may be "" */
+    char *alias;       /* may be ""; a non-empty one is unique among the collections */
     char *read_spec;   /* audience: "all", "public", "sector:a,b" or "org:n,m" */
     char *write_spec;  /* writers, same grammar */
     rk_time_us created;
@@ -319,8 +327,12 @@ struct store_ops {
     int (*token_remove)(struct store *s, const char *hash, struct rk_err *err);
 
     /* Collections. */
+    /* Adds c. A non-empty alias is unique among the collections: RK_E_EXISTS when the id or
+     * the alias is taken. */
     int (*collection_add)(struct store *s, const struct store_collection *c, struct rk_err *err);
-    int (*collection_get)(struct store *s, const char *id, struct store_collection *out,
+    /* The collection whose id is key, else the one whose (non-empty) alias is key; an id
+     * wins over another collection's alias. RK_E_NOTFOUND if neither. */
+    int (*collection_get)(struct store *s, const char *key, struct store_collection *out,
                           struct rk_err *err);
     /* Lists every collection in creation order; free with store_collections_free(). */
     int (*collection_list)(struct store *s, struct store_collection **out, size_t *n,

@@ -29,12 +29,17 @@ static void entry_id(struct rk_buf *b, const struct policy_ingest_item *it)
     rk_buf_json_string(b, it->id);
 }
 
-static void entry_version(struct rk_buf *b, const struct policy_ingest_item *it)
+/*
+ * Every entry has a version (status-details requires one): the object's modified, else its
+ * created, else the version the store assigned, as the item holds it; for an object that has
+ * none of these and was not stored (it failed), the time of the POST, the status's
+ * request_timestamp, which is the value TAXII 2.1 asks to be "consistent to the server".
+ */
+static void entry_version(struct rk_buf *b, const struct policy_ingest_item *it,
+                          const char *requested)
 {
-    if (it->version[0]) {
-        rk_buf_puts(b, ",\"version\":");
-        rk_buf_json_string(b, it->version);
-    }
+    rk_buf_puts(b, ",\"version\":");
+    rk_buf_json_string(b, it->version[0] ? it->version : requested);
 }
 
 static void entry_rest(struct rk_buf *b, const struct policy_ingest_item *it)
@@ -53,11 +58,11 @@ struct status_job {
     char requested[RK_TIME_LEN]; /* request_timestamp */
     const char *org_id;          /* the poster's organisation */
     /* Every item's entry as status_ready saw it, valid unless the item changed since: entry
-     * i is frags.data[frag[i].start, frag[i].end), its version (if any) starts at
-     * frag[i].mid. NULL before status_ready. */
+     * i is frags.data[frag[i].start, frag[i].end), its version member is [frag[i].ver,
+     * frag[i].rest). NULL before status_ready. */
     struct rk_buf frags;
     struct status_frag {
-        size_t start, mid, end;
+        size_t start, ver, rest, end;
     } * frag;
 };
 
@@ -75,8 +80,9 @@ static void status_ready(void *ctx, const struct policy_ingest_item *items, size
     for (size_t i = 0; i < n; i++) {
         j->frag[i].start = j->frags.len;
         entry_id(&j->frags, &items[i]);
-        j->frag[i].mid = j->frags.len;
-        entry_version(&j->frags, &items[i]);
+        j->frag[i].ver = j->frags.len;
+        entry_version(&j->frags, &items[i], j->requested);
+        j->frag[i].rest = j->frags.len;
         entry_rest(&j->frags, &items[i]);
         j->frag[i].end = j->frags.len;
     }
@@ -92,7 +98,7 @@ static void status_add(const struct status_job *j, struct rk_buf *b, size_t *n,
         rk_buf_putc(b, ',');
     if (j->frag == NULL || (it->changed & ~POLICY_ITEM_VERSION) != 0) {
         entry_id(b, it);
-        entry_version(b, it);
+        entry_version(b, it, j->requested);
         entry_rest(b, it);
         return;
     }
@@ -101,10 +107,10 @@ static void status_add(const struct status_job *j, struct rk_buf *b, size_t *n,
         rk_buf_append(b, j->frags.data + f->start, f->end - f->start);
         return;
     }
-    /* Only the version is new: ready saw none, so mid is where the rest begins. */
-    rk_buf_append(b, j->frags.data + f->start, f->mid - f->start);
-    entry_version(b, it);
-    rk_buf_append(b, j->frags.data + f->mid, f->end - f->mid);
+    /* Only the version is new: the pieces around it stay. */
+    rk_buf_append(b, j->frags.data + f->start, f->ver - f->start);
+    entry_version(b, it, j->requested);
+    rk_buf_append(b, j->frags.data + f->rest, f->end - f->rest);
 }
 
 /*
@@ -123,22 +129,32 @@ static int status_write(void *ctx, struct store *s, const struct policy_ingest_i
     for (size_t i = 0; i < n; i++)
         n_ok += items[i].ok;
     n_bad = n - n_ok;
-    /* Successes, then failures, each list in envelope order, straight into the body. */
+    /* Successes, then failures, each list in envelope order, straight into the body. A list
+     * with nothing in it is left out: TAXII prohibits empty lists (section 2.1), and the
+     * counts say there are none. Nothing is ever pending: the status is complete. */
     rk_buf_reset(b);
     rk_buf_reserve(b, j->frags.len + 256); /* + assigned versions, rarely more */
     rk_buf_printf(b,
                   "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
-                  "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
+                  "\"total_count\":%zu,\"success_count\":%zu",
                   j->id, j->requested, n, n_ok);
-    for (size_t i = 0; i < n; i++)
-        if (items[i].ok)
-            status_add(j, b, &k, items, i);
-    rk_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", n_bad);
-    k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!items[i].ok)
-            status_add(j, b, &k, items, i);
-    rk_buf_puts(b, "],\"pending_count\":0,\"pendings\":[]}");
+    if (n_ok > 0) {
+        rk_buf_puts(b, ",\"successes\":[");
+        for (size_t i = 0; i < n; i++)
+            if (items[i].ok)
+                status_add(j, b, &k, items, i);
+        rk_buf_putc(b, ']');
+    }
+    rk_buf_printf(b, ",\"failure_count\":%zu", n_bad);
+    if (n_bad > 0) {
+        rk_buf_puts(b, ",\"failures\":[");
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!items[i].ok)
+                status_add(j, b, &k, items, i);
+        rk_buf_putc(b, ']');
+    }
+    rk_buf_puts(b, ",\"pending_count\":0}");
 
     struct store_status st;
     memset(&st, 0, sizeof(st));

@@ -10,29 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* rk_time_format through a memo of the last second formatted: the rows of a page were
- * mostly added within the same second, so only the microseconds change. */
+/* rk_time_format_as through a memo of the last second and form formatted: the rows of a page
+ * were mostly added within the same second, so only the fraction changes. */
 struct time_memo {
     int64_t sec;            /* the second text holds, -1 for none */
-    char text[RK_TIME_LEN]; /* rk_time_format of a time within sec */
+    int form;               /* the form text is written in */
+    size_t len;             /* bytes of text */
+    char text[RK_TIME_LEN]; /* rk_time_format_as(a time within sec, form) */
 };
 
-/* Appends the RFC 3339 form of t (as rk_time_format writes it) to b, through m. */
-static void put_time_memo(struct rk_buf *b, struct time_memo *m, rk_time_us t)
+/* Appends the RFC 3339 text of t in form (rk_time_format_as) to b, through m. */
+static void put_time_memo(struct rk_buf *b, struct time_memo *m, rk_time_us t, int form)
 {
-    /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ": the microseconds are text[20..25]. */
-    enum { US_AT = 20, TEXT_LEN = 27 };
-    if (t < 0 || t / 1000000 != m->sec) {
-        rk_time_format(t, m->text);
+    /* "YYYY-MM-DDTHH:MM:SS.fffZ": the fraction starts at text[20]; only its first six
+     * digits depend on t (those past the sixth are the form's). */
+    enum { FRACTION_AT = 20 };
+    if (t < 0 || t / 1000000 != m->sec || form != m->form) {
+        m->len = rk_time_format_as(t, form, m->text);
         m->sec = t < 0 ? -1 : t / 1000000;
+        m->form = form;
     } else {
-        unsigned us = (unsigned)(t % 1000000);
-        for (int i = US_AT + 5; i >= US_AT; i--) {
-            m->text[i] = (char)('0' + us % 10);
-            us /= 10;
+        int n = form & RK_TIME_FORM_DIGITS;
+        unsigned v = (unsigned)(t % 1000000);
+        for (int i = n < 6 ? n : 6; i < 6; i++)
+            v /= 10;
+        for (int i = FRACTION_AT + (n < 6 ? n : 6) - 1; i >= FRACTION_AT; i--) {
+            m->text[i] = (char)('0' + v % 10);
+            v /= 10;
         }
     }
-    rk_buf_append(b, m->text, TEXT_LEN);
+    rk_buf_append(b, m->text, m->len);
 }
 
 /* Common state of every read: the collection, its query, and who reads it. */
@@ -177,9 +184,9 @@ static int row_manifest(void *ctx, const struct store_row *row)
         PUT_LIT(rx->out, "{\"objects\":[{\"id\":");
     rk_buf_json_string(rx->out, row->id);
     PUT_LIT(rx->out, ",\"date_added\":\"");
-    put_time_memo(rx->out, &rx->added, row->date_added);
-    PUT_LIT(rx->out, "\",\"version\":\"");
-    put_time_memo(rx->out, &rx->version, row->version);
+    put_time_memo(rx->out, &rx->added, row->date_added, RK_TIME_FORM_US);
+    PUT_LIT(rx->out, "\",\"version\":\""); /* as the object writes it */
+    put_time_memo(rx->out, &rx->version, row->version, row->version_form);
     PUT_LIT(rx->out, "\",\"media_type\":\"" TAXII_STIX_MEDIA "\"}");
     return 0;
 }
@@ -188,9 +195,9 @@ static int row_version(void *ctx, const struct store_row *row)
 {
     struct read_ctx *rx = ctx;
     char version[RK_TIME_LEN];
-    rk_time_format(row->version, version);
+    size_t n = rk_time_format_as(row->version, row->version_form, version);
     rk_buf_puts(rx->out, rx->out->len ? ",\"" : "{\"versions\":[\"");
-    rk_buf_puts(rx->out, version);
+    rk_buf_append(rx->out, version, n); /* as the object writes it */
     rk_buf_putc(rx->out, '"');
     return 0;
 }

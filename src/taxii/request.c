@@ -28,10 +28,11 @@ int taxii_load_collection(const struct rk_hub *hub, const struct policy_principa
                           bool *can_write, struct rk_err *err)
 {
     memset(c, 0, sizeof(*c));
-    if (!rk_uuid_valid(id))
-        return rk_err_set(err, RK_E_NOTFOUND, "no collection '%.64s'", id);
+    if (strlen(id) > POLICY_ALIAS_MAX) /* longer than any id or alias */
+        return rk_err_set(err, RK_E_NOTFOUND, "no collection '%.64s...'", id);
     struct rk_err e2;
-    int rc = policy_collection_get(hub->store, id, c, &e2); /* cached in the server */
+    /* Its id, else its alias (cached in the server); what is answered names its id. */
+    int rc = policy_collection_get(hub->store, id, c, &e2);
     if (rc == RK_E_NOTFOUND)
         return rk_err_set(err, RK_E_NOTFOUND, "no collection '%s'", id);
     if (rc < 0)

@@ -71,10 +71,11 @@ const struct policy_principal *taxii_requester(const struct http_request *req);
 int taxii_check_root(const struct rk_hub *hub, const struct http_request *req, struct rk_err *err);
 
 /*
- * Loads collection id for who into *c and says whether who may read and write it. Returns
- * 0, RK_E_NOTFOUND if it does not exist or who may neither read nor write it (its existence
- * is not revealed), or a store error; err says which. On success the caller clears *c with
- * store_collection_clear; on failure *c holds nothing.
+ * Loads the collection whose id, else whose alias, is id (as the path names it) for who into
+ * *c and says whether who may read and write it. Returns 0, RK_E_NOTFOUND if it does not exist
+ * or who may neither read nor write it (its existence is not revealed), or a store error; err
+ * says which. On success the caller clears *c with store_collection_clear (c->id is the
+ * collection's id whatever the path named it by); on failure *c holds nothing.
  */
 int taxii_load_collection(const struct rk_hub *hub, const struct policy_principal *who,
                           const char *id, struct store_collection *c, bool *can_read,

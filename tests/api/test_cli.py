@@ -343,7 +343,9 @@ class TestPushPull(HubTestCase):
                           self.url(self.c_push), path)
         self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
         for o in objs[:45]:
-            self.assertIn("  refused: %s from %s: " % (o["id"], path), p.stdout)
+            # Every status entry has a version, a refused object's too (its modified).
+            self.assertIn("  refused: %s version %s from %s: " % (o["id"], o["modified"], path),
+                          p.stdout)
         for o in objs[45:]:
             self.assertIn("  changed: %s version %s from %s: tlp " % (o["id"], o["modified"],
                                                                        path), p.stdout)

@@ -2,7 +2,9 @@
 /*
  * fuzz_taxii_query.c: libFuzzer driver for the TAXII query parser. The input is a query
  * string ("k=v&k=v", not URL-decoded) cut into parameters as the server would hand them
- * over; every endpoint's field set is tried.
+ * over; every endpoint's field set is tried. Every value that is a timestamp is also written
+ * back from its instant and form (rk_time_form, rk_time_format_as), which must give the
+ * value itself: the store writes versions back that way.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (amp == NULL)
             break;
         p = amp + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rk_time_us t;
+        char text[RK_TIME_LEN];
+        int form = rk_time_form(params[i].value);
+        if ((form >= 0) != (rk_time_parse(params[i].value, &t) == 0))
+            abort();
+        if (form >= 0 && (rk_time_format_as(t, form, text) != strlen(params[i].value) ||
+                          strcmp(text, params[i].value) != 0))
+            abort();
     }
     static const unsigned field_sets[] = {
         TAXII_Q_PAGING | TAXII_Q_ID | TAXII_Q_TYPE | TAXII_Q_VERSION | TAXII_Q_SPEC_VERSION,

@@ -36,6 +36,34 @@ static void escapes_json(void **state)
     free(s);
 }
 
+/* Whatever bytes it is given, the literal is UTF-8: well-formed characters of every length
+ * are kept, and every byte that is not part of one becomes U+FFFD (a stray continuation
+ * byte, a truncated sequence, an overlong form, a surrogate, past U+10FFFF, 0xFF). */
+static void json_strings_are_utf8(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"\xc3\xa9\xe9\x80\xa3\xf0\x9f\x94\x92", "\"\xc3\xa9\xe9\x80\xa3\xf0\x9f\x94\x92\""},
+        {"\xff", "\"\\ufffd\""},
+        {"a\x80" "b", "\"a\\ufffdb\""},
+        {"\xe9\x80", "\"\\ufffd\\ufffd\""},
+        {"\xc0\xaf", "\"\\ufffd\\ufffd\""},
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+        {"\xf0\x9f\x94", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"no collection '\xff\"'", "\"no collection '\\ufffd\\\"'\""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rk_buf b = RK_BUF_INIT;
+        rk_buf_puts(&b, "x");
+        rk_buf_json_string(&b, cases[i].in);
+        assert_string_equal(b.data + 1, cases[i].out);
+        rk_buf_free(&b);
+    }
+}
+
 static void steal_empty_gives_empty_string(void **state)
 {
     struct rk_buf b = RK_BUF_INIT;
@@ -49,6 +77,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(appends_and_grows),
         cmocka_unit_test(escapes_json),
+        cmocka_unit_test(json_strings_are_utf8),
         cmocka_unit_test(steal_empty_gives_empty_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_time.c: RFC 3339 parsing and formatting as STIX and TAXII use them. */
+/* test_time.c: RFC 3339 parsing and formatting as STIX and TAXII use them, and text forms: a
+ * timestamp written back from its instant and form is the text it was read from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +77,58 @@ static void precision(void **state)
     assert_int_equal(rk_time_precision("nope"), -1);
 }
 
+/* Every text rk_time_parse accepts is written back byte for byte from its instant and form:
+ * 0 to 9 fraction digits (trailing zeros and the digits past the sixth included), a leap
+ * second, the ends of the year range. */
+static void forms_write_the_text_back(void **state)
+{
+    const char *texts[] = {"2024-01-01T00:00:00Z",
+                           "2024-01-01T00:00:00.1Z",
+                           "2024-01-01T00:00:00.10Z",
+                           "2024-01-01T00:00:00.000Z",
+                           "2024-01-01T00:00:00.1230Z",
+                           "2024-01-01T00:00:00.01234Z",
+                           "2024-01-01T00:00:00.123456Z",
+                           "2024-01-01T00:00:00.1234567Z",
+                           "2024-01-01T00:00:00.12345608Z",
+                           "2024-01-01T00:00:00.000000001Z",
+                           "2024-01-01T00:00:00.999999999Z",
+                           "2016-12-31T23:59:60Z",
+                           "2016-12-31T23:59:60.250Z",
+                           "0000-01-01T00:00:00Z",
+                           "9999-12-31T23:59:59.999Z"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        rk_time_us t;
+        char out[RK_TIME_LEN];
+        int form = rk_time_form(texts[i]);
+        assert_true(form >= 0);
+        assert_int_equal(rk_time_parse(texts[i], &t), 0);
+        size_t n = rk_time_format_as(t, form, out);
+        assert_string_equal(out, texts[i]);
+        assert_int_equal(n, strlen(texts[i]));
+        assert_int_equal(form & RK_TIME_FORM_DIGITS, rk_time_precision(texts[i]));
+    }
+    assert_int_equal(rk_time_form("2024-01-01T00:00:00.Z"), -1);
+    assert_int_equal(rk_time_form(NULL), -1);
+    assert_int_equal(rk_time_form("2024-01-01T00:00:00.123456Z"), RK_TIME_FORM_US);
+
+    /* RK_TIME_FORM_US is rk_time_format's; fewer digits cut the instant's fraction. */
+    for (rk_time_us t = -86400000000LL * 800; t < 86400000000LL * 40000;
+         t += 86400000000LL * 13 + 7777777) {
+        char a[RK_TIME_LEN], b[RK_TIME_LEN];
+        rk_time_format(t, a);
+        assert_int_equal(rk_time_format_as(t, RK_TIME_FORM_US, b), strlen(a));
+        assert_string_equal(a, b);
+        for (int digits = 0; digits <= 9; digits++) {
+            rk_time_us back;
+            rk_time_format_as(t, digits, b);
+            assert_int_equal(rk_time_form(b), digits);
+            assert_int_equal(rk_time_parse(b, &back), 0);
+            assert_true(back <= t && t - back < 1000000);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +137,7 @@ int main(void)
         cmocka_unit_test(formats_with_microseconds),
         cmocka_unit_test(round_trips),
         cmocka_unit_test(precision),
+        cmocka_unit_test(forms_write_the_text_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,11 +165,14 @@ static void test_nul_and_controls(void **state)
     assert_int_equal(status_of(nul_method, sizeof(nul_method) - 1), 400);
     assert_int_equal(status_of_str("GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
     assert_int_equal(status_of_str("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n"), 400);
-    /* %00 decodes into the path, whose length then says so. */
+    /* %00 is not decoded: the path names something that does not exist, never a prefix. */
     assert_int_equal(parse("GET /a%00b HTTP/1.1\r\nHost: h\r\n\r\n"), HTTP_HEAD_DONE);
     assert_int_equal(head.status, 0);
-    assert_int_equal(head.path_len, 4);
-    assert_int_equal(strlen(head.path), 2);
+    assert_int_equal(head.path_len, 6);
+    assert_string_equal(head.path, "/a%00b");
+    /* The other escapes are. */
+    assert_int_equal(parse("GET /a%41%2fb HTTP/1.1\r\nHost: h\r\n\r\n"), HTTP_HEAD_DONE);
+    assert_string_equal(head.path, "/aA/b");
 }
 
 static void test_malformed(void **state)

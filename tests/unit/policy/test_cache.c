@@ -214,6 +214,43 @@ static void misses_are_not_cached(void **state)
     store_collection_clear(&c);
 }
 
+/* A collection is found, and cached, by its alias as by its id, each lookup giving the whole
+ * collection with its id; an alias that names nothing, or a key longer than any alias, is
+ * not found (and not remembered). */
+static void aliases_are_looked_up_and_cached(void **state)
+{
+    struct fixture *f = *state;
+    struct store_collection c = {0};
+    struct rk_err err;
+    char big[POLICY_ALIAS_MAX + 2];
+
+    assert_int_equal(policy_collection_add(f->t.s, "Feeds", "", "feeds", "all", "all", &c, &err),
+                     0);
+    char id[RK_UUID_LEN];
+    memcpy(id, c.id, sizeof(id));
+    store_collection_clear(&c);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(policy_collection_get(f->t.s, "feeds", &c, &err), 0);
+        assert_string_equal(c.id, id);
+        assert_string_equal(c.alias, "feeds");
+        assert_string_equal(c.title, "Feeds");
+        store_collection_clear(&c);
+        raw_sql(f, "UPDATE collections SET title = 'Renamed' WHERE alias = 'feeds'");
+    }
+    /* Served from the cache: the title change without a bump is not seen yet. */
+    assert_int_equal(policy_collection_get(f->t.s, "feeds", &c, &err), 0);
+    assert_string_equal(c.title, "Feeds");
+    store_collection_clear(&c);
+    assert_int_equal(policy_collection_get(f->t.s, "Feeds", &c, &err), RK_E_NOTFOUND);
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(policy_collection_get(f->t.s, big, &c, &err), RK_E_NOTFOUND);
+    raw_sql(f, "UPDATE collections SET alias = 'Feeds' WHERE alias = 'feeds'");
+    assert_int_equal(policy_collection_get(f->t.s, "Feeds", &c, &err), 0);
+    assert_string_equal(c.id, id);
+    store_collection_clear(&c);
+}
+
 /* Disabled (the CLI, the tests of other modules): every call reads the store. */
 static void disabled_reads_through(void **state)
 {
@@ -286,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(misses_are_not_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(green_delay_follows_policy_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(disabled_reads_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(aliases_are_looked_up_and_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_readers_and_bumps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

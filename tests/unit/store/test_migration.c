@@ -10,6 +10,10 @@
  * (version 10 to 11, token creators) old tokens keep every field and have no recorded
  * creator, new ones store theirs.
  * (version 11 to 12) joins that repeat ids keep each once.
+ * (version 12 to 13) stored status resources lose their empty lists, and nothing else.
+ * (version 13 to 14) collection aliases become unique: the oldest keeps a shared one.
+ * (version 14 to 15) every row knows its version's text form, read from its JSON, and the
+ * hub's identity objects stored with their date_added as version get their modified.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +29,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 12
+#define CURRENT 15
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -49,6 +53,8 @@ static sqlite3 *raw_store(struct tstore *t, int version)
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
     assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* migration 6 uses rk_idh */
+    assert_int_equal(store_sq_register_joins(db), SQLITE_OK); /* migration 12 */
+    assert_int_equal(store_sq_register_time(db), SQLITE_OK);  /* migration 15 */
     for (int v = 1; v <= version; v++)
         exec_ok(db, store_sq_migration_sql(v));
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -809,6 +815,267 @@ static void v10_upgrades_deduplicating_joins(void **state)
     tstore_remove(&t);
 }
 
+/* A version 12 database with status resources as the hub wrote them, empty lists included:
+ * migration 13 takes out exactly the empty "successes", "failures" and "pendings" members
+ * and leaves every other byte, messages that quote such a member included. */
+static void v12_upgrades_statuses_without_empty_lists(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 12);
+    exec_ok(db, "INSERT INTO statuses(id, org_id, json) VALUES"
+                "('s1', 'o1', '{\"id\":\"s1\",\"status\":\"complete\",\"total_count\":1,"
+                "\"success_count\":1,\"successes\":[{\"id\":\"x--1\",\"version\":\"v\"}],"
+                "\"failure_count\":0,\"failures\":[],\"pending_count\":0,\"pendings\":[]}'),"
+                "('s2', 'o1', '{\"id\":\"s2\",\"status\":\"complete\",\"total_count\":1,"
+                "\"success_count\":0,\"successes\":[],\"failure_count\":1,\"failures\":"
+                "[{\"id\":\"objects[0]\",\"message\":\"no \\\",\\\"pendings\\\":[] here\"}],"
+                "\"pending_count\":0,\"pendings\":[]}'),"
+                "('s3', 'o1', '{\"id\":\"s3\",\"status\":\"complete\",\"total_count\":0,"
+                "\"success_count\":0,\"successes\":[],\"failure_count\":0,\"failures\":[],"
+                "\"pending_count\":0,\"pendings\":[]}');");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    const char *want[] = {
+        "{\"id\":\"s1\",\"status\":\"complete\",\"total_count\":1,\"success_count\":1,"
+        "\"successes\":[{\"id\":\"x--1\",\"version\":\"v\"}],\"failure_count\":0,"
+        "\"pending_count\":0}",
+        "{\"id\":\"s2\",\"status\":\"complete\",\"total_count\":1,\"success_count\":0,"
+        "\"failure_count\":1,\"failures\":[{\"id\":\"objects[0]\",\"message\":\"no "
+        "\\\",\\\"pendings\\\":[] here\"}],\"pending_count\":0}",
+        "{\"id\":\"s3\",\"status\":\"complete\",\"total_count\":0,\"success_count\":0,"
+        "\"failure_count\":0,\"pending_count\":0}"};
+    const char *ids[] = {"s1", "s2", "s3"};
+    for (int i = 0; i < 3; i++) {
+        struct store_status st;
+        assert_int_equal(store_status_get(t.s, ids[i], &st, &err), 0);
+        assert_string_equal(st.json, want[i]);
+        store_status_clear(&st);
+    }
+    tstore_remove(&t);
+}
+
+/* A version 13 database where two collections share an alias: migration 14 leaves it to the
+ * oldest, takes it from the other, keeps every other alias; the alias then finds the oldest,
+ * a new collection cannot take a used alias, and any number may have none. */
+static void v13_upgrades_making_aliases_unique(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 13);
+    exec_ok(db, "INSERT INTO collections(seq, id, title, description, alias, read_spec, "
+                "write_spec, created) VALUES"
+                "(1, 'c1', 'First', '', 'feeds', 'all', 'all', 1),"
+                "(2, 'c2', 'Second', '', 'feeds', 'all', 'all', 2),"
+                "(3, 'c3', 'Third', '', 'other', 'all', 'all', 3),"
+                "(4, 'c4', 'Fourth', '', '', 'all', 'all', 4),"
+                "(5, 'c5', 'Fifth', '', 'feeds', 'all', 'all', 5);");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    const char *want[] = {"feeds", "", "other", "", ""};
+    for (int i = 1; i <= 5; i++) {
+        char id[8];
+        struct store_collection c;
+        snprintf(id, sizeof(id), "c%d", i);
+        assert_int_equal(store_collection_get(t.s, id, &c, &err), 0);
+        assert_string_equal(c.alias, want[i - 1]);
+        store_collection_clear(&c);
+    }
+    struct store_collection c;
+    assert_int_equal(store_collection_get(t.s, "feeds", &c, &err), 0);
+    assert_string_equal(c.id, "c1");
+    store_collection_clear(&c);
+    assert_int_equal(store_collection_get(t.s, "", &c, &err), RK_E_NOTFOUND);
+
+    struct store_collection nc = {.title = (char *)"New",
+                                  .description = (char *)"",
+                                  .alias = (char *)"feeds",
+                                  .read_spec = (char *)"all",
+                                  .write_spec = (char *)"all",
+                                  .created = 6};
+    snprintf(nc.id, sizeof(nc.id), "c6");
+    assert_int_equal(store_collection_add(t.s, &nc, &err), RK_E_EXISTS);
+    nc.alias = (char *)"";
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    snprintf(nc.id, sizeof(nc.id), "c7");
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    /* An id wins over another collection's alias. */
+    snprintf(nc.id, sizeof(nc.id), "c8");
+    nc.alias = (char *)"c3";
+    assert_int_equal(store_collection_add(t.s, &nc, &err), 0);
+    assert_int_equal(store_collection_get(t.s, "c3", &c, &err), 0);
+    assert_string_equal(c.title, "Third");
+    store_collection_clear(&c);
+    tstore_remove(&t);
+}
+
+/* One row of a version 14 objects table in collection 1 (its pos made of seq i). */
+static void v14_object(sqlite3 *db, int i, const char *id, const char *type, int64_t version,
+                       int64_t added, const char *json)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO objects(pos, date_added, coll, id, version, type, spec_version, "
+             "is_first, is_last, json, idh) VALUES((1 << 40) | (1 << 39) | %d, %lld, 1, '%s', "
+             "%lld, '%s', '2.1', 1, 1, ?, rk_idh('%s'))",
+             i, (long long)added, id, (long long)version, type, id);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob(st, 1, json, (int)strlen(json), SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+struct forms {
+    size_t n;
+    char id[16][64];
+    char text[16][RK_TIME_LEN];
+    rk_time_us version[16];
+};
+
+static int form_row(void *ctx, const struct store_row *r)
+{
+    struct forms *f = ctx;
+    assert_true(f->n < 16);
+    snprintf(f->id[f->n], sizeof(f->id[0]), "%s", r->id);
+    rk_time_format_as(r->version, r->version_form, f->text[f->n]);
+    f->version[f->n] = r->version;
+    f->n++;
+    return 0;
+}
+
+#define V14_IND   "indicator--00000000-0000-4000-8000-0000000000a1"
+#define V14_HUB   "identity--00000000-0000-4000-8000-0000000000a2"
+#define V14_TWICE "identity--00000000-0000-4000-8000-0000000000a3"
+
+/* A version 14 database with versions written in every form: migration 15 gives each row the
+ * form of its JSON's modified (else created), so that the version reads back as that text; a
+ * row without either (an observable: the store assigned its version), or whose JSON is not
+ * JSON, keeps six digits. The hub's identity stored with its date_added as version gets its
+ * modified (an identity with two versions is left alone), and putting it again as ingest now
+ * does (version = modified) finds it: a duplicate, not a second version. */
+static void v14_upgrades_writing_versions_as_objects_do(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 14);
+    exec_ok(db, "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');");
+    const char *texts[] = {"2024-01-01T00:00:00.123Z",  "2024-01-02T00:00:00.123456Z",
+                           "2024-01-03T00:00:00Z",      "2024-01-04T00:00:00.123456789Z",
+                           "2024-01-05T00:00:00.1000Z", "2016-12-31T23:59:60.5Z"};
+    char json[256];
+    for (int i = 0; i < 6; i++) {
+        rk_time_us v;
+        char id[64];
+        assert_int_equal(rk_time_parse(texts[i], &v), 0);
+        snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-00000000000%d", i);
+        /* The third has only created (no modified); the others a modified after created. */
+        snprintf(json, sizeof(json),
+                 i == 2
+                     ? "{\"created\":\"%s\",\"id\":\"%s\"}"
+                     : "{\"created\":\"2000-01-01T00:00:00Z\",\"id\":\"%s\",\"modified\":\"%s\"}",
+                 i == 2 ? texts[i] : id, i == 2 ? id : texts[i]);
+        v14_object(db, i + 1, id, "indicator", v, 1000 + i, json);
+    }
+    v14_object(db, 7, "ipv4-addr--00000000-0000-4000-8000-000000000007", "ipv4-addr", 1006, 1006,
+               "{\"id\":\"ipv4-addr--00000000-0000-4000-8000-000000000007\"}");
+    v14_object(db, 8, "x-odd--00000000-0000-4000-8000-000000000008", "x-odd", 1007, 1007, "x");
+    const char *hub_json = "{\"created\":\"2026-01-01T00:00:00.500Z\",\"id\":\"" V14_HUB
+                           "\",\"modified\":\"2026-01-01T00:00:00.500Z\"}";
+    v14_object(db, 9, V14_HUB, "identity", 1008, 1008, hub_json);
+    snprintf(json, sizeof(json), "{\"id\":\"%s\",\"modified\":\"2026-01-01T00:00:00.500Z\"}",
+             V14_TWICE);
+    v14_object(db, 10, V14_TWICE, "identity", 1009, 1009, json);
+    v14_object(db, 11, V14_TWICE, "identity", 1010, 1010, json);
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    struct forms f;
+    memset(&f, 0, sizeof(f));
+    struct store_query q = {
+        .collection_id = "c1", .added_after = -1, .limit = 100, .version_sel = STORE_VERSION_ALL};
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, form_row, &f, NULL, &err), 0);
+    assert_int_equal(f.n, 11);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(f.text[i], texts[i]);
+    assert_string_equal(f.text[6], "1970-01-01T00:00:00.001006Z"); /* assigned: six digits */
+    assert_string_equal(f.text[7], "1970-01-01T00:00:00.001007Z");
+    assert_string_equal(f.text[8], "2026-01-01T00:00:00.500Z");
+    assert_string_equal(f.text[9], "1970-01-01T00:00:00.001009Z"); /* two rows: left alone */
+    assert_string_equal(f.text[10], "1970-01-01T00:00:00.001010Z");
+
+    /* The manifest (no JSON) reads the same forms. */
+    struct forms m;
+    memset(&m, 0, sizeof(m));
+    q.with_json = false;
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, form_row, &m, NULL, &err), 0);
+    assert_memory_equal(m.text, f.text, sizeof(f.text));
+
+    struct store_put p;
+    memset(&p, 0, sizeof(p));
+    p.id = V14_HUB;
+    p.type = "identity";
+    p.spec_version = "2.1";
+    p.version_text = "2026-01-01T00:00:00.500Z";
+    assert_int_equal(rk_time_parse(p.version_text, &p.version), 0);
+    p.json = hub_json;
+    p.json_len = strlen(hub_json);
+    assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
+    assert_int_equal(p.result, STORE_PUT_DUP);
+    assert_int_equal(p.date_added, 1008);
+    tstore_remove(&t);
+}
+
+/* A version stored with its text reads back as that text; one stored without (or assigned
+ * by the store) with six digits. */
+static void versions_read_back_as_written(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    tstore_open(&t);
+    const char *texts[] = {"2024-01-01T00:00:00.1Z", "2024-01-01T00:00:00.1000Z", NULL, NULL};
+    struct store_put p[4];
+    char ids[4][64];
+    memset(p, 0, sizeof(p));
+    for (int i = 0; i < 4; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-00000000000%d", i);
+        p[i].id = ids[i];
+        p[i].type = "indicator";
+        p[i].spec_version = "2.1";
+        p[i].json = "{}";
+        p[i].json_len = 2;
+        p[i].version_text = texts[i];
+        p[i].version = i < 3 ? 1704067200100000LL : -1;
+    }
+    p[3].version_text = "2024-01-01T00:00:00.1Z"; /* ignored: the store assigns the version */
+    assert_int_equal(store_put_objects(t.s, "c1", p, 4, &err), 0);
+    struct forms f;
+    memset(&f, 0, sizeof(f));
+    struct store_query q = {.collection_id = "c1", .added_after = -1, .limit = 100};
+    assert_int_equal(store_query(t.s, &q, NULL, NULL, form_row, &f, NULL, &err), 0);
+    assert_int_equal(f.n, 4);
+    assert_string_equal(f.text[0], "2024-01-01T00:00:00.1Z");
+    assert_string_equal(f.text[1], "2024-01-01T00:00:00.1000Z");
+    assert_string_equal(f.text[2], "2024-01-01T00:00:00.100000Z");
+    char want[RK_TIME_LEN];
+    rk_time_format(p[3].version_out, want);
+    assert_string_equal(f.text[3], want);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -830,6 +1097,10 @@ int main(void)
         cmocka_unit_test(v9_upgrades_keying_last_type),
         cmocka_unit_test(v10_upgrades_recording_token_creators),
         cmocka_unit_test(v10_upgrades_deduplicating_joins),
+        cmocka_unit_test(v12_upgrades_statuses_without_empty_lists),
+        cmocka_unit_test(v13_upgrades_making_aliases_unique),
+        cmocka_unit_test(v14_upgrades_writing_versions_as_objects_do),
+        cmocka_unit_test(versions_read_back_as_written),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,6 +258,10 @@ static const char *const migrations[] = {
      * written. */
     "UPDATE objects SET joins = rk_joins_distinct(joins) "
     "WHERE instr(joins, ' ') > 0 AND rk_joins_distinct(joins) <> joins;",
+
+    /* 13: organisations can be disabled (one that leaves the hub keeps its row, its
+     * identity and everything it posted). Every existing organisation stays enabled. */
+    "ALTER TABLE orgs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

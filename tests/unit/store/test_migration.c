@@ -10,6 +10,8 @@
  * (version 10 to 11, token creators) old tokens keep every field and have no recorded
  * creator, new ones store theirs.
  * (version 11 to 12) joins that repeat ids keep each once.
+ * (version 12 to 13, disabled organisations) every organisation keeps its fields and is
+ * enabled; one disabled afterwards reads back disabled and leaves the sector's count.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +27,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 12
+#define CURRENT 13
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -49,6 +51,7 @@ static sqlite3 *raw_store(struct tstore *t, int version)
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
     assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* migration 6 uses rk_idh */
+    assert_int_equal(store_sq_register_joins(db), SQLITE_OK); /* and 12 rk_joins_distinct */
     for (int v = 1; v <= version; v++)
         exec_ok(db, store_sq_migration_sql(v));
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
@@ -809,6 +812,52 @@ static void v10_upgrades_deduplicating_joins(void **state)
     tstore_remove(&t);
 }
 
+/* A version 12 database with two organisations of one sector: migration 13 keeps both with
+ * every field, enabled; disabling one (org_update) is read back and takes it out of the
+ * sector's count, and the other keeps its row as it was. */
+static void v12_upgrades_enabling_every_org(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 12);
+    exec_ok(db, "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
+                "own_identifiers) VALUES"
+                "('o1', 'Bank A', 'finance', 'identity--a', 1, 2, 'bank-a.example'),"
+                "('o2', 'Bank B', 'finance', 'identity--b', 2, 3, '');");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    struct store_org o;
+    assert_int_equal(store_org_get(t.s, "o1", &o, &err), 0);
+    assert_string_equal(o.name, "Bank A");
+    assert_string_equal(o.sector, "finance");
+    assert_string_equal(o.identity_id, "identity--a");
+    assert_int_equal(o.anonymity, 1);
+    assert_true(o.created == 2);
+    assert_string_equal(o.own_identifiers, "bank-a.example");
+    assert_false(o.disabled);
+    int64_t count = 0;
+    assert_int_equal(store_org_count_sector(t.s, "finance", &count, &err), 0);
+    assert_int_equal(count, 2);
+
+    o.disabled = true;
+    assert_int_equal(store_org_update(t.s, &o, &err), 0);
+    store_org_clear(&o);
+    assert_int_equal(store_org_get(t.s, "Bank A", &o, &err), 0);
+    assert_true(o.disabled);
+    store_org_clear(&o);
+    assert_int_equal(store_org_get(t.s, "o2", &o, &err), 0);
+    assert_false(o.disabled);
+    assert_int_equal(o.anonymity, 2);
+    store_org_clear(&o);
+    assert_int_equal(store_org_count_sector(t.s, "finance", &count, &err), 0);
+    assert_int_equal(count, 1);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -830,6 +879,7 @@ int main(void)
         cmocka_unit_test(v9_upgrades_keying_last_type),
         cmocka_unit_test(v10_upgrades_recording_token_creators),
         cmocka_unit_test(v10_upgrades_deduplicating_joins),
+        cmocka_unit_test(v12_upgrades_enabling_every_org),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hub.c: creating and loading the hub, and managing organisations and collections (tokens
- * are tokens.c's). The command line and the admin API both call these, so the rules (which
- * sectors exist, which names are allowed, which audiences are valid) are enforced in one
- * place.
+ * hub.c: creating and loading the hub, and adding organisations and collections (changing
+ * and retiring them is orgs.c's and collections.c's, tokens are tokens.c's). The command
+ * line and the admin API both call these, so the rules (which sectors exist, which names
+ * are allowed, which audiences are valid) are enforced in one place.
  */
 #include "policy/policy_config.h"
 #include "policy/policy_int.h"
@@ -122,6 +122,39 @@ out:
         arr = NULL;
     }
     *out = arr;
+    return rc;
+}
+
+int policy_sector_check(struct store *s, const char *sector, struct rk_err *err)
+{
+    struct rk_buf keys = RK_BUF_INIT;
+    char *v = NULL;
+    json_t *arr = NULL;
+    int rc;
+
+    if (sector != NULL && strcmp(sector, POLICY_COORDINATION_SECTOR) != 0 &&
+        policy_sector_known(s, sector))
+        return 0;
+    if (store_setting_get(s, "sectors", &v, NULL) == 0)
+        arr = json_loads(v, 0, NULL);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const char *k = json_string_value(json_object_get(json_array_get(arr, i), "key"));
+        if (k == NULL || strcmp(k, POLICY_COORDINATION_SECTOR) == 0)
+            continue;
+        rk_buf_puts(&keys, keys.len > 0 ? ", " : "");
+        rk_buf_puts(&keys, k);
+    }
+    if (sector != NULL && strcmp(sector, POLICY_COORDINATION_SECTOR) == 0)
+        rc = rk_err_set(err, RK_E_INVALID,
+                        "the sector '%s' is the coordinator's own; a member's sector is one of: "
+                        "%s",
+                        sector, keys.len > 0 ? keys.data : "(none)");
+    else
+        rc = rk_err_set(err, RK_E_INVALID, "unknown sector '%s'; the sectors are: %s",
+                        sector != NULL ? sector : "", keys.len > 0 ? keys.data : "(none)");
+    rk_buf_free(&keys);
+    json_decref(arr);
+    free(v);
     return rc;
 }
 
@@ -280,6 +313,18 @@ int policy_org_add(struct store *s, const char *name, const char *sector, int an
     return policy_org_add_ex(s, name, sector, anonymity, NULL, out, err);
 }
 
+int policy_org_name_check(const char *name, struct rk_err *err)
+{
+    int rc = name_check("organisation name", name, NAME_MAX_LEN, err);
+    if (rc != 0)
+        return rc;
+    if (strchr(name, ',') != NULL)
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
+    if (rk_uuid_valid(name))
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
+    return 0;
+}
+
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err)
 {
@@ -290,16 +335,12 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = name_check("organisation name", name, NAME_MAX_LEN, err);
+    rc = policy_org_name_check(name, err);
     if (rc != 0)
         return rc;
-    if (strchr(name, ',') != NULL)
-        return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
-    if (rk_uuid_valid(name))
-        return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
+    /* init adds the coordinator's own organisation in the coordination sector */
     if (sector == NULL || !policy_sector_known(s, sector))
-        return rk_err_set(err, RK_E_INVALID, "unknown sector '%s' (see data/sectors.tsv)",
-                          sector != NULL ? sector : "");
+        return policy_sector_check(s, sector, err);
     if (anonymity < STORE_ANON_NAMED || anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
     /* Checked before anything is written; the normalised list is what gets stored. */
@@ -334,6 +375,31 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
     return 0;
 }
 
+int policy_collection_check(struct store *s, const struct store_collection *c, struct rk_err *err)
+{
+    struct rk_err sub;
+    int rc;
+
+    if (c->default_tlp < POLICY_TLP_CLEAR || c->default_tlp > POLICY_TLP_RED)
+        return rk_err_set(err, RK_E_INVALID,
+                          "default TLP must be clear, green, amber, amber+strict or red");
+    rc = name_check("title", c->title, 256, err);
+    if (rc != 0)
+        return rc;
+    if (c->description != NULL && strlen(c->description) > 4096)
+        return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
+    if (c->alias != NULL && strlen(c->alias) > 128)
+        return rk_err_set(err, RK_E_INVALID, "alias longer than 128 bytes");
+    rk_err_clear(&sub);
+    rc = policy_spec_check(s, c->read_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "read audience: %s", sub.msg);
+    rc = policy_spec_check(s, c->write_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "write audience: %s", sub.msg);
+    return 0;
+}
+
 int policy_collection_add(struct store *s, const char *title, const char *description,
                           const char *alias, const char *read_spec, const char *write_spec,
                           struct store_collection *out, struct rk_err *err)
@@ -347,27 +413,18 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
                              int default_tlp, struct store_collection *out, struct rk_err *err)
 {
     struct store_collection c = {0};
-    struct rk_err sub;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (default_tlp < POLICY_TLP_CLEAR || default_tlp > POLICY_TLP_RED)
-        return rk_err_set(err, RK_E_INVALID,
-                          "default TLP must be clear, green, amber, amber+strict or red");
-    rc = name_check("title", title, 256, err);
+    c.title = (char *)title;
+    c.description = (char *)description;
+    c.alias = (char *)alias;
+    c.read_spec = (char *)read_spec;
+    c.write_spec = (char *)write_spec;
+    c.default_tlp = default_tlp;
+    rc = policy_collection_check(s, &c, err);
     if (rc != 0)
         return rc;
-    if (description != NULL && strlen(description) > 4096)
-        return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
-    if (alias != NULL && strlen(alias) > 128)
-        return rk_err_set(err, RK_E_INVALID, "alias longer than 128 bytes");
-    rk_err_clear(&sub);
-    rc = policy_spec_check(s, read_spec, &sub);
-    if (rc != 0)
-        return rk_err_set(err, rc, "read audience: %s", sub.msg);
-    rc = policy_spec_check(s, write_spec, &sub);
-    if (rc != 0)
-        return rk_err_set(err, rc, "write audience: %s", sub.msg);
     rk_uuid_v4(c.id);
     c.title = (char *)title;
     c.description = (char *)(description != NULL ? description : "");

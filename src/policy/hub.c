@@ -150,7 +150,7 @@ int policy_sector_check(struct store *s, const char *sector, struct rk_err *err)
                         "%s",
                         sector, keys.len > 0 ? keys.data : "(none)");
     else
-        rc = rk_err_set(err, RK_E_INVALID, "unknown sector '%s'; the sectors are: %s",
+        rc = rk_err_set(err, RK_E_INVALID, "unknown sector '%.64s'; the sectors are: %s",
                         sector != NULL ? sector : "", keys.len > 0 ? keys.data : "(none)");
     rk_buf_free(&keys);
     json_decref(arr);

@@ -181,12 +181,16 @@ static int set_body(void *ctx, struct store *s, struct rk_err *err)
     if (rc != 0)
         goto out;
     memcpy(t->id, o.id, sizeof(t->id));
-    if (is_coord && chg->sector != NULL && strcmp(chg->sector, o.sector) != 0) {
+    /* The coordinator's organisation stays where init put it; a member goes to a member's
+     * sector (the sector table is read here, before anything is written). */
+    if (chg->sector != NULL && is_coord && strcmp(chg->sector, o.sector) != 0)
         rc =
             rk_err_set(err, RK_E_INVALID, "the coordinator's organisation stays in the '%s' sector",
                        POLICY_COORDINATION_SECTOR);
+    else if (chg->sector != NULL && !is_coord && strcmp(chg->sector, o.sector) != 0)
+        rc = policy_sector_check(s, chg->sector, err);
+    if (rc != 0)
         goto out;
-    }
     now = o;
     if (chg->name != NULL)
         now.name = (char *)chg->name;
@@ -267,8 +271,6 @@ int policy_org_set(struct store *s, const struct policy_principal *who, const ch
         return rk_err_set(err, RK_E_INVALID, "which organisation? give its name or id");
     /* Every value is checked before the transaction starts. */
     if (chg->name != NULL && (rc = policy_org_name_check(chg->name, err)) != 0)
-        return rc;
-    if (chg->sector != NULL && (rc = policy_sector_check(s, chg->sector, err)) != 0)
         return rc;
     if (chg->anonymity < -1 || chg->anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", chg->anonymity);

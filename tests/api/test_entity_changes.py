@@ -242,6 +242,21 @@ class TestOrgSet(EntityCase):
         self.assertIn(cid, d["rewritten"]["collections"])
         self.assertEqual(entries[0]["route"], "api-orgs-change")
 
+    def test_new_sector_reads_its_new_sector_at_once(self):
+        name, oid, reader, contrib = self.member(sector="water")
+        self.assertEqual(self.taxii(reader, self.fx.c_energy + "/")[0], 404)
+        amber = indicator(24, object_marking_refs=[TLP2["amber"]])
+        self.post(self.fx.c_all, [amber], contrib)
+        st, _, body = self.api("PATCH", "orgs/" + oid, self.fx.coord, {"sector": "gas"})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["sector"], "gas")
+        self.assertEqual(self.taxii(reader, self.fx.c_energy + "/")[0], 200)
+        # what it posted keeps its source sector: still its own, still the audience's
+        self.assertIn(amber["id"], self.objects_of(self.fx.c_all, reader))
+        self.assertIn(amber["id"], self.objects_of(self.fx.c_all, self.fx.rail_reader))
+        st, _, prov = self.api("GET", "provenance/" + amber["id"], self.fx.coord)
+        self.assertEqual(prov["versions"][0]["org_id"], oid)
+
     def test_cli_set_shapes_and_messages(self):
         name, oid, _, _ = self.member()
         added = self.hub.cli("org", "list")["orgs"]
@@ -446,6 +461,35 @@ class TestAnonymitySet(EntityCase):
         self.assertIn("fewer than 3 organisations may write", msg)
         # what was stored keeps its stand-in
         self.assertEqual(self.objects_of(self.c_water, self.fx.rail_reader)[first["id"]], stored)
+
+
+class TestStricterMode(EntityCase):
+    """Own hub, k = 3: a stricter anonymity mode applies to later posts only."""
+
+    @classmethod
+    def extra_setup(cls):
+        cls.hub.cli("policy", "set", "--sector-k", "3")
+
+    def test_stricter_mode_applies_to_later_posts_only(self):
+        st, _, orgs = self.api("GET", "orgs", self.fx.coord)
+        gas = {o["name"]: o for o in orgs["orgs"]}[self.fx.gas]
+        named = indicator(71, created_by_ref=gas["identity_id"])
+        self.post(self.fx.c_all, [named], self.fx.gas_contrib)
+        st, _, body = self.api("PATCH", "orgs/" + gas["id"], self.fx.coord,
+                               {"anonymity": "anonymous"})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["anonymity"], "anonymous")
+        hidden = indicator(72, created_by_ref=gas["identity_id"])
+        final = self.post(self.fx.c_all, [hidden], self.fx.gas_contrib)
+        ok, msg, _ = self.status_entry(final, hidden["id"])
+        self.assertTrue(ok, msg)
+        self.assertIn("hub identity", msg)
+        seen = self.objects_of(self.fx.c_all, self.fx.rail_reader)
+        self.assertEqual(seen[named["id"]]["created_by_ref"], gas["identity_id"])  # stays named
+        self.assertNotEqual(seen[hidden["id"]]["created_by_ref"], gas["identity_id"])
+        entry = [e for e in self.audit() if e["action"] == "org-change"][-1]
+        self.assertEqual((entry["detail"]["before"]["anonymity"],
+                          entry["detail"]["after"]["anonymity"]), ("named", "anonymous"))
 
 
 class TestRenameScopes(EntityCase):

@@ -628,7 +628,7 @@ static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts
     struct record_ctx *r = ctx;
     struct rk_err e2;
     size_t k = n - r->first;
-    int rc = policy_ingest_still_current(s, r->c, puts + r->first, k, err);
+    int rc = policy_ingest_still_current(s, puts + r->first, k, err);
     if (rc != 0)
         return rc;
     rc = policy_ingest_credit(s, r->org, r->p, puts + r->first, k, err);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ingest_record.c: what the ingest pipeline checks and records about an envelope, in the
- * transaction that stores it (store_put_objects_then): that its collection and the
- * organisations its scopes name are still there, credit for the contributor (and for the
- * members whose objects it correlates with or sights), and one audit entry for the objects
- * stored at AMBER and above.
+ * transaction that stores it (store_put_objects_then): that the organisations its scopes
+ * name still have those names, credit for the contributor (and for the members whose
+ * objects it correlates with or sights), and one audit entry for the objects stored at
+ * AMBER and above.
  */
 #include "policy/policy_int.h"
 
@@ -46,20 +46,14 @@ static int name_current(void *ctx, const char *item, size_t len)
     return rc != 0 ? rk_err_set(nc->err, rc, "checking the scope's organisations") : 0;
 }
 
-int policy_ingest_still_current(struct store *s, const struct store_collection *c,
-                                const struct store_put *puts, size_t n, struct rk_err *err)
+int policy_ingest_still_current(struct store *s, const struct store_put *puts, size_t n,
+                                struct rk_err *err)
 {
-    struct store_collection now = {0};
     struct names_ctx nc = {s, err};
     const char *checked = NULL; /* the scope checked last: rows of one rule repeat it */
-    int rc;
+    int rc = 0;
 
     /* Reads see the last commit, and no other write commits inside this transaction. */
-    rc = store_collection_get(s, c->id, &now, err);
-    store_collection_clear(&now);
-    if (rc == RK_E_NOTFOUND)
-        return rk_err_set(err, RK_E_NOTFOUND,
-                          "the collection was removed while the envelope was stored");
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *scope = puts[i].access.scope;
         if (puts[i].result != STORE_PUT_NEW || scope == NULL || !rk_starts_with(scope, "org:") ||

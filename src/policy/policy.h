@@ -273,8 +273,8 @@ int policy_collection_set(struct store *s, const struct policy_principal *who, c
  * each version's original and real source kept in the provenance vault as an object DELETE
  * keeps them. *removed gets the number of versions (also when refused). One
  * "collection-remove" entry {collection: as it was, purged: N}. *out is the collection as
- * it was (caller clears). Posts into it that were under way are refused (ingest checks,
- * inside its transaction, that the collection still exists).
+ * it was (caller clears). Posts into it that were under way are refused, nothing of them
+ * stored (the store refuses puts into a removed collection).
  */
 int policy_collection_remove(struct store *s, const struct policy_principal *who, const char *route,
                              const char *ref, bool purge, struct store_collection *out,

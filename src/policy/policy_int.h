@@ -292,15 +292,15 @@ int policy_ingest_credit(struct store *s, const struct store_org *org,
                          struct rk_err *err);
 
 /*
- * Whether what an envelope was decided against still holds, inside the transaction of
- * store_put_objects_then (no other write commits meanwhile): collection c still exists, and
- * every organisation an "org:" scope of the n rows names still has that name. An envelope
- * read while the coordinator removed the collection or renamed the organisation fails
- * whole: RK_E_NOTFOUND (the collection is gone) or RK_E_CONFLICT (post it again), or the
- * store's error.
+ * Whether the scopes an envelope was given still name who they named, inside the
+ * transaction of store_put_objects_then (no other write commits meanwhile): every
+ * organisation an "org:" scope of the n rows names still has that name. An envelope decided
+ * while the coordinator renamed such an organisation fails whole with RK_E_CONFLICT (post it
+ * again), or the store's error. (A collection removed meanwhile is the store's to refuse:
+ * its put fails with RK_E_NOTFOUND.)
  */
-int policy_ingest_still_current(struct store *s, const struct store_collection *c,
-                                const struct store_put *puts, size_t n, struct rk_err *err);
+int policy_ingest_still_current(struct store *s, const struct store_put *puts, size_t n,
+                                struct rk_err *err);
 
 /*
  * Appends one "write" audit entry listing the stored rows at AMBER and above (conflicts

@@ -64,7 +64,7 @@ static int read_int(struct store_sq_conn *c, const char *sql, int64_t coll, cons
  * their own provenance (migration 7) get a provenance row; every provenance row of the
  * collection is listed in provenance_gone, which is how provenance_list finds the rows of
  * deleted versions (migration 5). The collection's key stays in coll_keys (keys are never
- * reused; connections cache them).
+ * reused; connections cache them), marked removed by the caller.
  */
 static int purge_rows(struct store_sq_conn *c, int64_t coll, const char *uuid, struct rk_err *err)
 {
@@ -139,6 +139,14 @@ int store_sq_collection_remove(struct store *base, const char *id, bool purge, i
     if (rc == 0)
         rc = run_coll(c, "DELETE FROM collections WHERE id = ?2", 0, id, "removing a collection",
                       err);
+    /* Its key is kept, marked: no put stores into it again (store_sq_coll_key), and this
+     * connection forgets the key it remembers. */
+    if (rc == 0)
+        rc = run_coll(c,
+                      "INSERT INTO coll_keys(uuid, removed) VALUES(?2, 1) "
+                      "ON CONFLICT(uuid) DO UPDATE SET removed = 1",
+                      0, id, "marking the collection's key removed", err);
+    c->coll_uuid[0] = '\0';
     if (rc == 0)
         rc = store_sq_exec(c, "COMMIT", err);
     if (rc == 0)

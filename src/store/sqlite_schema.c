@@ -260,8 +260,11 @@ static const char *const migrations[] = {
     "WHERE instr(joins, ' ') > 0 AND rk_joins_distinct(joins) <> joins;",
 
     /* 13: organisations can be disabled (one that leaves the hub keeps its row, its
-     * identity and everything it posted). Every existing organisation stays enabled. */
-    "ALTER TABLE orgs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+     * identity and everything it posted); every existing organisation stays enabled. A
+     * removed collection's key is marked removed (collection_remove), so that no put stores
+     * into it again; keys are never deleted or reused. */
+    "ALTER TABLE orgs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE coll_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

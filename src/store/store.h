@@ -424,10 +424,9 @@ struct store_ops {
      * with purge they go first, each one's provenance written out as delete_object writes it
      * (provenance_list still lists every one of them), and *purged gets their number; without
      * purge it is RK_E_CONFLICT and nothing changes (*purged gets the number all the same).
-     * RK_E_NOTFOUND if there is no such collection. Puts into the id are not refused
-     * afterwards: the store keeps no list of removed collections, so a caller that may race
-     * with a removal checks, inside the transaction that stores the objects, that the
-     * collection still exists.
+     * RK_E_NOTFOUND if there is no such collection. A put into the id afterwards (also one
+     * that was waiting for the write lock meanwhile) fails with RK_E_NOTFOUND and stores
+     * nothing; in put_objects_then only its own job fails.
      */
     int (*collection_remove)(struct store *s, const char *id, bool purge, int64_t *purged,
                              struct rk_err *err);

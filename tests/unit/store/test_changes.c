@@ -3,8 +3,9 @@
  * test_changes.c: changing the hub's entities in the store: org_update (every field it
  * rewrites, the ones it keeps, a taken name, an unknown id), collection_update, removing an
  * empty collection and refusing one that holds objects (the provenance side of a purge is
- * test_provenance's), scope_rewrite (each row rewritten once, from the scope it had) and
- * write_tx (all of its ops or none, durable, never nested).
+ * test_provenance's), no put into a removed collection from any handle, scope_rewrite (each row
+ * rewritten once, from the scope it had) and write_tx (all of its ops or none, durable, never
+ * nested).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,6 +173,59 @@ static void collection_update_and_remove(void **state)
     store_collections_free(list, k);
 }
 
+static int then_ok(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                   struct rk_err *err)
+{
+    (void)s, (void)puts, (void)n, (void)err;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/*
+ * Nothing is stored into a removed collection again: not by a plain put, not by
+ * put_objects_then (its callback never runs, and the store works on), not by another
+ * handle whose writer remembered the collection's key from a put before the removal (as a
+ * server does when the command line removes the collection).
+ */
+static void removed_collection_takes_no_puts(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct store *other = NULL;
+    int64_t purged = 0, n = -1;
+    int calls = 0;
+    char b1[128], b2[128], b3[128];
+    add_collection(t->s, "c1");
+    add_collection(t->s, "c2");
+    rk_err_clear(&err);
+    assert_int_equal(store_open_sqlite(t->path, &other, &err), 0);
+    struct store_put p1 = tput("indicator--1", 1, "x", b1, sizeof(b1));
+    tstore_put_ok(other, "c1", &p1, 1); /* other's writer remembers c1's key */
+    tstore_put_ok(other, "c1", &p1, 1);
+
+    assert_int_equal(store_collection_remove(t->s, "c1", true, &purged, &err), 0);
+    assert_int_equal(purged, 1);
+    struct store_put p2 = tput("indicator--2", 1, "y", b2, sizeof(b2));
+    assert_int_equal(store_put_objects(other, "c1", &p2, 1, &err), RK_E_NOTFOUND);
+    assert_non_null(strstr(err.msg, "removed"));
+    assert_int_equal(store_put_objects(t->s, "c1", &p2, 1, &err), RK_E_NOTFOUND);
+    assert_int_equal(store_put_objects_then(t->s, "c1", &p2, 1, then_ok, &calls, &err),
+                     RK_E_NOTFOUND);
+    assert_int_equal(calls, 0);
+    assert_int_equal(store_count_objects(t->s, "c1", &n, &err), 0);
+    assert_int_equal(n, 0);
+    /* A collection removed before anything was put into it: the same. */
+    assert_int_equal(store_collection_remove(t->s, "c2", false, &purged, &err), 0);
+    assert_int_equal(store_put_objects(other, "c2", &p2, 1, &err), RK_E_NOTFOUND);
+    /* Everything else goes on. */
+    struct store_put p3 = tput("indicator--3", 1, "z", b3, sizeof(b3));
+    assert_int_equal(store_put_objects_then(t->s, "c3", &p3, 1, then_ok, &calls, &err), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(store_count_objects(other, "c3", &n, &err), 0);
+    assert_int_equal(n, 1);
+    store_close(other);
+}
+
 /* Puts one version with scope into coll. */
 static void put_scoped(struct store *s, const char *coll, const char *id, const char *scope)
 {
@@ -316,9 +370,8 @@ static void write_tx_all_or_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(org_update_rewrites_fields),
-        T(collection_update_and_remove),
-        T(scope_rewrite_once_per_row),
+        T(org_update_rewrites_fields),       T(collection_update_and_remove),
+        T(removed_collection_takes_no_puts), T(scope_rewrite_once_per_row),
         T(write_tx_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

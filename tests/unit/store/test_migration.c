@@ -10,8 +10,9 @@
  * (version 10 to 11, token creators) old tokens keep every field and have no recorded
  * creator, new ones store theirs.
  * (version 11 to 12) joins that repeat ids keep each once.
- * (version 12 to 13, disabled organisations) every organisation keeps its fields and is
- * enabled; one disabled afterwards reads back disabled and leaves the sector's count.
+ * (version 12 to 13, disabled organisations, removed collection keys) every organisation
+ * keeps its fields and is enabled, one disabled afterwards reads back disabled and leaves
+ * the sector's count; an existing collection key is not removed and takes puts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -825,7 +826,8 @@ static void v12_upgrades_enabling_every_org(void **state)
     exec_ok(db, "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
                 "own_identifiers) VALUES"
                 "('o1', 'Bank A', 'finance', 'identity--a', 1, 2, 'bank-a.example'),"
-                "('o2', 'Bank B', 'finance', 'identity--b', 2, 3, '');");
+                "('o2', 'Bank B', 'finance', 'identity--b', 2, 3, '');"
+                "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');");
     sqlite3_close(db);
 
     tstore_open(&t);
@@ -855,6 +857,12 @@ static void v12_upgrades_enabling_every_org(void **state)
     store_org_clear(&o);
     assert_int_equal(store_org_count_sector(t.s, "finance", &count, &err), 0);
     assert_int_equal(count, 1);
+    /* An existing collection key is not removed: puts go into it as before. */
+    assert_int_equal(tstore_raw_int(t.path, "SELECT removed FROM coll_keys WHERE uuid = 'c1'"), 0);
+    char buf[96];
+    struct store_put p = tput("indicator--1", 1, "x", buf, sizeof(buf));
+    tstore_put_ok(t.s, "c1", &p, 1);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM objects WHERE coll = 1"), 1);
     tstore_remove(&t);
 }
 

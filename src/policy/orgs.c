@@ -108,8 +108,6 @@ static int rename_audiences(struct store *s, const struct org_tx *t, const struc
         bool r2 = policy_spec_rename_org(cs[i].write_spec, r->old, r->new_name, &wr);
         if (r1 || r2) {
             struct store_collection c = cs[i];
-            rk_buf_putc(&rd, '\0');
-            rk_buf_putc(&wr, '\0');
             c.read_spec = r1 ? rd.data : cs[i].read_spec;
             c.write_spec = r2 ? wr.data : cs[i].write_spec;
             rc = store_collection_update(s, &c, err);
@@ -127,7 +125,6 @@ static int rename_audiences(struct store *s, const struct org_tx *t, const struc
         const char *aud = json_string_value(json_object_get(rule, "audience"));
         if (aud == NULL || !policy_spec_rename_org(aud, r->old, r->new_name, &b))
             continue;
-        rk_buf_putc(&b, '\0');
         json_object_set_new(rule, "audience", json_string(b.data));
         json_array_append(rules, json_object_get(rule, "name"));
     }

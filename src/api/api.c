@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api.c: the admin JSON API at /api/v1/ (organisations, tokens, collections; coordinator
- * only, except that members manage their own organisation's tokens) and /healthz (public).
+ * only, except that members manage their own organisation's tokens) and /healthz (public),
+ * and the one table of its routes (changing and retiring entities: entities.c).
  * Every answer is application/json; every error is {"error": "..."} with its status. The
  * work is done by the same policy_* functions as the command line.
  */
@@ -12,14 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * The body of a request as a JSON object (a new reference the caller decrefs), from an
- * authenticated requester and, when coordinator_only, a coordinator. Otherwise answers (401
- * or 403 for anyone else, 400 for a missing body, bad JSON or not an object) and returns
- * NULL.
- */
-static json_t *request_body(const struct http_request *req, struct http_response *resp,
-                            bool coordinator_only)
+json_t *api_request_body(const struct http_request *req, struct http_response *resp,
+                         bool coordinator_only)
 {
     json_error_t jerr;
     json_t *v;
@@ -48,13 +43,8 @@ static json_t *request_body(const struct http_request *req, struct http_response
     return v;
 }
 
-/*
- * Reads string member key of o into *out (borrowed from o). A missing optional member
- * leaves *out NULL. Answers 400 and returns 1 if it is missing but required, or not a
- * string.
- */
-static int member(json_t *o, const char *key, bool required, const char **out,
-                  struct http_response *resp)
+int api_member(json_t *o, const char *key, bool required, const char **out,
+               struct http_response *resp)
 {
     json_t *v = json_object_get(o, key);
     char msg[160];
@@ -118,13 +108,14 @@ static int h_orgs_add(void *ctx, struct http_request *req, struct http_response 
     json_t *body;
     int rc;
 
-    body = request_body(req, resp, true);
+    body = api_request_body(req, resp, true);
     if (body == NULL)
         return 0;
     /* own_identifiers: the text of an own-identifiers file (one entry per line). */
-    if (member(body, "name", true, &name, resp) || member(body, "sector", true, &sector, resp) ||
-        member(body, "anonymity", false, &anon, resp) ||
-        member(body, "own_identifiers", false, &own_ids, resp))
+    if (api_member(body, "name", true, &name, resp) ||
+        api_member(body, "sector", true, &sector, resp) ||
+        api_member(body, "anonymity", false, &anon, resp) ||
+        api_member(body, "own_identifiers", false, &own_ids, resp))
         goto out;
     if (anon != NULL) {
         mode = policy_anonymity_parse(anon);
@@ -164,11 +155,13 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
     int role;
     int rc;
 
-    body = request_body(req, resp, false);
+    body = api_request_body(req, resp, false);
     if (body == NULL)
         return 0;
-    if (member(body, "org", true, &org_ref, resp) || member(body, "role", true, &role_name, resp) ||
-        member(body, "label", false, &label, resp) || member(body, "anonymity", false, &anon, resp))
+    if (api_member(body, "org", true, &org_ref, resp) ||
+        api_member(body, "role", true, &role_name, resp) ||
+        api_member(body, "label", false, &label, resp) ||
+        api_member(body, "anonymity", false, &anon, resp))
         goto out;
     role = policy_role_parse(role_name);
     if (role < 0) {
@@ -238,14 +231,14 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     json_t *body;
     int rc;
 
-    body = request_body(req, resp, true);
+    body = api_request_body(req, resp, true);
     if (body == NULL)
         return 0;
-    if (member(body, "title", true, &title, resp) ||
-        member(body, "description", false, &desc, resp) ||
-        member(body, "alias", false, &alias, resp) || member(body, "read", true, &rd, resp) ||
-        member(body, "write", true, &wr, resp) ||
-        member(body, "default_tlp", false, &tlp_name, resp))
+    if (api_member(body, "title", true, &title, resp) ||
+        api_member(body, "description", false, &desc, resp) ||
+        api_member(body, "alias", false, &alias, resp) ||
+        api_member(body, "read", true, &rd, resp) || api_member(body, "write", true, &wr, resp) ||
+        api_member(body, "default_tlp", false, &tlp_name, resp))
         goto out;
     if (tlp_name != NULL) {
         tlp = policy_tlp_parse(tlp_name);
@@ -273,6 +266,11 @@ size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
         {"GET", "/healthz", h_healthz, hub, HTTP_ROUTE_JSON | HTTP_ROUTE_PUBLIC, "healthz"},
         {"GET", "/api/v1/orgs", h_orgs_list, hub, HTTP_ROUTE_JSON, "api-orgs-list"},
         {"POST", "/api/v1/orgs", h_orgs_add, hub, HTTP_ROUTE_JSON, "api-orgs-add"},
+        {"PATCH", "/api/v1/orgs/{id}", api_orgs_change, hub, HTTP_ROUTE_JSON, "api-orgs-change"},
+        {"POST", "/api/v1/orgs/{id}/disable", api_orgs_disable, hub, HTTP_ROUTE_JSON,
+         "api-orgs-disable"},
+        {"POST", "/api/v1/orgs/{id}/enable", api_orgs_enable, hub, HTTP_ROUTE_JSON,
+         "api-orgs-enable"},
         {"POST", "/api/v1/tokens", h_tokens_add, hub, HTTP_ROUTE_JSON, "api-tokens-add"},
         {"GET", "/api/v1/tokens", api_tokens_list, hub, HTTP_ROUTE_JSON, "api-tokens-list"},
         {"DELETE", "/api/v1/tokens/{id}", api_tokens_revoke, hub, HTTP_ROUTE_JSON,
@@ -281,6 +279,10 @@ size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max)
          "api-collections-list"},
         {"POST", "/api/v1/collections", h_collections_add, hub, HTTP_ROUTE_JSON,
          "api-collections-add"},
+        {"PATCH", "/api/v1/collections/{id}", api_collections_change, hub, HTTP_ROUTE_JSON,
+         "api-collections-change"},
+        {"DELETE", "/api/v1/collections/{id}", api_collections_remove, hub, HTTP_ROUTE_JSON,
+         "api-collections-remove"},
         {"GET", "/api/v1/policy", api_policy_get, hub, HTTP_ROUTE_JSON, "api-policy-get"},
         {"PUT", "/api/v1/policy", api_policy_put, hub, HTTP_ROUTE_JSON, "api-policy-put"},
         {"GET", "/api/v1/audit", api_audit_list, hub, HTTP_ROUTE_JSON, "api-audit-list"},

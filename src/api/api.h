@@ -26,8 +26,9 @@ void api_routes_publish(const struct http_route *routes, size_t n);
 /*
  * The JSON views of hub entities that the admin API answers with, shared with the command
  * line's --json output so both show the same fields. New references; the caller decrefs.
- * Organisation: {id, name, sector, anonymity, identity_id, created}. Collection: {id,
- * title, description, alias, read, write, created}.
+ * Organisation: {id, name, sector, anonymity, identity_id, created, own_identifiers,
+ * disabled}. Collection: {id, title, description, alias, read, write, created,
+ * default_tlp}.
  */
 json_t *api_org_json(const struct store_org *o);
 json_t *api_collection_json(const struct store_collection *c);

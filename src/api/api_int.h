@@ -29,6 +29,36 @@ int api_tokens_list(void *ctx, struct http_request *req, struct http_response *r
 int api_tokens_revoke(void *ctx, struct http_request *req, struct http_response *resp,
                       struct rk_err *err); /* tokens.c: DELETE /api/v1/tokens/{id} (members too) */
 
+int api_orgs_change(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err); /* entities.c: PATCH /api/v1/orgs/{id} */
+int api_orgs_disable(void *ctx, struct http_request *req, struct http_response *resp,
+                     struct rk_err *err); /* entities.c: POST /api/v1/orgs/{id}/disable */
+int api_orgs_enable(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err); /* entities.c: POST /api/v1/orgs/{id}/enable */
+int api_collections_change(void *ctx, struct http_request *req, struct http_response *resp,
+                           struct rk_err *err); /* entities.c: PATCH /api/v1/collections/{id} */
+int api_collections_remove(void *ctx, struct http_request *req, struct http_response *resp,
+                           struct rk_err *err); /* entities.c: DELETE /api/v1/collections/{id} */
+
+/* ---- request bodies (api.c) -------------------------------------------------------------- */
+
+/*
+ * The body of a request as a JSON object (a new reference the caller decrefs), from an
+ * authenticated requester and, when coordinator_only, a coordinator. Otherwise answers (401
+ * or 403 for anyone else, 400 for a missing body, bad JSON or not an object) and returns
+ * NULL.
+ */
+json_t *api_request_body(const struct http_request *req, struct http_response *resp,
+                         bool coordinator_only);
+
+/*
+ * Reads string member key of o into *out (borrowed from o). A missing (or null) optional
+ * member leaves *out NULL. Answers 400 and returns 1 if it is missing but required, or not a
+ * string.
+ */
+int api_member(json_t *o, const char *key, bool required, const char **out,
+               struct http_response *resp);
+
 /* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
 
 /* Answers v (consumed) with status as application/json. */

@@ -14,11 +14,12 @@ json_t *api_org_json(const struct store_org *o)
     char created[RK_TIME_LEN];
 
     rk_time_format(o->created, created);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", o->id, "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", o->id, "name",
                      o->name != NULL ? o->name : "", "sector", o->sector != NULL ? o->sector : "",
                      "anonymity", policy_anonymity_name(o->anonymity), "identity_id",
                      o->identity_id != NULL ? o->identity_id : "", "created", created,
-                     "own_identifiers", o->own_identifiers != NULL ? o->own_identifiers : "");
+                     "own_identifiers", o->own_identifiers != NULL ? o->own_identifiers : "",
+                     "disabled", o->disabled);
 }
 
 static const char *nz(const char *s)

@@ -128,8 +128,7 @@ out:
 
 /* ---- policy document ------------------------------------------------------------------- */
 
-/* The stored document as a JSON object (defaults when none is stored); NULL with err. */
-static json_t *doc_current(struct store *s, struct rk_err *err)
+json_t *policy_doc_current(struct store *s, struct rk_err *err)
 {
     struct policy_doc d = {0};
     json_t *v = NULL;
@@ -149,7 +148,7 @@ static json_t *doc_current(struct store *s, struct rk_err *err)
 
 int policy_doc_show(struct store *s, struct rk_buf *json_out, struct rk_err *err)
 {
-    json_t *v = doc_current(s, err);
+    json_t *v = policy_doc_current(s, err);
     char *text;
 
     if (v == NULL)
@@ -163,12 +162,11 @@ int policy_doc_show(struct store *s, struct rk_buf *json_out, struct rk_err *err
     return 0;
 }
 
-/*
- * Validates text as a whole document and stores its normal form; the audit entry names the
- * keys whose values changed, with their values before and after. old may be NULL.
- */
-static int doc_store(struct store *s, const struct policy_principal *who, const char *route,
-                     const char *how, json_t *old, const char *text, struct rk_err *err)
+/* The audit entry names the keys whose values changed, with their values before and
+ * after. */
+int policy_doc_write(struct store *s, const struct policy_principal *who, const char *route,
+                     const char *how, json_t *old, const char *text, bool check_entities,
+                     struct rk_err *err)
 {
     struct policy_doc d = {0};
     json_t *now = NULL;
@@ -186,7 +184,7 @@ static int doc_store(struct store *s, const struct policy_principal *who, const 
         rc = rk_err_set(err, RK_E_TOOBIG, "policy document above %d bytes", POLICY_DOC_MAX);
         goto out;
     }
-    rc = policy_doc_parse(s, text, strlen(text), &d, err);
+    rc = policy_doc_parse(check_entities ? s : NULL, text, strlen(text), &d, err);
     if (rc != 0)
         goto out;
     normal = policy_doc_to_json(&d);
@@ -213,8 +211,6 @@ static int doc_store(struct store *s, const struct policy_principal *who, const 
     if (rc != 0)
         goto out;
     rc = store_setting_set(s, POLICY_SETTING_DOC, normal, err);
-    if (rc == 0)
-        (void)policy_cache_bump(s, NULL); /* running servers drop their cached policy */
 out:
     free(detail_text);
     json_decref(detail);
@@ -227,6 +223,17 @@ out:
     return rc;
 }
 
+/* Validates text as a whole document and stores its normal form (policy_doc_write), then
+ * tells running servers. */
+static int doc_store(struct store *s, const struct policy_principal *who, const char *route,
+                     const char *how, json_t *old, const char *text, struct rk_err *err)
+{
+    int rc = policy_doc_write(s, who, route, how, old, text, true, err);
+    if (rc == 0)
+        (void)policy_cache_bump(s, NULL); /* running servers drop their cached policy */
+    return rc;
+}
+
 int policy_doc_replace(struct store *s, const struct policy_principal *who, const char *route,
                        const char *json, struct rk_err *err)
 {
@@ -235,7 +242,7 @@ int policy_doc_replace(struct store *s, const struct policy_principal *who, cons
 
     if (json == NULL)
         return rk_err_set(err, RK_E_INVALID, "policy document missing");
-    old = doc_current(s, err);
+    old = policy_doc_current(s, err);
     if (old == NULL)
         return err != NULL && err->code != 0 ? err->code : RK_E_INTERNAL;
     rc = doc_store(s, who, route, "replace", old, json, err);
@@ -261,7 +268,7 @@ int policy_doc_update(struct store *s, const struct policy_principal *who, const
                         patch == NULL ? ": " : "", patch == NULL ? jerr.text : "");
         goto out;
     }
-    old = doc_current(s, err);
+    old = policy_doc_current(s, err);
     if (old == NULL) {
         rc = err != NULL && err->code != 0 ? err->code : RK_E_INTERNAL;
         goto out;

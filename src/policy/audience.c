@@ -17,12 +17,10 @@ static bool is_space(char c)
 }
 
 /*
- * Walks the comma-separated list in [p, end), trimming blanks around each item, and calls
- * fn on each. Stops and returns fn's non-zero result, or returns 0 after the last item.
+ * Walks the comma-separated list p, trimming blanks around each item, and calls fn on each.
+ * Stops and returns fn's non-zero result, or returns 0 after the last item.
  */
-typedef int (*item_fn)(void *ctx, const char *item, size_t len);
-
-static int each_item(const char *p, item_fn fn, void *ctx)
+static int each_item(const char *p, policy_item_fn fn, void *ctx)
 {
     for (;;) {
         const char *comma = strchr(p, ',');
@@ -40,6 +38,11 @@ static int each_item(const char *p, item_fn fn, void *ctx)
             return 0;
         p = comma + 1;
     }
+}
+
+int policy_list_each(const char *list, policy_item_fn fn, void *ctx)
+{
+    return list != NULL ? each_item(list, fn, ctx) : 0;
 }
 
 struct match_ctx {
@@ -114,6 +117,8 @@ int policy_writers_count(struct store *s, const struct store_collection *c, cons
         struct policy_principal p;
         if (strcmp(orgs[i].sector, POLICY_COORDINATION_SECTOR) == 0)
             continue; /* the coordinator is not a member: it hides no one */
+        if (orgs[i].disabled)
+            continue; /* it left: a post cannot have come from it */
         memset(&p, 0, sizeof(p));
         p.authenticated = true;
         p.role = STORE_ROLE_CONTRIBUTOR;
@@ -128,6 +133,43 @@ int policy_writers_count(struct store *s, const struct store_collection *c, cons
     }
     store_orgs_free(orgs, n);
     return 0;
+}
+
+struct rename_ctx {
+    const char *old;      /* the name replaced */
+    const char *new_name; /* its replacement */
+    struct rk_buf *out;   /* the list being written */
+    bool found;           /* old was an item */
+};
+
+static int rename_item(void *ctx, const char *item, size_t len)
+{
+    struct rename_ctx *r = ctx;
+    bool hit = strlen(r->old) == len && memcmp(r->old, item, len) == 0;
+
+    if (r->out->len > 4)
+        rk_buf_putc(r->out, ',');
+    if (hit)
+        rk_buf_puts(r->out, r->new_name);
+    else
+        rk_buf_append(r->out, item, len);
+    r->found |= hit;
+    return 0;
+}
+
+bool policy_spec_rename_org(const char *spec, const char *old, const char *new_name,
+                            struct rk_buf *out)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    struct rename_ctx r = {old, new_name, &b, false};
+
+    if (spec == NULL || !rk_starts_with(spec, "org:") || !policy_list_has(spec + 4, old))
+        return false;
+    rk_buf_puts(&b, "org:");
+    (void)each_item(spec + 4, rename_item, &r);
+    rk_buf_append(out, b.data, b.len);
+    rk_buf_free(&b);
+    return r.found;
 }
 
 struct check_ctx {

@@ -177,6 +177,10 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
     }
     if (rc != 0)
         goto out;
+    if (org.disabled) { /* its tokens were revoked when it was; none may work again */
+        rc = rk_err_set(err, RK_E_UNAUTH, "the token's organisation is disabled");
+        goto out;
+    }
     out->authenticated = true;
     policy_copy_str(out->org_id, sizeof(out->org_id), org.id);
     policy_copy_str(out->org_name, sizeof(out->org_name), org.name);

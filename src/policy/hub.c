@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hub.c: creating and loading the hub, and managing organisations and collections (tokens
- * are tokens.c's). The command line and the admin API both call these, so the rules (which
- * sectors exist, which names are allowed, which audiences are valid) are enforced in one
- * place.
+ * hub.c: creating and loading the hub, and adding organisations and collections (changing
+ * and retiring them is orgs.c's and collections.c's, tokens are tokens.c's). The command
+ * line and the admin API both call these, so the rules (which sectors exist, which names
+ * are allowed, which audiences are valid) are enforced in one place.
  */
 #include "policy/policy_config.h"
 #include "policy/policy_int.h"
@@ -159,7 +159,8 @@ int policy_sector_check(struct store *s, const char *sector, struct rk_err *err)
         arr = json_loads(v, 0, NULL);
         for (size_t i = 0; i < json_array_size(arr); i++) {
             const char *k = json_string_value(json_object_get(json_array_get(arr, i), "key"));
-            if (k != NULL)
+            /* The coordinator's own sector is no member's to choose: not offered. */
+            if (k != NULL && strcmp(k, POLICY_COORDINATION_SECTOR) != 0)
                 rk_buf_printf(&keys, "%s%s", keys.len > 0 ? ", " : "", k);
         }
         json_decref(arr);
@@ -299,10 +300,31 @@ static int name_check(const char *what, const char *name, size_t max, struct rk_
     return 0;
 }
 
+/* Whether init has registered the coordinator's organisation already. */
+static bool is_initialised_with_coordinator(struct store *s)
+{
+    char *v = NULL;
+    int rc = store_setting_get(s, "coordinator_org", &v, NULL);
+    free(v);
+    return rc == 0;
+}
+
 int policy_org_add(struct store *s, const char *name, const char *sector, int anonymity,
                    struct store_org *out, struct rk_err *err)
 {
     return policy_org_add_ex(s, name, sector, anonymity, NULL, out, err);
+}
+
+int policy_org_name_check(const char *name, struct rk_err *err)
+{
+    int rc = name_check("organisation name", name, NAME_MAX_LEN, err);
+    if (rc != 0)
+        return rc;
+    if (strchr(name, ',') != NULL)
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
+    if (rk_uuid_valid(name))
+        return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
+    return 0;
 }
 
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
@@ -315,16 +337,17 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = name_check("organisation name", name, NAME_MAX_LEN, err);
+    rc = policy_org_name_check(name, err);
     if (rc != 0)
         return rc;
-    if (strchr(name, ',') != NULL)
-        return rk_err_set(err, RK_E_INVALID, "organisation name must not contain ','");
-    if (rk_uuid_valid(name))
-        return rk_err_set(err, RK_E_INVALID, "organisation name must not be a UUID");
     rc = policy_sector_check(s, sector, err);
     if (rc != 0)
         return rc;
+    /* The coordination sector is the coordinator's own, which init adds before any member. */
+    if (strcmp(sector, POLICY_COORDINATION_SECTOR) == 0 && is_initialised_with_coordinator(s))
+        return rk_err_set(err, RK_E_INVALID,
+                          "the sector '%s' is the coordinator's own: a member belongs to another",
+                          POLICY_COORDINATION_SECTOR);
     if (anonymity < STORE_ANON_NAMED || anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
     /* Checked before anything is written; the normalised list is what gets stored. */
@@ -356,6 +379,31 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
     out->identity_id = rk_strdup(identity);
     out->anonymity = anonymity;
     out->created = org.created;
+    return 0;
+}
+
+int policy_collection_check(struct store *s, const struct store_collection *c, struct rk_err *err)
+{
+    struct rk_err sub;
+    int rc;
+
+    if (c->default_tlp < POLICY_TLP_CLEAR || c->default_tlp > POLICY_TLP_RED)
+        return rk_err_set(err, RK_E_INVALID,
+                          "default TLP must be clear, green, amber, amber+strict or red");
+    rc = name_check("title", c->title, 256, err);
+    if (rc != 0)
+        return rc;
+    if (c->description != NULL && strlen(c->description) > 4096)
+        return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
+    if (c->alias != NULL && strlen(c->alias) > 128)
+        return rk_err_set(err, RK_E_INVALID, "alias longer than 128 bytes");
+    rk_err_clear(&sub);
+    rc = policy_spec_check(s, c->read_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "read audience: %s", sub.msg);
+    rc = policy_spec_check(s, c->write_spec, &sub);
+    if (rc != 0)
+        return rk_err_set(err, rc, "write audience: %s", sub.msg);
     return 0;
 }
 
@@ -394,18 +442,18 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
                              int default_tlp, struct store_collection *out, struct rk_err *err)
 {
     struct store_collection c = {0};
-    struct rk_err sub;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (default_tlp < POLICY_TLP_CLEAR || default_tlp > POLICY_TLP_RED)
-        return rk_err_set(err, RK_E_INVALID,
-                          "default TLP must be clear, green, amber, amber+strict or red");
-    rc = name_check("title", title, 256, err);
+    c.title = (char *)title;
+    c.description = (char *)description;
+    c.alias = (char *)alias;
+    c.read_spec = (char *)read_spec;
+    c.write_spec = (char *)write_spec;
+    c.default_tlp = default_tlp;
+    rc = policy_collection_check(s, &c, err);
     if (rc != 0)
         return rc;
-    if (description != NULL && strlen(description) > 4096)
-        return rk_err_set(err, RK_E_INVALID, "description longer than 4096 bytes");
     rc = policy_collection_alias_check(alias, err);
     if (rc != 0)
         return rc;
@@ -413,6 +461,7 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
         /* An alias names one collection in URLs: it must be free (the store refuses a
          * taken one too, which covers a concurrent add; this says which collection has it). */
         struct store_collection other;
+        struct rk_err sub;
         rk_err_clear(&sub);
         rc = store_collection_get(s, alias, &other, &sub);
         if (rc == 0) {
@@ -424,13 +473,6 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
         if (rc != RK_E_NOTFOUND)
             return rk_err_set(err, rc, "%s", sub.msg);
     }
-    rk_err_clear(&sub);
-    rc = policy_spec_check(s, read_spec, &sub);
-    if (rc != 0)
-        return rk_err_set(err, rc, "read audience: %s", sub.msg);
-    rc = policy_spec_check(s, write_spec, &sub);
-    if (rc != 0)
-        return rk_err_set(err, rc, "write audience: %s", sub.msg);
     rk_uuid_v4(c.id);
     c.title = (char *)title;
     c.description = (char *)(description != NULL ? description : "");

@@ -50,6 +50,11 @@ static int recipients_resolve(struct store *s, const json_t *list, struct rk_buf
             snprintf(msg, cap, "cannot resolve recipient '%s'", name);
             return rc;
         }
+        if (o.disabled) { /* it left the hub: nothing may be addressed to it any more */
+            snprintf(msg, cap, "recipient '%s' is disabled (no longer a member of the hub)", name);
+            store_org_clear(&o);
+            return RK_E_INVALID;
+        }
         if (strstr(out->data != NULL ? out->data : "", o.id) == NULL) {
             if (out->len > 0)
                 rk_buf_putc(out, ',');
@@ -216,6 +221,8 @@ static int source_load(struct rk_hub *hub, const struct policy_principal *who,
         return rk_err_set(err, RK_E_FORBIDDEN, "the posting organisation no longer exists");
     if (rc != 0)
         return rc;
+    if (src->org.disabled) /* a principal authenticated before it was disabled */
+        return rk_err_set(err, RK_E_UNAUTH, "the posting organisation is disabled");
     rc = policy_doc_load(hub->store, &src->doc, err);
     if (rc != 0)
         return rc;
@@ -703,7 +710,10 @@ static int record_in_tx(void *ctx, struct store *s, const struct store_put *puts
     struct record_ctx *r = ctx;
     struct rk_err e2;
     size_t k = n - r->first;
-    int rc = policy_ingest_credit(s, r->org, r->p, puts + r->first, k, err);
+    int rc = policy_ingest_still_current(s, puts + r->first, k, err);
+    if (rc != 0)
+        return rc;
+    rc = policy_ingest_credit(s, r->org, r->p, puts + r->first, k, err);
     if (rc != 0)
         return rc;
     rk_err_clear(&e2);

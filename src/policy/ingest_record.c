@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ingest_record.c: what the ingest pipeline records about an envelope, in the transaction
- * that stores it (store_put_objects_then): credit for the contributor (and for the members
- * whose objects it correlates with or sights), and one audit entry for the objects stored
- * at AMBER and above.
+ * ingest_record.c: what the ingest pipeline checks and records about an envelope, in the
+ * transaction that stores it (store_put_objects_then): that the organisations its scopes
+ * name still have those names, credit for the contributor (and for the members whose
+ * objects it correlates with or sights), and one audit entry for the objects stored at
+ * AMBER and above.
  */
 #include "policy/policy_int.h"
 
@@ -17,6 +18,51 @@
 static bool store_failed(int rc)
 {
     return rc == RK_E_DB || rc == RK_E_IO;
+}
+
+/* For each item of an org: list: stops with RK_E_CONFLICT at a name no organisation has. */
+struct names_ctx {
+    struct store *s;
+    struct rk_err *err;
+};
+
+static int name_current(void *ctx, const char *item, size_t len)
+{
+    struct names_ctx *nc = ctx;
+    struct store_org o = {0};
+    char name[256];
+
+    if (len == 0 || len >= sizeof(name))
+        return 0; /* never stored: the scope was checked when the rule was */
+    memcpy(name, item, len);
+    name[len] = '\0';
+    int rc = store_org_get(nc->s, name, &o, NULL);
+    store_org_clear(&o);
+    if (rc == RK_E_NOTFOUND)
+        return rk_err_set(nc->err, RK_E_CONFLICT,
+                          "the organisation '%s' of a scope rule was renamed while the envelope "
+                          "was stored: post it again",
+                          name);
+    return rc != 0 ? rk_err_set(nc->err, rc, "checking the scope's organisations") : 0;
+}
+
+int policy_ingest_still_current(struct store *s, const struct store_put *puts, size_t n,
+                                struct rk_err *err)
+{
+    struct names_ctx nc = {s, err};
+    const char *checked = NULL; /* the scope checked last: rows of one rule repeat it */
+    int rc = 0;
+
+    /* Reads see the last commit, and no other write commits inside this transaction. */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *scope = puts[i].access.scope;
+        if (puts[i].result != STORE_PUT_NEW || scope == NULL || !rk_starts_with(scope, "org:") ||
+            (checked != NULL && strcmp(checked, scope) == 0))
+            continue;
+        rc = policy_list_each(scope + 4, name_current, &nc);
+        checked = scope;
+    }
+    return rc;
 }
 
 int policy_ingest_credit(struct store *s, const struct store_org *org,

@@ -53,7 +53,7 @@ struct policy_principal {
  * Authenticates an Authorization header value: "Bearer <token>" or "Basic <b64(user:token)>"
  * (the user part is ignored; the password is the token). NULL authorization gives an
  * anonymous principal and returns 0. A malformed header, unknown token or token of a
- * deleted organisation returns RK_E_UNAUTH with err saying which.
+ * deleted or disabled organisation returns RK_E_UNAUTH with err saying which.
  */
 int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
                         struct rk_err *err);
@@ -199,19 +199,126 @@ bool policy_sector_known(struct store *s, const char *sector);
  */
 int policy_sector_check(struct store *s, const char *sector, struct rk_err *err);
 
+/* ---- changing and retiring organisations and collections (orgs.c, collections.c) ------- */
+/*
+ * Only the coordinator may do any of this (RK_E_FORBIDDEN otherwise, RK_E_UNAUTH for an
+ * anonymous who). Each change is one write transaction with its audit entry (route names
+ * the caller), committed whole or not at all, and running servers see it within
+ * POLICY_CACHE_RECHECK_MS (at once in the process that made it). What it means for the
+ * objects already stored is in docs/sharing.md, "Changing and retiring members and
+ * collections".
+ */
+
+/* What policy_org_set changes; NULL (or -1) leaves a field as it is. */
+struct policy_org_change {
+    const char *name;            /* new name */
+    const char *sector;          /* new sector key (not the coordinator's "coordination") */
+    int anonymity;               /* enum store_anonymity, or -1 */
+    const char *own_identifiers; /* the whole new list as policy_ownids_parse reads it ("" none) */
+};
+
+/*
+ * Changes organisation org (id or name). A new name must be free and valid as at add; every
+ * audience that named the organisation ("org:OLD" in a collection's read or write spec, in a
+ * scope rule's audience, in the scope of a stored object version) names it by its new name
+ * in the same transaction, so that nothing that pointed at it points at another organisation
+ * or at nothing. A sector, anonymity mode or own-identifier change applies to what the
+ * organisation reads and posts from then on; stored versions keep their stand-ins and
+ * scopes. The coordinator's own organisation keeps its sector. One "org-change" audit entry
+ * {org_id, org, changed, before, after, rewritten}; a change that changes nothing is no
+ * entry. *out is the organisation as it is now (caller clears). RK_E_NOTFOUND unknown
+ * organisation, RK_E_INVALID a bad value, RK_E_EXISTS a taken name.
+ */
+int policy_org_set(struct store *s, const struct policy_principal *who, const char *route,
+                   const char *org, const struct policy_org_change *chg, struct store_org *out,
+                   struct rk_err *err);
+
+/*
+ * Disables organisation org (id or name), one that leaves the hub: every token of it is
+ * revoked (a "token-revoke" entry each) and no token of it authenticates again; it counts
+ * in no anonymity set, cannot be named as a recipient and gets no new token; it stays in
+ * the audiences that name it (admitting no one while disabled) and everything it posted
+ * stays as stored, as do its provenance, credit and audit entries. One "org-disable" entry
+ * {org_id, org, tokens_revoked}. *out is the organisation now; *revoked (n_revoked, may be
+ * NULL) the tokens revoked, freed with store_tokens_free. RK_E_CONFLICT for the
+ * coordinator's own organisation, one already disabled, or one holding the hub's last
+ * coordinator tokens; RK_E_NOTFOUND unknown organisation.
+ */
+int policy_org_disable(struct store *s, const struct policy_principal *who, const char *route,
+                       const char *org, struct store_org *out, struct store_token **revoked,
+                       size_t *n_revoked, struct rk_err *err);
+
+/* Enables a disabled organisation again ("org-enable" entry {org_id, org}); none of its old
+ * tokens comes back: the coordinator creates new ones. RK_E_CONFLICT if it is not
+ * disabled, RK_E_NOTFOUND unknown organisation. *out as policy_org_disable's. */
+int policy_org_enable(struct store *s, const struct policy_principal *who, const char *route,
+                      const char *org, struct store_org *out, struct rk_err *err);
+
+/*
+ * The collection ref names: its id, else its alias (RK_E_CONFLICT when several collections
+ * share that alias, RK_E_NOTFOUND when none has it). *out cleared by the caller.
+ */
+int policy_collection_find(struct store *s, const char *ref, struct store_collection *out,
+                           struct rk_err *err);
+
+/* What policy_collection_set changes; NULL (or 0 for default_tlp) leaves a field as it is. */
+struct policy_collection_change {
+    const char *title;
+    const char *description; /* "" clears it */
+    const char *alias;       /* "" clears it; else no other collection's alias or id */
+    const char *read_spec;   /* audience specs, checked as at add */
+    const char *write_spec;
+    int default_tlp; /* POLICY_TLP_CLEAR..RED, or 0 */
+};
+
+/*
+ * Changes collection ref (id or alias), with the checks of add. Readers are decided when
+ * they read, by the collection's audience then: a narrower read audience hides the stored
+ * objects from those left out at once, a wider one shows them to those let in. A new write
+ * audience changes the anonymity set of later posts only. A scope rule that matched the
+ * collection by its old title or alias gets its id too, in the same transaction (a
+ * "policy-change" entry), so the rules that applied to it still do. One
+ * "collection-change" entry {changed, before, after, scope_rules}; a change that changes
+ * nothing is no entry. RK_E_NOTFOUND unknown collection, RK_E_INVALID bad value,
+ * RK_E_CONFLICT an alias in use.
+ */
+int policy_collection_set(struct store *s, const struct policy_principal *who, const char *route,
+                          const char *ref, const struct policy_collection_change *chg,
+                          struct store_collection *out, struct rk_err *err);
+
+/*
+ * Removes collection ref (id or alias). One holding object versions is refused with
+ * RK_E_CONFLICT, the message saying how many, unless purge: they are then deleted with it,
+ * each version's original and real source kept in the provenance vault as an object DELETE
+ * keeps them. *removed gets the number of versions (also when refused). One
+ * "collection-remove" entry {collection: as it was, purged: N}. *out is the collection as
+ * it was (caller clears). Posts into it that were under way are refused, nothing of them
+ * stored (the store refuses puts into a removed collection).
+ */
+int policy_collection_remove(struct store *s, const struct policy_principal *who, const char *route,
+                             const char *ref, bool purge, struct store_collection *out,
+                             int64_t *removed, struct rk_err *err);
+
 /* ---- audit, credit, provenance, policy administration (audit.c,
  * credit.c) --------------------------------------------------------------------------- */
 
 struct store_credit;
 
 /* Audit actions. Reads and writes of AMBER and above, every provenance read, every policy
- * change, every token created or revoked. */
+ * change, every token created or revoked, every organisation or collection changed,
+ * disabled, enabled or removed. */
 #define POLICY_AUDIT_READ            "read"
 #define POLICY_AUDIT_WRITE           "write"
 #define POLICY_AUDIT_PROVENANCE_READ "provenance-read"
 #define POLICY_AUDIT_POLICY_CHANGE   "policy-change"
 #define POLICY_AUDIT_TOKEN_CREATE    "token-create"
 #define POLICY_AUDIT_TOKEN_REVOKE    "token-revoke"
+/* Changes to organisations and collections (orgs.c, collections.c). */
+#define POLICY_AUDIT_ORG_CHANGE        "org-change"
+#define POLICY_AUDIT_ORG_DISABLE       "org-disable"
+#define POLICY_AUDIT_ORG_ENABLE        "org-enable"
+#define POLICY_AUDIT_COLLECTION_CHANGE "collection-change"
+#define POLICY_AUDIT_COLLECTION_REMOVE "collection-remove"
 
 /*
  * Appends one entry to the tamper-evident audit log: who (NULL or anonymous: org ""),
@@ -741,15 +848,17 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
  * turns it on; the CLI and the unit tests read the store directly.
  *
  * Invalidation, across processes:
- *  - every entity write of this module (policy_org_add*, policy_token_create*,
- *    policy_collection_add*) calls policy_cache_bump, which writes a fresh random value to
- *    the setting "entities_gen" and empties this process's cache at once;
+ *  - every entity write of this module (policy_org_add*, policy_org_set, policy_org_disable,
+ *    policy_org_enable, policy_token_create, policy_token_revoke, policy_collection_add*,
+ *    policy_collection_set, policy_collection_remove) calls policy_cache_bump after it
+ *    committed, which writes a fresh random value to the setting "entities_gen" and empties
+ *    this process's cache at once;
  *  - an enabled cache re-reads "entities_gen" at most every POLICY_CACHE_RECHECK_MS and
  *    empties itself when it changed (another process, e.g. the CLI, wrote an entity);
  *  - every entry is dropped POLICY_CACHE_TTL_MS after it was read, so even a change that
  *    bypasses the bump (a direct store write) is seen within that bound.
- * Unknown tokens and collections are never cached. A future operation that changes or
- * deletes an organisation, token or collection must call policy_cache_bump after it commits.
+ * Unknown tokens and collections are never cached. Any operation that changes or deletes
+ * an organisation, token or collection must call policy_cache_bump after it commits.
  */
 #define POLICY_CACHE_TTL_MS     1000
 #define POLICY_CACHE_RECHECK_MS 100

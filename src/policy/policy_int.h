@@ -38,6 +38,66 @@ void policy_copy_str(char *dst, size_t cap, const char *src);
  * ignored; allocation-free (the access check runs it per row). False for a NULL list. */
 bool policy_list_has(const char *list, const char *item);
 
+/* Calls fn(ctx, item, len) on each item of the comma-separated list (blanks around items
+ * trimmed, items not NUL-terminated); stops at and returns fn's first non-zero result, else
+ * 0. A NULL list has no items. */
+typedef int (*policy_item_fn)(void *ctx, const char *item, size_t len);
+int policy_list_each(const char *list, policy_item_fn fn, void *ctx);
+
+/* ---- the rules of organisations and collections, shared by adding and changing them
+ * (hub.c), and what changing them needs of the other files ------------------------------ */
+
+/* 0 if who is an authenticated coordinator; else RK_E_UNAUTH (anonymous) or RK_E_FORBIDDEN,
+ * the message saying what only the coordinator may do ("change organisations"). orgs.c. */
+int policy_need_coordinator(const struct policy_principal *who, const char *what,
+                            struct rk_err *err);
+
+/* 0 if name may be an organisation's: 1 to 127 bytes, no control character, no blank at
+ * either end, no ',' (names appear in "org:a,b" lists), not a UUID; else RK_E_INVALID. */
+int policy_org_name_check(const char *name, struct rk_err *err);
+
+/* 0 if sector is a member's sector (in the table and not "coordination"); else RK_E_INVALID
+ * whose message lists the member sectors. */
+int policy_sector_check(struct store *s, const char *sector, struct rk_err *err);
+
+/* 0 if c's title, description, alias, audiences and default TLP are valid as collection add
+ * checks them (RK_E_INVALID naming the bad one otherwise); c->id is not looked at. */
+int policy_collection_check(struct store *s, const struct store_collection *c, struct rk_err *err);
+
+/*
+ * Replaces the item old by new in the comma-separated list of an "org:" audience spec
+ * (blanks around items dropped in the result) into out; false, out untouched, when spec is
+ * not an org: spec or does not name old.
+ */
+bool policy_spec_rename_org(const char *spec, const char *old, const char *new_name,
+                            struct rk_buf *out);
+
+/*
+ * As doc_store behind policy_doc_replace: validates text as a whole document (its audiences
+ * against the hub when check_entities, by their form alone otherwise), appends the
+ * "policy-change" entry {how, changed, before, after} and stores the normal form, but does
+ * not bump the entity cache: for callers inside a store_write_tx, which bump once it
+ * committed. old (may be NULL) is the document before.
+ */
+int policy_doc_write(struct store *s, const struct policy_principal *who, const char *route,
+                     const char *how, json_t *old, const char *text, bool check_entities,
+                     struct rk_err *err);
+
+/* The stored policy document as a JSON object (the defaults when none is stored); NULL with
+ * err set. A new reference. */
+json_t *policy_doc_current(struct store *s, struct rk_err *err);
+
+/*
+ * Revokes every token of organisation org_id for who, inside the caller's store_write_tx:
+ * one "token-revoke" entry each (revoked_by "coordinator"), then the rows. Reads the tokens
+ * first (the caller has written nothing yet). RK_E_CONFLICT, nothing written, when they
+ * include coordinator tokens and no other organisation holds one. *out (n, may be empty)
+ * lists them, freed with store_tokens_free. Does not bump the cache.
+ */
+int policy_tokens_revoke_org(struct store *s, const struct policy_principal *who, const char *route,
+                             const char *org_id, struct store_token **out, size_t *n,
+                             struct rk_err *err);
+
 /* ---- own identifiers and the anonymiser (ownid.c, anonymise.c) --------- */
 
 /* Kinds of registered own identifiers. */
@@ -234,6 +294,17 @@ void policy_reserved_clear(struct policy_reserved *r);
 int policy_ingest_credit(struct store *s, const struct store_org *org,
                          const struct policy_pending *p, const struct store_put *puts, size_t n,
                          struct rk_err *err);
+
+/*
+ * Whether the scopes an envelope was given still name who they named, inside the
+ * transaction of store_put_objects_then (no other write commits meanwhile): every
+ * organisation an "org:" scope of the n rows names still has that name. An envelope decided
+ * while the coordinator renamed such an organisation fails whole with RK_E_CONFLICT (post it
+ * again), or the store's error. (A collection removed meanwhile is the store's to refuse:
+ * its put fails with RK_E_NOTFOUND.)
+ */
+int policy_ingest_still_current(struct store *s, const struct store_put *puts, size_t n,
+                                struct rk_err *err);
 
 /*
  * Appends one "write" audit entry listing the stored rows at AMBER and above (conflicts

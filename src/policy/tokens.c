@@ -169,6 +169,13 @@ int policy_token_create(struct store *s, const struct policy_principal *who, con
         return rk_err_set(err, RK_E_NOTFOUND, "unknown organisation '%s'", org);
     if (rc != 0)
         return rc;
+    if (o.disabled) {
+        rc = rk_err_set(err, RK_E_CONFLICT,
+                        "organisation '%s' is disabled: enable it first (renkei org enable)",
+                        o.name);
+        store_org_clear(&o);
+        return rc;
+    }
     policy_token_generate(token_out);
     policy_token_hash(token_out, t.hash);
     memcpy(t.org_id, o.id, sizeof(t.org_id));
@@ -249,6 +256,61 @@ int policy_token_list(struct store *s, const struct policy_principal *who, const
 }
 
 /* ---- revoke -------------------------------------------------------------------------- */
+
+int policy_tokens_revoke_org(struct store *s, const struct policy_principal *who, const char *route,
+                             const char *org_id, struct store_token **out, size_t *n,
+                             struct rk_err *err)
+{
+    struct store_token *list = NULL;
+    size_t all = 0, k = 0, coordinators_elsewhere = 0;
+    bool holds_coordinator = false;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = tokens_load(s, &list, &all, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < all; i++) {
+        bool mine = strcmp(list[i].org_id, org_id) == 0;
+        if (list[i].role == STORE_ROLE_COORDINATOR) {
+            holds_coordinator |= mine;
+            coordinators_elsewhere += !mine;
+        }
+    }
+    if (holds_coordinator && coordinators_elsewhere == 0) {
+        rc = rk_err_set(err, RK_E_CONFLICT,
+                        "the organisation holds the hub's last coordinator tokens: create a "
+                        "coordinator token of another organisation first");
+        goto out;
+    }
+    for (size_t i = 0; i < all; i++) { /* keep the organisation's, in place */
+        if (strcmp(list[i].org_id, org_id) == 0)
+            list[k++] = list[i];
+        else
+            store_token_clear(&list[i]);
+    }
+    all = k;
+    /* Audited first, each as a revocation of its own, then deleted. */
+    for (size_t i = 0; i < all && rc == 0; i++) {
+        char *detail = token_detail(&list[i], "revoked_by", BY_COORDINATOR);
+        if (detail == NULL)
+            rc = rk_err_set(err, RK_E_NOMEM, "cannot describe the token");
+        if (rc == 0)
+            rc = policy_audit_append(s, who, POLICY_AUDIT_TOKEN_REVOKE, route, NULL, detail, err);
+        if (rc == 0)
+            rc = store_token_remove(s, list[i].hash, err);
+        free(detail);
+    }
+out:
+    if (rc != 0) {
+        store_tokens_free(list, all);
+        return rc;
+    }
+    *out = list;
+    *n = all;
+    return 0;
+}
 
 /* True if s is lower-case hexadecimal, TOKEN_ID_MIN to 64 characters. */
 static bool token_id_ok(const char *s)

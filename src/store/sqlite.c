@@ -549,4 +549,9 @@ static const struct store_ops store_sq_ops = {
     .contribution_count = store_sq_contribution_count,
     .first_other_sources = store_sq_first_other_sources,
     .put_objects_then = store_sq_put_objects_then,
+    .org_update = store_sq_org_update,
+    .collection_update = store_sq_collection_update,
+    .collection_remove = store_sq_collection_remove,
+    .scope_rewrite = store_sq_scope_rewrite,
+    .write_tx = store_sq_write_tx,
 };

@@ -20,9 +20,10 @@ struct bindv {
 #define BI(v) ((struct bindv){NULL, (v)})
 
 /* Runs a write statement with values, in its own (durable) transaction on the writer.
- * A UNIQUE/PRIMARY KEY violation becomes RK_E_EXISTS. The writer does not enforce foreign
- * keys (sqlite.c): a statement that must refer to an organisation says so itself and writes
- * nothing when it does not exist, which becomes RK_E_NOTFOUND here when one_row is set. */
+ * A UNIQUE/PRIMARY KEY violation becomes RK_E_EXISTS. With one_row, a statement that changed
+ * no row is RK_E_NOTFOUND: an UPDATE of a row that does not exist, or an INSERT that must
+ * refer to an organisation (the writer does not enforce foreign keys, sqlite.c), says so
+ * itself and writes nothing when it does not exist. */
 static int write1(struct store_sqlite *s, const char *sql, const struct bindv *v, int n,
                   bool one_row, const char *what, struct rk_err *err)
 {
@@ -147,18 +148,39 @@ int store_sq_org_add(struct store *base, const struct store_org *o, struct rk_er
     if (o == NULL || o->name == NULL || o->sector == NULL || o->id[0] == '\0')
         return rk_err_set(err, RK_E_INVALID, "org_add: id, name and sector are required");
     const struct bindv v[] = {
-        BT(o->id),        BT(o->name),    BT(o->sector),         BT(o->identity_id),
-        BI(o->anonymity), BI(o->created), BT(o->own_identifiers)};
+        BT(o->id),        BT(o->name),    BT(o->sector),          BT(o->identity_id),
+        BI(o->anonymity), BI(o->created), BT(o->own_identifiers), BI(o->disabled ? 1 : 0)};
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
-                    "own_identifiers) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    v, 7, false, "adding an organisation", err);
+                    "own_identifiers, disabled) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    v, 8, false, "adding an organisation", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "an organisation named \"%s\" already exists", o->name);
     return rc;
 }
 
-#define ORG_COLS "id, name, sector, identity_id, anonymity, created, own_identifiers"
+int store_sq_org_update(struct store *base, const struct store_org *o, struct rk_err *err)
+{
+    if (o == NULL || o->name == NULL || o->sector == NULL || o->id[0] == '\0')
+        return rk_err_set(err, RK_E_INVALID, "org_update: id, name and sector are required");
+    const struct bindv v[] = {BT(o->id),
+                              BT(o->name),
+                              BT(o->sector),
+                              BI(o->anonymity),
+                              BT(o->own_identifiers),
+                              BI(o->disabled ? 1 : 0)};
+    int rc = write1((struct store_sqlite *)base,
+                    "UPDATE orgs SET name = ?2, sector = ?3, anonymity = ?4, own_identifiers = ?5, "
+                    "disabled = ?6 WHERE id = ?1",
+                    v, 6, true, "changing an organisation", err);
+    if (rc == RK_E_EXISTS)
+        rk_err_set(err, RK_E_EXISTS, "an organisation named \"%s\" already exists", o->name);
+    else if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no organisation %s", o->id);
+    return rc;
+}
+
+#define ORG_COLS "id, name, sector, identity_id, anonymity, created, own_identifiers, disabled"
 
 static void org_fill(sqlite3_stmt *st, void *out)
 {
@@ -171,6 +193,7 @@ static void org_fill(sqlite3_stmt *st, void *out)
     o->anonymity = sqlite3_column_int(st, 4);
     o->created = sqlite3_column_int64(st, 5);
     o->own_identifiers = col_dup(st, 6);
+    o->disabled = sqlite3_column_int(st, 7) != 0;
 }
 
 int store_sq_org_get(struct store *base, const char *id_or_name, struct store_org *out,
@@ -298,6 +321,26 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "a collection with id %s or alias '%s' already exists",
                    col->id, col->alias != NULL ? col->alias : "");
+    return rc;
+}
+
+int store_sq_collection_update(struct store *base, const struct store_collection *col,
+                               struct rk_err *err)
+{
+    if (col == NULL || col->id[0] == '\0' || col->title == NULL || col->read_spec == NULL ||
+        col->write_spec == NULL)
+        return rk_err_set(err, RK_E_INVALID,
+                          "collection_update: id, title, read and write are required");
+    int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
+    const struct bindv v[] = {BT(col->id),    BT(col->title),     BT(col->description),
+                              BT(col->alias), BT(col->read_spec), BT(col->write_spec),
+                              BI(tlp)};
+    int rc = write1((struct store_sqlite *)base,
+                    "UPDATE collections SET title = ?2, description = ?3, alias = ?4, "
+                    "read_spec = ?5, write_spec = ?6, default_tlp = ?7 WHERE id = ?1",
+                    v, 7, true, "changing a collection", err);
+    if (rc == RK_E_NOTFOUND)
+        rk_err_set(err, RK_E_NOTFOUND, "no collection %s", col->id);
     return rc;
 }
 

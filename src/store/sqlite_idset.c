@@ -186,13 +186,18 @@ static int idset_build(struct store_sq_idset *set, struct store_sq_conn *c, stru
 int store_sq_idset_ready(struct store_sq_idset *set, struct store_sq_conn *c, struct rk_err *err)
 {
     int64_t v = 0;
-    if (set->given_up)
+    if (set->given_up) {
+        c->coll_uuid[0] = '\0'; /* cannot tell whether a collection was removed: look again */
         return 0;
+    }
     int rc = data_version(c, &v, err);
     if (rc != 0)
         return rc;
     if (set->valid && v == set->data_version)
         return 0;
+    /* Another connection committed: it may have removed the collection the writer
+     * remembers (store_sq_coll_key). */
+    c->coll_uuid[0] = '\0';
     set->data_version = v;
     rc = idset_build(set, c, err);
     if (rc == 0 && !set->valid)

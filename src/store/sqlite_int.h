@@ -443,6 +443,17 @@ int store_sq_first_other_sources(struct store *s, const char *org_id, const char
 int store_sq_put_objects_then(struct store *s, const char *collection_id, struct store_put *puts,
                               size_t n, store_then_fn then, void *ctx, struct rk_err *err);
 
+/* Changing entities: org_update and collection_update in sqlite_entities.c, the rest in
+ * sqlite_change.c. */
+int store_sq_org_update(struct store *s, const struct store_org *org, struct rk_err *err);
+int store_sq_collection_update(struct store *s, const struct store_collection *c,
+                               struct rk_err *err);
+int store_sq_collection_remove(struct store *s, const char *id, bool purge, int64_t *purged,
+                               struct rk_err *err);
+int store_sq_scope_rewrite(struct store *s, store_scope_fn fn, void *ctx, int64_t *changed,
+                           struct rk_err *err);
+int store_sq_write_tx(struct store *s, store_tx_fn fn, void *ctx, struct rk_err *err);
+
 /* Objects shared by puts (sqlite_put.c) and queries (sqlite_objects.c). */
 /*
  * The rowid of objects (migration 3): pos = coll << POS_COLL_SHIFT | is_last bit | seq, seq

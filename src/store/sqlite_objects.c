@@ -16,7 +16,11 @@
 /*
  * Looks up (or with create, adds) the integer key of a collection. *k = -1 if absent.
  * The connection remembers the last key it found: keys are never deleted or reused. A key
- * this call inserted is not remembered, since its transaction may still roll back.
+ * this call inserted is not remembered, since its transaction may still roll back. With
+ * create (puts), the key of a collection that collection_remove removed is RK_E_NOTFOUND,
+ * nothing written: nothing is stored into it again. For that the writer forgets the key it
+ * remembers whenever another connection may have committed a removal
+ * (store_sq_idset_ready) and when it removes one itself.
  */
 int store_sq_coll_key(struct store_sq_conn *c, const char *uuid, bool create, int64_t *k,
                       struct rk_err *err)
@@ -40,11 +44,15 @@ int store_sq_coll_key(struct store_sq_conn *c, const char *uuid, bool create, in
             return store_sq_err(err, c->db, src, "adding a collection key");
         inserted = sqlite3_changes(c->db) > 0;
     }
-    rc = store_sq_prepare(c, "SELECT k FROM coll_keys WHERE uuid = ?1", &st, err);
+    rc = store_sq_prepare(c, "SELECT k, removed FROM coll_keys WHERE uuid = ?1", &st, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
+    if (src == SQLITE_ROW && create && sqlite3_column_int(st, 1) != 0) {
+        store_sq_release(c, st);
+        return rk_err_set(err, RK_E_NOTFOUND, "collection %s was removed", uuid);
+    }
     if (src == SQLITE_ROW) {
         *k = sqlite3_column_int64(st, 0);
         if (*k > POS_COLL_MAX) {

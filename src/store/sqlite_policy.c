@@ -438,7 +438,9 @@ static int count1(struct store *base, const char *sql, const char *arg, int64_t 
 int store_sq_org_count_sector(struct store *base, const char *sector, int64_t *count,
                               struct rk_err *err)
 {
-    return count1(base, "SELECT COUNT(*) FROM orgs WHERE sector = ?1 AND sector <> 'coordination'",
+    return count1(base,
+                  "SELECT COUNT(*) FROM orgs WHERE sector = ?1 AND sector <> 'coordination' "
+                  "AND disabled = 0",
                   sector, count, "counting the organisations of a sector", err);
 }
 

@@ -438,6 +438,9 @@ int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, stru
     if (rc != 0)
         goto out;
     rc = store_sq_coll_key(c, collection_id, true, &coll, err);
+    if (rc == RK_E_NOTFOUND && store_sq_in_enclosing())
+        in_tx = false; /* a removed collection: nothing written, the other jobs of the batch
+                          keep their rows (put_objects_then rolls this one back alone) */
     if (rc != 0)
         goto out;
     rc = store_sq_seq_at(c, coll, -1, &ps.next_seq, err);

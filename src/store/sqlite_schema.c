@@ -335,6 +335,13 @@ static const char *const migrations[] = {
     "CREATE INDEX objects_version ON objects(idh, coll, version);"
     "CREATE INDEX objects_marks ON objects(coll, date_added) WHERE (pos & 63) = 0;"
     "CREATE INDEX objects_last_type ON objects(tkey) WHERE is_last = 1;",
+
+    /* 16: organisations can be disabled (one that leaves the hub keeps its row, its
+     * identity and everything it posted); every existing organisation stays enabled. A
+     * removed collection's key is marked removed (collection_remove), so that no put stores
+     * into it again; keys are never deleted or reused. */
+    "ALTER TABLE orgs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE coll_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -182,6 +182,8 @@ struct store_org {
     int anonymity;         /* enum store_anonymity */
     rk_time_us created;    /* when it was added */
     char *own_identifiers; /* issue 3: newline-separated domains/CIDRs/names; NULL stored "" */
+    bool disabled;         /* the organisation left: kept with everything it posted, but out of
+                              every count of organisations (org_count_sector) */
 };
 
 /* Token roles, weakest first. */
@@ -279,6 +281,11 @@ typedef int (*store_provenance_fn)(void *ctx, const struct store_provenance *p);
 
 /* Runs inside put_objects_then's transaction once the puts are done; 0 to commit, else a
  * negative RK_E_* code (with err set) to roll everything back. */
+/* The body of a write_tx: 0 to commit, else a negative RK_E_* code (err set) to roll back. */
+typedef int (*store_tx_fn)(void *ctx, struct store *s, struct rk_err *err);
+/* For scope_rewrite: true, with the new value written into out (empty on entry), to replace
+ * the access scope scope (borrowed); false to keep it. */
+typedef bool (*store_scope_fn)(void *ctx, const char *scope, struct rk_buf *out);
 typedef int (*store_then_fn)(void *ctx, struct store *s, const struct store_put *puts, size_t n,
                              struct rk_err *err);
 
@@ -379,8 +386,8 @@ struct store_ops {
      * credit), ascending date_added: rows with access metadata and collection_id, json NULL. */
     int (*find_object)(struct store *s, const char *id, store_row_fn fn, void *ctx,
                        struct rk_err *err);
-    /* Number of organisations in sector; 0 for "coordination" (the coordinator is not a
-     * member of any sector). */
+    /* Number of organisations in sector that are not disabled; 0 for "coordination" (the
+     * coordinator is not a member of any sector). */
     int (*org_count_sector)(struct store *s, const char *sector, int64_t *count,
                             struct rk_err *err);
     /* Number of contributions of the organisation: the points of its credit events of kind
@@ -410,6 +417,48 @@ struct store_ops {
      */
     int (*put_objects_then)(struct store *s, const char *collection_id, struct store_put *puts,
                             size_t n, store_then_fn then, void *ctx, struct rk_err *err);
+
+    /* ---- changing and removing entities (sqlite_entities.c, sqlite_change.c) ---- */
+    /*
+     * Rewrites the organisation whose id is org->id: its name, sector, anonymity,
+     * own_identifiers and disabled (id, identity_id and created stay as they are).
+     * RK_E_NOTFOUND if there is none, RK_E_EXISTS if another organisation has the name.
+     */
+    int (*org_update)(struct store *s, const struct store_org *org, struct rk_err *err);
+    /*
+     * Rewrites the collection whose id is c->id: its title, description, alias, read_spec,
+     * write_spec and default_tlp (0 stored as GREEN, as by collection_add; id and created stay).
+     * RK_E_NOTFOUND if there is none.
+     */
+    int (*collection_update)(struct store *s, const struct store_collection *c, struct rk_err *err);
+    /*
+     * Removes the collection id, in one durable transaction. When it holds object versions:
+     * with purge they go first, each one's provenance written out as delete_object writes it
+     * (provenance_list still lists every one of them), and *purged gets their number; without
+     * purge it is RK_E_CONFLICT and nothing changes (*purged gets the number all the same).
+     * RK_E_NOTFOUND if there is no such collection. A put into the id afterwards (also one
+     * that was waiting for the write lock meanwhile) fails with RK_E_NOTFOUND and stores
+     * nothing; in put_objects_then only its own job fails.
+     */
+    int (*collection_remove)(struct store *s, const char *id, bool purge, int64_t *purged,
+                             struct rk_err *err);
+    /*
+     * Calls fn(ctx, scope, out) once for each distinct non-empty access scope of the stored
+     * object versions; every version whose scope fn replaced gets the new value. *changed
+     * gets the number of versions rewritten. One durable transaction that reads every
+     * object row (there is no index on scope): for rare administrative changes.
+     */
+    int (*scope_rewrite)(struct store *s, store_scope_fn fn, void *ctx, int64_t *changed,
+                         struct rk_err *err);
+    /*
+     * Runs fn(ctx, s, err) in one write transaction: what fn writes through s's ops on the
+     * calling thread is committed together and durable when write_tx returns 0, or, if fn
+     * returns non-zero or one of those ops fails, not at all (fn's error is returned). No
+     * other writer commits while fn runs, so what fn reads before it writes is what its
+     * writes apply to; whether a read inside fn sees fn's own earlier writes depends on the
+     * backend: read first, then write. fn must not call put_objects_then or write_tx.
+     */
+    int (*write_tx)(struct store *s, store_tx_fn fn, void *ctx, struct rk_err *err);
 };
 
 /* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
@@ -467,5 +516,11 @@ void store_collections_free(struct store_collection *cs, size_t n);
 /* Ingest speed. */
 #define store_first_other_sources(s, ...) ((s)->ops->first_other_sources((s), __VA_ARGS__))
 #define store_put_objects_then(s, ...)    ((s)->ops->put_objects_then((s), __VA_ARGS__))
+/* Changing and removing entities. */
+#define store_org_update(s, ...)        ((s)->ops->org_update((s), __VA_ARGS__))
+#define store_collection_update(s, ...) ((s)->ops->collection_update((s), __VA_ARGS__))
+#define store_collection_remove(s, ...) ((s)->ops->collection_remove((s), __VA_ARGS__))
+#define store_scope_rewrite(s, ...)     ((s)->ops->scope_rewrite((s), __VA_ARGS__))
+#define store_write_tx(s, ...)          ((s)->ops->write_tx((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

@@ -308,6 +308,46 @@ class Sweep:
     def p_policy_put(self, route, rkey, reader, token):
         self.p_admin_write(route, rkey, reader, token, "PUT", "/api/v1/policy")
 
+    def p_org_write(self, route, rkey, reader, token, method, suffix, body):
+        # a member may change, disable or enable neither itself (a sector whose data it wants,
+        # a weaker anonymity) nor another organisation; the coordinator's own changes are
+        # tested by test_entity_changes
+        if reader == "coord":
+            return
+        targets = [o for o in self.w.orgs.values() if o.id][:2]
+        if reader is not None and reader.id:
+            targets.append(reader)
+        for o in targets:
+            path = "/api/v1/orgs/%s%s" % (o.id, suffix)
+            st, _, raw = self.fetch(method, path, token, body=body)
+            self.expect_status(rkey, route, path, st, {401, 403})
+            self.check(rkey, reader, route, path, raw, data_route=False)
+
+    def p_orgs_change(self, route, rkey, reader, token):
+        self.p_org_write(route, rkey, reader, token, "PATCH", "", {"sector": "electric-power"})
+
+    def p_orgs_disable(self, route, rkey, reader, token):
+        self.p_org_write(route, rkey, reader, token, "POST", "/disable", None)
+
+    def p_orgs_enable(self, route, rkey, reader, token):
+        self.p_org_write(route, rkey, reader, token, "POST", "/enable", None)
+
+    def p_coll_write(self, route, rkey, reader, token, method, suffix, body):
+        # a member may neither widen a collection's audience nor remove one
+        if reader == "coord":
+            return
+        for ckey in sorted(self.w.colls)[:3]:
+            path = "/api/v1/collections/%s%s" % (self.w.colls[ckey][0], suffix)
+            st, _, raw = self.fetch(method, path, token, body=body)
+            self.expect_status(rkey, route, path, st, {401, 403})
+            self.check(rkey, reader, route, path, raw, data_route=False)
+
+    def p_colls_change(self, route, rkey, reader, token):
+        self.p_coll_write(route, rkey, reader, token, "PATCH", "", {"read": "public"})
+
+    def p_colls_remove(self, route, rkey, reader, token):
+        self.p_coll_write(route, rkey, reader, token, "DELETE", "?purge=true", None)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -324,11 +364,16 @@ PROBES = {
     ("GET", "/{}/collections/{}/objects/{}/versions"): Sweep.p_versions,
     ("GET", "/api/v1/orgs"): Sweep.p_orgs,
     ("POST", "/api/v1/orgs"): Sweep.p_orgs_add,
+    ("PATCH", "/api/v1/orgs/{}"): Sweep.p_orgs_change,
+    ("POST", "/api/v1/orgs/{}/disable"): Sweep.p_orgs_disable,
+    ("POST", "/api/v1/orgs/{}/enable"): Sweep.p_orgs_enable,
     ("POST", "/api/v1/tokens"): Sweep.p_tokens_add,
     ("GET", "/api/v1/tokens"): Sweep.p_tokens_list,
     ("DELETE", "/api/v1/tokens/{}"): Sweep.p_tokens_revoke,
     ("GET", "/api/v1/collections"): Sweep.p_admin_colls,
     ("POST", "/api/v1/collections"): Sweep.p_colls_add,
+    ("PATCH", "/api/v1/collections/{}"): Sweep.p_colls_change,
+    ("DELETE", "/api/v1/collections/{}"): Sweep.p_colls_remove,
     ("GET", "/api/v1/routes"): Sweep.p_routes,
     ("GET", "/api/v1/policy"): Sweep.p_policy_get,
     ("PUT", "/api/v1/policy"): Sweep.p_policy_put,

@@ -311,11 +311,13 @@ static void sectors_and_orgs(void **state)
 
     assert_int_equal(policy_org_add(f->t.s, "x", "banking", STORE_ANON_NAMED, &org, &err),
                      RK_E_INVALID);
-    /* The refusal says what to type instead: every key of the sector table. */
+    /* The refusal says what to type instead: every key of the sector table a member may
+     * be in. */
     assert_non_null(strstr(err.msg, "unknown sector 'banking' (the sectors are: "
                                     "information-communication, finance, "));
     assert_non_null(strstr(err.msg, ", water, "));
-    assert_non_null(strstr(err.msg, ", coordination, other)"));
+    assert_non_null(strstr(err.msg, ", other)"));
+    assert_null(strstr(err.msg, "coordination")); /* no member's to choose */
     assert_int_equal(policy_sector_check(f->t.s, "finance", &err), 0);
     assert_int_equal(policy_sector_check(f->t.s, NULL, &err), RK_E_INVALID);
     assert_non_null(strstr(err.msg, "unknown sector ''"));
@@ -395,12 +397,12 @@ static void custom_sector_file(void **state)
     assert_true(policy_sector_known(s, "energy"));
     assert_true(policy_sector_known(s, "coordination"));
     assert_false(policy_sector_known(s, "finance"));
-    /* The keys listed are the hub's own table, not the built-in one. */
+    /* The keys listed are the hub's own table, not the built-in one, and not the
+     * coordinator's own sector, which no member may be in. */
     assert_int_equal(policy_sector_check(s, "finance", &err), RK_E_INVALID);
-    assert_string_equal(err.msg,
-                        "unknown sector 'finance' (the sectors are: energy, banks, coordination)");
+    assert_string_equal(err.msg, "unknown sector 'finance' (the sectors are: energy, banks)");
     assert_int_equal(policy_spec_check(s, "sector:energy,finance", &err), RK_E_INVALID);
-    assert_non_null(strstr(err.msg, "(the sectors are: energy, banks, coordination)"));
+    assert_non_null(strstr(err.msg, "(the sectors are: energy, banks)"));
 
     store_close(s);
     unlink(tsv);

@@ -14,6 +14,9 @@
  * (version 13 to 14) collection aliases become unique: the oldest keeps a shared one.
  * (version 14 to 15) every row knows its version's text form, read from its JSON, and the
  * hub's identity objects stored with their date_added as version get their modified.
+ * (version 15 to 16, disabled organisations, removed collection keys) every organisation
+ * keeps its fields and is enabled, one disabled afterwards reads back disabled and leaves
+ * the sector's count; an existing collection key is not removed and takes puts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +32,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 15
+#define CURRENT 16
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -1076,6 +1079,59 @@ static void versions_read_back_as_written(void **state)
     tstore_remove(&t);
 }
 
+/* A version 15 database with two organisations of one sector: migration 16 keeps both with
+ * every field, enabled; disabling one (org_update) is read back and takes it out of the
+ * sector's count, and the other keeps its row as it was. */
+static void v15_upgrades_enabling_every_org(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 15);
+    exec_ok(db, "INSERT INTO orgs(id, name, sector, identity_id, anonymity, created, "
+                "own_identifiers) VALUES"
+                "('o1', 'Bank A', 'finance', 'identity--a', 1, 2, 'bank-a.example'),"
+                "('o2', 'Bank B', 'finance', 'identity--b', 2, 3, '');"
+                "INSERT INTO coll_keys(k, uuid) VALUES(1, 'c1');");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    struct store_org o;
+    assert_int_equal(store_org_get(t.s, "o1", &o, &err), 0);
+    assert_string_equal(o.name, "Bank A");
+    assert_string_equal(o.sector, "finance");
+    assert_string_equal(o.identity_id, "identity--a");
+    assert_int_equal(o.anonymity, 1);
+    assert_true(o.created == 2);
+    assert_string_equal(o.own_identifiers, "bank-a.example");
+    assert_false(o.disabled);
+    int64_t count = 0;
+    assert_int_equal(store_org_count_sector(t.s, "finance", &count, &err), 0);
+    assert_int_equal(count, 2);
+
+    o.disabled = true;
+    assert_int_equal(store_org_update(t.s, &o, &err), 0);
+    store_org_clear(&o);
+    assert_int_equal(store_org_get(t.s, "Bank A", &o, &err), 0);
+    assert_true(o.disabled);
+    store_org_clear(&o);
+    assert_int_equal(store_org_get(t.s, "o2", &o, &err), 0);
+    assert_false(o.disabled);
+    assert_int_equal(o.anonymity, 2);
+    store_org_clear(&o);
+    assert_int_equal(store_org_count_sector(t.s, "finance", &count, &err), 0);
+    assert_int_equal(count, 1);
+    /* An existing collection key is not removed: puts go into it as before. */
+    assert_int_equal(tstore_raw_int(t.path, "SELECT removed FROM coll_keys WHERE uuid = 'c1'"), 0);
+    char buf[96];
+    struct store_put p = tput("indicator--1", 1, "x", buf, sizeof(buf));
+    tstore_put_ok(t.s, "c1", &p, 1);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM objects WHERE coll = 1"), 1);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -1101,6 +1157,7 @@ int main(void)
         cmocka_unit_test(v13_upgrades_making_aliases_unique),
         cmocka_unit_test(v14_upgrades_writing_versions_as_objects_do),
         cmocka_unit_test(versions_read_back_as_written),
+        cmocka_unit_test(v15_upgrades_enabling_every_org),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
  * (prov = 1, no provenance row) and delete_object writes it out as a provenance row; any
  * other token hash keeps the provenance row of migration 4. The tests that put derived
  * originals run twice, once each way (g_in_row), and check where the provenance went.
+ * Removing a collection with purge (collection_remove) keeps every original as a delete does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,109 @@ static void delete_keeps_originals(void **state)
     free(mal);
 }
 
+/* A collection row for id, so that collection_remove has something to remove. */
+static void coll_row(struct store *s, const char *id)
+{
+    struct store_collection c;
+    struct rk_err err;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    c.title = (char *)id;
+    c.read_spec = (char *)"all";
+    c.write_spec = (char *)"all";
+    rk_err_clear(&err);
+    assert_int_equal(store_collection_add(s, &c, &err), 0);
+}
+
+/*
+ * Removing a collection with purge writes out the provenance of every version it held, as
+ * delete_object does: derived originals, originals carried in the rows and full ones, also
+ * next to a version deleted before (already listed as gone); another collection's version
+ * of the same id stays as it was. Refused without purge, with nothing changed.
+ */
+static void purge_keeps_originals(void **state)
+{
+    struct tstore *t = *state;
+    struct rk_err err;
+    struct prov_seen s;
+    int64_t purged = -1;
+    size_t ind_off = 1, mal_off = strlen(MAL_POSTED) - strlen("],\"type\":\"malware\"}");
+    const char *tool = "{\"id\":\"" TOOL "\",\"name\":\"t\",\"type\":\"tool\"}";
+    const char *tool_posted = "{\"id\":\"" TOOL "\",\"name\":\"t\",\"type\":\"tool\",\"x\":1}";
+    char *ind = splice(IND_POSTED, ind_off, IND_RUN);
+    char *mal = splice(MAL_POSTED, mal_off, MAL_RUN);
+    struct store_put puts[4] = {
+        prov_put(IND, 1, IND_POSTED, IND_POSTED, true, 0, 0),
+        prov_put(IND, 2, ind, IND_POSTED, true, ind_off, strlen(IND_RUN)),
+        prov_put(MAL, 1, mal, MAL_POSTED, true, mal_off, strlen(MAL_RUN)),
+        prov_put(TOOL, 1, tool, tool_posted, false, 0, 0),
+    };
+    struct store_put other = prov_put(IND, 3, ind, IND_POSTED, true, ind_off, strlen(IND_RUN));
+    coll_row(t->s, "c1");
+    coll_row(t->s, "c2");
+    rk_err_clear(&err);
+    assert_int_equal(store_put_objects(t->s, "c1", puts, 4, &err), 0);
+    assert_int_equal(store_put_objects(t->s, "c2", &other, 1, &err), 0);
+    /* Version 1 of IND deleted before: its row is listed as gone already. */
+    const char *ids[] = {IND};
+    rk_time_us v1 = 1;
+    size_t deleted = 0;
+    struct store_query q = {.collection_id = "c1",
+                            .added_after = -1,
+                            .limit = 1,
+                            .ids = ids,
+                            .n_ids = 1,
+                            .version_sel = STORE_VERSION_SPECIFIC,
+                            .versions = &v1,
+                            .n_versions = 1};
+    assert_int_equal(store_delete_object(t->s, &q, &deleted, &err), 0);
+    assert_int_equal(deleted, 1);
+
+    assert_int_equal(store_collection_remove(t->s, "c1", false, &purged, &err), RK_E_CONFLICT);
+    assert_int_equal(purged, 3);
+    int derived = -1, len = -1;
+    raw_row(t->path, puts[2].date_added, &derived, &len);
+    assert_int_equal(derived, 1); /* nothing was written out */
+    int64_t n = 0;
+    assert_int_equal(store_count_objects(t->s, "c1", &n, &err), 0);
+    assert_int_equal(n, 3);
+
+    assert_int_equal(store_collection_remove(t->s, "c1", true, &purged, &err), 0);
+    assert_int_equal(purged, 3);
+    assert_int_equal(store_count_objects(t->s, "c1", &n, &err), 0);
+    assert_int_equal(n, 0);
+    for (int i = 1; i < 4; i++) {
+        raw_row(t->path, puts[i].date_added, &derived, &len);
+        assert_int_equal(derived, 0);
+    }
+    raw_row(t->path, puts[3].date_added, &derived, &len);
+    assert_int_equal(len, (int)strlen(tool_posted));
+    raw_row(t->path, other.date_added, &derived, &len);
+    assert_int_equal(derived, 1); /* c2's version is untouched */
+
+    /* Every original, byte for byte, each once, in date_added order. */
+    list(t->s, IND, &s);
+    assert_int_equal(s.n, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(s.original[i], IND_POSTED);
+    assert_true(s.added[0] == puts[0].date_added);
+    assert_true(s.added[1] == puts[1].date_added);
+    assert_string_equal(s.coll[2], "c2");
+    seen_clear(&s);
+    list(t->s, MAL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], MAL_POSTED);
+    seen_clear(&s);
+    list(t->s, TOOL, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.original[0], tool_posted);
+    seen_clear(&s);
+    assert_int_equal(store_count_objects(t->s, "c2", &n, &err), 0);
+    assert_int_equal(n, 1);
+    free(ind);
+    free(mal);
+}
+
 static void bad_cut_refused(void **state)
 {
     struct tstore *t = *state;
@@ -546,6 +650,7 @@ BOTH_WAYS(delete_keeps_originals)
 BOTH_WAYS(bad_cut_refused)
 BOTH_WAYS(list_across_collections_and_deletes)
 BOTH_WAYS(date_added_above_deleted_versions)
+BOTH_WAYS(purge_keeps_originals)
 
 /* A row removed by hand takes the provenance it carried (migration 7) with it; only the
  * rows of migration 4 can be reported (missing_object_row_reported). */
@@ -609,6 +714,8 @@ int main(void)
         T(date_added_above_deleted_versions_in_row),
         T(date_added_above_deleted_versions_own_row),
         T(tokens_of_one_call),
+        T(purge_keeps_originals_in_row),
+        T(purge_keeps_originals_own_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

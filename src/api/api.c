@@ -66,6 +66,22 @@ int api_member(json_t *o, const char *key, bool required, const char **out,
     return 0;
 }
 
+int api_flag(json_t *o, const char *key, bool *out, struct http_response *resp)
+{
+    json_t *v = json_object_get(o, key);
+    char msg[160];
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v)) {
+        snprintf(msg, sizeof(msg), "field '%s' must be true or false", key);
+        api_reply_error(resp, 400, msg);
+        return 1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
 static int h_healthz(void *ctx, struct http_request *req, struct http_response *resp,
                      struct rk_err *err)
 {
@@ -228,6 +244,7 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
     const char *wr;
     const char *tlp_name;
     int tlp = POLICY_TLP_GREEN;
+    bool relay = false;
     json_t *body;
     int rc;
 
@@ -238,7 +255,8 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
         api_member(body, "description", false, &desc, resp) ||
         api_member(body, "alias", false, &alias, resp) ||
         api_member(body, "read", true, &rd, resp) || api_member(body, "write", true, &wr, resp) ||
-        api_member(body, "default_tlp", false, &tlp_name, resp))
+        api_member(body, "default_tlp", false, &tlp_name, resp) ||
+        api_flag(body, "relay", &relay, resp))
         goto out;
     if (tlp_name != NULL) {
         tlp = policy_tlp_parse(tlp_name);
@@ -248,7 +266,7 @@ static int h_collections_add(void *ctx, struct http_request *req, struct http_re
             goto out;
         }
     }
-    rc = policy_collection_add_ex(hub->store, title, desc, alias, rd, wr, tlp, &c, err);
+    rc = policy_collection_add_ex(hub->store, title, desc, alias, rd, wr, tlp, relay, &c, err);
     if (rc != 0) {
         api_reply_rc(resp, rc, err);
         goto out;

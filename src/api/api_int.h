@@ -59,6 +59,10 @@ json_t *api_request_body(const struct http_request *req, struct http_response *r
 int api_member(json_t *o, const char *key, bool required, const char **out,
                struct http_response *resp);
 
+/* Reads optional boolean member key of o into *out (left as it is when the member is missing
+ * or null). Answers 400 and returns 1 if it is not a boolean. */
+int api_flag(json_t *o, const char *key, bool *out, struct http_response *resp);
+
 /* ---- answers (reply.c); each replaces whatever body resp held ---------------------------- */
 
 /* Answers v (consumed) with status as application/json. */

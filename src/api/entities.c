@@ -123,7 +123,7 @@ int api_collections_change(void *ctx, struct http_request *req, struct http_resp
                            struct rk_err *err)
 {
     static const char *const known[] = {"title", "description", "alias", "read",
-                                        "write", "default_tlp", NULL};
+                                        "write", "default_tlp", "relay", NULL};
     struct rk_hub *hub = ctx;
     struct policy_collection_change chg = {0};
     struct store_collection c = {0};
@@ -134,14 +134,17 @@ int api_collections_change(void *ctx, struct http_request *req, struct http_resp
     if (body == NULL)
         return 0;
     if (keys_check(body, known,
-                   "a collection (title, description, alias, read, write, default_tlp)", resp) ||
+                   "a collection (title, description, alias, read, write, default_tlp, relay)",
+                   resp) ||
         api_member(body, "title", false, &chg.title, resp) ||
         api_member(body, "description", false, &chg.description, resp) ||
         api_member(body, "alias", false, &chg.alias, resp) ||
         api_member(body, "read", false, &chg.read_spec, resp) ||
         api_member(body, "write", false, &chg.write_spec, resp) ||
-        api_member(body, "default_tlp", false, &tlp, resp))
+        api_member(body, "default_tlp", false, &tlp, resp) ||
+        api_flag(body, "relay", &chg.relay, resp))
         goto out;
+    chg.relay_set = json_object_get(body, "relay") != NULL;
     if (tlp != NULL && (chg.default_tlp = policy_tlp_parse(tlp)) < POLICY_TLP_CLEAR) {
         api_reply_error(resp, 400, "default_tlp must be clear, green, amber, amber+strict or red");
         goto out;

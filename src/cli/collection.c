@@ -10,11 +10,11 @@
 static const char usage[] =
     "Usage: renkei collection add --title TITLE --read AUDIENCE --write AUDIENCE\n"
     "                             [--description TEXT] [--alias ALIAS] [--default-tlp TLP]\n"
-    "                             [--data DIR] [--json]\n"
+    "                             [--relay] [--data DIR] [--json]\n"
     "       renkei collection list [--data DIR] [--json]\n"
     "       renkei collection set ID|ALIAS [--title TITLE] [--description TEXT]\n"
     "                             [--alias ALIAS] [--read AUDIENCE] [--write AUDIENCE]\n"
-    "                             [--default-tlp TLP] [--data DIR] [--json]\n"
+    "                             [--default-tlp TLP] [--relay on|off] [--data DIR] [--json]\n"
     "       renkei collection remove ID|ALIAS [--purge] [--data DIR] [--json]\n"
     "\n"
     "Adds, lists, changes or removes collections (distribution channels). AUDIENCE is\n"
@@ -42,6 +42,9 @@ static const char usage[] =
     "  --write AUDIENCE who may write to it\n"
     "  --default-tlp TLP  clear, green (default), amber, amber+strict or red: the TLP\n"
     "                   of objects without one that the scope rule \"collection\" decides\n"
+    "  --relay          add: a relay collection, whose objects the hub stores exactly as\n"
+    "                   posted (third-party content: no marking written in, no author\n"
+    "                   rewritten), or refuses; set: --relay on|off\n"
     "  --purge          remove: delete the objects it holds with it\n"
     "  --data DIR       data folder (default $RENKEI_DATA, else ./renkei-data)\n"
     "  --json           print JSON ({\"id\", ...}, {\"collections\": [...]}, or for remove\n"
@@ -62,6 +65,7 @@ static int collection_add(int argc, char **argv)
         {"title", "TITLE", true, NULL, false},    {"description", "TEXT", false, NULL, false},
         {"alias", "ALIAS", false, NULL, false},   {"read", "AUDIENCE", true, NULL, false},
         {"write", "AUDIENCE", true, NULL, false}, {"default-tlp", "TLP", false, NULL, false},
+        {"relay", NULL, false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -91,7 +95,7 @@ static int collection_add(int argc, char **argv)
     rc = policy_collection_add_ex(
         s, cli_opt_value(opts, n_opts, "title"), cli_opt_value(opts, n_opts, "description"),
         cli_opt_value(opts, n_opts, "alias"), cli_opt_value(opts, n_opts, "read"),
-        cli_opt_value(opts, n_opts, "write"), tlp, &c, &err);
+        cli_opt_value(opts, n_opts, "write"), tlp, cli_opt_set(opts, n_opts, "relay"), &c, &err);
     if (rc != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
@@ -150,6 +154,7 @@ static int collection_set(int argc, char **argv)
         {"title", "TITLE", false, NULL, false},    {"description", "TEXT", false, NULL, false},
         {"alias", "ALIAS", false, NULL, false},    {"read", "AUDIENCE", false, NULL, false},
         {"write", "AUDIENCE", false, NULL, false}, {"default-tlp", "TLP", false, NULL, false},
+        {"relay", "on|off", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -173,12 +178,19 @@ static int collection_set(int argc, char **argv)
     if (!any)
         return cli_fail(json, CLI_USAGE,
                         "collection set: nothing to change: give --title, --description, "
-                        "--alias, --read, --write or --default-tlp");
+                        "--alias, --read, --write, --default-tlp or --relay");
     chg.title = cli_opt_value(opts, n_opts, "title");
     chg.description = cli_opt_value(opts, n_opts, "description");
     chg.alias = cli_opt_value(opts, n_opts, "alias");
     chg.read_spec = cli_opt_value(opts, n_opts, "read");
     chg.write_spec = cli_opt_value(opts, n_opts, "write");
+    const char *relay = cli_opt_value(opts, n_opts, "relay");
+    if (relay != NULL) {
+        chg.relay_set = true;
+        chg.relay = strcmp(relay, "on") == 0;
+        if (!chg.relay && strcmp(relay, "off") != 0)
+            return cli_fail(json, CLI_USAGE, "collection set: --relay must be on or off");
+    }
     tlp_name = cli_opt_value(opts, n_opts, "default-tlp");
     if (tlp_name != NULL && (chg.default_tlp = policy_tlp_parse(tlp_name)) < POLICY_TLP_CLEAR)
         return cli_fail(json, CLI_USAGE,

@@ -524,7 +524,7 @@ void policy_anonymise(json_t *obj, const struct policy_anon *a, json_t *actions,
     /* An SDO/SRO without a creator is attributed to the replacement, so that readers see "an
      * organisation in sector X" (or the hub) rather than nothing; SCOs and marking
      * definitions carry no created_by_ref. */
-    if (hide && !w.refused && json_object_get(obj, "created") != NULL &&
+    if (hide && !a->no_attribution && !w.refused && json_object_get(obj, "created") != NULL &&
         json_object_get(obj, "created_by_ref") == NULL && strcmp(type, "marking-definition") != 0) {
         char action[160];
         json_object_set_new(obj, "created_by_ref", json_string(a->replacement_id));

@@ -58,10 +58,10 @@ struct coll_tx {
 /* The fields of c as the audit entries show them. */
 static json_t *coll_fields(const struct store_collection *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", c->title, "description",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "title", c->title, "description",
                      c->description != NULL ? c->description : "", "alias",
                      c->alias != NULL ? c->alias : "", "read", c->read_spec, "write", c->write_spec,
-                     "default_tlp", policy_tlp_name(c->default_tlp));
+                     "default_tlp", policy_tlp_name(c->default_tlp), "relay", c->relay);
 }
 
 static int coll_audit(struct store *s, const struct coll_tx *t, const char *action,
@@ -175,6 +175,8 @@ static int set_body(void *ctx, struct store *s, struct rk_err *err)
         now.write_spec = (char *)chg->write_spec;
     if (chg->default_tlp != 0)
         now.default_tlp = chg->default_tlp;
+    if (chg->relay_set)
+        now.relay = chg->relay;
     rc = policy_collection_check(s, &now, err);
     if (rc == 0 && now.alias[0] != '\0' && strcmp(now.alias, t->was.alias) != 0)
         rc = policy_collection_alias_check(now.alias, err); /* as at add: a URL segment */

@@ -412,7 +412,7 @@ int policy_collection_add(struct store *s, const char *title, const char *descri
                           struct store_collection *out, struct rk_err *err)
 {
     return policy_collection_add_ex(s, title, description, alias, read_spec, write_spec,
-                                    POLICY_TLP_GREEN, out, err);
+                                    POLICY_TLP_GREEN, false, out, err);
 }
 
 int policy_collection_alias_check(const char *alias, struct rk_err *err)
@@ -439,7 +439,8 @@ int policy_collection_alias_check(const char *alias, struct rk_err *err)
 
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,
                              const char *alias, const char *read_spec, const char *write_spec,
-                             int default_tlp, struct store_collection *out, struct rk_err *err)
+                             int default_tlp, bool relay, struct store_collection *out,
+                             struct rk_err *err)
 {
     struct store_collection c = {0};
     int rc;
@@ -481,6 +482,7 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
     c.write_spec = (char *)write_spec;
     c.created = rk_time_now();
     c.default_tlp = default_tlp;
+    c.relay = relay;
     rc = store_collection_add(s, &c, err);
     if (rc != 0)
         return rc;
@@ -493,5 +495,6 @@ int policy_collection_add_ex(struct store *s, const char *title, const char *des
     out->write_spec = rk_strdup(c.write_spec);
     out->created = c.created;
     out->default_tlp = c.default_tlp;
+    out->relay = c.relay;
     return 0;
 }

@@ -264,7 +264,8 @@ static int hidden_mode(struct rk_hub *hub, struct source *src, const struct stor
 }
 
 /*
- * For an object the hub may not change (a marking definition) posted named: every
+ * For an object the hub may not change (a marking definition, an object of a relay
+ * collection) posted named: every
  * created_by_ref in it (any depth) must not be another member's identity or the hub's,
  * since it cannot be rewritten to the poster. Writes the refusal into msg ("" when there is
  * none); 0 or the store's error.
@@ -297,7 +298,7 @@ static int member_author(struct rk_hub *hub, struct source *src, const json_t *v
             if (rc == 0 && msg[0] != '\0')
                 snprintf(msg, cap,
                          "refused: created_by_ref names %s, the identity of the hub or of another "
-                         "member, and a marking definition cannot be rewritten to its poster",
+                         "member, and an object stored as posted cannot be rewritten to its poster",
                          id);
         } else if (json_is_object(child) || json_is_array(child)) {
             rc = member_author(hub, src, child, msg, cap, err);
@@ -357,9 +358,11 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         fail(it, "%s", e2.msg[0] ? e2.msg : "invalid STIX object");
         goto out;
     }
-    /* A marking definition cannot be versioned (STIX 2.1 section 7.2.1): it is stored
-     * exactly as posted, or refused; its TLP is the hub's metadata, not written into it. */
-    const bool immutable = strcmp(p->meta.type, "marking-definition") == 0;
+    /* A marking definition cannot be versioned (STIX 2.1 section 7.2.1), and a relay
+     * collection relays third-party content as published: either is stored exactly as
+     * posted, or refused; its TLP is the hub's metadata, not written into it. */
+    const bool definition = strcmp(p->meta.type, "marking-definition") == 0;
+    const bool immutable = definition || c->relay;
     policy_copy_str(it->id, sizeof(it->id), p->meta.id); /* the id as validated */
     policy_copy_str(it->version, sizeof(it->version), p->meta.version_text);
     if (strcmp(p->meta.type, "sighting") == 0) {
@@ -464,6 +467,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     anon.redact = src->doc.own_identifiers == POLICY_OWNID_REDACT;
     anon.foreign_refuse = src->doc.foreign_authors == POLICY_FOREIGN_REFUSE;
     anon.keep_authors = immutable && mode == STORE_ANON_NAMED;
+    anon.no_attribution = immutable;
     anon.type = p->meta.type;
     anon.id = p->meta.id;
     size_t n_asked = json_array_size(actions); /* the x_renkei_* properties removed above */
@@ -486,8 +490,9 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         if (json_array_size(actions) > n_asked || res.uses_replacement || res.n_redacted > 0 ||
             res.markings_changed) {
             fail(it,
-                 "refused: a marking definition cannot be changed (STIX 2.1 section 7.2.1), and "
-                 "sharing it would change it (%.300s)",
+                 "refused: %s, and sharing it would change it (%.300s)",
+                 definition ? "a marking definition cannot be changed (STIX 2.1 section 7.2.1)"
+                            : "a relay collection stores objects exactly as posted",
                  res.message[0] != '\0' ? res.message : "anonymised");
             goto out;
         }

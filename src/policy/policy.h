@@ -269,6 +269,8 @@ struct policy_collection_change {
     const char *read_spec;   /* audience specs, checked as at add */
     const char *write_spec;
     int default_tlp; /* POLICY_TLP_CLEAR..RED, or 0 */
+    bool relay_set;  /* relay is to be applied (false: the collection stays as it is) */
+    bool relay;      /* a relay collection (objects stored as posted) or not */
 };
 
 /*
@@ -825,8 +827,9 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
  * As policy_org_add and policy_collection_add, with the issue 3 fields. own_identifiers:
  * text as policy_ownids_parse reads it (NULL or "" none); a bad entry is RK_E_INVALID naming
  * the line; the normalised text is stored. default_tlp: POLICY_TLP_CLEAR..RED (the TLP the
- * scope rule "collection" gives). The original functions call these with own identifiers
- * NULL and default_tlp GREEN.
+ * scope rule "collection" gives). relay: a relay collection, whose objects ingest stores
+ * exactly as posted or refuses (docs/sharing.md, "Relay collections"). The original functions
+ * call these with own identifiers NULL, default_tlp GREEN and relay false.
  */
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err);
@@ -835,7 +838,8 @@ int policy_org_add_ex(struct store *s, const char *name, const char *sector, int
 int policy_ownids_check(const char *own_identifiers, struct rk_err *err);
 int policy_collection_add_ex(struct store *s, const char *title, const char *description,
                              const char *alias, const char *read_spec, const char *write_spec,
-                             int default_tlp, struct store_collection *out, struct rk_err *err);
+                             int default_tlp, bool relay, struct store_collection *out,
+                             struct rk_err *err);
 
 /* ---- end of ingest section ------------------------------------------------------------ */
 

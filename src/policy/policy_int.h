@@ -151,6 +151,7 @@ struct policy_anon {
     bool foreign_refuse; /* a foreign created_by_ref: refuse (true) or rewrite */
     bool keep_authors;   /* NAMED: created_by_ref is not checked (the caller checks what it
                             cannot rewrite, e.g. a marking definition's) */
+    bool no_attribution; /* hidden: an object without created_by_ref is left without one */
     /* The object's type and id when the caller has them already (ingest: from its
      * validation); NULL: read from the object. */
     const char *type;

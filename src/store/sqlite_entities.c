@@ -311,13 +311,14 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
                           "collection_add: id, title, read and write are required");
     /* 0 (no TLP) is not a usable default: a zero-initialised collection gets GREEN. */
     int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
-    const struct bindv v[] = {
-        BT(col->id),        BT(col->title),      BT(col->description), BT(col->alias),
-        BT(col->read_spec), BT(col->write_spec), BI(col->created),     BI(tlp)};
+    const struct bindv v[] = {BT(col->id),        BT(col->title),      BT(col->description),
+                              BT(col->alias),     BT(col->read_spec), BT(col->write_spec),
+                              BI(col->created),   BI(tlp),            BI(col->relay ? 1 : 0)};
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO collections(id, title, description, alias, read_spec, "
-                    "write_spec, created, default_tlp) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    v, 8, false, "adding a collection", err);
+                    "write_spec, created, default_tlp, relay) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    v, 9, false, "adding a collection", err);
     if (rc == RK_E_EXISTS)
         rk_err_set(err, RK_E_EXISTS, "a collection with id %s or alias '%s' already exists",
                    col->id, col->alias != NULL ? col->alias : "");
@@ -334,17 +335,18 @@ int store_sq_collection_update(struct store *base, const struct store_collection
     int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
     const struct bindv v[] = {BT(col->id),    BT(col->title),     BT(col->description),
                               BT(col->alias), BT(col->read_spec), BT(col->write_spec),
-                              BI(tlp)};
+                              BI(tlp),        BI(col->relay ? 1 : 0)};
     int rc = write1((struct store_sqlite *)base,
                     "UPDATE collections SET title = ?2, description = ?3, alias = ?4, "
-                    "read_spec = ?5, write_spec = ?6, default_tlp = ?7 WHERE id = ?1",
-                    v, 7, true, "changing a collection", err);
+                    "read_spec = ?5, write_spec = ?6, default_tlp = ?7, relay = ?8 WHERE id = ?1",
+                    v, 8, true, "changing a collection", err);
     if (rc == RK_E_NOTFOUND)
         rk_err_set(err, RK_E_NOTFOUND, "no collection %s", col->id);
     return rc;
 }
 
-#define COLL_COLS "id, title, description, alias, read_spec, write_spec, created, default_tlp"
+#define COLL_COLS                                                                                  \
+    "id, title, description, alias, read_spec, write_spec, created, default_tlp, relay"
 
 static void coll_fill(sqlite3_stmt *st, void *out)
 {
@@ -358,6 +360,7 @@ static void coll_fill(sqlite3_stmt *st, void *out)
     c->write_spec = col_dup(st, 5);
     c->created = sqlite3_column_int64(st, 6);
     c->default_tlp = sqlite3_column_int(st, 7);
+    c->relay = sqlite3_column_int(st, 8) != 0;
 }
 
 int store_sq_collection_get(struct store *base, const char *key, struct store_collection *out,

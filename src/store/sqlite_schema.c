@@ -342,6 +342,11 @@ static const char *const migrations[] = {
      * into it again; keys are never deleted or reused. */
     "ALTER TABLE orgs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE coll_keys ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;",
+
+    /* 17: relay collections, whose objects the hub stores as posted (third-party content it
+     * relays: no marking written in, no author rewritten); every existing collection is not
+     * one. */
+    "ALTER TABLE collections ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -217,6 +217,7 @@ struct store_collection {
     rk_time_us created;
     int default_tlp; /* issue 3: enum policy_tlp for scope rule "collection"; 0 is stored as
                         GREEN (2) */
+    bool relay;      /* objects are stored exactly as posted (the policy layer's reading) */
 };
 
 /* A stored status resource: the TAXII status JSON, and who may read it. */

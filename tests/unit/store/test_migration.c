@@ -17,6 +17,7 @@
  * (version 15 to 16, disabled organisations, removed collection keys) every organisation
  * keeps its fields and is enabled, one disabled afterwards reads back disabled and leaves
  * the sector's count; an existing collection key is not removed and takes puts.
+ * (version 16 to 17) collections are not relay collections until made so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +33,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 16
+#define CURRENT 17
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -1132,6 +1133,36 @@ static void v15_upgrades_enabling_every_org(void **state)
     tstore_remove(&t);
 }
 
+/* A version 16 database with a collection: migration 17 keeps it, not a relay collection;
+ * one made a relay collection afterwards reads back so. */
+static void v16_upgrades_collections_not_relaying(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 16);
+    exec_ok(db, "INSERT INTO collections(id, title, description, alias, read_spec, write_spec, "
+                "created, default_tlp) VALUES('c1', 'Feeds', 'd', 'feeds', 'all', 'all', 5, 3);");
+    sqlite3_close(db);
+
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    struct store_collection c;
+    assert_int_equal(store_collection_get(t.s, "c1", &c, &err), 0);
+    assert_string_equal(c.title, "Feeds");
+    assert_string_equal(c.alias, "feeds");
+    assert_int_equal(c.default_tlp, 3);
+    assert_false(c.relay);
+    c.relay = true;
+    assert_int_equal(store_collection_update(t.s, &c, &err), 0);
+    store_collection_clear(&c);
+    assert_int_equal(store_collection_get(t.s, "feeds", &c, &err), 0);
+    assert_true(c.relay);
+    store_collection_clear(&c);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -1158,6 +1189,7 @@ int main(void)
         cmocka_unit_test(v14_upgrades_writing_versions_as_objects_do),
         cmocka_unit_test(versions_read_back_as_written),
         cmocka_unit_test(v15_upgrades_enabling_every_org),
+        cmocka_unit_test(v16_upgrades_collections_not_relaying),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

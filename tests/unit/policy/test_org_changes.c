@@ -465,9 +465,9 @@ static void collection_set_checks_and_follows_rules(void **state)
     chg.alias = "other";
     assert_int_equal(policy_collection_set(f->t.s, &f->coord, "t", "feeds", &chg, &c, &err),
                      RK_E_CONFLICT);
-    chg.alias = other.id;
+    chg.alias = other.id; /* shaped like an id: no alias may be (it would shadow one) */
     assert_int_equal(policy_collection_set(f->t.s, &f->coord, "t", "feeds", &chg, &c, &err),
-                     RK_E_CONFLICT);
+                     RK_E_INVALID);
     chg.alias = NULL;
     chg.read_spec = "org:nobody";
     assert_int_equal(policy_collection_set(f->t.s, &f->coord, "t", "feeds", &chg, &c, &err),

@@ -236,16 +236,6 @@ int http_loop_start(const struct http_loop_config *cfg, struct http_loop **out, 
 void http_loop_stop(struct http_loop *l);
 
 /*
- * Decodes the percent-escapes ("%HH", two hex digits of either case) of the NUL-terminated
- * path or query piece s in place, as libmicrohttpd's own decoder would, except "%00": it stays
- * the three characters it is. A decoded NUL would end the string there, and the router, the
- * handlers and the query parser would all see less than the client sent
- * ("/hub/collections/%00x/objects/" read as "/hub/collections/"). A '%' without two hex
- * digits after it stays as it is. Returns the length of the result.
- */
-size_t http_target_unescape(char *s);
-
-/*
  * The connections of one server (conns.c). Each open connection has an entry; those on which
  * no request has authenticated are listed oldest first. Opening one more than max_unauth of
  * them, or one more than max_live connections in all, shuts the oldest of them down

@@ -141,6 +141,13 @@ enum {
 };
 
 /*
+ * The usage error of a client command (cmd: "push", "pull") for getopt_long's ':' (an option
+ * without its value) or '?' (an unknown option) result, as cli_usage_error reports it.
+ * Returns CLI_USAGE.
+ */
+int cli_client_option_error(const char *cmd, int opt, char **argv);
+
+/*
  * If opt is one of the connection options, stores arg (borrowed) in so and returns true;
  * otherwise returns false and leaves so alone.
  */

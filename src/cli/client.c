@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * client.c: the connection options that the TAXII client commands (push, pull) share, and
- * where their token comes from when none is given.
+ * client.c: the connection options that the TAXII client commands (push, pull) share, their
+ * usage errors, and where their token comes from when none is given.
  */
 #include "cli/args.h"
 #include "sync/sync.h"
 
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 bool cli_client_option(int opt, const char *arg, struct sync_opts *so)
@@ -29,6 +31,15 @@ bool cli_client_option(int opt, const char *arg, struct sync_opts *so)
     default:
         return false;
     }
+}
+
+int cli_client_option_error(const char *cmd, int opt, char **argv)
+{
+    const char *what = opt == ':' ? "needs a value" : "is unknown";
+
+    if (optopt != 0 && optopt < CLI_OPT_TOKEN)
+        return cli_usage_error(cmd, false, "option -%c %s", optopt, what);
+    return cli_usage_error(cmd, false, "option %s %s", argv[optind - 1], what);
 }
 
 void cli_client_finish(struct sync_opts *so, long timeout_s)

@@ -95,18 +95,6 @@ static int usage_error(const char *msg)
     return cli_usage_error("pull", false, "%s", msg);
 }
 
-/* The usage error of getopt_long's ':' (missing value) or '?' (unknown option) result. */
-static int option_error(int opt, char **argv)
-{
-    char msg[256];
-    const char *what = opt == ':' ? "needs a value" : "is unknown";
-
-    if (optopt != 0 && optopt < CLI_OPT_TOKEN)
-        snprintf(msg, sizeof(msg), "option -%c %s", optopt, what);
-    else
-        snprintf(msg, sizeof(msg), "option %s %s", argv[optind - 1], what);
-    return usage_error(msg);
-}
 
 /* Streams one page's objects into f, comma-separated after the first *count objects. */
 static int write_objects(FILE *f, json_t *objects, size_t *count)
@@ -235,7 +223,7 @@ int cmd_pull(int argc, char **argv)
             fputs(pull_usage, stdout);
             return 0;
         default:
-            return option_error(opt, argv);
+            return cli_client_option_error("pull", opt, argv);
         }
     }
     if (argc - optind != 1)

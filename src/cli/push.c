@@ -86,18 +86,6 @@ static int usage_error(const char *msg)
     return cli_usage_error("push", false, "%s", msg);
 }
 
-/* The usage error of getopt_long's ':' (missing value) or '?' (unknown option) result. */
-static int option_error(int opt, char **argv)
-{
-    char msg[256];
-    const char *what = opt == ':' ? "needs a value" : "is unknown";
-
-    if (optopt != 0 && optopt < CLI_OPT_TOKEN)
-        snprintf(msg, sizeof(msg), "option -%c %s", optopt, what);
-    else
-        snprintf(msg, sizeof(msg), "option %s %s", argv[optind - 1], what);
-    return usage_error(msg);
-}
 
 int cmd_push(int argc, char **argv)
 {
@@ -144,7 +132,7 @@ int cmd_push(int argc, char **argv)
             fputs(push_usage, stdout);
             return 0;
         default:
-            return option_error(opt, argv);
+            return cli_client_option_error("push", opt, argv);
         }
     }
     if (argc - optind < 2)

@@ -60,7 +60,7 @@ int cmd_init(int argc, char **argv)
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
     size_t n_pos;
-    char path[4096];
+    char path[4096], location[4200];
     char token[POLICY_TOKEN_LEN + 1];
     struct store *s = NULL;
     struct rk_hub hub;
@@ -86,7 +86,8 @@ int cmd_init(int argc, char **argv)
     if (stat(path, &st) == 0)
         return cli_fail(json, 1, "%s already holds a hub (%s); refusing to initialise it again",
                         dir, path);
-    if (store_open_sqlite(path, &s, &err) != 0)
+    snprintf(location, sizeof(location), "sqlite:%s", path); /* whatever DIR looks like */
+    if (store_open(location, &s, &err) != 0)
         return cli_fail(json, 1, "cannot create %s: %s", path, err.msg);
     rc = policy_hub_init_sectors(s, name, cli_opt_value(opts, n_opts, "sectors"), token, &err);
     if (rc == 0)

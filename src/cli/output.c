@@ -49,9 +49,9 @@ void cli_json_print(json_t *v)
 }
 
 /* Opens DIR/renkei.db of an initialised hub; reports a missing one as not initialised. */
-static int store_open(const char *dir, bool json, struct store **out)
+static int open_data_store(const char *dir, bool json, struct store **out)
 {
-    char path[4096];
+    char path[4096], location[4200];
     struct stat st;
     struct rk_err err;
 
@@ -61,7 +61,8 @@ static int store_open(const char *dir, bool json, struct store **out)
     if (stat(path, &st) != 0)
         return cli_fail(json, 1, "%s is not an initialised hub (run: renkei init --data %s)", dir,
                         dir);
-    if (store_open_sqlite(path, out, &err) != 0)
+    snprintf(location, sizeof(location), "sqlite:%s", path); /* whatever DIR looks like */
+    if (store_open(location, out, &err) != 0)
         return cli_fail(json, 1, "cannot open %s: %s", path, err.msg);
     return 0;
 }
@@ -69,7 +70,7 @@ static int store_open(const char *dir, bool json, struct store **out)
 int cli_open_data_store(const struct cli_opt *opts, size_t n_opts, bool json, struct store **out,
                         struct rk_err *err)
 {
-    if (store_open(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, out) != 0)
+    if (open_data_store(cli_data_dir(cli_opt_value(opts, n_opts, "data")), json, out) != 0)
         return 1;
     if (err != NULL)
         rk_err_clear(err);

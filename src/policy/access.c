@@ -349,7 +349,7 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
     if (rc < 0)
         return rc;
     if (ax->green_delay_hours > 0 && is_member(who) && !policy_is_coordinator(who)) {
-        rc = store_contribution_count(hub->store, who->org_id, &n, err);
+        rc = store_credit_sum(hub->store, who->org_id, "contribution", &n, err);
         if (rc < 0)
             return rc;
         ax->contributed = n > 0;

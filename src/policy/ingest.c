@@ -820,9 +820,9 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         put->access.rule = p[i].dec.rule;
         put->original = p[i].original;
         put->original_len = p[i].original_len;
-        put->original_derived = p[i].derived;
-        put->cut_off = p[i].cut_off;
-        put->cut_len = p[i].cut_len;
+        put->original_from_json = p[i].derived;
+        put->json_extra_off = p[i].cut_off;
+        put->json_extra_len = p[i].cut_len;
         put->token_hash = who->token_hash;
         put->anonymity = p[i].mode;
         put->actions = p[i].actions;

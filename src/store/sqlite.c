@@ -471,7 +471,7 @@ static void sq_config(void)
         sq_vfs = STORE_SQ_WALBUF_VFS;
 }
 
-int store_open_sqlite(const char *path, struct store **out, struct rk_err *err)
+int store_sqlite_open(const char *path, struct store **out, struct rk_err *err)
 {
     pthread_once(&sq_config_once, sq_config);
     if (path == NULL || path[0] == '\0')
@@ -546,7 +546,7 @@ static const struct store_ops store_sq_ops = {
     .provenance_list = store_sq_provenance_list,
     .find_object = store_sq_find_object,
     .org_count_sector = store_sq_org_count_sector,
-    .contribution_count = store_sq_contribution_count,
+    .credit_sum = store_sq_credit_sum,
     .first_other_sources = store_sq_first_other_sources,
     .put_objects_then = store_sq_put_objects_then,
     .org_update = store_sq_org_update,

@@ -309,11 +309,9 @@ int store_sq_collection_add(struct store *base, const struct store_collection *c
         col->write_spec == NULL)
         return rk_err_set(err, RK_E_INVALID,
                           "collection_add: id, title, read and write are required");
-    /* 0 (no TLP) is not a usable default: a zero-initialised collection gets GREEN. */
-    int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
-    const struct bindv v[] = {BT(col->id),        BT(col->title),      BT(col->description),
-                              BT(col->alias),     BT(col->read_spec), BT(col->write_spec),
-                              BI(col->created),   BI(tlp),            BI(col->relay ? 1 : 0)};
+    const struct bindv v[] = {BT(col->id),      BT(col->title),       BT(col->description),
+                              BT(col->alias),   BT(col->read_spec),   BT(col->write_spec),
+                              BI(col->created), BI(col->default_tlp), BI(col->relay ? 1 : 0)};
     int rc = write1((struct store_sqlite *)base,
                     "INSERT INTO collections(id, title, description, alias, read_spec, "
                     "write_spec, created, default_tlp, relay) "
@@ -332,10 +330,9 @@ int store_sq_collection_update(struct store *base, const struct store_collection
         col->write_spec == NULL)
         return rk_err_set(err, RK_E_INVALID,
                           "collection_update: id, title, read and write are required");
-    int tlp = col->default_tlp != 0 ? col->default_tlp : STORE_SQ_DEFAULT_TLP;
-    const struct bindv v[] = {BT(col->id),    BT(col->title),     BT(col->description),
-                              BT(col->alias), BT(col->read_spec), BT(col->write_spec),
-                              BI(tlp),        BI(col->relay ? 1 : 0)};
+    const struct bindv v[] = {BT(col->id),          BT(col->title),        BT(col->description),
+                              BT(col->alias),       BT(col->read_spec),    BT(col->write_spec),
+                              BI(col->default_tlp), BI(col->relay ? 1 : 0)};
     int rc = write1((struct store_sqlite *)base,
                     "UPDATE collections SET title = ?2, description = ?3, alias = ?4, "
                     "read_spec = ?5, write_spec = ?6, default_tlp = ?7, relay = ?8 WHERE id = ?1",

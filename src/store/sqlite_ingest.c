@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sqlite_ingest.c: store operations that exist for the speed of policy ingest: the
- * correlation credit lookup for a whole envelope in one read snapshot, one indexed probe per
- * id, without the row callbacks and sorting of find_object; the
- * puts of an envelope and what the policy records about them (credit, audit) in one
- * transaction, shared by the envelopes that arrive together (group commit).
+ * sqlite_ingest.c: the batch operations of ingest in SQLite: first_other_sources, the
+ * earliest other source of many ids in one read snapshot, one indexed probe per id, without
+ * the row callbacks and sorting of find_object; and put_objects_then, the puts of a call and
+ * what its callback writes (credit, audit) in one transaction, shared by the calls that
+ * arrive together (group commit).
  */
 #include "sqlite_int.h"
 

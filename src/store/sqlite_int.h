@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 
+#include "store/backends.h"
 #include "store/store.h"
 
 struct store_sqlite;
@@ -134,7 +135,7 @@ int store_sq_register_rows(sqlite3 *db);
 /*
  * The VFS every connection of the store opens with (sqlite_walbuf.c): the default one, except
  * that appends to a WAL file are gathered into one write per commit. Registered once per
- * process by store_open_sqlite; 0 or SQLite's error (the connections then use the default).
+ * process by store_sqlite_open; 0 or SQLite's error (the connections then use the default).
  */
 #define STORE_SQ_WALBUF_VFS "renkei-walbuf"
 int store_sq_walbuf_register(void);
@@ -339,10 +340,6 @@ bool store_sq_query_two_ranges(const struct store_query *q);
     "SELECT pos FROM objects INDEXED BY objects_marks WHERE coll = ?1 AND date_added <= ?2 AND "   \
     "(pos & 63) = 0 ORDER BY date_added DESC LIMIT 1"
 
-/* enum policy_tlp GREEN: the default_tlp of a collection added with 0 (the store does not
- * include policy.h; the value is part of the schema, see migration 2). */
-#define STORE_SQ_DEFAULT_TLP 2
-
 /* The access columns of objects, in the order store_sq_access_fill reads them. */
 #define STORE_SQ_ACCESS_COLS "tlp, source_org, source_sector, scope, recipients, joins, rule"
 
@@ -419,7 +416,7 @@ int store_sq_status_get(struct store *s, const char *id, struct store_status *ou
 int store_sq_setting_set(struct store *s, const char *key, const char *value, struct rk_err *err);
 int store_sq_setting_get(struct store *s, const char *key, char **value, struct rk_err *err);
 
-/* Issue 3 operations, in sqlite_policy.c. */
+/* Audit log, credit ledger, provenance and lookups across collections, in sqlite_policy.c. */
 int store_sq_audit_append(struct store *s, struct store_audit *e, store_audit_hash_fn hash_fn,
                           struct rk_err *err);
 int store_sq_audit_list(struct store *s, int64_t after_seq, size_t limit, const char *org_id,
@@ -434,10 +431,10 @@ int store_sq_find_object(struct store *s, const char *id, store_row_fn fn, void 
                          struct rk_err *err);
 int store_sq_org_count_sector(struct store *s, const char *sector, int64_t *count,
                               struct rk_err *err);
-int store_sq_contribution_count(struct store *s, const char *org_id, int64_t *count,
-                                struct rk_err *err);
+int store_sq_credit_sum(struct store *s, const char *org_id, const char *kind, int64_t *points,
+                        struct rk_err *err);
 
-/* Ingest speed, in sqlite_ingest.c. */
+/* Batch operations of ingest, in sqlite_ingest.c. */
 int store_sq_first_other_sources(struct store *s, const char *org_id, const char *const *ids,
                                  size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
 int store_sq_put_objects_then(struct store *s, const char *collection_id, struct store_put *puts,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sqlite_policy.c: the sharing policy's tables in SQLite (issue 3): the audit log with its
- * hash chain, the credit ledger, the provenance vault, lookups of an object across
- * collections, and the counts the policy layer needs (sector members, contributions).
+ * sqlite_policy.c: the audit log with its hash chain, the credit ledger, the originals of
+ * stored objects (provenance), lookups of an object across collections, and the counts
+ * (organisations of a sector, credit points of a kind).
  */
 #include "sqlite_int.h"
 
@@ -410,9 +410,10 @@ int store_sq_find_object(struct store *base, const char *id, store_row_fn fn, vo
     return rc;
 }
 
-/* Runs a COUNT(*) statement with one text parameter. */
-static int count1(struct store *base, const char *sql, const char *arg, int64_t *count,
-                  const char *what, struct rk_err *err)
+/* Runs a statement giving one integer, with one text parameter and, unless arg2 is NULL, a
+ * second one. */
+static int count1(struct store *base, const char *sql, const char *arg, const char *arg2,
+                  int64_t *count, const char *what, struct rk_err *err)
 {
     struct store_sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
@@ -426,6 +427,8 @@ static int count1(struct store *base, const char *sql, const char *arg, int64_t 
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    if (arg2 != NULL)
+        sqlite3_bind_text(st, 2, arg2, -1, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         *count = sqlite3_column_int64(st, 0);
@@ -438,20 +441,17 @@ static int count1(struct store *base, const char *sql, const char *arg, int64_t 
 int store_sq_org_count_sector(struct store *base, const char *sector, int64_t *count,
                               struct rk_err *err)
 {
-    return count1(base,
-                  "SELECT COUNT(*) FROM orgs WHERE sector = ?1 AND sector <> 'coordination' "
-                  "AND disabled = 0",
-                  sector, count, "counting the organisations of a sector", err);
+    return count1(base, "SELECT COUNT(*) FROM orgs WHERE sector = ?1 AND disabled = 0", sector,
+                  NULL, count, "counting the organisations of a sector", err);
 }
 
-int store_sq_contribution_count(struct store *base, const char *org_id, int64_t *count,
-                                struct rk_err *err)
+int store_sq_credit_sum(struct store *base, const char *org_id, const char *kind, int64_t *points,
+                        struct rk_err *err)
 {
-    /* The policy layer writes one contribution event per envelope whose points are its NEW
-     * object versions (a point each; older ledgers have one event per version), and
-     * credit_org makes this a range scan of the org's own events. */
+    /* credit_org (org_id, seq) makes this a range scan of the organisation's own events. */
+    if (kind == NULL)
+        return rk_err_set(err, RK_E_INVALID, "summing credit: no kind");
     return count1(base,
-                  "SELECT COALESCE(SUM(points), 0) FROM credit WHERE org_id = ?1 AND "
-                  "kind = 'contribution'",
-                  org_id, count, "counting contributions", err);
+                  "SELECT COALESCE(SUM(points), 0) FROM credit WHERE org_id = ?1 AND kind = ?2",
+                  org_id, kind, points, "summing credit", err);
 }

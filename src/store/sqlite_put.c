@@ -94,17 +94,20 @@ static int token_bytes(const char *hash, unsigned char out[64])
     return (int)(n / 2);
 }
 
-/* The cut of a derived original is its error when it lies outside the object's bytes. */
+/*
+ * A put with original_from_json is stored as a derived original: its json_extra span is the
+ * cut (the provenance columns cut_off and cut_len), which must lie inside the object's bytes.
+ */
 static bool cut_ok(const struct store_put *p)
 {
-    return p->cut_off <= p->json_len && p->cut_len <= p->json_len - p->cut_off;
+    return p->json_extra_off <= p->json_len && p->json_extra_len <= p->json_len - p->json_extra_off;
 }
 
 static int cut_error(const struct store_put *p, struct rk_err *err)
 {
     return rk_err_set(err, RK_E_INVALID,
                       "%s: provenance cut [%zu, +%zu) is outside the %zu bytes of the object",
-                      p->id, p->cut_off, p->cut_len, p->json_len);
+                      p->id, p->json_extra_off, p->json_extra_len, p->json_len);
 }
 
 /* One string of a put for prep: NULL stands for dflt. */
@@ -128,7 +131,7 @@ void store_sq_puts_prep(const struct store_put *puts, struct store_sq_prep *prep
         pr->cut_ok = true;
         pr->token_len = -1;
         /* A derived original's provenance rides in the object row (migration 7). */
-        if (p->original != NULL && p->original_derived) {
+        if (p->original != NULL && p->original_from_json) {
             pr->cut_ok = cut_ok(p);
             /* The same token posts a whole envelope: decode it once. */
             if (i > 0 && prep[i - 1].token_len >= 0 && puts[i - 1].token_hash == p->token_hash) {
@@ -181,14 +184,14 @@ static int put_provenance(struct store_sq_conn *c, struct put_stmts *ps, const c
     bind_str(st, 6, p->token_hash);
     sqlite3_bind_int(st, 7, p->anonymity);
     sqlite3_bind_int64(st, 8, added);
-    if (p->original_derived)
+    if (p->original_from_json)
         sqlite3_bind_zeroblob(st, 9, 0); /* an empty blob, not NULL */
     else
         sqlite3_bind_blob64(st, 9, p->original, p->original_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, p->actions != NULL ? p->actions : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, p->original_derived);
-    sqlite3_bind_int64(st, 12, p->original_derived ? (sqlite3_int64)p->cut_off : 0);
-    sqlite3_bind_int64(st, 13, p->original_derived ? (sqlite3_int64)p->cut_len : 0);
+    sqlite3_bind_int(st, 11, p->original_from_json);
+    sqlite3_bind_int64(st, 12, p->original_from_json ? (sqlite3_int64)p->json_extra_off : 0);
+    sqlite3_bind_int64(st, 13, p->original_from_json ? (sqlite3_int64)p->json_extra_len : 0);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)

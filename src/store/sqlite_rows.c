@@ -222,10 +222,10 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
             sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
         break;
     case COL_PROV_CUT_OFF:
-        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->cut_off : 0);
+        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->json_extra_off : 0);
         break;
     case COL_PROV_CUT_LEN:
-        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->cut_len : 0);
+        sqlite3_result_int64(ctx, prov ? (sqlite3_int64)p->json_extra_len : 0);
         break;
     case COL_TKEY:
         sqlite3_result_int64(ctx, store_sq_tkey_of(r->coll, pr->type_h));

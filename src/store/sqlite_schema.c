@@ -73,7 +73,7 @@ static const char *const migrations[] = {
     /* 2: the sharing policy (issue 3): access metadata per object version, the provenance
      * vault, the audit log (hash chain), the credit ledger, own identifiers, token
      * anonymity and collection default TLP. No new index on objects (each one costs ingest
-     * speed): find_object walks coll_keys into objects_version, contribution_count reads
+     * speed): find_object walks coll_keys into objects_version, credit_sum reads
      * the credit ledger through credit_org. */
     "ALTER TABLE objects ADD COLUMN tlp INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE objects ADD COLUMN source_org TEXT NOT NULL DEFAULT '';"

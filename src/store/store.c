@@ -1,8 +1,54 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store.c: backend-independent parts of the store: closing and freeing returned entities. */
+/*
+ * store.c: backend-independent parts of the store: opening a store by its location,
+ * closing it, and freeing returned entities.
+ */
 #include "store.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backends.h"
+
+/* Schemes of backends renkei may have but this build does not, and their names. */
+static const struct {
+    const char *scheme;
+    const char *name;
+} not_built[] = {{"postgresql", "PostgreSQL"}, {"postgres", "PostgreSQL"}};
+
+int store_open(const char *location, struct store **out, struct rk_err *err)
+{
+    static const char sqlite_prefix[] = "sqlite:";
+    const char *sep;
+
+    if (out != NULL)
+        *out = NULL;
+    if (location == NULL || location[0] == '\0' || out == NULL)
+        return rk_err_set(err, RK_E_INVALID, "cannot open store: no location");
+    if (strncmp(location, sqlite_prefix, sizeof(sqlite_prefix) - 1) == 0)
+        return store_sqlite_open(location + sizeof(sqlite_prefix) - 1, out, err);
+    /* A scheme is letters, digits, '+', '-' or '.' before "://"; anything else is a path
+     * (a file may well be called "a:b"). */
+    sep = strstr(location, "://");
+    if (sep != NULL && sep > location &&
+        strspn(location, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") ==
+            (size_t)(sep - location)) {
+        size_t n = (size_t)(sep - location);
+        for (size_t i = 0; i < sizeof(not_built) / sizeof(not_built[0]); i++)
+            if (strlen(not_built[i].scheme) == n &&
+                strncasecmp(location, not_built[i].scheme, n) == 0)
+                return rk_err_set(err, RK_E_UNSUPPORTED,
+                                  "cannot open store: the %s backend is not built into this "
+                                  "renkei (built in: sqlite)",
+                                  not_built[i].name);
+        return rk_err_set(err, RK_E_INVALID,
+                          "cannot open store: unknown kind of location '%.*s://' (use "
+                          "sqlite:PATH or a path)",
+                          (int)(n < 32 ? n : 32), location);
+    }
+    return store_sqlite_open(location, out, err);
+}
 
 void store_close(struct store *s)
 {

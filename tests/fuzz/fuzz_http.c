@@ -53,7 +53,7 @@ static void setup(void)
         abort();
     atexit(cleanup);
     snprintf(path, sizeof(path), "%s/renkei.db", dir);
-    if (store_open_sqlite(path, &store, &err) != 0 ||
+    if (store_open(path, &store, &err) != 0 ||
         policy_hub_init(store, "coordinator", token, &err) != 0)
         abort();
 }

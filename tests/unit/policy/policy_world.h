@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/test_store_helpers.h"
 #include "policy/policy.h"
 
 struct policy_world {
@@ -54,7 +55,7 @@ static inline int world_open(struct policy_world *w, const char *tag)
     if (mkdtemp(w->dir) == NULL)
         return -1;
     snprintf(w->db, sizeof(w->db), "%s/renkei.db", w->dir);
-    if (store_open_sqlite(w->db, &w->store, &err) != 0 ||
+    if (tstore_open_at(w->db, &w->store, &err) != 0 ||
         policy_hub_init(w->store, "coord", token, &err) != 0 ||
         policy_hub_load(w->store, &w->hub, &err) != 0) {
         fprintf(stderr, "world: %s\n", err.msg);

@@ -66,7 +66,7 @@ static int setup(void **state)
         return -1;
     memcpy(f->coll_id, c.id, sizeof(f->coll_id));
     store_collection_clear(&c);
-    if (store_open_sqlite(f->t.path, &f->other, &err) != 0)
+    if (store_open(f->t.location, &f->other, &err) != 0)
         return -1;
     snprintf(f->bearer, sizeof(f->bearer), "Bearer %s", f->token);
     policy_cache_enable(f->t.s);

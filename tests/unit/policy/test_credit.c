@@ -237,7 +237,7 @@ static void counts_and_points(void **state)
 }
 
 /* Ingest writes one contribution event per envelope worth its objects; older ledgers have
- * one per object. Both count as objects, in the summary and in contribution_count. */
+ * one per object. Both count as objects, in the summary and in credit_sum. */
 static void envelope_events_count_their_objects(void **state)
 {
     struct fixture *f = *state;
@@ -256,7 +256,7 @@ static void envelope_events_count_their_objects(void **state)
     assert_int_equal(num(v, "correlations_by_others"), 1);
     assert_int_equal(num(v, "points"), 4 * POLICY_CREDIT_CONTRIBUTION + POLICY_CREDIT_CORRELATION);
     json_decref(v);
-    assert_int_equal(store_contribution_count(f->t.s, f->source.id, &n, &err), 0);
+    assert_int_equal(store_credit_sum(f->t.s, f->source.id, "contribution", &n, &err), 0);
     assert_int_equal(n, 4);
 }
 

@@ -535,7 +535,7 @@ static int count_credit(void *ctx, const struct store_credit *c)
 }
 
 /* The NEW objects of an envelope are one contribution event worth a point each; the
- * summary and contribution_count still count objects. */
+ * summary and credit_sum still count objects. */
 static void credit_one_event_per_envelope(void **state)
 {
     struct fixture *f = *state;
@@ -564,7 +564,7 @@ static void credit_one_event_per_envelope(void **state)
     assert_true(store_credit_list(f->t.s, f->bank2.id, count_credit, v, &err) >= 0);
     assert_int_equal(v[0], 2);
     assert_int_equal(v[1], 4 * POLICY_CREDIT_CONTRIBUTION);
-    assert_int_equal(store_contribution_count(f->t.s, f->bank2.id, &n, &err), 0);
+    assert_int_equal(store_credit_sum(f->t.s, f->bank2.id, "contribution", &n, &err), 0);
     assert_int_equal(n, 4);
     assert_int_equal(policy_credit_summary(&f->hub, f->bank2.id, POLICY_CREDIT_MEMBER, 2, &b, &err),
                      0);

@@ -378,7 +378,7 @@ static void custom_sector_file(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(db, sizeof(db), "%s/renkei.db", dir);
     snprintf(tsv, sizeof(tsv), "%s/sectors.tsv", dir);
-    assert_int_equal(store_open_sqlite(db, &s, &err), 0);
+    assert_int_equal(store_open(db, &s, &err), 0);
 
     /* A malformed line is refused, naming the line, and nothing is initialised. */
     fp = fopen(tsv, "w");

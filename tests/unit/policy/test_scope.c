@@ -243,7 +243,7 @@ static void with_store(void **state)
     snprintf(dir, sizeof(dir), "/tmp/rk-scope-XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(db, sizeof(db), "%s/renkei.db", dir);
-    assert_int_equal(store_open_sqlite(db, &s, &err), 0);
+    assert_int_equal(store_open(db, &s, &err), 0);
     assert_int_equal(policy_hub_init(s, "coord", token, &err), 0);
 
     assert_int_equal(policy_doc_parse(s, bad, strlen(bad), &d, &err), RK_E_INVALID);

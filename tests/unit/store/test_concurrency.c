@@ -129,11 +129,11 @@ static void concurrent_writers_and_reader(void **state)
 }
 
 /* The child: puts batches forever, writing the acknowledged total after each put returns. */
-static void crash_child(const char *path, int fd)
+static void crash_child(const char *location, int fd)
 {
     struct store *s = NULL;
     struct rk_err err;
-    if (store_open_sqlite(path, &s, &err) != 0)
+    if (tstore_open_at(location, &s, &err) != 0)
         _exit(3);
     static char bodies[50][160];
     static char ids[50][64];
@@ -166,7 +166,7 @@ static void sigkill_loses_nothing_acknowledged(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        crash_child(t.path, fds[1]);
+        crash_child(t.location, fds[1]);
         _exit(0);
     }
     close(fds[1]);

@@ -207,33 +207,6 @@ static void status_and_settings(void **state)
     store_status_clear(&got);
 }
 
-static void open_errors(void **state)
-{
-    struct store *s = NULL;
-    struct rk_err err;
-    rk_err_clear(&err);
-    int rc = store_open_sqlite("/nonexistent-dir-rk/sub/renkei.db", &s, &err);
-    assert_int_equal(rc, RK_E_IO);
-    assert_non_null(strstr(err.msg, "cannot open store at /nonexistent-dir-rk/sub/renkei.db"));
-    assert_null(s);
-
-    /* A file that is not a database. */
-    char dir[] = "/tmp/rk-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64];
-    snprintf(path, sizeof(path), "%s/renkei.db", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    for (int i = 0; i < 200; i++)
-        fputs("this is not sqlite at all ", f);
-    fclose(f);
-    rc = store_open_sqlite(path, &s, &err);
-    assert_int_equal(rc, RK_E_DB);
-    assert_non_null(strstr(err.msg, path));
-    unlink(path);
-    rmdir(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,7 +214,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(tokens, tstore_setup, tstore_teardown),
         cmocka_unit_test_setup_teardown(collections, tstore_setup, tstore_teardown),
         cmocka_unit_test_setup_teardown(status_and_settings, tstore_setup, tstore_teardown),
-        cmocka_unit_test(open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

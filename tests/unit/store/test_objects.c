@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_objects.c: object versions in the SQLite store: new/duplicate/conflict, date_added
- * ordering, version selection, paging with added_after, filters, deletion and reopening.
+ * test_objects.c: object versions, for any backend: new/duplicate/conflict, date_added
+ * ordering, version selection, paging with added_after from every cursor, filters,
+ * deletion, nested queries and reopening. How the SQLite backend lays them out is checked in
+ * sqlite/test_sqlite_objects.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,48 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <sys/stat.h>
-#include <time.h>
-
-#include "store/sqlite_int.h" /* STORE_SQ_CKPT_BYTES */
-#include "test_store_helpers.h"
-
-#define COLL  "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
-#define COLL2 "52892447-4d7e-4f70-b94d-d7f22742ff63"
-#define ID1   "indicator--00000000-0000-4000-8000-000000000001"
-#define ID2   "indicator--00000000-0000-4000-8000-000000000002"
-#define ID3   "indicator--00000000-0000-4000-8000-000000000003"
-
-/* Collects the rows a query returns. */
-struct seen {
-    size_t n;
-    char ids[64][80];
-    rk_time_us versions[64];
-    rk_time_us added[64];
-    bool had_json;
-};
-
-static int collect(void *ctx, const struct store_row *row)
-{
-    struct seen *s = ctx;
-    if (s->n < 64) {
-        snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", row->id);
-        s->versions[s->n] = row->version;
-        s->added[s->n] = row->date_added;
-    }
-    s->had_json = s->had_json || row->json != NULL;
-    s->n++;
-    return 0;
-}
-
-static void run_query(struct store *s, const struct store_query *q, struct seen *out,
-                      struct store_page *page)
-{
-    struct rk_err err;
-    memset(out, 0, sizeof(*out));
-    assert_int_equal(store_query(s, q, NULL, NULL, collect, out, page, &err), 0);
-    assert_int_equal(page->count, out->n);
-}
+#include "objects_check.h"
 
 static void new_dup_conflict(void **state)
 {
@@ -355,9 +316,9 @@ static bool drop_id(void *ctx, const struct store_row *row)
     return strcmp(row->id, (const char *)ctx) != 0;
 }
 
-/* The latest versions of a collection are one range of the table (migration 3): a new last
- * version moves the old one out of it, a deletion moves the remaining last one back, and an
- * added_after cursor anywhere (a row no longer last, a deleted row) still pages exactly. */
+/* A new last version replaces the old one among the latest versions, a deletion brings the
+ * remaining last one back in its place, and an added_after cursor anywhere (a row no longer
+ * last, a deleted row) still pages exactly. */
 static void last_range_follows_versions(void **state)
 {
     struct tstore *t = *state;
@@ -402,7 +363,7 @@ static void last_range_follows_versions(void **state)
     q.added_after = a1 - 1; /* before everything */
     run_query(t->s, &q, &seen, &page);
     assert_int_equal(seen.n, 3);
-    /* Pages of one, a filter dropping a row (the statement re-runs from its pos cursor). */
+    /* Pages of one, a filter dropping a row (the query goes on past it). */
     q.added_after = -1;
     q.limit = 1;
     memset(&seen, 0, sizeof(seen));
@@ -410,7 +371,7 @@ static void last_range_follows_versions(void **state)
     assert_int_equal(seen.n, 1);
     assert_string_equal(seen.ids[0], ID3);
     assert_true(page.more);
-    /* One type (the partial index) and two types (the table range). */
+    /* One type and two types. */
     const char *one[] = {"malware"};
     const char *two[] = {"malware", "tool"};
     q.limit = 100;
@@ -540,142 +501,8 @@ static void paging_10000(void **state)
     assert_true(page.more);
 }
 
-/* Every row of a query, in order (cursor_rows). */
-struct all_rows {
-    size_t n;
-    char ids[700][64];
-    rk_time_us version[700];
-    rk_time_us added[700];
-    bool first[700], last[700];
-};
-
-static int all_rows_add(void *ctx, const struct store_row *row)
-{
-    struct all_rows *a = ctx;
-    assert_true(a->n < 700);
-    snprintf(a->ids[a->n], sizeof(a->ids[0]), "%s", row->id);
-    a->version[a->n] = row->version;
-    a->added[a->n] = row->date_added;
-    a->first[a->n] = row->is_first;
-    a->last[a->n] = row->is_last;
-    a->n++;
-    return 0;
-}
-
-/* Whether row i of all is selected by sel (versions: the one specific version v). */
-static bool selected(const struct all_rows *all, size_t i, unsigned sel, rk_time_us v)
-{
-    return (sel & STORE_VERSION_ALL) || ((sel & STORE_VERSION_LAST) && all->last[i]) ||
-           ((sel & STORE_VERSION_FIRST) && all->first[i]) ||
-           ((sel & STORE_VERSION_SPECIFIC) && all->version[i] == v);
-}
-
-/* For each selection and a cursor at every third row (and none), a page of 40 is exactly the
- * next 40 selected rows of the whole collection in date_added order. */
-static void check_every_cursor(struct store *s)
-{
-    struct all_rows *all = calloc(1, sizeof(*all)), *got = calloc(1, sizeof(*got));
-    struct store_query q = {
-        .collection_id = COLL, .added_after = -1, .limit = 1000, .version_sel = STORE_VERSION_ALL};
-    struct store_page page;
-    struct rk_err err;
-    assert_int_equal(store_query(s, &q, NULL, NULL, all_rows_add, all, &page, &err), 0);
-    for (size_t i = 1; i < all->n; i++)
-        assert_true(all->added[i] > all->added[i - 1]);
-    unsigned sels[] = {STORE_VERSION_ALL,      STORE_VERSION_LAST,
-                       STORE_VERSION_FIRST,    STORE_VERSION_FIRST | STORE_VERSION_LAST,
-                       STORE_VERSION_SPECIFIC, STORE_VERSION_SPECIFIC | STORE_VERSION_LAST};
-    rk_time_us v = 20;
-    for (size_t k = 0; k < sizeof(sels) / sizeof(sels[0]); k++) {
-        for (long c = -1; c < (long)all->n; c += c < 0 ? 1 : 3) {
-            struct store_query pq = {.collection_id = COLL,
-                                     .added_after = c < 0 ? -1 : all->added[c],
-                                     .limit = 40,
-                                     .version_sel = sels[k],
-                                     .versions = &v,
-                                     .n_versions = 1};
-            memset(got, 0, sizeof(*got));
-            assert_int_equal(store_query(s, &pq, NULL, NULL, all_rows_add, got, &page, &err), 0);
-            size_t want = 0, i = (size_t)(c + 1);
-            for (; i < all->n && want < 40; i++) {
-                if (!selected(all, i, sels[k], v))
-                    continue;
-                assert_true(want < got->n);
-                assert_string_equal(got->ids[want], all->ids[i]);
-                assert_true(got->version[want] == all->version[i]);
-                want++;
-            }
-            assert_int_equal(got->n, want);
-            bool more = false;
-            for (; i < all->n && !more; i++)
-                more = selected(all, i, sels[k], v);
-            assert_int_equal(page.more, more);
-        }
-    }
-    free(all);
-    free(got);
-}
-
-/*
- * Cursors find their place through the marks (migration 9): one row in 64 is in objects_marks,
- * the rest of the way is walked. 400 ids, a third of them with a newer version and a fifth with
- * an older one, so that both ranges hold rows and is_first moves; every selection without ids
- * reads the two ranges merged. The same again once rows that carry marks are deleted, and a
- * row put after that still comes last.
- */
-static void cursors_every_selection_past_marks(void **state)
-{
-    struct tstore *t = *state;
-    enum { N = 400 };
-    static char ids[N][64], bodies[N][160];
-    struct store_put *p = calloc(N, sizeof(*p));
-    rk_time_us rounds[3] = {10, 20, 5};
-    for (int r = 0; r < 3; r++) {
-        size_t n = 0;
-        for (int i = 0; i < N; i++) {
-            if ((r == 1 && i % 3 != 0) || (r == 2 && i % 5 != 0))
-                continue;
-            snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d", i);
-            p[n++] = tput(ids[i], rounds[r], "m", bodies[i], sizeof(bodies[0]));
-        }
-        for (size_t at = 0; at < n; at += 50)
-            tstore_put_ok(t->s, COLL, &p[at], n - at < 50 ? n - at : 50);
-    }
-    free(p);
-    assert_true(tstore_raw_int(t->path, "SELECT COUNT(*) FROM objects WHERE (pos & 63) = 0") >= 8);
-    check_every_cursor(t->s);
-
-    /* Delete the ids of three marked rows (a mark gone: the walk starts at the one before). */
-    for (int k = 0; k < 3; k++) {
-        int i = tstore_raw_int(t->path,
-                               "SELECT CAST(substr(id, -12) AS INTEGER) FROM objects WHERE "
-                               "(pos & 63) = 0 ORDER BY pos LIMIT 1 OFFSET %d",
-                               2 * k + 1);
-        assert_true(tstore_delete_all(t->s, COLL, ids[i]) >= 1);
-    }
-    check_every_cursor(t->s);
-
-    char b[160];
-    const char *fresh = "indicator--00000000-0000-4000-8000-999999999999";
-    struct store_put last = tput(fresh, 10, "after", b, sizeof(b));
-    tstore_put_ok(t->s, COLL, &last, 1);
-    struct seen seen;
-    struct store_page page;
-    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 1000};
-    q.version_sel = STORE_VERSION_ALL;
-    struct all_rows *all = calloc(1, sizeof(*all));
-    struct rk_err err;
-    assert_int_equal(store_query(t->s, &q, NULL, NULL, all_rows_add, all, &page, &err), 0);
-    assert_int_equal(last.result, STORE_PUT_NEW);
-    assert_string_equal(all->ids[all->n - 1], fresh);
-    q.added_after = all->added[all->n - 2];
-    run_query(t->s, &q, &seen, &page);
-    assert_int_equal(seen.n, 1);
-    assert_string_equal(seen.ids[0], fresh);
-    free(all);
-}
-
-/* A filter that itself reads the store, as the policy layer may: same thread, same SQL. */
+/* A filter that itself reads the store, as the policy layer may: the same thread, the same
+ * query. */
 static bool nested_filter(void *ctx, const struct store_row *row)
 {
     struct store *s = ctx;
@@ -750,107 +577,52 @@ static void durable_across_reopen(void **state)
     assert_true(p.date_added > before.last_added);
 }
 
-/* Commits no longer checkpoint (the writer's auto-checkpoint is replaced by a hook), yet a
- * long WAL is still copied into the database file: by the checkpointer thread, without
- * anyone asking. */
-static void wal_checkpointed_in_background(void **state)
+/*
+ * For each version selection and a cursor at every third row, a page is exactly the next
+ * selected rows: over 400 ids with newer and older versions, again once some are deleted,
+ * and a row put after that comes last.
+ */
+static void cursors_every_selection(void **state)
 {
     struct tstore *t = *state;
-    static char pad[2001];
-    memset(pad, 'p', sizeof(pad) - 1);
-    enum { N = 500 };
-    static char ids[N][64];
-    static char bodies[N][2200];
-    struct store_put p[N];
-    /* Objects of 2 KB: past STORE_SQ_CKPT_BYTES of WAL by a margin of 2 MB or more. */
-    const int rounds = STORE_SQ_CKPT_BYTES / (N * 2000) + 2;
-    for (int round = 0; round < rounds; round++) {
-        for (int i = 0; i < N; i++) {
-            snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d",
-                     round * N + i);
-            p[i] = tput(ids[i], 1, pad, bodies[i], sizeof(bodies[i]));
-        }
-        tstore_put_ok(t->s, COLL, p, N);
-    }
-    struct stat sb;
-    memset(&sb, 0, sizeof(sb));
-    for (int i = 0; i < 200; i++) { /* up to 10 s */
-        assert_int_equal(stat(t->path, &sb), 0);
-        if (sb.st_size > 2 * 1024 * 1024)
-            break;
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    assert_true(sb.st_size > 2 * 1024 * 1024);
-    struct store_query q = {.collection_id = COLL, .added_after = -1, .limit = 100000};
+    put_cursor_rows(t->s);
+    check_every_cursor(t->s);
+    for (int k = 0; k < 3; k++) /* ids spread over the collection */
+        assert_true(tstore_delete_all(t->s, COLL, cursor_ids[64 + 128 * k]) >= 1);
+    check_every_cursor(t->s);
+    check_put_after_deletes(t->s);
+}
+
+/* Every version of a collection (with its flags and body, in date_added order), written
+ * into out. */
+static int row_line(void *ctx, const struct store_row *row)
+{
+    struct rk_buf *out = ctx;
+    rk_buf_printf(out, "%s:%lld:%d%d:%.*s|", row->id, (long long)row->version, row->is_first,
+                  row->is_last, (int)row->json_len, row->json);
+    return 0;
+}
+
+static void every_version(struct store *s, struct rk_buf *out)
+{
+    struct store_query q = {.collection_id = COLL,
+                            .added_after = -1,
+                            .limit = 100000,
+                            .version_sel = STORE_VERSION_ALL,
+                            .with_json = true};
     struct store_page page;
-    struct seen seen;
-    run_query(t->s, &q, &seen, &page);
-    assert_int_equal(page.count, rounds * N);
+    struct rk_err err;
+    assert_int_equal(store_query(s, &q, NULL, NULL, row_line, out, &page, &err), 0);
+    assert_false(page.more);
 }
 
 /*
- * objects_last_type's key holds 32 bits of a hash of the type (tkey, migration 10): two
- * types whose bits collide share key values, and a page of one type's latest versions must
- * still hold that type only. The colliding pair is searched for (a few hundred thousand
- * hashes at most), then one object of each type is put.
+ * The puts of one call see each other in order: the same 600 puts (150 ids, versions older
+ * and newer than those held, duplicates, conflicts, new ids and ids seen earlier in the call)
+ * in one call and one call per put give the same results and the same versions, in the same
+ * date_added order, with the same flags and bodies.
  */
-static void one_type_despite_colliding_keys(void **state)
-{
-    struct tstore *t = *state;
-    enum { TRIES = 1 << 20, SLOTS = 1 << 22 };
-    uint32_t *slot = calloc(SLOTS, sizeof(*slot)); /* low 32 bits of tkey -> candidate + 1 */
-    char types[2][32] = {"", ""};
-    assert_non_null(slot);
-    for (uint32_t i = 0; i < TRIES && types[0][0] == '\0'; i++) {
-        char name[32];
-        snprintf(name, sizeof(name), "x-t%u", (unsigned)i);
-        uint32_t k = (uint32_t)store_sq_tkey(0, name);
-        uint32_t at = (k * 2654435761u) >> 10; /* SLOTS = 2^22 */
-        while (slot[at] != 0) {
-            char other[32];
-            snprintf(other, sizeof(other), "x-t%u", (unsigned)(slot[at] - 1));
-            if ((uint32_t)store_sq_tkey(0, other) == k) {
-                snprintf(types[0], sizeof(types[0]), "%s", other);
-                snprintf(types[1], sizeof(types[1]), "%s", name);
-                break;
-            }
-            at = (at + 1) & (SLOTS - 1);
-        }
-        slot[at] = i + 1;
-    }
-    free(slot);
-    assert_true(types[0][0] != '\0');
-    assert_int_equal(store_sq_tkey(1, types[0]), store_sq_tkey(1, types[1]));
-
-    char b[2][256], ids[2][80];
-    struct store_put p[2];
-    for (int i = 0; i < 2; i++) {
-        snprintf(ids[i], sizeof(ids[i]), "%s--00000000-0000-4000-8000-00000000000%d", types[i], i);
-        p[i] = tput(ids[i], 1, "a", b[i], sizeof(b[i]));
-        p[i].type = types[i];
-    }
-    tstore_put_ok(t->s, COLL, p, 2);
-    for (int i = 0; i < 2; i++) {
-        const char *one[] = {types[i]};
-        struct store_query q = {
-            .collection_id = COLL, .added_after = -1, .limit = 100, .types = one, .n_types = 1};
-        struct seen seen;
-        struct store_page page;
-        run_query(t->s, &q, &seen, &page);
-        assert_int_equal(seen.n, 1);
-        assert_string_equal(seen.ids[0], ids[i]);
-    }
-}
-
-/*
- * put_objects decides on every put in order but inserts the new rows together (rk_rows,
- * sqlite_rows.c), flushing them before it probes an id that may be among them. The same 600
- * puts (150 ids, versions older and newer than those held, duplicates, conflicts, new ids
- * and ids seen earlier in the call) in one call and one call per put must give the same
- * results and the same table: every row's pos, id, version, flags and body.
- */
-static void one_call_matches_one_by_one(void **state)
+static void one_call_same_rows_as_one_by_one(void **state)
 {
     struct tstore *a = *state, b = {0};
     enum { N = 600 };
@@ -882,14 +654,13 @@ static void one_call_matches_one_by_one(void **state)
     assert_true(results[STORE_PUT_NEW] > 100);
     assert_true(results[STORE_PUT_DUP] > 50);
     assert_true(results[STORE_PUT_CONFLICT] > 50);
-    const char *sql = "SELECT group_concat(pos || ':' || id || ':' || version || ':' || "
-                      "is_first || is_last || ':' || hex(json), '|') FROM "
-                      "(SELECT * FROM objects ORDER BY pos)";
-    char *ta = tstore_raw_text(a->path, sql), *tb = tstore_raw_text(b.path, sql);
-    assert_true(strlen(ta) > 1000);
-    assert_string_equal(ta, tb);
-    free(ta);
-    free(tb);
+    struct rk_buf ra = RK_BUF_INIT, rb = RK_BUF_INIT;
+    every_version(a->s, &ra);
+    every_version(b.s, &rb);
+    assert_true(ra.len > 1000);
+    assert_string_equal(ra.data, rb.data);
+    rk_buf_free(&ra);
+    rk_buf_free(&rb);
     tstore_remove(&b);
 }
 
@@ -903,15 +674,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(filters_types_ids_spec, tstore_setup, tstore_teardown),
         cmocka_unit_test_setup_teardown(last_range_follows_versions, tstore_setup, tstore_teardown),
         cmocka_unit_test_setup_teardown(paging_10000, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(cursors_every_selection_past_marks, tstore_setup,
-                                        tstore_teardown),
+        cmocka_unit_test_setup_teardown(cursors_every_selection, tstore_setup, tstore_teardown),
         cmocka_unit_test_setup_teardown(nested_queries_and_callback_errors, tstore_setup,
                                         tstore_teardown),
         cmocka_unit_test_setup_teardown(durable_across_reopen, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(wal_checkpointed_in_background, tstore_setup,
-                                        tstore_teardown),
-        cmocka_unit_test_setup_teardown(one_call_matches_one_by_one, tstore_setup, tstore_teardown),
-        cmocka_unit_test_setup_teardown(one_type_despite_colliding_keys, tstore_setup,
+        cmocka_unit_test_setup_teardown(one_call_same_rows_as_one_by_one, tstore_setup,
                                         tstore_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_policy.c: the store side of the sharing policy (issue 3): access metadata and
- * provenance on put, find_object across collections, the new entity fields, the audit
- * hash chain (also under concurrent appenders), the credit ledger and the counts.
+ * test_policy.c: what the store keeps for the sharing policy: access metadata and originals
+ * on put, find_object across collections, the entities' policy fields, the audit hash chain
+ * (also under concurrent appenders), the credit ledger and the counts. (That a failure
+ * writing an original rolls its object back is fault injection: sqlite/test_sqlite_faults.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,6 @@
 
 #include <inttypes.h>
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "test_store_helpers.h"
 
@@ -157,8 +157,8 @@ static void put_writes_access_and_provenance(void **state)
     assert_int_equal(store_provenance_list(t->s, IND, seen_prov, &pv, &err), 0);
     assert_int_equal(pv.n, 1);
 
-    /* A put without original (zero-initialised issue 3 fields): tlp 0, "" strings and no
-     * provenance row. */
+    /* A put without original (zero access and provenance fields): tlp 0, "" strings and no
+     * original. */
     struct store_put plain =
         tput("tool--33333333-3333-4333-8333-333333333333", 5, "z", b3, sizeof(b3));
     assert_int_equal(store_put_objects(t->s, "c1", &plain, 1, &err), 0);
@@ -176,45 +176,6 @@ static void put_writes_access_and_provenance(void **state)
     memset(&pv, 0, sizeof(pv));
     assert_int_equal(store_provenance_list(t->s, plain.id, seen_prov, &pv, &err), 0);
     assert_int_equal(pv.n, 0);
-}
-
-static void provenance_rolls_back_with_the_object(void **state)
-{
-    struct tstore *t = *state;
-    struct rk_err err;
-    char b1[256], b2[256];
-    /* Fault injection: a trigger makes the provenance insert of REL fail, after the object
-     * rows of the call (and IND's provenance) were written in the transaction. */
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TRIGGER fail_prov BEFORE INSERT ON provenance "
-                                  "WHEN NEW.id = '" REL "' BEGIN SELECT RAISE(ABORT, 'injected'); "
-                                  "END",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    struct store_put p[2] = {
-        access_put(IND, 1, "x", b1, sizeof(b1), 2, "org-a", "{}"),
-        access_put(REL, 1, "y", b2, sizeof(b2), 2, "org-a", "{}"),
-    };
-    assert_int_not_equal(store_put_objects(t->s, "c1", p, 2, &err), 0);
-    assert_non_null(strstr(err.msg, "provenance"));
-    struct prov_seen pv;
-    memset(&pv, 0, sizeof(pv));
-    assert_int_equal(store_provenance_list(t->s, IND, seen_prov, &pv, &err), 0);
-    assert_int_equal(pv.n, 0);
-    struct seen seen;
-    memset(&seen, 0, sizeof(seen));
-    assert_int_equal(store_find_object(t->s, IND, seen_row, &seen, &err), 0);
-    assert_int_equal(seen.n, 0);
-
-    /* Without the fault the same call stores both, with their provenance. */
-    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER fail_prov", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-    assert_int_equal(store_put_objects(t->s, "c1", p, 2, &err), 0);
-    assert_int_equal(p[1].result, STORE_PUT_NEW);
-    assert_int_equal(store_provenance_list(t->s, REL, seen_prov, &pv, &err), 0);
-    assert_int_equal(pv.n, 1);
 }
 
 static void find_object_across_collections(void **state)
@@ -316,7 +277,7 @@ static void entity_fields(void **state)
     rk_uuid_v4(c.id);
     c.title = (char *)"zero";
     c.read_spec = c.write_spec = (char *)"all";
-    assert_int_equal(store_collection_add(t->s, &c, &err), 0); /* default_tlp 0 -> GREEN */
+    assert_int_equal(store_collection_add(t->s, &c, &err), 0); /* default_tlp 0 */
     struct store_collection c2 = c;
     rk_uuid_v4(c2.id);
     c2.title = (char *)"strict";
@@ -324,7 +285,7 @@ static void entity_fields(void **state)
     assert_int_equal(store_collection_add(t->s, &c2, &err), 0);
     struct store_collection gc;
     assert_int_equal(store_collection_get(t->s, c.id, &gc, &err), 0);
-    assert_int_equal(gc.default_tlp, 2);
+    assert_int_equal(gc.default_tlp, 0); /* stored as given: GREEN for 0 is the policy's */
     store_collection_clear(&gc);
     struct store_collection *cl = NULL;
     assert_int_equal(store_collection_list(t->s, &cl, &n, &err), 0);
@@ -360,8 +321,10 @@ static void count_sector(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(store_org_count_sector(t->s, "electric-power", &n, &err), 0);
     assert_int_equal(n, 1);
+    /* The store counts rows: that the coordinator is no sector's member is the policy
+     * layer's rule (policy_writers_count). */
     assert_int_equal(store_org_count_sector(t->s, "coordination", &n, &err), 0);
-    assert_int_equal(n, 0); /* the coordinator is no sector's member */
+    assert_int_equal(n, 1);
     assert_int_equal(store_org_count_sector(t->s, NULL, &n, &err), RK_E_INVALID);
 }
 
@@ -552,7 +515,7 @@ static void credit_ledger(void **state)
     struct tstore *t = *state;
     struct rk_err err;
     int64_t n = -1;
-    assert_int_equal(store_contribution_count(t->s, "org-a", &n, &err), 0);
+    assert_int_equal(store_credit_sum(t->s, "org-a", "contribution", &n, &err), 0);
     assert_int_equal(n, 0);
     const struct store_credit batch[] = {
         {.org_id = (char *)"org-a",
@@ -592,16 +555,22 @@ static void credit_ledger(void **state)
     assert_int_equal(cs.n, 4);
     assert_string_equal(cs.by_org[3], ""); /* NULL stored as "" */
 
-    assert_int_equal(store_contribution_count(t->s, "org-a", &n, &err), 0);
+    assert_int_equal(store_credit_sum(t->s, "org-a", "contribution", &n, &err), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(store_contribution_count(t->s, "org-b", &n, &err), 0);
+    assert_int_equal(store_credit_sum(t->s, "org-b", "contribution", &n, &err), 0);
     assert_int_equal(n, 1);
+    /* Any kind the caller names: the store knows no kind of its own. */
+    assert_int_equal(store_credit_sum(t->s, "org-a", "sighting", &n, &err), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(store_credit_sum(t->s, "org-a", "correlation", &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_credit_sum(t->s, "org-a", NULL, &n, &err), RK_E_INVALID);
 
     /* A batch with one bad event stores nothing. */
     struct store_credit bad[2] = {batch[0], batch[1]};
     bad[1].kind = NULL;
     assert_int_equal(store_credit_add(t->s, bad, 2, &err), RK_E_INVALID);
-    assert_int_equal(store_contribution_count(t->s, "org-a", &n, &err), 0);
+    assert_int_equal(store_credit_sum(t->s, "org-a", "contribution", &n, &err), 0);
     assert_int_equal(n, 2);
 
     /* A callback's error is passed on. */
@@ -614,8 +583,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(put_writes_access_and_provenance, tstore_setup,
-                                        tstore_teardown),
-        cmocka_unit_test_setup_teardown(provenance_rolls_back_with_the_object, tstore_setup,
                                         tstore_teardown),
         cmocka_unit_test_setup_teardown(find_object_across_collections, tstore_setup,
                                         tstore_teardown),

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_store_helpers.h: temp directories and small object builders for the store tests. */
+/*
+ * test_store_helpers.h: fresh stores, and small object builders, for the store's interface
+ * suite (tests/unit/store/test_*.c, which run against any backend), its SQLite-only tests
+ * (tests/unit/store/sqlite/) and the policy tests. Only store.h is used here.
+ *
+ * The backend under test: a store opened at a location by store_open, which is SQLite in a
+ * temporary folder today. Built with RK_TEST_STORE_NOHINTS (the *_nohints tests), every
+ * store is wrapped by tests/unit/store/nohints.c, a backend that ignores every hint of
+ * store.h: the suite passes against it too, so no caller depends on a hint.
+ */
 #ifndef RK_TEST_STORE_HELPERS_H
 #define RK_TEST_STORE_HELPERS_H
 
@@ -9,17 +18,34 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "store/store.h"
+
+#ifdef RK_TEST_STORE_NOHINTS
+/* nohints.c: wraps inner (taking it over) in a backend that ignores every hint. */
+struct store *tstore_nohints_wrap(struct store *inner);
+#endif
 
 /* A fresh store in its own temp directory. */
 struct tstore {
-    char dir[64];   /* mkdtemp directory */
-    char path[128]; /* dir/renkei.db */
+    char dir[64];       /* mkdtemp directory */
+    char path[128];     /* dir/renkei.db: the SQLite file, for SQLite-only checks */
+    char location[160]; /* where the store is, as store_open takes it */
     struct store *s;
 };
 
+/* store_open(location), wrapped when the tests are built to ignore hints. */
+static inline int tstore_open_at(const char *location, struct store **out, struct rk_err *err)
+{
+    int rc = store_open(location, out, err);
+#ifdef RK_TEST_STORE_NOHINTS
+    if (rc == 0)
+        *out = tstore_nohints_wrap(*out);
+#endif
+    return rc;
+}
+
+/* Opens t's store, creating its directory on the first call (a test that made its own
+ * directory and file sets dir and path first). */
 static inline void tstore_open(struct tstore *t)
 {
     struct rk_err err;
@@ -30,12 +56,15 @@ static inline void tstore_open(struct tstore *t)
             abort();
         snprintf(t->path, sizeof(t->path), "%s/renkei.db", t->dir);
     }
-    if (store_open_sqlite(t->path, &t->s, &err) != 0) {
-        fprintf(stderr, "open: %s\n", err.msg);
+    if (t->location[0] == '\0')
+        snprintf(t->location, sizeof(t->location), "sqlite:%s", t->path);
+    if (tstore_open_at(t->location, &t->s, &err) != 0) {
+        fprintf(stderr, "open %s: %s\n", t->location, err.msg);
         abort();
     }
 }
 
+/* Closes t's store and removes it with its directory. */
 static inline void tstore_remove(struct tstore *t)
 {
     char p[160];
@@ -97,51 +126,6 @@ static inline size_t tstore_delete_all(struct store *s, const char *coll, const 
         fprintf(stderr, "delete %s: %s\n", id, err.msg);
     assert_int_equal(rc, 0);
     return deleted;
-}
-
-/* Opens path read-only through a connection of the test's own and steps sql to its first
- * row; the caller reads column 0, then finalizes *st and closes *db. */
-static inline void tstore_raw_first_row(const char *path, const char *sql, sqlite3 **db,
-                                        sqlite3_stmt **st)
-{
-    *db = NULL;
-    *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(*db, sql, -1, st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(*st), SQLITE_ROW);
-}
-
-/* The integer in the first column of the first row of a query read through a read-only
- * connection of the test's own. fmt goes through sqlite3_vmprintf (%Q quotes a string). */
-static inline int tstore_raw_int(const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    assert_non_null(sql);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    tstore_raw_first_row(path, sql, &db, &st);
-    int v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    sqlite3_free(sql);
-    return v;
-}
-
-/* The text in the first column of the first row of sql, read likewise (NULL as ""); the
- * caller frees it. */
-static inline char *tstore_raw_text(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    tstore_raw_first_row(path, sql, &db, &st);
-    const unsigned char *v = sqlite3_column_text(st, 0);
-    char *out = strdup(v != NULL ? (const char *)v : "");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
 }
 #endif
 

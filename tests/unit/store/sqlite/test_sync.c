@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 #define COLL "c0000000-0000-4000-8000-000000000001"
 

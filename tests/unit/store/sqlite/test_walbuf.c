@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 #define BODY_BYTES 3000
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 #define COLL  "0b5c4e7a-3f1e-4f39-9a63-0d6b5f1c2a11"
 #define COLL2 "7d9e2f10-55aa-4c3b-8e21-6f0a9b3c4d22"
@@ -96,7 +96,7 @@ static void other_connection_rebuilds(void **state)
 
     struct store *other = NULL;
     struct rk_err err;
-    assert_int_equal(store_open_sqlite(t->path, &other, &err), 0);
+    assert_int_equal(store_open(t->location, &other, &err), 0);
     struct store_put o = tput(ID1, 1000, "o", b[1], sizeof(b[1]));
     tstore_put_ok(other, COLL, &o, 1);
     assert_int_equal(o.result, STORE_PUT_NEW);

@@ -28,7 +28,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
@@ -365,9 +365,9 @@ static void v3_upgrades_keeping_provenance(void **state)
     p.json_len = strlen(json);
     p.original = "{\"b\":3}";
     p.original_len = strlen(p.original);
-    p.original_derived = true;
-    p.cut_off = 6;
-    p.cut_len = strlen(",\"m\":[\"x\"]");
+    p.original_from_json = true;
+    p.json_extra_off = 6;
+    p.json_extra_len = strlen(",\"m\":[\"x\"]");
     assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);
     assert_int_equal(p.result, STORE_PUT_NEW);
     /* (Since migration 7 such a version carries its provenance in its row.) */
@@ -622,7 +622,7 @@ static void v6_upgrades_keeping_provenance_rows(void **state)
     p.access.source_org = "o1";
     p.original = body;
     p.original_len = strlen(body);
-    p.original_derived = true;
+    p.original_from_json = true;
     p.token_hash = "abcd";
     rk_err_clear(&err);
     assert_int_equal(store_put_objects(t.s, "c1", &p, 1, &err), 0);

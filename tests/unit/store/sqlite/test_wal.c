@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 #define BODY_BYTES 12000 /* one object row per commit, plus its index pages */
 #define COMMITS    14000 /* several hundred MB of WAL frames in all: many times the cap */

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite_int.h"
-#include "test_store_helpers.h"
+#include "sqlite_helpers.h"
 
 /* Returns the concatenated plan details of the SQL store_sq_query would run for q (with
  * older, of its older versions' range: store_sq_query_older_sql). */

@@ -7,6 +7,9 @@ Hub      a data directory made with `renkei init`, the CLI helpers (org, token, 
          HTTP helper req() over one keep-alive connection.
 HubTestCase  one hub per test module (setUpClass) with a standard fixture: organisations in
          several sectors, tokens of every role, collections with different audiences.
+sqlite_db  the hub's SQLite file, for the few checks no CLI command or API can make (how the
+         SQLite backend keeps something, or a state only an edit of the file makes). Each
+         caller says why; on a hub whose store is not that file the test is skipped.
 
 The binary is $RENKEI_BIN (default build/src/cli/renkei). Paths of shared data are relative
 to the repository root (../shared/data/...), which is the working directory of the suite.
@@ -19,6 +22,7 @@ import re
 import select
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -88,6 +92,19 @@ def indicator(n=0, modified="2024-01-01T00:00:00.000Z", **extra):
 
 class CliError(AssertionError):
     pass
+
+
+def sqlite_db(hub, why, write=False):
+    """A connection to hub's SQLite database file (read-only unless write), for a check only
+    the SQLite backend can answer; why says what no CLI command or API shows. Raises
+    unittest.SkipTest, naming why, when the hub keeps no SQLite file in its data folder (a
+    store of another backend). The caller closes the connection."""
+    path = os.path.join(hub.data, "renkei.db")
+    if not os.path.exists(path):
+        raise unittest.SkipTest("SQLite-only (%s): the hub has no %s" % (why, path))
+    if write:
+        return sqlite3.connect(path, timeout=10)
+    return sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
 
 
 class Hub:

@@ -8,11 +8,9 @@ organisations of this module form a sector that meets k and a third sector (medi
 organisation) stays below it. test_zz_* stops the server and so runs last.
 """
 import json
-import os
-import sqlite3
 import unittest
 
-from harness import JSON, HubTestCase
+from harness import JSON, HubTestCase, sqlite_db
 from sharing_world import REMOVED, TLP2, make
 
 
@@ -121,7 +119,10 @@ class TestSharingAudit(HubTestCase):
         self.hub.stop()
         p = self.hub.run_cli("audit", "verify", "--json")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        db = sqlite3.connect(os.path.join(self.hub.data, "renkei.db"))
+        # An intruder edits the database file: SQLite-only (another backend's suite tampers
+        # through its own client).
+        db = sqlite_db(self.hub, "an audit entry changed by hand in the database file",
+                       write=True)
         try:
             rows = db.execute("SELECT seq FROM audit ORDER BY seq").fetchall()
             self.assertGreaterEqual(len(rows), 2, "too few audit entries to tamper with")

@@ -13,12 +13,10 @@ coordinator's; each test first lets the member rotate: its onboarding analyst to
 a token of its own.
 """
 import hashlib
-import os
-import sqlite3
 import time
 import unittest
 
-from harness import JSON, HubTestCase
+from harness import JSON, HubTestCase, sqlite_db
 from sharing_world import TLP2, make
 
 
@@ -242,11 +240,14 @@ class TestTokenMinting(HubTestCase):
                                    ("DELETE", "tokens/" + token_id(self.fx.power_reader), None)):
             with self.subTest(method=method):
                 self.assertEqual(self.api(method, path, own, body)[0], 401)
-        # an organisation removed from the hub (its row deleted, tokens left behind)
+        # an organisation removed from the hub (its row deleted, tokens left behind): no
+        # command removes one (a member leaving is disabled, which revokes its tokens), so
+        # only an edit of the database file makes this state. SQLite-only.
         org = self.hub.org_add("gone-co", "water")
         tok = self.hub.token_create("gone-co", "analyst")
         self.assertEqual(self.api("GET", "tokens", tok)[0], 200)
-        db = sqlite3.connect(os.path.join(self.hub.data, "renkei.db"), timeout=10)
+        db = sqlite_db(self.hub, "an organisation deleted by hand, its tokens left behind",
+                       write=True)
         try:
             db.execute("DELETE FROM orgs WHERE id = ?", (org["id"],))
             db.commit()

@@ -141,8 +141,15 @@ static void collection_update_and_remove(void **state)
     assert_string_equal(c.write_spec, "org:b");
     assert_int_equal(c.default_tlp, 3);
     assert_true(c.created == 77);
+    /* Another collection's alias is taken; the collection keeps its own. */
+    free(c.alias);
+    c.alias = strdup("feeds-c2");
+    assert_int_equal(store_collection_update(t->s, &c, &err), RK_E_EXISTS);
     snprintf(c.id, sizeof(c.id), "c9");
     assert_int_equal(store_collection_update(t->s, &c, &err), RK_E_NOTFOUND);
+    store_collection_clear(&c);
+    assert_int_equal(store_collection_get(t->s, "c1", &c, &err), 0);
+    assert_string_equal(c.alias, "");
     store_collection_clear(&c);
 
     /* c2 holds an object version: refused without purge, counted, nothing changes. */

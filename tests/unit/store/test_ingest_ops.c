@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_ingest_ops.c: the store ops that exist for ingest speed (sqlite_ingest.c):
+ * test_ingest_ops.c: the batch ops of ingest, for any backend:
  * put_objects_then commits the puts and what its callback writes (credit, an audit entry)
  * together, or nothing of them; the audit chain stays intact across it and plain appends.
  * first_other_sources finds the earliest other source of each id.

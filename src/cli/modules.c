@@ -8,11 +8,13 @@
 #include "cli/modules.h"
 
 #include "api/api.h"
+#include "metrics/metrics.h"
 #include "taxii/taxii.h"
 
 const struct module *const cli_modules[] = {
-    &taxii_module, /* TAXII 2.1: discovery, API root, collections, objects, status */
-    &api_module,   /* the admin JSON API at /api/v1/ and /healthz */
+    &taxii_module,   /* TAXII 2.1: discovery, API root, collections, objects, status */
+    &api_module,     /* the admin JSON API at /api/v1/ and /healthz */
+    &metrics_module, /* GET /metrics and the access log */
 };
 
 const size_t cli_n_modules = sizeof(cli_modules) / sizeof(cli_modules[0]);

@@ -4,7 +4,7 @@
  * the modules of the list (cli/modules.c), hands their routes to the HTTP server with an
  * authenticator over the policy layer, prints one ready line, and waits for SIGINT or SIGTERM
  * to stop cleanly: the server first, then the modules in reverse order, then the store.
- * SIGHUP makes the modules reopen their files.
+ * SIGHUP makes the modules reopen their files (the access log).
  */
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -31,12 +31,14 @@
 static const char usage[] =
     "Usage: renkei serve [--data DIR] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                    [--max-content-length BYTES] [--threads N] [--max-connections N]\n"
-    "                    [--max-connections-per-ip N] [--allow-plain-http] [--json]\n"
+    "                    [--max-connections-per-ip N] [--allow-plain-http]\n"
+    "                    [--access-log FILE|off] [--json]\n"
     "\n"
     "Serves the hub: TAXII 2.1 (discovery at /taxii2/, API root /hub/), the admin API at\n"
-    "/api/v1/ and /healthz. When ready it prints one line,\n"
+    "/api/v1/, /healthz and /metrics. When ready it prints one line,\n"
     "  renkei: listening on http://127.0.0.1:PORT/\n"
-    "(or {\"listen\": ..., \"port\": ...} with --json). SIGINT or SIGTERM stops it.\n"
+    "(or {\"listen\": ..., \"port\": ...} with --json). SIGINT or SIGTERM stops it;\n"
+    "SIGHUP reopens the access log file (after logrotate moved it).\n"
     "\n"
     "Options:\n"
     "  --data DIR                 data folder (default $RENKEI_DATA, else ./renkei-data)\n"
@@ -51,7 +53,8 @@ static const char usage[] =
     "  --max-connections-per-ip N open connections from one client address (default 128;\n"
     "                             0: no limit, e.g. behind a proxy that connects for everyone)\n"
     "  --allow-plain-http         allow plain HTTP on a non-loopback address\n"
-
+    "  --access-log FILE|off      one JSON line per request, appended to FILE (default: to\n"
+    "                             stderr; - for stderr; off for none)\n"
     "  --json                     print the ready line as JSON\n"
     "\n"
     "Examples:\n"
@@ -136,6 +139,7 @@ int cmd_serve(int argc, char **argv)
         {"max-connections", "N", false, NULL, false},
         {"max-connections-per-ip", "N", false, NULL, false},
         {"allow-plain-http", NULL, false, NULL, false},
+        {"access-log", "FILE", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -150,6 +154,7 @@ int cmd_serve(int argc, char **argv)
     const struct http_route *routes;
     size_t n_routes = 0;
     const char *listen;
+    const char *access_log = "-";
     const char *v;
     const char *tls_cert;
     const char *tls_key;
@@ -193,6 +198,11 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", json,
                                "--max-connections-per-ip must be a number from 0 to 1048576");
     }
+    v = cli_opt_value(opts, n_opts, "access-log");
+    if (v != NULL && v[0] == '\0')
+        return cli_usage_error("serve", json, "--access-log needs a file, - or off");
+    if (v != NULL)
+        access_log = strcmp(v, "off") == 0 ? NULL : v;
     if (tls_cert == NULL && !listen_is_loopback(listen) &&
         !cli_opt_set(opts, n_opts, "allow-plain-http"))
         return cli_fail(json, 1,
@@ -223,6 +233,7 @@ int cmd_serve(int argc, char **argv)
     policy_cache_enable(s);
     memset(&mctx, 0, sizeof(mctx));
     mctx.hub = &hub;
+    mctx.access_log = access_log;
     modules = module_set_new(cli_modules, cli_n_modules, &mctx);
     routes = module_set_routes(modules, &n_routes);
     /* After the store opened and the hub loaded, before the server admits a request. */

@@ -10,10 +10,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,43 +96,83 @@ static void json_capped(struct rk_buf *out, const char *s, size_t max)
     rk_buf_json_string(out, cut);
 }
 
-/* The client's address as text ("127.0.0.1", "::1"), or "" when unknown. */
-static void client_text(const struct sockaddr *sa, char *out, size_t cap)
+/*
+ * The line is written by hand rather than with printf and inet_ntop: formatting is most of
+ * what the access log costs a request, and these fields need neither (callgrind: a line took
+ * some 7,300 instructions with the library calls, 3,500 by hand; a page of 100 objects takes
+ * 440,000).
+ */
+
+/* Appends v in decimal; at least min_digits digits (zero-padded). */
+static void put_u64(struct rk_buf *out, uint64_t v, int min_digits)
 {
-    out[0] = '\0';
-    if (sa == NULL)
+    char d[24];
+    size_t at = sizeof(d);
+    do {
+        d[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0 || sizeof(d) - at < (size_t)min_digits);
+    rk_buf_append(out, d + at, sizeof(d) - at);
+}
+
+/* Appends s, which holds nothing JSON escapes (a time, an id, hex, an address), quoted. */
+static void put_plain(struct rk_buf *out, const char *s)
+{
+    rk_buf_putc(out, '"');
+    rk_buf_puts(out, s);
+    rk_buf_putc(out, '"');
+}
+
+/* Appends the client's address as a JSON string ("127.0.0.1", "::1"; "" when unknown). */
+static void put_client(struct rk_buf *out, const struct sockaddr *sa)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        const unsigned char *b =
+            (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        char *p = text;
+        *p++ = '"';
+        for (int i = 0; i < 4; i++) {
+            if (i > 0)
+                *p++ = '.';
+            if (b[i] >= 100)
+                *p++ = (char)('0' + b[i] / 100);
+            if (b[i] >= 10)
+                *p++ = (char)('0' + b[i] / 10 % 10);
+            *p++ = (char)('0' + b[i] % 10);
+        }
+        *p++ = '"';
+        rk_buf_append(out, text, (size_t)(p - text));
         return;
-    if (sa->sa_family == AF_INET)
-        (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                        (socklen_t)cap);
-    else if (sa->sa_family == AF_INET6)
-        (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                        out, (socklen_t)cap);
+    }
+    text[0] = '\0';
+    if (sa != NULL && sa->sa_family == AF_INET6)
+        (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                        sizeof(text));
+    put_plain(out, text);
 }
 
 void metrics_access_log_line(const struct http_done *done, const char *id, struct rk_buf *out)
 {
     const struct policy_principal *who = done->req != NULL ? done->req->principal : NULL;
     char when[RK_TIME_LEN];
-    char client[INET6_ADDRSTRLEN];
-    char token_id[POLICY_TOKEN_ID_LEN + 1];
+    int64_t us = done->duration_us > 0 ? done->duration_us : 0;
 
     rk_time_format(done->started, when);
-    client_text(done->peer, client, sizeof(client));
     rk_buf_puts(out, "{\"time\":");
-    rk_buf_json_string(out, when);
+    put_plain(out, when);
     rk_buf_puts(out, ",\"client\":");
-    rk_buf_json_string(out, client);
+    put_client(out, done->peer);
     rk_buf_puts(out, ",\"request_id\":");
-    rk_buf_json_string(out, id);
+    put_plain(out, id);
     /* Who asked: the organisation and the token's public id (the start of its hash, as
      * `renkei token list` shows it); never the token, which the hub does not even keep. */
     if (who != NULL && who->authenticated) {
-        snprintf(token_id, sizeof(token_id), "%.*s", POLICY_TOKEN_ID_LEN, who->token_hash);
         rk_buf_puts(out, ",\"org_id\":");
         rk_buf_json_string(out, who->org_id);
-        rk_buf_puts(out, ",\"token_id\":");
-        rk_buf_json_string(out, token_id);
+        rk_buf_puts(out, ",\"token_id\":\"");
+        rk_buf_append(out, who->token_hash, strnlen(who->token_hash, POLICY_TOKEN_ID_LEN));
+        rk_buf_putc(out, '"');
     } else {
         rk_buf_puts(out, ",\"org_id\":null,\"token_id\":null");
     }
@@ -142,20 +180,32 @@ void metrics_access_log_line(const struct http_done *done, const char *id, struc
     json_capped(out, done->req != NULL ? done->req->method : NULL, METHOD_MAX_LOGGED);
     rk_buf_puts(out, ",\"path\":");
     json_capped(out, done->req != NULL ? done->req->path : NULL, PATH_MAX_LOGGED);
-    rk_buf_printf(out, ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%" PRId64 ".%03" PRId64 "}\n",
-                  done->status, done->bytes, done->duration_us / 1000, done->duration_us % 1000);
+    rk_buf_puts(out, ",\"status\":");
+    put_u64(out, (uint64_t)(done->status > 0 ? done->status : 0), 1);
+    rk_buf_puts(out, ",\"bytes\":");
+    put_u64(out, done->bytes, 1);
+    rk_buf_puts(out, ",\"duration_ms\":");
+    put_u64(out, (uint64_t)us / 1000, 1);
+    rk_buf_putc(out, '.');
+    put_u64(out, (uint64_t)us % 1000, 3);
+    rk_buf_puts(out, "}\n");
 }
 
 void metrics_access_log_write(const struct http_done *done)
 {
     int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
-    char id[20];
+    static const char hex[] = "0123456789abcdef";
+    uint64_t n;
+    char id[17];
     struct rk_buf line = RK_BUF_INIT;
 
     if (fd < 0)
         return;
-    snprintf(id, sizeof(id), "%08" PRIx32 "%08" PRIx32, id_prefix,
-             atomic_fetch_add_explicit(&id_next, 1, memory_order_relaxed));
+    /* 8 hex digits of the process's prefix, then 8 of the counter. */
+    n = (uint64_t)id_prefix << 32 | atomic_fetch_add_explicit(&id_next, 1, memory_order_relaxed);
+    for (int i = 15; i >= 0; i--, n >>= 4)
+        id[i] = hex[n & 15];
+    id[16] = '\0';
     rk_buf_reserve(&line, 512);
     metrics_access_log_line(done, id, &line);
     for (size_t off = 0; off < line.len;) {

@@ -13,8 +13,7 @@
 static void single(struct rk_buf *out, const char *name, const char *type, const char *help,
                    const char *value)
 {
-    rk_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", name, help, name, type, name,
-                  value);
+    rk_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", name, help, name, type, name, value);
 }
 
 static void single_u64(struct rk_buf *out, const char *name, const char *type, const char *help,

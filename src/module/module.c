@@ -26,9 +26,9 @@ struct module_set {
     struct module_ctx ctx;            /* what each module is given; routes point at ours */
     struct http_route *routes;        /* every route, gated */
     size_t n_routes;
-    struct module_gate *gates;        /* one per route, routes[i].ctx == &gates[i] */
-    size_t started;                   /* list[0..started) were started and not stopped */
-    bool start_called;          /* module_set_start ran (once) */
+    struct module_gate *gates;               /* one per route, routes[i].ctx == &gates[i] */
+    size_t started;                          /* list[0..started) were started and not stopped */
+    bool start_called;                       /* module_set_start ran (once) */
     void (**done)(const struct http_done *); /* request_done hooks of the started modules; set
                                                 before the server starts, read-only while it
                                                 runs, so the hook takes no lock */
@@ -40,13 +40,11 @@ struct module_set {
  * admit it, so a route added later cannot serve it by mistake; everything else goes through
  * untouched.
  */
-static int gate(void *ctx, struct http_request *req, struct http_response *resp,
-                struct rk_err *err)
+static int gate(void *ctx, struct http_request *req, struct http_response *resp, struct rk_err *err)
 {
     const struct module_gate *g = ctx;
     if (!g->owner->metrics_role && policy_is_metrics_only(req->principal))
-        return rk_err_set(err, RK_E_FORBIDDEN, "a metrics token may read /metrics and nothing "
-                                               "else");
+        return rk_err_set(err, RK_E_FORBIDDEN, "a metrics token may read /metrics and nothing else");
     return g->fn(g->ctx, req, resp, err);
 }
 
@@ -71,8 +69,7 @@ struct module_set *module_set_new(const struct module *const *list, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (list[i]->routes == NULL)
             continue;
-        size_t k = list[i]->routes(base->hub, set->routes + set->n_routes,
-                                   total - set->n_routes);
+        size_t k = list[i]->routes(base->hub, set->routes + set->n_routes, total - set->n_routes);
         assert(set->n_routes + k <= total);
         for (size_t r = set->n_routes; r < set->n_routes + k; r++) {
             set->gates[r] = (struct module_gate){set->routes[r].fn, set->routes[r].ctx, list[i]};

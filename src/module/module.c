@@ -44,7 +44,8 @@ static int gate(void *ctx, struct http_request *req, struct http_response *resp,
 {
     const struct module_gate *g = ctx;
     if (!g->owner->metrics_role && policy_is_metrics_only(req->principal))
-        return rk_err_set(err, RK_E_FORBIDDEN, "a metrics token may read /metrics and nothing else");
+        return rk_err_set(err, RK_E_FORBIDDEN,
+                          "a metrics token may read /metrics and nothing else");
     return g->fn(g->ctx, req, resp, err);
 }
 

@@ -181,7 +181,8 @@ static int h_tokens_add(void *ctx, struct http_request *req, struct http_respons
         goto out;
     role = policy_role_parse(role_name);
     if (role < 0) {
-        api_reply_error(resp, 400, "role must be reader, contributor, analyst or coordinator");
+        api_reply_error(resp, 400,
+                        "role must be reader, contributor, analyst, coordinator or metrics");
         goto out;
     }
     if (anon != NULL) {

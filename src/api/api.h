@@ -12,16 +12,17 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "module/module.h"
 #include "policy/policy.h"
+
+/*
+ * The admin API as serve runs it: its routes, and a start that hands GET /api/v1/routes the
+ * full route table of the server (struct module_ctx routes).
+ */
+extern const struct module api_module;
 
 /* As taxii_routes(): writes up to max routes into out, returns how many there are. */
 size_t api_routes(struct rk_hub *hub, struct http_route *out, size_t max);
-
-/*
- * Tells GET /api/v1/routes (routes.c) the full route table of the running server: routes
- * (n entries) is borrowed and must outlive the server. Call once, before the server starts.
- */
-void api_routes_publish(const struct http_route *routes, size_t n);
 
 /*
  * The JSON views of hub entities that the admin API answers with, shared with the command

@@ -66,6 +66,10 @@ int api_need_member(const struct http_request *req, struct http_response *resp)
         api_reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
         return 1;
     }
+    if (!policy_is_member(who)) {
+        api_reply_error(resp, 403, "this route is for member organisations");
+        return 1;
+    }
     return 0;
 }
 

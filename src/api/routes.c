@@ -1,22 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * routes.c: GET /api/v1/routes, the coordinator's list of every route of the running server
- * (method, pattern, name, flags). The black-box sharing test reads it to make sure it probes
- * every data route, so a route added later cannot silently bypass the access check.
+ * routes.c: the admin API's module descriptor, and GET /api/v1/routes, the coordinator's list
+ * of every route of the running server (method, pattern, name, flags). The black-box sharing
+ * test reads it to make sure it probes every data route, so a route added later cannot
+ * silently bypass the access check.
  */
 #include "api/api.h"
 #include "api/api_int.h"
 
-/* The table serve handed to the HTTP server; set once before the server starts, read-only
- * afterwards, so handler threads read it without a lock. */
+/* The table the HTTP server routes with (every module's); set when the module starts,
+ * before the server does, and read-only afterwards, so handler threads read it without a
+ * lock. */
 static const struct http_route *published;
 static size_t n_published;
 
-void api_routes_publish(const struct http_route *routes, size_t n)
+static int api_start(const struct module_ctx *ctx, struct rk_err *err)
 {
-    published = routes;
-    n_published = n;
+    (void)err;
+    published = ctx->routes;
+    n_published = ctx->n_routes;
+    return 0;
 }
+
+static void api_stop(const struct module_ctx *ctx)
+{
+    (void)ctx;
+    published = NULL;
+    n_published = 0;
+}
+
+const struct module api_module = {
+    .name = "api",
+    .routes = api_routes,
+    .start = api_start,
+    .stop = api_stop,
+};
 
 int api_route_list(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err)

@@ -139,6 +139,8 @@ int api_credit_get(void *ctx, struct http_request *req, struct http_response *re
     if (who == NULL || !who->authenticated)
         return api_reply_error(resp, 401,
                                "authentication required (Bearer token or Basic password)");
+    if (!policy_is_member(who))
+        return api_reply_error(resp, 403, "credit is for member organisations");
     snprintf(org_id, sizeof(org_id), "%s", who->org_id);
     if (org != NULL && org[0] != '\0') {
         /* A member may name only itself, and is refused the same way whether or not the

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * serve.c: `renkei serve` runs the hub: it opens the store, loads the hub settings, hands
- * the TAXII and admin API routes to the HTTP server with an authenticator over the policy
- * layer, prints one ready line, and waits for SIGINT or SIGTERM to stop cleanly.
+ * serve.c: `renkei serve` runs the hub: it opens the store, loads the hub settings, starts
+ * the modules of the list (cli/modules.c), hands their routes to the HTTP server with an
+ * authenticator over the policy layer, prints one ready line, and waits for SIGINT or SIGTERM
+ * to stop cleanly: the server first, then the modules in reverse order, then the store.
+ * SIGHUP makes the modules reopen their files (the access log).
  */
-#include "api/api.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/modules.h"
 #include "http/http.h"
+#include "module/module.h"
 #include "policy/policy.h"
 #include "stix/stix.h"
-#include "taxii/taxii.h"
 
 #include <pthread.h>
 #include <malloc.h>
@@ -29,12 +31,14 @@
 static const char usage[] =
     "Usage: renkei serve [--data DIR] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                    [--max-content-length BYTES] [--threads N] [--max-connections N]\n"
-    "                    [--max-connections-per-ip N] [--allow-plain-http] [--json]\n"
+    "                    [--max-connections-per-ip N] [--allow-plain-http]\n"
+    "                    [--access-log FILE|off] [--json]\n"
     "\n"
     "Serves the hub: TAXII 2.1 (discovery at /taxii2/, API root /hub/), the admin API at\n"
-    "/api/v1/ and /healthz. When ready it prints one line,\n"
+    "/api/v1/, /healthz and /metrics. When ready it prints one line,\n"
     "  renkei: listening on http://127.0.0.1:PORT/\n"
-    "(or {\"listen\": ..., \"port\": ...} with --json). SIGINT or SIGTERM stops it.\n"
+    "(or {\"listen\": ..., \"port\": ...} with --json). SIGINT or SIGTERM stops it;\n"
+    "SIGHUP reopens the access log file (after logrotate moved it).\n"
     "\n"
     "Options:\n"
     "  --data DIR                 data folder (default $RENKEI_DATA, else ./renkei-data)\n"
@@ -49,6 +53,8 @@ static const char usage[] =
     "  --max-connections-per-ip N open connections from one client address (default 128;\n"
     "                             0: no limit, e.g. behind a proxy that connects for everyone)\n"
     "  --allow-plain-http         allow plain HTTP on a non-loopback address\n"
+    "  --access-log FILE|off      one JSON line per request, appended to FILE (default: to\n"
+    "                             stderr; - for stderr; off for none)\n"
     "  --json                     print the ready line as JSON\n"
     "\n"
     "Examples:\n"
@@ -93,19 +99,18 @@ static void free_principal(void *principal)
     free(principal);
 }
 
-/* Collects the route tables of every capability into one malloc'd array. */
-static struct http_route *collect_routes(struct rk_hub *hub, size_t *n_out)
+/* Waits for SIGINT or SIGTERM (returned), passing every SIGHUP on to the modules. */
+static int wait_for_stop(const sigset_t *signals, struct module_set *modules)
 {
-    struct http_route probe[1];
-    size_t n_api = api_routes(hub, probe, 0);
-    size_t n_taxii = taxii_routes(hub, probe, 0);
-    struct http_route *routes;
-
-    routes = rk_calloc(n_api + n_taxii + 1, sizeof(*routes));
-    taxii_routes(hub, routes, n_taxii);
-    api_routes(hub, routes + n_taxii, n_api);
-    *n_out = n_api + n_taxii;
-    return routes;
+    int sig = 0;
+    for (;;) {
+        if (sigwait(signals, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            return sig;
+        rk_log(RK_LOG_INFO, "serve: SIGHUP received, reopening log files");
+        module_set_reopen(modules);
+    }
 }
 
 /*
@@ -134,6 +139,7 @@ int cmd_serve(int argc, char **argv)
         {"max-connections", "N", false, NULL, false},
         {"max-connections-per-ip", "N", false, NULL, false},
         {"allow-plain-http", NULL, false, NULL, false},
+        {"access-log", "FILE", false, NULL, false},
     };
     const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
     const char *pos[1];
@@ -143,9 +149,12 @@ int cmd_serve(int argc, char **argv)
     struct rk_err err;
     struct http_config cfg;
     struct http_server *srv = NULL;
-    struct http_route *routes = NULL;
+    struct module_set *modules = NULL;
+    struct module_ctx mctx;
+    const struct http_route *routes;
     size_t n_routes = 0;
     const char *listen;
+    const char *access_log = "-";
     const char *v;
     const char *tls_cert;
     const char *tls_key;
@@ -155,7 +164,7 @@ int cmd_serve(int argc, char **argv)
     int64_t max_per_ip = DEFAULT_MAX_PER_IP;
     sigset_t stop_signals;
     bool json;
-    int sig = 0;
+    int sig;
     int rc;
 
     rc = cli_start(usage, argc, argv, opts, n_opts, pos, 0, &n_pos, &json);
@@ -189,6 +198,11 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", json,
                                "--max-connections-per-ip must be a number from 0 to 1048576");
     }
+    v = cli_opt_value(opts, n_opts, "access-log");
+    if (v != NULL && v[0] == '\0')
+        return cli_usage_error("serve", json, "--access-log needs a file, - or off");
+    if (v != NULL)
+        access_log = strcmp(v, "off") == 0 ? NULL : v;
     if (tls_cert == NULL && !listen_is_loopback(listen) &&
         !cli_opt_set(opts, n_opts, "allow-plain-http"))
         return cli_fail(json, 1,
@@ -196,11 +210,13 @@ int cmd_serve(int argc, char **argv)
                         "--tls-key, or --allow-plain-http behind a TLS-terminating proxy",
                         listen);
 
-    /* Block the stop signals before any thread starts, so that every server thread
-     * inherits the mask and sigwait() below is the only place they are received. */
+    /* Block the stop signals (and SIGHUP) before any thread starts, so that every server and
+     * module thread inherits the mask and sigwait() below is the only place they are
+     * received. */
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     tune_malloc();
@@ -215,8 +231,16 @@ int cmd_serve(int argc, char **argv)
     hub.max_content_length = (size_t)max_content;
     /* Tokens and collections from memory; the CLI's changes reach it (policy.h, cache). */
     policy_cache_enable(s);
-    routes = collect_routes(&hub, &n_routes);
-    api_routes_publish(routes, n_routes); /* GET /api/v1/routes lists them */
+    memset(&mctx, 0, sizeof(mctx));
+    mctx.hub = &hub;
+    mctx.access_log = access_log;
+    modules = module_set_new(cli_modules, cli_n_modules, &mctx);
+    routes = module_set_routes(modules, &n_routes);
+    /* After the store opened and the hub loaded, before the server admits a request. */
+    if (module_set_start(modules, &err) != 0) {
+        rc = cli_fail(json, 1, "%s", err.msg);
+        goto out;
+    }
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = listen;
@@ -232,6 +256,8 @@ int cmd_serve(int argc, char **argv)
     cfg.authenticate = authenticate;
     cfg.free_principal = free_principal;
     cfg.auth_ctx = &hub;
+    cfg.on_done = module_set_request_done;
+    cfg.done_ctx = modules;
     if (http_server_start(&cfg, routes, n_routes, &srv, &err) != 0) {
         rc = cli_fail(json, 1, "%s", err.msg);
         goto out;
@@ -250,13 +276,14 @@ int cmd_serve(int argc, char **argv)
             fflush(stdout);
         }
     }
-    while (sigwait(&stop_signals, &sig) != 0)
-        ;
+    sig = wait_for_stop(&stop_signals, modules);
     rk_log(RK_LOG_INFO, "serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rc = 0;
 out:
+    /* The server first (requests in flight finish), then the modules in reverse order, while
+     * the store is still open, then the store. */
     http_server_stop(srv);
-    free(routes);
+    module_set_free(modules);
     policy_cache_disable();
     store_close(s);
     return rc;

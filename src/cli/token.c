@@ -16,7 +16,8 @@ static const char usage[] =
     "       renkei token revoke --org ORG --all [--data DIR] [--json]\n"
     "\n"
     "create makes an API token for organisation ORG (name or id). ROLE is reader,\n"
-    "contributor, analyst or coordinator. Only a hash is stored: the token is shown\n"
+    "contributor, analyst, coordinator or metrics (reads /metrics and nothing else,\n"
+    "for a monitoring system). Only a hash is stored: the token is shown\n"
     "once. TAXII clients send it as \"Authorization: Bearer TOKEN\" or as the password of\n"
     "HTTP Basic authentication. This command acts as the coordinator: a token it makes\n"
     "for another organisation shows as created by the coordinator in that organisation's\n"
@@ -75,7 +76,8 @@ static int token_create(int argc, char **argv)
     role = policy_role_parse(cli_opt_value(opts, n_opts, "role"));
     if (role < 0) {
         return cli_usage_error("token create", json,
-                               "--role must be reader, contributor, analyst or coordinator");
+                               "--role must be reader, contributor, analyst, coordinator or "
+                               "metrics");
     }
     anon = cli_opt_value(opts, n_opts, "anonymity");
     if (anon != NULL) {

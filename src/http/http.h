@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/core.h"
 
@@ -87,6 +89,30 @@ struct http_route {
 typedef int (*http_auth_fn)(void *ctx, const char *authorization, void **principal,
                             struct rk_err *err);
 
+/*
+ * What the server knows of a request once it is over, for the completion hook. Every
+ * pointer is valid only during the hook's call.
+ */
+struct http_done {
+    const struct http_request *req; /* method and path (NULL when the head was unreadable),
+                                       principal, headers through http_header() */
+    int route;                      /* index in the table http_server_start was given, or
+                                       -1: no route matched, or the head was refused first */
+    const struct sockaddr *peer;    /* the client's address */
+    int status;                     /* status sent; 0 when the connection ended first */
+    size_t bytes;                   /* bytes of the response body sent */
+    rk_time_us started;             /* when the request head was complete (rk_time_now) */
+    int64_t duration_us;            /* from then to the last byte sent */
+};
+
+/*
+ * The completion hook: called once per request whose head was read, after its answer was
+ * sent (or the connection ended), on the worker thread that served it, before the next
+ * request of the connection is read. Called concurrently from every worker: it must be
+ * thread-safe, short and must not block.
+ */
+typedef void (*http_done_fn)(void *ctx, const struct http_done *done);
+
 struct http_config {
     const char *listen;        /* "127.0.0.1:8443", "[::1]:0", port 0 picks a free one */
     const char *tls_cert;      /* PEM file; NULL for plain HTTP */
@@ -104,6 +130,8 @@ struct http_config {
     http_auth_fn authenticate; /* may be NULL: everything anonymous */
     void (*free_principal)(void *principal);
     void *auth_ctx;
+    http_done_fn on_done; /* may be NULL */
+    void *done_ctx;       /* passed to on_done */
 };
 
 struct http_server;

@@ -180,6 +180,8 @@ struct http_exchange {
     char *scratch;             /* path copy the captures point into */
     char inline_path[HTTP_PATH_INLINE];
     rk_time_us started; /* when the head was complete, for the log line */
+    const struct sockaddr_storage *peer; /* the client's address (the connection's) */
+    size_t bytes_sent;                   /* bytes of the response body sent */
 };
 
 /* What the loop does next with a request whose head is in (http_server_on_head). */
@@ -202,8 +204,9 @@ void http_server_refuse_body(struct http_server *srv, struct http_exchange *x, i
 void http_error_shaped(struct http_response *resp, int status, const char *description,
                        bool json_route);
 
-/* Ends x (logs it, frees the principal, the body and the response) and zeroes it for the next
- * request. status is what was sent (0: nothing). */
+/* Ends x (logs it, calls the completion hook, frees the principal, the body and the response)
+ * and zeroes it for the next request. status is what was sent (0: nothing), x->bytes_sent the
+ * bytes of the body sent. */
 void http_server_end(struct http_server *srv, struct http_exchange *x, int status);
 
 /* The reason phrase of a status ("Not Found"), also the title of its error objects. */

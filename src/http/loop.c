@@ -165,8 +165,10 @@ static void conn_close(struct conn *c)
 {
     struct http_loop *loop = c->w->loop;
     list_unlink(&c->w->lists[c->member], c);
-    if (c->in_request)
+    if (c->in_request) {
+        c->x.bytes_sent = c->sent > c->out.len ? c->sent - c->out.len : 0;
         http_server_end(loop->cfg.srv, &c->x, 0);
+    }
     http_tls_session_free(c->tls, c->state != ST_HANDSHAKE);
     /* The entry goes before the descriptor, so that shedding never shuts a reused one down. */
     http_conns_close(loop->cfg.conns, c->x.acct);
@@ -197,6 +199,7 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
     c->in = rk_malloc(c->in_cap);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->x.acct = acct;
+    c->x.peer = &c->peer;
     c->last = mono_us();
     list_append(&w->lists[0], c);
     if (loop->cfg.tls != NULL) {
@@ -546,6 +549,7 @@ static bool conn_run(struct conn *c)
                 return true;
             if (r < 0)
                 goto closed;
+            c->x.bytes_sent = c->body_len;
             http_server_end(loop->cfg.srv, &c->x, c->status);
             c->in_request = false;
             response_drop(c);

@@ -361,9 +361,21 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
 void http_server_end(struct http_server *srv, struct http_exchange *x, int status)
 {
     struct http_conn *acct = x->acct;
+    const struct sockaddr_storage *peer = x->peer;
+    int64_t took = rk_time_now() - x->started;
     rk_log(RK_LOG_DEBUG, "http: %s %s %d %lldus%s", x->req.method ? x->req.method : "-",
-           x->req.path ? x->req.path : "-", status, (long long)(rk_time_now() - x->started),
+           x->req.path ? x->req.path : "-", status, (long long)took,
            status != 0 ? "" : " (aborted)");
+    if (srv->cfg.on_done != NULL) {
+        struct http_done d = {.req = &x->req,
+                              .route = x->routed && x->route >= 0 ? x->route : -1,
+                              .peer = (const struct sockaddr *)peer,
+                              .status = status,
+                              .bytes = x->bytes_sent,
+                              .started = x->started,
+                              .duration_us = took > 0 ? took : 0};
+        srv->cfg.on_done(srv->cfg.done_ctx, &d);
+    }
     if (x->req.principal != NULL && srv->cfg.free_principal != NULL)
         srv->cfg.free_principal(x->req.principal);
     rk_buf_free(&x->body);
@@ -377,7 +389,9 @@ void http_server_end(struct http_server *srv, struct http_exchange *x, int statu
     x->promoted = x->json_route = x->authed = x->routed = false;
     x->route = HTTP_ROUTE_NONE;
     x->scratch = NULL;
+    x->bytes_sent = 0;
     x->acct = acct;
+    x->peer = peer;
 }
 
 /* Parses "host:port" or "[v6]:port" into a socket address. */

@@ -17,7 +17,7 @@
 
 static bool is_member(const struct policy_principal *who)
 {
-    return who != NULL && who->authenticated && who->org_id[0] != '\0';
+    return policy_is_member(who) && who->org_id[0] != '\0';
 }
 
 /* Remembers the first store failure met inside a check (the check itself then refuses, and

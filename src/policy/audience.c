@@ -67,9 +67,11 @@ bool policy_in_audience(const struct policy_principal *who, const char *spec)
 {
     if (spec == NULL)
         return false;
+    if (policy_is_metrics_only(who))
+        return false; /* not even public: a metrics token reads metrics only */
     if (strcmp(spec, "public") == 0)
         return true;
-    if (who == NULL || !who->authenticated)
+    if (!policy_is_member(who))
         return false;
     if (policy_is_coordinator(who))
         return true;
@@ -91,7 +93,7 @@ bool policy_may_read_collection(const struct policy_principal *who,
 bool policy_may_write_collection(const struct policy_principal *who,
                                  const struct store_collection *c)
 {
-    if (c == NULL || who == NULL || !who->authenticated)
+    if (c == NULL || !policy_is_member(who))
         return false;
     if (policy_is_coordinator(who))
         return true;

@@ -113,6 +113,22 @@ bool policy_is_coordinator(const struct policy_principal *who)
     return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;
 }
 
+bool policy_is_member(const struct policy_principal *who)
+{
+    return who != NULL && who->authenticated && who->role >= STORE_ROLE_READER &&
+           who->role <= STORE_ROLE_COORDINATOR;
+}
+
+bool policy_is_metrics_only(const struct policy_principal *who)
+{
+    return who != NULL && who->authenticated && who->role == STORE_ROLE_METRICS;
+}
+
+bool policy_may_read_metrics(const struct policy_principal *who)
+{
+    return policy_is_coordinator(who) || policy_is_metrics_only(who);
+}
+
 int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
                         struct rk_err *err)
 {
@@ -201,7 +217,8 @@ out:
     return rc;
 }
 
-static const char *const role_names[] = {"reader", "contributor", "analyst", "coordinator"};
+static const char *const role_names[] = {"reader", "contributor", "analyst", "coordinator",
+                                         "metrics"};
 static const char *const anonymity_names[] = {"named", "sector", "anonymous"};
 
 int policy_role_parse(const char *name)

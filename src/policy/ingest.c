@@ -10,6 +10,7 @@
 #include "policy/policy_int.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -741,6 +742,25 @@ int policy_ingest(struct rk_hub *hub, const struct policy_principal *who,
                               err);
 }
 
+/* Objects through policy_ingest_then since the process started (policy_ingest_totals). */
+static _Atomic uint64_t total_accepted, total_refused;
+
+void policy_ingest_totals(uint64_t *accepted, uint64_t *refused)
+{
+    *accepted = atomic_load_explicit(&total_accepted, memory_order_relaxed);
+    *refused = atomic_load_explicit(&total_refused, memory_order_relaxed);
+}
+
+/* Counts an envelope's outcome: two relaxed atomic adds, whatever the number of objects. */
+static void totals_add(const struct policy_ingest_item *items, size_t n)
+{
+    uint64_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        ok += items[i].ok;
+    atomic_fetch_add_explicit(&total_accepted, ok, memory_order_relaxed);
+    atomic_fetch_add_explicit(&total_refused, n - ok, memory_order_relaxed);
+}
+
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        const struct store_collection *c, int requested_anonymity, json_t *objects,
                        struct policy_ingest_item *items, policy_ready_fn ready,
@@ -759,7 +779,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
     /* Each item's id is filled by prepare (from the validation's copy), or here for every
      * item when the envelope fails before. */
     memset(items, 0, total * sizeof(*items));
-    if (who == NULL || !who->authenticated) {
+    if (!policy_is_member(who)) {
         rc = rk_err_set(err, RK_E_FORBIDDEN, "only member organisations may post");
         goto ids;
     }
@@ -857,6 +877,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
             goto out;
         }
     }
+    totals_add(items, total);
     rc = 0;
     goto out;
 ids:

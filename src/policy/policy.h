@@ -62,6 +62,21 @@ int policy_authenticate(struct store *s, const char *authorization, struct polic
  * that every layer uses (NULL is not). */
 bool policy_is_coordinator(const struct policy_principal *who);
 
+/*
+ * Whether who is an authenticated member: a token of role reader, contributor, analyst or
+ * coordinator. A metrics token is authenticated but no member: every check that admits
+ * members refuses it (it reads no collection, not even a public one, posts nothing, manages
+ * no token). NULL is not.
+ */
+bool policy_is_member(const struct policy_principal *who);
+
+/* Whether who holds a token of the metrics role, which may read the server's metrics and
+ * nothing else (the route gate of src/module refuses it everywhere else). */
+bool policy_is_metrics_only(const struct policy_principal *who);
+
+/* Whether who may read the server's metrics: the coordinator or a metrics token. */
+bool policy_may_read_metrics(const struct policy_principal *who);
+
 /* Audience specs: "all", "public", "sector:a,b" or "org:n,m". 0 or RK_E_INVALID naming the
  * bad part (unknown sector, unknown organisation, empty list...). */
 int policy_spec_check(struct store *s, const char *spec, struct rk_err *err);
@@ -114,7 +129,7 @@ int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err);
 int policy_org_add(struct store *s, const char *name, const char *sector, int anonymity,
                    struct store_org *out, struct rk_err *err);
 
-/* Role names: "reader", "contributor", "analyst", "coordinator". -1 if unknown. */
+/* Role names: "reader", "contributor", "analyst", "coordinator", "metrics". -1 if unknown. */
 int policy_role_parse(const char *name);
 const char *policy_role_name(int role);
 
@@ -817,6 +832,13 @@ typedef int (*policy_items_fn)(void *ctx, struct store *s, const struct policy_i
  * entries, rendered outside the write lock) still holds.
  */
 typedef void (*policy_ready_fn)(void *ctx, const struct policy_ingest_item *items, size_t n);
+/*
+ * The objects of the envelopes policy_ingest_then completed since the process started:
+ * accepted (stored, or already held: items with ok) and refused (items without). An
+ * envelope that failed as a whole (a store error) counts in neither. Any thread.
+ */
+void policy_ingest_totals(uint64_t *accepted, uint64_t *refused);
+
 /* policy_ingest, calling ready and done (each if not NULL) as above. */
 int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        const struct store_collection *c, int requested_anonymity, json_t *objects,

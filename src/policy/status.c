@@ -19,7 +19,7 @@ int policy_status_read(struct store *s, const struct policy_principal *who, cons
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (status_id == NULL || !rk_uuid_valid(status_id) || who == NULL || !who->authenticated)
+    if (status_id == NULL || !rk_uuid_valid(status_id) || !policy_is_member(who))
         return rk_err_set(err, RK_E_NOTFOUND, "no status '%.64s'", status_id ? status_id : "");
     rk_err_clear(&e2);
     rc = store_status_get(s, status_id, out, &e2);

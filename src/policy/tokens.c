@@ -81,14 +81,18 @@ static bool is_own_org(const struct policy_principal *who, const char *ref)
 /*
  * 0 if who may create or revoke a token of role for its own organisation: the coordinator
  * always; a member when its own role is contributor or above and role is no higher than
- * its own. Otherwise RK_E_UNAUTH (anonymous) or RK_E_FORBIDDEN saying why; what names
- * "create" or "revoke".
+ * its own (metrics counts as higher than every member role: only the coordinator makes or
+ * revokes metrics tokens). A metrics token manages none. Otherwise RK_E_UNAUTH (anonymous)
+ * or RK_E_FORBIDDEN saying why; what names "create" or "revoke".
  */
 static int may_manage(const struct policy_principal *who, int role, const char *what,
                       struct rk_err *err)
 {
     if (who == NULL || !who->authenticated)
         return rk_err_set(err, RK_E_UNAUTH, "authentication required to %s tokens", what);
+    if (!policy_is_member(who))
+        return rk_err_set(err, RK_E_FORBIDDEN, "a %s token cannot %s tokens",
+                          policy_role_name(who->role), what);
     if (policy_is_coordinator(who))
         return 0;
     if (who->role < STORE_ROLE_CONTRIBUTOR)
@@ -148,9 +152,10 @@ int policy_token_create(struct store *s, const struct policy_principal *who, con
     token_out[0] = '\0';
     if (made != NULL)
         memset(made, 0, sizeof(*made));
-    if (role < STORE_ROLE_READER || role > STORE_ROLE_COORDINATOR)
+    if (role < STORE_ROLE_READER || role > STORE_ROLE_METRICS)
         return rk_err_set(err, RK_E_INVALID,
-                          "unknown role (use reader, contributor, analyst or coordinator)");
+                          "unknown role (use reader, contributor, analyst, coordinator or "
+                          "metrics)");
     if (anonymity < -1 || anonymity > STORE_ANON_ANONYMOUS)
         return rk_err_set(err, RK_E_INVALID, "unknown anonymity mode %d", anonymity);
     if (label != NULL && strlen(label) > 256)
@@ -226,6 +231,9 @@ int policy_token_list(struct store *s, const struct policy_principal *who, const
     *n = 0;
     if (who == NULL || !who->authenticated)
         return rk_err_set(err, RK_E_UNAUTH, "authentication required to list tokens");
+    if (!policy_is_member(who))
+        return rk_err_set(err, RK_E_FORBIDDEN, "a %s token cannot list tokens",
+                          policy_role_name(who->role));
     if (!policy_is_coordinator(who)) {
         /* Refused the same way whether or not the other organisation exists. */
         if (org != NULL && !is_own_org(who, org))

@@ -554,4 +554,5 @@ static const struct store_ops store_sq_ops = {
     .collection_remove = store_sq_collection_remove,
     .scope_rewrite = store_sq_scope_rewrite,
     .write_tx = store_sq_write_tx,
+    .stats = store_sq_stats,
 };

@@ -450,6 +450,7 @@ int store_sq_collection_remove(struct store *s, const char *id, bool purge, int6
 int store_sq_scope_rewrite(struct store *s, store_scope_fn fn, void *ctx, int64_t *changed,
                            struct rk_err *err);
 int store_sq_write_tx(struct store *s, store_tx_fn fn, void *ctx, struct rk_err *err);
+int store_sq_stats(struct store *s, struct store_stats *out, struct rk_err *err); /* stats.c */
 
 /* Objects shared by puts (sqlite_put.c) and queries (sqlite_objects.c). */
 /*

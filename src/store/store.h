@@ -204,6 +204,7 @@ enum store_role {
     STORE_ROLE_CONTRIBUTOR = 1,
     STORE_ROLE_ANALYST = 2,
     STORE_ROLE_COORDINATOR = 3,
+    STORE_ROLE_METRICS = 4, /* not a member: reads the server's metrics and nothing else */
 };
 
 struct store_token {
@@ -300,6 +301,13 @@ typedef int (*store_tx_fn)(void *ctx, struct store *s, struct rk_err *err);
 /* For scope_rewrite: true, with the new value written into out (empty on entry), to replace
  * the access scope scope (borrowed); false to keep it. */
 typedef bool (*store_scope_fn)(void *ctx, const char *scope, struct rk_buf *out);
+
+/* What an operator watches of a store (stats). */
+struct store_stats {
+    int64_t bytes;         /* the stored data on disk */
+    int64_t wal_bytes;     /* the write-ahead log not yet folded into it (0: none) */
+    int64_t audit_entries; /* entries in the audit log */
+};
 
 /* ---- the operations table --------------------------------------------------------------- */
 
@@ -486,6 +494,11 @@ struct store_ops {
 
     /* Closes s and frees everything; in-flight calls must have returned. */
     void (*close)(struct store *s);
+
+    /* ---- monitoring ---- */
+    /* Fills out with the store's sizes and counts, as they are now; cheap enough for every
+     * scrape of the server's metrics, from any thread. */
+    int (*stats)(struct store *s, struct store_stats *out, struct rk_err *err);
 };
 
 /* Every backend's handle starts with this, so that the store_* wrappers can dispatch. */
@@ -552,5 +565,7 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_put_objects_then(s, ...)    ((s)->ops->put_objects_then((s), __VA_ARGS__))
 #define store_write_tx(s, ...)            ((s)->ops->write_tx((s), __VA_ARGS__))
 #define store_scope_rewrite(s, ...)       ((s)->ops->scope_rewrite((s), __VA_ARGS__))
+/* Monitoring. */
+#define store_stats(s, ...) ((s)->ops->stats((s), __VA_ARGS__))
 
 #endif /* RK_STORE_H */

@@ -225,7 +225,7 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
     rc = taxii_load_collection(hub, who, req->captures[1], &c, &r, &w, err);
     if (rc < 0)
         return rc;
-    if (!w || !who->authenticated) {
+    if (!w || !policy_is_member(who)) {
         rc = rk_err_set(err, RK_E_FORBIDDEN, "no write access to collection %s", c.id);
         goto out;
     }

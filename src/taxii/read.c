@@ -323,7 +323,7 @@ static int delete_row(void *ctx, const struct store_row *row)
     struct read_ctx *rx = ctx;
     struct delete_pick *dp = rx->pick;
     const struct policy_principal *who = dp->who;
-    bool source = who != NULL && who->authenticated && who->org_id[0] != '\0' &&
+    bool source = policy_is_member(who) && who->org_id[0] != '\0' &&
                   row->access.source_org != NULL &&
                   strcmp(row->access.source_org, who->org_id) == 0;
 

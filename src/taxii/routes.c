@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * routes.c: the TAXII route table the module hands to the HTTP router: one line per
- * endpoint of the specification, with the route name the audit log and /api/v1/routes use.
+ * routes.c: the TAXII module's descriptor and the route table it hands to the HTTP router: one
+ * line per endpoint of the specification, with the route name the audit log and
+ * /api/v1/routes use.
  */
 #include "taxii/taxii.h"
 #include "taxii/taxii_int.h"
@@ -33,3 +34,8 @@ size_t taxii_routes(struct rk_hub *hub, struct http_route *out, size_t max)
         out[i] = routes[i];
     return n;
 }
+
+const struct module taxii_module = {
+    .name = "taxii",
+    .routes = taxii_routes,
+};

@@ -11,7 +11,11 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "module/module.h"
 #include "policy/policy.h"
+
+/* The TAXII capability as serve runs it: its routes, nothing in the background. */
+extern const struct module taxii_module;
 
 /*
  * Writes the TAXII routes for hub into out (at most max) and returns how many there are

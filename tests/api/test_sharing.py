@@ -201,6 +201,11 @@ class Sweep:
     def p_routes(self, route, rkey, reader, token):
         self.p_admin_get(route, rkey, reader, token, "/api/v1/routes")
 
+    def p_metrics(self, route, rkey, reader, token):
+        # counts by route and status for the coordinator (and metrics tokens): no name, id or
+        # value of anything shared, whoever asks
+        self.p_admin_get(route, rkey, reader, token, "/metrics", coord_skip_names=False)
+
     def p_policy_get(self, route, rkey, reader, token):
         self.p_admin_get(route, rkey, reader, token, "/api/v1/policy")
 
@@ -375,6 +380,7 @@ PROBES = {
     ("PATCH", "/api/v1/collections/{}"): Sweep.p_colls_change,
     ("DELETE", "/api/v1/collections/{}"): Sweep.p_colls_remove,
     ("GET", "/api/v1/routes"): Sweep.p_routes,
+    ("GET", "/metrics"): Sweep.p_metrics,
     ("GET", "/api/v1/policy"): Sweep.p_policy_get,
     ("PUT", "/api/v1/policy"): Sweep.p_policy_put,
     ("GET", "/api/v1/provenance/{}"): Sweep.p_provenance,

@@ -147,6 +147,8 @@ static void nh_close(struct store *s)
     {                                                                                              \
         return inner(s)->ops->op args;                                                             \
     }
+FORWARD(stats, (struct store * s, struct store_stats *out, struct rk_err *err),
+        (inner(s), out, err))
 FORWARD(count_objects, (struct store * s, const char *c, int64_t *n, struct rk_err *err),
         (inner(s), c, n, err))
 FORWARD(find_object,
@@ -251,6 +253,7 @@ static const struct store_ops nohints_ops = {
     .put_objects_then = nh_put_objects_then,
     .write_tx = nh_write_tx,
     .scope_rewrite = nh_scope_rewrite,
+    .stats = nh_stats,
     .close = nh_close,
 };
 

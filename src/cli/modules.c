@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * modules.c: the one list of the capabilities `renkei serve` runs. A new capability is its
+ * own folder under src/ with a struct module, and one line here (docs/internals/modules.md).
+ * Order matters only for start (top to bottom) and stop (bottom to top): a module that needs
+ * another one running comes after it.
+ */
+#include "cli/modules.h"
+
+#include "api/api.h"
+#include "metrics/metrics.h"
+#include "taxii/taxii.h"
+
+const struct module *const cli_modules[] = {
+    &taxii_module,   /* TAXII 2.1: discovery, API root, collections, objects, status */
+    &api_module,     /* the admin JSON API at /api/v1/ and /healthz */
+    &metrics_module, /* GET /metrics and the access log */
+};
+
+const size_t cli_n_modules = sizeof(cli_modules) / sizeof(cli_modules[0]);

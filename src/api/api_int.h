@@ -71,7 +71,8 @@ void api_reply_json(struct http_response *resp, int status, json_t *v);
 /* Answers text (borrowed; a JSON text the policy layer wrote, "{}" when empty) with status. */
 void api_reply_text(struct http_response *resp, int status, const struct rk_buf *text);
 
-/* Answers {"error": msg} with status; the server adds WWW-Authenticate to every 401.
+/* Answers the JSON error object (http_json_error) of status with msg; the server adds
+ * WWW-Authenticate to every 401.
  * Returns 0, so that a handler can `return api_reply_error(...)`. */
 int api_reply_error(struct http_response *resp, int status, const char *msg);
 

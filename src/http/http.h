@@ -41,6 +41,7 @@ struct http_request {
     const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
     void *principal;              /* set by the authenticator; freed by its free callback */
     const struct http_head *head; /* the parsed request head, for http_header() */
+    const struct sockaddr *peer;  /* the client's address (the connection's) */
 };
 
 struct http_response {
@@ -81,12 +82,15 @@ struct http_route {
 };
 
 /*
- * Authenticates a request from its Authorization header (NULL when absent). Returns 0 and
- * sets *principal (may stay NULL for an anonymous request), or RK_E_UNAUTH. The server
- * rejects a request with RK_E_UNAUTH as 401 before any handler runs, and frees the
- * principal with free_principal when the request ends.
+ * Authenticates a request from what its head says: method, path, query parameters, any
+ * header (Authorization, Cookie... through http_header()) and the client's address
+ * (req->peer). The body is not there (req->body is NULL): a request that announces one is
+ * authenticated before a byte of it is read. Returns 0 and sets *principal (may stay NULL
+ * for an anonymous request), or RK_E_UNAUTH. The server rejects a request with RK_E_UNAUTH
+ * as 401 before any handler runs, and frees the principal with free_principal when the
+ * request ends.
  */
-typedef int (*http_auth_fn)(void *ctx, const char *authorization, void **principal,
+typedef int (*http_auth_fn)(void *ctx, const struct http_request *req, void **principal,
                             struct rk_err *err);
 
 /*
@@ -160,10 +164,31 @@ const char *http_header(const struct http_request *req, const char *name);
 void http_set_header(struct http_response *resp, const char *name, const char *value);
 
 /*
- * Writes a TAXII error object {"title":..., "description":..., "http_status":"..."} into
- * resp with the given status and the TAXII media type.
+ * The two error families. Each family's error bodies are written by one function, the one
+ * below, whoever answers (the server itself or a handler):
+ *
+ * http_error: a TAXII error object {"title":..., "description":..., "http_status":"..."} into
+ * resp with the given status and the TAXII media type (title NULL: the status's reason
+ * phrase; description NULL or empty: left out). Used on TAXII routes and on any route
+ * that is not HTTP_ROUTE_JSON.
  */
 void http_error(struct http_response *resp, int status, const char *title, const char *description);
+
+/*
+ * http_json_error: the JSON error object of HTTP_ROUTE_JSON routes (the /api/v1 admin API,
+ * /healthz, /metrics) into resp, as application/json:
+ *   {"error": message, "title": reason phrase, "description": message, "http_status": "NNN"}
+ * "error" is what API clients read; the other members are the TAXII error object's, so a
+ * client of either family finds what it expects. message NULL or empty: the reason phrase.
+ */
+void http_json_error(struct http_response *resp, int status, const char *message);
+
+/*
+ * What a client reads instead of the detail of a 5xx error (a store's own message, a path
+ * on disk): the detail goes to the server log. Handlers that write their own errors say the
+ * same.
+ */
+#define HTTP_INTERNAL_MESSAGE "internal error; see the server log"
 
 /* Media types. */
 #define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"

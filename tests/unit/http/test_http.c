@@ -159,6 +159,15 @@ static void test_error_shape(void **state)
                                         "\\\"such\\\" thing\",\"http_status\":\"404\"}");
     http_error(&resp, 400, "Bad", NULL);
     assert_string_equal(resp.body.data, "{\"title\":\"Bad\",\"http_status\":\"400\"}");
+    http_json_error(&resp, 409, "exists \"x\"");
+    assert_int_equal(resp.status, 409);
+    assert_string_equal(resp.content_type, HTTP_JSON_MEDIA);
+    assert_string_equal(resp.body.data,
+                        "{\"error\":\"exists \\\"x\\\"\",\"title\":\"Conflict\","
+                        "\"description\":\"exists \\\"x\\\"\",\"http_status\":\"409\"}");
+    http_json_error(&resp, 404, NULL);
+    assert_string_equal(resp.body.data, "{\"error\":\"Not Found\",\"title\":\"Not Found\","
+                                        "\"description\":\"Not Found\",\"http_status\":\"404\"}");
     rk_buf_free(&resp.body);
 }
 
@@ -202,9 +211,21 @@ static int h_post(void *ctx, struct http_request *req, struct http_response *res
     return 0;
 }
 
-static int auth(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+static int auth(void *ctx, const struct http_request *req, void **principal, struct rk_err *err)
 {
     (void)ctx;
+    const char *authorization = http_header(req, "Authorization");
+    const char *cookie = http_header(req, "Cookie");
+    /* A session cookie, admitted only from the loopback address: the authenticator sees the
+     * whole request, not only its Authorization header. */
+    if (cookie != NULL && strcmp(cookie, "session=good") == 0) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)req->peer;
+        if (req->peer == NULL || req->peer->sa_family != AF_INET ||
+            ntohl(in->sin_addr.s_addr) != INADDR_LOOPBACK || strcmp(req->method, "GET") != 0)
+            return rk_err_set(err, RK_E_UNAUTH, "cookie refused");
+        *principal = rk_strdup("cookie");
+        return 0;
+    }
     if (authorization == NULL)
         return 0;
     if (strcmp(authorization, "Bearer good") == 0) {
@@ -214,7 +235,16 @@ static int auth(void *ctx, const char *authorization, void **principal, struct r
     return rk_err_set(err, RK_E_UNAUTH, "unknown token");
 }
 
+static int h_broken(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err)
+{
+    (void)ctx, (void)req, (void)resp;
+    return rk_err_set(err, RK_E_DB, "objects: database is locked (SQLITE_BUSY) in /srv/renkei.db");
+}
+
 static const struct http_route live[] = {
+    {"GET", "/broken/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "broken"},
+    {"GET", "/broken-json/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_JSON, "broken-json"},
     {"GET", "/hello/", h_hello, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "hello"},
     {"GET", "/items/{id}/", h_item, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "item"},
     {"POST", "/items/", h_post, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "post"},
@@ -357,6 +387,56 @@ static void test_server_auth(void **state)
     /* JSON routes answer application/json and skip TAXII negotiation. */
     assert_non_null(strstr(out, "Content-Type: application/json"));
     assert_non_null(strstr(out, "{\"hello\":\"good\"}"));
+}
+
+/* The authenticator sees headers other than Authorization, the method and the client. */
+static void test_server_auth_whole_request(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nCookie: session=good\r\n\r\n",
+                             out, sizeof(out)),
+                     200);
+    assert_non_null(strstr(out, "{\"hello\":\"cookie\"}"));
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nCookie: session=bad\r\n\r\n",
+                             out, sizeof(out)),
+                     401);
+    /* A body announced: the authenticator runs before it is read, and sees the method. */
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nCookie: session=good\r\n"
+                             "Content-Type: application/taxii+json;version=2.1\r\n"
+                             "Content-Length: 2\r\n\r\n{}",
+                             out, sizeof(out)),
+                     401);
+    assert_non_null(strstr(out, "cookie refused"));
+}
+
+/* A 5xx from a handler never shows its detail (a store's words) to the client, in either
+ * family's shape; 401s carry one shape each. */
+static void test_server_error_families(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /broken/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 500);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_non_null(
+        strstr(out, "{\"title\":\"Internal Server Error\",\"description\":\"" HTTP_INTERNAL_MESSAGE
+                    "\",\"http_status\":\"500\"}"));
+    assert_null(strcasestr(out, "sqlite"));
+    assert_null(strstr(out, "locked"));
+    assert_null(strstr(out, "renkei.db"));
+    assert_int_equal(request("GET /broken-json/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     500);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"" HTTP_INTERNAL_MESSAGE "\",\"title\":"));
+    assert_null(strcasestr(out, "sqlite"));
+    /* 401 on a JSON route: the JSON error object only, once. */
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 401);
+    const char *body = strstr(out, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4,
+                        "{\"error\":\"credentials required\",\"title\":\"Unauthorized\","
+                        "\"description\":\"credentials required\",\"http_status\":\"401\"}");
+    assert_non_null(strstr(out, "WWW-Authenticate: "));
 }
 
 static void test_server_negotiation(void **state)
@@ -648,6 +728,8 @@ int main(void)
         cmocka_unit_test(test_bad_listen),
         cmocka_unit_test_setup_teardown(test_server_basics, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_auth, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_auth_whole_request, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_error_families, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_negotiation, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_limit, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_needs_credentials, server_up, server_down),

@@ -44,6 +44,45 @@ struct http_request {
     const struct sockaddr *peer;  /* the client's address (the connection's) */
 };
 
+struct http_stream; /* the server's side of one streamed response body */
+
+/* What a producer of a streamed body returns (or a negative RK_E code: it failed). */
+enum http_produce {
+    HTTP_PRODUCE_MORE = 0, /* bytes appended: call again once they are sent */
+    HTTP_PRODUCE_WAIT = 1, /* nothing more now: call again after http_stream_wake() or wait_ms */
+    HTTP_PRODUCE_END = 2,  /* the body is complete; the bytes appended by this call are its last */
+};
+
+/* Bytes a producer should append per call, at most: what it appends is sent before it is
+ * called again, so this bounds the memory of a streamed response whatever its length. */
+#define HTTP_STREAM_CHUNK ((size_t)64 * 1024)
+
+/*
+ * A producer appends the next bytes of the body to out (empty on every call), on the worker
+ * thread that serves the connection, only once everything it produced before has been
+ * handed to the socket (backpressure: a slow reader slows the producer down). It must not
+ * block: with nothing to send yet it returns HTTP_PRODUCE_WAIT. MORE with nothing appended
+ * counts as WAIT. stream identifies the response for http_stream_wake().
+ */
+typedef int (*http_produce_fn)(void *state, struct http_stream *stream, struct rk_buf *out);
+
+/*
+ * Called exactly once per streamed response, on the worker thread, when it is over:
+ * complete is true when the last byte was handed to the socket, false when the client went
+ * away (end of stream, reset, timeout), the producer failed, or the server stopped. It frees
+ * state, and unregisters the stream from whatever calls http_stream_wake(): once it returns,
+ * the stream no longer exists.
+ */
+typedef void (*http_stream_end_fn)(void *state, bool complete);
+
+struct http_producer {
+    http_produce_fn produce; /* required */
+    http_stream_end_fn end;  /* may be NULL */
+    void *state;             /* passed to both */
+    unsigned wait_ms;        /* after HTTP_PRODUCE_WAIT, call produce again after this long
+                                without a wake-up (an SSE keep-alive); 0: only when woken */
+};
+
 struct http_response {
     int status;               /* HTTP status, default 200 */
     const char *content_type; /* static string; default application/taxii+json;version=2.1 */
@@ -51,6 +90,9 @@ struct http_response {
     const char *hdr_name[HTTP_MAX_RESP_HEADERS];
     char *hdr_value[HTTP_MAX_RESP_HEADERS]; /* malloc'd, freed by the server */
     size_t n_headers;
+    struct http_producer producer; /* with streamed: produces the body (http_response_stream) */
+    bool streamed;                 /* the body is produced in pieces, body is unused */
+    bool stream_complete;          /* set by the server: the last byte was sent */
 };
 
 /*
@@ -189,6 +231,27 @@ void http_json_error(struct http_response *resp, int status, const char *message
  * same.
  */
 #define HTTP_INTERNAL_MESSAGE "internal error; see the server log"
+
+/*
+ * Makes resp a streamed response: its body is produced piece by piece by p (copied) after
+ * the handler returns, sent with Transfer-Encoding: chunked to HTTP/1.1 clients and until
+ * the connection closes to HTTP/1.0 clients (no Content-Length either way). Whatever resp's
+ * body held is dropped. Status, content type and headers are the handler's as usual. From
+ * this call on, p->end is called exactly once, whatever happens (a handler that then fails
+ * gets it called with complete false, and its error is sent instead). To a HEAD request the
+ * head is sent and p->produce never called. The connection stays with the stream while it
+ * lasts: while the producer waits it is not subject to the idle timeout (a client that goes
+ * away is noticed by the end of its stream); while the client does not read, it is.
+ */
+void http_response_stream(struct http_response *resp, const struct http_producer *p);
+
+/*
+ * Makes the server call the producer of stream again soon (it returned HTTP_PRODUCE_WAIT, or
+ * will). Callable from any thread, as often as wanted, until the producer's end callback
+ * returns: whatever holds stream must drop it inside that callback, under the lock it
+ * calls this under.
+ */
+void http_stream_wake(struct http_stream *stream);
 
 /* Media types. */
 #define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"

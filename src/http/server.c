@@ -133,8 +133,30 @@ void http_set_header(struct http_response *resp, const char *name, const char *v
     resp->n_headers++;
 }
 
+void http_response_stream(struct http_response *resp, const struct http_producer *p)
+{
+    assert(p != NULL && p->produce != NULL);
+    assert(!resp->streamed);
+    rk_buf_free(&resp->body);
+    resp->producer = *p;
+    resp->streamed = true;
+    resp->stream_complete = false;
+}
+
+/* Ends resp's stream, if it has one: its producer's end callback runs, once. */
+static void stream_release(struct http_response *resp)
+{
+    if (!resp->streamed)
+        return;
+    resp->streamed = false;
+    if (resp->producer.end != NULL)
+        resp->producer.end(resp->producer.state, resp->stream_complete);
+    resp->producer = (struct http_producer){0};
+}
+
 static void response_clear(struct http_response *resp)
 {
+    stream_release(resp);
     rk_buf_free(&resp->body);
     for (size_t i = 0; i < resp->n_headers; i++)
         free(resp->hdr_value[i]);
@@ -346,6 +368,7 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
             msg = HTTP_INTERNAL_MESSAGE;
         }
         /* Keep headers the handler set (Allow, Location...), replace the body. */
+        stream_release(resp);
         http_error_shaped(resp, status, msg, x->json_route);
     }
     if (resp->status < 100 || resp->status > 599)

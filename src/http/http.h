@@ -110,6 +110,40 @@ enum http_route_flags {
 };
 
 /*
+ * What a route produces when it is neither TAXII nor JSON, declared in its flags with
+ * HTTP_ROUTE_PRODUCES(m). The server then answers 406 to a request whose Accept admits no
+ * such type (http_accepts), gives the response that content type unless the handler sets
+ * another, and writes the route's errors as JSON error objects (http_json_error).
+ */
+enum http_media {
+    HTTP_MEDIA_DEFAULT = 0, /* by the other flags: the TAXII type, or application/json */
+    HTTP_MEDIA_TEXT,        /* text/plain; charset=utf-8 */
+    HTTP_MEDIA_CSV,         /* text/csv; charset=utf-8 (RFC 4180) */
+    HTTP_MEDIA_ZONE,        /* text/dns: DNS zone file text (RFC 4027) */
+    HTTP_MEDIA_HTML,        /* text/html; charset=utf-8 */
+    HTTP_MEDIA_CSS,         /* text/css; charset=utf-8 */
+    HTTP_MEDIA_JS,          /* text/javascript; charset=utf-8 */
+    HTTP_MEDIA_EVENTS,      /* text/event-stream (server-sent events) */
+    HTTP_MEDIA_ANY,         /* the handler's choice per response (static files): Accept not
+                               checked, application/octet-stream unless set */
+    HTTP_MEDIA_COUNT
+};
+
+#define HTTP_ROUTE_PRODUCES(m)  ((unsigned)(m) << 8)
+#define HTTP_ROUTE_MEDIA(flags) ((enum http_media)(((flags) >> 8) & 0xffu))
+
+/* The content type of m ("text/csv; charset=utf-8"), static; NULL for DEFAULT and ANY. */
+const char *http_media_type(enum http_media m);
+
+/*
+ * True if an Accept header value (NULL when absent) admits media ("type/subtype", parameters
+ * ignored): an absent or empty Accept, or a range with q > 0 that is <any>/<any>,
+ * type/<any> or type/subtype (case-insensitive). Handlers that can answer in several types
+ * use it to pick one.
+ */
+bool http_accepts(const char *accept, const char *media);
+
+/*
  * One route. pattern is a path with {name} segments that capture one path segment each,
  * e.g. "/{root}/collections/{id}/objects/{oid}/". A trailing slash in the pattern also
  * matches a request without it.

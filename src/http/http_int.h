@@ -179,7 +179,7 @@ struct http_exchange {
     char allow[64];            /* with HTTP_ROUTE_METHOD: the methods that would match */
     char *scratch;             /* path copy the captures point into */
     char inline_path[HTTP_PATH_INLINE];
-    rk_time_us started; /* when the head was complete, for the log line */
+    rk_time_us started;                  /* when the head was complete, for the log line */
     const struct sockaddr_storage *peer; /* the client's address (the connection's) */
     size_t bytes_sent;                   /* bytes of the response body sent */
 };

@@ -207,6 +207,15 @@ const char *http_header(const struct http_request *req, const char *name)
     return http_head_field(req->head, name);
 }
 
+/* Whether a route's errors are JSON error objects: JSON routes, and routes of another media
+ * than TAXII's. */
+static bool http_route_json_errors(unsigned flags)
+{
+    if (flags & HTTP_ROUTE_TAXII)
+        return false;
+    return (flags & HTTP_ROUTE_JSON) != 0 || HTTP_ROUTE_MEDIA(flags) != HTTP_MEDIA_DEFAULT;
+}
+
 /*
  * Finds the route for the request once (when the head is in if a body is announced, else at
  * dispatch): sets x->route, x->json_route and the captures (into x->scratch). A path holding a
@@ -223,7 +232,7 @@ static int resolve_route(struct http_server *srv, struct http_exchange *x)
         else
             x->route = http_route_find(srv->routes, srv->n_routes, h->method, h->path, x->scratch,
                                        need, x->req.captures, x->allow, sizeof(x->allow));
-        x->json_route = x->route >= 0 && (srv->routes[x->route].flags & HTTP_ROUTE_JSON) != 0;
+        x->json_route = x->route >= 0 && http_route_json_errors(srv->routes[x->route].flags);
         x->routed = true;
     }
     return x->route;
@@ -354,6 +363,19 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
             fail(x, 415, "send the body as " HTTP_TAXII_MEDIA, NULL);
             return;
         }
+    } else if (HTTP_ROUTE_MEDIA(route->flags) == HTTP_MEDIA_ANY) {
+        resp->content_type = "application/octet-stream";
+    } else if (HTTP_ROUTE_MEDIA(route->flags) != HTTP_MEDIA_DEFAULT) {
+        const char *media = http_media_type(HTTP_ROUTE_MEDIA(route->flags));
+        assert(media != NULL); /* a value of enum http_media */
+        if (!http_accepts(http_head_field(h, "Accept"), media)) {
+            char why[128];
+            snprintf(why, sizeof(why), "this resource is only served as %.*s",
+                     (int)strcspn(media, ";"), media);
+            fail(x, 406, why, NULL);
+            return;
+        }
+        resp->content_type = media;
     } else if (route->flags & HTTP_ROUTE_JSON) {
         resp->content_type = HTTP_JSON_MEDIA;
     }

@@ -134,6 +134,29 @@ static void test_accept(void **state)
     assert_false(http_accept_taxii("application/stix+json;version=2.1"));
 }
 
+static void test_accepts(void **state)
+{
+    (void)state;
+    const char *csv = "text/csv; charset=utf-8";
+    assert_true(http_accepts(NULL, csv));
+    assert_true(http_accepts("", csv));
+    assert_true(http_accepts("text/csv", csv));
+    assert_true(http_accepts("TEXT/CSV;q=0.5", csv));
+    assert_true(http_accepts("text/*", csv));
+    assert_true(http_accepts("application/json, */*;q=0.1", csv));
+    assert_true(http_accepts("text/html , text/csv ; header=present", csv));
+    assert_false(http_accepts("text/html", csv));
+    assert_false(http_accepts("text/csv;q=0", csv));
+    assert_false(http_accepts("text/csvx", csv));
+    assert_false(http_accepts("text/cs", csv));
+    assert_false(http_accepts("application/*", csv));
+    assert_false(http_accepts("texts/*", csv));
+    assert_true(http_accepts("text/event-stream", http_media_type(HTTP_MEDIA_EVENTS)));
+    assert_string_equal(http_media_type(HTTP_MEDIA_ZONE), "text/dns");
+    assert_null(http_media_type(HTTP_MEDIA_DEFAULT));
+    assert_null(http_media_type(HTTP_MEDIA_ANY));
+}
+
 static void test_content_type(void **state)
 {
     (void)state;
@@ -242,7 +265,19 @@ static int h_broken(void *ctx, struct http_request *req, struct http_response *r
     return rk_err_set(err, RK_E_DB, "objects: database is locked (SQLITE_BUSY) in /srv/renkei.db");
 }
 
+static int h_csv(void *ctx, struct http_request *req, struct http_response *resp,
+                 struct rk_err *err)
+{
+    (void)ctx;
+    if (req->n_params > 0)
+        return rk_err_set(err, RK_E_NOTFOUND, "no such report");
+    rk_buf_puts(&resp->body, "a,b\r\n1,2\r\n");
+    return 0;
+}
+
 static const struct http_route live[] = {
+    {"GET", "/report.csv", h_csv, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PRODUCES(HTTP_MEDIA_CSV),
+     "csv"},
     {"GET", "/broken/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "broken"},
     {"GET", "/broken-json/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_JSON, "broken-json"},
     {"GET", "/hello/", h_hello, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "hello"},
@@ -437,6 +472,29 @@ static void test_server_error_families(void **state)
                         "{\"error\":\"credentials required\",\"title\":\"Unauthorized\","
                         "\"description\":\"credentials required\",\"http_status\":\"401\"}");
     assert_non_null(strstr(out, "WWW-Authenticate: "));
+}
+
+/* A route that declares its media: Accept honoured (406), its type by default, JSON errors. */
+static void test_server_media_route(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /report.csv HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 200);
+    assert_non_null(strstr(out, "Content-Type: text/csv; charset=utf-8\r\n"));
+    assert_non_null(strstr(out, "\r\n\r\na,b\r\n1,2\r\n"));
+    assert_int_equal(
+        request("GET /report.csv HTTP/1.1\r\nHost: x\r\nAccept: text/*\r\n\r\n", out, sizeof(out)),
+        200);
+    assert_int_equal(request("GET /report.csv HTTP/1.1\r\nHost: x\r\n"
+                             "Accept: application/taxii+json;version=2.1\r\n\r\n",
+                             out, sizeof(out)),
+                     406);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"this resource is only served as text/csv\","));
+    assert_int_equal(request("GET /report.csv?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     404);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"no such report\",\"title\":\"Not Found\""));
 }
 
 static void test_server_negotiation(void **state)
@@ -724,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_router_404_405),
         cmocka_unit_test(test_accept),
         cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_error_shape),
         cmocka_unit_test(test_bad_listen),
         cmocka_unit_test_setup_teardown(test_server_basics, server_up, server_down),
@@ -731,6 +790,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_auth_whole_request, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_error_families, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_negotiation, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_media_route, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_limit, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_needs_credentials, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_header_limit, server_up, server_down),

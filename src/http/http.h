@@ -81,6 +81,9 @@ struct http_producer {
     void *state;             /* passed to both */
     unsigned wait_ms;        /* after HTTP_PRODUCE_WAIT, call produce again after this long
                                 without a wake-up (an SSE keep-alive); 0: only when woken */
+    bool sized;              /* the body's length is known: sent as Content-Length, without
+                                chunks; producing more or fewer bytes is a failure */
+    uint64_t length;         /* with sized: the body's bytes */
 };
 
 struct http_response {
@@ -145,8 +148,10 @@ bool http_accepts(const char *accept, const char *media);
 
 /*
  * One route. pattern is a path with {name} segments that capture one path segment each,
- * e.g. "/{root}/collections/{id}/objects/{oid}/". A trailing slash in the pattern also
- * matches a request without it.
+ * e.g. "/{root}/collections/{id}/objects/{oid}/". A pattern may end in {name...}, which
+ * captures the rest of the path, slashes included (not empty), e.g. "/ui/{path...}"; such a
+ * route loses to any other that matches. A trailing slash in the pattern also matches a
+ * request without it.
  */
 struct http_route {
     const char *method; /* "GET", "POST", "DELETE" */
@@ -268,8 +273,9 @@ void http_json_error(struct http_response *resp, int status, const char *message
 
 /*
  * Makes resp a streamed response: its body is produced piece by piece by p (copied) after
- * the handler returns, sent with Transfer-Encoding: chunked to HTTP/1.1 clients and until
- * the connection closes to HTTP/1.0 clients (no Content-Length either way). Whatever resp's
+ * the handler returns, sent with Content-Length when p->sized, else with
+ * Transfer-Encoding: chunked to HTTP/1.1 clients and until the connection closes to
+ * HTTP/1.0 clients. Whatever resp's
  * body held is dropped. Status, content type and headers are the handler's as usual. From
  * this call on, p->end is called exactly once, whatever happens (a handler that then fails
  * gets it called with complete false, and its error is sent instead). To a HEAD request the
@@ -286,6 +292,29 @@ void http_response_stream(struct http_response *resp, const struct http_producer
  * calls this under.
  */
 void http_stream_wake(struct http_stream *stream);
+
+/*
+ * Static files. http_static_new opens the folder root once (RK_E_IO with err naming it when it
+ * cannot). http_static_serve is a route handler whose ctx is the struct http_static: mount it
+ * for GET and HEAD on a pattern ending in {path...} (and on the bare prefix for the index),
+ * with HTTP_ROUTE_PRODUCES(HTTP_MEDIA_ANY), e.g.
+ *   {"GET", "/ui/{path...}", http_static_serve, st, HTTP_ROUTE_PUBLIC |
+ *    HTTP_ROUTE_PRODUCES(HTTP_MEDIA_ANY), "ui"}
+ * It answers the file named by the route's first capture (index.html without one, and for a
+ * name that is a folder or ends in '/'), with its type by extension, ETag, Last-Modified,
+ * Cache-Control: no-cache and nosniff; 304 to a matching If-None-Match (else
+ * If-Modified-Since); files above HTTP_STREAM_CHUNK are streamed from disk. Anything else is
+ * RK_E_NOTFOUND (a JSON 404 on such a route): names with an empty, "." or ".." component
+ * (sent encoded too: the path is decoded before routing), hidden names (".git"), "%00",
+ * control bytes, backslashes, symbolic links (not followed, even inside the folder), and
+ * whatever is not a regular file. http_static_free(NULL) is a no-op; free it after the
+ * server stopped.
+ */
+struct http_static;
+int http_static_new(const char *root, struct http_static **out, struct rk_err *err);
+void http_static_free(struct http_static *st);
+int http_static_serve(void *ctx, struct http_request *req, struct http_response *resp,
+                      struct rk_err *err);
 
 /* Media types. */
 #define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"

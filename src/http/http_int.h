@@ -40,6 +40,10 @@ bool http_accept_taxii(const char *accept);
 /* True if a Content-Type value is the TAXII media type (version 2.1 or none). */
 bool http_content_type_taxii(const char *content_type);
 
+/* The content type static.c gives a file name by its extension (application/octet-stream for
+ * an unknown one); static. */
+const char *http_static_media(const char *name);
+
 /* ---- the request head (head.c) ---------------------------------------------------------- */
 
 #define HTTP_HEAD_MORE 0 /* http_head_parse: no complete head yet, and within the limit */

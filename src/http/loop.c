@@ -455,8 +455,11 @@ static void response_start(struct conn *c)
                   resp->content_type != NULL ? resp->content_type : HTTP_TAXII_MEDIA);
     if (resp->streamed) {
         /* HTTP/1.0 has no chunks: the body ends where the connection does. */
-        c->chunked_out = h->minor >= 1;
-        if (c->chunked_out)
+        c->chunked_out = !resp->producer.sized && h->minor >= 1;
+        if (resp->producer.sized)
+            rk_buf_printf(&c->out, "Content-Length: %llu\r\n",
+                          (unsigned long long)resp->producer.length);
+        else if (c->chunked_out)
             rk_buf_puts(&c->out, "Transfer-Encoding: chunked\r\n");
         else
             c->close_after = true;
@@ -468,7 +471,8 @@ static void response_start(struct conn *c)
     } else {
         c->body_len = resp->body.len;
         c->body = rk_buf_steal(&resp->body);
-        rk_buf_printf(&c->out, "Content-Length: %zu\r\n", c->body_len);
+        if (resp->status != 304) /* it would be the length of the 200 (RFC 9110 8.6) */
+            rk_buf_printf(&c->out, "Content-Length: %zu\r\n", c->body_len);
         if (head_only) { /* the length of what a GET would get, and no body */
             free(c->body);
             c->body = NULL;
@@ -654,6 +658,13 @@ static enum stream_step stream_run(struct conn *c)
             rk_log(RK_LOG_WARN, "http: %s %s: the producer failed (%d), connection closed",
                    c->x.req.method, c->x.req.path, rc);
             return STREAM_CLOSED;
+        }
+        if (p->sized && (c->stream_bytes + data.len > p->length ||
+                         (rc == HTTP_PRODUCE_END && c->stream_bytes + data.len != p->length))) {
+            rk_buf_free(&data);
+            rk_log(RK_LOG_WARN, "http: %s %s: the body is not the %llu bytes announced",
+                   c->x.req.method, c->x.req.path, (unsigned long long)p->length);
+            return STREAM_CLOSED; /* the client sees a body shorter than announced */
         }
         if (rc == HTTP_PRODUCE_WAIT || (rc == HTTP_PRODUCE_MORE && data.len == 0))
             c->stream_waiting = true;

@@ -31,6 +31,13 @@ int http_route_find(const struct http_route *routes, size_t n, const char *metho
                     char *allow, size_t allow_len);
 
 /*
+ * The route whose pattern starts with the most literal path segments that path also starts
+ * with (at least one; the first such route on a tie), or -1. For the shape of a 404 or 405:
+ * "/api/v1/nothing" is answered in the family of the /api/v1 routes.
+ */
+int http_route_nearest(const struct http_route *routes, size_t n, const char *path);
+
+/*
  * True if an Accept header value (NULL when absent) admits the TAXII media type:
  * application/taxii+json with version 2.1 or no version, application/<any> or <any>/<any>, with q >
  * 0.

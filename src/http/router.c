@@ -141,3 +141,36 @@ int http_route_find(const struct http_route *routes, size_t n, const char *metho
     }
     return other_method ? HTTP_ROUTE_METHOD : HTTP_ROUTE_NONE;
 }
+
+/* Leading path segments that path shares with the literal start of pattern (up to its first
+ * capture). */
+static size_t literal_segments(const char *pattern, const char *path)
+{
+    size_t n = 0;
+    const char *p = pattern, *s = path;
+    while (*p == '/' && *s == '/') {
+        p++;
+        s++;
+        size_t pl = strcspn(p, "/"), sl = strcspn(s, "/");
+        if (pl == 0 || pl != sl || memchr(p, '{', pl) != NULL || memcmp(p, s, pl) != 0)
+            break;
+        n++;
+        p += pl;
+        s += sl;
+    }
+    return n;
+}
+
+int http_route_nearest(const struct http_route *routes, size_t n, const char *path)
+{
+    int best = -1;
+    size_t best_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = literal_segments(routes[i].pattern, path);
+        if (k > best_n) {
+            best = (int)i;
+            best_n = k;
+        }
+    }
+    return best;
+}

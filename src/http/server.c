@@ -232,7 +232,11 @@ static int resolve_route(struct http_server *srv, struct http_exchange *x)
         else
             x->route = http_route_find(srv->routes, srv->n_routes, h->method, h->path, x->scratch,
                                        need, x->req.captures, x->allow, sizeof(x->allow));
-        x->json_route = x->route >= 0 && http_route_json_errors(srv->routes[x->route].flags);
+        /* No route of this method: the error takes the shape of the nearest route's family. */
+        int shape = x->route >= 0 ? x->route
+                                  : http_route_nearest(srv->routes, srv->n_routes,
+                                                       x->scratch != NULL ? h->path : "");
+        x->json_route = shape >= 0 && http_route_json_errors(srv->routes[shape].flags);
         x->routed = true;
     }
     return x->route;

@@ -472,6 +472,19 @@ static void test_server_error_families(void **state)
                         "{\"error\":\"credentials required\",\"title\":\"Unauthorized\","
                         "\"description\":\"credentials required\",\"http_status\":\"401\"}");
     assert_non_null(strstr(out, "WWW-Authenticate: "));
+    /* No route of that method or path: the shape of the nearest route's family. */
+    assert_int_equal(request("PUT /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 405);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":"));
+    assert_int_equal(
+        request("GET /private/nothing/here HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 404);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_int_equal(request("GET /items/a/b/c HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     404);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_int_equal(request("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 404);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_null(strstr(out, "\"error\""));
 }
 
 /* A route that declares its media: Accept honoured (406), its type by default, JSON errors. */

@@ -114,11 +114,11 @@ struct handoff {
 struct worker {
     struct http_loop *loop;
     atomic_uint n_conns;   /* connections it holds or has been handed */
-    pthread_mutex_t qlock; /* guards queue */
+    pthread_mutex_t qlock; /* guards queue and woken */
     struct handoff *queue; /* connections handed to it, not yet opened */
     pthread_t thread;
     int ep;                                /* epoll instance */
-    int wake;                              /* eventfd: stop */
+    int wake;                              /* eventfd: stop, handed connections, woken streams */
     struct timeout_list lists[LIST_COUNT]; /* by enum conn_list */
     struct http_stream *woken;             /* streams woken from any thread (under qlock) */
     time_t date_s;                         /* second of date */

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h: the HTTP/1.1 server: listening (plain or TLS 1.2+ through GnuTLS), size and time
- * limits, request bodies, routing by method and path pattern, content negotiation helpers
- * and TAXII-style JSON error bodies. It knows nothing of STIX, the store or
- * policy: capabilities hand it route tables, and the authenticator is a callback.
+ * limits, request bodies, routing by method and path pattern, content negotiation (TAXII,
+ * JSON, or the media a route declares), responses in one buffer or streamed by a producer,
+ * static files from a folder, and the error bodies of the two families. It knows nothing of
+ * STIX, the store or policy: capabilities hand it route tables, and the authenticator is a
+ * callback that sees the request's head.
  *
  * Every error response this module produces itself (404 no route, 405, 413, 400 bad
- * request line, 414 and 431 over the limits...) is a TAXII error object in JSON, never HTML:
- * the module parses every byte a client sends itself.
+ * request line, 414 and 431 over the limits...) is a JSON error object of the route's family
+ * (TAXII's, or the one of JSON routes), never HTML: the module parses every byte a client
+ * sends itself.
  */
 #ifndef RK_HTTP_H
 #define RK_HTTP_H

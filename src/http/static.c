@@ -74,8 +74,8 @@ static bool name_ok(const char *name)
 /*
  * Opens name beneath dir one component at a time, never following a symbolic link (a link
  * fails with ELOOP, even one that stays inside), so nothing outside the root can be reached.
- * A folder at the end opens its index.html (*index set). Returns the descriptor of a regular file with
- * *st filled, or -1.
+ * A folder at the end opens its index.html (*index set). Returns the descriptor of a regular file
+ * with *st filled, or -1.
  */
 static int open_beneath(int dir, const char *name, struct stat *st, bool *index)
 {

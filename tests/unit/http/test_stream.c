@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "http/http.h"
 
 /* ---- what the producers report ----------------------------------------------------------- */
@@ -535,6 +537,129 @@ static void test_stop_ends_streams(void **state)
         close(fds[i]);
 }
 
+/* ---- the same over TLS ------------------------------------------------------------------- */
+
+static char tls_dir[64];
+
+/* A server with a self-signed certificate made by openssl; skips when there is no openssl. */
+static int tls_server_up(void **state)
+{
+    (void)state;
+    reset_counts();
+    char cmd[512], cert[128], key[128];
+    snprintf(tls_dir, sizeof(tls_dir), "/tmp/rk-stream-tls-XXXXXX");
+    if (mkdtemp(tls_dir) == NULL)
+        return -1;
+    snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
+    snprintf(key, sizeof(key), "%s/key.pem", tls_dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+             "-keyout %s -out %s >/dev/null 2>&1",
+             key, cert);
+    if (system(cmd) != 0)
+        return 0; /* srv stays NULL: the test skips */
+    struct http_config cfg = {
+        .listen = "127.0.0.1:0", .tls_cert = cert, .tls_key = key, .threads = 2, .timeout_s = 2};
+    struct rk_err err;
+    int rc = http_server_start(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &srv, &err);
+    if (rc != 0)
+        fprintf(stderr, "server: %s\n", err.msg);
+    return rc;
+}
+
+static int tls_server_down(void **state)
+{
+    char cmd[128];
+    server_down(state);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+struct tls_client {
+    int fd;
+    gnutls_session_t s;
+    gnutls_certificate_credentials_t cred;
+};
+
+static void tls_connect(struct tls_client *t)
+{
+    t->fd = connect_srv(0);
+    assert_int_equal(gnutls_certificate_allocate_credentials(&t->cred), 0);
+    assert_int_equal(gnutls_init(&t->s, GNUTLS_CLIENT), 0);
+    assert_int_equal(gnutls_set_default_priority(t->s), 0);
+    assert_int_equal(gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, t->cred), 0);
+    gnutls_transport_set_int(t->s, t->fd);
+    int rc;
+    do
+        rc = gnutls_handshake(t->s);
+    while (rc < 0 && !gnutls_error_is_fatal(rc));
+    assert_int_equal(rc, 0);
+}
+
+static void tls_close(struct tls_client *t)
+{
+    close(t->fd); /* no closing alert: the client just goes away */
+    gnutls_deinit(t->s);
+    gnutls_certificate_free_credentials(t->cred);
+}
+
+/* Reads plaintext until buf holds needle; false at the end of the stream or an error. */
+static bool tls_read_until(struct tls_client *t, struct rk_buf *buf, const char *needle)
+{
+    for (;;) {
+        if (buf->data != NULL && strstr(buf->data, needle) != NULL)
+            return true;
+        char tmp[16384];
+        ssize_t n = gnutls_record_recv(t->s, tmp, sizeof(tmp));
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (n <= 0)
+            return false;
+        rk_buf_append(buf, tmp, (size_t)n);
+    }
+}
+
+/* A chunked body of 300 kB and an SSE stream, inside TLS; the client then goes away. */
+static void test_tls_streams(void **state)
+{
+    (void)state;
+    if (srv == NULL)
+        skip();
+    struct tls_client t;
+    tls_connect(&t);
+    const char *req = "GET /count/?n=300000 HTTP/1.1\r\nHost: x\r\n\r\n"
+                      "GET /events/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(gnutls_record_send(t.s, req, strlen(req)), (ssize_t)strlen(req));
+    struct rk_buf buf = RK_BUF_INIT, want = RK_BUF_INIT;
+    assert_true(tls_read_until(&t, &buf, ": hello\n\n"));
+    /* The first answer's body, decoded from what came before the second answer. */
+    char *second = strstr(buf.data, "HTTP/1.1 200 OK\r\nDate");
+    assert_non_null(second);
+    second = strstr(second + 1, "HTTP/1.1 200 OK\r\n");
+    assert_non_null(second);
+    struct rk_buf body = RK_BUF_INIT;
+    const char *p = strstr(buf.data, "\r\n\r\n") + 4;
+    while (p < second) {
+        char *end;
+        unsigned long size = strtoul(p, &end, 16);
+        if (size == 0)
+            break;
+        rk_buf_append(&body, end + 2, size);
+        p = end + 2 + size + 2;
+    }
+    expected_lines(&want, 300000);
+    assert_int_equal(body.len, want.len);
+    assert_memory_equal(body.data, want.data, want.len);
+    publish("over tls");
+    assert_true(tls_read_until(&t, &buf, "data: over tls\n\n"));
+    tls_close(&t);
+    assert_int_equal(wait_count(&ends_incomplete, 1), 1);
+    assert_int_equal(atomic_load(&ends_complete), 1);
+    rk_buf_free(&buf);
+    rk_buf_free(&body);
+    rk_buf_free(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_sent_events, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_sse_keepalive, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_stop_ends_streams, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_tls_streams, tls_server_up, tls_server_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

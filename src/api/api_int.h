@@ -10,7 +10,8 @@
 
 /*
  * ---- handlers (http_handler_fn) of the other files, listed by api_routes() -------------
- * Each takes the hub as ctx, answers into resp (errors too, as {"error": ...}) and returns 0.
+ * Each takes the hub as ctx, answers into resp (errors too, as the JSON error object of
+ * api_reply_error) and returns 0.
  */
 int api_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err); /* sharing.c: GET /api/v1/policy */

@@ -3,7 +3,8 @@
  * api.c: the admin JSON API at /api/v1/ (organisations, tokens, collections; coordinator
  * only, except that members manage their own organisation's tokens) and /healthz (public),
  * and the one table of its routes (changing and retiring entities: entities.c).
- * Every answer is application/json; every error is {"error": "..."} with its status. The
+ * Every answer is application/json; every error is the JSON error object ({"error": "...",
+ * "title", "description", "http_status"}: http_json_error) with its status. The
  * work is done by the same policy_* functions as the command line.
  */
 #include "api/api.h"

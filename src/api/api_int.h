@@ -10,7 +10,8 @@
 
 /*
  * ---- handlers (http_handler_fn) of the other files, listed by api_routes() -------------
- * Each takes the hub as ctx, answers into resp (errors too, as {"error": ...}) and returns 0.
+ * Each takes the hub as ctx, answers into resp (errors too, as the JSON error object of
+ * api_reply_error) and returns 0.
  */
 int api_policy_get(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err); /* sharing.c: GET /api/v1/policy */
@@ -71,7 +72,8 @@ void api_reply_json(struct http_response *resp, int status, json_t *v);
 /* Answers text (borrowed; a JSON text the policy layer wrote, "{}" when empty) with status. */
 void api_reply_text(struct http_response *resp, int status, const struct rk_buf *text);
 
-/* Answers {"error": msg} with status; the server adds WWW-Authenticate to every 401.
+/* Answers the JSON error object (http_json_error) of status with msg; the server adds
+ * WWW-Authenticate to every 401.
  * Returns 0, so that a handler can `return api_reply_error(...)`. */
 int api_reply_error(struct http_response *resp, int status, const char *msg);
 

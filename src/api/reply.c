@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * reply.c: how every admin API handler answers: a JSON body with its status, {"error": ...}
- * for a failure (an rk_err code mapped to its HTTP status, 5xx details kept in the server
- * log), and the checks the admin routes start with (authenticated, coordinator).
+ * reply.c: how every admin API handler answers: a JSON body with its status, the JSON error
+ * object (http_json_error: {"error", "title", "description", "http_status"}) for a failure (an
+ * rk_err code mapped to its HTTP status, 5xx details kept in the server log), and the checks the
+ * admin routes start with (authenticated, coordinator).
  */
 #include "api/api_int.h"
 
@@ -34,15 +35,8 @@ void api_reply_text(struct http_response *resp, int status, const struct rk_buf 
 
 int api_reply_error(struct http_response *resp, int status, const char *msg)
 {
-    struct rk_buf b = RK_BUF_INIT;
-
-    /* Written by hand rather than through jansson, so that a message cut inside a UTF-8
-     * sequence (rk_err truncates) still gives a body instead of none. */
-    rk_buf_puts(&b, "{\"error\":");
-    rk_buf_json_string(&b, msg);
-    rk_buf_putc(&b, '}');
-    api_reply_text(resp, status, &b);
-    rk_buf_free(&b);
+    /* The server's writer, so that the admin API has one error shape whoever answers. */
+    http_json_error(resp, status, msg);
     return 0;
 }
 
@@ -53,7 +47,7 @@ int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
 
     if (status >= 500) {
         rk_log(RK_LOG_ERROR, "admin API: %s", msg);
-        msg = "internal error; see the server log";
+        msg = HTTP_INTERNAL_MESSAGE;
     }
     return api_reply_error(resp, status, msg);
 }

@@ -54,9 +54,13 @@ int api_route_list(void *ctx, struct http_request *req, struct http_response *re
             json_array_append_new(flags, json_string("json"));
         if (r->flags & HTTP_ROUTE_PUBLIC)
             json_array_append_new(flags, json_string("public"));
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "method", r->method,
-                                              "pattern", r->pattern, "name",
-                                              r->name != NULL ? r->name : "", "flags", flags));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "method", r->method, "pattern", r->pattern,
+                              "name", r->name != NULL ? r->name : "", "flags", flags);
+        enum http_media m = HTTP_ROUTE_MEDIA(r->flags);
+        if (m != HTTP_MEDIA_DEFAULT) /* only routes that declare one: the others' stay as were */
+            json_object_set_new(o, "media",
+                                json_string(m == HTTP_MEDIA_ANY ? "any" : http_media_type(m)));
+        json_array_append_new(list, o);
     }
     api_reply_json(resp, 200, json_pack("{s:o}", "routes", list));
     return 0;

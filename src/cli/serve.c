@@ -74,14 +74,16 @@ static bool listen_is_loopback(const char *listen)
     return n >= 4 && strncmp(listen, "127.", 4) == 0;
 }
 
-static int authenticate(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+/* The server's authenticator: the policy layer's, on the request's Authorization header. */
+static int authenticate(void *ctx, const struct http_request *req, void **principal,
+                        struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
     struct policy_principal p;
     int rc;
 
     *principal = NULL;
-    rc = policy_authenticate(hub->store, authorization, &p, err);
+    rc = policy_authenticate(hub->store, http_header(req, "Authorization"), &p, err);
     if (rc != 0)
         return rc;
     /* An anonymous request keeps a NULL principal: the server then admits it only to

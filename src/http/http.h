@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h: the HTTP/1.1 server: listening (plain or TLS 1.2+ through GnuTLS), size and time
- * limits, request bodies, routing by method and path pattern, content negotiation helpers
- * and TAXII-style JSON error bodies. It knows nothing of STIX, the store or
- * policy: capabilities hand it route tables, and the authenticator is a callback.
+ * limits, request bodies, routing by method and path pattern, content negotiation (TAXII,
+ * JSON, or the media a route declares), responses in one buffer or streamed by a producer,
+ * static files from a folder, and the error bodies of the two families. It knows nothing of
+ * STIX, the store or policy: capabilities hand it route tables, and the authenticator is a
+ * callback that sees the request's head.
  *
  * Every error response this module produces itself (404 no route, 405, 413, 400 bad
- * request line, 414 and 431 over the limits...) is a TAXII error object in JSON, never HTML:
- * the module parses every byte a client sends itself.
+ * request line, 414 and 431 over the limits...) is a JSON error object of the route's family
+ * (TAXII's, or the one of JSON routes), never HTML: the module parses every byte a client
+ * sends itself.
  */
 #ifndef RK_HTTP_H
 #define RK_HTTP_H
@@ -41,6 +44,49 @@ struct http_request {
     const char *captures[HTTP_MAX_CAPTURES]; /* values of {name} segments of the route */
     void *principal;              /* set by the authenticator; freed by its free callback */
     const struct http_head *head; /* the parsed request head, for http_header() */
+    const struct sockaddr *peer;  /* the client's address (the connection's) */
+};
+
+struct http_stream; /* the server's side of one streamed response body */
+
+/* What a producer of a streamed body returns (or a negative RK_E code: it failed). */
+enum http_produce {
+    HTTP_PRODUCE_MORE = 0, /* bytes appended: call again once they are sent */
+    HTTP_PRODUCE_WAIT = 1, /* nothing more now: call again after http_stream_wake() or wait_ms */
+    HTTP_PRODUCE_END = 2,  /* the body is complete; the bytes appended by this call are its last */
+};
+
+/* Bytes a producer should append per call, at most: what it appends is sent before it is
+ * called again, so this bounds the memory of a streamed response whatever its length. */
+#define HTTP_STREAM_CHUNK ((size_t)64 * 1024)
+
+/*
+ * A producer appends the next bytes of the body to out (empty on every call), on the worker
+ * thread that serves the connection, only once everything it produced before has been
+ * handed to the socket (backpressure: a slow reader slows the producer down). It must not
+ * block: with nothing to send yet it returns HTTP_PRODUCE_WAIT. MORE with nothing appended
+ * counts as WAIT. stream identifies the response for http_stream_wake().
+ */
+typedef int (*http_produce_fn)(void *state, struct http_stream *stream, struct rk_buf *out);
+
+/*
+ * Called exactly once per streamed response, on the worker thread, when it is over:
+ * complete is true when the last byte was handed to the socket, false when the client went
+ * away (end of stream, reset, timeout), the producer failed, or the server stopped. It frees
+ * state, and unregisters the stream from whatever calls http_stream_wake(): once it returns,
+ * the stream no longer exists.
+ */
+typedef void (*http_stream_end_fn)(void *state, bool complete);
+
+struct http_producer {
+    http_produce_fn produce; /* required */
+    http_stream_end_fn end;  /* may be NULL */
+    void *state;             /* passed to both */
+    unsigned wait_ms;        /* after HTTP_PRODUCE_WAIT, call produce again after this long
+                                without a wake-up (an SSE keep-alive); 0: only when woken */
+    bool sized;              /* the body's length is known: sent as Content-Length, without
+                                chunks; producing more or fewer bytes is a failure */
+    uint64_t length;         /* with sized: the body's bytes */
 };
 
 struct http_response {
@@ -50,6 +96,9 @@ struct http_response {
     const char *hdr_name[HTTP_MAX_RESP_HEADERS];
     char *hdr_value[HTTP_MAX_RESP_HEADERS]; /* malloc'd, freed by the server */
     size_t n_headers;
+    struct http_producer producer; /* with streamed: produces the body (http_response_stream) */
+    bool streamed;                 /* the body is produced in pieces, body is unused */
+    bool stream_complete;          /* set by the server: the last byte was sent */
 };
 
 /*
@@ -67,9 +116,45 @@ enum http_route_flags {
 };
 
 /*
+ * What a route produces when it is neither TAXII nor JSON, declared in its flags with
+ * HTTP_ROUTE_PRODUCES(m). The server then answers 406 to a request whose Accept admits no
+ * such type (http_accepts), gives the response that content type unless the handler sets
+ * another, and writes the route's errors as JSON error objects (http_json_error).
+ */
+enum http_media {
+    HTTP_MEDIA_DEFAULT = 0, /* by the other flags: the TAXII type, or application/json */
+    HTTP_MEDIA_TEXT,        /* text/plain; charset=utf-8 */
+    HTTP_MEDIA_CSV,         /* text/csv; charset=utf-8 (RFC 4180) */
+    HTTP_MEDIA_ZONE,        /* text/dns: DNS zone file text (RFC 4027) */
+    HTTP_MEDIA_HTML,        /* text/html; charset=utf-8 */
+    HTTP_MEDIA_CSS,         /* text/css; charset=utf-8 */
+    HTTP_MEDIA_JS,          /* text/javascript; charset=utf-8 */
+    HTTP_MEDIA_EVENTS,      /* text/event-stream (server-sent events) */
+    HTTP_MEDIA_ANY,         /* the handler's choice per response (static files): Accept not
+                               checked, application/octet-stream unless set */
+    HTTP_MEDIA_COUNT
+};
+
+#define HTTP_ROUTE_PRODUCES(m)  ((unsigned)(m) << 8)
+#define HTTP_ROUTE_MEDIA(flags) ((enum http_media)(((flags) >> 8) & 0xffu))
+
+/* The content type of m ("text/csv; charset=utf-8"), static; NULL for DEFAULT and ANY. */
+const char *http_media_type(enum http_media m);
+
+/*
+ * True if an Accept header value (NULL when absent) admits media ("type/subtype", parameters
+ * ignored): an absent or empty Accept, or a range with q > 0 that is <any>/<any>,
+ * type/<any> or type/subtype (case-insensitive). Handlers that can answer in several types
+ * use it to pick one.
+ */
+bool http_accepts(const char *accept, const char *media);
+
+/*
  * One route. pattern is a path with {name} segments that capture one path segment each,
- * e.g. "/{root}/collections/{id}/objects/{oid}/". A trailing slash in the pattern also
- * matches a request without it.
+ * e.g. "/{root}/collections/{id}/objects/{oid}/". A pattern may end in {name...}, which
+ * captures the rest of the path, slashes included (not empty), e.g. "/ui/{path...}"; such a
+ * route loses to any other that matches. A trailing slash in the pattern also matches a
+ * request without it.
  */
 struct http_route {
     const char *method; /* "GET", "POST", "DELETE" */
@@ -81,12 +166,15 @@ struct http_route {
 };
 
 /*
- * Authenticates a request from its Authorization header (NULL when absent). Returns 0 and
- * sets *principal (may stay NULL for an anonymous request), or RK_E_UNAUTH. The server
- * rejects a request with RK_E_UNAUTH as 401 before any handler runs, and frees the
- * principal with free_principal when the request ends.
+ * Authenticates a request from what its head says: method, path, query parameters, any
+ * header (Authorization, Cookie... through http_header()) and the client's address
+ * (req->peer). The body is not there (req->body is NULL): a request that announces one is
+ * authenticated before a byte of it is read. Returns 0 and sets *principal (may stay NULL
+ * for an anonymous request), or RK_E_UNAUTH. The server rejects a request with RK_E_UNAUTH
+ * as 401 before any handler runs, and frees the principal with free_principal when the
+ * request ends.
  */
-typedef int (*http_auth_fn)(void *ctx, const char *authorization, void **principal,
+typedef int (*http_auth_fn)(void *ctx, const struct http_request *req, void **principal,
                             struct rk_err *err);
 
 /*
@@ -160,10 +248,76 @@ const char *http_header(const struct http_request *req, const char *name);
 void http_set_header(struct http_response *resp, const char *name, const char *value);
 
 /*
- * Writes a TAXII error object {"title":..., "description":..., "http_status":"..."} into
- * resp with the given status and the TAXII media type.
+ * The two error families. Each family's error bodies are written by one function, the one
+ * below, whoever answers (the server itself or a handler):
+ *
+ * http_error: a TAXII error object {"title":..., "description":..., "http_status":"..."} into
+ * resp with the given status and the TAXII media type (title NULL: the status's reason
+ * phrase; description NULL or empty: left out). Used on TAXII routes and on any route
+ * that is not HTTP_ROUTE_JSON.
  */
 void http_error(struct http_response *resp, int status, const char *title, const char *description);
+
+/*
+ * http_json_error: the JSON error object of HTTP_ROUTE_JSON routes (the /api/v1 admin API,
+ * /healthz, /metrics) into resp, as application/json:
+ *   {"error": message, "title": reason phrase, "description": message, "http_status": "NNN"}
+ * "error" is what API clients read; the other members are the TAXII error object's, so a
+ * client of either family finds what it expects. message NULL or empty: the reason phrase.
+ */
+void http_json_error(struct http_response *resp, int status, const char *message);
+
+/*
+ * What a client reads instead of the detail of a 5xx error (a store's own message, a path
+ * on disk): the detail goes to the server log. Handlers that write their own errors say the
+ * same.
+ */
+#define HTTP_INTERNAL_MESSAGE "internal error; see the server log"
+
+/*
+ * Makes resp a streamed response: its body is produced piece by piece by p (copied) after
+ * the handler returns, sent with Content-Length when p->sized, else with
+ * Transfer-Encoding: chunked to HTTP/1.1 clients and until the connection closes to
+ * HTTP/1.0 clients. Whatever resp's
+ * body held is dropped. Status, content type and headers are the handler's as usual. From
+ * this call on, p->end is called exactly once, whatever happens (a handler that then fails
+ * gets it called with complete false, and its error is sent instead). To a HEAD request the
+ * head is sent and p->produce never called. The connection stays with the stream while it
+ * lasts: while the producer waits it is not subject to the idle timeout (a client that goes
+ * away is noticed by the end of its stream); while the client does not read, it is.
+ */
+void http_response_stream(struct http_response *resp, const struct http_producer *p);
+
+/*
+ * Makes the server call the producer of stream again soon (it returned HTTP_PRODUCE_WAIT, or
+ * will). Callable from any thread, as often as wanted, until the producer's end callback
+ * returns: whatever holds stream must drop it inside that callback, under the lock it
+ * calls this under.
+ */
+void http_stream_wake(struct http_stream *stream);
+
+/*
+ * Static files. http_static_new opens the folder root once (RK_E_IO with err naming it when it
+ * cannot). http_static_serve is a route handler whose ctx is the struct http_static: mount it
+ * for GET and HEAD on a pattern ending in {path...} (and on the bare prefix for the index),
+ * with HTTP_ROUTE_PRODUCES(HTTP_MEDIA_ANY), e.g.
+ *   {"GET", "/ui/{path...}", http_static_serve, st, HTTP_ROUTE_PUBLIC |
+ *    HTTP_ROUTE_PRODUCES(HTTP_MEDIA_ANY), "ui"}
+ * It answers the file named by the route's first capture (index.html without one, and for a
+ * name that is a folder or ends in '/'), with its type by extension, ETag, Last-Modified,
+ * Cache-Control: no-cache and nosniff; 304 to a matching If-None-Match (else
+ * If-Modified-Since); files above HTTP_STREAM_CHUNK are streamed from disk. Anything else is
+ * RK_E_NOTFOUND (a JSON 404 on such a route): names with an empty, "." or ".." component
+ * (sent encoded too: the path is decoded before routing), hidden names (".git"), "%00",
+ * control bytes, backslashes, symbolic links (not followed, even inside the folder), and
+ * whatever is not a regular file. http_static_free(NULL) is a no-op; free it after the
+ * server stopped.
+ */
+struct http_static;
+int http_static_new(const char *root, struct http_static **out, struct rk_err *err);
+void http_static_free(struct http_static *st);
+int http_static_serve(void *ctx, struct http_request *req, struct http_response *resp,
+                      struct rk_err *err);
 
 /* Media types. */
 #define HTTP_TAXII_MEDIA "application/taxii+json;version=2.1"

@@ -31,6 +31,13 @@ int http_route_find(const struct http_route *routes, size_t n, const char *metho
                     char *allow, size_t allow_len);
 
 /*
+ * The route whose pattern starts with the most literal path segments that path also starts
+ * with (at least one; the first such route on a tie), or -1. For the shape of a 404 or 405:
+ * "/api/v1/nothing" is answered in the family of the /api/v1 routes.
+ */
+int http_route_nearest(const struct http_route *routes, size_t n, const char *path);
+
+/*
  * True if an Accept header value (NULL when absent) admits the TAXII media type:
  * application/taxii+json with version 2.1 or no version, application/<any> or <any>/<any>, with q >
  * 0.
@@ -39,6 +46,10 @@ bool http_accept_taxii(const char *accept);
 
 /* True if a Content-Type value is the TAXII media type (version 2.1 or none). */
 bool http_content_type_taxii(const char *content_type);
+
+/* The content type static.c gives a file name by its extension (application/octet-stream for
+ * an unknown one); static. */
+const char *http_static_media(const char *name);
 
 /* ---- the request head (head.c) ---------------------------------------------------------- */
 
@@ -179,7 +190,7 @@ struct http_exchange {
     char allow[64];            /* with HTTP_ROUTE_METHOD: the methods that would match */
     char *scratch;             /* path copy the captures point into */
     char inline_path[HTTP_PATH_INLINE];
-    rk_time_us started; /* when the head was complete, for the log line */
+    rk_time_us started;                  /* when the head was complete, for the log line */
     const struct sockaddr_storage *peer; /* the client's address (the connection's) */
     size_t bytes_sent;                   /* bytes of the response body sent */
 };

@@ -36,10 +36,31 @@ enum conn_state {
     ST_HEAD,      /* reading a request head */
     ST_BODY,      /* reading a request body */
     ST_WRITE,     /* writing the response */
+    ST_STREAM,    /* producing and writing a streamed response */
     ST_LINGER,    /* the response to a refusal is sent: reading and dropping until the end */
 };
 
+/* The worker's lists of connections: two by idle timeout, and the streams waiting for their
+ * producer, which no idle timeout applies to. */
+enum conn_list {
+    LIST_ANON = 0,   /* no request authenticated on it: the short idle timeout */
+    LIST_MEMBER = 1, /* a request authenticated: the configured idle timeout */
+    LIST_PARKED = 2, /* a stream whose producer waits (for a wake-up or its wait_ms) */
+    LIST_COUNT
+};
+
+/* Bytes a stream may send in one turn before the worker serves its other connections. */
+#define STREAM_TURN ((size_t)256 * 1024)
+
 struct worker;
+struct conn;
+
+struct http_stream {
+    struct conn *conn;        /* the connection that sends it */
+    struct http_stream *next; /* on the worker's list of woken streams (under its qlock) */
+    atomic_bool pending;      /* woken since the producer was last called */
+    atomic_bool queued;       /* on the worker's list of woken streams */
+};
 
 struct conn {
     struct worker *w;
@@ -49,7 +70,8 @@ struct conn {
     struct sockaddr_storage peer; /* the client's address */
     bool counted;                 /* peer was admitted by the per-address table */
     bool member;                  /* a request authenticated: the long idle timeout */
-    struct conn *prev, *next;     /* neighbours on the worker's list of its timeout, oldest first */
+    enum conn_list list;          /* the worker's list it is on */
+    struct conn *prev, *next;     /* neighbours on that list, oldest first */
     int64_t last;                 /* monotonic microseconds of the last activity */
     int64_t linger_until;         /* ST_LINGER: close at this time at the latest */
     char *in;                     /* bytes received and not yet consumed */
@@ -63,10 +85,17 @@ struct conn {
     struct rk_buf out; /* bytes to send before the body: interim or response head */
     char *body;        /* the response body, stolen from x.resp (malloc'd) */
     size_t body_len;
-    size_t sent;      /* bytes of out then body already sent */
-    int status;       /* the response's status, for the log line */
-    bool close_after; /* close once the response is sent */
-    bool linger;      /* and read what the client still sends for a while first */
+    size_t sent;               /* bytes of out then body already sent */
+    int status;                /* the response's status, for the log line */
+    bool close_after;          /* close once the response is sent */
+    bool linger;               /* and read what the client still sends for a while first */
+    struct http_stream stream; /* ST_STREAM: what http_stream_wake() is given */
+    bool chunked_out;          /* ST_STREAM: chunked framing (else until the close) */
+    bool stream_ended;         /* ST_STREAM: the last piece is in out and body */
+    bool stream_waiting;       /* ST_STREAM: the producer returned WAIT and was not woken */
+    int64_t stream_due;        /* parked: call the producer at this time (0: only if woken) */
+    size_t stream_bytes;       /* ST_STREAM: body bytes produced */
+    struct conn *due_next;     /* expire(): streams due, collected before they run */
 };
 
 struct timeout_list {
@@ -85,14 +114,15 @@ struct handoff {
 struct worker {
     struct http_loop *loop;
     atomic_uint n_conns;   /* connections it holds or has been handed */
-    pthread_mutex_t qlock; /* guards queue */
+    pthread_mutex_t qlock; /* guards queue and woken */
     struct handoff *queue; /* connections handed to it, not yet opened */
     pthread_t thread;
-    int ep;                       /* epoll instance */
-    int wake;                     /* eventfd: stop */
-    struct timeout_list lists[2]; /* [0]: without credentials, [1]: members */
-    time_t date_s;                /* second of date */
-    char date[40];                /* "Date: ...\r\n" for date_s */
+    int ep;                                /* epoll instance */
+    int wake;                              /* eventfd: stop, handed connections, woken streams */
+    struct timeout_list lists[LIST_COUNT]; /* by enum conn_list */
+    struct http_stream *woken;             /* streams woken from any thread (under qlock) */
+    time_t date_s;                         /* second of date */
+    char date[40];                         /* "Date: ...\r\n" for date_s */
 };
 
 struct http_loop {
@@ -142,8 +172,10 @@ static void list_append(struct timeout_list *l, struct conn *c)
 /* Activity on c: it moves to the end of its list, which stays sorted by last activity. */
 static void touch(struct conn *c)
 {
-    struct timeout_list *l = &c->w->lists[c->member];
+    struct timeout_list *l = &c->w->lists[c->list];
     c->last = mono_us();
+    if (c->list == LIST_PARKED)
+        return;
     if (l->newest != c) {
         list_unlink(l, c);
         list_append(l, c);
@@ -161,14 +193,39 @@ static void response_drop(struct conn *c)
     c->sent = 0;
 }
 
+/*
+ * Takes c's stream off the worker's list of woken streams. Called once its producer's end
+ * callback returned: nothing can wake it any more, so it cannot come back.
+ */
+static void stream_forget(struct conn *c)
+{
+    struct worker *w = c->w;
+    if (!atomic_load(&c->stream.queued))
+        return;
+    pthread_mutex_lock(&w->qlock);
+    for (struct http_stream **p = &w->woken; *p != NULL; p = &(*p)->next) {
+        if (*p == &c->stream) {
+            *p = c->stream.next;
+            break;
+        }
+    }
+    c->stream.next = NULL;
+    atomic_store(&c->stream.queued, false);
+    pthread_mutex_unlock(&w->qlock);
+}
+
 static void conn_close(struct conn *c)
 {
     struct http_loop *loop = c->w->loop;
-    list_unlink(&c->w->lists[c->member], c);
+    list_unlink(&c->w->lists[c->list], c);
     if (c->in_request) {
-        c->x.bytes_sent = c->sent > c->out.len ? c->sent - c->out.len : 0;
-        http_server_end(loop->cfg.srv, &c->x, 0);
+        if (c->state == ST_STREAM)
+            c->x.bytes_sent = c->stream_bytes;
+        else
+            c->x.bytes_sent = c->sent > c->out.len ? c->sent - c->out.len : 0;
+        http_server_end(loop->cfg.srv, &c->x, 0); /* a stream's end callback: not complete */
     }
+    stream_forget(c);
     http_tls_session_free(c->tls, c->state != ST_HANDSHAKE);
     /* The entry goes before the descriptor, so that shedding never shuts a reused one down. */
     http_conns_close(loop->cfg.conns, c->x.acct);
@@ -201,7 +258,9 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *p
     c->x.acct = acct;
     c->x.peer = &c->peer;
     c->last = mono_us();
-    list_append(&w->lists[0], c);
+    c->stream.conn = c;
+    c->list = LIST_ANON;
+    list_append(&w->lists[LIST_ANON], c);
     if (loop->cfg.tls != NULL) {
         c->tls = http_tls_session_new(loop->cfg.tls, fd);
         if (c->tls == NULL) {
@@ -372,9 +431,11 @@ static void promote(struct conn *c)
 {
     if (!c->x.promoted || c->member)
         return;
-    list_unlink(&c->w->lists[0], c);
+    assert(c->list == LIST_ANON);
+    list_unlink(&c->w->lists[LIST_ANON], c);
     c->member = true;
-    list_append(&c->w->lists[1], c);
+    c->list = LIST_MEMBER;
+    list_append(&c->w->lists[LIST_MEMBER], c);
 }
 
 /* Takes x.resp as the response to send: its head into c->out, its body stolen. */
@@ -387,12 +448,37 @@ static void response_start(struct conn *c)
     if (!h->keep_alive || h->status != 0)
         c->close_after = true;
     c->status = resp->status;
-    c->body_len = resp->body.len;
-    c->body = rk_buf_steal(&resp->body);
+    bool head_only = c->x.req.method != NULL && strcmp(c->x.req.method, "HEAD") == 0;
     rk_buf_printf(&c->out, "HTTP/1.1 %d %s\r\n", resp->status, http_reason(resp->status));
     rk_buf_puts(&c->out, date_line(c->w));
-    rk_buf_printf(&c->out, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                  resp->content_type != NULL ? resp->content_type : HTTP_TAXII_MEDIA, c->body_len);
+    rk_buf_printf(&c->out, "Content-Type: %s\r\n",
+                  resp->content_type != NULL ? resp->content_type : HTTP_TAXII_MEDIA);
+    if (resp->streamed) {
+        /* HTTP/1.0 has no chunks: the body ends where the connection does. */
+        c->chunked_out = !resp->producer.sized && h->minor >= 1;
+        if (resp->producer.sized)
+            rk_buf_printf(&c->out, "Content-Length: %llu\r\n",
+                          (unsigned long long)resp->producer.length);
+        else if (c->chunked_out)
+            rk_buf_puts(&c->out, "Transfer-Encoding: chunked\r\n");
+        else
+            c->close_after = true;
+        c->stream_ended = head_only;
+        c->stream_waiting = false;
+        c->stream_due = 0;
+        c->stream_bytes = 0;
+        atomic_store(&c->stream.pending, false);
+    } else {
+        c->body_len = resp->body.len;
+        c->body = rk_buf_steal(&resp->body);
+        if (resp->status != 304) /* it would be the length of the 200 (RFC 9110 8.6) */
+            rk_buf_printf(&c->out, "Content-Length: %zu\r\n", c->body_len);
+        if (head_only) { /* the length of what a GET would get, and no body */
+            free(c->body);
+            c->body = NULL;
+            c->body_len = 0;
+        }
+    }
     for (size_t i = 0; i < resp->n_headers; i++)
         rk_buf_printf(&c->out, "%s: %s\r\n", resp->hdr_name[i], resp->hdr_value[i]);
     if (c->close_after)
@@ -400,7 +486,7 @@ static void response_start(struct conn *c)
     else if (h->minor == 0)
         rk_buf_puts(&c->out, "Connection: keep-alive\r\n");
     rk_buf_puts(&c->out, "\r\n");
-    c->state = ST_WRITE;
+    c->state = resp->streamed ? ST_STREAM : ST_WRITE;
 }
 
 /* Drops n consumed bytes that follow the current head in the input buffer (the head stays
@@ -459,6 +545,167 @@ static int body_take(struct conn *c)
     in_consume(c, n);
     c->body_left -= n;
     return c->body_left == 0;
+}
+
+/* ---- streamed responses ---------------------------------------------------------------- */
+
+/* c's producer waits: off the idle-timeout lists until it is woken or due. */
+static void stream_park(struct conn *c)
+{
+    if (c->list == LIST_PARKED)
+        return;
+    unsigned wait_ms = c->x.resp.producer.wait_ms;
+    list_unlink(&c->w->lists[c->list], c);
+    c->list = LIST_PARKED;
+    list_append(&c->w->lists[LIST_PARKED], c);
+    c->stream_due = wait_ms > 0 ? mono_us() + (int64_t)wait_ms * 1000 : 0;
+}
+
+/* c's producer is to be called again: back on its idle-timeout list. */
+static void stream_unpark(struct conn *c)
+{
+    assert(c->list == LIST_PARKED);
+    list_unlink(&c->w->lists[LIST_PARKED], c);
+    c->list = c->member ? LIST_MEMBER : LIST_ANON;
+    list_append(&c->w->lists[c->list], c);
+    c->stream_waiting = false;
+    c->stream_due = 0;
+    touch(c);
+}
+
+/*
+ * Whether the client went away (end of stream or an error), reading what it sends meanwhile
+ * (a pipelined request) while the input buffer has room. Only between writes: a TLS record
+ * being written is never interleaved with a read.
+ */
+static bool stream_peer_gone(struct conn *c)
+{
+    while (c->in_len < c->in_cap) {
+        ssize_t r = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+        if (r == HTTP_IO_AGAIN)
+            return false;
+        if (r <= 0)
+            return true;
+        c->in_len += (size_t)r;
+    }
+    return false;
+}
+
+/* Frames the piece a producer appended to data (consumed) as the next bytes to send. */
+static void stream_frame(struct conn *c, struct rk_buf *data, bool last)
+{
+    assert(c->sent == 0 && c->out.len == 0 && c->body == NULL);
+    c->stream_bytes += data->len;
+    if (c->chunked_out) {
+        if (data->len > 0) {
+            rk_buf_printf(&c->out, "%zx\r\n", data->len);
+            rk_buf_puts(data, "\r\n");
+        }
+        if (last)
+            rk_buf_puts(data->len > 0 ? data : &c->out, "0\r\n\r\n");
+    }
+    c->body_len = data->len;
+    c->body = c->body_len > 0 ? rk_buf_steal(data) : NULL;
+    rk_buf_free(data);
+}
+
+enum stream_step {
+    STREAM_WAIT,   /* waiting for the socket, a wake-up, its due time or its next turn */
+    STREAM_DONE,   /* the last byte is sent */
+    STREAM_CLOSED, /* the client went away or the producer failed: close the connection */
+};
+
+/*
+ * Sends what was produced, and calls the producer for more once it is all sent, until the
+ * socket would block, the producer waits, the body ends, or the stream used its turn (then
+ * it is parked as due at once, so the worker's other connections are served first).
+ */
+static enum stream_step stream_run(struct conn *c)
+{
+    struct http_producer *p = &c->x.resp.producer;
+    size_t turn = 0;
+    for (;;) {
+        if (c->sent < c->out.len + c->body_len) {
+            int r = conn_flush(c);
+            if (r == HTTP_IO_AGAIN)
+                return STREAM_WAIT;
+            if (r < 0)
+                return STREAM_CLOSED;
+        }
+        turn += c->body_len;
+        response_drop(c);
+        if (c->stream_ended)
+            return STREAM_DONE;
+        if (stream_peer_gone(c))
+            return STREAM_CLOSED;
+        if (c->list == LIST_PARKED)
+            return STREAM_WAIT; /* an event of the socket while the producer waits */
+        if (c->stream_waiting && !atomic_load(&c->stream.pending)) {
+            stream_park(c);
+            return STREAM_WAIT;
+        }
+        if (turn >= STREAM_TURN) {
+            stream_park(c);
+            c->stream_due = mono_us();
+            return STREAM_WAIT;
+        }
+        c->stream_waiting = false;
+        atomic_store(&c->stream.pending, false);
+        struct rk_buf data = RK_BUF_INIT;
+        int rc = p->produce(p->state, &c->stream, &data);
+        if (rc < 0 || rc > HTTP_PRODUCE_END) {
+            rk_buf_free(&data);
+            rk_log(RK_LOG_WARN, "http: %s %s: the producer failed (%d), connection closed",
+                   c->x.req.method, c->x.req.path, rc);
+            return STREAM_CLOSED;
+        }
+        if (p->sized && (c->stream_bytes + data.len > p->length ||
+                         (rc == HTTP_PRODUCE_END && c->stream_bytes + data.len != p->length))) {
+            rk_buf_free(&data);
+            rk_log(RK_LOG_WARN, "http: %s %s: the body is not the %llu bytes announced",
+                   c->x.req.method, c->x.req.path, (unsigned long long)p->length);
+            return STREAM_CLOSED; /* the client sees a body shorter than announced */
+        }
+        if (rc == HTTP_PRODUCE_WAIT || (rc == HTTP_PRODUCE_MORE && data.len == 0))
+            c->stream_waiting = true;
+        c->stream_ended = rc == HTTP_PRODUCE_END;
+        stream_frame(c, &data, c->stream_ended);
+    }
+}
+
+/* Drops c's request once its response is sent; false when c is to be closed. */
+static bool response_end(struct conn *c)
+{
+    struct http_loop *loop = c->w->loop;
+    bool streamed = c->state == ST_STREAM;
+    c->x.bytes_sent = streamed ? c->stream_bytes : c->body_len;
+    c->x.resp.stream_complete = streamed;
+    http_server_end(loop->cfg.srv, &c->x, c->status);
+    if (streamed)
+        stream_forget(c);
+    c->in_request = false;
+    response_drop(c);
+    if (c->head_len > 0) { /* what follows is the next request */
+        memmove(c->in, c->in + c->head_len, c->in_len - c->head_len);
+        c->in_len -= c->head_len;
+        c->head_len = 0;
+    }
+    if (c->close_after) {
+        if (!c->linger)
+            return false;
+        /* Closing with unread bytes would reset the connection, and the client could
+         * lose the answer: stop sending, read what still comes, then close. */
+        if (c->tls != NULL)
+            http_tls_session_free(c->tls, true);
+        c->tls = NULL;
+        (void)shutdown(c->fd, SHUT_WR);
+        c->state = ST_LINGER;
+        c->linger_until = mono_us() + LINGER_US;
+        c->in_len = 0;
+        return true;
+    }
+    c->state = ST_HEAD;
+    return true;
 }
 
 /* Runs c's state machine until it waits for the socket. Returns false when c was closed. */
@@ -549,30 +796,20 @@ static bool conn_run(struct conn *c)
                 return true;
             if (r < 0)
                 goto closed;
-            c->x.bytes_sent = c->body_len;
-            http_server_end(loop->cfg.srv, &c->x, c->status);
-            c->in_request = false;
-            response_drop(c);
-            if (c->head_len > 0) { /* what follows is the next request */
-                memmove(c->in, c->in + c->head_len, c->in_len - c->head_len);
-                c->in_len -= c->head_len;
-                c->head_len = 0;
-            }
-            if (c->close_after) {
-                if (!c->linger)
+            if (!response_end(c))
+                goto closed;
+            break;
+        case ST_STREAM:
+            switch (stream_run(c)) {
+            case STREAM_WAIT:
+                return true;
+            case STREAM_CLOSED:
+                goto closed;
+            case STREAM_DONE:
+                if (!response_end(c))
                     goto closed;
-                /* Closing with unread bytes would reset the connection, and the client could
-                 * lose the answer: stop sending, read what still comes, then close. */
-                if (c->tls != NULL)
-                    http_tls_session_free(c->tls, true);
-                c->tls = NULL;
-                (void)shutdown(c->fd, SHUT_WR);
-                c->state = ST_LINGER;
-                c->linger_until = mono_us() + LINGER_US;
-                c->in_len = 0;
                 break;
             }
-            c->state = ST_HEAD;
             break;
         case ST_LINGER:
             /* A bounded read per event: a fast sender must not hold the worker. The next bytes
@@ -592,13 +829,74 @@ closed:
     return false;
 }
 
-/* Closes the connections idle for longer than their timeout; returns the milliseconds until
- * the next one would expire (at most one second). */
-static int expire(struct worker *w)
+/* Calls the producers of the parked streams whose time came. */
+static void streams_due(struct worker *w)
 {
     int64_t now = mono_us();
+    struct conn *due = NULL, **tail = &due;
+    /* Collected first: running one moves it off the list, or back onto it. */
+    for (struct conn *c = w->lists[LIST_PARKED].oldest; c != NULL; c = c->next) {
+        if (c->stream_due != 0 && c->stream_due <= now) {
+            c->due_next = NULL;
+            *tail = c;
+            tail = &c->due_next;
+        }
+    }
+    while (due != NULL) {
+        struct conn *c = due;
+        due = c->due_next;
+        stream_unpark(c);
+        (void)conn_run(c);
+    }
+}
+
+/* Runs the streams woken by http_stream_wake(). */
+static void streams_woken(struct worker *w)
+{
+    pthread_mutex_lock(&w->qlock);
+    struct http_stream *s = w->woken;
+    w->woken = NULL;
+    pthread_mutex_unlock(&w->qlock);
+    while (s != NULL) {
+        struct http_stream *next = s->next;
+        struct conn *c = s->conn;
+        s->next = NULL;
+        atomic_store(&s->queued, false);
+        if (c->list == LIST_PARKED) {
+            stream_unpark(c);
+            (void)conn_run(c);
+        }
+        s = next;
+    }
+}
+
+void http_stream_wake(struct http_stream *s)
+{
+    struct worker *w = s->conn->w;
+    uint64_t one = 1;
+    atomic_store(&s->pending, true);
+    if (atomic_exchange(&s->queued, true))
+        return;
+    pthread_mutex_lock(&w->qlock);
+    s->next = w->woken;
+    w->woken = s;
+    pthread_mutex_unlock(&w->qlock);
+    if (write(w->wake, &one, sizeof(one)) < 0)
+        rk_log(RK_LOG_WARN, "http: cannot wake a worker: %s", strerror(errno));
+}
+
+/* Runs the streams due, closes the connections idle for longer than their timeout; returns
+ * the milliseconds until the next of either (at most one second). */
+static int expire(struct worker *w)
+{
+    streams_due(w);
+    int64_t now = mono_us();
     int64_t wait = 1000000;
-    for (int i = 0; i < 2; i++) {
+    for (struct conn *c = w->lists[LIST_PARKED].oldest; c != NULL; c = c->next) {
+        if (c->stream_due != 0 && c->stream_due - now < wait)
+            wait = c->stream_due - now;
+    }
+    for (int i = LIST_ANON; i <= LIST_MEMBER; i++) {
         struct timeout_list *l = &w->lists[i];
         while (l->oldest != NULL) {
             struct conn *c = l->oldest;
@@ -611,6 +909,8 @@ static int expire(struct worker *w)
             conn_close(c);
         }
     }
+    if (wait <= 0)
+        return 0; /* a stream whose turn ended: serve the other connections, then it */
     return (int)(wait / 1000) + 1;
 }
 
@@ -626,15 +926,16 @@ static void *worker_main(void *arg)
             void *p = evs[i].data.ptr;
             if (p == &listen_tag)
                 accept_batch(w);
-            else if (p == &wake_tag)
+            else if (p == &wake_tag) {
                 take_handoffs(w);
-            else
+                streams_woken(w);
+            } else
                 (void)conn_run(p);
         }
         timeout = expire(w);
     }
     take_handoffs(w); /* opened only to be closed like the others */
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < LIST_COUNT; i++)
         while (w->lists[i].oldest != NULL)
             conn_close(w->lists[i].oldest);
     return NULL;
@@ -692,8 +993,8 @@ int http_loop_start(const struct http_loop_config *cfg, struct http_loop **out, 
         w->loop = l;
         w->ep = epoll_create1(EPOLL_CLOEXEC);
         w->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->lists[0].timeout_us = (int64_t)cfg->head_timeout_s * 1000000;
-        w->lists[1].timeout_us = (int64_t)cfg->timeout_s * 1000000;
+        w->lists[LIST_ANON].timeout_us = (int64_t)cfg->head_timeout_s * 1000000;
+        w->lists[LIST_MEMBER].timeout_us = (int64_t)cfg->timeout_s * 1000000;
         struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
                                   .data.ptr = (void *)(uintptr_t)&listen_tag};
         struct epoll_event wev = {.events = EPOLLIN, .data.ptr = (void *)(uintptr_t)&wake_tag};

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * media.c: content negotiation for TAXII routes. Accept and Content-Type values are parsed
+ * media.c: content negotiation: the TAXII media type of TAXII routes, and the types other
+ * routes declare (enum http_media). Accept and Content-Type values are parsed
  * as RFC 7231 media ranges (case-insensitive names, optional whitespace, quoted parameter
  * values, q weights) rather than compared as strings, since clients format them freely.
  */
@@ -138,4 +139,60 @@ bool http_content_type_taxii(const char *content_type)
     struct range r;
     range_parse(content_type, strlen(content_type), &r);
     return eq_ci(r.type, r.type_len, TAXII_TYPE) && (!r.has_version || r.version_ok);
+}
+
+const char *http_media_type(enum http_media m)
+{
+    switch (m) {
+    case HTTP_MEDIA_TEXT:
+        return "text/plain; charset=utf-8";
+    case HTTP_MEDIA_CSV:
+        return "text/csv; charset=utf-8";
+    case HTTP_MEDIA_ZONE:
+        return "text/dns";
+    case HTTP_MEDIA_HTML:
+        return "text/html; charset=utf-8";
+    case HTTP_MEDIA_CSS:
+        return "text/css; charset=utf-8";
+    case HTTP_MEDIA_JS:
+        return "text/javascript; charset=utf-8";
+    case HTTP_MEDIA_EVENTS:
+        return "text/event-stream";
+    default:
+        return NULL;
+    }
+}
+
+bool http_accepts(const char *accept, const char *media)
+{
+    if (accept == NULL)
+        return true;
+    size_t mlen = strcspn(media, ";");
+    while (mlen > 0 && is_ows(media[mlen - 1]))
+        mlen--;
+    const char *slash = memchr(media, '/', mlen);
+    size_t tlen = slash != NULL ? (size_t)(slash - media) : mlen;
+    const char *s = accept;
+    bool any = false;
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        struct range r;
+        range_parse(s, len, &r);
+        if (r.type_len > 0) {
+            any = true;
+            if (!r.q_zero) {
+                if (eq_ci(r.type, r.type_len, "*/*"))
+                    return true;
+                if (r.type_len == tlen + 2 && strncasecmp(r.type, media, tlen) == 0 &&
+                    r.type[tlen] == '/' && r.type[tlen + 1] == '*')
+                    return true;
+                if (r.type_len == mlen && strncasecmp(r.type, media, mlen) == 0)
+                    return true;
+            }
+        }
+        if (s[len] == '\0')
+            break;
+        s += len + 1;
+    }
+    return !any; /* an Accept header with no media range at all is treated as absent */
 }

@@ -133,46 +133,58 @@ void http_set_header(struct http_response *resp, const char *name, const char *v
     resp->n_headers++;
 }
 
+void http_response_stream(struct http_response *resp, const struct http_producer *p)
+{
+    assert(p != NULL && p->produce != NULL);
+    assert(!resp->streamed);
+    rk_buf_free(&resp->body);
+    resp->producer = *p;
+    resp->streamed = true;
+    resp->stream_complete = false;
+}
+
+/* Ends resp's stream, if it has one: its producer's end callback runs, once. */
+static void stream_release(struct http_response *resp)
+{
+    if (!resp->streamed)
+        return;
+    resp->streamed = false;
+    if (resp->producer.end != NULL)
+        resp->producer.end(resp->producer.state, resp->stream_complete);
+    resp->producer = (struct http_producer){0};
+}
+
 static void response_clear(struct http_response *resp)
 {
+    stream_release(resp);
     rk_buf_free(&resp->body);
     for (size_t i = 0; i < resp->n_headers; i++)
         free(resp->hdr_value[i]);
     resp->n_headers = 0;
 }
 
-/*
- * The admin API's clients read {"error": "..."} with application/json; the TAXII members
- * are kept beside it so that one error shape serves both kinds of client.
- */
-static void json_api_error(struct http_response *resp)
+void http_json_error(struct http_response *resp, int status, const char *message)
 {
-    if (resp->body.len > 1 && resp->body.data[0] == '{') {
-        struct rk_buf b = RK_BUF_INIT;
-        const char *d = strstr(resp->body.data, "\"description\":");
-        rk_buf_puts(&b, "{\"error\":");
-        if (d != NULL) {
-            /* The description is a JSON string literal up to the next ",\"http_status\"". */
-            const char *v = d + strlen("\"description\":");
-            const char *end = strstr(v, ",\"http_status\":");
-            rk_buf_append(&b, v, end != NULL ? (size_t)(end - v) : 2);
-        } else {
-            rk_buf_json_string(&b, http_reason(resp->status));
-        }
-        rk_buf_putc(&b, ',');
-        rk_buf_append(&b, resp->body.data + 1, resp->body.len - 1);
-        rk_buf_free(&resp->body);
-        resp->body = b;
-    }
+    const char *m = message != NULL && message[0] != '\0' ? message : http_reason(status);
+    rk_buf_reset(&resp->body);
+    resp->status = status;
     resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_puts(&resp->body, "{\"error\":");
+    rk_buf_json_string(&resp->body, m);
+    rk_buf_puts(&resp->body, ",\"title\":");
+    rk_buf_json_string(&resp->body, http_reason(status));
+    rk_buf_puts(&resp->body, ",\"description\":");
+    rk_buf_json_string(&resp->body, m);
+    rk_buf_printf(&resp->body, ",\"http_status\":\"%d\"}", status);
 }
 
 void http_error_shaped(struct http_response *resp, int status, const char *description,
                        bool json_route)
 {
-    http_error(resp, status, NULL, description);
     if (json_route)
-        json_api_error(resp);
+        http_json_error(resp, status, description);
+    else
+        http_error(resp, status, NULL, description);
     if (status == 401)
         http_set_header(resp, "WWW-Authenticate", WWW_AUTHENTICATE);
 }
@@ -195,6 +207,15 @@ const char *http_header(const struct http_request *req, const char *name)
     return http_head_field(req->head, name);
 }
 
+/* Whether a route's errors are JSON error objects: JSON routes, and routes of another media
+ * than TAXII's. */
+static bool http_route_json_errors(unsigned flags)
+{
+    if (flags & HTTP_ROUTE_TAXII)
+        return false;
+    return (flags & HTTP_ROUTE_JSON) != 0 || HTTP_ROUTE_MEDIA(flags) != HTTP_MEDIA_DEFAULT;
+}
+
 /*
  * Finds the route for the request once (when the head is in if a body is announced, else at
  * dispatch): sets x->route, x->json_route and the captures (into x->scratch). A path holding a
@@ -211,22 +232,25 @@ static int resolve_route(struct http_server *srv, struct http_exchange *x)
         else
             x->route = http_route_find(srv->routes, srv->n_routes, h->method, h->path, x->scratch,
                                        need, x->req.captures, x->allow, sizeof(x->allow));
-        x->json_route = x->route >= 0 && (srv->routes[x->route].flags & HTTP_ROUTE_JSON) != 0;
+        /* No route of this method: the error takes the shape of the nearest route's family. */
+        int shape = x->route >= 0 ? x->route
+                                  : http_route_nearest(srv->routes, srv->n_routes,
+                                                       x->scratch != NULL ? h->path : "");
+        x->json_route = shape >= 0 && http_route_json_errors(srv->routes[shape].flags);
         x->routed = true;
     }
     return x->route;
 }
 
 /*
- * Runs the configured authenticator on the request's Authorization header, once. A request
+ * Runs the configured authenticator on the request's head, once. A request
  * that authenticates makes its connection a member's: never shed, and idle for up to the
  * configured timeout rather than the short one every connection starts with.
  */
 static int authenticate(struct http_server *srv, struct http_exchange *x, struct rk_err *err)
 {
-    const char *authz = http_head_field(&x->head, "Authorization");
     x->authed = true;
-    int rc = srv->cfg.authenticate(srv->cfg.auth_ctx, authz, &x->req.principal, err);
+    int rc = srv->cfg.authenticate(srv->cfg.auth_ctx, &x->req, &x->req.principal, err);
     if (rc == 0 && x->req.principal != NULL && http_conns_promote(srv->conns, x->acct))
         x->promoted = true;
     return rc;
@@ -238,6 +262,12 @@ enum http_next http_server_on_head(struct http_server *srv, struct http_exchange
     x->req.method = h->method;
     x->req.path = h->path;
     x->req.head = h;
+    x->req.peer = (const struct sockaddr *)x->peer;
+    if (h->status == 0) { /* the authenticator may run before the body is read */
+        assert(h->n_params <= HTTP_MAX_PARAMS); /* the parser refuses more */
+        x->req.n_params = h->n_params;
+        memcpy(x->req.params, h->params, h->n_params * sizeof(h->params[0]));
+    }
     if (h->status != 0) {
         if (h->path != NULL)
             (void)resolve_route(srv, x); /* only to pick the shape of the error */
@@ -302,9 +332,6 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
     resp->content_type = HTTP_TAXII_MEDIA;
     x->req.body = x->body.len > 0 ? x->body.data : NULL;
     x->req.body_len = x->body.len;
-    assert(h->n_params <= HTTP_MAX_PARAMS); /* the parser refuses more */
-    x->req.n_params = h->n_params;
-    memcpy(x->req.params, h->params, h->n_params * sizeof(h->params[0]));
 
     int idx = resolve_route(srv, x);
     if (idx == HTTP_ROUTE_METHOD) {
@@ -340,6 +367,19 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
             fail(x, 415, "send the body as " HTTP_TAXII_MEDIA, NULL);
             return;
         }
+    } else if (HTTP_ROUTE_MEDIA(route->flags) == HTTP_MEDIA_ANY) {
+        resp->content_type = "application/octet-stream";
+    } else if (HTTP_ROUTE_MEDIA(route->flags) != HTTP_MEDIA_DEFAULT) {
+        const char *media = http_media_type(HTTP_ROUTE_MEDIA(route->flags));
+        assert(media != NULL); /* a value of enum http_media */
+        if (!http_accepts(http_head_field(h, "Accept"), media)) {
+            char why[128];
+            snprintf(why, sizeof(why), "this resource is only served as %.*s",
+                     (int)strcspn(media, ";"), media);
+            fail(x, 406, why, NULL);
+            return;
+        }
+        resp->content_type = media;
     } else if (route->flags & HTTP_ROUTE_JSON) {
         resp->content_type = HTTP_JSON_MEDIA;
     }
@@ -347,10 +387,15 @@ void http_server_on_request(struct http_server *srv, struct http_exchange *x)
     rc = route->fn(route->ctx, &x->req, resp, &err);
     if (rc < 0) {
         int status = rk_http_status(rc);
+        const char *msg = err.msg[0] ? err.msg : rk_code_name(rc);
+        if (status >= 500) {
+            /* The detail (a store's own words among them) is for the operator only. */
+            rk_log(RK_LOG_ERROR, "http: %s %s: %s", h->method, h->path, msg);
+            msg = HTTP_INTERNAL_MESSAGE;
+        }
         /* Keep headers the handler set (Allow, Location...), replace the body. */
-        http_error(resp, status, NULL, err.msg[0] ? err.msg : rk_code_name(rc));
-        if (x->json_route)
-            json_api_error(resp);
+        stream_release(resp);
+        http_error_shaped(resp, status, msg, x->json_route);
     }
     if (resp->status < 100 || resp->status > 599)
         resp->status = 500;

@@ -100,8 +100,7 @@ void policy_doc_default(struct policy_doc *d)
     d->green_delay_hours = 0;
     d->own_identifiers = POLICY_OWNID_REFUSE;
     strings_set(&d->remove_properties, default_removed, COUNT(default_removed));
-    strings_set(&d->public_identities, default_public_identities,
-                COUNT(default_public_identities));
+    strings_set(&d->public_identities, default_public_identities, COUNT(default_public_identities));
     d->n_marking_aliases = COUNT(default_none_markings);
     d->marking_aliases = rk_calloc(d->n_marking_aliases, sizeof(*d->marking_aliases));
     for (size_t i = 0; i < d->n_marking_aliases; i++) {
@@ -205,7 +204,11 @@ static int check_audience(struct store *s, const char *what, const char *aud, st
     if (strcmp(aud, "contributor-sector") == 0 || strcmp(aud, "collection") == 0)
         return 0;
     if (s != NULL) {
-        if (policy_spec_check(s, aud, &e2) != 0)
+        int rc = policy_spec_check(s, aud, &e2);
+        /* A store that failed is no fault of the document: its code (a 5xx) is kept. */
+        if (rc == RK_E_DB || rc == RK_E_IO)
+            return rk_err_set(err, rc, "%s: %s", what, e2.msg);
+        if (rc != 0)
             return rk_err_set(err, RK_E_INVALID, "%s: %s", what, e2.msg);
         return 0;
     }
@@ -578,4 +581,3 @@ char *policy_doc_to_json(const struct policy_doc *d)
         abort(); /* jansson fails only when out of memory; the house rule is to abort */
     return out;
 }
-

@@ -121,7 +121,7 @@ class TestErrors(HubTestCase):
 class TestReasonPhrases(HubTestCase):
     """The status line's reason phrase and the error body's title name a status alike, for
     every error status a client can make the hub send on TAXII routes (and the admin API's
-    errors the server makes; its handlers' own errors are {"error"} without a title)."""
+    errors, whose JSON error object carries the title too)."""
 
     server_args = ("--max-content-length", "4096")
 

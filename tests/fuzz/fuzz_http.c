@@ -49,6 +49,8 @@ static void setup(void)
 
     n_routes = taxii_routes(&hub, routes, MAX_ROUTES);
     n_routes += api_routes(&hub, routes + n_routes, MAX_ROUTES - n_routes);
+    if (n_routes < MAX_ROUTES) /* a pattern that takes the rest of the path, as static files */
+        routes[n_routes++] = (struct http_route){.method = "GET", .pattern = "/ui/{path...}"};
     if (mkdtemp(dir) == NULL)
         abort();
     atexit(cleanup);
@@ -89,6 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             allow, sizeof(allow));
     if (r >= 0 && (size_t)r >= n_routes)
         abort();
+    int near = http_route_nearest(routes, n_routes, path);
+    if (near >= 0 && (size_t)near >= n_routes)
+        abort();
+    (void)http_accepts(media, "text/csv; charset=utf-8");
     (void)http_accept_taxii(media);
     (void)http_content_type_taxii(media);
     rk_err_clear(&err);

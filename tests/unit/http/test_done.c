@@ -97,9 +97,10 @@ static int h_missing(void *ctx, struct http_request *req, struct http_response *
     return rk_err_set(err, RK_E_NOTFOUND, "nothing here");
 }
 
-static int auth(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+static int auth(void *ctx, const struct http_request *req, void **principal, struct rk_err *err)
 {
     (void)ctx;
+    const char *authorization = http_header(req, "Authorization");
     if (authorization == NULL)
         return 0;
     if (strcmp(authorization, "Bearer good") == 0) {

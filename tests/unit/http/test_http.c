@@ -134,6 +134,29 @@ static void test_accept(void **state)
     assert_false(http_accept_taxii("application/stix+json;version=2.1"));
 }
 
+static void test_accepts(void **state)
+{
+    (void)state;
+    const char *csv = "text/csv; charset=utf-8";
+    assert_true(http_accepts(NULL, csv));
+    assert_true(http_accepts("", csv));
+    assert_true(http_accepts("text/csv", csv));
+    assert_true(http_accepts("TEXT/CSV;q=0.5", csv));
+    assert_true(http_accepts("text/*", csv));
+    assert_true(http_accepts("application/json, */*;q=0.1", csv));
+    assert_true(http_accepts("text/html , text/csv ; header=present", csv));
+    assert_false(http_accepts("text/html", csv));
+    assert_false(http_accepts("text/csv;q=0", csv));
+    assert_false(http_accepts("text/csvx", csv));
+    assert_false(http_accepts("text/cs", csv));
+    assert_false(http_accepts("application/*", csv));
+    assert_false(http_accepts("texts/*", csv));
+    assert_true(http_accepts("text/event-stream", http_media_type(HTTP_MEDIA_EVENTS)));
+    assert_string_equal(http_media_type(HTTP_MEDIA_ZONE), "text/dns");
+    assert_null(http_media_type(HTTP_MEDIA_DEFAULT));
+    assert_null(http_media_type(HTTP_MEDIA_ANY));
+}
+
 static void test_content_type(void **state)
 {
     (void)state;
@@ -159,6 +182,15 @@ static void test_error_shape(void **state)
                                         "\\\"such\\\" thing\",\"http_status\":\"404\"}");
     http_error(&resp, 400, "Bad", NULL);
     assert_string_equal(resp.body.data, "{\"title\":\"Bad\",\"http_status\":\"400\"}");
+    http_json_error(&resp, 409, "exists \"x\"");
+    assert_int_equal(resp.status, 409);
+    assert_string_equal(resp.content_type, HTTP_JSON_MEDIA);
+    assert_string_equal(resp.body.data,
+                        "{\"error\":\"exists \\\"x\\\"\",\"title\":\"Conflict\","
+                        "\"description\":\"exists \\\"x\\\"\",\"http_status\":\"409\"}");
+    http_json_error(&resp, 404, NULL);
+    assert_string_equal(resp.body.data, "{\"error\":\"Not Found\",\"title\":\"Not Found\","
+                                        "\"description\":\"Not Found\",\"http_status\":\"404\"}");
     rk_buf_free(&resp.body);
 }
 
@@ -202,9 +234,21 @@ static int h_post(void *ctx, struct http_request *req, struct http_response *res
     return 0;
 }
 
-static int auth(void *ctx, const char *authorization, void **principal, struct rk_err *err)
+static int auth(void *ctx, const struct http_request *req, void **principal, struct rk_err *err)
 {
     (void)ctx;
+    const char *authorization = http_header(req, "Authorization");
+    const char *cookie = http_header(req, "Cookie");
+    /* A session cookie, admitted only from the loopback address: the authenticator sees the
+     * whole request, not only its Authorization header. */
+    if (cookie != NULL && strcmp(cookie, "session=good") == 0) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)req->peer;
+        if (req->peer == NULL || req->peer->sa_family != AF_INET ||
+            ntohl(in->sin_addr.s_addr) != INADDR_LOOPBACK || strcmp(req->method, "GET") != 0)
+            return rk_err_set(err, RK_E_UNAUTH, "cookie refused");
+        *principal = rk_strdup("cookie");
+        return 0;
+    }
     if (authorization == NULL)
         return 0;
     if (strcmp(authorization, "Bearer good") == 0) {
@@ -214,7 +258,28 @@ static int auth(void *ctx, const char *authorization, void **principal, struct r
     return rk_err_set(err, RK_E_UNAUTH, "unknown token");
 }
 
+static int h_broken(void *ctx, struct http_request *req, struct http_response *resp,
+                    struct rk_err *err)
+{
+    (void)ctx, (void)req, (void)resp;
+    return rk_err_set(err, RK_E_DB, "objects: database is locked (SQLITE_BUSY) in /srv/renkei.db");
+}
+
+static int h_csv(void *ctx, struct http_request *req, struct http_response *resp,
+                 struct rk_err *err)
+{
+    (void)ctx;
+    if (req->n_params > 0)
+        return rk_err_set(err, RK_E_NOTFOUND, "no such report");
+    rk_buf_puts(&resp->body, "a,b\r\n1,2\r\n");
+    return 0;
+}
+
 static const struct http_route live[] = {
+    {"GET", "/report.csv", h_csv, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PRODUCES(HTTP_MEDIA_CSV),
+     "csv"},
+    {"GET", "/broken/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "broken"},
+    {"GET", "/broken-json/", h_broken, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_JSON, "broken-json"},
     {"GET", "/hello/", h_hello, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "hello"},
     {"GET", "/items/{id}/", h_item, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "item"},
     {"POST", "/items/", h_post, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_TAXII, "post"},
@@ -357,6 +422,92 @@ static void test_server_auth(void **state)
     /* JSON routes answer application/json and skip TAXII negotiation. */
     assert_non_null(strstr(out, "Content-Type: application/json"));
     assert_non_null(strstr(out, "{\"hello\":\"good\"}"));
+}
+
+/* The authenticator sees headers other than Authorization, the method and the client. */
+static void test_server_auth_whole_request(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nCookie: session=good\r\n\r\n",
+                             out, sizeof(out)),
+                     200);
+    assert_non_null(strstr(out, "{\"hello\":\"cookie\"}"));
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\nCookie: session=bad\r\n\r\n",
+                             out, sizeof(out)),
+                     401);
+    /* A body announced: the authenticator runs before it is read, and sees the method. */
+    assert_int_equal(request("POST /items/ HTTP/1.1\r\nHost: x\r\nCookie: session=good\r\n"
+                             "Content-Type: application/taxii+json;version=2.1\r\n"
+                             "Content-Length: 2\r\n\r\n{}",
+                             out, sizeof(out)),
+                     401);
+    assert_non_null(strstr(out, "cookie refused"));
+}
+
+/* A 5xx from a handler never shows its detail (a store's words) to the client, in either
+ * family's shape; 401s carry one shape each. */
+static void test_server_error_families(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /broken/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 500);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_non_null(
+        strstr(out, "{\"title\":\"Internal Server Error\",\"description\":\"" HTTP_INTERNAL_MESSAGE
+                    "\",\"http_status\":\"500\"}"));
+    assert_null(strcasestr(out, "sqlite"));
+    assert_null(strstr(out, "locked"));
+    assert_null(strstr(out, "renkei.db"));
+    assert_int_equal(request("GET /broken-json/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     500);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"" HTTP_INTERNAL_MESSAGE "\",\"title\":"));
+    assert_null(strcasestr(out, "sqlite"));
+    /* 401 on a JSON route: the JSON error object only, once. */
+    assert_int_equal(request("GET /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 401);
+    const char *body = strstr(out, "\r\n\r\n");
+    assert_non_null(body);
+    assert_string_equal(body + 4,
+                        "{\"error\":\"credentials required\",\"title\":\"Unauthorized\","
+                        "\"description\":\"credentials required\",\"http_status\":\"401\"}");
+    assert_non_null(strstr(out, "WWW-Authenticate: "));
+    /* No route of that method or path: the shape of the nearest route's family. */
+    assert_int_equal(request("PUT /private/ HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 405);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":"));
+    assert_int_equal(
+        request("GET /private/nothing/here HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 404);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_int_equal(request("GET /items/a/b/c HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     404);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_int_equal(request("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 404);
+    assert_non_null(strstr(out, "Content-Type: " HTTP_TAXII_MEDIA));
+    assert_null(strstr(out, "\"error\""));
+}
+
+/* A route that declares its media: Accept honoured (406), its type by default, JSON errors. */
+static void test_server_media_route(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(request("GET /report.csv HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)), 200);
+    assert_non_null(strstr(out, "Content-Type: text/csv; charset=utf-8\r\n"));
+    assert_non_null(strstr(out, "\r\n\r\na,b\r\n1,2\r\n"));
+    assert_int_equal(
+        request("GET /report.csv HTTP/1.1\r\nHost: x\r\nAccept: text/*\r\n\r\n", out, sizeof(out)),
+        200);
+    assert_int_equal(request("GET /report.csv HTTP/1.1\r\nHost: x\r\n"
+                             "Accept: application/taxii+json;version=2.1\r\n\r\n",
+                             out, sizeof(out)),
+                     406);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"this resource is only served as text/csv\","));
+    assert_int_equal(request("GET /report.csv?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)),
+                     404);
+    assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(out, "{\"error\":\"no such report\",\"title\":\"Not Found\""));
 }
 
 static void test_server_negotiation(void **state)
@@ -644,11 +795,15 @@ int main(void)
         cmocka_unit_test(test_router_404_405),
         cmocka_unit_test(test_accept),
         cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_error_shape),
         cmocka_unit_test(test_bad_listen),
         cmocka_unit_test_setup_teardown(test_server_basics, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_auth, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_auth_whole_request, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_error_families, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_negotiation, server_up, server_down),
+        cmocka_unit_test_setup_teardown(test_server_media_route, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_limit, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_body_needs_credentials, server_up, server_down),
         cmocka_unit_test_setup_teardown(test_server_header_limit, server_up, server_down),

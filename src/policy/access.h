@@ -93,11 +93,12 @@ int policy_access_init(struct policy_access_ctx *ax, struct rk_hub *hub,
 void policy_access_clear(struct policy_access_ctx *ax);
 
 /*
- * THE choke point: the only function besides the store itself that calls store_query. Runs q
- * (q->collection_id must be ax->collection's id) with policy_may_read_object applied to every
- * row, passes the visible rows to fn (fn may be NULL) and fills page; then appends ONE audit
- * entry (action "read", ax->route, the collection, detail {"objects":[{id, version, tlp}...]})
- * if any returned row was AMBER or stricter. 0 or the store's / fn's / audit's error.
+ * The read door for one collection (with policy_hub_query below, the only reads of object
+ * data outside the store: tests/api/test_choke_point.py). Runs q (q->collection_id must be
+ * ax->collection's id) with policy_may_read_object applied to every row, passes the visible rows to
+ * fn (fn may be NULL) and fills page; then appends ONE audit entry (action "read", ax->route, the
+ * collection, detail {"objects":[{id, version, tlp}...]}) if any returned row was AMBER or
+ * stricter. 0 or the store's / fn's / audit's error.
  */
 int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
                  void *fn_ctx, struct store_page *page, struct rk_err *err);

@@ -260,6 +260,9 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
         if (page_merge(&pb, &cr))
             more = true;
     }
+    assert(pb.n <= limit);
+    for (size_t i = 1; i < pb.n; i++)
+        assert(pb.rows[i - 1].row.date_added < pb.rows[i].row.date_added);
     if (page_audited(&pb)) {
         struct audit_tx at = {ax, &pb};
         rc = store_write_tx(hub->store, audit_in_tx, &at, err);
@@ -274,6 +277,8 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
         if (rc != 0) {
             page->next = pb.rows[i].row.date_added;
             page->more = page->more || i + 1 < pb.n;
+            if (rc < 0 && err->code == RK_OK)
+                rk_err_set(err, rc, "hub-wide read stopped by the row callback");
             rc = rc < 0 ? rc : 0;
             break;
         }

@@ -184,7 +184,8 @@ static void reference(struct fixture *f, const struct policy_principal *who,
         policy_access_clear(&ax);
     }
     store_collections_free(cs, n);
-    qsort(out->v, out->n, sizeof(*out->v), by_added);
+    if (out->n > 0)
+        qsort(out->v, out->n, sizeof(*out->v), by_added);
 }
 
 /* Every page of the hub-wide read with pages of limit rows, concatenated. */

@@ -172,12 +172,13 @@ int policy_collection_remove(struct store *s, const struct policy_principal *who
                              int64_t *removed, struct rk_err *err);
 
 /*
- * As policy_org_add and policy_collection_add, with the issue 3 fields. own_identifiers:
+ * As policy_org_add and policy_collection_add, with every field. own_identifiers:
  * text as policy_ownids_parse reads it (NULL or "" none); a bad entry is RK_E_INVALID naming
  * the line; the normalised text is stored. default_tlp: POLICY_TLP_CLEAR..RED (the TLP the
  * scope rule "collection" gives). relay: a relay collection, whose objects ingest stores
- * exactly as posted or refuses (docs/sharing.md, "Relay collections"). The original functions
- * call these with own identifiers NULL, default_tlp GREEN and relay false.
+ * exactly as posted or refuses (docs/sharing.md, "Relay collections"). policy_org_add and
+ * policy_collection_add call these with own identifiers NULL, default_tlp GREEN and relay
+ * false.
  */
 int policy_org_add_ex(struct store *s, const char *name, const char *sector, int anonymity,
                       const char *own_identifiers, struct store_org *out, struct rk_err *err);

@@ -151,7 +151,8 @@ struct policy_hub_page {
  * fn: one "read" audit entry (action "read", route, detail {"objects":[{id, version,
  * tlp}...]}) per collection whose returned rows include AMBER or stricter ones, all in one
  * transaction, as policy_query writes them; if they cannot be written, no row is returned.
- * fn (may be NULL: the page is counted only) gets each row, valid during the call; its
+ * fn (may be NULL: the page is counted only, no object data leaves, and nothing is audited,
+ * as with policy_query's probes) gets each row, valid during the call; its
  * non-zero result stops the walk (negative: returned). who NULL is an anonymous requester.
  * 0, RK_E_INVALID (a bad limit or version selection), RK_E_UNSUPPORTED (observables), or
  * the store's / audit's / fn's error. For every endpoint that returns data from more than

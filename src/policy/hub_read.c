@@ -263,7 +263,7 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
     assert(pb.n <= limit);
     for (size_t i = 1; i < pb.n; i++)
         assert(pb.rows[i - 1].row.date_added < pb.rows[i].row.date_added);
-    if (page_audited(&pb)) {
+    if (fn != NULL && page_audited(&pb)) { /* a count returns no object data */
         struct audit_tx at = {ax, &pb};
         rc = store_write_tx(hub->store, audit_in_tx, &at, err);
         if (rc < 0)

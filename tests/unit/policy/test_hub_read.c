@@ -645,6 +645,18 @@ static void amber_reads_audited_per_collection(void **state)
     objs = json_object_get(json_object_get(json_array_get(reads, 0), "detail"), "objects");
     assert_int_equal(json_array_size(objs), 1);
     json_decref(reads);
+    /* A count returns no object data: no entry, as policy_query's probes. */
+    struct policy_hub_query cq;
+    struct policy_hub_page cp;
+    struct rk_err err;
+    memset(&cq, 0, sizeof(cq));
+    cq.added_after = cq.after = -1;
+    seq = audit_last(f);
+    assert_int_equal(policy_hub_query(&f->w.hub, &f->w.fin2, "t", &cq, NULL, NULL, &cp, &err), 0);
+    assert_int_equal(cp.count, 5);
+    reads = reads_since(f, seq);
+    assert_int_equal(json_array_size(reads), 0);
+    json_decref(reads);
     /* rail's page after its AMBER row holds GREEN rows only: no entry. */
     free(l.v);
     memset(&l, 0, sizeof(l));

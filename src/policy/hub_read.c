@@ -31,6 +31,24 @@ struct coll_run {
     size_t n, cap;
     rk_time_us cutoff; /* rows added later cannot enter the page (INT64_MAX: any may) */
     bool stopped;      /* a visible row after cutoff was met: the walk stopped there */
+    rk_time_us met;    /* the latest date_added the walk met (kept or not), or -1 */
+};
+
+/* What the first pass knows of one collection it read, for the second. */
+struct coll_read {
+    size_t c;            /* index in ax->colls */
+    bool exhausted;      /* its walk ended with its rows: no row left after the last met */
+    rk_time_us complete; /* every row it will ever hold up to here has been read */
+};
+
+/* One page being read: the query as the store takes it, and what is known so far. */
+struct hub_run {
+    struct policy_access_ctx *ax;
+    const struct policy_hub_query *q;
+    rk_time_us from; /* max(added_after, after) */
+    struct page_build pb;
+    struct coll_run cr;
+    bool more;
 };
 
 static void kept_free(struct kept *k)
@@ -90,6 +108,8 @@ static int keep_row(void *ctx, const struct store_row *row)
 {
     struct coll_run *cr = ctx;
 
+    if (row->date_added > cr->met)
+        cr->met = row->date_added;
     if (row->date_added > cr->cutoff) {
         cr->stopped = true;
         return 1;
@@ -198,15 +218,115 @@ static int check_query(const struct policy_hub_query *q, size_t *limit, struct r
     return 0;
 }
 
+/*
+ * Reads collection c's rows added after `after` through the access check into the page:
+ * rows added after cutoff stop the walk (they cannot enter the page). Sets hr->more when the
+ * collection holds visible rows past what the page took. *exhausted: the walk ended with the
+ * collection's rows (no limit, no cutoff reached); *met the latest date_added it met.
+ */
+static int read_collection(struct hub_run *hr, size_t c, rk_time_us after, rk_time_us cutoff,
+                           bool *exhausted, rk_time_us *met, struct rk_err *err)
+{
+    struct policy_access_ctx *ax = hr->ax;
+    const struct policy_hub_query *q = hr->q;
+    struct store_query sq;
+    struct store_page sp = {0};
+    int rc;
+
+    memset(&sq, 0, sizeof(sq));
+    sq.collection_id = ax->colls[c].id;
+    sq.added_after = after;
+    sq.limit = hr->pb.limit;
+    sq.ids = q->ids;
+    sq.n_ids = q->n_ids;
+    sq.types = q->types;
+    sq.n_types = q->n_types;
+    sq.version_sel = q->version_sel;
+    sq.with_json = q->with_json;
+    hr->cr.cutoff = cutoff;
+    hr->cr.stopped = false;
+    hr->cr.met = -1;
+    ax->collection = &ax->colls[c];
+    rc = policy_query_checked(ax, &sq, keep_row, &hr->cr, &sp, err);
+    ax->collection = NULL;
+    if (rc < 0)
+        return rc;
+    *exhausted = !sp.more && !hr->cr.stopped;
+    *met = hr->cr.met;
+    hr->more = hr->more || sp.more || hr->cr.stopped;
+    if (page_merge(&hr->pb, &hr->cr))
+        hr->more = true;
+    return 0;
+}
+
+/* The date_added of the page's last row, or -1 when it is empty. */
+static rk_time_us page_last(const struct page_build *pb)
+{
+    return pb->n > 0 ? pb->rows[pb->n - 1].row.date_added : -1;
+}
+
+/*
+ * Both passes over the collections who may read. Each collection is read in its own
+ * snapshot, one after the other, so the first pass alone could skip a row: collection A
+ * read empty, then rows committed to A (date 120) and B (date 150), then B read: the page
+ * would end at 150 and the next one start after it. The store's rule closes this: once a
+ * reader has met a row, no row added before it appears later. So a collection read after
+ * some read met date M holds, from then on, every row it ever will up to M; one that was
+ * read to its end holds none after its last row up to that bound either. The second pass
+ * reads again, from where it was complete up to the page's last row, each collection read
+ * to its end whose bound is below that row; all those reads come after a read met the last
+ * row, so the page is then complete up to it, whatever was committed meanwhile.
+ */
+static int read_collections(struct hub_run *hr, struct rk_err *err)
+{
+    struct policy_access_ctx *ax = hr->ax;
+    struct coll_read *reads = rk_malloc((ax->n_colls > 0 ? ax->n_colls : 1) * sizeof(*reads));
+    size_t n_reads = 0;
+    rk_time_us met_any = -1; /* the latest date_added any read of this page met */
+    int rc = 0;
+
+    for (size_t c = 0; c < ax->n_colls; c++) {
+        struct coll_read *r = &reads[n_reads];
+        rk_time_us horizon = met_any, met = -1, cutoff;
+
+        if (!policy_may_read_collection(ax->who, &ax->colls[c]))
+            continue;
+        /* Once the page is full, a row enters it only if added before its last row. */
+        cutoff = hr->pb.n == hr->pb.limit ? page_last(&hr->pb) : INT64_MAX;
+        rc = read_collection(hr, c, hr->from, cutoff, &r->exhausted, &met, err);
+        if (rc < 0)
+            goto out;
+        r->c = c;
+        r->complete = horizon > hr->from ? horizon : hr->from;
+        if (met > r->complete)
+            r->complete = met;
+        if (met > met_any)
+            met_any = met;
+        n_reads++;
+    }
+    for (size_t i = 0; i < n_reads && hr->pb.n > 0; i++) {
+        struct coll_read *r = &reads[i];
+        rk_time_us last = page_last(&hr->pb), met = -1;
+        bool exhausted;
+
+        if (!r->exhausted || r->complete >= last)
+            continue;
+        rc = read_collection(hr, r->c, r->complete, last, &exhausted, &met, err);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    free(reads);
+    return rc;
+}
+
 int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, const char *route,
                      const struct policy_hub_query *q, store_row_fn fn, void *fn_ctx,
                      struct policy_hub_page *page, struct rk_err *err)
 {
     static const struct policy_principal anonymous = {.role = STORE_ROLE_READER};
-    struct policy_access_ctx *ax = NULL;
-    struct page_build pb = {NULL, 0, 0};
-    struct coll_run cr = {NULL, 0, 0, INT64_MAX, false};
-    bool more = false;
+    struct hub_run hr;
+    struct page_build *pb = &hr.pb;
     size_t limit = 0;
     int rc;
 
@@ -218,65 +338,41 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
     rc = check_query(q, &limit, err);
     if (rc < 0)
         return rc;
-    pb.limit = limit;
+    memset(&hr, 0, sizeof(hr));
+    hr.q = q;
+    hr.from = q->added_after > q->after ? q->added_after : q->after;
+    pb->limit = limit;
     /* About 10 KiB (the ring of recent rows): on the heap, not on a worker's stack. */
-    ax = rk_malloc(sizeof(*ax));
-    rc = policy_access_init(ax, hub, who != NULL ? who : &anonymous, NULL,
+    hr.ax = rk_malloc(sizeof(*hr.ax));
+    rc = policy_access_init(hr.ax, hub, who != NULL ? who : &anonymous, NULL,
                             route != NULL ? route : "", err);
     if (rc < 0)
         goto out;
     /* The list the join checks use too (collection_of): read once per page. */
-    rc = store_collection_list(hub->store, &ax->colls, &ax->n_colls, err);
+    rc = store_collection_list(hub->store, &hr.ax->colls, &hr.ax->n_colls, err);
     if (rc < 0)
         goto out;
-    ax->colls_loaded = true;
-    for (size_t c = 0; c < ax->n_colls; c++) {
-        const struct store_collection *coll = &ax->colls[c];
-        struct store_query sq;
-        struct store_page sp = {0};
-
-        if (!policy_may_read_collection(ax->who, coll))
-            continue;
-        memset(&sq, 0, sizeof(sq));
-        sq.collection_id = coll->id;
-        sq.added_after = q->added_after > q->after ? q->added_after : q->after;
-        sq.limit = limit;
-        sq.ids = q->ids;
-        sq.n_ids = q->n_ids;
-        sq.types = q->types;
-        sq.n_types = q->n_types;
-        sq.version_sel = q->version_sel;
-        sq.with_json = q->with_json;
-        /* Once the page is full, a row of this collection enters it only if it was added
-         * before the page's last row. */
-        cr.cutoff = pb.n == limit ? pb.rows[pb.n - 1].row.date_added : INT64_MAX;
-        cr.stopped = false;
-        ax->collection = coll;
-        rc = policy_query_checked(ax, &sq, keep_row, &cr, &sp, err);
-        ax->collection = NULL;
-        if (rc < 0)
-            goto out;
-        more = more || sp.more || cr.stopped;
-        if (page_merge(&pb, &cr))
-            more = true;
-    }
-    assert(pb.n <= limit);
-    for (size_t i = 1; i < pb.n; i++)
-        assert(pb.rows[i - 1].row.date_added < pb.rows[i].row.date_added);
-    if (fn != NULL && page_audited(&pb)) { /* a count returns no object data */
-        struct audit_tx at = {ax, &pb};
+    hr.ax->colls_loaded = true;
+    rc = read_collections(&hr, err);
+    if (rc < 0)
+        goto out;
+    assert(pb->n <= limit);
+    for (size_t i = 1; i < pb->n; i++)
+        assert(pb->rows[i - 1].row.date_added < pb->rows[i].row.date_added);
+    if (fn != NULL && page_audited(pb)) { /* a count returns no object data */
+        struct audit_tx at = {hr.ax, pb};
         rc = store_write_tx(hub->store, audit_in_tx, &at, err);
         if (rc < 0)
             goto out;
     }
-    page->more = more;
-    page->next = pb.n > 0 ? pb.rows[pb.n - 1].row.date_added : -1;
-    for (size_t i = 0; fn != NULL && i < pb.n; i++) {
+    page->more = hr.more;
+    page->next = page_last(pb);
+    for (size_t i = 0; fn != NULL && i < pb->n; i++) {
         page->count++;
-        rc = fn(fn_ctx, &pb.rows[i].row);
+        rc = fn(fn_ctx, &pb->rows[i].row);
         if (rc != 0) {
-            page->next = pb.rows[i].row.date_added;
-            page->more = page->more || i + 1 < pb.n;
+            page->next = pb->rows[i].row.date_added;
+            page->more = page->more || i + 1 < pb->n;
             if (rc < 0 && err->code == RK_OK)
                 rk_err_set(err, rc, "hub-wide read stopped by the row callback");
             rc = rc < 0 ? rc : 0;
@@ -284,17 +380,17 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
         }
     }
     if (fn == NULL)
-        page->count = pb.n;
+        page->count = pb->n;
 out:
-    for (size_t i = 0; i < pb.n; i++)
-        kept_free(&pb.rows[i]);
-    free(pb.rows);
-    for (size_t i = 0; i < cr.n; i++)
-        kept_free(&cr.rows[i]);
-    free(cr.rows);
-    if (ax != NULL) {
-        policy_access_clear(ax);
-        free(ax);
+    for (size_t i = 0; i < pb->n; i++)
+        kept_free(&pb->rows[i]);
+    free(pb->rows);
+    for (size_t i = 0; i < hr.cr.n; i++)
+        kept_free(&hr.cr.rows[i]);
+    free(hr.cr.rows);
+    if (hr.ax != NULL) {
+        policy_access_clear(hr.ax);
+        free(hr.ax);
     }
     return rc;
 }

@@ -526,6 +526,72 @@ static void paging_across_collections(void **state)
     free(l.v);
 }
 
+/* A store whose query, once armed, lets two rows be committed right after it read one
+ * collection: as other requests' writes land between the reads of a hub-wide page. */
+static const struct store_ops *real_ops;
+static struct store_ops racing_ops;
+static struct {
+    struct fixture *f;
+    const char *after_coll; /* arm: commit once the query of this collection returned */
+    const char *ids[2];     /* what to commit: ids[0] into c[0], ids[1] into c[1] */
+} race;
+
+static int racing_query(struct store *s, const struct store_query *q, store_filter_fn filter,
+                        void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
+                        struct rk_err *err)
+{
+    int rc = real_ops->query(s, q, filter, filter_ctx, fn, fn_ctx, page, err);
+
+    if (race.after_coll != NULL && strcmp(q->collection_id, race.after_coll) == 0) {
+        race.after_coll = NULL;
+        put(race.f, &race.f->c[0], race.ids[0], POLICY_TLP_GREEN, &race.f->w.fin1, "", "", "");
+        put(race.f, &race.f->c[1], race.ids[1], POLICY_TLP_GREEN, &race.f->w.fin1, "", "", "");
+    }
+    return rc;
+}
+
+/*
+ * Collection "All" is read first and found with k[0] only; then k[2] lands in it and k[3],
+ * added later, in "Public", which is read next and shows k[1] and k[3]. A page that ended
+ * at k[3] without reading "All" again would never show k[2]. With pages of limit rows, every
+ * page walked by rail must show all four.
+ */
+static void race_once(struct fixture *f, const int k[4], size_t limit)
+{
+    struct seen_list l = {0};
+    struct filters none = {0, -1, NULL, 0, NULL, 0};
+
+    put(f, &f->c[0], f->ids[k[0]], POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    put(f, &f->c[1], f->ids[k[1]], POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
+    real_ops = f->w.store->ops;
+    racing_ops = *real_ops;
+    racing_ops.query = racing_query;
+    race.f = f;
+    race.after_coll = f->c[0].id;
+    race.ids[0] = f->ids[k[2]];
+    race.ids[1] = f->ids[k[3]];
+    f->w.store->ops = &racing_ops;
+    hub_all(f, &f->w.rail, &none, limit, &l);
+    f->w.store->ops = real_ops;
+    assert_null(race.after_coll); /* the race did happen */
+    for (int i = 0; i < 4; i++)
+        if (!has_id(&l, f->ids[k[i]]))
+            fail_msg("pages of %zu: row %d committed during the read was skipped", limit, i);
+    free(l.v);
+}
+
+static void rows_committed_during_a_page_are_not_skipped(void **state)
+{
+    const int k[4] = {0, 1, 2, 3};
+    race_once(*state, k, 100); /* one page */
+}
+
+static void rows_committed_during_small_pages_are_not_skipped(void **state)
+{
+    const int k[4] = {0, 1, 2, 3};
+    race_once(*state, k, 3); /* the first page ends at k[3] unless "All" is read again */
+}
+
 static void callback_stop_and_manifest(void **state)
 {
     struct fixture *f = *state;
@@ -717,6 +783,8 @@ int main(void)
         T(former_member_is_out),
         T(anonymised_source_is_not_named),
         T(paging_across_collections),
+        T(rows_committed_during_a_page_are_not_skipped),
+        T(rows_committed_during_small_pages_are_not_skipped),
         T(callback_stop_and_manifest),
         T(amber_reads_audited_per_collection),
         T(bad_queries_refused),

@@ -147,16 +147,19 @@ struct policy_hub_page {
  * TAXII GET of each collection with the same filters would return, merged). Paging: the
  * rows with date_added after max(added_after, after), at most limit of them; date_added is
  * unique across the hub, so next continues exactly where a page stopped, in whatever
- * collections, and no row committed while a page is read is skipped (hub_read.c). An object held in
- * two collections is two rows. Then, before any row reaches fn: one "read" audit entry (action
- * "read", route, detail {"objects":[{id, version, tlp}...]}) per collection whose returned rows
- * include AMBER or stricter ones, all in one transaction, as policy_query writes them; if they
- * cannot be written, no row is returned. fn (may be NULL: the page is counted only, no object data
- * leaves, and nothing is audited, as with policy_query's probes) gets each row, valid during the
- * call; its non-zero result stops the walk (negative: returned). who NULL is an anonymous
- * requester. 0, RK_E_INVALID (a bad limit or version selection), RK_E_UNSUPPORTED (observables), or
- * the store's / audit's / fn's error. For every endpoint that returns data from more than
- * one collection (search, exports, alerts, the dashboard).
+ * collections, and no row committed while a page is read is skipped (hub_read.c). An
+ * object held in two collections is two rows.
+ *
+ * Audit: before any row reaches fn, one "read" entry (route, detail {"objects":[{id,
+ * version, tlp}...]}) per collection whose returned rows include AMBER or stricter ones, all
+ * in one transaction, as policy_query writes them; if they cannot be written, no row is
+ * returned. fn NULL: the page is counted only, no object data leaves and nothing is
+ * audited, as with policy_query's probes. Otherwise fn gets each row, valid during the
+ * call; its non-zero result stops the walk (negative: returned).
+ *
+ * who NULL is an anonymous requester. 0, RK_E_INVALID (a bad limit or version selection),
+ * RK_E_UNSUPPORTED (observables), or the store's / audit's / fn's error. For every endpoint
+ * that returns data from more than one collection (search, exports, alerts, the dashboard).
  */
 int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, const char *route,
                      const struct policy_hub_query *q, store_row_fn fn, void *fn_ctx,

@@ -121,7 +121,8 @@ struct policy_hub_query {
     size_t n_types;
     const char *const *ids; /* STIX ids; NULL or n_ids 0 for any */
     size_t n_ids;
-    unsigned version_sel; /* STORE_VERSION_LAST (0 too), _FIRST or _ALL, per collection */
+    unsigned version_sel; /* STORE_VERSION_LAST (0 too), _FIRST, both, or _ALL, per
+                             collection; not _SPECIFIC */
     bool with_json;       /* false: rows without json (a manifest) */
     /*
      * Extension point: observable values ("ipv4-addr:value=192.0.2.1"), for search and

@@ -130,9 +130,12 @@ static int keep_row(void *ctx, const struct store_row *row)
 static bool page_merge(struct page_build *pb, struct coll_run *cr)
 {
     size_t total = pb->n + cr->n, keep = total < pb->limit ? total : pb->limit;
-    struct kept *out = rk_malloc((total > 0 ? total : 1) * sizeof(*out));
+    struct kept *out;
     size_t i = 0, j = 0, k = 0;
 
+    if (cr->n == 0)
+        return false; /* the page is as it was (at most limit rows) */
+    out = rk_malloc(total * sizeof(*out));
     while (i < pb->n || j < cr->n) {
         bool from_page =
             j == cr->n || (i < pb->n && pb->rows[i].row.date_added < cr->rows[j].row.date_added);
@@ -207,8 +210,8 @@ static int check_query(const struct policy_hub_query *q, size_t *limit, struct r
     if (q->limit > POLICY_HUB_QUERY_MAX)
         return rk_err_set(err, RK_E_INVALID, "limit %zu is over %d", q->limit,
                           POLICY_HUB_QUERY_MAX);
-    if (sel != 0 && sel != STORE_VERSION_LAST && sel != STORE_VERSION_FIRST &&
-        sel != STORE_VERSION_ALL)
+    if ((sel & ~(unsigned)(STORE_VERSION_LAST | STORE_VERSION_FIRST | STORE_VERSION_ALL)) != 0 ||
+        ((sel & STORE_VERSION_ALL) && sel != STORE_VERSION_ALL))
         return rk_err_set(err, RK_E_INVALID,
                           "a hub-wide read selects the last, the first or "
                           "every version");

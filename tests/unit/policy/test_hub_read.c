@@ -293,10 +293,11 @@ static void every_requester(struct fixture *f, const struct filters *fl, size_t 
 static void same_as_taxii_for_everyone(void **state)
 {
     struct fixture *f = *state;
-    unsigned sels[] = {0, STORE_VERSION_FIRST, STORE_VERSION_ALL};
+    unsigned sels[] = {0, STORE_VERSION_FIRST, STORE_VERSION_ALL,
+                       STORE_VERSION_LAST | STORE_VERSION_FIRST};
 
     random_hub(f, 1234, 160);
-    for (size_t s = 0; s < 3; s++) {
+    for (size_t s = 0; s < sizeof(sels) / sizeof(sels[0]); s++) {
         struct filters fl = {sels[s], -1, NULL, 0, NULL, 0};
         every_requester(f, &fl, 7);
     }
@@ -754,6 +755,9 @@ static void bad_queries_refused(void **state)
                      RK_E_INVALID);
     q.limit = 0;
     q.version_sel = STORE_VERSION_SPECIFIC;
+    assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err),
+                     RK_E_INVALID);
+    q.version_sel = STORE_VERSION_ALL | STORE_VERSION_LAST;
     assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err),
                      RK_E_INVALID);
     q.version_sel = 0;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/auth.h"
+#include "policy/policy.h"
 
 /* What the gate in front of one route needs: the handler it stands for. */
 struct module_gate {

@@ -9,6 +9,8 @@
  */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "policy/admin.h"
+#include "policy/scope.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 
 #include "http/http.h"
 #include "module/module.h"
-#include "policy/policy.h"
+#include "policy/hub.h"
 
 /*
  * The admin API as serve runs it: its routes, and a start that hands GET /api/v1/routes the

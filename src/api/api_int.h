@@ -7,6 +7,7 @@
 #define RK_API_INT_H
 
 #include "api/api.h"
+#include "policy/auth.h"
 
 /*
  * ---- handlers (http_handler_fn) of the other files, listed by api_routes() -------------

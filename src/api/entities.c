@@ -7,6 +7,8 @@
  * are the policy layer's (orgs.c, collections.c), as for the command line.
  */
 #include "api/api_int.h"
+#include "policy/admin.h"
+#include "policy/scope.h"
 
 #include <stdio.h>
 #include <string.h>

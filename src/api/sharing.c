@@ -7,6 +7,8 @@
  * HTTP onto policy_* calls, as the command line does.
  */
 #include "api/api_int.h"
+#include "policy/admin.h"
+#include "policy/ledger.h"
 
 #include <stdio.h>
 #include <stdlib.h>

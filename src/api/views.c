@@ -5,6 +5,8 @@
  * handlers so that the CLI can use it without pulling in the HTTP server.
  */
 #include "api/api.h"
+#include "policy/auth.h"
+#include "policy/scope.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/ledger.h"
 
 #include <inttypes.h>
 #include <stdio.h>

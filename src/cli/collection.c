@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* collection.c: `renkei collection add|list|set|remove`: the hub's TAXII collections. */
 #include "api/api.h"
+#include "policy/admin.h"
+#include "policy/auth.h"
+#include "policy/scope.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 

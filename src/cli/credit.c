@@ -7,7 +7,8 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/hub.h"
+#include "policy/ledger.h"
 
 #include <stdio.h>
 #include <string.h>

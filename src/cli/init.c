@@ -5,7 +5,9 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/admin.h"
+#include "policy/auth.h"
+#include "policy/hub.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* org.c: `renkei org add|list|set|disable|enable`: the member organisations of the hub. */
 #include "api/api.h"
+#include "policy/admin.h"
+#include "policy/auth.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 

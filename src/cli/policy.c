@@ -6,7 +6,8 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/admin.h"
+#include "policy/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>

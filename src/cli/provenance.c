@@ -6,7 +6,8 @@
  */
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/auth.h"
+#include "policy/ledger.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,9 @@
 #include "cli/modules.h"
 #include "http/http.h"
 #include "module/module.h"
-#include "policy/policy.h"
+#include "policy/auth.h"
+#include "policy/cache.h"
+#include "policy/hub.h"
 #include "stix/stix.h"
 
 #include <pthread.h>

@@ -3,7 +3,7 @@
 #include "api/api.h"
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "policy/policy.h"
+#include "policy/auth.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/policy.h"
+#include "policy/auth.h"
 
 /* A path longer than this is cut: every line, whatever the path holds, stays below PIPE_BUF
  * (4096 bytes, a control byte escaped as \u00XX takes six), so that even lines written to a

@@ -8,7 +8,9 @@
 #include "metrics/metrics.h"
 #include "metrics/metrics_int.h"
 
-#include "policy/policy.h"
+#include "policy/auth.h"
+#include "policy/hub.h"
+#include "policy/ingest.h"
 
 /* Made by start before the server runs and freed by stop after it stopped; the hook and the
  * handler only read the pointer. */

@@ -2,9 +2,10 @@
 /*
  * access.c: THE access check. policy_may_read_object decides whether a requester may see one
  * stored object version (collection audience, TLP, scope, named recipients, green delay, and
- * for relationships and sightings the visibility of what they join); policy_query is the only
- * caller of store_query outside the store, so no read path can skip the check, and it writes
- * the audit entry for reads of AMBER data and above.
+ * for relationships and sightings the visibility of what they join); policy_query_checked is
+ * the only caller of store_query outside the store, so no read path can skip the check, and
+ * the read doors on top of it (policy_query here, policy_hub_query in hub_read.c) write the
+ * audit entry for reads of AMBER data and above.
  */
 #include "policy/policy_int.h"
 
@@ -373,14 +374,10 @@ void policy_access_clear(struct policy_access_ctx *ax)
     rk_strset_free(&ax->joins_hidden);
 }
 
-/* What policy_query threads through the store's callbacks. */
+/* What policy_query_checked threads through the store's filter. */
 struct query_run {
     struct policy_access_ctx *ax;
-    store_row_fn fn;
-    void *fn_ctx;
-    struct rk_buf audit; /* {"id":..,"version":..,"tlp":..} items of returned AMBER+ rows */
-    size_t n_audit;
-    /* Version selection decided here rather than by the store (see policy_query): */
+    /* Version selection decided here rather than by the store (see policy_query_checked): */
     const struct store_query *q; /* the caller's query */
     unsigned sel;                /* its enum store_version_sel bits; 0 = the store decides */
     bool coll_ok;                /* ax->who may read ax->collection (asked once per query) */
@@ -466,26 +463,26 @@ static bool query_filter(void *ctx, const struct store_row *row)
     return false;
 }
 
-static int query_row(void *ctx, const struct store_row *row)
+bool policy_audit_tlp(int tlp)
 {
-    struct query_run *qr = ctx;
-    char version[RK_TIME_LEN];
-
-    if (row->access.tlp >= POLICY_TLP_AMBER || row->access.tlp == POLICY_TLP_NONE) {
-        rk_time_format(row->version, version);
-        rk_buf_puts(&qr->audit, qr->n_audit++ ? ",{\"id\":" : "{\"id\":");
-        rk_buf_json_string(&qr->audit, row->id);
-        rk_buf_printf(&qr->audit, ",\"version\":\"%s\",\"tlp\":\"%s\"}", version,
-                      policy_tlp_name(row->access.tlp));
-    }
-    return qr->fn(qr->fn_ctx, row);
+    return tlp >= POLICY_TLP_AMBER || tlp == POLICY_TLP_NONE;
 }
 
-int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
-                 void *fn_ctx, struct store_page *page, struct rk_err *err)
+void policy_audit_item(struct rk_buf *b, size_t *n, const struct store_row *row)
 {
-    struct query_run qr = {ax, fn, fn_ctx, RK_BUF_INIT, 0, q, 0, false};
-    struct rk_buf detail = RK_BUF_INIT;
+    char version[RK_TIME_LEN];
+
+    rk_time_format(row->version, version);
+    rk_buf_puts(b, (*n)++ ? ",{\"id\":" : "{\"id\":");
+    rk_buf_json_string(b, row->id);
+    rk_buf_printf(b, ",\"version\":\"%s\",\"tlp\":\"%s\"}", version,
+                  policy_tlp_name(row->access.tlp));
+}
+
+int policy_query_checked(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
+                         void *fn_ctx, struct store_page *page, struct rk_err *err)
+{
+    struct query_run qr = {ax, q, 0, false};
     struct store_query all;
     unsigned sel;
     int rc;
@@ -523,18 +520,44 @@ int policy_query(struct policy_access_ctx *ax, const struct store_query *q, stor
      * scope, recipients and joins only, never spec_version, source_sector or rule: a lean
      * query (store_query.lean) goes to the store as the caller made it. Joins and version
      * probes read full rows through store_find_object. */
-    rc = store_query(ax->hub->store, q, query_filter, &qr, fn != NULL ? query_row : NULL, &qr, page,
-                     err);
+    rc = store_query(ax->hub->store, q, query_filter, &qr, fn, fn_ctx, page, err);
     if (rc == 0 && ax->store_rc < 0)
         rc = rk_err_set(err, ax->store_rc, "access check: the store failed during a join check");
-    if (rc == 0 && qr.n_audit > 0) {
+    return rc;
+}
+
+/* What policy_query's row callback threads through: the caller's, and the audit items. */
+struct audit_run {
+    store_row_fn fn;
+    void *fn_ctx;
+    struct rk_buf items; /* {"id":..,"version":..,"tlp":..} items of returned AMBER+ rows */
+    size_t n_items;
+};
+
+static int audit_row(void *ctx, const struct store_row *row)
+{
+    struct audit_run *ar = ctx;
+
+    if (policy_audit_tlp(row->access.tlp))
+        policy_audit_item(&ar->items, &ar->n_items, row);
+    return ar->fn(ar->fn_ctx, row);
+}
+
+int policy_query(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
+                 void *fn_ctx, struct store_page *page, struct rk_err *err)
+{
+    struct audit_run ar = {fn, fn_ctx, RK_BUF_INIT, 0};
+    struct rk_buf detail = RK_BUF_INIT;
+    int rc = policy_query_checked(ax, q, fn != NULL ? audit_row : NULL, &ar, page, err);
+
+    if (rc == 0 && ar.n_items > 0) {
         rk_buf_puts(&detail, "{\"objects\":[");
-        rk_buf_append(&detail, qr.audit.data, qr.audit.len);
+        rk_buf_append(&detail, ar.items.data, ar.items.len);
         rk_buf_puts(&detail, "]}");
         rc = policy_audit_append(ax->hub->store, ax->who, POLICY_AUDIT_READ, ax->route,
                                  ax->collection->id, detail.data, err);
     }
     rk_buf_free(&detail);
-    rk_buf_free(&qr.audit);
+    rk_buf_free(&ar.items);
     return rc;
 }

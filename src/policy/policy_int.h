@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * policy_int.h: helpers shared by the files of src/policy and by its unit tests; not part
- * of the module's face (policy.h).
+ * of the module's faces (policy.h and the headers it includes).
  */
 #ifndef RK_POLICY_INT_H
 #define RK_POLICY_INT_H
@@ -44,6 +44,53 @@ bool policy_list_has(const char *list, const char *item);
 typedef int (*policy_item_fn)(void *ctx, const char *item, size_t len);
 int policy_list_each(const char *list, policy_item_fn fn, void *ctx);
 
+/* ---- the access check's verdicts (access.c), for the read doors and the policy layer's
+ * own probes (ingest collisions, credit views) ------------------------------------------- */
+
+/*
+ * THE access check: may ax->who see this stored object version? True iff who may read the
+ * row's collection (its audience) AND the row's TLP allows it: CLEAR anyone the collection
+ * admits; GREEN members (with the green delay: only old enough rows for members that never
+ * contributed); AMBER members in the row's scope (or the collection audience when scope is
+ * ""), the source, named recipients and the coordinator; AMBER+STRICT the source, named
+ * recipients and the coordinator; RED (and anything else) only the source and named
+ * recipients. A row with joins (relationship, sighting) is visible only if every joined id
+ * has a visible stored version in some collection (the hub identity always counts as
+ * visible); each distinct id is looked up once per request, and a row that joins more than
+ * POLICY_JOINS_MAX ids (stored before that cap) is visible only to its source, without a
+ * lookup. Store errors met during join checks deny and are remembered in ax->store_rc.
+ * Not part of the face: a verdict returns no data and writes no audit entry, so callers
+ * outside src/policy read through policy_query or policy_hub_query, which apply it to every
+ * row and audit what they return.
+ */
+bool policy_may_read_object(struct policy_access_ctx *ax, const struct store_row *row);
+
+/*
+ * Whether ax->who may see some stored version of id, in any collection, posted by
+ * source_org (by anyone when NULL or ""), as policy_may_read_object decides for each. For
+ * views that count what others did with the requester's data (credit) and return no object
+ * data, so nothing is audited. A store failure answers false and is remembered in
+ * ax->store_rc. ax may have been prepared for any collection (or none: c NULL).
+ */
+bool policy_may_read_id(struct policy_access_ctx *ax, const char *id, const char *source_org);
+
+/* Whether a returned row of this tlp is audited as a read: AMBER and stricter, and a row
+ * without a level (treated as RED). */
+bool policy_audit_tlp(int tlp);
+
+/* Appends {"id":..,"version":..,"tlp":..} for row to the items of a read entry's "objects"
+ * array in b (a comma first when *n > 0) and counts it in *n. */
+void policy_audit_item(struct rk_buf *b, size_t *n, const struct store_row *row);
+
+/*
+ * policy_query without its audit entry: runs q (q->collection_id must be ax->collection's
+ * id) through the access check and version selection, passes the visible rows to fn and
+ * fills page. For the read doors only (policy_query, policy_hub_query), which audit what
+ * they return. 0, or the store's / fn's error, or the store error met in a check.
+ */
+int policy_query_checked(struct policy_access_ctx *ax, const struct store_query *q, store_row_fn fn,
+                         void *fn_ctx, struct store_page *page, struct rk_err *err);
+
 /* ---- the rules of organisations and collections, shared by adding and changing them
  * (hub.c), and what changing them needs of the other files ------------------------------ */
 
@@ -55,10 +102,6 @@ int policy_need_coordinator(const struct policy_principal *who, const char *what
 /* 0 if name may be an organisation's: 1 to 127 bytes, no control character, no blank at
  * either end, no ',' (names appear in "org:a,b" lists), not a UUID; else RK_E_INVALID. */
 int policy_org_name_check(const char *name, struct rk_err *err);
-
-/* 0 if sector is a member's sector (in the table and not "coordination"); else RK_E_INVALID
- * whose message lists the member sectors. */
-int policy_sector_check(struct store *s, const char *sector, struct rk_err *err);
 
 /* 0 if c's title, description, alias, audiences and default TLP are valid as collection add
  * checks them (RK_E_INVALID naming the bad one otherwise); c->id is not looked at. */
@@ -147,7 +190,7 @@ struct policy_anon {
     const struct policy_ownids *ownids; /* registered own identifiers, may be NULL */
     const struct policy_strings *remove_properties; /* may be NULL */
     const struct policy_strings *public_ids;        /* public identities; may be NULL */
-    bool redact;         /* own identifiers: redact (true) or refuse */
+    bool redact;                                    /* own identifiers: redact (true) or refuse */
     bool foreign_refuse; /* a foreign created_by_ref: refuse (true) or rewrite */
     bool keep_authors;   /* NAMED: created_by_ref is not checked (the caller checks what it
                             cannot rewrite, e.g. a marking definition's) */
@@ -238,8 +281,8 @@ struct policy_pending {
 struct policy_stand_in {
     char id[STIX_ID_MAX + 1];
     char modified[RK_TIME_LEN]; /* its modified as it writes it, its version ("" if unreadable) */
-    char *json;  /* canonical; freed by policy_stand_ins_clear */
-    bool needed; /* an object of this envelope references it: store it too */
+    char *json;                 /* canonical; freed by policy_stand_ins_clear */
+    bool needed;                /* an object of this envelope references it: store it too */
 };
 
 /* The stand-ins one envelope has loaded so far (zero-initialise; clear when done). */

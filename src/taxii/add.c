@@ -5,6 +5,7 @@
  * policy layer's ingest pipeline, whose outcome becomes a complete status resource.
  */
 #include "taxii/taxii_int.h"
+#include "policy/ingest.h"
 
 #include <stdio.h>
 #include <stdlib.h>

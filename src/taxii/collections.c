@@ -4,6 +4,7 @@
  * requester may neither read nor write is left out of the list and answered 404 alone.
  */
 #include "taxii/taxii_int.h"
+#include "policy/access.h"
 
 /* Writes the TAXII collection resource of c as seen by a requester with these rights. */
 static void collection_json(struct rk_buf *b, const struct store_collection *c, bool can_read,

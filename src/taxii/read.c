@@ -6,6 +6,7 @@
  * assembled from the stored canonical JSON without parsing it again.
  */
 #include "taxii/taxii_int.h"
+#include "policy/access.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,9 @@
  * neither read nor write).
  */
 #include "taxii/taxii_int.h"
+#include "policy/access.h"
+#include "policy/admin.h"
+#include "policy/cache.h"
 
 #include <string.h>
 

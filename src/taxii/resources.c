@@ -4,6 +4,7 @@
  * API root, and the status of an earlier POST (shown only to its poster and the coordinator).
  */
 #include "taxii/taxii_int.h"
+#include "policy/access.h"
 
 #include <stdio.h>
 #include <string.h>

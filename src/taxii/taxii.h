@@ -12,7 +12,7 @@
 
 #include "http/http.h"
 #include "module/module.h"
-#include "policy/policy.h"
+#include "policy/hub.h"
 
 /* The TAXII capability as serve runs it: its routes, nothing in the background. */
 extern const struct module taxii_module;

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 #include "http/http.h"
-#include "policy/policy.h"
+#include "policy/auth.h"
+#include "policy/hub.h"
 #include "store/store.h"
 
 #define TAXII_PAGE_MAX   1000 /* server page limit: default and maximum */

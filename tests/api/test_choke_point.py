@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """The access check cannot be bypassed: store_query is called only by the store and by
-policy_query (src/policy/access.c), a status only read by policy_status_read, and GET /api/v1/routes lists every route of the server
+the read doors in src/policy/access.c, no store operation that reads object data (READ_OPS,
+every op of store.h classified below) is called outside src/store and src/policy, a status
+is only read by policy_status_read, and GET /api/v1/routes lists every route of the server
 for the coordinator, so the black-box sharing test can probe them all."""
 import os
 import re
+import tempfile
 import unittest
 
 from harness import JSON, ROOT, HubTestCase
@@ -36,7 +39,122 @@ def strip_comments(text):
     return "".join(out)
 
 
+# The store operations that read object data: the versions, their bodies, their access
+# metadata (who posted, scope, recipients), their originals or how many there are. Only the
+# store itself and the policy layer, which applies the access check and audits, call them.
+READ_OPS = {
+    "query": "object versions of a collection (policy_query, policy_hub_query)",
+    "find_object": "every version of an id, with access metadata",
+    "first_other_sources": "who first posted each of a list of ids",
+    "provenance_list": "the originals and real sources of an id",
+    "count_objects": "how many versions a collection holds",
+    "scope_rewrite": "every distinct access scope of the stored versions",
+    "status_get": "a status resource: the ids and versions of an envelope",
+}
+# Every other op of struct store_ops, and why it is not a read of object data. A new op in
+# store.h fails test_every_store_op_is_classified until it is put in one of the two lists.
+NOT_READS = {
+    "name": "the backend's name, not an op",
+    "put_objects": "a write",
+    "put_objects_then": "a write",
+    "delete_object": "a write; what it may delete is read through policy_query first",
+    "org_add": "entities", "org_get": "entities", "org_list": "entities",
+    "org_update": "entities", "org_count_sector": "entities",
+    "token_add": "entities", "token_get": "entities", "token_list": "entities",
+    "token_remove": "entities",
+    "collection_add": "entities", "collection_get": "entities", "collection_list": "entities",
+    "collection_update": "entities", "collection_remove": "entities",
+    "status_put": "a write",
+    "setting_set": "settings", "setting_get": "settings",
+    "audit_append": "the audit log, written by policy_audit_append",
+    "audit_list": "the audit log, read by the coordinator's views in src/policy",
+    "credit_add": "the credit ledger", "credit_list": "the credit ledger",
+    "credit_sum": "the credit ledger",
+    "write_tx": "a transaction around other ops",
+    "close": "closing", "stats": "sizes and counts of the whole store, for /metrics",
+}
+# Where READ_OPS may be called: the store itself and the policy layer.
+READ_OPS_ALLOWED = (os.path.join("src", "store") + os.sep, os.path.join("src", "policy") + os.sep)
+
+
+def op_call(op):
+    """A call of op through its wrapper macro, or any use of it through the ops table."""
+    return re.compile(r"\bstore_%s\s*\(|->\s*ops\s*->\s*%s\b" % (op, op))
+
+
+def store_ops(root):
+    """The field names of struct store_ops in root's src/store/store.h."""
+    with open(os.path.join(root, "src", "store", "store.h"), encoding="utf-8") as f:
+        code = strip_comments(f.read())
+    body = re.search(r"struct\s+store_ops\s*\{(.*?)\n\};", code, re.S)
+    assert body, "struct store_ops not found in store.h"
+    names = re.findall(r"\(\s*\*\s*(\w+)\s*\)\s*\(", body.group(1))
+    names += re.findall(r"^\s*const\s+char\s*\*\s*(\w+)\s*;", body.group(1), re.M)
+    return set(names)
+
+
+def read_offenders(root):
+    """(file, op) for every use of a READ_OPS op in root's src/ outside the allowed folders."""
+    found = []
+    for base, _, files in os.walk(os.path.join(root, "src")):
+        for name in sorted(files):
+            if not name.endswith((".c", ".h")):
+                continue
+            rel = os.path.relpath(os.path.join(base, name), root)
+            if rel.startswith(READ_OPS_ALLOWED):
+                continue
+            with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
+                code = strip_comments(f.read())
+            for op in sorted(READ_OPS):
+                if op_call(op).search(code):
+                    found.append((rel, op))
+    return found
+
+
 class TestChokePoint(unittest.TestCase):
+    def test_every_store_op_is_classified(self):
+        ops = store_ops(ROOT)
+        self.assertGreater(len(ops), 30, "the parse of struct store_ops found too few ops")
+        unknown = ops - set(READ_OPS) - set(NOT_READS)
+        self.assertEqual(unknown, set(), "classify these store ops in READ_OPS or NOT_READS")
+        self.assertEqual(set(READ_OPS) - ops, set(), "READ_OPS names ops store.h lacks")
+        self.assertEqual(set(READ_OPS) & set(NOT_READS), set())
+
+    def test_object_reads_only_in_the_store_and_the_policy_layer(self):
+        self.assertEqual(read_offenders(ROOT), [],
+                         "a store read of object data outside src/store and src/policy: read "
+                         "through policy_query or policy_hub_query instead")
+
+    def test_the_read_scanner_can_fail(self):
+        """A fake tree: every read op called from a capability is found, in any form; the
+        same calls in src/policy and src/store, in comments or of other ops are not."""
+        with tempfile.TemporaryDirectory() as root:
+            for d in ("store", "policy", "taxii", "export"):
+                os.makedirs(os.path.join(root, "src", d))
+            with open(os.path.join(ROOT, "src", "store", "store.h"), encoding="utf-8") as f:
+                store_h = f.read()
+            with open(os.path.join(root, "src", "store", "store.h"), "w") as f:
+                f.write(store_h)
+            calls = "".join("static void f_%s(struct store *s) { store_%s (s, 1); }\n" % (op, op)
+                            for op in READ_OPS)
+            with open(os.path.join(root, "src", "export", "feed.c"), "w") as f:
+                f.write(calls)
+            with open(os.path.join(root, "src", "taxii", "sneaky.c"), "w") as f:
+                f.write("int g(struct store *s) { return s->ops->find_object(s, 0, 0, 0, 0); }\n"
+                        "void *h(struct store *s) { return (void *)s->ops -> provenance_list; }\n"
+                        "/* store_query(s) in a comment */ // store_count_objects(s)\n"
+                        "int k(struct store *s) { return store_put_objects(s, 0, 0, 0, 0); }\n"
+                        "struct store_query q; int store_query_count;\n")
+            with open(os.path.join(root, "src", "policy", "door.c"), "w") as f:
+                f.write(calls)
+            found = read_offenders(root)
+            self.assertEqual(sorted(op for rel, op in found if rel.endswith("feed.c")),
+                             sorted(READ_OPS))
+            self.assertEqual(sorted(op for rel, op in found if rel.endswith("sneaky.c")),
+                             ["find_object", "provenance_list"])
+            self.assertFalse([rel for rel, _ in found if "policy" in rel or "store" in rel])
+            self.assertEqual(store_ops(root), store_ops(ROOT))
+
     def test_store_query_only_in_the_store_and_access_c(self):
         offenders, seen_access = [], False
         for base, _, files in os.walk(os.path.join(ROOT, "src")):

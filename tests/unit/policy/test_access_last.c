@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/policy.h"
+#include "policy/policy_int.h" /* policy_may_read_object, the verdict the model uses */
 #include "policy_world.h"
 
 #define MAX_IDS  48

@@ -2,13 +2,17 @@
 """test_threads.py: many requests at once, each on its own connection: writers posting
 envelopes to one collection (so that group commit's leader commits and answers for other
 requests, whose parsed envelopes live in their own requests' arenas: docs/internals/memory.md),
-readers paging the collection and scrapes of /metrics, all together. Every envelope must be
-stored whole and readable after. Under `make tsan` the server is the ThreadSanitizer build: a
+readers paging the collection and scrapes of /metrics, the coordinator minting tokens that
+are used at once (the token cache changes under the readers) and the access log moved
+away and reopened (SIGHUP), all together. Every envelope must be stored whole and readable
+after, every minted token work, every request be logged in one of the access logs. Under `make tsan` the server is the ThreadSanitizer build: a
 data race between these requests stops it and fails the test.
 """
 import http.client
 import json
+import os
 import re
+import signal
 import threading
 import time
 import unittest
@@ -22,6 +26,11 @@ PER_ENVELOPE = 40
 
 
 class ManyRequestsAtOnce(harness.HubTestCase):
+
+    @classmethod
+    def extra_setup(cls):
+        cls.log_path = os.path.join(cls.hub.tmp, "access.log")
+        cls.server_args = ("--access-log", cls.log_path)
 
     def connection(self):
         return http.client.HTTPConnection(self.hub.host, self.hub.port, timeout=300)
@@ -84,8 +93,40 @@ class ManyRequestsAtOnce(harness.HubTestCase):
             finally:
                 conn.close()
 
+        minted = []
+
+        def admin():
+            conn, rotation = self.connection(), 0
+            try:
+                while writing.is_set():
+                    hdrs = {"Accept": "application/json", "Content-Type": "application/json",
+                            "Authorization": "Bearer " + fx.coord}
+                    conn.request("POST", "/api/v1/tokens", headers=hdrs,
+                                 body=json.dumps({"org": fx.gas, "role": "reader"}))
+                    r = conn.getresponse()
+                    body = r.read()
+                    if r.status != 201:
+                        raise AssertionError("POST /api/v1/tokens: %d %r" % (r.status, body))
+                    token = json.loads(body)["token"]
+                    st, body = call(conn, "GET", path + "?limit=5", token)
+                    if st != 200:
+                        raise AssertionError("a fresh token: GET objects %d %r" % (st, body))
+                    minted.append(token)
+                    # logrotate's move, then SIGHUP: the server reopens the log's name
+                    if os.path.exists(self.log_path):
+                        rotation += 1
+                        os.rename(self.log_path, "%s.%d" % (self.log_path, rotation))
+                        self.hub.proc.send_signal(signal.SIGHUP)
+                    time.sleep(0.2)
+            except Exception as ex:  # noqa: BLE001 - collected and reported below
+                with lock:
+                    errors.append(("admin", repr(ex)))
+            finally:
+                conn.close()
+
         writers = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
         readers = [threading.Thread(target=reader, args=(n,)) for n in range(2)]
+        readers.append(threading.Thread(target=admin))
         for t in writers + readers:
             t.start()
         for t in writers:
@@ -113,6 +154,23 @@ class ManyRequestsAtOnce(harness.HubTestCase):
         m = re.search(r"^renkei_objects_ingested_total (\d+)$", text, re.M)
         self.assertIsNotNone(m, text[:500])
         self.assertGreaterEqual(int(m.group(1)), len(posted))
+        self.assertGreater(len(minted), 0)
+
+        # Every POST is in one of the access logs (written once its answer is sent), each
+        # line whole JSON.
+        deadline = time.monotonic() + 10
+        while True:
+            posts = 0
+            for name in os.listdir(self.hub.tmp):
+                if name.startswith("access.log"):
+                    with open(os.path.join(self.hub.tmp, name)) as f:
+                        for line in f:
+                            entry = json.loads(line)
+                            posts += entry["method"] == "POST" and entry["path"] == path
+            if posts >= WRITERS * ENVELOPES or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(posts, WRITERS * ENVELOPES)
 
 
 if __name__ == "__main__":

@@ -326,6 +326,8 @@ void stix_json_arena_end(struct stix_json_arena *a, const json_t *root)
 
 size_t stix_json_arena_live(const struct stix_json_arena *a)
 {
+    if (a == NULL)
+        return 0;
     return atomic_load_explicit(&((struct stix_json_arena *)a)->refs, memory_order_acquire) - 1;
 }
 
@@ -379,5 +381,5 @@ void stix_json_arena_drop(struct stix_json_arena *a, json_t *root)
 
 size_t stix_json_arena_drops(const struct stix_json_arena *a)
 {
-    return a->drops;
+    return a != NULL ? a->drops : 0;
 }

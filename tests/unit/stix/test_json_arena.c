@@ -157,6 +157,8 @@ static void drop_forgets_the_latest_tree(void **state)
     assert_int_equal(stix_json_arena_drops(arena), drops + 2);
     stix_json_arena_drop(arena, NULL);
     stix_json_arena_drop(NULL, NULL);
+    assert_int_equal(stix_json_arena_live(NULL), 0);
+    assert_int_equal(stix_json_arena_drops(NULL), 0);
     free(text);
 }
 

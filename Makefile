@@ -4,7 +4,7 @@
 #   make test   install what is missing, build (plain, ASan+UBSan, fuzz) and run every test
 #   make bench  run the benchmarks in bench/ and print figures
 #   make tsan   build with ThreadSanitizer (build-tsan) and run the unit and API suites on it
-#               (not part of `make test`: the API suite takes several times as long there)
+#               (not part of `make test`: docs/internals/memory.md says why)
 .PHONY: all deps build build-asan build-fuzz build-tsan test tsan demo bench fuzz format clean
 
 all: build

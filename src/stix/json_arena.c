@@ -379,6 +379,14 @@ void stix_json_arena_drop(struct stix_json_arena *a, json_t *root)
     arena_reset(a);
 }
 
+size_t stix_json_arena_cached_chunks(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    size_t n = cache_count;
+    pthread_mutex_unlock(&cache_lock);
+    return n;
+}
+
 size_t stix_json_arena_drops(const struct stix_json_arena *a)
 {
     return a != NULL ? a->drops : 0;

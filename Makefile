@@ -3,7 +3,9 @@
 #   make demo   install what is missing, build, create a hub with sample data and serve it
 #   make test   install what is missing, build (plain, ASan+UBSan, fuzz) and run every test
 #   make bench  run the benchmarks in bench/ and print figures
-.PHONY: all deps build build-asan build-fuzz test demo bench fuzz format clean
+#   make tsan   build with ThreadSanitizer (build-tsan) and run the unit and API suites on it
+#               (not part of `make test`: docs/internals/memory.md says why)
+.PHONY: all deps build build-asan build-fuzz build-tsan test tsan demo bench fuzz format clean
 
 all: build
 
@@ -24,6 +26,17 @@ build-fuzz: deps
 	    -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	@ninja -C build-fuzz
 
+# gcc's ThreadSanitizer; TSAN_OPTIONS (tests/run.py) stops the server at the first report,
+# which fails the test that triggered it.
+build-tsan: deps
+	@[ -f build-tsan/build.ninja ] || meson setup build-tsan --buildtype=debug \
+	    -Db_sanitize=thread -Db_lundef=false >/dev/null
+	@ninja -C build-tsan
+
+tsan: build-tsan
+	@python3 tests/run.py --only unit --build build-tsan
+	@python3 tests/run.py --only api --build build-tsan
+
 test: build build-asan build-fuzz
 	@python3 tests/run.py
 
@@ -40,4 +53,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan

@@ -31,7 +31,20 @@ FUZZ_TIMEOUT = 1800
 SAN_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+    # A data race stops the process (build-tsan, `make tsan`): the harness then fails the test.
+    "TSAN_OPTIONS": "halt_on_error=1:exitcode=66:second_deadlock_stack=1",
 }
+
+
+def sanitizer_env():
+    """SAN_ENV, with TSAN_OPTIONS from the environment when set (e.g. log_path=... to
+    collect every report of a run instead of stopping at the first)."""
+    env = dict(SAN_ENV)
+    if os.environ.get("TSAN_OPTIONS"):
+        env["TSAN_OPTIONS"] = os.environ["TSAN_OPTIONS"]
+    return env
+
+
 TAP_RE = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?(.*)$")
 
 
@@ -111,7 +124,7 @@ def run_unit(build, verbose):
         tally.fail("unit[%s]" % build, str(e))
         return tally
     env = dict(os.environ)
-    env.update(SAN_ENV)
+    env.update(sanitizer_env())
     env["CMOCKA_MESSAGE_OUTPUT"] = "TAP"
     for t in tests:
         binary = os.path.basename(t["cmd"][0])
@@ -227,7 +240,7 @@ def run_api(build, pattern, verbose):
         tally.fail(label, "no executable %s" % binary)
         return tally
     env = dict(os.environ)
-    env.update(SAN_ENV)
+    env.update(sanitizer_env())
     env["RENKEI_BIN"] = binary
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     cmd = [sys.executable, os.path.abspath(__file__), "--api-worker"]

@@ -224,7 +224,7 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     tune_malloc();
-    /* Envelope trees from a per-thread arena (stix/json_arena.c): before any thread starts. */
+    /* Envelope trees in arenas their requests own (stix/json_arena.c): before any thread. */
     stix_json_arena_install();
     if (cli_open_data_store(opts, n_opts, json, &s, &err) != 0)
         return 1;

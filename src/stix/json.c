@@ -442,16 +442,17 @@ static void limits_scan(const char *s, size_t len, int max_depth, size_t max_val
     }
 }
 
-json_t *stix_json_parse_capped(const char *text, size_t len, int max_depth, size_t max_values,
-                               bool *too_deep, bool *too_many, json_error_t *error)
+json_t *stix_json_parse_capped_in(struct stix_json_arena *arena, const char *text, size_t len,
+                                  int max_depth, size_t max_values, bool *too_deep, bool *too_many,
+                                  json_error_t *error)
 {
     json_t *root;
 
     *too_deep = *too_many = false;
     if (text == NULL)
         return json_loadb(text, len, 0, error);
-    /* The tree comes from this thread's arena, if installed (json_arena.c). */
-    bool arena = stix_json_arena_begin();
+    /* The tree comes from arena, if given and installed (json_arena.c). */
+    bool in_arena = stix_json_arena_begin(arena);
     /* A document the fast path reads is JSON, so its nesting and values are what the scan
      * would count: the scan runs only for what jansson reads, before jansson's unbounded
      * recursion and its tree. */
@@ -461,11 +462,16 @@ json_t *stix_json_parse_capped(const char *text, size_t len, int max_depth, size
         if (!*too_deep && !*too_many)
             root = json_loadb(text, len, 0, error);
     }
-    if (arena) {
-        stix_json_arena_end();
-        stix_json_arena_parsed(root);
-    }
+    if (in_arena)
+        stix_json_arena_end(arena, root);
     return root;
+}
+
+json_t *stix_json_parse_capped(const char *text, size_t len, int max_depth, size_t max_values,
+                               bool *too_deep, bool *too_many, json_error_t *error)
+{
+    return stix_json_parse_capped_in(NULL, text, len, max_depth, max_values, too_deep, too_many,
+                                     error);
 }
 
 json_t *stix_json_parse_depth(const char *text, size_t len, int max_depth, bool *too_deep,

@@ -1,31 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * json_arena.c: a per-thread bump allocator for the json_t tree that TAXII POST parses from
- * an envelope (tens of thousands of small values per request). Here an allocation is a
- * pointer bump and a free is a range check instead of a trip through malloc: callgrind, real
- * data, 130,048 -> 115,588 instructions per ingested object (bench/README.md).
+ * json_arena.c: a bump allocator for the json_t tree that TAXII POST parses from an envelope
+ * (tens of thousands of small values per request). Here an allocation is a pointer bump and a
+ * free is a table lookup instead of a trip through malloc: callgrind, real data, 130,048 ->
+ * 115,588 instructions per ingested object (bench/README.md).
+ *
+ * An arena is an object owned by whoever parses into it (a request, a job), not by a thread:
+ * stix_json_arena_new() hands its owner one reference, stix_json_parse_capped_in() parses into
+ * it, stix_json_arena_release() gives the owner's reference back. Its memory goes back when
+ * the owner has released it AND every block it handed out has been freed, on whatever thread
+ * frees the last one: a subtree a worker keeps (json_incref) after the request ended stays
+ * valid, and a block freed on any thread is freed correctly.
+ *
+ * How a free finds its arena: arena memory comes in chunks of ARENA_CHUNK bytes aligned on
+ * ARENA_CHUNK, and a two-level table indexed by address / ARENA_CHUNK names the arena that
+ * holds each chunk (NULL everywhere else: a malloc block). A free is two loads and a shift;
+ * a block itself carries no header, so that a malloc block jansson handed out (json_dumps'
+ * text, freed with free() by its callers) is a plain malloc block.
+ *
+ * Counting: refs = blocks live + 1 while the owner holds the arena, atomic, so that frees on
+ * several threads count right. The parse running now counts its blocks in a plain field
+ * (pending) and adds them to refs once at its end: an allocation stays a pointer bump. A
+ * free on the parsing thread of a block of the arena it is parsing into takes from pending,
+ * so that refs never reaches 0 while a parse runs (the owner's reference is held throughout).
  *
  * stix_json_arena_drop() frees a whole envelope by forgetting its blocks at once instead of
  * walking its tens of thousands of nodes (json_delete, 2 % of ingest's instructions), when
- * the tree is the thread's latest parse, started alone in the arena, took nothing from malloc
- * (a block over a quarter of a chunk: a long string, the table of a long array), and is
- * singly referenced.
+ * the tree is its arena's latest parse, started with nothing else live in the arena, took
+ * nothing from malloc (a block over a quarter of a chunk: a long string, the table of a long
+ * array), and is singly referenced; the caller promises that no other reference into the
+ * tree exists (on any thread).
  *
- * Installed as jansson's allocator (json_set_alloc_funcs) by stix_json_arena_install(),
- * once, before any thread starts. Only what stix_json_parse_depth() allocates while the
- * calling thread's arena is on comes from the arena; every other jansson allocation (and any
- * block over a quarter of the first chunk) is plain malloc, and the free function hands
- * whatever is not in the calling thread's arena to free().
+ * Free chunks wait in a small cache shared by every arena (a mutex, taken once per chunk,
+ * not per block), so that a request's arena starts in memory the previous one already
+ * touched.
  *
- * Safety rests on two rules:
- * - arena memory is reused only when every block handed out since the last reuse has been
- *   freed (live == 0): a value still referenced somewhere can never be overwritten, at worst
- *   the arena keeps growing like a leak would;
- * - a tree parsed by a thread is freed by the same thread (TAXII requests are handled on one
- *   thread from start to end); a block freed by another thread would reach free(), which is
- *   undefined behaviour on memory malloc did not hand out (heap corruption or an abort).
+ * Installed as jansson's allocator (json_set_alloc_funcs) by stix_json_arena_install(), once,
+ * before any thread starts. Only what a parse into an arena allocates on its thread comes
+ * from the arena; every other jansson allocation is plain malloc.
+ *
+ * Rules left to callers: parses into one arena do not run at the same time (one parse at a
+ * time, by a holder of the owner's reference); blocks may be freed anywhere, anytime.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,23 +63,34 @@
 
 #include "stix/stix_int.h"
 
-/* The first chunk; each further one doubles, so a 100 MB body needs a handful of chunks. */
-#define ARENA_CHUNK_MIN ((size_t)256 * 1024)
-/* Memory kept for the thread's next request once its tree is freed. */
-#define ARENA_KEEP  ((size_t)4 * 1024 * 1024)
+/* Every chunk: its size and its alignment (a block's chunk is its address rounded down). */
+#define ARENA_CHUNK_SHIFT 18
+#define ARENA_CHUNK       ((size_t)1 << ARENA_CHUNK_SHIFT) /* 256 KiB */
+/* Larger blocks come from malloc (a string over 64 KiB, a table of 8,000 members). */
+#define ARENA_BIG   (ARENA_CHUNK / 4)
 #define ARENA_ALIGN 16
+/* Free chunks kept for the next arenas (16 MiB); more go back to malloc. */
+#define ARENA_CACHE_MAX 64
+
+/* The chunk table: address >> ARENA_CHUNK_SHIFT, split into a top index and a leaf index,
+ * over 47 bits of address (user space on x86-64 and AArch64 with 4-level tables). */
+#define MAP_LEAF_BITS 14
+#define MAP_TOP_BITS  (47 - ARENA_CHUNK_SHIFT - MAP_LEAF_BITS)
+#define MAP_LEAF_SIZE ((size_t)1 << MAP_LEAF_BITS)
+#define MAP_TOP_SIZE  ((size_t)1 << MAP_TOP_BITS)
 
 struct arena_chunk {
-    struct arena_chunk *next; /* older chunk */
-    size_t size;              /* bytes of the chunk, this header included */
+    struct arena_chunk *next; /* older chunk of the arena, or next chunk of the cache */
 };
 
-struct arena {
+struct stix_json_arena {
+    /* Blocks live, plus 1 while the owner holds the arena; its memory goes at 0. */
+    _Atomic size_t refs;
+    /* What only the thread parsing into the arena (or its owner between parses) touches. */
     struct arena_chunk *chunks; /* newest first */
     char *cur;                  /* next free byte of chunks */
     char *end;                  /* end of chunks */
-    size_t live;                /* blocks handed out and not freed yet */
-    bool on;                    /* allocations come from here */
+    size_t pending;             /* blocks of the parse running now, not in refs yet */
     /* The latest parse's tree, and whether nothing else was live when it started: what
      * stix_json_arena_drop may forget wholesale. */
     const json_t *last_root;
@@ -69,37 +99,103 @@ struct arena {
     size_t drops;   /* trees stix_json_arena_drop forgot wholesale */
 };
 
-static _Thread_local struct arena tl_arena;
+typedef _Atomic(struct stix_json_arena *) arena_slot;
+
 static bool installed;
-/* Frees a thread's chunks when the thread ends (set once the thread has a chunk). */
-static pthread_key_t exit_key;
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+/* The arena the calling thread is parsing into, NULL outside parses. */
+static _Thread_local struct stix_json_arena *tl_parsing;
+/* Chunk -> arena; leaves are created on first use and never freed. */
+static _Atomic(arena_slot *) chunk_map[MAP_TOP_SIZE];
+/* Free chunks (not in chunk_map). */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct arena_chunk *cache_head;
+static size_t cache_count;
 
 static size_t chunk_header(void)
 {
     return (sizeof(struct arena_chunk) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-static bool arena_owns(const struct arena *a, const void *p)
+/* The slot of the chunk holding p, or NULL when p is out of the table's range or its leaf
+ * was never created (then p is no arena's). create: make the leaf if missing. */
+static arena_slot *map_slot(const void *p, bool create)
 {
-    for (const struct arena_chunk *c = a->chunks; c != NULL; c = c->next) {
-        const char *base = (const char *)c;
-        if ((const char *)p >= base && (const char *)p < base + c->size)
-            return true;
+    uintptr_t k = (uintptr_t)p >> ARENA_CHUNK_SHIFT;
+    uintptr_t top = k >> MAP_LEAF_BITS;
+    if (top >= MAP_TOP_SIZE)
+        return NULL;
+    arena_slot *leaf = atomic_load_explicit(&chunk_map[top], memory_order_acquire);
+    if (leaf == NULL && create) {
+        arena_slot *fresh = calloc(MAP_LEAF_SIZE, sizeof(*fresh));
+        if (fresh == NULL)
+            return NULL;
+        if (atomic_compare_exchange_strong_explicit(&chunk_map[top], &leaf, fresh,
+                                                    memory_order_acq_rel, memory_order_acquire))
+            leaf = fresh;
+        else
+            free(fresh); /* another thread made it first: leaf is theirs */
     }
-    return false;
+    return leaf != NULL ? &leaf[k & (MAP_LEAF_SIZE - 1)] : NULL;
 }
 
-/* Gives chunk c back to malloc. */
-static void chunk_free(struct arena_chunk *c)
+/* The arena holding p, or NULL for a block of malloc. */
+static struct stix_json_arena *arena_of(const void *p)
 {
-    ARENA_UNPOISON(c, c->size);
-    free(c);
+    arena_slot *slot = map_slot(p, false);
+    return slot != NULL ? atomic_load_explicit(slot, memory_order_relaxed) : NULL;
 }
 
-/* Everything freed: start again in the newest (largest) chunk if it is at most ARENA_KEEP,
- * dropping every other chunk. */
-static void arena_reuse(struct arena *a)
+/* A free chunk for arena a (from the cache, else from malloc), noted in the table; NULL when
+ * memory or the table's range runs out (the caller then uses malloc). */
+static struct arena_chunk *chunk_take(struct stix_json_arena *a)
+{
+    struct arena_chunk *c;
+
+    pthread_mutex_lock(&cache_lock);
+    c = cache_head;
+    if (c != NULL) {
+        cache_head = c->next;
+        cache_count--;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (c == NULL) {
+        void *mem = NULL;
+        if (posix_memalign(&mem, ARENA_CHUNK, ARENA_CHUNK) != 0)
+            return NULL;
+        c = mem;
+        ARENA_POISON((char *)c + chunk_header(), ARENA_CHUNK - chunk_header());
+    }
+    arena_slot *slot = map_slot(c, true);
+    if (slot == NULL) {
+        free(c);
+        return NULL;
+    }
+    atomic_store_explicit(slot, a, memory_order_relaxed);
+    return c;
+}
+
+/* Gives chunk c back: to the cache, or to malloc when the cache is full. Its memory is
+ * poisoned (ASan): nothing may touch it until an arena hands it out again. */
+static void chunk_give(struct arena_chunk *c)
+{
+    atomic_store_explicit(map_slot(c, false), NULL, memory_order_relaxed);
+    ARENA_POISON((char *)c + chunk_header(), ARENA_CHUNK - chunk_header());
+    pthread_mutex_lock(&cache_lock);
+    if (cache_count < ARENA_CACHE_MAX) {
+        c->next = cache_head;
+        cache_head = c;
+        cache_count++;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (c != NULL) {
+        ARENA_UNPOISON(c, ARENA_CHUNK);
+        free(c);
+    }
+}
+
+/* Nothing live: start again in the newest chunk, giving every other one back. */
+static void arena_reset(struct stix_json_arena *a)
 {
     struct arena_chunk *keep = a->chunks;
     if (keep == NULL)
@@ -107,87 +203,76 @@ static void arena_reuse(struct arena *a)
     struct arena_chunk *c = keep->next;
     while (c != NULL) {
         struct arena_chunk *next = c->next;
-        chunk_free(c);
+        chunk_give(c);
         c = next;
     }
     keep->next = NULL;
-    if (keep->size > ARENA_KEEP) {
-        chunk_free(keep);
-        a->chunks = NULL;
-        a->cur = a->end = NULL;
-        return;
-    }
-    a->chunks = keep;
     a->cur = (char *)keep + chunk_header();
-    a->end = (char *)keep + keep->size;
+    a->end = (char *)keep + ARENA_CHUNK;
     ARENA_POISON(a->cur, (size_t)(a->end - a->cur));
 }
 
-/* Thread exit: its chunks go back to malloc, unless a block is still live (a tree kept past
- * its thread, which must not happen: its memory is then left alone, like a leak). */
-static void arena_thread_exit(void *p)
+/* refs reached 0: the owner is done and no block is live. */
+static void arena_destroy(struct stix_json_arena *a)
 {
-    struct arena *a = p;
-    if (a->live != 0)
-        return;
-    for (struct arena_chunk *c = a->chunks; c != NULL;) {
+    struct arena_chunk *c = a->chunks;
+    while (c != NULL) {
         struct arena_chunk *next = c->next;
-        chunk_free(c);
+        chunk_give(c);
         c = next;
     }
-    a->chunks = NULL;
-    a->cur = a->end = NULL;
+    free(a);
 }
 
-static void exit_key_create(void)
+/* One reference less (a block freed, or the owner done); the last one frees the arena.
+ * acq_rel: every use of the arena's memory, on any thread, happens before its reuse. */
+static void arena_unref(struct stix_json_arena *a)
 {
-    (void)pthread_key_create(&exit_key, arena_thread_exit);
+    if (atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) == 1)
+        arena_destroy(a);
 }
 
 static void *arena_malloc(size_t n)
 {
-    struct arena *a = &tl_arena;
-    /* Checked before rounding up, so that a size near SIZE_MAX cannot wrap to a small block. */
-    if (!a->on || n == 0 || n > ARENA_CHUNK_MIN / 4) {
-        a->outside += a->on; /* a large string, or the table of a large array or object */
+    struct stix_json_arena *a = tl_parsing;
+    if (a == NULL)
+        return malloc(n);
+    /* Checked before rounding up, so that a size near SIZE_MAX cannot wrap to a small block
+     * (n - 1 wraps for 0, which goes to malloc too). */
+    if (n - 1 >= ARENA_BIG) {
+        a->outside++; /* a large string, or the table of a large array or object */
         return malloc(n);
     }
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if ((size_t)(a->end - a->cur) < n) {
-        size_t size = a->chunks != NULL ? a->chunks->size * 2 : ARENA_CHUNK_MIN;
-        struct arena_chunk *c = malloc(size);
+        struct arena_chunk *c = chunk_take(a);
         if (c == NULL) {
             a->outside++;
             return malloc(n);
         }
-        if (a->chunks == NULL) {
-            pthread_once(&exit_key_once, exit_key_create);
-            (void)pthread_setspecific(exit_key, a);
-        }
         c->next = a->chunks;
-        c->size = size;
         a->chunks = c;
         a->cur = (char *)c + chunk_header();
-        a->end = (char *)c + size;
+        a->end = (char *)c + ARENA_CHUNK;
     }
     void *p = a->cur;
     a->cur += n;
-    a->live++;
+    a->pending++;
     ARENA_UNPOISON(p, n);
     return p;
 }
 
 static void arena_free(void *p)
 {
-    struct arena *a = &tl_arena;
     if (p == NULL)
         return;
-    if (a->chunks != NULL && arena_owns(a, p)) {
-        if (--a->live == 0 && !a->on)
-            arena_reuse(a);
-        return;
-    }
-    free(p);
+    struct stix_json_arena *a = arena_of(p);
+    if (a == NULL)
+        free(p);
+    else if (a == tl_parsing)
+        a->pending--; /* counted at the end of the parse running on this thread */
+    else
+        arena_unref(a);
 }
 
 void stix_json_arena_install(void)
@@ -198,41 +283,57 @@ void stix_json_arena_install(void)
     installed = true;
 }
 
-bool stix_json_arena_begin(void)
+struct stix_json_arena *stix_json_arena_new(void)
 {
-    struct arena *a = &tl_arena;
-    if (!installed || a->on)
+    struct stix_json_arena *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return NULL; /* parses then use malloc */
+    atomic_init(&a->refs, 1);
+    return a;
+}
+
+void stix_json_arena_release(struct stix_json_arena *a)
+{
+    if (a != NULL)
+        arena_unref(a);
+}
+
+bool stix_json_arena_begin(struct stix_json_arena *a)
+{
+    if (a == NULL || !installed || tl_parsing != NULL)
         return false;
-    if (a->live == 0)
-        arena_reuse(a);
-    a->on = true;
+    /* Only the owner's reference: nothing live, start again in the newest chunk (acquire:
+     * the threads that freed the blocks are done with their memory). */
+    bool clean = atomic_load_explicit(&a->refs, memory_order_acquire) == 1;
+    if (clean)
+        arena_reset(a);
+    a->pending = 0;
     a->last_root = NULL;
-    a->last_clean = a->live == 0;
+    a->last_clean = clean;
     a->outside = 0;
+    tl_parsing = a;
     return true;
 }
 
-void stix_json_arena_parsed(const json_t *root)
+void stix_json_arena_end(struct stix_json_arena *a, const json_t *root)
 {
-    tl_arena.last_root = root;
+    tl_parsing = NULL;
+    /* Relaxed: the tree reaches other threads only through their own synchronisation. */
+    atomic_fetch_add_explicit(&a->refs, a->pending, memory_order_relaxed);
+    a->pending = 0;
+    a->last_root = root;
 }
 
-void stix_json_arena_end(void)
+size_t stix_json_arena_live(const struct stix_json_arena *a)
 {
-    struct arena *a = &tl_arena;
-    a->on = false;
-    if (a->live == 0)
-        arena_reuse(a);
-}
-
-size_t stix_json_arena_live(void)
-{
-    return tl_arena.live;
+    if (a == NULL)
+        return 0;
+    return atomic_load_explicit(&((struct stix_json_arena *)a)->refs, memory_order_acquire) - 1;
 }
 
 #if ARENA_CHECK_DROP
-/* True if every value, key and string of v is in the arena (jansson's singletons aside). */
-static bool tree_in_arena(const struct arena *a, const json_t *v)
+/* True if every value, key and string of v is in arena a (jansson's singletons aside). */
+static bool tree_in_arena(const struct stix_json_arena *a, const json_t *v)
 {
     const char *key;
     const json_t *child;
@@ -240,16 +341,16 @@ static bool tree_in_arena(const struct arena *a, const json_t *v)
 
     if (json_is_null(v) || json_is_boolean(v))
         return true; /* jansson's static singletons (ingest's json_null stand-ins too) */
-    if (!arena_owns(a, v))
+    if (arena_of(v) != a)
         return false;
     if (json_is_string(v))
-        return arena_owns(a, json_string_value(v));
+        return arena_of(json_string_value(v)) == a;
     if (json_is_array(v)) {
         json_array_foreach(v, i, child) if (!tree_in_arena(a, child)) return false;
     } else if (json_is_object(v)) {
         json_object_foreach((json_t *)v, key, child)
         {
-            if (!arena_owns(a, key) || !tree_in_arena(a, child))
+            if (arena_of(key) != a || !tree_in_arena(a, child))
                 return false;
         }
     }
@@ -257,14 +358,12 @@ static bool tree_in_arena(const struct arena *a, const json_t *v)
 }
 #endif
 
-void stix_json_arena_drop(json_t *root)
+void stix_json_arena_drop(struct stix_json_arena *a, json_t *root)
 {
-    struct arena *a = &tl_arena;
-
     if (root == NULL)
         return;
-    if (!installed || a->on || root != a->last_root || !a->last_clean || a->outside != 0 ||
-        root->refcount != 1 || a->chunks == NULL || !arena_owns(a, root)) {
+    if (a == NULL || !installed || tl_parsing == a || root != a->last_root || !a->last_clean ||
+        a->outside != 0 || root->refcount != 1 || arena_of(root) != a) {
         json_decref(root);
         return;
     }
@@ -272,15 +371,23 @@ void stix_json_arena_drop(json_t *root)
     if (!tree_in_arena(a, root))
         abort(); /* a value added after the parse would leak: the caller broke its promise */
 #endif
-    /* Every live block is root's: the parse started with none, and the arena is off
-     * outside parses. */
+    /* Every live block is root's: the parse started with none, and nothing was parsed into
+     * the arena since; only the owner's reference is left. */
     a->last_root = NULL;
-    a->live = 0;
+    atomic_store_explicit(&a->refs, 1, memory_order_release);
     a->drops++;
-    arena_reuse(a);
+    arena_reset(a);
 }
 
-size_t stix_json_arena_drops(void)
+size_t stix_json_arena_cached_chunks(void)
 {
-    return tl_arena.drops;
+    pthread_mutex_lock(&cache_lock);
+    size_t n = cache_count;
+    pthread_mutex_unlock(&cache_lock);
+    return n;
+}
+
+size_t stix_json_arena_drops(const struct stix_json_arena *a)
+{
+    return a != NULL ? a->drops : 0;
 }

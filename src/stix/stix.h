@@ -180,33 +180,43 @@ char *stix_canonical_add_marking_slot(const char *canon, size_t len,
                                       size_t *out_len, size_t *ins_off, size_t *ins_len);
 
 /*
- * The per-thread arena behind stix_json_parse_depth (json_arena.c). Install once, before
- * any thread starts, to make jansson allocate the parsed tree there: the tree must then be
- * freed (json_decref) on the thread that parsed it. Without it, parsing uses malloc as
- * before. begin/end bracket the allocations that go to the calling thread's arena (begin
- * returns false when the arena is not installed or already on); live counts its blocks not
- * yet freed (for tests).
+ * Arenas for parsed trees (json_arena.c). stix_json_arena_install(), once, before any thread
+ * starts, makes jansson allocate through it; without it every parse uses malloc as before.
+ *
+ * An arena is owned by a request or a job, not by a thread: stix_json_arena_new() gives the
+ * owner its reference (NULL when out of memory: parses then use malloc),
+ * stix_json_parse_capped_in() parses into it, stix_json_arena_release() ends the owner's
+ * use. A tree parsed into an arena may be freed (json_decref) on any thread, at any time;
+ * the arena's memory goes back once its owner released it and its last block is freed, so a
+ * value kept (json_incref) by a worker past the request stays valid. Parses into one arena
+ * must not run at the same time. Every function takes NULL as "no arena".
  */
+struct stix_json_arena;
 void stix_json_arena_install(void);
-bool stix_json_arena_begin(void);
-void stix_json_arena_end(void);
-size_t stix_json_arena_live(void);
+struct stix_json_arena *stix_json_arena_new(void);
+void stix_json_arena_release(struct stix_json_arena *arena);
+/* stix_json_parse_capped with the tree allocated in arena (NULL: malloc). */
+json_t *stix_json_parse_capped_in(struct stix_json_arena *arena, const char *text, size_t len,
+                                  int max_depth, size_t max_values, bool *too_deep, bool *too_many,
+                                  json_error_t *error);
+/* Blocks of arena not freed yet, while its owner holds it (for tests). */
+size_t stix_json_arena_live(const struct stix_json_arena *arena);
 /*
- * Frees root, a tree stix_json_parse_depth returned on this thread, by forgetting the
- * arena's blocks at once instead of walking the tree (tens of thousands of nodes per
- * envelope), when that is safe: root is this thread's latest parse, that parse started with
- * nothing else live in the arena and took no block from malloc (a string over 64 KiB, or the
- * table of an array or object of more than some 8,000 members, is too large for the
- * arena), and root's reference is the only one. Otherwise, and
- * without the arena, json_decref(root). The caller promises what cannot be checked cheaply:
- * nothing else refers into the tree, and the tree holds nothing allocated after the parse
- * (ingest takes every object it changed out of the envelope, as json_null, before). Builds
- * with AddressSanitizer check the second promise on every drop (each value, key and string
- * of the tree in the arena) and poison forgotten arena memory, so that a reference kept
- * past a drop is reported where it is used.
+ * Frees root, a tree stix_json_parse_capped_in returned, by forgetting the arena's blocks at
+ * once instead of walking the tree (tens of thousands of nodes per envelope), when that is
+ * safe: root is the arena's latest parse, that parse started with nothing else live in the
+ * arena and took no block from malloc (a string over 64 KiB, or the table of an array or
+ * object of more than some 8,000 members, is too large for the arena), and root's reference
+ * is the only one. Otherwise, and without an arena, json_decref(root). Called by the arena's
+ * owner, before stix_json_arena_release. The caller promises what cannot be checked
+ * cheaply: nothing else, on any thread, refers into the tree, and the tree holds nothing
+ * allocated after the parse (ingest takes every object it changed out of the envelope, as
+ * json_null, before). Builds with AddressSanitizer check the second promise on every drop
+ * (each value, key and string of the tree in the arena) and poison forgotten arena memory,
+ * so that a reference kept past a drop is reported where it is used.
  */
-void stix_json_arena_drop(json_t *root);
-/* How many trees stix_json_arena_drop forgot wholesale on this thread (for tests). */
-size_t stix_json_arena_drops(void);
+void stix_json_arena_drop(struct stix_json_arena *arena, json_t *root);
+/* How many trees stix_json_arena_drop forgot wholesale in arena (for tests). */
+size_t stix_json_arena_drops(const struct stix_json_arena *arena);
 
 #endif /* RK_STIX_H */

@@ -476,7 +476,12 @@ static inline size_t stix_plain_len(const unsigned char *s, size_t n, bool ascii
     return i;
 }
 
-/* json_arena.c: notes root as the tree of the parse that just ended (stix_json_arena_drop). */
-void stix_json_arena_parsed(const json_t *root);
+/* json_arena.c: begin makes the calling thread's jansson allocations come from arena (false,
+ * and nothing changes, for a NULL arena, without the arena installed, or inside another
+ * parse); end stops that and notes root as the arena's latest parse (stix_json_arena_drop). */
+bool stix_json_arena_begin(struct stix_json_arena *arena);
+void stix_json_arena_end(struct stix_json_arena *arena, const json_t *root);
+/* json_arena.c: free chunks waiting in the cache shared by every arena (for tests). */
+size_t stix_json_arena_cached_chunks(void);
 
 #endif /* RK_STIX_INT_H */

@@ -212,6 +212,7 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
     struct store_collection c;
     bool r, w;
     json_t *root = NULL;
+    struct stix_json_arena *arena = NULL;
     struct policy_ingest_item *items = NULL;
     struct status_job sj = {.frag = NULL};
     rk_time_us requested = rk_time_now();
@@ -242,8 +243,10 @@ int taxii_add_objects(void *ctx, struct http_request *req, struct http_response 
      * checked while parsing rather than by a pass of its own. */
     json_error_t jerr;
     bool too_deep = false, too_many = false;
-    root = stix_json_parse_capped(req->body, req->body_len, MAX_DEPTH, MAX_VALUES, &too_deep,
-                                  &too_many, &jerr);
+    /* The envelope's tree is this request's: its own arena, given back below. */
+    arena = stix_json_arena_new();
+    root = stix_json_parse_capped_in(arena, req->body, req->body_len, MAX_DEPTH, MAX_VALUES,
+                                     &too_deep, &too_many, &jerr);
     if (too_deep) {
         rc = rk_err_set(err, RK_E_INVALID, "JSON nested deeper than %d levels", MAX_DEPTH);
         goto out;
@@ -301,7 +304,8 @@ out:
     free(sj.frag);
     rk_buf_free(&sj.frags);
     /* The envelope as parsed, minus what ingest changed (taken out): forgotten at once. */
-    stix_json_arena_drop(root);
+    stix_json_arena_drop(arena, root);
+    stix_json_arena_release(arena);
     store_collection_clear(&c);
     return rc;
 }

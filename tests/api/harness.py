@@ -42,7 +42,7 @@ TOKEN_RE = re.compile(r"^rk_[0-9a-f]{64}$")
 READY_RE = re.compile(r"listening on (https?)://([0-9.]+|\[[0-9a-f:]+\]):(\d+)/")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer",
-                     "ERROR: ThreadSanitizer", "==ERROR:")
+                     "ERROR: ThreadSanitizer", "WARNING: ThreadSanitizer", "==ERROR:")
 
 
 def renkei_bin():

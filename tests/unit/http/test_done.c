@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "loopback.h"
 
 /* ---- what the hook saw -------------------------------------------------------------------- */
 
@@ -149,14 +150,7 @@ static int server_down(void **state)
 
 static int connect_srv(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 5};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
+    return loopback_connect(http_server_port(srv), 0);
 }
 
 /* Sends raw on a new connection and keeps it open until the hook ran total times in all

@@ -22,6 +22,7 @@
 
 #include "http/http.h"
 #include "http/http_int.h"
+#include "loopback.h"
 
 /* ---- router ------------------------------------------------------------------------------ */
 
@@ -317,14 +318,7 @@ static int server_down(void **state)
 
 static int connect_srv(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 5};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
+    return loopback_connect(http_server_port(srv), 0);
 }
 
 static void send_all(int fd, const char *data, size_t len)

@@ -24,6 +24,7 @@
 
 #include "http/http.h"
 #include "http/http_int.h"
+#include "loopback.h"
 
 #define BIG_SIZE ((size_t)1024 * 1024 + 123)
 
@@ -109,14 +110,7 @@ static int teardown(void **state)
 
 static int connect_srv(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 5};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
+    return loopback_connect(http_server_port(srv), 0);
 }
 
 /* Sends raw, reads until the server closes (every request here ends with Connection: close)

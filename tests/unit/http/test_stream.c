@@ -29,6 +29,7 @@
 #include <gnutls/gnutls.h>
 
 #include "http/http.h"
+#include "loopback.h"
 
 /* ---- what the producers report ----------------------------------------------------------- */
 
@@ -243,16 +244,7 @@ static int server_down(void **state)
 
 static int connect_srv(int rcvbuf)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    if (rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_server_port(srv))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 5};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
+    return loopback_connect(http_server_port(srv), rcvbuf);
 }
 
 static void send_str(int fd, const char *s)

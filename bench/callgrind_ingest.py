@@ -27,15 +27,7 @@ def main():
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="renkei-cg-"))
-    os.makedirs(out, exist_ok=True)
-    # The harness runs $RENKEI_BIN for the CLI too: only `serve` goes under valgrind.
-    wrapper = os.path.join(out, "renkei-cg.sh")
-    with open(wrapper, "w") as f:
-        f.write('#!/bin/sh\nif [ "$1" = serve ]; then exec valgrind --tool=callgrind '
-                '--callgrind-out-file=%s/cg.%%p "%s" "$@"; fi\nexec "%s" "$@"\n'
-                % (out, binary, binary))
-    os.chmod(wrapper, 0o755)
-    os.environ["RENKEI_BIN"] = wrapper
+    common.callgrind_serve(binary, out)
 
     bodies = common.envelopes(common.real_objects(), 1000)
     hub, info = common.new_hub("bench-callgrind")

@@ -225,6 +225,20 @@ def load_with_marker(hub, info, bodies, conns=4):
     return tot, marker
 
 
+def callgrind_serve(binary, out):
+    """Makes the harness run `renkei serve` (only serve: it runs $RENKEI_BIN for the CLI too)
+    under `valgrind --tool=callgrind`, its dumps in out as cg.<pid>[.<n>]; for the
+    callgrind_*.py benchmarks, which count instructions (repeatable on a noisy machine)."""
+    os.makedirs(out, exist_ok=True)
+    wrapper = os.path.join(out, "renkei-cg.sh")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nif [ "$1" = serve ]; then exec valgrind --tool=callgrind '
+                '--callgrind-out-file=%s/cg.%%p "%s" "$@"; fi\nexec "%s" "$@"\n'
+                % (out, binary, binary))
+    os.chmod(wrapper, 0o755)
+    os.environ["RENKEI_BIN"] = wrapper
+
+
 def row(*cells):
     """One row of the results table (markdown), printed and flushed."""
     print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)

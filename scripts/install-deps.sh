@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev
-  libgnutls28-dev libcmocka-dev
+  libgnutls28-dev libcmocka-dev libidn2-dev
   python3 curl sqlite3 openssl
   clang libclang-rt-14-dev
   wrk

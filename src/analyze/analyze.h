@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * analyze.h: observable values (addresses, ranges, domain names, URLs, e-mail addresses, file
+ * hashes, AS numbers), their parsing and normalisation, so that the same thing correlates
+ * however it was written, and the text keys an observable index stores them under. A pure
+ * library: no store, no HTTP. docs/internals/analyze.md states the rules.
+ */
+#ifndef RK_ANALYZE_H
+#define RK_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* The kinds of observable. ANALYZE_OBS_ANY and ANALYZE_OBS_HASH are only hints to the parser
+ * (detect the type; detect the hash algorithm by length), never the type of a result. */
+enum analyze_obs_type {
+    ANALYZE_OBS_ANY = 0, /* hint: detect the type */
+    ANALYZE_OBS_IPV4,    /* 198.51.100.1 */
+    ANALYZE_OBS_IPV6,    /* 2001:db8::1 (RFC 5952 form) */
+    ANALYZE_OBS_CIDR4,   /* 198.51.100.0/24, prefix 0-31, host bits clear */
+    ANALYZE_OBS_CIDR6,   /* 2001:db8::/32, prefix 0-127, host bits clear */
+    ANALYZE_OBS_DOMAIN,  /* example.jp, lower case, A-labels, no trailing dot */
+    ANALYZE_OBS_URL,     /* http://example.jp/path */
+    ANALYZE_OBS_EMAIL,   /* Local.Part@example.jp */
+    ANALYZE_OBS_MD5,     /* 32 lower-case hex digits */
+    ANALYZE_OBS_SHA1,    /* 40 */
+    ANALYZE_OBS_SHA256,  /* 64 */
+    ANALYZE_OBS_SHA512,  /* 128 */
+    ANALYZE_OBS_ASN,     /* AS64500 */
+    ANALYZE_OBS_HASH,    /* hint: MD5, SHA-1, SHA-256 or SHA-512, by length */
+};
+
+/* The longest input the parser reads (defanged and padded forms included), and the longest
+ * normalised value it produces; longer is refused with RK_E_TOOBIG. */
+#define ANALYZE_INPUT_MAX 4096
+#define ANALYZE_VALUE_MAX 2048
+
+/* One normalised observable. Plain data: copy it freely, nothing to free. */
+struct analyze_observable {
+    enum analyze_obs_type type;        /* never ANALYZE_OBS_ANY or ANALYZE_OBS_HASH */
+    size_t len;                        /* strlen(value) */
+    char value[ANALYZE_VALUE_MAX + 1]; /* the normalised value, NUL-terminated */
+    uint8_t addr[16];                  /* IPV4/CIDR4: 4 bytes, IPV6/CIDR6: 16 bytes, network
+                                          order; zero for other types */
+    unsigned prefix;                   /* CIDR prefix length; 32 or 128 for an address */
+};
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated) as an observable of type hint, or
+ * detects the type when hint is ANALYZE_OBS_ANY, and writes the normalised observable to out.
+ * Surrounding white space and defanged forms (example[.]jp, hxxp://) are undone first. A
+ * CIDR of a single address is that address; hint CIDR4/CIDR6 accepts a bare address too (the
+ * result is then IPV4/IPV6); hint HASH picks the algorithm by length.
+ * Returns 0, or RK_E_INVALID (not a valid value of that type) or RK_E_TOOBIG with err saying
+ * what is wrong in one line of printable ASCII that starts with the type's name ("ipv4: ...").
+ * out is undefined on failure.
+ */
+int analyze_observable_parse(const char *text, size_t len, enum analyze_obs_type hint,
+                             struct analyze_observable *out, struct rk_err *err);
+
+/* The short name of a type as used in keys and messages: "ipv4", "cidr6", "domain", "url",
+ * "email", "md5", "sha1", "sha256", "sha512", "asn"; "any" and "hash" for the hints. */
+const char *analyze_obs_type_name(enum analyze_obs_type type);
+
+/*
+ * Appends the observable's index key to out: "<type name>:<normalised value>", e.g.
+ * "domain:example.jp", "cidr4:198.51.100.0/24". Two observables correlate exactly when their
+ * keys are equal.
+ */
+void analyze_observable_key(const struct analyze_observable *obs, struct rk_buf *out);
+
+/* Returned by analyze_observable_from_stix for a property that is not an observable we index. */
+#define ANALYZE_NOT_INDEXED 1
+
+/*
+ * Maps the STIX Cyber-observable property object_type:property_path holding value (as a
+ * pattern or an SCO writes it) to an observable: ipv4-addr:value (an address or a CIDR),
+ * ipv6-addr:value, domain-name:value, url:value, email-addr:value, autonomous-system:number,
+ * and hashes.MD5 / 'SHA-1' / 'SHA-256' / 'SHA-512' of file, artifact and x509-certificate
+ * (the hash name quoted or not, any case). Returns 0 with out filled, ANALYZE_NOT_INDEXED for
+ * any other property (not an error; err untouched), or RK_E_INVALID / RK_E_TOOBIG when the
+ * value is not valid for that property (err says why).
+ */
+int analyze_observable_from_stix(const char *object_type, const char *property_path,
+                                 const char *value, struct analyze_observable *out,
+                                 struct rk_err *err);
+
+/*
+ * Whether the range cidr (CIDR4/CIDR6, or an address as a range of one) contains inner (an
+ * address or a range of the same family). False for any other types or mixed families.
+ */
+bool analyze_cidr_contains(const struct analyze_observable *cidr,
+                           const struct analyze_observable *inner);
+
+/*
+ * Writes to out the range of prefix length prefix that contains addr (an address or a CIDR of
+ * prefix >= prefix): the key an index probes to find the ranges of that length holding addr
+ * (docs/internals/analyze.md). With the full length (32 or 128) that is the address itself.
+ * Returns 0, or RK_E_INVALID if addr is not an address/range or prefix is longer than it.
+ */
+int analyze_covering_cidr(const struct analyze_observable *addr, unsigned prefix,
+                          struct analyze_observable *out);
+
+/* At most this many items in one comma-separated query. */
+#define ANALYZE_QUERY_MAX 100
+
+/* The observables of a comma-separated query, duplicates removed, in their first order. */
+struct analyze_query {
+    struct analyze_observable *items; /* n observables, owned; freed by analyze_query_free */
+    size_t n;                         /* number of items */
+};
+
+/*
+ * Parses len bytes of a comma-separated list of observables of any type ("198.51.100.1,
+ * example[.]jp"), each as analyze_observable_parse with ANALYZE_OBS_ANY. Items that normalise
+ * to the same key appear once. Returns 0 with out filled (free with analyze_query_free), or
+ * RK_E_INVALID / RK_E_TOOBIG with err naming the bad item by 1-based position and text
+ * ("item 2 (\"exa mple\"): domain: ..."); out is then empty.
+ */
+int analyze_query_parse(const char *text, size_t len, struct analyze_query *out,
+                        struct rk_err *err);
+
+/* Frees the items of q and empties it. q may be NULL or already empty. */
+void analyze_query_free(struct analyze_query *q);
+
+#endif /* RK_ANALYZE_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * analyze_int.h: what the files of src/analyze/ share and the rest of renkei does not need:
+ * one parser per family of observable, each writing a normalised value into an observable,
+ * and the quoting of input in error messages.
+ */
+#ifndef RK_ANALYZE_INT_H
+#define RK_ANALYZE_INT_H
+
+#include "analyze/analyze.h"
+
+/*
+ * Each parser reads len bytes at s (trimmed, undefanged, no NUL inside, s[len] == '\0') and fills
+ * out (type, value, len, and addr/prefix for addresses). They return 0, or RK_E_INVALID /
+ * RK_E_TOOBIG with a message that starts with the type's name.
+ */
+
+/* An address or a CIDR of the family of hint (IPV4, IPV6, CIDR4 or CIDR6): with hint IPV4 or
+ * IPV6 only an address (or a /32, /128) is accepted. */
+int analyze_parse_ip(const char *s, size_t len, enum analyze_obs_type hint,
+                     struct analyze_observable *out, struct rk_err *err);
+/* Formats a 16-byte IPv6 address in RFC 5952 form into out (at least 46 bytes). */
+void analyze_format_ipv6(const uint8_t a[16], char *out);
+/* Formats a 4-byte IPv4 address in dotted decimal into out (at least 16 bytes). */
+void analyze_format_ipv4(const uint8_t a[4], char *out);
+
+/* A domain name: lower case, no trailing dot, Unicode labels as A-labels. With need_dot a
+ * single label is refused (type detection does not take a bare word for a domain). */
+int analyze_parse_domain(const char *s, size_t len, bool need_dot, struct analyze_observable *out,
+                         struct rk_err *err);
+int analyze_parse_url(const char *s, size_t len, struct analyze_observable *out,
+                      struct rk_err *err);
+int analyze_parse_email(const char *s, size_t len, struct analyze_observable *out,
+                        struct rk_err *err);
+/* A hash of type hint (MD5, SHA1, SHA256, SHA512, or HASH to choose by length). */
+int analyze_parse_hash(const char *s, size_t len, enum analyze_obs_type hint,
+                       struct analyze_observable *out, struct rk_err *err);
+/* "AS64500", "as64500" or "64500". */
+int analyze_parse_asn(const char *s, size_t len, struct analyze_observable *out,
+                      struct rk_err *err);
+
+/* Undoes defanged forms ([.], (.), [dot], [@], [:]//, hxxp://, hxxps://) of len bytes at s
+ * into out (which holds at least len + 1 bytes) until none is left; returns the new length. */
+size_t analyze_undefang(const char *s, size_t len, char *out);
+
+/* Writes at most 40 bytes of s into out (at least 48 bytes) for an error message: printable
+ * ASCII kept, any other byte as '?', "..." when cut. */
+void analyze_quote(const char *s, size_t len, char *out);
+
+#endif /* RK_ANALYZE_INT_H */

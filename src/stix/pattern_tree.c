@@ -62,8 +62,7 @@ void stix_pat_arena_free(struct stix_pat_arena *a)
     free(a);
 }
 
-char *stix_pat_text(struct stix_pat_arena *a, const char *s, size_t n, bool unescape,
-                    size_t *len)
+char *stix_pat_text(struct stix_pat_arena *a, const char *s, size_t n, bool unescape, size_t *len)
 {
     char *out = stix_pat_alloc(a, n + 1);
     size_t o = 0;
@@ -124,7 +123,8 @@ char *stix_pat_hex(struct stix_pat_arena *a, const char *s, size_t n, size_t *le
 {
     char *out = stix_pat_alloc(a, n / 2 + 1);
     for (size_t i = 0; i + 1 < n; i += 2)
-        out[i / 2] = (char)(hex_digit((unsigned char)s[i]) << 4 | hex_digit((unsigned char)s[i + 1]));
+        out[i / 2] =
+            (char)(hex_digit((unsigned char)s[i]) << 4 | hex_digit((unsigned char)s[i + 1]));
     out[n / 2] = '\0';
     *len = n / 2;
     return out;

@@ -119,7 +119,7 @@ enum stix_pat_kind {
 
 /* A comparison's operator. */
 enum stix_pat_op {
-    STIX_OP_EQ, /* = (also written ==) */
+    STIX_OP_EQ,  /* = (also written ==) */
     STIX_OP_NEQ, /* != (also written <>) */
     STIX_OP_LT,
     STIX_OP_LE,
@@ -154,11 +154,11 @@ struct stix_pat_value {
      */
     const char *text;
     size_t len;
-    int64_t i;            /* INT */
-    double f;             /* FLOAT (and INT, converted) */
-    bool b;               /* BOOL */
-    rk_time_us ts;        /* TIMESTAMP */
-    size_t off;           /* byte offset of the constant in the pattern */
+    int64_t i;                   /* INT */
+    double f;                    /* FLOAT (and INT, converted) */
+    bool b;                      /* BOOL */
+    rk_time_us ts;               /* TIMESTAMP */
+    size_t off;                  /* byte offset of the constant in the pattern */
     struct stix_pat_value *next; /* next member of an IN set */
 };
 
@@ -178,14 +178,14 @@ struct stix_pat_step {
 
 /* One comparison: type:path op value(s), or EXISTS type:path. */
 struct stix_pat_comparison {
-    const char *type;  /* the object type, NUL-terminated ("ipv4-addr") */
+    const char *type; /* the object type, NUL-terminated ("ipv4-addr") */
     /* The steps as one string: names joined with '.', indexes as "[n]" and "[*]", quotes
      * removed: "value", "hashes.SHA-256", "extensions.windows-pebinary-ext.sections[*].name" */
     const char *path;
     struct stix_pat_step *steps; /* the first step (there is always one) */
     size_t nsteps;
     enum stix_pat_op op;
-    bool negated;                 /* path NOT op value, or NOT EXISTS path */
+    bool negated;                  /* path NOT op value, or NOT EXISTS path */
     struct stix_pat_value *values; /* the constant; IN: the set's first member (NULL when the set
                                       is empty); EXISTS: NULL */
     size_t nvalues;
@@ -203,11 +203,11 @@ struct stix_pat_qualifiers {
 
 struct stix_pat_node {
     enum stix_pat_kind kind;
-    size_t off;                   /* byte offset in the pattern where the node starts */
-    struct stix_pat_node *kids;   /* first kid (see enum stix_pat_kind), or NULL */
+    size_t off;                 /* byte offset in the pattern where the node starts */
+    struct stix_pat_node *kids; /* first kid (see enum stix_pat_kind), or NULL */
     size_t nkids;
-    struct stix_pat_node *next;   /* next kid of the parent */
-    struct stix_pat_qualifiers q; /* OBSERVATION, GROUP */
+    struct stix_pat_node *next;     /* next kid of the parent */
+    struct stix_pat_qualifiers q;   /* OBSERVATION, GROUP */
     struct stix_pat_comparison cmp; /* COMPARISON */
 };
 

@@ -336,8 +336,7 @@ void *stix_pat_alloc(struct stix_pat_arena *a, size_t n);
 void stix_pat_arena_free(struct stix_pat_arena *a);
 /* s[0..n) copied into a, NUL-terminated; with unescape, \' and \\ become ' and \. *len gets
  * the bytes written (without the NUL). */
-char *stix_pat_text(struct stix_pat_arena *a, const char *s, size_t n, bool unescape,
-                    size_t *len);
+char *stix_pat_text(struct stix_pat_arena *a, const char *s, size_t n, bool unescape, size_t *len);
 /* The octets of base64 s[0..n) (line feeds skipped) or of hex s[0..n), which the lexer
  * checked, NUL-terminated in a; *len their count. */
 char *stix_pat_base64(struct stix_pat_arena *a, const char *s, size_t n, size_t *len);

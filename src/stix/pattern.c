@@ -780,8 +780,9 @@ static int parse_path_name(struct parser *p, struct cmp *c)
                             sizeof w))
             warn_at(p, p->t.off, w);
         c->path_end = p->t.off + p->t.len;
-        add_step(p, c, STIX_STEP_NAME, p->s + p->t.off + quoted, p->t.len - 2 * quoted, quoted,
-                 0);
+        if (c->node != NULL)
+            add_step(p, c, STIX_STEP_NAME, p->s + p->t.off + quoted, p->t.len - 2 * quoted,
+                     quoted, 0);
         return next(p);
     }
     if (p->t.kind == TK_IDENT_HYPHEN) {
@@ -828,8 +829,9 @@ static int parse_object_path(struct parser *p, struct cmp *c)
             if (p->t.kind != TK_INT && p->t.kind != TK_STAR)
                 return unexpected(p, "list index (integer or '*')");
             stix_path_index(&c->path);
-            add_step(p, c, p->t.kind == TK_STAR ? STIX_STEP_ANY : STIX_STEP_INDEX, NULL, 0, false,
-                     p->t.ival);
+            if (c->node != NULL)
+                add_step(p, c, p->t.kind == TK_STAR ? STIX_STEP_ANY : STIX_STEP_INDEX, NULL, 0,
+                         false, p->t.ival);
             rc = next(p);
             c->path_end = p->t.off + p->t.len;
             if (rc == 0)
@@ -935,7 +937,8 @@ static int parse_set(struct parser *p, struct cmp *c)
         cls = literal_class(p->t.kind);
         rc = check_constant(p, c);
         if (rc == 0) {
-            add_value(p, c);
+            if (c->node != NULL)
+                add_value(p, c);
             rc = next(p);
         }
         if (rc != 0)
@@ -952,8 +955,11 @@ static int parse_set(struct parser *p, struct cmp *c)
 static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
 {
     char q[PATTERN_QUOTE_MAX + 8];
-    struct cmp c = {.node = NULL};
+    struct cmp c; /* filled as it is read; not zeroed, validation is on every ingest */
     int rc;
+    c.node = NULL;
+    c.last_step = NULL;
+    c.last_value = NULL;
     if (p->t.kind == TK_LPAREN) {
         rc = enter(p);
         if (rc == 0)
@@ -1020,7 +1026,8 @@ static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
         rc = check_constant(p, &c);
         if (rc != 0)
             return rc;
-        add_value(p, &c);
+        if (c.node != NULL)
+            add_value(p, &c);
         return next(p);
     case TK_IN:
         rc = next(p);
@@ -1039,7 +1046,8 @@ static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
         rc = check_constant(p, &c);
         if (rc != 0)
             return rc;
-        add_value(p, &c);
+        if (c.node != NULL)
+            add_value(p, &c);
         return next(p);
     case TK_EXISTS:
         return fail(p, op_off, "EXISTS goes before the object path");

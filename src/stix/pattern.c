@@ -6,7 +6,9 @@
  * brackets and parentheses and is bounded by PATTERN_MAX_DEPTH, so hostile input cannot
  * exhaust the stack. Each comparison's object path is followed in the SCO tables as it is read
  * (pattern_path.c), which says whether its constant can be right and warns about property
- * names the specification does not define. See docs/internals/patterns.md.
+ * names the specification does not define. The same parser builds the pattern tree of
+ * stix_pattern_parse when given an arena (one grammar for both): stix_pattern_validate passes
+ * none and builds nothing. See docs/internals/patterns.md.
  */
 #include <assert.h>
 #include <stdio.h>

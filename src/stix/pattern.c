@@ -6,10 +6,13 @@
  * brackets and parentheses and is bounded by PATTERN_MAX_DEPTH, so hostile input cannot
  * exhaust the stack. Each comparison's object path is followed in the SCO tables as it is read
  * (pattern_path.c), which says whether its constant can be right and warns about property
- * names the specification does not define. See docs/internals/patterns.md.
+ * names the specification does not define. The same parser builds the pattern tree of
+ * stix_pattern_parse when given an arena (one grammar for both): stix_pattern_validate passes
+ * none and builds nothing. See docs/internals/patterns.md.
  */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -93,6 +96,7 @@ struct parser {
     int depth;          /* open '[' and '(' around the current token */
     struct rk_err *err; /* where the first error goes; may be NULL */
     struct stix_warning *warn; /* where warnings go; may be NULL */
+    struct stix_pat_arena *arena; /* where the tree is built; NULL when only validating */
 };
 
 /* One comparison being read: its object path as followed in the SCO tables, and the text a
@@ -105,6 +109,9 @@ struct cmp {
     enum tok_kind op;      /* the operator */
     size_t op_off;         /* its first byte */
     size_t op_len;         /* its length */
+    struct stix_pat_comparison *node; /* the tree's comparison, or NULL (only validating) */
+    struct stix_pat_step *last_step;   /* node's last step so far */
+    struct stix_pat_value *last_value; /* node's last value so far */
 };
 
 static const struct {
@@ -581,8 +588,146 @@ static int next(struct parser *p)
 
 /* ---- parser --------------------------------------------------------------------------- */
 
-static int parse_observations(struct parser *p);
-static int parse_comparison_or(struct parser *p);
+static int parse_observations(struct parser *p, struct stix_pat_node **out);
+static int parse_comparison_or(struct parser *p, struct stix_pat_node **out);
+
+/* ---- building the tree (only when p->arena is set; pattern_tree.c holds its memory) ---- */
+
+/* A new node of kind k starting at byte off, or NULL when only validating. */
+static struct stix_pat_node *node_new(struct parser *p, enum stix_pat_kind k, size_t off)
+{
+    if (p->arena == NULL)
+        return NULL;
+    struct stix_pat_node *n = stix_pat_alloc(p->arena, sizeof(*n));
+    n->kind = k;
+    n->off = off;
+    return n;
+}
+
+/*
+ * Adds kid as the next operand of a chain "a op b op c": on the second operand, *out (the
+ * first) moves under a new node of kind k that takes its place; *tail is the chain's last
+ * operand (NULL before the second). Nothing when only validating.
+ */
+static void join(struct parser *p, enum stix_pat_kind k, struct stix_pat_node **out,
+                 struct stix_pat_node **tail, struct stix_pat_node *kid)
+{
+    if (p->arena == NULL)
+        return;
+    if (*tail == NULL) {
+        struct stix_pat_node *j = node_new(p, k, (*out)->off);
+        j->kids = *out;
+        j->nkids = 1;
+        *tail = *out;
+        *out = j;
+    }
+    (*tail)->next = kid;
+    *tail = kid;
+    (*out)->nkids++;
+}
+
+/* Appends a step of kind k (NAME: name[0..n), unescaped when quoted) to c's comparison. */
+static void add_step(struct parser *p, struct cmp *c, enum stix_pat_step_kind k, const char *name,
+                     size_t n, bool quoted, uint64_t index)
+{
+    if (c->node == NULL)
+        return;
+    struct stix_pat_step *st = stix_pat_alloc(p->arena, sizeof(*st));
+    st->kind = k;
+    st->index = index;
+    if (k == STIX_STEP_NAME)
+        st->name = stix_pat_text(p->arena, name, n, quoted, &st->len);
+    if (c->last_step == NULL)
+        c->node->steps = st;
+    else
+        c->last_step->next = st;
+    c->last_step = st;
+    c->node->nsteps++;
+}
+
+/* Appends the constant p->t (not consumed) to c's comparison, typed and decoded. */
+static void add_value(struct parser *p, struct cmp *c)
+{
+    if (c->node == NULL)
+        return;
+    struct stix_pat_value *v = stix_pat_alloc(p->arena, sizeof(*v));
+    const char *s = p->s + p->t.off;
+    size_t n = p->t.len;
+    v->off = p->t.off;
+    switch (p->t.kind) {
+    case TK_STRING:
+        v->kind = STIX_PV_STRING;
+        v->text = stix_pat_text(p->arena, s + 1, n - 2, true, &v->len);
+        break;
+    case TK_BINARY:
+        v->kind = STIX_PV_BINARY;
+        v->text = stix_pat_base64(p->arena, s + 2, n - 3, &v->len);
+        break;
+    case TK_HEX:
+        v->kind = STIX_PV_HEX;
+        v->text = stix_pat_hex(p->arena, s + 2, n - 3, &v->len);
+        break;
+    case TK_TIMESTAMP:
+        v->kind = STIX_PV_TIMESTAMP;
+        v->text = stix_pat_text(p->arena, s + 2, n - 3, false, &v->len);
+        v->ts = p->t.ts;
+        break;
+    case TK_INT:
+        v->kind = STIX_PV_INT;
+        v->text = stix_pat_text(p->arena, s, n, false, &v->len);
+        v->i = p->t.neg ? -(int64_t)p->t.ival : (int64_t)p->t.ival;
+        v->f = (double)v->i;
+        break;
+    case TK_FLOAT:
+        v->kind = STIX_PV_FLOAT;
+        v->text = stix_pat_text(p->arena, s, n, false, &v->len);
+        v->f = strtod(v->text, NULL);
+        break;
+    default:
+        assert(p->t.kind == TK_BOOL);
+        v->kind = STIX_PV_BOOL;
+        v->text = stix_pat_text(p->arena, s, n, false, &v->len);
+        v->b = n == 4;
+        break;
+    }
+    if (c->last_value == NULL)
+        c->node->values = v;
+    else
+        c->last_value->next = v;
+    c->last_value = v;
+    c->node->nvalues++;
+}
+
+/* The tree's operator for token kind k (a comparison operator). */
+static enum stix_pat_op tree_op(enum tok_kind k)
+{
+    switch (k) {
+    case TK_EQ:
+        return STIX_OP_EQ;
+    case TK_NEQ:
+        return STIX_OP_NEQ;
+    case TK_LT:
+        return STIX_OP_LT;
+    case TK_LE:
+        return STIX_OP_LE;
+    case TK_GT:
+        return STIX_OP_GT;
+    case TK_GE:
+        return STIX_OP_GE;
+    case TK_IN:
+        return STIX_OP_IN;
+    case TK_LIKE:
+        return STIX_OP_LIKE;
+    case TK_MATCHES:
+        return STIX_OP_MATCHES;
+    case TK_ISSUBSET:
+        return STIX_OP_ISSUBSET;
+    case TK_ISSUPERSET:
+        return STIX_OP_ISSUPERSET;
+    default:
+        return STIX_OP_EXISTS;
+    }
+}
 
 /* True if the current token is an identifier spelling a keyword in the wrong case. */
 static bool is_lower_keyword(const struct parser *p)
@@ -637,6 +782,9 @@ static int parse_path_name(struct parser *p, struct cmp *c)
                             sizeof w))
             warn_at(p, p->t.off, w);
         c->path_end = p->t.off + p->t.len;
+        if (c->node != NULL)
+            add_step(p, c, STIX_STEP_NAME, p->s + p->t.off + quoted, p->t.len - 2 * quoted,
+                     quoted, 0);
         return next(p);
     }
     if (p->t.kind == TK_IDENT_HYPHEN) {
@@ -662,6 +810,10 @@ static int parse_object_path(struct parser *p, struct cmp *c)
     }
     stix_path_start(&c->path, p->s + p->t.off, p->t.len);
     c->path_off = p->t.off;
+    if (c->node != NULL) {
+        size_t n;
+        c->node->type = stix_pat_text(p->arena, p->s + p->t.off, p->t.len, false, &n);
+    }
     rc = next(p);
     if (rc == 0)
         rc = expect(p, TK_COLON, "':' after object type");
@@ -679,6 +831,9 @@ static int parse_object_path(struct parser *p, struct cmp *c)
             if (p->t.kind != TK_INT && p->t.kind != TK_STAR)
                 return unexpected(p, "list index (integer or '*')");
             stix_path_index(&c->path);
+            if (c->node != NULL)
+                add_step(p, c, p->t.kind == TK_STAR ? STIX_STEP_ANY : STIX_STEP_INDEX, NULL, 0,
+                         false, p->t.ival);
             rc = next(p);
             c->path_end = p->t.off + p->t.len;
             if (rc == 0)
@@ -687,6 +842,8 @@ static int parse_object_path(struct parser *p, struct cmp *c)
             break;
         }
     }
+    if (rc == 0 && c->node != NULL)
+        stix_pat_path_text(p->arena, c->node);
     return rc;
 }
 
@@ -768,7 +925,7 @@ static int check_constant(struct parser *p, const struct cmp *c)
 
 /* '(' [literal (',' literal)*] ')', every literal of one kind (numbers count as one kind), each
  * checked against comparison c. */
-static int parse_set(struct parser *p, const struct cmp *c)
+static int parse_set(struct parser *p, struct cmp *c)
 {
     int rc = expect(p, TK_LPAREN, "'(' after IN");
     int cls = 0;
@@ -781,8 +938,11 @@ static int parse_set(struct parser *p, const struct cmp *c)
             return fail(p, p->t.off, "set mixes constants of different types");
         cls = literal_class(p->t.kind);
         rc = check_constant(p, c);
-        if (rc == 0)
+        if (rc == 0) {
+            if (c->node != NULL)
+                add_value(p, c);
             rc = next(p);
+        }
         if (rc != 0)
             return rc;
         if (p->t.kind == TK_RPAREN)
@@ -794,21 +954,30 @@ static int parse_set(struct parser *p, const struct cmp *c)
 }
 
 /* objectPath NOT? op constant | NOT? EXISTS objectPath | '(' comparison ')' */
-static int parse_prop_test(struct parser *p)
+static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
 {
     char q[PATTERN_QUOTE_MAX + 8];
-    struct cmp c;
+    struct cmp c; /* filled as it is read; not zeroed, validation is on every ingest */
     int rc;
+    c.node = NULL;
+    c.last_step = NULL;
+    c.last_value = NULL;
     if (p->t.kind == TK_LPAREN) {
         rc = enter(p);
         if (rc == 0)
-            rc = parse_comparison_or(p);
+            rc = parse_comparison_or(p, out);
         if (rc == 0)
             rc = expect(p, TK_RPAREN, "')'");
         p->depth--;
         return rc;
     }
+    struct stix_pat_node *n = node_new(p, STIX_PAT_COMPARISON, p->t.off);
+    *out = n;
+    if (n != NULL)
+        c.node = &n->cmp;
     if (p->t.kind == TK_NOT) {
+        if (n != NULL)
+            n->cmp.negated = true;
         rc = next(p);
         if (rc != 0)
             return rc;
@@ -816,6 +985,8 @@ static int parse_prop_test(struct parser *p)
             return unexpected(p, "EXISTS after NOT (NOT goes after the object path)");
     }
     if (p->t.kind == TK_EXISTS) {
+        if (n != NULL)
+            n->cmp.op = STIX_OP_EXISTS;
         rc = next(p);
         return rc != 0 ? rc : parse_object_path(p, &c);
     }
@@ -833,6 +1004,10 @@ static int parse_prop_test(struct parser *p)
     c.op = op;
     c.op_off = op_off;
     c.op_len = p->t.len;
+    if (n != NULL) {
+        n->cmp.negated = c.not;
+        n->cmp.op = tree_op(op);
+    }
     const struct tok optok = p->t; /* quoted only in messages */
     switch (op) {
     case TK_EQ:
@@ -851,7 +1026,11 @@ static int parse_prop_test(struct parser *p)
             return fail(p, p->t.off, "operator %s cannot compare a boolean", q);
         }
         rc = check_constant(p, &c);
-        return rc != 0 ? rc : next(p);
+        if (rc != 0)
+            return rc;
+        if (c.node != NULL)
+            add_value(p, &c);
+        return next(p);
     case TK_IN:
         rc = next(p);
         return rc != 0 ? rc : parse_set(p, &c);
@@ -867,7 +1046,11 @@ static int parse_prop_test(struct parser *p)
             return fail(p, p->t.off, "%s needs a string constant", q);
         }
         rc = check_constant(p, &c);
-        return rc != 0 ? rc : next(p);
+        if (rc != 0)
+            return rc;
+        if (c.node != NULL)
+            add_value(p, &c);
+        return next(p);
     case TK_EXISTS:
         return fail(p, op_off, "EXISTS goes before the object path");
     case TK_EOF:
@@ -890,31 +1073,37 @@ static int parse_prop_test(struct parser *p)
 }
 
 /* propTest (AND propTest)* */
-static int parse_comparison_and(struct parser *p)
+static int parse_comparison_and(struct parser *p, struct stix_pat_node **out)
 {
-    int rc = parse_prop_test(p);
+    struct stix_pat_node *kid = NULL, *tail = NULL;
+    int rc = parse_prop_test(p, out);
     while (rc == 0 && p->t.kind == TK_AND) {
         rc = next(p);
         if (rc == 0)
-            rc = parse_prop_test(p);
+            rc = parse_prop_test(p, &kid);
+        if (rc == 0)
+            join(p, STIX_PAT_CMP_AND, out, &tail, kid);
     }
     return rc;
 }
 
 /* comparisonAnd (OR comparisonAnd)* */
-static int parse_comparison_or(struct parser *p)
+static int parse_comparison_or(struct parser *p, struct stix_pat_node **out)
 {
-    int rc = parse_comparison_and(p);
+    struct stix_pat_node *kid = NULL, *tail = NULL;
+    int rc = parse_comparison_and(p, out);
     while (rc == 0 && p->t.kind == TK_OR) {
         rc = next(p);
         if (rc == 0)
-            rc = parse_comparison_and(p);
+            rc = parse_comparison_and(p, &kid);
+        if (rc == 0)
+            join(p, STIX_PAT_CMP_OR, out, &tail, kid);
     }
     return rc;
 }
 
 /* Qualifiers after one observation expression, each kind at most once (section 9.5.1). */
-static int parse_qualifiers(struct parser *p)
+static int parse_qualifiers(struct parser *p, struct stix_pat_qualifiers *q)
 {
     bool within = false, repeats = false, startstop = false;
     int rc = 0;
@@ -929,6 +1118,12 @@ static int parse_qualifiers(struct parser *p)
                 return rc;
             if ((p->t.kind != TK_INT && p->t.kind != TK_FLOAT) || p->t.neg || !p->t.nonzero)
                 return fail(p, p->t.off, "WITHIN needs a positive number of seconds");
+            q->has_within = true;
+            if (p->arena != NULL) {
+                size_t n;
+                q->within = strtod(stix_pat_text(p->arena, p->s + p->t.off, p->t.len, false, &n),
+                                   NULL);
+            }
             rc = next(p);
             if (rc == 0)
                 rc = expect(p, TK_SECONDS, "SECONDS after WITHIN <number>");
@@ -941,6 +1136,8 @@ static int parse_qualifiers(struct parser *p)
                 return rc;
             if (p->t.kind != TK_INT || p->t.neg || !p->t.nonzero)
                 return fail(p, p->t.off, "REPEATS needs a positive integer count");
+            q->has_repeats = true;
+            q->repeats = p->t.ival;
             rc = next(p);
             if (rc == 0)
                 rc = expect(p, TK_TIMES, "TIMES after REPEATS <count>");
@@ -964,6 +1161,9 @@ static int parse_qualifiers(struct parser *p)
                 return unexpected(p, "timestamp t'...' after STOP");
             if (start >= p->t.ts)
                 return fail(p, start_off, "START must be earlier than STOP");
+            q->has_start_stop = true;
+            q->start = start;
+            q->stop = p->t.ts;
             rc = next(p);
         } else {
             return 0;
@@ -974,91 +1174,129 @@ static int parse_qualifiers(struct parser *p)
 }
 
 /* ('[' comparison ']' | '(' observations ')') qualifier* */
-static int parse_observation(struct parser *p)
+static int parse_observation(struct parser *p, struct stix_pat_node **out)
 {
+    struct stix_pat_qualifiers q = {.has_within = false};
+    struct stix_pat_node *n = NULL, *inner = NULL;
+    size_t off = p->t.off;
     int rc;
     if (p->t.kind == TK_LBRACK) {
+        n = node_new(p, STIX_PAT_OBSERVATION, off);
         rc = enter(p);
         if (rc == 0)
-            rc = parse_comparison_or(p);
+            rc = parse_comparison_or(p, &inner);
         if (rc == 0)
             rc = expect(p, TK_RBRACK, "']'");
     } else if (p->t.kind == TK_LPAREN) {
         rc = enter(p);
         if (rc == 0)
-            rc = parse_observations(p);
+            rc = parse_observations(p, &inner);
         if (rc == 0)
             rc = expect(p, TK_RPAREN, "')'");
     } else {
         return unexpected(p, "'[' or '('");
     }
     p->depth--;
-    return rc != 0 ? rc : parse_qualifiers(p);
+    if (rc == 0)
+        rc = parse_qualifiers(p, &q);
+    if (rc != 0 || p->arena == NULL)
+        return rc;
+    /* '(' ... ')' makes a node only when qualified */
+    if (n == NULL && (q.has_within || q.has_repeats || q.has_start_stop))
+        n = node_new(p, STIX_PAT_GROUP, off);
+    if (n == NULL) {
+        *out = inner;
+        return 0;
+    }
+    n->kids = inner;
+    n->nkids = 1;
+    n->q = q;
+    *out = n;
+    return 0;
 }
 
 /* observation (AND observation)* */
-static int parse_observation_and(struct parser *p)
+static int parse_observation_and(struct parser *p, struct stix_pat_node **out)
 {
-    int rc = parse_observation(p);
+    struct stix_pat_node *kid = NULL, *tail = NULL;
+    int rc = parse_observation(p, out);
     while (rc == 0 && p->t.kind == TK_AND) {
         rc = next(p);
         if (rc == 0)
-            rc = parse_observation(p);
+            rc = parse_observation(p, &kid);
+        if (rc == 0)
+            join(p, STIX_PAT_OBS_AND, out, &tail, kid);
     }
     return rc;
 }
 
 /* observationAnd (OR observationAnd)* */
-static int parse_observation_or(struct parser *p)
+static int parse_observation_or(struct parser *p, struct stix_pat_node **out)
 {
-    int rc = parse_observation_and(p);
+    struct stix_pat_node *kid = NULL, *tail = NULL;
+    int rc = parse_observation_and(p, out);
     while (rc == 0 && p->t.kind == TK_OR) {
         rc = next(p);
         if (rc == 0)
-            rc = parse_observation_and(p);
+            rc = parse_observation_and(p, &kid);
+        if (rc == 0)
+            join(p, STIX_PAT_OBS_OR, out, &tail, kid);
     }
     return rc;
 }
 
 /* observationOr (FOLLOWEDBY observationOr)*: FOLLOWEDBY binds loosest. */
-static int parse_observations(struct parser *p)
+static int parse_observations(struct parser *p, struct stix_pat_node **out)
 {
-    int rc = parse_observation_or(p);
+    struct stix_pat_node *kid = NULL, *tail = NULL;
+    int rc = parse_observation_or(p, out);
     while (rc == 0 && p->t.kind == TK_FOLLOWEDBY) {
         rc = next(p);
         if (rc == 0)
-            rc = parse_observation_or(p);
+            rc = parse_observation_or(p, &kid);
+        if (rc == 0)
+            join(p, STIX_PAT_FOLLOWEDBY, out, &tail, kid);
     }
     return rc;
 }
 
 /*
- * Contract in stix.h. err is written only on failure; every message has the form
+ * The one parse behind stix_pattern_validate and stix_pattern_parse: the whole pattern, with
+ * p->s, p->err, p->warn and p->arena set. On success *root is the tree's root when p->arena
+ * is set. err is written only on failure; every message has the form
  * "pattern: <what> at offset <n>" (n a byte offset into pattern), except the two limits.
  */
+static int parse_pattern(struct parser *p, const char *pattern, struct stix_pat_node **root)
+{
+    int rc;
+    if (pattern == NULL)
+        return rk_err_set(p->err, RK_E_INVALID, "pattern: missing pattern at offset 0");
+    p->len = strnlen(pattern, PATTERN_MAX_LEN + 1);
+    if (p->len > PATTERN_MAX_LEN)
+        return rk_err_set(p->err, RK_E_INVALID, "pattern: longer than %d bytes at offset %d",
+                          PATTERN_MAX_LEN, PATTERN_MAX_LEN);
+    rc = next(p);
+    if (rc == 0 && p->t.kind == TK_EOF)
+        rc = fail(p, p->t.off, "empty pattern");
+    if (rc == 0)
+        rc = parse_observations(p, root);
+    if (rc == 0 && (p->t.kind == TK_RBRACK || p->t.kind == TK_RPAREN))
+        rc = fail(p, p->t.off, "unbalanced '%c'", p->s[p->t.off]);
+    if (rc == 0 && p->t.kind != TK_EOF)
+        rc = unexpected(p, "AND, OR, FOLLOWEDBY or end of pattern");
+    return rc;
+}
+
+/* Contract in stix.h. */
 int stix_pattern_validate(const char *pattern, struct rk_err *err, struct stix_warning *warn)
 {
     struct parser p = {.s = pattern, .err = err, .warn = warn};
-    int rc;
+    struct stix_pat_node *root = NULL;
     if (warn != NULL) {
         warn->msg[0] = '\0';
         warn->count = 0;
     }
-    if (pattern == NULL)
-        return rk_err_set(err, RK_E_INVALID, "pattern: missing pattern at offset 0");
-    p.len = strnlen(pattern, PATTERN_MAX_LEN + 1);
-    if (p.len > PATTERN_MAX_LEN)
-        return rk_err_set(err, RK_E_INVALID, "pattern: longer than %d bytes at offset %d",
-                          PATTERN_MAX_LEN, PATTERN_MAX_LEN);
-    rc = next(&p);
-    if (rc == 0 && p.t.kind == TK_EOF)
-        rc = fail(&p, p.t.off, "empty pattern");
-    if (rc == 0)
-        rc = parse_observations(&p);
-    if (rc == 0 && (p.t.kind == TK_RBRACK || p.t.kind == TK_RPAREN))
-        rc = fail(&p, p.t.off, "unbalanced '%c'", p.s[p.t.off]);
-    if (rc == 0 && p.t.kind != TK_EOF)
-        rc = unexpected(&p, "AND, OR, FOLLOWEDBY or end of pattern");
+    int rc = parse_pattern(&p, pattern, &root);
     if (warn != NULL && rc != 0) {
         warn->msg[0] = '\0';
         warn->count = 0;
@@ -1067,4 +1305,22 @@ int stix_pattern_validate(const char *pattern, struct rk_err *err, struct stix_w
         snprintf(warn->msg + n, sizeof(warn->msg) - n, " (%u warnings in all)", warn->count);
     }
     return rc;
+}
+
+/* Contract in stix.h. */
+int stix_pattern_parse(const char *pattern, struct stix_pattern **out, struct rk_err *err)
+{
+    struct parser p = {.s = pattern, .err = err, .arena = stix_pat_arena_new()};
+    struct stix_pat_node *root = NULL;
+    *out = NULL;
+    int rc = parse_pattern(&p, pattern, &root);
+    if (rc != 0) {
+        stix_pat_arena_free(p.arena);
+        return rc;
+    }
+    struct stix_pattern *pat = stix_pat_alloc(p.arena, sizeof(*pat));
+    pat->root = root;
+    pat->arena = p.arena;
+    *out = pat;
+    return 0;
 }

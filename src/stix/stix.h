@@ -86,6 +86,159 @@ int stix_validate(const json_t *obj, struct rk_err *err);
 int stix_pattern_validate(const char *pattern, struct rk_err *err, struct stix_warning *warn);
 
 /*
+ * ---- the pattern tree (built by the validator's own parser, pattern.c; pattern_tree.c) ----
+ *
+ * stix_pattern_parse reads a pattern once into a tree that a matcher or an index can walk as
+ * often as it likes. It is the same grammar and the same checks as stix_pattern_validate (one
+ * parser does both), so it accepts exactly what the validator accepts and fails with the same
+ * message. Every node, string and list of a tree lives in the tree's own arena: it needs no
+ * other memory than the struct stix_pattern, and stix_pattern_free frees it all at once. A
+ * tree is read-only once built, so threads may share it. Lists are singly linked (first
+ * member in the parent, each member's next), in the order written. See
+ * docs/internals/patterns.md, "The tree".
+ */
+
+/* What a node of the tree is. */
+enum stix_pat_kind {
+    /* observation expressions: kids are observation expressions (2 or more, in order) */
+    STIX_PAT_FOLLOWEDBY, /* a FOLLOWEDBY b FOLLOWEDBY c */
+    STIX_PAT_OBS_OR,     /* a OR b */
+    STIX_PAT_OBS_AND,    /* a AND b */
+    /* '[' comparison expression ']': one kid (CMP_OR, CMP_AND or COMPARISON); qualifiers */
+    STIX_PAT_OBSERVATION,
+    /* '(' observation expression ')' followed by qualifiers: one kid; qualifiers. Parentheses
+     * without qualifiers make no node (the tree nests as they did). */
+    STIX_PAT_GROUP,
+    /* comparison expressions inside '[...]': kids are comparison expressions (2 or more);
+     * parentheses make no node */
+    STIX_PAT_CMP_OR,
+    STIX_PAT_CMP_AND,
+    /* one comparison: cmp */
+    STIX_PAT_COMPARISON,
+};
+
+/* A comparison's operator. */
+enum stix_pat_op {
+    STIX_OP_EQ,  /* = (also written ==) */
+    STIX_OP_NEQ, /* != (also written <>) */
+    STIX_OP_LT,
+    STIX_OP_LE,
+    STIX_OP_GT,
+    STIX_OP_GE,
+    STIX_OP_IN,
+    STIX_OP_LIKE,
+    STIX_OP_MATCHES,
+    STIX_OP_ISSUBSET,
+    STIX_OP_ISSUPERSET,
+    STIX_OP_EXISTS, /* EXISTS path: no value */
+};
+
+/* The kind of a constant. */
+enum stix_pat_vkind {
+    STIX_PV_STRING,
+    STIX_PV_INT,
+    STIX_PV_FLOAT,
+    STIX_PV_BOOL,
+    STIX_PV_BINARY,    /* b'base64' */
+    STIX_PV_HEX,       /* h'hex' */
+    STIX_PV_TIMESTAMP, /* t'...' */
+};
+
+/* One constant, typed. */
+struct stix_pat_value {
+    enum stix_pat_vkind kind;
+    /*
+     * The value as bytes, NUL-terminated (len excludes the NUL): STRING its text with \' and
+     * \\ unescaped; BINARY and HEX the octets they decode to (may hold NULs); INT, FLOAT,
+     * BOOL as written ("-12", "1.5", "true"); TIMESTAMP the text between t' and '.
+     */
+    const char *text;
+    size_t len;
+    int64_t i;                   /* INT */
+    double f;                    /* FLOAT (and INT, converted) */
+    bool b;                      /* BOOL */
+    rk_time_us ts;               /* TIMESTAMP */
+    size_t off;                  /* byte offset of the constant in the pattern */
+    struct stix_pat_value *next; /* next member of an IN set */
+};
+
+/* One step of an object path after the object type. */
+enum stix_pat_step_kind {
+    STIX_STEP_NAME,  /* .name or .'quoted name' (name without quotes, unescaped) */
+    STIX_STEP_INDEX, /* [n] */
+    STIX_STEP_ANY,   /* [*] */
+};
+struct stix_pat_step {
+    enum stix_pat_step_kind kind;
+    const char *name; /* NAME: NUL-terminated */
+    size_t len;       /* NAME: bytes of name */
+    uint64_t index;   /* INDEX */
+    struct stix_pat_step *next;
+};
+
+/* One comparison: type:path op value(s), or EXISTS type:path. */
+struct stix_pat_comparison {
+    const char *type; /* the object type, NUL-terminated ("ipv4-addr") */
+    /* The steps as one string: names joined with '.', indexes as "[n]" and "[*]", quotes
+     * removed: "value", "hashes.SHA-256", "extensions.windows-pebinary-ext.sections[*].name" */
+    const char *path;
+    struct stix_pat_step *steps; /* the first step (there is always one) */
+    size_t nsteps;
+    enum stix_pat_op op;
+    bool negated;                  /* path NOT op value, or NOT EXISTS path */
+    struct stix_pat_value *values; /* the constant; IN: the set's first member (NULL when the set
+                                      is empty); EXISTS: NULL */
+    size_t nvalues;
+};
+
+/* The qualifiers of an observation (each at most once). */
+struct stix_pat_qualifiers {
+    bool has_within;
+    double within; /* WITHIN n SECONDS: n (> 0) */
+    bool has_repeats;
+    uint64_t repeats; /* REPEATS n TIMES: n (> 0) */
+    bool has_start_stop;
+    rk_time_us start, stop; /* START t STOP t: start < stop */
+};
+
+struct stix_pat_node {
+    enum stix_pat_kind kind;
+    size_t off;                 /* byte offset in the pattern where the node starts */
+    struct stix_pat_node *kids; /* first kid (see enum stix_pat_kind), or NULL */
+    size_t nkids;
+    struct stix_pat_node *next;     /* next kid of the parent */
+    struct stix_pat_qualifiers q;   /* OBSERVATION, GROUP */
+    struct stix_pat_comparison cmp; /* COMPARISON */
+};
+
+struct stix_pat_arena; /* private */
+struct stix_pattern {
+    struct stix_pat_node *root; /* an observation expression */
+    struct stix_pat_arena *arena;
+};
+
+/*
+ * Parses pattern into *out (freed with stix_pattern_free). Returns 0, or RK_E_INVALID with
+ * err->msg as stix_pattern_validate writes it (err may be NULL) and *out NULL. Warnings are
+ * not collected (stix_pattern_validate says them).
+ */
+int stix_pattern_parse(const char *pattern, struct stix_pattern **out, struct rk_err *err);
+void stix_pattern_free(struct stix_pattern *p);
+
+/*
+ * What a pattern states positively about observables: calls fn(ctx, type, path, value) for
+ * every value of every comparison with = or IN that is not negated (an IN set gives one call
+ * per member), in the order written, whether the comparison sits under AND, OR or any
+ * observation operator. type and path are as in struct stix_pat_comparison:
+ * [file:hashes.'SHA-256' = 'ab..'] gives ("file", "hashes.SHA-256", 'ab..'). Values are
+ * given as parsed (no normalisation). fn returns 0 to go on; anything else stops the walk
+ * and is returned. Returns 0 when the walk ended.
+ */
+typedef int (*stix_pat_observable_fn)(void *ctx, const char *type, const char *path,
+                                      const struct stix_pat_value *value);
+int stix_pattern_observables(const struct stix_pattern *p, stix_pat_observable_fn fn, void *ctx);
+
+/*
  * Fills meta from an object that stix_validate accepted. Returns 0, or RK_E_INVALID if the
  * object lacks what the store needs (it then says which property in err).
  */

@@ -327,6 +327,23 @@ const char *stix_hash_suggest(const char *name, size_t n);
 /* True if s[0..n) is exactly hexlen hexadecimal digits (either case). */
 bool stix_hex_len_ok(const char *s, size_t n, size_t hexlen);
 
+/* ---- the pattern tree's memory and constants (pattern_tree.c, for pattern.c) ---- */
+
+/* A new, empty arena (never NULL: allocation failure aborts). */
+struct stix_pat_arena *stix_pat_arena_new(void);
+/* n zeroed bytes of a, aligned for any type; lives until a is freed. */
+void *stix_pat_alloc(struct stix_pat_arena *a, size_t n);
+void stix_pat_arena_free(struct stix_pat_arena *a);
+/* s[0..n) copied into a, NUL-terminated; with unescape, \' and \\ become ' and \. *len gets
+ * the bytes written (without the NUL). */
+char *stix_pat_text(struct stix_pat_arena *a, const char *s, size_t n, bool unescape, size_t *len);
+/* The octets of base64 s[0..n) (line feeds skipped) or of hex s[0..n), which the lexer
+ * checked, NUL-terminated in a; *len their count. */
+char *stix_pat_base64(struct stix_pat_arena *a, const char *s, size_t n, size_t *len);
+char *stix_pat_hex(struct stix_pat_arena *a, const char *s, size_t n, size_t *len);
+/* Sets cmp->path from cmp->steps. */
+void stix_pat_path_text(struct stix_pat_arena *a, struct stix_pat_comparison *cmp);
+
 /* ---- what a pattern's object path refers to (pattern_path.c) ---- */
 
 /* The kinds of constants a pattern compares. */

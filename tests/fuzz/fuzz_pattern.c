@@ -5,7 +5,11 @@
  * "pattern: ... at offset N" where N lies within the input; warnings (a property the
  * specification does not define, a hash name outside hash-algorithm-ov) come only with
  * success and have the same form; every message is one line of printable ASCII; and the
- * answer, warnings included, is deterministic.
+ * answer, warnings included, is deterministic. stix_pattern_parse must give the same verdict
+ * and message; its tree must keep the promises of stix.h (counts that match the lists, one kid
+ * under an observation, one value per comparison but IN's and none for EXISTS, a path of
+ * the steps), and stix_pattern_observables must list exactly the values of the comparisons
+ * with = and IN that are not negated.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +39,65 @@ static void check_message(const char *msg, size_t len)
      * never past the end of the input. */
     if ((*end != '\0' && strncmp(end, " (", 2) != 0) || off > len)
         abort();
+}
+
+/* Checks the tree under n; returns the number of values the observables walk must list. */
+static size_t check_tree(const struct stix_pat_node *n, int depth)
+{
+    size_t kids = 0, want = 0;
+    if (depth > 1000)
+        abort();
+    if (n->kind == STIX_PAT_COMPARISON) {
+        const struct stix_pat_comparison *c = &n->cmp;
+        size_t values = 0;
+        if (c->type == NULL || c->path == NULL || c->steps == NULL || n->kids != NULL)
+            abort();
+        for (const struct stix_pat_value *v = c->values; v != NULL; v = v->next) {
+            if (v->text == NULL || v->text[v->len] != '\0')
+                abort();
+            values++;
+        }
+        if (values != c->nvalues || (c->op == STIX_OP_EXISTS && values != 0) ||
+            (c->op != STIX_OP_EXISTS && c->op != STIX_OP_IN && values != 1))
+            abort();
+        return !c->negated && (c->op == STIX_OP_EQ || c->op == STIX_OP_IN) ? values : 0;
+    }
+    for (const struct stix_pat_node *k = n->kids; k != NULL; k = k->next) {
+        want += check_tree(k, depth + 1);
+        kids++;
+    }
+    if (kids != n->nkids)
+        abort();
+    if ((n->kind == STIX_PAT_OBSERVATION || n->kind == STIX_PAT_GROUP) ? kids != 1 : kids < 2)
+        abort();
+    return want;
+}
+
+static int count_observable(void *ctx, const char *type, const char *path,
+                            const struct stix_pat_value *v)
+{
+    if (type == NULL || path == NULL || v == NULL)
+        abort();
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* stix_pattern_parse agrees with the validator's verdict rc and message msg. */
+static void check_parse(const char *s, int rc, const char *msg)
+{
+    struct rk_err err = {0};
+    struct stix_pattern *p = NULL;
+    if (stix_pattern_parse(s, &p, &err) != rc || strcmp(err.msg, msg) != 0)
+        abort();
+    if (rc != 0) {
+        if (p != NULL)
+            abort();
+        return;
+    }
+    size_t want = check_tree(p->root, 0), got = 0;
+    if (stix_pattern_observables(p, count_observable, &got) != 0 || got != want)
+        abort();
+    stix_pattern_free(p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -67,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Without a warning buffer the verdict is the same. */
     if (stix_pattern_validate(s, NULL, NULL) != rc)
         abort();
+    check_parse(s, rc, err.msg);
     free(s);
     return 0;
 }

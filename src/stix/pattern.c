@@ -89,27 +89,27 @@ struct tok {
 };
 
 struct parser {
-    const char *s;      /* the pattern, NUL-terminated at s[len] */
-    size_t len;         /* its length */
-    size_t pos;         /* where the lexer continues */
-    struct tok t;       /* the current (lookahead) token */
-    int depth;          /* open '[' and '(' around the current token */
-    struct rk_err *err; /* where the first error goes; may be NULL */
-    struct stix_warning *warn; /* where warnings go; may be NULL */
+    const char *s;                /* the pattern, NUL-terminated at s[len] */
+    size_t len;                   /* its length */
+    size_t pos;                   /* where the lexer continues */
+    struct tok t;                 /* the current (lookahead) token */
+    int depth;                    /* open '[' and '(' around the current token */
+    struct rk_err *err;           /* where the first error goes; may be NULL */
+    struct stix_warning *warn;    /* where warnings go; may be NULL */
     struct stix_pat_arena *arena; /* where the tree is built; NULL when only validating */
 };
 
 /* One comparison being read: its object path as followed in the SCO tables, and the text a
  * message quotes of it. */
 struct cmp {
-    struct stix_path path; /* what the path refers to */
-    size_t path_off;       /* the path's first byte */
-    size_t path_end;       /* one past its last byte */
-    bool not;              /* NOT before the operator */
-    enum tok_kind op;      /* the operator */
-    size_t op_off;         /* its first byte */
-    size_t op_len;         /* its length */
-    struct stix_pat_comparison *node; /* the tree's comparison, or NULL (only validating) */
+    struct stix_path path;             /* what the path refers to */
+    size_t path_off;                   /* the path's first byte */
+    size_t path_end;                   /* one past its last byte */
+    bool negated;                      /* NOT before the operator */
+    enum tok_kind op;                  /* the operator */
+    size_t op_off;                     /* its first byte */
+    size_t op_len;                     /* its length */
+    struct stix_pat_comparison *node;  /* the tree's comparison, or NULL (only validating) */
     struct stix_pat_step *last_step;   /* node's last step so far */
     struct stix_pat_value *last_value; /* node's last value so far */
 };
@@ -778,13 +778,12 @@ static int parse_path_name(struct parser *p, struct cmp *c)
     if (p->t.kind == TK_IDENT || p->t.kind == TK_STRING) {
         bool quoted = p->t.kind == TK_STRING;
         if (c->path.state != STIX_PATH_NONE &&
-            !stix_path_name(&c->path, p->s + p->t.off + quoted, p->t.len - 2 * quoted, w,
-                            sizeof w))
+            !stix_path_name(&c->path, p->s + p->t.off + quoted, p->t.len - 2 * quoted, w, sizeof w))
             warn_at(p, p->t.off, w);
         c->path_end = p->t.off + p->t.len;
         if (c->node != NULL)
-            add_step(p, c, STIX_STEP_NAME, p->s + p->t.off + quoted, p->t.len - 2 * quoted,
-                     quoted, 0);
+            add_step(p, c, STIX_STEP_NAME, p->s + p->t.off + quoted, p->t.len - 2 * quoted, quoted,
+                     0);
         return next(p);
     }
     if (p->t.kind == TK_IDENT_HYPHEN) {
@@ -892,8 +891,8 @@ static void span_text(const struct parser *p, size_t off, size_t len, size_t max
 static int check_constant(struct parser *p, const struct cmp *c)
 {
     static const enum stix_const kinds[] = {
-        [TK_STRING] = STIX_C_STRING, [TK_INT] = STIX_C_INT,   [TK_FLOAT] = STIX_C_FLOAT,
-        [TK_BOOL] = STIX_C_BOOL,     [TK_BINARY] = STIX_C_BINARY, [TK_HEX] = STIX_C_HEX,
+        [TK_STRING] = STIX_C_STRING,       [TK_INT] = STIX_C_INT,       [TK_FLOAT] = STIX_C_FLOAT,
+        [TK_BOOL] = STIX_C_BOOL,           [TK_BINARY] = STIX_C_BINARY, [TK_HEX] = STIX_C_HEX,
         [TK_TIMESTAMP] = STIX_C_TIMESTAMP,
     };
     char why[256], path[80], op[16], lit[PATTERN_QUOTE_MAX + 8];
@@ -919,8 +918,9 @@ static int check_constant(struct parser *p, const struct cmp *c)
     else
         span_text(p, p->t.off, p->t.len, PATTERN_QUOTE_MAX, lit, sizeof lit);
     if (c->op == TK_IN)
-        return fail(p, p->t.off, "%s %sIN (... %s ...): %s", path, c->not ? "NOT " : "", lit, r);
-    return fail(p, p->t.off, "%s %s%s %s: %s", path, c->not ? "NOT " : "", op, lit, r);
+        return fail(p, p->t.off, "%s %sIN (... %s ...): %s", path, c->negated ? "NOT " : "", lit,
+                    r);
+    return fail(p, p->t.off, "%s %s%s %s: %s", path, c->negated ? "NOT " : "", op, lit, r);
 }
 
 /* '(' [literal (',' literal)*] ')', every literal of one kind (numbers count as one kind), each
@@ -993,8 +993,8 @@ static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
     rc = parse_object_path(p, &c);
     if (rc != 0)
         return rc;
-    c.not = p->t.kind == TK_NOT;
-    if (c.not) {
+    c.negated = p->t.kind == TK_NOT;
+    if (c.negated) {
         rc = next(p);
         if (rc != 0)
             return rc;
@@ -1005,7 +1005,7 @@ static int parse_prop_test(struct parser *p, struct stix_pat_node **out)
     c.op_off = op_off;
     c.op_len = p->t.len;
     if (n != NULL) {
-        n->cmp.negated = c.not;
+        n->cmp.negated = c.negated;
         n->cmp.op = tree_op(op);
     }
     const struct tok optok = p->t; /* quoted only in messages */
@@ -1121,8 +1121,8 @@ static int parse_qualifiers(struct parser *p, struct stix_pat_qualifiers *q)
             q->has_within = true;
             if (p->arena != NULL) {
                 size_t n;
-                q->within = strtod(stix_pat_text(p->arena, p->s + p->t.off, p->t.len, false, &n),
-                                   NULL);
+                q->within =
+                    strtod(stix_pat_text(p->arena, p->s + p->t.off, p->t.len, false, &n), NULL);
             }
             rc = next(p);
             if (rc == 0)

@@ -403,6 +403,11 @@ static void probe_free(struct probe *p)
     free(p->hash);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int probe_make(struct analyze_similar *s, const char *const *features, size_t n,
                       struct probe *p, struct rk_err *err)
 {
@@ -414,21 +419,23 @@ static int probe_make(struct analyze_similar *s, const char *const *features, si
     p->known = rk_malloc((n ? n : 1) * sizeof *p->known);
     p->hash = rk_malloc((n ? n : 1) * sizeof *p->hash);
     double unknown_w = 1 + ln_ge1(1.0 + (double)s->ids.n);
+    const char **unknown = rk_malloc((n ? n : 1) * sizeof *unknown);
+    size_t nu = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t h = key_hash(features[i], strlen(features[i]));
         uint32_t f = intern_find(&s->features, features[i], h);
-        if (f != NONE) {
+        if (f != NONE)
             p->known[p->m++] = f;
-            continue;
-        }
-        bool seen = false; /* an unknown key given twice counts once */
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(features[j], features[i]) == 0;
-        if (!seen) {
-            p->hash[p->nh++] = h;
+        else
+            unknown[nu++] = features[i];
+    }
+    qsort(unknown, nu, sizeof *unknown, cmp_str); /* an unknown key given twice counts once */
+    for (size_t i = 0; i < nu; i++)
+        if (i == 0 || strcmp(unknown[i], unknown[i - 1]) != 0) {
+            p->hash[p->nh++] = key_hash(unknown[i], strlen(unknown[i]));
             p->total += unknown_w;
         }
-    }
+    free(unknown);
     p->m = sort_unique(p->known, p->m);
     for (size_t i = 0; i < p->m; i++) {
         p->hash[p->nh++] = s->features.hashes[p->known[i]];

@@ -63,6 +63,13 @@ static void test_exact_scores(void **state)
     assert_true(r.items[0].score > want - 1e-9 && r.items[0].score < want + 1e-9);
     analyze_similar_result_free(&r);
 
+    /* an unknown key given twice counts once */
+    const char *q2b[] = {"malware:Emotet", "cve:CVE-2024-1234", "ttp:T1566.001",
+                         "cve:CVE-2024-1234"};
+    assert_int_equal(analyze_similar_query_exact(s, q2b, 4, 1, &r, &err), 0);
+    assert_true(r.items[0].score > want - 1e-9 && r.items[0].score < want + 1e-9);
+    analyze_similar_result_free(&r);
+
     /* the LSH query finds the identical set too, with the same score */
     assert_int_equal(analyze_similar_query(s, q, 2, 10, &r, &err), 0);
     assert_true(r.n >= 1);
@@ -126,6 +133,22 @@ static void test_perturbed_copy_first(void **state)
         snprintf(want, sizeof want, "incident-%zu", orig);
         if (strcmp(r.items[0].id, want) != 0)
             fail_msg("perturbed %s: first is %s (%.3f)", want, r.items[0].id, r.items[0].score);
+        /* the LSH matches are scored exactly: the same scores as brute force gives */
+        struct analyze_similar_result ex;
+        assert_int_equal(analyze_similar_query_exact(s, q, nq, 1000, &ex, &err), 0);
+        for (size_t i = 0; i < r.n; i++) {
+            assert_true(r.items[i].score > 0 && r.items[i].score <= 1);
+            if (i > 0)
+                assert_true(r.items[i].score <= r.items[i - 1].score);
+            size_t j = 0;
+            while (j < ex.n && strcmp(ex.items[j].id, r.items[i].id) != 0)
+                j++;
+            assert_true(j < ex.n);
+            assert_true(ex.items[j].score == r.items[i].score);
+            assert_int_equal(ex.items[j].n_shared, r.items[i].n_shared);
+        }
+        assert_string_equal(ex.items[0].id, want);
+        analyze_similar_result_free(&ex);
         analyze_similar_result_free(&r);
         synth_free_query(q, nq);
     }

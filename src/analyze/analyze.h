@@ -202,4 +202,83 @@ void analyze_similar_result_free(struct analyze_similar_result *r);
  */
 void analyze_similar_reason(const char *const *shared, size_t n, struct rk_buf *out);
 
+/* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
+
+#include <jansson.h>
+
+/* The three NISC viewpoints, each scored 0-4; the overall level is the highest. */
+enum analyze_sev_viewpoint {
+    ANALYZE_SEV_CONTINUITY = 0, /* time to restore, spread (people, regions, sectors) */
+    ANALYZE_SEV_SAFETY,         /* harm to people, property and surroundings */
+    ANALYZE_SEV_TRUST,          /* loss of confidence (records leaked) */
+    ANALYZE_SEV_VIEWPOINTS      /* count */
+};
+
+/* The impact facts a criteria rule may test, by name in the table ("people_affected"...). */
+enum analyze_sev_fact {
+    ANALYZE_FACT_PEOPLE = 0, /* people_affected: people whose service was affected */
+    ANALYZE_FACT_REGIONS,    /* regions: prefectures (or regions) affected */
+    ANALYZE_FACT_DURATION,   /* duration_hours: hours until restoration (so far) */
+    ANALYZE_FACT_SAFETY,     /* safety: 0 none, 1 evacuation/property, 2 injury, 3 death */
+    ANALYZE_FACT_SECTORS,    /* sectors_hit: other sectors hit (knock-on) */
+    ANALYZE_FACT_RECORDS,    /* records_leaked: data records leaked */
+    ANALYZE_FACT_SERVICE,    /* service: 0 normal, 1 degraded, 2 stopped */
+    ANALYZE_SEV_FACTS        /* count */
+};
+
+/* An incident's impact facts: plain data, all values finite and >= 0 (0 when unknown). */
+struct analyze_sev_facts {
+    double v[ANALYZE_SEV_FACTS]; /* indexed by enum analyze_sev_fact */
+};
+
+/* The hub's assessment. why[] is empty for a viewpoint at level 0. */
+#define ANALYZE_SEV_WHY_MAX 1024
+struct analyze_severity {
+    int level[ANALYZE_SEV_VIEWPOINTS];            /* 0-4 per viewpoint */
+    int overall;                                  /* the highest of level[] */
+    enum analyze_sev_viewpoint overall_viewpoint; /* first viewpoint at the overall level */
+    char why[ANALYZE_SEV_VIEWPOINTS][ANALYZE_SEV_WHY_MAX]; /* the rule that fired, with facts */
+    char overall_why[ANALYZE_SEV_WHY_MAX]; /* why[overall_viewpoint], or "level 0: ..." */
+};
+
+/* A validated criteria table; opaque. */
+struct analyze_sev_table;
+
+/* The renkei impact extension of a STIX incident (extensions.<this>). */
+#define ANALYZE_SEV_EXTENSION "extension-definition--339bfdf3-09f0-4caa-8372-1c66d35747c1"
+
+/* The documented default criteria table, as JSON text (static; do not free). */
+const char *analyze_severity_default_table(void);
+
+/* "continuity", "safety", "trust"; the fact names as the table writes them. */
+const char *analyze_sev_viewpoint_name(enum analyze_sev_viewpoint vp);
+const char *analyze_sev_fact_name(enum analyze_sev_fact fact);
+
+/*
+ * Validates the criteria table doc (not consumed) and builds *out (free with
+ * analyze_severity_table_free). Returns 0, or RK_E_INVALID with err naming the viewpoint and
+ * the 1-based rule ("continuity rule 2: unknown fact \"region\""); *out is then NULL.
+ */
+int analyze_severity_table_new(json_t *doc, struct analyze_sev_table **out, struct rk_err *err);
+
+/* The same from JSON text of len bytes (duplicate keys refused; at most 64 KiB). */
+int analyze_severity_table_parse(const char *text, size_t len, struct analyze_sev_table **out,
+                                 struct rk_err *err);
+
+/* Frees a table; NULL is a no-op. */
+void analyze_severity_table_free(struct analyze_sev_table *table);
+
+/* Scores facts against table into out. Pure and total: never fails. */
+void analyze_severity_compute(const struct analyze_sev_table *table,
+                              const struct analyze_sev_facts *facts, struct analyze_severity *out);
+
+/*
+ * Reads the impact facts of a STIX incident (not consumed) from its renkei extension
+ * ANALYZE_SEV_EXTENSION. Any severity written by the reporter is ignored. Returns 0 with out
+ * filled, RK_E_NOTFOUND if the object has no such extension (out all zero), or RK_E_INVALID
+ * with err naming the member ("people_affected: not a non-negative integer").
+ */
+int analyze_severity_facts_from_stix(json_t *incident, struct analyze_sev_facts *out,
+                                     struct rk_err *err);
+
 #endif /* RK_ANALYZE_H */

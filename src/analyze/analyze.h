@@ -126,6 +126,82 @@ int analyze_query_parse(const char *text, size_t len, struct analyze_query *out,
 /* Frees the items of q and empties it. q may be NULL or already empty. */
 void analyze_query_free(struct analyze_query *q);
 
+/* ---- similar incidents (similar.c, similar_reason.c) ----------------------------------- */
+
+/*
+ * An index of incidents, each a set of features: caller-made keys "<kind>:<value>", e.g.
+ * "obs:domain:example.jp", "ttp:T1566.001", "malware:Emotet", "tool:Mimikatz",
+ * "cve:CVE-2024-1234", "sector:energy", "software:...". Similarity is weighted Jaccard
+ * with smoothed IDF weights w(f) = 1 + ln((1 + N) / (1 + df(f))) (N incidents, df(f) of them
+ * having f), so rare features weigh more; candidates come from MinHash LSH (128 hashes in 64
+ * bands of 2 rows) and are re-ranked exactly. docs/internals/analyze.md, "Similarity".
+ * In memory only; not thread-safe (one index, one thread, or a lock around it).
+ */
+struct analyze_similar;
+
+/* Caps: longer keys, more features in one incident, or longer ids are refused. */
+#define ANALYZE_SIMILAR_KEY_MAX      1024
+#define ANALYZE_SIMILAR_FEATURES_MAX 10000
+#define ANALYZE_SIMILAR_ID_MAX       256
+
+/* One match: an incident of the index, its score and the features it shares with the query. */
+struct analyze_similar_match {
+    const char *id;      /* the incident's id, owned by the index */
+    double score;        /* weighted Jaccard in [0, 1]; 1 for the same feature set */
+    const char **shared; /* n_shared keys owned by the index, heaviest first, then by key;
+                            the array itself is freed by analyze_similar_result_free */
+    size_t n_shared;     /* number of shared features */
+};
+
+/* The matches of a query, best first (score descending, then id ascending). */
+struct analyze_similar_result {
+    struct analyze_similar_match *items; /* n matches, owned */
+    size_t n;                            /* number of matches */
+};
+
+/* A new, empty index. Never NULL (allocation failure aborts). Free with analyze_similar_free. */
+struct analyze_similar *analyze_similar_new(void);
+
+/* Frees the index and every string it owns (results still held point into it: free the
+ * results first). s may be NULL. */
+void analyze_similar_free(struct analyze_similar *s);
+
+/* Number of incidents in the index. */
+size_t analyze_similar_count(const struct analyze_similar *s);
+
+/*
+ * Adds incident id with the n feature keys (duplicates count once; an empty set is kept but
+ * never matches). Returns 0, RK_E_EXISTS if id is already there, RK_E_INVALID for an empty
+ * id or a key that is empty or has no ':' after a non-empty kind, RK_E_TOOBIG past the caps;
+ * on error nothing is added and err says why.
+ */
+int analyze_similar_add(struct analyze_similar *s, const char *id, const char *const *features,
+                        size_t n, struct rk_err *err);
+
+/*
+ * The at most k incidents most similar to the feature set (n keys), among the LSH candidates,
+ * each scored exactly; incidents sharing nothing are never returned. Returns 0 with out
+ * filled (free with analyze_similar_result_free), or RK_E_INVALID / RK_E_TOOBIG as for add
+ * (out is then empty). The results stay valid until the next add or the index is freed.
+ */
+int analyze_similar_query(struct analyze_similar *s, const char *const *features, size_t n,
+                          size_t k, struct analyze_similar_result *out, struct rk_err *err);
+
+/* The same by brute force over every incident: the exact top k (tests and benchmarks). */
+int analyze_similar_query_exact(struct analyze_similar *s, const char *const *features, size_t n,
+                                size_t k, struct analyze_similar_result *out, struct rk_err *err);
+
+/* Frees the matches of r and empties it. r may be NULL or empty. */
+void analyze_similar_result_free(struct analyze_similar_result *r);
+
+/*
+ * Appends to out one line a person understands about n shared feature keys, e.g. "shares 2
+ * domains and T1566.001, same malware family Emotet": observables counted by type,
+ * techniques and CVEs named (at most 3 each, then "N more"), malware, tools, software and
+ * sectors named as given, other kinds counted. "no shared features" when n is 0.
+ */
+void analyze_similar_reason(const char *const *shared, size_t n, struct rk_buf *out);
+
 /* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
 
 #include <jansson.h>

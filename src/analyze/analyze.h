@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * analyze.h: observable values (addresses, ranges, domain names, URLs, e-mail addresses, file
- * hashes, AS numbers), their parsing and normalisation, so that the same thing correlates
- * however it was written, and the text keys an observable index stores them under. A pure
- * library: no store, no HTTP. docs/internals/analyze.md states the rules.
+ * analyze.h: the analysis library of issue 16, in three sections:
+ * - observable values (addresses, ranges, domain names, URLs, e-mail addresses, file hashes,
+ *   AS numbers), their parsing and normalisation, so that the same thing correlates however
+ *   it was written, and the text keys an observable index stores them under (observable.c);
+ * - incident severity 0-4 from the NISC viewpoints against a criteria table that is data
+ *   (severity.c);
+ * - similar incidents: weighted set similarity over feature keys with a MinHash LSH index
+ *   (similar.c, similar_reason.c).
+ * A pure library: no store, no HTTP. docs/internals/analyze.md states the rules.
  */
 #ifndef RK_ANALYZE_H
 #define RK_ANALYZE_H
@@ -11,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "core/core.h"
 
@@ -203,8 +210,6 @@ void analyze_similar_result_free(struct analyze_similar_result *r);
 void analyze_similar_reason(const char *const *shared, size_t n, struct rk_buf *out);
 
 /* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
-
-#include <jansson.h>
 
 /* The three NISC viewpoints, each scored 0-4; the overall level is the highest. */
 enum analyze_sev_viewpoint {

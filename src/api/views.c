@@ -35,8 +35,8 @@ json_t *api_collection_json(const struct store_collection *c)
 
     rk_time_format(c->created, created);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", c->id, "title",
-                     nz(c->title), "description", nz(c->description), "alias", nz(c->alias),
-                     "read", nz(c->read_spec), "write", nz(c->write_spec), "created", created,
+                     nz(c->title), "description", nz(c->description), "alias", nz(c->alias), "read",
+                     nz(c->read_spec), "write", nz(c->write_spec), "created", created,
                      "default_tlp", policy_tlp_name(c->default_tlp), "relay", c->relay);
 }
 

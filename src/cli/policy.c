@@ -2,7 +2,8 @@
 /*
  * policy.c: `renkei policy show|set|load`: the sharing policy document (re-identification
  * threshold k, green delay, own-identifier handling, removed properties, public identities,
- * marking aliases, unreadable markings, foreign authors, automatic scope rules). Changes go through the same validation and audit as PUT /api/v1/policy.
+ * marking aliases, unreadable markings, foreign authors, automatic scope rules). Changes go through
+ * the same validation and audit as PUT /api/v1/policy.
  */
 #include "cli/args.h"
 #include "cli/cli.h"

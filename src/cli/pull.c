@@ -95,7 +95,6 @@ static int usage_error(const char *msg)
     return cli_usage_error("pull", false, "%s", msg);
 }
 
-
 /* Streams one page's objects into f, comma-separated after the first *count objects. */
 static int write_objects(FILE *f, json_t *objects, size_t *count)
 {

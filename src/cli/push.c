@@ -86,7 +86,6 @@ static int usage_error(const char *msg)
     return cli_usage_error("push", false, "%s", msg);
 }
 
-
 int cmd_push(int argc, char **argv)
 {
     struct sync_opts so = {0};

@@ -113,9 +113,12 @@ void rk_buf_json_string(struct rk_buf *b, const char *s)
      * bytes that start or continue a multi-byte character, checked to be UTF-8. */
 #define TWO16 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
     static const unsigned char must_escape[256] = {
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
-        [0x80] = TWO16, TWO16, TWO16, TWO16, TWO16, TWO16, TWO16, TWO16};
+        1,     1,     1,     1,     1,         1,          1,
+        1,     1,     1,     1,     1,         1,          1,
+        1,     1,     1,     1,     1,         1,          1,
+        1,     1,     1,     1,     1,         1,          1,
+        1,     1,     1,     1,     ['"'] = 1, ['\\'] = 1, [0x80] = TWO16,
+        TWO16, TWO16, TWO16, TWO16, TWO16,     TWO16,      TWO16};
 #undef TWO16
     size_t n = strlen(s);
     size_t plain = 0;

@@ -87,10 +87,10 @@ struct walk {
     struct policy_anon_result *r;
     char anon[400]; /* "created_by_ref -> sector identity; removed x_reporter" */
     bool refused;
-    bool hide;              /* a hidden contributor: identities become the stand-in */
-    bool remove;            /* listed properties are removed */
+    bool hide;               /* a hidden contributor: identities become the stand-in */
+    bool remove;             /* listed properties are removed */
     unsigned char first[32]; /* bit set of the listed names' first bytes */
-    json_t *removed_paths;  /* selector paths of removed properties (granular markings) */
+    json_t *removed_paths;   /* selector paths of removed properties (granular markings) */
 };
 
 static bool self_ref(const struct walk *w, const char *id)

@@ -112,8 +112,8 @@ static int sectors_read(const char *path, json_t **out, struct rk_err *err)
         goto out;
     }
     if (!has_coord)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s}", "key", POLICY_COORDINATION_SECTOR, "name", "Coordination"));
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "key", POLICY_COORDINATION_SECTOR,
+                                             "name", "Coordination"));
 out:
     if (f != NULL)
         fclose(f);
@@ -231,7 +231,8 @@ int policy_hub_init_sectors(struct store *s, const char *coordinator_name, const
     rc = store_setting_set(s, "title", "renkei hub", err);
     if (rc != 0)
         goto out;
-    rc = policy_org_add(s, coordinator_name, POLICY_COORDINATION_SECTOR, STORE_ANON_NAMED, &org, err);
+    rc = policy_org_add(s, coordinator_name, POLICY_COORDINATION_SECTOR, STORE_ANON_NAMED, &org,
+                        err);
     if (rc != 0)
         goto out;
     rc = store_setting_set(s, "coordinator_org", org.id, err);

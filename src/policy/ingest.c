@@ -451,8 +451,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     }
 
     if (mode >= STORE_ANON_SECTOR) {
-        rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector,
-                                 mode == STORE_ANON_SECTOR, mode, &rep, &rep_what, err);
+        rc = policy_stand_in_get(hub, &src->stand_ins, src->org.sector, mode == STORE_ANON_SECTOR,
+                                 mode, &rep, &rep_what, err);
         if (rc != 0)
             goto out;
     }
@@ -490,8 +490,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (immutable) {
         if (json_array_size(actions) > n_asked || res.uses_replacement || res.n_redacted > 0 ||
             res.markings_changed) {
-            fail(it,
-                 "refused: %s, and sharing it would change it (%.300s)",
+            fail(it, "refused: %s, and sharing it would change it (%.300s)",
                  definition ? "a marking definition cannot be changed (STIX 2.1 section 7.2.1)"
                             : "a relay collection stores objects exactly as posted",
                  res.message[0] != '\0' ? res.message : "anonymised");
@@ -657,7 +656,7 @@ static bool collision_visible(struct rk_hub *hub, const struct policy_principal 
 }
 
 #define CONFLICT_MESSAGE                                                                           \
-    "conflict: a different object with this id and version is already stored; the first was "   \
+    "conflict: a different object with this id and version is already stored; the first was "      \
     "kept"
 
 /* Fills the items of the n stored objects p from their puts' outcomes: prepare left each
@@ -666,8 +665,8 @@ static bool collision_visible(struct rk_hub *hub, const struct policy_principal 
  * that version holds (its body, TLP, author or date): a conflict, with the version the post
  * itself gave, else the time of the post. */
 static void items_finish(struct rk_hub *hub, const struct policy_principal *who,
-                         const struct store_collection *c, const struct policy_pending *p,
-                         size_t n, const struct store_put *puts, struct policy_ingest_item *items)
+                         const struct store_collection *c, const struct policy_pending *p, size_t n,
+                         const struct store_put *puts, struct policy_ingest_item *items)
 {
     for (size_t i = 0; i < n; i++) {
         const struct store_put *put = &puts[i];

@@ -184,7 +184,8 @@ static int set_body(void *ctx, struct store *s, struct rk_err *err)
         rc =
             rk_err_set(err, RK_E_INVALID, "the coordinator's organisation stays in the '%s' sector",
                        POLICY_COORDINATION_SECTOR);
-    else if (chg->sector != NULL && !is_coord && strcmp(chg->sector, POLICY_COORDINATION_SECTOR) == 0)
+    else if (chg->sector != NULL && !is_coord &&
+             strcmp(chg->sector, POLICY_COORDINATION_SECTOR) == 0)
         rc = rk_err_set(err, RK_E_INVALID,
                         "the sector '%s' is the coordinator's own: a member belongs to another",
                         POLICY_COORDINATION_SECTOR);

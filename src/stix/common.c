@@ -120,8 +120,8 @@ static int check_external_references(struct stix_vctx *v, const json_t *list)
 
 static int check_granular_markings(struct stix_vctx *v, const json_t *list)
 {
-    static const struct stix_prop mref = {"granular_markings", STIX_PK_REF, false, 0, to_marking,
-                                          0, -1, NULL};
+    static const struct stix_prop mref = {"granular_markings", STIX_PK_REF, false, 0,
+                                          to_marking,          0,           -1,    NULL};
     size_t i, j;
     const json_t *gm, *sel;
 

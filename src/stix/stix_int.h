@@ -165,18 +165,18 @@ struct stix_member {
  * (callgrind, real data: about 170 instructions each).
  */
 struct stix_vctx {
-    const json_t *obj;   /* the object being validated */
-    const char *id;      /* its id when usable for messages, else NULL */
-    const char *type;    /* its type when it is a string, else NULL */
-    enum stix_kind kind; /* its family (custom objects: STIX_SDO or STIX_SCO) */
-    struct rk_err *err;  /* where the first failure is written */
+    const json_t *obj;         /* the object being validated */
+    const char *id;            /* its id when usable for messages, else NULL */
+    const char *type;          /* its type when it is a string, else NULL */
+    enum stix_kind kind;       /* its family (custom objects: STIX_SDO or STIX_SCO) */
+    struct rk_err *err;        /* where the first failure is written */
     struct stix_warning *warn; /* where warnings go (cleared by the caller), or NULL */
-    bool keyrefs;        /* REF(S) rows take any string: observed-data's embedded objects
-                            refer to each other by dictionary key */
-    bool indexed;        /* members and slots describe obj (else look up through jansson) */
-    size_t nmembers;     /* members used */
-    uint64_t ref_ok;     /* bit i: members[i] passed a table row of kind STIX_PK_REF */
-    uint64_t refs_ok;    /* bit i: members[i] passed a table row of kind STIX_PK_REFS */
+    bool keyrefs;              /* REF(S) rows take any string: observed-data's embedded objects
+                                  refer to each other by dictionary key */
+    bool indexed;              /* members and slots describe obj (else look up through jansson) */
+    size_t nmembers;           /* members used */
+    uint64_t ref_ok;           /* bit i: members[i] passed a table row of kind STIX_PK_REF */
+    uint64_t refs_ok;          /* bit i: members[i] passed a table row of kind STIX_PK_REFS */
     struct stix_member members[STIX_MEMBERS_MAX]; /* obj's members, in iteration order */
     uint8_t slots[STIX_MEMBER_SLOTS]; /* open addressing: 1 + index into members, 0 free */
 };
@@ -397,9 +397,8 @@ void stix_path_index(struct stix_path *ps);
  * quotes), cannot be about the property the path names: NULL when nothing is wrong or nothing
  * is known, else the reason, written in buf (cap bytes). values is true for =, !=, IN, where
  * the value itself must be one the property can hold; ival and neg are an integer's value. */
-const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s,
-                            size_t n, uint64_t ival, bool neg, bool values, char *buf,
-                            size_t cap);
+const char *stix_path_check(const struct stix_path *ps, enum stix_const k, const char *s, size_t n,
+                            uint64_t ival, bool neg, bool values, char *buf, size_t cap);
 
 /* What ISSUBSET / ISSUPERSET with the string s[0..n) cannot be about the property the path
  * names (an address block of the path's type), as stix_path_check. */

@@ -85,22 +85,22 @@ static const struct stix_prop email_mime_part[] = {
 static const struct stix_sub email_mime_part_type = {"email-mime-part-type", email_mime_part,
                                                      STIX_NELEM(email_mime_part)};
 
-static const struct stix_prop email_message[] = {STIX_BOOL("is_multipart", true),
-                                                 STIX_TS("date", false),
-                                                 STIX_STR("content_type", false),
-                                                 STIX_REF("from_ref", false, 0, to_email),
-                                                 STIX_REF("sender_ref", false, 0, to_email),
-                                                 STIX_REFS("to_refs", false, 0, to_email),
-                                                 STIX_REFS("cc_refs", false, 0, to_email),
-                                                 STIX_REFS("bcc_refs", false, 0, to_email),
-                                                 STIX_STR("message_id", false),
-                                                 STIX_STR("subject", false),
-                                                 STIX_LIST("received_lines", false),
-                                                 STIX_DICT("additional_header_fields", false),
-                                                 STIX_STR("body", false),
-                                                 STIX_OBJS_OF("body_multipart", false,
-                                                              &email_mime_part_type),
-                                                 STIX_REF("raw_email_ref", false, 0, to_artifact)};
+static const struct stix_prop email_message[] = {
+    STIX_BOOL("is_multipart", true),
+    STIX_TS("date", false),
+    STIX_STR("content_type", false),
+    STIX_REF("from_ref", false, 0, to_email),
+    STIX_REF("sender_ref", false, 0, to_email),
+    STIX_REFS("to_refs", false, 0, to_email),
+    STIX_REFS("cc_refs", false, 0, to_email),
+    STIX_REFS("bcc_refs", false, 0, to_email),
+    STIX_STR("message_id", false),
+    STIX_STR("subject", false),
+    STIX_LIST("received_lines", false),
+    STIX_DICT("additional_header_fields", false),
+    STIX_STR("body", false),
+    STIX_OBJS_OF("body_multipart", false, &email_mime_part_type),
+    STIX_REF("raw_email_ref", false, 0, to_artifact)};
 
 static int email_message_check(struct stix_vctx *v)
 {
@@ -245,27 +245,25 @@ static const struct stix_sub registry_value_type = {"windows-registry-value-type
 
 static const struct stix_prop windows_registry_key[] = {
     STIX_STR("key", false), STIX_OBJS_OF("values", false, &registry_value_type),
-    STIX_TS("modified_time", false),
-    STIX_REF("creator_user_ref", false, 0, to_account),
+    STIX_TS("modified_time", false), STIX_REF("creator_user_ref", false, 0, to_account),
     STIX_INT("number_of_subkeys", false, 0, 9.2e18)};
 
-static const struct stix_prop x509_v3[] = {
-    STIX_STR("basic_constraints", false),
-    STIX_STR("name_constraints", false),
-    STIX_STR("policy_constraints", false),
-    STIX_STR("key_usage", false),
-    STIX_STR("extended_key_usage", false),
-    STIX_STR("subject_key_identifier", false),
-    STIX_STR("authority_key_identifier", false),
-    STIX_STR("subject_alternative_name", false),
-    STIX_STR("issuer_alternative_name", false),
-    STIX_STR("subject_directory_attributes", false),
-    STIX_STR("crl_distribution_points", false),
-    STIX_STR("inhibit_any_policy", false),
-    STIX_TS("private_key_usage_period_not_before", false),
-    STIX_TS("private_key_usage_period_not_after", false),
-    STIX_STR("certificate_policies", false),
-    STIX_STR("policy_mappings", false)};
+static const struct stix_prop x509_v3[] = {STIX_STR("basic_constraints", false),
+                                           STIX_STR("name_constraints", false),
+                                           STIX_STR("policy_constraints", false),
+                                           STIX_STR("key_usage", false),
+                                           STIX_STR("extended_key_usage", false),
+                                           STIX_STR("subject_key_identifier", false),
+                                           STIX_STR("authority_key_identifier", false),
+                                           STIX_STR("subject_alternative_name", false),
+                                           STIX_STR("issuer_alternative_name", false),
+                                           STIX_STR("subject_directory_attributes", false),
+                                           STIX_STR("crl_distribution_points", false),
+                                           STIX_STR("inhibit_any_policy", false),
+                                           STIX_TS("private_key_usage_period_not_before", false),
+                                           STIX_TS("private_key_usage_period_not_after", false),
+                                           STIX_STR("certificate_policies", false),
+                                           STIX_STR("policy_mappings", false)};
 static const struct stix_sub x509_v3_type = {"x509-v3-extensions-type", x509_v3,
                                              STIX_NELEM(x509_v3)};
 

@@ -144,8 +144,8 @@ int stix_validate_meta(const json_t *obj, struct stix_meta *meta, struct rk_err 
     if (rc != 0)
         return rc;
     /* The members through the validation's index rather than four jansson lookups. */
-    rc = stix_meta_from(stix_get(&v, "id"), stix_get(&v, "spec_version"),
-                        stix_get(&v, "modified"), stix_get(&v, "created"), meta, err);
+    rc = stix_meta_from(stix_get(&v, "id"), stix_get(&v, "spec_version"), stix_get(&v, "modified"),
+                        stix_get(&v, "created"), meta, err);
     if (rc == 0 && warn.count > 0)
         meta->warning = warn;
     return rc;

@@ -456,10 +456,11 @@ int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, stru
         &ps.minmax, err);
     if (rc != 0)
         goto out;
-    rc = store_sq_prepare(c,
-                          "SELECT date_added, json, source_org FROM objects WHERE coll = ?1 AND idh = ?4 "
-                          "AND id = ?2 AND version = ?3",
-                          &ps.exact, err);
+    rc = store_sq_prepare(
+        c,
+        "SELECT date_added, json, source_org FROM objects WHERE coll = ?1 AND idh = ?4 "
+        "AND id = ?2 AND version = ?3",
+        &ps.exact, err);
     if (rc != 0)
         goto out;
     /* OR FAIL rather than the default ABORT: a multi-row statement that may abort keeps a

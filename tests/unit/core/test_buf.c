@@ -46,7 +46,9 @@ static void json_strings_are_utf8(void **state)
     } cases[] = {
         {"\xc3\xa9\xe9\x80\xa3\xf0\x9f\x94\x92", "\"\xc3\xa9\xe9\x80\xa3\xf0\x9f\x94\x92\""},
         {"\xff", "\"\\ufffd\""},
-        {"a\x80" "b", "\"a\\ufffdb\""},
+        {"a\x80"
+         "b",
+         "\"a\\ufffdb\""},
         {"\xe9\x80", "\"\\ufffd\\ufffd\""},
         {"\xc0\xaf", "\"\\ufffd\\ufffd\""},
         {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},

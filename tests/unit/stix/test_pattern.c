@@ -213,8 +213,7 @@ static const struct bad invalid[] = {
     /* section 9.5's example abbreviates the hash: a SHA-256 has 64 hexadecimal digits */
     {"([file:hashes.'SHA-256' = '13987239847...'] AND [windows-registry-key:key = 'hkey']) "
      "WITHIN 120 SECONDS",
-     "file:hashes.'SHA-256' = '13987239847...': hash 'SHA-256' must be 64 hexadecimal digits",
-     26},
+     "file:hashes.'SHA-256' = '13987239847...': hash 'SHA-256' must be 64 hexadecimal digits", 26},
     /* values of standard properties that cannot be right */
     {"[ipv4-addr:value = '198.51.100.300']",
      "pattern: ipv4-addr:value = '198.51.100.300': value must be an IPv4 address or CIDR block",
@@ -258,8 +257,8 @@ static const struct bad invalid[] = {
     {"[network-traffic:dst_port = -1]", "value must be between 0 and 65535", 28},
     {"[network-traffic:src_port IN (80, 443, 70000)]",
      "network-traffic:src_port IN (... 70000 ...): value must be between 0 and 65535", 39},
-    {"[network-traffic:dst_port = 'http']",
-     "the property is an integer and the string is not one", 28},
+    {"[network-traffic:dst_port = 'http']", "the property is an integer and the string is not one",
+     28},
     {"[network-traffic:dst_port = t'2020-01-01T00:00:00Z']",
      "the property is an integer, not a timestamp", 28},
     {"[autonomous-system:number = 4294967296]", "value must be between 0 and 4294967295", 28},
@@ -276,8 +275,7 @@ static const struct bad invalid[] = {
      "the property is a number and the string is not one", 62},
     {"[network-traffic:extensions.'socket-ext'.address_family = 'AF_FOO']",
      "value must be one of AF_UNSPEC, AF_INET, AF_IPX", 58},
-    {"[windows-registry-key:values[*].data_type = 'REG_FOO']", "value must be one of REG_NONE",
-     44},
+    {"[windows-registry-key:values[*].data_type = 'REG_FOO']", "value must be one of REG_NONE", 44},
     {"[artifact:encryption_algorithm IN ('AES-256-GCM', 'rot13')]",
      "value must be one of AES-256-GCM, ChaCha20-Poly1305, mime-type-indicated", 50},
     {"[x509-certificate:x509_v3_extensions.private_key_usage_period_not_after = 'soon']",
@@ -588,8 +586,7 @@ static const struct warned warned[] = {
      "pattern: property 'valeu' is not defined for ipv4-addr at offset 11", 11, 1},
     {"[EXISTS ipv4-addr:valeu]", "property 'valeu' is not defined for ipv4-addr", 18, 1},
     /* section 9.1's definitions give this example; user-account has no value */
-    {"[user-account:value = 'Peter']", "property 'value' is not defined for user-account", 14,
-     1},
+    {"[user-account:value = 'Peter']", "property 'value' is not defined for user-account", 14, 1},
     /* section 9.8's example uses STIX 2.0's file:created (ctime in 2.1) */
     {"[file:created = t'2014-01-13T07:03:17Z']", "property 'created' is not defined for file", 6,
      1},
@@ -609,7 +606,10 @@ static const struct warned warned[] = {
     {"[ipv4-addr:valeu = '1' OR ipv6-addr:vlaue = '2' AND ipv4-addr:value = '1.2.3.4']",
      "property 'valeu' is not defined for ipv4-addr at offset 11 (2 warnings in all)", 11, 2},
     /* property names with characters a message must not carry are quoted as printable ASCII */
-    {"[ipv4-addr:'caf\xc3\xa9' = 'x']", "property 'caf?" "?' is not defined", 11, 1},
+    {"[ipv4-addr:'caf\xc3\xa9' = 'x']",
+     "property 'caf?"
+     "?' is not defined",
+     11, 1},
     /* nothing to say */
     {"[ipv4-addr:value = '1.2.3.4']", NULL, 0, 0},
     {"[ipv4-addr:x_score = 1 AND ipv4-addr:id = 'x' AND ipv4-addr:spec_version = '2.1' AND "
@@ -635,8 +635,8 @@ static void warnings(void **state)
         if (stix_pattern_validate(warned[i].pattern, &err, &w) != 0)
             fail_msg("pattern %zu refused: %s\n  %s", i, err.msg, warned[i].pattern);
         if (w.count != warned[i].count)
-            fail_msg("pattern %zu: %u warnings, want %u: \"%s\"\n  %s", i, w.count,
-                     warned[i].count, w.msg, warned[i].pattern);
+            fail_msg("pattern %zu: %u warnings, want %u: \"%s\"\n  %s", i, w.count, warned[i].count,
+                     w.msg, warned[i].pattern);
         if (warned[i].msg == NULL) {
             assert_string_equal(w.msg, "");
             continue;

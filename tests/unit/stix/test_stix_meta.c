@@ -58,11 +58,11 @@ static void meta_created_only_and_sco(void **state)
  * meta; one without anything to say, and stix_meta_get, leave the warning empty. */
 static void validate_meta_warning(void **state)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "indicator", "spec_version",
-                          "2.1", "id", "indicator" U, "created", "2024-01-02T03:04:05.000Z",
-                          "modified", "2024-01-02T03:04:05.000Z", "pattern",
-                          "[ipv4-addr:valeu = '198.51.100.1']", "pattern_type", "stix",
-                          "valid_from", "2024-01-02T03:04:05Z");
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "indicator", "spec_version", "2.1",
+                  "id", "indicator" U, "created", "2024-01-02T03:04:05.000Z", "modified",
+                  "2024-01-02T03:04:05.000Z", "pattern", "[ipv4-addr:valeu = '198.51.100.1']",
+                  "pattern_type", "stix", "valid_from", "2024-01-02T03:04:05Z");
     struct stix_meta m;
     struct rk_err err;
 

@@ -56,7 +56,7 @@ static sqlite3 *raw_store(struct tstore *t, int version)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
     exec_ok(db, "PRAGMA journal_mode=WAL");
-    assert_int_equal(store_sq_register_idh(db), SQLITE_OK); /* migration 6 uses rk_idh */
+    assert_int_equal(store_sq_register_idh(db), SQLITE_OK);   /* migration 6 uses rk_idh */
     assert_int_equal(store_sq_register_joins(db), SQLITE_OK); /* migration 12 */
     assert_int_equal(store_sq_register_time(db), SQLITE_OK);  /* migration 15 */
     for (int v = 1; v <= version; v++)

@@ -105,10 +105,18 @@ static void range_parse(const char *s, size_t len, struct range *r)
     }
 }
 
-bool http_accept_taxii(const char *accept)
+/*
+ * Whether accept admits the media type (mlen bytes at media, no parameters): through any
+ * type, through its own type with any subtype, or itself; with taxii_version, itself only
+ * without a version parameter or with version=2.1. An Accept header with no media range at
+ * all is treated as absent.
+ */
+static bool accepts(const char *accept, const char *media, size_t mlen, bool taxii_version)
 {
     if (accept == NULL)
         return true;
+    const char *slash = memchr(media, '/', mlen);
+    size_t tlen = slash != NULL ? (size_t)(slash - media) : mlen;
     const char *s = accept;
     bool any = false;
     for (;;) {
@@ -118,9 +126,13 @@ bool http_accept_taxii(const char *accept)
         if (r.type_len > 0) {
             any = true;
             if (!r.q_zero) {
-                if (eq_ci(r.type, r.type_len, "*/*") || eq_ci(r.type, r.type_len, "application/*"))
+                if (eq_ci(r.type, r.type_len, "*/*"))
                     return true;
-                if (eq_ci(r.type, r.type_len, TAXII_TYPE) && (!r.has_version || r.version_ok))
+                if (r.type_len == tlen + 2 && strncasecmp(r.type, media, tlen) == 0 &&
+                    r.type[tlen] == '/' && r.type[tlen + 1] == '*')
+                    return true;
+                if (r.type_len == mlen && strncasecmp(r.type, media, mlen) == 0 &&
+                    (!taxii_version || !r.has_version || r.version_ok))
                     return true;
             }
         }
@@ -128,8 +140,12 @@ bool http_accept_taxii(const char *accept)
             break;
         s += len + 1;
     }
-    /* An Accept header with no media range at all is treated as absent. */
     return !any;
+}
+
+bool http_accept_taxii(const char *accept)
+{
+    return accepts(accept, TAXII_TYPE, strlen(TAXII_TYPE), true);
 }
 
 bool http_content_type_taxii(const char *content_type)
@@ -165,34 +181,8 @@ const char *http_media_type(enum http_media m)
 
 bool http_accepts(const char *accept, const char *media)
 {
-    if (accept == NULL)
-        return true;
     size_t mlen = strcspn(media, ";");
     while (mlen > 0 && is_ows(media[mlen - 1]))
         mlen--;
-    const char *slash = memchr(media, '/', mlen);
-    size_t tlen = slash != NULL ? (size_t)(slash - media) : mlen;
-    const char *s = accept;
-    bool any = false;
-    for (;;) {
-        size_t len = strcspn(s, ",");
-        struct range r;
-        range_parse(s, len, &r);
-        if (r.type_len > 0) {
-            any = true;
-            if (!r.q_zero) {
-                if (eq_ci(r.type, r.type_len, "*/*"))
-                    return true;
-                if (r.type_len == tlen + 2 && strncasecmp(r.type, media, tlen) == 0 &&
-                    r.type[tlen] == '/' && r.type[tlen + 1] == '*')
-                    return true;
-                if (r.type_len == mlen && strncasecmp(r.type, media, mlen) == 0)
-                    return true;
-            }
-        }
-        if (s[len] == '\0')
-            break;
-        s += len + 1;
-    }
-    return !any; /* an Accept header with no media range at all is treated as absent */
+    return accepts(accept, media, mlen, false);
 }

@@ -34,9 +34,12 @@ static int tlp_label(const char *s, bool prefix_optional)
     static const struct {
         const char *word;
         int tlp;
-    } words[] = {{"clear", POLICY_TLP_CLEAR},          {"white", POLICY_TLP_CLEAR},
-                 {"green", POLICY_TLP_GREEN},          {"amber", POLICY_TLP_AMBER},
-                 {"amber+strict", POLICY_TLP_AMBER_STRICT}, {"amber-strict", POLICY_TLP_AMBER_STRICT},
+    } words[] = {{"clear", POLICY_TLP_CLEAR},
+                 {"white", POLICY_TLP_CLEAR},
+                 {"green", POLICY_TLP_GREEN},
+                 {"amber", POLICY_TLP_AMBER},
+                 {"amber+strict", POLICY_TLP_AMBER_STRICT},
+                 {"amber-strict", POLICY_TLP_AMBER_STRICT},
                  {"red", POLICY_TLP_RED}};
     size_t n;
 
@@ -94,8 +97,8 @@ static int definition_reading(const json_t *md)
         statement = t == POLICY_TLP_NONE;
     }
     tlp = stricter(tlp, tlp_label(json_string_value(json_object_get(md, "name")), false));
-    tlp = stricter(tlp,
-                   tlp_label(json_string_value(json_object_get(md, "x_opencti_definition")), false));
+    tlp = stricter(
+        tlp, tlp_label(json_string_value(json_object_get(md, "x_opencti_definition")), false));
     if (tlp != POLICY_TLP_NONE)
         return tlp;
     return statement ? POLICY_MARK_STATEMENT : POLICY_MARK_UNREADABLE;
@@ -209,7 +212,8 @@ int policy_marking_read(const struct policy_marks *m, const char *id, bool *stan
 }
 
 /* Folds the reading of one marking reference into out. */
-static void read_one(const struct policy_marks *m, const json_t *ref, struct policy_tlp_reading *out)
+static void read_one(const struct policy_marks *m, const json_t *ref,
+                     struct policy_tlp_reading *out)
 {
     const char *id = json_string_value(ref);
     bool standard = false;

@@ -104,9 +104,9 @@ int policy_scope_decide(const struct policy_doc *d, const struct policy_tlp_read
     const struct policy_tlp_reading *r = rp;
     /* What the hub cannot read might be stricter than anything it reads; statements alone say
      * nothing of who may see the object. Either way it is never shared below AMBER. */
-    const char *unread = r->unreadable[0] != '\0'                            ? r->unreadable
+    const char *unread = r->unreadable[0] != '\0'                               ? r->unreadable
                          : r->tlp == POLICY_TLP_NONE && r->statement[0] != '\0' ? r->statement
-                                                                               : NULL;
+                                                                                : NULL;
     if (unread != NULL && d != NULL && d->unknown_markings == POLICY_UNREADABLE_REFUSE) {
         out->refuse = true;
         policy_copy_str(out->marking, sizeof(out->marking), unread);

@@ -17,10 +17,10 @@
 
 #include "policy/policy_int.h"
 
-#define SELF  "identity--11111111-1111-4111-8111-111111111111"
-#define ALT   "identity--22222222-2222-4222-8222-222222222222"
-#define OTHER "identity--33333333-3333-4333-8333-333333333333"
-#define REP   "identity--44444444-4444-4444-8444-444444444444"
+#define SELF   "identity--11111111-1111-4111-8111-111111111111"
+#define ALT    "identity--22222222-2222-4222-8222-222222222222"
+#define OTHER  "identity--33333333-3333-4333-8333-333333333333"
+#define REP    "identity--44444444-4444-4444-8444-444444444444"
 #define PUBLIC "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"
 
 struct fx {
@@ -178,9 +178,10 @@ static void hidden_identity_refs_everywhere(void **state)
         "report", "spec_version", "2.1", "id", "report--99999999-9999-4999-8999-999999999999",
         "created", "2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z",
         "created_by_ref", OTHER, "object_refs", "indicator--55555555-5555-4555-8555-555555555555",
-        OTHER, ALT, PUBLIC, "extensions", "extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
-        "extension_type", "property-extension", "x_victim", OTHER, "x_victims_refs", SELF,
-        "x_author_id", "IDENTITY--33333333-3333-4333-8333-333333333333");
+        OTHER, ALT, PUBLIC, "extensions",
+        "extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "extension_type",
+        "property-extension", "x_victim", OTHER, "x_victims_refs", SELF, "x_author_id",
+        "IDENTITY--33333333-3333-4333-8333-333333333333");
     policy_anonymise(o, &f->a, f->actions, &r);
     assert_int_equal(r.outcome, POLICY_ANON_KEEP);
     assert_string_equal(json_string_value(json_object_get(o, "created_by_ref")), REP);
@@ -191,8 +192,8 @@ static void hidden_identity_refs_everywhere(void **state)
     json_t *ext = json_object_get(json_object_get(o, "extensions"),
                                   "extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
     assert_string_equal(json_string_value(json_object_get(ext, "x_victim")), REP);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(ext, "x_victims_refs"), 0)),
-                        REP);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(ext, "x_victims_refs"), 0)), REP);
     assert_string_equal(json_string_value(json_object_get(o, "x_author_id")), REP);
     char *text = json_dumps(o, 0);
     assert_null(strstr(text, "33333333"));
@@ -262,20 +263,21 @@ static void removed_at_every_depth(void **state)
     json_t *o = indicator();
     f->a.mode = STORE_ANON_NAMED;
     f->a.replacement_id = NULL;
-    json_object_set_new(
-        o, "extensions",
-        json_pack("{s:{s:s, s:s, s:s}}",
-                  "extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "extension_type",
-                  "property-extension", "x_reporter", "jane@soc", "x_keep", "ok"));
-    json_object_set_new(json_array_get(json_object_get(o, "external_references"), 0),
-                        "x_reporter", json_string("jane again"));
+    json_object_set_new(o, "extensions",
+                        json_pack("{s:{s:s, s:s, s:s}}",
+                                  "extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+                                  "extension_type", "property-extension", "x_reporter", "jane@soc",
+                                  "x_keep", "ok"));
+    json_object_set_new(json_array_get(json_object_get(o, "external_references"), 0), "x_reporter",
+                        json_string("jane again"));
     json_object_set_new(
         o, "granular_markings",
-        json_pack("[{s:s, s:[s]}, {s:s, s:[s, s]}]", "marking_ref",
-                  "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "selectors",
-                  "extensions.extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa.x_reporter",
-                  "marking_ref", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-                  "selectors", "x_reporter", "pattern"));
+        json_pack(
+            "[{s:s, s:[s]}, {s:s, s:[s, s]}]", "marking_ref",
+            "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "selectors",
+            "extensions.extension-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa.x_reporter",
+            "marking_ref", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "selectors",
+            "x_reporter", "pattern"));
     policy_anonymise(o, &f->a, f->actions, &r);
     assert_int_equal(r.outcome, POLICY_ANON_KEEP);
     char *text = json_dumps(o, 0);

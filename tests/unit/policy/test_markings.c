@@ -13,17 +13,17 @@
 
 #include "policy/policy.h"
 
-#define MD        "marking-definition--"
-#define V2_GREEN  MD "bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-#define V2_RED    MD "e828b379-4e03-4974-9ac4-e53a884c97c1"
-#define OCTI_AS   MD "826578e1-40ad-459f-bc73-ede076f81f37"
-#define MITRE_C   MD "fa42a846-8d90-4e51-bc29-71d5b4802168"
-#define CUSTOM    MD "11111111-2222-4333-8444-555555555555"
-#define CUSTOM2   MD "22222222-2222-4333-8444-555555555555"
-#define CUSTOM3   MD "33333333-2222-4333-8444-555555555555"
-#define CUSTOM4   MD "44444444-2222-4333-8444-555555555555"
-#define CUSTOM5   MD "55555555-2222-4333-8444-555555555555"
-#define TLP2_EXT  "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+#define MD       "marking-definition--"
+#define V2_GREEN MD "bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define V2_RED   MD "e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define OCTI_AS  MD "826578e1-40ad-459f-bc73-ede076f81f37"
+#define MITRE_C  MD "fa42a846-8d90-4e51-bc29-71d5b4802168"
+#define CUSTOM   MD "11111111-2222-4333-8444-555555555555"
+#define CUSTOM2  MD "22222222-2222-4333-8444-555555555555"
+#define CUSTOM3  MD "33333333-2222-4333-8444-555555555555"
+#define CUSTOM4  MD "44444444-2222-4333-8444-555555555555"
+#define CUSTOM5  MD "55555555-2222-4333-8444-555555555555"
+#define TLP2_EXT "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
 static json_t *obj(const char *text)
 {

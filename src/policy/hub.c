@@ -280,6 +280,14 @@ int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err)
     return 0;
 }
 
+int policy_hub_add_hook(struct rk_hub *hub, const struct rk_ingest_hook *hook, struct rk_err *err)
+{
+    if (hub->n_hooks >= RK_HUB_HOOKS_MAX)
+        return rk_err_set(err, RK_E_TOOBIG, "more than %d ingest hooks", RK_HUB_HOOKS_MAX);
+    hub->hooks[hub->n_hooks++] = *hook;
+    return 0;
+}
+
 /* ---- organisations, tokens, collections ----------------------------------------------- */
 
 /* Organisation names appear in audience lists ("org:a,b"), so commas are not allowed. */

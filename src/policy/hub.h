@@ -9,8 +9,35 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "stix/stix.h"
 #include "store/store.h"
+
+/*
+ * A capability's share of the ingest pipeline (policy_ingest), installed into the hub before
+ * it takes its first post and never changed while it runs (policy_hub_add_hook). The
+ * callbacks run on the posting thread, outside the store's lock, once per object the
+ * pipeline is about to store, after the anonymiser. Every member but name may be NULL.
+ */
+struct rk_ingest_hook {
+    const char *name; /* the capability ("analyze"): noted in the actions of what it changed */
+    void *ctx;
+    /*
+     * May change obj, the object as it will be stored (type is its STIX type): returns 1 when
+     * it changed it (the pipeline then validates and serialises it again), 0 when not, or -1
+     * to refuse the object with a message in msg (cap bytes). Used by the severity of
+     * incidents (analyze).
+     */
+    int (*rewrite)(void *ctx, const char *type, json_t *obj, char *msg, size_t cap);
+    /*
+     * Index rows of obj as it will be stored (the observable index, analyze): see
+     * store_put.observables. Defined by the observable index's change.
+     */
+    void (*observe)(void *ctx, const char *type, const json_t *obj, struct store_put *put);
+};
+
+#define RK_HUB_HOOKS_MAX 8
 
 /* The hub: the store and the settings every capability needs. */
 struct rk_hub {
@@ -19,7 +46,13 @@ struct rk_hub {
     char title[128];                   /* API root and discovery title */
     size_t max_content_length;         /* bytes; advertised in the API root resource */
     char identity_id[STIX_ID_MAX + 1]; /* the hub's own STIX identity id */
+    struct rk_ingest_hook hooks[RK_HUB_HOOKS_MAX]; /* in the order they were added */
+    size_t n_hooks;
 };
+
+/* Adds a hook to hub (copied). RK_E_TOOBIG when RK_HUB_HOOKS_MAX are there. Not thread-safe:
+ * before the hub takes a post. */
+int policy_hub_add_hook(struct rk_hub *hub, const struct rk_ingest_hook *hook, struct rk_err *err);
 
 /* Loads hub settings into hub (store must be initialised). */
 int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err);

@@ -8,7 +8,10 @@
  *   (severity.c);
  * - similar incidents: weighted set similarity over feature keys with a MinHash LSH index
  *   (similar.c, similar_reason.c).
- * A pure library: no store, no HTTP. docs/internals/analyze.md states the rules.
+ * - the capability `renkei serve` runs (module.c and the files it lists): the ingest hooks,
+ *   the routes and the workers, over the policy layer's hub-wide read.
+ * The first three sections are a pure library: no store, no HTTP. docs/internals/analyze.md
+ * states the rules.
  */
 #ifndef RK_ANALYZE_H
 #define RK_ANALYZE_H
@@ -285,5 +288,21 @@ void analyze_severity_compute(const struct analyze_sev_table *table,
  */
 int analyze_severity_facts_from_stix(json_t *incident, struct analyze_sev_facts *out,
                                      struct rk_err *err);
+
+/* ---- the capability (module.c) --------------------------------------------------------- */
+
+struct module;
+struct rk_hub;
+
+/* The analyze module's descriptor, listed in src/cli/modules.c. */
+extern const struct module analyze_module;
+
+/*
+ * Installs analyze's ingest hooks into hub (policy_hub_add_hook). The module's start calls
+ * it before serve accepts a connection; anything else that ingests into hub must call it
+ * once before the first post, so that what is stored is indexed and scored the same way
+ * whoever stored it.
+ */
+int analyze_attach(struct rk_hub *hub, struct rk_err *err);
 
 #endif /* RK_ANALYZE_H */

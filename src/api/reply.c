@@ -12,16 +12,7 @@
 
 void api_reply_json(struct http_response *resp, int status, json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT);
-
-    resp->status = status;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    if (s != NULL) {
-        rk_buf_puts(&resp->body, s);
-        free(s);
-    }
-    json_decref(v);
+    http_reply_json(resp, status, v);
 }
 
 void api_reply_text(struct http_response *resp, int status, const struct rk_buf *text)

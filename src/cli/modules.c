@@ -7,6 +7,7 @@
  */
 #include "cli/modules.h"
 
+#include "analyze/analyze.h"
 #include "api/api.h"
 #include "metrics/metrics.h"
 #include "taxii/taxii.h"
@@ -14,6 +15,7 @@
 const struct module *const cli_modules[] = {
     &taxii_module,   /* TAXII 2.1: discovery, API root, collections, objects, status */
     &api_module,     /* the admin JSON API at /api/v1/ and /healthz */
+    &analyze_module, /* search, correlations, similar incidents, severity of incidents */
     &metrics_module, /* GET /metrics and the access log */
 };
 

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <jansson.h>
+
 #include "core/core.h"
 
 #define HTTP_MAX_PARAMS       64  /* query parameters kept per request; more is a 400 */
@@ -266,6 +268,10 @@ void http_error(struct http_response *resp, int status, const char *title, const
  * client of either family finds what it expects. message NULL or empty: the reason phrase.
  */
 void http_json_error(struct http_response *resp, int status, const char *message);
+
+/* Answers v (consumed; NULL answers "null") with status as application/json, replacing
+ * whatever body resp held. Every JSON route's success answer. */
+void http_reply_json(struct http_response *resp, int status, json_t *v);
 
 /*
  * What a client reads instead of the detail of a 5xx error (a store's own message, a path

@@ -178,6 +178,18 @@ void http_json_error(struct http_response *resp, int status, const char *message
     rk_buf_printf(&resp->body, ",\"http_status\":\"%d\"}", status);
 }
 
+void http_reply_json(struct http_response *resp, int status, json_t *v)
+{
+    char *s = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+    resp->status = status;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    rk_buf_puts(&resp->body, s != NULL ? s : "null");
+    free(s);
+    json_decref(v);
+}
+
 void http_error_shaped(struct http_response *resp, int status, const char *description,
                        bool json_route)
 {

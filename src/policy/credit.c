@@ -112,18 +112,6 @@ static void summary_clear(struct summary *sm)
     rk_strset_free(&sm->sectors);
 }
 
-/*
- * A count as members may see it: n when show and n is 0 or at least k, otherwise the literal
- * "fewer than k" (the contract's wording; the value of k is in the policy), so that a small
- * set of organisations cannot be singled out.
- */
-static json_t *thresholded(int64_t n, int k, bool show)
-{
-    if (show && (n == 0 || n >= (int64_t)k))
-        return json_integer((json_int_t)n);
-    return json_string("fewer than k");
-}
-
 /* The member view of sm: see policy_credit_summary. */
 static json_t *member_view(const struct store_org *org, const struct summary *sm, int k)
 {
@@ -139,9 +127,10 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
     return json_pack(
         "{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view", "member",
         "points", (json_int_t)points, "contributions", (json_int_t)sm->contributions,
-        "sightings_by_others", thresholded(sm->sightings.n, k, show_s), "correlations_by_others",
-        thresholded(sm->correlations.n, k, show_c), "used_by", "organisations",
-        thresholded((int64_t)n_o, k, true), "sectors", thresholded((int64_t)n_sec, k, show_o));
+        "sightings_by_others", policy_tally_count((size_t)sm->sightings.n, k, show_s),
+        "correlations_by_others", policy_tally_count((size_t)sm->correlations.n, k, show_c),
+        "used_by", "organisations", policy_tally_count(n_o, k, true), "sectors",
+        policy_tally_count(n_sec, k, show_o));
 }
 
 /* The coordinator's view of sm: every event, exact. */

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/core.h"
 #include "policy/auth.h"
 #include "policy/hub.h"
@@ -112,5 +114,40 @@ int policy_credit_summary(struct rk_hub *hub, const char *org_id, int view, int 
  */
 int policy_provenance_read(struct store *s, const struct policy_principal *who, const char *route,
                            const char *id, struct rk_buf *json_out, struct rk_err *err);
+
+/* ---- the k rule for aggregates (tally.c) ------------------------------------------------ */
+
+/*
+ * Who reported something, to be shown to members under the k rule of the sharing model. Zero
+ * it to start; policy_tally_clear releases it.
+ */
+struct policy_tally {
+    struct rk_strset orgs;    /* organisation ids */
+    struct rk_strset sectors; /* sector keys */
+    char **names;             /* the sector keys in the order first met */
+    size_t n_names, cap_names;
+};
+
+/* Counts org_id and sector (either may be NULL or ""; each counted once). */
+void policy_tally_add(struct policy_tally *t, const char *org_id, const char *sector);
+
+/* How many distinct organisations t holds. */
+size_t policy_tally_orgs(const struct policy_tally *t);
+
+void policy_tally_clear(struct policy_tally *t);
+
+/* A count as members may see it: n when show and n is 0 or at least k, else the literal
+ * "fewer than k" (the wording of the contract; k itself is in the policy). */
+json_t *policy_tally_count(size_t n, int k, bool show);
+
+/*
+ * t as members may see it, into *out: {"organisations": n | "fewer than k", "sectors": n |
+ * "fewer than k", "sector_names": [...]}. The sectors are counted (exactly) and named only
+ * when the organisations are shown (none, or at least k of them), and a sector is named only when
+ * it has at least k members that are not disabled, in key order. Never an organisation's name or
+ * id. sector_k <= 0: the policy's. 0, or the store's error (then *out is NULL).
+ */
+int policy_tally_json(struct rk_hub *hub, const struct policy_tally *t, int sector_k, json_t **out,
+                      struct rk_err *err);
 
 #endif /* RK_POLICY_LEDGER_H */

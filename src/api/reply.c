@@ -45,37 +45,16 @@ int api_reply_rc(struct http_response *resp, int rc, const struct rk_err *err)
 
 int api_need_member(const struct http_request *req, struct http_response *resp)
 {
-    const struct policy_principal *who = req->principal;
-
-    if (who == NULL || !who->authenticated) {
-        api_reply_error(resp, 401, "authentication required (Bearer token or Basic password)");
-        return 1;
-    }
-    if (!policy_is_member(who)) {
-        api_reply_error(resp, 403, "this route is for member organisations");
-        return 1;
-    }
-    return 0;
+    return module_need_member(req, resp);
 }
 
 int api_need_coordinator(const struct http_request *req, struct http_response *resp,
                          const char *refusal)
 {
-    if (api_need_member(req, resp))
-        return 1;
-    if (!policy_is_coordinator(req->principal)) {
-        api_reply_error(resp, 403, refusal);
-        return 1;
-    }
-    return 0;
+    return module_need_coordinator(req, resp, refusal);
 }
 
 const char *api_param(const struct http_request *req, const char *key)
 {
-    const char *v = NULL;
-
-    for (size_t i = 0; i < req->n_params; i++)
-        if (strcmp(req->params[i].key, key) == 0)
-            v = req->params[i].value;
-    return v;
+    return module_param(req, key);
 }

@@ -136,4 +136,18 @@ void module_worker_stop(struct module_worker *w);
 /* Rounds run so far (for tests and logs). Any thread. */
 uint64_t module_worker_rounds(struct module_worker *w);
 
+/* ---- what JSON routes of capabilities start with (route.c) -------------------------------- */
+
+/* 0 if the requester is an authenticated member (policy_is_member); otherwise answers 401 (not
+ * authenticated) or 403 (a metrics token) as a JSON error and returns 1. */
+int module_need_member(const struct http_request *req, struct http_response *resp);
+
+/* 0 if the requester is an authenticated coordinator; otherwise answers 401 (not
+ * authenticated) or 403 with refusal (borrowed) and returns 1. */
+int module_need_coordinator(const struct http_request *req, struct http_response *resp,
+                            const char *refusal);
+
+/* The value of query parameter key (the last one if repeated), or NULL. */
+const char *module_param(const struct http_request *req, const char *key);
+
 #endif /* RK_MODULE_H */

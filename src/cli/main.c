@@ -4,6 +4,7 @@
  * file; every subcommand parses its own options and calls the library.
  */
 #include "cli/cli.h"
+#include "cli/modules.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,6 +112,11 @@ int main(int argc, char **argv)
     if (c == NULL) {
         fprintf(stderr, "renkei: unknown command '%s'\nTry 'renkei --help'.\n", argv[1]);
         return 2;
+    }
+    struct rk_err err = {0};
+    if (cli_policy_sections_add(&err) != 0) {
+        fprintf(stderr, "renkei: %s\n", err.msg);
+        return 1;
     }
     return c->fn(argc - 1, argv + 1);
 }

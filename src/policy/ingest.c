@@ -329,6 +329,33 @@ static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
     }
 }
 
+/* Runs the hooks' rewrite on work (of STIX type type): each change is noted in actions (the
+ * hook's words, else "changed by <hook>"), so that the object is validated and serialised
+ * again. False when a hook refused the object (it then fails with the hook's message). */
+static bool rewrite_hooks(struct rk_hub *hub, const char *type, json_t *work, json_t *actions,
+                          struct policy_ingest_item *it, bool *touched)
+{
+    for (size_t i = 0; i < hub->n_hooks; i++) {
+        const struct rk_ingest_hook *h = &hub->hooks[i];
+        char msg[sizeof(it->message)] = "";
+        if (h->rewrite == NULL)
+            continue;
+        int r = h->rewrite(h->ctx, type, work, msg, sizeof(msg));
+        if (r < 0) {
+            fail(it, "%s", msg[0] != '\0' ? msg : "refused");
+            return false;
+        }
+        if (r > 0) {
+            *touched = true;
+            if (msg[0] != '\0')
+                json_array_append_new(actions, json_string(msg));
+            else
+                json_array_append_new(actions, json_pack("s+", "changed by ", h->name));
+        }
+    }
+    return true;
+}
+
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
  * *keep telling whether p is to be stored; negative only for store errors. actions: an
  * array the envelope's objects share (emptied here), where the anonymiser notes what it
@@ -518,9 +545,13 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     }
     if (res.uses_replacement && rep != NULL)
         rep->needed = true;
+    /* The capabilities' rewrites see the object as it will be shared; what is stored
+     * exactly as posted is not theirs to change. */
+    if (!immutable && !rewrite_hooks(hub, p->meta.type, work, actions, it, touched))
+        goto out;
 
-    /* Anything the anonymiser did is noted in actions (or flagged in res); the recipients
-     * and anonymity properties removed above are noted there too. */
+    /* Anything the anonymiser or a hook did is noted in actions (or flagged in res); the
+     * recipients and anonymity properties removed above are noted there too. */
     bool rewritten = json_array_size(actions) > 0 || res.uses_replacement || res.n_redacted > 0;
     /* The object needs the hub's TLP marking (marked): a rewritten object gets it in its
      * tree, which is serialised again; any other only in its text (below). */

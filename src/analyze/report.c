@@ -61,7 +61,7 @@ static const char *const known_members[] = {
     "service",
     "sectors_hit",
     "records_leaked",
-    "severity",
+    "reporter_severity",
     ANALYZE_SEV_HUB_MEMBER,
     NULL,
 };
@@ -176,11 +176,11 @@ int analyze_report_check(json_t *ext, struct rk_err *err)
                 return rk_err_set(err, RK_E_INVALID, "sectors_hit[%zu]: must be a sector name", i);
         }
     }
-    json_t *own = json_object_get(ext, "severity");
+    json_t *own = json_object_get(ext, "reporter_severity");
     if (own != NULL &&
         (!json_is_integer(own) || json_integer_value(own) < 0 || json_integer_value(own) > 4))
         return rk_err_set(err, RK_E_INVALID,
-                          "severity: the reporter's own level must be an integer 0-4");
+                          "reporter_severity: the reporter's own level must be an integer 0-4");
     return 0;
 }
 
@@ -224,7 +224,8 @@ json_t *analyze_report_extension_definition(void)
         "renkei incident report", "description",
         "What happened in an incident and its impact, as a member reports it to a renkei hub "
         "(event_type, cause_type, cause, sector, affected_service, status, people_affected, "
-        "regions, duration_hours, safety, service, sectors_hit, records_leaked, severity: the "
+        "regions, duration_hours, safety, service, sectors_hit, records_leaked, reporter_severity: "
+        "the "
         "reporter's own 0-4), and the hub's computed severity (hub_severity: level, "
         "continuity, safety, trust, viewpoint, explanation, criteria), which only the hub "
         "writes.",

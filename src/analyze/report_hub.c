@@ -117,7 +117,10 @@ static int severity_rewrite(void *ctx, const char *type, json_t *obj, char *msg,
         return -1;
     }
     if (rc == 1)
-        snprintf(msg, cap, "severity computed by the hub (criteria %s)", id);
+        snprintf(msg, cap, "severity %lld computed by the hub (criteria %s)",
+                 (long long)json_integer_value(
+                     json_object_get(json_object_get(ext, ANALYZE_SEV_HUB_MEMBER), "level")),
+                 id);
     return rc;
 }
 

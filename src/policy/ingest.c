@@ -547,6 +547,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         rep->needed = true;
     /* The capabilities' rewrites see the object as it will be shared; what is stored
      * exactly as posted is not theirs to change. */
+    const size_t n_before_hooks = json_array_size(actions);
     if (!immutable && !rewrite_hooks(hub, p->meta.type, work, actions, it, touched))
         goto out;
 
@@ -622,6 +623,11 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (res.message[0] != '\0') {
         size_t n = strlen(it->message);
         snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
+    }
+    for (size_t i = n_before_hooks; i < json_array_size(actions); i++) { /* the hooks' words */
+        size_t n = strlen(it->message);
+        snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "",
+                 json_string_value(json_array_get(actions, i)));
     }
     if (p->meta.warning.count > 0) { /* stored, with what validation had to say about it */
         size_t n = strlen(it->message);

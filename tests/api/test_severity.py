@@ -107,11 +107,15 @@ class SeverityTest(HubTestCase):
 
     def test_provenance_says_the_hub_computed_it(self):
         o = incident(OUTAGE)
-        self.post([o])
+        ok, msg = self.post([o])[o["id"]]
+        self.assertTrue(ok, msg)
+        # the poster's status says it too, after the scope decision
+        self.assertIn("tlp amber by rule 'incidents-amber-sector'; severity 3 computed by the "
+                      "hub (criteria %s)" % DEFAULT_CRITERIA, msg)
         st, _, body = self.hub.req("GET", "/api/v1/provenance/" + o["id"], token=self.fx.coord,
                                    accept=JSON)
         self.assertEqual(st, 200, body)
-        self.assertIn("severity computed by the hub (criteria %s)" % DEFAULT_CRITERIA,
+        self.assertIn("severity 3 computed by the hub (criteria %s)" % DEFAULT_CRITERIA,
                       json.dumps(body))
 
     # ---- versions, forged values, refusals -------------------------------------------

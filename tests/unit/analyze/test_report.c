@@ -282,7 +282,7 @@ static void hook_scores_reports_at_ingest(void **state)
     char actions[512] = "";
     struct rk_err err = {0};
     assert_int_equal(store_provenance_list(f->t.s, id, actions_row, actions, &err), 0);
-    assert_non_null(strstr(actions, "severity computed by the hub (criteria sha256:"));
+    assert_non_null(strstr(actions, "severity 3 computed by the hub (criteria sha256:"));
 
     /* A bad report: refused through the per-object failure path, nothing stored. */
     const char *bad = "incident--22222222-2222-4222-8222-222222222222";

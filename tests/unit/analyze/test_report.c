@@ -263,6 +263,10 @@ static void hook_scores_reports_at_ingest(void **state)
 {
     struct fixture *f = *state;
     const char *id = "incident--22222222-2222-4222-8222-222222222221";
+    size_t hooks = f->hub.n_hooks;
+    struct rk_err aerr = {0};
+    assert_int_equal(analyze_attach(&f->hub, &aerr), 0); /* twice: still one hook */
+    assert_int_equal(f->hub.n_hooks, hooks);
     struct policy_ingest_item it =
         post_to(f, &f->coll,
                 report(id, "2026-01-01T00:00:00.000Z",

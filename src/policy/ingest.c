@@ -576,7 +576,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (rewritten) {
         rk_err_clear(&e2);
         if (stix_validate_meta(work, &p->meta, &e2) < 0) {
-            fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
+            fail(it, "refused: invalid after the hub's changes (anonymisation, hooks): %.400s",
+                 e2.msg);
             goto out;
         }
         p->json = stix_canonical(work, &p->len);

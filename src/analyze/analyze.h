@@ -289,6 +289,39 @@ void analyze_severity_compute(const struct analyze_sev_table *table,
 int analyze_severity_facts_from_stix(json_t *incident, struct analyze_sev_facts *out,
                                      struct rk_err *err);
 
+/* ---- Incident reports (report.c; docs/analysis.md, "Incident reports and severity") ---- */
+
+/* The member of the renkei extension that only the hub writes: {"level", "continuity",
+ * "safety", "trust" (0-4 each), "viewpoint" (of level, or "none"), "explanation",
+ * "criteria" (the criteria table's id)}. A member's own "severity" is kept beside it. */
+#define ANALYZE_SEV_HUB_MEMBER "hub_severity"
+
+/* The author of the renkei extension-definition object (the renkei project, not a hub). */
+#define ANALYZE_REPORT_AUTHOR "identity--a0c6f63f-89ed-4c95-9aca-f47856c7be57"
+
+/*
+ * Validates the renkei extension ext of an incident as a member wrote it, apart from its
+ * impact facts (analyze_severity_facts_from_stix) and sector names (the hub's table): the
+ * members known, extension_type "property-extension", event_type and status required and from
+ * their vocabulary, cause_type and cause consistent, text lengths, the reporter's severity
+ * 0-4. Returns 0, or RK_E_INVALID with err naming the member ("status: must be one of
+ * detected, ongoing, recovered").
+ */
+int analyze_report_check(json_t *ext, struct rk_err *err);
+
+/*
+ * Writes the hub's severity into incident (in place) when it carries the renkei extension:
+ * removes whatever ANALYZE_SEV_HUB_MEMBER held, validates the report (analyze_report_check,
+ * the facts), scores it against table and stores the result, criteria as its "criteria".
+ * Returns 1 when it wrote it, 0 for an incident without the extension (untouched), or
+ * RK_E_INVALID naming the member (the object may have lost its hub_severity).
+ */
+int analyze_severity_stamp(json_t *incident, const struct analyze_sev_table *table,
+                           const char *criteria, struct rk_err *err);
+
+/* The STIX extension-definition object of ANALYZE_SEV_EXTENSION (a new reference). */
+json_t *analyze_report_extension_definition(void);
+
 /* ---- the capability (module.c) --------------------------------------------------------- */
 
 struct module;
@@ -304,5 +337,24 @@ extern const struct module analyze_module;
  * whoever stored it.
  */
 int analyze_attach(struct rk_hub *hub, struct rk_err *err);
+
+/* The policy document's section holding the severity criteria table (default:
+ * analyze_severity_default_table()). */
+#define ANALYZE_SEV_POLICY_KEY "severity_criteria"
+
+/*
+ * Registers analyze's sections of the policy document (the severity criteria table) with the
+ * policy layer, so that they are validated, stored and shown like the rest of the document.
+ * Every process that reads or changes the policy calls it once before (renkei's main does;
+ * analyze_attach does too). Not thread-safe; calling it again is a no-op.
+ */
+int analyze_policy_sections_add(struct rk_err *err);
+
+/* The route that serves the renkei extension-definition object (report_hub.c):
+ * GET /api/v1/extension-definitions/{id}, any member. */
+struct http_request;
+struct http_response;
+int analyze_extension_get(void *ctx, struct http_request *req, struct http_response *resp,
+                          struct rk_err *err);
 
 #endif /* RK_ANALYZE_H */

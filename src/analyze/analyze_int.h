@@ -47,4 +47,8 @@ size_t analyze_undefang(const char *s, size_t len, char *out);
  * ASCII kept, any other byte as '?', "..." when cut. */
 void analyze_quote(const char *s, size_t len, char *out);
 
+/* Installs the severity hook of incident reports into hub and registers the policy section
+ * of the criteria table (report_hub.c). Before the hub takes a post. */
+int analyze_report_attach(struct rk_hub *hub, struct rk_err *err);
+
 #endif /* RK_ANALYZE_INT_H */

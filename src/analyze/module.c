@@ -5,7 +5,7 @@
  * and compute the severity of incidents; the background workers) and stops. Each part lives
  * in its own file; this one only lists them.
  */
-#include "analyze/analyze.h"
+#include "analyze/analyze_int.h"
 
 #include "module/module.h"
 #include "policy/hub.h"
@@ -14,6 +14,8 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
 {
     const struct http_route table[] = {
         {NULL, NULL, NULL, NULL, 0, NULL}, /* placeholder: the first route replaces it */
+        {"GET", "/api/v1/extension-definitions/{id}", analyze_extension_get, NULL, HTTP_ROUTE_JSON,
+         "extension-definition"},
     };
     size_t n = 0;
 
@@ -30,8 +32,8 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
 
 int analyze_attach(struct rk_hub *hub, struct rk_err *err)
 {
-    (void)hub, (void)err;
-    return 0;
+    int rc = analyze_report_attach(hub, err);
+    return rc;
 }
 
 static int analyze_start(const struct module_ctx *ctx, struct rk_err *err)

@@ -4,6 +4,7 @@
  * file; every subcommand parses its own options and calls the library.
  */
 #include "cli/cli.h"
+#include "cli/modules.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static const struct command commands[] = {
     {"collection", cmd_collection, true, "add or list collections"},
     {"push", cmd_push, false, "send STIX files to a TAXII 2.1 collection"},
     {"pull", cmd_pull, false, "fetch objects from a TAXII 2.1 collection"},
+    {"report", cmd_report, false, "post an incident report and print the hub's severity"},
     {"policy", cmd_policy, true, "show or change the sharing policy"},
     {"audit", cmd_audit, true, "verify or list the audit log"},
     {"credit", cmd_credit, true, "show an organisation's contribution credit"},
@@ -60,7 +62,7 @@ static void usage(FILE *f)
                "$RENKEI_DATA, else ./renkei-data): all but ");
     print_names(f, false);
     fprintf(f, ", which are TAXII 2.1\nclients and take a collection's URL instead.\n"
-               "Exit status: 0 ok, 1 failed, 2 bad usage (push also 4: objects refused).\n\n"
+               "Exit status: 0 ok, 1 failed, 2 bad usage (push and report also 4: refused).\n\n"
                "Example, a hub in five commands:\n"
                "  renkei init --data hub\n"
                "  renkei org add --data hub --name acme-power --sector electric-power\n"
@@ -111,6 +113,11 @@ int main(int argc, char **argv)
     if (c == NULL) {
         fprintf(stderr, "renkei: unknown command '%s'\nTry 'renkei --help'.\n", argv[1]);
         return 2;
+    }
+    struct rk_err err = {0};
+    if (cli_policy_sections_add(&err) != 0) {
+        fprintf(stderr, "renkei: %s\n", err.msg);
+        return 1;
     }
     return c->fn(argc - 1, argv + 1);
 }

@@ -20,3 +20,8 @@ const struct module *const cli_modules[] = {
 };
 
 const size_t cli_n_modules = sizeof(cli_modules) / sizeof(cli_modules[0]);
+
+int cli_policy_sections_add(struct rk_err *err)
+{
+    return analyze_policy_sections_add(err); /* the severity criteria table */
+}

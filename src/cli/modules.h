@@ -13,4 +13,8 @@
 extern const struct module *const cli_modules[];
 extern const size_t cli_n_modules;
 
+/* Registers the capabilities' sections of the policy document (analyze's severity criteria)
+ * before any command reads or changes the policy. */
+int cli_policy_sections_add(struct rk_err *err);
+
 #endif /* RK_CLI_MODULES_H */

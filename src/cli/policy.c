@@ -2,8 +2,9 @@
 /*
  * policy.c: `renkei policy show|set|load`: the sharing policy document (re-identification
  * threshold k, green delay, own-identifier handling, removed properties, public identities,
- * marking aliases, unreadable markings, foreign authors, automatic scope rules). Changes go through
- * the same validation and audit as PUT /api/v1/policy.
+ * marking aliases, unreadable markings, foreign authors, automatic scope rules, the severity
+ * criteria of incident reports). Changes go through the same validation and audit as
+ * PUT /api/v1/policy.
  */
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -119,6 +120,12 @@ static void print_doc(const json_t *d)
             printf(" (audience %s)", aud);
         putchar('\n');
     }
+    const json_t *sev = json_object_get(d, "severity_criteria");
+    if (sev != NULL) /* its rules in full: renkei policy show --json */
+        printf("severity_criteria:  %zu continuity, %zu safety, %zu trust rules\n",
+               json_array_size(json_object_get(sev, "continuity")),
+               json_array_size(json_object_get(sev, "safety")),
+               json_array_size(json_object_get(sev, "trust")));
 }
 
 /* Shows the current document, as JSON or for humans. 0 or 1. */

@@ -6,6 +6,7 @@
  */
 #include "policy/policy_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,49 @@ static const char *const default_none_markings[] = {
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The capabilities' sections, registered before the first document is parsed and read-only
+ * afterwards, so that request threads read them without a lock. */
+static struct policy_doc_section sections[POLICY_DOC_SECTIONS_MAX];
+static size_t n_sections;
+
+static const struct policy_doc_section *section_find(const char *key)
+{
+    for (size_t i = 0; i < n_sections; i++)
+        if (strcmp(sections[i].key, key) == 0)
+            return &sections[i];
+    return NULL;
+}
+
+/* The value of a registered section's default (a new reference). */
+static json_t *section_default(const struct policy_doc_section *sec)
+{
+    json_t *v = json_loads(sec->default_json, JSON_DECODE_ANY, NULL);
+    assert(v != NULL); /* checked when it was registered */
+    return v;
+}
+
+int policy_doc_add_section(const struct policy_doc_section *section, struct rk_err *err)
+{
+    if (section_find(section->key) != NULL)
+        return 0;
+    if (n_sections >= POLICY_DOC_SECTIONS_MAX)
+        return rk_err_set(err, RK_E_TOOBIG, "more than %d policy sections",
+                          POLICY_DOC_SECTIONS_MAX);
+    json_t *v = json_loads(section->default_json, JSON_DECODE_ANY, NULL);
+    int rc = v == NULL ? rk_err_set(err, RK_E_INVALID, "%s: the default is not JSON", section->key)
+                       : section->check(v, err);
+    json_decref(v);
+    if (rc != 0)
+        return rc;
+    sections[n_sections++] = *section;
+    return 0;
+}
+
+const json_t *policy_doc_section(const struct policy_doc *d, const char *key)
+{
+    return section_find(key) != NULL ? json_object_get(d->sections, key) : NULL;
+}
 
 static void strings_set(struct policy_strings *l, const char *const *v, size_t n)
 {
@@ -110,6 +154,9 @@ void policy_doc_default(struct policy_doc *d)
     d->unknown_markings = POLICY_UNREADABLE_AMBER;
     d->foreign_authors = POLICY_FOREIGN_REWRITE;
     default_rules(d);
+    d->sections = json_object();
+    for (size_t i = 0; i < n_sections; i++)
+        json_object_set_new(d->sections, sections[i].key, section_default(&sections[i]));
 }
 
 static void aliases_clear(struct policy_doc *d)
@@ -137,6 +184,8 @@ void policy_doc_clear(struct policy_doc *d)
     free(d->rules);
     d->rules = NULL;
     d->n_rules = 0;
+    json_decref(d->sections);
+    d->sections = NULL;
 }
 
 int policy_doc_marking_alias(const struct policy_doc *d, const char *marking_id)
@@ -462,12 +511,22 @@ static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, 
                         return rk_err_set(err, RK_E_INVALID, "scope rule name '%s' used twice",
                                           d->rules[i].name);
             }
+        } else if (section_find(key) != NULL) {
+            struct rk_err sub = {0};
+            rc = section_find(key)->check(v, &sub);
+            if (rc != 0)
+                return rk_err_set(err, rc, "%s: %s", key, sub.msg);
+            json_object_set_new(d->sections, key, json_deep_copy(v));
         } else {
+            struct rk_buf known = RK_BUF_INIT;
+            for (size_t i = 0; i < n_sections; i++)
+                rk_buf_printf(&known, ", %s", sections[i].key);
             rc = rk_err_set(err, RK_E_INVALID,
                             "unknown key '%s' (sector_k, green_delay_hours, own_identifiers, "
                             "remove_properties, public_identities, marking_aliases, "
-                            "unknown_markings, foreign_authors, scope_rules)",
-                            key);
+                            "unknown_markings, foreign_authors, scope_rules%s)",
+                            key, known.len > 0 ? known.data : "");
+            rk_buf_free(&known);
         }
         if (rc != 0)
             return rc;
@@ -575,6 +634,11 @@ char *policy_doc_to_json(const struct policy_doc *d)
         json_array_append_new(rules, j);
     }
     json_object_set_new(root, "scope_rules", rules);
+    for (size_t i = 0; i < n_sections; i++) {
+        const json_t *v = json_object_get(d->sections, sections[i].key);
+        json_object_set_new(root, sections[i].key,
+                            v != NULL ? json_deep_copy(v) : section_default(&sections[i]));
+    }
     out = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2));
     json_decref(root);
     if (out == NULL)

@@ -25,8 +25,10 @@ struct rk_ingest_hook {
     void *ctx;
     /*
      * May change obj, the object as it will be stored (type is its STIX type): returns 1 when
-     * it changed it (the pipeline then validates and serialises it again), 0 when not, or -1
-     * to refuse the object with a message in msg (cap bytes). Used by the severity of
+     * it changed it (the pipeline then validates and serialises it again, and notes msg, or
+     * "changed by <name>" when msg is empty, in the provenance actions), 0 when not, or -1
+     * to refuse the object with a message in msg (cap bytes). Not called for what is stored
+     * exactly as posted (marking definitions, relay collections). Used by the severity of
      * incidents (analyze).
      */
     int (*rewrite)(void *ctx, const char *type, json_t *obj, char *msg, size_t cap);

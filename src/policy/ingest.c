@@ -329,6 +329,33 @@ static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
     }
 }
 
+/* Runs the hooks' rewrite on work (of STIX type type): each change is noted in actions (the
+ * hook's words, else "changed by <hook>"), so that the object is validated and serialised
+ * again. False when a hook refused the object (it then fails with the hook's message). */
+static bool rewrite_hooks(struct rk_hub *hub, const char *type, json_t *work, json_t *actions,
+                          struct policy_ingest_item *it, bool *touched)
+{
+    for (size_t i = 0; i < hub->n_hooks; i++) {
+        const struct rk_ingest_hook *h = &hub->hooks[i];
+        char msg[sizeof(it->message)] = "";
+        if (h->rewrite == NULL)
+            continue;
+        int r = h->rewrite(h->ctx, type, work, msg, sizeof(msg));
+        if (r < 0) {
+            fail(it, "%s", msg[0] != '\0' ? msg : "refused");
+            return false;
+        }
+        if (r > 0) {
+            *touched = true;
+            if (msg[0] != '\0')
+                json_array_append_new(actions, json_string(msg));
+            else
+                json_array_append_new(actions, json_pack("s+", "changed by ", h->name));
+        }
+    }
+    return true;
+}
+
 /* Runs one object through the pipeline up to (not including) the store. Returns 0 with
  * *keep telling whether p is to be stored; negative only for store errors. actions: an
  * array the envelope's objects share (emptied here), where the anonymiser notes what it
@@ -518,9 +545,14 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     }
     if (res.uses_replacement && rep != NULL)
         rep->needed = true;
+    /* The capabilities' rewrites see the object as it will be shared; what is stored
+     * exactly as posted is not theirs to change. */
+    const size_t n_before_hooks = json_array_size(actions);
+    if (!immutable && !rewrite_hooks(hub, p->meta.type, work, actions, it, touched))
+        goto out;
 
-    /* Anything the anonymiser did is noted in actions (or flagged in res); the recipients
-     * and anonymity properties removed above are noted there too. */
+    /* Anything the anonymiser or a hook did is noted in actions (or flagged in res); the
+     * recipients and anonymity properties removed above are noted there too. */
     bool rewritten = json_array_size(actions) > 0 || res.uses_replacement || res.n_redacted > 0;
     /* The object needs the hub's TLP marking (marked): a rewritten object gets it in its
      * tree, which is serialised again; any other only in its text (below). */
@@ -544,7 +576,8 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (rewritten) {
         rk_err_clear(&e2);
         if (stix_validate_meta(work, &p->meta, &e2) < 0) {
-            fail(it, "refused: invalid after anonymisation: %.400s", e2.msg);
+            fail(it, "refused: invalid after the hub's changes (anonymisation, hooks): %.400s",
+                 e2.msg);
             goto out;
         }
         p->json = stix_canonical(work, &p->len);
@@ -591,6 +624,11 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     if (res.message[0] != '\0') {
         size_t n = strlen(it->message);
         snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "", res.message);
+    }
+    for (size_t i = n_before_hooks; i < json_array_size(actions); i++) { /* the hooks' words */
+        size_t n = strlen(it->message);
+        snprintf(it->message + n, sizeof(it->message) - n, "%s%s", n > 0 ? "; " : "",
+                 json_string_value(json_array_get(actions, i)));
     }
     if (p->meta.warning.count > 0) { /* stored, with what validation had to say about it */
         size_t n = strlen(it->message);

@@ -167,7 +167,32 @@ struct policy_doc {
     int foreign_authors;             /* POLICY_FOREIGN_*; default rewrite */
     struct policy_scope_rule *rules; /* n_rules rules, first match wins */
     size_t n_rules;
+    json_t *sections; /* the capabilities' sections (key -> value), each registered one; owned */
 };
+
+/*
+ * A top-level section of the policy document that a capability owns (analyze's
+ * "severity_criteria"): the policy layer parses, stores, audits and serialises it like the
+ * rest of the document; the capability says what is valid and what the default is.
+ * Registered before any document is parsed and never changed afterwards (not thread-safe).
+ */
+struct policy_doc_section {
+    const char *key;                                       /* top-level key, static */
+    int (*check)(const json_t *value, struct rk_err *err); /* 0, or RK_E_INVALID naming the
+                                                              bad part (key prefixed by us) */
+    const char *default_json; /* the value when the document leaves it out (static JSON) */
+};
+
+#define POLICY_DOC_SECTIONS_MAX 8
+
+/* Registers section (copied; its strings and function must stay valid). Registering the same
+ * key again is a no-op. RK_E_TOOBIG past POLICY_DOC_SECTIONS_MAX; RK_E_INVALID if the
+ * default does not parse or fails its own check. */
+int policy_doc_add_section(const struct policy_doc_section *section, struct rk_err *err);
+
+/* The value of section key in d (its default when d leaves it out), borrowed from d; NULL
+ * when no such section is registered. */
+const json_t *policy_doc_section(const struct policy_doc *d, const char *key);
 
 /* The TLP the policy's aliases give marking_id (case-insensitive): CLEAR..RED or
  * POLICY_MARKING_NONE; -1 if d has no alias for it. */

@@ -143,8 +143,8 @@ class CliDocsTest(unittest.TestCase):
         top = self.help()
         without = [c for c in self.commands()
                    if "--data" not in options("\n".join(block(self.help(c), "Usage:")))]
-        self.assertEqual(without, ["push", "pull"])
-        self.assertIn("all but push and pull", top.replace("\n", " "))
+        self.assertEqual(without, ["push", "pull", "report"])
+        self.assertIn("all but push, pull and report", top.replace("\n", " "))
 
 
 def curl_words(rest):

@@ -24,6 +24,8 @@ from sharing_world import (K, OWN_ID_RES, REMOVED, REMOVED_NAMES, SECTOR_NAMES, 
 
 # ---- probes: one per route the hub may list --------------------------------------------
 
+ZERO_UUID = "00000000-0000-4000-8000-000000000000"
+
 
 def norm(pattern):
     """'/{root}/collections/{id}/' -> '/{}/collections/{}' (placeholders and slash free)."""
@@ -225,6 +227,16 @@ class Sweep:
             self.expect_status(rkey, route, path, st, {401, 404})
             self.check(rkey, reader, route, path, raw, data_route=False, status=st)
 
+    def p_extension_definition(self, route, rkey, reader, token):
+        # the renkei extension's definition: one static object, the same for every member,
+        # naming nobody; an unknown id is 404 for everyone
+        ext = "extension-definition--339bfdf3-09f0-4caa-8372-1c66d35747c1"
+        for oid, want in ((ext, 200), ("extension-definition--" + ZERO_UUID, 404)):
+            path = "/api/v1/extension-definitions/" + oid
+            st, _, raw = self.fetch("GET", path, token)
+            self.expect_status(rkey, route, path, st, {401} if reader is None else {want})
+            self.check(rkey, reader, route, path, raw, status=st)
+
     def p_credit(self, route, rkey, reader, token):
         path = "/api/v1/credit"
         st, val, raw = self.fetch("GET", path, token)
@@ -386,6 +398,7 @@ PROBES = {
     ("GET", "/api/v1/provenance/{}"): Sweep.p_provenance,
     ("GET", "/api/v1/audit"): Sweep.p_audit,
     ("GET", "/api/v1/credit"): Sweep.p_credit,
+    ("GET", "/api/v1/extension-definitions/{}"): Sweep.p_extension_definition,
 }
 
 

@@ -12,6 +12,7 @@
 
 #include "analyze/analyze_int.h"
 #include "http/http.h"
+#include "module/module.h"
 #include "policy/admin.h"
 #include "policy/auth.h"
 #include "policy/hub.h"
@@ -143,12 +144,9 @@ int analyze_report_attach(struct rk_hub *hub, struct rk_err *err)
 int analyze_extension_get(void *ctx, struct http_request *req, struct http_response *resp,
                           struct rk_err *err)
 {
-    const struct policy_principal *who = req->principal;
     (void)ctx, (void)err;
-    if (who == NULL || !who->authenticated) {
-        http_json_error(resp, 401, "authentication required (Bearer token or Basic password)");
+    if (module_need_member(req, resp))
         return 0;
-    }
     if (strcmp(req->captures[0], ANALYZE_SEV_EXTENSION) != 0) {
         http_json_error(resp, 404, "no such extension definition");
         return 0;

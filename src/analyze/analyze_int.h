@@ -8,6 +8,7 @@
 #define RK_ANALYZE_INT_H
 
 #include "analyze/analyze.h"
+#include "http/http.h"
 
 /*
  * Each parser reads len bytes at s (trimmed, undefanged, no NUL inside, s[len] == '\0') and fills
@@ -46,5 +47,11 @@ size_t analyze_undefang(const char *s, size_t len, char *out);
 /* Writes at most 40 bytes of s into out (at least 48 bytes) for an error message: printable
  * ASCII kept, any other byte as '?', "..." when cut. */
 void analyze_quote(const char *s, size_t len, char *out);
+
+/* ---- the capability's route handlers (http_handler_fn; ctx is the struct rk_hub) -------- */
+
+/* GET /api/v1/search (search.c). */
+int analyze_search(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err);
 
 #endif /* RK_ANALYZE_INT_H */

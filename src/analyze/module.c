@@ -6,6 +6,7 @@
  * in its own file; this one only lists them.
  */
 #include "analyze/analyze.h"
+#include "analyze/analyze_int.h"
 
 #include "module/module.h"
 #include "policy/hub.h"
@@ -13,11 +14,10 @@
 static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t max)
 {
     const struct http_route table[] = {
-        {NULL, NULL, NULL, NULL, 0, NULL}, /* placeholder: the first route replaces it */
+        {"GET", "/api/v1/search", analyze_search, hub, HTTP_ROUTE_JSON, "analyze-search"},
     };
     size_t n = 0;
 
-    (void)hub;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (table[i].method == NULL)
             continue;

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"collection", cmd_collection, true, "add or list collections"},
     {"push", cmd_push, false, "send STIX files to a TAXII 2.1 collection"},
     {"pull", cmd_pull, false, "fetch objects from a TAXII 2.1 collection"},
+    {"search", cmd_search, false, "ask a hub who else reported a value (IP, domain, hash...)"},
     {"policy", cmd_policy, true, "show or change the sharing policy"},
     {"audit", cmd_audit, true, "verify or list the audit log"},
     {"credit", cmd_credit, true, "show an organisation's contribution credit"},

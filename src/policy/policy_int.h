@@ -367,6 +367,15 @@ void policy_ingest_observe(struct rk_hub *hub, const json_t *obj, struct policy_
  * (RK_OBSERVE_REF rows), within RK_OBSERVE_ROWS_MAX. */
 void policy_ingest_observe_refs(struct policy_pending *p, size_t n);
 
+/*
+ * The store's form of n index keys for the observable filter of policy_hub_query
+ * (hub_observables.c): out[i] borrows keys[i]; the address and CIDR keys ("ipv4:", "ipv6:",
+ * "cidr4:", "cidr6:") get their range. 0, RK_E_INVALID (not "type:value", or a bad address)
+ * or RK_E_TOOBIG (more than POLICY_HUB_OBSERVABLES_MAX) with err saying which.
+ */
+int policy_hub_observables(const char *const *keys, size_t n, struct store_observable *out,
+                           struct rk_err *err);
+
 /* ---- end of the ingest pipeline internals ------------------------------------------------- */
 
 #endif /* RK_POLICY_INT_H */

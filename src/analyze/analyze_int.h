@@ -8,6 +8,7 @@
 #define RK_ANALYZE_INT_H
 
 #include "analyze/analyze.h"
+#include "http/http.h"
 
 /*
  * Each parser reads len bytes at s (trimmed, undefanged, no NUL inside, s[len] == '\0') and fills
@@ -50,5 +51,10 @@ void analyze_quote(const char *s, size_t len, char *out);
 /* Installs the severity hook of incident reports into hub and registers the policy section
  * of the criteria table (report_hub.c). Before the hub takes a post. */
 int analyze_report_attach(struct rk_hub *hub, struct rk_err *err);
+/* ---- the capability's route handlers (http_handler_fn; ctx is the struct rk_hub) -------- */
+
+/* GET /api/v1/search (search.c). */
+int analyze_search(void *ctx, struct http_request *req, struct http_response *resp,
+                   struct rk_err *err);
 
 #endif /* RK_ANALYZE_INT_H */

@@ -5,6 +5,7 @@
  * and compute the severity of incidents; the background workers) and stops. Each part lives
  * in its own file; this one only lists them.
  */
+#include "analyze/analyze.h"
 #include "analyze/analyze_int.h"
 
 #include "module/module.h"
@@ -13,16 +14,13 @@
 static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t max)
 {
     const struct http_route table[] = {
-        {NULL, NULL, NULL, NULL, 0, NULL}, /* placeholder: the first route replaces it */
         {"GET", "/api/v1/extension-definitions/{id}", analyze_extension_get, NULL, HTTP_ROUTE_JSON,
          "extension-definition"},
+        {"GET", "/api/v1/search", analyze_search, hub, HTTP_ROUTE_JSON, "analyze-search"},
     };
     size_t n = 0;
 
-    (void)hub;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-        if (table[i].method == NULL)
-            continue;
         if (n < max)
             out[n] = table[i];
         n++;
@@ -33,6 +31,8 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
 int analyze_attach(struct rk_hub *hub, struct rk_err *err)
 {
     int rc = analyze_report_attach(hub, err);
+    if (rc == 0)
+        rc = analyze_index_attach(hub, err);
     return rc;
 }
 

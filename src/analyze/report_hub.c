@@ -135,9 +135,6 @@ int analyze_report_attach(struct rk_hub *hub, struct rk_err *err)
     int rc = analyze_policy_sections_add(err);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < hub->n_hooks; i++) /* attached already: once is enough */
-        if (hub->hooks[i].rewrite == severity_rewrite && hub->hooks[i].ctx == hub)
-            return 0;
     return policy_hub_add_hook(hub, &hook, err);
 }
 

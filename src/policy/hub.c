@@ -282,8 +282,16 @@ int policy_hub_load(struct store *s, struct rk_hub *hub, struct rk_err *err)
 
 int policy_hub_add_hook(struct rk_hub *hub, const struct rk_ingest_hook *hook, struct rk_err *err)
 {
+    for (size_t i = 0; i < hub->n_hooks; i++) /* the same hook again: attached already */
+        if (hub->hooks[i].rewrite == hook->rewrite && hub->hooks[i].observe == hook->observe &&
+            hub->hooks[i].ctx == hook->ctx)
+            return 0;
     if (hub->n_hooks >= RK_HUB_HOOKS_MAX)
         return rk_err_set(err, RK_E_TOOBIG, "more than %d ingest hooks", RK_HUB_HOOKS_MAX);
+    for (size_t i = 0; hook->observe != NULL && i < hub->n_hooks; i++)
+        if (hub->hooks[i].observe != NULL)
+            return rk_err_set(err, RK_E_EXISTS, "ingest hook %s observes already",
+                              hub->hooks[i].name);
     hub->hooks[hub->n_hooks++] = *hook;
     return 0;
 }

@@ -18,6 +18,8 @@ struct sync_client {
     CURL *curl;                      /* the reused easy handle */
     struct curl_slist *get_headers;  /* Accept (and Authorization) for GET */
     struct curl_slist *post_headers; /* Accept, Content-Type (and Authorization) for POST */
+    struct curl_slist *api_headers;  /* Accept: application/json (and Authorization) for GET
+                                        of renkei's own JSON API */
     struct rk_buf body;              /* the body of the response being received */
     bool body_too_big;               /* the response passed SYNC_MAX_RESPONSE */
     struct sync_response *resp;      /* where header values of the current response go */
@@ -57,6 +59,7 @@ struct sync_client *sync_client_new(const struct sync_opts *opts, struct rk_err 
         return NULL;
     }
     c->get_headers = add_header(NULL, "Accept: " SYNC_MEDIA_TYPE);
+    c->api_headers = add_header(NULL, "Accept: application/json");
     c->post_headers = add_header(NULL, "Accept: " SYNC_MEDIA_TYPE);
     c->post_headers = add_header(c->post_headers, "Content-Type: " SYNC_MEDIA_TYPE);
     /* A large POST must not wait for a 100-continue round trip. */
@@ -66,6 +69,7 @@ struct sync_client *sync_client_new(const struct sync_opts *opts, struct rk_err 
         rk_buf_printf(&h, "Authorization: Bearer %s", opts->token);
         c->get_headers = add_header(c->get_headers, h.data);
         c->post_headers = add_header(c->post_headers, h.data);
+        c->api_headers = add_header(c->api_headers, h.data);
         rk_buf_free(&h);
     } else if (opts->user != NULL || opts->password != NULL) {
         curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -95,6 +99,7 @@ void sync_client_free(struct sync_client *c)
     curl_easy_cleanup(c->curl);
     curl_slist_free_all(c->get_headers);
     curl_slist_free_all(c->post_headers);
+    curl_slist_free_all(c->api_headers);
     rk_buf_free(&c->body);
     free(c);
 }
@@ -207,7 +212,8 @@ static int http_error(const char *method, const char *url, long status, const js
 }
 
 static int perform(struct sync_client *c, const char *method, const char *url, const char *body,
-                   size_t len, struct sync_response *resp, struct rk_err *err)
+                   size_t len, struct curl_slist *headers, struct sync_response *resp,
+                   struct rk_err *err)
 {
     memset(resp, 0, sizeof(*resp));
     rk_buf_reset(&c->body);
@@ -222,10 +228,10 @@ static int perform(struct sync_client *c, const char *method, const char *url, c
         curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->post_headers);
+        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers != NULL ? headers : c->post_headers);
     } else {
         curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->get_headers);
+        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers != NULL ? headers : c->get_headers);
     }
     CURLcode cc = curl_easy_perform(c->curl);
     c->resp = NULL;
@@ -254,13 +260,19 @@ static int perform(struct sync_client *c, const char *method, const char *url, c
 int sync_get_json(struct sync_client *c, const char *url, struct sync_response *resp,
                   struct rk_err *err)
 {
-    return perform(c, "GET", url, NULL, 0, resp, err);
+    return perform(c, "GET", url, NULL, 0, NULL, resp, err);
+}
+
+int sync_get_api_json(struct sync_client *c, const char *url, struct sync_response *resp,
+                      struct rk_err *err)
+{
+    return perform(c, "GET", url, NULL, 0, c->api_headers, resp, err);
 }
 
 int sync_post_envelope(struct sync_client *c, const char *objects_url, const char *body, size_t len,
                        struct sync_response *resp, struct rk_err *err)
 {
-    return perform(c, "POST", objects_url, body, len, resp, err);
+    return perform(c, "POST", objects_url, body, len, NULL, resp, err);
 }
 
 int sync_max_content_length(struct sync_client *c, const char *api_root, size_t *out,

@@ -228,6 +228,19 @@ int sync_get_json(struct sync_client *c, const char *url, struct sync_response *
                   struct rk_err *err);
 
 /*
+ * The URL of a route of renkei's own API on the hub at hub_url (scheme, host, port, and a
+ * path prefix if any; trailing slashes ignored): hub_url + path (e.g. "/api/v1/search") +
+ * the n query parameters params[2i] = params[2i+1], values percent-encoded, NULL values left
+ * out. Returns a malloc'd string.
+ */
+char *sync_api_url(const char *hub_url, const char *path, const char *const *params, size_t n);
+
+/* sync_get_json with Accept: application/json, for renkei's own JSON API (/api/v1/...),
+ * whose error objects ({"error": ...}) end up in err the same way. */
+int sync_get_api_json(struct sync_client *c, const char *url, struct sync_response *resp,
+                      struct rk_err *err);
+
+/*
  * POSTs body (len bytes, a TAXII envelope) to objects_url with the TAXII Content-Type and
  * Accept headers. Errors as sync_get_json; on success resp->body is the status resource.
  */

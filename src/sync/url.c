@@ -136,3 +136,19 @@ char *sync_page_url(const char *objects_url, const struct sync_query *q, const c
     }
     return rk_buf_steal(&b);
 }
+
+char *sync_api_url(const char *hub_url, const char *path, const char *const *params, size_t n)
+{
+    struct rk_buf b = RK_BUF_INIT;
+    bool first = true;
+    size_t len = strlen(hub_url);
+
+    while (len > 0 && hub_url[len - 1] == '/')
+        len--;
+    rk_buf_append(&b, hub_url, len);
+    rk_buf_puts(&b, path);
+    for (size_t i = 0; i + 1 < 2 * n; i += 2)
+        if (params[i + 1] != NULL)
+            add_param(&b, &first, params[i], params[i + 1]);
+    return rk_buf_steal(&b);
+}

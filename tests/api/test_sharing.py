@@ -17,6 +17,7 @@ import json
 import re
 import subprocess
 import unittest
+import urllib.parse
 
 from harness import API_ROOT, JSON, HubTestCase, indicator
 from sharing_world import (K, OWN_ID_RES, REMOVED, REMOVED_NAMES, SECTOR_NAMES, TLP2,
@@ -262,6 +263,42 @@ class Sweep:
                     self.violations.append("%s %s: used_by.%s = %d identifies fewer than k"
                                            % (rkey, path, k, v))
 
+    def search_values(self):
+        """Every value the world's indicator patterns and SCOs compare or hold."""
+        vals = set()
+        for e in self.w.entries:
+            vals.update(re.findall(r"'([^']+)'", e.obj.get("pattern", "")))
+            if isinstance(e.obj.get("value"), str):
+                vals.add(e.obj["value"])
+        return sorted(vals)
+
+    def p_search(self, route, rkey, reader, token):
+        vals = self.search_values()
+        visible = self.w.visible_ids(reader) if reader is not None else set()
+        known = self.w.all_ids()
+        for i in range(0, len(vals), 20):
+            q = ",".join(v.replace(",", "") for v in vals[i:i + 20])
+            path = "/api/v1/search?limit=1000&q=" + urllib.parse.quote(q)
+            st, val, raw = self.fetch("GET", path, token)
+            if reader is None:
+                self.expect_status(rkey, route, path, st, {401})
+                continue
+            if st == 400:  # a value the hub does not index (e.g. a redacted one): one by one
+                continue
+            self.expect_status(rkey, route, path, st, {200})
+            # never who reported: no name or identity of anyone in the answer; the values
+            # asked (own identifiers among them) are echoed normalised, which tells nothing
+            self.check(rkey, reader, route, path, raw, skip_values=True)
+            for r in (val or {}).get("results", []) if isinstance(val, dict) else []:
+                for o in r.get("objects", []):
+                    if o.get("id") in known and o.get("id") not in visible:
+                        self.violations.append("%s %s %s: lists %s, which it may not see"
+                                               % (rkey, route, path, o.get("id")))
+                n = r.get("organisations")
+                if isinstance(n, int) and 0 < n < K:
+                    self.violations.append("%s %s: organisations = %d, fewer than k" %
+                                           (rkey, path, n))
+
     def p_admin_write(self, route, rkey, reader, token, method, path):
         if reader == "coord":
             return  # the coordinator's writes are tested by test_admin and the world build
@@ -399,6 +436,7 @@ PROBES = {
     ("GET", "/api/v1/audit"): Sweep.p_audit,
     ("GET", "/api/v1/credit"): Sweep.p_credit,
     ("GET", "/api/v1/extension-definitions/{}"): Sweep.p_extension_definition,
+    ("GET", "/api/v1/search"): Sweep.p_search,
 }
 
 

@@ -143,7 +143,7 @@ class CliDocsTest(unittest.TestCase):
         top = self.help()
         without = [c for c in self.commands()
                    if "--data" not in options("\n".join(block(self.help(c), "Usage:")))]
-        self.assertEqual(without, ["push", "pull", "report"])
+        self.assertEqual(without, ["push", "pull", "report", "search"])
         self.assertIn("all but push, pull and report", top.replace("\n", " "))
 
 

@@ -62,7 +62,8 @@ static void usage(FILE *f)
                "The commands that work on a hub's data folder take --data DIR (default\n"
                "$RENKEI_DATA, else ./renkei-data): all but ");
     print_names(f, false);
-    fprintf(f, ", which are TAXII 2.1\nclients and take a collection's URL instead.\n"
+    fprintf(f, ", which are clients\nof a running hub and take its URL instead (a collection's "
+               "URL, or for search the hub's).\n"
                "Exit status: 0 ok, 1 failed, 2 bad usage (push and report also 4: refused).\n\n"
                "Example, a hub in five commands:\n"
                "  renkei init --data hub\n"

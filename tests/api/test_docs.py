@@ -144,7 +144,7 @@ class CliDocsTest(unittest.TestCase):
         without = [c for c in self.commands()
                    if "--data" not in options("\n".join(block(self.help(c), "Usage:")))]
         self.assertEqual(without, ["push", "pull", "report", "search"])
-        self.assertIn("all but push, pull and report", top.replace("\n", " "))
+        self.assertIn("all but push, pull, report and search", top.replace("\n", " "))
 
 
 def curl_words(rest):

@@ -145,7 +145,8 @@ void analyze_query_free(struct analyze_query *q);
  * with smoothed IDF weights w(f) = 1 + ln((1 + N) / (1 + df(f))) (N incidents, df(f) of them
  * having f), so rare features weigh more; candidates come from MinHash LSH (128 hashes in 64
  * bands of 2 rows) and are re-ranked exactly. docs/internals/analyze.md, "Similarity".
- * In memory only; not thread-safe (one index, one thread, or a lock around it).
+ * In memory only; not thread-safe (one index, one thread, or a lock around it); queries
+ * write too (weights, stamps): a read lock is not enough for them.
  */
 struct analyze_similar;
 
@@ -187,6 +188,13 @@ size_t analyze_similar_count(const struct analyze_similar *s);
  */
 int analyze_similar_add(struct analyze_similar *s, const char *id, const char *const *features,
                         size_t n, struct rk_err *err);
+
+/*
+ * Removes incident id (its features no longer count in N and df); the id may be added again,
+ * with other features (an update is a remove and an add). Returns 0, or RK_E_NOTFOUND with
+ * err when id is not in the index. Results held are invalid afterwards.
+ */
+int analyze_similar_remove(struct analyze_similar *s, const char *id, struct rk_err *err);
 
 /*
  * The at most k incidents most similar to the feature set (n keys), among the LSH candidates,

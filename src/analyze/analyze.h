@@ -220,6 +220,52 @@ void analyze_similar_result_free(struct analyze_similar_result *r);
  */
 void analyze_similar_reason(const char *const *shared, size_t n, struct rk_buf *out);
 
+/* ---- features of incidents and reports (features.c) ----------------------------------- */
+
+/*
+ * Appends to out (a JSON array) the feature keys one STIX object (not consumed) gives by
+ * itself: "ttp:<T id>" from ATT&CK external references (mitre-attack, mitre-ics-attack,
+ * mitre-mobile-attack), "cve:<CVE id>" from a vulnerability's name or cve references,
+ * "malware:<name>" and "tool:<name>" (name and aliases, lower-cased), "sector:<s>" from an
+ * identity's sectors or an incident's renkei extension (member "sector"), "software:<cpe or
+ * name>", "obs:<observable key>" from an SCO or the = and IN comparisons of an indicator's
+ * pattern. Repeats are possible (analyze_fgraph_features removes them).
+ */
+void analyze_object_features(const json_t *obj, json_t *out);
+
+/*
+ * The objects that describe incidents and reports: each object is put into a group (a string
+ * the caller chooses, "" for one request's envelope); an incident or report (a root) is
+ * described by its own keys and those of the objects of its group that it references
+ * (object_refs; a relationship among them stands for its ends), the other ends of the
+ * relationships and sightings of its group that name it, and, one step further, what an
+ * observed-data or grouping among those references. Not thread-safe.
+ */
+struct analyze_fgraph;
+struct analyze_fgraph *analyze_fgraph_new(void);
+void analyze_fgraph_free(struct analyze_fgraph *g); /* NULL is a no-op */
+/* Objects held (nodes). */
+size_t analyze_fgraph_size(const struct analyze_fgraph *g);
+/* Whether objects of type are roots: "incident" and "report". */
+bool analyze_fgraph_is_root_type(const char *type);
+/*
+ * Puts obj (not consumed) into group (NULL: ""), replacing what the graph held for its id
+ * there, and marks dirty the roots whose features it may change. Objects that give no key and
+ * reference nothing are not kept. 0, or RK_E_INVALID (no id or type).
+ */
+int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *group,
+                       struct rk_err *err);
+/* Calls fn for each root marked dirty since the last call (any order) and forgets them. */
+typedef void (*analyze_fgraph_root_fn)(void *ctx, const char *group, const char *id);
+void analyze_fgraph_take_dirty(struct analyze_fgraph *g, analyze_fgraph_root_fn fn, void *ctx);
+/*
+ * Appends to out (a JSON array) the feature keys of root id in group, sorted, each once, at
+ * most ANALYZE_SIMILAR_FEATURES_MAX. Returns how many, or RK_E_NOTFOUND if the group holds no
+ * incident or report of that id.
+ */
+int analyze_fgraph_features(const struct analyze_fgraph *g, const char *group, const char *id,
+                            json_t *out);
+
 /* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
 
 /* The three NISC viewpoints, each scored 0-4; the overall level is the highest. */

@@ -250,21 +250,26 @@ size_t analyze_fgraph_size(const struct analyze_fgraph *g);
 bool analyze_fgraph_is_root_type(const char *type);
 /*
  * Puts obj (not consumed) into group (NULL: ""), replacing what the graph held for its id
- * there, and marks dirty the roots whose features it may change. Objects that give no key and
- * reference nothing are not kept. 0, or RK_E_INVALID (no id or type).
+ * there, with access (NULL: ""), a text the caller's access test reads (see below), and
+ * marks dirty the roots whose features it may change. Objects that give no key and reference
+ * nothing are not kept. 0, or RK_E_INVALID (no id or type).
  */
 int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *group,
-                       struct rk_err *err);
+                       const char *access, struct rk_err *err);
+/* Whether an object put with access node_access may describe a root put with root_access
+ * (whoever may see the root may see it). */
+typedef bool (*analyze_fgraph_access_fn)(void *ctx, const char *root_access,
+                                         const char *node_access);
 /* Calls fn for each root marked dirty since the last call (any order) and forgets them. */
 typedef void (*analyze_fgraph_root_fn)(void *ctx, const char *group, const char *id);
 void analyze_fgraph_take_dirty(struct analyze_fgraph *g, analyze_fgraph_root_fn fn, void *ctx);
 /*
  * Appends to out (a JSON array) the feature keys of root id in group, sorted, each once, at
- * most ANALYZE_SIMILAR_FEATURES_MAX. Returns how many, or RK_E_NOTFOUND if the group holds no
- * incident or report of that id.
+ * most ANALYZE_SIMILAR_FEATURES_MAX, from the objects may admits (may NULL: all). Returns
+ * how many, or RK_E_NOTFOUND if the group holds no incident or report of that id.
  */
 int analyze_fgraph_features(const struct analyze_fgraph *g, const char *group, const char *id,
-                            json_t *out);
+                            analyze_fgraph_access_fn may, void *may_ctx, json_t *out);
 
 /* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
 

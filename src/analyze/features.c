@@ -208,8 +208,8 @@ void analyze_object_features(const json_t *obj, json_t *out)
 
 /*
  * Nodes are keyed "<group>\x1f<id>": objects of different groups never meet. A node is the
- * JSON array [type, [direct keys], [linked ids]]. back maps a node key to the set (object) of
- * the node keys that link to it; dirty is the set of root keys whose features may have changed.
+ * JSON array [type, [direct keys], [linked ids], access]. back maps a node key to the set (object)
+ * of the node keys that link to it; dirty is the set of root keys whose features may have changed.
  * jansson's objects are hash tables with a random seed: ids chosen by posters do not collide
  * on purpose.
  */
@@ -305,7 +305,7 @@ static void mark_dirty(struct analyze_fgraph *g, const char *key, int depth)
 }
 
 int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *group,
-                       struct rk_err *err)
+                       const char *access, struct rk_err *err)
 {
     const char *id = str_member(obj, "id"), *type = str_member(obj, "type");
     struct rk_buf key = RK_BUF_INIT, other = RK_BUF_INIT;
@@ -336,7 +336,7 @@ int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *
         rk_buf_free(&key);
         return 0; /* says nothing about any incident */
     }
-    node = json_pack("[s,o,o]", type, feats, links);
+    node = json_pack("[s,o,o,s]", type, feats, links, access != NULL ? access : "");
     json_object_set_new(g->nodes, key.data, node);
     json_array_foreach(links, i, l)
     {
@@ -377,28 +377,47 @@ void analyze_fgraph_take_dirty(struct analyze_fgraph *g, analyze_fgraph_root_fn 
     json_decref(dirty);
 }
 
-/* Appends the direct keys of node (group, id) to out; with expand, those of what an
- * observed-data or grouping node references too. */
-static void gather(const struct analyze_fgraph *g, const char *group, const char *id, bool expand,
-                   struct rk_buf *kb, json_t *out)
-{
-    const json_t *node, *f;
-    size_t i;
+/* What gathering the keys of one root needs. */
+struct gathering {
+    const struct analyze_fgraph *g;
+    const char *group;
+    const char *root_access;      /* the root's access text */
+    analyze_fgraph_access_fn may; /* NULL: every node counts */
+    void *may_ctx;
+    struct rk_buf kb; /* scratch for node keys */
+    json_t *out;      /* the keys gathered */
+};
 
-    node_key(kb, group, id);
-    node = json_object_get(g->nodes, kb->data);
-    if (node == NULL)
-        return;
-    json_array_foreach(json_array_get(node, 1), i, f) json_array_append(out, (json_t *)f);
-    const char *type = json_string_value(json_array_get(node, 0));
-    if (expand && (strcmp(type, "observed-data") == 0 || strcmp(type, "grouping") == 0))
-        json_array_foreach(json_array_get(node, 2), i, f)
-            gather(g, group, json_string_value(f), false, kb, out);
+/* The node of id in the group if it may describe the root, else NULL. */
+static const json_t *allowed_node(struct gathering *ga, const char *id)
+{
+    const json_t *node;
+
+    node_key(&ga->kb, ga->group, id);
+    node = json_object_get(ga->g->nodes, ga->kb.data);
+    if (node == NULL || (ga->may != NULL && !ga->may(ga->may_ctx, ga->root_access,
+                                                     json_string_value(json_array_get(node, 3)))))
+        return NULL;
+    return node;
 }
 
-/* The ids at the ends of join node key other than self, gathered into out. */
-static void join_ends(const struct analyze_fgraph *g, const char *group, const json_t *join,
-                      const char *self, struct rk_buf *kb, json_t *out)
+/* Appends the direct keys of node id to the gathering; with expand, those of what an
+ * observed-data or grouping node references too. */
+static void gather(struct gathering *ga, const char *id, bool expand)
+{
+    const json_t *node = allowed_node(ga, id), *f;
+    size_t i;
+
+    if (node == NULL)
+        return;
+    json_array_foreach(json_array_get(node, 1), i, f) json_array_append(ga->out, (json_t *)f);
+    const char *type = json_string_value(json_array_get(node, 0));
+    if (expand && (strcmp(type, "observed-data") == 0 || strcmp(type, "grouping") == 0))
+        json_array_foreach(json_array_get(node, 2), i, f) gather(ga, json_string_value(f), false);
+}
+
+/* The ends of join node other than self, gathered. */
+static void join_ends(struct gathering *ga, const json_t *join, const char *self)
 {
     const json_t *e;
     size_t i;
@@ -407,7 +426,7 @@ static void join_ends(const struct analyze_fgraph *g, const char *group, const j
     {
         const char *end = json_string_value(e);
         if (strcmp(end, self) != 0)
-            gather(g, group, end, true, kb, out);
+            gather(ga, end, true);
     }
 }
 
@@ -417,44 +436,45 @@ static int cmp_keys(const void *a, const void *b)
 }
 
 int analyze_fgraph_features(const struct analyze_fgraph *g, const char *group, const char *id,
-                            json_t *out)
+                            analyze_fgraph_access_fn may, void *may_ctx, json_t *out)
 {
-    struct rk_buf kb = RK_BUF_INIT;
+    struct gathering ga = {g, group != NULL ? group : "", "", may, may_ctx, RK_BUF_INIT, NULL};
     const json_t *root, *e, *refs;
     json_t *all = json_array(), *v;
     const char *k;
     size_t i;
 
-    if (group == NULL)
-        group = "";
-    node_key(&kb, group, id);
-    root = json_object_get(g->nodes, kb.data);
+    node_key(&ga.kb, ga.group, id);
+    root = json_object_get(g->nodes, ga.kb.data);
     if (root == NULL || !analyze_fgraph_is_root_type(json_string_value(json_array_get(root, 0)))) {
-        rk_buf_free(&kb);
+        rk_buf_free(&ga.kb);
         json_decref(all);
         return RK_E_NOTFOUND;
     }
-    refs = json_object_get(g->back, kb.data);
+    refs = json_object_get(g->back, ga.kb.data);
+    ga.root_access = json_string_value(json_array_get(root, 3));
+    ga.out = all;
     json_array_foreach(json_array_get(root, 1), i, e) json_array_append(all, (json_t *)e);
     /* what it references: objects, or relationships whose ends describe it */
     json_array_foreach(json_array_get(root, 2), i, e)
     {
         const char *ref = json_string_value(e);
-        node_key(&kb, group, ref);
-        const json_t *node = json_object_get(g->nodes, kb.data);
+        const json_t *node = allowed_node(&ga, ref);
         if (node != NULL && is_join(json_string_value(json_array_get(node, 0))))
-            join_ends(g, group, node, id, &kb, all);
-        else
-            gather(g, group, ref, true, &kb, all);
+            join_ends(&ga, node, id);
+        else if (node != NULL)
+            gather(&ga, ref, true);
     }
-    /* the relationships and sightings that name it */
+    /* the relationships and sightings of its group that name it */
     json_object_foreach((json_t *)refs, k, v)
     {
         const json_t *node = json_object_get(g->nodes, k);
-        if (node != NULL && is_join(json_string_value(json_array_get(node, 0))))
-            join_ends(g, group, node, id, &kb, all);
+        if (node != NULL && is_join(json_string_value(json_array_get(node, 0))) &&
+            (may == NULL ||
+             may(may_ctx, ga.root_access, json_string_value(json_array_get(node, 3)))))
+            join_ends(&ga, node, id);
     }
-    rk_buf_free(&kb);
+    rk_buf_free(&ga.kb);
 
     /* sorted, each once, at most ANALYZE_SIMILAR_FEATURES_MAX */
     size_t n = json_array_size(all), m = 0;

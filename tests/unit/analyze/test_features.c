@@ -2,7 +2,8 @@
 /*
  * test_features.c: the feature keys of STIX objects and the graph that gathers them for
  * incidents and reports: each kind of object on hand-made examples, the roots marked dirty
- * whatever order the objects come in, groups kept apart, and over MITRE ATT&CK for ICS
+ * whatever order the objects come in, groups kept apart, objects the caller's access test
+ * refuses left out, and over MITRE ATT&CK for ICS
  * (../shared/data/attack-ics): every intrusion set and campaign turned into an incident that
  * "uses" its techniques and software gets exactly those keys, and a perturbed copy of each
  * finds its original first among them all.
@@ -134,14 +135,14 @@ static void put(struct analyze_fgraph *g, const char *text, const char *group)
 {
     json_t *o = parse(text);
     struct rk_err err = {0};
-    assert_int_equal(analyze_fgraph_put(g, o, group, &err), 0);
+    assert_int_equal(analyze_fgraph_put(g, o, group, NULL, &err), 0);
     json_decref(o);
 }
 
 static json_t *features_of(struct analyze_fgraph *g, const char *group, const char *id)
 {
     json_t *out = json_array();
-    int n = analyze_fgraph_features(g, group, id, out);
+    int n = analyze_fgraph_features(g, group, id, NULL, NULL, out);
     assert_true(n >= 0);
     assert_int_equal((size_t)n, json_array_size(out));
     return out;
@@ -211,9 +212,53 @@ static void test_graph_order_and_dirty(void **state)
     assert_string_equal(json_string_value(json_array_get(f, 0)), "sector:water");
     json_decref(f);
     json_t *none = json_array();
-    assert_int_equal(analyze_fgraph_features(g, "b", "incident--1", none), RK_E_NOTFOUND);
-    assert_int_equal(analyze_fgraph_features(g, "a", "attack-pattern--1", none), RK_E_NOTFOUND);
+    assert_int_equal(analyze_fgraph_features(g, "b", "incident--1", NULL, NULL, none),
+                     RK_E_NOTFOUND);
+    assert_int_equal(analyze_fgraph_features(g, "a", "attack-pattern--1", NULL, NULL, none),
+                     RK_E_NOTFOUND);
     json_decref(none);
+    analyze_fgraph_free(g);
+}
+
+/* The access test: a node counts only if its access text is not above the root's. */
+static bool not_stricter(void *ctx, const char *root_access, const char *node_access)
+{
+    (void)ctx;
+    return strcmp(node_access, root_access) <= 0;
+}
+
+/* An object the access test refuses gives the root nothing, directly or through a
+ * relationship, and a refused relationship hides what it joins. */
+static void test_graph_access(void **state)
+{
+    (void)state;
+    struct analyze_fgraph *g = analyze_fgraph_new();
+    struct rk_err err = {0};
+    const char *objs[][2] = {
+        {"{\"type\":\"incident\",\"id\":\"incident--1\",\"name\":\"i\",\"object_refs\":"
+         "[\"malware--1\",\"malware--2\"]}",
+         "3"},
+        {"{\"type\":\"malware\",\"id\":\"malware--1\",\"name\":\"Open\"}", "2"},
+        {"{\"type\":\"malware\",\"id\":\"malware--2\",\"name\":\"Secret\"}", "5"},
+        {"{\"type\":\"relationship\",\"id\":\"relationship--1\",\"source_ref\":"
+         "\"incident--1\",\"target_ref\":\"tool--1\"}",
+         "5"},
+        {"{\"type\":\"tool\",\"id\":\"tool--1\",\"name\":\"hidden-by-join\"}", "1"},
+        {"{\"type\":\"relationship\",\"id\":\"relationship--2\",\"source_ref\":"
+         "\"incident--1\",\"target_ref\":\"tool--2\"}",
+         "3"},
+        {"{\"type\":\"tool\",\"id\":\"tool--2\",\"name\":\"shown\"}", "1"},
+    };
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
+        json_t *o = parse(objs[i][0]);
+        assert_int_equal(analyze_fgraph_put(g, o, "a", objs[i][1], &err), 0);
+        json_decref(o);
+    }
+    json_t *f = json_array();
+    assert_int_equal(analyze_fgraph_features(g, "a", "incident--1", not_stricter, NULL, f), 2);
+    assert_string_equal(json_string_value(json_array_get(f, 0)), "malware:open");
+    assert_string_equal(json_string_value(json_array_get(f, 1)), "tool:shown");
+    json_decref(f);
     analyze_fgraph_free(g);
 }
 
@@ -276,13 +321,13 @@ static void test_attack_ics(void **state)
     /* every ATT&CK object in group "g", then one incident per actor that uses what it uses */
     struct analyze_fgraph *g = analyze_fgraph_new();
     struct rk_err err = {0};
-    json_array_foreach(objs, i, o) assert_int_equal(analyze_fgraph_put(g, o, "g", &err), 0);
+    json_array_foreach(objs, i, o) assert_int_equal(analyze_fgraph_put(g, o, "g", NULL, &err), 0);
     char inc_ids[64][80];
     for (size_t a = 0; a < na; a++) {
         snprintf(inc_ids[a], 80, "incident--%08zx-0000-4000-8000-000000000000", a);
         json_t *inc = json_pack("{s:s,s:s,s:s}", "type", "incident", "id", inc_ids[a], "name",
                                 actors[a].name);
-        assert_int_equal(analyze_fgraph_put(g, inc, "g", &err), 0);
+        assert_int_equal(analyze_fgraph_put(g, inc, "g", NULL, &err), 0);
         json_decref(inc);
         const json_t *u;
         size_t j;
@@ -293,7 +338,7 @@ static void test_attack_ics(void **state)
             json_t *rel = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "relationship", "id", rid,
                                     "relationship_type", "uses", "source_ref", inc_ids[a],
                                     "target_ref", json_string_value(u));
-            assert_int_equal(analyze_fgraph_put(g, rel, "g", &err), 0);
+            assert_int_equal(analyze_fgraph_put(g, rel, "g", NULL, &err), 0);
             json_decref(rel);
         }
     }
@@ -376,6 +421,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_object_features),
         cmocka_unit_test(test_graph_order_and_dirty),
+        cmocka_unit_test(test_graph_access),
         cmocka_unit_test(test_attack_ics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,6 +197,13 @@ int analyze_similar_add(struct analyze_similar *s, const char *id, const char *c
 int analyze_similar_remove(struct analyze_similar *s, const char *id, struct rk_err *err);
 
 /*
+ * The feature keys of incident id: *keys gets an array of *n keys owned by the index (free the
+ * array itself; the keys stay valid until the next add or remove). 0, or RK_E_NOTFOUND.
+ */
+int analyze_similar_features(const struct analyze_similar *s, const char *id, const char ***keys,
+                             size_t *n);
+
+/*
  * The at most k incidents most similar to the feature set (n keys), among the LSH candidates,
  * each scored exactly; incidents sharing nothing are never returned. Returns 0 with out
  * filled (free with analyze_similar_result_free), or RK_E_INVALID / RK_E_TOOBIG as for add
@@ -246,6 +253,11 @@ struct analyze_fgraph *analyze_fgraph_new(void);
 void analyze_fgraph_free(struct analyze_fgraph *g); /* NULL is a no-op */
 /* Objects held (nodes). */
 size_t analyze_fgraph_size(const struct analyze_fgraph *g);
+/* Names the common group (NULL: none): an object a root references that its own group lacks
+ * (or the access test refuses) is looked up there, and any object found there counts; the
+ * caller puts there only what every reader of every root may see. Relationships and sightings
+ * that name a root count from its own group only. */
+void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group);
 /* Whether objects of type are roots: "incident" and "report". */
 bool analyze_fgraph_is_root_type(const char *type);
 /*
@@ -363,5 +375,17 @@ extern const struct module analyze_module;
  * whoever stored it.
  */
 int analyze_attach(struct rk_hub *hub, struct rk_err *err);
+
+/* Similar past incidents (similar_service.c): start builds the index of hub's incidents and
+ * reports in a worker that keeps it up to date; stop stops it and frees the index. The two
+ * routes (ctx unused): POST /api/v1/similar and GET /api/v1/similar/{id}. */
+int analyze_similar_start(struct rk_hub *hub, struct rk_err *err);
+void analyze_similar_stop(void);
+struct http_request;
+struct http_response;
+int analyze_similar_post(void *ctx, struct http_request *req, struct http_response *resp,
+                         struct rk_err *err);
+int analyze_similar_get(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err);
 
 #endif /* RK_ANALYZE_H */

@@ -217,7 +217,15 @@ struct analyze_fgraph {
     json_t *nodes;
     json_t *back;
     json_t *dirty;
+    char *common;     /* the group whose objects may describe a root of any group, or NULL */
+    json_t *linkers;  /* id -> set of the groups holding a node that links to it */
 };
+
+void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group)
+{
+    free(g->common);
+    g->common = group != NULL ? rk_strdup(group) : NULL;
+}
 
 struct analyze_fgraph *analyze_fgraph_new(void)
 {
@@ -225,6 +233,7 @@ struct analyze_fgraph *analyze_fgraph_new(void)
     g->nodes = json_object();
     g->back = json_object();
     g->dirty = json_object();
+    g->linkers = json_object();
     return g;
 }
 
@@ -235,6 +244,8 @@ void analyze_fgraph_free(struct analyze_fgraph *g)
     json_decref(g->nodes);
     json_decref(g->back);
     json_decref(g->dirty);
+    json_decref(g->linkers);
+    free(g->common);
     free(g);
 }
 
@@ -349,9 +360,23 @@ int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *
         json_object_set_new(set, key.data, json_true());
         if (is_join(type))
             mark_dirty(g, other.data, 0); /* a root at either end of a relationship */
+        set = json_object_get(g->linkers, json_string_value(l));
+        if (set == NULL) {
+            set = json_object();
+            json_object_set_new(g->linkers, json_string_value(l), set);
+        }
+        json_object_set_new(set, group, json_true());
     }
     /* what reaches it: root <- relationship <- observed-data <- SCO is three steps */
     mark_dirty(g, key.data, 3);
+    if (g->common != NULL && strcmp(group, g->common) == 0) { /* it describes other groups' */
+        const char *lg;
+        json_t *v;
+        json_object_foreach (json_object_get(g->linkers, id), lg, v) {
+            node_key(&other, lg, id);
+            mark_dirty(g, other.data, 3);
+        }
+    }
     rk_buf_free(&key);
     rk_buf_free(&other);
     return 0;
@@ -388,17 +413,22 @@ struct gathering {
     json_t *out;      /* the keys gathered */
 };
 
-/* The node of id in the group if it may describe the root, else NULL. */
+/* The node of id in the group if it may describe the root, else that of the common group,
+ * else NULL. */
 static const json_t *allowed_node(struct gathering *ga, const char *id)
 {
     const json_t *node;
 
     node_key(&ga->kb, ga->group, id);
     node = json_object_get(ga->g->nodes, ga->kb.data);
-    if (node == NULL || (ga->may != NULL && !ga->may(ga->may_ctx, ga->root_access,
-                                                     json_string_value(json_array_get(node, 3)))))
+    if (node != NULL && (ga->may == NULL ||
+                         ga->may(ga->may_ctx, ga->root_access,
+                                 json_string_value(json_array_get(node, 3)))))
+        return node;
+    if (ga->g->common == NULL || strcmp(ga->g->common, ga->group) == 0)
         return NULL;
-    return node;
+    node_key(&ga->kb, ga->g->common, id);
+    return json_object_get(ga->g->nodes, ga->kb.data);
 }
 
 /* Appends the direct keys of node id to the gathering; with expand, those of what an

@@ -438,6 +438,22 @@ int analyze_similar_remove(struct analyze_similar *s, const char *id, struct rk_
     return 0;
 }
 
+int analyze_similar_features(const struct analyze_similar *s, const char *id, const char ***keys,
+                             size_t *n)
+{
+    size_t idlen = id ? strlen(id) : 0;
+    uint32_t inc = idlen ? intern_find(&s->ids, id, key_hash(id, idlen)) : NONE;
+    *keys = NULL;
+    *n = 0;
+    if (inc == NONE || s->dead[inc])
+        return RK_E_NOTFOUND;
+    *n = s->feat_off[inc + 1] - s->feat_off[inc];
+    *keys = rk_malloc((*n ? *n : 1) * sizeof **keys);
+    for (size_t i = 0; i < *n; i++)
+        (*keys)[i] = s->features.strs[s->feat_pool[s->feat_off[inc] + i]];
+    return 0;
+}
+
 /* ---- queries ------------------------------------------------------------------------- */
 
 /* Brings the weights up to date with the current N: w(f) = 1 + ln((1 + N) / (1 + df(f))). */

@@ -259,6 +259,28 @@ static void test_graph_access(void **state)
     assert_string_equal(json_string_value(json_array_get(f, 0)), "malware:open");
     assert_string_equal(json_string_value(json_array_get(f, 1)), "tool:shown");
     json_decref(f);
+
+    /* the common group: what the own group lacks or refuses is looked up there; an object
+     * arriving there later marks the roots of other groups that reference it */
+    analyze_fgraph_set_common(g, "*");
+    struct seen s = {0};
+    analyze_fgraph_take_dirty(g, note, &s);
+    s.n = 0;
+    json_t *o = parse("{\"type\":\"malware\",\"id\":\"malware--2\",\"name\":\"Public\"}");
+    assert_int_equal(analyze_fgraph_put(g, o, "*", "1", &err), 0);
+    json_decref(o);
+    o = parse("{\"type\":\"attack-pattern\",\"id\":\"attack-pattern--7\",\"name\":\"p\","
+              "\"external_references\":[{\"source_name\":\"mitre-attack\",\"external_id\":"
+              "\"T1486\"}]}");
+    assert_int_equal(analyze_fgraph_put(g, o, "*", "9", &err), 0);
+    json_decref(o);
+    analyze_fgraph_take_dirty(g, note, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.ids[0], "incident--1");
+    f = json_array();
+    assert_int_equal(analyze_fgraph_features(g, "a", "incident--1", not_stricter, NULL, f), 3);
+    assert_string_equal(json_string_value(json_array_get(f, 1)), "malware:public");
+    json_decref(f);
     analyze_fgraph_free(g);
 }
 

@@ -109,7 +109,14 @@ static void test_remove_and_update(void **state)
     double want = 1 / (1 + 1 + (1 + 0.6931471805599453));
     assert_true(r.items[0].score > want - 1e-9 && r.items[0].score < want + 1e-9);
     analyze_similar_result_free(&r);
+    const char **keys;
+    size_t nk;
+    assert_int_equal(analyze_similar_features(s, "A", &keys, &nk), RK_E_NOTFOUND);
     add(s, "A", c, 1); /* back, with other features */
+    assert_int_equal(analyze_similar_features(s, "A", &keys, &nk), 0);
+    assert_int_equal(nk, 1);
+    assert_string_equal(keys[0], "cve:CVE-2024-1234");
+    free(keys);
     assert_int_equal(analyze_similar_add(s, "A", c, 1, &err), RK_E_EXISTS);
     assert_int_equal(analyze_similar_query(s, c, 1, 10, &r, &err), 0);
     assert_int_equal(r.n, 1);

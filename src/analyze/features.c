@@ -217,8 +217,8 @@ struct analyze_fgraph {
     json_t *nodes;
     json_t *back;
     json_t *dirty;
-    char *common;     /* the group whose objects may describe a root of any group, or NULL */
-    json_t *linkers;  /* id -> set of the groups holding a node that links to it */
+    char *common;    /* the group whose objects may describe a root of any group, or NULL */
+    json_t *linkers; /* id -> set of the groups holding a node that links to it */
 };
 
 void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group)
@@ -372,7 +372,8 @@ int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *
     if (g->common != NULL && strcmp(group, g->common) == 0) { /* it describes other groups' */
         const char *lg;
         json_t *v;
-        json_object_foreach (json_object_get(g->linkers, id), lg, v) {
+        json_object_foreach(json_object_get(g->linkers, id), lg, v)
+        {
             node_key(&other, lg, id);
             mark_dirty(g, other.data, 3);
         }
@@ -421,9 +422,8 @@ static const json_t *allowed_node(struct gathering *ga, const char *id)
 
     node_key(&ga->kb, ga->group, id);
     node = json_object_get(ga->g->nodes, ga->kb.data);
-    if (node != NULL && (ga->may == NULL ||
-                         ga->may(ga->may_ctx, ga->root_access,
-                                 json_string_value(json_array_get(node, 3)))))
+    if (node != NULL && (ga->may == NULL || ga->may(ga->may_ctx, ga->root_access,
+                                                    json_string_value(json_array_get(node, 3)))))
         return node;
     if (ga->g->common == NULL || strcmp(ga->g->common, ga->group) == 0)
         return NULL;

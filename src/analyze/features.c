@@ -219,7 +219,29 @@ struct analyze_fgraph {
     json_t *dirty;
     char *common;    /* the group whose objects may describe a root of any group, or NULL */
     json_t *linkers; /* id -> set of the groups holding a node that links to it */
+    json_t *strings; /* the type and access texts of the nodes, each held once (memory) */
+    json_t *empty;   /* the one empty array every node without keys or links shares */
 };
+
+/* The one JSON string of text the graph holds (a new reference). */
+static json_t *shared_string(struct analyze_fgraph *g, const char *text)
+{
+    json_t *v = json_object_get(g->strings, text);
+    if (v == NULL) {
+        v = json_string(text);
+        json_object_set_new(g->strings, text, v);
+    }
+    return json_incref(v);
+}
+
+/* arr, or the shared empty array in its place when it is empty (consumes arr). */
+static json_t *shared_if_empty(struct analyze_fgraph *g, json_t *arr)
+{
+    if (json_array_size(arr) > 0)
+        return arr;
+    json_decref(arr);
+    return json_incref(g->empty);
+}
 
 void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group)
 {
@@ -234,6 +256,8 @@ struct analyze_fgraph *analyze_fgraph_new(void)
     g->back = json_object();
     g->dirty = json_object();
     g->linkers = json_object();
+    g->strings = json_object();
+    g->empty = json_array();
     return g;
 }
 
@@ -245,6 +269,8 @@ void analyze_fgraph_free(struct analyze_fgraph *g)
     json_decref(g->back);
     json_decref(g->dirty);
     json_decref(g->linkers);
+    json_decref(g->strings);
+    json_decref(g->empty);
     free(g->common);
     free(g);
 }
@@ -347,8 +373,10 @@ int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *
         rk_buf_free(&key);
         return 0; /* says nothing about any incident */
     }
-    node = json_pack("[s,o,o,s]", type, feats, links, access != NULL ? access : "");
+    node = json_pack("[o,o,o,o]", shared_string(g, type), shared_if_empty(g, feats),
+                     shared_if_empty(g, links), shared_string(g, access != NULL ? access : ""));
     json_object_set_new(g->nodes, key.data, node);
+    links = json_array_get(node, 2); /* borrowed: the node holds it (or the shared empty one) */
     json_array_foreach(links, i, l)
     {
         node_key(&other, group, json_string_value(l));

@@ -67,6 +67,7 @@ static struct {
     struct analyze_fgraph *graph; /* every describing object, grouped by collection+source */
     json_t *root_group;           /* STIX id of a root -> the group of its latest version */
     json_t *open_colls;           /* ids of the collections every member reads (this round) */
+    json_t *group_names;          /* "<collection>/<source org>" -> its short group name */
     rk_time_us cursor;            /* every row added up to it is in the graph */
     struct rk_hub *hub;
     struct module_worker *worker;
@@ -111,7 +112,16 @@ static int scan_row(void *ctx, const struct store_row *row)
     obj = row->json != NULL ? json_loadb(row->json, row->json_len, 0, NULL) : NULL;
     if (obj == NULL)
         return 0; /* stored JSON is canonical: never happens */
+    /* the group: collection and source, by a short name (the graph repeats it in every key) */
     rk_buf_printf(&group, "%s/%s", row->collection_id, row->access.source_org);
+    json_t *name = json_object_get(svc.group_names, group.data);
+    if (name == NULL) {
+        char short_name[24];
+        snprintf(short_name, sizeof short_name, "%zu", json_object_size(svc.group_names));
+        json_object_set_new(svc.group_names, group.data, name = json_string(short_name));
+    }
+    rk_buf_reset(&group);
+    rk_buf_puts(&group, json_string_value(name));
     rk_buf_printf(&access, "%d|%s|%s", tlp_rank(row->access.tlp), row->access.scope,
                   row->access.recipients);
     if (analyze_fgraph_put(svc.graph, obj, group.data, access.data, &err) == 0 &&
@@ -189,6 +199,7 @@ int analyze_similar_start(struct rk_hub *hub, struct rk_err *err)
     svc.graph = analyze_fgraph_new();
     svc.root_group = json_object();
     svc.open_colls = json_object();
+    svc.group_names = json_object();
     analyze_fgraph_set_common(svc.graph, COMMON_GROUP);
     svc.cursor = -1;
     return module_worker_start("similar", worker_round, NULL, WORKER_INTERVAL_US, &svc.worker, err);
@@ -202,6 +213,8 @@ void analyze_similar_stop(void)
     analyze_fgraph_free(svc.graph);
     json_decref(svc.root_group);
     json_decref(svc.open_colls);
+    json_decref(svc.group_names);
+    svc.group_names = NULL;
     svc.open_colls = NULL;
     svc.index = NULL;
     svc.graph = NULL;

@@ -207,57 +207,179 @@ void analyze_object_features(const json_t *obj, json_t *out)
 /* ---- the graph ---------------------------------------------------------------------------- */
 
 /*
- * Nodes are keyed "<group>\x1f<id>": objects of different groups never meet. A node is the
- * JSON array [type, [direct keys], [linked ids], access]. back maps a node key to the set (object)
- * of the node keys that link to it; dirty is the set of root keys whose features may have changed.
- * jansson's objects are hash tables with a random seed: ids chosen by posters do not collide
- * on purpose.
+ * Packed, because a hub holds it for every incident: every string (ids, groups, types, access
+ * texts, keys) is interned once as a dense index (keyed hash: posters cannot make ids
+ * collide); a slot is one (group, id), holding the object put there (or none yet: a slot may
+ * exist only because something links to it) with its keys and links as ranges of index
+ * pools, and the list of the slots that link to it. Links are singly linked edge lists in one
+ * pool. A slot put again appends new ranges (the old ones stay, unused) and may leave
+ * repeated back edges: harmless (a root is marked dirty once), and versions are rare.
  */
-struct analyze_fgraph {
-    json_t *nodes;
-    json_t *back;
-    json_t *dirty;
-    char *common;    /* the group whose objects may describe a root of any group, or NULL */
-    json_t *linkers; /* id -> set of the groups holding a node that links to it */
-    json_t *strings; /* the type and access texts of the nodes, each held once (memory) */
-    json_t *empty;   /* the one empty array every node without keys or links shares */
+#define NONE UINT32_MAX
+
+struct names {
+    uint32_t *slots;    /* cap entries: index + 1, 0 empty */
+    size_t cap;         /* a power of two, at least twice n, or 0 */
+    size_t n;           /* strings held */
+    uint64_t *hash;     /* n hashes */
+    size_t *off;        /* n offsets into pool */
+    size_t idx_cap;     /* allocated entries of hash and off */
+    struct rk_buf pool; /* the strings, NUL-terminated, back to back */
 };
 
-/* The one JSON string of text the graph holds (a new reference). */
-static json_t *shared_string(struct analyze_fgraph *g, const char *text)
+struct slot {
+    uint32_t group, id;        /* name indices */
+    uint32_t type;             /* name index, NONE: nothing put here yet */
+    uint32_t access;           /* name index */
+    uint32_t key_off, key_n;   /* the object's keys in g->keys */
+    uint32_t link_off, link_n; /* the ids it links to in g->links */
+    uint32_t back;             /* first edge (index + 1) of the slots that link here, 0 none */
+    uint8_t dirty;             /* in g->dirty */
+};
+
+struct edge {
+    uint32_t from; /* a slot (back edges) or a group name (linkers) */
+    uint32_t next; /* the next edge + 1, 0 at the end */
+};
+
+struct analyze_fgraph {
+    struct names names;
+    struct slot *slots;
+    size_t n_slots, slots_cap, n_objects;
+    uint32_t *map; /* slot index + 1 by (group, id), open addressing; 0 empty */
+    size_t map_cap;
+    uint32_t *keys, *links; /* pools of name indices */
+    size_t n_keys, keys_cap, n_links, links_cap;
+    struct edge *edges;
+    size_t n_edges, edges_cap;
+    uint32_t *linkers; /* per name index: first edge + 1 of the groups linking to that id */
+    size_t linkers_cap, linkers_len;
+    uint32_t *dirty; /* slots marked dirty, in order */
+    size_t n_dirty, dirty_cap;
+    uint32_t common; /* the common group's name, or NONE */
+};
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-    json_t *v = json_object_get(g->strings, text);
-    if (v == NULL) {
-        v = json_string(text);
-        json_object_set_new(g->strings, text, v);
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    p = rk_realloc(p, c * size);
+    *cap = c;
+    return p;
+}
+
+static const char *name_of(const struct names *t, uint32_t i)
+{
+    return t->pool.data + t->off[i];
+}
+
+/* The index of s, added when add (else NONE if absent). */
+static uint32_t name_index(struct names *t, const char *s, bool add)
+{
+    size_t len = strlen(s);
+    uint64_t h = rk_strset_hash(s, len);
+    if (t->cap > 0)
+        for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+            uint32_t v = t->slots[i];
+            if (v == 0)
+                break;
+            if (t->hash[v - 1] == h && strcmp(name_of(t, v - 1), s) == 0)
+                return v - 1;
+        }
+    if (!add)
+        return NONE;
+    if ((t->n + 1) * 2 > t->cap) {
+        free(t->slots);
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->slots = rk_calloc(t->cap, sizeof *t->slots);
+        for (size_t k = 0; k < t->n; k++) {
+            size_t i = t->hash[k] & (t->cap - 1);
+            while (t->slots[i] != 0)
+                i = (i + 1) & (t->cap - 1);
+            t->slots[i] = (uint32_t)k + 1;
+        }
     }
-    return json_incref(v);
+    size_t cap = t->idx_cap;
+    t->hash = grow(t->hash, &cap, t->n + 1, sizeof *t->hash);
+    t->off = grow(t->off, &t->idx_cap, t->n + 1, sizeof *t->off);
+    uint32_t idx = (uint32_t)t->n++;
+    t->hash[idx] = h;
+    t->off[idx] = t->pool.len;
+    rk_buf_append(&t->pool, s, len + 1); /* with its NUL */
+    size_t i = h & (t->cap - 1);
+    while (t->slots[i] != 0)
+        i = (i + 1) & (t->cap - 1);
+    t->slots[i] = idx + 1;
+    return idx;
 }
 
-/* arr, or the shared empty array in its place when it is empty (consumes arr). */
-static json_t *shared_if_empty(struct analyze_fgraph *g, json_t *arr)
+static uint64_t slot_hash(uint32_t group, uint32_t id)
 {
-    if (json_array_size(arr) > 0)
-        return arr;
-    json_decref(arr);
-    return json_incref(g->empty);
+    uint64_t x = ((uint64_t)group << 32 | id) * 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
 }
 
-void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group)
+/* The slot of (group, id), created (empty) when add, else NONE if absent. */
+static uint32_t slot_index(struct analyze_fgraph *g, uint32_t group, uint32_t id, bool add)
 {
-    free(g->common);
-    g->common = group != NULL ? rk_strdup(group) : NULL;
+    if (group == NONE || id == NONE)
+        return NONE;
+    if (g->map_cap > 0)
+        for (size_t i = slot_hash(group, id) & (g->map_cap - 1);; i = (i + 1) & (g->map_cap - 1)) {
+            uint32_t v = g->map[i];
+            if (v == 0)
+                break;
+            if (g->slots[v - 1].group == group && g->slots[v - 1].id == id)
+                return v - 1;
+        }
+    if (!add)
+        return NONE;
+    if ((g->n_slots + 1) * 2 > g->map_cap) {
+        free(g->map);
+        g->map_cap = g->map_cap ? g->map_cap * 2 : 256;
+        g->map = rk_calloc(g->map_cap, sizeof *g->map);
+        for (size_t k = 0; k < g->n_slots; k++) {
+            size_t i = slot_hash(g->slots[k].group, g->slots[k].id) & (g->map_cap - 1);
+            while (g->map[i] != 0)
+                i = (i + 1) & (g->map_cap - 1);
+            g->map[i] = (uint32_t)k + 1;
+        }
+    }
+    g->slots = grow(g->slots, &g->slots_cap, g->n_slots + 1, sizeof *g->slots);
+    uint32_t s = (uint32_t)g->n_slots++;
+    g->slots[s] = (struct slot){group, id, NONE, NONE, 0, 0, 0, 0, 0, 0};
+    size_t i = slot_hash(group, id) & (g->map_cap - 1);
+    while (g->map[i] != 0)
+        i = (i + 1) & (g->map_cap - 1);
+    g->map[i] = s + 1;
+    return s;
+}
+
+/* Makes g->linkers cover every name (new ones with no linker). */
+static void linkers_fit(struct analyze_fgraph *g)
+{
+    if (g->linkers_len >= g->names.n)
+        return;
+    g->linkers = grow(g->linkers, &g->linkers_cap, g->names.n, sizeof *g->linkers);
+    memset(g->linkers + g->linkers_len, 0, (g->names.n - g->linkers_len) * sizeof *g->linkers);
+    g->linkers_len = g->names.n;
+}
+
+/* Pushes an edge from `from` onto the list whose head is *head. */
+static void push_edge(struct analyze_fgraph *g, uint32_t *head, uint32_t from)
+{
+    g->edges = grow(g->edges, &g->edges_cap, g->n_edges + 1, sizeof *g->edges);
+    g->edges[g->n_edges] = (struct edge){from, *head};
+    *head = (uint32_t)++g->n_edges;
 }
 
 struct analyze_fgraph *analyze_fgraph_new(void)
 {
     struct analyze_fgraph *g = rk_calloc(1, sizeof *g);
-    g->nodes = json_object();
-    g->back = json_object();
-    g->dirty = json_object();
-    g->linkers = json_object();
-    g->strings = json_object();
-    g->empty = json_array();
+    g->common = NONE;
     return g;
 }
 
@@ -265,19 +387,28 @@ void analyze_fgraph_free(struct analyze_fgraph *g)
 {
     if (g == NULL)
         return;
-    json_decref(g->nodes);
-    json_decref(g->back);
-    json_decref(g->dirty);
-    json_decref(g->linkers);
-    json_decref(g->strings);
-    json_decref(g->empty);
-    free(g->common);
+    free(g->names.slots);
+    free(g->names.hash);
+    free(g->names.off);
+    rk_buf_free(&g->names.pool);
+    free(g->slots);
+    free(g->map);
+    free(g->keys);
+    free(g->links);
+    free(g->edges);
+    free(g->linkers);
+    free(g->dirty);
     free(g);
+}
+
+void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group)
+{
+    g->common = group != NULL ? name_index(&g->names, group, true) : NONE;
 }
 
 size_t analyze_fgraph_size(const struct analyze_fgraph *g)
 {
-    return json_object_size(g->nodes);
+    return g->n_objects;
 }
 
 bool analyze_fgraph_is_root_type(const char *type)
@@ -291,12 +422,9 @@ static bool is_join(const char *type)
     return strcmp(type, "relationship") == 0 || strcmp(type, "sighting") == 0;
 }
 
-static void node_key(struct rk_buf *b, const char *group, const char *id)
+static const char *slot_type(const struct analyze_fgraph *g, uint32_t s)
 {
-    rk_buf_reset(b);
-    rk_buf_puts(b, group);
-    rk_buf_putc(b, '\x1f');
-    rk_buf_puts(b, id);
+    return g->slots[s].type == NONE ? NULL : name_of(&g->names, g->slots[s].type);
 }
 
 /* Appends every string id of the member name (a string or an array of them) to links. */
@@ -310,43 +438,35 @@ static void add_links(const json_t *obj, const char *name, json_t *links)
     json_array_foreach(v, i, e) if (json_is_string(e)) json_array_append(links, (json_t *)e);
 }
 
-/* Marks dirty every root that reaches key backwards within depth steps (key's own node
- * included when it is a root). */
-static void mark_dirty(struct analyze_fgraph *g, const char *key, int depth)
+/* Marks dirty every root that reaches slot s backwards within depth steps (s itself when it
+ * is a root; the roots at the ends of a relationship on the way). */
+static void mark_dirty(struct analyze_fgraph *g, uint32_t s, int depth)
 {
-    const json_t *node = json_object_get(g->nodes, key), *refs;
-    const char *k;
-    json_t *v;
+    const char *type = slot_type(g, s);
 
-    const char *type = node != NULL ? json_string_value(json_array_get(node, 0)) : NULL;
-    if (analyze_fgraph_is_root_type(type))
-        json_object_set_new(g->dirty, key, json_true());
+    if (analyze_fgraph_is_root_type(type) && !g->slots[s].dirty) {
+        g->slots[s].dirty = 1;
+        g->dirty = grow(g->dirty, &g->dirty_cap, g->n_dirty + 1, sizeof *g->dirty);
+        g->dirty[g->n_dirty++] = s;
+    }
     if (depth == 0)
         return;
-    if (type != NULL && is_join(type)) { /* a relationship describes the roots at its ends */
-        struct rk_buf end = RK_BUF_INIT;
-        const char *sep = strchr(key, '\x1f');
-        const json_t *e;
-        size_t i;
-        json_array_foreach(json_array_get(node, 2), i, e)
-        {
-            rk_buf_reset(&end);
-            rk_buf_append(&end, key, (size_t)(sep - key) + 1);
-            rk_buf_puts(&end, json_string_value(e));
-            mark_dirty(g, end.data, 0);
+    if (type != NULL && is_join(type))
+        for (uint32_t k = 0; k < g->slots[s].link_n; k++) {
+            uint32_t end =
+                slot_index(g, g->slots[s].group, g->links[g->slots[s].link_off + k], false);
+            if (end != NONE)
+                mark_dirty(g, end, 0);
         }
-        rk_buf_free(&end);
-    }
-    refs = json_object_get(g->back, key);
-    json_object_foreach((json_t *)refs, k, v) mark_dirty(g, k, depth - 1);
+    for (uint32_t e = g->slots[s].back; e != 0; e = g->edges[e - 1].next)
+        mark_dirty(g, g->edges[e - 1].from, depth - 1);
 }
 
 int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *group,
                        const char *access, struct rk_err *err)
 {
     const char *id = str_member(obj, "id"), *type = str_member(obj, "type");
-    struct rk_buf key = RK_BUF_INIT, other = RK_BUF_INIT;
-    json_t *feats, *links, *node, *set, *l;
+    json_t *feats, *links, *v;
     size_t i;
 
     if (id == NULL || type == NULL)
@@ -365,186 +485,189 @@ int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *
     } else {
         add_links(obj, "object_refs", links);
     }
-    node_key(&key, group, id);
+    uint32_t gi = name_index(&g->names, group, true), ii = name_index(&g->names, id, true);
+    uint32_t s = slot_index(g, gi, ii, false);
     if (json_array_size(feats) == 0 && json_array_size(links) == 0 &&
-        !analyze_fgraph_is_root_type(type) && json_object_get(g->nodes, key.data) == NULL) {
+        !analyze_fgraph_is_root_type(type) && (s == NONE || g->slots[s].type == NONE)) {
         json_decref(feats);
         json_decref(links);
-        rk_buf_free(&key);
         return 0; /* says nothing about any incident */
     }
-    node = json_pack("[o,o,o,o]", shared_string(g, type), shared_if_empty(g, feats),
-                     shared_if_empty(g, links), shared_string(g, access != NULL ? access : ""));
-    json_object_set_new(g->nodes, key.data, node);
-    links = json_array_get(node, 2); /* borrowed: the node holds it (or the shared empty one) */
-    json_array_foreach(links, i, l)
+    if (s == NONE)
+        s = slot_index(g, gi, ii, true);
+    if (g->slots[s].type == NONE)
+        g->n_objects++;
+    g->slots[s].type = name_index(&g->names, type, true);
+    g->slots[s].access = name_index(&g->names, access != NULL ? access : "", true);
+    g->keys = grow(g->keys, &g->keys_cap, g->n_keys + json_array_size(feats), sizeof *g->keys);
+    g->slots[s].key_off = (uint32_t)g->n_keys;
+    g->slots[s].key_n = (uint32_t)json_array_size(feats);
+    json_array_foreach(feats, i, v) g->keys[g->n_keys++] =
+        name_index(&g->names, json_string_value(v), true);
+    g->links = grow(g->links, &g->links_cap, g->n_links + json_array_size(links), sizeof *g->links);
+    g->slots[s].link_off = (uint32_t)g->n_links;
+    g->slots[s].link_n = (uint32_t)json_array_size(links);
+    json_array_foreach(links, i, v)
     {
-        node_key(&other, group, json_string_value(l));
-        set = json_object_get(g->back, other.data);
-        if (set == NULL) {
-            set = json_object();
-            json_object_set_new(g->back, other.data, set);
-        }
-        json_object_set_new(set, key.data, json_true());
+        uint32_t li = name_index(&g->names, json_string_value(v), true);
+        g->links[g->n_links++] = li;
+        uint32_t t = slot_index(g, gi, li, true); /* may move g->slots */
+        push_edge(g, &g->slots[t].back, s);
         if (is_join(type))
-            mark_dirty(g, other.data, 0); /* a root at either end of a relationship */
-        set = json_object_get(g->linkers, json_string_value(l));
-        if (set == NULL) {
-            set = json_object();
-            json_object_set_new(g->linkers, json_string_value(l), set);
-        }
-        json_object_set_new(set, group, json_true());
+            mark_dirty(g, t, 0); /* a root at either end of a relationship */
+        linkers_fit(g);
+        bool known = false;
+        for (uint32_t e = g->linkers[li]; e != 0 && !known; e = g->edges[e - 1].next)
+            known = g->edges[e - 1].from == gi;
+        if (!known)
+            push_edge(g, &g->linkers[li], gi);
     }
+    json_decref(feats);
+    json_decref(links);
     /* what reaches it: root <- relationship <- observed-data <- SCO is three steps */
-    mark_dirty(g, key.data, 3);
-    if (g->common != NULL && strcmp(group, g->common) == 0) { /* it describes other groups' */
-        const char *lg;
-        json_t *v;
-        json_object_foreach(json_object_get(g->linkers, id), lg, v)
-        {
-            node_key(&other, lg, id);
-            mark_dirty(g, other.data, 3);
+    mark_dirty(g, s, 3);
+    if (g->common != NONE && gi == g->common && ii < g->linkers_len) /* it describes others' */
+        for (uint32_t e = g->linkers[ii]; e != 0; e = g->edges[e - 1].next) {
+            uint32_t other = slot_index(g, g->edges[e - 1].from, ii, false);
+            if (other != NONE)
+                mark_dirty(g, other, 3);
         }
-    }
-    rk_buf_free(&key);
-    rk_buf_free(&other);
     return 0;
 }
 
 void analyze_fgraph_take_dirty(struct analyze_fgraph *g, analyze_fgraph_root_fn fn, void *ctx)
 {
-    json_t *dirty = g->dirty, *v;
-    const char *k;
+    uint32_t *dirty = g->dirty;
+    size_t n = g->n_dirty;
 
-    g->dirty = json_object();
-    json_object_foreach(dirty, k, v)
-    {
-        const char *sep = strchr(k, '\x1f');
-        char group[512];
-        size_t n = (size_t)(sep - k);
-        if (sep == NULL || n >= sizeof group)
-            continue;
-        memcpy(group, k, n);
-        group[n] = '\0';
-        fn(ctx, group, sep + 1);
+    g->dirty = NULL;
+    g->n_dirty = g->dirty_cap = 0;
+    for (size_t k = 0; k < n; k++)
+        g->slots[dirty[k]].dirty = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct slot sl = g->slots[dirty[k]];
+        char *grp = rk_strdup(name_of(&g->names, sl.group)),
+             *id = rk_strdup(name_of(&g->names, sl.id));
+        fn(ctx, grp, id);
+        free(grp);
+        free(id);
     }
-    json_decref(dirty);
+    free(dirty);
 }
 
 /* What gathering the keys of one root needs. */
 struct gathering {
-    const struct analyze_fgraph *g;
-    const char *group;
+    struct analyze_fgraph *g;
+    uint32_t group;
     const char *root_access;      /* the root's access text */
-    analyze_fgraph_access_fn may; /* NULL: every node counts */
+    analyze_fgraph_access_fn may; /* NULL: every object counts */
     void *may_ctx;
-    struct rk_buf kb; /* scratch for node keys */
-    json_t *out;      /* the keys gathered */
+    uint32_t *out; /* name indices of the keys gathered */
+    size_t n_out, out_cap;
 };
 
-/* The node of id in the group if it may describe the root, else that of the common group,
- * else NULL. */
-static const json_t *allowed_node(struct gathering *ga, const char *id)
+static bool admitted(struct gathering *ga, uint32_t s)
 {
-    const json_t *node;
-
-    node_key(&ga->kb, ga->group, id);
-    node = json_object_get(ga->g->nodes, ga->kb.data);
-    if (node != NULL && (ga->may == NULL || ga->may(ga->may_ctx, ga->root_access,
-                                                    json_string_value(json_array_get(node, 3)))))
-        return node;
-    if (ga->g->common == NULL || strcmp(ga->g->common, ga->group) == 0)
-        return NULL;
-    node_key(&ga->kb, ga->g->common, id);
-    return json_object_get(ga->g->nodes, ga->kb.data);
+    const struct slot *sl = &ga->g->slots[s];
+    return sl->type != NONE && (ga->may == NULL || ga->may(ga->may_ctx, ga->root_access,
+                                                           name_of(&ga->g->names, sl->access)));
 }
 
-/* Appends the direct keys of node id to the gathering; with expand, those of what an
- * observed-data or grouping node references too. */
-static void gather(struct gathering *ga, const char *id, bool expand)
+/* The slot of id in the root's group if it may describe the root, else that of the common
+ * group, else NONE. */
+static uint32_t allowed_slot(struct gathering *ga, uint32_t id)
 {
-    const json_t *node = allowed_node(ga, id), *f;
-    size_t i;
+    struct analyze_fgraph *g = ga->g;
+    uint32_t s = slot_index(g, ga->group, id, false);
 
-    if (node == NULL)
-        return;
-    json_array_foreach(json_array_get(node, 1), i, f) json_array_append(ga->out, (json_t *)f);
-    const char *type = json_string_value(json_array_get(node, 0));
+    if (s != NONE && admitted(ga, s))
+        return s;
+    if (g->common == NONE || g->common == ga->group)
+        return NONE;
+    s = slot_index(g, g->common, id, false);
+    return s != NONE && g->slots[s].type != NONE ? s : NONE;
+}
+
+/* Appends the keys of slot s; with expand, those of what an observed-data or grouping
+ * references too. */
+static void gather(struct gathering *ga, uint32_t s, bool expand)
+{
+    struct analyze_fgraph *g = ga->g;
+    const struct slot sl = g->slots[s];
+
+    ga->out = grow(ga->out, &ga->out_cap, ga->n_out + sl.key_n, sizeof *ga->out);
+    for (uint32_t k = 0; k < sl.key_n; k++)
+        ga->out[ga->n_out++] = g->keys[sl.key_off + k];
+    const char *type = name_of(&g->names, sl.type);
     if (expand && (strcmp(type, "observed-data") == 0 || strcmp(type, "grouping") == 0))
-        json_array_foreach(json_array_get(node, 2), i, f) gather(ga, json_string_value(f), false);
+        for (uint32_t k = 0; k < sl.link_n; k++) {
+            uint32_t t = allowed_slot(ga, g->links[sl.link_off + k]);
+            if (t != NONE)
+                gather(ga, t, false);
+        }
 }
 
-/* The ends of join node other than self, gathered. */
-static void join_ends(struct gathering *ga, const json_t *join, const char *self)
+/* The ends of join slot j other than the root, gathered. */
+static void join_ends(struct gathering *ga, uint32_t j, uint32_t root_id)
 {
-    const json_t *e;
-    size_t i;
+    struct analyze_fgraph *g = ga->g;
+    const struct slot sl = g->slots[j];
 
-    json_array_foreach(json_array_get(join, 2), i, e)
-    {
-        const char *end = json_string_value(e);
-        if (strcmp(end, self) != 0)
-            gather(ga, end, true);
+    for (uint32_t k = 0; k < sl.link_n; k++) {
+        uint32_t end = g->links[sl.link_off + k];
+        if (end == root_id)
+            continue;
+        uint32_t t = allowed_slot(ga, end);
+        if (t != NONE)
+            gather(ga, t, true);
     }
 }
 
-static int cmp_keys(const void *a, const void *b)
+static int cmp_names(const void *a, const void *b, void *names)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(name_of(names, *(const uint32_t *)a), name_of(names, *(const uint32_t *)b));
 }
 
-int analyze_fgraph_features(const struct analyze_fgraph *g, const char *group, const char *id,
+int analyze_fgraph_features(const struct analyze_fgraph *cg, const char *group, const char *id,
                             analyze_fgraph_access_fn may, void *may_ctx, json_t *out)
 {
-    struct gathering ga = {g, group != NULL ? group : "", "", may, may_ctx, RK_BUF_INIT, NULL};
-    const json_t *root, *e, *refs;
-    json_t *all = json_array(), *v;
-    const char *k;
-    size_t i;
+    /* lookups only: name_index and slot_index add nothing when asked not to */
+    struct analyze_fgraph *g = (struct analyze_fgraph *)cg;
+    uint32_t gi = name_index(&g->names, group != NULL ? group : "", false);
+    uint32_t ii = name_index(&g->names, id, false);
+    uint32_t r = slot_index(g, gi, ii, false);
 
-    node_key(&ga.kb, ga.group, id);
-    root = json_object_get(g->nodes, ga.kb.data);
-    if (root == NULL || !analyze_fgraph_is_root_type(json_string_value(json_array_get(root, 0)))) {
-        rk_buf_free(&ga.kb);
-        json_decref(all);
+    if (r == NONE || !analyze_fgraph_is_root_type(slot_type(g, r)))
         return RK_E_NOTFOUND;
-    }
-    refs = json_object_get(g->back, ga.kb.data);
-    ga.root_access = json_string_value(json_array_get(root, 3));
-    ga.out = all;
-    json_array_foreach(json_array_get(root, 1), i, e) json_array_append(all, (json_t *)e);
+    const struct slot root = g->slots[r];
+    struct gathering ga = {g, gi, name_of(&g->names, root.access), may, may_ctx, NULL, 0, 0};
+    gather(&ga, r, false); /* its own keys */
     /* what it references: objects, or relationships whose ends describe it */
-    json_array_foreach(json_array_get(root, 2), i, e)
-    {
-        const char *ref = json_string_value(e);
-        const json_t *node = allowed_node(&ga, ref);
-        if (node != NULL && is_join(json_string_value(json_array_get(node, 0))))
-            join_ends(&ga, node, id);
-        else if (node != NULL)
-            gather(&ga, ref, true);
+    for (uint32_t k = 0; k < root.link_n; k++) {
+        uint32_t t = allowed_slot(&ga, g->links[root.link_off + k]);
+        if (t == NONE)
+            continue;
+        if (is_join(slot_type(g, t)))
+            join_ends(&ga, t, ii);
+        else
+            gather(&ga, t, true);
     }
     /* the relationships and sightings of its group that name it */
-    json_object_foreach((json_t *)refs, k, v)
-    {
-        const json_t *node = json_object_get(g->nodes, k);
-        if (node != NULL && is_join(json_string_value(json_array_get(node, 0))) &&
-            (may == NULL ||
-             may(may_ctx, ga.root_access, json_string_value(json_array_get(node, 3)))))
-            join_ends(&ga, node, id);
+    for (uint32_t e = root.back; e != 0; e = g->edges[e - 1].next) {
+        uint32_t j = g->edges[e - 1].from;
+        if (slot_type(g, j) != NULL && is_join(slot_type(g, j)) && admitted(&ga, j))
+            join_ends(&ga, j, ii);
     }
-    rk_buf_free(&ga.kb);
 
     /* sorted, each once, at most ANALYZE_SIMILAR_FEATURES_MAX */
-    size_t n = json_array_size(all), m = 0;
-    const char **keys = rk_malloc((n ? n : 1) * sizeof *keys);
-    json_array_foreach(all, i, e) keys[i] = json_string_value(e);
-    qsort(keys, n, sizeof *keys, cmp_keys);
-    for (i = 0; i < n && m < ANALYZE_SIMILAR_FEATURES_MAX; i++)
-        if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0) {
-            json_array_append_new(out, json_string(keys[i]));
+    if (ga.n_out > 1)
+        qsort_r(ga.out, ga.n_out, sizeof *ga.out, cmp_names, &g->names);
+    size_t m = 0;
+    for (size_t k = 0; k < ga.n_out && m < ANALYZE_SIMILAR_FEATURES_MAX; k++)
+        if (k == 0 || ga.out[k] != ga.out[k - 1]) {
+            json_array_append_new(out, json_string(name_of(&g->names, ga.out[k])));
             m++;
         }
-    free(keys);
-    json_decref(all);
+    free(ga.out);
     return (int)m;
 }

@@ -8,7 +8,8 @@ every member reads. A perturbed copy (some relationships dropped, unrelated ones
 to POST /api/v1/similar finds its original first, with reasons naming shared techniques; GET
 /api/v1/similar/{id} answers for a stored one. Then the attacks: a RED incident of one member
 for a named recipient, an AMBER incident in a sector collection, an anonymised post, ids a
-requester may not see (404 exactly as for a missing id), anonymous requests.
+requester may not see (404 exactly as for a missing id), anonymous requests. And the worked
+example of docs/analysis.md, sent as written, gets the answer written there.
 """
 import copy
 import json
@@ -17,7 +18,7 @@ import time
 import unittest
 import uuid
 
-from harness import JSON, HubTestCase, shared
+from harness import JSON, ROOT, HubTestCase, shared
 
 ICS = shared("attack-ics", "ics-attack-18.1.json")  # ../shared/data/attack-ics
 TLP = {
@@ -89,6 +90,19 @@ def enterprise_phishing():
                                      "external_id": "T1566.001"}]}
 
 
+def wait_indexed(hub, token, ids, timeout=30.0):
+    """Until GET /api/v1/similar/{id} answers 200 for each id (the worker indexed it)."""
+    deadline = time.monotonic() + timeout
+    for oid in ids:
+        while True:
+            st, _, body = hub.req("GET", "/api/v1/similar/" + oid, token=token, accept=JSON)
+            if st == 200:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("%s not indexed: %d %r" % (oid, st, body))
+            time.sleep(0.1)
+
+
 class TestSimilar(HubTestCase):
     @classmethod
     def extra_setup(cls):
@@ -114,18 +128,8 @@ class TestSimilar(HubTestCase):
         cls.wait_indexed(fx.power_reader, list(cls.stored.values()))
 
     @classmethod
-    def wait_indexed(cls, token, ids, timeout=30.0):
-        """Until GET /api/v1/similar/{id} answers 200 for each id (the worker indexed it)."""
-        deadline = time.monotonic() + timeout
-        for oid in ids:
-            while True:
-                st, _, body = cls.hub.req("GET", "/api/v1/similar/" + oid, token=token,
-                                          accept=JSON)
-                if st == 200:
-                    break
-                if time.monotonic() > deadline:
-                    raise AssertionError("%s not indexed: %d %r" % (oid, st, body))
-                time.sleep(0.1)
+    def wait_indexed(cls, token, ids):
+        wait_indexed(cls.hub, token, ids)
 
     def similar(self, objects, token, limit=None):
         path = "/api/v1/similar" + ("?limit=%d" % limit if limit else "")
@@ -208,7 +212,8 @@ class TestSimilar(HubTestCase):
 
     def test_red_incident_only_for_its_recipient(self):
         fx = self.fx
-        actor = self.actors[1]
+        # actors 4-6 here: test_perturbed_copy... asks about 0-3, whose exact copies would tie
+        actor = self.actors[4]
         secret = {"type": "malware", "spec_version": "2.1", "id": new_id("malware"),
                   "created": T0, "modified": T0, "name": "Zq-Red-Family", "is_family": True}
         objs = incident("red one", actor["uses"] + [secret["id"]], tlp="red",
@@ -241,7 +246,7 @@ class TestSimilar(HubTestCase):
 
     def test_amber_in_a_sector_collection_stays_there(self):
         fx = self.fx
-        actor = self.actors[2]
+        actor = self.actors[5]
         objs = incident("energy only", actor["uses"], tlp="amber")
         self.hub.post_complete(fx.c_energy, objs, fx.power_contrib)
         amber = objs[0]["id"]
@@ -257,7 +262,7 @@ class TestSimilar(HubTestCase):
 
     def test_anonymised_post_does_not_reveal_its_source(self):
         fx, hub = self.fx, self.hub
-        actor = self.actors[3]
+        actor = self.actors[6]
         listed = hub.cli("org", "list")
         rail = [o for o in listed.get("orgs", listed.get("organisations", []))
                 if o.get("name") == fx.rail][0]
@@ -286,3 +291,50 @@ class TestSimilar(HubTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestSimilarWorkedExample(HubTestCase):
+    """The worked example of docs/analysis.md, "Similar past incidents": its request, sent as
+    written, gets the answer written there (ids of the stored incidents aside)."""
+
+    def doc_blocks(self):
+        with open(os.path.join(ROOT, "docs", "analysis.md"), encoding="utf-8") as f:
+            text = f.read()
+        section = text[text.index("### Worked example"):]
+        request = section[section.index("<<'EOF'\n") + 8:section.index("\nEOF\n")]
+        answer = section[section.index("```json\n") + 8:]
+        answer = answer[:answer.index("```")]
+        return json.loads(request), json.loads(answer.replace("<A>", "A").replace("<B>", "B"))
+
+    def stored(self, name, targets, token, cid):
+        """Posts an incident using (relationship, target) pairs and the targets; its id."""
+        inc = {"type": "incident", "spec_version": "2.1", "id": new_id("incident"),
+               "created": T0, "modified": T0, "name": name,
+               "object_marking_refs": [TLP["green"]]}
+        objs = [inc]
+        for rtype, target in targets:
+            objs.append({"type": "relationship", "spec_version": "2.1",
+                         "id": new_id("relationship"), "created": T0, "modified": T0,
+                         "relationship_type": rtype, "source_ref": inc["id"],
+                         "target_ref": target["id"], "object_marking_refs": [TLP["green"]]})
+            objs.append(dict(target, object_marking_refs=[TLP["green"]]))
+        self.hub.post_complete(cid, objs, token)
+        return inc["id"]
+
+    def test_worked_example(self):
+        request, answer = self.doc_blocks()
+        by_type = {o["type"]: o for o in request["objects"]}
+        energy = {"type": "identity", "spec_version": "2.1", "id": new_id("identity"),
+                  "created": T0, "modified": T0, "name": "A power grid operator",
+                  "identity_class": "organization", "sectors": ["energy"]}
+        a = self.stored("A", [("uses", by_type["attack-pattern"]), ("uses", by_type["malware"])],
+                        self.fx.power_contrib, self.fx.c_all)
+        b = self.stored("B", [("uses", by_type["attack-pattern"]), ("targets", energy)],
+                        self.fx.bank_contrib, self.fx.c_readonly)
+        wait_indexed(self.hub, self.fx.gas_reader, [a, b])
+        st, _, body = self.hub.req("POST", "/api/v1/similar?limit=5", token=self.fx.gas_reader,
+                                   body=request, accept=JSON, content_type=JSON)
+        self.assertEqual(st, 200, body)
+        for m in body["matches"]:
+            m["id"] = {a: "incident--A", b: "incident--B"}[m["id"]]
+        self.assertEqual(body, answer)

@@ -77,8 +77,11 @@ static struct {
 
 /*
  * An object describes an incident only if whoever may see the incident may see the object:
- * the same collection and source (the group), a TLP no stricter, and no narrower audience
- * (its scope and recipients empty or the incident's). The access text is "rank|scope|recipients".
+ * the same collection and source (the group), a TLP no stricter, and no narrower audience:
+ * its scope empty or the incident's, and its recipients the incident's, or empty when its
+ * TLP is below AMBER+STRICT (from AMBER+STRICT up, recipients are the whole audience besides
+ * the source, so none means fewer readers, not more). The access text is
+ * "rank|scope|recipients".
  */
 static int tlp_rank(int tlp)
 {
@@ -99,7 +102,9 @@ static bool may_describe(void *ctx, const char *root_access, const char *node_ac
     size_t rlen = (size_t)(rs - rb), nlen = (size_t)(ns - nb);
     if (nlen > 0 && (nlen != rlen || memcmp(nb, rb, nlen) != 0))
         return false; /* a scope of its own, not the incident's */
-    return ns[1] == '\0' || strcmp(ns + 1, rs + 1) == 0;
+    if (strcmp(ns + 1, rs + 1) == 0)
+        return true;
+    return ns[1] == '\0' && atoi(node_access) < POLICY_TLP_AMBER_STRICT;
 }
 
 static int scan_row(void *ctx, const struct store_row *row)

@@ -216,20 +216,26 @@ class TestSimilar(HubTestCase):
         actor = self.actors[4]
         secret = {"type": "malware", "spec_version": "2.1", "id": new_id("malware"),
                   "created": T0, "modified": T0, "name": "Zq-Red-Family", "is_family": True}
-        objs = incident("red one", actor["uses"] + [secret["id"]], tlp="red",
-                        recipients=[fx.gas], extra=[secret])
-        self.hub.post_complete(fx.c_all, objs, fx.power_contrib)
+        # RED for the source alone (no recipients): gas may see the incident, never this
+        source_only = {"type": "malware", "spec_version": "2.1", "id": new_id("malware"),
+                       "created": T0, "modified": T0, "name": "Zq-Source-Only",
+                       "is_family": True, "object_marking_refs": [TLP["red"]]}
+        objs = incident("red one", actor["uses"] + [secret["id"], source_only["id"]],
+                        tlp="red", recipients=[fx.gas], extra=[secret])
+        self.hub.post_complete(fx.c_all, objs + [source_only], fx.power_contrib)
         red = objs[0]["id"]
         self.wait_indexed(fx.gas_reader, [red])
         # the recipient finds it (the same features as the probe below)
         probe = self.perturbed(actor)
-        probe[0]["object_refs"] = [secret["id"]]
-        probe.append(secret)
+        probe[0]["object_refs"] = [secret["id"], source_only["id"]]
+        probe += [secret, source_only]
         st, _, body = self.similar(probe, fx.gas_reader, limit=100)
         self.assertEqual(st, 200)
         self.assertIn(red, [m["id"] for m in body["matches"]])
         found = [m for m in body["matches"] if m["id"] == red][0]
         self.assertIn("zq-red-family", found["shared"].get("malware", []))
+        # what the recipient may not see never describes the incident it may see
+        self.assertNotIn(b"zq-source-only", self.hub.last_raw.lower())
         # nobody else does, however asked
         for token in (fx.rail_reader, fx.bank_contrib):
             st, _, body = self.similar(probe, token, limit=100)

@@ -284,17 +284,18 @@ static int ask_index(const char *const *keys, size_t n, size_t k, const char *se
 /* Row callback of the access filter: marks the candidate (or, with a single id, notes it). */
 struct visible_run {
     struct candidates *c;
-    bool seen; /* any row */
+    json_t *where; /* candidate id -> its index in c (NULL without candidates) */
+    bool seen;     /* any row */
 };
 
 static int mark_visible(void *ctx, const struct store_row *row)
 {
     struct visible_run *vr = ctx;
+    json_t *at = vr->where != NULL ? json_object_get(vr->where, row->id) : NULL;
 
     vr->seen = true;
-    for (size_t i = 0; vr->c != NULL && i < vr->c->n; i++)
-        if (strcmp(vr->c->items[i].id, row->id) == 0)
-            vr->c->items[i].visible = true;
+    if (at != NULL)
+        vr->c->items[json_integer_value(at)].visible = true;
     return 0;
 }
 
@@ -334,10 +335,13 @@ static int find_matches(const struct policy_principal *who, const char *const *k
         if (rc < 0)
             return rc;
         const char **ids = rk_malloc((c.n ? c.n : 1) * sizeof *ids);
-        for (size_t i = 0; i < c.n; i++)
+        struct visible_run vr = {&c, json_object(), false};
+        for (size_t i = 0; i < c.n; i++) {
             ids[i] = c.items[i].id;
-        struct visible_run vr = {&c, false};
+            json_object_set_new(vr.where, ids[i], json_integer((json_int_t)i));
+        }
         rc = c.n > 0 ? filter_ids(who, ids, c.n, &vr, err) : 0;
+        json_decref(vr.where);
         free(ids);
         if (rc < 0)
             break;
@@ -497,7 +501,7 @@ int analyze_similar_get(void *ctx, struct http_request *req, struct http_respons
      * yet, or that the requester may not see: no oracle. */
     bool root =
         id != NULL && (strncmp(id, "incident--", 10) == 0 || strncmp(id, "report--", 8) == 0);
-    struct visible_run vr = {NULL, false};
+    struct visible_run vr = {NULL, NULL, false};
     if (root) {
         const char *ids[] = {id};
         rc = filter_ids(req->principal, ids, 1, &vr, err);

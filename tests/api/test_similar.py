@@ -266,6 +266,32 @@ class TestSimilar(HubTestCase):
             self.assertNotIn(amber.encode(), self.hub.last_raw)
             self.assert_same_404(token, amber)
 
+    def test_hidden_candidates_make_it_ask_for_more(self):
+        """Five AMBER copies in the energy collection match a probe better than the stored
+        original (they share a domain with it too): a railway member asking for one match
+        gets the original, found after the first candidates (4 per wanted match) were all
+        filtered out; an energy member gets a copy."""
+        fx = self.fx
+        actor = self.actors[5]
+        domain = {"type": "domain-name", "spec_version": "2.1", "id": new_id("domain-name"),
+                  "value": "zq-refill.example"}
+        copies = []
+        for i in range(5):
+            objs = incident("energy copy %d" % i, actor["uses"] + [domain["id"]], tlp="amber",
+                            extra=[domain])
+            self.hub.post_complete(fx.c_energy, objs, fx.power_contrib)
+            copies.append(objs[0]["id"])
+        wait_indexed(self.hub, fx.power_reader, copies)
+        probe = self.perturbed(actor)
+        probe[0]["object_refs"] = [domain["id"]]
+        probe.append(domain)
+        st, _, body = self.similar(probe, fx.gas_reader, limit=1)
+        self.assertEqual(st, 200)
+        self.assertIn(body["matches"][0]["id"], copies)
+        st, _, body = self.similar(probe, fx.rail_reader, limit=1)
+        self.assertEqual(st, 200)
+        self.assertEqual([m["id"] for m in body["matches"]], [self.stored[actor["name"]]])
+
     def test_anonymised_post_does_not_reveal_its_source(self):
         fx, hub = self.fx, self.hub
         actor = self.actors[6]

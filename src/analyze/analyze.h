@@ -153,7 +153,8 @@ void analyze_query_free(struct analyze_query *q);
  * with smoothed IDF weights w(f) = 1 + ln((1 + N) / (1 + df(f))) (N incidents, df(f) of them
  * having f), so rare features weigh more; candidates come from MinHash LSH (128 hashes in 64
  * bands of 2 rows) and are re-ranked exactly. docs/internals/analyze.md, "Similarity".
- * In memory only; not thread-safe (one index, one thread, or a lock around it).
+ * In memory only; not thread-safe (one index, one thread, or a lock around it); queries
+ * write too (weights, stamps): a read lock is not enough for them.
  */
 struct analyze_similar;
 
@@ -197,6 +198,20 @@ int analyze_similar_add(struct analyze_similar *s, const char *id, const char *c
                         size_t n, struct rk_err *err);
 
 /*
+ * Removes incident id (its features no longer count in N and df); the id may be added again,
+ * with other features (an update is a remove and an add). Returns 0, or RK_E_NOTFOUND with
+ * err when id is not in the index. Results held are invalid afterwards.
+ */
+int analyze_similar_remove(struct analyze_similar *s, const char *id, struct rk_err *err);
+
+/*
+ * The feature keys of incident id: *keys gets an array of *n keys owned by the index (free the
+ * array itself; the keys stay valid until the next add or remove). 0, or RK_E_NOTFOUND.
+ */
+int analyze_similar_features(const struct analyze_similar *s, const char *id, const char ***keys,
+                             size_t *n);
+
+/*
  * The at most k incidents most similar to the feature set (n keys), among the LSH candidates,
  * each scored exactly; incidents sharing nothing are never returned. Returns 0 with out
  * filled (free with analyze_similar_result_free), or RK_E_INVALID / RK_E_TOOBIG as for add
@@ -219,6 +234,62 @@ void analyze_similar_result_free(struct analyze_similar_result *r);
  * sectors named as given, other kinds counted. "no shared features" when n is 0.
  */
 void analyze_similar_reason(const char *const *shared, size_t n, struct rk_buf *out);
+
+/* ---- features of incidents and reports (features.c) ----------------------------------- */
+
+/*
+ * Appends to out (a JSON array) the feature keys one STIX object (not consumed) gives by
+ * itself: "ttp:<T id>" from ATT&CK external references (mitre-attack, mitre-ics-attack,
+ * mitre-mobile-attack), "cve:<CVE id>" from a vulnerability's name or cve references,
+ * "malware:<name>" and "tool:<name>" (name and aliases, lower-cased), "sector:<s>" from an
+ * identity's sectors or an incident's renkei extension (member "sector"), "software:<cpe or
+ * name>", "obs:<observable key>" from an SCO or the = and IN comparisons of an indicator's
+ * pattern. Repeats are possible (analyze_fgraph_features removes them).
+ */
+void analyze_object_features(const json_t *obj, json_t *out);
+
+/*
+ * The objects that describe incidents and reports: each object is put into a group (a string
+ * the caller chooses, "" for one request's envelope); an incident or report (a root) is
+ * described by its own keys and those of the objects of its group that it references
+ * (object_refs; a relationship among them stands for its ends), the other ends of the
+ * relationships and sightings of its group that name it, and, one step further, what an
+ * observed-data or grouping among those references. Not thread-safe.
+ */
+struct analyze_fgraph;
+struct analyze_fgraph *analyze_fgraph_new(void);
+void analyze_fgraph_free(struct analyze_fgraph *g); /* NULL is a no-op */
+/* Objects held (nodes). */
+size_t analyze_fgraph_size(const struct analyze_fgraph *g);
+/* Names the common group (NULL: none): an object a root references that its own group lacks
+ * (or the access test refuses) is looked up there, and any object found there counts; the
+ * caller puts there only what every reader of every root may see. Relationships and sightings
+ * that name a root count from its own group only. */
+void analyze_fgraph_set_common(struct analyze_fgraph *g, const char *group);
+/* Whether objects of type are roots: "incident" and "report". */
+bool analyze_fgraph_is_root_type(const char *type);
+/*
+ * Puts obj (not consumed) into group (NULL: ""), replacing what the graph held for its id
+ * there, with access (NULL: ""), a text the caller's access test reads (see below), and
+ * marks dirty the roots whose features it may change. Objects that give no key and reference
+ * nothing are not kept. 0, or RK_E_INVALID (no id or type).
+ */
+int analyze_fgraph_put(struct analyze_fgraph *g, const json_t *obj, const char *group,
+                       const char *access, struct rk_err *err);
+/* Whether an object put with access node_access may describe a root put with root_access
+ * (whoever may see the root may see it). */
+typedef bool (*analyze_fgraph_access_fn)(void *ctx, const char *root_access,
+                                         const char *node_access);
+/* Calls fn for each root marked dirty since the last call (any order) and forgets them. */
+typedef void (*analyze_fgraph_root_fn)(void *ctx, const char *group, const char *id);
+void analyze_fgraph_take_dirty(struct analyze_fgraph *g, analyze_fgraph_root_fn fn, void *ctx);
+/*
+ * Appends to out (a JSON array) the feature keys of root id in group, sorted, each once, at
+ * most ANALYZE_SIMILAR_FEATURES_MAX, from the objects may admits (may NULL: all). Returns
+ * how many, or RK_E_NOTFOUND if the group holds no incident or report of that id.
+ */
+int analyze_fgraph_features(const struct analyze_fgraph *g, const char *group, const char *id,
+                            analyze_fgraph_access_fn may, void *may_ctx, json_t *out);
 
 /* ---- Severity of incidents (NISC viewpoints; docs/internals/analyze.md, "Severity") ---- */
 
@@ -376,5 +447,16 @@ struct store_observable;
 size_t analyze_index_observe(void *ctx, const char *type, const json_t *obj,
                              struct store_observable **rows);
 int analyze_index_attach(struct rk_hub *hub, struct rk_err *err);
+/* Similar past incidents (similar_service.c): start builds the index of hub's incidents and
+ * reports in a worker that keeps it up to date; stop stops it and frees the index. The two
+ * routes (ctx unused): POST /api/v1/similar and GET /api/v1/similar/{id}. */
+int analyze_similar_start(struct rk_hub *hub, struct rk_err *err);
+void analyze_similar_stop(void);
+struct http_request;
+struct http_response;
+int analyze_similar_post(void *ctx, struct http_request *req, struct http_response *resp,
+                         struct rk_err *err);
+int analyze_similar_get(void *ctx, struct http_request *req, struct http_response *resp,
+                        struct rk_err *err);
 
 #endif /* RK_ANALYZE_H */

@@ -17,6 +17,11 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
         {"GET", "/api/v1/extension-definitions/{id}", analyze_extension_get, NULL, HTTP_ROUTE_JSON,
          "extension-definition"},
         {"GET", "/api/v1/search", analyze_search, hub, HTTP_ROUTE_JSON, "analyze-search"},
+        /* similar past incidents (similar_service.c) */
+        {"POST", "/api/v1/similar", analyze_similar_post, hub, HTTP_ROUTE_JSON,
+         "analyze-similar-post"},
+        {"GET", "/api/v1/similar/{id}", analyze_similar_get, hub, HTTP_ROUTE_JSON,
+         "analyze-similar-get"},
     };
     size_t n = 0;
 
@@ -38,12 +43,16 @@ int analyze_attach(struct rk_hub *hub, struct rk_err *err)
 
 static int analyze_start(const struct module_ctx *ctx, struct rk_err *err)
 {
-    return analyze_attach(ctx->hub, err);
+    int rc = analyze_attach(ctx->hub, err);
+    if (rc == 0)
+        rc = analyze_similar_start(ctx->hub, err);
+    return rc;
 }
 
 static void analyze_stop(const struct module_ctx *ctx)
 {
     (void)ctx;
+    analyze_similar_stop();
 }
 
 const struct module analyze_module = {

@@ -2,7 +2,11 @@
 /*
  * similar.c: the similar-incidents index. Incidents are sets of interned feature keys;
  * similarity is weighted Jaccard with smoothed IDF weights; candidates come from MinHash
- * signatures banded for LSH, then are scored exactly. docs/internals/analyze.md, "Similarity".
+ * signatures banded for LSH, then are scored exactly. Keys come from what members post, so
+ * every table hashes them with the keyed hash of rk_strset (random key per process): no
+ * poster can prepare keys that pile up in one probe sequence or one LSH bucket. Removing an
+ * incident leaves a tombstone; the index compacts itself once tombstones outnumber the
+ * live incidents. docs/internals/analyze.md, "Similarity".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +54,9 @@ struct analyze_similar {
     size_t pool_cap;        /* allocated entries of feat_pool */
     uint32_t *next;         /* n_inc * LSH_BANDS: next incident + 1 in the same bucket, or 0 */
     uint32_t *mark;         /* n_inc query stamps, to visit each candidate once */
-    size_t inc_cap;         /* allocated incidents of feat_off, next, mark */
+    uint8_t *dead;          /* n_inc flags: removed (a tombstone, never a candidate) */
+    size_t inc_cap;         /* allocated incidents of feat_off, next, mark, dead */
+    size_t n_live;          /* incidents not removed: N of the weights */
     uint32_t stamp;         /* the current query's stamp */
     struct band bands[LSH_BANDS];
     uint64_t seeds[SIG_HASHES]; /* one seed per MinHash function, fixed: signatures are stable */
@@ -69,15 +75,11 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-/* FNV-1a over the key, mixed: the 64-bit hash every MinHash function starts from. */
+/* The keyed hash of a key (SipHash-2-4, rk_strset_hash): the tables' hash and the 64-bit
+ * value every MinHash function starts from. */
 static uint64_t key_hash(const char *s, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return mix64(h);
+    return rk_strset_hash(s, len);
 }
 
 /* ln(x) for x >= 1 without libm: x = m * 2^e with m in [0.7, 1.42), then ln m = 2 atanh(s),
@@ -126,8 +128,8 @@ static void intern_place(struct intern *t, uint32_t idx)
     t->slots[i] = idx + 1;
 }
 
-/* Adds s (not in t) and returns its index. */
-static uint32_t intern_add(struct intern *t, const char *s, uint64_t h)
+/* Stores s as a new index without placing it in the slots; returns the index. */
+static uint32_t intern_append(struct intern *t, const char *s, uint64_t h)
 {
     if (t->n == t->strs_cap) {
         t->strs_cap = t->strs_cap ? t->strs_cap * 2 : 64;
@@ -139,12 +141,35 @@ static uint32_t intern_add(struct intern *t, const char *s, uint64_t h)
         t->cap = t->cap ? t->cap * 2 : 128;
         t->slots = rk_calloc(t->cap, sizeof *t->slots);
         for (size_t i = 0; i < t->n; i++)
-            intern_place(t, (uint32_t)i);
+            if (t->strs[i] != NULL) /* NULL: superseded by intern_readd */
+                intern_place(t, (uint32_t)i);
     }
     uint32_t idx = (uint32_t)t->n++;
     t->strs[idx] = rk_strdup(s);
     t->hashes[idx] = h;
+    return idx;
+}
+
+/* Adds s (not in t) and returns its index. */
+static uint32_t intern_add(struct intern *t, const char *s, uint64_t h)
+{
+    uint32_t idx = intern_append(t, s, h);
     intern_place(t, idx);
+    return idx;
+}
+
+/* Stores s (in t at index old) again as a new index, which its slot then names; the string
+ * of old is freed (NULL: that index is never looked up again). */
+static uint32_t intern_readd(struct intern *t, const char *s, uint64_t h, uint32_t old)
+{
+    uint32_t idx = intern_append(t, s, h); /* may rebuild the slots: old is still placed */
+    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+        if (t->slots[i] == old + 1) {
+            t->slots[i] = idx + 1;
+            break;
+        }
+    free(t->strs[old]);
+    t->strs[old] = NULL;
     return idx;
 }
 
@@ -234,12 +259,13 @@ void analyze_similar_free(struct analyze_similar *s)
     free(s->feat_pool);
     free(s->next);
     free(s->mark);
+    free(s->dead);
     free(s);
 }
 
 size_t analyze_similar_count(const struct analyze_similar *s)
 {
-    return s->ids.n;
+    return s->n_live;
 }
 
 /* Checks n keys against the caps and the "<kind>:<value>" shape. 0 or an error in err. */
@@ -294,7 +320,8 @@ int analyze_similar_add(struct analyze_similar *s, const char *id, const char *c
     if (rc != 0)
         return rc;
     uint64_t idh = key_hash(id, idlen);
-    if (intern_find(&s->ids, id, idh) != NONE)
+    uint32_t old = intern_find(&s->ids, id, idh);
+    if (old != NONE && !s->dead[old])
         return rk_err_set(err, RK_E_EXISTS, "similar: incident already in the index");
     if (s->ids.n >= UINT32_MAX - 1 || s->pool_len + n >= UINT32_MAX)
         return rk_err_set(err, RK_E_TOOBIG, "similar: index full");
@@ -324,16 +351,19 @@ int analyze_similar_add(struct analyze_similar *s, const char *id, const char *c
         s->df[mine[i]]++;
 
     /* the incident's records */
-    uint32_t inc = intern_add(&s->ids, id, idh);
+    uint32_t inc = old == NONE ? intern_add(&s->ids, id, idh) : intern_readd(&s->ids, id, idh, old);
     if (inc + 1 >= s->inc_cap) {
         s->inc_cap = s->inc_cap ? s->inc_cap * 2 : 256;
         s->feat_off = rk_realloc(s->feat_off, (s->inc_cap + 1) * sizeof *s->feat_off);
         s->next = rk_realloc(s->next, s->inc_cap * LSH_BANDS * sizeof *s->next);
         s->mark = rk_realloc(s->mark, s->inc_cap * sizeof *s->mark);
+        s->dead = rk_realloc(s->dead, s->inc_cap * sizeof *s->dead);
     }
     s->pool_len += m;
     s->feat_off[inc + 1] = (uint32_t)s->pool_len;
     s->mark[inc] = 0;
+    s->dead[inc] = 0;
+    s->n_live++;
     s->weight_n = SIZE_MAX;
 
     /* its LSH buckets (none for an empty set: it can never be a candidate) */
@@ -363,16 +393,77 @@ int analyze_similar_add(struct analyze_similar *s, const char *id, const char *c
     return 0;
 }
 
+/* Rebuilds s from its live incidents only: the tombstones, their features and the keys no
+ * live incident holds any more are dropped. */
+static void compact(struct analyze_similar *s)
+{
+    struct analyze_similar *fresh = analyze_similar_new();
+    const char **keys = NULL;
+    size_t keys_cap = 0;
+    for (uint32_t inc = 0; inc < s->ids.n; inc++) {
+        if (s->dead[inc])
+            continue;
+        size_t n = s->feat_off[inc + 1] - s->feat_off[inc];
+        if (n > keys_cap) {
+            keys_cap = n;
+            keys = rk_realloc(keys, keys_cap * sizeof *keys);
+        }
+        for (size_t i = 0; i < n; i++)
+            keys[i] = s->features.strs[s->feat_pool[s->feat_off[inc] + i]];
+        struct rk_err err = {0};
+        int rc = analyze_similar_add(fresh, s->ids.strs[inc], keys, n, &err);
+        (void)rc; /* the same incident was accepted before: it is accepted again */
+    }
+    free(keys);
+    struct analyze_similar old = *s;
+    *s = *fresh;
+    *fresh = old;
+    analyze_similar_free(fresh);
+}
+
+int analyze_similar_remove(struct analyze_similar *s, const char *id, struct rk_err *err)
+{
+    size_t idlen = id ? strlen(id) : 0;
+    uint32_t inc = idlen ? intern_find(&s->ids, id, key_hash(id, idlen)) : NONE;
+    if (inc == NONE || s->dead[inc])
+        return rk_err_set(err, RK_E_NOTFOUND, "similar: no such incident in the index");
+    for (uint32_t i = s->feat_off[inc]; i < s->feat_off[inc + 1]; i++)
+        s->df[s->feat_pool[i]]--;
+    s->dead[inc] = 1;
+    s->n_live--;
+    s->weight_n = SIZE_MAX;
+    size_t dead = s->ids.n - s->n_live;
+    if (dead > 1024 && dead > s->n_live)
+        compact(s);
+    return 0;
+}
+
+int analyze_similar_features(const struct analyze_similar *s, const char *id, const char ***keys,
+                             size_t *n)
+{
+    size_t idlen = id ? strlen(id) : 0;
+    uint32_t inc = idlen ? intern_find(&s->ids, id, key_hash(id, idlen)) : NONE;
+    *keys = NULL;
+    *n = 0;
+    if (inc == NONE || s->dead[inc])
+        return RK_E_NOTFOUND;
+    *n = s->feat_off[inc + 1] - s->feat_off[inc];
+    *keys = rk_malloc((*n ? *n : 1) * sizeof **keys);
+    for (size_t i = 0; i < *n; i++)
+        (*keys)[i] = s->features.strs[s->feat_pool[s->feat_off[inc] + i]];
+    return 0;
+}
+
 /* ---- queries ------------------------------------------------------------------------- */
 
 /* Brings the weights up to date with the current N: w(f) = 1 + ln((1 + N) / (1 + df(f))). */
 static void refresh_weights(struct analyze_similar *s)
 {
-    if (s->weight_n == s->ids.n)
+    if (s->weight_n == s->n_live)
         return;
     for (size_t f = 0; f < s->features.n; f++)
-        s->weight[f] = 1 + ln_ge1((1.0 + (double)s->ids.n) / (1.0 + s->df[f]));
-    s->weight_n = s->ids.n;
+        s->weight[f] = 1 + ln_ge1((1.0 + (double)s->n_live) / (1.0 + s->df[f]));
+    s->weight_n = s->n_live;
 }
 
 /* A query, resolved against the index. */
@@ -418,7 +509,7 @@ static int probe_make(struct analyze_similar *s, const char *const *features, si
     refresh_weights(s);
     p->known = rk_malloc((n ? n : 1) * sizeof *p->known);
     p->hash = rk_malloc((n ? n : 1) * sizeof *p->hash);
-    double unknown_w = 1 + ln_ge1(1.0 + (double)s->ids.n);
+    double unknown_w = 1 + ln_ge1(1.0 + (double)s->n_live);
     const char **unknown = rk_malloc((n ? n : 1) * sizeof *unknown);
     size_t nu = 0;
     for (size_t i = 0; i < n; i++) {
@@ -546,7 +637,7 @@ int analyze_similar_query(struct analyze_similar *s, const char *const *features
             const struct band_slot *slot = band_slot(&s->bands[b], keys[b]);
             for (uint32_t v = slot->head; v != 0; v = s->next[(size_t)(v - 1) * LSH_BANDS + b]) {
                 uint32_t inc = v - 1;
-                if (s->mark[inc] == s->stamp)
+                if (s->mark[inc] == s->stamp || s->dead[inc])
                     continue;
                 s->mark[inc] = s->stamp;
                 double sc = score_of(s, &p, inc);
@@ -577,6 +668,8 @@ int analyze_similar_query_exact(struct analyze_similar *s, const char *const *fe
     struct scored *c = rk_malloc((s->ids.n ? s->ids.n : 1) * sizeof *c);
     size_t nc = 0;
     for (uint32_t inc = 0; p.m > 0 && inc < s->ids.n; inc++) {
+        if (s->dead[inc])
+            continue;
         double sc = score_of(s, &p, inc);
         if (sc > 0)
             c[nc++] = (struct scored){inc, sc, NULL};

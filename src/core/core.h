@@ -130,6 +130,10 @@ size_t rk_strset_count(const struct rk_strset *set);
 void rk_strset_clear(struct rk_strset *set);
 void rk_strset_free(struct rk_strset *set);
 
+/* The keyed hash the sets use (SipHash-2-4 under the random per-process key), for other
+ * tables of strings that posters choose (the similar-incidents index). Any thread. */
+uint64_t rk_strset_hash(const char *s, size_t n);
+
 /* ---- time ----------------------------------------------------------------------------- */
 
 /* Timestamps are microseconds since the Unix epoch, UTC. */

@@ -29,7 +29,7 @@ static void hash_key_init(void)
     rk_random_bytes(hash_key, sizeof(hash_key));
 }
 
-static uint64_t strset_hash(const char *s, size_t n)
+uint64_t rk_strset_hash(const char *s, size_t n)
 {
     unsigned char out[crypto_shorthash_BYTES];
     uint64_t h;
@@ -85,7 +85,7 @@ static void grow(struct rk_strset *set)
 
 bool rk_strset_add(struct rk_strset *set, const char *s, size_t n)
 {
-    uint64_t h = strset_hash(s, n);
+    uint64_t h = rk_strset_hash(s, n);
     struct rk_strset_slot *sl;
 
     if ((set->n + 1) * 2 > set->cap)
@@ -105,7 +105,7 @@ bool rk_strset_has(const struct rk_strset *set, const char *s, size_t n)
 {
     if (set->n == 0)
         return false;
-    return slot_find(set, strset_hash(s, n), s, n)->len != SIZE_MAX;
+    return slot_find(set, rk_strset_hash(s, n), s, n)->len != SIZE_MAX;
 }
 
 size_t rk_strset_count(const struct rk_strset *set)

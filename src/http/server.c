@@ -180,7 +180,10 @@ void http_json_error(struct http_response *resp, int status, const char *message
 
 void http_reply_json(struct http_response *resp, int status, json_t *v)
 {
-    char *s = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    /* 15 significant digits: a number written with at most 15 (a score rounded to 4
+     * decimals, 0.5725) comes out as written, not as its nearest double's 17 digits. */
+    char *s =
+        v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
 
     resp->status = status;
     resp->content_type = HTTP_JSON_MEDIA;

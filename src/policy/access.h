@@ -3,8 +3,9 @@
  * access.h: the one door for reads of object data. Audiences and collection permissions
  * (audience.c), the access context of one read, policy_query (one collection) and
  * policy_hub_query (every collection the requester may read), both access-checked and
- * audited (access.c, hub_read.c), and status resources (status.c). The per-row verdict
- * itself (policy_may_read_object) is internal (policy_int.h): no caller outside the policy
+ * audited (access.c, hub_read.c), status resources (status.c), and the one hub-internal
+ * read that has no requester, for in-memory indexes (index_read.c, policy_index_scan). The per-row
+ * verdict itself (policy_may_read_object) is internal (policy_int.h): no caller outside the policy
  * layer reads an object without the audit that goes with it.
  */
 #ifndef RK_POLICY_ACCESS_H
@@ -175,5 +176,28 @@ struct policy_hub_page {
 int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, const char *route,
                      const struct policy_hub_query *q, store_row_fn fn, void *fn_ctx,
                      struct policy_hub_page *page, struct rk_err *err);
+
+/* ---- the hub-internal read for in-memory indexes (index_read.c) --------------------------- */
+
+/* Receives one stored object version (valid during the call; json set). 0 goes on; a
+ * negative RK_E code stops the scan and is returned. */
+typedef int (*policy_index_fn)(void *ctx, const struct store_row *row);
+
+/*
+ * HUB-INTERNAL, NEVER FOR A REQUESTER. Every stored version of the given types (n_types 0:
+ * any) added after `after` (-1: from the first), in every collection, with its JSON and
+ * access metadata, passed to fn in date_added order per collection: no requester, no access
+ * check, no audit entry (nothing leaves the process). It exists for indexes the hub keeps in
+ * memory (similar incidents, src/analyze) that must hold every object whatever its marking,
+ * so that a RED recipient can find what was sent to it. Its rows, and anything derived from
+ * them (ids, scores, reasons), MUST NOT reach a requester unless each is first filtered
+ * through policy_hub_query or policy_query for that requester (the per-request check and
+ * its audit). *next gets the cursor for the next call: every row added up to it has been
+ * passed, whatever was committed during the scan (a row may be passed twice: fn must
+ * tolerate repeats). 0, or the store's / fn's error (*next is then after).
+ */
+int policy_index_scan(struct rk_hub *hub, const char *const *types, size_t n_types,
+                      rk_time_us after, policy_index_fn fn, void *fn_ctx, rk_time_us *next,
+                      struct rk_err *err);
 
 #endif /* RK_POLICY_ACCESS_H */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The access check cannot be bypassed: store_query is called only by the store and by
-the read doors in src/policy/access.c, no store operation that reads object data (READ_OPS,
+"""The access check cannot be bypassed: store_query is called only by the store, by
+the read doors in src/policy/access.c and by the hub-internal index scan (index_read.c), no store operation that reads object data (READ_OPS,
 every op of store.h classified below) is called outside src/store and src/policy, a status
 is only read by policy_status_read, and GET /api/v1/routes lists every route of the server
 for the coordinator, so the black-box sharing test can probe them all."""
@@ -11,7 +11,14 @@ import unittest
 
 from harness import JSON, ROOT, HubTestCase
 
-ALLOWED = {os.path.join("src", "policy", "access.c")}
+# The read doors (access.c: policy_query, under policy_hub_query too) and the one read without
+# a requester (index_read.c: policy_index_scan, hub-internal, for in-memory indexes such as
+# similar incidents; unaudited because nothing it reads leaves the process, and what is
+# derived from it reaches a requester only through policy_hub_query: access.h).
+ALLOWED = {os.path.join("src", "policy", "access.c"), os.path.join("src", "policy", "index_read.c")}
+# Files that may call store_query WITHOUT any requester's access check: the hub-internal scan.
+# A new one must be added here, and to access.h's warning, on purpose.
+UNCHECKED_READERS = {os.path.join("src", "policy", "index_read.c")}
 # A call of the store's query op, through the wrapper macro or the ops table.
 CALL = re.compile(r"\bstore_query\s*\(|->\s*ops\s*->\s*query\s*\(")
 
@@ -180,11 +187,37 @@ class TestChokePoint(unittest.TestCase):
                     code = strip_comments(f.read())
                 hits = CALL.findall(code)
                 if rel in ALLOWED:
-                    seen_access = seen_access or bool(hits)
+                    if rel == os.path.join("src", "policy", "access.c"):
+                        seen_access = bool(hits)
                 elif hits:
                     offenders.append(rel)
         self.assertEqual(offenders, [], "store_query called outside src/store and access.c")
         self.assertTrue(seen_access, "policy_query in access.c no longer calls store_query?")
+
+    def test_the_unchecked_scan_is_hub_internal(self):
+        """policy_index_scan reads without a requester: it is called only from the similar
+        incidents service, which filters every id it answers with through policy_hub_query
+        for the requester, and from nowhere that builds a response by itself."""
+        scan = re.compile(r"\bpolicy_index_scan\s*\(")
+        callers = set()
+        for base, _, files in os.walk(os.path.join(ROOT, "src")):
+            for name in files:
+                if not name.endswith(".c"):
+                    continue
+                rel = os.path.relpath(os.path.join(base, name), ROOT)
+                with open(os.path.join(ROOT, rel), encoding="utf-8", errors="replace") as f:
+                    code = strip_comments(f.read())
+                if scan.search(code) and rel not in UNCHECKED_READERS:
+                    callers.add(rel)
+        self.assertEqual(callers, {os.path.join("src", "analyze", "similar_service.c")},
+                         "policy_index_scan is hub-internal: a new caller must filter what it "
+                         "derives through policy_hub_query before any of it leaves, and be "
+                         "listed here on purpose")
+        with open(os.path.join(ROOT, "src", "analyze", "similar_service.c"),
+                  encoding="utf-8") as f:
+            code = strip_comments(f.read())
+        self.assertRegex(code, r"\bpolicy_hub_query\s*\(",
+                         "the similar service no longer filters its matches per requester?")
 
     def test_status_reads_only_through_policy(self):
         """A status resource is read only by policy_status_read (src/policy/status.c), which

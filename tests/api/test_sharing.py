@@ -402,6 +402,42 @@ class Sweep:
     def p_colls_remove(self, route, rkey, reader, token):
         self.p_coll_write(route, rkey, reader, token, "DELETE", "?purge=true", None)
 
+    # -- similar past incidents (docs/analysis.md): the index holds everything, an answer only
+    # what the reader may see
+
+    def p_similar_get(self, route, rkey, reader, token):
+        missing_id = "incident--00000000-0000-4000-8000-000000000000"
+        st, _, missing = self.fetch("GET", "/api/v1/similar/" + missing_id, token)
+        self.expect_status(rkey, route, "/api/v1/similar/<missing>", st, {401, 404})
+        vis = self.w.visible_ids(reader)
+        for e in self.w.entries:
+            if not e.ok:
+                continue
+            path = "/api/v1/similar/%s" % e.id
+            st, val, raw = self.fetch("GET", path, token)
+            if reader is None:
+                self.expect_status(rkey, route, path, st, {401})
+            elif e.id in vis and e.id.split("--")[0] in ("incident", "report"):
+                self.expect_status(rkey, route, path, st, {200, 404})  # 404: not indexed yet
+            else:
+                self.expect_status(rkey, route, path, st, {404})
+                # the same answer as for an id that does not exist: no oracle
+                if st == 404 and raw.split(b"\n")[0] != missing.split(b"\n")[0]:
+                    self.violations.append("%s %s %s: a hidden id answers otherwise than a "
+                                           "missing one" % (rkey, route, path))
+            self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_similar_post(self, route, rkey, reader, token):
+        path = "/api/v1/similar?limit=100"
+        objs = [e.obj for e in self.w.entries]
+        for e in self.w.entries:
+            if e.id.split("--")[0] != "incident":
+                continue
+            # the incident first (the one described), then everything the world posted
+            st, val, raw = self.fetch("POST", path, token, body={"objects": [e.obj] + objs})
+            self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+            self.check(rkey, reader, route, path, raw, status=st)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -437,6 +473,8 @@ PROBES = {
     ("GET", "/api/v1/credit"): Sweep.p_credit,
     ("GET", "/api/v1/extension-definitions/{}"): Sweep.p_extension_definition,
     ("GET", "/api/v1/search"): Sweep.p_search,
+    ("POST", "/api/v1/similar"): Sweep.p_similar_post,
+    ("GET", "/api/v1/similar/{}"): Sweep.p_similar_get,
 }
 
 

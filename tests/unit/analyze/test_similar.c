@@ -2,8 +2,8 @@
 /*
  * test_similar.c: the similar-incidents index: exact weighted Jaccard scores on hand-made sets,
  * the shared features of a match, refusals, a perturbed copy finding its original first among
- * 1,000 random incidents, LSH recall against brute force on 10,000 synthetic incidents
- * (printed, asserted above a floor), and the reason line.
+ * 1,000 random incidents, removal and re-adding (with compaction), LSH recall against brute force
+ * on 10,000 synthetic incidents (printed, asserted above a floor), and the reason line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,6 +82,80 @@ static void test_exact_scores(void **state)
     assert_int_equal(analyze_similar_query_exact(s, q3, 1, 10, &r, &err), 0);
     assert_int_equal(r.n, 0);
     analyze_similar_result_free(&r);
+    analyze_similar_free(s);
+}
+
+/* Remove and re-add: a removed incident is never a match, N and df drop with it (the weights
+ * are those of an index that never held it), its id may come back with other features, and
+ * 3,000 removals (past the compaction threshold) leave the survivors findable. */
+static void test_remove_and_update(void **state)
+{
+    (void)state;
+    struct analyze_similar *s = analyze_similar_new();
+    struct rk_err err = {0};
+    const char *a[] = {"ttp:T1566.001", "malware:Emotet"};
+    const char *b[] = {"ttp:T1566.001", "sector:energy"};
+    const char *c[] = {"cve:CVE-2024-1234"};
+    add(s, "A", a, 2);
+    add(s, "B", b, 2);
+    assert_int_equal(analyze_similar_remove(s, "A", &err), 0);
+    assert_int_equal(analyze_similar_remove(s, "A", &err), RK_E_NOTFOUND);
+    assert_int_equal(analyze_similar_remove(s, "nope", &err), RK_E_NOTFOUND);
+    assert_int_equal(analyze_similar_count(s), 1);
+    struct analyze_similar_result r;
+    assert_int_equal(analyze_similar_query(s, a, 2, 10, &r, &err), 0);
+    assert_int_equal(r.n, 1); /* B only: N = 1, df(ttp) = 1, w = 1; malware unknown: 1 + ln 2 */
+    assert_string_equal(r.items[0].id, "B");
+    double want = 1 / (1 + 1 + (1 + 0.6931471805599453));
+    assert_true(r.items[0].score > want - 1e-9 && r.items[0].score < want + 1e-9);
+    analyze_similar_result_free(&r);
+    const char **keys;
+    size_t nk;
+    assert_int_equal(analyze_similar_features(s, "A", &keys, &nk), RK_E_NOTFOUND);
+    add(s, "A", c, 1); /* back, with other features */
+    assert_int_equal(analyze_similar_features(s, "A", &keys, &nk), 0);
+    assert_int_equal(nk, 1);
+    assert_string_equal(keys[0], "cve:CVE-2024-1234");
+    free(keys);
+    assert_int_equal(analyze_similar_add(s, "A", c, 1, &err), RK_E_EXISTS);
+    assert_int_equal(analyze_similar_query(s, c, 1, 10, &r, &err), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.items[0].id, "A");
+    assert_true(r.items[0].score > 1 - 1e-12);
+    analyze_similar_result_free(&r);
+    assert_int_equal(analyze_similar_query_exact(s, a, 2, 10, &r, &err), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.items[0].id, "B");
+    analyze_similar_result_free(&r);
+
+    char id[32], k1[32], k2[32];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(id, sizeof id, "i%d", i);
+        snprintf(k1, sizeof k1, "obs:domain:d%d.example", i);
+        snprintf(k2, sizeof k2, "ttp:T%04d", i % 50);
+        const char *f[] = {k1, k2};
+        add(s, id, f, 2);
+    }
+    for (int i = 0; i < 4000; i++)
+        if (i % 4 != 0) {
+            snprintf(id, sizeof id, "i%d", i);
+            assert_int_equal(analyze_similar_remove(s, id, &err), 0);
+        }
+    assert_int_equal(analyze_similar_count(s), 1002);
+    for (int i = 0; i < 4000; i += 37) {
+        snprintf(k1, sizeof k1, "obs:domain:d%d.example", i);
+        snprintf(k2, sizeof k2, "ttp:T%04d", i % 50);
+        const char *f[] = {k1, k2};
+        assert_int_equal(analyze_similar_query(s, f, 2, 1, &r, &err), 0);
+        snprintf(id, sizeof id, "i%d", i);
+        if (i % 4 == 0) {
+            assert_int_equal(r.n, 1);
+            assert_string_equal(r.items[0].id, id);
+        } else {
+            assert_true(r.n == 0 || strcmp(r.items[0].id, id) != 0);
+        }
+        analyze_similar_result_free(&r);
+    }
     analyze_similar_free(s);
 }
 
@@ -202,11 +276,9 @@ static void test_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_scores),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_perturbed_copy_first),
-        cmocka_unit_test(test_recall),
-        cmocka_unit_test(test_reason),
+        cmocka_unit_test(test_exact_scores), cmocka_unit_test(test_remove_and_update),
+        cmocka_unit_test(test_refusals),     cmocka_unit_test(test_perturbed_copy_first),
+        cmocka_unit_test(test_recall),       cmocka_unit_test(test_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,6 +311,10 @@ int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
  * no ids), that is the statement of the latest versions' range, and
  * store_sq_query_older_sql the one of the older versions' range; the query merges both. */
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
+/* With observables, store_sq_query_sql is the statement of one candidate's version (?2 its
+ * date_added, ?3 its opos) and this the candidates' (?1 the collection key, ?2 the date_added
+ * cursor, ?3 the chunk size, the observables' terms from ?4). */
+void store_sq_query_obs_sql(const struct store_query *q, struct rk_buf *sql);
 void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql);
 bool store_sq_query_two_ranges(const struct store_query *q);
 

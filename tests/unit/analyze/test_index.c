@@ -5,8 +5,9 @@
  * then envelopes posted through the ingest pipeline with analyze attached, read back with the
  * observable filter of policy_hub_query: a version found only by its key, an address finding
  * the CIDR holding it and a CIDR the address inside it, a sighting found under what it sighted
- * in the same envelope, a RED object never returned to a member it does not name, an
- * anonymised post returned without its source, a duplicate adding no row.
+ * in the same envelope (and observed data's SCOs under a sighting of it), a RED object never
+ * returned to a member it does not name, an anonymised post returned without its source, a
+ * duplicate adding no row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -327,6 +328,47 @@ static void sighting_found_under_what_it_sighted(void **state)
     assert_string_equal(fd.id[0], SIGHT);
 }
 
+/* A sighting of an indicator and of observed data that refers to an SCO, all in one envelope:
+ * the sighting and the observed data are found under the SCO's value (references followed two
+ * deep), the sighting under the indicator's too. (A sighting whose indicator is not stored is
+ * not visible at all: the access check hides what joins an invisible object.) */
+static void references_followed_in_the_envelope(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_principal rail = as(&f->rail, STORE_ROLE_READER);
+    struct found fd;
+#define OD   "observed-data--55555555-5555-4555-8555-555555555555"
+#define ADDR "ipv4-addr--66666666-6666-4666-8666-666666666666"
+#define ADDR_OBJ                                                                                   \
+    "{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\",\"id\":\"" ADDR "\",\"value\":\"192.0.2."    \
+                                                                      "44\"}"
+#define OD_OBJ                                                                                     \
+    "{\"type\":\"observed-data\",\"id\":\"" OD "\"," TIMES                                         \
+    ",\"first_observed\":\"2024-01-01T00:00:00Z\",\"last_observed\":\"2024-01-01T00:00:00Z\","     \
+    "\"number_observed\":1,\"object_refs\":[\"" ADDR "\"]}"
+#define SIGHT_OBJ                                                                                  \
+    "{\"type\":\"sighting\",\"id\":\"" SIGHT "\"," TIMES ",\"sighting_of_ref\":\"" IND1            \
+    "\",\"observed_data_refs\":[\"" OD "\"]}"
+    /* The sighting comes before the observed data it refers to: the second round of the
+     * envelope's references gives it what the observed data got from the address. */
+    post(f, &f->acme,
+         "[" INDICATOR(IND1, "[domain-name:value = 'unrelated.example']") "," SIGHT_OBJ "," ADDR_OBJ
+                                                                          "," OD_OBJ "]");
+    const char *k[] = {"ipv4:192.0.2.44"};
+    search(f, &rail, k, 1, &fd);
+    assert_int_equal(fd.n, 3);
+    assert_true(found_id(&fd, ADDR) && found_id(&fd, OD) && found_id(&fd, SIGHT));
+    /* The sighting is found under its indicator's values too, and by reference. */
+    const char *dom[] = {"domain:unrelated.example"};
+    search(f, &rail, dom, 1, &fd);
+    assert_int_equal(fd.n, 2);
+    assert_true(found_id(&fd, IND1) && found_id(&fd, SIGHT));
+    const char *ref[] = {"ref:" IND1};
+    search(f, &rail, ref, 1, &fd);
+    assert_int_equal(fd.n, 1);
+    assert_string_equal(fd.id[0], SIGHT);
+}
+
 static void red_only_for_its_recipients(void **state)
 {
     struct fixture *f = *state;
@@ -379,6 +421,7 @@ int main(void)
         T(found_by_key_only),
         T(containment_both_ways),
         T(sighting_found_under_what_it_sighted),
+        T(references_followed_in_the_envelope),
         T(red_only_for_its_recipients),
         T(anonymised_post_without_its_source),
     };

@@ -21,6 +21,15 @@
  * coordinator is in every audience). */
 bool policy_in_audience(const struct policy_principal *who, const char *spec);
 
+/*
+ * Whether every member organisation may read any object version at tlp in collection c,
+ * whoever posted it: tlp CLEAR or GREEN and c readable by "all" members (or "public"). The
+ * hub-authored aggregates readable by every member (cross-sector correlation) count only
+ * such inputs, so that they never tell a member of an object it could not read. (The green
+ * delay holds back the aggregate, GREEN itself, the same way.)
+ */
+bool policy_readable_by_every_member(const struct store_collection *c, int tlp);
+
 /* Collection permissions, as TAXII can_read / can_write report them. */
 bool policy_may_read_collection(const struct policy_principal *who,
                                 const struct store_collection *c);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hub_write.c: objects the hub authors itself (the groupings of cross-sector correlation),
+ * written through the policy layer like any post: validated, marked with their TLP, stored
+ * with access metadata and provenance (source: the hub, no token, action "hub-authored"),
+ * audited, and any credit they earn members recorded, all in one durable transaction. No
+ * anonymiser runs: the hub names nobody but itself. A new version of an id the collection
+ * holds keeps the first version's created; a version equal to the latest but for modified
+ * is not written again.
+ */
+#include "policy/policy_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The versions of one id in one collection that find_object met. */
+struct held {
+    const char *collection_id;
+    rk_time_us first_version, last_version; /* -1: none held */
+    json_t *first, *last;                   /* their bodies (owned) */
+};
+
+static int held_row(void *ctx, const struct store_row *row)
+{
+    struct held *h = ctx;
+
+    if (row->collection_id == NULL || strcmp(row->collection_id, h->collection_id) != 0 ||
+        row->json == NULL)
+        return 0;
+    if (h->first_version < 0 || row->version < h->first_version) {
+        json_decref(h->first);
+        h->first = json_loadb(row->json, row->json_len, 0, NULL);
+        h->first_version = row->version;
+    }
+    if (h->last_version < 0 || row->version > h->last_version) {
+        json_decref(h->last);
+        h->last = json_loadb(row->json, row->json_len, 0, NULL);
+        h->last_version = row->version;
+    }
+    return 0;
+}
+
+/* Whether a and b are equal but for modified. */
+static bool same_but_modified(const json_t *a, const json_t *b)
+{
+    json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+    bool same;
+
+    json_object_del(x, "modified");
+    json_object_del(y, "modified");
+    same = json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+/* One object made ready to store. */
+struct hub_obj {
+    struct stix_meta meta;
+    char *json; /* canonical */
+    size_t len;
+};
+
+/* What the transaction writes beside the objects. */
+struct hub_tx {
+    const struct store_collection *c;
+    const char *route;
+    int tlp;
+    const struct store_credit *credit;
+    size_t n_credit;
+    size_t n_written; /* NEW versions */
+};
+
+/* Whether org_id's ledger already has an event of kind about object_id. */
+struct credit_probe {
+    const struct store_credit *want;
+    bool found;
+};
+
+static int credit_seen(void *ctx, const struct store_credit *c)
+{
+    struct credit_probe *cp = ctx;
+
+    if (c->kind != NULL && c->object_id != NULL && strcmp(c->kind, cp->want->kind) == 0 &&
+        strcmp(c->object_id, cp->want->object_id) == 0) {
+        cp->found = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int hub_write_tx(void *ctx, struct store *s, const struct store_put *puts, size_t n,
+                        struct rk_err *err)
+{
+    struct hub_tx *tx = ctx;
+    json_t *arr = json_array();
+    char *text;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char v[RK_TIME_LEN];
+        if (puts[i].result == STORE_PUT_NEW)
+            tx->n_written++;
+        rk_time_format(puts[i].version_out, v);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id", puts[i].id, "version", v,
+                                             "tlp", policy_tlp_name(tx->tlp), "result",
+                                             puts[i].result == STORE_PUT_NEW   ? "new"
+                                             : puts[i].result == STORE_PUT_DUP ? "dup"
+                                                                               : "conflict"));
+    }
+    /* Credit once per (organisation, kind, object): a later version earns nothing again. */
+    for (size_t i = 0; i < tx->n_credit && rc == 0; i++) {
+        struct credit_probe cp = {&tx->credit[i], false};
+        rc = store_credit_list(s, tx->credit[i].org_id, credit_seen, &cp, err);
+        if (rc == 1)
+            rc = 0;
+        if (rc == 0 && !cp.found)
+            rc = policy_credit_record(s, &tx->credit[i], 1, err);
+    }
+    if (rc == 0) {
+        json_t *detail = json_pack("{s:o, s:b}", "objects", arr, "hub_authored", 1);
+        text = json_dumps(detail, JSON_COMPACT);
+        rc = policy_audit_append(s, NULL, POLICY_AUDIT_WRITE, tx->route, tx->c->id, text, err);
+        free(text);
+        json_decref(detail);
+    } else {
+        json_decref(arr);
+    }
+    return rc;
+}
+
+int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_t *objs, int tlp,
+                     const char *route, const struct store_credit *credit, size_t n_credit,
+                     size_t *written, struct rk_err *err)
+{
+    size_t total = json_array_size(objs), n = 0;
+    struct hub_obj *o = rk_calloc(total + 1, sizeof(*o));
+    struct store_put *puts = rk_calloc(total + 1, sizeof(*puts));
+    const char *marking = policy_tlp_marking_id(tlp);
+    char now_text[RK_TIME_LEN];
+    rk_time_us now = rk_time_now();
+    int rc = 0;
+
+    *written = 0;
+    if (c == NULL || !json_is_array(objs) || marking == NULL || hub->identity_id[0] == '\0') {
+        rc = rk_err_set(err, RK_E_INVALID,
+                        "hub write: a collection, objects, a TLP and the hub "
+                        "identity are needed");
+        goto out;
+    }
+    rk_time_format(now, now_text);
+    for (size_t i = 0; i < total; i++) {
+        json_t *obj = json_array_get(objs, i);
+        const char *by = json_string_value(json_object_get(obj, "created_by_ref"));
+        const char *id = json_string_value(json_object_get(obj, "id"));
+        bool sdo = json_object_get(obj, "created") != NULL;
+        struct held h = {c->id, -1, -1, NULL, NULL};
+
+        if (id == NULL || (sdo && (by == NULL || strcmp(by, hub->identity_id) != 0))) {
+            rc = rk_err_set(err, RK_E_INVALID, "hub write: object %zu is not the hub's own", i);
+            goto out;
+        }
+        rc = policy_tlp_mark(obj, tlp, err);
+        if (rc != 0)
+            goto out;
+        rc = store_find_object(hub->store, id, held_row, &h, err);
+        if (rc == 0 && h.first != NULL && sdo) {
+            /* A new version: the first one's created, modified strictly later than the last. */
+            json_t *created = json_object_get(h.first, "created");
+            if (created != NULL)
+                json_object_set(obj, "created", created);
+            if (now <= h.last_version) {
+                char t[RK_TIME_LEN];
+                rk_time_format(h.last_version + 1, t);
+                json_object_set_new(obj, "modified", json_string(t));
+            } else {
+                json_object_set_new(obj, "modified", json_string(now_text));
+            }
+        } else if (sdo) {
+            json_object_set_new(obj, "created", json_string(now_text));
+            json_object_set_new(obj, "modified", json_string(now_text));
+        }
+        bool unchanged = h.last != NULL && same_but_modified(h.last, obj);
+        json_decref(h.first);
+        json_decref(h.last);
+        if (rc != 0)
+            goto out;
+        if (unchanged)
+            continue;
+        rc = stix_validate_meta(obj, &o[n].meta, err);
+        if (rc != 0)
+            goto out;
+        o[n].json = stix_canonical(obj, &o[n].len);
+        struct store_put *put = &puts[n];
+        put->id = o[n].meta.id;
+        put->type = o[n].meta.type;
+        put->spec_version = o[n].meta.spec_version;
+        put->version = o[n].meta.version;
+        put->version_text = o[n].meta.version_text;
+        put->json = o[n].json;
+        put->json_len = o[n].len;
+        put->access.tlp = tlp;
+        put->access.source_org = "";
+        put->access.source_sector = "";
+        put->access.scope = "";
+        put->access.recipients = "";
+        put->access.joins = "";
+        put->access.rule = "hub-authored";
+        put->original = o[n].json;
+        put->original_len = o[n].len;
+        put->token_hash = "";
+        put->anonymity = STORE_ANON_NAMED;
+        put->actions = "[\"hub-authored\"]";
+        n++;
+    }
+    if (n > 0) {
+        struct hub_tx tx = {c, route != NULL ? route : "hub", tlp, credit, n_credit, 0};
+        struct rk_err e2;
+        rk_err_clear(&e2);
+        rc = store_put_objects_then(hub->store, c->id, puts, n, hub_write_tx, &tx, &e2);
+        if (rc < 0) {
+            rk_err_set(err, rc, "hub write: %s", e2.msg);
+            goto out;
+        }
+        *written = tx.n_written;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i <= total; i++)
+        free(o[i].json);
+    free(o);
+    free(puts);
+    return rc;
+}

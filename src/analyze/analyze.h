@@ -329,6 +329,11 @@ int analyze_correlate(const struct analyze_corr_params *params,
                       struct analyze_corr_result *out, struct rk_err *err);
 void analyze_corr_result_free(struct analyze_corr_result *r);
 
+/* The observable of an index key (analyze_observable_key's text, "domain:example.jp").
+ * 0, or RK_E_INVALID with err saying why. */
+int analyze_observable_from_key(const char *key, struct analyze_observable *out,
+                                struct rk_err *err);
+
 /* A UUID version 5 (RFC 4122, SHA-1) of name (len bytes) in namespace ns (UUID text) into out
  * (lower-case text). 0, or RK_E_INVALID when ns is not a UUID. */
 int analyze_uuid_v5(const char *ns, const char *name, size_t len, char out[RK_UUID_LEN]);

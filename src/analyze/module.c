@@ -6,6 +6,7 @@
  * in its own file; this one only lists them.
  */
 #include "analyze/analyze.h"
+#include "analyze/analyze_int.h"
 
 #include "module/module.h"
 #include "policy/hub.h"
@@ -14,10 +15,11 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
 {
     const struct http_route table[] = {
         {NULL, NULL, NULL, NULL, 0, NULL}, /* placeholder: the first route replaces it */
+        {"GET", "/api/v1/correlations", analyze_correlations_get, hub, HTTP_ROUTE_JSON,
+         "api-correlations"},
     };
     size_t n = 0;
 
-    (void)hub;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (table[i].method == NULL)
             continue;
@@ -36,12 +38,16 @@ int analyze_attach(struct rk_hub *hub, struct rk_err *err)
 
 static int analyze_start(const struct module_ctx *ctx, struct rk_err *err)
 {
-    return analyze_attach(ctx->hub, err);
+    int rc = analyze_attach(ctx->hub, err);
+    if (rc == 0)
+        rc = analyze_correlate_start(ctx->hub, err);
+    return rc;
 }
 
 static void analyze_stop(const struct module_ctx *ctx)
 {
     (void)ctx;
+    analyze_correlate_stop();
 }
 
 const struct module analyze_module = {

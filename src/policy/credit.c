@@ -78,7 +78,7 @@ static int sum_one(void *ctx, const struct store_credit *c)
 {
     struct summary *sm = ctx;
     struct tally *t;
-    bool by_other, sighting;
+    bool by_other, sighting, correlation, hub_correlation;
 
     if (c->org_id == NULL || strcmp(c->org_id, sm->org_id) != 0)
         return 0; /* the store filters already; never count someone else's credit */
@@ -91,7 +91,11 @@ static int sum_one(void *ctx, const struct store_credit *c)
         return 0;
     }
     sighting = c->kind != NULL && strcmp(c->kind, "sighting") == 0;
-    if (!by_other || !(sighting || (c->kind != NULL && strcmp(c->kind, "correlation") == 0)))
+    correlation = c->kind != NULL && strcmp(c->kind, "correlation") == 0;
+    /* A correlation without by_org is the hub's cross-sector one (analyze): counted when
+     * the organisation may see the grouping it names; it adds no organisation behind it. */
+    hub_correlation = correlation && (c->by_org == NULL || c->by_org[0] == '\0');
+    if (!(by_other || hub_correlation) || !(sighting || correlation))
         return 0;
     if (sm->ax != NULL && !event_visible(sm->ax, c, sighting))
         return sm->ax->store_rc; /* a store failure stops the walk (negative) */

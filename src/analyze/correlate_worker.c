@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * correlate_worker.c: the background job of cross-sector correlation. It follows the
+ * observable index from a durable cursor (the setting ANALYZE_CORR_CURSOR: the seq of the
+ * last index row it finished), re-evaluates each observable key the new rows touched over
+ * every report of it in the window (correlate.c's rule, with the access rule of
+ * docs/analysis.md deciding which reports count), and writes the hub's grouping and SCO into
+ * the correlations collection through the policy layer (policy_hub_write), crediting the
+ * reporters once per correlation. A new grouping version is the event the alerts issue will
+ * deliver. docs/internals/analyze.md, "Correlation worker".
+ */
+#include "analyze/analyze_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "module/module.h"
+#include "policy/policy.h"
+
+/* Index rows read per batch; the cursor moves after each batch. */
+#define BATCH 1000
+/* The tier whose groupings every member reads (docs/analysis.md). */
+#define TIER_GREEN "green"
+#define ROUTE      "analyze-correlate"
+#define US_PER_DAY ((rk_time_us)86400 * 1000000)
+
+static struct {
+    struct rk_hub *hub;
+    struct module_worker *w;
+    char collection_id[RK_UUID_LEN]; /* the correlations collection */
+} corr;
+
+/* ---- the correlations collection ------------------------------------------------------- */
+
+int analyze_correlations_collection(struct store *s, struct store_collection *out,
+                                    struct rk_err *err)
+{
+    int rc = policy_collection_find(s, ANALYZE_CORR_ALIAS, out, err);
+
+    if (rc != RK_E_NOTFOUND)
+        return rc;
+    rk_err_clear(err);
+    store_collection_clear(out);
+    /* Every member reads it; no member writes it (the coordinator is in every audience). */
+    return policy_collection_add(s, "Correlations",
+                                 "Cross-sector correlations written by the hub (docs/analysis.md)",
+                                 ANALYZE_CORR_ALIAS, "all", "sector:" POLICY_COORDINATION_SECTOR,
+                                 out, err);
+}
+
+/* ---- one round ------------------------------------------------------------------------- */
+
+/* The keys a batch of index rows touched, each once, with the earliest date_added seen. */
+struct touched {
+    char *key;
+    struct store_observable obs; /* obs.key points to key */
+    rk_time_us first;
+};
+
+struct batch {
+    struct touched *items;
+    size_t n, cap;
+    struct rk_strset seen;
+    int64_t last_seq;
+    size_t rows;
+};
+
+static int batch_row(void *ctx, const struct store_observable_row *row)
+{
+    struct batch *b = ctx;
+    size_t len = strlen(row->obs.key);
+
+    b->rows++;
+    if (row->seq > b->last_seq)
+        b->last_seq = row->seq;
+    if (!rk_strset_add(&b->seen, row->obs.key, len)) {
+        for (size_t i = 0; i < b->n; i++)
+            if (strcmp(b->items[i].key, row->obs.key) == 0 && row->date_added < b->items[i].first)
+                b->items[i].first = row->date_added;
+        return 0;
+    }
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->items = rk_realloc(b->items, b->cap * sizeof(*b->items));
+    }
+    struct touched *t = &b->items[b->n++];
+    t->key = rk_strdup(row->obs.key);
+    t->obs = row->obs;
+    t->obs.key = t->key;
+    t->first = row->date_added;
+    return 0;
+}
+
+static void batch_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->items[i].key);
+    free(b->items);
+    rk_strset_free(&b->seen);
+    memset(b, 0, sizeof(*b));
+}
+
+/* What one round knows: the policy's thresholds, k, the collections. */
+struct round {
+    struct rk_hub *hub;
+    struct analyze_corr_params params;
+    int k;
+    struct store_collection *colls;
+    size_t n_colls;
+    const struct store_collection *target; /* the correlations collection */
+};
+
+/* The reports of one key, copied out of the store's rows. */
+struct reports {
+    const struct round *r;
+    const struct store_observable *obs;
+    struct analyze_corr_report *items;
+    char **strings; /* 2 per item, owned */
+    size_t n, cap;
+};
+
+static const struct store_collection *collection_of(const struct round *r, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < r->n_colls; i++)
+        if (strcmp(r->colls[i].id, id) == 0)
+            return &r->colls[i];
+    return NULL;
+}
+
+/*
+ * Whether a report counts toward the grouping every member reads: its version readable by
+ * every member whoever posted it (policy_readable_by_every_member: CLEAR or GREEN in a
+ * collection all members read), and not a relationship or sighting, whose visibility also
+ * depends on the objects they join (fail closed). AMBER, AMBER+STRICT and RED reports never
+ * count (docs/analysis.md says why).
+ */
+static bool report_counts(const struct round *r, const struct store_observable_row *row)
+{
+    if (row->id == NULL || rk_starts_with(row->id, "relationship--") ||
+        rk_starts_with(row->id, "sighting--"))
+        return false;
+    return policy_readable_by_every_member(collection_of(r, row->collection_id), row->tlp);
+}
+
+static int report_row(void *ctx, const struct store_observable_row *row)
+{
+    struct reports *rp = ctx;
+
+    /* The hub's own objects (the correlations collection) are no one's report. */
+    if (row->source_org == NULL || row->source_org[0] == '\0' ||
+        strcmp(row->collection_id, rp->r->target->id) == 0)
+        return 0;
+    /* A range narrower than the key's (an address inside a CIDR key) is another observable:
+     * a key correlates with itself and the ranges that hold it. */
+    if (rp->obs->ranged && row->obs.ranged && row->obs.prefix > rp->obs->prefix)
+        return 0;
+    if (rp->n == rp->cap) {
+        rp->cap = rp->cap ? rp->cap * 2 : 16;
+        rp->items = rk_realloc(rp->items, rp->cap * sizeof(*rp->items));
+        rp->strings = rk_realloc(rp->strings, rp->cap * 2 * sizeof(*rp->strings));
+    }
+    rp->strings[2 * rp->n] = rk_strdup(row->source_org);
+    rp->strings[2 * rp->n + 1] = rk_strdup(row->source_sector != NULL ? row->source_sector : "");
+    rp->items[rp->n] = (struct analyze_corr_report){rp->strings[2 * rp->n],
+                                                    rp->strings[2 * rp->n + 1], row->date_added,
+                                                    report_counts(rp->r, row)};
+    rp->n++;
+    return 0;
+}
+
+static void reports_clear(struct reports *rp)
+{
+    for (size_t i = 0; i < 2 * rp->n; i++)
+        free(rp->strings[i]);
+    free(rp->strings);
+    free(rp->items);
+}
+
+/* Writes (or updates) the grouping of key when its reports correlate. */
+static int evaluate(const struct round *r, const struct touched *t, struct rk_err *err)
+{
+    struct reports rp = {.r = r, .obs = &t->obs};
+    struct analyze_corr_result res = {0};
+    struct analyze_observable obs;
+    struct store_credit *credit = NULL;
+    json_t *objs = NULL, *grouping, *sco;
+    rk_time_us window = (rk_time_us)r->params.window_days * US_PER_DAY;
+    size_t written = 0;
+    struct rk_err e2 = {0};
+    int rc;
+
+    rc = store_observable_reports(r->hub->store, &t->obs, t->first - window, report_row, &rp,
+                                  err);
+    if (rc == 0)
+        rc = analyze_correlate(&r->params, rp.items, rp.n, &res, err);
+    if (rc != 0 || !res.correlates)
+        goto out;
+    if (analyze_observable_from_key(t->key, &obs, &e2) != 0) {
+        rk_log(RK_LOG_WARN, "correlate: key '%.80s' not understood: %s", t->key, e2.msg);
+        goto out;
+    }
+    grouping = analyze_corr_grouping(r->hub->identity_id, &obs, TIER_GREEN, &res, r->k);
+    sco = analyze_observable_sco(&obs);
+    if (grouping == NULL || sco == NULL) {
+        json_decref(grouping);
+        json_decref(sco);
+        goto out;
+    }
+    objs = json_pack("[o, o]", sco, grouping);
+    credit = rk_calloc(res.n_orgs + 1, sizeof(*credit));
+    for (size_t i = 0; i < res.n_orgs; i++)
+        credit[i] = (struct store_credit){.org_id = (char *)res.orgs[i],
+                                          .kind = "correlation",
+                                          .object_id = (char *)json_string_value(
+                                              json_object_get(grouping, "id")),
+                                          .points = POLICY_CREDIT_CORRELATION,
+                                          .by_org = "",
+                                          .by_sector = ""};
+    rc = policy_hub_write(r->hub, r->target, objs, POLICY_TLP_GREEN, ROUTE, credit, res.n_orgs,
+                          &written, err);
+    if (rc == 0 && written > 0)
+        rk_log(RK_LOG_INFO, "correlate: %s: %zu organisations in %zu sectors", t->key, res.n_orgs,
+               res.n_sectors);
+out:
+    free(credit);
+    json_decref(objs);
+    analyze_corr_result_free(&res);
+    reports_clear(&rp);
+    return rc;
+}
+
+/* The cursor: the seq of the last index row done (0: none). */
+static int64_t cursor_load(struct store *s)
+{
+    char *v = NULL;
+    struct rk_err e2 = {0};
+    int64_t seq = 0;
+
+    if (store_setting_get(s, ANALYZE_CORR_CURSOR, &v, &e2) == 0 && v != NULL)
+        seq = strtoll(v, NULL, 10);
+    free(v);
+    return seq > 0 ? seq : 0;
+}
+
+static void correlate_round(void *arg, struct module_worker *w)
+{
+    struct round r = {.hub = arg};
+    struct store_collection target = {0};
+    struct policy_doc doc;
+    struct rk_err err = {0};
+    int64_t cursor;
+    bool doc_loaded = false;
+
+    if (policy_doc_load(r.hub->store, &doc, &err) != 0)
+        goto fail;
+    doc_loaded = true;
+    r.params = (struct analyze_corr_params){doc.corr_min_orgs, doc.corr_min_sectors,
+                                            doc.corr_window_days};
+    r.k = doc.sector_k > 0 ? doc.sector_k : 5;
+    if (analyze_correlations_collection(r.hub->store, &target, &err) != 0 ||
+        store_collection_list(r.hub->store, &r.colls, &r.n_colls, &err) != 0)
+        goto fail;
+    r.target = &target;
+    cursor = cursor_load(r.hub->store);
+    while (!module_worker_stopping(w)) {
+        struct batch b = {.last_seq = cursor};
+        char text[32];
+        int rc = store_observable_since(r.hub->store, cursor, BATCH, batch_row, &b, &err);
+        for (size_t i = 0; rc == 0 && i < b.n && !module_worker_stopping(w); i++)
+            rc = evaluate(&r, &b.items[i], &err);
+        /* The cursor moves only past a batch done in full: a failed or stopped one is done
+         * again next round (writing an unchanged grouping again writes nothing). */
+        bool done = rc == 0 && !module_worker_stopping(w) && b.last_seq > cursor;
+        size_t rows = b.rows;
+        if (done) {
+            snprintf(text, sizeof(text), "%lld", (long long)b.last_seq);
+            rc = store_setting_set(r.hub->store, ANALYZE_CORR_CURSOR, text, &err);
+            if (rc == 0)
+                cursor = b.last_seq;
+        }
+        batch_clear(&b);
+        if (rc != 0)
+            goto fail;
+        if (!done || rows < BATCH)
+            break;
+    }
+    goto out;
+fail:
+    rk_log(RK_LOG_ERROR, "correlate: %s", err.msg);
+out:
+    if (doc_loaded)
+        policy_doc_clear(&doc);
+    store_collections_free(r.colls, r.n_colls);
+    store_collection_clear(&target);
+}
+
+/* ---- start and stop -------------------------------------------------------------------- */
+
+int analyze_correlate_start(struct rk_hub *hub, struct rk_err *err)
+{
+    struct store_collection c = {0};
+    const char *ms = getenv(ANALYZE_CORR_INTERVAL_ENV);
+    int64_t interval_ms = ANALYZE_CORR_INTERVAL_MS;
+    int rc;
+
+    /* Created before the first request, so that members see it at once. */
+    rc = analyze_correlations_collection(hub->store, &c, err);
+    if (rc != 0)
+        return rc;
+    memcpy(corr.collection_id, c.id, sizeof(corr.collection_id));
+    store_collection_clear(&c);
+    if (ms != NULL && ms[0] != '\0') {
+        char *end;
+        long long v = strtoll(ms, &end, 10);
+        if (*end != '\0' || v < 1 || v > 86400000)
+            return rk_err_set(err, RK_E_INVALID, "%s: expected milliseconds from 1 to 86400000",
+                              ANALYZE_CORR_INTERVAL_ENV);
+        interval_ms = v;
+    }
+    corr.hub = hub;
+    return module_worker_start("correlate", correlate_round, hub, interval_ms * 1000, &corr.w,
+                               err);
+}
+
+void analyze_correlate_stop(void)
+{
+    module_worker_stop(corr.w);
+    corr.w = NULL;
+}

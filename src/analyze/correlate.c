@@ -160,8 +160,7 @@ void analyze_corr_result_free(struct analyze_corr_result *r)
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
-int analyze_observable_from_key(const char *key, struct analyze_observable *out,
-                                struct rk_err *err)
+int analyze_observable_from_key(const char *key, struct analyze_observable *out, struct rk_err *err)
 {
     const char *colon = key != NULL ? strchr(key, ':') : NULL;
 
@@ -170,8 +169,8 @@ int analyze_observable_from_key(const char *key, struct analyze_observable *out,
     for (int t = ANALYZE_OBS_IPV4; t <= ANALYZE_OBS_ASN; t++) {
         const char *name = analyze_obs_type_name((enum analyze_obs_type)t);
         if (strlen(name) == (size_t)(colon - key) && memcmp(name, key, strlen(name)) == 0)
-            return analyze_observable_parse(colon + 1, strlen(colon + 1),
-                                            (enum analyze_obs_type)t, out, err);
+            return analyze_observable_parse(colon + 1, strlen(colon + 1), (enum analyze_obs_type)t,
+                                            out, err);
     }
     return rk_err_set(err, RK_E_INVALID, "unknown observable type in key '%.40s'", key);
 }

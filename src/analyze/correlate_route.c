@@ -52,8 +52,8 @@ static int listing_row(void *ctx, const struct store_row *row)
         json_array_append_new(
             l->items,
             json_pack("{s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:O}", "id", row->id,
-                      "modified", modified, "observable", json_object_get(x, "observable"),
-                      "key", json_object_get(x, "key"), "organisations",
+                      "modified", modified, "observable", json_object_get(x, "observable"), "key",
+                      json_object_get(x, "key"), "organisations",
                       json_object_get(x, "organisations"), "sectors", json_object_get(x, "sectors"),
                       "first_seen", json_object_get(x, "first_seen"), "last_seen",
                       json_object_get(x, "last_seen"), "tlp", policy_tlp_name(row->access.tlp),
@@ -91,8 +91,8 @@ int analyze_correlations_get(void *ctx, struct http_request *req, struct http_re
     rc = policy_collection_find(hub->store, ANALYZE_CORR_ALIAS, &c, err);
     if (rc == RK_E_NOTFOUND) {
         store_collection_clear(&c);
-        http_reply_json(resp, 200, json_pack("{s:[], s:b, s:n}", "correlations", "more", 0,
-                                             "next"));
+        http_reply_json(resp, 200,
+                        json_pack("{s:[], s:b, s:n}", "correlations", "more", 0, "next"));
         return 0;
     }
     if (rc != 0) {
@@ -110,8 +110,7 @@ int analyze_correlations_get(void *ctx, struct http_request *req, struct http_re
     if (page.count > 0)
         rk_time_format(page.next, text);
     http_reply_json(resp, 200,
-                    json_pack("{s:o, s:b, s:o}", "correlations", l.items, "more", page.more,
-                              "next",
+                    json_pack("{s:o, s:b, s:o}", "correlations", l.items, "more", page.more, "next",
                               page.count > 0 && page.more ? json_string(text) : json_null()));
     return 0;
 }

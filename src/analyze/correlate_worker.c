@@ -43,10 +43,9 @@ int analyze_correlations_collection(struct store *s, struct store_collection *ou
     rk_err_clear(err);
     store_collection_clear(out);
     /* Every member reads it; no member writes it (the coordinator is in every audience). */
-    return policy_collection_add(s, "Correlations",
-                                 "Cross-sector correlations written by the hub (docs/analysis.md)",
-                                 ANALYZE_CORR_ALIAS, "all", "sector:" POLICY_COORDINATION_SECTOR,
-                                 out, err);
+    return policy_collection_add(
+        s, "Correlations", "Cross-sector correlations written by the hub (docs/analysis.md)",
+        ANALYZE_CORR_ALIAS, "all", "sector:" POLICY_COORDINATION_SECTOR, out, err);
 }
 
 /* ---- one round ------------------------------------------------------------------------- */
@@ -162,9 +161,9 @@ static int report_row(void *ctx, const struct store_observable_row *row)
     }
     rp->strings[2 * rp->n] = rk_strdup(row->source_org);
     rp->strings[2 * rp->n + 1] = rk_strdup(row->source_sector != NULL ? row->source_sector : "");
-    rp->items[rp->n] = (struct analyze_corr_report){rp->strings[2 * rp->n],
-                                                    rp->strings[2 * rp->n + 1], row->date_added,
-                                                    report_counts(rp->r, row)};
+    rp->items[rp->n] =
+        (struct analyze_corr_report){rp->strings[2 * rp->n], rp->strings[2 * rp->n + 1],
+                                     row->date_added, report_counts(rp->r, row)};
     rp->n++;
     return 0;
 }
@@ -190,8 +189,7 @@ static int evaluate(const struct round *r, const struct touched *t, struct rk_er
     struct rk_err e2 = {0};
     int rc;
 
-    rc = store_observable_reports(r->hub->store, &t->obs, t->first - window, report_row, &rp,
-                                  err);
+    rc = store_observable_reports(r->hub->store, &t->obs, t->first - window, report_row, &rp, err);
     if (rc == 0)
         rc = analyze_correlate(&r->params, rp.items, rp.n, &res, err);
     if (rc != 0 || !res.correlates)
@@ -210,13 +208,13 @@ static int evaluate(const struct round *r, const struct touched *t, struct rk_er
     objs = json_pack("[o, o]", sco, grouping);
     credit = rk_calloc(res.n_orgs + 1, sizeof(*credit));
     for (size_t i = 0; i < res.n_orgs; i++)
-        credit[i] = (struct store_credit){.org_id = (char *)res.orgs[i],
-                                          .kind = "correlation",
-                                          .object_id = (char *)json_string_value(
-                                              json_object_get(grouping, "id")),
-                                          .points = POLICY_CREDIT_CORRELATION,
-                                          .by_org = "",
-                                          .by_sector = ""};
+        credit[i] = (struct store_credit){
+            .org_id = (char *)res.orgs[i],
+            .kind = "correlation",
+            .object_id = (char *)json_string_value(json_object_get(grouping, "id")),
+            .points = POLICY_CREDIT_CORRELATION,
+            .by_org = "",
+            .by_sector = ""};
     rc = policy_hub_write(r->hub, r->target, objs, POLICY_TLP_GREEN, ROUTE, credit, res.n_orgs,
                           &written, err);
     if (rc == 0 && written > 0)
@@ -255,8 +253,8 @@ static void correlate_round(void *arg, struct module_worker *w)
     if (policy_doc_load(r.hub->store, &doc, &err) != 0)
         goto fail;
     doc_loaded = true;
-    r.params = (struct analyze_corr_params){doc.corr_min_orgs, doc.corr_min_sectors,
-                                            doc.corr_window_days};
+    r.params =
+        (struct analyze_corr_params){doc.corr_min_orgs, doc.corr_min_sectors, doc.corr_window_days};
     r.k = doc.sector_k > 0 ? doc.sector_k : 5;
     if (analyze_correlations_collection(r.hub->store, &target, &err) != 0 ||
         store_collection_list(r.hub->store, &r.colls, &r.n_colls, &err) != 0)
@@ -319,8 +317,7 @@ int analyze_correlate_start(struct rk_hub *hub, struct rk_err *err)
         interval_ms = v;
     }
     corr.hub = hub;
-    return module_worker_start("correlate", correlate_round, hub, interval_ms * 1000, &corr.w,
-                               err);
+    return module_worker_start("correlate", correlate_round, hub, interval_ms * 1000, &corr.w, err);
 }
 
 void analyze_correlate_stop(void)

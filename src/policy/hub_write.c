@@ -10,49 +10,59 @@
  */
 #include "policy/policy_int.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The versions of one id in one collection that find_object met. */
+/* "hub-authored " and 32 hex digits, and its NUL. */
+#define POLICY_HUB_RULE_LEN 48
+
+/* The versions of one id in one collection that find_object met (no bodies: access
+ * metadata only). */
 struct held {
     const char *collection_id;
     rk_time_us first_version, last_version; /* -1: none held */
-    json_t *first, *last;                   /* their bodies (owned) */
+    char last_rule[POLICY_HUB_RULE_LEN];    /* the latest version's access.rule */
 };
 
 static int held_row(void *ctx, const struct store_row *row)
 {
     struct held *h = ctx;
 
-    if (row->collection_id == NULL || strcmp(row->collection_id, h->collection_id) != 0 ||
-        row->json == NULL)
+    if (row->collection_id == NULL || strcmp(row->collection_id, h->collection_id) != 0)
         return 0;
-    if (h->first_version < 0 || row->version < h->first_version) {
-        json_decref(h->first);
-        h->first = json_loadb(row->json, row->json_len, 0, NULL);
+    if (h->first_version < 0 || row->version < h->first_version)
         h->first_version = row->version;
-    }
-    if (h->last_version < 0 || row->version > h->last_version) {
-        json_decref(h->last);
-        h->last = json_loadb(row->json, row->json_len, 0, NULL);
+    if (h->last_version < 0 || row->version >= h->last_version) {
         h->last_version = row->version;
+        policy_copy_str(h->last_rule, sizeof(h->last_rule),
+                        row->access.rule != NULL ? row->access.rule : "");
     }
     return 0;
 }
 
-/* Whether a and b are equal but for modified. */
-static bool same_but_modified(const json_t *a, const json_t *b)
+/*
+ * The access rule a hub-authored version is stored with: "hub-authored " and a digest of the
+ * object without created and modified (BLAKE2b-128, hex), so that the next write can tell
+ * from the access metadata alone (find_object has no bodies) whether anything changed.
+ */
+static void content_rule(const json_t *obj, char out[POLICY_HUB_RULE_LEN])
 {
-    json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
-    bool same;
+    json_t *x = json_deep_copy(obj);
+    unsigned char digest[16];
+    size_t len, n;
+    char *text;
 
+    json_object_del(x, "created");
     json_object_del(x, "modified");
-    json_object_del(y, "modified");
-    same = json_equal(x, y);
+    text = stix_canonical(x, &len);
+    crypto_generichash(digest, sizeof(digest), (const unsigned char *)text, len, NULL, 0);
+    n = (size_t)snprintf(out, POLICY_HUB_RULE_LEN, "hub-authored ");
+    for (size_t i = 0; i < sizeof(digest); i++)
+        n += (size_t)snprintf(out + n, POLICY_HUB_RULE_LEN - n, "%02x", digest[i]);
+    free(text);
     json_decref(x);
-    json_decref(y);
-    return same;
 }
 
 /* One object made ready to store. */
@@ -60,6 +70,7 @@ struct hub_obj {
     struct stix_meta meta;
     char *json; /* canonical */
     size_t len;
+    char rule[POLICY_HUB_RULE_LEN];
 };
 
 /* What the transaction writes beside the objects. */
@@ -154,10 +165,11 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         json_t *obj = json_array_get(objs, i);
         const char *by = json_string_value(json_object_get(obj, "created_by_ref"));
         const char *id = json_string_value(json_object_get(obj, "id"));
-        bool sdo = json_object_get(obj, "created") != NULL;
-        struct held h = {c->id, -1, -1, NULL, NULL};
+        /* An SDO or SRO names its author; an SCO has none (and no created or modified). */
+        bool sdo = by != NULL;
+        struct held h = {c->id, -1, -1, ""};
 
-        if (id == NULL || (sdo && (by == NULL || strcmp(by, hub->identity_id) != 0))) {
+        if (id == NULL || (sdo && strcmp(by, hub->identity_id) != 0)) {
             rc = rk_err_set(err, RK_E_INVALID, "hub write: object %zu is not the hub's own", i);
             goto out;
         }
@@ -165,13 +177,18 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         if (rc != 0)
             goto out;
         rc = store_find_object(hub->store, id, held_row, &h, err);
-        if (rc == 0 && h.first != NULL && sdo) {
-            /* A new version: the first one's created, modified strictly later than the last. */
-            json_t *created = json_object_get(h.first, "created");
-            if (created != NULL)
-                json_object_set(obj, "created", created);
+        if (rc != 0)
+            goto out;
+        content_rule(obj, o[n].rule);
+        if (h.last_version >= 0 && strcmp(h.last_rule, o[n].rule) == 0)
+            continue; /* the latest version says the same: nothing to write */
+        if (h.last_version >= 0 && sdo) {
+            /* A new version: the first one's created (a first version has created =
+             * modified, its version), modified strictly later than the latest. */
+            char t[RK_TIME_LEN];
+            rk_time_format(h.first_version, t);
+            json_object_set_new(obj, "created", json_string(t));
             if (now <= h.last_version) {
-                char t[RK_TIME_LEN];
                 rk_time_format(h.last_version + 1, t);
                 json_object_set_new(obj, "modified", json_string(t));
             } else {
@@ -181,13 +198,6 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
             json_object_set_new(obj, "created", json_string(now_text));
             json_object_set_new(obj, "modified", json_string(now_text));
         }
-        bool unchanged = h.last != NULL && same_but_modified(h.last, obj);
-        json_decref(h.first);
-        json_decref(h.last);
-        if (rc != 0)
-            goto out;
-        if (unchanged)
-            continue;
         rc = stix_validate_meta(obj, &o[n].meta, err);
         if (rc != 0)
             goto out;
@@ -206,7 +216,7 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         put->access.scope = "";
         put->access.recipients = "";
         put->access.joins = "";
-        put->access.rule = "hub-authored";
+        put->access.rule = o[n].rule;
         put->original = o[n].json;
         put->original_len = o[n].len;
         put->token_hash = "";

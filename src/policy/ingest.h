@@ -109,9 +109,10 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
  * created_by_ref = the hub identity; each gets tlp's TLP 2.0 marking. An SDO whose id c
  * already holds keeps its first version's created and gets modified = now (strictly after
  * the latest version); a new SDO gets created = modified = now. An object equal to the
- * latest version c holds but for modified is not written again (SCOs once held are never
- * rewritten). What is left is validated (stix_validate) and stored in ONE durable
- * transaction with its access metadata (source "", tlp, rule "hub-authored"), provenance
+ * latest version c holds but for created and modified is not written again (the access rule
+ * of a hub version is "hub-authored <digest of the object without created and modified>",
+ * compared without reading bodies). What is left is validated (stix_validate) and stored in
+ * ONE durable transaction with its access metadata (source "", tlp, that rule), provenance
  * (token "", action "hub-authored"), one "write" audit entry (route; detail {"objects":
  * [{id, version, tlp, result}], "hub_authored": true}) and the n_credit credit events, each
  * recorded only if the ledger has no event of the same organisation, kind and object_id yet

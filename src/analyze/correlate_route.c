@@ -69,7 +69,8 @@ int analyze_correlations_get(void *ctx, struct http_request *req, struct http_re
     struct rk_hub *hub = ctx;
     const struct policy_principal *who = req->principal;
     static const char *const types[] = {"grouping"};
-    struct policy_hub_query q = {.added_after = -1, .after = -1, .types = types, .n_types = 1};
+    struct policy_hub_query q = {
+        .added_after = -1, .after = -1, .types = types, .n_types = 1, .with_json = true};
     struct policy_hub_page page = {0};
     struct store_collection c = {0};
     struct listing l;

@@ -136,6 +136,11 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
     /* A count is shown when the organisations behind it are none or at least k. */
     bool show_s = n_s == 0 || n_s >= (size_t)k, show_c = n_c == 0 || n_c >= (size_t)k;
     bool show_o = n_o == 0 || n_o >= (size_t)k;
+    /* The hub's correlations (no organisation behind them) leave n_c as it was: when it is 0
+     * the count is theirs alone and shown; from k on every event has one of k organisations
+     * behind it (so n >= k, as thresholded asks of the others). */
+    json_t *correlations = show_c ? json_integer((json_int_t)sm->correlations.n)
+                                  : json_string("fewer than k");
     /* Points only of what is shown: +5 or +2 would tell a count that is not. */
     int64_t points = sm->contribution_points + (show_s ? sm->sightings.points : 0) +
                      (show_c ? sm->correlations.points : 0);
@@ -144,7 +149,7 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
         "{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view", "member",
         "points", (json_int_t)points, "contributions", (json_int_t)sm->contributions,
         "sightings_by_others", thresholded(sm->sightings.n, k, show_s), "correlations_by_others",
-        thresholded(sm->correlations.n, k, show_c), "used_by", "organisations",
+        correlations, "used_by", "organisations",
         thresholded((int64_t)n_o, k, true), "sectors", thresholded((int64_t)n_sec, k, show_o));
 }
 

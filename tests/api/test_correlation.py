@@ -86,7 +86,9 @@ class TestCorrelation(HubTestCase):
         out = []
         for name, oid in self.fx.org_ids.items():
             out += [name, oid]
-        for row in self.hub.cli("org", "list", "--json"):
+        listed = self.hub.cli("org", "list")
+        for row in listed.get("orgs", listed.get("organisations", [])):
+            out.append(row["name"])
             if row.get("identity_id"):
                 out.append(row["identity_id"])
         return out

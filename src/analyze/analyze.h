@@ -114,6 +114,14 @@ bool analyze_cidr_contains(const struct analyze_observable *cidr,
 int analyze_covering_cidr(const struct analyze_observable *addr, unsigned prefix,
                           struct analyze_observable *out);
 
+/*
+ * The range of an address or CIDR observable in the 128-bit space of the observable index
+ * (struct store_observable): an IPv6 one as it is, an IPv4 one mapped into ::ffff:0:0/96 with
+ * prefix 96 + its own. *ranged is false (addr zero) for every other type.
+ */
+void analyze_observable_range(const struct analyze_observable *obs, uint8_t addr[16],
+                              unsigned *prefix, bool *ranged);
+
 /* At most this many items in one comma-separated query. */
 #define ANALYZE_QUERY_MAX 100
 
@@ -380,5 +388,18 @@ extern const struct module analyze_module;
  * whoever stored it.
  */
 int analyze_attach(struct rk_hub *hub, struct rk_err *err);
+
+/*
+ * The observable index (index_hook.c). analyze_index_observe is the observe member of the
+ * ingest hook (policy/hub.h): the rows of obj, an object of STIX type type, as one block
+ * freed with free(); see docs/internals/analyze.md, "The observable index".
+ * analyze_index_attach installs it (called by analyze_attach), unless the environment has
+ * RENKEI_NO_OBSERVABLE_INDEX set: for benchmarks of ingest without the index, never for a hub
+ * (what is stored meanwhile is never indexed).
+ */
+struct store_observable;
+size_t analyze_index_observe(void *ctx, const char *type, const json_t *obj,
+                             struct store_observable **rows);
+int analyze_index_attach(struct rk_hub *hub, struct rk_err *err);
 
 #endif /* RK_ANALYZE_H */

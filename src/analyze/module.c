@@ -32,7 +32,9 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
 
 int analyze_attach(struct rk_hub *hub, struct rk_err *err)
 {
-    (void)hub, (void)err;
+    int rc = analyze_index_attach(hub, err);
+    if (rc != 0)
+        return rc;
     return 0;
 }
 

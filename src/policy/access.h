@@ -134,13 +134,22 @@ struct policy_hub_query {
                              collection; not _SPECIFIC */
     bool with_json;       /* false: rows without json (a manifest) */
     /*
-     * Extension point: observable values ("ipv4-addr:value=192.0.2.1"), for search and
-     * matching once an observable index exists. Not implemented yet: a query that gives any
-     * is RK_E_UNSUPPORTED, so that no caller believes it filtered when it did not.
+     * Observable index keys as analyze writes them (analyze_observable_key:
+     * "domain:example.jp", "ipv4:192.0.2.1", "cidr4:198.51.100.0/24", "sha256:..."): only the
+     * versions the observable index holds a matching row of. A key matches a row of the same
+     * key; an address or CIDR key ("ipv4:", "ipv6:", "cidr4:", "cidr6:") also every row of an
+     * overlapping range: an address the CIDRs holding it, a CIDR the addresses and CIDRs
+     * inside it and the CIDRs holding it (docs/internals/analyze.md, "The observable index").
+     * Applied after the version selection, with every other filter and the same access check.
+     * At most POLICY_HUB_OBSERVABLES_MAX; NULL or n_observables 0 for no such filter.
      */
     const char *const *observables;
     size_t n_observables;
 };
+
+/* Observable keys one hub-wide read takes at most, and the longest key. */
+#define POLICY_HUB_OBSERVABLES_MAX 100
+#define POLICY_HUB_KEY_MAX         2100
 
 /* What one page of policy_hub_query found. */
 struct policy_hub_page {
@@ -167,9 +176,10 @@ struct policy_hub_page {
  * audited, as with policy_query's probes. Otherwise fn gets each row, valid during the
  * call; its non-zero result stops the walk (negative: returned).
  *
- * who NULL is an anonymous requester. 0, RK_E_INVALID (a bad limit or version selection),
- * RK_E_UNSUPPORTED (observables), or the store's / audit's / fn's error. For every endpoint
- * that returns data from more than one collection (search, exports, alerts, the dashboard).
+ * who NULL is an anonymous requester. 0, RK_E_INVALID (a bad limit, version selection or
+ * observable key), RK_E_TOOBIG (too many observables), or the store's / audit's / fn's error. For
+ * every endpoint that returns data from more than one collection (search, exports, alerts, the
+ * dashboard).
  */
 int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, const char *route,
                      const struct policy_hub_query *q, store_row_fn fn, void *fn_ctx,

@@ -284,6 +284,10 @@ int policy_hub_add_hook(struct rk_hub *hub, const struct rk_ingest_hook *hook, s
 {
     if (hub->n_hooks >= RK_HUB_HOOKS_MAX)
         return rk_err_set(err, RK_E_TOOBIG, "more than %d ingest hooks", RK_HUB_HOOKS_MAX);
+    for (size_t i = 0; hook->observe != NULL && i < hub->n_hooks; i++)
+        if (hub->hooks[i].observe != NULL)
+            return rk_err_set(err, RK_E_EXISTS, "ingest hook %s observes already",
+                              hub->hooks[i].name);
     hub->hooks[hub->n_hooks++] = *hook;
     return 0;
 }

@@ -31,11 +31,23 @@ struct rk_ingest_hook {
      */
     int (*rewrite)(void *ctx, const char *type, json_t *obj, char *msg, size_t cap);
     /*
-     * Index rows of obj as it will be stored (the observable index, analyze): see
-     * store_put.observables. Defined by the observable index's change.
+     * The observable index rows of obj as it will be stored (anonymised; type its STIX type),
+     * for store_put.observables (the observable index, analyze). Returns how many rows it
+     * wrote into *rows, one malloc'd block (the rows, then their keys) that the pipeline frees
+     * with free(); 0 with *rows NULL for none. It never fails: a value it cannot read is not
+     * indexed. A row keyed RK_OBSERVE_REF followed by a STIX id says that obj refers to that
+     * object: when the same envelope stores it, the pipeline adds that object's rows (but its
+     * own RK_OBSERVE_REF rows) to obj's, up to RK_OBSERVE_ROWS_MAX in all (a sighting is
+     * indexed under what it sighted). At most one hook observes (policy_hub_add_hook).
      */
-    void (*observe)(void *ctx, const char *type, const json_t *obj, struct store_put *put);
+    size_t (*observe)(void *ctx, const char *type, const json_t *obj,
+                      struct store_observable **rows);
 };
+
+/* The key prefix of an observe row that names a referenced object ("ref:indicator--..."). */
+#define RK_OBSERVE_REF "ref:"
+/* Rows one object is indexed under at most, the referenced objects' included. */
+#define RK_OBSERVE_ROWS_MAX 1000
 
 #define RK_HUB_HOOKS_MAX 8
 
@@ -50,8 +62,8 @@ struct rk_hub {
     size_t n_hooks;
 };
 
-/* Adds a hook to hub (copied). RK_E_TOOBIG when RK_HUB_HOOKS_MAX are there. Not thread-safe:
- * before the hub takes a post. */
+/* Adds a hook to hub (copied). RK_E_TOOBIG when RK_HUB_HOOKS_MAX are there, RK_E_EXISTS for a
+ * second hook that observes. Not thread-safe: before the hub takes a post. */
 int policy_hub_add_hook(struct rk_hub *hub, const struct rk_ingest_hook *hook, struct rk_err *err);
 
 /* Loads hub settings into hub (store must be initialised). */

@@ -3,7 +3,8 @@
  * hub_read.c: the hub-wide read, policy_hub_query. One page of the object versions a
  * requester may see across every collection it may read, merged in date_added order, each
  * collection read through the same access check and version selection as policy_query, and
- * audited as policy_query audits before any row is handed over.
+ * audited as policy_query audits before any row is handed over. The observable filter's keys
+ * are read by hub_observables.c.
  */
 #include "policy/policy_int.h"
 
@@ -45,7 +46,8 @@ struct coll_read {
 struct hub_run {
     struct policy_access_ctx *ax;
     const struct policy_hub_query *q;
-    rk_time_us from; /* max(added_after, after) */
+    struct store_observable *obs; /* q's observables as the store matches them, or NULL */
+    rk_time_us from;              /* max(added_after, after) */
     struct page_build pb;
     struct coll_run cr;
     bool more;
@@ -203,10 +205,6 @@ static int check_query(const struct policy_hub_query *q, size_t *limit, struct r
 {
     unsigned sel = q->version_sel;
 
-    if (q->n_observables > 0)
-        return rk_err_set(err, RK_E_UNSUPPORTED,
-                          "filtering by observable values is not "
-                          "supported yet");
     if (q->limit > POLICY_HUB_QUERY_MAX)
         return rk_err_set(err, RK_E_INVALID, "limit %zu is over %d", q->limit,
                           POLICY_HUB_QUERY_MAX);
@@ -246,6 +244,8 @@ static int read_collection(struct hub_run *hr, size_t c, rk_time_us after, rk_ti
     sq.n_types = q->n_types;
     sq.version_sel = q->version_sel;
     sq.with_json = q->with_json;
+    sq.observables = hr->obs;
+    sq.n_observables = hr->obs != NULL ? q->n_observables : 0;
     hr->cr.cutoff = cutoff;
     hr->cr.stopped = false;
     hr->cr.met = -1;
@@ -343,6 +343,12 @@ int policy_hub_query(struct rk_hub *hub, const struct policy_principal *who, con
         return rc;
     memset(&hr, 0, sizeof(hr));
     hr.q = q;
+    if (q->n_observables > 0) {
+        hr.obs = rk_malloc(q->n_observables * sizeof(*hr.obs));
+        rc = policy_hub_observables(q->observables, q->n_observables, hr.obs, err);
+        if (rc < 0)
+            goto out;
+    }
     hr.from = q->added_after > q->after ? q->added_after : q->after;
     pb->limit = limit;
     /* About 10 KiB (the ring of recent rows): on the heap, not on a worker's stack. */
@@ -395,5 +401,6 @@ out:
         policy_access_clear(hr.ax);
         free(hr.ax);
     }
+    free(hr.obs);
     return rc;
 }

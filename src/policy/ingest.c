@@ -597,6 +597,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
         snprintf(it->message + n, sizeof(it->message) - n, "%swarning: %s", n > 0 ? "; " : "",
                  p->meta.warning.msg);
     }
+    policy_ingest_observe(hub, work, p);
     *keep = true;
 out:
     rk_buf_free(&recips);
@@ -613,6 +614,7 @@ static void pending_free(struct policy_pending *p)
     free(p->recipients);
     free(p->joins);
     free(p->sighting_of);
+    free(p->obs);
 }
 
 struct collision_probe {
@@ -811,6 +813,7 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
             pending_free(&p[n]), memset(&p[n], 0, sizeof(p[n]));
     }
 
+    policy_ingest_observe_refs(p, n);
     if (ready != NULL)
         ready(done_ctx, items, total);
 
@@ -845,6 +848,8 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
         put->token_hash = who->token_hash;
         put->anonymity = p[i].mode;
         put->actions = p[i].actions;
+        put->observables = p[i].obs;
+        put->n_observables = p[i].n_obs;
     }
     if (n_puts > 0) {
         /* Objects, provenance, credit, audit entry and whatever done writes: one commit,

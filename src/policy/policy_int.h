@@ -274,7 +274,9 @@ struct policy_pending {
     char *joins;                   /* space-separated ids */
     char *sighting_of; /* a sighting's sighting_of_ref as posted (for credit), else NULL */
     struct policy_scope_decision dec;
-    int mode; /* effective anonymity */
+    int mode;                     /* effective anonymity */
+    struct store_observable *obs; /* its observable index rows, one block (ingest_observe.c) */
+    size_t n_obs;
 };
 
 /* A hub or sector identity object that stands for a hidden contributor. */
@@ -357,6 +359,22 @@ int policy_ingest_still_current(struct store *s, const struct store_put *puts, s
 int policy_ingest_audit(struct store *s, const struct policy_principal *who,
                         const struct store_collection *c, const struct policy_pending *p,
                         const struct store_put *puts, size_t n, struct rk_err *err);
+
+/* The observable index rows of obj, p's object as it will be stored, from the hook that
+ * observes (if any) into p->obs (ingest_observe.c). */
+void policy_ingest_observe(struct rk_hub *hub, const json_t *obj, struct policy_pending *p);
+/* Adds to each of the n objects p the rows of the objects of the same array it refers to
+ * (RK_OBSERVE_REF rows), within RK_OBSERVE_ROWS_MAX. */
+void policy_ingest_observe_refs(struct policy_pending *p, size_t n);
+
+/*
+ * The store's form of n index keys for the observable filter of policy_hub_query
+ * (hub_observables.c): out[i] borrows keys[i]; the address and CIDR keys ("ipv4:", "ipv6:",
+ * "cidr4:", "cidr6:") get their range. 0, RK_E_INVALID (not "type:value", or a bad address)
+ * or RK_E_TOOBIG (more than POLICY_HUB_OBSERVABLES_MAX) with err saying which.
+ */
+int policy_hub_observables(const char *const *keys, size_t n, struct store_observable *out,
+                           struct rk_err *err);
 
 /* ---- end of the ingest pipeline internals ------------------------------------------------- */
 

@@ -555,4 +555,6 @@ static const struct store_ops store_sq_ops = {
     .scope_rewrite = store_sq_scope_rewrite,
     .write_tx = store_sq_write_tx,
     .stats = store_sq_stats,
+    .observable_since = store_sq_observable_since,
+    .observable_reports = store_sq_observable_reports,
 };

@@ -92,6 +92,9 @@ static int purge_rows(struct store_sq_conn *c, int64_t coll, const char *uuid, s
                       "date_added FROM provenance WHERE coll_uuid = ?2",
                       coll, uuid, "listing the removed versions' provenance", err);
     if (rc == 0)
+        rc = run_coll(c, "DELETE FROM observables WHERE coll = ?1", coll, uuid,
+                      "removing the collection's observable index rows", err);
+    if (rc == 0)
         rc = run_coll(c, "DELETE FROM objects WHERE pos >= (?1 << 40) AND pos < ((?1 + 1) << 40)",
                       coll, uuid, "removing the collection's objects", err);
     return rc;

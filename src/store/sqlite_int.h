@@ -434,6 +434,28 @@ int store_sq_org_count_sector(struct store *s, const char *sector, int64_t *coun
 int store_sq_credit_sum(struct store *s, const char *org_id, const char *kind, int64_t *points,
                         struct rk_err *err);
 
+/* The observable index (migration 18), in sqlite_observables.c. */
+/* 0, or RK_E_INVALID when one of the n observables has no key or a prefix over 128. */
+int store_sq_obs_check(const struct store_observable *obs, size_t n, struct rk_err *err);
+/* Inserts the index rows of p, a NEW version stored at added in collection key coll, its
+ * objects row at opos (pos without the is_last bit); *st is the INSERT, prepared on first
+ * use (the caller releases it). Inside the put's transaction. */
+int store_sq_obs_insert(struct store_sq_conn *c, sqlite3_stmt **st, const struct store_put *p,
+                        int64_t coll, int64_t opos, rk_time_us added, struct rk_err *err);
+/* Appends "(...)", the terms an observables row matches one of the n observables by (its
+ * key; a ranged one's overlapping ranges), numbering parameters from first_param; the text
+ * depends only on n, which are ranged and their prefixes. store_sq_obs_match_bind binds
+ * them in the same order. */
+void store_sq_obs_match_sql(const struct store_observable *obs, size_t n, struct rk_buf *sql,
+                            int first_param);
+void store_sq_obs_match_bind(sqlite3_stmt *st, const struct store_observable *obs, size_t n,
+                             int first_param);
+int store_sq_observable_since(struct store *s, int64_t after_seq, size_t limit,
+                              store_observable_fn fn, void *ctx, struct rk_err *err);
+int store_sq_observable_reports(struct store *s, const struct store_observable *obs,
+                                rk_time_us since, store_observable_fn fn, void *ctx,
+                                struct rk_err *err);
+
 /* Batch operations of ingest, in sqlite_ingest.c. */
 int store_sq_first_other_sources(struct store *s, const char *org_id, const char *const *ids,
                                  size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);

@@ -215,6 +215,12 @@ static bool lists_versions(const struct store_query *q)
     return (version_sel(q) & STORE_VERSION_SPECIFIC) && q->versions != NULL && q->n_versions > 0;
 }
 
+/* Whether q filters by observables: its rows then come from the observable index. */
+static bool by_observables(const struct store_query *q)
+{
+    return q->observables != NULL && q->n_observables > 0;
+}
+
 /*
  * True when q selects the latest versions only and names no ids: its rows are then one range
  * of the table (see POS_LAST), read in pos order without an index.
@@ -329,7 +335,23 @@ static bool query_empty(const struct store_query *q)
 
 bool store_sq_query_two_ranges(const struct store_query *q)
 {
-    return (q->ids == NULL || q->n_ids == 0) && !last_range(q);
+    return (q->ids == NULL || q->n_ids == 0) && !last_range(q) && !by_observables(q);
+}
+
+/* The number of the first parameter after those build_where(q, first) and the version
+ * terms it adds number. */
+static int where_end(const struct store_query *q, int first)
+{
+    int next = first;
+    if (q->ids != NULL && q->n_ids > 0)
+        next += 2 * (int)q->n_ids;
+    if (q->types != NULL && q->n_types > 0)
+        next += (int)q->n_types;
+    if (q->spec_versions != NULL)
+        next += (int)q->n_spec_versions;
+    if (!(version_sel(q) & STORE_VERSION_ALL) && !last_range(q) && lists_versions(q))
+        next += (int)q->n_versions;
+    return next;
 }
 
 /* Whether q's rows carry the shadow column (store_query.skip_shadowed). */
@@ -417,8 +439,37 @@ static void last_range_sql(const struct store_query *q, const struct store_query
     rk_buf_puts(sql, " ORDER BY pos LIMIT ?3");
 }
 
+/*
+ * A query with observables (by_observables): the positions of the versions that have a
+ * matching index row (opos, and opos with the is_last bit: the row is at one of them),
+ * from observables_key and observables_range, then those rows by rowid with every other
+ * filter, sorted by date_added (a search's few rows). ?2 is a date_added cursor, the
+ * observables' parameters follow the filters'. NOT INDEXED keeps the planner from walking
+ * the collection by another index and testing each row against the positions.
+ */
+static void observables_sql(const struct store_query *q, struct rk_buf *sql)
+{
+    rk_buf_puts(sql, "WITH m(opos) AS (SELECT opos FROM observables WHERE coll = ?1 AND "
+                     "date_added > ?2 AND ");
+    store_sq_obs_match_sql(q->observables, q->n_observables, sql, where_end(q, 4));
+    rk_buf_puts(sql, ") ");
+    select_cols(q, sql);
+    rk_buf_printf(sql,
+                  " NOT INDEXED WHERE pos IN (SELECT opos FROM m UNION ALL SELECT opos | %" PRId64
+                  " FROM m) AND date_added > ?2",
+                  POS_LAST);
+    build_where(sql, q, 4);
+    if (last_range(q)) /* build_where counts on the range for this one */
+        rk_buf_puts(sql, " AND is_last = 1");
+    rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
+}
+
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql)
 {
+    if (by_observables(q)) {
+        observables_sql(q, sql);
+        return;
+    }
     if (store_sq_query_two_ranges(q)) {
         /* The latest versions' range: the statement of a "last" page with q's filters, and
          * q's version terms unless it takes every latest version. */
@@ -612,6 +663,9 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     page->last_added = -1;
     if (q == NULL || q->collection_id == NULL || q->limit == 0)
         return rk_err_set(err, RK_E_INVALID, "query: no collection or a zero limit");
+    rc = store_sq_obs_check(q->observables, q->n_observables, err);
+    if (rc != 0)
+        return rc;
     struct scan sc = {q, filter, filter_ctx, fn, fn_ctx, page, err, 0};
     rc = store_sq_reader(s, &c, err);
     if (rc != 0)
@@ -633,12 +687,14 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     if (rc != 0)
         goto out;
     bind_where(st, q, 4);
+    if (by_observables(q))
+        store_sq_obs_match_bind(st, q->observables, q->n_observables, where_end(q, 4));
     sqlite3_bind_int64(st, 1, coll);
 
     /* The cursor: date_added, or pos inside the last range (after the seq of the last row
      * added at or before added_after). */
     bool two_ranges = store_sq_query_two_ranges(q);
-    bool by_pos = two_ranges || last_range(q);
+    bool by_pos = two_ranges || (last_range(q) && !by_observables(q));
     int64_t cursor = q->added_after < 0 ? -1 : q->added_after;
     if (by_pos) {
         int64_t seq = 0;
@@ -778,6 +834,14 @@ int store_sq_delete_object(struct store *base, const struct store_query *q, size
                         ") CROSS JOIN provenance AS p ON p.date_added = o_added AND p.id = o_id "
                         "AND p.coll_uuid = (SELECT uuid FROM coll_keys WHERE k = ?1)",
                         "listing the deleted versions' provenance", err);
+    if (rc != 0)
+        goto out;
+    /* The versions' observable index rows go with them (migration 18). No index leads from
+     * a version to its rows: a scan of the index, for a rare administrative change. */
+    rc = run_with_where(c, q, coll,
+                        "DELETE FROM observables WHERE coll = ?1 AND date_added IN (SELECT "
+                        "date_added FROM objects INDEXED BY objects_version WHERE coll = ?1",
+                        ")", "deleting the observable index rows", err);
     if (rc != 0)
         goto out;
     rc =

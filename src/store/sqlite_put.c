@@ -20,6 +20,7 @@ struct put_stmts {
     sqlite3_stmt *exact;       /* date_added, json, source_org of (coll, id, version) */
     sqlite3_stmt *insert;      /* INSERT ... SELECT FROM rk_rows(?1) */
     sqlite3_stmt *prov;        /* a provenance row; prepared on the first put with an original */
+    sqlite3_stmt *obs;         /* an observable index row; prepared on the first put with one */
     int64_t next_seq;          /* seq of the collection's next new row */
     struct store_sq_rows rows; /* decided, not inserted yet (rows_flush) */
     /* A bit per id hash modulo PENDING_BITS, set for the rows not inserted yet: a probe of
@@ -365,6 +366,11 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         if (rc != 0)
             return rc;
     }
+    if (p->n_observables > 0) {
+        rc = store_sq_obs_insert(c, &ps->obs, p, coll, r->pos & ~POS_LAST, added, err);
+        if (rc != 0)
+            return rc;
+    }
     store_sq_idset_add(ids, idh);
     p->id_unseen = unseen;
     p->result = STORE_PUT_NEW;
@@ -401,6 +407,9 @@ int store_sq_puts_check(const char *collection_id, const struct store_put *puts,
         if (puts[i].id == NULL || puts[i].type == NULL || puts[i].spec_version == NULL ||
             puts[i].json == NULL)
             return rk_err_set(err, RK_E_INVALID, "put_objects: object %zu lacks a field", i);
+        int rc = store_sq_obs_check(puts[i].observables, puts[i].n_observables, err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -421,7 +430,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
 int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, struct store_put *puts,
                          const struct store_sq_prep *prep, size_t n, struct rk_err *err)
 {
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
     int64_t coll = -1;
     int rc;
 
@@ -492,6 +501,7 @@ out:
     store_sq_release(c, ps.exact);
     store_sq_release(c, ps.insert);
     store_sq_release(c, ps.prov);
+    store_sq_release(c, ps.obs);
     free(ps.rows.v);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

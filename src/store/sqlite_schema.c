@@ -347,6 +347,35 @@ static const char *const migrations[] = {
      * relays: no marking written in, no author rewritten); every existing collection is not
      * one. */
     "ALTER TABLE collections ADD COLUMN relay INTEGER NOT NULL DEFAULT 0;",
+
+    /* 18: the observable index (store_put.observables, sqlite_observables.c), written with
+     * each new object version in its transaction. seq numbers the rows in insert order and
+     * is never reused (AUTOINCREMENT), so a reader that follows the index by seq
+     * (observable_since) misses nothing after a delete. kh is store_sq_id_hash(key):
+     * observables_key is keyed by one integer, as objects_version is (migration 6), and every
+     * lookup matches kh and key. An address or CIDR has lo and hi (16 bytes, IPv4 mapped, so
+     * that ranges compare as blobs) and plen (its prefix over 128 bits); observables_range
+     * (lo, plen) finds the ranges inside a range (lo between its ends) and, one seek per
+     * shorter prefix, those holding it. opos is the objects row's pos without its is_last
+     * bit (a row keeps its seq when the bit moves): the row is at opos or opos | 1 << 39,
+     * with this date_added. A version's rows go when it is deleted. Existing objects are not
+     * indexed (a hub is indexed from the version that has this migration on). */
+    "CREATE TABLE observables("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kh INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  lo BLOB,"
+    "  hi BLOB,"
+    "  plen INTEGER,"
+    "  date_added INTEGER NOT NULL,"
+    "  coll INTEGER NOT NULL,"
+    "  opos INTEGER NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  source_org TEXT NOT NULL,"
+    "  source_sector TEXT NOT NULL,"
+    "  tlp INTEGER NOT NULL);"
+    "CREATE INDEX observables_key ON observables(kh, date_added);"
+    "CREATE INDEX observables_range ON observables(lo, plen) WHERE lo IS NOT NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

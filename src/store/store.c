@@ -121,3 +121,22 @@ void store_collections_free(struct store_collection *cs, size_t n)
         store_collection_clear(&cs[i]);
     free(cs);
 }
+
+struct store_observable *store_observables_pack(const struct store_observable *rows, size_t n)
+{
+    size_t keys = 0;
+    if (n == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        keys += strlen(rows[i].key) + 1;
+    struct store_observable *out = rk_malloc(n * sizeof(*out) + keys);
+    char *at = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(rows[i].key);
+        out[i] = rows[i];
+        memcpy(at, rows[i].key, len + 1);
+        out[i].key = at;
+        at += len + 1;
+    }
+    return out;
+}

@@ -58,6 +58,21 @@ struct store_access {
 
 /* ---- objects -------------------------------------------------------------------------- */
 
+/*
+ * One row of the observable index, as a put gives it (store_put.observables) and a query or
+ * an index read matches it. The store interprets none of key but to compare it for equality;
+ * an address or a CIDR (ranged) is also a range of the 128-bit address space, IPv4 mapped
+ * into ::ffff:0:0/96 (so a.b.c.d/p is addr ::ffff:a.b.c.d, prefix 96 + p), and two ranged
+ * observables match when their ranges overlap: one holds the other (CIDRs never partly
+ * overlap). docs/internals/analyze.md, "The observable index".
+ */
+struct store_observable {
+    const char *key;  /* the caller's key, e.g. "domain:example.jp"; borrowed, non-empty */
+    bool ranged;      /* an address or a CIDR: addr and prefix are its range */
+    uint8_t prefix;   /* prefix length over 128 bits, 0-128 (an address: 128) */
+    uint8_t addr[16]; /* the range's first address, network order (host bits are ignored) */
+};
+
 /* One object version to add. All strings borrowed for the duration of the put. */
 struct store_put {
     const char *id;           /* STIX id, "type--uuid" */
@@ -95,6 +110,11 @@ struct store_put {
     bool original_from_json;
     size_t json_extra_off; /* where the bytes json has and original has not begin */
     size_t json_extra_len; /* how many; json_extra_off + json_extra_len <= json_len */
+    /* Rows of the observable index for this version, written with NEW versions only, in the
+     * same transaction, each with the version's date_added, id, collection and access
+     * source_org, source_sector and tlp (observable_since). Borrowed; NULL for none. */
+    const struct store_observable *observables;
+    size_t n_observables;
 };
 
 enum store_put_result {
@@ -161,6 +181,11 @@ struct store_query {
      * leave them "" (RK_TIME_FORM_US), never NULL; spec_versions still filters, and every
      * other field is exactly that of a query without the hint. */
     bool lean;
+    /* Only rows whose version has an index row (store_put.observables) matching one of
+     * these: the same key, or, for a ranged one, an overlapping range. Applied to the rows
+     * the version selection chose. NULL or n_observables 0: no such filter. */
+    const struct store_observable *observables;
+    size_t n_observables;
 };
 
 /*
@@ -180,6 +205,21 @@ struct store_page {
     rk_time_us first_added; /* date_added of the first row returned, or -1 */
     rk_time_us last_added;  /* date_added of the last row returned, or -1 */
 };
+
+/* One row of the observable index (observable_since, observable_reports). Strings belong to
+ * the store, valid only during the callback. It holds no object data, but the real source
+ * organisation and sector of an anonymised post: for counts, never to be shown. */
+struct store_observable_row {
+    int64_t seq;                 /* 1, 2, 3... in insert order (gaps where rows were deleted) */
+    struct store_observable obs; /* key and range */
+    rk_time_us date_added;       /* the object version's (unique across the hub) */
+    const char *id;              /* the object's STIX id */
+    const char *collection_id;   /* the version's collection (uuid) */
+    const char *source_org;      /* the version's access.source_org */
+    const char *source_sector;   /* its access.source_sector */
+    int tlp;                     /* its access.tlp */
+};
+typedef int (*store_observable_fn)(void *ctx, const struct store_observable_row *row);
 
 /* ---- hub entities ------------------------------------------------------------------------ */
 
@@ -361,6 +401,21 @@ struct store_ops {
     int (*first_other_sources)(struct store *s, const char *org_id, const char *const *ids,
                                size_t n, char (*out)[RK_UUID_LEN], struct rk_err *err);
 
+    /* The observable index (store_put.observables). */
+    /*
+     * Index rows with seq > after_seq in ascending seq, at most limit of them (0: no limit),
+     * in one snapshot: for a reader that follows the index as it grows. A row whose version
+     * was deleted is gone with it.
+     */
+    int (*observable_since)(struct store *s, int64_t after_seq, size_t limit,
+                            store_observable_fn fn, void *ctx, struct rk_err *err);
+    /*
+     * Every index row matching obs (the same key; for a ranged obs also every ranged row whose
+     * range overlaps it) with date_added >= since, ascending date_added, in one snapshot.
+     */
+    int (*observable_reports)(struct store *s, const struct store_observable *obs, rk_time_us since,
+                              store_observable_fn fn, void *ctx, struct rk_err *err);
+
     /* Organisations: name is unique. RK_E_EXISTS if taken, RK_E_NOTFOUND if absent. */
     int (*org_add)(struct store *s, const struct store_org *org, struct rk_err *err);
     /* The organisation whose id is id_or_name, else the one with that name. */
@@ -531,6 +586,13 @@ void store_orgs_free(struct store_org *orgs, size_t n);
 void store_tokens_free(struct store_token *tokens, size_t n);
 void store_collections_free(struct store_collection *cs, size_t n);
 
+/*
+ * Copies n observables (keys borrowed) into one malloc'd block, the rows then their keys, that
+ * free() releases at once: the form an ingest hook hands rows over in (policy/hub.h). NULL
+ * when n is 0.
+ */
+struct store_observable *store_observables_pack(const struct store_observable *rows, size_t n);
+
 /* Convenience wrappers: s->ops->X(s, ...). */
 #define store_put_objects(s, ...)         ((s)->ops->put_objects((s), __VA_ARGS__))
 #define store_query(s, ...)               ((s)->ops->query((s), __VA_ARGS__))
@@ -565,6 +627,8 @@ void store_collections_free(struct store_collection *cs, size_t n);
 #define store_put_objects_then(s, ...)    ((s)->ops->put_objects_then((s), __VA_ARGS__))
 #define store_write_tx(s, ...)            ((s)->ops->write_tx((s), __VA_ARGS__))
 #define store_scope_rewrite(s, ...)       ((s)->ops->scope_rewrite((s), __VA_ARGS__))
+#define store_observable_since(s, ...)    ((s)->ops->observable_since((s), __VA_ARGS__))
+#define store_observable_reports(s, ...)  ((s)->ops->observable_reports((s), __VA_ARGS__))
 /* Monitoring. */
 #define store_stats(s, ...) ((s)->ops->stats((s), __VA_ARGS__))
 

@@ -73,6 +73,14 @@ NOT_READS = {
     "write_tx": "a transaction around other ops",
     "close": "closing", "stats": "sizes and counts of the whole store, for /metrics",
 }
+# Reads of the observable index: no object data (no body, scope or recipients), but each
+# row's key, id, collection, date_added, TLP and the real source organisation and sector of
+# the version (an anonymised post's too). For counts in analyze (correlation, search: k rule),
+# never shown as such.
+INDEX_READS = {
+    "observable_since": "index rows after a seq: keys, ids, orgs, sectors, tlp, date_added",
+    "observable_reports": "index rows of one key: keys, ids, orgs, sectors, tlp, date_added",
+}
 # Where READ_OPS may be called: the store itself and the policy layer.
 READ_OPS_ALLOWED = (os.path.join("src", "store") + os.sep, os.path.join("src", "policy") + os.sep)
 
@@ -115,10 +123,13 @@ class TestChokePoint(unittest.TestCase):
     def test_every_store_op_is_classified(self):
         ops = store_ops(ROOT)
         self.assertGreater(len(ops), 30, "the parse of struct store_ops found too few ops")
-        unknown = ops - set(READ_OPS) - set(NOT_READS)
-        self.assertEqual(unknown, set(), "classify these store ops in READ_OPS or NOT_READS")
+        unknown = ops - set(READ_OPS) - set(NOT_READS) - set(INDEX_READS)
+        self.assertEqual(unknown, set(),
+                         "classify these store ops in READ_OPS, NOT_READS or INDEX_READS")
         self.assertEqual(set(READ_OPS) - ops, set(), "READ_OPS names ops store.h lacks")
+        self.assertEqual(set(INDEX_READS) - ops, set(), "INDEX_READS names ops store.h lacks")
         self.assertEqual(set(READ_OPS) & set(NOT_READS), set())
+        self.assertEqual((set(READ_OPS) | set(NOT_READS)) & set(INDEX_READS), set())
 
     def test_object_reads_only_in_the_store_and_the_policy_layer(self):
         self.assertEqual(read_offenders(ROOT), [],

@@ -744,7 +744,15 @@ static void bad_queries_refused(void **state)
     struct policy_hub_query q;
     struct policy_hub_page pg;
     struct rk_err err;
-    const char *const obs[] = {"ipv4-addr:value=192.0.2.1"};
+    const char *bad[] = {"192.0.2.1",
+                         ":x",
+                         "domain:",
+                         "ipv4:999.0.2.1",
+                         "cidr4:10.0.0.0",
+                         "ipv6:2001:db8::/32",
+                         "cidr6:2001:db8::/129",
+                         "ipv4:1.2.3.4/24"};
+    const char *many[POLICY_HUB_OBSERVABLES_MAX + 1];
 
     put(f, &f->c[0], f->ids[0], POLICY_TLP_GREEN, &f->w.fin1, "", "", "");
     memset(&q, 0, sizeof(q));
@@ -765,10 +773,22 @@ static void bad_queries_refused(void **state)
     assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err),
                      RK_E_INVALID);
     q.n_types = 0;
-    q.observables = obs;
-    q.n_observables = 1;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        q.observables = &bad[i];
+        q.n_observables = 1;
+        assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err),
+                         RK_E_INVALID);
+        assert_int_equal(pg.count, 0);
+    }
+    for (size_t i = 0; i < POLICY_HUB_OBSERVABLES_MAX + 1; i++)
+        many[i] = "domain:example.jp";
+    q.observables = many;
+    q.n_observables = POLICY_HUB_OBSERVABLES_MAX + 1;
     assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err),
-                     RK_E_UNSUPPORTED);
+                     RK_E_TOOBIG);
+    /* A key no row has: nothing, and no error. */
+    q.n_observables = 1;
+    assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err), 0);
     assert_int_equal(pg.count, 0);
     q.n_observables = 0;
     assert_int_equal(policy_hub_query(&f->w.hub, &f->w.rail, "t", &q, NULL, NULL, &pg, &err), 0);

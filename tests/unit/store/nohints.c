@@ -217,6 +217,14 @@ FORWARD(provenance_list,
 FORWARD(scope_rewrite,
         (struct store * s, store_scope_fn fn, void *ctx, int64_t *changed, struct rk_err *err),
         (inner(s), fn, ctx, changed, err))
+FORWARD(observable_since,
+        (struct store * s, int64_t after, size_t limit, store_observable_fn fn, void *ctx,
+         struct rk_err *err),
+        (inner(s), after, limit, fn, ctx, err))
+FORWARD(observable_reports,
+        (struct store * s, const struct store_observable *obs, rk_time_us since,
+         store_observable_fn fn, void *ctx, struct rk_err *err),
+        (inner(s), obs, since, fn, ctx, err))
 
 static const struct store_ops nohints_ops = {
     .name = "nohints",
@@ -254,6 +262,8 @@ static const struct store_ops nohints_ops = {
     .write_tx = nh_write_tx,
     .scope_rewrite = nh_scope_rewrite,
     .stats = nh_stats,
+    .observable_since = nh_observable_since,
+    .observable_reports = nh_observable_reports,
     .close = nh_close,
 };
 

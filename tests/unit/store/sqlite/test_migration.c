@@ -18,6 +18,8 @@
  * keeps its fields and is enabled, one disabled afterwards reads back disabled and leaves
  * the sector's count; an existing collection key is not removed and takes puts.
  * (version 16 to 17) collections are not relay collections until made so.
+ * (version 17 to 18, the observable index) objects stored before have no index rows; a new
+ * version's rows are written with it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +35,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 17
+#define CURRENT 18
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -1163,6 +1165,33 @@ static void v16_upgrades_collections_not_relaying(void **state)
     tstore_remove(&t);
 }
 
+/* A version 17 database: migration 18 adds an empty index, which a put without observables
+ * leaves empty and a new version with observables fills. */
+static void v17_upgrades_with_an_empty_observable_index(void **state)
+{
+    (void)state;
+    struct tstore t;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 17);
+    sqlite3_close(db);
+    tstore_open(&t);
+    char buf[96];
+    struct store_put p = tput("indicator--1", 1, "x", buf, sizeof(buf));
+    tstore_put_ok(t.s, "c1", &p, 1);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM observables"), 0);
+    const struct store_observable obs[] = {{.key = "domain:example.jp"}};
+    char buf2[96];
+    struct store_put q = tput("indicator--2", 1, "y", buf2, sizeof(buf2));
+    q.observables = obs;
+    q.n_observables = 1;
+    tstore_put_ok(t.s, "c1", &q, 1);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM observables WHERE "
+                                            "id = 'indicator--2' AND key = 'domain:example.jp'"),
+                     1);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -1190,6 +1219,7 @@ int main(void)
         cmocka_unit_test(versions_read_back_as_written),
         cmocka_unit_test(v15_upgrades_enabling_every_org),
         cmocka_unit_test(v16_upgrades_collections_not_relaying),
+        cmocka_unit_test(v17_upgrades_with_an_empty_observable_index),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

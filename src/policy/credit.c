@@ -139,18 +139,18 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
     /* The hub's correlations (no organisation behind them) leave n_c as it was: when it is 0
      * the count is theirs alone and shown; from k on every event has one of k organisations
      * behind it (so n >= k, as thresholded asks of the others). */
-    json_t *correlations = show_c ? json_integer((json_int_t)sm->correlations.n)
-                                  : json_string("fewer than k");
+    json_t *correlations =
+        show_c ? json_integer((json_int_t)sm->correlations.n) : json_string("fewer than k");
     /* Points only of what is shown: +5 or +2 would tell a count that is not. */
     int64_t points = sm->contribution_points + (show_s ? sm->sightings.points : 0) +
                      (show_c ? sm->correlations.points : 0);
 
-    return json_pack(
-        "{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view", "member",
-        "points", (json_int_t)points, "contributions", (json_int_t)sm->contributions,
-        "sightings_by_others", thresholded(sm->sightings.n, k, show_s), "correlations_by_others",
-        correlations, "used_by", "organisations",
-        thresholded((int64_t)n_o, k, true), "sectors", thresholded((int64_t)n_sec, k, show_o));
+    return json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view",
+                     "member", "points", (json_int_t)points, "contributions",
+                     (json_int_t)sm->contributions, "sightings_by_others",
+                     thresholded(sm->sightings.n, k, show_s), "correlations_by_others",
+                     correlations, "used_by", "organisations", thresholded((int64_t)n_o, k, true),
+                     "sectors", thresholded((int64_t)n_sec, k, show_o));
 }
 
 /* The coordinator's view of sm: every event, exact. */

@@ -22,6 +22,8 @@
 #define BATCH 1000
 /* The tier whose groupings every member reads (docs/analysis.md). */
 #define TIER_GREEN "green"
+/* The tier of groupings to named recipients only (RED). */
+#define TIER_AMBER "amber"
 #define ROUTE      "analyze-correlate"
 #define US_PER_DAY ((rk_time_us)86400 * 1000000)
 
@@ -110,12 +112,19 @@ struct round {
     const struct store_collection *target; /* the correlations collection */
 };
 
+/* What the worker keeps of one report beyond the rule's fields. */
+struct report_meta {
+    char *org, *sector, *id, *collection; /* owned */
+    bool green;                           /* counts toward the GREEN tier */
+    bool joined;                          /* a relationship or sighting: never counts */
+};
+
 /* The reports of one key, copied out of the store's rows. */
 struct reports {
     const struct round *r;
     const struct store_observable *obs;
-    struct analyze_corr_report *items;
-    char **strings; /* 2 per item, owned */
+    struct analyze_corr_report *items; /* n, for the rule */
+    struct report_meta *meta;          /* n, beside them */
     size_t n, cap;
 };
 
@@ -127,27 +136,13 @@ static const struct store_collection *collection_of(const struct round *r, const
     return NULL;
 }
 
-/*
- * Whether a report counts toward the grouping every member reads: its version readable by
- * every member whoever posted it (policy_readable_by_every_member: CLEAR or GREEN in a
- * collection all members read), and not a relationship or sighting, whose visibility also
- * depends on the objects they join (fail closed). AMBER, AMBER+STRICT and RED reports never
- * count (docs/analysis.md says why).
- */
-static bool report_counts(const struct round *r, const struct store_observable_row *row)
-{
-    if (row->id == NULL || rk_starts_with(row->id, "relationship--") ||
-        rk_starts_with(row->id, "sighting--"))
-        return false;
-    return policy_readable_by_every_member(collection_of(r, row->collection_id), row->tlp);
-}
-
 static int report_row(void *ctx, const struct store_observable_row *row)
 {
     struct reports *rp = ctx;
+    struct report_meta *m;
 
     /* The hub's own objects (the correlations collection) are no one's report. */
-    if (row->source_org == NULL || row->source_org[0] == '\0' ||
+    if (row->source_org == NULL || row->source_org[0] == '\0' || row->collection_id == NULL ||
         strcmp(row->collection_id, rp->r->target->id) == 0)
         return 0;
     /* A range narrower than the key's (an address inside a CIDR key) is another observable:
@@ -157,73 +152,163 @@ static int report_row(void *ctx, const struct store_observable_row *row)
     if (rp->n == rp->cap) {
         rp->cap = rp->cap ? rp->cap * 2 : 16;
         rp->items = rk_realloc(rp->items, rp->cap * sizeof(*rp->items));
-        rp->strings = rk_realloc(rp->strings, rp->cap * 2 * sizeof(*rp->strings));
+        rp->meta = rk_realloc(rp->meta, rp->cap * sizeof(*rp->meta));
     }
-    rp->strings[2 * rp->n] = rk_strdup(row->source_org);
-    rp->strings[2 * rp->n + 1] = rk_strdup(row->source_sector != NULL ? row->source_sector : "");
-    rp->items[rp->n] =
-        (struct analyze_corr_report){rp->strings[2 * rp->n], rp->strings[2 * rp->n + 1],
-                                     row->date_added, report_counts(rp->r, row)};
+    m = &rp->meta[rp->n];
+    m->org = rk_strdup(row->source_org);
+    m->sector = rk_strdup(row->source_sector != NULL ? row->source_sector : "");
+    m->id = rk_strdup(row->id != NULL ? row->id : "");
+    m->collection = rk_strdup(row->collection_id);
+    /* Relationships and sightings are visible only with what they join: never counted. */
+    m->joined = rk_starts_with(m->id, "relationship--") || rk_starts_with(m->id, "sighting--");
+    /* The GREEN tier: readable by every member whoever posted it (docs/analysis.md). */
+    m->green = !m->joined &&
+               policy_readable_by_every_member(collection_of(rp->r, row->collection_id), row->tlp);
+    rp->items[rp->n] = (struct analyze_corr_report){m->org, m->sector, row->date_added, m->green};
     rp->n++;
     return 0;
 }
 
 static void reports_clear(struct reports *rp)
 {
-    for (size_t i = 0; i < 2 * rp->n; i++)
-        free(rp->strings[i]);
-    free(rp->strings);
+    for (size_t i = 0; i < rp->n; i++) {
+        free(rp->meta[i].org);
+        free(rp->meta[i].sector);
+        free(rp->meta[i].id);
+        free(rp->meta[i].collection);
+    }
+    free(rp->meta);
     free(rp->items);
 }
 
-/* Writes (or updates) the grouping of key when its reports correlate. */
-static int evaluate(const struct round *r, const struct touched *t, struct rk_err *err)
+/* Writes (or updates) the grouping of obs at tier (TLP tlp, recipients or NULL) for res, and
+ * the SCO it refers to, crediting the organisations of the window once. */
+static int write_tier(const struct round *r, const struct analyze_observable *obs, const char *tier,
+                      const struct analyze_corr_result *res, int tlp, const char *recipients,
+                      struct rk_err *err)
 {
-    struct reports rp = {.r = r, .obs = &t->obs};
-    struct analyze_corr_result res = {0};
-    struct analyze_observable obs;
-    struct store_credit *credit = NULL;
-    json_t *objs = NULL, *grouping, *sco;
-    rk_time_us window = (rk_time_us)r->params.window_days * US_PER_DAY;
+    json_t *grouping = analyze_corr_grouping(r->hub->identity_id, obs, tier, res, r->k);
+    json_t *sco = analyze_observable_sco(obs), *objs;
+    struct store_credit *credit;
     size_t written = 0;
-    struct rk_err e2 = {0};
     int rc;
 
-    rc = store_observable_reports(r->hub->store, &t->obs, t->first - window, report_row, &rp, err);
-    if (rc == 0)
-        rc = analyze_correlate(&r->params, rp.items, rp.n, &res, err);
-    if (rc != 0 || !res.correlates)
-        goto out;
-    if (analyze_observable_from_key(t->key, &obs, &e2) != 0) {
-        rk_log(RK_LOG_WARN, "correlate: key '%.80s' not understood: %s", t->key, e2.msg);
-        goto out;
-    }
-    grouping = analyze_corr_grouping(r->hub->identity_id, &obs, TIER_GREEN, &res, r->k);
-    sco = analyze_observable_sco(&obs);
     if (grouping == NULL || sco == NULL) {
         json_decref(grouping);
         json_decref(sco);
-        goto out;
+        return 0;
     }
     objs = json_pack("[o, o]", sco, grouping);
-    credit = rk_calloc(res.n_orgs + 1, sizeof(*credit));
-    for (size_t i = 0; i < res.n_orgs; i++)
+    credit = rk_calloc(res->n_orgs + 1, sizeof(*credit));
+    for (size_t i = 0; i < res->n_orgs; i++)
         credit[i] = (struct store_credit){
-            .org_id = (char *)res.orgs[i],
+            .org_id = (char *)res->orgs[i],
             .kind = "correlation",
             .object_id = (char *)json_string_value(json_object_get(grouping, "id")),
             .points = POLICY_CREDIT_CORRELATION,
             .by_org = "",
             .by_sector = ""};
-    rc = policy_hub_write(r->hub, r->target, objs, POLICY_TLP_GREEN, ROUTE, credit, res.n_orgs,
+    rc = policy_hub_write(r->hub, r->target, objs, tlp, recipients, ROUTE, credit, res->n_orgs,
                           &written, err);
     if (rc == 0 && written > 0)
-        rk_log(RK_LOG_INFO, "correlate: %s: %zu organisations in %zu sectors", t->key, res.n_orgs,
-               res.n_sectors);
-out:
+        rk_log(RK_LOG_INFO, "correlate: %s tier of %s: %zu organisations in %zu sectors", tier,
+               obs->value, res->n_orgs, res->n_sectors);
     free(credit);
     json_decref(objs);
+    return rc;
+}
+
+/* Whether two results describe the same window with the same counts. */
+static bool same_result(const struct analyze_corr_result *a, const struct analyze_corr_result *b)
+{
+    return a->correlates == b->correlates && a->n_orgs == b->n_orgs &&
+           a->n_sectors == b->n_sectors && a->first_seen == b->first_seen &&
+           a->last_seen == b->last_seen;
+}
+
+/*
+ * The AMBER tier of obs: every report but relationships and sightings counts; when they
+ * correlate and tell more than the GREEN tier does, the grouping goes, marked RED, to the
+ * organisations that may read EVERY report of the window (the intersection of their
+ * readers, each asked through the access check; disabled organisations and the coordinator
+ * never among them). No such organisation: no grouping.
+ */
+static int amber_tier(const struct round *r, struct reports *rp,
+                      const struct analyze_observable *obs, const struct analyze_corr_result *green,
+                      struct rk_err *err)
+{
+    struct analyze_corr_result res = {0};
+    struct store_org *orgs = NULL;
+    struct rk_buf recipients = RK_BUF_INIT;
+    size_t n_orgs = 0;
+    bool *may = NULL, any = false;
+    int rc;
+
+    for (size_t i = 0; i < rp->n; i++)
+        any = any || (!rp->meta[i].green && !rp->meta[i].joined);
+    if (!any)
+        return 0; /* nothing beyond the GREEN tier */
+    for (size_t i = 0; i < rp->n; i++)
+        rp->items[i].counted = !rp->meta[i].joined;
+    rc = analyze_correlate(&r->params, rp->items, rp->n, &res, err);
+    if (rc != 0 || !res.correlates || same_result(&res, green))
+        goto out;
+    rc = store_org_list(r->hub->store, &orgs, &n_orgs, err);
+    if (rc != 0)
+        goto out;
+    may = rk_calloc(n_orgs + 1, sizeof(*may));
+    for (size_t i = 0; i < n_orgs; i++)
+        may[i] = true;
+    for (size_t i = 0; i < rp->n && rc == 0; i++) {
+        const struct analyze_corr_report *it = &rp->items[i];
+        if (!it->counted || it->date_added < res.first_seen || it->date_added > res.last_seen)
+            continue;
+        rc = policy_version_readers(r->hub, rp->meta[i].id, rp->meta[i].collection, it->date_added,
+                                    orgs, n_orgs, may, err);
+    }
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; i < n_orgs; i++) {
+        if (!may[i])
+            continue;
+        if (recipients.len > 0)
+            rk_buf_putc(&recipients, ',');
+        rk_buf_puts(&recipients, orgs[i].id);
+    }
+    if (recipients.len > 0)
+        rc = write_tier(r, obs, TIER_AMBER, &res, POLICY_TLP_RED, recipients.data, err);
+out:
+    free(may);
+    store_orgs_free(orgs, n_orgs);
+    rk_buf_free(&recipients);
     analyze_corr_result_free(&res);
+    return rc;
+}
+
+/* Writes (or updates) the groupings of key when its reports correlate. */
+static int evaluate(const struct round *r, const struct touched *t, struct rk_err *err)
+{
+    struct reports rp = {.r = r, .obs = &t->obs};
+    struct analyze_corr_result green = {0};
+    struct analyze_observable obs;
+    rk_time_us window = (rk_time_us)r->params.window_days * US_PER_DAY;
+    struct rk_err e2 = {0};
+    int rc;
+
+    rc = store_observable_reports(r->hub->store, &t->obs, t->first - window, report_row, &rp, err);
+    if (rc != 0 || rp.n == 0)
+        goto out;
+    if (analyze_observable_from_key(t->key, &obs, &e2) != 0) {
+        rk_log(RK_LOG_WARN, "correlate: key '%.80s' not understood: %s", t->key, e2.msg);
+        goto out;
+    }
+    rc = analyze_correlate(&r->params, rp.items, rp.n, &green, err);
+    if (rc == 0 && green.correlates)
+        rc = write_tier(r, &obs, TIER_GREEN, &green, POLICY_TLP_GREEN, NULL, err);
+    if (rc == 0)
+        rc = amber_tier(r, &rp, &obs, &green, err);
+out:
+    analyze_corr_result_free(&green);
     reports_clear(&rp);
     return rc;
 }

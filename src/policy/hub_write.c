@@ -24,6 +24,8 @@ struct held {
     const char *collection_id;
     rk_time_us first_version, last_version; /* -1: none held */
     char last_rule[POLICY_HUB_RULE_LEN];    /* the latest version's access.rule */
+    const char *want_rule;                  /* the rule of the version to write */
+    bool any_same;                          /* some version has want_rule */
 };
 
 static int held_row(void *ctx, const struct store_row *row)
@@ -32,6 +34,8 @@ static int held_row(void *ctx, const struct store_row *row)
 
     if (row->collection_id == NULL || strcmp(row->collection_id, h->collection_id) != 0)
         return 0;
+    if (row->access.rule != NULL && strcmp(row->access.rule, h->want_rule) == 0)
+        h->any_same = true;
     if (h->first_version < 0 || row->version < h->first_version)
         h->first_version = row->version;
     if (h->last_version < 0 || row->version >= h->last_version) {
@@ -43,12 +47,14 @@ static int held_row(void *ctx, const struct store_row *row)
 }
 
 /*
- * The access rule a hub-authored version is stored with: "hub-authored " and a digest of the
- * object without created and modified (BLAKE2b-128, hex), so that the next write can tell
- * from the access metadata alone (find_object has no bodies) whether anything changed.
+ * The access rule a hub-authored version is stored with: "hub-authored " and a digest
+ * (BLAKE2b-128, hex) of the object without created and modified, and of its recipients, so
+ * that the next write can tell from the access metadata alone (find_object has no bodies)
+ * whether anything changed.
  */
-static void content_rule(const json_t *obj, char out[POLICY_HUB_RULE_LEN])
+static void content_rule(const json_t *obj, const char *recipients, char out[POLICY_HUB_RULE_LEN])
 {
+    crypto_generichash_state st;
     json_t *x = json_deep_copy(obj);
     unsigned char digest[16];
     size_t len, n;
@@ -57,7 +63,12 @@ static void content_rule(const json_t *obj, char out[POLICY_HUB_RULE_LEN])
     json_object_del(x, "created");
     json_object_del(x, "modified");
     text = stix_canonical(x, &len);
-    crypto_generichash(digest, sizeof(digest), (const unsigned char *)text, len, NULL, 0);
+    crypto_generichash_init(&st, NULL, 0, sizeof(digest));
+    crypto_generichash_update(&st, (const unsigned char *)text, len);
+    crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+    if (recipients != NULL)
+        crypto_generichash_update(&st, (const unsigned char *)recipients, strlen(recipients));
+    crypto_generichash_final(&st, digest, sizeof(digest));
     n = (size_t)snprintf(out, POLICY_HUB_RULE_LEN, "hub-authored ");
     for (size_t i = 0; i < sizeof(digest); i++)
         n += (size_t)snprintf(out + n, POLICY_HUB_RULE_LEN - n, "%02x", digest[i]);
@@ -142,8 +153,8 @@ static int hub_write_tx(void *ctx, struct store *s, const struct store_put *puts
 }
 
 int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_t *objs, int tlp,
-                     const char *route, const struct store_credit *credit, size_t n_credit,
-                     size_t *written, struct rk_err *err)
+                     const char *recipients, const char *route, const struct store_credit *credit,
+                     size_t n_credit, size_t *written, struct rk_err *err)
 {
     size_t total = json_array_size(objs), n = 0;
     struct hub_obj *o = rk_calloc(total + 1, sizeof(*o));
@@ -167,7 +178,7 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         const char *id = json_string_value(json_object_get(obj, "id"));
         /* An SDO or SRO names its author; an SCO has none (and no created or modified). */
         bool sdo = by != NULL;
-        struct held h = {c->id, -1, -1, ""};
+        struct held h = {c->id, -1, -1, "", o[n].rule, false};
 
         if (id == NULL || (sdo && strcmp(by, hub->identity_id) != 0)) {
             rc = rk_err_set(err, RK_E_INVALID, "hub write: object %zu is not the hub's own", i);
@@ -176,12 +187,14 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         rc = policy_tlp_mark(obj, tlp, err);
         if (rc != 0)
             goto out;
+        content_rule(obj, recipients, o[n].rule);
         rc = store_find_object(hub->store, id, held_row, &h, err);
         if (rc != 0)
             goto out;
-        content_rule(obj, o[n].rule);
-        if (h.last_version >= 0 && strcmp(h.last_rule, o[n].rule) == 0)
-            continue; /* the latest version says the same: nothing to write */
+        /* Nothing to write when the latest version says the same, and for an SCO when any
+         * version does (the same value may be held at several TLPs, one version each). */
+        if ((h.last_version >= 0 && strcmp(h.last_rule, o[n].rule) == 0) || (!sdo && h.any_same))
+            continue;
         if (h.last_version >= 0 && sdo) {
             /* A new version: the first one's created (a first version has created =
              * modified, its version), modified strictly later than the latest. */
@@ -214,7 +227,7 @@ int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_
         put->access.source_org = "";
         put->access.source_sector = "";
         put->access.scope = "";
-        put->access.recipients = "";
+        put->access.recipients = recipients != NULL ? recipients : "";
         put->access.joins = "";
         put->access.rule = o[n].rule;
         put->original = o[n].json;

@@ -171,30 +171,60 @@ class TestCorrelation(HubTestCase):
         self.assertEqual(self.credit(self.fx.rail)["correlations_by_others"], rail_before + 1)
         self.assertEqual(self.credit(self.fx.power)["correlations_by_others"], before)
 
-    def test_red_amber_and_restricted_inputs_never_count(self):
+    def seen_by(self, domain):
+        """For each reader: the TLP of the correlation of domain it sees, or None."""
+        out = {}
+        for name, token in (("power", self.fx.power_reader), ("gas", self.fx.gas_reader),
+                            ("rail", self.fx.rail_reader), ("bank", self.fx.bank_contrib),
+                            ("coord", self.fx.coord)):
+            body = self.correlations(token)
+            tlps = [c["tlp"] for c in body["correlations"] if c["key"] == "domain:" + domain]
+            self.assertLessEqual(len(tlps), 1)
+            out[name] = tlps[0] if tlps else None
+            if not tlps:
+                self.assertNotIn(domain, self.hub.last_raw.decode())
+        return out
+
+    def test_red_amber_and_restricted_inputs_never_leak(self):
+        """The GREEN tier counts only what every member reads; the rest makes a RED grouping
+        whose recipients are exactly the organisations that could read every input."""
         green_red = fresh_domain("green-red")
         green_amber = fresh_domain("green-amber")
         restricted = fresh_domain("restricted")
-        # One GREEN + one RED (the RED one's recipients do not include everyone).
+        # One GREEN + one RED naming the power company: only bank (its source) and power
+        # read both.
         self.post_ok(self.fx.c_all, [domain_indicator(green_red)], self.fx.power_contrib)
-        self.post_ok(self.fx.c_all, [domain_indicator(green_red, RED)], self.fx.bank_contrib)
-        # One GREEN + one AMBER.
+        self.post_ok(self.fx.c_all, [domain_indicator(
+            green_red, RED, x_renkei_recipients=[self.fx.power])], self.fx.bank_contrib)
+        # One GREEN + one AMBER to the collection's audience (all members): everyone reads
+        # both, so everyone gets the grouping, still marked RED to them by name.
         self.post_ok(self.fx.c_all, [domain_indicator(green_amber)], self.fx.power_contrib)
         self.post_ok(self.fx.c_all, [domain_indicator(green_amber, AMBER)],
                      self.fx.bank_contrib)
-        # GREEN in a collection only some sectors read (c_energy: electric-power, gas).
+        # GREEN in a collection only electric-power and gas read: only they read both.
         self.post_ok(self.fx.c_all, [domain_indicator(restricted)], self.fx.bank_contrib)
         self.post_ok(self.fx.c_energy, [domain_indicator(restricted)], self.fx.power_contrib)
         self.control()
-        for token in (self.fx.rail_reader, self.fx.gas_reader, self.fx.bank_contrib,
-                      self.fx.coord):
-            body = self.correlations(token)
-            keys = {c["key"] for c in body["correlations"]}
-            for d in (green_red, green_amber, restricted):
-                self.assertNotIn("domain:" + d, keys)
-            raw = self.hub.last_raw.decode()
-            for d in (green_red, green_amber, restricted):
-                self.assertNotIn(d, raw)
+        self.assertEqual(self.seen_by(green_red), {"power": "red", "gas": None, "rail": None,
+                                                   "bank": "red", "coord": None})
+        self.assertEqual(self.seen_by(green_amber), {"power": "red", "gas": "red",
+                                                     "rail": "red", "bank": "red",
+                                                     "coord": None})
+        self.assertEqual(self.seen_by(restricted), {"power": "red", "gas": "red", "rail": None,
+                                                    "bank": None, "coord": None})
+        # Never a GREEN grouping of them, and never over TAXII for whoever may not read it.
+        coll = self.correlations_collection(self.fx.rail_reader)
+        st, _, env = self.hub.taxii("GET", "collections/%s/objects/?limit=1000" % coll["id"],
+                                    token=self.fx.rail_reader)
+        self.assertEqual(st, 200, env)
+        for d in (green_red, restricted):
+            self.assertNotIn(d, self.hub.last_raw.decode())
+        # The RED grouping names its recipients nowhere in what they read.
+        st, _, body = self.hub.req("GET", "/api/v1/correlations?limit=1000",
+                                   token=self.fx.power_reader, accept=JSON)
+        raw = self.hub.last_raw.decode()
+        for s in self.forbidden_strings():
+            self.assertNotIn(s, raw)
 
     def test_listing_needs_a_token_and_pages(self):
         st, _, body = self.hub.req("GET", "/api/v1/correlations", accept=JSON)

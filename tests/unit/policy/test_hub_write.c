@@ -147,7 +147,7 @@ static void test_write_version_credit(void **state)
     size_t written;
     json_t *objs = objects(f, "reported in 2 sectors");
 
-    if (policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, "test", &ev, 1, &written,
+    if (policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev, 1, &written,
                          &err) != 0)
         fail_msg("hub write: %s", err.msg);
     json_decref(objs);
@@ -163,7 +163,7 @@ static void test_write_version_credit(void **state)
     /* The same again: nothing written, no credit, no audit entry. */
     objs = objects(f, "reported in 2 sectors");
     assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, "test", &ev, 1, &written, &err),
+        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev, 1, &written, &err),
         0);
     json_decref(objs);
     assert_int_equal(written, 0);
@@ -173,7 +173,7 @@ static void test_write_version_credit(void **state)
      * not again. */
     objs = objects(f, "reported in 3 sectors");
     assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, "test", &ev, 1, &written, &err),
+        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev, 1, &written, &err),
         0);
     json_decref(objs);
     assert_int_equal(written, 1);
@@ -194,13 +194,13 @@ static void test_not_the_hubs(void **state)
     json_object_set_new(json_array_get(objs, 1), "created_by_ref",
                         json_string("identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061"));
     assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, "test", NULL, 0, &written, &err),
+        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", NULL, 0, &written, &err),
         RK_E_INVALID);
     assert_int_equal(written, 0);
     assert_int_equal(versions(f).n, 0);
     json_decref(objs);
     objs = objects(f, "x");
-    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, 99, "test", NULL, 0, &written, &err),
+    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, 99, NULL, "test", NULL, 0, &written, &err),
                      RK_E_INVALID);
     json_decref(objs);
 }

@@ -4,9 +4,10 @@
  * observable index from a durable cursor (the setting ANALYZE_CORR_CURSOR: the seq of the
  * last index row it finished), re-evaluates each observable key the new rows touched over
  * every report of it in the window (correlate.c's rule, with the access rule of
- * docs/analysis.md deciding which reports count), and writes the hub's grouping and SCO into
- * the correlations collection through the policy layer (policy_hub_write), crediting the
- * reporters once per correlation. A new grouping version is the event the alerts issue will
+ * docs/analysis.md deciding which reports count: a GREEN tier every member reads, an AMBER
+ * tier RED to the organisations that may read every input), and writes the hub's groupings
+ * and SCOs into the correlations collection through the policy layer (policy_hub_write),
+ * crediting the reporters once per grouping. A new grouping version is the event the alerts issue will
  * deliver. docs/internals/analyze.md, "Correlation worker".
  */
 #include "analyze/analyze_int.h"

@@ -7,8 +7,8 @@
  * docs/analysis.md deciding which reports count: a GREEN tier every member reads, an AMBER
  * tier RED to the organisations that may read every input), and writes the hub's groupings
  * and SCOs into the correlations collection through the policy layer (policy_hub_write),
- * crediting the reporters once per grouping. A new grouping version is the event the alerts issue will
- * deliver. docs/internals/analyze.md, "Correlation worker".
+ * crediting the reporters once per grouping. A new grouping version is the event the alerts
+ * issue will deliver. docs/internals/analyze.md, "Correlation worker".
  */
 #include "analyze/analyze_int.h"
 

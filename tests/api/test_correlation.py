@@ -12,7 +12,7 @@ import os
 import time
 import uuid
 
-from harness import API_ROOT, JSON, HubTestCase, stix_id
+from harness import JSON, HubTestCase, sqlite_db, stix_id
 
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
@@ -40,12 +40,21 @@ class TestCorrelation(HubTestCase):
     @classmethod
     def extra_setup(cls):
         os.environ[INTERVAL_ENV] = "200"
+        # a fifth writer of c_all, so that an anonymous post there has k = 5 behind it
+        cls.hub.org_add("clinic-test", "medical")
+        cls.clinic_contrib = cls.hub.token_create("clinic-test", "contributor")
 
     @classmethod
     def after_start(cls):
         os.environ.pop(INTERVAL_ENV, None)  # only this server polls that fast
 
     # ---- helpers -------------------------------------------------------------------------
+
+    def post_ok(self, cid, objects, token, headers=None):
+        """Posts and asserts that every object was stored."""
+        status = super().post_ok(cid, objects, token, headers=headers)
+        self.assertEqual(status["success_count"], len(objects), status)
+        return status
 
     def correlations(self, token):
         st, _, body = self.hub.req("GET", "/api/v1/correlations?limit=1000", token=token,
@@ -82,8 +91,8 @@ class TestCorrelation(HubTestCase):
         self.fail("no Correlations collection for this reader: %r" % (body,))
 
     def forbidden_strings(self):
-        """Names and ids of every organisation and identity but the hub's."""
-        out = []
+        """Names and ids of every organisation and identity but the hub's, and sector keys."""
+        out = ['"electric-power"', '"gas"', '"railways"', '"finance"']
         for name, oid in self.fx.org_ids.items():
             out += [name, oid]
         listed = self.hub.cli("org", "list")
@@ -103,8 +112,11 @@ class TestCorrelation(HubTestCase):
 
     def test_three_sectors_correlate_without_naming_anyone(self):
         d = fresh_domain("three")
-        for token in (self.fx.power_contrib, self.fx.gas_contrib, self.fx.rail_contrib):
-            self.post_ok(self.fx.c_all, [domain_indicator(d)], token)
+        # one of them posts anonymously: the grouping must not tell its sector either
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.power_contrib)
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.gas_contrib,
+                     headers={"X-Renkei-Anonymity": "anonymous"})
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.rail_contrib)
         c = self.wait_for(d, until=lambda c: c["sectors"] == 3)
         self.assertEqual(c["observable"], {"type": "domain-name", "value": d})
         self.assertEqual(c["organisations"], "fewer than k")  # 3 < k = 5
@@ -225,6 +237,37 @@ class TestCorrelation(HubTestCase):
         raw = self.hub.last_raw.decode()
         for s in self.forbidden_strings():
             self.assertNotIn(s, raw)
+
+    def test_restart_keeps_the_cursor(self):
+        d = fresh_domain("restart")
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.power_contrib)
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.bank_contrib)
+        first = self.wait_for(d)
+        coll = self.correlations_collection(self.fx.power_reader)
+        path = "collections/%s/objects/%s/versions/" % (coll["id"], first["id"])
+        before = self.hub.taxii("GET", path, token=self.fx.power_reader)[2]["versions"]
+        self.hub.stop()
+        db = sqlite_db(self.hub, "the worker's cursor")
+        try:
+            (cursor,) = db.execute("SELECT value FROM settings WHERE key = ?",
+                                   ("analyze.correlation_cursor",)).fetchone()
+        finally:
+            db.close()
+        self.assertGreater(int(cursor), 0)
+        os.environ[INTERVAL_ENV] = "200"
+        try:
+            self.hub.start()
+        finally:
+            os.environ.pop(INTERVAL_ENV, None)
+        # What was done before the restart is not done again (no new version), and a later
+        # report is taken up.
+        self.control()
+        self.assertEqual(self.hub.taxii("GET", path, token=self.fx.power_reader)[2]["versions"],
+                         before)
+        self.post_ok(self.fx.c_all, [domain_indicator(d)], self.fx.rail_contrib)
+        self.wait_for(d, until=lambda c: c["sectors"] == 3)
+        after = self.hub.taxii("GET", path, token=self.fx.power_reader)[2]["versions"]
+        self.assertEqual(len(after), len(before) + 1)
 
     def test_listing_needs_a_token_and_pages(self):
         st, _, body = self.hub.req("GET", "/api/v1/correlations", accept=JSON)

@@ -162,9 +162,9 @@ static void test_write_version_credit(void **state)
 
     /* The same again: nothing written, no credit, no audit entry. */
     objs = objects(f, "reported in 2 sectors");
-    assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev, 1, &written, &err),
-        0);
+    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev,
+                                      1, &written, &err),
+                     0);
     json_decref(objs);
     assert_int_equal(written, 0);
     assert_int_equal(versions(f).n, 1);
@@ -172,9 +172,9 @@ static void test_write_version_credit(void **state)
     /* Changed: a new version of the grouping only (the SCO is held), created kept, credit
      * not again. */
     objs = objects(f, "reported in 3 sectors");
-    assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev, 1, &written, &err),
-        0);
+    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", &ev,
+                                      1, &written, &err),
+                     0);
     json_decref(objs);
     assert_int_equal(written, 1);
     s = versions(f);
@@ -193,15 +193,16 @@ static void test_not_the_hubs(void **state)
 
     json_object_set_new(json_array_get(objs, 1), "created_by_ref",
                         json_string("identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061"));
-    assert_int_equal(
-        policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", NULL, 0, &written, &err),
-        RK_E_INVALID);
+    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, POLICY_TLP_GREEN, NULL, "test", NULL,
+                                      0, &written, &err),
+                     RK_E_INVALID);
     assert_int_equal(written, 0);
     assert_int_equal(versions(f).n, 0);
     json_decref(objs);
     objs = objects(f, "x");
-    assert_int_equal(policy_hub_write(&f->hub, &f->all, objs, 99, NULL, "test", NULL, 0, &written, &err),
-                     RK_E_INVALID);
+    assert_int_equal(
+        policy_hub_write(&f->hub, &f->all, objs, 99, NULL, "test", NULL, 0, &written, &err),
+        RK_E_INVALID);
     json_decref(objs);
 }
 

@@ -182,40 +182,74 @@ static void reports_clear(struct reports *rp)
     free(rp->items);
 }
 
-/* Writes (or updates) the grouping of obs at tier (TLP tlp, recipients or NULL) for res, and
- * the SCO it refers to, crediting the organisations of the window once. */
-static int write_tier(const struct round *r, const struct analyze_observable *obs, const char *tier,
-                      const struct analyze_corr_result *res, int tlp, const char *recipients,
-                      struct rk_err *err)
+/* The writes of one batch's GREEN tier, made in one transaction (one sync) at its end. */
+struct pending {
+    json_t *objs;                /* SCOs and groupings */
+    struct store_credit *credit; /* n_credit events, their org_id and object_id owned */
+    size_t n_credit, cap;
+};
+
+static void pending_clear(struct pending *p)
+{
+    for (size_t i = 0; i < p->n_credit; i++) {
+        free(p->credit[i].org_id);
+        free(p->credit[i].object_id);
+    }
+    free(p->credit);
+    json_decref(p->objs);
+    memset(p, 0, sizeof(*p));
+}
+
+/*
+ * The grouping of obs at tier for res and the SCO it refers to, with a credit event for each
+ * organisation of the window (recorded once: policy_hub_write), into the pending batch p.
+ */
+static void pending_add(const struct round *r, struct pending *p,
+                        const struct analyze_observable *obs, const char *tier,
+                        const struct analyze_corr_result *res)
 {
     json_t *grouping = analyze_corr_grouping(r->hub->identity_id, obs, tier, res, r->k);
-    json_t *sco = analyze_observable_sco(obs), *objs;
-    struct store_credit *credit;
-    size_t written = 0;
-    int rc;
+    json_t *sco = analyze_observable_sco(obs);
 
     if (grouping == NULL || sco == NULL) {
         json_decref(grouping);
         json_decref(sco);
-        return 0;
+        return;
     }
-    objs = json_pack("[o, o]", sco, grouping);
-    credit = rk_calloc(res->n_orgs + 1, sizeof(*credit));
-    for (size_t i = 0; i < res->n_orgs; i++)
-        credit[i] = (struct store_credit){
-            .org_id = (char *)res->orgs[i],
+    if (p->objs == NULL)
+        p->objs = json_array();
+    for (size_t i = 0; i < res->n_orgs; i++) {
+        if (p->n_credit == p->cap) {
+            p->cap = p->cap ? p->cap * 2 : 64;
+            p->credit = rk_realloc(p->credit, p->cap * sizeof(*p->credit));
+        }
+        p->credit[p->n_credit++] = (struct store_credit){
+            .org_id = rk_strdup(res->orgs[i]),
             .kind = "correlation",
-            .object_id = (char *)json_string_value(json_object_get(grouping, "id")),
+            .object_id = rk_strdup(json_string_value(json_object_get(grouping, "id"))),
             .points = POLICY_CREDIT_CORRELATION,
             .by_org = "",
             .by_sector = ""};
-    rc = policy_hub_write(r->hub, r->target, objs, tlp, recipients, ROUTE, credit, res->n_orgs,
-                          &written, err);
-    if (rc == 0 && written > 0)
-        rk_log(RK_LOG_INFO, "correlate: %s tier of %s: %zu organisations in %zu sectors", tier,
-               obs->value, res->n_orgs, res->n_sectors);
-    free(credit);
-    json_decref(objs);
+    }
+    json_array_append_new(p->objs, sco);
+    json_array_append_new(p->objs, grouping);
+}
+
+/* Writes what p holds at TLP tlp to recipients (NULL: none) and empties it. */
+static int pending_write(const struct round *r, struct pending *p, int tlp, const char *recipients,
+                         struct rk_err *err)
+{
+    size_t written = 0;
+    int rc = 0;
+
+    if (p->objs != NULL && json_array_size(p->objs) > 0) {
+        rc = policy_hub_write(r->hub, r->target, p->objs, tlp, recipients, ROUTE, p->credit,
+                              p->n_credit, &written, err);
+        if (rc == 0 && written > 0)
+            rk_log(RK_LOG_INFO, "correlate: %zu grouping and SCO versions written (%s)", written,
+                   policy_tlp_name(tlp));
+    }
+    pending_clear(p);
     return rc;
 }
 
@@ -276,8 +310,12 @@ static int amber_tier(const struct round *r, struct reports *rp,
             rk_buf_putc(&recipients, ',');
         rk_buf_puts(&recipients, orgs[i].id);
     }
-    if (recipients.len > 0)
-        rc = write_tier(r, obs, TIER_AMBER, &res, POLICY_TLP_RED, recipients.data, err);
+    if (recipients.len > 0) {
+        /* Its own write: recipients differ from key to key. */
+        struct pending one = {0};
+        pending_add(r, &one, obs, TIER_AMBER, &res);
+        rc = pending_write(r, &one, POLICY_TLP_RED, recipients.data, err);
+    }
 out:
     free(may);
     store_orgs_free(orgs, n_orgs);
@@ -286,8 +324,10 @@ out:
     return rc;
 }
 
-/* Writes (or updates) the groupings of key when its reports correlate. */
-static int evaluate(const struct round *r, const struct touched *t, struct rk_err *err)
+/* Writes (or updates) the groupings of key when its reports correlate: the GREEN tier's into
+ * green (written at the end of the batch), the AMBER tier's at once. */
+static int evaluate(const struct round *r, const struct touched *t, struct pending *green_out,
+                    struct rk_err *err)
 {
     struct reports rp = {.r = r, .obs = &t->obs};
     struct analyze_corr_result green = {0};
@@ -305,7 +345,7 @@ static int evaluate(const struct round *r, const struct touched *t, struct rk_er
     }
     rc = analyze_correlate(&r->params, rp.items, rp.n, &green, err);
     if (rc == 0 && green.correlates)
-        rc = write_tier(r, &obs, TIER_GREEN, &green, POLICY_TLP_GREEN, NULL, err);
+        pending_add(r, green_out, &obs, TIER_GREEN, &green);
     if (rc == 0)
         rc = amber_tier(r, &rp, &obs, &green, err);
 out:
@@ -349,10 +389,14 @@ static void correlate_round(void *arg, struct module_worker *w)
     cursor = cursor_load(r.hub->store);
     while (!module_worker_stopping(w)) {
         struct batch b = {.last_seq = cursor};
+        struct pending green = {0};
         char text[32];
         int rc = store_observable_since(r.hub->store, cursor, BATCH, batch_row, &b, &err);
         for (size_t i = 0; rc == 0 && i < b.n && !module_worker_stopping(w); i++)
-            rc = evaluate(&r, &b.items[i], &err);
+            rc = evaluate(&r, &b.items[i], &green, &err);
+        if (rc == 0 && !module_worker_stopping(w))
+            rc = pending_write(&r, &green, POLICY_TLP_GREEN, NULL, &err);
+        pending_clear(&green);
         /* The cursor moves only past a batch done in full: a failed or stopped one is done
          * again next round (writing an unchanged grouping again writes nothing). */
         bool done = rc == 0 && !module_worker_stopping(w) && b.last_seq > cursor;

@@ -94,22 +94,51 @@ struct hub_tx {
     size_t n_written; /* NEW versions */
 };
 
-/* Whether org_id's ledger already has an event of kind about object_id. */
-struct credit_probe {
-    const struct store_credit *want;
-    bool found;
+/* The events the ledger already has, as "org\nkind\nobject_id" (credit_key). */
+struct credit_held {
+    struct rk_strset keys;
+    struct rk_buf b;
 };
 
-static int credit_seen(void *ctx, const struct store_credit *c)
+static void credit_key(struct rk_buf *b, const char *org, const char *kind, const char *object)
 {
-    struct credit_probe *cp = ctx;
+    rk_buf_reset(b);
+    rk_buf_printf(b, "%s\n%s\n%s", org != NULL ? org : "", kind != NULL ? kind : "",
+                  object != NULL ? object : "");
+}
 
-    if (c->kind != NULL && c->object_id != NULL && strcmp(c->kind, cp->want->kind) == 0 &&
-        strcmp(c->object_id, cp->want->object_id) == 0) {
-        cp->found = true;
-        return 1;
-    }
+static int credit_held_row(void *ctx, const struct store_credit *c)
+{
+    struct credit_held *h = ctx;
+
+    credit_key(&h->b, c->org_id, c->kind, c->object_id);
+    rk_strset_add(&h->keys, h->b.data, h->b.len);
     return 0;
+}
+
+/* Records the events of credit that the ledger does not have yet (same organisation, kind
+ * and object): each organisation's ledger is read once. */
+static int credit_once(struct store *s, const struct store_credit *credit, size_t n,
+                       struct rk_err *err)
+{
+    struct credit_held h = {.keys = RK_STRSET_INIT, .b = RK_BUF_INIT};
+    struct rk_strset orgs = RK_STRSET_INIT;
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *org = credit[i].org_id != NULL ? credit[i].org_id : "";
+        if (rk_strset_add(&orgs, org, strlen(org)))
+            rc = store_credit_list(s, org, credit_held_row, &h, err);
+        if (rc != 0)
+            break;
+        credit_key(&h.b, org, credit[i].kind, credit[i].object_id);
+        if (rk_strset_add(&h.keys, h.b.data, h.b.len))
+            rc = policy_credit_record(s, &credit[i], 1, err);
+    }
+    rk_strset_free(&h.keys);
+    rk_strset_free(&orgs);
+    rk_buf_free(&h.b);
+    return rc;
 }
 
 static int hub_write_tx(void *ctx, struct store *s, const struct store_put *puts, size_t n,
@@ -132,14 +161,7 @@ static int hub_write_tx(void *ctx, struct store *s, const struct store_put *puts
                                                                                : "conflict"));
     }
     /* Credit once per (organisation, kind, object): a later version earns nothing again. */
-    for (size_t i = 0; i < tx->n_credit && rc == 0; i++) {
-        struct credit_probe cp = {&tx->credit[i], false};
-        rc = store_credit_list(s, tx->credit[i].org_id, credit_seen, &cp, err);
-        if (rc == 1)
-            rc = 0;
-        if (rc == 0 && !cp.found)
-            rc = policy_credit_record(s, &tx->credit[i], 1, err);
-    }
+    rc = credit_once(s, tx->credit, tx->n_credit, err);
     if (rc == 0) {
         json_t *detail = json_pack("{s:o, s:b}", "objects", arr, "hub_authored", 1);
         text = json_dumps(detail, JSON_COMPACT);

@@ -28,11 +28,12 @@
 #define ROUTE      "analyze-correlate"
 #define US_PER_DAY ((rk_time_us)86400 * 1000000)
 
-static struct {
-    struct rk_hub *hub;
-    struct module_worker *w;
-    char collection_id[RK_UUID_LEN]; /* the correlations collection */
-} corr;
+/* Most reports in the window of the AMBER tier whose readers are asked for (each costs one
+ * access check per organisation); past it the tier is not written (fail closed). */
+#define AMBER_REPORTS_MAX 500
+
+/* The running worker (one hub per process). */
+static struct module_worker *corr_worker;
 
 /* ---- the correlations collection ------------------------------------------------------- */
 
@@ -288,6 +289,15 @@ static int amber_tier(const struct round *r, struct reports *rp,
     rc = analyze_correlate(&r->params, rp->items, rp->n, &res, err);
     if (rc != 0 || !res.correlates || same_result(&res, green))
         goto out;
+    size_t in_window = 0;
+    for (size_t i = 0; i < rp->n; i++)
+        in_window += rp->items[i].counted && rp->items[i].date_added >= res.first_seen &&
+                     rp->items[i].date_added <= res.last_seen;
+    if (in_window > AMBER_REPORTS_MAX) {
+        rk_log(RK_LOG_WARN, "correlate: %s: %zu reports in the window, AMBER tier not written",
+               obs->value, in_window);
+        goto out;
+    }
     rc = store_org_list(r->hub->store, &orgs, &n_orgs, err);
     if (rc != 0)
         goto out;
@@ -436,7 +446,6 @@ int analyze_correlate_start(struct rk_hub *hub, struct rk_err *err)
     rc = analyze_correlations_collection(hub->store, &c, err);
     if (rc != 0)
         return rc;
-    memcpy(corr.collection_id, c.id, sizeof(corr.collection_id));
     store_collection_clear(&c);
     if (ms != NULL && ms[0] != '\0') {
         char *end;
@@ -446,12 +455,12 @@ int analyze_correlate_start(struct rk_hub *hub, struct rk_err *err)
                               ANALYZE_CORR_INTERVAL_ENV);
         interval_ms = v;
     }
-    corr.hub = hub;
-    return module_worker_start("correlate", correlate_round, hub, interval_ms * 1000, &corr.w, err);
+    return module_worker_start("correlate", correlate_round, hub, interval_ms * 1000, &corr_worker,
+                               err);
 }
 
 void analyze_correlate_stop(void)
 {
-    module_worker_stop(corr.w);
-    corr.w = NULL;
+    module_worker_stop(corr_worker);
+    corr_worker = NULL;
 }

@@ -6,7 +6,10 @@ answered /healthz, every envelope of common.py's real data (67 envelopes, 66,188
 over one connection, each waited for until its status is complete, then a dump; prints the
 server's total instructions over the objects posted.
 
-Usage: bench/callgrind_ingest.py [RENKEI_BIN] [--out DIR]
+With --no-index the server runs without the observable index (RENKEI_NO_OBSERVABLE_INDEX=1,
+for benchmarks only): the difference of the two figures is what the index costs per object.
+
+Usage: bench/callgrind_ingest.py [RENKEI_BIN] [--out DIR] [--no-index]
 The dump stays in DIR (default: a temporary folder) for callgrind_annotate.
 """
 import argparse
@@ -24,7 +27,11 @@ def main():
     ap.add_argument("binary", nargs="?",
                     default=os.path.join(common.ROOT, "build", "src", "cli", "renkei"))
     ap.add_argument("--out", help="folder for the wrapper and the callgrind dumps")
+    ap.add_argument("--no-index", action="store_true",
+                    help="run the server without the observable index")
     args = ap.parse_args()
+    if args.no_index:
+        os.environ["RENKEI_NO_OBSERVABLE_INDEX"] = "1"
     binary = os.path.abspath(args.binary)
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="renkei-cg-"))
     common.callgrind_serve(binary, out)

@@ -11,11 +11,17 @@ Each connection count runs --repeat times (3), each on a fresh hub, and the row 
 median run, followed by every run's figure: this virtual machine's speed varies by a fifth
 from one minute to the next. "wrote" is the server's written bytes (wchar, /proc/PID/io).
 
+With --index both, each connection count runs --repeat times with the observable index and
+as many without it (RENKEI_NO_OBSERVABLE_INDEX=1 in the server's environment: benchmarks only),
+alternating, and prints both rows and the ratio of their medians; --index off runs without it.
+
 Usage: bench/ingest.py [--conns 1,2,4] [--envelope 1000] [--repeat 3] [--perf FILE]
+                       [--index on|off|both]
 With --perf, `perf record --call-graph=dwarf` samples the server during the first run of each
 connection count (FILE.<conns>); read it with `perf report -i FILE.<conns> --no-children`.
 """
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -60,6 +66,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3,
                     help="fresh hubs per connection count; the row is the median run")
     ap.add_argument("--perf", metavar="FILE", help="record a perf profile of the server")
+    ap.add_argument("--index", choices=("on", "off", "both"), default="on",
+                    help="with the observable index, without it, or both alternately")
     args = ap.parse_args()
 
     objs = common.real_objects()
@@ -67,25 +75,50 @@ def main():
     mb = sum(len(b) for b, _ in bodies) / 1e6
     print("# ingest: %d objects in %d envelopes, %.1f MB of JSON; the median of %d runs"
           % (len(objs), len(bodies), mb, args.repeat), flush=True)
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.index]
     for conns in [int(c) for c in args.conns.split(",")]:
-        runs = []
+        runs = {m: [] for m in modes}
         for i in range(max(1, args.repeat)):
-            perf_file = "%s.%d" % (args.perf, conns) if args.perf and i == 0 else None
-            runs.append(run_once(bodies, conns, perf_file))
-        rates = [t["objects"] / t["seconds"] for t in runs]
-        order = sorted(range(len(runs)), key=lambda k: rates[k])
-        tot = runs[order[len(order) // 2]]
-        secs = tot["seconds"]
-        common.row("ingest real data, %d conn" % conns,
-                   "%.0f objects/s" % (tot["objects"] / secs),
-                   "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
-                   "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
-                   "server CPU %.2f s (%.1f us/object)" % (tot["cpu"],
-                                                         tot["cpu"] / tot["objects"] * 1e6),
-                   "wrote %.0f MB" % (tot["wchar"] / 1e6),
-                   "RSS %.0f MiB (peak %.0f)" % (tot["rss"], tot["hwm"]),
-                   "runs: %s objects/s" % " / ".join("%.0f" % r for r in rates))
+            for m in modes:
+                first = i == 0 and m == modes[0]
+                perf_file = "%s.%d" % (args.perf, conns) if args.perf and first else None
+                set_index(m)
+                runs[m].append(run_once(bodies, conns, perf_file))
+        set_index(True)
+        medians = {m: report(conns, runs[m], m, len(modes) > 1) for m in modes}
+        if len(modes) > 1:
+            common.row("observable index, %d conn" % conns,
+                       "with / without: %.3f" % (medians[True] / medians[False]))
     return 0
+
+
+def set_index(on):
+    """The observable index on or off in the environment the next server inherits."""
+    if on:
+        os.environ.pop("RENKEI_NO_OBSERVABLE_INDEX", None)
+    else:
+        os.environ["RENKEI_NO_OBSERVABLE_INDEX"] = "1"
+
+
+def report(conns, runs, index_on, name_index):
+    """Prints the row of the median run; returns its objects/s."""
+    rates = [t["objects"] / t["seconds"] for t in runs]
+    order = sorted(range(len(runs)), key=lambda k: rates[k])
+    tot = runs[order[len(order) // 2]]
+    secs = tot["seconds"]
+    label = "ingest real data, %d conn" % conns
+    if name_index:
+        label += ", index %s" % ("on" if index_on else "off")
+    common.row(label,
+               "%.0f objects/s" % (tot["objects"] / secs),
+               "%.1f MB/s" % (tot["bytes"] / 1e6 / secs),
+               "%.1f s, %d ok, %d failed" % (secs, tot["successes"], tot["failures"]),
+               "server CPU %.2f s (%.1f us/object)" % (tot["cpu"],
+                                                     tot["cpu"] / tot["objects"] * 1e6),
+               "wrote %.0f MB" % (tot["wchar"] / 1e6),
+               "RSS %.0f MiB (peak %.0f)" % (tot["rss"], tot["hwm"]),
+               "runs: %s objects/s" % " / ".join("%.0f" % r for r in rates))
+    return tot["objects"] / secs
 
 
 if __name__ == "__main__":

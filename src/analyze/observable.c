@@ -60,6 +60,14 @@ size_t analyze_undefang(const char *s, size_t len, char *out)
         bool changed = false;
         for (size_t i = 0; i < n;) {
             size_t k;
+            /* Every defanged spelling starts with '[', '(' or 'h': the other bytes are
+             * copied without trying them (most values have no defang at all; trying each
+             * spelling at every byte cost 12,000 instructions per value, callgrind). */
+            char c = in[i];
+            if (c != '[' && c != '(' && c != 'h' && c != 'H') {
+                tmp[o++] = in[i++];
+                continue;
+            }
             for (k = 0; k < sizeof defangs / sizeof defangs[0]; k++) {
                 size_t fl = strlen(defangs[k].from);
                 if (n - i >= fl && strncasecmp(in + i, defangs[k].from, fl) == 0)

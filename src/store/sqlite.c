@@ -124,6 +124,7 @@ int store_sq_conn_open(struct store_sqlite *s, bool reader, struct store_sq_conn
      * (sqlite_rows.c); rk_joins_distinct for migration 11 (sqlite_joins.c). */
     if ((rc = store_sq_register_idh(c->db)) != SQLITE_OK ||
         (!reader && (rc = store_sq_register_rows(c->db)) != SQLITE_OK) ||
+        (!reader && (rc = store_sq_register_obs(c->db)) != SQLITE_OK) ||
         (!reader && (rc = store_sq_register_joins(c->db)) != SQLITE_OK) ||
         (!reader && (rc = store_sq_register_time(c->db)) != SQLITE_OK)) {
         rk_err_set(err, RK_E_DB, "cannot open store at %s: %s", s->path, sqlite3_errstr(rc));

@@ -311,6 +311,10 @@ int store_sq_schema_migrate(struct store_sq_conn *c, struct rk_err *err);
  * no ids), that is the statement of the latest versions' range, and
  * store_sq_query_older_sql the one of the older versions' range; the query merges both. */
 void store_sq_query_sql(const struct store_query *q, struct rk_buf *sql);
+/* With observables, store_sq_query_sql is the statement of one candidate's version (?2 its
+ * date_added, ?3 its opos) and this the candidates' (?1 the collection key, ?2 the date_added
+ * cursor, ?3 the chunk size, the observables' terms from ?4). */
+void store_sq_query_obs_sql(const struct store_query *q, struct rk_buf *sql);
 void store_sq_query_older_sql(const struct store_query *q, struct rk_buf *sql);
 bool store_sq_query_two_ranges(const struct store_query *q);
 
@@ -437,11 +441,25 @@ int store_sq_credit_sum(struct store *s, const char *org_id, const char *kind, i
 /* The observable index (migration 18), in sqlite_observables.c. */
 /* 0, or RK_E_INVALID when one of the n observables has no key or a prefix over 128. */
 int store_sq_obs_check(const struct store_observable *obs, size_t n, struct rk_err *err);
-/* Inserts the index rows of p, a NEW version stored at added in collection key coll, its
- * objects row at opos (pos without the is_last bit); *st is the INSERT, prepared on first
- * use (the caller releases it). Inside the put's transaction. */
-int store_sq_obs_insert(struct store_sq_conn *c, sqlite3_stmt **st, const struct store_put *p,
-                        int64_t coll, int64_t opos, rk_time_us added, struct rk_err *err);
+/* One index row decided on by a put, not inserted yet. */
+struct store_sq_obs_row {
+    const struct store_put *put;        /* id and access metadata */
+    const struct store_observable *obs; /* key and range */
+    int64_t coll, opos;                 /* collection key, objects pos without its is_last bit */
+    int64_t added;                      /* the version's date_added */
+};
+struct store_sq_obs_rows {
+    struct store_sq_obs_row *v;
+    size_t n, cap;
+};
+/* Adds the index rows of p, a NEW version stored at added in collection key coll at opos, to
+ * rows; store_sq_obs_flush inserts them with one statement (rk_obs) and empties rows. Inside
+ * the put's transaction; the puts must outlive the flush. */
+void store_sq_obs_add(struct store_sq_obs_rows *rows, const struct store_put *p, int64_t coll,
+                      int64_t opos, rk_time_us added);
+int store_sq_obs_flush(struct store_sq_conn *c, struct store_sq_obs_rows *rows, struct rk_err *err);
+/* Registers rk_obs on the writer connection db; SQLITE_OK or SQLite's error. */
+int store_sq_register_obs(sqlite3 *db);
 /* Appends "(...)", the terms an observables row matches one of the n observables by (its
  * key; a ranged one's overlapping ranges), numbering parameters from first_param; the text
  * depends only on n, which are ranged and their prefixes. store_sq_obs_match_bind binds

@@ -8,6 +8,7 @@
 #include "sqlite_int.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Rows fetched per statement run while a filter drops rows; the first run fetches limit+1. */
@@ -338,22 +339,6 @@ bool store_sq_query_two_ranges(const struct store_query *q)
     return (q->ids == NULL || q->n_ids == 0) && !last_range(q) && !by_observables(q);
 }
 
-/* The number of the first parameter after those build_where(q, first) and the version
- * terms it adds number. */
-static int where_end(const struct store_query *q, int first)
-{
-    int next = first;
-    if (q->ids != NULL && q->n_ids > 0)
-        next += 2 * (int)q->n_ids;
-    if (q->types != NULL && q->n_types > 0)
-        next += (int)q->n_types;
-    if (q->spec_versions != NULL)
-        next += (int)q->n_spec_versions;
-    if (!(version_sel(q) & STORE_VERSION_ALL) && !last_range(q) && lists_versions(q))
-        next += (int)q->n_versions;
-    return next;
-}
-
 /* Whether q's rows carry the shadow column (store_query.skip_shadowed). */
 static bool wants_shadow(const struct store_query *q)
 {
@@ -440,27 +425,28 @@ static void last_range_sql(const struct store_query *q, const struct store_query
 }
 
 /*
- * A query with observables (by_observables): the positions of the versions that have a
- * matching index row (opos, and opos with the is_last bit: the row is at one of them),
- * from observables_key and observables_range, then those rows by rowid with every other
- * filter, sorted by date_added (a search's few rows). ?2 is a date_added cursor, the
- * observables' parameters follow the filters'. NOT INDEXED keeps the planner from walking
- * the collection by another index and testing each row against the positions.
+ * A query with observables (by_observables) runs two statements. The candidates
+ * (store_sq_query_obs_sql): the date_added and opos of the collection's index rows matching
+ * q's observables after the cursor ?2, from observables_key and observables_range, in
+ * date_added order, at most ?3 of them (index entries only: a key reported thousands of
+ * times costs a sort of integers, not a read of thousands of objects). Then, candidate by
+ * candidate until the page is full, its version (observables_sql): the row at opos or
+ * opos | is_last bit (?3) with that date_added (?2), with every other filter of q.
  */
 static void observables_sql(const struct store_query *q, struct rk_buf *sql)
 {
-    rk_buf_puts(sql, "WITH m(opos) AS (SELECT opos FROM observables WHERE coll = ?1 AND "
-                     "date_added > ?2 AND ");
-    store_sq_obs_match_sql(q->observables, q->n_observables, sql, where_end(q, 4));
-    rk_buf_puts(sql, ") ");
     select_cols(q, sql);
-    rk_buf_printf(sql,
-                  " NOT INDEXED WHERE pos IN (SELECT opos FROM m UNION ALL SELECT opos | %" PRId64
-                  " FROM m) AND date_added > ?2",
-                  POS_LAST);
+    rk_buf_printf(sql, " WHERE pos IN (?3, ?3 | %" PRId64 ") AND date_added = ?2", POS_LAST);
     build_where(sql, q, 4);
     if (last_range(q)) /* build_where counts on the range for this one */
         rk_buf_puts(sql, " AND is_last = 1");
+}
+
+void store_sq_query_obs_sql(const struct store_query *q, struct rk_buf *sql)
+{
+    rk_buf_puts(sql, "SELECT DISTINCT date_added, opos FROM observables WHERE coll = ?1 AND "
+                     "date_added > ?2 AND ");
+    store_sq_obs_match_sql(q->observables, q->n_observables, sql, 4);
     rk_buf_puts(sql, " ORDER BY date_added LIMIT ?3");
 }
 
@@ -642,6 +628,69 @@ static int scan_two_ranges(struct store_sq_conn *c, struct scan *sc, int64_t col
     }
 }
 
+/* The candidates of one chunk (a date_added and its objects row's opos). */
+struct obs_cand {
+    int64_t added, opos;
+};
+
+/*
+ * Reads q's rows for a by_observables query: chunks of candidates from st_cand (bound but
+ * for the cursor and limit), each looked up with st_row (bound but for ?2 and ?3), offered
+ * in date_added order until the page is full or the candidates run out.
+ */
+static int scan_observables(struct store_sq_conn *c, struct scan *sc, sqlite3_stmt *st_cand,
+                            sqlite3_stmt *st_row)
+{
+    int64_t cursor = sc->q->added_after < 0 ? -1 : sc->q->added_after;
+    int64_t chunk =
+        sc->q->limit >= STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : (int64_t)sc->q->limit + 1;
+    struct obs_cand *cand = rk_malloc(STORE_SQ_CHUNK_MAX * sizeof(*cand));
+    int rc = 0;
+
+    for (;;) {
+        int64_t got = 0;
+        int src;
+        sqlite3_bind_int64(st_cand, 2, cursor);
+        sqlite3_bind_int64(st_cand, 3, chunk);
+        while ((src = sqlite3_step(st_cand)) == SQLITE_ROW && got < chunk) {
+            cand[got].added = sqlite3_column_int64(st_cand, 0);
+            cand[got].opos = sqlite3_column_int64(st_cand, 1);
+            got++;
+        }
+        sqlite3_reset(st_cand);
+        if (src != SQLITE_ROW && src != SQLITE_DONE) {
+            rc = store_sq_err(sc->err, c->db, src, "reading the observable index");
+            goto out;
+        }
+        for (int64_t i = 0; i < got; i++) {
+            struct store_row row;
+            cursor = cand[i].added;
+            sqlite3_bind_int64(st_row, 2, cand[i].added);
+            sqlite3_bind_int64(st_row, 3, cand[i].opos);
+            src = sqlite3_step(st_row);
+            if (src == SQLITE_ROW && sqlite3_column_type(st_row, 16) == SQLITE_NULL) {
+                row_read(st_row, sc->q, &row);
+                if (scan_take(sc, &row)) {
+                    sqlite3_reset(st_row);
+                    rc = sc->rc;
+                    goto out;
+                }
+            } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+                rc = store_sq_err(sc->err, c->db, src, "reading objects");
+                sqlite3_reset(st_row);
+                goto out;
+            }
+            sqlite3_reset(st_row);
+        }
+        if (got < chunk)
+            break;
+        chunk = chunk * 2 > STORE_SQ_CHUNK_MAX ? STORE_SQ_CHUNK_MAX : chunk * 2;
+    }
+out:
+    free(cand);
+    return rc;
+}
+
 int store_sq_query(struct store *base, const struct store_query *q, store_filter_fn filter,
                    void *filter_ctx, store_row_fn fn, void *fn_ctx, struct store_page *page,
                    struct rk_err *err)
@@ -687,14 +736,23 @@ int store_sq_query(struct store *base, const struct store_query *q, store_filter
     if (rc != 0)
         goto out;
     bind_where(st, q, 4);
-    if (by_observables(q))
-        store_sq_obs_match_bind(st, q->observables, q->n_observables, where_end(q, 4));
     sqlite3_bind_int64(st, 1, coll);
+    if (by_observables(q)) {
+        rk_buf_reset(&sql);
+        store_sq_query_obs_sql(q, &sql);
+        rc = store_sq_prepare(c, sql.data, &st_older, err); /* the candidates */
+        if (rc != 0)
+            goto out;
+        store_sq_obs_match_bind(st_older, q->observables, q->n_observables, 4);
+        sqlite3_bind_int64(st_older, 1, coll);
+        rc = scan_observables(c, &sc, st_older, st);
+        goto out;
+    }
 
     /* The cursor: date_added, or pos inside the last range (after the seq of the last row
      * added at or before added_after). */
     bool two_ranges = store_sq_query_two_ranges(q);
-    bool by_pos = two_ranges || (last_range(q) && !by_observables(q));
+    bool by_pos = two_ranges || last_range(q);
     int64_t cursor = q->added_after < 0 ? -1 : q->added_after;
     if (by_pos) {
         int64_t seq = 0;

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sqlite_observables.c: the observable index in SQLite (migration 18): the rows a new
- * object version brings (store_put.observables), written by put_objects in its
- * transaction; the terms that match them, for the observable filter of a query and for
- * observable_reports; and observable_since, which follows the index by seq.
+ * object version brings (store_put.observables), gathered by put_objects and inserted at
+ * once through rk_obs(?1), a table-valued function like rk_rows (one statement per call,
+ * not per row: AUTOINCREMENT then reads and writes its counter once); the terms that match them,
+ * for the observable filter of a query and for observable_reports; and observable_since, which
+ * follows the index by seq.
  */
 #include "sqlite_int.h"
 
 #include <string.h>
+
+/* The columns a put writes, in the order rk_obs yields them (the enum below). */
+#define OBS_ROWS_COLUMNS                                                                           \
+    "kh, key, lo, hi, plen, date_added, coll, opos, id, source_org, source_sector, tlp"
+#define OBS_ROWS_PTR "rk_obs"
 
 /* The first and last address of obs's range (host bits of addr ignored). */
 static void obs_range(const struct store_observable *obs, uint8_t lo[16], uint8_t hi[16])
@@ -51,49 +58,230 @@ int store_sq_obs_check(const struct store_observable *obs, size_t n, struct rk_e
     return 0;
 }
 
-int store_sq_obs_insert(struct store_sq_conn *c, sqlite3_stmt **st, const struct store_put *p,
-                        int64_t coll, int64_t opos, rk_time_us added, struct rk_err *err)
+void store_sq_obs_add(struct store_sq_obs_rows *rows, const struct store_put *p, int64_t coll,
+                      int64_t opos, rk_time_us added)
 {
-    if (*st == NULL) {
-        int rc = store_sq_prepare(c,
-                                  "INSERT INTO observables(kh, key, lo, hi, plen, date_added, "
-                                  "coll, opos, id, source_org, source_sector, tlp) "
-                                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                                  st, err);
-        if (rc != 0)
-            return rc;
-    }
-    sqlite3_stmt *s = *st;
-    const struct store_access *a = &p->access;
-    /* What every row of the version shares is bound once. */
-    sqlite3_bind_int64(s, 6, added);
-    sqlite3_bind_int64(s, 7, coll);
-    sqlite3_bind_int64(s, 8, opos);
-    sqlite3_bind_text(s, 9, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 10, a->source_org != NULL ? a->source_org : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, a->source_sector != NULL ? a->source_sector : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 12, a->tlp);
     for (size_t i = 0; i < p->n_observables; i++) {
-        const struct store_observable *o = &p->observables[i];
-        uint8_t lo[16], hi[16];
-        sqlite3_bind_int64(s, 1, store_sq_id_hash(o->key));
-        sqlite3_bind_text(s, 2, o->key, -1, SQLITE_STATIC);
-        if (o->ranged) {
-            obs_range(o, lo, hi);
-            sqlite3_bind_blob(s, 3, lo, 16, SQLITE_STATIC);
-            sqlite3_bind_blob(s, 4, hi, 16, SQLITE_STATIC);
-            sqlite3_bind_int(s, 5, o->prefix);
-        } else {
-            sqlite3_bind_null(s, 3);
-            sqlite3_bind_null(s, 4);
-            sqlite3_bind_null(s, 5);
+        if (rows->n == rows->cap) {
+            rows->cap = rows->cap > 0 ? 2 * rows->cap : 64;
+            rows->v = rk_realloc(rows->v, rows->cap * sizeof(*rows->v));
         }
-        int src = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (src != SQLITE_DONE)
-            return store_sq_err(err, c->db, src, "storing the observable index");
+        struct store_sq_obs_row *r = &rows->v[rows->n++];
+        r->put = p;
+        r->obs = &p->observables[i];
+        r->coll = coll;
+        r->opos = opos;
+        r->added = added;
     }
-    return 0;
+}
+
+int store_sq_obs_flush(struct store_sq_conn *c, struct store_sq_obs_rows *rows, struct rk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (rows->n == 0)
+        return 0;
+    /* OR FAIL, not ABORT: no statement journal (as for the objects' INSERT, sqlite_put.c). */
+    int rc = store_sq_prepare(c,
+                              "INSERT OR FAIL INTO observables(" OBS_ROWS_COLUMNS
+                              ") SELECT " OBS_ROWS_COLUMNS " FROM rk_obs(?1)",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_pointer(st, 1, rows, OBS_ROWS_PTR, NULL);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = store_sq_err(err, c->db, src, "storing the observable index");
+    store_sq_release(c, st); /* resets it and clears the pointer */
+    rows->n = 0;
+    return rc;
+}
+
+/* ---- rk_obs(?1): the rows decided on, as a table (as rk_rows is for objects) ---- */
+
+enum {
+    OC_KH,
+    OC_KEY,
+    OC_LO,
+    OC_HI,
+    OC_PLEN,
+    OC_DATE_ADDED,
+    OC_COLL,
+    OC_OPOS,
+    OC_ID,
+    OC_SOURCE_ORG,
+    OC_SOURCE_SECTOR,
+    OC_TLP,
+    OC_SRC, /* hidden: the struct store_sq_obs_rows */
+};
+
+struct obs_cursor {
+    sqlite3_vtab_cursor base;
+    const struct store_sq_obs_rows *rows;
+    size_t i;
+};
+
+static int obs_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                       sqlite3_vtab **out, char **err)
+{
+    (void)aux, (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" OBS_ROWS_COLUMNS ", src HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_vtab *t = sqlite3_malloc(sizeof(*t));
+    if (t == NULL)
+        return SQLITE_NOMEM;
+    memset(t, 0, sizeof(*t));
+    *out = t;
+    return SQLITE_OK;
+}
+
+static int obs_disconnect(sqlite3_vtab *t)
+{
+    sqlite3_free(t);
+    return SQLITE_OK;
+}
+
+static int obs_best_index(sqlite3_vtab *t, sqlite3_index_info *info)
+{
+    (void)t;
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (c->iColumn == OC_SRC && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
+            info->aConstraintUsage[i].argvIndex = 1;
+            info->aConstraintUsage[i].omit = 1;
+            info->estimatedCost = 1.0;
+            return SQLITE_OK;
+        }
+    }
+    return SQLITE_CONSTRAINT;
+}
+
+static int obs_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
+{
+    (void)t;
+    struct obs_cursor *c = sqlite3_malloc(sizeof(*c));
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int obs_close(sqlite3_vtab_cursor *cur)
+{
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+static int obs_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+                      sqlite3_value **argv)
+{
+    (void)idx, (void)idx_str;
+    struct obs_cursor *c = (struct obs_cursor *)cur;
+    c->rows = argc == 1 ? sqlite3_value_pointer(argv[0], OBS_ROWS_PTR) : NULL;
+    c->i = 0;
+    return SQLITE_OK;
+}
+
+static int obs_next(sqlite3_vtab_cursor *cur)
+{
+    ((struct obs_cursor *)cur)->i++;
+    return SQLITE_OK;
+}
+
+static int obs_eof(sqlite3_vtab_cursor *cur)
+{
+    const struct obs_cursor *c = (const struct obs_cursor *)cur;
+    return c->rows == NULL || c->i >= c->rows->n;
+}
+
+static void result_text(sqlite3_context *ctx, const char *v)
+{
+    sqlite3_result_text(ctx, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+static int obs_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+    const struct obs_cursor *c = (const struct obs_cursor *)cur;
+    const struct store_sq_obs_row *r = &c->rows->v[c->i];
+    const struct store_observable *o = r->obs;
+    uint8_t lo[16], hi[16];
+
+    switch (col) {
+    case OC_KH:
+        sqlite3_result_int64(ctx, store_sq_id_hash(o->key));
+        break;
+    case OC_KEY:
+        result_text(ctx, o->key);
+        break;
+    case OC_LO:
+    case OC_HI:
+        if (!o->ranged) {
+            sqlite3_result_null(ctx);
+            break;
+        }
+        obs_range(o, lo, hi);
+        sqlite3_result_blob(ctx, col == OC_LO ? lo : hi, 16, SQLITE_TRANSIENT);
+        break;
+    case OC_PLEN:
+        if (o->ranged)
+            sqlite3_result_int(ctx, o->prefix);
+        else
+            sqlite3_result_null(ctx);
+        break;
+    case OC_DATE_ADDED:
+        sqlite3_result_int64(ctx, r->added);
+        break;
+    case OC_COLL:
+        sqlite3_result_int64(ctx, r->coll);
+        break;
+    case OC_OPOS:
+        sqlite3_result_int64(ctx, r->opos);
+        break;
+    case OC_ID:
+        result_text(ctx, r->put->id);
+        break;
+    case OC_SOURCE_ORG:
+        result_text(ctx, r->put->access.source_org);
+        break;
+    case OC_SOURCE_SECTOR:
+        result_text(ctx, r->put->access.source_sector);
+        break;
+    case OC_TLP:
+        sqlite3_result_int(ctx, r->put->access.tlp);
+        break;
+    default:
+        sqlite3_result_null(ctx);
+        break;
+    }
+    return SQLITE_OK;
+}
+
+static int obs_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+{
+    *out = (sqlite3_int64)((const struct obs_cursor *)cur)->i;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module obs_module = {
+    .iVersion = 0,
+    .xCreate = NULL, /* eponymous only: rk_obs(?1) */
+    .xConnect = obs_connect,
+    .xBestIndex = obs_best_index,
+    .xDisconnect = obs_disconnect,
+    .xDestroy = obs_disconnect,
+    .xOpen = obs_open,
+    .xClose = obs_close,
+    .xFilter = obs_filter,
+    .xNext = obs_next,
+    .xEof = obs_eof,
+    .xColumn = obs_column,
+    .xRowid = obs_rowid,
+};
+
+int store_sq_register_obs(sqlite3 *db)
+{
+    return sqlite3_create_module(db, "rk_obs", &obs_module, NULL);
 }
 
 void store_sq_obs_match_sql(const struct store_observable *obs, size_t n, struct rk_buf *sql,

@@ -16,13 +16,13 @@
 
 /* The statements put_one needs, prepared once per call, and the rows it decided on. */
 struct put_stmts {
-    sqlite3_stmt *minmax;      /* MIN/MAX(version) of (coll, id) */
-    sqlite3_stmt *exact;       /* date_added, json, source_org of (coll, id, version) */
-    sqlite3_stmt *insert;      /* INSERT ... SELECT FROM rk_rows(?1) */
-    sqlite3_stmt *prov;        /* a provenance row; prepared on the first put with an original */
-    sqlite3_stmt *obs;         /* an observable index row; prepared on the first put with one */
-    int64_t next_seq;          /* seq of the collection's next new row */
-    struct store_sq_rows rows; /* decided, not inserted yet (rows_flush) */
+    sqlite3_stmt *minmax;         /* MIN/MAX(version) of (coll, id) */
+    sqlite3_stmt *exact;          /* date_added, json, source_org of (coll, id, version) */
+    sqlite3_stmt *insert;         /* INSERT ... SELECT FROM rk_rows(?1) */
+    sqlite3_stmt *prov;           /* a provenance row; prepared on the first put with an original */
+    struct store_sq_obs_rows obs; /* observable index rows decided, not inserted yet */
+    int64_t next_seq;             /* seq of the collection's next new row */
+    struct store_sq_rows rows;    /* decided, not inserted yet (rows_flush) */
     /* A bit per id hash modulo PENDING_BITS, set for the rows not inserted yet: a probe of
      * an id whose bit is clear cannot need them. */
     uint64_t pending[PENDING_BITS / 64];
@@ -366,11 +366,8 @@ static int put_one(struct store_sq_conn *c, struct put_stmts *ps, const char *co
         if (rc != 0)
             return rc;
     }
-    if (p->n_observables > 0) {
-        rc = store_sq_obs_insert(c, &ps->obs, p, coll, r->pos & ~POS_LAST, added, err);
-        if (rc != 0)
-            return rc;
-    }
+    if (p->n_observables > 0)
+        store_sq_obs_add(&ps->obs, p, coll, r->pos & ~POS_LAST, added);
     store_sq_idset_add(ids, idh);
     p->id_unseen = unseen;
     p->result = STORE_PUT_NEW;
@@ -430,7 +427,7 @@ int store_sq_put_objects(struct store *base, const char *collection_id, struct s
 int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, struct store_put *puts,
                          const struct store_sq_prep *prep, size_t n, struct rk_err *err)
 {
-    struct put_stmts ps = {NULL, NULL, NULL, NULL, NULL, 0, {NULL, 0, 0}, {0}};
+    struct put_stmts ps = {NULL, NULL, NULL, NULL, {NULL, 0, 0}, 0, {NULL, 0, 0}, {0}};
     int64_t coll = -1;
     int rc;
 
@@ -489,6 +486,8 @@ int store_sq_put_prepped(struct store_sqlite *s, const char *collection_id, stru
             goto out;
     }
     rc = rows_flush(c, &ps, err);
+    if (rc == 0)
+        rc = store_sq_obs_flush(c, &ps.obs, err);
     if (rc != 0)
         goto out;
     rc = store_sq_exec(c, "COMMIT", err);
@@ -501,7 +500,7 @@ out:
     store_sq_release(c, ps.exact);
     store_sq_release(c, ps.insert);
     store_sq_release(c, ps.prov);
-    store_sq_release(c, ps.obs);
+    free(ps.obs.v);
     free(ps.rows.v);
     if (in_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

@@ -204,11 +204,74 @@ static void provenance_list_uses_keys(void **state)
     tstore_remove(&t);
 }
 
+/* The observables filter (migration 18), for every version selection, with and without a
+ * type or ids: the candidates from observables_key (a key) and observables_range (the ranges
+ * inside, the ranges holding), never a scan, then each candidate's object row by rowid. */
+static void observables_filter_uses_the_index(void **state)
+{
+    (void)state;
+    struct tstore t;
+    memset(&t, 0, sizeof(t));
+    tstore_open(&t);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(store_sq_register_idh(db), SQLITE_OK);
+    char plan[4096];
+    struct store_observable obs[2];
+    memset(obs, 0, sizeof(obs));
+    obs[0].key = "domain:example.jp";
+    obs[1].key = "cidr4:192.0.2.0/24";
+    obs[1].ranged = true;
+    obs[1].addr[10] = obs[1].addr[11] = 0xff;
+    obs[1].addr[12] = 192;
+    obs[1].addr[14] = 2;
+    obs[1].prefix = 120;
+    const char *one_type[] = {"indicator"};
+    const char *ids[] = {"indicator--00000000-0000-4000-8000-000000000001"};
+    const unsigned sels[] = {0, STORE_VERSION_FIRST, STORE_VERSION_ALL,
+                             STORE_VERSION_FIRST | STORE_VERSION_LAST};
+    for (size_t k = 0; k < sizeof(sels) / sizeof(sels[0]); k++) {
+        for (int shape = 0; shape < 3; shape++) {
+            struct store_query q = {.collection_id = "c",
+                                    .added_after = -1,
+                                    .limit = 100,
+                                    .with_json = true,
+                                    .version_sel = sels[k],
+                                    .observables = obs,
+                                    .n_observables = 2};
+            if (shape == 1) {
+                q.types = one_type;
+                q.n_types = 1;
+            } else if (shape == 2) {
+                q.ids = ids;
+                q.n_ids = 1;
+            }
+            plan_of(db, &q, plan, sizeof(plan)); /* one candidate's version */
+            assert_non_null(strstr(plan, "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)"));
+            assert_null(strstr(plan, "SCAN"));
+            struct rk_buf sql = RK_BUF_INIT;
+            store_sq_query_obs_sql(&q, &sql); /* the candidates */
+            plan_of_sql(db, sql.data, plan, sizeof(plan));
+            rk_buf_free(&sql);
+            assert_non_null(strstr(plan, "SEARCH observables USING INDEX observables_key (kh=? AND "
+                                         "date_added>?)"));
+            assert_non_null(
+                strstr(plan, "SEARCH observables USING INDEX observables_range (lo>? AND lo<?)"));
+            assert_non_null(
+                strstr(plan, "SEARCH observables USING INDEX observables_range (lo=? AND plen=?)"));
+            assert_null(strstr(plan, "SCAN"));
+        }
+    }
+    sqlite3_close(db);
+    tstore_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(main_queries_use_their_indexes),
         cmocka_unit_test(provenance_list_uses_keys),
+        cmocka_unit_test(observables_filter_uses_the_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

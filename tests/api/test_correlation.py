@@ -269,6 +269,30 @@ class TestCorrelation(HubTestCase):
         after = self.hub.taxii("GET", path, token=self.fx.power_reader)[2]["versions"]
         self.assertEqual(len(after), len(before) + 1)
 
+    def test_thresholds_come_from_the_policy(self):
+        st, _, doc = self.hub.req("GET", "/api/v1/policy", token=self.fx.coord, accept=JSON)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual((doc["correlation_min_organisations"], doc["correlation_min_sectors"],
+                          doc["correlation_window_days"]), (2, 2, 30))
+        stricter = dict(doc, correlation_min_sectors=3)
+        st, _, body = self.hub.req("PUT", "/api/v1/policy", token=self.fx.coord, body=stricter,
+                                   accept=JSON, content_type=JSON)
+        self.assertEqual(st, 200, body)
+        try:
+            two = fresh_domain("two-of-three")
+            three = fresh_domain("three-of-three")
+            for token in (self.fx.power_contrib, self.fx.bank_contrib):
+                self.post_ok(self.fx.c_all, [domain_indicator(two)], token)
+            for token in (self.fx.power_contrib, self.fx.bank_contrib, self.fx.rail_contrib):
+                self.post_ok(self.fx.c_all, [domain_indicator(three)], token)
+            self.wait_for(three)  # posted after: the worker has been through two
+            keys = {c["key"] for c in self.correlations(self.fx.power_reader)["correlations"]}
+            self.assertNotIn("domain:" + two, keys)
+        finally:
+            st, _, body = self.hub.req("PUT", "/api/v1/policy", token=self.fx.coord, body=doc,
+                                       accept=JSON, content_type=JSON)
+            self.assertEqual(st, 200, body)
+
     def test_listing_needs_a_token_and_pages(self):
         st, _, body = self.hub.req("GET", "/api/v1/correlations", accept=JSON)
         self.assertEqual(st, 401, body)

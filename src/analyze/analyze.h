@@ -356,7 +356,8 @@ json_t *analyze_observable_sco(const struct analyze_observable *obs);
 
 /* The grouping id of the correlation of key ("domain:example.jp") at tier ("green") on the
  * hub whose identity is hub_identity: a UUIDv5 in the namespace of the identity's UUID, the
- * same on every pass, so that a later report makes a new version. 0 or RK_E_INVALID. */
+ * same on every pass, so that a later report makes a new version, written to out (at least
+ * STIX_ID_MAX + 1 bytes: "grouping--" and the UUID). 0 or RK_E_INVALID. */
 int analyze_corr_grouping_id(const char *hub_identity, const char *key, const char *tier,
                              char out[]);
 

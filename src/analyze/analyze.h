@@ -401,6 +401,83 @@ int analyze_severity_stamp(json_t *incident, const struct analyze_sev_table *tab
 /* The STIX extension-definition object of ANALYZE_SEV_EXTENSION (a new reference). */
 json_t *analyze_report_extension_definition(void);
 
+/* ---- cross-sector correlation (correlate.c; docs/analysis.md) ---------------------------- */
+
+/* The thresholds, from the policy document: at least min_orgs organisations in at least
+ * min_sectors sectors within window_days days. Each at least 1. */
+struct analyze_corr_params {
+    int min_orgs;
+    int min_sectors;
+    int window_days;
+};
+
+/* One report of an observable (an index row), fields borrowed. */
+struct analyze_corr_report {
+    const char *org_id;    /* the reporting organisation */
+    const char *sector;    /* its sector */
+    rk_time_us date_added; /* when the object was stored */
+    bool counted;          /* false: the caller's access rule keeps it out (docs/analysis.md) */
+};
+
+/* Whether the reports correlate, and the window that shows it. */
+struct analyze_corr_result {
+    bool correlates;
+    size_t n_orgs;                    /* distinct organisations in the window */
+    size_t n_sectors;                 /* distinct sectors in the window */
+    const char **orgs;                /* n_orgs ids (borrowed from the reports), sorted */
+    const char **sectors;             /* n_sectors keys (borrowed), sorted */
+    rk_time_us first_seen, last_seen; /* first and last report of the window */
+};
+
+/*
+ * The rule: among the counted reports (an organisation and a sector each), the latest window
+ * of at most window_days days (from one report's date_added to another's) holding reports of
+ * at least min_orgs distinct organisations in at least min_sectors distinct sectors. Reports
+ * may come in any order. out gets correlates false when there is none. O(n log n). 0, or
+ * RK_E_INVALID for thresholds below 1. Free out with analyze_corr_result_free.
+ */
+int analyze_correlate(const struct analyze_corr_params *params,
+                      const struct analyze_corr_report *reports, size_t n,
+                      struct analyze_corr_result *out, struct rk_err *err);
+void analyze_corr_result_free(struct analyze_corr_result *r);
+
+/* The observable of an index key (analyze_observable_key's text, "domain:example.jp").
+ * 0, or RK_E_INVALID with err saying why. */
+int analyze_observable_from_key(const char *key, struct analyze_observable *out,
+                                struct rk_err *err);
+
+/* A UUID version 5 (RFC 4122, SHA-1) of name (len bytes) in namespace ns (UUID text) into out
+ * (lower-case text). 0, or RK_E_INVALID when ns is not a UUID. */
+int analyze_uuid_v5(const char *ns, const char *name, size_t len, char out[RK_UUID_LEN]);
+
+/*
+ * The STIX 2.1 SCO of obs (a new JSON object): ipv4-addr / ipv6-addr (addresses and CIDRs),
+ * domain-name, url, email-addr, file with one hash, autonomous-system; its id the UUIDv5 of
+ * its id-contributing properties as STIX 2.1 section 2.9 says, so that every producer
+ * names the same observable with the same id. NULL for a type without an SCO.
+ */
+json_t *analyze_observable_sco(const struct analyze_observable *obs);
+
+/* The grouping id of the correlation of key ("domain:example.jp") at tier ("green") on the
+ * hub whose identity is hub_identity: a UUIDv5 in the namespace of the identity's UUID, the
+ * same on every pass, so that a later report makes a new version, written to out (at least
+ * STIX_ID_MAX + 1 bytes: "grouping--" and the UUID). 0 or RK_E_INVALID. */
+int analyze_corr_grouping_id(const char *hub_identity, const char *key, const char *tier,
+                             char out[]);
+
+/*
+ * The hub's grouping (a new JSON object, without created, modified and markings, which the
+ * hub write sets) of the correlation r of obs at tier: context suspicious-activity,
+ * created_by_ref hub_identity, object_refs [the SCO of obs], a description "reported by 3
+ * organisations in 2 sectors between 2026-12-01 and 2026-12-07" and
+ * x_renkei_correlation {observable {type, value}, key, organisations, sectors, first_seen,
+ * last_seen, tier}. The organisation count is a number only from k on, else "fewer than k";
+ * sectors are counted, never named; no reporter and no input is named. NULL when r does not
+ * correlate or obs has no SCO.
+ */
+json_t *analyze_corr_grouping(const char *hub_identity, const struct analyze_observable *obs,
+                              const char *tier, const struct analyze_corr_result *r, int k);
+
 /* ---- the capability (module.c) --------------------------------------------------------- */
 
 struct module;

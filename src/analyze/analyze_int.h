@@ -57,4 +57,37 @@ int analyze_report_attach(struct rk_hub *hub, struct rk_err *err);
 int analyze_search(void *ctx, struct http_request *req, struct http_response *resp,
                    struct rk_err *err);
 
+/* ---- cross-sector correlation: the worker and the route (correlate_worker.c,
+ * correlate_route.c; docs/internals/analyze.md, "Correlation worker") ---- */
+
+struct rk_hub;
+struct store;
+struct store_collection;
+struct http_request;
+struct http_response;
+
+/* The alias of the collection the hub writes its groupings into (audience all members,
+ * written by the hub only). */
+#define ANALYZE_CORR_ALIAS "correlations"
+/* The hub setting that holds the worker's cursor: the seq of the last index row done. */
+#define ANALYZE_CORR_CURSOR "analyze.correlation_cursor"
+/* The environment variable that sets the worker's pass interval in milliseconds (tests), and
+ * its default. */
+#define ANALYZE_CORR_INTERVAL_ENV "RENKEI_CORRELATE_INTERVAL_MS"
+#define ANALYZE_CORR_INTERVAL_MS  5000
+
+/* The correlations collection, created (audience "all", writers the coordination sector)
+ * when there is none. 0 with *out filled (caller clears), or the error. */
+int analyze_correlations_collection(struct store *s, struct store_collection *out,
+                                    struct rk_err *err);
+
+/* Creates the correlations collection if missing and starts the worker ("correlate"). */
+int analyze_correlate_start(struct rk_hub *hub, struct rk_err *err);
+/* Stops the worker (the round in progress ends first). Safe when it never started. */
+void analyze_correlate_stop(void);
+
+/* GET /api/v1/correlations (ctx: the hub). */
+int analyze_correlations_get(void *ctx, struct http_request *req, struct http_response *resp,
+                             struct rk_err *err);
+
 #endif /* RK_ANALYZE_INT_H */

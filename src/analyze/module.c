@@ -22,6 +22,8 @@ static size_t analyze_routes(struct rk_hub *hub, struct http_route *out, size_t 
          "analyze-similar-post"},
         {"GET", "/api/v1/similar/{id}", analyze_similar_get, hub, HTTP_ROUTE_JSON,
          "analyze-similar-get"},
+        {"GET", "/api/v1/correlations", analyze_correlations_get, hub, HTTP_ROUTE_JSON,
+         "api-correlations"},
     };
     size_t n = 0;
 
@@ -46,6 +48,11 @@ static int analyze_start(const struct module_ctx *ctx, struct rk_err *err)
     int rc = analyze_attach(ctx->hub, err);
     if (rc == 0)
         rc = analyze_similar_start(ctx->hub, err);
+    if (rc == 0) {
+        rc = analyze_correlate_start(ctx->hub, err);
+        if (rc != 0) /* stop is not called after a failed start */
+            analyze_similar_stop();
+    }
     return rc;
 }
 
@@ -53,6 +60,7 @@ static void analyze_stop(const struct module_ctx *ctx)
 {
     (void)ctx;
     analyze_similar_stop();
+    analyze_correlate_stop();
 }
 
 const struct module analyze_module = {

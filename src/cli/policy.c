@@ -21,6 +21,8 @@
 static const char usage[] =
     "Usage: renkei policy show [--data DIR] [--json]\n"
     "       renkei policy set [--sector-k N] [--green-delay-hours H]\n"
+    "                         [--correlation-min-organisations N] [--correlation-min-sectors N]\n"
+    "                         [--correlation-window-days D]\n"
     "                         [--own-identifiers refuse|redact] [--unknown-markings amber|refuse]\n"
     "                         [--foreign-authors rewrite|refuse] [--public-identities ID,...]\n"
     "                         [--data DIR] [--json]\n"
@@ -36,6 +38,11 @@ static const char usage[] =
     "                            count about a sector is shown only from N members (>= 1)\n"
     "  --green-delay-hours H     delay GREEN data for organisations that never\n"
     "                            contributed (0 = off)\n"
+    "  --correlation-min-organisations N, --correlation-min-sectors N,\n"
+    "  --correlation-window-days D\n"
+    "                            an observable correlates across sectors when at least N\n"
+    "                            organisations in at least N sectors reported it within D\n"
+    "                            days (defaults 2, 2, 30; docs/analysis.md)\n"
     "  --own-identifiers MODE    what to do with values matching a contributor's own\n"
     "                            identifiers: refuse the object, or redact the values\n"
     "  --unknown-markings MODE   an object with a marking the hub cannot read: amber (at\n"
@@ -80,6 +87,10 @@ static void print_doc(const json_t *d)
            (long long)json_integer_value(json_object_get(d, "sector_k")));
     printf("green_delay_hours:  %lld\n",
            (long long)json_integer_value(json_object_get(d, "green_delay_hours")));
+    printf("correlation:        %lld organisations, %lld sectors, %lld days\n",
+           (long long)json_integer_value(json_object_get(d, "correlation_min_organisations")),
+           (long long)json_integer_value(json_object_get(d, "correlation_min_sectors")),
+           (long long)json_integer_value(json_object_get(d, "correlation_window_days")));
     printf("own_identifiers:    %s\n", json_string_value(json_object_get(d, "own_identifiers")));
     printf("remove_properties:  ");
     print_list(json_object_get(d, "remove_properties"));
@@ -200,6 +211,9 @@ static int policy_set(int argc, char **argv)
         {"json", NULL, false, NULL, false},
         {"sector-k", "N", false, NULL, false},
         {"green-delay-hours", "H", false, NULL, false},
+        {"correlation-min-organisations", "N", false, NULL, false},
+        {"correlation-min-sectors", "N", false, NULL, false},
+        {"correlation-window-days", "D", false, NULL, false},
         {"own-identifiers", "MODE", false, NULL, false},
         {"unknown-markings", "MODE", false, NULL, false},
         {"foreign-authors", "MODE", false, NULL, false},
@@ -223,6 +237,15 @@ static int policy_set(int argc, char **argv)
     rc = patch_int(patch, opts, n_opts, "sector-k", "sector_k", json);
     if (rc == 0)
         rc = patch_int(patch, opts, n_opts, "green-delay-hours", "green_delay_hours", json);
+    if (rc == 0)
+        rc = patch_int(patch, opts, n_opts, "correlation-min-organisations",
+                       "correlation_min_organisations", json);
+    if (rc == 0)
+        rc = patch_int(patch, opts, n_opts, "correlation-min-sectors", "correlation_min_sectors",
+                       json);
+    if (rc == 0)
+        rc = patch_int(patch, opts, n_opts, "correlation-window-days", "correlation_window_days",
+                       json);
     if (rc != 0)
         goto out;
     static const char *const words[][2] = {{"own-identifiers", "own_identifiers"},
@@ -250,6 +273,8 @@ static int policy_set(int argc, char **argv)
     if (json_object_size(patch) == 0) {
         rc = cli_usage_error("policy set", json,
                              "give at least one of --sector-k, --green-delay-hours, "
+                             "--correlation-min-organisations, --correlation-min-sectors, "
+                             "--correlation-window-days, "
                              "--own-identifiers, --unknown-markings, --foreign-authors, "
                              "--public-identities");
         goto out;

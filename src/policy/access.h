@@ -22,6 +22,30 @@
  * coordinator is in every audience). */
 bool policy_in_audience(const struct policy_principal *who, const char *spec);
 
+/*
+ * Whether every member organisation may read any object version at tlp in collection c,
+ * whoever posted it: tlp CLEAR or GREEN and c readable by "all" members (or "public"). The
+ * hub-authored aggregates readable by every member (cross-sector correlation) count only
+ * such inputs, so that they never tell a member of an object it could not read. (The green
+ * delay holds back the aggregate, GREEN itself, the same way.)
+ */
+bool policy_readable_by_every_member(const struct store_collection *c, int tlp);
+
+/*
+ * Which of the n_orgs organisations may read the version of id stored in collection_id
+ * with date_added, each as any of its tokens would (reader role), through
+ * policy_may_read_object (collection audience, TLP, scope, recipients, joins, green delay):
+ * may[i] is cleared for every organisation that may not, and for disabled ones and the
+ * coordination sector's (never member readers); flags already false stay false, so that
+ * calls over several versions leave the intersection of their readers. A version no longer
+ * stored clears every flag. 0 or the store's error. Nothing is audited: no object data
+ * leaves.
+ */
+struct store_org;
+int policy_version_readers(struct rk_hub *hub, const char *id, const char *collection_id,
+                           rk_time_us date_added, const struct store_org *orgs, size_t n_orgs,
+                           bool *may, struct rk_err *err);
+
 /* Collection permissions, as TAXII can_read / can_write report them. */
 bool policy_may_read_collection(const struct policy_principal *who,
                                 const struct store_collection *c);

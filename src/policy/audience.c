@@ -84,6 +84,13 @@ bool policy_in_audience(const struct policy_principal *who, const char *spec)
     return false;
 }
 
+bool policy_readable_by_every_member(const struct store_collection *c, int tlp)
+{
+    if (c == NULL || c->read_spec == NULL || (tlp != POLICY_TLP_CLEAR && tlp != POLICY_TLP_GREEN))
+        return false;
+    return strcmp(c->read_spec, "all") == 0 || strcmp(c->read_spec, "public") == 0;
+}
+
 bool policy_may_read_collection(const struct policy_principal *who,
                                 const struct store_collection *c)
 {

@@ -78,7 +78,7 @@ static int sum_one(void *ctx, const struct store_credit *c)
 {
     struct summary *sm = ctx;
     struct tally *t;
-    bool by_other, sighting;
+    bool by_other, sighting, correlation, hub_correlation;
 
     if (c->org_id == NULL || strcmp(c->org_id, sm->org_id) != 0)
         return 0; /* the store filters already; never count someone else's credit */
@@ -91,7 +91,11 @@ static int sum_one(void *ctx, const struct store_credit *c)
         return 0;
     }
     sighting = c->kind != NULL && strcmp(c->kind, "sighting") == 0;
-    if (!by_other || !(sighting || (c->kind != NULL && strcmp(c->kind, "correlation") == 0)))
+    correlation = c->kind != NULL && strcmp(c->kind, "correlation") == 0;
+    /* A correlation without by_org is the hub's cross-sector one (analyze): counted when
+     * the organisation may see the grouping it names; it adds no organisation behind it. */
+    hub_correlation = correlation && (c->by_org == NULL || c->by_org[0] == '\0');
+    if (!(by_other || hub_correlation) || !(sighting || correlation))
         return 0;
     if (sm->ax != NULL && !event_visible(sm->ax, c, sighting))
         return sm->ax->store_rc; /* a store failure stops the walk (negative) */
@@ -120,6 +124,11 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
     /* A count is shown when the organisations behind it are none or at least k. */
     bool show_s = n_s == 0 || n_s >= (size_t)k, show_c = n_c == 0 || n_c >= (size_t)k;
     bool show_o = n_o == 0 || n_o >= (size_t)k;
+    /* The hub's correlations (no organisation behind them) leave n_c as it was: when it is 0
+     * the count is theirs alone and shown; from k on every event has one of k organisations
+     * behind it (so n >= k, as policy_tally_count asks of the others). */
+    json_t *correlations =
+        show_c ? json_integer((json_int_t)sm->correlations.n) : json_string("fewer than k");
     /* Points only of what is shown: +5 or +2 would tell a count that is not. */
     int64_t points = sm->contribution_points + (show_s ? sm->sightings.points : 0) +
                      (show_c ? sm->correlations.points : 0);
@@ -128,9 +137,8 @@ static json_t *member_view(const struct store_org *org, const struct summary *sm
         "{s:s, s:s, s:I, s:I, s:o, s:o, s:{s:o, s:o}}", "org", org->name, "view", "member",
         "points", (json_int_t)points, "contributions", (json_int_t)sm->contributions,
         "sightings_by_others", policy_tally_count((size_t)sm->sightings.n, k, show_s),
-        "correlations_by_others", policy_tally_count((size_t)sm->correlations.n, k, show_c),
-        "used_by", "organisations", policy_tally_count(n_o, k, true), "sectors",
-        policy_tally_count(n_sec, k, show_o));
+        "correlations_by_others", correlations, "used_by", "organisations",
+        policy_tally_count(n_o, k, true), "sectors", policy_tally_count(n_sec, k, show_o));
 }
 
 /* The coordinator's view of sm: every event, exact. */

@@ -142,6 +142,9 @@ void policy_doc_default(struct policy_doc *d)
     memset(d, 0, sizeof(*d));
     d->sector_k = 5;
     d->green_delay_hours = 0;
+    d->corr_min_orgs = 2;
+    d->corr_min_sectors = 2;
+    d->corr_window_days = 30;
     d->own_identifiers = POLICY_OWNID_REFUSE;
     strings_set(&d->remove_properties, default_removed, COUNT(default_removed));
     strings_set(&d->public_identities, default_public_identities, COUNT(default_public_identities));
@@ -471,6 +474,12 @@ static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, 
             rc = parse_int(v, "sector_k", 1, 1000000, &d->sector_k, err);
         } else if (strcmp(key, "green_delay_hours") == 0) {
             rc = parse_int(v, "green_delay_hours", 0, 24 * 365 * 10, &d->green_delay_hours, err);
+        } else if (strcmp(key, "correlation_min_organisations") == 0) {
+            rc = parse_int(v, key, 1, 1000000, &d->corr_min_orgs, err);
+        } else if (strcmp(key, "correlation_min_sectors") == 0) {
+            rc = parse_int(v, key, 1, 1000, &d->corr_min_sectors, err);
+        } else if (strcmp(key, "correlation_window_days") == 0) {
+            rc = parse_int(v, key, 1, 3650, &d->corr_window_days, err);
         } else if (strcmp(key, "own_identifiers") == 0) {
             rc = parse_choice(v, key, "refuse", "redact", &d->own_identifiers, err);
         } else if (strcmp(key, "unknown_markings") == 0) {
@@ -521,11 +530,13 @@ static int parse_doc(struct store *s, const json_t *root, struct policy_doc *d, 
             struct rk_buf known = RK_BUF_INIT;
             for (size_t i = 0; i < n_sections; i++)
                 rk_buf_printf(&known, ", %s", sections[i].key);
-            rc = rk_err_set(err, RK_E_INVALID,
-                            "unknown key '%s' (sector_k, green_delay_hours, own_identifiers, "
-                            "remove_properties, public_identities, marking_aliases, "
-                            "unknown_markings, foreign_authors, scope_rules%s)",
-                            key, known.len > 0 ? known.data : "");
+            rc = rk_err_set(
+                err, RK_E_INVALID,
+                "unknown key '%s' (sector_k, green_delay_hours, correlation_min_organisations, "
+                "correlation_min_sectors, correlation_window_days, own_identifiers, "
+                "remove_properties, public_identities, marking_aliases, "
+                "unknown_markings, foreign_authors, scope_rules%s)",
+                key, known.len > 0 ? known.data : "");
             rk_buf_free(&known);
         }
         if (rc != 0)
@@ -594,6 +605,9 @@ char *policy_doc_to_json(const struct policy_doc *d)
 
     json_object_set_new(root, "sector_k", json_integer(d->sector_k));
     json_object_set_new(root, "green_delay_hours", json_integer(d->green_delay_hours));
+    json_object_set_new(root, "correlation_min_organisations", json_integer(d->corr_min_orgs));
+    json_object_set_new(root, "correlation_min_sectors", json_integer(d->corr_min_sectors));
+    json_object_set_new(root, "correlation_window_days", json_integer(d->corr_window_days));
     json_object_set_new(
         root, "own_identifiers",
         json_string(d->own_identifiers == POLICY_OWNID_REDACT ? "redact" : "refuse"));

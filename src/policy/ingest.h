@@ -102,4 +102,29 @@ int policy_ingest_then(struct rk_hub *hub, const struct policy_principal *who,
                        struct policy_ingest_item *items, policy_ready_fn ready,
                        policy_items_fn done, void *done_ctx, struct rk_err *err);
 
+/*
+ * Objects the hub authors itself (hub_write.c), e.g. the groupings of cross-sector
+ * correlation: the hub writes as itself into collection c, never through the anonymiser.
+ * objs is a JSON array of STIX objects (changed in place): each SDO must have
+ * created_by_ref = the hub identity; each gets tlp's TLP 2.0 marking. An SDO whose id c
+ * already holds keeps its first version's created and gets modified = now (strictly after
+ * the latest version); a new SDO gets created = modified = now. An object equal to the
+ * latest version c holds but for created and modified (and with the same recipients) is not
+ * written again, nor an SCO that any version holds so (the access rule of a hub version is
+ * "hub-authored <digest of the object without created and modified, and the recipients>",
+ * compared without reading bodies). What is left is validated (stix_validate) and stored in
+ * ONE durable transaction with its access metadata (source "", tlp, recipients: comma-separated
+ * organisation ids, the only readers of AMBER+STRICT and RED, NULL for none; that rule), provenance
+ * (token "", action "hub-authored"), one "write" audit entry (route; detail {"objects":
+ * [{id, version, tlp, result}], "hub_authored": true}) and the n_credit credit events, each
+ * recorded only if the ledger has no event of the same organisation, kind and object_id yet
+ * (once per organisation per object, however many versions). *written gets the number of
+ * NEW versions (0: nothing changed, nothing written, no audit entry, no credit). 0, or
+ * RK_E_INVALID (an object not the hub's, invalid, a bad TLP) or the store's error, after
+ * which nothing was written.
+ */
+int policy_hub_write(struct rk_hub *hub, const struct store_collection *c, json_t *objs, int tlp,
+                     const char *recipients, const char *route, const struct store_credit *credit,
+                     size_t n_credit, size_t *written, struct rk_err *err);
+
 #endif /* RK_POLICY_INGEST_H */

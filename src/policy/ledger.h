@@ -95,7 +95,9 @@ enum policy_credit_view {
  * or the other organisation's version of the object it repeated; policy_may_read_id), and
  * shows each count as a number only when the organisations behind it are none or at least
  * k, else the literal "fewer than k": sightings_by_others and correlations_by_others each
- * by their own organisations, used_by.organisations by all of them, used_by.sectors also
+ * by their own organisations (a "correlation" event without by_org is the hub's cross-sector
+ * correlation, counted when the organisation may read the grouping it names, with no
+ * organisation behind it), used_by.organisations by all of them, used_by.sectors also
  * only when the organisation count is shown. points are those of the contributions and of
  * the counts shown, so that they tell nothing the counts do not. POLICY_CREDIT_COORDINATOR
  * ("view": "coordinator") counts every event of the ledger and shows every figure exactly

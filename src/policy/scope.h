@@ -156,8 +156,14 @@ struct policy_marking_alias {
 
 /* The policy document (settings key "policy"), as parsed. Free with policy_doc_clear. */
 struct policy_doc {
-    int sector_k;                                 /* >= 1; default 5 */
-    int green_delay_hours;                        /* >= 0; default 0 (off) */
+    int sector_k;          /* >= 1; default 5 */
+    int green_delay_hours; /* >= 0; default 0 (off) */
+    /* Cross-sector correlation (analyze): an observable correlates when reported by at least
+     * corr_min_orgs organisations in at least corr_min_sectors sectors within
+     * corr_window_days days. Defaults 2, 2, 30. */
+    int corr_min_orgs;                            /* "correlation_min_organisations", 1..1000000 */
+    int corr_min_sectors;                         /* "correlation_min_sectors", 1..1000 */
+    int corr_window_days;                         /* "correlation_window_days", 1..3650 */
     int own_identifiers;                          /* POLICY_OWNID_*; default refuse */
     struct policy_strings remove_properties;      /* properties the anonymiser removes, any depth */
     struct policy_strings public_identities;      /* identity ids that survive anonymisation */

@@ -20,11 +20,19 @@ class TestCollections(HubTestCase):
     def flags(self, token):
         return {cid: (c["can_read"], c["can_write"]) for cid, c in self.listing(token).items()}
 
+    def correlations(self):
+        """The hub's own correlations collection (docs/analysis.md): every hub has it,
+        read by all members, written by the hub (and the coordinator) only."""
+        ids = [cid for cid, c in self.listing(self.fx.coord).items()
+               if c["title"] == "Correlations"]
+        self.assertEqual(len(ids), 1)
+        return ids[0]
+
     def test_coordinator_sees_every_collection(self):
         fx = self.fx
         seen = set(self.listing(fx.coord))
         self.assertEqual(seen, {fx.c_all, fx.c_energy, fx.c_power, fx.c_public, fx.c_readonly,
-                                self.c_dropbox})
+                                self.c_dropbox, self.correlations()})
 
     def test_coordinator_can_read_and_write_everything(self):
         for cid, (r, w) in self.flags(self.fx.coord).items():
@@ -37,14 +45,14 @@ class TestCollections(HubTestCase):
         self.assertEqual(self.flags(fx.power_reader), {
             fx.c_all: (True, False), fx.c_energy: (True, False), fx.c_power: (True, False),
             fx.c_public: (True, False), fx.c_readonly: (True, False),
-            self.c_dropbox: (True, False)})
+            self.c_dropbox: (True, False), self.correlations(): (True, False)})
 
     def test_contributor_flags_same_org(self):
         fx = self.fx
         self.assertEqual(self.flags(fx.power_contrib), {
             fx.c_all: (True, True), fx.c_energy: (True, True), fx.c_power: (True, True),
             fx.c_public: (True, True), fx.c_readonly: (True, False),
-            self.c_dropbox: (True, True)})
+            self.c_dropbox: (True, True), self.correlations(): (True, False)})
 
     def test_analyst_writes_like_contributor(self):
         self.assertEqual(self.flags(self.fx.power_analyst), self.flags(self.fx.power_contrib))
@@ -55,12 +63,14 @@ class TestCollections(HubTestCase):
         # the drop box is write-only for gas
         self.assertEqual(self.flags(fx.gas_contrib), {
             fx.c_all: (True, True), fx.c_energy: (True, False), fx.c_public: (True, False),
-            fx.c_readonly: (True, False), self.c_dropbox: (False, True)})
+            fx.c_readonly: (True, False), self.c_dropbox: (False, True),
+            self.correlations(): (True, False)})
 
     def test_reader_outside_audience_does_not_see_sector_collection(self):
         fx = self.fx
         self.assertEqual(self.flags(fx.rail_reader), {
-            fx.c_all: (True, False), fx.c_public: (True, False), fx.c_readonly: (True, False)})
+            fx.c_all: (True, False), fx.c_public: (True, False), fx.c_readonly: (True, False),
+            self.correlations(): (True, False)})
 
     def test_named_writer(self):
         self.assertEqual(self.flags(self.fx.bank_contrib)[self.fx.c_readonly], (True, True))

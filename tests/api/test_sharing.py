@@ -182,6 +182,24 @@ class Sweep:
             self.expect_status(rkey, route, path, st, {401, 403, 404})
             self.check(rkey, reader, route, path, raw, status=st)
 
+    def p_correlations(self, route, rkey, reader, token):
+        # the hub's groupings name no reporter: no organisation's name, id or identity, no
+        # value of an object the reader may not see, and counts under k never as numbers
+        path = "/api/v1/correlations?limit=1000"
+        st, val, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        extra = []
+        for o in self.w.orgs.values():
+            extra.append((o.name.encode(), "name of an organisation"))
+            if o.id:
+                extra.append((o.id.encode(), "id of an organisation"))
+        self.check(rkey, reader, route, path, raw, extra=extra, status=st)
+        for c in (val or {}).get("correlations", []) if isinstance(val, dict) else []:
+            n = c.get("organisations")
+            if isinstance(n, int) and n < K:
+                self.violations.append("%s %s: organisations = %d identifies fewer than k"
+                                       % (rkey, route, n))
+
     def p_admin_get(self, route, rkey, reader, token, path, coord_skip_names=True,
                     coord_skip_ids=False, coord_skip_values=False):
         st, _, raw = self.fetch("GET", path, token)
@@ -475,6 +493,7 @@ PROBES = {
     ("GET", "/api/v1/search"): Sweep.p_search,
     ("POST", "/api/v1/similar"): Sweep.p_similar_post,
     ("GET", "/api/v1/similar/{}"): Sweep.p_similar_get,
+    ("GET", "/api/v1/correlations"): Sweep.p_correlations,
 }
 
 

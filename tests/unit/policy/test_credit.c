@@ -301,6 +301,35 @@ static void summary_hides_who_and_applies_k(void **state)
     json_decref(v);
 }
 
+/* The hub's cross-sector correlations (events without by_org, naming the hub's grouping):
+ * counted for the member when it may read the grouping, shown as a number whatever k (no
+ * organisation stands behind them), adding no organisation or sector to used_by. */
+static void hub_correlations_count_when_the_grouping_is_visible(void **state)
+{
+    struct fixture *f = *state;
+    const char *seen = "grouping--00000001-4444-4444-8444-444444444444";
+    const char *unseen = "grouping--00000002-4444-4444-8444-444444444444";
+    json_t *v;
+
+    put(f, &f->all, seen, POLICY_TLP_GREEN, &f->users[0], "");
+    put(f, &f->own3, unseen, POLICY_TLP_GREEN, &f->users[3], "");
+    struct store_credit ev[] = {
+        event(&f->source, "correlation", seen, POLICY_CREDIT_CORRELATION, NULL),
+        event(&f->source, "correlation", unseen, POLICY_CREDIT_CORRELATION, NULL),
+    };
+    struct rk_err err;
+    assert_int_equal(policy_credit_record(f->t.s, ev, 2, &err), 0);
+
+    v = summary(f, f->source.id, POLICY_CREDIT_MEMBER, 5, NULL);
+    assert_int_equal(num(v, "correlations_by_others"), 1);
+    assert_int_equal(num(v, "points"), POLICY_CREDIT_CORRELATION);
+    assert_int_equal(num(used(v), "organisations"), 0);
+    json_decref(v);
+    v = summary(f, f->source.id, POLICY_CREDIT_COORDINATOR, 5, NULL);
+    assert_int_equal(num(v, "correlations_by_others"), 2);
+    json_decref(v);
+}
+
 /* What the source may not see is not counted for it: a RED sighting, a correlation whose
  * copy sits in a collection it cannot read, a sighting event that names no sighting (the
  * ledger's older form), an event whose organisation has no such version. The coordinator's
@@ -399,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(envelope_events_count_their_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(summary_hides_who_and_applies_k, setup, teardown),
         cmocka_unit_test_setup_teardown(member_counts_only_what_it_may_see, setup, teardown),
+        cmocka_unit_test_setup_teardown(hub_correlations_count_when_the_grouping_is_visible, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(k_comes_from_the_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_events_and_orgs, setup, teardown),
     };

@@ -178,10 +178,23 @@ static void round_trip(void **state)
     b = policy_doc_to_json(&back);
     assert_string_equal(a, b);
     assert_non_null(strstr(a, "\"tlp\": \"collection\""));
+    /* Cross-sector correlation: 2 organisations in 2 sectors within 30 days by default. */
+    assert_int_equal(back.corr_min_orgs, 2);
+    assert_int_equal(back.corr_min_sectors, 2);
+    assert_int_equal(back.corr_window_days, 30);
     free(a);
     free(b);
     policy_doc_clear(&d);
     policy_doc_clear(&back);
+    const char *corr = "{\"correlation_min_organisations\":3,\"correlation_min_sectors\":1,"
+                       "\"correlation_window_days\":7}";
+    assert_int_equal(policy_doc_parse(NULL, corr, strlen(corr), &d, &err), 0);
+    a = policy_doc_to_json(&d);
+    assert_non_null(strstr(a, "\"correlation_min_organisations\": 3"));
+    assert_non_null(strstr(a, "\"correlation_window_days\": 7"));
+    assert_int_equal(d.corr_min_sectors, 1);
+    free(a);
+    policy_doc_clear(&d);
 }
 
 static void rejects(const char *text, const char *needle)
@@ -204,6 +217,9 @@ static void invalid(void **state)
     rejects("{\"sector_k\":0}", "sector_k");
     rejects("{\"sector_k\":\"5\"}", "sector_k");
     rejects("{\"green_delay_hours\":-1}", "green_delay_hours");
+    rejects("{\"correlation_min_organisations\":0}", "correlation_min_organisations");
+    rejects("{\"correlation_min_sectors\":1001}", "correlation_min_sectors");
+    rejects("{\"correlation_window_days\":\"30\"}", "correlation_window_days");
     rejects("{\"own_identifiers\":\"ignore\"}", "own_identifiers");
     rejects("{\"remove_properties\":[\"\"]}", "remove_properties[0]");
     rejects("{\"surprise\":1}", "unknown key 'surprise'");

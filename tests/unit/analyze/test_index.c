@@ -341,7 +341,7 @@ static void references_followed_in_the_envelope(void **state)
 #define ADDR "ipv4-addr--66666666-6666-4666-8666-666666666666"
 #define ADDR_OBJ                                                                                   \
     "{\"type\":\"ipv4-addr\",\"spec_version\":\"2.1\",\"id\":\"" ADDR "\",\"value\":\"192.0.2."    \
-                                                                      "44\"}"
+    "44\"}"
 #define OD_OBJ                                                                                     \
     "{\"type\":\"observed-data\",\"id\":\"" OD "\"," TIMES                                         \
     ",\"first_observed\":\"2024-01-01T00:00:00Z\",\"last_observed\":\"2024-01-01T00:00:00Z\","     \

@@ -129,6 +129,28 @@ struct store_sq_rows {
     size_t n, cap;
 };
 
+/* A table-valued function that feeds a container of C rows into SQL (sqlite_feed.c): its
+ * schema (the columns, then a last "src HIDDEN" at src_col), the pointer type ?1 is bound
+ * with, its xColumn, which reads the cursor's rows (the container) at i, and the count of rows
+ * in a container. */
+struct store_sq_feed_cursor;
+struct store_sq_feed {
+    const char *schema;
+    int src_col;
+    const char *ptr_type;
+    int (*column)(const struct store_sq_feed_cursor *c, sqlite3_context *ctx, int col);
+    size_t (*count)(const void *rows); /* rows in the container */
+};
+struct store_sq_feed_cursor {
+    sqlite3_vtab_cursor base;
+    const struct store_sq_feed *spec;
+    const void *rows; /* the container bound to ?1; NULL: nothing bound */
+    size_t i;         /* the current row */
+};
+/* Registers spec (which must live as long as db) as the eponymous virtual table name on db.
+ * SQLITE_OK or SQLite's error. */
+int store_sq_register_feed(sqlite3 *db, const char *name, const struct store_sq_feed *spec);
+
 /* Registers rk_rows on the writer connection db; SQLITE_OK or SQLite's error. */
 int store_sq_register_rows(sqlite3 *db);
 

@@ -114,96 +114,15 @@ enum {
     OC_SRC, /* hidden: the struct store_sq_obs_rows */
 };
 
-struct obs_cursor {
-    sqlite3_vtab_cursor base;
-    const struct store_sq_obs_rows *rows;
-    size_t i;
-};
-
-static int obs_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                       sqlite3_vtab **out, char **err)
-{
-    (void)aux, (void)argc, (void)argv, (void)err;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" OBS_ROWS_COLUMNS ", src HIDDEN)");
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_vtab *t = sqlite3_malloc(sizeof(*t));
-    if (t == NULL)
-        return SQLITE_NOMEM;
-    memset(t, 0, sizeof(*t));
-    *out = t;
-    return SQLITE_OK;
-}
-
-static int obs_disconnect(sqlite3_vtab *t)
-{
-    sqlite3_free(t);
-    return SQLITE_OK;
-}
-
-static int obs_best_index(sqlite3_vtab *t, sqlite3_index_info *info)
-{
-    (void)t;
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn == OC_SRC && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
-            info->aConstraintUsage[i].argvIndex = 1;
-            info->aConstraintUsage[i].omit = 1;
-            info->estimatedCost = 1.0;
-            return SQLITE_OK;
-        }
-    }
-    return SQLITE_CONSTRAINT;
-}
-
-static int obs_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
-{
-    (void)t;
-    struct obs_cursor *c = sqlite3_malloc(sizeof(*c));
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int obs_close(sqlite3_vtab_cursor *cur)
-{
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int obs_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
-                      sqlite3_value **argv)
-{
-    (void)idx, (void)idx_str;
-    struct obs_cursor *c = (struct obs_cursor *)cur;
-    c->rows = argc == 1 ? sqlite3_value_pointer(argv[0], OBS_ROWS_PTR) : NULL;
-    c->i = 0;
-    return SQLITE_OK;
-}
-
-static int obs_next(sqlite3_vtab_cursor *cur)
-{
-    ((struct obs_cursor *)cur)->i++;
-    return SQLITE_OK;
-}
-
-static int obs_eof(sqlite3_vtab_cursor *cur)
-{
-    const struct obs_cursor *c = (const struct obs_cursor *)cur;
-    return c->rows == NULL || c->i >= c->rows->n;
-}
-
 static void result_text(sqlite3_context *ctx, const char *v)
 {
     sqlite3_result_text(ctx, v != NULL ? v : "", -1, SQLITE_STATIC);
 }
 
-static int obs_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+static int obs_column(const struct store_sq_feed_cursor *c, sqlite3_context *ctx, int col)
 {
-    const struct obs_cursor *c = (const struct obs_cursor *)cur;
-    const struct store_sq_obs_row *r = &c->rows->v[c->i];
+    const struct store_sq_obs_rows *rows = c->rows;
+    const struct store_sq_obs_row *r = &rows->v[c->i];
     const struct store_observable *o = r->obs;
     uint8_t lo[16], hi[16];
 
@@ -257,31 +176,17 @@ static int obs_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
     return SQLITE_OK;
 }
 
-static int obs_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+static size_t obs_count(const void *rows)
 {
-    *out = (sqlite3_int64)((const struct obs_cursor *)cur)->i;
-    return SQLITE_OK;
+    return ((const struct store_sq_obs_rows *)rows)->n;
 }
 
-static const sqlite3_module obs_module = {
-    .iVersion = 0,
-    .xCreate = NULL, /* eponymous only: rk_obs(?1) */
-    .xConnect = obs_connect,
-    .xBestIndex = obs_best_index,
-    .xDisconnect = obs_disconnect,
-    .xDestroy = obs_disconnect,
-    .xOpen = obs_open,
-    .xClose = obs_close,
-    .xFilter = obs_filter,
-    .xNext = obs_next,
-    .xEof = obs_eof,
-    .xColumn = obs_column,
-    .xRowid = obs_rowid,
-};
+static const struct store_sq_feed obs_feed = {"CREATE TABLE x(" OBS_ROWS_COLUMNS ", src HIDDEN)",
+                                              OC_SRC, OBS_ROWS_PTR, obs_column, obs_count};
 
 int store_sq_register_obs(sqlite3 *db)
 {
-    return sqlite3_create_module(db, "rk_obs", &obs_module, NULL);
+    return store_sq_register_feed(db, "rk_obs", &obs_feed);
 }
 
 void store_sq_obs_match_sql(const struct store_observable *obs, size_t n, struct rk_buf *sql,

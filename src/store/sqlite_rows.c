@@ -47,92 +47,6 @@ enum {
     COL_SRC, /* hidden: the struct store_sq_rows */
 };
 
-struct rows_cursor {
-    sqlite3_vtab_cursor base;
-    const struct store_sq_rows *rows; /* NULL: nothing bound */
-    size_t i;                         /* the current row */
-};
-
-static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **err)
-{
-    (void)aux;
-    (void)argc;
-    (void)argv;
-    (void)err;
-    int rc = sqlite3_declare_vtab(db, ROWS_SCHEMA);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_vtab *t = sqlite3_malloc(sizeof(*t));
-    if (t == NULL)
-        return SQLITE_NOMEM;
-    memset(t, 0, sizeof(*t));
-    *out = t;
-    return SQLITE_OK;
-}
-
-static int rows_disconnect(sqlite3_vtab *t)
-{
-    sqlite3_free(t);
-    return SQLITE_OK;
-}
-
-/* Only a plan with src = ? can run: the rows come from nowhere else. */
-static int rows_best_index(sqlite3_vtab *t, sqlite3_index_info *info)
-{
-    (void)t;
-    for (int i = 0; i < info->nConstraint; i++) {
-        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn == COL_SRC && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
-            info->aConstraintUsage[i].argvIndex = 1;
-            info->aConstraintUsage[i].omit = 1;
-            info->estimatedCost = 1.0;
-            return SQLITE_OK;
-        }
-    }
-    return SQLITE_CONSTRAINT;
-}
-
-static int rows_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
-{
-    (void)t;
-    struct rows_cursor *c = sqlite3_malloc(sizeof(*c));
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int rows_close(sqlite3_vtab_cursor *cur)
-{
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
-                       sqlite3_value **argv)
-{
-    (void)idx;
-    (void)idx_str;
-    struct rows_cursor *c = (struct rows_cursor *)cur;
-    c->rows = argc == 1 ? sqlite3_value_pointer(argv[0], STORE_SQ_ROWS_PTR) : NULL;
-    c->i = 0;
-    return SQLITE_OK;
-}
-
-static int rows_next(sqlite3_vtab_cursor *cur)
-{
-    ((struct rows_cursor *)cur)->i++;
-    return SQLITE_OK;
-}
-
-static int rows_eof(sqlite3_vtab_cursor *cur)
-{
-    const struct rows_cursor *c = (const struct rows_cursor *)cur;
-    return c->rows == NULL || c->i >= c->rows->n;
-}
-
 /* One of the row's strings, as prepared (struct store_sq_prep), borrowed. */
 static void result_str(sqlite3_context *ctx, const struct store_sq_prep *pr,
                        enum store_sq_prep_str k)
@@ -140,10 +54,10 @@ static void result_str(sqlite3_context *ctx, const struct store_sq_prep *pr,
     sqlite3_result_text(ctx, pr->str[k], pr->str_len[k], SQLITE_STATIC);
 }
 
-static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+static int rows_column(const struct store_sq_feed_cursor *c, sqlite3_context *ctx, int col)
 {
-    const struct rows_cursor *c = (const struct rows_cursor *)cur;
-    const struct store_sq_row *r = &c->rows->v[c->i];
+    const struct store_sq_rows *rows = c->rows;
+    const struct store_sq_row *r = &rows->v[c->i];
     const struct store_put *p = r->put;
     const struct store_sq_prep *pr = r->prep;
     bool prov = pr->token_len >= 0;
@@ -240,29 +154,15 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
     return SQLITE_OK;
 }
 
-static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+static size_t rows_count(const void *rows)
 {
-    *out = (sqlite3_int64)((const struct rows_cursor *)cur)->i;
-    return SQLITE_OK;
+    return ((const struct store_sq_rows *)rows)->n;
 }
 
-static const sqlite3_module rows_module = {
-    .iVersion = 0,
-    .xCreate = NULL, /* eponymous only: rk_rows(?1) */
-    .xConnect = rows_connect,
-    .xBestIndex = rows_best_index,
-    .xDisconnect = rows_disconnect,
-    .xDestroy = rows_disconnect,
-    .xOpen = rows_open,
-    .xClose = rows_close,
-    .xFilter = rows_filter,
-    .xNext = rows_next,
-    .xEof = rows_eof,
-    .xColumn = rows_column,
-    .xRowid = rows_rowid,
-};
+static const struct store_sq_feed rows_feed = {ROWS_SCHEMA, COL_SRC, STORE_SQ_ROWS_PTR, rows_column,
+                                               rows_count};
 
 int store_sq_register_rows(sqlite3 *db)
 {
-    return sqlite3_create_module(db, "rk_rows", &rows_module, NULL);
+    return store_sq_register_feed(db, "rk_rows", &rows_feed);
 }

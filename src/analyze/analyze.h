@@ -98,6 +98,23 @@ int analyze_observable_from_stix(const char *object_type, const char *property_p
                                  const char *value, struct analyze_observable *out,
                                  struct rk_err *err);
 
+/* Receives one observable of analyze_observables_of; non-zero stops the walk. */
+typedef int (*analyze_obs_fn)(void *ctx, const struct analyze_observable *obs);
+
+/*
+ * The observables obj, an object of STIX type type, holds itself: for an indicator with
+ * pattern_type "stix", the values of its pattern's equality and IN comparisons; for an SCO of a
+ * type that holds any (ipv4-addr, ipv6-addr, domain-name, url, email-addr, autonomous-system,
+ * file, artifact, x509-certificate), its value, number and hashes. Each valid one is passed to
+ * fn in order (invalid values are skipped), until fn returns non-zero. Other types hold none
+ * (what an observed-data embeds is its callers' to walk). The one walk that the observable
+ * index and the features of similar incidents both read.
+ */
+void analyze_observables_of(const char *type, const json_t *obj, analyze_obs_fn fn, void *ctx);
+
+/* Whether type is an SCO type analyze_observables_of reads observables from. */
+bool analyze_sco_indexed(const char *type);
+
 /*
  * Whether the range cidr (CIDR4/CIDR6, or an address as a range of one) contains inner (an
  * address or a range of the same family). False for any other types or mixed families.

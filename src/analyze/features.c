@@ -118,51 +118,17 @@ static void names(const json_t *obj, const char *kind, json_t *out)
     json_array_foreach(aliases, i, a) put_key(out, kind, json_string_value(a), true);
 }
 
-/* The key of one observable property (SCO or pattern) as "obs:<analyze key>", if indexed. */
-static void put_observable(json_t *out, const char *type, const char *path, const char *value)
+/* One observable (analyze_observables_of) as the key "obs:<analyze key>". */
+static int put_observable(void *ctx, const struct analyze_observable *obs)
 {
-    struct analyze_observable *obs = rk_malloc(sizeof *obs);
-    struct rk_err err = {0};
     struct rk_buf key = RK_BUF_INIT;
 
-    if (value != NULL && analyze_observable_from_stix(type, path, value, obs, &err) == 0) {
-        rk_buf_puts(&key, "obs:");
-        analyze_observable_key(obs, &key);
-        if (key.len <= ANALYZE_SIMILAR_KEY_MAX)
-            json_array_append_new(out, json_string(key.data));
-    }
+    rk_buf_puts(&key, "obs:");
+    analyze_observable_key(obs, &key);
+    if (key.len <= ANALYZE_SIMILAR_KEY_MAX)
+        json_array_append_new(ctx, json_string(key.data));
     rk_buf_free(&key);
-    free(obs);
-}
-
-static int pattern_value(void *ctx, const char *type, const char *path,
-                         const struct stix_pat_value *value)
-{
-    if (value->kind == STIX_PV_STRING || value->kind == STIX_PV_INT)
-        put_observable(ctx, type, path, value->text);
     return 0;
-}
-
-/* The observables an SCO holds: its value (number), or its hashes. */
-static void sco_observables(const json_t *obj, const char *type, json_t *out)
-{
-    const json_t *hashes = json_object_get(obj, "hashes"), *number, *h;
-    const char *name;
-    char path[160], num[32];
-
-    put_observable(out, type, "value", str_member(obj, "value"));
-    number = json_object_get(obj, "number");
-    if (json_is_integer(number)) {
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(number));
-        put_observable(out, type, "number", num);
-    }
-    json_object_foreach((json_t *)hashes, name, h)
-    {
-        if (strlen(name) > 100 || !json_is_string(h))
-            continue;
-        snprintf(path, sizeof path, "hashes.%s", name);
-        put_observable(out, type, path, json_string_value(h));
-    }
 }
 
 void analyze_object_features(const json_t *obj, json_t *out)
@@ -188,19 +154,11 @@ void analyze_object_features(const json_t *obj, json_t *out)
     } else if (strcmp(type, "software") == 0) {
         const char *cpe = str_member(obj, "cpe");
         put_key(out, "software", cpe != NULL ? cpe : str_member(obj, "name"), true);
-    } else if (strcmp(type, "indicator") == 0) {
-        const char *pattern = str_member(obj, "pattern"), *ptype = str_member(obj, "pattern_type");
-        struct stix_pattern *p = NULL;
-        if (pattern != NULL && (ptype == NULL || strcmp(ptype, "stix") == 0) &&
-            stix_pattern_parse(pattern, &p, NULL) == 0) {
-            stix_pattern_observables(p, pattern_value, out);
-            stix_pattern_free(p);
-        }
     } else if (strcmp(type, "incident") == 0) {
         ext = json_object_get(json_object_get(obj, "extensions"), ANALYZE_SEV_EXTENSION);
         put_key(out, "sector", str_member(ext, "sector"), true);
     } else {
-        sco_observables(obj, type, out);
+        analyze_observables_of(type, obj, put_observable, out); /* indicators, SCOs */
     }
 }
 

@@ -101,64 +101,12 @@ static void add_obs(struct collect *c, const struct analyze_observable *obs)
     rk_buf_free(&key);
 }
 
-/* Adds the observable of object_type:path = text, if it is one we index and valid. */
-static void add_value(struct collect *c, const char *object_type, const char *path,
-                      const char *text)
-{
-    struct analyze_observable obs;
-    if (analyze_observable_from_stix(object_type, path, text, &obs, NULL) == 0)
-        add_obs(c, &obs);
-}
-
-/* A pattern comparison's value (stix_pattern_observables). */
-static int pattern_value(void *ctx, const char *type, const char *path,
-                         const struct stix_pat_value *v)
+/* One observable of the object (analyze_observables_of): its row; stops once full. */
+static int obs_row(void *ctx, const struct analyze_observable *obs)
 {
     struct collect *c = ctx;
-    /* Strings, and integers for autonomous-system:number; NUL bytes never make a value. */
-    if ((v->kind == STIX_PV_STRING || v->kind == STIX_PV_INT) && strlen(v->text) == v->len)
-        add_value(c, type, path, v->text);
-    return c->n >= RK_OBSERVE_ROWS_MAX; /* full: stop the walk */
-}
-
-static void add_pattern(struct collect *c, const json_t *indicator)
-{
-    const char *kind = json_string_value(json_object_get(indicator, "pattern_type"));
-    const char *text = json_string_value(json_object_get(indicator, "pattern"));
-    struct stix_pattern *tree = NULL;
-    if (text == NULL || kind == NULL || strcmp(kind, "stix") != 0)
-        return;
-    if (stix_pattern_parse(text, &tree, NULL) != 0)
-        return; /* validated already: cannot happen, and an unreadable one is not indexed */
-    stix_pattern_observables(tree, pattern_value, c);
-    stix_pattern_free(tree);
-}
-
-/* Adds the observables of an SCO of type (its value, number or hashes). */
-static void add_sco(struct collect *c, const char *type, const json_t *sco)
-{
-    static const char *const props[] = {"value", "number"};
-    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
-        const json_t *v = json_object_get(sco, props[i]);
-        char num[32];
-        if (json_is_integer(v)) {
-            snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            add_value(c, type, props[i], num);
-        } else if (json_is_string(v)) {
-            add_value(c, type, props[i], json_string_value(v));
-        }
-    }
-    const json_t *hashes = json_object_get(sco, "hashes");
-    const char *name;
-    const json_t *h;
-    char path[96];
-    json_object_foreach((json_t *)hashes, name, h)
-    {
-        if (!json_is_string(h) || strlen(name) > sizeof path - 8)
-            continue;
-        snprintf(path, sizeof path, "hashes.%s", name);
-        add_value(c, type, path, json_string_value(h));
-    }
+    add_obs(c, obs);
+    return c->n >= RK_OBSERVE_ROWS_MAX;
 }
 
 /* Adds an RK_OBSERVE_REF row for each STIX id in v (an id or a list of them). */
@@ -177,39 +125,24 @@ static void add_refs(struct collect *c, const json_t *v)
     json_array_foreach(v, i, e) add_refs(c, e);
 }
 
-/* Whether type is an SCO we read observables from. */
-static bool indexed_sco(const char *type)
-{
-    static const char *const types[] = {"ipv4-addr", "ipv6-addr",  "domain-name",
-                                        "url",       "email-addr", "autonomous-system",
-                                        "file",      "artifact",   "x509-certificate"};
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(type, types[i]) == 0)
-            return true;
-    return false;
-}
-
 /* Fills c from obj, an object of type. */
 static void collect_object(struct collect *c, const char *type, const json_t *obj)
 {
-    if (strcmp(type, "indicator") == 0) {
-        add_pattern(c, obj);
-    } else if (indexed_sco(type)) {
-        add_sco(c, type, obj);
-    } else if (strcmp(type, "observed-data") == 0) {
+    if (strcmp(type, "observed-data") == 0) {
         /* STIX 2.0-style embedded objects ("0": {...}), then references to SCOs. */
         const char *k;
         const json_t *sco;
         json_object_foreach((json_t *)json_object_get(obj, "objects"), k, sco)
         {
             const char *t = json_string_value(json_object_get(sco, "type"));
-            if (t != NULL && indexed_sco(t))
-                add_sco(c, t, sco);
+            analyze_observables_of(t, sco, obs_row, c);
         }
         add_refs(c, json_object_get(obj, "object_refs"));
     } else if (strcmp(type, "sighting") == 0) {
         add_refs(c, json_object_get(obj, "sighting_of_ref"));
         add_refs(c, json_object_get(obj, "observed_data_refs"));
+    } else {
+        analyze_observables_of(type, obj, obs_row, c); /* an indicator's pattern, an SCO */
     }
 }
 
@@ -220,7 +153,7 @@ size_t analyze_index_observe(void *ctx, const char *type, const json_t *obj,
     *rows = NULL;
     /* Most objects state no observable: no allocation for them. */
     if (strcmp(type, "indicator") != 0 && strcmp(type, "observed-data") != 0 &&
-        strcmp(type, "sighting") != 0 && !indexed_sco(type))
+        strcmp(type, "sighting") != 0 && !analyze_sco_indexed(type))
         return 0;
     struct collect *c = rk_malloc(sizeof(*c));
     c->n = 0;

@@ -294,6 +294,7 @@ class Sweep:
         vals = self.search_values()
         visible = self.w.visible_ids(reader) if reader is not None else set()
         known = self.w.all_ids()
+        listed = 0
         for i in range(0, len(vals), 20):
             q = ",".join(v.replace(",", "") for v in vals[i:i + 20])
             path = "/api/v1/search?limit=1000&q=" + urllib.parse.quote(q)
@@ -308,6 +309,7 @@ class Sweep:
             # asked (own identifiers among them) are echoed normalised, which tells nothing
             self.check(rkey, reader, route, path, raw, skip_values=True)
             for r in (val or {}).get("results", []) if isinstance(val, dict) else []:
+                listed += len(r.get("objects", []))
                 for o in r.get("objects", []):
                     if o.get("id") in known and o.get("id") not in visible:
                         self.violations.append("%s %s %s: lists %s, which it may not see"
@@ -316,6 +318,9 @@ class Sweep:
                 if isinstance(n, int) and 0 < n < K:
                     self.violations.append("%s %s: organisations = %d, fewer than k" %
                                            (rkey, path, n))
+        if reader is not None and visible and listed == 0:  # the probe must see something
+            self.violations.append("%s %s: no object listed for any value, though %d are "
+                                   "visible" % (rkey, route, len(visible)))
 
     def p_admin_write(self, route, rkey, reader, token, method, path):
         if reader == "coord":

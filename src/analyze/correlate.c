@@ -9,6 +9,7 @@
  * feeds it.
  */
 #include "analyze/analyze.h"
+#include "policy/ledger.h"
 
 #include "stix/stix.h"
 
@@ -312,12 +313,6 @@ int analyze_corr_grouping_id(const char *hub_identity, const char *key, const ch
 
 /* ---- the grouping ------------------------------------------------------------------------ */
 
-/* A count as every member may see it: the number from k on, else "fewer than k". */
-static json_t *k_count(size_t n, int k)
-{
-    return n >= (size_t)k ? json_integer((json_int_t)n) : json_string("fewer than k");
-}
-
 json_t *analyze_corr_grouping(const char *hub_identity, const struct analyze_observable *obs,
                               const char *tier, const struct analyze_corr_result *r, int k)
 {
@@ -349,7 +344,7 @@ json_t *analyze_corr_grouping(const char *hub_identity, const struct analyze_obs
                   text.data, "context", "suspicious-activity", "object_refs",
                   json_string_value(json_object_get(sco, "id")), "x_renkei_correlation",
                   "observable", "type", json_object_get(sco, "type"), "value", value, "key",
-                  key.data, "organisations", k_count(r->n_orgs, k), "sectors",
+                  key.data, "organisations", policy_tally_count(r->n_orgs, k, true), "sectors",
                   (json_int_t)r->n_sectors, "first_seen", first, "last_seen", last, "tier", tier);
 out:
     json_decref(sco);

@@ -18,6 +18,7 @@
 #include "module/module.h"
 #include "policy/access.h"
 #include "policy/ledger.h"
+#include "policy/scope.h"
 #include "stix/stix.h"
 
 #define SEARCH_LIMIT_DEFAULT 50
@@ -121,7 +122,7 @@ static json_t *time_or_null(rk_time_us t)
 /* The result of one observable: counts, dates and one page of the objects before before. */
 static int one_result(struct rk_hub *hub, const struct policy_principal *who,
                       const struct analyze_observable *obs, size_t limit, rk_time_us before,
-                      json_t **out, struct rk_err *err)
+                      int sector_k, json_t **out, struct rk_err *err)
 {
     struct rk_buf key = RK_BUF_INIT;
     struct rk_strset seen;
@@ -138,7 +139,7 @@ static int one_result(struct rk_hub *hub, const struct policy_principal *who,
     analyze_observable_key(obs, &key);
     rc = scan_key(hub, who, key.data, &sc, &truncated, err);
     if (rc == 0)
-        rc = policy_tally_json(hub, &sc.tally, 0, &counts, err);
+        rc = policy_tally_json(hub, &sc.tally, sector_k, &counts, err);
     rk_buf_free(&key);
     if (rc != 0) {
         scan_free(&sc);
@@ -235,22 +236,29 @@ int analyze_search(void *ctx, struct http_request *req, struct http_response *re
         http_json_error(resp, 400, msg);
         return 0;
     }
+    /* k of the policy, read once for every value asked */
+    struct policy_doc doc;
+    int sector_k = 0, rc = policy_doc_load(hub->store, &doc, &e2);
+    if (rc == 0) {
+        sector_k = doc.sector_k > 0 ? doc.sector_k : 5;
+        policy_doc_clear(&doc);
+    }
     results = json_array();
-    for (size_t i = 0; i < query.n; i++) {
+    for (size_t i = 0; rc == 0 && i < query.n; i++) {
         json_t *r = NULL;
-        int rc = one_result(hub, req->principal, &query.items[i], limit, before, &r, &e2);
-        if (rc != 0) {
-            json_decref(results);
-            analyze_query_free(&query);
-            int status = rk_http_status(rc);
-            if (status >= 500) /* the detail stays in the server log */
-                rk_log(RK_LOG_ERROR, "search: %s", e2.msg);
-            http_json_error(resp, status, status < 500 ? e2.msg : NULL);
-            return 0;
-        }
-        json_array_append_new(results, r);
+        rc = one_result(hub, req->principal, &query.items[i], limit, before, sector_k, &r, &e2);
+        if (rc == 0)
+            json_array_append_new(results, r);
     }
     analyze_query_free(&query);
+    if (rc != 0) {
+        int status = rk_http_status(rc);
+        json_decref(results);
+        if (status >= 500) /* the detail stays in the server log */
+            rk_log(RK_LOG_ERROR, "search: %s", e2.msg);
+        http_json_error(resp, status, status < 500 ? e2.msg : NULL);
+        return 0;
+    }
     http_reply_json(resp, 200, json_pack("{s:o}", "results", results));
     return 0;
 }

@@ -79,28 +79,28 @@ static int sectors_check(struct store *s, json_t *ext, struct rk_err *err)
 
 /*
  * The rewrite hook: the hub's severity of a renkei incident report, computed against the
- * criteria table of the policy as stored now. Each call reads the table afresh (one settings
- * read and a parse of a few kilobytes, for incidents only), so nothing is shared between the
- * request threads and a table the coordinator swaps applies from the next report on.
+ * criteria table of doc, the policy document the pipeline read for the envelope (a parse of
+ * a few kilobytes, for incident reports only). Nothing is shared between the request threads,
+ * and a table the coordinator swaps applies from the next envelope on.
  */
-static int severity_rewrite(void *ctx, const char *type, json_t *obj, char *msg, size_t cap)
+static int severity_rewrite(void *ctx, const struct policy_doc *doc, const char *type, json_t *obj,
+                            char *msg, size_t cap)
 {
     struct rk_hub *hub = ctx;
     struct rk_err err = {0};
-    struct policy_doc doc = {0};
     struct analyze_sev_table *table = NULL;
     char id[CRITERIA_ID_MAX];
+    json_t *ext;
     int rc;
 
-    if (strcmp(type, "incident") != 0 ||
-        json_object_get(json_object_get(obj, "extensions"), ANALYZE_SEV_EXTENSION) == NULL)
+    if (strcmp(type, "incident") != 0)
         return 0;
-    json_t *ext = json_object_get(json_object_get(obj, "extensions"), ANALYZE_SEV_EXTENSION);
+    ext = json_object_get(json_object_get(obj, "extensions"), ANALYZE_SEV_EXTENSION);
+    if (ext == NULL)
+        return 0;
     rc = json_is_object(ext) ? sectors_check(hub->store, ext, &err) : 0;
-    if (rc == 0)
-        rc = policy_doc_load(hub->store, &doc, &err);
     if (rc == 0) {
-        const json_t *t = policy_doc_section(&doc, ANALYZE_SEV_POLICY_KEY);
+        const json_t *t = policy_doc_section(doc, ANALYZE_SEV_POLICY_KEY);
         if (t == NULL) /* not registered: analyze_attach registers it before this hook */
             rc = rk_err_set(&err, RK_E_INTERNAL, "no severity criteria section in the policy");
         else
@@ -111,7 +111,6 @@ static int severity_rewrite(void *ctx, const char *type, json_t *obj, char *msg,
     if (rc == 0)
         rc = analyze_severity_stamp(obj, table, id, &err);
     analyze_severity_table_free(table);
-    policy_doc_clear(&doc);
     if (rc < 0) {
         snprintf(msg, cap, "incident report (renkei extension %s): %s", ANALYZE_SEV_EXTENSION,
                  err.msg);

@@ -14,6 +14,8 @@
 #include "stix/stix.h"
 #include "store/store.h"
 
+struct policy_doc;
+
 /*
  * A capability's share of the ingest pipeline (policy_ingest), installed into the hub before
  * it takes its first post and never changed while it runs (policy_hub_add_hook). The
@@ -27,11 +29,13 @@ struct rk_ingest_hook {
      * May change obj, the object as it will be stored (type is its STIX type): returns 1 when
      * it changed it (the pipeline then validates and serialises it again, and notes msg, or
      * "changed by <name>" when msg is empty, in the provenance actions), 0 when not, or -1
-     * to refuse the object with a message in msg (cap bytes). Not called for what is stored
-     * exactly as posted (marking definitions, relay collections). Used by the severity of
-     * incidents (analyze).
+     * to refuse the object with a message in msg (cap bytes). doc is the policy document the
+     * pipeline read once for the whole envelope (the hook reads its own section there, never
+     * the store again). Not called for what is stored exactly as posted (marking definitions,
+     * relay collections). Used by the severity of incidents (analyze).
      */
-    int (*rewrite)(void *ctx, const char *type, json_t *obj, char *msg, size_t cap);
+    int (*rewrite)(void *ctx, const struct policy_doc *doc, const char *type, json_t *obj,
+                   char *msg, size_t cap);
     /*
      * The observable index rows of obj as it will be stored (anonymised; type its STIX type),
      * for store_put.observables (the observable index, analyze). Returns how many rows it

@@ -332,15 +332,16 @@ static void item_id(struct policy_ingest_item *it, size_t i, const json_t *o)
 /* Runs the hooks' rewrite on work (of STIX type type): each change is noted in actions (the
  * hook's words, else "changed by <hook>"), so that the object is validated and serialised
  * again. False when a hook refused the object (it then fails with the hook's message). */
-static bool rewrite_hooks(struct rk_hub *hub, const char *type, json_t *work, json_t *actions,
-                          struct policy_ingest_item *it, bool *touched)
+static bool rewrite_hooks(struct rk_hub *hub, const struct policy_doc *doc, const char *type,
+                          json_t *work, json_t *actions, struct policy_ingest_item *it,
+                          bool *touched)
 {
     for (size_t i = 0; i < hub->n_hooks; i++) {
         const struct rk_ingest_hook *h = &hub->hooks[i];
         char msg[sizeof(it->message)] = "";
         if (h->rewrite == NULL)
             continue;
-        int r = h->rewrite(h->ctx, type, work, msg, sizeof(msg));
+        int r = h->rewrite(h->ctx, doc, type, work, msg, sizeof(msg));
         if (r < 0) {
             fail(it, "%s", msg[0] != '\0' ? msg : "refused");
             return false;
@@ -548,7 +549,7 @@ static int prepare(struct rk_hub *hub, struct source *src, int base_mode,
     /* The capabilities' rewrites see the object as it will be shared; what is stored
      * exactly as posted is not theirs to change. */
     const size_t n_before_hooks = json_array_size(actions);
-    if (!immutable && !rewrite_hooks(hub, p->meta.type, work, actions, it, touched))
+    if (!immutable && !rewrite_hooks(hub, &src->doc, p->meta.type, work, actions, it, touched))
         goto out;
 
     /* Anything the anonymiser or a hook did is noted in actions (or flagged in res); the

@@ -7,6 +7,7 @@
  */
 #include "cli/modules.h"
 
+#include "alert/alert.h"
 #include "analyze/analyze.h"
 #include "api/api.h"
 #include "metrics/metrics.h"
@@ -16,6 +17,7 @@ const struct module *const cli_modules[] = {
     &taxii_module,   /* TAXII 2.1: discovery, API root, collections, objects, status */
     &api_module,     /* the admin JSON API at /api/v1/ and /healthz */
     &analyze_module, /* search, correlations, similar incidents, severity of incidents */
+    &alert_module,   /* watchlists, subscriptions, webhooks, the event stream, the hotline */
     &metrics_module, /* GET /metrics and the access log */
 };
 
@@ -23,5 +25,8 @@ const size_t cli_n_modules = sizeof(cli_modules) / sizeof(cli_modules[0]);
 
 int cli_policy_sections_add(struct rk_err *err)
 {
-    return analyze_policy_sections_add(err); /* the severity criteria table */
+    int rc = analyze_policy_sections_add(err); /* the severity criteria table */
+    if (rc == 0)
+        rc = alert_policy_sections_add(err); /* the hotline's templates and rules */
+    return rc;
 }

@@ -558,4 +558,10 @@ static const struct store_ops store_sq_ops = {
     .stats = store_sq_stats,
     .observable_since = store_sq_observable_since,
     .observable_reports = store_sq_observable_reports,
+    .record_put = store_sq_record_put,
+    .record_get = store_sq_record_get,
+    .record_list = store_sq_record_list,
+    .record_delete = store_sq_record_delete,
+    .event_append = store_sq_event_append,
+    .event_since = store_sq_event_since,
 };

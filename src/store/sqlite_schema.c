@@ -376,6 +376,27 @@ static const char *const migrations[] = {
     "  tlp INTEGER NOT NULL);"
     "CREATE INDEX observables_key ON observables(kh, date_added);"
     "CREATE INDEX observables_range ON observables(lo, plen) WHERE lo IS NOT NULL;",
+
+    /* 19: what capabilities keep beside the objects (sqlite_records.c): records, small JSON
+     * documents keyed by (kind, id) with an owning organisation (alert subscriptions,
+     * watchlist entries, webhook delivery state, hotline alerts), and the event log each
+     * organisation's alerts are delivered from, numbered per organisation without gaps. */
+    "CREATE TABLE records("
+    "  kind TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  org_id TEXT NOT NULL,"
+    "  json TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, id)) WITHOUT ROWID;"
+    "CREATE INDEX records_org ON records(kind, org_id, created);"
+    "CREATE TABLE events("
+    "  org_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  json TEXT NOT NULL,"
+    "  PRIMARY KEY(org_id, seq));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

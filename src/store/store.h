@@ -349,6 +349,39 @@ struct store_stats {
     int64_t audit_entries; /* entries in the audit log */
 };
 
+/* ---- capability records and event logs (alerts, notices) ----------------------------------- */
+
+/*
+ * A small JSON document a capability keeps (an alert subscription, a watchlist entry, the
+ * delivery state of a webhook, a hotline alert...), keyed by (kind, id). Strings are borrowed
+ * on put; from get and list they belong to the store, valid only during the callback. The
+ * store reads none of them but kind, id and org_id, to find them.
+ */
+struct store_record {
+    const char *kind;   /* the caller's word ("alert-subscription"), required */
+    const char *id;     /* unique within kind, required */
+    const char *org_id; /* the owning organisation; "" (or NULL on put) for the hub's own */
+    const char *json;   /* the document, required */
+    rk_time_us created; /* set by the store when (kind, id) is first put, kept on replace */
+    rk_time_us updated; /* set by the store on every put */
+};
+typedef int (*store_record_fn)(void *ctx, const struct store_record *r);
+
+/*
+ * One event addressed to one organisation (an alert, a watchlist hit): the log that webhooks,
+ * e-mail and the event stream deliver from. seq numbers each organisation's own events 1, 2,
+ * 3... with no gaps (so that a recipient learns nothing of other organisations' events from
+ * it); events are never changed or deleted. Strings as for store_record.
+ */
+struct store_event {
+    int64_t seq;        /* assigned by event_append: the organisation's previous seq + 1 */
+    rk_time_us time;    /* when; <= 0 on append: now */
+    const char *org_id; /* the recipient organisation, required */
+    const char *kind;   /* the caller's word ("watchlist", "hotline"...), required */
+    const char *json;   /* the event, required */
+};
+typedef int (*store_event_fn)(void *ctx, const struct store_event *e);
+
 /* ---- the operations table --------------------------------------------------------------- */
 
 /*
@@ -415,6 +448,30 @@ struct store_ops {
      */
     int (*observable_reports)(struct store *s, const struct store_observable *obs, rk_time_us since,
                               store_observable_fn fn, void *ctx, struct rk_err *err);
+
+    /* Capability records (struct store_record). */
+    /* Adds r, or replaces the record with its (kind, id) (created is kept). Durable on return
+     * (or with the enclosing write_tx). */
+    int (*record_put)(struct store *s, const struct store_record *r, struct rk_err *err);
+    /* Calls fn once with the record (kind, id), or RK_E_NOTFOUND. */
+    int (*record_get)(struct store *s, const char *kind, const char *id, store_record_fn fn,
+                      void *ctx, struct rk_err *err);
+    /* Every record of kind owned by org_id (NULL: by anyone), ascending created, then id. */
+    int (*record_list)(struct store *s, const char *kind, const char *org_id, store_record_fn fn,
+                       void *ctx, struct rk_err *err);
+    /* Removes the record (kind, id); RK_E_NOTFOUND if there is none. */
+    int (*record_delete)(struct store *s, const char *kind, const char *id, struct rk_err *err);
+
+    /* Event logs (struct store_event). */
+    /*
+     * Appends n events in one durable transaction (or the enclosing write_tx), in array order;
+     * fills each one's seq and time. All or nothing.
+     */
+    int (*event_append)(struct store *s, struct store_event *evs, size_t n, struct rk_err *err);
+    /* The events of org_id (required) with seq > after_seq, ascending, at most limit (0: no
+     * limit), in one snapshot. */
+    int (*event_since)(struct store *s, const char *org_id, int64_t after_seq, size_t limit,
+                       store_event_fn fn, void *ctx, struct rk_err *err);
 
     /* Organisations: name is unique. RK_E_EXISTS if taken, RK_E_NOTFOUND if absent. */
     int (*org_add)(struct store *s, const struct store_org *org, struct rk_err *err);
@@ -629,6 +686,12 @@ struct store_observable *store_observables_pack(const struct store_observable *r
 #define store_scope_rewrite(s, ...)       ((s)->ops->scope_rewrite((s), __VA_ARGS__))
 #define store_observable_since(s, ...)    ((s)->ops->observable_since((s), __VA_ARGS__))
 #define store_observable_reports(s, ...)  ((s)->ops->observable_reports((s), __VA_ARGS__))
+#define store_record_put(s, ...)          ((s)->ops->record_put((s), __VA_ARGS__))
+#define store_record_get(s, ...)          ((s)->ops->record_get((s), __VA_ARGS__))
+#define store_record_list(s, ...)         ((s)->ops->record_list((s), __VA_ARGS__))
+#define store_record_delete(s, ...)       ((s)->ops->record_delete((s), __VA_ARGS__))
+#define store_event_append(s, ...)        ((s)->ops->event_append((s), __VA_ARGS__))
+#define store_event_since(s, ...)         ((s)->ops->event_since((s), __VA_ARGS__))
 /* Monitoring. */
 #define store_stats(s, ...) ((s)->ops->stats((s), __VA_ARGS__))
 

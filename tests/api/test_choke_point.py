@@ -79,6 +79,12 @@ NOT_READS = {
     "credit_sum": "the credit ledger",
     "write_tx": "a transaction around other ops",
     "close": "closing", "stats": "sizes and counts of the whole store, for /metrics",
+    "record_put": "capability records (alert subscriptions, watchlists): no object data",
+    "record_get": "capability records", "record_list": "capability records",
+    "record_delete": "capability records",
+    "event_append": "alert events: they name object versions (id, collection, date_added), "
+                    "whose content is read through policy_hub_query at delivery",
+    "event_since": "alert events of one organisation: references only, as event_append",
 }
 # Reads of the observable index: no object data (no body, scope or recipients), but each
 # row's key, id, collection, date_added, TLP and the real source organisation and sector of

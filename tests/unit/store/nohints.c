@@ -226,6 +226,25 @@ FORWARD(observable_reports,
          store_observable_fn fn, void *ctx, struct rk_err *err),
         (inner(s), obs, since, fn, ctx, err))
 
+FORWARD(record_put, (struct store * s, const struct store_record *r, struct rk_err *err),
+        (inner(s), r, err))
+FORWARD(record_get,
+        (struct store * s, const char *kind, const char *id, store_record_fn fn, void *ctx,
+         struct rk_err *err),
+        (inner(s), kind, id, fn, ctx, err))
+FORWARD(record_list,
+        (struct store * s, const char *kind, const char *org, store_record_fn fn, void *ctx,
+         struct rk_err *err),
+        (inner(s), kind, org, fn, ctx, err))
+FORWARD(record_delete, (struct store * s, const char *kind, const char *id, struct rk_err *err),
+        (inner(s), kind, id, err))
+FORWARD(event_append, (struct store * s, struct store_event *evs, size_t n, struct rk_err *err),
+        (inner(s), evs, n, err))
+FORWARD(event_since,
+        (struct store * s, const char *org, int64_t after, size_t limit, store_event_fn fn,
+         void *ctx, struct rk_err *err),
+        (inner(s), org, after, limit, fn, ctx, err))
+
 static const struct store_ops nohints_ops = {
     .name = "nohints",
     .put_objects = nh_put_objects,
@@ -264,6 +283,12 @@ static const struct store_ops nohints_ops = {
     .stats = nh_stats,
     .observable_since = nh_observable_since,
     .observable_reports = nh_observable_reports,
+    .record_put = nh_record_put,
+    .record_get = nh_record_get,
+    .record_list = nh_record_list,
+    .record_delete = nh_record_delete,
+    .event_append = nh_event_append,
+    .event_since = nh_event_since,
     .close = nh_close,
 };
 

@@ -20,6 +20,7 @@
  * (version 16 to 17) collections are not relay collections until made so.
  * (version 17 to 18, the observable index) objects stored before have no index rows; a new
  * version's rows are written with it.
+ * (version 18 to 19, capability records and event logs) both start empty and take writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@
 #define OBJ "indicator--11111111-1111-4111-8111-111111111111"
 
 /* The schema version this renkei migrates to. */
-#define CURRENT 18
+#define CURRENT 19
 
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -1192,6 +1193,37 @@ static void v17_upgrades_with_an_empty_observable_index(void **state)
     tstore_remove(&t);
 }
 
+static int count_record(void *ctx, const struct store_record *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A version 18 database: migration 19 adds empty records and events, which take writes. */
+static void v18_upgrades_with_empty_records_and_events(void **state)
+{
+    (void)state;
+    struct tstore t;
+    struct rk_err err;
+    memset(&t, 0, sizeof(t));
+    sqlite3 *db = raw_store(&t, 18);
+    sqlite3_close(db);
+    tstore_open(&t);
+    assert_int_equal(tstore_raw_int(t.path, "PRAGMA user_version"), CURRENT);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM records"), 0);
+    assert_int_equal(tstore_raw_int(t.path, "SELECT COUNT(*) FROM events"), 0);
+    struct store_record r = {.kind = "k", .id = "1", .org_id = "o", .json = "{}"};
+    assert_int_equal(store_record_put(t.s, &r, &err), 0);
+    int n = 0;
+    assert_int_equal(store_record_list(t.s, "k", "o", count_record, &n, &err), 0);
+    assert_int_equal(n, 1);
+    struct store_event e = {.org_id = "o", .kind = "object", .json = "{}"};
+    assert_int_equal(store_event_append(t.s, &e, 1, &err), 0);
+    assert_int_equal(e.seq, 1);
+    tstore_remove(&t);
+}
+
 static void migration_sql_bounds(void **state)
 {
     (void)state;
@@ -1220,6 +1252,7 @@ int main(void)
         cmocka_unit_test(v15_upgrades_enabling_every_org),
         cmocka_unit_test(v16_upgrades_collections_not_relaying),
         cmocka_unit_test(v17_upgrades_with_an_empty_observable_index),
+        cmocka_unit_test(v18_upgrades_with_empty_records_and_events),
         cmocka_unit_test(migration_sql_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

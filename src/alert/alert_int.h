@@ -61,6 +61,16 @@ void alert_wake(void);
 /* Whether the stored event JSON ev is for subscription sub_id ("subscriptions" holds it). */
 bool alert_event_for(const json_t *ev, const char *sub_id);
 
+/* ---- subscription filters (filter.c) ----------------------------------------------------- */
+
+/*
+ * Checks a subscription's "filter" member (docs/alerts.md, "Filters") as POST
+ * /api/v1/subscriptions receives it: 0, or RK_E_INVALID with err naming the member and what
+ * is wrong with it ("filter.severity_min: must be an integer from 0 to 4"). NULL or {} is
+ * valid (every object the organisation may read).
+ */
+int alert_filter_check(const json_t *filter, struct rk_err *err);
+
 /* ---- the delivered body (payload.c) ------------------------------------------------------ */
 
 /* A principal for organisation org_id as any of its tokens would read (reader role):

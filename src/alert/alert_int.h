@@ -93,6 +93,17 @@ int alert_org_principal(struct rk_hub *hub, const char *org_id, struct policy_pr
 int alert_payload(struct rk_hub *hub, const struct store_event *e, const char *sub_id, json_t **out,
                   bool *withheld, struct rk_err *err);
 
+/* ---- e-mail (H3: smtp.c) ----------------------------------------------------------------- */
+
+/*
+ * Sends one text e-mail to the n addresses of to through the SMTP server the hub is configured
+ * with (RENKEI_SMTP_URL, setting "alert.smtp_url"; docs/alerts.md), from RENKEI_SMTP_FROM.
+ * Blocks until the server accepted or refused it (bounded by a timeout). 0, RK_E_UNSUPPORTED
+ * when no server is configured, or RK_E_IO with err saying what the server answered.
+ */
+int alert_mail_send(const char *const *to, size_t n, const char *subject, const char *body,
+                    struct rk_err *err);
+
 /* ---- the hotline (hotline*.c) ------------------------------------------------------------ */
 
 /*
@@ -125,7 +136,9 @@ size_t alert_hotline_routes(struct rk_hub *hub, struct http_route *out, size_t m
 /* Workers: start once (0 or an error), stop once (waits; what is left stays in the store). */
 int alert_match_start(struct rk_hub *hub, struct rk_err *err); /* match.c */
 void alert_match_stop(void);
-void alert_match_wake(void); /* subscriptions or watchlists changed, or new data */
+void alert_match_wake(void);     /* new data may be stored */
+void alert_config_changed(void); /* a subscription or watchlist entry was added or removed:
+                                    the matcher reloads them (config.c calls it) */
 int alert_deliver_start(struct rk_hub *hub, struct rk_err *err); /* deliver.c */
 void alert_deliver_stop(void);
 void alert_deliver_wake(void);    /* new events */

@@ -23,3 +23,10 @@ void alert_deliver_stop(void)
 void alert_deliver_wake(void)
 {
 }
+
+int alert_mail_send(const char *const *to, size_t n, const char *subject, const char *body,
+                    struct rk_err *err)
+{
+    (void)to, (void)n, (void)subject, (void)body;
+    return rk_err_set(err, RK_E_UNSUPPORTED, "e-mail is not built yet");
+}

@@ -17,3 +17,7 @@ void alert_match_stop(void)
 void alert_match_wake(void)
 {
 }
+
+void alert_config_changed(void)
+{
+}

@@ -11,6 +11,8 @@
 #include "module/module.h"
 #include "policy/hub.h"
 
+#include <string.h>
+
 static const alert_routes_fn parts[] = {
     alert_config_routes,
     alert_stream_routes,
@@ -53,9 +55,20 @@ static void alert_stop(const struct module_ctx *ctx)
     alert_deliver_stop();
 }
 
+/* Every successful write request may have stored something: the matcher looks at once (its
+ * periodic round catches the writes of other processes). */
+static void alert_request_done(const struct http_done *done)
+{
+    if (done->status >= 200 && done->status < 300 && done->req != NULL &&
+        done->req->method != NULL && strcmp(done->req->method, "GET") != 0 &&
+        strcmp(done->req->method, "HEAD") != 0)
+        alert_match_wake();
+}
+
 const struct module alert_module = {
     .name = "alert",
     .routes = alert_routes,
     .start = alert_start,
     .stop = alert_stop,
+    .request_done = alert_request_done,
 };

@@ -123,11 +123,29 @@ static int escalate_tx(void *ctx, struct store *s, struct rk_err *err)
     return rc;
 }
 
-static int open_id(void *ctx, const struct store_record *r)
+/* Whether rec needs a transaction now: an e-mail to send, a recipient past its deadline, or
+ * an "open" flag to clear. Most rounds find none, and write nothing. */
+static bool due(const json_t *rec, rk_time_us now)
+{
+    size_t i;
+    const json_t *r;
+    if (json_array_size(json_object_get(rec, "mail")) > 0 || !still_open(rec))
+        return true;
+    json_array_foreach(json_object_get(rec, "recipients"), i, r)
+    {
+        int stage = (int)json_integer_value(json_object_get(r, "escalation"));
+        if (!json_is_integer(json_object_get(r, "acknowledged_at")) && stage < 2 &&
+            now >= hotline_deadline(rec, stage))
+            return true;
+    }
+    return false;
+}
+
+static int due_id(void *ctx, const struct store_record *r)
 {
     json_t *ids = ctx;
     json_t *doc = json_loads(r->json, 0, NULL);
-    if (json_is_true(json_object_get(doc, "open")))
+    if (json_is_true(json_object_get(doc, "open")) && due(doc, rk_time_now()))
         json_array_append_new(ids, json_string(r->id));
     json_decref(doc);
     return 0;
@@ -141,7 +159,7 @@ static void round_job(void *arg, struct module_worker *w)
     size_t i;
     json_t *v;
 
-    if (store_record_list(hub->store, HOTLINE_REC_ALERT, NULL, open_id, ids, &err) < 0) {
+    if (store_record_list(hub->store, HOTLINE_REC_ALERT, NULL, due_id, ids, &err) < 0) {
         rk_log(RK_LOG_WARN, "hotline: cannot list the alerts: %s", err.msg);
         json_decref(ids);
         return;
@@ -167,8 +185,10 @@ int alert_hotline_start(struct rk_hub *hub, struct rk_err *err)
     const char *env = getenv(TICK_ENV);
     struct module_worker *w = NULL;
     if (env != NULL && env[0] != '\0' && rk_parse_int64(env, 1, 3600000, &ms) != 0)
-        return rk_err_set(err, RK_E_INVALID, "%s: must be a number of milliseconds (1 to "
-                          "3600000)", TICK_ENV);
+        return rk_err_set(err, RK_E_INVALID,
+                          "%s: must be a number of milliseconds (1 to "
+                          "3600000)",
+                          TICK_ENV);
     worker_hub = hub;
     int rc = module_worker_start("alert-hotline", round_job, hub, ms * 1000, &w, err);
     if (rc != 0)

@@ -25,9 +25,9 @@
 
 #define HOTLINE_POLICY_KEY      "hotline"
 #define HOTLINE_REC_ALERT       "alert-hotline"
-#define HOTLINE_REC_CONTACTS    "alert-contacts"          /* id: the organisation's id */
+#define HOTLINE_REC_CONTACTS    "alert-contacts"         /* id: the organisation's id */
 #define HOTLINE_REC_BY_INCIDENT "alert-hotline-incident" /* id: incident id; {"alert": id} */
-#define HOTLINE_ROUTE           "alert-hotline"           /* audit route of its reads */
+#define HOTLINE_ROUTE           "alert-hotline"          /* audit route of its reads */
 
 #define HOTLINE_TO_AFFECTED    "affected-sectors"
 #define HOTLINE_TO_EVERYONE    "everyone"
@@ -119,8 +119,8 @@ char *hotline_ack_url(struct store *s, const json_t *rec, const char *org_id, st
 /* Records org_id's acknowledgement of alert id (idempotent: the first one is kept), by
  * `by` ("token <id>", "link"); *at gets when it was acknowledged. RK_E_NOTFOUND when there is
  * no such alert or org_id is not a recipient. */
-int hotline_ack(struct store *s, const char *id, const char *org_id, const char *by,
-                rk_time_us *at, struct rk_err *err);
+int hotline_ack(struct store *s, const char *id, const char *org_id, const char *by, rk_time_us *at,
+                struct rk_err *err);
 
 /* ---- the body (hotline_body.c) ----------------------------------------------------------- */
 

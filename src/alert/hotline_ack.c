@@ -99,10 +99,9 @@ bool hotline_link_ok(struct store *s, const char *alert_id, const char *org_id, 
     unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES];
     struct rk_err err = {0};
     size_t n = 0;
-    if (alert_id == NULL || org_id == NULL || sig == NULL ||
-        strlen(sig) != 2 * sizeof got ||
-        sodium_hex2bin(got, sizeof got, sig, strlen(sig), NULL, &n, NULL) != 0 ||
-        n != sizeof got || key_get(s, key, &err) != 0)
+    if (alert_id == NULL || org_id == NULL || sig == NULL || strlen(sig) != 2 * sizeof got ||
+        sodium_hex2bin(got, sizeof got, sig, strlen(sig), NULL, &n, NULL) != 0 || n != sizeof got ||
+        key_get(s, key, &err) != 0)
         return false;
     mac(key, alert_id, org_id, want);
     sodium_memzero(key, sizeof key);
@@ -117,8 +116,8 @@ char *hotline_ack_url(struct store *s, const json_t *rec, const char *org_id, st
     const char *base = json_string_value(json_object_get(rec, "link_base"));
     if (hotline_link_sig(s, id, org_id, sig, err) != 0)
         return NULL;
-    rk_buf_printf(&b, "%s/api/v1/alerts/%s/ack?org=%s&sig=%s", base != NULL ? base : "", id,
-                  org_id, sig);
+    rk_buf_printf(&b, "%s/api/v1/alerts/%s/ack?org=%s&sig=%s", base != NULL ? base : "", id, org_id,
+                  sig);
     return rk_buf_steal(&b);
 }
 
@@ -153,8 +152,8 @@ static int ack_tx(void *ctx, struct store *s, struct rk_err *err)
     return rc;
 }
 
-int hotline_ack(struct store *s, const char *id, const char *org_id, const char *by,
-                rk_time_us *at, struct rk_err *err)
+int hotline_ack(struct store *s, const char *id, const char *org_id, const char *by, rk_time_us *at,
+                struct rk_err *err)
 {
     struct ack_tx t = {id, org_id, by, 0};
     int rc = store_write_tx(s, ack_tx, &t, err);

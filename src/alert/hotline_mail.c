@@ -71,8 +71,7 @@ static int send_one(struct rk_hub *hub, const json_t *rec, const json_t *r, int 
         rk_buf_printf(&subject, "[renkei] escalation: %s (not acknowledged)",
                       say ? summary : "urgent alert");
     else
-        rk_buf_printf(&subject, "[renkei] escalation: %s has not acknowledged: %s", name,
-                      summary);
+        rk_buf_printf(&subject, "[renkei] escalation: %s has not acknowledged: %s", name, summary);
     rk_buf_printf(&body, "Urgent alert %s (template %s) for %s.\n\n",
                   json_string_value(json_object_get(rec, "id")),
                   json_string_value(json_object_get(rec, "template")), name);
@@ -94,7 +93,8 @@ static int send_one(struct rk_hub *hub, const json_t *rec, const json_t *r, int 
                       json_string_value(json_object_get(rec, "id")));
         free(url);
     } else {
-        rk_buf_printf(&body, "%s was asked to acknowledge by %s and has not. Its state: GET "
+        rk_buf_printf(&body,
+                      "%s was asked to acknowledge by %s and has not. Its state: GET "
                       "/api/v1/alerts/%s\n",
                       name, when, json_string_value(json_object_get(rec, "id")));
     }
@@ -182,8 +182,8 @@ int hotline_mail_round(struct rk_hub *hub, const char *alert_id, struct rk_err *
                        json_string_value(json_object_get(m, "org")), e.msg);
             json_array_append(d.sent, m);
         } else {
-            rk_log(RK_LOG_WARN, "hotline: alert %s: e-mail to %s (stage %d) failed: %s",
-                   alert_id, json_string_value(json_object_get(m, "org")), stage, e.msg);
+            rk_log(RK_LOG_WARN, "hotline: alert %s: e-mail to %s (stage %d) failed: %s", alert_id,
+                   json_string_value(json_object_get(m, "org")), stage, e.msg);
             json_array_append(d.failed, m);
         }
     }

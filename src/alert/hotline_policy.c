@@ -49,7 +49,7 @@ static const char default_section[] =
 
 static const char *const audiences[] = {HOTLINE_TO_AFFECTED, HOTLINE_TO_EVERYONE,
                                         HOTLINE_TO_COORDINATOR};
-static const char *const fields[] = {"summary",   "severity",   "sectors",    "incident",
+static const char *const fields[] = {"summary",    "severity",    "sectors", "incident",
                                      "indicators", "mitigations", "related"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -80,20 +80,19 @@ static int strings_check(const json_t *v, const char *what, size_t i, const char
     size_t j;
     const json_t *x;
     if (!json_is_array(v))
-        return rk_err_set(err, RK_E_INVALID, "%s[%zu] (%s): %s: must be an array of strings",
-                          what, i, name, member);
+        return rk_err_set(err, RK_E_INVALID, "%s[%zu] (%s): %s: must be an array of strings", what,
+                          i, name, member);
     json_array_foreach(v, j, x)
     {
         if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 64)
             return rk_err_set(err, RK_E_INVALID,
-                              "%s[%zu] (%s): %s[%zu]: must be a string of 1 to 64 bytes", what,
-                              i, name, member, j);
+                              "%s[%zu] (%s): %s[%zu]: must be a string of 1 to 64 bytes", what, i,
+                              name, member, j);
     }
     return 0;
 }
 
-static int audience_check(const json_t *a, size_t i, const char *name, size_t k,
-                          struct rk_err *err)
+static int audience_check(const json_t *a, size_t i, const char *name, size_t k, struct rk_err *err)
 {
     const char *to = json_string_value(json_object_get(a, "to"));
     const json_t *fl = json_object_get(a, "fields");
@@ -101,8 +100,10 @@ static int audience_check(const json_t *a, size_t i, const char *name, size_t k,
     const json_t *f;
 
     if (!json_is_object(a))
-        return rk_err_set(err, RK_E_INVALID, "templates[%zu] (%s): audiences[%zu]: must be an "
-                          "object {\"to\", \"fields\"}", i, name, k);
+        return rk_err_set(err, RK_E_INVALID,
+                          "templates[%zu] (%s): audiences[%zu]: must be an "
+                          "object {\"to\", \"fields\"}",
+                          i, name, k);
     if (!one_of(to, audiences, COUNT(audiences)))
         return rk_err_set(err, RK_E_INVALID,
                           "templates[%zu] (%s): audiences[%zu].to: must be one of "
@@ -110,8 +111,8 @@ static int audience_check(const json_t *a, size_t i, const char *name, size_t k,
                           i, name, k);
     if (!json_is_array(fl))
         return rk_err_set(err, RK_E_INVALID,
-                          "templates[%zu] (%s): audiences[%zu].fields: must be an array", i,
-                          name, k);
+                          "templates[%zu] (%s): audiences[%zu].fields: must be an array", i, name,
+                          k);
     json_array_foreach(fl, j, f)
     {
         if (!one_of(json_string_value(f), fields, COUNT(fields)))
@@ -165,8 +166,7 @@ static int template_check(const json_t *t, size_t i, struct rk_err *err)
         if (rc != 0)
             return rc;
         for (size_t m = 0; m < k; m++)
-            if (json_equal(json_object_get(json_array_get(aud, m), "to"),
-                           json_object_get(v, "to")))
+            if (json_equal(json_object_get(json_array_get(aud, m), "to"), json_object_get(v, "to")))
                 return rk_err_set(err, RK_E_INVALID,
                                   "templates[%zu] (%s): audiences[%zu].to: %s appears twice", i,
                                   name, k, json_string_value(json_object_get(v, "to")));
@@ -230,8 +230,8 @@ int hotline_section_check(const json_t *value, struct rk_err *err)
         for (size_t m = 0; m < i; m++)
             if (json_equal(json_object_get(json_array_get(templates, m), "name"),
                            json_object_get(v, "name")))
-                return rk_err_set(err, RK_E_INVALID, "templates[%zu]: name: %s appears twice",
-                                  i, json_string_value(json_object_get(v, "name")));
+                return rk_err_set(err, RK_E_INVALID, "templates[%zu]: name: %s appears twice", i,
+                                  json_string_value(json_object_get(v, "name")));
     }
     if (rules != NULL && !json_is_array(rules))
         return rk_err_set(err, RK_E_INVALID, "rules: must be an array");

@@ -114,9 +114,9 @@ static json_t *new_recipient(const struct store_org *o, const json_t *sectors)
     json_object_set_new(r, "org", json_string(o->id));
     json_object_set_new(r, "name", json_string(o->name));
     json_object_set_new(r, "sector", json_string(o->sector));
-    json_object_set_new(r, "audience", json_string(in_strings(sectors, o->sector)
-                                                       ? HOTLINE_TO_AFFECTED
-                                                       : HOTLINE_TO_EVERYONE));
+    json_object_set_new(
+        r, "audience",
+        json_string(in_strings(sectors, o->sector) ? HOTLINE_TO_AFFECTED : HOTLINE_TO_EVERYONE));
     json_object_set_new(r, "acknowledged_at", json_null());
     json_object_set_new(r, "acknowledged_by", json_null());
     json_object_set_new(r, "escalation", json_integer(0));
@@ -125,7 +125,7 @@ static json_t *new_recipient(const struct store_org *o, const json_t *sectors)
 }
 
 char *hotline_event_text(struct store *s, const char *kind, const char *alert_id,
-                        const char *org_id, json_t *extra, struct rk_err *err)
+                         const char *org_id, json_t *extra, struct rk_err *err)
 {
     json_t *subs = NULL;
     int rc = hotline_subscriptions(s, org_id, &subs, err);

@@ -37,9 +37,9 @@ static json_t *body_object(const struct http_request *req, struct http_response 
 {
     json_error_t jerr;
     char msg[300];
-    json_t *v = req->body != NULL ? json_loadb(req->body, req->body_len,
-                                               JSON_REJECT_DUPLICATES, &jerr)
-                                  : NULL;
+    json_t *v = req->body != NULL
+                    ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr)
+                    : NULL;
     if (req->body == NULL) {
         http_json_error(resp, 400, "a JSON object body is required");
         return NULL;
@@ -105,8 +105,8 @@ static int incident_row(void *ctx, const struct store_row *row)
 }
 
 /* The incident id names, as the coordinator reads it (a new reference), or NULL. */
-static json_t *read_incident(struct rk_hub *hub, const struct policy_principal *who,
-                             const char *id, struct rk_err *err)
+static json_t *read_incident(struct rk_hub *hub, const struct policy_principal *who, const char *id,
+                             struct rk_err *err)
 {
     const char *types[] = {"incident"};
     struct policy_hub_query q;
@@ -131,8 +131,8 @@ static json_t *read_incident(struct rk_hub *hub, const struct policy_principal *
 
 static int raise_check(struct rk_hub *hub, const json_t *b, struct rk_err *err)
 {
-    static const char *const members[] = {"template", "summary", "incident", "sectors",
-                                          "ack_seconds", "severity"};
+    static const char *const members[] = {"template", "summary",     "incident",
+                                          "sectors",  "ack_seconds", "severity"};
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)b, key, v)
@@ -162,8 +162,8 @@ static int raise_check(struct rk_hub *hub, const json_t *b, struct rk_err *err)
         return rk_err_set(err, RK_E_INVALID, "ack_seconds: must be an integer from 1 to %d",
                           HOTLINE_ACK_SECONDS_MAX);
     v = json_object_get(b, "severity");
-    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-                      json_integer_value(v) > 4))
+    if (v != NULL &&
+        (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 4))
         return rk_err_set(err, RK_E_INVALID, "severity: must be an integer from 0 to 4");
     v = json_object_get(b, "sectors");
     if (v != NULL && !json_is_array(v))
@@ -213,8 +213,10 @@ static int h_raise(void *ctx, struct http_request *req, struct http_response *re
     const json_t *tpl = rc == 0 ? hotline_template(section, name) : NULL;
     if (rc == 0 && tpl == NULL) {
         json_t *names = template_names(section);
-        rc = rk_err_set(err, RK_E_INVALID, "template: no template named '%s' (the templates "
-                        "are: %s)", name, json_string_value(names));
+        rc = rk_err_set(err, RK_E_INVALID,
+                        "template: no template named '%s' (the templates "
+                        "are: %s)",
+                        name, json_string_value(names));
         json_decref(names);
     }
     const char *inc = json_string_value(json_object_get(b, "incident"));
@@ -267,8 +269,8 @@ static int h_raise(void *ctx, struct http_request *req, struct http_response *re
 static json_t *status_view(const json_t *rec, bool recipients)
 {
     json_t *v = json_object();
-    const char *copy[] = {"id", "template", "summary", "incident", "severity", "sectors",
-                          "ack_seconds", "raised_by"};
+    const char *copy[] = {"id",       "template", "summary",     "incident",
+                          "severity", "sectors",  "ack_seconds", "raised_by"};
     char when[RK_TIME_LEN];
     size_t acked = 0, i;
     const json_t *r;
@@ -361,8 +363,8 @@ static int h_get(void *ctx, struct http_request *req, struct http_response *resp
     if (module_need_member(req, resp))
         return 0;
     int rc = hotline_alert_get(hub->store, req->captures[0], &rec, err);
-    if (rc == RK_E_NOTFOUND || (rc == 0 && !policy_is_coordinator(who) &&
-                                hotline_recipient(rec, who->org_id) == NULL)) {
+    if (rc == RK_E_NOTFOUND ||
+        (rc == 0 && !policy_is_coordinator(who) && hotline_recipient(rec, who->org_id) == NULL)) {
         json_decref(rec);
         http_json_error(resp, 404, "no such alert");
         return 0;
@@ -392,9 +394,8 @@ static int h_ack(void *ctx, struct http_request *req, struct http_response *resp
     rk_time_us at = 0;
     if (module_need_member(req, resp) || target_org(hub, req, resp, org))
         return 0;
-    snprintf(by, sizeof by, "%s token %.16s", strcmp(org, who->org_id) == 0 ? "member"
-                                                                            : "coordinator",
-             who->token_hash);
+    snprintf(by, sizeof by, "%s token %.16s",
+             strcmp(org, who->org_id) == 0 ? "member" : "coordinator", who->token_hash);
     int rc = hotline_ack(hub->store, req->captures[0], org, by, &at, err);
     if (rc == RK_E_NOTFOUND) {
         http_json_error(resp, 404, "no such alert");
@@ -405,9 +406,9 @@ static int h_ack(void *ctx, struct http_request *req, struct http_response *resp
         return 0;
     }
     rk_time_format(at, when);
-    http_reply_json(resp, 200,
-                    json_pack("{s:s, s:s, s:s}", "id", req->captures[0], "org", org,
-                              "acknowledged_at", when));
+    http_reply_json(
+        resp, 200,
+        json_pack("{s:s, s:s, s:s}", "id", req->captures[0], "org", org, "acknowledged_at", when));
     return 0;
 }
 
@@ -427,8 +428,9 @@ static int h_ack_link(void *ctx, struct http_request *req, struct http_response 
     char when[RK_TIME_LEN], msg[200];
     rk_time_us at = 0;
     if (!hotline_link_ok(hub->store, req->captures[0], org, sig)) {
-        text_reply(resp, 403, "This acknowledgement link is not valid (it was changed or cut "
-                              "short). Acknowledge on the hub instead.\n");
+        text_reply(resp, 403,
+                   "This acknowledgement link is not valid (it was changed or cut "
+                   "short). Acknowledge on the hub instead.\n");
         return 0;
     }
     int rc = hotline_ack(hub->store, req->captures[0], org, "link", &at, err);

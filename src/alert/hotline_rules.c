@@ -117,8 +117,8 @@ int alert_hotline_on_incident(struct rk_hub *hub, struct store *s, const struct 
         if (rc == 0) {
             json_t *idx = json_pack("{s:s}", "alert", alert_id);
             char *text = json_dumps(idx, JSON_COMPACT);
-            struct store_record r = {.kind = HOTLINE_REC_BY_INCIDENT, .id = id, .org_id = "",
-                                     .json = text};
+            struct store_record r = {
+                .kind = HOTLINE_REC_BY_INCIDENT, .id = id, .org_id = "", .json = text};
             rc = store_record_put(s, &r, err);
             free(text);
             json_decref(idx);

@@ -17,6 +17,8 @@
 #define RELATED_PAGES_MAX 50
 /* Related objects shown at most. */
 #define RELATED_MAX 500
+/* Ids asked for in one read. */
+#define IDS_PER_QUERY 100
 
 static bool has_field(const json_t *fields, const char *f)
 {
@@ -84,7 +86,7 @@ static int query_all(struct rk_hub *hub, const struct policy_principal *who,
 static int read_ids(struct rk_hub *hub, const struct policy_principal *who, const json_t *ids,
                     json_t *byid, struct rk_err *err)
 {
-    const char *batch[POLICY_HUB_OBSERVABLES_MAX];
+    const char *batch[IDS_PER_QUERY];
     size_t n = 0, left = json_object_size(ids);
     const char *key;
     const json_t *v;
@@ -92,7 +94,7 @@ static int read_ids(struct rk_hub *hub, const struct policy_principal *who, cons
     {
         batch[n++] = key;
         left--;
-        if (n == POLICY_HUB_OBSERVABLES_MAX || left == 0) {
+        if (n == IDS_PER_QUERY || left == 0) {
             struct policy_hub_query q;
             memset(&q, 0, sizeof q);
             q.ids = batch;

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"pull", cmd_pull, false, "fetch objects from a TAXII 2.1 collection"},
     {"report", cmd_report, false, "post an incident report and print the hub's severity"},
     {"search", cmd_search, false, "ask a hub who else reported a value (IP, domain, hash...)"},
+    {"alert", cmd_alert_hotline, false, "raise, acknowledge and list hotline alerts"},
     {"policy", cmd_policy, true, "show or change the sharing policy"},
     {"audit", cmd_audit, true, "verify or list the audit log"},
     {"credit", cmd_credit, true, "show an organisation's contribution credit"},

@@ -269,6 +269,21 @@ int sync_get_api_json(struct sync_client *c, const char *url, struct sync_respon
     return perform(c, "GET", url, NULL, 0, c->api_headers, resp, err);
 }
 
+int sync_post_api_json(struct sync_client *c, const char *url, const char *body, size_t len,
+                       struct sync_response *resp, struct rk_err *err)
+{
+    struct curl_slist *h = NULL;
+    const struct curl_slist *a;
+    int rc;
+    for (a = c->api_headers; a != NULL; a = a->next)
+        h = add_header(h, a->data);
+    h = add_header(h, "Content-Type: application/json");
+    h = add_header(h, "Expect:");
+    rc = perform(c, "POST", url, body, len, h, resp, err);
+    curl_slist_free_all(h);
+    return rc;
+}
+
 int sync_post_envelope(struct sync_client *c, const char *objects_url, const char *body, size_t len,
                        struct sync_response *resp, struct rk_err *err)
 {

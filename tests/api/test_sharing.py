@@ -461,6 +461,51 @@ class Sweep:
             self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
             self.check(rkey, reader, route, path, raw, status=st)
 
+    # -- the hotline (docs/alerts.md): no alert exists in the world; the routes refuse who
+    # they must and an unknown alert answers 404 (the signed link: 403) to everyone
+
+    def p_alerts_raise(self, route, rkey, reader, token):
+        if reader == "coord":
+            return  # the coordinator raises alerts in test_alert_hotline.py
+        self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/alerts")
+
+    def p_alerts_list(self, route, rkey, reader, token):
+        path = "/api/v1/alerts"
+        st, _, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_alerts_get(self, route, rkey, reader, token):
+        path = "/api/v1/alerts/00000000-0000-4000-8000-000000000000"
+        st, _, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_alerts_ack(self, route, rkey, reader, token):
+        path = "/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack"
+        st, _, raw = self.fetch("POST", path, token, body={})
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_alerts_ack_link(self, route, rkey, reader, token):
+        path = ("/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack?org=x&sig=" +
+                "0" * 64)
+        st, _, raw = self.fetch("GET", path, token, accept="text/plain")
+        self.expect_status(rkey, route, path, st, {403})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_contacts_get(self, route, rkey, reader, token):
+        path = "/api/v1/contacts"
+        st, _, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_contacts_put(self, route, rkey, reader, token):
+        path = "/api/v1/contacts"
+        st, _, raw = self.fetch("PUT", path, token, body={})
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        self.check(rkey, reader, route, path, raw, status=st)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -499,6 +544,13 @@ PROBES = {
     ("POST", "/api/v1/similar"): Sweep.p_similar_post,
     ("GET", "/api/v1/similar/{}"): Sweep.p_similar_get,
     ("GET", "/api/v1/correlations"): Sweep.p_correlations,
+    ("POST", "/api/v1/alerts"): Sweep.p_alerts_raise,
+    ("GET", "/api/v1/alerts"): Sweep.p_alerts_list,
+    ("GET", "/api/v1/alerts/{}"): Sweep.p_alerts_get,
+    ("POST", "/api/v1/alerts/{}/ack"): Sweep.p_alerts_ack,
+    ("GET", "/api/v1/alerts/{}/ack"): Sweep.p_alerts_ack_link,
+    ("GET", "/api/v1/contacts"): Sweep.p_contacts_get,
+    ("PUT", "/api/v1/contacts"): Sweep.p_contacts_put,
 }
 
 

@@ -243,9 +243,8 @@ static bool labels_match(const json_t *list, const json_t *obj)
     size_t i;
     const json_t *l;
 
-    json_array_foreach(json_object_get(obj, "labels"), i, l)
-        if (list_has(list, json_string_value(l), false))
-            return true;
+    json_array_foreach(json_object_get(obj, "labels"), i,
+                       l) if (list_has(list, json_string_value(l), false)) return true;
     return false;
 }
 
@@ -324,8 +323,7 @@ static bool severity_match(int min, const struct alert_version *v)
     return json_is_integer(level) && json_integer_value(level) >= min;
 }
 
-bool alert_filter_match(const struct alert_filter *f, const struct alert_version *v,
-                        bool watch_hit)
+bool alert_filter_match(const struct alert_filter *f, const struct alert_version *v, bool watch_hit)
 {
     if (f == NULL)
         return true;

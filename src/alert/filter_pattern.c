@@ -25,7 +25,7 @@
 /* What one comparison needs beyond its node. */
 struct cmp_info {
     const struct stix_pat_comparison *cmp;
-    enum analyze_obs_type types[2]; /* the observable types it reads (second may be ANY) */
+    enum analyze_obs_type types[2];  /* the observable types it reads (second may be ANY) */
     struct analyze_observable *vals; /* normalised constants (=, !=, IN, ISSUBSET/ISSUPERSET) */
     size_t n_vals;
     regex_t re; /* MATCHES */
@@ -75,8 +75,8 @@ static bool path_types(const char *type, const char *path, enum analyze_obs_type
 
 static const char *op_name(enum stix_pat_op op)
 {
-    static const char *const names[] = {"=",       "!=",      "<",        "<=",
-                                        ">",       ">=",      "IN",       "LIKE",
+    static const char *const names[] = {"=",       "!=",       "<",          "<=",
+                                        ">",       ">=",       "IN",         "LIKE",
                                         "MATCHES", "ISSUBSET", "ISSUPERSET", "EXISTS"};
     return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
@@ -109,12 +109,12 @@ static int compile_cmp(struct alert_pattern *p, const struct stix_pat_comparison
         ci.vals = rk_calloc(c->nvalues > 0 ? c->nvalues : 1, sizeof(*ci.vals));
         for (const struct stix_pat_value *v = c->values; v != NULL; v = v->next) {
             struct rk_err e2 = {0};
-            int rc = analyze_observable_from_stix(c->type, c->path, v->text, &ci.vals[ci.n_vals],
-                                                  &e2);
+            int rc =
+                analyze_observable_from_stix(c->type, c->path, v->text, &ci.vals[ci.n_vals], &e2);
             if (rc != 0) {
                 free(ci.vals);
-                return rk_err_set(err, RK_E_INVALID, "filter.pattern: %s:%s %s '%s': %s",
-                                  c->type, c->path, op_name(c->op), v->text,
+                return rk_err_set(err, RK_E_INVALID, "filter.pattern: %s:%s %s '%s': %s", c->type,
+                                  c->path, op_name(c->op), v->text,
                                   rc > 0 ? "not a value the matcher reads" : e2.msg);
             }
             ci.n_vals++;

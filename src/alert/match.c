@@ -46,8 +46,8 @@ struct version {
 struct round {
     struct version *v;
     size_t n, cap;
-    struct rk_strset seen;  /* date_added of versions taken (a scan may pass one twice) */
-    rk_time_us first_left;  /* the smallest date_added left for a later round, or INT64_MAX */
+    struct rk_strset seen; /* date_added of versions taken (a scan may pass one twice) */
+    rk_time_us first_left; /* the smallest date_added left for a later round, or INT64_MAX */
 };
 
 static char *dup0(const char *s)
@@ -149,9 +149,8 @@ static void events_add(struct events *ev, const char *org_id, const char *kind, 
         ev->cap = ev->cap ? ev->cap * 2 : 64;
         ev->e = rk_realloc(ev->e, ev->cap * sizeof(*ev->e));
     }
-    ev->e[ev->n++] = (struct store_event){.org_id = rk_strdup(org_id),
-                                          .kind = kind,
-                                          .json = json_dumps(body, JSON_COMPACT)};
+    ev->e[ev->n++] = (struct store_event){
+        .org_id = rk_strdup(org_id), .kind = kind, .json = json_dumps(body, JSON_COMPACT)};
 }
 
 /* The events of one version, into ev. 0 or an error (the round is then abandoned). */
@@ -302,8 +301,7 @@ int alert_match_start(struct rk_hub *hub, struct rk_err *err)
     char *text = NULL;
     int rc;
 
-    if (ms != NULL && ms[0] != '\0' &&
-        rk_parse_int64(ms, 10, 3600 * 1000, &interval_ms) != 0)
+    if (ms != NULL && ms[0] != '\0' && rk_parse_int64(ms, 10, 3600 * 1000, &interval_ms) != 0)
         return rk_err_set(err, RK_E_INVALID,
                           "RENKEI_ALERT_INTERVAL_MS: must be an integer from 10 to 3600000");
     rc = store_setting_get(hub->store, SETTING_CURSOR, &text, err);

@@ -48,7 +48,8 @@ void alert_match_config_clear(struct alert_match_config *cfg)
 
 static bool is_member(const struct store_org *o)
 {
-    return !o->disabled && (o->sector == NULL || strcmp(o->sector, POLICY_COORDINATION_SECTOR) != 0);
+    return !o->disabled &&
+           (o->sector == NULL || strcmp(o->sector, POLICY_COORDINATION_SECTOR) != 0);
 }
 
 void alert_match_config_set_orgs(struct alert_match_config *cfg, struct store_org *orgs, size_t n)
@@ -133,8 +134,8 @@ static int take_rec(void *ctx, const struct store_record *r)
         rs->cap = rs->cap ? rs->cap * 2 : 64;
         rs->r = rk_realloc(rs->r, rs->cap * sizeof(*rs->r));
     }
-    rs->r[rs->n++] = (struct rec){rk_strdup(r->id), rk_strdup(r->org_id ? r->org_id : ""),
-                                  rk_strdup(r->json)};
+    rs->r[rs->n++] =
+        (struct rec){rk_strdup(r->id), rk_strdup(r->org_id ? r->org_id : ""), rk_strdup(r->json)};
     rk_buf_printf(&rs->print, "%s|%s|%s|%lld\n", r->kind, r->id, r->org_id ? r->org_id : "",
                   (long long)r->updated);
     return 0;
@@ -191,8 +192,8 @@ int alert_match_config_refresh(struct rk_hub *hub, struct alert_match_config *cf
     if (rc != 0)
         goto out;
     for (size_t i = 0; i < n_orgs; i++)
-        rk_buf_printf(&subs.print, "%s|%s|%d|%s|%s\n", orgs[i].id, orgs[i].sector,
-                      orgs[i].disabled, orgs[i].identity_id, orgs[i].own_identifiers);
+        rk_buf_printf(&subs.print, "%s|%s|%d|%s|%s\n", orgs[i].id, orgs[i].sector, orgs[i].disabled,
+                      orgs[i].identity_id, orgs[i].own_identifiers);
     rk_buf_append(&subs.print, watch.print.data, watch.print.len);
     uint64_t print = rk_strset_hash(subs.print.data ? subs.print.data : "", subs.print.len);
     if (cfg->loaded && generation == cfg->generation && print == cfg->fingerprint)
@@ -215,10 +216,9 @@ int alert_match_config_refresh(struct rk_hub *hub, struct alert_match_config *cf
         json_t *doc = json_loads(watch.r[i].json, 0, NULL);
         const char *entry = json_string_value(json_object_get(doc, "entry"));
         struct rk_err e2 = {0};
-        if (o != SIZE_MAX && entry != NULL &&
-            alert_match_config_add_watch(cfg, o, entry, &e2) != 0)
-            rk_log(RK_LOG_WARN, "alert match: watchlist entry %s not matched: %s",
-                   watch.r[i].id, e2.msg);
+        if (o != SIZE_MAX && entry != NULL && alert_match_config_add_watch(cfg, o, entry, &e2) != 0)
+            rk_log(RK_LOG_WARN, "alert match: watchlist entry %s not matched: %s", watch.r[i].id,
+                   e2.msg);
         json_decref(doc);
     }
     alert_match_config_done(cfg);
@@ -274,9 +274,7 @@ static void on_hit(void *ctx, size_t org, const char *entry)
         return;
     if (h->watch[org] == NULL)
         h->watch[org] = json_array();
-    json_array_foreach(h->watch[org], i, e)
-        if (strcmp(json_string_value(e), entry) == 0)
-            return;
+    json_array_foreach(h->watch[org], i, e) if (strcmp(json_string_value(e), entry) == 0) return;
     json_array_append_new(h->watch[org], json_string(entry));
 }
 

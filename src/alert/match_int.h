@@ -43,8 +43,8 @@ struct alert_version {
     int tlp;                      /* enum policy_tlp */
     const json_t *obj;
     const struct alert_obs_set *obs;
-    bool correlation;           /* a grouping of the correlations collection */
-    const char *named_sector;   /* the poster's sector when the poster is named, else "" */
+    bool correlation;         /* a grouping of the correlations collection */
+    const char *named_sector; /* the poster's sector when the poster is named, else "" */
 };
 
 struct alert_filter;
@@ -83,9 +83,9 @@ enum alert_watch_kind {
 /* One parsed watchlist entry. */
 struct alert_watch {
     enum alert_watch_kind kind;
-    struct analyze_observable obs; /* DOMAIN, EMAIL_DOMAIN (the domain), RANGE, EXACT */
-    char type[24];                 /* "domain", "email-domain", "ipv4", "cidr6", "asn",
-                                      "product"... as GET /api/v1/watchlist says */
+    struct analyze_observable obs;    /* DOMAIN, EMAIL_DOMAIN (the domain), RANGE, EXACT */
+    char type[24];                    /* "domain", "email-domain", "ipv4", "cidr6", "asn",
+                                         "product"... as GET /api/v1/watchlist says */
     char key[ANALYZE_VALUE_MAX + 32]; /* "domain:example.jp", "email-domain:example.jp",
                                          "product:examplescada", "cpe:2.3:a:..." */
 };

@@ -65,7 +65,8 @@ int alert_watch_parse(const char *entry, struct alert_watch *out, struct rk_err 
         return 0;
     }
     if (n >= 4 && strncasecmp(entry, "cpe:", 4) == 0) {
-        if (n < 9 || (strncasecmp(entry, "cpe:2.3:", 8) != 0 && strncasecmp(entry, "cpe:/", 5) != 0))
+        if (n < 9 ||
+            (strncasecmp(entry, "cpe:2.3:", 8) != 0 && strncasecmp(entry, "cpe:/", 5) != 0))
             return rk_err_set(err, RK_E_INVALID,
                               "cpe: must be a CPE 2.3 name (cpe:2.3:part:vendor:product:...)");
         out->kind = ALERT_WATCH_PRODUCT;
@@ -242,8 +243,7 @@ void alert_watch_index_add(struct alert_watch_index *ix, size_t org, const char 
         rk_buf_printf(&key, "e:%s", w->obs.value);
         break;
     case ALERT_WATCH_PRODUCT:
-        rk_buf_printf(&key, "p:%s",
-                      strncmp(w->key, "product:", 8) == 0 ? w->key + 8 : w->key);
+        rk_buf_printf(&key, "p:%s", strncmp(w->key, "product:", 8) == 0 ? w->key + 8 : w->key);
         break;
     case ALERT_WATCH_EXACT:
         rk_buf_puts(&key, "x:");

@@ -77,8 +77,7 @@ static void test_check(void **state)
     refused("{\"pattern\": \"[domain-name:value = 'a.jp'] FOLLOWEDBY [domain-name:value = "
             "'b.jp']\"}",
             "FOLLOWEDBY is not supported");
-    refused("{\"pattern\": \"[domain-name:value = 'a.jp'] WITHIN 5 SECONDS\"}",
-            "qualifiers");
+    refused("{\"pattern\": \"[domain-name:value = 'a.jp'] WITHIN 5 SECONDS\"}", "qualifiers");
     refused("{\"pattern\": \"[file:size > 5]\"}", "file:size is not a property");
     refused("{\"pattern\": \"[autonomous-system:number > 5]\"}", "operator > is not supported");
     refused("{\"pattern\": \"[domain-name:value ISSUBSET 'example.jp']\"}",
@@ -222,15 +221,16 @@ static void test_pattern(void **state)
     assert_true(matches("{\"pattern\": \"[domain-name:value = 'c2.example.jp']\"}", &fx, false));
     assert_true(matches("{\"pattern\": \"[domain-name:value = 'C2.EXAMPLE[.]JP']\"}", &fx, false));
     assert_false(matches("{\"pattern\": \"[domain-name:value = 'example.jp']\"}", &fx, false));
-    assert_true(matches("{\"pattern\": \"[domain-name:value IN ('a.jp', 'c2.example.jp')]\"}", &fx,
-                        false));
+    assert_true(
+        matches("{\"pattern\": \"[domain-name:value IN ('a.jp', 'c2.example.jp')]\"}", &fx, false));
     assert_false(matches("{\"pattern\": \"[domain-name:value IN ('a.jp', 'b.jp')]\"}", &fx, false));
     assert_true(matches("{\"pattern\": \"[domain-name:value LIKE '%.example.jp']\"}", &fx, false));
-    assert_false(matches("{\"pattern\": \"[domain-name:value LIKE '%.example.org']\"}", &fx, false));
-    assert_true(matches("{\"pattern\": \"[url:value LIKE 'http://evil._xample.org/%']\"}", &fx,
-                        false));
-    assert_true(matches("{\"pattern\": \"[domain-name:value MATCHES '^c[0-9]\\\\\\\\.']\"}", &fx,
-                        false));
+    assert_false(
+        matches("{\"pattern\": \"[domain-name:value LIKE '%.example.org']\"}", &fx, false));
+    assert_true(
+        matches("{\"pattern\": \"[url:value LIKE 'http://evil._xample.org/%']\"}", &fx, false));
+    assert_true(
+        matches("{\"pattern\": \"[domain-name:value MATCHES '^c[0-9]\\\\\\\\.']\"}", &fx, false));
     assert_false(matches("{\"pattern\": \"[domain-name:value MATCHES '^x']\"}", &fx, false));
     assert_true(matches("{\"pattern\": \"[domain-name:value != 'a.jp']\"}", &fx, false));
     assert_false(matches("{\"pattern\": \"[domain-name:value != 'c2.example.jp']\"}", &fx, false));
@@ -271,10 +271,10 @@ static void test_pattern(void **state)
          "{\"type\": \"ipv6-addr\", \"value\": \"2001:DB8:0:0::1\"}, \"1\": {\"type\": "
          "\"email-addr\", \"value\": \"ceo@mail.example.jp\"}}}",
          COLL, "", POLICY_TLP_GREEN);
-    assert_true(matches("{\"pattern\": \"[ipv6-addr:value ISSUBSET '2001:db8::/32']\"}", &fx,
-                        false));
-    assert_true(matches("{\"pattern\": \"[email-addr:value LIKE '%@mail.example.jp']\"}", &fx,
-                        false));
+    assert_true(
+        matches("{\"pattern\": \"[ipv6-addr:value ISSUBSET '2001:db8::/32']\"}", &fx, false));
+    assert_true(
+        matches("{\"pattern\": \"[email-addr:value LIKE '%@mail.example.jp']\"}", &fx, false));
     unmake(&fx);
 
     /* An object mentioning nothing matches no pattern. */
@@ -302,10 +302,8 @@ static void test_hotline(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_check),
-        cmocka_unit_test(test_members),
-        cmocka_unit_test(test_incident),
-        cmocka_unit_test(test_pattern),
+        cmocka_unit_test(test_check),    cmocka_unit_test(test_members),
+        cmocka_unit_test(test_incident), cmocka_unit_test(test_pattern),
         cmocka_unit_test(test_hotline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

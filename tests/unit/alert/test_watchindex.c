@@ -125,10 +125,8 @@ static void test_index(void **state)
                         "1:example.jp;0:example.jp;");
     assert_string_equal(sco("url", "https://example.org/example.jp", &g), "");
     /* E-mail: a domain entry and an @ entry; an @ entry never hits a domain-name. */
-    assert_string_equal(sco("email-addr", "ceo@mail.example.jp", &g),
-                        "1:example.jp;0:example.jp;");
-    assert_string_equal(sco("email-addr", "ceo@hq.corp.example.com", &g),
-                        "1:@corp.example.com;");
+    assert_string_equal(sco("email-addr", "ceo@mail.example.jp", &g), "1:example.jp;0:example.jp;");
+    assert_string_equal(sco("email-addr", "ceo@hq.corp.example.com", &g), "1:@corp.example.com;");
     assert_string_equal(sco("domain-name", "corp.example.com", &g), "");
     /* Ranges overlap both ways. */
     assert_string_equal(sco("ipv4-addr", "192.0.2.200", &g), "2:192.0.2.0/24;");

@@ -30,6 +30,8 @@
  * once. Their events and the cursor are one transaction. */
 #define ROUND_MAX 5000
 
+static int64_t round_max = ROUND_MAX; /* RENKEI_ALERT_ROUND_MAX, for tests of short rounds */
+
 static struct module_worker *match_worker;
 static struct rk_hub *match_hub;
 static atomic_uint match_generation;
@@ -48,6 +50,9 @@ struct round {
     size_t n, cap;
     struct rk_strset seen; /* date_added of versions taken (a scan may pass one twice) */
     rk_time_us first_left; /* the smallest date_added left for a later round, or INT64_MAX */
+    bool incidents_only;   /* no organisation has anything configured: only incidents (for
+                              the hotline) are taken, so that a first start over a large
+                              store passes it once */
 };
 
 static char *dup0(const char *s)
@@ -79,7 +84,9 @@ static int take_version(void *ctx, const struct store_row *row)
     if (row->json == NULL ||
         !rk_strset_add(&rd->seen, (const char *)&row->date_added, sizeof(row->date_added)))
         return 0;
-    if (rd->n >= ROUND_MAX) {
+    if (rd->incidents_only && (row->type == NULL || strcmp(row->type, "incident") != 0))
+        return 0;
+    if ((int64_t)rd->n >= round_max) {
         if (row->date_added < rd->first_left)
             rd->first_left = row->date_added;
         return 0;
@@ -246,6 +253,7 @@ static void match_round(void *arg, struct module_worker *w)
         rk_log(RK_LOG_WARN, "alert match: cannot load subscriptions and watchlists: %s", err.msg);
         return;
     }
+    rd.incidents_only = match_cfg.n_active == 0;
     rc = policy_index_scan(hub, NULL, 0, match_cursor, take_version, &rd, &next, &err);
     if (rc != 0) {
         rk_log(RK_LOG_WARN, "alert match: cannot read new versions: %s", err.msg);
@@ -321,6 +329,11 @@ int alert_match_start(struct rk_hub *hub, struct rk_err *err)
         match_cursor = v;
         free(text);
     }
+    const char *rm = getenv("RENKEI_ALERT_ROUND_MAX");
+    round_max = ROUND_MAX;
+    if (rm != NULL && rm[0] != '\0' && rk_parse_int64(rm, 1, 1000000, &round_max) != 0)
+        return rk_err_set(err, RK_E_INVALID,
+                          "RENKEI_ALERT_ROUND_MAX: must be an integer from 1 to 1000000");
     match_hub = hub;
     alert_match_config_init(&match_cfg);
     rc = module_worker_start("alert-match", match_round, hub, interval_ms * 1000, &match_worker,

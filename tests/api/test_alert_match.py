@@ -205,7 +205,8 @@ class TestAlertMatch(HubTestCase):
         self.restart(RENKEI_NO_ALERTS="1")
         for i in range(10, 20, 5):
             self.post(self.fx.c_all, objs[i:i + 5], self.fx.bank_contrib)
-        self.restart(**ENV)
+        # Short rounds: the backlog is matched 3 versions per transaction.
+        self.restart(RENKEI_ALERT_ROUND_MAX="3", **ENV)
         last = objs[-1]["id"]
         for name in (self.fx.power, self.fx.gas, self.fx.rail, self.fx.bank):
             mine = self.wait_event(name, last)

@@ -52,6 +52,29 @@ static bool is_member(const struct store_org *o)
            (o->sector == NULL || strcmp(o->sector, POLICY_COORDINATION_SECTOR) != 0);
 }
 
+/* One line of an organisation's own identifiers (policy_ownids_parse's grammar): domains and
+ * addresses or CIDRs are matched, with or without their "domain:" / "cidr:" prefix; names,
+ * identities, comments and blank lines are not. */
+static void add_own_identifier(struct alert_match_config *cfg, size_t org, char *line)
+{
+    struct rk_err err = {0};
+    char *p = line;
+    size_t n;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        p[--n] = '\0';
+    if (n == 0 || p[0] == '#' || rk_starts_with(p, "name:") || rk_starts_with(p, "identity--"))
+        return;
+    if (rk_starts_with(p, "domain:"))
+        p += 7;
+    else if (rk_starts_with(p, "cidr:"))
+        p += 5;
+    (void)alert_match_config_add_watch(cfg, org, p, &err); /* a bare name is no observable */
+}
+
 void alert_match_config_set_orgs(struct alert_match_config *cfg, struct store_org *orgs, size_t n)
 {
     clear_orgs(cfg);
@@ -66,8 +89,7 @@ void alert_match_config_set_orgs(struct alert_match_config *cfg, struct store_or
         while (*text != '\0') {
             size_t len = strcspn(text, "\n");
             char *line = rk_strndup(text, len);
-            struct rk_err err = {0};
-            (void)alert_match_config_add_watch(cfg, i, line, &err); /* names are not matched */
+            add_own_identifier(cfg, i, line);
             free(line);
             text += len + (text[len] == '\n');
         }

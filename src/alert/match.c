@@ -260,7 +260,8 @@ static void match_round(void *arg, struct module_worker *w)
         round_clear(&rd);
         return;
     }
-    qsort(rd.v, rd.n, sizeof(*rd.v), by_date_added);
+    if (rd.n > 1)
+        qsort(rd.v, rd.n, sizeof(*rd.v), by_date_added);
     /* Every version up to next was passed, and every one before first_left was taken. */
     rk_time_us cursor = rd.first_left <= next ? rd.first_left - 1 : next;
     for (size_t i = 0; rc == 0 && i < rd.n && !module_worker_stopping(w); i++) {

@@ -6,7 +6,8 @@ server starts or while it runs (the matcher notices changed records within a sec
 - a watchlist hit (a subdomain of a registered domain, posted by another organisation) is an
   event of kind "watchlist" for the organisation that registered it, naming the entry; a
   look-alike domain (badexample) and an organisation without alerts get nothing;
-- a subscription with a pattern filter gets "object" events for what matches only;
+- a subscription with a pattern filter gets "object" events for what matches only; one with
+  "correlations" gets a "correlation" event for the hub's cross-sector grouping;
 - a RED object is an event only for its named recipient, never for another subscriber;
 - an AMBER object of a sector collection is not an event for an organisation outside it;
 - the hub killed with SIGKILL right after acknowledging posts, restarted: every event is
@@ -23,7 +24,7 @@ from harness import HubTestCase, sqlite_db, stix_id
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
-ENV = {"RENKEI_ALERT_INTERVAL_MS": "100"}
+ENV = {"RENKEI_ALERT_INTERVAL_MS": "100", "RENKEI_CORRELATE_INTERVAL_MS": "200"}
 BASE = "assets-%s.example.jp" % uuid.uuid4().hex[:8]
 
 
@@ -81,6 +82,8 @@ class TestAlertMatch(HubTestCase):
                    {"id": "sub-bank", "filter": {
                        "types": ["indicator"],
                        "pattern": "[domain-name:value LIKE '%%.%s']" % BASE}})
+        put_record(cls.hub, "alert-subscription", org[cls.fx.bank],
+                   {"id": "sub-bank-corr", "filter": {"correlations": True}})
 
     @classmethod
     def after_start(cls):
@@ -171,6 +174,25 @@ class TestAlertMatch(HubTestCase):
         self.assertIn(amber["id"], [i for e in gas for i in ids_of(e[3])])
         rail = self.wait_event(self.fx.rail, control["id"])
         self.assertNotIn(amber["id"], [i for e in rail for i in ids_of(e[3])])
+        self.assert_log_sound()
+
+    def test_correlation_event(self):
+        d = "corr-%s.example.net" % uuid.uuid4().hex[:8]
+        for tok in (self.fx.power_contrib, self.fx.gas_contrib, self.fx.rail_contrib):
+            self.post(self.fx.c_all, [domain_indicator(d)], tok)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            mine = [e for e in events(self.hub) if e[0] == self.org(self.fx.bank)
+                    and e[2] == "correlation"]
+            if mine:
+                break
+            time.sleep(0.1)
+        self.assertTrue(mine, "no correlation event for bank")
+        ev = mine[0][3]
+        self.assertEqual(ev["subscriptions"], ["sub-bank-corr"])
+        self.assertTrue(ev["objects"][0]["id"].startswith("grouping--"), ev)
+        # The correlation's SCO (same collection) is not a correlation: no event for it.
+        self.assertTrue(all(e[3]["objects"][0]["id"].startswith("grouping--") for e in mine))
         self.assert_log_sound()
 
     def test_records_reloaded_while_running(self):

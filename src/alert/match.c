@@ -10,6 +10,10 @@
  * transaction, so that a crash at any point neither loses nor repeats an event. Subscriptions
  * and watchlists are held in memory (match_config.c) and reloaded when they change.
  * Woken after every write request (alert_match_wake) and every RENKEI_ALERT_INTERVAL_MS.
+ * What a version mentions is its own observables and those of the SCOs it embeds
+ * (observables.c); a sighting is not resolved to the indicator it sights (that one made its own
+ * event when stored, and reading it here could tell an organisation of an object it may not
+ * read), as docs/alerts.md says.
  */
 #include "alert/alert_int.h"
 #include "alert/match_config.h"

@@ -40,8 +40,8 @@ int alert_watch_parse(const char *entry, struct alert_watch *out, struct rk_err 
         n--;
     if (n == 0)
         return rk_err_set(err, RK_E_INVALID, "empty entry");
-    if (n > 256 + 8)
-        return rk_err_set(err, RK_E_TOOBIG, "entry longer than 256 bytes");
+    if (n > ANALYZE_INPUT_MAX)
+        return rk_err_set(err, RK_E_TOOBIG, "entry longer than %d bytes", ANALYZE_INPUT_MAX);
     if (entry[0] == '@') {
         rc = analyze_observable_parse(entry + 1, n - 1, ANALYZE_OBS_DOMAIN, &out->obs, err);
         if (rc != 0)
@@ -58,6 +58,9 @@ int alert_watch_parse(const char *entry, struct alert_watch *out, struct rk_err 
             name++, len--;
         if (len == 0)
             return rk_err_set(err, RK_E_INVALID, "product: empty name");
+        if (len > ANALYZE_VALUE_MAX)
+            return rk_err_set(err, RK_E_TOOBIG, "product: name longer than %d bytes",
+                              ANALYZE_VALUE_MAX);
         out->kind = ALERT_WATCH_PRODUCT;
         strcpy(out->type, "product");
         memcpy(out->key, "product:", 8);
@@ -69,6 +72,8 @@ int alert_watch_parse(const char *entry, struct alert_watch *out, struct rk_err 
             (strncasecmp(entry, "cpe:2.3:", 8) != 0 && strncasecmp(entry, "cpe:/", 5) != 0))
             return rk_err_set(err, RK_E_INVALID,
                               "cpe: must be a CPE 2.3 name (cpe:2.3:part:vendor:product:...)");
+        if (n > ANALYZE_VALUE_MAX)
+            return rk_err_set(err, RK_E_TOOBIG, "cpe: longer than %d bytes", ANALYZE_VALUE_MAX);
         out->kind = ALERT_WATCH_PRODUCT;
         strcpy(out->type, "product");
         lower_into(out->key, entry, n);

@@ -51,6 +51,17 @@ static void test_parse(void **state)
     assert_int_not_equal(alert_watch_parse("product:", &w, &err), 0);
     assert_int_not_equal(alert_watch_parse("cpe:junk", &w, &err), 0);
     assert_int_not_equal(alert_watch_parse("192.0.2.1/33", &w, &err), 0);
+    /* Longer than a key holds: refused, never truncated. */
+    char long_entry[3100];
+    memcpy(long_entry, "product:", 8);
+    memset(long_entry + 8, 'x', 3000);
+    long_entry[3008] = '\0';
+    assert_int_equal(alert_watch_parse(long_entry, &w, &err), RK_E_TOOBIG);
+    memcpy(long_entry, "cpe:2.3:", 8);
+    assert_int_equal(alert_watch_parse(long_entry, &w, &err), RK_E_TOOBIG);
+    memset(long_entry, 'a', 5000 > sizeof long_entry ? sizeof long_entry - 1 : 5000);
+    long_entry[sizeof long_entry - 1] = '\0';
+    assert_int_not_equal(alert_watch_parse(long_entry, &w, &err), 0);
 }
 
 /* Hits collected as "org:entry" lines, sorted. */

@@ -319,8 +319,17 @@ int alert_match_start(struct rk_hub *hub, struct rk_err *err)
                           "RENKEI_ALERT_INTERVAL_MS: must be an integer from 10 to 3600000");
     rc = store_setting_get(hub->store, SETTING_CURSOR, &text, err);
     if (rc == RK_E_NOTFOUND) {
+        /* The first start of alerting on this hub: what was stored before it is history, not
+         * news (an upgraded hub must not alert on years of objects, nor its hotline rules
+         * raise alerts on old incidents). Written now, so that everything acknowledged from
+         * here on is matched even if the process dies before its first round. */
+        char now[24];
         rk_err_clear(err);
-        match_cursor = -1;
+        match_cursor = rk_time_now();
+        snprintf(now, sizeof now, "%" PRId64, (int64_t)match_cursor);
+        rc = store_setting_set(hub->store, SETTING_CURSOR, now, err);
+        if (rc != 0)
+            return rc;
     } else if (rc != 0) {
         return rc;
     } else {

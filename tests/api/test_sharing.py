@@ -461,6 +461,24 @@ class Sweep:
             self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
             self.check(rkey, reader, route, path, raw, status=st)
 
+    # -- alerts: dead letters (docs/api.md): only the caller's own organisation's; another
+    # organisation's only for the coordinator with ?org=
+
+    def p_dead_letters(self, route, rkey, reader, token):
+        for path in ("/api/v1/dead-letters", "/api/v1/dead-letters?subscription=x"):
+            st, _, raw = self.fetch("GET", path, token)
+            self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+            self.check(rkey, reader, route, path, raw, status=st)
+        if reader in (None, "coord"):
+            return
+        for o in self.w.orgs.values():
+            if o is reader or not o.id:
+                continue
+            path = "/api/v1/dead-letters?org=" + o.id
+            st, _, raw = self.fetch("GET", path, token)
+            self.expect_status(rkey, route, path, st, {403})
+            self.check(rkey, reader, route, path, raw, status=st)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -499,6 +517,7 @@ PROBES = {
     ("POST", "/api/v1/similar"): Sweep.p_similar_post,
     ("GET", "/api/v1/similar/{}"): Sweep.p_similar_get,
     ("GET", "/api/v1/correlations"): Sweep.p_correlations,
+    ("GET", "/api/v1/dead-letters"): Sweep.p_dead_letters,
 }
 
 

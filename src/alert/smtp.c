@@ -77,11 +77,11 @@ static void put_subject(struct rk_buf *b, const char *subject)
     if (ascii) {
         rk_buf_append(b, clean.data != NULL ? clean.data : "", clean.len);
     } else {
-        /* encoded words of at most 45 bytes (60 base64 characters), split between
+        /* encoded words of at most 39 bytes (52 base64 characters, lines under 78), split between
          * characters, one per folded line */
         size_t i = 0;
         while (i < clean.len) {
-            size_t n = clean.len - i > 45 ? 45 : clean.len - i;
+            size_t n = clean.len - i > 39 ? 39 : clean.len - i;
             while (n > 1 && i + n < clean.len && ((unsigned char)clean.data[i + n] & 0xc0) == 0x80)
                 n--;
             char enc[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];

@@ -109,37 +109,54 @@ done:
     return rc;
 }
 
+/*
+ * The organisation a dead-letter route acts on: the requester's own, or with ?org= the
+ * coordinator's choice. Returns 1 when it answered instead (then the handler returns *rc).
+ */
+static int dead_org(struct rk_hub *hub, const struct http_request *req, struct http_response *resp,
+                    char org_id[RK_UUID_LEN], struct rk_err *err, int *rc)
+{
+    const struct policy_principal *who = req->principal;
+    const char *org = module_param(req, "org");
+
+    *rc = 0;
+    if (module_need_member(req, resp))
+        return 1;
+    snprintf(org_id, RK_UUID_LEN, "%s", who->org_id);
+    if (org == NULL || org[0] == '\0' || strcmp(org, who->org_id) == 0 ||
+        strcmp(org, who->org_name) == 0)
+        return 0;
+    if (!policy_is_coordinator(who)) {
+        http_json_error(resp, 403, "org: only the coordinator acts on another organisation");
+        return 1;
+    }
+    struct store_org o = {0};
+    int r = store_org_get(hub->store, org, &o, err);
+    if (r == RK_E_NOTFOUND) {
+        http_json_error(resp, 404, "org: no such organisation");
+        return 1;
+    }
+    if (r != 0) {
+        *rc = r;
+        return 1;
+    }
+    snprintf(org_id, RK_UUID_LEN, "%s", o.id);
+    store_org_clear(&o);
+    return 0;
+}
+
 int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_response *resp,
                            struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
-    const struct policy_principal *who = req->principal;
-    const char *org = module_param(req, "org");
     char org_id[RK_UUID_LEN];
     struct listing l = {.subscription = module_param(req, "subscription")};
+    int rc;
 
-    if (module_need_member(req, resp))
-        return 0;
-    snprintf(org_id, sizeof(org_id), "%s", who->org_id);
-    if (org != NULL && org[0] != '\0' && strcmp(org, who->org_id) != 0 &&
-        strcmp(org, who->org_name) != 0) {
-        struct store_org o = {0};
-        if (!policy_is_coordinator(who)) {
-            http_json_error(resp, 403, "org: only the coordinator acts on another organisation");
-            return 0;
-        }
-        int rc = store_org_get(hub->store, org, &o, err);
-        if (rc == RK_E_NOTFOUND) {
-            http_json_error(resp, 404, "org: no such organisation");
-            return 0;
-        }
-        if (rc != 0)
-            return rc;
-        snprintf(org_id, sizeof(org_id), "%s", o.id);
-        store_org_clear(&o);
-    }
+    if (dead_org(hub, req, resp, org_id, err, &rc))
+        return rc;
     l.items = json_array();
-    int rc = store_record_list(hub->store, ALERT_REC_DEAD, org_id, dead_row, &l, err);
+    rc = store_record_list(hub->store, ALERT_REC_DEAD, org_id, dead_row, &l, err);
     if (rc != 0) {
         json_decref(l.items);
         return rc;
@@ -162,5 +179,118 @@ int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_resp
         json_object_set_new(d, "event", ev);
     }
     http_reply_json(resp, 200, json_pack("{s:o, s:b}", "dead_letters", l.items, "more", more));
+    return 0;
+}
+
+/* The record id of the dead letter of event seq of channel of sub_id. */
+static void dead_id(char *out, size_t n, const char *sub_id, const char *channel, int64_t seq)
+{
+    snprintf(out, n, "%s/%lld%s", sub_id, (long long)seq,
+             strcmp(channel, "email") == 0 ? "/email" : "");
+}
+
+struct found {
+    char *json, *org_id;
+};
+
+static int dead_found(void *ctx, const struct store_record *r)
+{
+    struct found *f = ctx;
+    f->json = rk_strdup(r->json);
+    f->org_id = rk_strdup(r->org_id != NULL ? r->org_id : "");
+    return 1;
+}
+
+/* Rewrites the dead letter id (found as f) with j. */
+static int dead_rewrite(struct store *s, const char *id, const struct found *f, json_t *j,
+                        struct rk_err *err)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    struct store_record r = {.kind = ALERT_REC_DEAD, .id = id, .org_id = f->org_id, .json = text};
+    int rc = store_record_put(s, &r, err);
+    free(text);
+    return rc;
+}
+
+int alert_dead_resolve(struct store *s, const char *sub_id, const char *channel, int64_t seq,
+                       bool delivered, const char *last_error, struct rk_err *err)
+{
+    char id[160];
+    struct found f = {0};
+
+    dead_id(id, sizeof(id), sub_id, channel, seq);
+    if (delivered)
+        return store_record_delete(s, ALERT_REC_DEAD, id, err);
+    int rc = store_record_get(s, ALERT_REC_DEAD, id, dead_found, &f, err);
+    if (rc == 0) {
+        json_t *j = json_loads(f.json, 0, NULL);
+        if (json_is_object(j)) {
+            json_object_set_new(j, "retry", json_false());
+            json_object_set_new(
+                j, "attempts",
+                json_integer(json_integer_value(json_object_get(j, "attempts")) + 1));
+            json_object_set_new(j, "last_error", json_string(last_error ? last_error : ""));
+            rc = dead_rewrite(s, id, &f, j, err);
+        }
+        json_decref(j);
+    }
+    free(f.json);
+    free(f.org_id);
+    return rc;
+}
+
+int alert_dead_letter_retry(void *ctx, struct http_request *req, struct http_response *resp,
+                            struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    const char *sub = req->captures[0];
+    const char *channel = module_param(req, "channel");
+    char org_id[RK_UUID_LEN], id[160];
+    int64_t seq;
+    struct found f = {0};
+    int rc;
+
+    if (dead_org(hub, req, resp, org_id, err, &rc))
+        return rc;
+    if (channel != NULL && strcmp(channel, "webhook") != 0 && strcmp(channel, "email") != 0) {
+        http_json_error(resp, 400, "channel: expected webhook or email");
+        return 0;
+    }
+    if (rk_parse_int64(req->captures[1], 1, INT64_MAX, &seq) != 0 || strlen(sub) > 64) {
+        http_json_error(resp, 404, "no such dead letter");
+        return 0;
+    }
+    /* the webhook's unless ?channel=email, or the e-mail's if the webhook has none */
+    dead_id(id, sizeof(id), sub, channel != NULL ? channel : "webhook", seq);
+    rc = store_record_get(hub->store, ALERT_REC_DEAD, id, dead_found, &f, err);
+    if (rc == RK_E_NOTFOUND && channel == NULL) {
+        dead_id(id, sizeof(id), sub, "email", seq);
+        rc = store_record_get(hub->store, ALERT_REC_DEAD, id, dead_found, &f, err);
+    }
+    if (rc == 0 && strcmp(f.org_id, org_id) != 0)
+        rc = RK_E_NOTFOUND; /* another organisation's: as if it did not exist */
+    json_t *j = rc == 0 ? json_loads(f.json, 0, NULL) : NULL;
+    if (rc == 0 && json_is_object(j)) {
+        json_object_set_new(j, "retry", json_true());
+        rc = dead_rewrite(hub->store, id, &f, j, err);
+    }
+    free(f.json);
+    free(f.org_id);
+    if (rc == RK_E_NOTFOUND) {
+        json_decref(j);
+        http_json_error(resp, 404, "no such dead letter");
+        return 0;
+    }
+    if (rc != 0) {
+        json_decref(j);
+        return rc;
+    }
+    alert_deliver_retry_requested();
+    http_reply_json(resp, 202,
+                    json_pack("{s:O, s:O, s:O, s:b}", "subscription",
+                              json_object_get(j, "subscription"), "channel",
+                              json_object_get(j, "channel"), "event_id",
+                              json_object_get(j, "event_id"), "retry", 1));
+    json_decref(j);
     return 0;
 }

@@ -44,6 +44,11 @@ struct channel {
     rk_time_us next_at, failing_since;
     long last_status;
     char last_error[256];
+    /* dead letters asked to be retried (POST .../retry): tried once each, ahead of the head */
+    int64_t *redo;
+    size_t n_redo;
+    bool redoing; /* the transfer in flight is redo_ev */
+    struct held_event redo_ev;
     /* work */
     bool has_head;
     struct held_event head;
@@ -77,6 +82,7 @@ static struct {
     CURLM *multi;
     atomic_bool stopping;
     atomic_uint_fast64_t wake_gen;
+    atomic_uint_fast64_t retry_gen; /* bumped when a dead letter is marked for a retry */
     struct sub **subs;
     size_t n_subs, cap_subs;
     size_t in_flight;
@@ -215,6 +221,7 @@ static void channel_stop(struct channel *c)
         W.in_flight--;
         c->in_flight = false;
     }
+    c->redoing = false; /* a retry cut short stays marked: tried again at the next start */
     free(c->body);
     c->body = NULL;
     curl_slist_free_all(c->headers);
@@ -230,6 +237,8 @@ static void sub_free(struct sub *s)
         if (chans[i]->easy != NULL)
             curl_easy_cleanup(chans[i]->easy);
         held_clear(&chans[i]->head);
+        held_clear(&chans[i]->redo_ev);
+        free(chans[i]->redo);
     }
     for (size_t i = 0; i < s->n_to; i++)
         free(s->to[i]);
@@ -500,72 +509,194 @@ static void delivered(struct channel *c, long status)
     c->looked_gen = 0;
 }
 
-/* Starts the transfer of the head (its body as of now), or skips it if withheld. */
-static void start(struct channel *c)
+/* Sets up and adds the transfer of ev with body (as of now) to c's webhook or e-mail; false
+ * with why when it cannot start. */
+static bool transfer(struct channel *c, const struct held_event *ev, const json_t *body, char *why,
+                     size_t why_len)
 {
     struct sub *s = c->sub;
-    struct store_event e = {.seq = c->head.seq,
-                            .time = c->head.time,
-                            .org_id = c->head.org_id,
-                            .kind = c->head.kind,
-                            .json = c->head.json};
-    struct rk_err err = {0};
-    json_t *body = NULL;
-    bool withheld = false;
 
-    int rc = alert_payload(W.hub, &e, s->id, &body, &withheld, &err);
-    if (rc != 0) {
-        failed(c, 0, err.msg);
-        return;
-    }
-    if (withheld) { /* nothing of it may be read now: never delivered */
-        c->cursor = c->head.seq;
-        held_clear(&c->head);
-        c->has_head = false;
-        c->looked_gen = 0;
-        save(s, NULL);
-        return;
-    }
     if (c->easy == NULL)
         c->easy = curl_easy_init();
     else
         curl_easy_reset(c->easy);
     if (c->medium == MEDIUM_WEBHOOK) {
         c->body = json_dumps(body, JSON_COMPACT);
-        alert_webhook_setup(c->easy, s->url, s->secret, s->id, c->head.seq, c->body,
-                            strlen(c->body), &c->headers);
+        alert_webhook_setup(c->easy, s->url, s->secret, s->id, ev->seq, c->body, strlen(c->body),
+                            &c->headers);
     } else {
         char *url = alert_smtp_url();
         if (url == NULL) {
-            json_decref(body);
-            failed(c, 0, "no SMTP server: set RENKEI_SMTP_URL or the setting alert.smtp_url");
-            return;
+            snprintf(why, why_len,
+                     "no SMTP server: set RENKEI_SMTP_URL or the setting alert.smtp_url");
+            return false;
         }
         char *from = alert_smtp_from();
         char *subject = alert_mail_subject(body);
         char *text = alert_mail_text(body);
         bool usable =
             alert_mail_prepare(&c->mail, from, (const char *const *)s->to, s->n_to, subject, text);
+        if (usable)
+            alert_mail_setup(c->easy, url, from, &c->mail);
         free(subject);
         free(text);
-        if (!usable) {
-            free(url);
-            free(from);
-            json_decref(body);
-            failed(c, 0, "no usable recipient address in email.to");
-            return;
-        }
-        alert_mail_setup(c->easy, url, from, &c->mail);
         free(url);
         free(from);
+        if (!usable) {
+            snprintf(why, why_len, "no usable recipient address in email.to");
+            return false;
+        }
     }
-    json_decref(body);
     c->curl_err[0] = '\0';
     curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->curl_err);
     curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
     curl_multi_add_handle(W.multi, c->easy);
     c->in_flight = true;
     W.in_flight++;
+    return true;
+}
+
+/* The body of ev for c's subscription as of now: 0 and *body (NULL when withheld), or an
+ * error. */
+static int body_of(struct channel *c, const struct held_event *ev, json_t **body,
+                   struct rk_err *err)
+{
+    struct store_event e = {
+        .seq = ev->seq, .time = ev->time, .org_id = ev->org_id, .kind = ev->kind, .json = ev->json};
+    bool withheld = false;
+
+    int rc = alert_payload(W.hub, &e, c->sub->id, body, &withheld, err);
+    if (rc == 0 && withheld)
+        *body = NULL;
+    return rc;
+}
+
+/* Starts the transfer of the head (its body as of now), or skips it if withheld. */
+static void start(struct channel *c)
+{
+    struct rk_err err = {0};
+    json_t *body = NULL;
+    char why[256];
+
+    int rc = body_of(c, &c->head, &body, &err);
+    if (rc != 0) {
+        failed(c, 0, err.msg);
+        return;
+    }
+    if (body == NULL) { /* nothing of it may be read now: never delivered */
+        c->cursor = c->head.seq;
+        held_clear(&c->head);
+        c->has_head = false;
+        c->looked_gen = 0;
+        save(c->sub, NULL);
+        return;
+    }
+    bool started = transfer(c, &c->head, body, why, sizeof(why));
+    json_decref(body);
+    if (!started)
+        failed(c, 0, why);
+}
+
+static const char *medium_name(const struct channel *c)
+{
+    return c->medium == MEDIUM_WEBHOOK ? "webhook" : "email";
+}
+
+struct resolve {
+    const struct channel *c;
+    int64_t seq;
+    bool delivered;
+    const char *why;
+};
+
+static int resolve_tx(void *ctx, struct store *s, struct rk_err *err)
+{
+    struct resolve *r = ctx;
+    return alert_dead_resolve(s, r->c->sub->id, medium_name(r->c), r->seq, r->delivered, r->why,
+                              err);
+}
+
+/* The retry of a dead letter ended (delivered or not); its record says so. */
+static void redo_done(struct channel *c, int64_t seq, bool ok, const char *why)
+{
+    struct resolve r = {.c = c, .seq = seq, .delivered = ok, .why = why};
+    struct rk_err err = {0};
+
+    if (store_write_tx(W.hub->store, resolve_tx, &r, &err) != 0)
+        rk_log(RK_LOG_ERROR, "alert delivery: the retry of dead letter %s/%lld: %s", c->sub->id,
+               (long long)seq, err.msg);
+    else if (ok && c->dead > 0) {
+        c->dead--;
+        save(c->sub, NULL);
+    }
+}
+
+static int one_event(void *ctx, const struct store_event *e)
+{
+    struct held_event *h = ctx;
+    h->seq = e->seq;
+    h->time = e->time;
+    h->org_id = rk_strdup(e->org_id);
+    h->kind = rk_strdup(e->kind);
+    h->json = rk_strdup(e->json);
+    return 1;
+}
+
+/* Starts the retry of the first dead letter asked for. */
+static void start_redo(struct channel *c)
+{
+    int64_t seq = c->redo[0];
+    struct rk_err err = {0};
+    json_t *body = NULL;
+    char why[sizeof(err.msg) + 8] = "";
+
+    memmove(c->redo, c->redo + 1, (c->n_redo - 1) * sizeof(*c->redo));
+    c->n_redo--;
+    held_clear(&c->redo_ev);
+    int rc =
+        store_event_since(W.hub->store, c->sub->org_id, seq - 1, 1, one_event, &c->redo_ev, &err);
+    if (rc == 0 && c->redo_ev.seq != seq)
+        snprintf(why, sizeof(why), "event %lld is gone", (long long)seq);
+    else if (rc == 0)
+        rc = body_of(c, &c->redo_ev, &body, &err);
+    if (rc != 0)
+        snprintf(why, sizeof(why), "%s", err.msg);
+    else if (why[0] == '\0' && body == NULL)
+        snprintf(why, sizeof(why), "withheld: nothing of it may be read now");
+    if (why[0] == '\0' && transfer(c, &c->redo_ev, body, why, sizeof(why))) {
+        c->redoing = true;
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
+    redo_done(c, seq, false, why);
+    held_clear(&c->redo_ev);
+}
+
+/* Queues the dead letters marked for a retry on their channels. */
+static int retry_seen(void *ctx, const struct store_record *r)
+{
+    (void)ctx;
+    json_t *j = json_loads(r->json, 0, NULL);
+    const char *sid = json_string_value(json_object_get(j, "subscription"));
+    const char *medium = json_string_value(json_object_get(j, "channel"));
+    const char *event_id = json_string_value(json_object_get(j, "event_id"));
+    struct sub *s = sid != NULL ? sub_find(sid) : NULL;
+    int64_t seq;
+
+    if (s != NULL && json_is_true(json_object_get(j, "retry")) && event_id != NULL &&
+        rk_parse_int64(event_id, 1, INT64_MAX, &seq) == 0) {
+        struct channel *c = medium != NULL && strcmp(medium, "email") == 0 ? &s->mail : &s->web;
+        bool queued = c->redoing && c->redo_ev.seq == seq;
+        for (size_t i = 0; i < c->n_redo && !queued; i++)
+            queued = c->redo[i] == seq;
+        if (c->present && !queued) {
+            c->redo = rk_realloc(c->redo, (c->n_redo + 1) * sizeof(*c->redo));
+            c->redo[c->n_redo++] = seq;
+        }
+    }
+    json_decref(j);
+    return 0;
 }
 
 /* A transfer ended. */
@@ -586,6 +717,17 @@ static void finished(CURL *easy, CURLcode cc)
     c->headers = NULL;
     alert_mail_clear(&c->mail);
     bool ok = cc == CURLE_OK && (c->medium == MEDIUM_EMAIL || (status >= 200 && status < 300));
+    if (cc != CURLE_OK)
+        snprintf(why, sizeof(why), "%s",
+                 c->curl_err[0] != '\0' ? c->curl_err : curl_easy_strerror(cc));
+    else
+        snprintf(why, sizeof(why), "the receiver answered HTTP %ld", status);
+    if (c->redoing) {
+        c->redoing = false;
+        redo_done(c, c->redo_ev.seq, ok, ok ? "" : why);
+        held_clear(&c->redo_ev);
+        return;
+    }
     if (ok) {
         delivered(c, status);
         return;
@@ -613,6 +755,11 @@ static int64_t pass(uint64_t gen)
             struct channel *c = chans[k];
             if (!c->present || c->in_flight)
                 continue;
+            if (c->n_redo > 0 && W.in_flight < MAX_IN_FLIGHT) {
+                start_redo(c);
+                if (c->in_flight)
+                    continue;
+            }
             if (!c->has_head && c->looked_gen != gen)
                 look_for_head(c, gen);
             while (c->has_head && !c->in_flight && W.in_flight < MAX_IN_FLIGHT) {
@@ -631,10 +778,25 @@ static int64_t pass(uint64_t gen)
     return wait;
 }
 
+/* Handles every transfer that ended; returns how many. */
+static size_t drain(void)
+{
+    CURLMsg *m;
+    int left;
+    size_t n = 0;
+
+    while ((m = curl_multi_info_read(W.multi, &left)) != NULL)
+        if (m->msg == CURLMSG_DONE) {
+            finished(m->easy_handle, m->data.result);
+            n++;
+        }
+    return n;
+}
+
 static void *worker(void *arg)
 {
     (void)arg;
-    uint64_t seen_gen = UINT64_MAX;
+    uint64_t seen_gen = UINT64_MAX, seen_retry = UINT64_MAX; /* at start: look */
 
     while (!atomic_load(&W.stopping)) {
         rk_time_us now = rk_time_now();
@@ -648,16 +810,16 @@ static void *worker(void *arg)
             W.reloaded_at = now;
             seen_gen = gen;
         }
+        uint64_t retry = atomic_load(&W.retry_gen);
+        if (retry != seen_retry) {
+            seen_retry = retry;
+            store_record_list(W.hub->store, ALERT_REC_DEAD, NULL, retry_seen, NULL, NULL);
+        }
         int64_t wait = pass(gen);
         int running = 0;
         curl_multi_perform(W.multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(W.multi, &left)) != NULL)
-            if (m->msg == CURLMSG_DONE)
-                finished(m->easy_handle, m->data.result);
-        if (atomic_load(&W.wake_gen) != gen)
-            continue;
+        if (drain() > 0 || atomic_load(&W.wake_gen) != gen)
+            continue; /* a channel is free again, or new events: another pass at once */
         int64_t until_tick = W.interval_us - (rk_time_now() - W.ticked_at);
         if (until_tick < wait)
             wait = until_tick;
@@ -667,9 +829,7 @@ static void *worker(void *arg)
         if (ms > 0)
             curl_multi_poll(W.multi, NULL, 0, ms, NULL);
         curl_multi_perform(W.multi, &running);
-        while ((m = curl_multi_info_read(W.multi, &left)) != NULL)
-            if (m->msg == CURLMSG_DONE)
-                finished(m->easy_handle, m->data.result);
+        drain();
     }
     for (size_t i = 0; i < W.n_subs; i++)
         sub_free(W.subs[i]); /* transfers in flight are redone at the next start */
@@ -747,11 +907,19 @@ void alert_deliver_wake(void)
     pthread_mutex_unlock(&W.lock);
 }
 
+void alert_deliver_retry_requested(void)
+{
+    atomic_fetch_add(&W.retry_gen, 1);
+    alert_deliver_wake();
+}
+
 size_t alert_deliver_routes(struct rk_hub *hub, struct http_route *out, size_t max)
 {
     const struct http_route table[] = {
         {"GET", "/api/v1/dead-letters", alert_dead_letters_get, hub, HTTP_ROUTE_JSON,
          "alert-dead-letters"},
+        {"POST", "/api/v1/dead-letters/{sub}/{seq}/retry", alert_dead_letter_retry, hub,
+         HTTP_ROUTE_JSON, "alert-dead-letter-retry"},
     };
     size_t n = 0;
 

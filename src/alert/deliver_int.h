@@ -97,8 +97,20 @@ int alert_dead_put(struct store *s, const char *org_id, const char *sub_id, cons
                    int64_t seq, rk_time_us first_failure, int attempts, const char *last_error,
                    struct rk_err *err);
 
-/* GET /api/v1/dead-letters (dead.c). */
+/*
+ * The end of a retry of a dead letter (POST .../retry): delivered, its record goes; else it
+ * stays, one attempt more, last_error said, no longer asked for.
+ */
+int alert_dead_resolve(struct store *s, const char *sub_id, const char *channel, int64_t seq,
+                       bool delivered, const char *last_error, struct rk_err *err);
+
+/* GET /api/v1/dead-letters and POST /api/v1/dead-letters/{sub}/{seq}/retry (dead.c). */
 int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_response *resp,
                            struct rk_err *err);
+int alert_dead_letter_retry(void *ctx, struct http_request *req, struct http_response *resp,
+                            struct rk_err *err);
+
+/* A dead letter was marked for a retry: the worker looks for such marks (deliver.c). */
+void alert_deliver_retry_requested(void);
 
 #endif /* RK_ALERT_DELIVER_INT_H */

@@ -13,7 +13,7 @@ event names a real object version (its collection and date_added from the manife
 - a receiver stalling 10 s does not delay another subscription's delivery;
 - the hub SIGKILLed while an event waits (receiver down), restarted: the event is delivered;
 - after RENKEI_ALERT_DEAD_AFTER_S the event is a dead letter (GET /api/v1/dead-letters) and
-  the next one goes;
+  the next one goes; POST .../retry delivers it and removes it;
 - the e-mail channel sends one message per event through SMTP.
 """
 import json
@@ -360,5 +360,22 @@ class TestDeadLetters(DeliveryCase):
             self.assertEqual(st_, 404, got)
             st_, got = self.api("/api/v1/dead-letters", None)
             self.assertEqual(st_, 401, got)
+            # a retry: another organisation's is 404 as if absent; the owner's is delivered
+            # (ahead of anything newer) and the dead letter goes
+            path = "/api/v1/dead-letters/%s/%d/retry" % (sid, first)
+            st_, _, got = self.hub.req("POST", path, token=self.fx.gas_reader, accept=JSON)
+            self.assertEqual(st_, 404, got)
+            st_, _, got = self.hub.req("POST", path + "x", token=self.fx.power_reader,
+                                       accept=JSON)
+            self.assertEqual(st_, 404, got)
+            st_, _, got = self.hub.req("POST", path, token=self.fx.power_reader, accept=JSON)
+            self.assertEqual(st_, 202, got)
+            self.assertEqual((got["subscription"], got["event_id"], got["channel"]),
+                             (sid, str(first), "webhook"))
+            got = rx.wait(2)
+            self.assertEqual(got[1]["json"]["event_id"], str(first))
+            self.assertTrue(got[1]["signature_ok"])
+            self.wait_for("the dead letter gone", lambda: listed() == [])
+            self.wait_for("dead count", lambda: self.channel(sid)["dead"] == 0)
         finally:
             rx.stop()

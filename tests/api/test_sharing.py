@@ -479,6 +479,13 @@ class Sweep:
             self.expect_status(rkey, route, path, st, {403})
             self.check(rkey, reader, route, path, raw, status=st)
 
+    def p_dead_letter_retry(self, route, rkey, reader, token):
+        # nothing to retry in this world: a dead letter that does not exist is 404 for anyone
+        path = "/api/v1/dead-letters/00000000-0000-4000-8000-000000000000/1/retry"
+        st, _, raw = self.fetch("POST", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
+        self.check(rkey, reader, route, path, raw, status=st)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -518,6 +525,7 @@ PROBES = {
     ("GET", "/api/v1/similar/{}"): Sweep.p_similar_get,
     ("GET", "/api/v1/correlations"): Sweep.p_correlations,
     ("GET", "/api/v1/dead-letters"): Sweep.p_dead_letters,
+    ("POST", "/api/v1/dead-letters/{}/{}/retry"): Sweep.p_dead_letter_retry,
 }
 
 

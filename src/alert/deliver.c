@@ -86,6 +86,7 @@ static struct {
     struct sub **subs;
     size_t n_subs, cap_subs;
     size_t in_flight;
+    size_t rotate; /* where the next pass starts */
     int64_t base_us, default_dead_us, interval_us;
     rk_time_us reloaded_at, ticked_at;
     uint64_t reload_gen;
@@ -749,7 +750,11 @@ static int64_t pass(uint64_t gen)
     rk_time_us now = rk_time_now();
     int64_t wait = W.interval_us;
 
-    for (size_t i = 0; i < W.n_subs && !atomic_load(&W.stopping); i++) {
+    /* each pass starts one subscription further, so that when the transfers in flight are at
+     * their limit no subscription always comes last */
+    size_t first = W.n_subs > 0 ? W.rotate++ % W.n_subs : 0;
+    for (size_t n = 0; n < W.n_subs && !atomic_load(&W.stopping); n++) {
+        size_t i = (first + n) % W.n_subs;
         struct channel *chans[] = {&W.subs[i]->web, &W.subs[i]->mail};
         for (size_t k = 0; k < 2; k++) {
             struct channel *c = chans[k];

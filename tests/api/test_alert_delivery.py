@@ -309,6 +309,43 @@ class TestAlertDelivery(DeliveryCase):
         self.assertIn("Event %d" % seq, text)
         self.wait_for("delivered", lambda: (self.channel(sid) or {}).get("delivered") == 1)
 
+    def test_webhook_and_email_of_one_subscription_keep_their_own_state(self):
+        rx = WebhookReceiver(secret="w" * 16)
+        try:
+            rx.stop()  # the webhook fails; the e-mail goes on regardless
+            before = len(self.smtp.messages)
+            sid = self.subscribe(self.fx.bank, webhook=rx, email=["soc@bank.example"])
+            seq = self.event(self.fx.bank, [sid], [self.green("both channels")])
+            self.smtp.wait(before + 1)
+            st = self.wait_for("both states", lambda: (self.channel(sid) or {}).get(
+                "email", {}).get("delivered") == 1 and self.channel(sid).get("attempts", 0) >= 1
+                and self.channel(sid))
+            self.assertEqual(st["channel"], "webhook")
+            self.assertEqual(st["cursor"], seq - 1 if seq > 1 else 0)
+            self.assertEqual(st["email"]["channel"], "email")
+            self.assertEqual(st["email"]["cursor"], seq)
+            rx.start()
+            self.assertEqual(rx.wait(1)[0]["json"]["event_id"], str(seq))
+        finally:
+            rx.stop()
+
+    def test_subscription_dead_letter_time_overrides_the_default(self):
+        rx = WebhookReceiver(secret="o" * 16)
+        try:
+            rx.status = 503
+            sid = self.subscribe(self.fx.rail, webhook=rx, dead_letter_after=1)
+            seq = self.event(self.fx.rail, [sid], [self.green("dies in a second")])
+
+            def dead():
+                st, got = self.api("/api/v1/dead-letters?subscription=" + sid,
+                                   self.fx.rail_reader)
+                return got["dead_letters"]
+            d = self.wait_for("a dead letter after 1 s", dead, timeout=15)[0]
+            self.assertEqual(d["event_id"], str(seq))
+            self.assertIn("503", d["last_error"])
+        finally:
+            rx.stop()
+
 
 class TestDeadLetters(DeliveryCase):
     env = dict(ENV, RENKEI_ALERT_DEAD_AFTER_S="2")

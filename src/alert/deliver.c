@@ -37,7 +37,7 @@ static int64_t pass(uint64_t gen)
         struct channel *chans[] = {&deliver_w.subs[i]->web, &deliver_w.subs[i]->mail};
         for (size_t k = 0; k < 2; k++) {
             struct channel *c = chans[k];
-            if (!c->present || c->in_flight)
+            if (!c->present || c->in_flight || c->done)
                 continue;
             if (c->n_redo > 0 && deliver_w.in_flight < MAX_IN_FLIGHT) {
                 deliver_start_redo(c);
@@ -74,6 +74,7 @@ static size_t drain(void)
             deliver_finished(m->easy_handle, m->data.result);
             n++;
         }
+    deliver_flush_delivered(); /* the cursors of every head delivered, in one transaction */
     return n;
 }
 
@@ -119,6 +120,9 @@ static void *worker(void *arg)
     for (size_t i = 0; i < deliver_w.n_subs; i++)
         deliver_sub_free(deliver_w.subs[i]); /* transfers in flight are redone at the next start */
     free(deliver_w.subs);
+    free(deliver_w.done);
+    deliver_w.done = NULL;
+    deliver_w.n_done = deliver_w.cap_done = 0;
     deliver_w.subs = NULL;
     deliver_w.n_subs = deliver_w.cap_subs = 0;
     return NULL;
@@ -151,7 +155,8 @@ int alert_deliver_start(struct rk_hub *hub, struct rk_err *err)
     CURLM *multi = curl_multi_init();
     if (multi == NULL)
         return rk_err_set(err, RK_E_NOMEM, "alert delivery: libcurl gave no multi handle");
-    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    /* keep a connection to every receiver of a busy hub open between deliveries */
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 4L * MAX_IN_FLIGHT);
     pthread_mutex_lock(&deliver_w.lock);
     deliver_w.multi = multi;
     pthread_mutex_unlock(&deliver_w.lock);

@@ -135,8 +135,7 @@ static void failed(struct channel *c, long status, const char *why)
 
 static void delivered(struct channel *c, long status)
 {
-    int64_t old = c->cursor;
-
+    c->done_from = c->cursor;
     c->cursor = c->head.seq;
     c->delivered++;
     c->attempts = 0;
@@ -144,14 +143,31 @@ static void delivered(struct channel *c, long status)
     c->next_at = 0;
     c->last_status = status;
     c->last_error[0] = '\0';
-    if (deliver_save(c->sub, NULL) != 0) { /* delivered again later: at-least-once */
-        c->cursor = old;
-        c->delivered--;
-        return;
+    c->done = true;
+    if (deliver_w.n_done == deliver_w.cap_done) {
+        deliver_w.cap_done = deliver_w.cap_done ? deliver_w.cap_done * 2 : 16;
+        deliver_w.done = rk_realloc(deliver_w.done, deliver_w.cap_done * sizeof(*deliver_w.done));
     }
-    deliver_held_clear(&c->head);
-    c->has_head = false;
-    c->looked_gen = 0;
+    deliver_w.done[deliver_w.n_done++] = c;
+}
+
+void deliver_flush_delivered(void)
+{
+    bool stored = deliver_save_many(deliver_w.done, deliver_w.n_done) == 0;
+
+    for (size_t i = 0; i < deliver_w.n_done; i++) {
+        struct channel *c = deliver_w.done[i];
+        c->done = false;
+        if (!stored) { /* delivered again later: at-least-once */
+            c->cursor = c->done_from;
+            c->delivered--;
+            continue;
+        }
+        deliver_held_clear(&c->head);
+        c->has_head = false;
+        c->looked_gen = 0;
+    }
+    deliver_w.n_done = 0;
 }
 
 /* Sets up and adds the transfer of ev with body (as of now) to c's webhook or e-mail; false

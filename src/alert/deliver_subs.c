@@ -102,6 +102,39 @@ static int save_tx(void *ctx, struct store *s, struct rk_err *err)
 }
 
 /* Stores the subscription's delivery state (and a dead letter): 0 or an error (logged). */
+struct save_many {
+    struct channel *const *cs;
+    size_t n;
+};
+
+static int save_many_tx(void *ctx, struct store *s, struct rk_err *err)
+{
+    struct save_many *m = ctx;
+
+    for (size_t i = 0; i < m->n; i++) {
+        char *json = channel_record_json(m->cs[i]->sub);
+        struct save sv = {.sub = m->cs[i]->sub, .json = json};
+        int rc = save_tx(&sv, s, err);
+        free(json);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int deliver_save_many(struct channel *const *cs, size_t n)
+{
+    struct rk_err err = {0};
+    struct save_many m = {.cs = cs, .n = n};
+
+    if (n == 0)
+        return 0;
+    int rc = store_write_tx(deliver_w.hub->store, save_many_tx, &m, &err);
+    if (rc != 0)
+        rk_log(RK_LOG_ERROR, "alert delivery: storing the state of %zu channels: %s", n, err.msg);
+    return rc;
+}
+
 int deliver_save(const struct sub *s, const struct channel *dead_of)
 {
     struct rk_err err = {0};

@@ -48,6 +48,8 @@ struct channel {
     struct held_event head;
     uint64_t looked_gen; /* wake generation at its last look for a head; 0: look now */
     bool in_flight;
+    bool done; /* its head was delivered: waits in deliver_w.done for its cursor to be stored */
+    int64_t done_from; /* the cursor before */
     CURL *easy;
     char *body;
     struct curl_slist *headers;
@@ -85,6 +87,8 @@ struct deliver_worker {
     int64_t base_us, default_dead_us, interval_us;
     rk_time_us reloaded_at, ticked_at;
     uint64_t reload_gen;
+    struct channel **done; /* heads delivered, cursors not stored yet (one transaction) */
+    size_t n_done, cap_done;
 };
 extern struct deliver_worker deliver_w;
 
@@ -93,6 +97,9 @@ void deliver_held_clear(struct held_event *e);
 /* Stores the subscription's delivery state (and, if dead_of, a dead letter of that channel's
  * head) in one transaction: 0 or an error (logged). */
 int deliver_save(const struct sub *s, const struct channel *dead_of);
+/* Stores the state of the n channels' subscriptions in one transaction: 0 or an error
+ * (logged). */
+int deliver_save_many(struct channel *const *cs, size_t n);
 void deliver_channel_stop(struct channel *c); /* drops its transfer in flight */
 void deliver_sub_free(struct sub *s);
 struct sub *deliver_sub_find(const char *id);
@@ -109,7 +116,11 @@ void deliver_start_head(struct channel *c);
 void deliver_start_redo(struct channel *c);
 /* store_record_fn over dead letters: queues those marked for a retry on their channels. */
 int deliver_retry_seen(void *ctx, const struct store_record *r);
-/* A transfer ended with cc. */
+/* A transfer ended with cc. A delivered head waits in deliver_w.done for
+ * deliver_flush_delivered. */
 void deliver_finished(CURL *easy, CURLcode cc);
+/* Stores the cursors of the heads delivered since the last call in one transaction, then
+ * those channels go on to their next event (or, if that failed, deliver the head again). */
+void deliver_flush_delivered(void);
 
 #endif /* RK_ALERT_DELIVER_WORKER_H */

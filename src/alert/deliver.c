@@ -88,6 +88,7 @@ static void *worker(void *arg)
         uint64_t gen = atomic_load(&deliver_w.wake_gen);
         if (now - deliver_w.ticked_at >= deliver_w.interval_us) { /* events of other processes */
             deliver_w.ticked_at = now;
+            deliver_flush_dirty();
             gen = atomic_fetch_add(&deliver_w.wake_gen, 1) + 1;
         }
         if (gen != seen_gen || now - deliver_w.reloaded_at >= RELOAD_EVERY_US) {
@@ -117,6 +118,7 @@ static void *worker(void *arg)
         curl_multi_perform(deliver_w.multi, &running);
         drain();
     }
+    deliver_flush_dirty();
     for (size_t i = 0; i < deliver_w.n_subs; i++)
         deliver_sub_free(deliver_w.subs[i]); /* transfers in flight are redone at the next start */
     free(deliver_w.subs);

@@ -80,8 +80,8 @@ void deliver_look_for_head(struct channel *c, uint64_t gen)
     }
     if (examined >= SCAN_MAX && !c->has_head)
         c->looked_gen = 0; /* more to examine: next round */
-    if (!c->has_head && c->cursor != start_cursor)
-        deliver_save(s, NULL);
+    if (c->cursor != start_cursor)
+        c->dirty = true; /* stored with the others at the next tick: skipping needs no commit */
 }
 
 /* Records a failed attempt at the head: retry later, or give it up as a dead letter. */
@@ -249,7 +249,7 @@ void deliver_start_head(struct channel *c)
         deliver_held_clear(&c->head);
         c->has_head = false;
         c->looked_gen = 0;
-        deliver_save(c->sub, NULL);
+        c->dirty = true;
         return;
     }
     bool started = transfer(c, &c->head, body, why, sizeof(why));

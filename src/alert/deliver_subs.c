@@ -135,6 +135,25 @@ int deliver_save_many(struct channel *const *cs, size_t n)
     return rc;
 }
 
+void deliver_flush_dirty(void)
+{
+    struct channel **cs = NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < deliver_w.n_subs; i++) {
+        struct channel *both[] = {&deliver_w.subs[i]->web, &deliver_w.subs[i]->mail};
+        for (size_t k = 0; k < 2; k++)
+            if (both[k]->present && both[k]->dirty && !both[k]->done) {
+                cs = rk_realloc(cs, (n + 1) * sizeof(*cs));
+                cs[n++] = both[k];
+            }
+    }
+    if (n > 0 && deliver_save_many(cs, n) == 0)
+        for (size_t i = 0; i < n; i++)
+            cs[i]->dirty = false;
+    free(cs);
+}
+
 int deliver_save(const struct sub *s, const struct channel *dead_of)
 {
     struct rk_err err = {0};

@@ -48,7 +48,8 @@ struct channel {
     struct held_event head;
     uint64_t looked_gen; /* wake generation at its last look for a head; 0: look now */
     bool in_flight;
-    bool done; /* its head was delivered: waits in deliver_w.done for its cursor to be stored */
+    bool dirty; /* its cursor moved over events not for it (or withheld): store it lazily */
+    bool done;  /* its head was delivered: waits in deliver_w.done for its cursor to be stored */
     int64_t done_from; /* the cursor before */
     CURL *easy;
     char *body;
@@ -100,6 +101,9 @@ int deliver_save(const struct sub *s, const struct channel *dead_of);
 /* Stores the state of the n channels' subscriptions in one transaction: 0 or an error
  * (logged). */
 int deliver_save_many(struct channel *const *cs, size_t n);
+/* Stores, in one transaction, the state of every channel whose cursor moved without a
+ * delivery (deliver_worker: at each tick and at the end). */
+void deliver_flush_dirty(void);
 void deliver_channel_stop(struct channel *c); /* drops its transfer in flight */
 void deliver_sub_free(struct sub *s);
 struct sub *deliver_sub_find(const char *id);

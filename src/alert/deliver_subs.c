@@ -206,6 +206,29 @@ void deliver_sub_free(struct sub *s)
     free(s);
 }
 
+/* Whether url is one the hub POSTs to (docs/alerts.md): https://, or http:// to a loopback
+ * host. The subscription routes check it; this guards records written any other way. */
+static bool webhook_url_ok(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    bool ok = false;
+
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (strcmp(scheme, "https") == 0)
+            ok = true;
+        else if (strcmp(scheme, "http") == 0)
+            ok = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+                 strncmp(host, "127.", 4) == 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
 /* Parses a subscription record into s's settings; false when it has no channel to drive. */
 static bool sub_parse(struct sub *s, const json_t *j)
 {
@@ -225,7 +248,12 @@ static bool sub_parse(struct sub *s, const json_t *j)
     free(s->to);
     s->to = NULL;
     s->n_to = 0;
-    if (url != NULL && secret != NULL) {
+    if (url != NULL && !webhook_url_ok(url))
+        rk_log(RK_LOG_WARN,
+               "alert delivery: subscription %s: webhook %s is neither https:// nor http:// to "
+               "a loopback address; not delivered",
+               s->id, url);
+    else if (url != NULL && secret != NULL) {
         s->url = rk_strdup(url);
         s->secret = rk_strdup(secret);
     }
@@ -296,12 +324,10 @@ static int sub_seen(void *ctx, const struct store_record *r)
         s->web.medium = MEDIUM_WEBHOOK;
         s->mail.medium = MEDIUM_EMAIL;
         s->web.sub = s->mail.sub = s;
-        if (!sub_parse(s, j)) { /* stream-only: nothing to deliver here */
-            json_decref(j);
-            deliver_sub_free(s);
-            return 0;
-        }
-        sub_load_state(s);
+        /* a stream-only one (or one whose webhook is refused) is kept without channels, so
+         * that it is parsed (and logged) once, not at every reload */
+        if (sub_parse(s, j))
+            sub_load_state(s);
         if (deliver_w.n_subs == deliver_w.cap_subs) {
             deliver_w.cap_subs = deliver_w.cap_subs ? deliver_w.cap_subs * 2 : 16;
             deliver_w.subs =
@@ -339,7 +365,7 @@ void deliver_reload(void)
     size_t kept = 0;
     for (size_t i = 0; i < deliver_w.n_subs; i++) {
         struct sub *s = deliver_w.subs[i];
-        if (s->seen && (s->web.present || s->mail.present))
+        if (s->seen)
             deliver_w.subs[kept++] = s;
         else
             deliver_sub_free(s);

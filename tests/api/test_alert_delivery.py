@@ -346,6 +346,17 @@ class TestAlertDelivery(DeliveryCase):
         finally:
             rx.stop()
 
+    def test_plain_http_webhook_off_loopback_is_never_used(self):
+        class Far:
+            url, secret = "http://192.0.2.7:9/hook", "z" * 16
+        sid = self.subscribe(self.fx.gas, webhook=Far())
+        self.event(self.fx.gas, [sid], [self.green("never sent")])
+        self.wait_for("the refusal logged", lambda: sid in self.hub.server_stderr())
+        time.sleep(1.0)
+        log = self.hub.server_stderr()
+        self.assertEqual(log.count("subscription %s: webhook" % sid), 1, log[-2000:])
+        self.assertIsNone(self.channel(sid))
+
 
 class TestDeadLetters(DeliveryCase):
     env = dict(ENV, RENKEI_ALERT_DEAD_AFTER_S="2")

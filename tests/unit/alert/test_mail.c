@@ -76,6 +76,25 @@ static void subject_and_text_of_a_body(void **state)
     json_decref(body);
 }
 
+/* alert_mail_send without a server, and with one that is not there: errors that say so. */
+static void send_errors(void **state)
+{
+    (void)state;
+    const char *to[] = {"soc@example.jp"};
+    struct rk_err err = {0};
+
+    unsetenv("RENKEI_SMTP_URL");
+    assert_int_equal(alert_mail_send(to, 1, "s", "b", &err), RK_E_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "RENKEI_SMTP_URL"));
+    setenv("RENKEI_SMTP_URL", "smtp://127.0.0.1:1", 1);
+    assert_int_equal(alert_mail_send(to, 1, "s", "b", &err), RK_E_IO);
+    assert_non_null(strstr(err.msg, "smtp://127.0.0.1:1"));
+    const char *bad[] = {"no-at-sign", "x@y\r\nRCPT TO:<z@evil.example>"};
+    assert_int_equal(alert_mail_send(bad, 2, "s", "b", &err), RK_E_INVALID);
+    assert_non_null(strstr(err.msg, "recipient"));
+    unsetenv("RENKEI_SMTP_URL");
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -84,6 +103,7 @@ int main(void)
         cmocka_unit_test(headers),
         cmocka_unit_test(subject_is_safe_and_encoded),
         cmocka_unit_test(subject_and_text_of_a_body),
+        cmocka_unit_test(send_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,8 @@ static int64_t pass(uint64_t gen)
     rk_time_us now = rk_time_now();
     int64_t wait = deliver_w.interval_us;
 
+    deliver_w.more_to_scan = false;
+
     /* each pass starts one subscription further, so that when the transfers in flight are at
      * their limit no subscription always comes last */
     size_t first = deliver_w.n_subs > 0 ? deliver_w.rotate++ % deliver_w.n_subs : 0;
@@ -59,7 +61,7 @@ static int64_t pass(uint64_t gen)
             }
         }
     }
-    return wait;
+    return deliver_w.more_to_scan ? 0 : wait;
 }
 
 /* Handles every transfer that ended; returns how many. */
@@ -122,6 +124,11 @@ static void *worker(void *arg)
     for (size_t i = 0; i < deliver_w.n_subs; i++)
         deliver_sub_free(deliver_w.subs[i]); /* transfers in flight are redone at the next start */
     free(deliver_w.subs);
+    for (size_t i = 0; i < deliver_w.n_orgs; i++)
+        free(deliver_w.orgs[i].id);
+    free(deliver_w.orgs);
+    deliver_w.orgs = NULL;
+    deliver_w.n_orgs = 0;
     free(deliver_w.done);
     deliver_w.done = NULL;
     deliver_w.n_done = deliver_w.cap_done = 0;

@@ -44,8 +44,12 @@ void deliver_look_for_head(struct channel *c, uint64_t gen)
     int64_t start_cursor = c->cursor;
     size_t examined = 0;
     struct rk_err err = {0};
+    struct deliver_org *org = &deliver_w.orgs[s->org_idx];
 
     c->looked_gen = gen;
+    if (org->empty_gen == gen && org->empty_after == c->cursor)
+        return; /* another channel of the organisation just found nothing after this seq */
+    bool at_end = false;
     while (!c->has_head && examined < SCAN_MAX) {
         struct batch b;
         b.n = 0;
@@ -75,11 +79,18 @@ void deliver_look_for_head(struct channel *c, uint64_t gen)
         for (size_t k = 0; k < b.n; k++)
             deliver_held_clear(&b.ev[k]);
         examined += b.n;
-        if (b.n < SCAN_BATCH)
+        if (b.n < SCAN_BATCH) {
+            at_end = !c->has_head;
             break;
+        }
     }
-    if (examined >= SCAN_MAX && !c->has_head)
-        c->looked_gen = 0; /* more to examine: next round */
+    if (at_end) { /* nothing after the cursor in this wake generation */
+        org->empty_gen = gen;
+        org->empty_after = c->cursor;
+    } else if (!c->has_head) {
+        c->looked_gen = 0; /* more to examine: the next pass, at once */
+        deliver_w.more_to_scan = true;
+    }
     if (c->cursor != start_cursor)
         c->dirty = true; /* stored with the others at the next tick: skipping needs no commit */
 }

@@ -282,6 +282,16 @@ struct sub *deliver_sub_find(const char *id)
     return NULL;
 }
 
+size_t deliver_org_index(const char *org_id)
+{
+    for (size_t i = 0; i < deliver_w.n_orgs; i++)
+        if (strcmp(deliver_w.orgs[i].id, org_id) == 0)
+            return i;
+    deliver_w.orgs = rk_realloc(deliver_w.orgs, (deliver_w.n_orgs + 1) * sizeof(*deliver_w.orgs));
+    deliver_w.orgs[deliver_w.n_orgs] = (struct deliver_org){.id = rk_strdup(org_id)};
+    return deliver_w.n_orgs++;
+}
+
 /* The stored state of a new subscription's channels, if any. */
 static void sub_load_state(struct sub *s)
 {
@@ -321,6 +331,7 @@ static int sub_seen(void *ctx, const struct store_record *r)
         s = rk_calloc(1, sizeof(*s));
         s->id = rk_strdup(r->id);
         s->org_id = rk_strdup(r->org_id != NULL ? r->org_id : "");
+        s->org_idx = deliver_org_index(s->org_id);
         s->web.medium = MEDIUM_WEBHOOK;
         s->mail.medium = MEDIUM_EMAIL;
         s->web.sub = s->mail.sub = s;

@@ -59,9 +59,17 @@ struct channel {
     struct sub *sub;
 };
 
+/* An organisation with subscriptions: what one wake generation learnt of its event log. */
+struct deliver_org {
+    char *id;
+    uint64_t empty_gen; /* in this generation, no event came after empty_after */
+    int64_t empty_after;
+};
+
 /* One subscription with a webhook or an e-mail. */
 struct sub {
     char *id, *org_id;
+    size_t org_idx;     /* in deliver_w.orgs */
     rk_time_us updated; /* of its record: reparsed when it changes */
     char *url, *secret;
     char **to;
@@ -90,6 +98,9 @@ struct deliver_worker {
     uint64_t reload_gen;
     struct channel **done; /* heads delivered, cursors not stored yet (one transaction) */
     size_t n_done, cap_done;
+    struct deliver_org *orgs; /* every organisation seen with a subscription (never shrinks) */
+    size_t n_orgs;
+    bool more_to_scan; /* a channel stopped scanning at SCAN_MAX: pass again at once */
 };
 extern struct deliver_worker deliver_w;
 
@@ -107,6 +118,8 @@ void deliver_flush_dirty(void);
 void deliver_channel_stop(struct channel *c); /* drops its transfer in flight */
 void deliver_sub_free(struct sub *s);
 struct sub *deliver_sub_find(const char *id);
+/* The index of organisation org_id in deliver_w.orgs (added if new). */
+size_t deliver_org_index(const char *org_id);
 /* Follows the subscription records: new ones start, changed ones are reparsed, removed ones
  * (and stream-only ones) stop. */
 void deliver_reload(void);

@@ -346,6 +346,33 @@ class TestAlertDelivery(DeliveryCase):
         finally:
             rx.stop()
 
+    def test_long_run_of_other_events_is_crossed_at_once(self):
+        rx = WebhookReceiver(secret="l" * 16)
+        try:
+            sid = self.subscribe(self.fx.rail, webhook=rx)
+            other = self.subscribe(self.fx.rail)
+            ref = self.green("after many")
+            oid = self.org(self.fx.rail)
+            doc = json.dumps({"kind": "object", "subscriptions": [other], "watchlist": [],
+                              "objects": [ref]})
+            db = self.db()
+            with db:
+                (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events "
+                                     "WHERE org_id = ?", (oid,)).fetchone()
+                now = int(time.time() * 1e6)
+                db.executemany("INSERT INTO events VALUES (?, ?, ?, 'object', ?)",
+                               [(oid, last + k, now, doc) for k in range(1, 10001)])
+            db.close()
+            t0 = time.time()
+            seq = self.event(self.fx.rail, [sid], [ref])
+            self.assertEqual(rx.wait(1)[0]["json"]["event_id"], str(seq))
+            self.assertLess(time.time() - t0, 10.0)
+            self.wait_for("the skipped cursor stored",
+                          lambda: (self.channel(other) or {}).get("cursor") is None and
+                          self.channel(sid)["cursor"] == seq)
+        finally:
+            rx.stop()
+
     def test_plain_http_webhook_off_loopback_is_never_used(self):
         class Far:
             url, secret = "http://192.0.2.7:9/hook", "z" * 16

@@ -506,6 +506,31 @@ class Sweep:
         self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
         self.check(rkey, reader, route, path, raw, status=st)
 
+    # -- alerts: dead letters (docs/api.md): only the caller's own organisation's; another
+    # organisation's only for the coordinator with ?org=
+
+    def p_dead_letters(self, route, rkey, reader, token):
+        for path in ("/api/v1/dead-letters", "/api/v1/dead-letters?subscription=x"):
+            st, _, raw = self.fetch("GET", path, token)
+            self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+            self.check(rkey, reader, route, path, raw, status=st)
+        if reader in (None, "coord"):
+            return
+        for o in self.w.orgs.values():
+            if o is reader or not o.id:
+                continue
+            path = "/api/v1/dead-letters?org=" + o.id
+            st, _, raw = self.fetch("GET", path, token)
+            self.expect_status(rkey, route, path, st, {403})
+            self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_dead_letter_retry(self, route, rkey, reader, token):
+        # nothing to retry in this world: a dead letter that does not exist is 404 for anyone
+        path = "/api/v1/dead-letters/00000000-0000-4000-8000-000000000000/1/retry"
+        st, _, raw = self.fetch("POST", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
+        self.check(rkey, reader, route, path, raw, status=st)
+
 
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
@@ -551,6 +576,8 @@ PROBES = {
     ("GET", "/api/v1/alerts/{}/ack"): Sweep.p_alerts_ack_link,
     ("GET", "/api/v1/contacts"): Sweep.p_contacts_get,
     ("PUT", "/api/v1/contacts"): Sweep.p_contacts_put,
+    ("GET", "/api/v1/dead-letters"): Sweep.p_dead_letters,
+    ("POST", "/api/v1/dead-letters/{}/{}/retry"): Sweep.p_dead_letter_retry,
 }
 
 

@@ -21,7 +21,8 @@
 
 #define BATCH          8    /* events read per look */
 #define LOOKS_PER_CALL 16   /* looks of one producer call when every event is withheld */
-#define POLL_MS        1000 /* looks without a wake-up this often */
+#define POLL_MS        1000 /* looks without a wake-up this often (default) */
+#define POLL_ENV       "RENKEI_ALERT_INTERVAL_MS" /* the matcher's interval too */
 #define KEEPALIVE_MS   15000
 #define KEEPALIVE_ENV  "RENKEI_STREAM_KEEPALIVE_MS" /* tests: a shorter keep-alive */
 
@@ -176,7 +177,7 @@ static int produce(void *state, struct http_stream *stream, struct rk_buf *out)
     rk_time_us now = rk_time_now();
     if (out->len == 0 && more)
         http_stream_wake(stream); /* only withheld events so far: go on soon */
-    else if (out->len == 0 && now - s->last_write >= s->keepalive_us - 1000 * (int64_t)POLL_MS / 2)
+    else if (out->len == 0 && now - s->last_write >= s->keepalive_us - s->keepalive_us / 20)
         rk_buf_puts(out, ": keep-alive\n\n");
     if (out->len == 0)
         return HTTP_PRODUCE_WAIT;
@@ -272,14 +273,15 @@ static int start_after(struct rk_hub *hub, const struct http_request *req,
     return 0;
 }
 
-static int64_t keepalive_us(void)
+/* Milliseconds from environment variable name, from min to max, else dflt. */
+static int64_t env_ms(const char *name, int64_t min, int64_t max, int64_t dflt)
 {
-    const char *v = getenv(KEEPALIVE_ENV);
-    int64_t ms = KEEPALIVE_MS;
+    const char *v = getenv(name);
+    int64_t ms = dflt;
 
-    if (v != NULL && rk_parse_int64(v, 100, 3600 * 1000, &ms) != 0)
-        ms = KEEPALIVE_MS;
-    return ms * 1000;
+    if (v != NULL && rk_parse_int64(v, min, max, &ms) != 0)
+        ms = dflt;
+    return ms;
 }
 
 static int stream_open(void *ctx, struct http_request *req, struct http_response *resp,
@@ -298,13 +300,14 @@ static int stream_open(void *ctx, struct http_request *req, struct http_response
     s->hub = hub;
     snprintf(s->org_id, sizeof(s->org_id), "%s", org_id);
     s->after = after;
-    s->keepalive_us = keepalive_us();
+    s->keepalive_us = env_ms(KEEPALIVE_ENV, 100, 3600 * 1000, KEEPALIVE_MS) * 1000;
+    int64_t poll_ms = env_ms(POLL_ENV, 10, 60 * 1000, POLL_MS);
     s->last_write = rk_time_now();
     struct http_producer p = {
         .produce = produce,
         .end = end,
         .state = s,
-        .wait_ms = (unsigned)(s->keepalive_us / 1000 < POLL_MS ? s->keepalive_us / 1000 : POLL_MS),
+        .wait_ms = (unsigned)(s->keepalive_us / 1000 < poll_ms ? s->keepalive_us / 1000 : poll_ms),
     };
     resp->status = 200;
     resp->content_type = "text/event-stream";

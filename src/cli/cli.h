@@ -17,6 +17,7 @@ int cmd_push(int argc, char **argv);       /* renkei push URL FILE... */
 int cmd_pull(int argc, char **argv);       /* renkei pull URL */
 int cmd_report(int argc, char **argv);     /* renkei report [options] URL */
 int cmd_search(int argc, char **argv);     /* renkei search HUB_URL VALUE... */
+int cmd_alert(int argc, char **argv);      /* renkei alert subscribe|watch|stream... */
 /* The sharing policy: */
 int cmd_policy(int argc, char **argv);     /* renkei policy show|set|load ... */
 int cmd_audit(int argc, char **argv);      /* renkei audit verify|list ... */

@@ -241,6 +241,14 @@ int sync_get_api_json(struct sync_client *c, const char *url, struct sync_respon
                       struct rk_err *err);
 
 /*
+ * Sends method (POST, PUT, PATCH, DELETE) to url of renkei's own JSON API, with body (len
+ * bytes of JSON; NULL for none) as application/json. Errors as sync_get_api_json; on success
+ * resp->body is the answer, NULL for a 204 (No Content).
+ */
+int sync_api_send(struct sync_client *c, const char *method, const char *url, const char *body,
+                  size_t len, struct sync_response *resp, struct rk_err *err);
+
+/*
  * POSTs body (len bytes, a TAXII envelope) to objects_url with the TAXII Content-Type and
  * Accept headers. Errors as sync_get_json; on success resp->body is the status resource.
  */

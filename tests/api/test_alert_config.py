@@ -219,6 +219,73 @@ class AlertConfigTest(HubTestCase):
         self.assertEqual(len(mine), 2, mine)
 
 
+class AlertCliTest(HubTestCase):
+    """`renkei alert` subscribe, subscriptions, unsubscribe, watch, watchlist, unwatch: the same
+    routes through the command line, with --json and for people."""
+
+    def alert(self, *args, expect=0, token=None):
+        tok = token or self.fx.gas_reader
+        return self.hub.cli("alert", args[0], self.hub.url(), "--token", tok, *args[1:],
+                            data=False, expect=expect)
+
+    def test_watch_list_unwatch(self):
+        got = self.alert("watch", "Example[.]JP", "192.0.2.0/24", "AS64500")
+        self.assertEqual([e["key"] for e in got["entries"]],
+                         ["domain:example.jp", "cidr4:192.0.2.0/24", "asn:AS64500"])
+        listed = self.alert("watchlist")
+        self.assertEqual(len(listed["entries"]), 3)
+        self.assertEqual(listed["own_identifiers"], [])
+        p = self.hub.run_cli("alert", "watchlist", self.hub.url(), "--token", self.fx.gas_reader,
+                             data=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("domain:example.jp", p.stdout)
+        bad = self.alert("watch", "ok.example.jp", "exa mple", expect=1)
+        self.assertIn("entries[1]", bad["error"])
+        for e in got["entries"]:
+            self.assertEqual(self.alert("unwatch", e["id"])["deleted"], True)
+        self.assertEqual(self.alert("watchlist")["entries"], [])
+        self.assertIn("404", self.alert("unwatch", got["entries"][0]["id"], expect=1)["error"])
+
+    def test_subscribe_list_unsubscribe(self):
+        got = self.alert("subscribe", "--webhook", "https://soc.example.jp/h", "--secret",
+                         "0123456789abcdef", "--email", "soc@example.jp", "--email",
+                         "duty@example.jp", "--filter", '{"types": ["indicator"]}',
+                         "--label", "cli")
+        sid = got["id"]
+        subs = self.alert("subscriptions")["subscriptions"]
+        mine = [s for s in subs if s["id"] == sid][0]
+        self.assertEqual(mine["webhook"], {"url": "https://soc.example.jp/h"})
+        self.assertEqual(len(mine["email"]["to"]), 2)
+        self.assertEqual(mine["label"], "cli")
+        p = self.hub.run_cli("alert", "subscriptions", self.hub.url(), "--token",
+                             self.fx.gas_reader, data=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(sid, p.stdout)
+        self.assertNotIn("0123456789abcdef", p.stdout)
+        self.alert("unsubscribe", sid)
+        self.assertNotIn(sid, [s["id"] for s in self.alert("subscriptions")["subscriptions"]])
+        # the hub's refusal is shown; a usage problem is exit 2
+        bad = self.alert("subscribe", "--webhook", "http://example.jp/h", "--secret", "x" * 16,
+                         expect=1)
+        self.assertIn("loopback", bad["error"])
+        p = self.hub.run_cli("alert", "subscribe", self.hub.url(), "--webhook", "https://a.jp/",
+                             data=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        p = self.hub.run_cli("alert", "watch", self.hub.url(), "--secret", "x", "a.jp",
+                             data=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        p = self.hub.run_cli("alert", "nonsense", data=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+    def test_coordinator_with_org(self):
+        got = self.alert("watch", "coord-set.example.jp", "--org", self.fx.rail,
+                         token=self.fx.coord)
+        wid = got["entries"][0]["id"]
+        self.assertIn(wid, [e["id"] for e in self.alert("watchlist",
+                                                        token=self.fx.rail_reader)["entries"]])
+        self.alert("unwatch", wid, "--org", self.fx.rail, token=self.fx.coord)
+
+
 class AlertLimitsTest(HubTestCase):
     def test_watchlist_limit_per_organisation(self):
         tok, path = self.fx.bank_contrib, "/api/v1/watchlist"

@@ -159,6 +159,28 @@ class AlertStreamTest(HubTestCase):
         self.assertEqual(s.events(1, timeout=2.0), [])
         self.assertIn(": keep-alive", s.comments)
 
+    def test_cli_stream(self):
+        org, tok = self.fx.gas, self.fx.gas_contrib
+        a = self.append(org, "visible")
+        self.append(org, "hidden")
+        b = self.append(org, "visible")
+        p = self.hub.run_cli("alert", "stream", self.hub.url(), "--token", tok,
+                             "--last-event-id", str(a - 1), "--count", "2", "--json",
+                             data=False, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+        self.assertEqual([x["event_id"] for x in lines], [str(a), str(b)])
+        self.assertEqual([o["id"] for o in lines[0]["objects"]], [self.visible["id"]])
+        p = self.hub.run_cli("alert", "stream", self.hub.url(), "--token", tok,
+                             "--last-event-id", str(a), "--count", "1", data=False, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("%d watchlist " % b), p.stdout)
+        self.assertIn(self.visible["id"], p.stdout)
+        p = self.hub.run_cli("alert", "stream", self.hub.url(), "--token", "rk_" + "0" * 64,
+                             "--json", data=False, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("401", json.loads(p.stdout)["error"])
+
     def test_who_may_read(self):
         self.assertEqual(self.open(None).status, 401)
         self.assertEqual(self.open(self.hub_metrics).status, 403)

@@ -143,8 +143,8 @@ class CliDocsTest(unittest.TestCase):
         top = self.help()
         without = [c for c in self.commands()
                    if "--data" not in options("\n".join(block(self.help(c), "Usage:")))]
-        self.assertEqual(without, ["push", "pull", "report", "search"])
-        self.assertIn("all but push, pull, report and search", top.replace("\n", " "))
+        self.assertEqual(without, ["push", "pull", "report", "search", "alert"])
+        self.assertIn("all but push, pull, report, search and alert", top.replace("\n", " "))
 
 
 def curl_words(rest):

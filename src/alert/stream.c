@@ -292,8 +292,17 @@ static int stream_open(void *ctx, struct http_request *req, struct http_response
     int64_t after = 0;
 
     (void)err;
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_need_member(req, resp))
         return 0;
+    /* One's own events only, the coordinator too: what a stream shows is read as its
+     * organisation, and another's view may hold what the coordinator may not read itself. */
+    const struct policy_principal *who = req->principal;
+    const char *org = module_param(req, "org");
+    if (org != NULL && org[0] != '\0' && strcmp(org, who->org_id) != 0 &&
+        strcmp(org, who->org_name) != 0)
+        return alert_config_refuse(resp, 403,
+                                   "the stream shows your own organisation's events only");
+    snprintf(org_id, sizeof(org_id), "%s", who->org_id);
     if (start_after(hub, req, resp, org_id, &after))
         return 0;
     struct sse *s = rk_calloc(1, sizeof(*s));

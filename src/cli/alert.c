@@ -50,7 +50,7 @@ const char alert_cli_usage[] =
     "  --label L            a label of your choice for the subscription\n"
     "  --last-event-id N    stream the events after N (0: every event); default: only new ones\n"
     "  --count N            stop after N events (stream)\n"
-    "  --org ORG            the coordinator acts on organisation ORG's alerts\n"
+    "  --org ORG            the coordinator acts on organisation ORG's alerts (not its stream)\n"
     "  --token T            Bearer token of a member (default $RENKEI_TOKEN)\n"
     "  --user U             HTTP Basic user name (with --password)\n"
     "  --password P         HTTP Basic password (the token)\n"

@@ -10,7 +10,7 @@ and the stream must notice them (it looks every RENKEI_ALERT_INTERVAL_MS without
 - each event is `id: SEQ / event: KIND / data: one line of JSON` (the delivered body:
   event_id, kind, time, subscription null, objects as the organisation reads them now);
 - a keep-alive comment when quiet; 401 anonymous, 403 metrics token, 400 bad Last-Event-ID;
-  the coordinator may read another organisation's with ?org=.
+  403 for another organisation's stream (?org=), the coordinator's request too.
 """
 import http.client
 import json
@@ -188,9 +188,12 @@ class AlertStreamTest(HubTestCase):
         self.assertEqual(self.open(self.fx.gas_reader, query="?last_event_id=-1").status, 400)
         self.assertEqual(self.open(self.fx.gas_reader, query="?org=" + self.fx.rail).status,
                          403)
-        # the coordinator reads another organisation's stream as that organisation would
+        # not even the coordinator reads another organisation's stream: it would show what
+        # that organisation reads, which the coordinator may not
+        self.assertEqual(self.open(self.fx.coord, query="?org=" + self.fx.power).status, 403)
+        # a member may name itself
         seq = self.append(self.fx.power, "hidden")
-        got = self.open(self.fx.coord, last_id=seq - 1,
+        got = self.open(self.fx.power_reader, last_id=seq - 1,
                         query="?org=" + self.fx.power).events(1)
         self.assertEqual([e[0] for e in got], [seq])
         self.assertEqual([o["id"] for o in got[0][2]["objects"]], [self.hidden["id"]])

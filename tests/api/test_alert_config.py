@@ -300,6 +300,21 @@ class AlertLimitsTest(HubTestCase):
         self.assertIn("10000", got["error"])
         self.assertTrue(re.search(r"limit", got["error"]))
 
+    def test_subscription_limit_per_organisation(self):
+        tok, path = self.fx.rail_contrib, "/api/v1/subscriptions"
+        for i in range(1000):
+            st, _, got = self.hub.req("POST", path, token=tok, accept=JSON, content_type=JSON,
+                                      body={"label": "n%d" % i})
+            self.assertEqual(st, 201, got)
+        st, _, got = self.hub.req("POST", path, token=tok, accept=JSON, content_type=JSON,
+                                  body={"label": "one more"})
+        self.assertEqual(st, 409, got)
+        self.assertIn("1000", got["error"])
+        # another organisation is not concerned
+        st, _, got = self.hub.req("POST", path, token=self.fx.gas_contrib, accept=JSON,
+                                  content_type=JSON, body={})
+        self.assertEqual(st, 201, got)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,8 +7,9 @@
  * either it starts after the last event already logged. Each open stream is registered so that
  * alert_stream_wake_all (called when events were committed) makes it look at once; it also
  * looks every poll interval (events appended by another process) and sends a keep-alive
- * comment when it has been quiet for 15 s. A few events per call of the producer bound the
- * memory a stream holds, whatever the reader's speed.
+ * comment when it has been quiet for 15 s (and ends if its organisation is no longer a member).
+ * A few events per call of the producer bound the memory a stream holds, whatever the reader's
+ * speed.
  */
 #include "alert/config.h"
 
@@ -152,6 +153,19 @@ static int look(struct sse *s, struct rk_buf *out, bool *more, struct rk_err *er
     return rc;
 }
 
+/* Whether the stream's organisation is still a member (not disabled, not removed); looked at
+ * with every keep-alive, so that a former member's open stream ends. A store failure counts
+ * as yes: the next look tells. */
+static bool still_member(struct sse *s)
+{
+    struct policy_principal who;
+    struct rk_err err;
+
+    rk_err_clear(&err);
+    int rc = alert_org_principal(s->hub, s->org_id, &who, &err);
+    return rc != RK_E_NOTFOUND && rc != RK_E_FORBIDDEN;
+}
+
 static int produce(void *state, struct http_stream *stream, struct rk_buf *out)
 {
     struct sse *s = state;
@@ -177,8 +191,11 @@ static int produce(void *state, struct http_stream *stream, struct rk_buf *out)
     rk_time_us now = rk_time_now();
     if (out->len == 0 && more)
         http_stream_wake(stream); /* only withheld events so far: go on soon */
-    else if (out->len == 0 && now - s->last_write >= s->keepalive_us - s->keepalive_us / 20)
+    else if (out->len == 0 && now - s->last_write >= s->keepalive_us - s->keepalive_us / 20) {
+        if (!still_member(s))
+            return HTTP_PRODUCE_END; /* a former member's stream closes */
         rk_buf_puts(out, ": keep-alive\n\n");
+    }
     if (out->len == 0)
         return HTTP_PRODUCE_WAIT;
     s->last_write = now;

@@ -68,6 +68,8 @@ class AlertStreamTest(HubTestCase):
     def extra_setup(cls):
         os.environ.update(ENV)
         cls.hub_metrics = cls.hub.token_create(cls.fx.bank, "metrics")
+        cls.leaver_id = cls.hub.org_add("leaver-test", "gas")["id"]
+        cls.leaver = cls.hub.token_create("leaver-test", "reader")
 
     @classmethod
     def after_start(cls):
@@ -180,6 +182,16 @@ class AlertStreamTest(HubTestCase):
                              "--json", data=False, timeout=30)
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("401", json.loads(p.stdout)["error"])
+
+    def test_stream_of_a_former_member_ends(self):
+        s = self.open(self.leaver)
+        self.assertEqual(s.status, 200)
+        st, _, got = self.hub.req("POST", "/api/v1/orgs/%s/disable" % self.leaver_id,
+                                  token=self.fx.coord, accept=JSON)
+        self.assertEqual(st, 200, got)
+        start = time.time()
+        while s.resp.readline():  # keep-alive comments, then the end of the stream
+            self.assertLess(time.time() - start, 10, "the stream did not end")
 
     def test_who_may_read(self):
         self.assertEqual(self.open(None).status, 401)

@@ -305,8 +305,9 @@ int alert_watch_create(void *ctx, struct http_request *req, struct http_response
     json_object_foreach(body, key, v)
     {
         if (strcmp(key, "entries") != 0) {
-            json_decref(body);
-            return alert_config_refuse(resp, 400, "%.64s: unknown member (expected entries)", key);
+            alert_config_refuse(resp, 400, "%.64s: unknown member (expected entries)", key);
+            json_decref(body); /* after: key is the body's */
+            return 0;
         }
     }
     struct new_entry *items = parse_entries(body, &n, resp);

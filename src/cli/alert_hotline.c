@@ -5,7 +5,7 @@
  * alert ack` (a member acknowledges one) and `renkei alert alerts` (the alerts the token may
  * see; with an id, one alert: every recipient's state for the coordinator). Each is a
  * subcommand function of the `renkei alert` dispatcher (cli_alert_raise, cli_alert_ack,
- * cli_alert_alerts); cmd_alert_hotline below dispatches them until that one exists.
+ * cli_alert_alerts), listed in its table (alert.c).
  */
 #include "cli.h"
 #include "cli/args.h"
@@ -182,7 +182,7 @@ static int call(const char *cmd, struct alert_args *a, const char *path, const j
     client = sync_client_new(&a->so, &err);
     if (client != NULL) {
         char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-        int r = body != NULL ? sync_post_api_json(client, url, text, strlen(text), &resp, &err)
+        int r = body != NULL ? sync_api_send(client, "POST", url, text, strlen(text), &resp, &err)
                              : sync_get_api_json(client, url, &resp, &err);
         free(text);
         if (r == 0) {
@@ -304,25 +304,4 @@ int cli_alert_alerts(int argc, char **argv)
     }
     json_decref(a.sectors);
     return rc;
-}
-
-/* Until the `renkei alert` dispatcher of the subscriptions part exists (it takes these three
- * subcommands), this one runs them. */
-int cmd_alert_hotline(int argc, char **argv)
-{
-    static const char usage[] =
-        "Usage: renkei alert raise|ack|alerts ... HUB_URL\n"
-        "\n"
-        "The hotline, as a client of a running hub:\n"
-        "  renkei alert raise HUB_URL --template T --summary S [--incident ID] [--sector S]\n"
-        "  renkei alert ack HUB_URL ALERT_ID\n"
-        "  renkei alert alerts HUB_URL [ALERT_ID]\n"
-        "\n"
-        "Each takes --help.\n";
-    static const struct cli_subcommand subs[] = {
-        {"raise", "alert raise", cli_alert_raise},
-        {"ack", "alert ack", cli_alert_ack},
-        {"alerts", "alert alerts", cli_alert_alerts},
-    };
-    return cli_dispatch("alert", usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -17,6 +17,7 @@ int cmd_push(int argc, char **argv);       /* renkei push URL FILE... */
 int cmd_pull(int argc, char **argv);       /* renkei pull URL */
 int cmd_report(int argc, char **argv);     /* renkei report [options] URL */
 int cmd_search(int argc, char **argv);     /* renkei search HUB_URL VALUE... */
+int cmd_alert(int argc, char **argv);      /* renkei alert subscribe|watch|stream... */
 /* The sharing policy: */
 int cmd_policy(int argc, char **argv);     /* renkei policy show|set|load ... */
 int cmd_audit(int argc, char **argv);      /* renkei audit verify|list ... */
@@ -28,6 +29,5 @@ int cli_alert_raise(int argc, char **argv);  /* renkei alert raise HUB_URL --tem
 int cli_alert_ack(int argc, char **argv);    /* renkei alert ack HUB_URL ALERT_ID */
 int cli_alert_alerts(int argc, char **argv); /* renkei alert alerts HUB_URL [ALERT_ID] */
 /* Temporary `renkei alert` dispatcher of those three, until the subscriptions part's. */
-int cmd_alert_hotline(int argc, char **argv);
 
 #endif /* RK_CLI_H */

@@ -27,7 +27,7 @@ static const struct command commands[] = {
     {"pull", cmd_pull, false, "fetch objects from a TAXII 2.1 collection"},
     {"report", cmd_report, false, "post an incident report and print the hub's severity"},
     {"search", cmd_search, false, "ask a hub who else reported a value (IP, domain, hash...)"},
-    {"alert", cmd_alert_hotline, false, "raise, acknowledge and list hotline alerts"},
+    {"alert", cmd_alert, false, "subscriptions, watchlist, the event stream and the hotline on a hub"},
     {"policy", cmd_policy, true, "show or change the sharing policy"},
     {"audit", cmd_audit, true, "verify or list the audit log"},
     {"credit", cmd_credit, true, "show an organisation's contribution credit"},
@@ -63,8 +63,8 @@ static void usage(FILE *f)
                "The commands that work on a hub's data folder take --data DIR (default\n"
                "$RENKEI_DATA, else ./renkei-data): all but ");
     print_names(f, false);
-    fprintf(f, ", which are clients\nof a running hub and take its URL instead (a collection's "
-               "URL, or for search the hub's).\n"
+    fprintf(f, ", which\nare clients of a running hub and take its URL instead (a collection's "
+               "URL, or\nfor search and alert the hub's).\n"
                "Exit status: 0 ok, 1 failed, 2 bad usage (push and report also 4: refused).\n\n"
                "Example, a hub in five commands:\n"
                "  renkei init --data hub\n"

@@ -20,6 +20,8 @@ struct sync_client {
     struct curl_slist *post_headers; /* Accept, Content-Type (and Authorization) for POST */
     struct curl_slist *api_headers;  /* Accept: application/json (and Authorization) for GET
                                         of renkei's own JSON API */
+    struct curl_slist *api_send;     /* the same and Content-Type: application/json, for its
+                                        POST, PUT, PATCH and DELETE */
     struct rk_buf body;              /* the body of the response being received */
     bool body_too_big;               /* the response passed SYNC_MAX_RESPONSE */
     struct sync_response *resp;      /* where header values of the current response go */
@@ -64,12 +66,16 @@ struct sync_client *sync_client_new(const struct sync_opts *opts, struct rk_err 
     c->post_headers = add_header(c->post_headers, "Content-Type: " SYNC_MEDIA_TYPE);
     /* A large POST must not wait for a 100-continue round trip. */
     c->post_headers = add_header(c->post_headers, "Expect:");
+    c->api_send = add_header(NULL, "Accept: application/json");
+    c->api_send = add_header(c->api_send, "Content-Type: application/json");
+    c->api_send = add_header(c->api_send, "Expect:");
     if (opts->token != NULL) {
         struct rk_buf h = RK_BUF_INIT;
         rk_buf_printf(&h, "Authorization: Bearer %s", opts->token);
         c->get_headers = add_header(c->get_headers, h.data);
         c->post_headers = add_header(c->post_headers, h.data);
         c->api_headers = add_header(c->api_headers, h.data);
+        c->api_send = add_header(c->api_send, h.data);
         rk_buf_free(&h);
     } else if (opts->user != NULL || opts->password != NULL) {
         curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -100,6 +106,7 @@ void sync_client_free(struct sync_client *c)
     curl_slist_free_all(c->get_headers);
     curl_slist_free_all(c->post_headers);
     curl_slist_free_all(c->api_headers);
+    curl_slist_free_all(c->api_send);
     rk_buf_free(&c->body);
     free(c);
 }
@@ -269,18 +276,17 @@ int sync_get_api_json(struct sync_client *c, const char *url, struct sync_respon
     return perform(c, "GET", url, NULL, 0, c->api_headers, resp, err);
 }
 
-int sync_post_api_json(struct sync_client *c, const char *url, const char *body, size_t len,
-                       struct sync_response *resp, struct rk_err *err)
+int sync_api_send(struct sync_client *c, const char *method, const char *url, const char *body,
+                  size_t len, struct sync_response *resp, struct rk_err *err)
 {
-    struct curl_slist *h = NULL;
-    const struct curl_slist *a;
-    int rc;
-    for (a = c->api_headers; a != NULL; a = a->next)
-        h = add_header(h, a->data);
-    h = add_header(h, "Content-Type: application/json");
-    h = add_header(h, "Expect:");
-    rc = perform(c, "POST", url, body, len, h, resp, err);
-    curl_slist_free_all(h);
+    if (strcmp(method, "POST") != 0)
+        curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+    int rc = perform(c, method, url, body, len, c->api_send, resp, err);
+    curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+    if (rc == RK_E_INVALID && resp->status == 204 && resp->body == NULL) {
+        rk_err_clear(err); /* No Content: nothing to parse */
+        rc = 0;
+    }
     return rc;
 }
 

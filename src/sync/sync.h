@@ -240,10 +240,13 @@ char *sync_api_url(const char *hub_url, const char *path, const char *const *par
 int sync_get_api_json(struct sync_client *c, const char *url, struct sync_response *resp,
                       struct rk_err *err);
 
-/* POSTs body (len bytes of JSON) to url, a route of renkei's own API, with Content-Type and
- * Accept application/json. Errors as sync_get_api_json; on success resp->body is the answer. */
-int sync_post_api_json(struct sync_client *c, const char *url, const char *body, size_t len,
-                       struct sync_response *resp, struct rk_err *err);
+/*
+ * Sends method (POST, PUT, PATCH, DELETE) to url of renkei's own JSON API, with body (len
+ * bytes of JSON; NULL for none) as application/json. Errors as sync_get_api_json; on success
+ * resp->body is the answer, NULL for a 204 (No Content).
+ */
+int sync_api_send(struct sync_client *c, const char *method, const char *url, const char *body,
+                  size_t len, struct sync_response *resp, struct rk_err *err);
 
 /*
  * POSTs body (len bytes, a TAXII envelope) to objects_url with the TAXII Content-Type and

@@ -13,8 +13,10 @@ and what the model says is visible must be visible. A route the server lists tha
 does not know fails the module: add a probe, never an exemption.
 """
 import hashlib
+import http.client
 import json
 import re
+import socket
 import subprocess
 import unittest
 import urllib.parse
@@ -532,6 +534,128 @@ class Sweep:
         self.check(rkey, reader, route, path, raw, status=st)
 
 
+    # -- alerts (docs/alerts.md): each organisation manages its own subscriptions and
+    # watchlist; another organisation's are 404 as if they did not exist, and its own
+    # identifiers are shown to it alone
+
+    def alert_setup(self):
+        """One subscription and one watchlist entry per organisation, made by the coordinator
+        with ?org= (once): {org key: (subscription id, watch id)}."""
+        if getattr(self, "alert_ids", None) is None:
+            self.alert_ids = {}
+            for o in self.w.orgs.values():
+                if not o.id:
+                    continue
+                q = "?org=" + o.id
+                st, sub, _ = self.fetch("POST", "/api/v1/subscriptions" + q, self.w.fx.coord,
+                                        body={"filter": {}, "label": "probe"})
+                st2, wl, _ = self.fetch("POST", "/api/v1/watchlist" + q, self.w.fx.coord,
+                                        body={"entries": ["probe-%s.example.jp" % o.key]})
+                if st != 201 or st2 != 201:
+                    self.violations.append("alert setup for %s: HTTP %d, %d" % (o.key, st, st2))
+                    continue
+                self.alert_ids[o.key] = (sub["id"], wl["entries"][0]["id"])
+        return self.alert_ids
+
+    def alert_others(self, reader):
+        """Ids of the other organisations' alert records, which reader must never see."""
+        mine = reader.key if reader not in (None, "coord") else None
+        return [(i.encode(), "alert record of another organisation")
+                for k, ids in self.alert_setup().items() if k != mine for i in ids]
+
+    def p_alert_list(self, route, rkey, reader, token, path, kind):
+        st, val, raw = self.fetch("GET", path, token)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        own_isp = reader not in (None, "coord") and reader.key == "isp"
+        # the ISP's own identifiers are its own: shown to it (GET /api/v1/watchlist)
+        self.check(rkey, reader, route, path, raw, data_route=False, skip_values=own_isp,
+                   extra=self.alert_others(reader), status=st)
+        if reader not in (None, "coord") and reader.key in self.alert_setup():
+            want = self.alert_setup()[reader.key][0 if kind == "subscriptions" else 1]
+            got = [e.get("id") for e in (val or {}).get(kind if kind == "subscriptions"
+                                                         else "entries", [])]
+            if want not in got:
+                self.violations.append("%s %s: its own record %s is not listed" %
+                                       (rkey, route, want))
+
+    def p_subs_list(self, route, rkey, reader, token):
+        self.p_alert_list(route, rkey, reader, token, "/api/v1/subscriptions", "subscriptions")
+
+    def p_watch_list(self, route, rkey, reader, token):
+        self.p_alert_list(route, rkey, reader, token, "/api/v1/watchlist", "watchlist")
+
+    def p_alert_delete(self, route, rkey, reader, token, base, which):
+        mine = reader.key if reader not in (None, "coord") else None
+        for k, ids in sorted(self.alert_setup().items()):
+            if k == mine:
+                continue
+            path = "%s/%s" % (base, ids[which])
+            st, _, raw = self.fetch("DELETE", path, token)
+            self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
+            self.check(rkey, reader, route, path, raw, data_route=False, status=st)
+
+    def p_subs_delete(self, route, rkey, reader, token):
+        self.p_alert_delete(route, rkey, reader, token, "/api/v1/subscriptions", 0)
+
+    def p_watch_delete(self, route, rkey, reader, token):
+        self.p_alert_delete(route, rkey, reader, token, "/api/v1/watchlist", 1)
+
+    def p_alert_add(self, route, rkey, reader, token, path, body, delete):
+        st, val, raw = self.fetch("POST", path, token, body=body)
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {201})
+        self.check(rkey, reader, route, path, raw, data_route=False,
+                   extra=self.alert_others(reader), status=st)
+        if st == 201:
+            rid = delete(val)
+            self.fetch("DELETE", "%s/%s" % (path, rid), token)
+        # another organisation's, named with ?org=: refused alike whether or not it exists
+        if reader not in (None, "coord"):
+            for q in ("?org=" + [o for o in self.w.orgs.values() if o.key != reader.key][0].name,
+                      "?org=no-such-organisation"):
+                st, _, raw = self.fetch("POST", path + q, token, body=body)
+                self.expect_status(rkey, route, path + q, st, {403})
+                self.check(rkey, reader, route, path, raw, data_route=False)
+
+    def p_subs_add(self, route, rkey, reader, token):
+        self.p_alert_add(route, rkey, reader, token, "/api/v1/subscriptions",
+                         {"filter": {}, "label": "probe"}, lambda v: v["id"])
+
+    def p_watch_add(self, route, rkey, reader, token):
+        self.p_alert_add(route, rkey, reader, token, "/api/v1/watchlist",
+                         {"entries": ["probe-add.example.jp"]}, lambda v: v["entries"][0]["id"])
+
+    def p_stream(self, route, rkey, reader, token):
+        # the whole event log of the reader's organisation, read for a moment: its events
+        # show objects as the reader may read them now, nothing else
+        conn = http.client.HTTPConnection(self.hub.host, self.hub.port, timeout=10)
+        hdrs = {"Accept": "text/event-stream"}
+        if token is not None:
+            hdrs["Authorization"] = "Bearer " + token
+        path = "/api/v1/stream?from=0"
+        raw = b""
+        try:
+            conn.request("GET", path, headers=hdrs)
+            resp = conn.getresponse()
+            st = resp.status
+            raw = str(resp.headers).encode()
+            if st != 200:
+                raw += resp.read()
+            else:
+                conn.sock.settimeout(0.3)
+                try:
+                    while True:
+                        chunk = resp.fp.read1(65536)
+                        if not chunk:
+                            break
+                        raw += chunk
+                except (socket.timeout, TimeoutError, OSError):
+                    pass
+        finally:
+            conn.close()
+        self.requests += 1
+        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+        self.check(rkey, reader, route, path, raw, extra=self.alert_others(reader), status=st)
+
 PROBES = {
     ("GET", "/healthz"): Sweep.p_healthz,
     ("GET", "/taxii2"): Sweep.p_discovery,
@@ -578,6 +702,13 @@ PROBES = {
     ("PUT", "/api/v1/contacts"): Sweep.p_contacts_put,
     ("GET", "/api/v1/dead-letters"): Sweep.p_dead_letters,
     ("POST", "/api/v1/dead-letters/{}/{}/retry"): Sweep.p_dead_letter_retry,
+    ("POST", "/api/v1/subscriptions"): Sweep.p_subs_add,
+    ("GET", "/api/v1/subscriptions"): Sweep.p_subs_list,
+    ("DELETE", "/api/v1/subscriptions/{}"): Sweep.p_subs_delete,
+    ("POST", "/api/v1/watchlist"): Sweep.p_watch_add,
+    ("GET", "/api/v1/watchlist"): Sweep.p_watch_list,
+    ("DELETE", "/api/v1/watchlist/{}"): Sweep.p_watch_delete,
+    ("GET", "/api/v1/stream"): Sweep.p_stream,
 }
 
 

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.h: what the files of the configuration routes share (config.c, subscriptions.c,
+ * watchlist.c): whose alerts a request manages, the audit entry of a change, and the route
+ * handlers config.c lists. Private to those three files.
+ */
+#ifndef RK_ALERT_CONFIG_H
+#define RK_ALERT_CONFIG_H
+
+#include "alert/alert_int.h"
+
+/* Limits per organisation and per request (docs/alerts.md). */
+#define ALERT_MAX_SUBSCRIPTIONS 1000
+#define ALERT_MAX_WATCH         10000
+#define ALERT_MAX_WATCH_POST    1000
+
+/*
+ * The organisation whose alerts req manages: the requester's own, or for the coordinator the
+ * one ?org= names (id or name). Writes its id to org_id and returns 0; otherwise answers (401
+ * or 403 for a requester who is no member, 403 for a member naming another organisation,
+ * 404 for an unknown one) and returns 1.
+ */
+int alert_config_target(struct rk_hub *hub, const struct http_request *req,
+                        struct http_response *resp, char org_id[RK_UUID_LEN]);
+
+/* Answers rc (a store or policy failure) as the JSON error of its status; a 5xx detail goes
+ * to the server log only. Returns 0 (what a handler returns). */
+int alert_config_fail(struct http_response *resp, int rc, const struct rk_err *err);
+
+/* Answers 400 (or status) with a message made like printf. Returns 0. */
+int alert_config_refuse(struct http_response *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The request's body, a JSON object (a new reference); otherwise answers 400 saying what is
+ * wrong with it and returns NULL. */
+json_t *alert_config_body(const struct http_request *req, struct http_response *resp);
+
+/* Appends the audit entry of one change (inside the change's write transaction): action
+ * "alert-config", detail {"org_id", "change", "kind", "ids"} (detail consumed). */
+int alert_config_audit(struct store *s, const struct http_request *req, const char *route,
+                       json_t *detail, struct rk_err *err);
+
+/* Routes (ctx: the hub). */
+int alert_subscription_create(void *ctx, struct http_request *req, struct http_response *resp,
+                              struct rk_err *err);
+int alert_subscription_list(void *ctx, struct http_request *req, struct http_response *resp,
+                            struct rk_err *err);
+int alert_subscription_delete(void *ctx, struct http_request *req, struct http_response *resp,
+                              struct rk_err *err);
+int alert_watch_create(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err);
+int alert_watch_list(void *ctx, struct http_request *req, struct http_response *resp,
+                     struct rk_err *err);
+int alert_watch_delete(void *ctx, struct http_request *req, struct http_response *resp,
+                       struct rk_err *err);
+
+/*
+ * Normalises one watchlist entry as the observable index does (analyze_observable_parse):
+ * a domain, an IPv4/IPv6 address or CIDR, an AS number ("AS64500"), an e-mail domain
+ * ("@example.jp"), a CPE 2.3 name ("cpe:2.3:a:vendor:product:...") or a product name
+ * ("product:Name"). 0 with type (static) and key (appended to key), or RK_E_INVALID with err
+ * saying what is wrong. (watchlist.c)
+ */
+int alert_watch_normalise(const char *entry, const char **type, struct rk_buf *key,
+                          struct rk_err *err);
+
+#endif /* RK_ALERT_CONFIG_H */

@@ -133,3 +133,27 @@ json_t *alert_config_body(const struct http_request *req, struct http_response *
     }
     return body;
 }
+
+int alert_config_grab_owner(void *ctx, const struct store_record *r)
+{
+    snprintf(ctx, RK_UUID_LEN, "%s", r->org_id != NULL ? r->org_id : "");
+    return 0;
+}
+
+int alert_config_delete_run(struct rk_hub *hub, struct http_request *req,
+                            struct http_response *resp, store_tx_fn del, struct rk_err *err)
+{
+    char org_id[RK_UUID_LEN];
+
+    if (alert_config_target(hub, req, resp, org_id))
+        return 0;
+    struct alert_config_delete t = {.req = req, .org_id = org_id, .id = req->captures[0]};
+    int rc = store_write_tx(hub->store, del, &t, err);
+    if (rc != 0)
+        return alert_config_fail(resp, rc, err);
+    alert_config_changed();
+    resp->status = 204;
+    resp->content_type = HTTP_JSON_MEDIA;
+    rk_buf_reset(&resp->body);
+    return 0;
+}

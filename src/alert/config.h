@@ -23,6 +23,26 @@
 int alert_config_target(struct rk_hub *hub, const struct http_request *req,
                         struct http_response *resp, char org_id[RK_UUID_LEN]);
 
+/* One DELETE .../{id} of a record the target organisation owns (alert_config_delete). */
+struct alert_config_delete {
+    const struct http_request *req;
+    const char *org_id; /* the target organisation (alert_config_target) */
+    const char *id;     /* the record's id, from the path */
+};
+
+/*
+ * A DELETE route's whole handling: the target organisation (alert_config_target), then del
+ * (ctx: a struct alert_config_delete) in one write transaction, which removes the record and
+ * writes its audit entry or fails (RK_E_NOTFOUND for a record of another organisation, as if
+ * it did not exist); then the matcher reloads and the answer is 204. Returns 0 (what a
+ * handler returns) or the error of a failure to answer.
+ */
+int alert_config_delete_run(struct rk_hub *hub, struct http_request *req,
+                            struct http_response *resp, store_tx_fn del, struct rk_err *err);
+
+/* The owner of the record fn reads into ctx (a char[RK_UUID_LEN]): for store_record_get. */
+int alert_config_grab_owner(void *ctx, const struct store_record *r);
+
 /* Answers rc (a store or policy failure) as the JSON error of its status; a 5xx detail goes
  * to the server log only. Returns 0 (what a handler returns). */
 int alert_config_fail(struct http_response *resp, int rc, const struct rk_err *err);

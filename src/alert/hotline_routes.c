@@ -412,41 +412,83 @@ static int h_ack(void *ctx, struct http_request *req, struct http_response *resp
     return 0;
 }
 
-static void text_reply(struct http_response *resp, int status, const char *text)
+static void page_reply(struct http_response *resp, int status, const char *title,
+                       const char *body_html)
 {
     resp->status = status;
-    resp->content_type = http_media_type(HTTP_MEDIA_TEXT);
+    resp->content_type = http_media_type(HTTP_MEDIA_HTML);
     rk_buf_reset(&resp->body);
-    rk_buf_puts(&resp->body, text);
+    rk_buf_printf(&resp->body,
+                  "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<title>%s</title></head>\n<body>\n<h1>%s</h1>\n%s</body></html>\n",
+                  title, title, body_html);
 }
 
+/* The signed link's check, for both of its steps: 0 when org and sig are the link's own
+ * (then org and sig are a UUID and 64 hex digits: safe to write into a page); otherwise
+ * answers 403 and returns 1. */
+static int link_check(struct rk_hub *hub, struct http_request *req, struct http_response *resp,
+                      const char **org, const char **sig)
+{
+    *org = module_param(req, "org");
+    *sig = module_param(req, "sig");
+    if (hotline_link_ok(hub->store, req->captures[0], *org, *sig))
+        return 0;
+    page_reply(resp, 403, "Not a valid link",
+               "<p>This acknowledgement link is not valid (it was changed or cut short). "
+               "Acknowledge on the hub instead.</p>\n");
+    return 1;
+}
+
+/*
+ * GET of the e-mail's link: a page with one button that POSTs the acknowledgement. A GET
+ * never acknowledges: mail scanners and link previews fetch links in e-mails, and an alert
+ * they "acknowledged" would never escalate.
+ */
 static int h_ack_link(void *ctx, struct http_request *req, struct http_response *resp,
                       struct rk_err *err)
 {
     struct rk_hub *hub = ctx;
-    const char *org = module_param(req, "org"), *sig = module_param(req, "sig");
+    const char *org, *sig;
+    struct rk_buf form = RK_BUF_INIT;
+    (void)err;
+    if (link_check(hub, req, resp, &org, &sig))
+        return 0;
+    rk_buf_printf(&form,
+                  "<p>Hotline alert %s is waiting for your organisation's acknowledgement.</p>\n"
+                  "<form method=\"post\" action=\"/api/v1/alerts/%s/ack-link?org=%s&amp;sig=%s\">"
+                  "<button type=\"submit\">Acknowledge</button></form>\n",
+                  req->captures[0], req->captures[0], org, sig);
+    page_reply(resp, 200, "Acknowledge a hotline alert", form.data);
+    rk_buf_free(&form);
+    return 0;
+}
+
+/* POST of the link's page: the acknowledgement itself. */
+static int h_ack_link_post(void *ctx, struct http_request *req, struct http_response *resp,
+                           struct rk_err *err)
+{
+    struct rk_hub *hub = ctx;
+    const char *org, *sig;
     char when[RK_TIME_LEN], msg[200];
     rk_time_us at = 0;
-    if (!hotline_link_ok(hub->store, req->captures[0], org, sig)) {
-        text_reply(resp, 403,
-                   "This acknowledgement link is not valid (it was changed or cut "
-                   "short). Acknowledge on the hub instead.\n");
+    if (link_check(hub, req, resp, &org, &sig))
         return 0;
-    }
     int rc = hotline_ack(hub->store, req->captures[0], org, "link", &at, err);
     if (rc == RK_E_NOTFOUND) {
-        text_reply(resp, 404, "This alert no longer exists.\n");
+        page_reply(resp, 404, "Not found", "<p>This alert no longer exists.</p>\n");
         return 0;
     }
     if (rc != 0) {
         rk_log(RK_LOG_ERROR, "hotline: acknowledgement link: %s", err->msg);
-        text_reply(resp, 500, "The acknowledgement could not be recorded; try again.\n");
+        page_reply(resp, 500, "Not recorded",
+                   "<p>The acknowledgement could not be recorded; try again.</p>\n");
         return 0;
     }
     rk_time_format(at, when);
-    snprintf(msg, sizeof msg, "Acknowledged: alert %s, at %s. Thank you.\n", req->captures[0],
+    snprintf(msg, sizeof msg, "<p>Alert %s, acknowledged at %s. Thank you.</p>\n", req->captures[0],
              when);
-    text_reply(resp, 200, msg);
+    page_reply(resp, 200, "Acknowledged", msg);
     return 0;
 }
 
@@ -510,7 +552,9 @@ size_t alert_hotline_routes(struct rk_hub *hub, struct http_route *out, size_t m
         {"GET", "/api/v1/alerts/{id}", h_get, hub, HTTP_ROUTE_JSON, "alert-hotline-get"},
         {"POST", "/api/v1/alerts/{id}/ack", h_ack, hub, HTTP_ROUTE_JSON, "alert-hotline-ack"},
         {"GET", "/api/v1/alerts/{id}/ack", h_ack_link, hub,
-         HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PRODUCES(HTTP_MEDIA_TEXT), "alert-hotline-ack-link"},
+         HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PRODUCES(HTTP_MEDIA_HTML), "alert-hotline-ack-link"},
+        {"POST", "/api/v1/alerts/{id}/ack-link", h_ack_link_post, hub,
+         HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PRODUCES(HTTP_MEDIA_HTML), "alert-hotline-ack-link-post"},
         {"GET", "/api/v1/contacts", h_contacts_get, hub, HTTP_ROUTE_JSON, "alert-contacts-get"},
         {"PUT", "/api/v1/contacts", h_contacts_put, hub, HTTP_ROUTE_JSON, "alert-contacts-put"},
     };

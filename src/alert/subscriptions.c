@@ -432,32 +432,21 @@ int alert_subscription_list(void *ctx, struct http_request *req, struct http_res
 /* ---- DELETE ----------------------------------------------------------------------------- */
 
 /* The owner of the record record_get finds. */
-static int grab_owner(void *ctx, const struct store_record *r)
-{
-    snprintf(ctx, RK_UUID_LEN, "%s", r->org_id != NULL ? r->org_id : "");
-    return 0;
-}
-
-struct delete_tx {
-    const struct http_request *req;
-    const char *org_id;
-    const char *id;
-};
-
 static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 {
-    struct delete_tx *t = ctx;
+    struct alert_config_delete *t = ctx;
     char owner[RK_UUID_LEN] = "", ch_owner[RK_UUID_LEN];
 
     /* read first, then write (store_write_tx) */
-    int rc = store_record_get(s, ALERT_REC_SUBSCRIPTION, t->id, grab_owner, owner, err);
+    int rc =
+        store_record_get(s, ALERT_REC_SUBSCRIPTION, t->id, alert_config_grab_owner, owner, err);
     if (rc == 0 && strcmp(owner, t->org_id) != 0)
         rc = RK_E_NOTFOUND;
     if (rc == RK_E_NOTFOUND)
         return rk_err_set(err, RK_E_NOTFOUND, "no such subscription");
     if (rc != 0)
         return rc;
-    int ch = store_record_get(s, ALERT_REC_CHANNEL, t->id, grab_owner, ch_owner, err);
+    int ch = store_record_get(s, ALERT_REC_CHANNEL, t->id, alert_config_grab_owner, ch_owner, err);
     if (ch != 0 && ch != RK_E_NOTFOUND)
         return ch;
     rk_err_clear(err);
@@ -475,18 +464,5 @@ static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 int alert_subscription_delete(void *ctx, struct http_request *req, struct http_response *resp,
                               struct rk_err *err)
 {
-    struct rk_hub *hub = ctx;
-    char org_id[RK_UUID_LEN];
-
-    if (alert_config_target(hub, req, resp, org_id))
-        return 0;
-    struct delete_tx t = {.req = req, .org_id = org_id, .id = req->captures[0]};
-    int rc = store_write_tx(hub->store, delete_in_tx, &t, err);
-    if (rc != 0)
-        return alert_config_fail(resp, rc, err);
-    alert_config_changed();
-    resp->status = 204;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    return 0;
+    return alert_config_delete_run(ctx, req, resp, delete_in_tx, err);
 }

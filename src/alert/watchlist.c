@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alert/match_int.h"
 #include "analyze/analyze.h"
 
 #define PRODUCT_MAX 256
@@ -62,13 +63,7 @@ static int cpe_check(const char *s, struct rk_err *err)
     return 0;
 }
 
-static void append_lower(struct rk_buf *b, const char *s)
-{
-    for (; *s != '\0'; s++)
-        rk_buf_putc(b, (char)tolower((unsigned char)*s));
-}
-
-/* Whether s (len bytes) holds a control character. */
+/* Whether s holds a control character. */
 static bool has_control(const char *s)
 {
     for (; *s != '\0'; s++)
@@ -77,72 +72,54 @@ static bool has_control(const char *s)
     return false;
 }
 
+/* The GET answer's type name of w: static. */
+static const char *watch_type(const struct alert_watch *w)
+{
+    switch (w->kind) {
+    case ALERT_WATCH_EMAIL_DOMAIN:
+        return "email-domain";
+    case ALERT_WATCH_PRODUCT:
+        return "product";
+    default:
+        return analyze_obs_type_name(w->obs.type);
+    }
+}
+
+/*
+ * The entry parsed by the matcher's own parser (alert_watch_parse: one normalisation for what
+ * is stored and what is matched), and what a POST takes of it besides: CPE 2.3 names that are
+ * well formed, product names that are short and printable, and no observable a watchlist
+ * does not hold (URLs, e-mail addresses, hashes: those are search's, not assets).
+ */
 int alert_watch_normalise(const char *entry, const char **type, struct rk_buf *key,
                           struct rk_err *err)
 {
-    struct analyze_observable obs;
-    size_t len = strlen(entry);
+    struct alert_watch *w = rk_malloc(sizeof(*w));
+    int rc = alert_watch_parse(entry, w, err);
 
-    while (len > 0 && isspace((unsigned char)entry[0]))
-        entry++, len--;
-    while (len > 0 && isspace((unsigned char)entry[len - 1]))
-        len--;
-    if (len == 0)
-        return rk_err_set(err, RK_E_INVALID, "empty");
-    if (len > ANALYZE_INPUT_MAX)
-        return rk_err_set(err, RK_E_INVALID, "longer than %d characters", ANALYZE_INPUT_MAX);
-    char *text = rk_strndup(entry, len);
-    int rc = 0;
-    if (text[0] == '@') {
-        rc = analyze_observable_parse(text + 1, len - 1, ANALYZE_OBS_DOMAIN, &obs, err);
-        if (rc == 0) {
-            *type = "email-domain";
-            rk_buf_printf(key, "email-domain:%s", obs.value);
-        }
-    } else if (strncasecmp(text, "cpe:", 4) == 0) {
-        if (strncasecmp(text, "cpe:2.3:", 8) != 0)
+    if (rc == RK_E_TOOBIG)
+        rc = RK_E_INVALID;
+    if (rc == 0 && w->kind == ALERT_WATCH_PRODUCT && strncmp(w->key, "cpe:", 4) == 0) {
+        if (strncmp(w->key, "cpe:2.3:", 8) != 0)
             rc = rk_err_set(err, RK_E_INVALID, "cpe: only CPE 2.3 names (cpe:2.3:...)");
         else
-            rc = cpe_check(text, err);
-        if (rc == 0) {
-            *type = "product";
-            append_lower(key, text);
-        }
-    } else if (strncasecmp(text, "product:", 8) == 0) {
-        const char *name = text + 8;
-        while (isspace((unsigned char)*name))
-            name++;
-        if (name[0] == '\0' || strlen(name) > PRODUCT_MAX || has_control(name))
+            rc = cpe_check(w->key, err);
+    } else if (rc == 0 && w->kind == ALERT_WATCH_PRODUCT) {
+        const char *name = w->key + strlen("product:");
+        if (strlen(name) > PRODUCT_MAX || has_control(name))
             rc = rk_err_set(err, RK_E_INVALID, "product: a name of 1 to %d printable characters",
                             PRODUCT_MAX);
-        if (rc == 0) {
-            *type = "product";
-            rk_buf_puts(key, "product:");
-            append_lower(key, name);
-        }
-    } else {
-        rc = analyze_observable_parse(text, len, ANALYZE_OBS_ANY, &obs, err);
-        if (rc == 0) {
-            switch (obs.type) {
-            case ANALYZE_OBS_IPV4:
-            case ANALYZE_OBS_IPV6:
-            case ANALYZE_OBS_CIDR4:
-            case ANALYZE_OBS_CIDR6:
-            case ANALYZE_OBS_DOMAIN:
-            case ANALYZE_OBS_ASN:
-                *type = analyze_obs_type_name(obs.type);
-                analyze_observable_key(&obs, key);
-                break;
-            default:
-                rc = rk_err_set(err, RK_E_INVALID,
-                                "%s: not something a watchlist holds (a domain, an IP address "
-                                "or CIDR range, an AS number, @domain for e-mail, cpe:2.3:... "
-                                "or product:Name)",
-                                analyze_obs_type_name(obs.type));
-            }
-        }
+    } else if (rc == 0 && w->kind == ALERT_WATCH_EXACT && w->obs.type != ANALYZE_OBS_ASN) {
+        rc = rk_err_set(err, RK_E_INVALID,
+                        "%s: not something a watchlist holds (a domain, an IP address or CIDR "
+                        "range, an AS number, @domain for e-mail, cpe:2.3:... or product:Name)",
+                        analyze_obs_type_name(w->obs.type));
     }
-    free(text);
+    if (rc == 0) {
+        *type = watch_type(w);
+        rk_buf_puts(key, w->key);
+    }
+    free(w);
     return rc;
 }
 
@@ -402,24 +379,12 @@ int alert_watch_list(void *ctx, struct http_request *req, struct http_response *
 
 /* ---- DELETE ----------------------------------------------------------------------------- */
 
-static int grab_owner(void *ctx, const struct store_record *r)
-{
-    snprintf(ctx, RK_UUID_LEN, "%s", r->org_id != NULL ? r->org_id : "");
-    return 0;
-}
-
-struct delete_tx {
-    const struct http_request *req;
-    const char *org_id;
-    const char *id;
-};
-
 static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 {
-    struct delete_tx *t = ctx;
+    struct alert_config_delete *t = ctx;
     char owner[RK_UUID_LEN] = "";
 
-    int rc = store_record_get(s, ALERT_REC_WATCH, t->id, grab_owner, owner, err);
+    int rc = store_record_get(s, ALERT_REC_WATCH, t->id, alert_config_grab_owner, owner, err);
     if (rc == 0 && strcmp(owner, t->org_id) != 0)
         rc = RK_E_NOTFOUND; /* another organisation's: as if it did not exist */
     if (rc == RK_E_NOTFOUND)
@@ -437,18 +402,5 @@ static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 int alert_watch_delete(void *ctx, struct http_request *req, struct http_response *resp,
                        struct rk_err *err)
 {
-    struct rk_hub *hub = ctx;
-    char org_id[RK_UUID_LEN];
-
-    if (alert_config_target(hub, req, resp, org_id))
-        return 0;
-    struct delete_tx t = {.req = req, .org_id = org_id, .id = req->captures[0]};
-    int rc = store_write_tx(hub->store, delete_in_tx, &t, err);
-    if (rc != 0)
-        return alert_config_fail(resp, rc, err);
-    alert_config_changed();
-    resp->status = 204;
-    resp->content_type = HTTP_JSON_MEDIA;
-    rk_buf_reset(&resp->body);
-    return 0;
+    return alert_config_delete_run(ctx, req, resp, delete_in_tx, err);
 }

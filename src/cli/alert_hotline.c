@@ -8,6 +8,7 @@
  * cli_alert_alerts), listed in its table (alert.c).
  */
 #include "cli.h"
+#include "cli/alert.h"
 #include "cli/args.h"
 #include "sync/sync.h"
 
@@ -167,37 +168,27 @@ static int parse(const char *cmd, const char *usage, bool raise, int argc, char 
     return CLI_CONTINUE;
 }
 
-/* GETs or POSTs (body not NULL) path on the hub; prints the answer as JSON or with print. */
+/* GETs or POSTs (body not NULL) path on the hub through the `renkei alert` client call;
+ * prints the answer as JSON or with print. */
 static int call(const char *cmd, struct alert_args *a, const char *path, const json_t *body,
                 void (*print)(const json_t *answer))
 {
-    struct sync_client *client;
-    struct sync_response resp;
-    struct rk_err err;
-    char *url = sync_api_url(a->pos[0], path, NULL, 0);
-    int rc = 1;
+    struct alert_cli_args c;
+    json_t *out = NULL;
 
-    memset(&resp, 0, sizeof resp);
-    rk_err_clear(&err);
-    client = sync_client_new(&a->so, &err);
-    if (client != NULL) {
-        char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-        int r = body != NULL ? sync_api_send(client, "POST", url, text, strlen(text), &resp, &err)
-                             : sync_get_api_json(client, url, &resp, &err);
-        free(text);
-        if (r == 0) {
-            if (a->json)
-                cli_json_print(json_incref(resp.body));
-            else
-                print(resp.body);
-            rc = 0;
-        }
+    memset(&c, 0, sizeof c);
+    c.label = cmd;
+    c.so = a->so;
+    c.hub = a->pos[0];
+    c.json = a->json;
+    int rc = alert_cli_call(&c, body != NULL ? "POST" : "GET", path, body, &out);
+    if (rc == 0) {
+        if (a->json)
+            cli_json_print(json_incref(out));
+        else
+            print(out);
     }
-    if (rc != 0)
-        cli_fail_named(cmd, a->json, err.msg);
-    sync_response_free(&resp);
-    sync_client_free(client);
-    free(url);
+    json_decref(out);
     return rc;
 }
 

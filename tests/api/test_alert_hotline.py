@@ -17,6 +17,7 @@
 """
 import json
 import os
+import re
 import time
 import urllib.parse
 
@@ -184,12 +185,24 @@ class TestAlertHotline(HubTestCase):
         self.assertEqual(q["org"], [self.org_id(self.fx.gas)])
         bad = path[:-4] + ("0000" if not path.endswith("0000") else "1111")
         for p in (bad, path.replace(q["org"][0], self.org_id(self.fx.rail))):
-            st, _, body = self.hub.req("GET", p, accept="text/plain")
-            self.assertEqual(st, 403, body)
-        st, hdrs, body = self.hub.req("GET", path, accept="text/plain")
+            for method in ("GET", "POST"):
+                pp = p if method == "GET" else p.replace("/ack?", "/ack-link?")
+                st, _, body = self.hub.req(method, pp, accept="text/html")
+                self.assertEqual(st, 403, body)
+        # opening the link (a mail scanner prefetching it too) only shows a page whose button
+        # POSTs the acknowledgement
+        st, hdrs, body = self.hub.req("GET", path, accept="text/html")
         self.assertEqual(st, 200, body)
-        self.assertIn("text/plain", hdrs.get("Content-Type"))
-        self.assertIn(b"Acknowledged", body)
+        self.assertIn("text/html", hdrs.get("Content-Type"))
+        self.assertIn(b'method="post"', body)
+        gas = self.api("GET", "/api/v1/alerts/" + aid, self.fx.coord)
+        self.assertIsNone([r for r in gas["recipients"] if r["org"] ==
+                           self.org_id(self.fx.gas)][0]["acknowledged_at"])
+        action = re.search(rb'action="([^"]+)"', body).group(1).decode().replace("&amp;", "&")
+        st, hdrs, body = self.hub.req("POST", action, accept="text/html", body=b"",
+                                      content_type="application/x-www-form-urlencoded")
+        self.assertEqual(st, 200, body)
+        self.assertIn(b"acknowledged at", body)
         # who is not a recipient cannot acknowledge; an unknown alert is 404
         self.api("POST", "/api/v1/alerts/%s/ack" % aid, self.fx.coord, {}, expect=(404,))
         self.api("POST", "/api/v1/alerts/%s/ack" % "00000000-0000-4000-8000-000000000000",

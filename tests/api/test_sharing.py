@@ -492,7 +492,14 @@ class Sweep:
     def p_alerts_ack_link(self, route, rkey, reader, token):
         path = ("/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack?org=x&sig=" +
                 "0" * 64)
-        st, _, raw = self.fetch("GET", path, token, accept="text/plain")
+        st, _, raw = self.fetch("GET", path, token, accept="text/html")
+        self.expect_status(rkey, route, path, st, {403})
+        self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_alerts_ack_link_post(self, route, rkey, reader, token):
+        path = ("/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack-link?org=x&sig=" +
+                "0" * 64)
+        st, _, raw = self.fetch("POST", path, token, accept="text/html")
         self.expect_status(rkey, route, path, st, {403})
         self.check(rkey, reader, route, path, raw, status=st)
 
@@ -698,6 +705,7 @@ PROBES = {
     ("GET", "/api/v1/alerts/{}"): Sweep.p_alerts_get,
     ("POST", "/api/v1/alerts/{}/ack"): Sweep.p_alerts_ack,
     ("GET", "/api/v1/alerts/{}/ack"): Sweep.p_alerts_ack_link,
+    ("POST", "/api/v1/alerts/{}/ack-link"): Sweep.p_alerts_ack_link_post,
     ("GET", "/api/v1/contacts"): Sweep.p_contacts_get,
     ("PUT", "/api/v1/contacts"): Sweep.p_contacts_put,
     ("GET", "/api/v1/dead-letters"): Sweep.p_dead_letters,

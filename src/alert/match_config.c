@@ -247,7 +247,7 @@ int alert_match_config_refresh(struct rk_hub *hub, struct alert_match_config *cf
     cfg->fingerprint = print;
     cfg->generation = generation;
     cfg->loaded = true;
-    rk_log(RK_LOG_INFO,
+    rk_log(RK_LOG_DEBUG,
            "alert match: %zu subscriptions, %zu watchlist entries and own identifiers, %zu "
            "organisations with alerts",
            subs.n, alert_watch_index_count(cfg->ix), cfg->n_active);

@@ -203,7 +203,9 @@ class TestChokePoint(unittest.TestCase):
     def test_the_unchecked_scan_is_hub_internal(self):
         """policy_index_scan reads without a requester: it is called only from the similar
         incidents service, which filters every id it answers with through policy_hub_query
-        for the requester, and from nowhere that builds a response by itself."""
+        for the requester, and from the alert matcher, whose events name versions only and
+        whose every delivery reads them through policy_hub_query as the recipient
+        (src/alert/payload.c); from nowhere that builds a response by itself."""
         scan = re.compile(r"\bpolicy_index_scan\s*\(")
         callers = set()
         for base, _, files in os.walk(os.path.join(ROOT, "src")):
@@ -215,15 +217,21 @@ class TestChokePoint(unittest.TestCase):
                     code = strip_comments(f.read())
                 if scan.search(code) and rel not in UNCHECKED_READERS:
                     callers.add(rel)
-        self.assertEqual(callers, {os.path.join("src", "analyze", "similar_service.c")},
+        self.assertEqual(callers, {os.path.join("src", "analyze", "similar_service.c"),
+                                   os.path.join("src", "alert", "match.c")},
                          "policy_index_scan is hub-internal: a new caller must filter what it "
                          "derives through policy_hub_query before any of it leaves, and be "
                          "listed here on purpose")
-        with open(os.path.join(ROOT, "src", "analyze", "similar_service.c"),
-                  encoding="utf-8") as f:
+        for rel, why in ((("analyze", "similar_service.c"),
+                          "the similar service no longer filters its matches per requester?"),
+                         (("alert", "payload.c"),
+                          "alert delivery no longer reads what it sends through the check?")):
+            with open(os.path.join(ROOT, "src", *rel), encoding="utf-8") as f:
+                code = strip_comments(f.read())
+            self.assertRegex(code, r"\bpolicy_hub_query\s*\(", why)
+        with open(os.path.join(ROOT, "src", "alert", "match.c"), encoding="utf-8") as f:
             code = strip_comments(f.read())
-        self.assertRegex(code, r"\bpolicy_hub_query\s*\(",
-                         "the similar service no longer filters its matches per requester?")
+        self.assertNotRegex(code, r"\bhttp_", "the matcher builds no response")
 
     def test_status_reads_only_through_policy(self):
         """A status resource is read only by policy_status_read (src/policy/status.c), which

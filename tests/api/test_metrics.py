@@ -317,7 +317,8 @@ class TestMetrics(HubTestCase):
         oid = indicator(9)
         self.post_ok(self.fx.c_public, [oid], self.fx.power_contrib)
         tid = hashlib.blake2b(self.fx.rail_reader.encode(), digest_size=32).hexdigest()[:16]
-        fill = {"root": API_ROOT.strip("/"), "oid": oid["id"]}
+        fill = {"root": API_ROOT.strip("/"), "oid": oid["id"],
+                "sub": "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "seq": "1"}
         failures, probed = [], 0
         for r in routes:
             if r["name"] == "metrics":

@@ -171,5 +171,6 @@ def main():
             "firehose" if firehose else "issue's config",
             "; ".join("%.0f / %.0f obj/s (%.2f)" % (a, b, a / b) for a, b in runs)))
 
+
 if __name__ == "__main__":
     main()

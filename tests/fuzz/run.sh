@@ -37,7 +37,7 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 ran=0
 for name in fuzz_json fuzz_stix fuzz_pattern fuzz_taxii_query fuzz_http fuzz_head fuzz_policy \
-    fuzz_sync fuzz_observable; do
+    fuzz_sync fuzz_observable fuzz_alert; do
     drv=$bindir/$name
     [ -x "$drv" ] || continue
     ran=$((ran + 1))

@@ -134,7 +134,7 @@ void alert_filter_free(struct alert_filter *f)
     free(f);
 }
 
-int alert_filter_compile(const json_t *filter, struct alert_filter **out, struct rk_err *err)
+static int filter_compile(const json_t *filter, struct alert_filter **out, struct rk_err *err)
 {
     struct alert_filter *f = rk_calloc(1, sizeof(*f));
     const char *k;
@@ -203,6 +203,24 @@ int alert_filter_compile(const json_t *filter, struct alert_filter **out, struct
     }
     *out = f;
     return 0;
+}
+
+/* A refusal names what the member sent (an unknown member, a bad value): its control
+ * characters are shown as '?', so that the message stays one printable line wherever it goes
+ * (a log line, a terminal). */
+static void printable_message(struct rk_err *err)
+{
+    for (char *c = err->msg; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+}
+
+int alert_filter_compile(const json_t *filter, struct alert_filter **out, struct rk_err *err)
+{
+    int rc = filter_compile(filter, out, err);
+    if (rc != 0)
+        printable_message(err);
+    return rc;
 }
 
 int alert_filter_check(const json_t *filter, struct rk_err *err)

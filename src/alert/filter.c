@@ -210,6 +210,8 @@ static int filter_compile(const json_t *filter, struct alert_filter **out, struc
  * (a log line, a terminal). */
 static void printable_message(struct rk_err *err)
 {
+    if (err == NULL) /* a caller that wants no message */
+        return;
     for (char *c = err->msg; *c != '\0'; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             *c = '?';

@@ -157,3 +157,24 @@ int alert_config_delete_run(struct rk_hub *hub, struct http_request *req,
     rk_buf_reset(&resp->body);
     return 0;
 }
+
+int alert_config_owned(struct store *s, const struct alert_config_delete *t, const char *kind,
+                       const char *what, struct rk_err *err)
+{
+    char owner[RK_UUID_LEN] = "";
+    int rc = store_record_get(s, kind, t->id, alert_config_grab_owner, owner, err);
+    if (rc == 0 && strcmp(owner, t->org_id) != 0)
+        rc = RK_E_NOTFOUND; /* another organisation's: as if it did not exist */
+    if (rc == RK_E_NOTFOUND)
+        return rk_err_set(err, RK_E_NOTFOUND, "no such %s", what);
+    return rc;
+}
+
+int alert_config_audit_delete(struct store *s, const struct alert_config_delete *t,
+                              const char *route, const char *kind_word, struct rk_err *err)
+{
+    return alert_config_audit(s, t->req, route,
+                              json_pack("{s:s, s:s, s:s, s:[s]}", "org_id", t->org_id, "change",
+                                        "delete", "kind", kind_word, "ids", t->id),
+                              err);
+}

@@ -40,6 +40,17 @@ struct alert_config_delete {
 int alert_config_delete_run(struct rk_hub *hub, struct http_request *req,
                             struct http_response *resp, store_tx_fn del, struct rk_err *err);
 
+/* Inside a DELETE's transaction: 0 when the record (kind, t->id) exists and is t->org_id's;
+ * otherwise RK_E_NOTFOUND with err "no such <what>" (another organisation's record as if it
+ * did not exist), or the store's error. */
+int alert_config_owned(struct store *s, const struct alert_config_delete *t, const char *kind,
+                       const char *what, struct rk_err *err);
+
+/* Inside a DELETE's transaction: the audit entry of removing t->id (route names the caller,
+ * kind_word "subscription" or "watch"). */
+int alert_config_audit_delete(struct store *s, const struct alert_config_delete *t,
+                              const char *route, const char *kind_word, struct rk_err *err);
+
 /* The owner of the record fn reads into ctx (a char[RK_UUID_LEN]): for store_record_get. */
 int alert_config_grab_owner(void *ctx, const struct store_record *r);
 

@@ -435,15 +435,10 @@ int alert_subscription_list(void *ctx, struct http_request *req, struct http_res
 static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 {
     struct alert_config_delete *t = ctx;
-    char owner[RK_UUID_LEN] = "", ch_owner[RK_UUID_LEN];
+    char ch_owner[RK_UUID_LEN] = "";
 
     /* read first, then write (store_write_tx) */
-    int rc =
-        store_record_get(s, ALERT_REC_SUBSCRIPTION, t->id, alert_config_grab_owner, owner, err);
-    if (rc == 0 && strcmp(owner, t->org_id) != 0)
-        rc = RK_E_NOTFOUND;
-    if (rc == RK_E_NOTFOUND)
-        return rk_err_set(err, RK_E_NOTFOUND, "no such subscription");
+    int rc = alert_config_owned(s, t, ALERT_REC_SUBSCRIPTION, "subscription", err);
     if (rc != 0)
         return rc;
     int ch = store_record_get(s, ALERT_REC_CHANNEL, t->id, alert_config_grab_owner, ch_owner, err);
@@ -454,10 +449,7 @@ static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
     if (rc == 0 && ch == 0)
         rc = store_record_delete(s, ALERT_REC_CHANNEL, t->id, err);
     if (rc == 0)
-        rc = alert_config_audit(s, t->req, "alert-subscription-delete",
-                                json_pack("{s:s, s:s, s:s, s:[s]}", "org_id", t->org_id, "change",
-                                          "delete", "kind", "subscription", "ids", t->id),
-                                err);
+        rc = alert_config_audit_delete(s, t, "alert-subscription-delete", "subscription", err);
     return rc;
 }
 

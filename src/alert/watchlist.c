@@ -382,20 +382,11 @@ int alert_watch_list(void *ctx, struct http_request *req, struct http_response *
 static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 {
     struct alert_config_delete *t = ctx;
-    char owner[RK_UUID_LEN] = "";
-
-    int rc = store_record_get(s, ALERT_REC_WATCH, t->id, alert_config_grab_owner, owner, err);
-    if (rc == 0 && strcmp(owner, t->org_id) != 0)
-        rc = RK_E_NOTFOUND; /* another organisation's: as if it did not exist */
-    if (rc == RK_E_NOTFOUND)
-        return rk_err_set(err, RK_E_NOTFOUND, "no such watchlist entry");
+    int rc = alert_config_owned(s, t, ALERT_REC_WATCH, "watchlist entry", err);
     if (rc == 0)
         rc = store_record_delete(s, ALERT_REC_WATCH, t->id, err);
     if (rc == 0)
-        rc = alert_config_audit(s, t->req, "alert-watch-delete",
-                                json_pack("{s:s, s:s, s:s, s:[s]}", "org_id", t->org_id, "change",
-                                          "delete", "kind", "watch", "ids", t->id),
-                                err);
+        rc = alert_config_audit_delete(s, t, "alert-watch-delete", "watch", err);
     return rc;
 }
 

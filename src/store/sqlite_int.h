@@ -493,8 +493,8 @@ void store_sq_obs_match_bind(sqlite3_stmt *st, const struct store_observable *ob
 int store_sq_record_put(struct store *s, const struct store_record *r, struct rk_err *err);
 int store_sq_record_get(struct store *s, const char *kind, const char *id, store_record_fn fn,
                         void *ctx, struct rk_err *err);
-int store_sq_record_list(struct store *s, const char *kind, const char *org_id,
-                         store_record_fn fn, void *ctx, struct rk_err *err);
+int store_sq_record_list(struct store *s, const char *kind, const char *org_id, store_record_fn fn,
+                         void *ctx, struct rk_err *err);
 int store_sq_record_delete(struct store *s, const char *kind, const char *id, struct rk_err *err);
 int store_sq_event_append(struct store *s, struct store_event *evs, size_t n, struct rk_err *err);
 int store_sq_event_since(struct store *s, const char *org_id, int64_t after_seq, size_t limit,

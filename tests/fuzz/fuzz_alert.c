@@ -42,13 +42,18 @@ static void fuzz_filter(const char *text, size_t len)
     if (rc != 0)
         check_message(&err);
     if (f != NULL) {
-        json_t *obj = json_pack("{s:s, s:s, s:s, s:[s]}", "type", "indicator", "pattern",
-                                "[domain-name:value = 'c2.example.jp']", "name", "x", "labels",
-                                "apt");
+        json_t *obj =
+            json_pack("{s:s, s:s, s:s, s:[s]}", "type", "indicator", "pattern",
+                      "[domain-name:value = 'c2.example.jp']", "name", "x", "labels", "apt");
         struct alert_obs_set obs = {0};
         alert_obs_collect("indicator", obj, &obs);
-        struct alert_version v = {.type = "indicator", .collection_id = "c", .collection_alias = "",
-                                  .tlp = 2, .obj = obj, .obs = &obs, .named_sector = ""};
+        struct alert_version v = {.type = "indicator",
+                                  .collection_id = "c",
+                                  .collection_alias = "",
+                                  .tlp = 2,
+                                  .obj = obj,
+                                  .obs = &obs,
+                                  .named_sector = ""};
         (void)alert_filter_match(f, &v, true);
         (void)alert_filter_match(f, &v, false);
         (void)alert_filter_hotline(f);

@@ -83,6 +83,11 @@ enum {
     OPT_LABEL,
     OPT_LAST_EVENT_ID,
     OPT_COUNT,
+    OPT_TEMPLATE,
+    OPT_SUMMARY,
+    OPT_INCIDENT,
+    OPT_SECTOR,
+    OPT_ACK_SECONDS,
     OPT_ORG,
     OPT_TIMEOUT,
     OPT_JSON,
@@ -102,6 +107,11 @@ static const struct option alert_options[] = {
     {"label", required_argument, NULL, OPT_LABEL},
     {"last-event-id", required_argument, NULL, OPT_LAST_EVENT_ID},
     {"count", required_argument, NULL, OPT_COUNT},
+    {"template", required_argument, NULL, OPT_TEMPLATE},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"incident", required_argument, NULL, OPT_INCIDENT},
+    {"sector", required_argument, NULL, OPT_SECTOR},
+    {"ack-seconds", required_argument, NULL, OPT_ACK_SECONDS},
     {"org", required_argument, NULL, OPT_ORG},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
@@ -127,13 +137,23 @@ static unsigned option_bit(int opt)
         return ALERT_OPT_LAST_EVENT_ID;
     case OPT_COUNT:
         return ALERT_OPT_COUNT;
+    case OPT_TEMPLATE:
+        return ALERT_OPT_TEMPLATE;
+    case OPT_SUMMARY:
+        return ALERT_OPT_SUMMARY;
+    case OPT_INCIDENT:
+        return ALERT_OPT_INCIDENT;
+    case OPT_SECTOR:
+        return ALERT_OPT_SECTOR;
+    case OPT_ACK_SECONDS:
+        return ALERT_OPT_ACK_SECONDS;
     default:
         return 0;
     }
 }
 
-int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int max_pos, int argc,
-                    char **argv)
+int alert_cli_parse(struct alert_cli_args *a, const char *usage, unsigned allowed, int min_pos,
+                    int max_pos, int argc, char **argv)
 {
     const char *label = argv[0];
     int opt;
@@ -142,6 +162,7 @@ int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int
     a->label = label;
     a->timeout_s = 60;
     a->last_event_id = -1;
+    a->usage = usage;
     optind = 0;
     while ((opt = getopt_long(argc, argv, ":h", alert_options, NULL)) != -1) {
         unsigned bit = option_bit(opt);
@@ -178,6 +199,26 @@ int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int
             if (rk_parse_int64(optarg, 1, INT64_MAX, &a->count) != 0)
                 return cli_usage_error(label, a->json, "--count wants a positive number");
             break;
+        case OPT_TEMPLATE:
+            a->template = optarg;
+            break;
+        case OPT_SUMMARY:
+            a->summary = optarg;
+            break;
+        case OPT_INCIDENT:
+            a->incident = optarg;
+            break;
+        case OPT_SECTOR:
+            if (a->n_sectors == ALERT_CLI_MAX_SECTORS)
+                return cli_usage_error(label, a->json, "at most %d --sector",
+                                       ALERT_CLI_MAX_SECTORS);
+            a->sectors[a->n_sectors++] = optarg;
+            break;
+        case OPT_ACK_SECONDS:
+            if (rk_parse_int64(optarg, 1, 604800, &a->ack_seconds) != 0)
+                return cli_usage_error(label, a->json,
+                                       "--ack-seconds wants a number from 1 to 604800");
+            break;
         case OPT_ORG:
             a->org = optarg;
             break;
@@ -191,7 +232,7 @@ int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int
             break;
         case 'h':
         case OPT_HELP:
-            fputs(alert_cli_usage, stdout);
+            fputs(a->usage != NULL ? a->usage : alert_cli_usage, stdout);
             return 0;
         default:
             return cli_client_option_error(label, opt, argv);
@@ -254,9 +295,9 @@ int cmd_alert(int argc, char **argv)
         {"watchlist", "alert watchlist", alert_cmd_watchlist},
         {"unwatch", "alert unwatch", alert_cmd_unwatch},
         {"stream", "alert stream", alert_cmd_stream},
-        {"raise", "alert raise", cli_alert_raise}, /* the hotline: alert_hotline.c */
-        {"ack", "alert ack", cli_alert_ack},
-        {"alerts", "alert alerts", cli_alert_alerts},
+        {"raise", "alert raise", alert_cmd_raise}, /* the hotline: alert_hotline.c */
+        {"ack", "alert ack", alert_cmd_ack},
+        {"alerts", "alert alerts", alert_cmd_alerts},
     };
     return cli_dispatch("alert", alert_cli_usage, subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

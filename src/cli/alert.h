@@ -3,7 +3,7 @@
  * alert.h: what the files of `renkei alert` share: its usage text, the options every
  * subcommand takes (a hub URL, the connection, --org, --json) and the call of one route of
  * the hub's alert API with the answer's errors reported. alert.c holds the table of
- * subcommands; each file adds its own (alert_config.c, alert_stream.c).
+ * subcommands; each file adds its own (alert_config.c, alert_stream.c, alert_hotline.c).
  */
 #ifndef RK_CLI_ALERT_H
 #define RK_CLI_ALERT_H
@@ -16,7 +16,8 @@
 
 #include "sync/sync.h"
 
-#define ALERT_CLI_MAX_EMAIL 20
+#define ALERT_CLI_MAX_EMAIL   20
+#define ALERT_CLI_MAX_SECTORS 32
 
 /* The options a subcommand may take beyond the ones every one takes (connection, --org,
  * --timeout, --json, --help): a bit each. */
@@ -28,6 +29,11 @@ enum alert_cli_opt {
     ALERT_OPT_LABEL = 1 << 4,
     ALERT_OPT_LAST_EVENT_ID = 1 << 5,
     ALERT_OPT_COUNT = 1 << 6,
+    ALERT_OPT_TEMPLATE = 1 << 7, /* the hotline's raise: --template, --summary, --incident, */
+    ALERT_OPT_SUMMARY = 1 << 8,  /* --sector (repeatable) and --ack-seconds */
+    ALERT_OPT_INCIDENT = 1 << 9,
+    ALERT_OPT_SECTOR = 1 << 10,
+    ALERT_OPT_ACK_SECONDS = 1 << 11,
 };
 
 /* A subcommand's parsed command line. Strings are borrowed from argv. */
@@ -43,7 +49,12 @@ struct alert_cli_args {
     size_t n_email;
     int64_t last_event_id; /* -1: not given */
     int64_t count;         /* 0: not given */
-    char **pos;            /* the positional arguments after the hub URL */
+    const char *template, *summary, *incident;
+    const char *sectors[ALERT_CLI_MAX_SECTORS];
+    size_t n_sectors;
+    int64_t ack_seconds; /* 0: not given */
+    const char *usage;   /* what --help prints; NULL: alert_cli_usage */
+    char **pos;          /* the positional arguments after the hub URL */
     int n_pos;
 };
 
@@ -54,10 +65,11 @@ extern const char alert_cli_usage[];
  * Parses the command line of subcommand a->label (argv[0] is it): the options every
  * subcommand takes, those of allowed (enum alert_cli_opt bits), a hub URL and from min_pos to
  * max_pos positional arguments after it (max_pos < 0: any number). Returns CLI_CONTINUE with
- * *a filled, 0 after --help (usage printed), or CLI_USAGE after a usage problem (reported).
+ * *a filled, 0 after --help (usage printed: usage, or alert_cli_usage when NULL), or
+ * CLI_USAGE after a usage problem (reported).
  */
-int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int max_pos, int argc,
-                    char **argv);
+int alert_cli_parse(struct alert_cli_args *a, const char *usage, unsigned allowed, int min_pos,
+                    int max_pos, int argc, char **argv);
 
 /*
  * Sends method to path (e.g. "/api/v1/subscriptions") of the hub, with ?org= when --org was
@@ -67,7 +79,7 @@ int alert_cli_parse(struct alert_cli_args *a, unsigned allowed, int min_pos, int
 int alert_cli_call(const struct alert_cli_args *a, const char *method, const char *path,
                    const json_t *body, json_t **out);
 
-/* The subcommands (alert_config.c, alert_stream.c): argv[0] is the label. */
+/* The subcommands (alert_config.c, alert_stream.c, alert_hotline.c): argv[0] is the label. */
 int alert_cmd_subscribe(int argc, char **argv);
 int alert_cmd_subscriptions(int argc, char **argv);
 int alert_cmd_unsubscribe(int argc, char **argv);
@@ -75,5 +87,8 @@ int alert_cmd_watch(int argc, char **argv);
 int alert_cmd_watchlist(int argc, char **argv);
 int alert_cmd_unwatch(int argc, char **argv);
 int alert_cmd_stream(int argc, char **argv);
+int alert_cmd_raise(int argc, char **argv);
+int alert_cmd_ack(int argc, char **argv);
+int alert_cmd_alerts(int argc, char **argv);
 
 #endif /* RK_CLI_ALERT_H */

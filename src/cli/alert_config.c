@@ -32,7 +32,7 @@ int alert_cmd_subscribe(int argc, char **argv)
     json_error_t jerr;
     json_t *out = NULL;
 
-    int rc = alert_cli_parse(&a,
+    int rc = alert_cli_parse(&a, NULL,
                              ALERT_OPT_WEBHOOK | ALERT_OPT_SECRET | ALERT_OPT_EMAIL |
                                  ALERT_OPT_FILTER | ALERT_OPT_LABEL,
                              0, 0, argc, argv);
@@ -104,7 +104,7 @@ int alert_cmd_subscriptions(int argc, char **argv)
     struct alert_cli_args a;
     json_t *out = NULL;
 
-    int rc = alert_cli_parse(&a, 0, 0, 0, argc, argv);
+    int rc = alert_cli_parse(&a, NULL, 0, 0, 0, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
     rc = alert_cli_call(&a, "GET", "/api/v1/subscriptions", NULL, &out);
@@ -118,7 +118,7 @@ static int delete_one(int argc, char **argv, const char *base, const char *what)
     json_t *out = NULL;
     char path[512];
 
-    int rc = alert_cli_parse(&a, 0, 1, 1, argc, argv);
+    int rc = alert_cli_parse(&a, NULL, 0, 1, 1, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
     if (a.pos[0][0] == '\0' || strchr(a.pos[0], '/') != NULL || strchr(a.pos[0], '?') != NULL ||
@@ -170,7 +170,7 @@ int alert_cmd_watch(int argc, char **argv)
     struct alert_cli_args a;
     json_t *out = NULL;
 
-    int rc = alert_cli_parse(&a, 0, 1, -1, argc, argv);
+    int rc = alert_cli_parse(&a, NULL, 0, 1, -1, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
     json_t *entries = json_array();
@@ -203,7 +203,7 @@ int alert_cmd_watchlist(int argc, char **argv)
     struct alert_cli_args a;
     json_t *out = NULL;
 
-    int rc = alert_cli_parse(&a, 0, 0, 0, argc, argv);
+    int rc = alert_cli_parse(&a, NULL, 0, 0, 0, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
     rc = alert_cli_call(&a, "GET", "/api/v1/watchlist", NULL, &out);

@@ -4,15 +4,14 @@
  * `renkei alert raise` (the coordinator raises an urgent alert from a template), `renkei
  * alert ack` (a member acknowledges one) and `renkei alert alerts` (the alerts the token may
  * see; with an id, one alert: every recipient's state for the coordinator). Each is a
- * subcommand function of the `renkei alert` dispatcher (cli_alert_raise, cli_alert_ack,
- * cli_alert_alerts), listed in its table (alert.c).
+ * subcommand of the `renkei alert` dispatcher (alert.c), parsed and called through its
+ * shared parser and client call (alert.h).
  */
 #include "cli.h"
 #include "cli/alert.h"
 #include "cli/args.h"
 #include "sync/sync.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,9 @@
     "  --cacert FILE       trust the CA certificates in FILE\n"                                    \
     "  --insecure          do not verify the server's TLS certificate\n"                           \
     "  --timeout SECONDS   limit on the request (default 60)\n"                                    \
-    "  --json              print the hub's answer as one line of JSON\n"
+    "  --json              print the hub's answer as one line of JSON\n"                           \
+    "  --org ORG           the coordinator acts for organisation ORG (ack: acknowledges\n"         \
+    "                      for it, e.g. after a call on the phone)\n"
 
 static const char raise_usage[] =
     "Usage: renkei alert raise [--token T | --user U --password P] [--cacert FILE] [--insecure]\n"
@@ -74,114 +75,13 @@ static const char alerts_usage[] =
     "Example:\n"
     "  renkei alert alerts https://hub.example:8443\n";
 
-enum {
-    OPT_TEMPLATE = CLI_OPT_CLIENT_END,
-    OPT_SUMMARY,
-    OPT_INCIDENT,
-    OPT_SECTOR,
-    OPT_ACK_SECONDS,
-    OPT_TIMEOUT,
-    OPT_JSON,
-    OPT_HELP,
-};
-
-static const struct option options[] = {
-    {"token", required_argument, NULL, CLI_OPT_TOKEN},
-    {"user", required_argument, NULL, CLI_OPT_USER},
-    {"password", required_argument, NULL, CLI_OPT_PASSWORD},
-    {"cacert", required_argument, NULL, CLI_OPT_CACERT},
-    {"insecure", no_argument, NULL, CLI_OPT_INSECURE},
-    {"template", required_argument, NULL, OPT_TEMPLATE},
-    {"summary", required_argument, NULL, OPT_SUMMARY},
-    {"incident", required_argument, NULL, OPT_INCIDENT},
-    {"sector", required_argument, NULL, OPT_SECTOR},
-    {"ack-seconds", required_argument, NULL, OPT_ACK_SECONDS},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
-/* What one invocation was given. */
-struct alert_args {
-    struct sync_opts so;
-    const char *template, *summary, *incident;
-    json_t *sectors;
-    int64_t ack_seconds, timeout_s;
-    bool json;
-    char **pos;
-    int n_pos;
-};
-
-/* Parses argv for cmd; the options it does not take (raise's) are refused. Returns
- * CLI_CONTINUE, or the exit status. */
-static int parse(const char *cmd, const char *usage, bool raise, int argc, char **argv,
-                 struct alert_args *a)
+/* Calls method on path of the hub (the `renkei alert` client call) and prints the answer as
+ * JSON or with print. */
+static int call(const struct alert_cli_args *a, const char *method, const char *path,
+                const json_t *body, void (*print)(const json_t *answer))
 {
-    int opt;
-    memset(a, 0, sizeof *a);
-    a->timeout_s = 60;
-    a->sectors = json_array();
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        if (cli_client_option(opt, optarg, &a->so))
-            continue;
-        if (!raise && opt >= OPT_TEMPLATE && opt <= OPT_ACK_SECONDS)
-            return cli_usage_error(cmd, a->json, "%s takes no %s", cmd, argv[optind - 1]);
-        switch (opt) {
-        case OPT_TEMPLATE:
-            a->template = optarg;
-            break;
-        case OPT_SUMMARY:
-            a->summary = optarg;
-            break;
-        case OPT_INCIDENT:
-            a->incident = optarg;
-            break;
-        case OPT_SECTOR:
-            json_array_append_new(a->sectors, json_string(optarg));
-            break;
-        case OPT_ACK_SECONDS:
-            if (rk_parse_int64(optarg, 1, 604800, &a->ack_seconds) != 0)
-                return cli_usage_error(cmd, a->json,
-                                       "--ack-seconds wants a number from 1 to 604800");
-            break;
-        case OPT_TIMEOUT:
-            if (rk_parse_int64(optarg, 1, 86400, &a->timeout_s) != 0)
-                return cli_usage_error(cmd, a->json,
-                                       "--timeout wants a positive number of seconds");
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case 'h':
-        case OPT_HELP:
-            fputs(usage, stdout);
-            return 0;
-        default:
-            return cli_client_option_error(cmd, opt, argv);
-        }
-    }
-    a->pos = argv + optind;
-    a->n_pos = argc - optind;
-    cli_client_finish(&a->so, (long)a->timeout_s);
-    return CLI_CONTINUE;
-}
-
-/* GETs or POSTs (body not NULL) path on the hub through the `renkei alert` client call;
- * prints the answer as JSON or with print. */
-static int call(const char *cmd, struct alert_args *a, const char *path, const json_t *body,
-                void (*print)(const json_t *answer))
-{
-    struct alert_cli_args c;
     json_t *out = NULL;
-
-    memset(&c, 0, sizeof c);
-    c.label = cmd;
-    c.so = a->so;
-    c.hub = a->pos[0];
-    c.json = a->json;
-    int rc = alert_cli_call(&c, body != NULL ? "POST" : "GET", path, body, &out);
+    int rc = alert_cli_call(a, method, path, body, &out);
     if (rc == 0) {
         if (a->json)
             cli_json_print(json_incref(out));
@@ -240,59 +140,58 @@ static void print_alerts(const json_t *v)
     json_array_foreach(json_object_get(v, "alerts"), i, a) print_alert(a);
 }
 
-int cli_alert_raise(int argc, char **argv)
+int alert_cmd_raise(int argc, char **argv)
 {
-    struct alert_args a;
-    int rc = parse("alert raise", raise_usage, true, argc, argv, &a);
-    if (rc == CLI_CONTINUE && (a.n_pos != 1 || a.template == NULL || a.summary == NULL))
-        rc = cli_usage_error("alert raise", a.json,
-                             "a hub URL, --template and --summary are needed");
-    if (rc == CLI_CONTINUE) {
-        json_t *body = json_pack("{s:s, s:s}", "template", a.template, "summary", a.summary);
-        if (a.incident != NULL)
-            json_object_set_new(body, "incident", json_string(a.incident));
-        if (json_array_size(a.sectors) > 0)
-            json_object_set(body, "sectors", a.sectors);
-        if (a.ack_seconds > 0)
-            json_object_set_new(body, "ack_seconds", json_integer(a.ack_seconds));
-        rc = call("alert raise", &a, "/api/v1/alerts", body, print_raised);
-        json_decref(body);
+    struct alert_cli_args a;
+    int rc = alert_cli_parse(&a, raise_usage,
+                             ALERT_OPT_TEMPLATE | ALERT_OPT_SUMMARY | ALERT_OPT_INCIDENT |
+                                 ALERT_OPT_SECTOR | ALERT_OPT_ACK_SECONDS,
+                             0, 0, argc, argv);
+    if (rc == CLI_CONTINUE && (a.template == NULL || a.summary == NULL))
+        rc = cli_usage_error(a.label, a.json, "--template and --summary are needed");
+    if (rc != CLI_CONTINUE)
+        return rc;
+    json_t *body = json_pack("{s:s, s:s}", "template", a.template, "summary", a.summary);
+    if (a.incident != NULL)
+        json_object_set_new(body, "incident", json_string(a.incident));
+    if (a.n_sectors > 0) {
+        json_t *sectors = json_array();
+        for (size_t i = 0; i < a.n_sectors; i++)
+            json_array_append_new(sectors, json_string(a.sectors[i]));
+        json_object_set_new(body, "sectors", sectors);
     }
-    json_decref(a.sectors);
+    if (a.ack_seconds > 0)
+        json_object_set_new(body, "ack_seconds", json_integer(a.ack_seconds));
+    rc = call(&a, "POST", "/api/v1/alerts", body, print_raised);
+    json_decref(body);
     return rc;
 }
 
-int cli_alert_ack(int argc, char **argv)
+int alert_cmd_ack(int argc, char **argv)
 {
-    struct alert_args a;
-    int rc = parse("alert ack", ack_usage, false, argc, argv, &a);
-    if (rc == CLI_CONTINUE && a.n_pos != 2)
-        rc = cli_usage_error("alert ack", a.json, "a hub URL and an alert id are needed");
-    if (rc == CLI_CONTINUE) {
-        struct rk_buf path = RK_BUF_INIT;
-        json_t *body = json_object();
-        rk_buf_printf(&path, "/api/v1/alerts/%s/ack", a.pos[1]);
-        rc = call("alert ack", &a, path.data, body, print_acked);
-        json_decref(body);
-        rk_buf_free(&path);
-    }
-    json_decref(a.sectors);
+    struct alert_cli_args a;
+    int rc = alert_cli_parse(&a, ack_usage, 0, 1, 1, argc, argv);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    struct rk_buf path = RK_BUF_INIT;
+    json_t *body = json_object();
+    rk_buf_printf(&path, "/api/v1/alerts/%s/ack", a.pos[0]);
+    rc = call(&a, "POST", path.data, body, print_acked);
+    json_decref(body);
+    rk_buf_free(&path);
     return rc;
 }
 
-int cli_alert_alerts(int argc, char **argv)
+int alert_cmd_alerts(int argc, char **argv)
 {
-    struct alert_args a;
-    int rc = parse("alert alerts", alerts_usage, false, argc, argv, &a);
-    if (rc == CLI_CONTINUE && (a.n_pos < 1 || a.n_pos > 2))
-        rc = cli_usage_error("alert alerts", a.json, "a hub URL and at most one alert id");
-    if (rc == CLI_CONTINUE) {
-        struct rk_buf path = RK_BUF_INIT;
-        rk_buf_printf(&path, "/api/v1/alerts%s%s", a.n_pos == 2 ? "/" : "",
-                      a.n_pos == 2 ? a.pos[1] : "");
-        rc = call("alert alerts", &a, path.data, NULL, a.n_pos == 2 ? print_alert : print_alerts);
-        rk_buf_free(&path);
-    }
-    json_decref(a.sectors);
+    struct alert_cli_args a;
+    int rc = alert_cli_parse(&a, alerts_usage, 0, 0, 1, argc, argv);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    struct rk_buf path = RK_BUF_INIT;
+    rk_buf_printf(&path, "/api/v1/alerts%s%s", a.n_pos == 1 ? "/" : "",
+                  a.n_pos == 1 ? a.pos[0] : "");
+    rc = call(&a, "GET", path.data, NULL, a.n_pos == 1 ? print_alert : print_alerts);
+    rk_buf_free(&path);
     return rc;
 }

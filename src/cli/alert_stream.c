@@ -186,7 +186,7 @@ int alert_cmd_stream(int argc, char **argv)
     struct follow f;
     struct rk_err err;
 
-    int rc = alert_cli_parse(&a, ALERT_OPT_LAST_EVENT_ID | ALERT_OPT_COUNT, 0, 0, argc, argv);
+    int rc = alert_cli_parse(&a, NULL, ALERT_OPT_LAST_EVENT_ID | ALERT_OPT_COUNT, 0, 0, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

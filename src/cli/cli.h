@@ -24,10 +24,4 @@ int cmd_audit(int argc, char **argv);      /* renkei audit verify|list ... */
 int cmd_credit(int argc, char **argv);     /* renkei credit show --org N */
 int cmd_provenance(int argc, char **argv); /* renkei provenance show ID */
 
-/* The hotline (alert_hotline.c): subcommands of `renkei alert`. */
-int cli_alert_raise(int argc, char **argv);  /* renkei alert raise HUB_URL --template T ... */
-int cli_alert_ack(int argc, char **argv);    /* renkei alert ack HUB_URL ALERT_ID */
-int cli_alert_alerts(int argc, char **argv); /* renkei alert alerts HUB_URL [ALERT_ID] */
-/* Temporary `renkei alert` dispatcher of those three, until the subscriptions part's. */
-
 #endif /* RK_CLI_H */

@@ -119,6 +119,15 @@ static const struct option alert_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The long name of option opt ("webhook"), for messages. */
+static const char *option_name(int opt)
+{
+    for (const struct option *o = alert_options; o->name != NULL; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
 /* The bit of enum alert_cli_opt an option needs, or 0 if every subcommand takes it. */
 static unsigned option_bit(int opt)
 {
@@ -167,8 +176,8 @@ int alert_cli_parse(struct alert_cli_args *a, const char *usage, unsigned allowe
     while ((opt = getopt_long(argc, argv, ":h", alert_options, NULL)) != -1) {
         unsigned bit = option_bit(opt);
         if (bit != 0 && (allowed & bit) == 0)
-            return cli_usage_error(label, a->json, "option %s is not one of %s's", argv[optind - 1],
-                                   label);
+            return cli_usage_error(label, a->json, "option --%s is not one of %s's",
+                                   option_name(opt), label);
         if (cli_client_option(opt, optarg, &a->so))
             continue;
         switch (opt) {

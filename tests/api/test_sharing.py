@@ -471,75 +471,55 @@ class Sweep:
             return  # the coordinator raises alerts in test_alert_hotline.py
         self.p_admin_write(route, rkey, reader, token, "POST", "/api/v1/alerts")
 
-    def p_alerts_list(self, route, rkey, reader, token):
-        path = "/api/v1/alerts"
-        st, _, raw = self.fetch("GET", path, token)
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
+    def probe(self, route, rkey, reader, token, method, path, member, anonymous=(401,), **kw):
+        """One request: the status anonymous (no token) or member (any token) expects, and
+        nothing in the body reader may not see."""
+        st, _, raw = self.fetch(method, path, token, **kw)
+        self.expect_status(rkey, route, path, st, set(anonymous if reader is None else member))
         self.check(rkey, reader, route, path, raw, status=st)
+
+    def p_alerts_list(self, route, rkey, reader, token):
+        self.probe(route, rkey, reader, token, "GET", "/api/v1/alerts", {200})
 
     def p_alerts_get(self, route, rkey, reader, token):
-        path = "/api/v1/alerts/00000000-0000-4000-8000-000000000000"
-        st, _, raw = self.fetch("GET", path, token)
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
-        self.check(rkey, reader, route, path, raw, status=st)
+        self.probe(route, rkey, reader, token, "GET", "/api/v1/alerts/" + ZERO_UUID, {404})
 
     def p_alerts_ack(self, route, rkey, reader, token):
-        path = "/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack"
-        st, _, raw = self.fetch("POST", path, token, body={})
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
-        self.check(rkey, reader, route, path, raw, status=st)
+        self.probe(route, rkey, reader, token, "POST", "/api/v1/alerts/%s/ack" % ZERO_UUID,
+                   {404}, body={})
 
     def p_alerts_ack_link(self, route, rkey, reader, token):
-        path = ("/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack?org=x&sig=" +
-                "0" * 64)
-        st, _, raw = self.fetch("GET", path, token, accept="text/html")
-        self.expect_status(rkey, route, path, st, {403})
-        self.check(rkey, reader, route, path, raw, status=st)
+        path = "/api/v1/alerts/%s/ack?org=x&sig=%s" % (ZERO_UUID, "0" * 64)
+        self.probe(route, rkey, reader, token, "GET", path, {403}, (403,), accept="text/html")
 
     def p_alerts_ack_link_post(self, route, rkey, reader, token):
-        path = ("/api/v1/alerts/00000000-0000-4000-8000-000000000000/ack-link?org=x&sig=" +
-                "0" * 64)
-        st, _, raw = self.fetch("POST", path, token, accept="text/html")
-        self.expect_status(rkey, route, path, st, {403})
-        self.check(rkey, reader, route, path, raw, status=st)
+        path = "/api/v1/alerts/%s/ack-link?org=x&sig=%s" % (ZERO_UUID, "0" * 64)
+        self.probe(route, rkey, reader, token, "POST", path, {403}, (403,), accept="text/html")
 
     def p_contacts_get(self, route, rkey, reader, token):
-        path = "/api/v1/contacts"
-        st, _, raw = self.fetch("GET", path, token)
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
-        self.check(rkey, reader, route, path, raw, status=st)
+        self.probe(route, rkey, reader, token, "GET", "/api/v1/contacts", {200})
 
     def p_contacts_put(self, route, rkey, reader, token):
-        path = "/api/v1/contacts"
-        st, _, raw = self.fetch("PUT", path, token, body={})
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
-        self.check(rkey, reader, route, path, raw, status=st)
+        self.probe(route, rkey, reader, token, "PUT", "/api/v1/contacts", {200}, body={})
 
     # -- alerts: dead letters (docs/api.md): only the caller's own organisation's; another
     # organisation's only for the coordinator with ?org=
 
     def p_dead_letters(self, route, rkey, reader, token):
         for path in ("/api/v1/dead-letters", "/api/v1/dead-letters?subscription=x"):
-            st, _, raw = self.fetch("GET", path, token)
-            self.expect_status(rkey, route, path, st, {401} if reader is None else {200})
-            self.check(rkey, reader, route, path, raw, status=st)
+            self.probe(route, rkey, reader, token, "GET", path, {200})
         if reader in (None, "coord"):
             return
         for o in self.w.orgs.values():
             if o is reader or not o.id:
                 continue
-            path = "/api/v1/dead-letters?org=" + o.id
-            st, _, raw = self.fetch("GET", path, token)
-            self.expect_status(rkey, route, path, st, {403})
-            self.check(rkey, reader, route, path, raw, status=st)
+            self.probe(route, rkey, reader, token, "GET", "/api/v1/dead-letters?org=" + o.id,
+                       {403})
 
     def p_dead_letter_retry(self, route, rkey, reader, token):
         # nothing to retry in this world: a dead letter that does not exist is 404 for anyone
-        path = "/api/v1/dead-letters/00000000-0000-4000-8000-000000000000/1/retry"
-        st, _, raw = self.fetch("POST", path, token)
-        self.expect_status(rkey, route, path, st, {401} if reader is None else {404})
-        self.check(rkey, reader, route, path, raw, status=st)
-
+        self.probe(route, rkey, reader, token, "POST",
+                   "/api/v1/dead-letters/%s/1/retry" % ZERO_UUID, {404})
 
     # -- alerts (docs/alerts.md): each organisation manages its own subscriptions and
     # watchlist; another organisation's are 404 as if they did not exist, and its own

@@ -39,41 +39,6 @@ size_t alert_config_routes(struct rk_hub *hub, struct http_route *out, size_t ma
     return n;
 }
 
-int alert_config_target(struct rk_hub *hub, const struct http_request *req,
-                        struct http_response *resp, char org_id[RK_UUID_LEN])
-{
-    const struct policy_principal *who = req->principal;
-    const char *org = module_param(req, "org");
-    struct store_org o;
-    struct rk_err err;
-
-    if (module_need_member(req, resp))
-        return 1;
-    snprintf(org_id, RK_UUID_LEN, "%s", who->org_id);
-    if (org == NULL || org[0] == '\0' || strcmp(org, who->org_id) == 0 ||
-        strcmp(org, who->org_name) == 0)
-        return 0;
-    if (!policy_is_coordinator(who)) {
-        /* the same refusal whether or not the other organisation exists */
-        http_json_error(resp, 403, "members manage only their own organisation's alerts");
-        return 1;
-    }
-    memset(&o, 0, sizeof(o));
-    rk_err_clear(&err);
-    int rc = store_org_get(hub->store, org, &o, &err);
-    if (rc == RK_E_NOTFOUND) {
-        http_json_error(resp, 404, "org: unknown organisation");
-        return 1;
-    }
-    if (rc != 0) {
-        alert_config_fail(resp, rc, &err);
-        return 1;
-    }
-    snprintf(org_id, RK_UUID_LEN, "%s", o.id);
-    store_org_clear(&o);
-    return 0;
-}
-
 int alert_config_fail(struct http_response *resp, int rc, const struct rk_err *err)
 {
     int status = rk_http_status(rc);
@@ -145,7 +110,7 @@ int alert_config_delete_run(struct rk_hub *hub, struct http_request *req,
 {
     char org_id[RK_UUID_LEN];
 
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_target_org(hub->store, req, resp, org_id))
         return 0;
     struct alert_config_delete t = {.req = req, .org_id = org_id, .id = req->captures[0]};
     int rc = store_write_tx(hub->store, del, &t, err);

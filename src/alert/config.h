@@ -14,24 +14,15 @@
 #define ALERT_MAX_WATCH         10000
 #define ALERT_MAX_WATCH_POST    1000
 
-/*
- * The organisation whose alerts req manages: the requester's own, or for the coordinator the
- * one ?org= names (id or name). Writes its id to org_id and returns 0; otherwise answers (401
- * or 403 for a requester who is no member, 403 for a member naming another organisation,
- * 404 for an unknown one) and returns 1.
- */
-int alert_config_target(struct rk_hub *hub, const struct http_request *req,
-                        struct http_response *resp, char org_id[RK_UUID_LEN]);
-
 /* One DELETE .../{id} of a record the target organisation owns (alert_config_delete). */
 struct alert_config_delete {
     const struct http_request *req;
-    const char *org_id; /* the target organisation (alert_config_target) */
+    const char *org_id; /* the target organisation (module_target_org) */
     const char *id;     /* the record's id, from the path */
 };
 
 /*
- * A DELETE route's whole handling: the target organisation (alert_config_target), then del
+ * A DELETE route's whole handling: the target organisation (module_target_org), then del
  * (ctx: a struct alert_config_delete) in one write transaction, which removes the record and
  * writes its audit entry or fails (RK_E_NOTFOUND for a record of another organisation, as if
  * it did not exist); then the matcher reloads and the answer is 204. Returns 0 (what a

@@ -109,42 +109,6 @@ done:
     return rc;
 }
 
-/*
- * The organisation a dead-letter route acts on: the requester's own, or with ?org= the
- * coordinator's choice. Returns 1 when it answered instead (then the handler returns *rc).
- */
-static int dead_org(struct rk_hub *hub, const struct http_request *req, struct http_response *resp,
-                    char org_id[RK_UUID_LEN], struct rk_err *err, int *rc)
-{
-    const struct policy_principal *who = req->principal;
-    const char *org = module_param(req, "org");
-
-    *rc = 0;
-    if (module_need_member(req, resp))
-        return 1;
-    snprintf(org_id, RK_UUID_LEN, "%s", who->org_id);
-    if (org == NULL || org[0] == '\0' || strcmp(org, who->org_id) == 0 ||
-        strcmp(org, who->org_name) == 0)
-        return 0;
-    if (!policy_is_coordinator(who)) {
-        http_json_error(resp, 403, "org: only the coordinator acts on another organisation");
-        return 1;
-    }
-    struct store_org o = {0};
-    int r = store_org_get(hub->store, org, &o, err);
-    if (r == RK_E_NOTFOUND) {
-        http_json_error(resp, 404, "org: no such organisation");
-        return 1;
-    }
-    if (r != 0) {
-        *rc = r;
-        return 1;
-    }
-    snprintf(org_id, RK_UUID_LEN, "%s", o.id);
-    store_org_clear(&o);
-    return 0;
-}
-
 int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_response *resp,
                            struct rk_err *err)
 {
@@ -153,8 +117,8 @@ int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_resp
     struct listing l = {.subscription = module_param(req, "subscription")};
     int rc;
 
-    if (dead_org(hub, req, resp, org_id, err, &rc))
-        return rc;
+    if (module_target_org(hub->store, req, resp, org_id))
+        return 0;
     l.items = json_array();
     rc = store_record_list(hub->store, ALERT_REC_DEAD, org_id, dead_row, &l, err);
     if (rc != 0) {
@@ -250,8 +214,8 @@ int alert_dead_letter_retry(void *ctx, struct http_request *req, struct http_res
     struct found f = {0};
     int rc;
 
-    if (dead_org(hub, req, resp, org_id, err, &rc))
-        return rc;
+    if (module_target_org(hub->store, req, resp, org_id))
+        return 0;
     if (channel != NULL && strcmp(channel, "webhook") != 0 && strcmp(channel, "email") != 0) {
         http_json_error(resp, 400, "channel: expected webhook or email");
         return 0;

@@ -58,40 +58,6 @@ static json_t *body_object(const struct http_request *req, struct http_response 
     return v;
 }
 
-/*
- * The organisation a request acts for: the caller's own, or, for the coordinator, the one
- * ?org= names (id or name). A member naming another organisation is refused (403). 0 or 1
- * (answered).
- */
-static int target_org(struct rk_hub *hub, const struct http_request *req,
-                      struct http_response *resp, char out[RK_UUID_LEN])
-{
-    const struct policy_principal *who = req->principal;
-    const char *org = module_param(req, "org");
-    struct store_org o;
-    struct rk_err err = {0};
-
-    snprintf(out, RK_UUID_LEN, "%s", who->org_id);
-    if (org == NULL || strcmp(org, who->org_id) == 0 || strcmp(org, who->org_name) == 0)
-        return 0;
-    if (!policy_is_coordinator(who)) {
-        http_json_error(resp, 403, "org: only the coordinator acts for another organisation");
-        return 1;
-    }
-    memset(&o, 0, sizeof o);
-    int rc = store_org_get(hub->store, org, &o, &err);
-    if (rc != 0) {
-        if (rc == RK_E_NOTFOUND)
-            http_json_error(resp, 404, "org: no such organisation");
-        else
-            reply_error(resp, rc, &err);
-        return 1;
-    }
-    snprintf(out, RK_UUID_LEN, "%s", o.id);
-    store_org_clear(&o);
-    return 0;
-}
-
 /* ---- POST /api/v1/alerts ------------------------------------------------------------------ */
 
 static int incident_row(void *ctx, const struct store_row *row)
@@ -392,7 +358,7 @@ static int h_ack(void *ctx, struct http_request *req, struct http_response *resp
     const struct policy_principal *who = req->principal;
     char org[RK_UUID_LEN], by[64], when[RK_TIME_LEN];
     rk_time_us at = 0;
-    if (module_need_member(req, resp) || target_org(hub, req, resp, org))
+    if (module_target_org(hub->store, req, resp, org))
         return 0;
     snprintf(by, sizeof by, "%s token %.16s",
              strcmp(org, who->org_id) == 0 ? "member" : "coordinator", who->token_hash);
@@ -500,7 +466,7 @@ static int h_contacts_get(void *ctx, struct http_request *req, struct http_respo
     struct rk_hub *hub = ctx;
     char org[RK_UUID_LEN];
     (void)err;
-    if (module_need_member(req, resp) || target_org(hub, req, resp, org))
+    if (module_target_org(hub->store, req, resp, org))
         return 0;
     json_t *c = hotline_contacts_get(hub->store, org);
     json_object_set_new(c, "org", json_string(org));
@@ -513,7 +479,7 @@ static int h_contacts_put(void *ctx, struct http_request *req, struct http_respo
 {
     struct rk_hub *hub = ctx;
     char org[RK_UUID_LEN];
-    if (module_need_member(req, resp) || target_org(hub, req, resp, org))
+    if (module_target_org(hub->store, req, resp, org))
         return 0;
     json_t *b = body_object(req, resp);
     if (b == NULL)

@@ -22,9 +22,11 @@ static int found(void *ctx, const struct store_record *r)
     return 1;
 }
 
-/* The affected sectors of an incident: its extension's "sector" and "sectors_hit", else the
- * reporting sector as stored (a new array). */
-static json_t *incident_sectors(const json_t *ext, const struct store_row *row)
+/* The affected sectors of an incident: its extension's "sector" and "sectors_hit" (a new
+ * array), nothing else. Never the reporting sector as stored: for an anonymised report that
+ * is the hidden sector of its source, which the alert's summary and audiences would tell
+ * everyone. */
+static json_t *incident_sectors(const json_t *ext)
 {
     json_t *out = json_array();
     const json_t *sec = json_object_get(ext, "sector");
@@ -37,9 +39,6 @@ static json_t *incident_sectors(const json_t *ext, const struct store_row *row)
         if (json_is_string(v))
             json_array_append(out, (json_t *)v);
     }
-    if (json_array_size(out) == 0 && row->access.source_sector != NULL &&
-        row->access.source_sector[0] != '\0')
-        json_array_append_new(out, json_string(row->access.source_sector));
     return out;
 }
 
@@ -84,7 +83,7 @@ int alert_hotline_on_incident(struct rk_hub *hub, struct store *s, const struct 
     rc = hotline_section_load(s, &section, err);
     if (rc != 0)
         return rc;
-    json_t *sectors = incident_sectors(ext, row);
+    json_t *sectors = incident_sectors(ext);
     size_t i;
     const json_t *rule;
     json_array_foreach(json_object_get(section, "rules"), i, rule)

@@ -7,6 +7,7 @@
  * to sign with and never shown again. The list shows each one's delivery state.
  */
 #include "alert/config.h"
+#include "module/module.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -322,7 +323,7 @@ int alert_subscription_create(void *ctx, struct http_request *req, struct http_r
     char org_id[RK_UUID_LEN], id[RK_UUID_LEN], why[REFUSAL_MAX];
     json_t *doc = NULL;
 
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_target_org(hub->store, req, resp, org_id))
         return 0;
     json_t *body = alert_config_body(req, resp);
     if (body == NULL)
@@ -408,7 +409,7 @@ int alert_subscription_list(void *ctx, struct http_request *req, struct http_res
     size_t i;
     json_t *sub;
 
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_target_org(hub->store, req, resp, org_id))
         return 0;
     json_t *list = json_array();
     int rc = store_record_list(hub->store, ALERT_REC_SUBSCRIPTION, org_id, list_one, list, err);

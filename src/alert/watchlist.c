@@ -7,6 +7,7 @@
  * matcher compares keys; a POST is all or nothing and names the first bad entry.
  */
 #include "alert/config.h"
+#include "module/module.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -274,7 +275,7 @@ int alert_watch_create(void *ctx, struct http_request *req, struct http_response
     const char *key;
     const json_t *v;
 
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_target_org(hub->store, req, resp, org_id))
         return 0;
     json_t *body = alert_config_body(req, resp);
     if (body == NULL)
@@ -363,7 +364,7 @@ int alert_watch_list(void *ctx, struct http_request *req, struct http_response *
     char org_id[RK_UUID_LEN];
     json_t *own = NULL;
 
-    if (alert_config_target(hub, req, resp, org_id))
+    if (module_target_org(hub->store, req, resp, org_id))
         return 0;
     json_t *list = json_array();
     int rc = store_record_list(hub->store, ALERT_REC_WATCH, org_id, list_one, list, err);

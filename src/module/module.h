@@ -19,6 +19,7 @@
 #include "http/http.h"
 
 struct rk_hub;
+struct store;
 
 /*
  * What every module is given when it starts and stops: the running hub and what serve knows.
@@ -149,5 +150,15 @@ int module_need_coordinator(const struct http_request *req, struct http_response
 
 /* The value of query parameter key (the last one if repeated), or NULL. */
 const char *module_param(const struct http_request *req, const char *key);
+
+/*
+ * The organisation a member's route acts on: the requester's own, or with ?org=NAME_OR_ID
+ * another one for the coordinator. Writes its id to org_id and returns 0. Otherwise answers
+ * (401/403 for a requester who is no member; 403 for a member naming another organisation,
+ * the same whether or not it exists; 404 for the coordinator naming an unknown one; 500 if the
+ * store fails) and returns 1.
+ */
+int module_target_org(struct store *s, const struct http_request *req, struct http_response *resp,
+                      char org_id[RK_UUID_LEN]);
 
 #endif /* RK_MODULE_H */

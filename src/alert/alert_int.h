@@ -71,6 +71,12 @@ bool alert_event_for(const json_t *ev, const char *sub_id);
  */
 int alert_filter_check(const json_t *filter, struct rk_err *err);
 
+/* 0 if url may receive webhooks (docs/alerts.md): https://, or http:// to a loopback host
+ * (127.0.0.0/8, [::1], localhost), no credentials, a valid port; else -1 with why (n bytes)
+ * saying what is wrong. The subscription routes check with it, and delivery again before
+ * using a stored record (subscriptions.c). */
+int alert_webhook_url_check(const char *url, char *why, size_t n);
+
 /* ---- the delivered body (payload.c) ------------------------------------------------------ */
 
 /* A principal for organisation org_id as any of its tokens would read (reader role):

@@ -206,29 +206,6 @@ void deliver_sub_free(struct sub *s)
     free(s);
 }
 
-/* Whether url is one the hub POSTs to (docs/alerts.md): https://, or http:// to a loopback
- * host. The subscription routes check it; this guards records written any other way. */
-static bool webhook_url_ok(const char *url)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    bool ok = false;
-
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        if (strcmp(scheme, "https") == 0)
-            ok = true;
-        else if (strcmp(scheme, "http") == 0)
-            ok = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-                 strncmp(host, "127.", 4) == 0;
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return ok;
-}
-
 /* Parses a subscription record into s's settings; false when it has no channel to drive. */
 static bool sub_parse(struct sub *s, const json_t *j)
 {
@@ -248,11 +225,10 @@ static bool sub_parse(struct sub *s, const json_t *j)
     free(s->to);
     s->to = NULL;
     s->n_to = 0;
-    if (url != NULL && !webhook_url_ok(url))
-        rk_log(RK_LOG_WARN,
-               "alert delivery: subscription %s: webhook %s is neither https:// nor http:// to "
-               "a loopback address; not delivered",
-               s->id, url);
+    char why[256];
+    /* the routes' own check: it also guards records written any other way */
+    if (url != NULL && alert_webhook_url_check(url, why, sizeof(why)) != 0)
+        rk_log(RK_LOG_WARN, "alert delivery: subscription %s: not delivered: %s", s->id, why);
     else if (url != NULL && secret != NULL) {
         s->url = rk_strdup(url);
         s->secret = rk_strdup(secret);

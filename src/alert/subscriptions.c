@@ -38,9 +38,7 @@ static bool loopback_host(const char *host, bool ipv6)
     return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
 }
 
-/* 0 if url may receive webhooks: https://, or http:// to a loopback host; else why says
- * what is wrong. */
-static int webhook_url_check(const char *url, char *why, size_t n)
+int alert_webhook_url_check(const char *url, char *why, size_t n)
 {
     size_t len = strlen(url), skip;
     bool https = strncasecmp(url, "https://", 8) == 0;
@@ -154,7 +152,7 @@ static int check_webhook(const json_t *w, json_t **out, char *why, size_t n)
         snprintf(why, n, "webhook.url: required, a string");
         return -1;
     }
-    if (webhook_url_check(url, why, n) != 0)
+    if (alert_webhook_url_check(url, why, n) != 0)
         return -1;
     if (secret == NULL) {
         snprintf(why, n,

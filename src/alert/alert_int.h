@@ -77,6 +77,15 @@ int alert_filter_check(const json_t *filter, struct rk_err *err);
  * using a stored record (subscriptions.c). */
 int alert_webhook_url_check(const char *url, char *why, size_t n);
 
+/* ---- settings from the environment (backoff.c) ------------------------------------------ */
+
+/* The value of environment variable name in [min, max], else (unset or bad) dflt. */
+int64_t alert_env_int(const char *name, int64_t min, int64_t max, int64_t dflt);
+
+/* RENKEI_ALERT_INTERVAL_MS (10 to 3,600,000, default 1000): how often the matcher, delivery
+ * and the open streams look for what other processes wrote. One reading for all three. */
+int64_t alert_interval_ms(void);
+
 /* ---- the delivered body (payload.c) ------------------------------------------------------ */
 
 /* A principal for organisation org_id as any of its tokens would read (reader role):

@@ -22,8 +22,7 @@ int64_t alert_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint64_t 
     return (int64_t)(rnd % ((uint64_t)ceiling + 1));
 }
 
-/* The value of env variable name in [min, max], else dflt. */
-static int64_t env_int(const char *name, int64_t min, int64_t max, int64_t dflt)
+int64_t alert_env_int(const char *name, int64_t min, int64_t max, int64_t dflt)
 {
     const char *v = getenv(name);
     int64_t out;
@@ -35,13 +34,19 @@ static int64_t env_int(const char *name, int64_t min, int64_t max, int64_t dflt)
 
 int64_t alert_retry_base_us(void)
 {
-    return env_int("RENKEI_ALERT_RETRY_BASE_MS", 1, 3600000, ALERT_RETRY_BASE_US_DEFAULT / 1000) *
+    return alert_env_int("RENKEI_ALERT_RETRY_BASE_MS", 1, 3600000,
+                         ALERT_RETRY_BASE_US_DEFAULT / 1000) *
            1000;
 }
 
 int64_t alert_dead_after_us(void)
 {
-    return env_int("RENKEI_ALERT_DEAD_AFTER_S", 0, 10LL * 365 * 86400,
-                   ALERT_DEAD_AFTER_US_DEFAULT / 1000000) *
+    return alert_env_int("RENKEI_ALERT_DEAD_AFTER_S", 0, 10LL * 365 * 86400,
+                         ALERT_DEAD_AFTER_US_DEFAULT / 1000000) *
            1000000;
+}
+
+int64_t alert_interval_ms(void)
+{
+    return alert_env_int("RENKEI_ALERT_INTERVAL_MS", 10, 3600000, 1000);
 }

@@ -85,7 +85,7 @@ json_t *alert_config_body(const struct http_request *req, struct http_response *
         alert_config_refuse(resp, 400, "body: a JSON object is required");
         return NULL;
     }
-    json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
         alert_config_refuse(resp, 400, "body: not JSON: %s (line %d, column %d)", jerr.text,
                             jerr.line, jerr.column);

@@ -147,11 +147,8 @@ static void curl_setup(void)
 
 int alert_deliver_start(struct rk_hub *hub, struct rk_err *err)
 {
-    const char *iv = getenv("RENKEI_ALERT_INTERVAL_MS");
-    int64_t ms = 1000;
+    int64_t ms = alert_interval_ms();
 
-    if (iv != NULL && rk_parse_int64(iv, 1, 3600000, &ms) != 0)
-        ms = 1000;
     pthread_once(&curl_once, curl_setup);
     alert_smtp_attach(hub);
     deliver_w.hub = hub;

@@ -323,14 +323,10 @@ static void match_round(void *arg, struct module_worker *w)
 
 int alert_match_start(struct rk_hub *hub, struct rk_err *err)
 {
-    const char *ms = getenv("RENKEI_ALERT_INTERVAL_MS");
-    int64_t interval_ms = 1000;
+    int64_t interval_ms = alert_interval_ms();
     char *text = NULL;
     int rc;
 
-    if (ms != NULL && ms[0] != '\0' && rk_parse_int64(ms, 10, 3600 * 1000, &interval_ms) != 0)
-        return rk_err_set(err, RK_E_INVALID,
-                          "RENKEI_ALERT_INTERVAL_MS: must be an integer from 10 to 3600000");
     rc = store_setting_get(hub->store, SETTING_CURSOR, &text, err);
     if (rc == RK_E_NOTFOUND) {
         /* The first start of alerting on this hub: what was stored before it is history, not

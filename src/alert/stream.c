@@ -20,10 +20,8 @@
 
 #include "module/module.h"
 
-#define BATCH          8    /* events read per look */
-#define LOOKS_PER_CALL 16   /* looks of one producer call when every event is withheld */
-#define POLL_MS        1000 /* looks without a wake-up this often (default) */
-#define POLL_ENV       "RENKEI_ALERT_INTERVAL_MS" /* the matcher's interval too */
+#define BATCH          8  /* events read per look */
+#define LOOKS_PER_CALL 16 /* looks of one producer call when every event is withheld */
 #define KEEPALIVE_MS   15000
 #define KEEPALIVE_ENV  "RENKEI_STREAM_KEEPALIVE_MS" /* tests: a shorter keep-alive */
 
@@ -290,17 +288,6 @@ static int start_after(struct rk_hub *hub, const struct http_request *req,
     return 0;
 }
 
-/* Milliseconds from environment variable name, from min to max, else dflt. */
-static int64_t env_ms(const char *name, int64_t min, int64_t max, int64_t dflt)
-{
-    const char *v = getenv(name);
-    int64_t ms = dflt;
-
-    if (v != NULL && rk_parse_int64(v, min, max, &ms) != 0)
-        ms = dflt;
-    return ms;
-}
-
 static int stream_open(void *ctx, struct http_request *req, struct http_response *resp,
                        struct rk_err *err)
 {
@@ -326,8 +313,8 @@ static int stream_open(void *ctx, struct http_request *req, struct http_response
     s->hub = hub;
     snprintf(s->org_id, sizeof(s->org_id), "%s", org_id);
     s->after = after;
-    s->keepalive_us = env_ms(KEEPALIVE_ENV, 100, 3600 * 1000, KEEPALIVE_MS) * 1000;
-    int64_t poll_ms = env_ms(POLL_ENV, 10, 60 * 1000, POLL_MS);
+    s->keepalive_us = alert_env_int(KEEPALIVE_ENV, 100, 3600 * 1000, KEEPALIVE_MS) * 1000;
+    int64_t poll_ms = alert_interval_ms();
     s->last_write = rk_time_now();
     struct http_producer p = {
         .produce = produce,

@@ -16,14 +16,19 @@
 
 #define DEAD_LIST_MAX 1000 /* the newest ones shown at most; "more" says there are others */
 
+/* The record id of the dead letter of event seq of channel of sub_id. */
+static void dead_id(char *out, size_t n, const char *sub_id, const char *channel, int64_t seq)
+{
+    snprintf(out, n, "%s/%lld%s", sub_id, (long long)seq,
+             strcmp(channel, "email") == 0 ? "/email" : "");
+}
+
 int alert_dead_put(struct store *s, const char *org_id, const char *sub_id, const char *channel,
                    int64_t seq, rk_time_us first_failure, int attempts, const char *last_error,
                    struct rk_err *err)
 {
     char id[160], when[RK_TIME_LEN], since[RK_TIME_LEN], event_id[24];
-    bool email = strcmp(channel, "email") == 0;
-
-    snprintf(id, sizeof(id), "%s/%lld%s", sub_id, (long long)seq, email ? "/email" : "");
+    dead_id(id, sizeof(id), sub_id, channel, seq);
     snprintf(event_id, sizeof(event_id), "%lld", (long long)seq);
     rk_time_format(rk_time_now(), when);
     rk_time_format(first_failure, since);
@@ -144,13 +149,6 @@ int alert_dead_letters_get(void *ctx, struct http_request *req, struct http_resp
     }
     http_reply_json(resp, 200, json_pack("{s:o, s:b}", "dead_letters", l.items, "more", more));
     return 0;
-}
-
-/* The record id of the dead letter of event seq of channel of sub_id. */
-static void dead_id(char *out, size_t n, const char *sub_id, const char *channel, int64_t seq)
-{
-    snprintf(out, n, "%s/%lld%s", sub_id, (long long)seq,
-             strcmp(channel, "email") == 0 ? "/email" : "");
 }
 
 struct found {

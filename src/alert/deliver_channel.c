@@ -404,10 +404,5 @@ void deliver_finished(CURL *easy, CURLcode cc)
         delivered(c, status);
         return;
     }
-    if (cc != CURLE_OK)
-        snprintf(why, sizeof(why), "%s",
-                 c->curl_err[0] != '\0' ? c->curl_err : curl_easy_strerror(cc));
-    else
-        snprintf(why, sizeof(why), "the receiver answered HTTP %ld", status);
     failed(c, status, why);
 }

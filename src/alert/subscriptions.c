@@ -434,18 +434,20 @@ int alert_subscription_list(void *ctx, struct http_request *req, struct http_res
 static int delete_in_tx(void *ctx, struct store *s, struct rk_err *err)
 {
     struct alert_config_delete *t = ctx;
-    char ch_owner[RK_UUID_LEN] = "";
+    char channel_owner[RK_UUID_LEN];
 
-    /* read first, then write (store_write_tx) */
+    /* read first, then write (store_write_tx), and never let an op fail inside it: a failed
+     * op undoes the whole transaction */
     int rc = alert_config_owned(s, t, ALERT_REC_SUBSCRIPTION, "subscription", err);
     if (rc != 0)
         return rc;
-    int ch = store_record_get(s, ALERT_REC_CHANNEL, t->id, alert_config_grab_owner, ch_owner, err);
-    if (ch != 0 && ch != RK_E_NOTFOUND)
-        return ch;
+    int has_channel =
+        store_record_get(s, ALERT_REC_CHANNEL, t->id, alert_config_grab_owner, channel_owner, err);
+    if (has_channel != 0 && has_channel != RK_E_NOTFOUND)
+        return has_channel;
     rk_err_clear(err);
     rc = store_record_delete(s, ALERT_REC_SUBSCRIPTION, t->id, err);
-    if (rc == 0 && ch == 0)
+    if (rc == 0 && has_channel == 0) /* its delivery state, if it ever delivered */
         rc = store_record_delete(s, ALERT_REC_CHANNEL, t->id, err);
     if (rc == 0)
         rc = alert_config_audit_delete(s, t, "alert-subscription-delete", "subscription", err);

@@ -45,7 +45,7 @@ int alert_config_fail(struct http_response *resp, int rc, const struct rk_err *e
     const char *msg = err->msg[0] != '\0' ? err->msg : rk_code_name(rc);
 
     if (status >= 500) {
-        rk_log(RK_LOG_ERROR, "alert configuration: %s", msg);
+        rk_log(RK_LOG_ERROR, "alert routes: %s", msg);
         msg = HTTP_INTERNAL_MESSAGE;
     }
     http_json_error(resp, status, msg);

@@ -5,6 +5,7 @@
  * member its own view), acknowledging through the API or the signed link of the e-mail, and
  * an organisation's contacts. docs/api.md, "Hotline".
  */
+#include "alert/config.h"
 #include "alert/hotline.h"
 
 #include <stdio.h>
@@ -17,46 +18,6 @@
 #include "analyze/analyze.h"
 
 #define SUMMARY_MAX 2000
-
-static void reply_error(struct http_response *resp, int rc, const struct rk_err *err)
-{
-    if (rc == RK_E_INVALID)
-        http_json_error(resp, 400, err->msg);
-    else if (rc == RK_E_NOTFOUND)
-        http_json_error(resp, 404, err->msg);
-    else if (rc == RK_E_FORBIDDEN)
-        http_json_error(resp, 403, err->msg);
-    else {
-        rk_log(RK_LOG_ERROR, "hotline: %s", err->msg);
-        http_json_error(resp, 500, HTTP_INTERNAL_MESSAGE);
-    }
-}
-
-/* The request's JSON object body, or NULL with 400 answered. */
-static json_t *body_object(const struct http_request *req, struct http_response *resp)
-{
-    json_error_t jerr;
-    char msg[300];
-    json_t *v = req->body != NULL
-                    ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr)
-                    : NULL;
-    if (req->body == NULL) {
-        http_json_error(resp, 400, "a JSON object body is required");
-        return NULL;
-    }
-    if (v == NULL) {
-        snprintf(msg, sizeof msg, "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
-                 jerr.text);
-        http_json_error(resp, 400, msg);
-        return NULL;
-    }
-    if (!json_is_object(v)) {
-        json_decref(v);
-        http_json_error(resp, 400, "the body must be a JSON object");
-        return NULL;
-    }
-    return v;
-}
 
 /* ---- POST /api/v1/alerts ------------------------------------------------------------------ */
 
@@ -169,7 +130,7 @@ static int h_raise(void *ctx, struct http_request *req, struct http_response *re
 
     if (module_need_coordinator(req, resp, "only the coordinator raises hotline alerts"))
         return 0;
-    json_t *b = body_object(req, resp);
+    json_t *b = alert_config_body(req, resp);
     if (b == NULL)
         return 0;
     int rc = raise_check(hub, b, err);
@@ -221,7 +182,7 @@ static int h_raise(void *ctx, struct http_request *req, struct http_response *re
     if (rc == 0)
         http_reply_json(resp, 201, json_pack("{s:s}", "id", id));
     else
-        reply_error(resp, rc, err);
+        alert_config_fail(resp, rc, err);
     json_decref(sectors);
     json_decref(incident);
     json_decref(section);
@@ -313,7 +274,7 @@ static int h_list(void *ctx, struct http_request *req, struct http_response *res
     json_decref(recs);
     if (rc < 0) {
         json_decref(out);
-        reply_error(resp, rc, err);
+        alert_config_fail(resp, rc, err);
         return 0;
     }
     http_reply_json(resp, 200, json_pack("{s:o}", "alerts", out));
@@ -336,7 +297,7 @@ static int h_get(void *ctx, struct http_request *req, struct http_response *resp
         return 0;
     }
     if (rc != 0) {
-        reply_error(resp, rc, err);
+        alert_config_fail(resp, rc, err);
         return 0;
     }
     json_t *v = policy_is_coordinator(who) ? status_view(rec, true)
@@ -368,7 +329,7 @@ static int h_ack(void *ctx, struct http_request *req, struct http_response *resp
         return 0;
     }
     if (rc != 0) {
-        reply_error(resp, rc, err);
+        alert_config_fail(resp, rc, err);
         return 0;
     }
     rk_time_format(at, when);
@@ -481,7 +442,7 @@ static int h_contacts_put(void *ctx, struct http_request *req, struct http_respo
     char org[RK_UUID_LEN];
     if (module_target_org(hub->store, req, resp, org))
         return 0;
-    json_t *b = body_object(req, resp);
+    json_t *b = alert_config_body(req, resp);
     if (b == NULL)
         return 0;
     int rc = hotline_contacts_check(b, err);
@@ -503,7 +464,7 @@ static int h_contacts_put(void *ctx, struct http_request *req, struct http_respo
         json_object_set_new(doc, "org", json_string(org));
         http_reply_json(resp, 200, json_incref(doc));
     } else {
-        reply_error(resp, rc, err);
+        alert_config_fail(resp, rc, err);
     }
     json_decref(doc);
     json_decref(b);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * config.h: what the files of the configuration routes share (config.c, subscriptions.c,
- * watchlist.c): whose alerts a request manages, the audit entry of a change, and the route
- * handlers config.c lists. Private to those three files.
+ * config.h: what the alert routes share: the configuration routes' files (config.c,
+ * subscriptions.c, watchlist.c: a DELETE's ownership check and audit entry, the handlers
+ * config.c lists), and for every alert route (the hotline's too) the JSON body reader and the
+ * error answer.
  */
 #ifndef RK_ALERT_CONFIG_H
 #define RK_ALERT_CONFIG_H

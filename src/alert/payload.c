@@ -27,12 +27,7 @@ int alert_org_principal(struct rk_hub *hub, const char *org_id, struct policy_pr
         store_org_clear(&org);
         return rk_err_set(err, RK_E_FORBIDDEN, "organisation %s is not a member", org_id);
     }
-    out->authenticated = true;
-    snprintf(out->org_id, sizeof(out->org_id), "%s", org.id);
-    snprintf(out->org_name, sizeof(out->org_name), "%s", org.name);
-    snprintf(out->sector, sizeof(out->sector), "%s", org.sector);
-    out->role = STORE_ROLE_READER;
-    out->token_anonymity = -1;
+    policy_org_principal(&org, STORE_ROLE_READER, out);
     store_org_clear(&org);
     return 0;
 }

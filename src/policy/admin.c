@@ -28,11 +28,7 @@ int policy_coordinator_principal(struct store *s, struct policy_principal *out, 
     free(id);
     if (rc != 0)
         return rc;
-    out->authenticated = true;
-    out->role = STORE_ROLE_COORDINATOR;
-    snprintf(out->org_id, sizeof(out->org_id), "%s", org.id);
-    snprintf(out->org_name, sizeof(out->org_name), "%s", org.name);
-    snprintf(out->sector, sizeof(out->sector), "%s", org.sector);
+    policy_org_principal(&org, STORE_ROLE_COORDINATOR, out);
     store_org_clear(&org);
     return 0;
 }

@@ -108,6 +108,17 @@ void policy_copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+void policy_org_principal(const struct store_org *org, int role, struct policy_principal *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->authenticated = true;
+    out->role = role;
+    out->token_anonymity = -1;
+    policy_copy_str(out->org_id, sizeof(out->org_id), org->id);
+    policy_copy_str(out->org_name, sizeof(out->org_name), org->name);
+    policy_copy_str(out->sector, sizeof(out->sector), org->sector);
+}
+
 bool policy_is_coordinator(const struct policy_principal *who)
 {
     return who != NULL && who->authenticated && who->role == STORE_ROLE_COORDINATOR;

@@ -40,6 +40,11 @@ struct policy_principal {
 int policy_authenticate(struct store *s, const char *authorization, struct policy_principal *out,
                         struct rk_err *err);
 
+/* The principal organisation org is as any of its tokens of role would make it (no token:
+ * token_hash "", the organisation's anonymity): for reads the hub makes on an organisation's
+ * behalf through the one access check (alert deliveries, credit views, reader checks). */
+void policy_org_principal(const struct store_org *org, int role, struct policy_principal *out);
+
 /* Whether who is an authenticated principal with the coordinator role: the one test of it
  * that every layer uses (NULL is not). */
 bool policy_is_coordinator(const struct policy_principal *who);

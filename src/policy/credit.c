@@ -182,13 +182,7 @@ int policy_credit_summary(struct rk_hub *hub, const char *org_id, int view, int 
     sm.org_id = org.id;
     if (view == POLICY_CREDIT_MEMBER) {
         /* The organisation as any of its members' tokens would authenticate it. */
-        memset(&member, 0, sizeof(member));
-        member.authenticated = true;
-        policy_copy_str(member.org_id, sizeof(member.org_id), org.id);
-        policy_copy_str(member.org_name, sizeof(member.org_name), org.name);
-        policy_copy_str(member.sector, sizeof(member.sector), org.sector);
-        member.role = STORE_ROLE_READER;
-        member.token_anonymity = -1;
+        policy_org_principal(&org, STORE_ROLE_READER, &member);
         ax = rk_malloc(sizeof(*ax));
         rc = policy_access_init(ax, hub, &member, NULL, "credit", err);
         if (rc != 0)

@@ -35,13 +35,7 @@ static int readers_row(void *ctx, const struct store_row *row)
         struct policy_access_ctx ax;
         if (!r->may[i])
             continue;
-        memset(&who, 0, sizeof(who));
-        who.authenticated = true;
-        who.role = STORE_ROLE_READER;
-        who.token_anonymity = -1;
-        policy_copy_str(who.org_id, sizeof(who.org_id), r->orgs[i].id);
-        policy_copy_str(who.org_name, sizeof(who.org_name), r->orgs[i].name);
-        policy_copy_str(who.sector, sizeof(who.sector), r->orgs[i].sector);
+        policy_org_principal(&r->orgs[i], STORE_ROLE_READER, &who);
         r->rc = policy_access_init(&ax, r->hub, &who, NULL, "correlate", r->err);
         if (r->rc == 0) {
             r->may[i] = policy_may_read_object(&ax, row);

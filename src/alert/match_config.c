@@ -52,12 +52,8 @@ static bool is_member(const struct store_org *o)
            (o->sector == NULL || strcmp(o->sector, POLICY_COORDINATION_SECTOR) != 0);
 }
 
-/* One line of an organisation's own identifiers (policy_ownids_parse's grammar): domains and
- * addresses or CIDRs are matched, with or without their "domain:" / "cidr:" prefix; names,
- * identities, comments and blank lines are not. */
-static void add_own_identifier(struct alert_match_config *cfg, size_t org, char *line)
+const char *alert_own_identifier_entry(char *line)
 {
-    struct rk_err err = {0};
     char *p = line;
     size_t n;
 
@@ -67,12 +63,42 @@ static void add_own_identifier(struct alert_match_config *cfg, size_t org, char 
     while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
         p[--n] = '\0';
     if (n == 0 || p[0] == '#' || rk_starts_with(p, "name:") || rk_starts_with(p, "identity--"))
-        return;
+        return NULL;
     if (rk_starts_with(p, "domain:"))
         p += 7;
     else if (rk_starts_with(p, "cidr:"))
         p += 5;
-    (void)alert_match_config_add_watch(cfg, org, p, &err); /* a bare name is no observable */
+    struct alert_watch *w = rk_malloc(sizeof(*w));
+    struct rk_err err = {0};
+    bool ok = alert_watch_parse(p, w, &err) == 0; /* a bare name is no observable */
+    free(w);
+    return ok ? p : NULL;
+}
+
+void alert_own_identifiers_each(const char *text, void (*fn)(void *ctx, const char *entry),
+                                void *ctx)
+{
+    while (text != NULL && *text != '\0') {
+        size_t len = strcspn(text, "\n");
+        char *line = rk_strndup(text, len);
+        const char *entry = alert_own_identifier_entry(line);
+        if (entry != NULL)
+            fn(ctx, entry);
+        free(line);
+        text += len + (text[len] == '\n');
+    }
+}
+
+struct own_add {
+    struct alert_match_config *cfg;
+    size_t org;
+};
+
+static void add_own(void *ctx, const char *entry)
+{
+    struct own_add *a = ctx;
+    struct rk_err err = {0};
+    (void)alert_match_config_add_watch(a->cfg, a->org, entry, &err);
 }
 
 void alert_match_config_set_orgs(struct alert_match_config *cfg, struct store_org *orgs, size_t n)
@@ -83,16 +109,9 @@ void alert_match_config_set_orgs(struct alert_match_config *cfg, struct store_or
     cfg->per = rk_calloc(n > 0 ? n : 1, sizeof(*cfg->per));
     cfg->ix = alert_watch_index_new();
     for (size_t i = 0; i < n; i++) {
-        const char *text = orgs[i].own_identifiers;
-        if (!is_member(&orgs[i]) || text == NULL)
-            continue;
-        while (*text != '\0') {
-            size_t len = strcspn(text, "\n");
-            char *line = rk_strndup(text, len);
-            add_own_identifier(cfg, i, line);
-            free(line);
-            text += len + (text[len] == '\n');
-        }
+        struct own_add a = {cfg, i};
+        if (is_member(&orgs[i]))
+            alert_own_identifiers_each(orgs[i].own_identifiers, add_own, &a);
     }
 }
 

@@ -95,6 +95,15 @@ struct alert_watch {
  * / RK_E_TOOBIG with err saying why. */
 int alert_watch_parse(const char *entry, struct alert_watch *out, struct rk_err *err);
 
+/* The watchlist entry one line of an organisation's own identifiers stands for
+ * (policy_ownids_parse's grammar: domains and addresses or CIDRs, with or without their
+ * "domain:" / "cidr:" prefix), trimmed in place in line; NULL for a line no observable is
+ * (names, identities, comments, blank lines). */
+const char *alert_own_identifier_entry(char *line);
+/* Calls fn(ctx, entry) for each own identifier of text (NULL: none) that is matched. */
+void alert_own_identifiers_each(const char *text, void (*fn)(void *ctx, const char *entry),
+                                void *ctx);
+
 struct alert_watch_index;
 
 struct alert_watch_index *alert_watch_index_new(void);

@@ -330,7 +330,13 @@ static int list_one(void *ctx, const struct store_record *r)
     return 0;
 }
 
-/* The organisation's registered own identifiers (one a line), as a list. */
+static void own_listed(void *ctx, const char *entry)
+{
+    json_array_append_new(ctx, json_string(entry));
+}
+
+/* The organisation's own identifiers that are matched (alert_own_identifiers_each: the
+ * matcher's own reading), as GET lists them. */
 static int own_identifiers(struct store *s, const char *org_id, json_t **out, struct rk_err *err)
 {
     struct store_org o;
@@ -340,18 +346,7 @@ static int own_identifiers(struct store *s, const char *org_id, json_t **out, st
     if (rc != 0)
         return rc;
     json_t *list = json_array();
-    const char *p = o.own_identifiers != NULL ? o.own_identifiers : "";
-    while (*p != '\0') {
-        size_t n = strcspn(p, "\n");
-        const char *a = p, *b = p + n;
-        while (a < b && isspace((unsigned char)*a))
-            a++;
-        while (b > a && isspace((unsigned char)b[-1]))
-            b--;
-        if (b > a)
-            json_array_append_new(list, json_stringn(a, (size_t)(b - a)));
-        p += n + (p[n] == '\n');
-    }
+    alert_own_identifiers_each(o.own_identifiers, own_listed, list);
     store_org_clear(&o);
     *out = list;
     return 0;

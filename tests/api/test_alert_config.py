@@ -26,7 +26,8 @@ class AlertConfigTest(HubTestCase):
         hub, fx = cls.hub, cls.fx
         path = os.path.join(hub.tmp, "own-ids.txt")
         with open(path, "w", encoding="utf-8") as f:
-            f.write("rail-own.example.jp\n203.0.113.0/24\n")
+            # a comment and a name are own identifiers too, but no watchlist entry: not listed
+            f.write("# ours\nrail-own.example.jp\nname:JR Test\n203.0.113.0/24\n")
         hub.cli("org", "set", fx.rail, "--own-identifiers", path)
         fx.metrics = hub.token_create(fx.bank, "metrics")
 

@@ -119,6 +119,11 @@ int alert_payload(struct rk_hub *hub, const struct store_event *e, const char *s
 int alert_mail_send(const char *const *to, size_t n, const char *subject, const char *body,
                     struct rk_err *err);
 
+/* Whether addr is one e-mail address as the observable index reads them (no defanged form):
+ * what subscriptions and contacts accept. Its normalised form goes to norm (cap bytes) when
+ * norm is not NULL. */
+bool alert_email_address(const char *addr, char *norm, size_t cap);
+
 /* ---- the hotline (hotline*.c) ------------------------------------------------------------ */
 
 /*

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define CONTACTS_MAX 20
-#define ADDRESS_MAX  254
 
 static int contacts_json(void *ctx, const struct store_record *r)
 {
@@ -34,22 +33,6 @@ json_t *hotline_contacts_get(struct store *s, const char *org_id)
     return c;
 }
 
-/* An address: one @ with text on both sides, printable, no spaces, angle brackets or commas. */
-static bool address_ok(const char *a)
-{
-    size_t n = a != NULL ? strlen(a) : 0;
-    const char *at = a != NULL ? strchr(a, '@') : NULL;
-    if (n < 3 || n > ADDRESS_MAX || at == NULL || at == a || at[1] == '\0' ||
-        strchr(at + 1, '@') != NULL)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)a[i];
-        if (c <= ' ' || c == 0x7f || strchr("<>,;\"()[]\\", c) != NULL)
-            return false;
-    }
-    return true;
-}
-
 static int list_check(const json_t *l, const char *member, struct rk_err *err)
 {
     size_t i;
@@ -62,7 +45,7 @@ static int list_check(const json_t *l, const char *member, struct rk_err *err)
         return rk_err_set(err, RK_E_INVALID, "%s: at most %d addresses", member, CONTACTS_MAX);
     json_array_foreach(l, i, v)
     {
-        if (!address_ok(json_string_value(v)))
+        if (!alert_email_address(json_string_value(v), NULL, 0))
             return rk_err_set(err, RK_E_INVALID, "%s[%zu]: not an e-mail address (name@domain)",
                               member, i);
     }

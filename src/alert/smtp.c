@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/analyze.h"
+
 static _Atomic(struct rk_hub *) smtp_hub;
 
 void alert_smtp_attach(struct rk_hub *hub)
@@ -46,6 +48,19 @@ char *alert_smtp_from(void)
 {
     char *from = configured("RENKEI_SMTP_FROM", "alert.smtp_from");
     return from != NULL ? from : rk_strdup("renkei@localhost");
+}
+
+bool alert_email_address(const char *addr, char *norm, size_t cap)
+{
+    struct analyze_observable *obs = rk_malloc(sizeof(*obs));
+    struct rk_err err = {0};
+    bool ok = addr != NULL && strchr(addr, '[') == NULL &&
+              analyze_observable_parse(addr, strlen(addr), ANALYZE_OBS_EMAIL, obs, &err) == 0 &&
+              obs->type == ANALYZE_OBS_EMAIL;
+    if (ok && norm != NULL)
+        snprintf(norm, cap, "%s", obs->value);
+    free(obs);
+    return ok;
 }
 
 /* An address fit for a header and the envelope: no control character, no angle bracket. */

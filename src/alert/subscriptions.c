@@ -197,19 +197,13 @@ static int check_email(const json_t *e, json_t **out, char *why, size_t n)
     json_t *list = json_array();
     json_array_foreach(to, i, v)
     {
-        const char *addr = json_string_value(v);
-        struct analyze_observable obs;
-        struct rk_err err;
-        rk_err_clear(&err);
-        if (addr == NULL || strchr(addr, '[') != NULL ||
-            analyze_observable_parse(addr, strlen(addr), ANALYZE_OBS_EMAIL, &obs, &err) != 0 ||
-            obs.type != ANALYZE_OBS_EMAIL) {
-            snprintf(why, n, "email.to[%zu]: not an e-mail address%s%.200s", i,
-                     err.msg[0] ? ": " : "", err.msg);
+        char addr[ANALYZE_VALUE_MAX + 1];
+        if (!alert_email_address(json_string_value(v), addr, sizeof(addr))) {
+            snprintf(why, n, "email.to[%zu]: not an e-mail address (name@domain)", i);
             json_decref(list);
             return -1;
         }
-        json_array_append_new(list, json_string(obs.value));
+        json_array_append_new(list, json_string(addr));
     }
     *out = json_pack("{s:o}", "to", list);
     return 0;

@@ -24,7 +24,7 @@ struct alert_filter {
     json_t *types, *collections, *labels, *techniques, *sectors; /* NULL: no constraint */
     unsigned tlp_mask;                                           /* 0: no constraint */
     int severity_min;                                            /* -1: none */
-    bool correlations, watchlist, hotline;
+    bool correlations, watchlist;
     struct alert_pattern *pattern; /* NULL: none */
 };
 
@@ -139,11 +139,11 @@ static int filter_compile(const json_t *filter, struct alert_filter **out, struc
     struct alert_filter *f = rk_calloc(1, sizeof(*f));
     const char *k;
     const json_t *v;
+    bool hotline; /* checked here, read by the hotline (alert_filter_hotline) */
     int rc;
 
     *out = NULL;
     f->severity_min = -1;
-    f->hotline = true;
     if (filter == NULL || json_is_null(filter)) {
         *out = f;
         return 0;
@@ -174,7 +174,7 @@ static int filter_compile(const json_t *filter, struct alert_filter **out, struc
         (rc = check_tlp(filter, &f->tlp_mask, err)) != 0 ||
         (rc = check_bool(filter, "correlations", false, &f->correlations, err)) != 0 ||
         (rc = check_bool(filter, "watchlist", false, &f->watchlist, err)) != 0 ||
-        (rc = check_bool(filter, "hotline", true, &f->hotline, err)) != 0) {
+        (rc = check_bool(filter, "hotline", true, &hotline, err)) != 0) {
         alert_filter_free(f);
         return rc;
     }
@@ -234,9 +234,9 @@ int alert_filter_check(const json_t *filter, struct rk_err *err)
     return rc;
 }
 
-bool alert_filter_hotline(const struct alert_filter *f)
+bool alert_filter_hotline(const json_t *filter)
 {
-    return f == NULL || f->hotline;
+    return !json_is_false(json_object_get(filter, "hotline"));
 }
 
 /* ---- evaluation ----------------------------------------------------------------------- */

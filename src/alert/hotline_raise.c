@@ -6,6 +6,7 @@
  * alert is either raised for everyone or for no one.
  */
 #include "alert/hotline.h"
+#include "alert/match_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,7 @@ static int sub_id(void *ctx, const struct store_record *r)
 {
     json_t *ids = ctx;
     json_t *doc = json_loads(r->json, 0, NULL);
-    const json_t *hot = json_object_get(json_object_get(doc, "filter"), "hotline");
-    if (!json_is_false(hot))
+    if (alert_filter_hotline(json_object_get(doc, "filter")))
         json_array_append_new(ids, json_string(r->id));
     json_decref(doc);
     return 0;

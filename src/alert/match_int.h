@@ -56,8 +56,9 @@ void alert_filter_free(struct alert_filter *f);
 /* Whether v passes f; watch_hit: v hits the organisation's watchlist. */
 bool alert_filter_match(const struct alert_filter *f, const struct alert_version *v,
                         bool watch_hit);
-/* Whether f's channels get hotline alerts ("hotline" is not false). */
-bool alert_filter_hotline(const struct alert_filter *f);
+/* Whether a subscription with this filter (its stored JSON; NULL: none) gets hotline alerts:
+ * its "hotline" is not false. The hotline asks when it raises an alert; the matcher never. */
+bool alert_filter_hotline(const json_t *filter);
 
 /* ---- the "pattern" member (filter_pattern.c) -------------------------------------------- */
 

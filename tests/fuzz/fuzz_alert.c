@@ -56,7 +56,7 @@ static void fuzz_filter(const char *text, size_t len)
                                   .named_sector = ""};
         (void)alert_filter_match(f, &v, true);
         (void)alert_filter_match(f, &v, false);
-        (void)alert_filter_hotline(f);
+        (void)alert_filter_hotline(filter);
         alert_obs_clear(&obs);
         json_decref(obj);
         alert_filter_free(f);

@@ -290,13 +290,17 @@ static void test_hotline(void **state)
     struct alert_filter *cf;
     (void)state;
 
-    assert_int_equal(alert_filter_compile(f, &cf, NULL), 0);
-    assert_false(alert_filter_hotline(cf));
+    assert_int_equal(alert_filter_compile(f, &cf, NULL), 0); /* a valid member */
     alert_filter_free(cf);
+    assert_false(alert_filter_hotline(f));
     json_decref(f);
-    assert_int_equal(alert_filter_compile(NULL, &cf, NULL), 0);
-    assert_true(alert_filter_hotline(cf));
-    alert_filter_free(cf);
+    assert_true(alert_filter_hotline(NULL));
+    f = json_loads("{\"hotline\": true, \"types\": [\"incident\"]}", 0, NULL);
+    assert_true(alert_filter_hotline(f));
+    json_decref(f);
+    f = json_loads("{\"hotline\": \"no\"}", 0, NULL);
+    assert_int_equal(alert_filter_compile(f, &cf, NULL), RK_E_INVALID);
+    json_decref(f);
 }
 
 int main(void)

@@ -150,6 +150,20 @@ class TestAlertHotline(HubTestCase):
         every = self.api("GET", "/api/v1/alerts", self.fx.coord)["alerts"]
         self.assertIn(aid, [a["id"] for a in every])
 
+    def test_hotline_goes_to_subscriptions_unless_they_opt_out(self):
+        tok = self.fx.bank_contrib
+        want = self.api("POST", "/api/v1/subscriptions", tok, {"filter": {}}, expect=(201,))["id"]
+        opted_out = self.api("POST", "/api/v1/subscriptions", tok,
+                             {"filter": {"hotline": False}}, expect=(201,))["id"]
+        try:
+            aid = self.raise_alert()
+            (_, doc), = self.events(self.fx.bank, aid, "hotline")
+            self.assertIn(want, doc["subscriptions"])
+            self.assertNotIn(opted_out, doc["subscriptions"])
+        finally:
+            for sid in (want, opted_out):
+                self.api("DELETE", "/api/v1/subscriptions/" + sid, tok, expect=(204,))
+
     def test_red_indicator_reaches_only_its_recipients(self):
         # ddos gives everyone the indicators: each reads those it may read, no more
         aid = self.raise_alert(template="ddos", incident=self.incident["id"],
